@@ -1,0 +1,1077 @@
+"""The IR compiled to Python source: the explicit engine's transition function.
+
+A state is one integer: every variable's code at a fixed bit offset
+(`spec.types`). The generated `expand(frontier)` walks one BFS level: for
+each state it checks every invariant, runs every action instance and collects
+the successors, all with integer operations on the packed state.
+
+What a model can put into the generated source is limited to integers: names
+from the model never appear in it (locals are `l<number>`, functions
+`f<number>`), and strings (assert messages, error texts) stay in tables the
+code indexes. The source is executed with a namespace holding only the
+helpers below and no builtins beyond a fixed list, so a model cannot run
+arbitrary Python.
+
+Shapes of generated code:
+  - parameters with few values are unrolled and folded into constants;
+  - an action's leading `require`s become the guard, tested inline;
+  - a body without `choose` or later `require` is inlined;
+  - any other body becomes functions in continuation-passing style: each
+    `choose` and each `if` that may branch or fail ends the current function
+    and continues in a new one, so a failing `require` is just `return`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from spec import ir
+from spec.diagnostics import Diagnostic, SpecError
+from spec.interp import Interp
+from spec.runtime import ModelError, bits, bits_small, fail, narrow_fail, tdiv, tmod
+from spec.types import (BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType, Type,
+                        UnionType)
+
+UNROLL_PARAMS = 64       # action instances unrolled with folded constants
+UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
+UNROLL_FOR = 64          # statement loops over constant domains unrolled
+MAX_SOURCE_LINES = 200_000
+
+
+class _Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+@dataclass
+class Code:
+    """A compiled expression: Python text, and the constant value when known."""
+
+    text: str
+    const: object = None
+    is_const: bool = False
+
+    @staticmethod
+    def of(value) -> "Code":
+        if isinstance(value, bool):
+            return Code("True" if value else "False", value, True)
+        assert isinstance(value, int), value
+        return Code(repr(value), value, True)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _paren(text: str) -> str:
+    return f"({text})"
+
+
+@dataclass
+class Ctx:
+    """Where an expression is compiled: which name holds the state, the locals."""
+
+    state: str
+    env: dict = field(default_factory=dict)  # LocalSym.id -> Code
+
+    def bind(self, sym_id: int, code: Code) -> "Ctx":
+        env = dict(self.env)
+        env[sym_id] = code
+        return Ctx(self.state, env)
+
+
+class Compiler:
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        self.sites: list[tuple[str, object]] = []       # (what, span) for run-time errors
+        self.tables: list = []                          # constant tuples and converters
+        self.funcs: list[list[str]] = []
+        self.fn_ids = itertools.count()
+        self.tmp_ids = itertools.count()
+        self.interp = Interp(model)
+
+    # ---- helpers ---------------------------------------------------------------
+
+    def site(self, what: str, span) -> int:
+        self.sites.append((what, span))
+        return len(self.sites) - 1
+
+    def table(self, value) -> str:
+        self.tables.append(value)
+        return f"_T[{len(self.tables) - 1}]"
+
+    def tmp(self) -> str:
+        return f"_t{next(self.tmp_ids)}"
+
+    def fold(self, e: ir.Op, args: list[Code]) -> Code | None:
+        """Evaluate an operator on constant arguments at compile time (reference semantics)."""
+        if not all(a.is_const for a in args):
+            return None
+        lits = [ir.Lit(x.type, None, a.const) for x, a in zip(e.args, args)]
+        node = ir.Op(e.type, e.span, e.op, lits, e.extra)
+        try:
+            v = self.interp.eval(node, {}, None)
+        except ModelError:
+            return None  # fails at run time only if reached
+        if isinstance(v, bool) or isinstance(v, int):
+            return Code.of(v)
+        return None
+
+    # ---- state access ------------------------------------------------------------
+
+    def read_var(self, var: ir.VarSym, ctx: Ctx) -> str:
+        """The variable's code, read from the packed state."""
+        m = (1 << var.type.bits) - 1
+        if var.type.bits == 0:
+            return "0"
+        if var.offset == 0:
+            if var.type.bits == self.model.state_bits:
+                return ctx.state
+            return f"({ctx.state} & {m})"
+        if var.offset + var.type.bits == self.model.state_bits:
+            return f"({ctx.state} >> {var.offset})"
+        return f"(({ctx.state} >> {var.offset}) & {m})"
+
+    def decode(self, code: str, t: Type, const=None) -> Code:
+        """Code text -> value text (integers get their lower bound back)."""
+        if const is not None:
+            if isinstance(t, IntType):
+                return Code.of(const + t.lo)
+            if isinstance(t, BoolType):
+                return Code.of(bool(const))
+            return Code.of(const)
+        if isinstance(t, IntType) and t.lo != 0:
+            return Code(f"({code} + {t.lo})" if t.lo > 0 else f"({code} - {-t.lo})")
+        return Code(code)
+
+    def encode(self, value: Code, t: Type) -> Code:
+        """Value -> code (integers lose their lower bound)."""
+        if value.is_const:
+            if isinstance(t, IntType):
+                return Code.of(value.const - t.lo)
+            return Code.of(int(value.const))
+        if isinstance(t, IntType) and t.lo != 0:
+            return Code(f"({value.text} - {t.lo})" if t.lo > 0 else f"({value.text} + {-t.lo})")
+        return value
+
+    # ---- locations: a variable and a path of constant-or-dynamic offsets -----------
+
+    def location(self, e: ir.Expr, ctx: Ctx):
+        """(offset text or int, type) when e reads a fixed place of the state, else None."""
+        if isinstance(e, ir.VarRef):
+            return e.var.offset, e.var.type
+        if isinstance(e, ir.Op) and e.op in ("get", "field"):
+            base = self.location(e.args[0], ctx)
+            if base is None:
+                return None
+            off, t = base
+            if e.op == "field":
+                return _add_off(off, t.offsets[e.extra]), t.fields[e.extra][1]
+            key = e.args[1]
+            slot = self.key_code(self.expr(key, ctx), t.key, key.span)
+            w = t.value.bits
+            if slot.is_const:
+                return _add_off(off, slot.const * w), t.value
+            scaled = slot.text if w == 1 else f"{slot.text} * {w}"
+            return _add_off(off, scaled), t.value
+        return None
+
+    def read_location(self, off, t: Type, ctx: Ctx) -> str:
+        m = (1 << t.bits) - 1
+        if isinstance(off, int):
+            if off == 0:
+                return f"({ctx.state} & {m})"
+            return f"(({ctx.state} >> {off}) & {m})"
+        return f"(({ctx.state} >> ({off})) & {m})"
+
+    def key_code(self, key: Code, kt: Type, span) -> Code:
+        """The slot of a map key; an integer key outside the key range is an error."""
+        if isinstance(kt, IntType):
+            if key.is_const:
+                return Code.of(key.const - kt.lo)
+            site = self.site("a map key", span)
+            return Code(f"_keychk({key.text}, {kt.lo}, {kt.hi}, {site})")
+        return self.encode(key, kt)
+
+    # ---- expressions -----------------------------------------------------------------
+
+    def expr(self, e: ir.Expr, ctx: Ctx) -> Code:
+        return getattr(self, "_x_" + type(e).__name__)(e, ctx)
+
+    def code_of(self, e: ir.Expr, ctx: Ctx) -> Code:
+        """The expression's value encoded as a code of its type."""
+        return self.encode(self.expr(e, ctx), e.type)
+
+    def _x_Lit(self, e: ir.Lit, ctx):
+        return Code.of(e.value)
+
+    def _x_Local(self, e: ir.Local, ctx):
+        return ctx.env[e.sym.id]
+
+    def _x_VarRef(self, e: ir.VarRef, ctx):
+        return self.decode(self.read_var(e.var, ctx), e.var.type)
+
+    def _x_Call(self, e: ir.Call, ctx):
+        inner = Ctx(ctx.state, dict(ctx.env))
+        for p, a in zip(e.fn.params, e.args):
+            inner.env[p.id] = self.expr(a, ctx)
+        return self.expr(e.fn.body, inner)
+
+    def _x_Match(self, e: ir.Match, ctx):
+        subj = self.code_of(e.subject, ctx)
+        t = e.subject.type
+        parts = []
+        for arm in e.arms:
+            test, inner = self.arm_test(t, subj, arm, ctx)
+            body = self.expr(arm.body, inner)
+            parts.append((test, body))
+        out = parts[-1][1].text
+        for test, body in reversed(parts[:-1]):
+            out = f"({body.text} if {test} else {out})"
+        return Code(out)
+
+    def arm_test(self, t: Type, subj: Code, arm: ir.MatchArm, ctx: Ctx):
+        s = _paren(subj.text)
+        if arm.pattern is None:
+            return "True", ctx
+        if isinstance(t, OptionType):
+            if arm.pattern == "none":
+                return f"{s} == 0", ctx
+            return f"{s} != 0", ctx.bind(arm.locals[0].id, self.decode(f"({s} - 1)", t.elem))
+        info = t.variant(arm.pattern)
+        test = f"{s} == {info.base}" if info.size == 1 else f"{info.base} <= {s} < {info.base + info.size}"
+        inner = ctx
+        if info.payload is not None:
+            payload = f"({s} - {info.base})" if info.base else s
+            for sym, off, (_, ft) in zip(arm.locals, info.payload.offsets, info.payload.fields):
+                m = (1 << ft.bits) - 1
+                inner = inner.bind(sym.id, self.decode(f"(({payload} >> {off}) & {m})", ft))
+        return test, inner
+
+    def _x_Op(self, e: ir.Op, ctx: Ctx) -> Code:
+        op = e.op
+        if op in ("get", "field") and not self._has_local_base(e):
+            loc = self.location(e, ctx)
+            if loc is not None:
+                off, t = loc
+                return self.decode(self.read_location(off, t, ctx), t)
+        if op == "in" and isinstance(e.args[1].type, SetType) and not self._has_local_base(e.args[1]):
+            direct = self._bit_in_state(e, ctx)
+            if direct is not None:
+                return direct
+        if op == "and":
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            if a.is_const:
+                return b if a.const else Code.of(False)
+            if b.is_const and b.const:
+                return a
+            return Code(f"({a.text} and {b.text})")
+        if op == "or":
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            if a.is_const:
+                return Code.of(True) if a.const else b
+            if b.is_const and not b.const:
+                return a
+            return Code(f"({a.text} or {b.text})")
+        if op == "implies":
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            if a.is_const:
+                return b if a.const else Code.of(True)
+            return Code(f"((not {a.text}) or {b.text})")
+        if op == "ite":
+            c = self.expr(e.args[0], ctx)
+            if c.is_const:
+                return self.expr(e.args[1] if c.const else e.args[2], ctx)
+            a, b = self.expr(e.args[1], ctx), self.expr(e.args[2], ctx)
+            return Code(f"({a.text} if {c.text} else {b.text})")
+        args = [self.expr(a, ctx) for a in e.args]
+        folded = self.fold(e, args)
+        if folded is not None:
+            return folded
+        return getattr(self, "_op_" + op)(e, args, ctx)
+
+    def _bit_in_state(self, e: ir.Op, ctx: Ctx) -> Code | None:
+        """`c in S` with S a place in the state and c constant: one bit of the state."""
+        x = self.expr(e.args[0], ctx)
+        elem_t = e.args[1].type.elem
+        if not x.is_const:
+            return None
+        c = self.encode(x, elem_t).const
+        if not 0 <= c < elem_t.size:
+            return Code.of(False)
+        loc = self.location(e.args[1], ctx)
+        if loc is None:
+            return None
+        off = _add_off(loc[0], c)
+        if isinstance(off, int):
+            return Code(f"(({ctx.state} >> {off}) & 1)")
+        return Code(f"(({ctx.state} >> ({off})) & 1)")
+
+    @staticmethod
+    def _has_local_base(e: ir.Op) -> bool:
+        while isinstance(e, ir.Op) and e.op in ("get", "field"):
+            e = e.args[0]
+        return not isinstance(e, ir.VarRef)
+
+    # arithmetic
+    def _op_add(self, e, a, ctx): return Code(f"({a[0]} + {a[1]})")
+    def _op_sub(self, e, a, ctx): return Code(f"({a[0]} - {a[1]})")
+    def _op_mul(self, e, a, ctx): return Code(f"({a[0]} * {a[1]})")
+    def _op_pow(self, e, a, ctx): return Code(f"({a[0]} ** {a[1]})")
+    def _op_neg(self, e, a, ctx): return Code(f"(-{a[0]})")
+    def _op_abs(self, e, a, ctx): return Code(f"abs({a[0]})")
+    def _op_minof(self, e, a, ctx): return Code(f"min({', '.join(x.text for x in a)})")
+    def _op_maxof(self, e, a, ctx): return Code(f"max({', '.join(x.text for x in a)})")
+
+    def _op_div(self, e, a, ctx):
+        ta = e.args[0].type
+        if a[1].is_const and a[1].const > 0 and ta.lo >= 0:
+            return Code(f"({a[0]} // {a[1]})")
+        return Code(f"_tdiv({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    def _op_mod(self, e, a, ctx):
+        ta = e.args[0].type
+        if a[1].is_const and a[1].const > 0 and ta.lo >= 0:
+            return Code(f"({a[0]} % {a[1]})")
+        return Code(f"_tmod({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    # comparison and logic
+    def _op_eq(self, e, a, ctx): return Code(f"({a[0]} == {a[1]})")
+    def _op_ne(self, e, a, ctx): return Code(f"({a[0]} != {a[1]})")
+    def _op_lt(self, e, a, ctx): return Code(f"({a[0]} < {a[1]})")
+    def _op_le(self, e, a, ctx): return Code(f"({a[0]} <= {a[1]})")
+    def _op_gt(self, e, a, ctx): return Code(f"({a[0]} > {a[1]})")
+    def _op_ge(self, e, a, ctx): return Code(f"({a[0]} >= {a[1]})")
+    def _op_not(self, e, a, ctx): return Code(f"(not {a[0]})")
+
+    # sets
+    def _op_in(self, e, a, ctx):
+        elem_t = e.args[1].type.elem
+        x, s = a
+        if isinstance(elem_t, IntType):
+            vt = e.args[0].type
+            if x.is_const:
+                c = x.const - elem_t.lo
+                if not 0 <= c < elem_t.size:
+                    return Code.of(False)
+                return Code(f"(({s} >> {c}) & 1)")
+            if not elem_t.contains(vt):
+                return Code(f"_inrange({x}, {s}, {elem_t.lo}, {elem_t.hi})")
+        c = self.encode(x, elem_t)
+        if c.is_const:
+            return Code(f"(({s} >> {c.const}) & 1)")
+        return Code(f"(({s} >> {c}) & 1)")
+
+    def _op_union(self, e, a, ctx): return Code(f"({a[0]} | {a[1]})")
+    def _op_inter(self, e, a, ctx): return Code(f"({a[0]} & {a[1]})")
+
+    def _op_diff(self, e, a, ctx):
+        if a[1].is_const:
+            return Code(f"({a[0]} & {~a[1].const})")
+        return Code(f"({a[0]} & ~{a[1]})")
+
+    def _op_subset(self, e, a, ctx):
+        if a[1].is_const:
+            return Code(f"(({a[0]} & {~a[1].const}) == 0)")
+        return Code(f"(({a[0]} & ~{a[1]}) == 0)")
+
+    def _op_card(self, e, a, ctx): return Code(f"{_paren(a[0].text)}.bit_count()")
+
+    def _op_setlit(self, e, a, ctx):
+        t = e.type.elem
+        parts, const = [], 0
+        for x in a:
+            c = self.encode(x, t)
+            if c.is_const:
+                const |= 1 << c.const
+            else:
+                parts.append(f"(1 << {c})")
+        if const:
+            parts.append(str(const))
+        return Code("(" + " | ".join(parts) + ")")
+
+    def _op_range(self, e, a, ctx):
+        t = e.type.elem
+        return Code(f"_rangemask({a[0]}, {a[1]}, {t.lo}, {t.hi})")
+
+    # maps, records, unions
+    def _op_get(self, e, a, ctx):
+        t: MapType = e.args[0].type
+        slot = self.key_code(a[1], t.key, e.args[1].span)
+        w, m = t.value.bits, (1 << t.value.bits) - 1
+        if slot.is_const:
+            shift = str(slot.const * w)
+        else:
+            shift = slot.text if w == 1 else f"({slot} * {w})"
+        return self.decode(f"(({a[0]} >> {shift}) & {m})", t.value)
+
+    def _op_field(self, e, a, ctx):
+        t: RecordType = e.args[0].type
+        i = e.extra
+        m = (1 << t.fields[i][1].bits) - 1
+        return self.decode(f"(({a[0]} >> {t.offsets[i]}) & {m})", t.fields[i][1])
+
+    def _op_ufield(self, e, a, ctx):
+        t: UnionType = e.args[0].type
+        spec = []
+        for name, i in e.extra:
+            info = t.variant(name)
+            ft = info.payload.fields[i][1]
+            spec.append((info.base, info.base + info.size, info.payload.offsets[i], (1 << ft.bits) - 1))
+        site = self.site("a field of a union value", e.span)
+        return self.decode(f"_ufield({a[0]}, {self.table(tuple(spec))}, {site})", e.type)
+
+    def _op_is(self, e, a, ctx):
+        info = e.args[0].type.variant(e.extra)
+        if info.size == 1:
+            return Code(f"({a[0]} == {info.base})")
+        return Code(f"({info.base} <= {a[0]} < {info.base + info.size})")
+
+    def _op_ctor(self, e, a, ctx):
+        info = e.type.variant(e.extra)
+        packed = self.pack([self.encode(x, ft) for x, (_, ft) in zip(a, info.payload.fields)],
+                           info.payload.offsets)
+        return Code(f"({info.base} + {packed})") if info.base else Code(packed)
+
+    def pack(self, codes: list[Code], offsets) -> str:
+        parts, const = [], 0
+        for c, off in zip(codes, offsets):
+            if c.is_const:
+                const |= c.const << off
+            elif off == 0:
+                parts.append(c.text)
+            else:
+                parts.append(f"({c} << {off})")
+        if const or not parts:
+            parts.append(str(const))
+        return "(" + " | ".join(parts) + ")"
+
+    def _op_record(self, e, a, ctx):
+        t = e.type
+        if isinstance(t, MapType):
+            w = t.value.bits
+            keys = sorted(t.key.codes())
+            return Code(self.pack([self.encode(x, t.value) for x in a], [k * w for k in keys]))
+        return Code(self.pack([self.encode(x, ft) for x, (_, ft) in zip(a, t.fields)], t.offsets))
+
+    # options
+    def _op_some(self, e, a, ctx):
+        c = self.encode(a[0], e.type.elem)
+        return Code(f"({c} + 1)")
+
+    def _op_isnone(self, e, a, ctx): return Code(f"({a[0]} == 0)")
+    def _op_issome(self, e, a, ctx): return Code(f"({a[0]} != 0)")
+
+    def _op_optget(self, e, a, ctx):
+        site = self.site("get() of an option", e.span)
+        return self.decode(f"_optget({a[0]}, {site})", e.type)
+
+    # sequences: rarer, so through helpers
+    def _seqspec(self, t: SeqType) -> str:
+        return f"{t.len_bits}, {t.elem.bits}, {t.capacity}"
+
+    def _op_seqlit(self, e, a, ctx):
+        t: SeqType = e.type
+        codes = [self.encode(x, t.elem) for x in a]
+        offs = [t.len_bits + i * t.elem.bits for i in range(len(codes))]
+        return Code(f"({len(codes)} | {self.pack(codes, offs)})")
+
+    def _op_len(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        return Code(f"({a[0]} & {(1 << t.len_bits) - 1})")
+
+    def _op_seqget(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("a sequence index", e.span)
+        return self.decode(f"_seqget({a[0]}, {a[1]}, {self._seqspec(t)}, {site})", t.elem)
+
+    def _op_seqin(self, e, a, ctx):
+        t: SeqType = e.args[1].type
+        x = a[0]
+        if isinstance(t.elem, IntType) and not t.elem.contains(e.args[0].type):
+            return Code(f"(({t.elem.lo} <= {x} <= {t.elem.hi}) and "
+                        f"({self.encode(x, t.elem)} in _seqitems({a[1]}, {self._seqspec(t)})))")
+        return Code(f"({self.encode(x, t.elem)} in _seqitems({a[1]}, {self._seqspec(t)}))")
+
+    def _op_append(self, e, a, ctx):
+        t: SeqType = e.type
+        site = self.site("append()", e.span)
+        return Code(f"_append({a[0]}, {self.encode(a[1], t.elem)}, {self._seqspec(t)}, {site})")
+
+    def _op_head(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("head()", e.span)
+        return self.decode(f"_seqget({a[0]}, 0, {self._seqspec(t)}, {site})", t.elem)
+
+    def _op_last(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("last()", e.span)
+        return self.decode(f"_seqlast({a[0]}, {self._seqspec(t)}, {site})", t.elem)
+
+    def _op_tail(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("tail()", e.span)
+        return Code(f"_seqtail({a[0]}, {self._seqspec(t)}, {site})")
+
+    def _op_concat(self, e, a, ctx):
+        ta, tb, t = e.args[0].type, e.args[1].type, e.type
+        return Code(f"_concat({a[0]}, {self._seqspec(ta)}, {a[1]}, {self._seqspec(tb)}, {self._seqspec(t)})")
+
+    # conversions
+    def _op_narrow(self, e, a, ctx):
+        t: IntType = e.type
+        site = self.site("a value stored into a range", e.span)
+        return Code(f"_narrow({a[0]}, {t.lo}, {t.hi}, {site})")
+
+    def _op_convert(self, e, a, ctx):
+        src, dst = e.args[0].type, e.type
+        site = self.site("a value converted to another range", e.span)
+        conv = self.table((src, dst))
+        return self.decode(f"_convert({self.encode(a[0], src)}, {conv}, {site})", dst)
+
+    # ---- quantifiers and comprehensions -------------------------------------------------
+
+    def domain_codes(self, dom: ir.Expr, ctx: Ctx):
+        """(text of an iterable of codes, constant list of codes or None, membership mask text)."""
+        t = dom.type
+        d = self.code_of(dom, ctx)
+        if isinstance(t, SetType):
+            if d.is_const:
+                return None, list(bits(d.const)), None
+            return f"_bits({d})", None, d.text
+        assert isinstance(t, SeqType)
+        return f"_seqitems({d}, {self._seqspec(t)})", None, None
+
+    def _x_Quant(self, e: ir.Quant, ctx: Ctx) -> Code:
+        unrolled = self._unrolled_rows(e, ctx)
+        if unrolled is not None:
+            return self._quant_unrolled(e, unrolled)
+        return self._quant_generator(e, ctx)
+
+    def _unrolled_rows(self, e: ir.Quant, ctx: Ctx):
+        """[(guard texts, Ctx)] for every combination, when the domains are small."""
+        rows = [([], ctx)]
+        for b in e.binders:
+            new_rows = []
+            elem_t = b.sym.type
+            for guards, c in rows:
+                it, consts, mask = self.domain_codes(b.domain, c)
+                if consts is not None:
+                    candidates = [(code, None) for code in consts]
+                elif mask is not None and elem_t.size <= UNROLL_QUANT:
+                    candidates = [(code, f"(({mask} >> {code}) & 1)") for code in _codes_in(b.domain.type.elem)]
+                else:
+                    return None
+                for code, g in candidates:
+                    new_rows.append((guards + ([g] if g else []), c.bind(b.sym.id, self.decode("", elem_t, code))))
+            rows = new_rows
+            if len(rows) > UNROLL_QUANT * UNROLL_QUANT:
+                return None
+        out = []
+        for guards, c in rows:
+            if e.cond is not None:
+                cond = self.expr(e.cond, c)
+                if cond.is_const and not cond.const:
+                    continue
+                if not cond.is_const:
+                    guards = guards + [cond.text]
+            out.append((guards, c))
+        return out
+
+    def _quant_unrolled(self, e: ir.Quant, rows) -> Code:
+        kind = e.kind
+        if kind in ("forall", "exists"):
+            terms = []
+            for guards, c in rows:
+                body = self.expr(e.body, c)
+                if kind == "exists":
+                    if body.is_const and not body.const:
+                        continue
+                    term = " and ".join(guards + ([] if body.is_const else [body.text])) or "True"
+                else:
+                    if body.is_const and body.const:
+                        continue
+                    term = body.text if not guards else \
+                        f"(not ({' and '.join(guards)}) or {body.text})"
+                terms.append(f"({term})")
+            if kind == "exists":
+                return Code("(" + " or ".join(terms) + ")") if terms else Code.of(False)
+            return Code("(" + " and ".join(terms) + ")") if terms else Code.of(True)
+        if kind == "sum":
+            terms = []
+            const = 0
+            for guards, c in rows:
+                body = self.expr(e.body, c)
+                if not guards and body.is_const:
+                    const += body.const
+                elif guards:
+                    terms.append(f"({body} if {' and '.join(guards)} else 0)")
+                else:
+                    terms.append(body.text)
+            if const or not terms:
+                terms.append(str(const))
+            return Code("(" + " + ".join(terms) + ")")
+        if kind == "set":
+            t = e.type.elem
+            terms = []
+            const = 0
+            for guards, c in rows:
+                code = self.encode(self.expr(e.body, c), t)
+                if not guards and code.is_const:
+                    const |= 1 << code.const
+                elif guards:
+                    terms.append(f"((1 << {code}) if {' and '.join(guards)} else 0)")
+                else:
+                    terms.append(f"(1 << {code})")
+            if const or not terms:
+                terms.append(str(const))
+            return Code("(" + " | ".join(terms) + ")")
+        if kind == "map":
+            t: MapType = e.type
+            w = t.value.bits
+            codes, offs = [], []
+            for guards, c in rows:
+                assert not guards
+                key = c.env[e.binders[0].sym.id]
+                k = self.encode(key, t.key).const
+                codes.append(self.encode(self.expr(e.body, c), t.value))
+                offs.append(k * w)
+            return Code(self.pack(codes, offs))
+        # min / max
+        site = self.site(f"{kind}()", e.span)
+        items = []
+        for guards, c in rows:
+            body = self.expr(e.body, c)
+            items.append(f"(({body},) if {' and '.join(guards)} else ())" if guards else f"({body},)")
+        joined = " + ".join(items) if items else "()"
+        return Code(f"_{kind}f({joined}, {site})")
+
+    def _quant_generator(self, e: ir.Quant, ctx: Ctx) -> Code:
+        clauses = []
+        c = ctx
+        for b in e.binders:
+            it, consts, _ = self.domain_codes(b.domain, c)
+            if it is None:
+                it = self.table(tuple(consts))
+            name = f"l{b.sym.id}"
+            clauses.append(f"for {name} in {it}")
+            c = c.bind(b.sym.id, self.decode(name, b.sym.type))
+        if e.cond is not None:
+            clauses.append(f"if {self.expr(e.cond, c)}")
+        gen = " ".join(clauses)
+        body = self.expr(e.body, c)
+        kind = e.kind
+        if kind == "forall":
+            return Code(f"all({body} {gen})")
+        if kind == "exists":
+            return Code(f"any({body} {gen})")
+        if kind == "sum":
+            return Code(f"sum({body} {gen})")
+        if kind == "set":
+            code = self.encode(body, e.type.elem)
+            return Code(f"_orall((1 << {code}) {gen})")
+        if kind == "map":
+            t: MapType = e.type
+            key = c.env[e.binders[0].sym.id]
+            kc = self.encode(key, t.key)
+            code = self.encode(body, t.value)
+            return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
+        site = self.site(f"{kind}()", e.span)
+        return Code(f"_{kind}f(tuple({body} {gen}), {site})")
+
+    # ---- statements ------------------------------------------------------------------
+
+    def assign_lines(self, s: ir.Assign, ctx: Ctx) -> list[str]:
+        """Lines that store s.value into its location of the state named ctx.state."""
+        st = ctx.state
+        var = s.var
+        value = s.value
+        lines: list[str] = []
+        # x = x | {c}  and  x = x - {c}: one bit operation on the state
+        if not s.path and isinstance(value, ir.Op) and value.op in ("union", "diff") \
+                and isinstance(value.args[0], ir.VarRef) and value.args[0].var is var:
+            other = self.code_of(value.args[1], ctx)
+            if other.is_const:
+                if value.op == "union":
+                    return [f"{st} = {st} | {other.const << var.offset}"]
+                return [f"{st} = {st} & {~(other.const << var.offset)}"]
+        # the location: a constant offset, or a dynamic one computed first
+        off, t = var.offset, var.type
+        for step in s.path:
+            if step.kind == "field":
+                off = _add_off(off, t.offsets[step.arg])
+                t = t.fields[step.arg][1]
+            elif step.kind == "get":
+                slot = self.key_code(self.expr(step.arg, ctx), t.key, step.arg.span)
+                w = t.value.bits
+                off = _add_off(off, slot.const * w if slot.is_const else (
+                    slot.text if w == 1 else f"{slot.text} * {w}"))
+                t = t.value
+            else:  # seqget: bounds-checked, then a fixed slot
+                idx = self.expr(step.arg, ctx)
+                cur = self.read_location(off, t, ctx)
+                site = self.site("a sequence index", step.arg.span)
+                tmp = self.tmp()
+                lines.append(f"{tmp} = _seqslot({cur}, {idx}, {t.len_bits}, {site})")
+                off = _add_off(_add_off(off, t.len_bits), f"{tmp} * {t.elem.bits}")
+                t = t.elem
+        if not isinstance(off, int):
+            tmp = self.tmp()
+            lines.append(f"{tmp} = {off}")
+            off = tmp
+        m = (1 << t.bits) - 1
+        # the value, range-checked where it may not fit
+        if isinstance(value, ir.Op) and value.op == "narrow":
+            inner = self.expr(value.args[0], ctx)
+            if inner.is_const:
+                code = self.encode(inner, t)
+            else:
+                tmp = self.tmp()
+                site = self.site(f"'{var.name}'", s.span)
+                lines.append(f"{tmp} = {inner}")
+                lines.append(f"if not {t.lo} <= {tmp} <= {t.hi}: _nf({tmp}, {t.lo}, {t.hi}, {site})")
+                code = self.encode(Code(tmp), t)
+        else:
+            code = self.encode(self.expr(value, ctx), t)
+        if t.bits == 0:
+            return lines
+        if isinstance(off, int):
+            clear = ~(m << off)
+            if code.is_const:
+                v = code.const << off
+                lines.append(f"{st} = ({st} & {clear}) | {v}" if v else f"{st} = {st} & {clear}")
+            else:
+                shifted = code.text if off == 0 else f"({code} << {off})"
+                lines.append(f"{st} = ({st} & {clear}) | {shifted}")
+        else:
+            lines.append(f"{st} = ({st} & ~({m} << {off})) | ({code} << {off})")
+        return lines
+
+
+def _add_off(a, b):
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    if a == 0:
+        return b
+    if b == 0:
+        return a
+    return f"{a} + {b}"
+
+
+def _codes_in(t: Type) -> list[int]:
+    return t.codes()
+
+
+# ---- statements and the module ----------------------------------------------------------
+
+@dataclass(eq=False)
+class _Bind(ir.Stmt):
+    """Internal: bind a local to a compiled value for the statements that follow."""
+
+    sym_id: int = 0
+    code: Code = None  # type: ignore[assignment]
+
+
+def _has(stmts, kinds) -> bool:
+    for s in stmts:
+        if isinstance(s, kinds):
+            return True
+        if isinstance(s, ir.If) and (_has(s.then, kinds) or _has(s.orelse, kinds)):
+            return True
+        if isinstance(s, ir.For) and _has(s.body, kinds):
+            return True
+    return False
+
+
+def _indent(lines: list[str], n: int = 1) -> list[str]:
+    pad = "    " * n
+    return [pad + line for line in lines]
+
+
+class ModelCompiler(Compiler):
+    """Assembles the generated module: body functions, `expand`, `check_invariants`."""
+
+    def __init__(self, model: ir.CheckedModel):
+        super().__init__(model)
+        self.messages: list[str] = []
+
+    def message(self, text: str) -> int:
+        self.messages.append(text)
+        return len(self.messages) - 1
+
+    # -- straight-line statements (no choose, no require after the guard)
+    def simple(self, stmts, ctx: Ctx) -> list[str]:
+        lines: list[str] = []
+        for s in stmts:
+            lines += self.simple_stmt(s, ctx)
+        return lines
+
+    def simple_stmt(self, s, ctx: Ctx) -> list[str]:
+        if isinstance(s, ir.Assign):
+            return self.assign_lines(s, ctx)
+        if isinstance(s, ir.LetS):
+            v = self.expr(s.value, ctx)
+            if v.is_const:
+                ctx.env[s.sym.id] = v
+                return []
+            name = f"l{s.sym.id}"
+            ctx.env[s.sym.id] = Code(name)
+            return [f"{name} = {v}"]
+        if isinstance(s, _Bind):
+            ctx.env[s.sym_id] = s.code
+            return []
+        if isinstance(s, ir.Assert):
+            c = self.expr(s.cond, ctx)
+            if c.is_const and c.const:
+                return []
+            site = self.site("assert", s.span)
+            msg = self.message(s.message or "assertion failed")
+            return [f"if not {_paren(c.text)}: _afail(_M[{msg}], {site})"]
+        if isinstance(s, ir.Require):  # inside a body function: this path ends
+            c = self.expr(s.cond, ctx)
+            if c.is_const:
+                return [] if c.const else ["return"]
+            return [f"if not {_paren(c.text)}: return"]
+        if isinstance(s, ir.If):
+            c = self.expr(s.cond, ctx)
+            if c.is_const:
+                return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)))
+            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env))) or ["pass"]
+            lines = [f"if {c}:"] + _indent(then)
+            orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)))
+            if orelse:
+                lines += ["else:"] + _indent(orelse)
+            return lines
+        if isinstance(s, ir.For):
+            it, consts, _ = self.domain_codes(s.domain, ctx)
+            if consts is not None and len(consts) <= UNROLL_FOR:
+                lines = []
+                for code in consts:
+                    inner = Ctx(ctx.state, dict(ctx.env))
+                    inner.env[s.sym.id] = self.decode("", s.sym.type, code)
+                    lines += self.simple(s.body, inner)
+                return lines
+            if it is None:
+                it = self.table(tuple(consts))
+            name = f"l{s.sym.id}"
+            inner = Ctx(ctx.state, dict(ctx.env))
+            inner.env[s.sym.id] = self.decode(name, s.sym.type)
+            body = self.simple(s.body, inner) or ["pass"]
+            return [f"for {name} in {it}:"] + _indent(body)
+        raise AssertionError(s)
+
+    # -- bodies with choose: continuation-passing functions
+    def live(self, ctx: Ctx) -> list[str]:
+        return sorted({c.text for c in ctx.env.values() if not c.is_const and c.text.isidentifier()})
+
+    def new_function(self, params: list[str], body: list[str]) -> str:
+        name = f"f{next(self.fn_ids)}"
+        self.funcs.append([f"def {name}({', '.join(params)}):"] + _indent(body or ["pass"]))
+        return name
+
+    def continuation(self, stmts, ctx: Ctx, k) -> str:
+        """A function running stmts then k; returns its name (called with s, ap, live...)."""
+        params = ["s", "ap"] + self.live(ctx)
+        inner = Ctx("s", dict(ctx.env))
+        body = self.cps(stmts, inner, k)
+        return self.new_function(params, body)
+
+    def cps(self, stmts, ctx: Ctx, k) -> list[str]:
+        lines: list[str] = []
+        for i, s in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(s, ir.Choose):
+                it, consts, _ = self.domain_codes(s.domain, ctx)
+                name = f"l{s.sym.id}"
+                inner = Ctx(ctx.state, dict(ctx.env))
+                inner.env[s.sym.id] = self.decode(name, s.sym.type)
+                fn = self.continuation(rest, inner, k)
+                call = f"{fn}(s, ap, {', '.join(self.live(inner))})"
+                if it is None:
+                    it = repr(tuple(consts)) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
+                lines += [f"for {name} in {it}:", f"    {call}"]
+                return lines
+            if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
+                kk = k
+                if rest:
+                    fn = self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)
+                    live = self.live(ctx)
+
+                    def kk(c, fn=fn, live=live):
+                        return [f"{fn}(s, ap, {', '.join(live)})"]
+                if isinstance(s, _MaskIf):
+                    c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
+                else:
+                    c = self.expr(s.cond, ctx)
+                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk)
+                orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk)
+                lines += [f"if {c}:"] + _indent(then or ["pass"]) + ["else:"] + _indent(orelse or ["pass"])
+                return lines
+            if isinstance(s, ir.For) and _has(s.body, (ir.Choose,)):
+                lines += self.unroll_for(s, ctx, rest, k)
+                return lines
+            lines += self.simple_stmt(s, ctx)
+        return lines + k(ctx)
+
+    def unroll_for(self, s: ir.For, ctx: Ctx, rest, k) -> list[str]:
+        """A loop with `choose` inside: unrolled, each iteration continuing in the next."""
+        it, consts, mask = self.domain_codes(s.domain, ctx)
+        stmts: list = []
+        lines: list[str] = []
+        if consts is not None:
+            if len(consts) > UNROLL_FOR:
+                self.too_big(s, f"'choose' inside a loop over {len(consts)} values")
+            for code in consts:
+                stmts += [_Bind(s.span, s.sym.id, self.decode("", s.sym.type, code))] + s.body
+        else:
+            elem = s.domain.type.elem if isinstance(s.domain.type, SetType) else None
+            if elem is None or elem.size > UNROLL_FOR:
+                self.too_big(s, "'choose' inside a loop over a sequence or a large set")
+            n = next(self.tmp_ids)
+            snap = f"_snap{n}"
+            lines.append(f"{snap} = {mask}")
+            ctx.env[-1 - n] = Code(snap)  # keeps the snapshot live in continuations
+            for code in _codes_in(elem):
+                cond = ir.Lit(BoolType(), None, True)
+                body = [_Bind(s.span, s.sym.id, self.decode("", s.sym.type, code))] + s.body
+                stmts.append(_MaskIf(s.span, cond, body, [], snap, code))
+        if not stmts:
+            return lines + self.cps(rest, ctx, k)
+        return lines + self.cps(stmts + rest, ctx, k)
+
+    def too_big(self, s, what: str):
+        raise SpecError(Diagnostic("E501", f"cannot compile this action for the explicit engine: {what}",
+                                   s.span, "bound the loop by a small constant set, or move the choice "
+                                   "out of the loop"))
+
+    # -- actions
+    def instances(self, action: ir.ActionIR):
+        """(env of constants, display) per instance, or None when they are looped over."""
+        doms = [p.type.codes() for p in action.params]
+        n = 1
+        for d in doms:
+            n *= len(d)
+        if n > UNROLL_PARAMS:
+            return None
+        return [tuple(combo) for combo in itertools.product(*doms)]
+
+    def action_block(self, k: int, action: ir.ActionIR) -> list[str]:
+        guard_stmts, body = _split_guard(action.body)
+        inline = not _has(body, (ir.Choose, ir.Require))
+        fn = None
+        if not inline:
+            params = ["s", "ap"] + [f"l{p.id}" for p in action.params]
+            ctx = Ctx("s", {p.id: self.decode(f"l{p.id}", p.type) for p in action.params})
+            fn = self.new_function(params, self.cps(body, ctx, lambda c: ["ap(s)"]))
+        combos = self.instances(action)
+        lines: list[str] = []
+        if combos is None:
+            names = [f"l{p.id}" for p in action.params]
+            table = self.table(tuple(itertools.product(*[p.type.codes() for p in action.params])))
+            target = ", ".join(names) + ("," if len(names) == 1 else "")
+            lines.append(f"for {target} in {table}:")
+            env = {p.id: self.decode(f"l{p.id}", p.type) for p in action.params}
+            lines += _indent(self.instance(env, names, guard_stmts, body, fn, k))
+        else:
+            for combo in combos:
+                env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
+                args = [env[p.id].text for p in action.params]
+                lines += self.instance(env, args, guard_stmts, body, fn, k)
+        return lines
+
+    def instance(self, env, args, guard_stmts, body, fn, k) -> list[str]:
+        ctx = Ctx("s0", dict(env))
+        conds = []
+        for g in guard_stmts:
+            c = self.expr(g.cond, ctx)
+            if c.is_const:
+                if not c.const:
+                    return []
+                continue
+            conds.append(c.text)
+        if fn is not None:
+            call_args = ", ".join(["s0", "ap"] + args)
+            inner = [f"{fn}({call_args})"]
+        else:
+            bctx = Ctx("s", dict(env))
+            inner = ["s = s0"] + self.simple(body, bctx) + ["ap(s)"]
+        if conds:
+            inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
+        return ["try:"] + _indent(inner) + [
+            "except ModelError as x:",
+            f"    if err is None: err = (i, {k}, x)",
+        ]
+
+    # -- invariants
+    def invariant_code(self, inv: ir.InvariantIR) -> str:
+        return self.expr(inv.cond, Ctx("s0")).text
+
+    # -- the module
+    def build(self) -> str:
+        m = self.model
+        inv_codes = [self.invariant_code(inv) for inv in m.invariants]
+        body: list[str] = []
+        body.append("def expand(frontier):")
+        loop: list[str] = []
+        loop.append("for i, s0 in enumerate(frontier):")
+        per: list[str] = []
+        if inv_codes:
+            per.append("try:")
+            per.append(f"    ok = {' and '.join(_paren(c) for c in inv_codes)}")
+            per.append("except ModelError:")
+            per.append("    ok = False")
+            per.append("if not ok:")
+            per.append("    bad.append(i)")
+        per.append("m = 0")
+        for k, action in enumerate(m.actions):
+            per.extend(self.action_block(k, action))
+            per.append(f"n = len(buf)")
+            per.append(f"cnt[{k}] += n - m")
+            per.append("m = n")
+        per.append("if not m and dead < 0:")
+        per.append("    dead = i")
+        per.append("for t in buf:")
+        per.append("    if t not in nxt:")
+        per.append("        nxt[t] = i")
+        per.append("buf.clear()")
+        loop += _indent(per)
+        head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
+                "dead = -1", "err = None"]
+        body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
+        # each invariant on its own, for the states where their conjunction failed
+        body.append("def invariant_each(s0):")
+        each = ["out = []"]
+        for j, code in enumerate(inv_codes):
+            each += ["try:", f"    out.append(bool({code}))", "except ModelError as x:", "    out.append(x)"]
+        each.append("return out")
+        body += _indent(each)
+        out: list[str] = []
+        for f in self.funcs:
+            out += f
+        out += body
+        if len(out) > MAX_SOURCE_LINES:
+            raise SpecError(Diagnostic("E502", f"the generated code for this model has {len(out)} lines; "
+                                       "the explicit engine cannot compile it", m.span,
+                                       "reduce the sizes of action parameter types"))
+        return "\n".join(out) + "\n"
+
+
+@dataclass(eq=False)
+class _MaskIf(ir.If):
+    """Internal: an iteration of an unrolled loop over a dynamic set, taken if the bit is set."""
+
+    mask_name: str = ""
+    code: int = 0
+
+
+def _split_guard(stmts):
+    """The leading `require`s of an action, and the rest."""
+    guard = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, ir.Require):
+            guard.append(s)
+        else:
+            return guard, stmts[i:]
+    return guard, []

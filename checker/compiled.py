@@ -1,0 +1,106 @@
+"""A checked model compiled for the explicit engine, behind one small interface.
+
+`CompiledModel` packs and unpacks states, gives the initial states, expands a
+BFS level with the generated code (`checker.codegen`) and, for traces,
+steps one state with labels through the reference interpreter. The two
+evaluators are independent; traces are rebuilt by matching what the
+interpreter computes against what the compiled code explored, so any
+disagreement between them shows up as an internal error, not a wrong trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec import ir
+from spec.interp import Interp
+from spec.runtime import ModelError, generated_globals
+from spec.types import Type
+
+from .codegen import ModelCompiler
+
+
+@dataclass
+class Step:
+    """One labelled transition: action, parameters (plain values), choices, next state."""
+
+    action: str
+    params: dict
+    choices: tuple
+    state: int | None        # None when the step raised a ModelError
+    error: ModelError | None = None
+
+
+class CompiledModel:
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        compiler = ModelCompiler(model)
+        self.source = compiler.build()
+        self.sites = compiler.sites
+        namespace = generated_globals(compiler.tables, compiler.messages)
+        exec(compile(self.source, f"<syncproof:{model.name}>", "exec"), namespace)  # noqa: S102 - see codegen
+        self.expand = namespace["expand"]
+        self._invariant_each = namespace["invariant_each"]
+        self.interp = Interp(model)
+        self.state_bits = model.state_bits
+        self.action_names = [a.name for a in model.actions]
+        self.invariant_names = [i.name for i in model.invariants]
+
+    # ---- packing ------------------------------------------------------------------
+
+    def pack(self, codes: list[int]) -> int:
+        s = 0
+        for v, c in zip(self.model.vars, codes):
+            s |= c << v.offset
+        return s
+
+    def unpack(self, s: int) -> list[int]:
+        return [(s >> v.offset) & ((1 << v.type.bits) - 1) for v in self.model.vars]
+
+    def decode(self, s: int) -> dict:
+        """A state as {variable: plain value}."""
+        return {v.name: ir.decode_value(v.type, c if not _is_int(v.type) else c + v.type.lo)
+                if _is_int(v.type) else v.type.decode(c)
+                for v, c in zip(self.model.vars, self.unpack(s))}
+
+    # ---- semantics ----------------------------------------------------------------
+
+    def init_states(self) -> list[int]:
+        """The initial states, in a fixed order (raises ModelError if init fails)."""
+        out, seen = [], set()
+        for st in self.interp.init_states():
+            s = self.pack(st)
+            if s not in seen:
+                seen.add(s)
+                out.append(s)
+        return out
+
+    def invariants(self, s: int) -> list:
+        """Per invariant: True, False, or the ModelError its evaluation raised."""
+        return self._invariant_each(s)
+
+    def steps(self, s: int) -> list[Step]:
+        """Every enabled transition from s, labelled, in the engine's order."""
+        codes = self.unpack(s)
+        out = []
+        for action in self.model.actions:
+            for env in self.interp.param_values(action):
+                params = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
+                try:
+                    branches = self.interp.exec_block(action.body, codes, env)
+                except ModelError as exc:
+                    out.append(Step(action.name, params, (), None, exc))
+                    continue
+                for st, _, choices in branches:
+                    out.append(Step(action.name, params, choices, self.pack(st)))
+        return out
+
+    def site_span(self, err: ModelError):
+        if 0 <= err.site < len(self.sites):
+            return self.sites[err.site][1]
+        return None
+
+
+def _is_int(t: Type) -> bool:
+    from spec.types import IntType
+    return isinstance(t, IntType)

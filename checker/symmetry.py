@@ -1,0 +1,251 @@
+"""Symmetry reduction: one representative per orbit of states under permutations
+of each `symmetric` set of model values.
+
+The representative of a state is found without trying every permutation:
+each member gets a signature (what the state says about it, in terms that do
+not depend on the names of the members), members are sorted by signature and
+the state is renamed accordingly. Members with equal signatures are
+interchangeable when every variable relates at most one member at a time
+(`map[RM, V]`, `set[RM]`, a message carrying one RM): then the sort is exact.
+Otherwise the permutations within groups of equal signatures are tried and
+the smallest result kept, up to `MAX_TIES` of them; past that the
+representative is still in the orbit (sound), only less reduced.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from spec import ir
+from spec.types import (EnumType, ModelValueType, MapType, OptionType, RecordType, SeqType, SetType, Type,
+                        UnionType, iter_bits)
+
+MAX_TIES = 720
+
+
+def _contains(t: Type, syms) -> bool:
+    return any(x in syms for x in t.walk())
+
+
+def _arity(t: Type, syms) -> int:
+    """How many symmetric members one value of t can relate at once."""
+    if t in syms:
+        return 1
+    if not _contains(t, syms):
+        return 0
+    if isinstance(t, UnionType):
+        return max((_arity(p, syms) for _, p in t.variants if p is not None), default=0)
+    if isinstance(t, RecordType):
+        return sum(_arity(ft, syms) for _, ft in t.fields)
+    if isinstance(t, OptionType):
+        return _arity(t.elem, syms)
+    if isinstance(t, SetType):
+        return _arity(t.elem, syms)
+    if isinstance(t, MapType):
+        return _arity(t.key, syms) + _arity(t.value, syms)
+    if isinstance(t, SeqType):
+        return 2  # positions relate elements to each other
+    return 2
+
+
+class Canonicalizer:
+    """canon(state) -> the representative of the state's orbit."""
+
+    def __init__(self, model: ir.CheckedModel, symmetric: list[ModelValueType]):
+        self.model = model
+        self.syms = list(symmetric)
+        symset = set(self.syms)
+        self.vars = [(v, v.type) for v in model.vars if _contains(v.type, symset)]
+        self.exact_sort = all(_arity(t, symset) <= 1 for _, t in self.vars)
+        self._perm = {}
+        self._sig = {}
+
+    # ---- renaming -----------------------------------------------------------------
+
+    def perm_fn(self, t: Type):
+        """f(code, pis) renaming every symmetric member inside a value of t; None if none inside."""
+        if t in self._perm:
+            return self._perm[t]
+        f = self._make_perm(t)
+        self._perm[t] = f
+        return f
+
+    def _make_perm(self, t: Type):
+        syms = self.syms
+        if not _contains(t, set(syms)):
+            return None
+        if isinstance(t, ModelValueType) and t in syms:
+            k = syms.index(t)
+            return lambda code, pis: pis[k][code]
+        if isinstance(t, SetType):
+            fe = self.perm_fn(t.elem)
+
+            def perm_set(code, pis):
+                out = 0
+                while code:
+                    low = code & -code
+                    out |= 1 << fe(low.bit_length() - 1, pis)
+                    code ^= low
+                return out
+            return perm_set
+        if isinstance(t, MapType):
+            fk, fv = self.perm_fn(t.key), self.perm_fn(t.value)
+            w = t.value.bits
+            m = (1 << w) - 1
+            keys = t.key.codes()
+
+            def perm_map(code, pis):
+                out = 0
+                for k in keys:
+                    v = (code >> (k * w)) & m
+                    if fv is not None:
+                        v = fv(v, pis)
+                    out |= v << ((fk(k, pis) if fk is not None else k) * w)
+                return out
+            return perm_map
+        if isinstance(t, RecordType):
+            parts = [(off, (1 << ft.bits) - 1, self.perm_fn(ft)) for off, (_, ft) in zip(t.offsets, t.fields)]
+
+            def perm_rec(code, pis):
+                out = 0
+                for off, m, f in parts:
+                    v = (code >> off) & m
+                    out |= (f(v, pis) if f is not None else v) << off
+                return out
+            return perm_rec
+        if isinstance(t, UnionType):
+            infos = [(i.base, i.base + i.size, self.perm_fn(i.payload) if i.payload else None) for i in t.infos]
+
+            def perm_union(code, pis):
+                for base, end, f in infos:
+                    if base <= code < end:
+                        return base + f(code - base, pis) if f is not None else code
+                return code
+            return perm_union
+        if isinstance(t, OptionType):
+            fe = self.perm_fn(t.elem)
+            return lambda code, pis: 0 if code == 0 else 1 + fe(code - 1, pis)
+        if isinstance(t, SeqType):
+            fe = self.perm_fn(t.elem)
+            lb, w = t.len_bits, t.elem.bits
+            m = (1 << w) - 1
+
+            def perm_seq(code, pis):
+                n = code & ((1 << lb) - 1)
+                out = n
+                for i in range(n):
+                    off = lb + i * w
+                    out |= fe((code >> off) & m, pis) << off
+                return out
+            return perm_seq
+        raise AssertionError(t)
+
+    # ---- signatures ---------------------------------------------------------------
+
+    def sig_fn(self, t: Type, k: int):
+        """f(code, e): what a value of t says about member e of symmetric set k, name-free."""
+        key = (t, k)
+        if key in self._sig:
+            return self._sig[key]
+        f = self._make_sig(t, k)
+        self._sig[key] = f
+        return f
+
+    def _make_sig(self, t: Type, k: int):
+        T = self.syms[k]
+        symset = set(self.syms)
+        if t == T:
+            return lambda code, e: 1 if code == e else 0
+        if not _contains(t, symset):
+            return lambda code, e: code
+        if isinstance(t, ModelValueType):  # another symmetric set: its names do not matter here
+            return lambda code, e: 0
+        if isinstance(t, SetType):
+            fe = self.sig_fn(t.elem, k)
+            return lambda code, e: tuple(sorted(fe(c, e) for c in iter_bits(code)))
+        if isinstance(t, MapType):
+            fv = self.sig_fn(t.value, k)
+            w, m = t.value.bits, (1 << t.value.bits) - 1
+            if t.key == T and not _contains(t.value, symset):
+                return lambda code, e: (code >> (e * w)) & m
+            if t.key == T:
+                def sig_map_t(code, e):
+                    own = fv((code >> (e * w)) & m, e)
+                    rest = tuple(sorted(fv((code >> (c * w)) & m, e) for c in t.key.codes() if c != e))
+                    return (own, rest)
+                return sig_map_t
+            fk = self.sig_fn(t.key, k)
+            keys = t.key.codes()
+            return lambda code, e: tuple(sorted((fk(c, e), fv((code >> (c * w)) & m, e)) for c in keys))
+        if isinstance(t, RecordType):
+            parts = [(off, (1 << ft.bits) - 1, self.sig_fn(ft, k)) for off, (_, ft) in zip(t.offsets, t.fields)]
+            return lambda code, e: tuple(f((code >> off) & m, e) for off, m, f in parts)
+        if isinstance(t, UnionType):
+            infos = [(n, i.base, i.base + i.size, self.sig_fn(i.payload, k) if i.payload else None)
+                     for n, i in enumerate(t.infos)]
+
+            def sig_union(code, e):
+                for n, base, end, f in infos:
+                    if base <= code < end:
+                        return (n, f(code - base, e) if f is not None else ())
+                return ()
+            return sig_union
+        if isinstance(t, OptionType):
+            fe = self.sig_fn(t.elem, k)
+            return lambda code, e: () if code == 0 else (fe(code - 1, e),)
+        if isinstance(t, SeqType):
+            fe = self.sig_fn(t.elem, k)
+            return lambda code, e: tuple(fe(c, e) for c in t.items(code))
+        if isinstance(t, EnumType):
+            return lambda code, e: code
+        raise AssertionError(t)
+
+    # ---- the representative -------------------------------------------------------------
+
+    def canon(self, s: int) -> int:
+        vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in self.vars]
+        orders = []
+        for k, T in enumerate(self.syms):
+            sigs = []
+            for e in range(len(T.members)):
+                sigs.append(tuple(self.sig_fn(v.type, k)(code, e) for v, code in vals))
+            order = sorted(range(len(T.members)), key=sigs.__getitem__)
+            orders.append((order, sigs))
+        base = self._apply(s, vals, [self._pi(order) for order, _ in orders])
+        if self.exact_sort:
+            return base
+        return self._tie_break(s, vals, orders, base)
+
+    @staticmethod
+    def _pi(order) -> list[int]:
+        pi = [0] * len(order)
+        for new, old in enumerate(order):
+            pi[old] = new
+        return pi
+
+    def _apply(self, s: int, vals, pis) -> int:
+        for v, code in vals:
+            m = (1 << v.type.bits) - 1
+            s = (s & ~(m << v.offset)) | (self.perm_fn(v.type)(code, pis) << v.offset)
+        return s
+
+    def _tie_break(self, s, vals, orders, best):
+        choices = []
+        total = 1
+        for order, sigs in orders:
+            groups = [list(g) for _, g in itertools.groupby(order, key=sigs.__getitem__)]
+            for g in groups:
+                for i in range(2, len(g) + 1):
+                    total *= i
+            choices.append(groups)
+        if total == 1 or total > MAX_TIES:
+            return best
+        per_set = []
+        for groups in choices:
+            per_set.append([list(itertools.chain.from_iterable(p))
+                            for p in itertools.product(*[itertools.permutations(g) for g in groups])])
+        for combo in itertools.product(*per_set):
+            cand = self._apply(s, vals, [self._pi(order) for order in combo])
+            if cand < best:
+                best = cand
+        return best

@@ -1,0 +1,397 @@
+"""The abstract syntax tree: what the parser produces, before names and types.
+
+Every node carries the `Span` it was parsed from, so every later phase can
+point at the source. Nothing here is typed or resolved; `spec.checker` turns
+this tree into the IR (`spec.ir`) that engines consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Source, Span
+
+
+@dataclass
+class Node:
+    span: Span = field(repr=False, compare=False)
+
+
+# ---- types ---------------------------------------------------------------
+
+@dataclass
+class TBool(Node):
+    pass
+
+
+@dataclass
+class TRange(Node):
+    lo: "Expr"
+    hi: "Expr"
+
+
+@dataclass
+class TSet(Node):
+    elem: "TypeExpr"
+
+
+@dataclass
+class TMap(Node):
+    key: "TypeExpr"
+    value: "TypeExpr"
+
+
+@dataclass
+class TSeq(Node):
+    elem: "TypeExpr"
+    capacity: "Expr"
+
+
+@dataclass
+class TOption(Node):
+    elem: "TypeExpr"
+
+
+@dataclass
+class TTuple(Node):
+    elems: list["TypeExpr"]
+
+
+@dataclass
+class Field(Node):
+    name: str
+    type: "TypeExpr"
+
+
+@dataclass
+class TRecord(Node):
+    fields: list[Field]
+
+
+@dataclass
+class TName(Node):
+    name: str
+
+
+TypeExpr = TBool | TRange | TSet | TMap | TSeq | TOption | TTuple | TRecord | TName
+
+
+@dataclass
+class Variant(Node):
+    name: str
+    fields: list[Field] | None
+
+
+@dataclass
+class UnionDef(Node):
+    variants: list[Variant]
+
+
+# ---- expressions ---------------------------------------------------------
+
+@dataclass
+class IntLit(Node):
+    value: int
+
+
+@dataclass
+class BoolLit(Node):
+    value: bool
+
+
+@dataclass
+class NoneLit(Node):
+    pass
+
+
+@dataclass
+class Name(Node):
+    name: str
+
+
+@dataclass
+class Binary(Node):
+    """op is one of: + - * / % ** ++ | & .. == != < <= > >= in notin subset and or implies"""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass
+class Unary(Node):
+    op: str  # "-" or "not"
+    operand: "Expr"
+
+
+@dataclass
+class IsTest(Node):
+    operand: "Expr"
+    pattern: str  # a variant name, "some" or "none"
+    pattern_span: Span = field(repr=False, compare=False)
+
+
+@dataclass
+class Index(Node):
+    base: "Expr"
+    index: "Expr"
+
+
+@dataclass
+class FieldAccess(Node):
+    base: "Expr"
+    name: str
+    name_span: Span = field(repr=False, compare=False)
+
+
+@dataclass
+class Binding(Node):
+    names: list[tuple[str, Span]]
+    domain: "Expr"
+
+
+@dataclass
+class Generator(Node):
+    bindings: list[Binding]
+    condition: "Expr | None"
+
+
+@dataclass
+class Call(Node):
+    name: str
+    name_span: Span = field(repr=False, compare=False)
+    args: list["Expr"] = field(default_factory=list)
+    body: "Expr | None" = None          # sum(body for x in S if c)
+    generator: Generator | None = None
+
+
+@dataclass
+class Quant(Node):
+    kind: str  # "forall" | "exists"
+    generator: Generator
+    body: "Expr"
+
+
+@dataclass
+class Ite(Node):
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+
+
+@dataclass
+class TupleLit(Node):
+    elems: list["Expr"]
+
+
+@dataclass
+class SetLit(Node):
+    elems: list["Expr"]  # empty for `{}`
+
+
+@dataclass
+class SetComp(Node):
+    elem: "Expr"
+    generator: Generator
+
+
+@dataclass
+class PairsLit(Node):
+    """`{a: 1, b: 2}`: a record literal or a map literal, decided by type."""
+
+    pairs: list[tuple["Expr", "Expr"]]
+
+
+@dataclass
+class MapComp(Node):
+    key: "Expr"
+    value: "Expr"
+    generator: Generator
+
+
+@dataclass
+class SeqLit(Node):
+    elems: list["Expr"]
+
+
+@dataclass
+class Pattern(Node):
+    kind: str  # "ctor" | "some" | "none" | "any"
+    name: str | None = None
+    binds: list[tuple[str, Span]] = field(default_factory=list)
+    has_parens: bool = False
+
+
+@dataclass
+class Arm(Node):
+    pattern: Pattern
+    body: "Expr"
+
+
+@dataclass
+class Match(Node):
+    subject: "Expr"
+    arms: list[Arm]
+
+
+Expr = (IntLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
+        | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match)
+
+
+# ---- statements ----------------------------------------------------------
+
+@dataclass
+class LName(Node):
+    name: str
+
+
+@dataclass
+class LIndex(Node):
+    base: "LValue"
+    index: Expr
+
+
+@dataclass
+class LField(Node):
+    base: "LValue"
+    name: str
+
+
+LValue = LName | LIndex | LField
+
+
+@dataclass
+class Assign(Node):
+    target: LValue
+    value: Expr
+
+
+@dataclass
+class Let(Node):
+    name: str
+    name_span: Span = field(repr=False, compare=False)
+    value: Expr = None  # type: ignore[assignment]
+
+
+@dataclass
+class Require(Node):
+    cond: Expr
+
+
+@dataclass
+class Assert(Node):
+    cond: Expr
+    message: str | None
+
+
+@dataclass
+class If(Node):
+    cond: Expr
+    then: list["Stmt"]
+    orelse: list["Stmt"]
+
+
+@dataclass
+class For(Node):
+    var: str
+    var_span: Span = field(repr=False, compare=False)
+    domain: Expr = None  # type: ignore[assignment]
+    body: list["Stmt"] = field(default_factory=list)
+
+
+@dataclass
+class Choose(Node):
+    var: str
+    var_span: Span = field(repr=False, compare=False)
+    domain: Expr = None  # type: ignore[assignment]
+
+
+@dataclass
+class Skip(Node):
+    pass
+
+
+Stmt = Assign | Let | Require | Assert | If | For | Choose | Skip
+
+
+# ---- declarations --------------------------------------------------------
+
+@dataclass
+class Import(Node):
+    path: str
+
+
+@dataclass
+class Const(Node):
+    name: str
+    type: TypeExpr | None
+    value: Expr | None
+    symmetric: bool = False
+    members: list[tuple[str, Span]] | None = None  # model values, when given by name
+    size: int | None = None                        # `symmetric 3`
+
+
+@dataclass
+class Assume(Node):
+    name: str | None
+    cond: Expr
+
+
+@dataclass
+class Enum(Node):
+    name: str
+    members: list[tuple[str, Span]]
+
+
+@dataclass
+class TypeDef(Node):
+    name: str
+    rhs: TypeExpr | UnionDef
+
+
+@dataclass
+class Var(Node):
+    names: list[tuple[str, Span]]
+    type: TypeExpr
+
+
+@dataclass
+class Param(Node):
+    name: str
+    type: TypeExpr
+
+
+@dataclass
+class Def(Node):
+    name: str
+    params: list[Param]
+    ret: TypeExpr | None
+    body: Expr
+
+
+@dataclass
+class Init(Node):
+    body: list[Stmt]
+
+
+@dataclass
+class Action(Node):
+    name: str
+    params: list[Param]
+    body: list[Stmt]
+
+
+@dataclass
+class Invariant(Node):
+    name: str
+    cond: Expr
+
+
+Decl = Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant
+
+
+@dataclass
+class Module(Node):
+    name: str
+    decls: list[Decl]
+    source: Source = field(repr=False, compare=False, default=None)  # type: ignore[assignment]

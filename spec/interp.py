@@ -1,0 +1,442 @@
+"""The reference semantics: a direct, slow interpreter of the IR.
+
+It evaluates constants for the type checker, and it is the yardstick the
+compiled engines are tested against (property tests run both on the same
+states and compare). Clarity over speed: one function per construct.
+
+A state here is a list of variable codes, one per `VarSym`, in order.
+"""
+
+from __future__ import annotations
+
+from . import ir
+from . import values as V
+from .runtime import ModelError, from_code, tdiv, tmod, to_code
+from .types import (BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
+                    iter_bits)
+
+
+class ConstEvalError(Exception):
+    """A constant expression could not be evaluated (it reads the state, or fails)."""
+
+
+def eval_const(e: ir.Expr):
+    try:
+        return Interp().eval(e, {}, None)
+    except ModelError as exc:
+        raise ConstEvalError(exc.message) from None
+    except _NoState:
+        raise ConstEvalError("it reads the state") from None
+
+
+class _NoState(Exception):
+    pass
+
+
+class Interp:
+    """Evaluates IR expressions and executes statements over list-of-codes states."""
+
+    def __init__(self, model: ir.CheckedModel | None = None):
+        self.model = model
+
+    # ---- expressions ---------------------------------------------------------
+
+    def eval(self, e: ir.Expr, env: dict, state: list | None):
+        return getattr(self, "_" + type(e).__name__)(e, env, state)
+
+    def _Lit(self, e, env, state):
+        return e.value
+
+    def _Local(self, e, env, state):
+        return env[e.sym.id]
+
+    def _VarRef(self, e, env, state):
+        if state is None:
+            raise _NoState
+        return from_code(state[e.var.index], e.var.type)
+
+    def _Call(self, e, env, state):
+        args = [self.eval(a, env, state) for a in e.args]
+        inner = dict(env)
+        for p, a in zip(e.fn.params, args):
+            inner[p.id] = a
+        return self.eval(e.fn.body, inner, state)
+
+    def _Match(self, e, env, state):
+        v = self.eval(e.subject, env, state)
+        t = e.subject.type
+        for arm in e.arms:
+            bound = self._match_arm(t, v, arm)
+            if bound is not None:
+                inner = dict(env)
+                inner.update(bound)
+                return self.eval(arm.body, inner, state)
+        raise AssertionError("match is exhaustive")
+
+    def _match_arm(self, t: Type, v: int, arm: ir.MatchArm):
+        if arm.pattern is None:
+            return {}
+        if isinstance(t, OptionType):
+            if arm.pattern == "none":
+                return {} if v == 0 else None
+            if v == 0:
+                return None
+            return {arm.locals[0].id: from_code(v - 1, t.elem)}
+        info = t.variant(arm.pattern)
+        if not info.base <= v < info.base + info.size:
+            return None
+        out = {}
+        if info.payload is not None and arm.locals:
+            codes = info.payload.unpack(v - info.base)
+            for sym, c, (_, ft) in zip(arm.locals, codes, info.payload.fields):
+                out[sym.id] = from_code(c, ft)
+        return out
+
+    def _Quant(self, e: ir.Quant, env, state):
+        rows = list(self._bindings(e.binders, 0, dict(env), state))
+        if e.cond is not None:
+            rows = [r for r in rows if self.eval(e.cond, r, state)]
+        kind = e.kind
+        if kind == "forall":
+            return all(self.eval(e.body, r, state) for r in rows)
+        if kind == "exists":
+            return any(self.eval(e.body, r, state) for r in rows)
+        if kind == "set":
+            t = e.type.elem
+            mask = 0
+            for r in rows:
+                mask |= 1 << to_code(self.eval(e.body, r, state), t)
+            return mask
+        if kind == "map":
+            t: MapType = e.type
+            w = t.value.bits
+            out = 0
+            for r in rows:
+                k = r[e.binders[0].sym.id]
+                out |= to_code(self.eval(e.body, r, state), t.value) << (to_code(k, t.key) * w)
+            return out
+        vals = [self.eval(e.body, r, state) for r in rows]
+        if kind == "sum":
+            return sum(vals)
+        if not vals:
+            raise ModelError("empty", f"{kind} of an empty collection")
+        return min(vals) if kind == "min" else max(vals)
+
+    def _bindings(self, binders, i, env, state):
+        if i == len(binders):
+            yield dict(env)
+            return
+        b = binders[i]
+        for v in self.elements(b.domain, env, state):
+            env[b.sym.id] = v
+            yield from self._bindings(binders, i + 1, env, state)
+
+    def elements(self, dom: ir.Expr, env, state) -> list:
+        d = self.eval(dom, env, state)
+        t = dom.type
+        if isinstance(t, SetType):
+            return [from_code(c, t.elem) for c in iter_bits(d)]
+        assert isinstance(t, SeqType)
+        return [from_code(c, t.elem) for c in t.items(d)]
+
+    def _Op(self, e: ir.Op, env, state):
+        op = e.op
+        if op == "and":
+            return bool(self.eval(e.args[0], env, state)) and bool(self.eval(e.args[1], env, state))
+        if op == "or":
+            return bool(self.eval(e.args[0], env, state)) or bool(self.eval(e.args[1], env, state))
+        if op == "implies":
+            return (not self.eval(e.args[0], env, state)) or bool(self.eval(e.args[1], env, state))
+        if op == "ite":
+            c = self.eval(e.args[0], env, state)
+            return self.eval(e.args[1] if c else e.args[2], env, state)
+        a = [self.eval(x, env, state) for x in e.args]
+        return getattr(self, "op_" + op)(e, *a)
+
+    # arithmetic
+    def op_add(self, e, a, b): return a + b
+    def op_sub(self, e, a, b): return a - b
+    def op_mul(self, e, a, b): return a * b
+    def op_div(self, e, a, b): return tdiv(a, b)
+    def op_mod(self, e, a, b): return tmod(a, b)
+    def op_pow(self, e, a, b): return a ** b
+    def op_neg(self, e, a): return -a
+    def op_abs(self, e, a): return abs(a)
+    def op_minof(self, e, *a): return min(a)
+    def op_maxof(self, e, *a): return max(a)
+
+    # comparison and logic
+    def op_eq(self, e, a, b): return a == b
+    def op_ne(self, e, a, b): return a != b
+    def op_lt(self, e, a, b): return a < b
+    def op_le(self, e, a, b): return a <= b
+    def op_gt(self, e, a, b): return a > b
+    def op_ge(self, e, a, b): return a >= b
+    def op_not(self, e, a): return not a
+
+    # sets
+    def op_in(self, e, a, s):
+        t = e.args[1].type.elem
+        if isinstance(t, IntType) and not t.lo <= a <= t.hi:
+            return False
+        return bool((s >> to_code(a, t)) & 1)
+
+    def op_union(self, e, a, b): return a | b
+    def op_inter(self, e, a, b): return a & b
+    def op_diff(self, e, a, b): return a & ~b
+    def op_subset(self, e, a, b): return a & ~b == 0
+    def op_card(self, e, a): return a.bit_count()
+
+    def op_setlit(self, e, *xs):
+        t = e.type.elem
+        mask = 0
+        for x in xs:
+            mask |= 1 << to_code(x, t)
+        return mask
+
+    def op_range(self, e, a, b):
+        t = e.type.elem
+        lo, hi = max(a, t.lo), min(b, t.hi)
+        if lo > hi:
+            return 0
+        return ((1 << (hi - lo + 1)) - 1) << (lo - t.lo)
+
+    # maps, records, unions
+    def op_get(self, e, m, k):
+        t: MapType = e.args[0].type
+        return from_code(t.get(m, self._key_code(k, t.key)), t.value)
+
+    def _key_code(self, k, kt: Type) -> int:
+        if isinstance(kt, IntType) and not kt.lo <= k <= kt.hi:
+            raise ModelError("range", f"key {k} is outside {kt.show()}")
+        return to_code(k, kt)
+
+    def op_field(self, e, r, i=None):
+        t: RecordType = e.args[0].type
+        i = e.extra
+        return from_code(t.unpack(r)[i], t.fields[i][1])
+
+    def op_ufield(self, e, u):
+        t: UnionType = e.args[0].type
+        info = t.variant_of(u)
+        for name, i in e.extra:
+            if name == info.name:
+                codes = info.payload.unpack(u - info.base)
+                return from_code(codes[i], info.payload.fields[i][1])
+        raise ModelError("variant", f"{t.show()} value {V.show(t.decode(u))} has no field here "
+                         f"(it is a {info.name})")
+
+    def op_is(self, e, u):
+        info = e.args[0].type.variant(e.extra)
+        return info.base <= u < info.base + info.size
+
+    def op_ctor(self, e, *args):
+        info = e.type.variant(e.extra)
+        return info.base + info.payload.pack([to_code(a, ft) for a, (_, ft) in zip(args, info.payload.fields)])
+
+    def op_record(self, e, *args):
+        t = e.type
+        if isinstance(t, MapType):
+            w = t.value.bits
+            keys = sorted(t.key.codes())
+            return sum(to_code(a, t.value) << (k * w) for a, k in zip(args, keys))
+        return t.pack([to_code(a, ft) for a, (_, ft) in zip(args, t.fields)])
+
+    # options
+    def op_some(self, e, a): return 1 + to_code(a, e.type.elem)
+    def op_isnone(self, e, a): return a == 0
+    def op_issome(self, e, a): return a != 0
+
+    def op_optget(self, e, a):
+        if a == 0:
+            raise ModelError("variant", "get(none): the option is empty")
+        return from_code(a - 1, e.type)
+
+    # sequences
+    def op_seqlit(self, e, *xs):
+        t: SeqType = e.type
+        return t.pack([to_code(x, t.elem) for x in xs])
+
+    def op_len(self, e, q): return e.args[0].type.length(q)
+
+    def op_seqget(self, e, q, i):
+        t: SeqType = e.args[0].type
+        items = t.items(q)
+        if not 0 <= i < len(items):
+            raise ModelError("bounds", f"index {i} is outside a sequence of length {len(items)}")
+        return from_code(items[i], t.elem)
+
+    def op_seqin(self, e, a, q):
+        t: SeqType = e.args[1].type
+        if isinstance(t.elem, IntType) and not t.elem.lo <= a <= t.elem.hi:
+            return False
+        return to_code(a, t.elem) in t.items(q)
+
+    def op_append(self, e, q, x):
+        t: SeqType = e.type
+        items = t.items(q)
+        if len(items) >= t.capacity:
+            raise ModelError("capacity", f"append to a full sequence (capacity {t.capacity})")
+        return t.pack(items + [to_code(x, t.elem)])
+
+    def op_head(self, e, q):
+        t = e.args[0].type
+        items = t.items(q)
+        if not items:
+            raise ModelError("bounds", "head of an empty sequence")
+        return from_code(items[0], t.elem)
+
+    def op_last(self, e, q):
+        t = e.args[0].type
+        items = t.items(q)
+        if not items:
+            raise ModelError("bounds", "last of an empty sequence")
+        return from_code(items[-1], t.elem)
+
+    def op_tail(self, e, q):
+        t = e.args[0].type
+        items = t.items(q)
+        if not items:
+            raise ModelError("bounds", "tail of an empty sequence")
+        return t.pack(items[1:])
+
+    def op_concat(self, e, a, b):
+        ta, tb, t = e.args[0].type, e.args[1].type, e.type
+        return t.pack(ta.items(a) + tb.items(b))
+
+    # conversions
+    def op_narrow(self, e, a):
+        t: IntType = e.type
+        if not t.lo <= a <= t.hi:
+            raise ModelError("range", f"{a} is outside {t.show()}")
+        return a
+
+    def op_convert(self, e, a):
+        src, dst = e.args[0].type, e.type
+        plain = ir.decode_value(src, a)
+        try:
+            return ir.encode_value(dst, plain)
+        except V.EncodeError as exc:
+            raise ModelError("range", f"{V.show(plain)} does not fit {dst.show()}: {exc}") from None
+
+    # ---- statements ------------------------------------------------------------
+
+    def exec_block(self, stmts: list[ir.Stmt], state: list, env: dict):
+        """All branches of executing stmts: a list of (state, env, choices)."""
+        branches = [(list(state), dict(env), ())]
+        for s in stmts:
+            nxt = []
+            for st, en, ch in branches:
+                nxt.extend(self.exec_stmt(s, st, en, ch))
+            branches = nxt
+        return branches
+
+    def exec_stmt(self, s: ir.Stmt, state, env, choices):
+        if isinstance(s, ir.Assign):
+            st = list(state)
+            st[s.var.index] = self._store(s, state, env)
+            return [(st, env, choices)]
+        if isinstance(s, ir.LetS):
+            en = dict(env)
+            en[s.sym.id] = self.eval(s.value, env, state)
+            return [(state, en, choices)]
+        if isinstance(s, ir.Require):
+            return [(state, env, choices)] if self.eval(s.cond, env, state) else []
+        if isinstance(s, ir.Assert):
+            if not self.eval(s.cond, env, state):
+                raise ModelError("assert", s.message or "assertion failed")
+            return [(state, env, choices)]
+        if isinstance(s, ir.If):
+            body = s.then if self.eval(s.cond, env, state) else s.orelse
+            return [(st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices)]
+        if isinstance(s, ir.For):
+            branches = [(state, env, choices)]
+            for v in self.elements(s.domain, env, state):
+                nxt = []
+                for st, en, ch in branches:
+                    inner = dict(en)
+                    inner[s.sym.id] = v
+                    nxt.extend((st2, _restrict(en2, en), ch2) for st2, en2, ch2 in self._run(s.body, st, inner, ch))
+                branches = nxt
+            return branches
+        if isinstance(s, ir.Choose):
+            out = []
+            for v in self.elements(s.domain, env, state):
+                en = dict(env)
+                en[s.sym.id] = v
+                out.append((state, en, choices + ((s.sym.name, ir.decode_value(s.sym.type, v)),)))
+            return out
+        raise AssertionError(s)
+
+    def _run(self, stmts, state, env, choices):
+        branches = [(state, env, choices)]
+        for s in stmts:
+            nxt = []
+            for st, en, ch in branches:
+                nxt.extend(self.exec_stmt(s, st, en, ch))
+            branches = nxt
+        return branches
+
+    def _store(self, s: ir.Assign, state, env) -> int:
+        value = self.eval(s.value, env, state)
+        keys = [self.eval(p.arg, env, state) if isinstance(p.arg, ir.Expr) else p.arg for p in s.path]
+
+        def put(code: int, t: Type, steps, ks) -> int:
+            if not steps:
+                return to_code(value, t)
+            step, k = steps[0], ks[0]
+            if step.kind == "get":
+                slot = self._key_code(k, t.key)
+                w = t.value.bits
+                inner = put(t.get(code, slot), t.value, steps[1:], ks[1:])
+                return (code & ~(((1 << w) - 1) << (slot * w))) | (inner << (slot * w))
+            if step.kind == "field":
+                parts = t.unpack(code)
+                parts[k] = put(parts[k], t.fields[k][1], steps[1:], ks[1:])
+                return t.pack(parts)
+            items = t.items(code)
+            if not 0 <= k < len(items):
+                raise ModelError("bounds", f"index {k} is outside a sequence of length {len(items)}")
+            items[k] = put(items[k], t.elem, steps[1:], ks[1:])
+            return t.pack(items)
+
+        return put(state[s.var.index], s.var.type, s.path, keys)
+
+    # ---- the model ---------------------------------------------------------------
+
+    def init_states(self) -> list[list[int]]:
+        zero = [0] * len(self.model.vars)
+        return _unique([st for st, _, _ in self.exec_block(self.model.init, zero, {})])
+
+    def param_values(self, action: ir.ActionIR):
+        """Every assignment of values to the action's parameters, in canonical order."""
+        import itertools
+        doms = [[from_code(c, p.type) for c in p.type.codes()] for p in action.params]
+        for combo in itertools.product(*doms):
+            yield {p.id: v for p, v in zip(action.params, combo)}
+
+    def successors(self, action: ir.ActionIR, state: list[int]):
+        """(parameters, choices, next state) for every enabled instance of the action."""
+        out = []
+        for env in self.param_values(action):
+            for st, _, ch in self.exec_block(action.body, state, env):
+                out.append((env, ch, st))
+        return out
+
+    def invariant_holds(self, inv: ir.InvariantIR, state: list[int]) -> bool:
+        return bool(self.eval(inv.cond, {}, state))
+
+
+def _restrict(env: dict, outer: dict) -> dict:
+    """Locals bound inside a block go out of scope at its end."""
+    return {k: v for k, v in env.items() if k in outer}
+
+
+def _unique(states):
+    seen, out = set(), []
+    for s in states:
+        t = tuple(s)
+        if t not in seen:
+            seen.add(t)
+            out.append(s)
+    return out

@@ -1,0 +1,280 @@
+"""The typed intermediate representation: what every engine consumes.
+
+Produced by `spec.checker` from the AST. Names are resolved to symbols,
+every expression has its type, constants are folded to values, and
+conversions between integer ranges are explicit. Engines never see the AST.
+
+Value representation (shared by the interpreter and the compiled engines):
+an expression of `IntType` evaluates to the integer itself; of `BoolType` to
+a bool (or 0/1); of any other type to the value's code (see `spec.types`).
+
+Expression nodes:
+    Lit(value)                 a constant in that representation
+    Local(sym)                 a parameter, `let`, bound or `choose` variable
+    VarRef(var)                a state variable (current value)
+    Op(op, args, extra)        an operator; `OPS` lists them
+    Quant(kind, binders, cond, body)
+                               kind: forall exists set sum min max count map
+    Match(subject, arms)       arms: (variant name | "some" | "none" | None, locals, body)
+    Call(fn, args)             a `def`, inlined by engines
+
+Statements: Assign, LetS, Require, Assert, If, For, Choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Span
+from .types import Type
+
+# op name: meaning (arity)
+OPS = {
+    "add": "a + b", "sub": "a - b", "mul": "a * b", "div": "a / b (truncates toward zero)",
+    "mod": "a % b (sign of a)", "pow": "a ** b", "neg": "-a", "abs": "|a|",
+    "eq": "a == b", "ne": "a != b", "lt": "a < b", "le": "a <= b", "gt": "a > b", "ge": "a >= b",
+    "and": "a and b", "or": "a or b", "not": "not a", "implies": "a implies b",
+    "ite": "if a then b else c",
+    "in": "a in S", "union": "A | B", "inter": "A & B", "diff": "A - B", "subset": "A subset B",
+    "card": "len(S) of a set", "setlit": "{a, b, ...}", "range": "a..b as a set",
+    "get": "m[k] of a map", "field": "r.f (extra = field index)",
+    "ufield": "u.f of a union value (extra = (variant, field index))",
+    "is": "u is Variant (extra = variant name)", "ctor": "Variant(args) (extra = variant name)",
+    "record": "record or tuple literal", "none": "none", "some": "some(a)", "isnone": "a is none",
+    "issome": "a is some", "optget": "get(a)",
+    "seqlit": "[a, b, ...]", "len": "len(q) of a sequence", "seqget": "q[i]", "append": "append(q, x)",
+    "head": "head(q)", "tail": "tail(q)", "last": "last(q)", "concat": "q ++ r", "seqin": "x in q",
+    "narrow": "integer stored into a smaller range: checked, a range violation if outside",
+    "convert": "a composite value re-encoded into a type with other integer ranges (checked)",
+    "minof": "min(a, b, ...)", "maxof": "max(a, b, ...)",
+}
+
+
+@dataclass(eq=False)
+class Expr:
+    type: Type
+    span: Span | None = field(repr=False)
+
+
+@dataclass(eq=False)
+class Lit(Expr):
+    value: object = None
+
+
+@dataclass(eq=False)
+class LocalSym:
+    name: str
+    type: Type
+    id: int
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class VarSym:
+    name: str
+    type: Type
+    index: int
+    offset: int = 0  # bit offset in the state vector
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Local(Expr):
+    sym: LocalSym = None  # type: ignore[assignment]
+
+
+@dataclass(eq=False)
+class VarRef(Expr):
+    var: VarSym = None  # type: ignore[assignment]
+
+
+@dataclass(eq=False)
+class Op(Expr):
+    op: str = ""
+    args: list[Expr] = field(default_factory=list)
+    extra: object = None
+
+
+@dataclass(eq=False)
+class Binder:
+    sym: LocalSym
+    domain: Expr  # a set, a sequence or a map's key set
+
+
+@dataclass(eq=False)
+class Quant(Expr):
+    kind: str = ""  # forall exists set sum min max map
+    binders: list[Binder] = field(default_factory=list)
+    cond: Expr | None = None
+    body: Expr | None = None
+    key: Expr | None = None  # unused; map comprehensions bind the key as binders[0]
+
+
+@dataclass(eq=False)
+class MatchArm:
+    pattern: str | None  # variant name, "some", "none", or None for `_`
+    locals: list[LocalSym]
+    body: Expr
+
+
+@dataclass(eq=False)
+class Match(Expr):
+    subject: Expr = None  # type: ignore[assignment]
+    arms: list[MatchArm] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class DefSym:
+    name: str
+    params: list[LocalSym]
+    ret: Type | None
+    body: Expr | None = None
+    span: Span | None = field(default=None, repr=False)
+    reads_state: bool = False
+
+
+@dataclass(eq=False)
+class Call(Expr):
+    fn: DefSym = None  # type: ignore[assignment]
+    args: list[Expr] = field(default_factory=list)
+
+
+# ---- statements ------------------------------------------------------------
+
+@dataclass(eq=False)
+class Stmt:
+    span: Span | None = field(repr=False)
+
+
+@dataclass(eq=False)
+class PathStep:
+    kind: str  # "get" (map key), "seqget" (index), "field" (record field index)
+    arg: object  # Expr for get/seqget, int for field
+    type: Type   # the type of the location after this step
+
+
+@dataclass(eq=False)
+class Assign(Stmt):
+    var: VarSym = None  # type: ignore[assignment]
+    path: list[PathStep] = field(default_factory=list)
+    value: Expr = None  # type: ignore[assignment]  # already of the location's type
+
+
+@dataclass(eq=False)
+class LetS(Stmt):
+    sym: LocalSym = None  # type: ignore[assignment]
+    value: Expr = None  # type: ignore[assignment]
+
+
+@dataclass(eq=False)
+class Require(Stmt):
+    cond: Expr = None  # type: ignore[assignment]
+
+
+@dataclass(eq=False)
+class Assert(Stmt):
+    cond: Expr = None  # type: ignore[assignment]
+    message: str | None = None
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    cond: Expr = None  # type: ignore[assignment]
+    then: list[Stmt] = field(default_factory=list)
+    orelse: list[Stmt] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    sym: LocalSym = None  # type: ignore[assignment]
+    domain: Expr = None  # type: ignore[assignment]
+    body: list[Stmt] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Choose(Stmt):
+    sym: LocalSym = None  # type: ignore[assignment]
+    domain: Expr = None  # type: ignore[assignment]
+
+
+# ---- the model -------------------------------------------------------------
+
+@dataclass(eq=False)
+class ActionIR:
+    name: str
+    params: list[LocalSym]
+    body: list[Stmt]
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class InvariantIR:
+    name: str
+    cond: Expr
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class ConstInfo:
+    name: str
+    type: Type
+    value: object  # in the expression representation
+    span: Span | None = field(default=None, repr=False)
+    overridden: bool = False
+
+
+@dataclass(eq=False)
+class CheckedModel:
+    """A type-checked model with its constants fixed: the input of every engine."""
+
+    name: str
+    path: str
+    vars: list[VarSym]
+    consts: dict[str, ConstInfo]
+    defs: dict[str, DefSym]
+    init: list[Stmt]
+    actions: list[ActionIR]
+    invariants: list[InvariantIR]
+    types: dict[str, Type]
+    state_bits: int
+    symmetric: list = field(default_factory=list)  # ModelValueTypes used symmetrically
+    warnings: list = field(default_factory=list)   # Diagnostics
+    sources: dict = field(default_factory=dict)    # path -> text, every file loaded
+    span: Span | None = field(default=None, repr=False)
+
+    def var(self, name: str) -> VarSym:
+        for v in self.vars:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def const_values(self) -> dict[str, object]:
+        """Constants as plain values (for traces and reports)."""
+        return {c.name: decode_value(c.type, c.value) for c in self.consts.values()}
+
+
+def decode_value(t: Type, value):
+    """An expression-representation value as a plain value (`spec.values`)."""
+    from .types import BoolType, IntType
+    if isinstance(t, IntType):
+        return int(value)
+    if isinstance(t, BoolType):
+        return bool(value)
+    return t.decode(value)
+
+
+def encode_value(t: Type, plain):
+    """A plain value in the expression representation of type `t`."""
+    from .types import BoolType, IntType
+    from .values import EncodeError
+    if isinstance(t, IntType):
+        if isinstance(plain, bool) or not isinstance(plain, int):
+            raise EncodeError(f"expected an integer, got {plain!r}")
+        if not t.lo <= plain <= t.hi:
+            raise EncodeError(f"{plain} is outside {t.show()}")
+        return plain
+    if isinstance(t, BoolType):
+        if not isinstance(plain, bool):
+            raise EncodeError(f"expected a boolean, got {plain!r}")
+        return plain
+    return t.encode(plain)

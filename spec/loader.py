@@ -1,0 +1,97 @@
+"""Files to a checked model: reading, imports, constants from the command line.
+
+`load(path, consts)` is the one call the CLI and the engines use. A missing
+file or a broken import is a diagnostic (E6xx) like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import ast, ir
+from .checker import ConstOverride, check
+from .diagnostics import Diagnostic, SpecError
+from .parser import parse, parse_value
+
+_CONST_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
+
+
+def read_source(path: str | Path, span=None) -> str:
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(Diagnostic("E601", f"no such file: {path}", span)) from None
+    except IsADirectoryError:
+        raise SpecError(Diagnostic("E601", f"{path} is a directory, not a model file", span)) from None
+    except UnicodeDecodeError:
+        raise SpecError(Diagnostic("E601", f"{path} is not a UTF-8 text file", span)) from None
+    except OSError as exc:
+        raise SpecError(Diagnostic("E601", f"cannot read {path}: {exc.strerror}", span)) from None
+
+
+def load_modules(path: str | Path) -> list[ast.Module]:
+    """The module at `path`, then every module it imports (each once)."""
+    path = Path(path)
+    modules: list[ast.Module] = []
+    seen: set[Path] = set()
+
+    def visit(p: Path, display: str, span) -> None:
+        key = p.resolve()
+        if key in seen:
+            return
+        seen.add(key)
+        module = parse(read_source(p if span is None else p, span), display)
+        modules.append(module)
+        for d in module.decls:
+            if isinstance(d, ast.Import):
+                target = (p.parent / d.path)
+                shown = str(Path(display).parent / d.path) if display else d.path
+                if not target.exists():
+                    raise SpecError(Diagnostic("E602", f"cannot import '{d.path}': no such file", d.span,
+                                               f"the path is relative to {p.parent or '.'}"))
+                visit(target, shown, d.span)
+
+    visit(path, str(path), None)
+    return modules
+
+
+def parse_const_option(text: str) -> ConstOverride:
+    """`NAME=VALUE` from --const: a value in the language, or a size/names for model values."""
+    m = _CONST_RE.match(text)
+    if not m:
+        raise SpecError(Diagnostic("E603", f"--const {text}: expected NAME=VALUE", None,
+                                   "for example --const N=3 or --const RM={r1,r2}"))
+    name, value = m.group(1), m.group(2).strip()
+    if not value:
+        raise SpecError(Diagnostic("E603", f"--const {text}: the value is missing", None))
+    if re.fullmatch(r"\d+", value):
+        expr = parse_value(value, f"--const {name}")
+        return ConstOverride(name, expr=expr, size=int(value), text=value)
+    names = re.fullmatch(r"\{\s*([A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*)?\s*\}", value)
+    expr = parse_value(value, f"--const {name}")
+    if names:
+        members = [n.strip() for n in (names.group(1) or "").split(",") if n.strip()]
+        return ConstOverride(name, expr=expr, members=members, text=value)
+    return ConstOverride(name, expr=expr, text=value)
+
+
+def load(path: str | Path, consts: list[str] | dict | None = None) -> ir.CheckedModel:
+    """Parse and check the model at `path` with constants overridden by `consts`."""
+    overrides: dict[str, ConstOverride] = {}
+    if isinstance(consts, dict):
+        consts = [f"{k}={v}" for k, v in consts.items()]
+    for text in consts or []:
+        o = parse_const_option(text)
+        if o.name in overrides:
+            raise SpecError(Diagnostic("E603", f"--const {o.name} is given twice", None))
+        overrides[o.name] = o
+    modules = load_modules(path)
+    return check(modules, overrides)
+
+
+def load_text(text: str, name: str = "<model>", consts: list[str] | None = None) -> ir.CheckedModel:
+    """Check a model given as text (no imports resolved relative to a file)."""
+    overrides = {o.name: o for o in (parse_const_option(c) for c in consts or [])}
+    return check([parse(text, name)], overrides)

@@ -1,0 +1,520 @@
+"""Text to AST: the lark LALR parser and the transformer that builds `spec.ast`.
+
+`parse(text, name)` returns an `ast.Module` or raises `SpecError` with one
+syntax diagnostic (E1xx) that says what was found, what was expected and,
+for the usual slips (`=` for `==`, a keyword used as a name), how to fix it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .diagnostics import Diagnostic, Source, Span, SpecError
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+# Words that start statements or expressions: never names. The words that only
+# start declarations (`init`, `action`, `type`, ...) stay usable as names, so an
+# enum may have a member called `init`.
+KEYWORDS = {
+    "let", "require", "assert", "if", "then", "else", "for", "in", "choose", "skip",
+    "forall", "exists", "and", "or", "not", "implies", "true", "false", "none", "is",
+    "match", "subset",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True,
+                maybe_placeholders=True, start=["start", "value"])
+
+
+def parse(text: str, name: str = "<input>") -> ast.Module:
+    source = Source(name, text)
+    try:
+        tree = _lark().parse(text, start="start")
+    except UnexpectedInput as exc:
+        raise SpecError(_syntax_diagnostic(exc, source)) from None
+    try:
+        module = _Builder(source).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
+    module.source = source
+    return module
+
+
+def parse_value(text: str, name: str) -> ast.Expr:
+    """One expression on its own (a constant given on the command line)."""
+    source = Source(name, text)
+    try:
+        tree = _lark().parse(text, start="value")
+        return _Builder(source).transform(tree)
+    except UnexpectedInput as exc:
+        raise SpecError(_syntax_diagnostic(exc, source)) from None
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
+
+
+def parse_file(path: str | Path) -> ast.Module:
+    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+# ---- syntax errors -------------------------------------------------------
+
+_TERMINAL_NAMES = {
+    "NAME": "a name", "INT": "an integer", "STRING": "a string", "$END": "end of file",
+    "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'",
+    "COLON": "':'", "COMMA": "','", "EQUAL": "'='", "DOT": "'.'", "PLUS": "'+'", "MINUS": "'-'",
+    "STAR": "'*'", "SLASH": "'/'", "PERCENT": "'%'", "VBAR": "'|'", "AMPERSAND": "'&'",
+    "LESSTHAN": "'<'", "MORETHAN": "'>'",
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    try:
+        pattern = _lark().get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    if pattern.type == "str":
+        return f"'{pattern.value}'"
+    return name.lower()
+
+
+def _expected_list(expected) -> str:
+    expected = set(expected)
+    if {"NAME", "INT", "LPAR"} <= expected:
+        expected -= {"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS"}
+        expected = {t for t in expected if _describe_terminal(t).strip("'") not in _EXPR_WORDS}
+        return ", ".join(["an expression"] + sorted({_describe_terminal(t) for t in expected})[:7])
+    names = sorted({_describe_terminal(t) for t in expected})
+    # keywords first would be noise; keep the list short and readable
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "if", "match"}
+
+
+def _token_text(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    return f"'{tok}'"
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
+    line = getattr(exc, "line", None) or 1
+    col = getattr(exc, "column", None) or 1
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        lines = source.text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+        span = Span(source, line, col, line, col)
+        expected = _expected_list(exc.expected)
+        return Diagnostic("E102", f"unexpected end of file; expected {expected}", span)
+    if isinstance(exc, UnexpectedCharacters):
+        span = Span(source, line, col, line, col + 1)
+        ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        help = None
+        if ch == '"':
+            help = "strings are only allowed after 'import' and in 'assert cond, \"message\"'"
+        elif ch == "!":
+            help = "write 'not' for negation and '!=' for inequality"
+        elif ch == "&" and source.text[exc.pos_in_stream:exc.pos_in_stream + 2] == "&&":
+            help = "write 'and'"
+        return Diagnostic("E101", f"unexpected character {ch!r}", span, help)
+    assert isinstance(exc, UnexpectedToken)
+    tok = exc.token
+    width = max(1, len(str(tok)))
+    span = Span(source, line, col, line, col + width)
+    expected = exc.expected if hasattr(exc, "expected") else set()
+    found = _token_text(tok)
+    help = _syntax_help(tok, expected)
+    if str(tok) in KEYWORDS and "NAME" in expected:
+        return Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name here", span,
+                          help or f"rename it, for example '{tok}_'")
+    return Diagnostic("E100", f"unexpected {found}; expected {_expected_list(expected)}", span, help)
+
+
+def _syntax_help(tok: Token, expected) -> str | None:
+    text = str(tok)
+    described = {_describe_terminal(t) for t in expected}
+    if text == "=" and "'=='" in described:
+        return "did you mean '=='? ('=' assigns, '==' compares)"
+    if text in ("&&", "&") and "'and'" in described:
+        return "write 'and'"
+    if text in ("||",) or (text == "|" and "'or'" in described and "'|'" not in described):
+        return "write 'or'"
+    if text == "{" and "':'" in described:
+        return "a property is 'invariant Name: expression'"
+    if text == ":=":
+        return "assignment is written '='"
+    return None
+
+
+# ---- tree to AST ---------------------------------------------------------
+
+def _span(source: Source, meta) -> Span:
+    if getattr(meta, "empty", False):
+        return Span(source, 1, 1, 1, 1)
+    return Span(source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(source: Source, tok: Token) -> Span:
+    return Span(source, tok.line, tok.column, tok.end_line or tok.line,
+                tok.end_column or tok.column + len(tok))
+
+
+_INT_RE = re.compile(r"^\d[\d_]*$")
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Builds `spec.ast` nodes; one method per grammar alias."""
+
+    def __init__(self, source: Source):
+        super().__init__()
+        self.src = source
+
+    def sp(self, meta) -> Span:
+        return _span(self.src, meta)
+
+    def __default_token__(self, tok):
+        if tok.type == "NAME" and str(tok) in KEYWORDS:
+            raise SpecError(Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name",
+                                       self.tsp(tok), f"rename it, for example '{tok}_'"))
+        return tok
+
+    def tsp(self, tok) -> Span:
+        return _tok_span(self.src, tok)
+
+    # -- module and declarations
+    def value(self, meta, items):
+        return items[0]
+
+    def start(self, meta, items):
+        name, *decls = items
+        return ast.Module(self.sp(meta), str(name), decls)
+
+    def import_decl(self, meta, items):
+        return ast.Import(self.sp(meta), _unquote(items[0]))
+
+    def name_list(self, meta, items):
+        return [(str(t), self.tsp(t)) for t in items]
+
+    def const_decl(self, meta, items):
+        name, typ, value = items
+        span = self.sp(meta)
+        if isinstance(value, tuple) and value[0] == "symmetric":
+            _, members, size = value
+            return ast.Const(span, str(name), typ, None, True, members, size)
+        if isinstance(value, ast.SetLit) and value.elems and all(isinstance(e, ast.Name) for e in value.elems):
+            members = [(e.name, e.span) for e in value.elems]
+            return ast.Const(span, str(name), typ, value, False, members, None)
+        return ast.Const(span, str(name), typ, value)
+
+    def symmetric_set(self, meta, items):
+        return ("symmetric", items[0], None)
+
+    def symmetric_size(self, meta, items):
+        return ("symmetric", None, _int(items[0]))
+
+    def assume_decl(self, meta, items):
+        name, cond = items
+        return ast.Assume(self.sp(meta), str(name) if name is not None else None, cond)
+
+    def enum_decl(self, meta, items):
+        return ast.Enum(self.sp(meta), str(items[0]), items[1])
+
+    def type_decl(self, meta, items):
+        return ast.TypeDef(self.sp(meta), str(items[0]), items[1])
+
+    def union_type(self, meta, items):
+        return ast.UnionDef(self.sp(meta), items)
+
+    def union_one(self, meta, items):
+        variant = ast.Variant(self.sp(meta), str(items[0]), items[1])
+        return ast.UnionDef(self.sp(meta), [variant])
+
+    def variant(self, meta, items):
+        return ast.Variant(self.sp(meta), str(items[0]), items[1])
+
+    def fields(self, meta, items):
+        return items
+
+    def field(self, meta, items):
+        return ast.Field(self.sp(meta), str(items[0]), items[1])
+
+    def bool_type(self, meta, items):
+        return ast.TBool(self.sp(meta))
+
+    def range_type(self, meta, items):
+        return ast.TRange(self.sp(meta), items[0], items[1])
+
+    def set_type(self, meta, items):
+        return ast.TSet(self.sp(meta), items[0])
+
+    def map_type(self, meta, items):
+        return ast.TMap(self.sp(meta), items[0], items[1])
+
+    def seq_type(self, meta, items):
+        return ast.TSeq(self.sp(meta), items[0], items[1])
+
+    def option_type(self, meta, items):
+        return ast.TOption(self.sp(meta), items[0])
+
+    def tuple_type(self, meta, items):
+        return ast.TTuple(self.sp(meta), items)
+
+    def record_type(self, meta, items):
+        return ast.TRecord(self.sp(meta), items[0])
+
+    def named_type(self, meta, items):
+        return ast.TName(self.sp(meta), str(items[0]))
+
+    def var_decl(self, meta, items):
+        *names, typ = items
+        return ast.Var(self.sp(meta), [(str(n), self.tsp(n)) for n in names], typ)
+
+    def def_decl(self, meta, items):
+        name, params, ret, body = items
+        return ast.Def(self.sp(meta), str(name), params or [], ret, body)
+
+    def params(self, meta, items):
+        return items
+
+    def param(self, meta, items):
+        return ast.Param(self.sp(meta), str(items[0]), items[1])
+
+    def init_decl(self, meta, items):
+        return ast.Init(self.sp(meta), items[0])
+
+    def action_decl(self, meta, items):
+        name, params, body = items
+        return ast.Action(self.sp(meta), str(name), params or [], body)
+
+    def invariant_decl(self, meta, items):
+        return ast.Invariant(self.sp(meta), str(items[0]), items[1])
+
+    # -- statements
+    def block(self, meta, items):
+        return list(items)
+
+    def assign(self, meta, items):
+        return ast.Assign(self.sp(meta), items[0], items[1])
+
+    def let_stmt(self, meta, items):
+        return ast.Let(self.sp(meta), str(items[0]), self.tsp(items[0]), items[1])
+
+    def require(self, meta, items):
+        return ast.Require(self.sp(meta), items[0])
+
+    def assert_stmt(self, meta, items):
+        msg = _unquote(items[1]) if items[1] is not None else None
+        return ast.Assert(self.sp(meta), items[0], msg)
+
+    def if_stmt(self, meta, items):
+        cond, then, orelse = items
+        if orelse is None:
+            orelse = []
+        elif isinstance(orelse, ast.If):
+            orelse = [orelse]
+        return ast.If(self.sp(meta), cond, then, orelse)
+
+    def for_stmt(self, meta, items):
+        return ast.For(self.sp(meta), str(items[0]), self.tsp(items[0]), items[1], items[2])
+
+    def choose(self, meta, items):
+        return ast.Choose(self.sp(meta), str(items[0]), self.tsp(items[0]), items[1])
+
+    def skip(self, meta, items):
+        return ast.Skip(self.sp(meta))
+
+    def lv_name(self, meta, items):
+        return ast.LName(self.sp(meta), str(items[0]))
+
+    def lv_index(self, meta, items):
+        return ast.LIndex(self.sp(meta), items[0], items[1])
+
+    def lv_field(self, meta, items):
+        return ast.LField(self.sp(meta), items[0], str(items[1]))
+
+    # -- expressions
+    def _bin(op):  # noqa: N805 - helper that builds methods
+        def method(self, meta, items):
+            return ast.Binary(self.sp(meta), op, items[0], items[1])
+        return method
+
+    implies_op = _bin("implies")
+    or_op = _bin("or")
+    and_op = _bin("and")
+    eq = _bin("==")
+    ne = _bin("!=")
+    lt = _bin("<")
+    le = _bin("<=")
+    gt = _bin(">")
+    ge = _bin(">=")
+    member = _bin("in")
+    not_member = _bin("notin")
+    subset = _bin("subset")
+    union_op = _bin("|")
+    inter_op = _bin("&")
+    range_expr = _bin("..")
+    add = _bin("+")
+    sub = _bin("-")
+    concat = _bin("++")
+    mul = _bin("*")
+    div = _bin("/")
+    mod = _bin("%")
+    pow_op = _bin("**")
+    del _bin
+
+    def not_op(self, meta, items):
+        return ast.Unary(self.sp(meta), "not", items[0])
+
+    def neg(self, meta, items):
+        if isinstance(items[0], ast.IntLit):
+            return ast.IntLit(self.sp(meta), -items[0].value)
+        return ast.Unary(self.sp(meta), "-", items[0])
+
+    def is_test(self, meta, items):
+        operand, (pname, pspan) = items
+        return ast.IsTest(self.sp(meta), operand, pname, pspan)
+
+    def pattern_name(self, meta, items):
+        return (str(items[0]), self.tsp(items[0]))
+
+    def some_name(self, meta, items):
+        return ("some", self.sp(meta))
+
+    def none_name(self, meta, items):
+        return ("none", self.sp(meta))
+
+    def forall(self, meta, items):
+        return ast.Quant(self.sp(meta), "forall", ast.Generator(self.sp(meta), items[0], None), items[1])
+
+    def exists(self, meta, items):
+        return ast.Quant(self.sp(meta), "exists", ast.Generator(self.sp(meta), items[0], None), items[1])
+
+    def bindings(self, meta, items):
+        return items
+
+    def binding(self, meta, items):
+        *names, domain = items
+        return ast.Binding(self.sp(meta), [(str(n), self.tsp(n)) for n in names], domain)
+
+    def ite(self, meta, items):
+        return ast.Ite(self.sp(meta), *items)
+
+    def index(self, meta, items):
+        return ast.Index(self.sp(meta), items[0], items[1])
+
+    def field_access(self, meta, items):
+        return ast.FieldAccess(self.sp(meta), items[0], str(items[1]), self.tsp(items[1]))
+
+    def call(self, meta, items):
+        name, args = items
+        node = ast.Call(self.sp(meta), str(name), self.tsp(name))
+        if args is None:
+            return node
+        kind, payload = args
+        if kind == "list":
+            node.args = payload
+        else:
+            body, gen = payload
+            node.body, node.generator = body, gen
+        return node
+
+    def arg_list(self, meta, items):
+        return ("list", list(items))
+
+    def gen_args(self, meta, items):
+        body, binds, cond = items
+        return ("gen", (body, ast.Generator(self.sp(meta), binds, cond)))
+
+    def int_lit(self, meta, items):
+        return ast.IntLit(self.sp(meta), _int(items[0]))
+
+    def true_lit(self, meta, items):
+        return ast.BoolLit(self.sp(meta), True)
+
+    def false_lit(self, meta, items):
+        return ast.BoolLit(self.sp(meta), False)
+
+    def none_lit(self, meta, items):
+        return ast.NoneLit(self.sp(meta))
+
+    def name(self, meta, items):
+        return ast.Name(self.sp(meta), str(items[0]))
+
+    def tuple_lit(self, meta, items):
+        return ast.TupleLit(self.sp(meta), list(items))
+
+    def empty_braces(self, meta, items):
+        return ast.SetLit(self.sp(meta), [])
+
+    def set_lit(self, meta, items):
+        return ast.SetLit(self.sp(meta), list(items))
+
+    def set_comp(self, meta, items):
+        elem, binds, cond = items
+        return ast.SetComp(self.sp(meta), elem, ast.Generator(self.sp(meta), binds, cond))
+
+    def pair(self, meta, items):
+        return (items[0], items[1])
+
+    def pairs_lit(self, meta, items):
+        return ast.PairsLit(self.sp(meta), list(items))
+
+    def map_comp(self, meta, items):
+        key, value, binds = items
+        return ast.MapComp(self.sp(meta), key, value, ast.Generator(self.sp(meta), binds, None))
+
+    def seq_lit(self, meta, items):
+        return ast.SeqLit(self.sp(meta), [i for i in items if i is not None])
+
+    def match_expr(self, meta, items):
+        subject, *arms = items
+        return ast.Match(self.sp(meta), subject, arms)
+
+    def arm(self, meta, items):
+        return ast.Arm(self.sp(meta), items[0], items[1])
+
+    def pat_name(self, meta, items):
+        return ast.Pattern(self.sp(meta), "ctor", str(items[0]))
+
+    def pat_ctor(self, meta, items):
+        name, *binds = items
+        binds = [(str(b), self.tsp(b)) for b in binds if b is not None]
+        return ast.Pattern(self.sp(meta), "ctor", str(name), binds, True)
+
+    def pat_some(self, meta, items):
+        return ast.Pattern(self.sp(meta), "some", None, [(str(items[0]), self.tsp(items[0]))], True)
+
+    def pat_none(self, meta, items):
+        return ast.Pattern(self.sp(meta), "none")
+
+    def pat_any(self, meta, items):
+        return ast.Pattern(self.sp(meta), "any")
+
+
+def _int(tok) -> int:
+    text = str(tok)
+    assert _INT_RE.match(text)
+    return int(text.replace("_", ""))
+
+
+def _unquote(tok) -> str:
+    body = str(tok)[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)

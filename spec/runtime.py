@@ -1,0 +1,240 @@
+"""What a model can do wrong at run time, and the helpers both evaluators share.
+
+A `ModelError` is a property violation of the model (a range overflow, a
+division by zero, a failed `assert`, ...), never a crash of the checker: the
+engines report it with a trace. The generated code of `checker.codegen` sees
+only the names in `GENERATED_GLOBALS`.
+"""
+
+from __future__ import annotations
+
+from .types import BoolType, IntType, Type, iter_bits
+
+
+class ModelError(Exception):
+    """A run-time violation inside an action, `init` or a property.
+
+    kind: range | division | assert | bounds | capacity | variant | empty
+    """
+
+    def __init__(self, kind: str, message: str, site: int = -1):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.site = site  # index into the compiled model's table of source spans
+        self.span = None
+
+    def __reduce__(self):
+        return (_rebuild_error, (self.kind, self.message, self.site))
+
+
+def _rebuild_error(kind, message, site):
+    return ModelError(kind, message, site)
+
+
+KIND_TITLES = {
+    "range": "integer out of range",
+    "division": "division by zero",
+    "assert": "assertion failed",
+    "bounds": "index out of bounds",
+    "capacity": "sequence capacity exceeded",
+    "variant": "wrong variant",
+    "empty": "empty collection",
+}
+
+
+def to_code(value, t: Type) -> int:
+    if isinstance(t, IntType):
+        return value - t.lo
+    if isinstance(t, BoolType):
+        return 1 if value else 0
+    return value
+
+
+def from_code(code: int, t: Type):
+    if isinstance(t, IntType):
+        return code + t.lo
+    if isinstance(t, BoolType):
+        return bool(code)
+    return code
+
+
+def tdiv(a: int, b: int, site: int = -1) -> int:
+    """Integer division truncating toward zero (as Solidity, Rust and C do)."""
+    if b == 0:
+        raise ModelError("division", f"division by zero ({a} / 0)", site)
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def tmod(a: int, b: int, site: int = -1) -> int:
+    """The remainder of `tdiv`: it has the sign of a."""
+    if b == 0:
+        raise ModelError("division", f"division by zero ({a} % 0)", site)
+    return a - b * tdiv(a, b)
+
+
+def bits(mask: int) -> tuple[int, ...]:
+    return tuple(iter_bits(mask))
+
+
+_BITS_CACHE: list = [bits(m) for m in range(1 << 10)]
+
+
+def bits_small(mask: int) -> tuple[int, ...]:
+    """Set bit indices; table lookup for small masks."""
+    if mask < 1024:
+        return _BITS_CACHE[mask]
+    return bits(mask)
+
+
+def narrow_fail(value: int, lo: int, hi: int, site: int):
+    raise ModelError("range", f"{value} is outside {lo}..{hi}", site)
+
+
+def fail(kind: str, message: str, site: int):
+    raise ModelError(kind, message, site)
+
+
+# ---- helpers called by generated code ------------------------------------------
+
+def keychk(k: int, lo: int, hi: int, site: int) -> int:
+    if not lo <= k <= hi:
+        raise ModelError("range", f"key {k} is outside {lo}..{hi}", site)
+    return k - lo
+
+
+def inrange(x: int, mask: int, lo: int, hi: int) -> int:
+    return (mask >> (x - lo)) & 1 if lo <= x <= hi else 0
+
+
+def rangemask(a: int, b: int, lo: int, hi: int) -> int:
+    a, b = max(a, lo), min(b, hi)
+    if a > b:
+        return 0
+    return ((1 << (b - a + 1)) - 1) << (a - lo)
+
+
+def ufield(u: int, spec, site: int) -> int:
+    for base, end, off, mask in spec:
+        if base <= u < end:
+            return ((u - base) >> off) & mask
+    raise ModelError("variant", "this value has no such field (it is another variant)", site)
+
+
+def optget(o: int, site: int) -> int:
+    if o == 0:
+        raise ModelError("variant", "get(none): the option is empty", site)
+    return o - 1
+
+
+def seqitems(q: int, lenbits: int, w: int, cap: int) -> list[int]:
+    n = q & ((1 << lenbits) - 1)
+    m = (1 << w) - 1
+    return [(q >> (lenbits + i * w)) & m for i in range(n)]
+
+
+def seqpack(items, lenbits: int, w: int) -> int:
+    out = len(items)
+    for i, c in enumerate(items):
+        out |= c << (lenbits + i * w)
+    return out
+
+
+def seqget(q: int, i: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    n = q & ((1 << lenbits) - 1)
+    if not 0 <= i < n:
+        raise ModelError("bounds", f"index {i} is outside a sequence of length {n}", site)
+    return (q >> (lenbits + i * w)) & ((1 << w) - 1)
+
+
+def seqslot(q: int, i: int, lenbits: int, site: int) -> int:
+    n = q & ((1 << lenbits) - 1)
+    if not 0 <= i < n:
+        raise ModelError("bounds", f"index {i} is outside a sequence of length {n}", site)
+    return i
+
+
+def seqlast(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    n = q & ((1 << lenbits) - 1)
+    if n == 0:
+        raise ModelError("bounds", "last() of an empty sequence", site)
+    return (q >> (lenbits + (n - 1) * w)) & ((1 << w) - 1)
+
+
+def seqtail(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    items = seqitems(q, lenbits, w, cap)
+    if not items:
+        raise ModelError("bounds", "tail() of an empty sequence", site)
+    return seqpack(items[1:], lenbits, w)
+
+
+def append(q: int, x: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    n = q & ((1 << lenbits) - 1)
+    if n >= cap:
+        raise ModelError("capacity", f"append() to a full sequence (capacity {cap})", site)
+    return (q + 1) | (x << (lenbits + n * w))
+
+
+def concat(a: int, la: int, wa: int, ca: int, b: int, lb: int, wb: int, cb: int,
+           lt: int, wt: int, ct: int) -> int:
+    return seqpack(seqitems(a, la, wa, ca) + seqitems(b, lb, wb, cb), lt, wt)
+
+
+def narrow(x: int, lo: int, hi: int, site: int) -> int:
+    if not lo <= x <= hi:
+        raise ModelError("range", f"{x} is outside {lo}..{hi}", site)
+    return x
+
+
+def convert(code: int, types, site: int) -> int:
+    from . import ir
+    from . import values as V
+    src, dst = types
+    plain = src.decode(code) if not isinstance(src, (IntType, BoolType)) else from_code(code, src)
+    try:
+        return to_code(ir.encode_value(dst, plain), dst)
+    except V.EncodeError as exc:
+        raise ModelError("range", f"{V.show(plain)} does not fit {dst.show()}: {exc}", site) from None
+
+
+def orall(items) -> int:
+    out = 0
+    for x in items:
+        out |= x
+    return out
+
+
+def minf(items, site: int) -> int:
+    if not items:
+        raise ModelError("empty", "min() of an empty collection", site)
+    return min(items)
+
+
+def maxf(items, site: int) -> int:
+    if not items:
+        raise ModelError("empty", "max() of an empty collection", site)
+    return max(items)
+
+
+def assert_fail(message: str, site: int):
+    raise ModelError("assert", message, site)
+
+
+SAFE_BUILTINS = {"all": all, "any": any, "sum": sum, "min": min, "max": max, "abs": abs, "len": len,
+                 "tuple": tuple, "enumerate": enumerate, "range": range, "True": True, "False": False,
+                 "None": None}
+
+
+def generated_globals(tables, messages) -> dict:
+    """The whole namespace generated code runs in: these helpers and nothing else."""
+    return {
+        "__builtins__": dict(SAFE_BUILTINS),
+        "ModelError": ModelError, "_T": tables, "_M": messages,
+        "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_keychk": keychk, "_inrange": inrange,
+        "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
+        "_seqget": seqget, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
+        "_append": append, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
+        "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
+        "_fail": fail,
+    }
