@@ -1,0 +1,1 @@
+"""The syncproof modelling language: grammar, parser, names and types, the typed IR."""

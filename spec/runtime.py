@@ -221,7 +221,7 @@ def assert_fail(message: str, site: int):
     raise ModelError("assert", message, site)
 
 
-SAFE_BUILTINS = {"all": all, "any": any, "sum": sum, "min": min, "max": max, "abs": abs, "len": len,
+SAFE_BUILTINS = {"all": all, "bool": bool, "int": int, "any": any, "sum": sum, "min": min, "max": max, "abs": abs, "len": len,
                  "tuple": tuple, "enumerate": enumerate, "range": range, "True": True, "False": False,
                  "None": None}
 

@@ -1,0 +1,118 @@
+"""Replay: is an ITF trace a behaviour of the model, and what does it violate?
+
+Every state is decoded with the model's types; the first must be an initial
+state and each next one must follow from the previous by some action (the one
+named in the state's `#meta` when there is one). Along the way every
+invariant is checked; at the end, a deadlock and a recorded failing step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spec import ir
+from spec import values as V
+from spec.runtime import KIND_TITLES, to_code
+
+from .compiled import CompiledModel
+from .itf import ITFError, from_itf
+
+
+@dataclass
+class ReplayResult:
+    valid: bool
+    steps: int
+    message: str
+    violations: list[tuple[str, int, str]] = field(default_factory=list)  # (property, state index, message)
+    trace_property: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if not self.valid:
+            return 2
+        return 1 if self.violations else 0
+
+
+def decode_states(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> list[int]:
+    names = [v.name for v in model.vars]
+    given = doc["vars"]
+    missing = [n for n in names if n not in given]
+    extra = [n for n in given if n not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"the trace lacks {', '.join(missing)}")
+        if extra:
+            parts.append(f"the model has no variable {', '.join(extra)}")
+        raise ITFError("the trace's variables do not match the model: " + "; ".join(parts))
+    out = []
+    for i, st in enumerate(doc["states"]):
+        if not isinstance(st, dict):
+            raise ITFError(f"state {i}: not an object")
+        codes = []
+        for v in model.vars:
+            if v.name not in st:
+                raise ITFError(f"state {i}: variable '{v.name}' is missing")
+            plain = from_itf(v.type, st[v.name], f"state {i}, variable '{v.name}'")
+            try:
+                value = ir.encode_value(v.type, plain)
+            except V.EncodeError as exc:
+                raise ITFError(f"state {i}, variable '{v.name}': {exc}") from None
+            codes.append(to_code(value, v.type))
+        out.append(cm.pack(codes))
+    return out
+
+
+def _params_match(step, params: dict | None, model_action) -> bool:
+    if params is None:
+        return True
+    want = {}
+    for p in model_action.params:
+        if p.name not in params:
+            return False
+        want[p.name] = from_itf(p.type, params[p.name], f"parameter '{p.name}'")
+    return want == step.params
+
+
+def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> ReplayResult:
+    cm = CompiledModel(model)
+    states = decode_states(doc, model, cm)
+    if not states:
+        raise ITFError("the trace has no states")
+    actions = {a.name: a for a in model.actions}
+    if states[0] not in cm.init_states():
+        return ReplayResult(False, 0, "state 0 is not an initial state of the model")
+    for i in range(1, len(states)):
+        meta = doc["states"][i].get("#meta", {}) if isinstance(doc["states"][i], dict) else {}
+        label, params = meta.get("action"), meta.get("parameters")
+        if label is not None and label not in actions:
+            return ReplayResult(False, i, f"state {i}: the model has no action '{label}'")
+        steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
+        if label is not None:
+            steps = [st for st in steps if st.action == label and _params_match(st, params, actions[label])]
+        if not steps:
+            what = f" by {label}" if label else ""
+            return ReplayResult(False, i, f"state {i} does not follow from state {i - 1}{what}")
+    result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states")
+    result.trace_property = doc.get("#meta", {}).get("property")
+    for inv in model.invariants:
+        for i, s in enumerate(states):
+            ok = cm.invariants(s)[model.invariants.index(inv)]
+            if ok is not True:
+                msg = f"invariant {inv.name} is violated in state {i}"
+                result.violations.append((inv.name, i, msg))
+                break
+    failing = doc.get("#meta", {}).get("failing-step")
+    if isinstance(failing, dict) and failing.get("action") in actions:
+        name = failing["action"]
+        for st in cm.steps(states[-1]):
+            if st.action == name and st.error is not None and _params_match(st, failing.get("parameters"),
+                                                                            actions[name]):
+                title = KIND_TITLES.get(st.error.kind, st.error.kind)
+                result.violations.append(("runtime", len(states) - 1,
+                                          f"{title} in {name} after state {len(states) - 1}: {st.error.message}"))
+                break
+    if check_deadlock and not [st for st in cm.steps(states[-1]) if st.error is None]:
+        result.violations.append(("deadlock", len(states) - 1,
+                                  f"deadlock: no action is enabled in state {len(states) - 1}"))
+    return result

@@ -1,0 +1,248 @@
+"""Console output: verdicts, statistics and trace tables, with rich.
+
+Stdout carries the report; progress goes to stderr and only to a terminal.
+Colour and the live progress display switch off by themselves when output
+is not a terminal, so CI logs stay plain.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from spec import values as V
+
+from . import __version__
+from .itf import to_itf
+from .result import Result, Trace, Verdict
+
+STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
+KIND_NAMES = {"invariant": "invariant", "deadlock": "deadlock", "runtime": "run-time errors"}
+HOW = {"exhaustive": "exhaustive: every reachable state was checked"}
+
+
+def console(stderr: bool = False) -> Console:
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not c.is_terminal:
+        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False)
+    return c
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def print_result(result: Result, out: Console, sources: dict | None = None) -> None:
+    out.print(Text.assemble(("syncproof ", "bold"), f"{__version__} · {result.model} ({result.path}) · ",
+                            f"{result.engine} engine"))
+    if result.constants:
+        out.print("constants: " + ", ".join(f"{k} = {V.show(v)}" for k, v in result.constants.items()))
+    for w in result.warnings:
+        out.print(Text(w, style="yellow"))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    table.add_column("property")
+    table.add_column("kind")
+    table.add_column("verdict")
+    table.add_column("")
+    for p in result.properties:
+        note = p.message if p.verdict is not Verdict.HOLDS else ""
+        table.add_row(p.name, KIND_NAMES.get(p.kind, p.kind), Text(p.verdict.value, style=STYLE[p.verdict]),
+                      Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else note)
+    out.print(table)
+    print_stats(result, out)
+    for p in result.violated:
+        if p.trace is not None:
+            out.print()
+            print_trace(p.trace, out, sources, p.trace_path)
+    out.print()
+    verdict = result.verdict
+    line = Text(verdict.value.upper(), style=STYLE[verdict])
+    if verdict is Verdict.HOLDS:
+        line.append(f" — {HOW.get(result.how, result.how)}")
+    elif verdict is Verdict.VIOLATED:
+        names = ", ".join(p.name for p in result.violated)
+        line.append(f" — {names}")
+    else:
+        line.append(f" — {result.reason}")
+    out.print(line)
+
+
+def print_stats(result: Result, out: Console) -> None:
+    s = result.stats
+    out.print(f"{_fmt_int(s.distinct_states)} distinct states · {_fmt_int(s.transitions)} transitions · "
+              f"depth {s.depth} · {s.seconds:.2f} s ({_fmt_int(int(s.states_per_second))} states/s)")
+    if s.fingerprint == "exact":
+        fp = "exact (every state fits in 64 bits: no collision is possible)"
+    else:
+        fp = f"64-bit, collision probability {s.collision_probability:.1e} (optimistic estimate)"
+    out.print(f"visited set: {s.bytes_per_state:.1f} bytes/state; fingerprints {fp}", style="dim")
+    extras = []
+    if s.symmetry:
+        extras.append(f"symmetry reduction over {', '.join(s.symmetry)}")
+    if s.workers > 1:
+        extras.append(f"{s.workers} workers")
+    if extras:
+        out.print(" · ".join(extras), style="dim")
+    if s.actions:
+        parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
+        out.print("transitions per action: " + " · ".join(parts), style="dim")
+        never = [name for name, c in s.actions.items() if c == 0]
+        if never and result.verdict is not Verdict.VIOLATED:
+            out.print(Text(f"warning: never enabled: {', '.join(never)} — a guard that is never true makes "
+                           "a 'holds' vacuous for that action", style="yellow"))
+
+
+def _source_line(where: str | None, sources: dict | None):
+    if not where or not sources:
+        return None
+    path, line, col = where.rsplit(":", 2)
+    text = sources.get(path)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    n = int(line)
+    if not 0 < n <= len(lines):
+        return None
+    return n, int(col), lines[n - 1]
+
+
+def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: str | None = None) -> None:
+    head = Text("counterexample", style="bold red")
+    head.append(f" for {trace.property}: {trace.message}", style="bold")
+    out.print(head)
+    src = _source_line(trace.where, sources)
+    if trace.where:
+        out.print(f"  at {trace.where}")
+    if src:
+        n, col, text = src
+        out.print(Text(f"  {n} | {text}", style="dim"))
+        out.print(Text(f"  {' ' * len(str(n))} | {' ' * (col - 1)}^", style="red"))
+    length = trace.length
+    where = f", written to {path}" if path else ""
+    out.print(f"trace: {length} step{'s' if length != 1 else ''}{where}")
+    out.print(trace_table(trace))
+    if trace.error_step is not None:
+        out.print(Text(f"then {_label(trace.error_step)} fails: {trace.message}", style="red"))
+    if trace.kind == "deadlock":
+        out.print(Text("no action is enabled in the last state", style="red"))
+
+
+def _label(step) -> str:
+    if step.action is None:
+        return "(initial)"
+    params = ", ".join(f"{k}={V.show(v)}" for k, v in step.params.items())
+    label = f"{step.action}({params})" if params else step.action
+    if step.choices:
+        label += " choosing " + ", ".join(f"{k}={V.show(v)}" for k, v in step.choices)
+    return label
+
+
+def trace_table(trace: Trace) -> Table:
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("action")
+    names = list(trace.steps[0].state) if trace.steps else []
+    for n in names:
+        table.add_column(n, overflow="fold")
+    prev = None
+    for i, step in enumerate(trace.steps):
+        cells = []
+        for n in names:
+            v = step.state[n]
+            if prev is None:
+                cells.append(Text(V.show(v)))
+            else:
+                cells.append(diff_text(prev[n], v))
+        table.add_row(str(i), _label(step), *cells)
+        prev = step.state
+    return table
+
+
+def diff_text(old, new) -> Text:
+    """The new value, with what changed since old highlighted."""
+    changed = "bold yellow"
+    if old == new:
+        return Text(V.show(new), style="dim")
+    if isinstance(new, V.MapVal) and isinstance(old, V.MapVal):
+        t = Text("{")
+        olds = dict(old.items)
+        for i, (k, v) in enumerate(new.items):
+            if i:
+                t.append(", ")
+            t.append(f"{V.show(k)}: ")
+            t.append(V.show(v), style=changed if olds.get(k) != v else "dim")
+        t.append("}")
+        return t
+    if isinstance(new, V.Rec) and isinstance(old, V.Rec):
+        t = Text("{")
+        olds = dict(old.fields)
+        for i, (k, v) in enumerate(new.fields):
+            if i:
+                t.append(", ")
+            t.append(f"{k}: ")
+            t.append(V.show(v), style=changed if olds.get(k) != v else "dim")
+        t.append("}")
+        return t
+    if isinstance(new, frozenset) and isinstance(old, frozenset):
+        t = Text("{")
+        for i, v in enumerate(new):
+            if i:
+                t.append(", ")
+            t.append(V.show(v), style="bold green" if v not in old else "dim")
+        removed = [v for v in old if v not in new]
+        t.append("}")
+        if removed:
+            t.append("  −" + ", ".join(V.show(v) for v in removed), style="bold red")
+        return t
+    return Text(V.show(new), style=changed)
+
+
+# ---- JSON ------------------------------------------------------------------------------
+
+SCHEMA = "syncproof.result/1"
+
+
+def result_json(result: Result) -> dict:
+    s = result.stats
+    first = result.violated[0] if result.violated else None
+    return {
+        "schema": SCHEMA,
+        "model": result.model,
+        "path": result.path,
+        "engine": result.engine,
+        "verdict": result.verdict.value,
+        "how": result.how,
+        "property": first.name if first else None,
+        "reason": result.reason,
+        "trace": first.trace_path if first else None,
+        "stats": {
+            "distinct_states": s.distinct_states,
+            "transitions": s.transitions,
+            "depth": s.depth,
+            "seconds": round(s.seconds, 6),
+            "states_per_second": round(s.states_per_second, 1),
+            "visited_bytes": s.visited_bytes,
+            "bytes_per_state": round(s.bytes_per_state, 3),
+            "trace_store_bytes": s.trace_bytes,
+            "fingerprint": s.fingerprint,
+            "collision_probability": s.collision_probability,
+            "workers": s.workers,
+            "symmetry": s.symmetry,
+            "actions": s.actions,
+        },
+        "properties": [
+            {"name": p.name, "kind": p.kind, "verdict": p.verdict.value, "message": p.message, "where": p.where,
+             "trace": p.trace_path, "trace_length": p.trace.length if p.trace else None}
+            for p in result.properties
+        ],
+        "constants": {k: to_itf(v) for k, v in result.constants.items()},
+        "warnings": result.warnings,
+    }
+
+
+def print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
