@@ -24,6 +24,7 @@ Shapes of generated code:
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from spec import ir
@@ -785,6 +786,9 @@ def _has(stmts, kinds) -> bool:
     return False
 
 
+_LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
+
+
 def _indent(lines: list[str], n: int = 1) -> list[str]:
     pad = "    " * n
     return [pad + line for line in lines]
@@ -864,7 +868,8 @@ class ModelCompiler(Compiler):
 
     # -- bodies with choose: continuation-passing functions
     def live(self, ctx: Ctx) -> list[str]:
-        return sorted({c.text for c in ctx.env.values() if not c.is_const and c.text.isidentifier()})
+        # a local's text may be an expression over its name: `(l3 + 1)` for a range from 1
+        return sorted({n for c in ctx.env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)})
 
     def new_function(self, params: list[str], body: list[str]) -> str:
         name = f"f{next(self.fn_ids)}"
@@ -977,7 +982,7 @@ class ModelCompiler(Compiler):
         else:
             for combo in combos:
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
-                args = [env[p.id].text for p in action.params]
+                args = [str(c) for c in combo]  # the body function takes codes (it decodes them)
                 lines += self.instance(env, args, guard_stmts, body, fn, k)
         return lines
 
@@ -1001,6 +1006,7 @@ class ModelCompiler(Compiler):
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         return ["try:"] + _indent(inner) + [
             "except ModelError as x:",
+            "    failed = i",  # an action that fails was enabled: not a deadlock
             f"    if err is None: err = (i, {k}, x)",
         ]
 
@@ -1030,7 +1036,7 @@ class ModelCompiler(Compiler):
             per.append(f"n = len(buf)")
             per.append(f"cnt[{k}] += n - m")
             per.append("m = n")
-        per.append("if not m and dead < 0:")
+        per.append("if not m and dead < 0 and failed != i:")
         per.append("    dead = i")
         per.append("for t in buf:")
         per.append("    if t not in nxt:")
@@ -1038,7 +1044,7 @@ class ModelCompiler(Compiler):
         per.append("buf.clear()")
         loop += _indent(per)
         head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
-                "dead = -1", "err = None"]
+                "dead = -1", "err = None", "failed = -1"]
         body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
         # each invariant on its own, for the states where their conjunction failed
         body.append("def invariant_each(s0):")

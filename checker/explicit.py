@@ -320,7 +320,7 @@ class Explorer:
         if step is None:
             raise RuntimeError(f"internal error: the interpreter does not reproduce the failure of {action}")
         err = step.error
-        span = self.cm.site_span(err) or self.model.actions[k].span
+        span = err.span or self.cm.site_span(err) or self.model.actions[k].span
         title = KIND_TITLES.get(err.kind, err.kind)
         message = f"{title} in {action}: {err.message}"
         trace.message = message

@@ -92,6 +92,8 @@ class Checker:
         self.decl_spans: dict[str, Span] = {}
         self.prop_spans: dict[str, Span] = {}
         self.local_ids = itertools.count()
+        self.trying = 0  # > 0 inside _try: an ambiguous name raises _Ambiguous instead of E307
+        self.var_names: set[str] = set()  # known before the vars' types are (constants come first)
         self.member_refs: dict[ModelValueType, Span] = {}  # symmetric members named in the model
         self.asym_loops: dict[ModelValueType, Span] = {}
 
@@ -116,6 +118,8 @@ class Checker:
             if t is not None and not self._finite_check(t, d.type.span, "a state variable"):
                 t = None
             for name, span in d.names:
+                if self.decl_spans.get(name) != span:
+                    continue  # a duplicate (E202): the first declaration stands
                 sym = ir.VarSym(name, t or BOOL, len(self.vars), offset, span)
                 self.vars[name] = sym
                 offset += sym.type.bits
@@ -138,7 +142,10 @@ class Checker:
         invariants = []
         for d in decls:
             if isinstance(d, ast.Invariant):
-                cond = self._bool(d.cond, Scope(what="invariant"))
+                try:
+                    cond = self._bool(d.cond, Scope(what="invariant"))
+                except _Bail:  # reported; keep checking the other declarations
+                    continue
                 invariants.append(ir.InvariantIR(d.name, cond, d.span))
         for d in decls:
             if isinstance(d, ast.Assume):
@@ -185,6 +192,7 @@ class Checker:
             elif isinstance(d, ast.Var):
                 for name, span in d.names:
                     self._claim(name, span, "var")
+                    self.var_names.add(name)
             elif isinstance(d, ast.Def):
                 if self._claim(d.name, d.span, "def"):
                     self.def_decls[d.name] = d
@@ -601,16 +609,20 @@ class Checker:
     def _check_initialized(self, init: list[ir.Stmt], d: ast.Init) -> None:
         assigned = set()
 
+        # walk the AST, not the IR: an assignment that failed to check was reported already
         def walk(stmts):
             for s in stmts:
-                if isinstance(s, ir.Assign):
-                    assigned.add(s.var.name)
-                elif isinstance(s, ir.If):
+                if isinstance(s, ast.Assign):
+                    lv = s.target
+                    while not isinstance(lv, ast.LName):
+                        lv = lv.base
+                    assigned.add(lv.name)
+                elif isinstance(s, ast.If):
                     walk(s.then)
                     walk(s.orelse)
-                elif isinstance(s, ir.For):
+                elif isinstance(s, ast.For):
                     walk(s.body)
-        walk(init)
+        walk(d.body)
         missing = [v for v in self.vars if v not in assigned]
         if missing:
             self.diag.error("E317", f"'init' does not give a value to {', '.join(repr(m) for m in missing)}",
@@ -634,10 +646,13 @@ class Checker:
 
     def _try(self, e: ast.Expr, sc: Scope, expected: Type | None = None) -> ir.Expr | None:
         """Like expr, but returns None instead of failing on an ambiguous bare name."""
+        self.trying += 1
         try:
             return self.expr(e, sc, expected)
         except _Ambiguous:
             return None
+        finally:
+            self.trying -= 1
 
     def _e_IntLit(self, e, sc, expected):
         return ir.Lit(IntType(e.value, e.value), e.span, e.value)
@@ -664,7 +679,7 @@ class Checker:
         if e.name in self.vars:
             var = self.vars[e.name]
             if not sc.state:
-                self.diag.error("E205", f"'{e.name}' is a state variable; a {sc.what} cannot read the state",
+                self.diag.error("E205", f"'{e.name}' is a state variable; {_a(sc.what)} cannot read the state",
                                 e.span)
                 raise _Bail
             return ir.VarRef(var.type, e.span, var)
@@ -688,6 +703,10 @@ class Checker:
             return self._all_values(t, e.span)
         if e.name in self.ctors:
             raise _Bail
+        if e.name in self.var_names:  # not typed yet: we are evaluating a constant
+            what = _a(sc.what) if not sc.state else f"{_a(sc.what)} used in a constant"
+            self.diag.error("E205", f"'{e.name}' is a state variable; {what} cannot read the state", e.span)
+            raise _Bail
         names = list(sc.all_names()) + list(self.const_decls) + list(self.vars) + list(self.def_decls) \
             + list(self.values) + list(self.types)
         self.diag.error("E201", f"unknown name '{e.name}'", e.span, suggest(e.name, names))
@@ -700,7 +719,7 @@ class Checker:
             if match:
                 cands = match
         if len(cands) > 1:
-            if expected is None:
+            if expected is None and self.trying:
                 raise _Ambiguous
             owners = " and ".join(c[0].show() for c in cands)
             self.diag.error("E307", f"'{name}' is a member of {owners}", span,
@@ -981,7 +1000,7 @@ class Checker:
 
     def _call_def(self, fn: ir.DefSym, args, span, sc: Scope) -> ir.Expr:
         if fn.body is not None and _reads_state(fn.body) and not sc.state:
-            self.diag.error("E205", f"'{fn.name}' reads the state; a {sc.what} cannot", span)
+            self.diag.error("E205", f"'{fn.name}' reads the state; {_a(sc.what)} cannot", span)
             raise _Bail
         t = fn.ret if fn.ret is not None else fn.body.type
         call = ir.Call(t, span, fn, args)
@@ -997,7 +1016,7 @@ class Checker:
         if len(cands) > 1 and isinstance(expected, UnionType):
             cands = [c for c in cands if c[0] == expected] or cands
         if len(cands) > 1:
-            if expected is None:
+            if expected is None and self.trying:
                 raise _Ambiguous
             self.diag.error("E307", f"'{e.name}' is a variant of {' and '.join(c[0].show() for c in cands)}",
                             e.span, f"say which one: {cands[0][0].show()}.{e.name}(...)")
@@ -1495,6 +1514,10 @@ def _max_iterations(binders) -> int:
         t = b.domain.type
         n *= t.capacity if isinstance(t, SeqType) else t.elem.count()
     return n
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _first_duplicate(names):

@@ -100,12 +100,27 @@ class SpecError(Exception):
 
 def suggest(name: str, candidates) -> str | None:
     """'did you mean ...?' for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    candidates = sorted(set(candidates))
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in candidates if len(c) > 1 and _one_edit(name, c)][:1]
     if not close:
         lowered = {c.lower(): c for c in candidates}
         if name.lower() in lowered:
             close = [lowered[name.lower()]]
     return f"did you mean '{close[0]}'?" if close else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a, with one character replaced, inserted, deleted or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 class Collector:

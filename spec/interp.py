@@ -151,7 +151,12 @@ class Interp:
             c = self.eval(e.args[0], env, state)
             return self.eval(e.args[1] if c else e.args[2], env, state)
         a = [self.eval(x, env, state) for x in e.args]
-        return getattr(self, "op_" + op)(e, *a)
+        try:
+            return getattr(self, "op_" + op)(e, *a)
+        except ModelError as exc:
+            if exc.span is None:
+                exc.span = e.span
+            raise
 
     # arithmetic
     def op_add(self, e, a, b): return a + b
@@ -334,7 +339,13 @@ class Interp:
     def exec_stmt(self, s: ir.Stmt, state, env, choices):
         if isinstance(s, ir.Assign):
             st = list(state)
-            st[s.var.index] = self._store(s, state, env)
+            try:
+                st[s.var.index] = self._store(s, state, env)
+            except ModelError as exc:
+                if exc.kind == "range" and not exc.message.startswith("storing"):
+                    exc.message = f"storing into {_target(s, env, state, self)}: {exc.message}"
+                    exc.args = (exc.message,)
+                raise
             return [(st, env, choices)]
         if isinstance(s, ir.LetS):
             en = dict(env)
@@ -344,7 +355,9 @@ class Interp:
             return [(state, env, choices)] if self.eval(s.cond, env, state) else []
         if isinstance(s, ir.Assert):
             if not self.eval(s.cond, env, state):
-                raise ModelError("assert", s.message or "assertion failed")
+                exc = ModelError("assert", s.message or "assertion failed")
+                exc.span = s.span
+                raise exc
             return [(state, env, choices)]
         if isinstance(s, ir.If):
             body = s.then if self.eval(s.cond, env, state) else s.orelse
@@ -425,6 +438,25 @@ class Interp:
 
     def invariant_holds(self, inv: ir.InvariantIR, state: list[int]) -> bool:
         return bool(self.eval(inv.cond, {}, state))
+
+
+def _target(s: ir.Assign, env, state, interp) -> str:
+    """The assigned location as text, with the keys of this run: cash[alice].amount."""
+    text = s.var.name
+    t = s.var.type
+    for step in s.path:
+        if step.kind == "field":
+            text += f".{t.fields[step.arg][0]}"
+            t = t.fields[step.arg][1]
+            continue
+        try:
+            k = interp.eval(step.arg, env, state)
+            shown = V.show(ir.decode_value(step.arg.type, k))
+        except ModelError:
+            shown = "..."
+        text += f"[{shown}]"
+        t = t.value if step.kind == "get" else t.elem
+    return text
 
 
 def _restrict(env: dict, outer: dict) -> dict:

@@ -1,0 +1,178 @@
+"""Shared helpers of the engine tests (tests/test_engine_*.py).
+
+`run` checks a model given as text; `differential` walks every reachable
+state with the compiled code and compares it, state by state, with the
+reference interpreter; `naive_bfs` is an independent breadth-first search
+over the interpreter alone, for counts and distances.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+from checker.compiled import CompiledModel
+from checker.explicit import ExplicitOptions, check
+from checker.result import Result, Verdict
+from spec.loader import load, load_text
+from spec.runtime import ModelError
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+
+
+def model_of(text: str, consts: list[str] | None = None, name: str = "t.sync"):
+    return load_text(text, name, consts)
+
+
+def run(text: str, consts: list[str] | None = None, **options) -> Result:
+    """Check a model given as text with the explicit engine."""
+    return check(model_of(text, consts), ExplicitOptions(**options))
+
+
+def stats(r: Result) -> tuple:
+    return r.verdict, r.stats.distinct_states, r.stats.transitions, r.stats.depth
+
+
+def prop(r: Result, name: str):
+    return next(p for p in r.properties if p.name == name)
+
+
+def holds(r: Result, states: int, transitions: int | None = None, depth: int | None = None) -> None:
+    assert r.verdict is Verdict.HOLDS, [(p.name, p.message) for p in r.properties]
+    assert r.stats.distinct_states == states
+    if transitions is not None:
+        assert r.stats.transitions == transitions
+    if depth is not None:
+        assert r.stats.depth == depth
+
+
+def decoded_states(text: str, consts=None, var: str | None = None) -> set:
+    """Every reachable state (interpreter BFS), decoded; only `var` if given."""
+    m = model_of(text, consts)
+    cm = CompiledModel(m)
+    out = set()
+    for s in naive_bfs(cm)[0]:
+        d = cm.decode(s)
+        out.add(_hashable(d[var]) if var else tuple(sorted((k, _hashable(v)) for k, v in d.items())))
+    return out
+
+
+def _hashable(v):
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return repr(v)
+
+
+# ---- the interpreter on its own ---------------------------------------------------------
+
+def naive_bfs(cm: CompiledModel, canon=None, stop_on_error: bool = False):
+    """(distance per reachable state, number of transitions) with the interpreter only.
+
+    States are packed integers; `canon` maps a state to its representative.
+    A step that raises a ModelError contributes no successor.
+    """
+    c = canon or (lambda s: s)
+    dist = {}
+    queue = deque()
+    for s in cm.init_states():
+        s = c(s)
+        if s not in dist:
+            dist[s] = 0
+            queue.append(s)
+    transitions = 0
+    while queue:
+        s = queue.popleft()
+        for st in cm.steps(s):
+            if st.state is None:
+                if stop_on_error:
+                    return dist, transitions
+                continue
+            transitions += 1
+            t = c(st.state)
+            if t not in dist:
+                dist[t] = dist[s] + 1
+                queue.append(t)
+    return dist, transitions
+
+
+def interp_invariants(cm: CompiledModel, s: int) -> list:
+    """Per invariant: True, False or the kind of ModelError (reference semantics)."""
+    codes = cm.unpack(s)
+    out = []
+    for inv in cm.model.invariants:
+        try:
+            out.append(cm.interp.invariant_holds(inv, codes))
+        except ModelError as exc:
+            out.append(exc.kind)
+    return out
+
+
+def compiled_invariants(cm: CompiledModel, s: int) -> list:
+    return [x.kind if isinstance(x, ModelError) else bool(x) for x in cm.invariants(s)]
+
+
+# ---- compiled code against the interpreter ----------------------------------------------
+
+def compare_state(cm: CompiledModel, s: int) -> tuple[set, bool]:
+    """Assert that the compiled code and the interpreter agree on state s.
+
+    Returns the successors and whether an action raised a ModelError.
+    """
+    nxt, counts, bad, dead, err = cm.expand([s])
+    steps = cm.steps(s)
+    ok_steps = [st for st in steps if st.state is not None]
+    err_steps = [st for st in steps if st.error is not None]
+    # invariants, each on its own and in the level's summary
+    ref = interp_invariants(cm, s)
+    assert compiled_invariants(cm, s) == ref, (cm.decode(s), ref)
+    assert bad == ([] if all(x is True for x in ref) else [0])
+    mine = set(nxt)
+    theirs = {st.state for st in ok_steps}
+    if not err_steps:
+        assert err is None, (cm.decode(s), err)
+        assert mine == theirs, (cm.decode(s), sorted(mine ^ theirs))
+        per_action = [sum(1 for st in ok_steps if st.action == a) for a in cm.action_names]
+        assert counts == per_action, (cm.decode(s), counts, per_action)
+        assert (dead == 0) == (not ok_steps)
+    else:
+        # the first failing action and the kind of failure agree; the compiled code may have
+        # produced successors of the same action before it failed, so only the interpreter's
+        # successors (from other action instances) must be among the compiled ones
+        assert err is not None, (cm.decode(s), err_steps[0].error)
+        i, k, exc = err
+        assert i == 0
+        assert cm.action_names[k] == err_steps[0].action
+        assert exc.kind == err_steps[0].error.kind
+        first = min(cm.action_names.index(st.action) for st in err_steps)
+        before = {st.state for st in ok_steps if cm.action_names.index(st.action) < first}
+        assert before <= mine
+        assert dead == -1
+    return mine, bool(err_steps)
+
+
+def differential(m, limit: int = 20_000) -> int:
+    """Walk every reachable state (up to limit) comparing compiled and interpreted semantics.
+
+    Returns the number of states compared.
+    """
+    cm = m if isinstance(m, CompiledModel) else CompiledModel(m)
+    inits = cm.init_states()
+    seen = set(inits)
+    queue = deque(inits)
+    while queue and len(seen) <= limit:
+        s = queue.popleft()
+        succ, failed = compare_state(cm, s)
+        if failed:
+            continue
+        for t in succ:
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return len(seen)
+
+
+def model_file(name: str, consts=None):
+    return load(MODELS / name, consts or [])
