@@ -31,6 +31,7 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.runtime import KIND_TITLES, ModelError
 
 from .compiled import CompiledModel
+from .explain import explain_invariant
 from .result import (EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict)
 from .symmetry import Canonicalizer
 from .visited import FingerprintSet
@@ -302,6 +303,7 @@ class Explorer:
                 if isinstance(ok, ModelError):
                     message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
                 trace = self._trace(depth, i, inv.name, "invariant", message, inv.span)
+                trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
                 found[inv.name] = PropertyResult(inv.name, "invariant", Verdict.VIOLATED, message,
                                                  _where(inv.span), trace)
         if self.opts.deadlock and level.dead >= 0 and DEADLOCK not in found:

@@ -145,6 +145,8 @@ def trace_document(trace: Trace, source: str, verdict: str = "violated") -> dict
     }
     if trace.where:
         meta["where"] = trace.where
+    if trace.explanation:
+        meta["explanation"] = list(trace.explanation)
     if trace.error_step is not None:
         meta["failing-step"] = {"action": trace.error_step.action,
                                 "parameters": {k: to_itf(v) for k, v in trace.error_step.params.items()},

@@ -125,6 +125,10 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
     where = f", written to {path}" if path else ""
     out.print(f"trace: {length} step{'s' if length != 1 else ''}{where}")
     out.print(trace_table(trace))
+    if trace.explanation:
+        out.print(Text(f"in the last state, {trace.property} is false because:", style="bold"))
+        for line in trace.explanation:
+            out.print(Text(f"  {line}"), markup=False)
     if trace.error_step is not None:
         out.print(Text(f"then {_label(trace.error_step)} fails: {trace.message}", style="red"))
     if trace.kind == "deadlock":

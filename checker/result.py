@@ -46,6 +46,7 @@ class Trace:
     loop: int | None = None          # index the lasso returns to (liveness)
     constants: dict = field(default_factory=dict)
     engine: str = "explicit"
+    explanation: list = field(default_factory=list)  # why the property fails in the last state
 
     @property
     def length(self) -> int:

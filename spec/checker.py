@@ -85,6 +85,7 @@ class Checker:
         self.const_decls: dict[str, ast.Const] = {}
         self.consts: dict[str, ir.ConstInfo] = {}
         self.const_resolving: set[str] = set()
+        self.const_failed: set[str] = set()  # reported once; later uses bail quietly
         self.vars: dict[str, ir.VarSym] = {}
         self.def_decls: dict[str, ast.Def] = {}
         self.defs: dict[str, ir.DefSym] = {}
@@ -94,6 +95,7 @@ class Checker:
         self.local_ids = itertools.count()
         self.trying = 0  # > 0 inside _try: an ambiguous name raises _Ambiguous instead of E307
         self.var_names: set[str] = set()  # known before the vars' types are (constants come first)
+        self.bad_vars: set[str] = set()   # their type failed (reported): uses bail quietly
         self.member_refs: dict[ModelValueType, Span] = {}  # symmetric members named in the model
         self.asym_loops: dict[ModelValueType, Span] = {}
 
@@ -117,6 +119,8 @@ class Checker:
             t = self._type(d.type, self._const_scope())
             if t is not None and not self._finite_check(t, d.type.span, "a state variable"):
                 t = None
+            if t is None:
+                self.bad_vars.update(n for n, _ in d.names)
             for name, span in d.names:
                 if self.decl_spans.get(name) != span:
                     continue  # a duplicate (E202): the first declaration stands
@@ -228,6 +232,8 @@ class Checker:
     def _const(self, name: str) -> ir.ConstInfo | None:
         if name in self.consts:
             return self.consts[name]
+        if name in self.const_failed:
+            return None
         d = self.const_decls[name]
         if name in self.const_resolving:
             self.diag.error("E404", f"constant '{name}' is defined in terms of itself", d.span)
@@ -241,6 +247,8 @@ class Checker:
             self.const_resolving.discard(name)
         if info is not None:
             self.consts[name] = info
+        else:
+            self.const_failed.add(name)
         return info
 
     def _const_info(self, d: ast.Const) -> ir.ConstInfo | None:
@@ -274,7 +282,7 @@ class Checker:
                 members = [f"{d.name}{i}" for i in range(1, override.size + 1)]
             else:
                 self.diag.error("E405", f"--const {d.name}={override.text}: '{d.name}' is a set of model "
-                                "values; give a size (RM=4) or names (RM={{a,b}})", None)
+                                f"values; give a size ({d.name}=4) or names ({d.name}={{a,b}})", None)
                 raise _Bail
             spans = [d.span] * len(members)
         elif d.members is not None:
@@ -437,7 +445,8 @@ class Checker:
             if found is None and t.name not in self.type_decls and t.name not in self.const_decls:
                 known = list(self.types) + list(self.type_decls) + ["bool", "set", "map", "seq", "option"]
                 self.diag.error("E203", f"unknown type '{t.name}'", t.span, suggest(t.name, known))
-            elif found is None and t.name in self.const_decls and t.name not in self.types:
+            elif found is None and t.name in self.const_decls and t.name not in self.types \
+                    and t.name not in self.const_failed:
                 self.diag.error("E314", f"'{t.name}' is a constant, not a type", t.span,
                                 "a constant set of model values (const X = {a, b}) is also a type")
             return found
@@ -569,6 +578,8 @@ class Checker:
                                 "only state variables can be assigned; 'let' names are fixed")
                 raise _Bail
             var = self.vars.get(lv.name)
+            if lv.name in self.bad_vars:
+                raise _Bail
             if var is None:
                 if lv.name in self.const_decls:
                     self.diag.error("E316", f"'{lv.name}' is a constant and cannot be assigned", lv.span)
@@ -678,6 +689,8 @@ class Checker:
             return ir.Lit(info.type, e.span, info.value)
         if e.name in self.vars:
             var = self.vars[e.name]
+            if e.name in self.bad_vars:
+                raise _Bail
             if not sc.state:
                 self.diag.error("E205", f"'{e.name}' is a state variable; {_a(sc.what)} cannot read the state",
                                 e.span)

@@ -79,6 +79,12 @@ def parse_const_option(text: str) -> ConstOverride:
 
 def load(path: str | Path, consts: list[str] | dict | None = None) -> ir.CheckedModel:
     """Parse and check the model at `path` with constants overridden by `consts`."""
+    overrides = _overrides(consts)
+    modules = load_modules(path)
+    return check(modules, overrides)
+
+
+def _overrides(consts: list[str] | dict | None) -> dict[str, ConstOverride]:
     overrides: dict[str, ConstOverride] = {}
     if isinstance(consts, dict):
         consts = [f"{k}={v}" for k, v in consts.items()]
@@ -87,11 +93,10 @@ def load(path: str | Path, consts: list[str] | dict | None = None) -> ir.Checked
         if o.name in overrides:
             raise SpecError(Diagnostic("E603", f"--const {o.name} is given twice", None))
         overrides[o.name] = o
-    modules = load_modules(path)
-    return check(modules, overrides)
+    return overrides
 
 
-def load_text(text: str, name: str = "<model>", consts: list[str] | None = None) -> ir.CheckedModel:
+def load_text(text: str, name: str = "<model>", consts: list[str] | dict | None = None) -> ir.CheckedModel:
     """Check a model given as text (no imports resolved relative to a file)."""
-    overrides = {o.name: o for o in (parse_const_option(c) for c in consts or [])}
+    overrides = _overrides(consts)
     return check([parse(text, name)], overrides)
