@@ -394,10 +394,15 @@ class Explorer:
         for p in props:
             if p.trace is not None:
                 p.trace.constants = self.full_model.const_values()
+        warnings = [w.render() for w in self.model.warnings]
+        never = [name for name, c in stats.actions.items() if c == 0]
+        if exhausted and never:
+            warnings.append(f"warning: never enabled: {', '.join(never)} (a guard that is never true makes "
+                            "'holds' vacuous for that action)")
         return Result(self.model.name, self.model.path, "explicit", verdict,
                       EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else "unknown", props, stats,
                       reason if verdict is Verdict.INCONCLUSIVE else "",
-                      [w.render() for w in self.model.warnings], self.full_model.const_values())
+                      warnings, self.full_model.const_values())
 
 
 def _open(name, kind, where, exhausted, reason) -> PropertyResult:

@@ -90,10 +90,7 @@ def print_stats(result: Result, out: Console) -> None:
     if s.actions:
         parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
         out.print("transitions per action: " + " · ".join(parts), style="dim")
-        never = [name for name, c in s.actions.items() if c == 0]
-        if never and result.verdict is not Verdict.VIOLATED:
-            out.print(Text(f"warning: never enabled: {', '.join(never)} — a guard that is never true makes "
-                           "a 'holds' vacuous for that action", style="yellow"))
+
 
 
 def _source_line(where: str | None, sources: dict | None):

@@ -119,7 +119,9 @@ class Interp:
         if kind == "sum":
             return sum(vals)
         if not vals:
-            raise ModelError("empty", f"{kind} of an empty collection")
+            exc = ModelError("empty", f"{kind} of an empty collection")
+            exc.span = e.span  # points the report at the min/max, not at the whole action
+            raise exc
         return min(vals) if kind == "min" else max(vals)
 
     def _bindings(self, binders, i, env, state):
@@ -345,6 +347,8 @@ class Interp:
                 if exc.kind == "range" and not exc.message.startswith("storing"):
                     exc.message = f"storing into {_target(s, env, state, self)}: {exc.message}"
                     exc.args = (exc.message,)
+                if exc.span is None:  # a bad index in the target itself: point at the assignment
+                    exc.span = s.span
                 raise
             return [(st, env, choices)]
         if isinstance(s, ir.LetS):
