@@ -1,0 +1,84 @@
+"""`syncproof check MODEL`: explore every reachable state and check every property."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from spec.loader import load
+
+from ..explicit import ExplicitOptions, check
+from ..itf import write_trace
+from ..report import console, print_json, print_result, result_json
+from .common import check_model_file, model_args, positive
+
+
+def add_parser(sub) -> None:
+    c = sub.add_parser("check", help="check every invariant of a model, exhaustively")
+    model_args(c)
+    c.add_argument("--invariant", action="append", metavar="NAME", help="check only this invariant (repeatable)")
+    c.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
+    c.add_argument("--no-symmetry", action="store_true", help="do not reduce by symmetric sets")
+    c.add_argument("--workers", type=positive(int), default=1, metavar="N", help="processes to use (default 1)")
+    c.add_argument("--max-states", type=positive(int), metavar="N", help="stop after N distinct states")
+    c.add_argument("--max-depth", type=positive(int), metavar="N", help="explore states up to N steps deep")
+    c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")
+    c.add_argument("--continue", dest="keep_going", action="store_true",
+                   help="after a violation, go on to find a shortest violation of every property")
+    c.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")
+    c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
+    c.add_argument("--json", action="store_true", help="print the result as JSON (schema syncproof.result/1)")
+    c.add_argument("--quiet", action="store_true", help="no progress display")
+    c.set_defaults(run=run)
+
+
+def explicit_options(args) -> ExplicitOptions:
+    return ExplicitOptions(
+        invariants=tuple(args.invariant) if args.invariant else None,
+        deadlock=not args.no_deadlock, symmetry=not args.no_symmetry, workers=args.workers,
+        max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
+        stop_at_first=not args.keep_going)
+
+
+def with_progress(args, job):
+    """Runs job(progress_callback) with a live display on a terminal, without one elsewhere."""
+    err = console(stderr=True)
+    if not (err.is_terminal and not args.quiet and not args.json):
+        return job(None)
+    with Progress(TextColumn("[bold]exploring"), BarColumn(bar_width=None, pulse_style="cyan"),
+                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None, info="")
+
+        def progress(p):
+            rate = p.states / p.seconds if p.seconds > 0 else 0
+            bar.update(task, info=f"depth {p.depth} · {p.states:,} states · {p.transitions:,} transitions · "
+                       f"{rate:,.0f} states/s")
+        return job(progress)
+
+
+def write_traces(result, args, model) -> None:
+    if args.no_trace_file:
+        return
+    stem = Path(args.model).name.removesuffix(".sync")
+    for p in result.violated:
+        if p.trace is not None:
+            p.trace_path = write_trace(p.trace, args.out, stem, model.path)
+
+
+def report(result, args, model) -> int:
+    write_traces(result, args, model)
+    if args.json:
+        print_json(result_json(result))
+    else:
+        print_result(result, console(), model.sources)
+    return result.exit_code
+
+
+def run(args) -> int:
+    check_model_file(args.model)
+    model = load(args.model, args.const)
+    options = explicit_options(args)
+    result = with_progress(args, lambda progress: check(model, options, progress))
+    return report(result, args, model)

@@ -1,0 +1,85 @@
+"""`syncproof replay TRACE MODEL`: is the trace a behaviour of the model, what does it violate?"""
+
+from __future__ import annotations
+
+from spec.loader import load
+
+from ..itf import ITFError, read_document
+from ..replay import replay
+from ..report import console, print_json
+from .common import check_model_file
+
+
+def add_parser(sub) -> None:
+    r = sub.add_parser("replay", help="re-run an ITF trace against a model")
+    r.add_argument("trace", metavar="TRACE", help="an ITF trace (.itf.json)")
+    r.add_argument("model", metavar="MODEL", help="the model file (.sync)")
+    r.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                   help="constants (default: those recorded in the trace)")
+    r.add_argument("--no-deadlock", action="store_true")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(run=run)
+
+
+def _trace_consts(doc: dict) -> list[str]:
+    consts = doc.get("#meta", {}).get("constants", {})
+    out = []
+    if not isinstance(consts, dict):
+        return out
+    for name, value in consts.items():
+        out.append(f"{name}={_itf_to_text(value)}")
+    return out
+
+
+def _itf_to_text(value) -> str:
+    """ITF JSON as the language's syntax, for constants recorded in a trace."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_itf_to_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if "#bigint" in value:
+            return str(value["#bigint"])
+        if "#set" in value:
+            return "{" + ", ".join(_itf_to_text(v) for v in value["#set"]) + "}"
+        if "#tup" in value:
+            return "(" + ", ".join(_itf_to_text(v) for v in value["#tup"]) + ")"
+        if "#map" in value:
+            return "{" + ", ".join(f"{_itf_to_text(k)}: {_itf_to_text(v)}" for k, v in value["#map"]) + "}"
+        if set(value) == {"tag", "value"}:
+            inner = value["value"]
+            if inner == {"#tup": []}:
+                return "none" if value["tag"] == "None" else value["tag"]
+            if value["tag"] == "Some":
+                return f"some({_itf_to_text(inner)})"
+            if isinstance(inner, dict) and not any(k.startswith("#") for k in inner):
+                return f"{value['tag']}(" + ", ".join(_itf_to_text(v) for v in inner.values()) + ")"
+            return f"{value['tag']}({_itf_to_text(inner)})"
+        return "{" + ", ".join(f"{k}: {_itf_to_text(v)}" for k, v in value.items()) + "}"
+    raise ITFError(f"cannot read the constant value {value!r}")
+
+
+def run(args) -> int:
+    doc = read_document(args.trace)
+    check_model_file(args.model)
+    consts = args.const or _trace_consts(doc)
+    model = load(args.model, consts)
+    result = replay(doc, model, check_deadlock=not args.no_deadlock)
+    if args.json:
+        print_json({"valid": result.valid, "steps": result.steps, "message": result.message,
+                    "violations": [{"property": p, "state": i, "message": m} for p, i, m in result.violations]})
+        return result.exit_code
+    out = console()
+    if not result.valid:
+        out.print(f"NOT A BEHAVIOUR of {model.name}: {result.message}", style="bold red", markup=False)
+        return result.exit_code
+    out.print(f"valid: {result.message}", markup=False)
+    if not result.violations:
+        out.print("it violates no property", style="bold green")
+    for prop, i, msg in result.violations:
+        out.print(f"VIOLATED {prop}: {msg}", style="bold red", markup=False)
+    return result.exit_code
