@@ -726,9 +726,9 @@ class Compiler:
         # the value, range-checked where it may not fit
         if isinstance(value, ir.Op) and value.op == "narrow":
             inner = self.expr(value.args[0], ctx)
-            if inner.is_const:
+            if inner.is_const and t.lo <= inner.const <= t.hi:
                 code = self.encode(inner, t)
-            else:
+            else:  # a constant outside the range fails here too (it would spill into other bits)
                 tmp = self.tmp()
                 site = self.site(f"'{var.name}'", s.span)
                 lines.append(f"{tmp} = {inner}")
@@ -800,6 +800,7 @@ class ModelCompiler(Compiler):
     def __init__(self, model: ir.CheckedModel):
         super().__init__(model)
         self.messages: list[str] = []
+        self.body_fns: dict[int, str] = {}
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -962,31 +963,48 @@ class ModelCompiler(Compiler):
             return None
         return [tuple(combo) for combo in itertools.product(*doms)]
 
-    def action_block(self, k: int, action: ir.ActionIR) -> list[str]:
-        guard_stmts, body = _split_guard(action.body)
-        inline = not _has(body, (ir.Choose, ir.Require))
-        fn = None
-        if not inline:
+    def instance_base(self, k: int) -> int:
+        """The id of action k's first instance; instances are numbered action by action."""
+        base = 0
+        for action in self.model.actions[:k]:
+            n = 1
+            for p in action.params:
+                n *= len(p.type.codes())
+            base += n
+        return base
+
+    def body_function(self, k: int, action: ir.ActionIR, body) -> str:
+        if k not in self.body_fns:
             params = ["s", "ap"] + [f"l{p.id}" for p in action.params]
             ctx = Ctx("s", {p.id: self.decode(f"l{p.id}", p.type) for p in action.params})
-            fn = self.new_function(params, self.cps(body, ctx, lambda c: ["ap(s)"]))
+            self.body_fns[k] = self.new_function(params, self.cps(body, ctx, lambda c: ["ap(s)"]))
+        return self.body_fns[k]
+
+    def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False) -> list[str]:
+        """Every instance of action k; `labelled` emits (instance id, state) pairs instead of states."""
+        guard_stmts, body = _split_guard(action.body)
+        inline = not _has(body, (ir.Choose, ir.Require))
+        fn = None if inline else self.body_function(k, action, body)
         combos = self.instances(action)
+        base = self.instance_base(k)
         lines: list[str] = []
         if combos is None:
             names = [f"l{p.id}" for p in action.params]
             table = self.table(tuple(itertools.product(*[p.type.codes() for p in action.params])))
             target = ", ".join(names) + ("," if len(names) == 1 else "")
-            lines.append(f"for {target} in {table}:")
+            lines.append(f"for _j, ({target}) in enumerate({table}):")
             env = {p.id: self.decode(f"l{p.id}", p.type) for p in action.params}
-            lines += _indent(self.instance(env, names, guard_stmts, body, fn, k))
+            label = f"{base} + _j" if labelled else None
+            lines += _indent(self.instance(env, names, guard_stmts, body, fn, k, label))
         else:
-            for combo in combos:
+            for j, combo in enumerate(combos):
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
                 args = [str(c) for c in combo]  # the body function takes codes (it decodes them)
-                lines += self.instance(env, args, guard_stmts, body, fn, k)
+                label = str(base + j) if labelled else None
+                lines += self.instance(env, args, guard_stmts, body, fn, k, label)
         return lines
 
-    def instance(self, env, args, guard_stmts, body, fn, k) -> list[str]:
+    def instance(self, env, args, guard_stmts, body, fn, k, label=None) -> list[str]:
         ctx = Ctx("s0", dict(env))
         conds = []
         for g in guard_stmts:
@@ -996,14 +1014,18 @@ class ModelCompiler(Compiler):
                     return []
                 continue
             conds.append(c.text)
+        emit = "ap(s)" if label is None else f"ap(({label}, s))"
         if fn is not None:
-            call_args = ", ".join(["s0", "ap"] + args)
+            sink = "ap" if label is None else f"_label(ap, {label})"
+            call_args = ", ".join(["s0", sink] + args)
             inner = [f"{fn}({call_args})"]
         else:
             bctx = Ctx("s", dict(env))
-            inner = ["s = s0"] + self.simple(body, bctx) + ["ap(s)"]
+            inner = ["s = s0"] + self.simple(body, bctx) + [emit]
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
+        if label is not None:  # failures are the safety search's business; here they are no transition
+            return ["try:"] + _indent(inner) + ["except ModelError:", "    pass"]
         return ["try:"] + _indent(inner) + [
             "except ModelError as x:",
             "    failed = i",  # an action that fails was enabled: not a deadlock
@@ -1046,6 +1068,13 @@ class ModelCompiler(Compiler):
         head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
                 "dead = -1", "err = None", "failed = -1"]
         body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
+        # every transition of one state, labelled with its action instance
+        body.append("def labelled(s0):")
+        lab = ["out = []", "ap = out.append"]
+        for k, action in enumerate(m.actions):
+            lab.extend(self.action_block(k, action, labelled=True))
+        lab.append("return out")
+        body += _indent(lab)
         # each invariant on its own, for the states where their conjunction failed
         body.append("def invariant_each(s0):")
         each = ["out = []"]

@@ -40,6 +40,8 @@ class CompiledModel:
         namespace = generated_globals(compiler.tables, compiler.messages)
         exec(compile(self.source, f"<syncproof:{model.name}>", "exec"), namespace)  # noqa: S102 - see codegen
         self.expand = namespace["expand"]
+        self.labelled = namespace["labelled"]  # s -> [(instance id, next state)]
+        self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
         self.interp = Interp(model)
         self.state_bits = model.state_bits
@@ -89,16 +91,45 @@ class CompiledModel:
                 try:
                     branches = self.interp.exec_block(action.body, codes, env)
                 except ModelError as exc:
-                    out.append(Step(action.name, params, (), None, exc))
+                    out.append(Step(action.name, params, getattr(exc, "choices", None) or (), None, exc))
                     continue
                 for st, _, choices in branches:
                     out.append(Step(action.name, params, choices, self.pack(st)))
         return out
 
+    def instance_params(self, inst: int) -> dict:
+        """The parameters of an action instance, as plain values."""
+        k, codes = self.instances[inst]
+        from spec.runtime import from_code
+        return {p.name: ir.decode_value(p.type, from_code(c, p.type))
+                for p, c in zip(self.model.actions[k].params, codes)}
+
+    def predicate(self, expr: ir.Expr, syms: list) -> "callable":
+        """A compiled state predicate f(state, *values of syms) -> bool."""
+        from .codegen import Code, Ctx
+        compiler = ModelCompiler(self.model)
+        ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
+        text = compiler.expr(expr, ctx).text
+        params = ", ".join(["s0"] + [f"l{sym.id}" for sym in syms])
+        source = f"def pred({params}):\n    return bool({text})\n"
+        namespace = generated_globals(compiler.tables, compiler.messages)
+        exec(compile(source, f"<syncproof:{self.model.name}:predicate>", "exec"), namespace)  # noqa: S102
+        return namespace["pred"]
+
     def site_span(self, err: ModelError):
         if 0 <= err.site < len(self.sites):
             return self.sites[err.site][1]
         return None
+
+
+def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
+    """Action instances in the order the generated code numbers them."""
+    import itertools
+    out = []
+    for k, action in enumerate(model.actions):
+        for combo in itertools.product(*[p.type.codes() for p in action.params]):
+            out.append((k, tuple(combo)))
+    return out
 
 
 def _is_int(t: Type) -> bool:

@@ -31,7 +31,10 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.runtime import KIND_TITLES, ModelError
 
 from .compiled import CompiledModel
+from .determinism import check_all as check_determinism
 from .explain import explain_invariant
+from .graph import GraphLimit, StateGraph
+from .liveness import check_properties as check_temporal
 from .result import (EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict)
 from .symmetry import Canonicalizer
 from .visited import FingerprintSet
@@ -63,19 +66,21 @@ class Progress:
 
 
 def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
-    """The model with only the named invariants (all when names is None)."""
+    """The model with only the named properties (invariants, temporal, determinism); all when None."""
     if names is None:
         return model
-    known = {i.name: i for i in model.invariants}
+    groups = ("invariants", "properties", "deterministic", "commutes")
+    known = [x.name for g in groups for x in getattr(model, g)]
     bad = [n for n in names if n not in known]
     if bad:
         from spec.diagnostics import suggest
-        raise SpecError([Diagnostic("E604", f"--invariant {n}: the model has no invariant '{n}'", None,
-                                    suggest(n, known) or f"invariants: {', '.join(known) or 'none'}")
+        raise SpecError([Diagnostic("E604", f"--property {n}: the model has no property '{n}'", None,
+                                    suggest(n, known) or f"properties: {', '.join(known) or 'none'}")
                          for n in bad])
     import copy
     m = copy.copy(model)
-    m.invariants = [i for i in model.invariants if i.name in names]
+    for g in groups:
+        setattr(m, g, [x for x in getattr(model, g) if x.name in names])
     return m
 
 
@@ -210,7 +215,33 @@ class Explorer:
         stats.collision_probability = self.visited.collision_probability()
         stats.fingerprint = "exact" if self.visited.exact else "64-bit"
         stats.actions = {a.name: c for a, c in zip(self.model.actions, counts)}
-        return self._result(found, stats, exhausted and not reason, reason)
+        complete = exhausted and not reason
+        graph_results = None
+        if self._has_graph_properties() and complete and not (found and self.opts.stop_at_first):
+            graph_results, reason = self._graph_properties(stats)
+            complete = not reason
+        stats.seconds = time.perf_counter() - start
+        return self._result(found, stats, complete, reason, graph_results)
+
+    # ---- temporal and determinism properties: on the whole state graph -----------------
+
+    def _has_graph_properties(self) -> bool:
+        m = self.model
+        return bool(m.properties or m.deterministic or m.commutes)
+
+    def _graph_properties(self, stats: Stats):
+        t0 = time.perf_counter()
+        deadline = None if self.opts.timeout is None else self.start + self.opts.timeout
+        try:
+            graph = StateGraph(self.cm, self.opts.max_states, deadline)
+        except GraphLimit as exc:
+            return None, str(exc)
+        results = check_temporal(self.model, self.cm, graph) + check_determinism(self.model, self.cm, graph)
+        stats.graph_states = len(graph)
+        stats.graph_edges = graph.edge_count
+        stats.graph_bytes = graph.nbytes
+        stats.graph_seconds = time.perf_counter() - t0
+        return results, ""
 
     def _initial(self, found) -> list[int]:
         states = self.cm.init_states()
@@ -302,9 +333,9 @@ class Explorer:
                 message = f"invariant {inv.name} is violated"
                 if isinstance(ok, ModelError):
                     message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
-                trace = self._trace(depth, i, inv.name, "invariant", message, inv.span)
+                trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
                 trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
-                found[inv.name] = PropertyResult(inv.name, "invariant", Verdict.VIOLATED, message,
+                found[inv.name] = PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message,
                                                  _where(inv.span), trace)
         if self.opts.deadlock and level.dead >= 0 and DEADLOCK not in found:
             message = "deadlock: no action is enabled in the last state"
@@ -376,12 +407,22 @@ class Explorer:
 
     # ---- the result ---------------------------------------------------------------------
 
-    def _result(self, found: dict, stats: Stats, exhausted: bool, reason: str) -> Result:
+    def _result(self, found: dict, stats: Stats, exhausted: bool, reason: str, graph_results=None) -> Result:
         props = []
-        stopped = bool(found) and self.opts.stop_at_first and not exhausted
+        stopped = bool(found) and self.opts.stop_at_first
         pending = "not decided: the search stopped at the first violation" if stopped else reason
         for inv in self.model.invariants:
-            props.append(found.get(inv.name) or _open(inv.name, "invariant", _where(inv.span), exhausted, pending))
+            props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), exhausted, pending))
+        if graph_results is not None:
+            props.extend(graph_results)
+            found = dict(found)
+            found.update({p.name: p for p in graph_results if p.verdict is Verdict.VIOLATED})
+        else:
+            m = self.model
+            for name, kind, span in ([(p.name, "temporal", p.span) for p in m.properties]
+                                     + [(d.name, "determinism", d.span) for d in m.deterministic]
+                                     + [(c.name, "commute", c.span) for c in m.commutes]):
+                props.append(_open(name, kind, _where(span), False, pending or reason))
         if self.opts.deadlock:
             props.append(found.get(DEADLOCK) or _open(DEADLOCK, DEADLOCK, None, exhausted, pending))
         props.append(found.get(RUNTIME) or _open(RUNTIME, RUNTIME, None, exhausted, pending))

@@ -147,25 +147,32 @@ def trace_document(trace: Trace, source: str, verdict: str = "violated") -> dict
         meta["where"] = trace.where
     if trace.explanation:
         meta["explanation"] = list(trace.explanation)
+    if trace.binding:
+        meta["binding"] = {k: to_itf(v) for k, v in trace.binding.items()}
+    if trace.branches:
+        meta["branches"] = [{"label": label, "states": [_state_json(i, st) for i, st in enumerate(steps, 1)]}
+                            for label, steps in trace.branches]
     if trace.error_step is not None:
         meta["failing-step"] = {"action": trace.error_step.action,
                                 "parameters": {k: to_itf(v) for k, v in trace.error_step.params.items()},
                                 "choices": {k: to_itf(v) for k, v in trace.error_step.choices}}
-    states = []
-    for i, step in enumerate(trace.steps):
-        smeta = {"index": i}
-        if step.action is not None:
-            smeta["action"] = step.action
-            smeta["parameters"] = {k: to_itf(v) for k, v in step.params.items()}
-            if step.choices:
-                smeta["choices"] = {k: to_itf(v) for k, v in step.choices}
-        state = {"#meta": smeta}
-        state.update({k: to_itf(v) for k, v in step.state.items()})
-        states.append(state)
+    states = [_state_json(i, step) for i, step in enumerate(trace.steps)]
     doc = {"#meta": meta, "vars": var_names, "states": states}
     if trace.loop is not None:
         doc["loop"] = trace.loop
     return doc
+
+
+def _state_json(i: int, step: TraceStep) -> dict:
+    smeta = {"index": i}
+    if step.action is not None:
+        smeta["action"] = step.action
+        smeta["parameters"] = {k: to_itf(v) for k, v in step.params.items()}
+        if step.choices:
+            smeta["choices"] = {k: to_itf(v) for k, v in step.choices}
+    state = {"#meta": smeta}
+    state.update({k: to_itf(v) for k, v in step.state.items()})
+    return state
 
 
 def write_trace(trace: Trace, directory: str | Path, stem: str, source: str) -> str:

@@ -85,6 +85,10 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     for i in range(1, len(states)):
         meta = doc["states"][i].get("#meta", {}) if isinstance(doc["states"][i], dict) else {}
         label, params = meta.get("action"), meta.get("parameters")
+        if label == "(stutter)":
+            if states[i] != states[i - 1]:
+                return ReplayResult(False, i, f"state {i} is marked as a stutter step but differs from state {i - 1}")
+            continue
         if label is not None and label not in actions:
             return ReplayResult(False, i, f"state {i}: the model has no action '{label}'")
         steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
@@ -93,8 +97,17 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
         if not steps:
             what = f" by {label}" if label else ""
             return ReplayResult(False, i, f"state {i} does not follow from state {i - 1}{what}")
-    result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states")
+    loop = doc.get("loop")
+    if loop is not None:
+        if not isinstance(loop, int) or not 0 <= loop < len(states) or states[loop] != states[-1]:
+            return ReplayResult(False, len(states) - 1,
+                                f"the lasso does not close: the last state is not state {loop}")
+    result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states"
+                          + (f", looping back to state {loop}" if loop is not None else ""))
     result.trace_property = doc.get("#meta", {}).get("property")
+    if loop is not None:
+        _check_lasso(doc, model, cm, states, loop, result)
+        return result
     for inv in model.invariants:
         for i, s in enumerate(states):
             ok = cm.invariants(s)[model.invariants.index(inv)]
@@ -116,3 +129,65 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
         result.violations.append(("deadlock", len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result
+
+
+def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int,
+                 result: ReplayResult) -> None:
+    """Is the lasso fair, and does it violate the temporal property it is recorded for?"""
+    from .liveness import FairnessSets
+    name = doc.get("#meta", {}).get("property")
+    prop = next((p for p in model.properties if p.name == name), None)
+    if prop is None:
+        result.message += f"; the model has no temporal property '{name}' to check it against"
+        return
+    fair = FairnessSets(model, cm)
+    cycle = list(range(loop, len(states)))
+    inst_of = {}
+    for inst, (k, _) in enumerate(cm.instances):
+        inst_of[(model.actions[k].name, tuple(sorted(cm.instance_params(inst).items(), key=str)))] = inst
+
+    def enabled(s):
+        return {inst_of[(st.action, tuple(sorted(st.params.items(), key=str)))]
+                for st in cm.steps(s) if st.state is not None and st.state != s}
+    en = {i: enabled(states[i]) for i in cycle}
+    taken = set()
+    for i in cycle[1:]:
+        meta = doc["states"][i].get("#meta", {})
+        if meta.get("action") not in (None, "(stutter)") and states[i] != states[i - 1]:
+            params = {p.name: from_itf(p.type, meta.get("parameters", {}).get(p.name), f"state {i}")
+                      for p in next(a for a in model.actions if a.name == meta["action"]).params}
+            taken.add(inst_of[(meta["action"], tuple(sorted(params.items(), key=str)))])
+    for a in sorted(fair.all):
+        k, _ = cm.instances[a]
+        text = model.actions[k].name
+        if a in fair.weak and a not in taken and all(a in en[i] for i in cycle):
+            result.message += f"; the cycle is not fair: {text} is enabled throughout and never taken"
+            result.valid = False
+            return
+        if a in fair.strong and a not in taken and any(a in en[i] for i in cycle):
+            result.message += f"; the cycle is not fair: {text} is enabled and never taken"
+            result.valid = False
+            return
+    binding = doc.get("#meta", {}).get("binding", {})
+    env = {}
+    for b in prop.binders:
+        if b.sym.name in binding:
+            env[b.sym.id] = ir.encode_value(b.sym.type, from_itf(b.sym.type, binding[b.sym.name], "binding"))
+    from spec.interp import Interp
+    interp = Interp(model)
+
+    def holds(e, i):
+        return bool(interp.eval(e, env, cm.unpack(states[i])))
+    n = len(states)
+    P = [holds(prop.p, i) for i in range(n)]
+    Q = [holds(prop.q, i) for i in range(n)] if prop.q is not None else None
+    kind = prop.kind
+    violated = {
+        "eventually": not any(P),
+        "always": not all(P),
+        "always_eventually": not any(P[i] for i in cycle),
+        "eventually_always": not all(P[i] for i in cycle),
+        "leads_to": Q is not None and any(P[i] and not any(Q[j] for j in range(min(i, loop), n)) for i in range(n)),
+    }[kind]
+    if violated:
+        result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))

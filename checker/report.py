@@ -26,9 +26,10 @@ HOW = {"exhaustive": "exhaustive: every reachable state was checked"}
 
 
 def console(stderr: bool = False) -> Console:
-    c = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup off: model text (m[k], ...) must never be read as rich markup
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
     if not c.is_terminal:
-        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False)
+        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False, markup=False)
     return c
 
 
@@ -50,8 +51,8 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
     table.add_column("")
     for p in result.properties:
         note = p.message if p.verdict is not Verdict.HOLDS else ""
-        table.add_row(p.name, KIND_NAMES.get(p.kind, p.kind), Text(p.verdict.value, style=STYLE[p.verdict]),
-                      Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else note)
+        table.add_row(Text(p.name), KIND_NAMES.get(p.kind, p.kind), Text(p.verdict.value, style=STYLE[p.verdict]),
+                      Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else Text(note))
     out.print(table)
     print_stats(result, out)
     for p in result.violated:
@@ -80,6 +81,10 @@ def print_stats(result: Result, out: Console) -> None:
     else:
         fp = f"64-bit, collision probability {s.collision_probability:.1e} (optimistic estimate)"
     out.print(f"visited set: {s.bytes_per_state:.1f} bytes/state; fingerprints {fp}", style="dim")
+    if s.graph_states:
+        out.print(f"temporal and determinism properties: state graph of {_fmt_int(s.graph_states)} states and "
+                  f"{_fmt_int(s.graph_edges)} transitions (no symmetry reduction), {s.graph_seconds:.2f} s",
+                  style="dim")
     extras = []
     if s.symmetry:
         extras.append(f"symmetry reduction over {', '.join(s.symmetry)}")
@@ -126,6 +131,17 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
         out.print(Text(f"in the last state, {trace.property} is false because:", style="bold"))
         for line in trace.explanation:
             out.print(Text(f"  {line}"), markup=False)
+    if trace.loop is not None:
+        n = len(trace.steps) - 1
+        if n == trace.loop + 1 and trace.steps[-1].action == "(stutter)":
+            out.print(Text(f"state {trace.loop} then repeats for ever (the behaviour stutters)", style="red"))
+        else:
+            out.print(Text(f"state {n} is state {trace.loop} again: steps {trace.loop + 1} to {n} repeat for ever",
+                           style="red"))
+    for label, steps in trace.branches:
+        out.print(Text(f"from state {len(trace.steps) - 1}, {label}:", style="bold"))
+        branch = Trace(trace.model, trace.property, trace.kind, [trace.steps[-1]] + steps)
+        out.print(trace_table(branch, start=len(trace.steps) - 1))
     if trace.error_step is not None:
         out.print(Text(f"then {_label(trace.error_step)} fails: {trace.message}", style="red"))
     if trace.kind == "deadlock":
@@ -142,7 +158,7 @@ def _label(step) -> str:
     return label
 
 
-def trace_table(trace: Trace) -> Table:
+def trace_table(trace: Trace, start: int = 0) -> Table:
     table = Table(show_header=True, header_style="bold", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("action")
@@ -153,13 +169,19 @@ def trace_table(trace: Trace) -> Table:
     for i, step in enumerate(trace.steps):
         cells = []
         for n in names:
+            if n not in step.state:
+                cells.append(Text(""))
+                continue
             v = step.state[n]
-            if prev is None:
+            if prev is None or n not in prev:
                 cells.append(Text(V.show(v)))
             else:
                 cells.append(diff_text(prev[n], v))
-        table.add_row(str(i), _label(step), *cells)
-        prev = step.state
+        mark = str(i + start)
+        if trace.loop is not None and i == trace.loop:
+            mark += " ⟳"
+        table.add_row(mark, Text(_label(step)), *cells)
+        prev = step.state if step.state else prev
     return table
 
 
@@ -234,10 +256,14 @@ def result_json(result: Result) -> dict:
             "workers": s.workers,
             "symmetry": s.symmetry,
             "actions": s.actions,
+            "graph_states": s.graph_states,
+            "graph_transitions": s.graph_edges,
+            "graph_seconds": round(s.graph_seconds, 6),
         },
         "properties": [
             {"name": p.name, "kind": p.kind, "verdict": p.verdict.value, "message": p.message, "where": p.where,
-             "trace": p.trace_path, "trace_length": p.trace.length if p.trace else None}
+             "trace": p.trace_path, "trace_length": p.trace.length if p.trace else None,
+             "loop": p.trace.loop if p.trace else None}
             for p in result.properties
         ],
         "constants": {k: to_itf(v) for k, v in result.constants.items()},

@@ -47,6 +47,8 @@ class Trace:
     constants: dict = field(default_factory=dict)
     engine: str = "explicit"
     explanation: list = field(default_factory=list)  # why the property fails in the last state
+    branches: list = field(default_factory=list)     # (label, [TraceStep]) continuations from the last state
+    binding: dict = field(default_factory=dict)      # values of a property's forall variables
 
     @property
     def length(self) -> int:
@@ -79,6 +81,10 @@ class Stats:
     actions: dict = field(default_factory=dict)   # action -> transitions it produced
     workers: int = 1
     symmetry: list = field(default_factory=list)  # symmetric sets reduced
+    graph_states: int = 0          # the whole state graph, for temporal and determinism properties
+    graph_edges: int = 0
+    graph_bytes: int = 0
+    graph_seconds: float = 0.0
 
     @property
     def bytes_per_state(self) -> float:

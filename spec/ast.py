@@ -387,7 +387,45 @@ class Invariant(Node):
     cond: Expr
 
 
-Decl = Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant
+@dataclass
+class Property(Node):
+    """`property Name: <temporal formula>`: always, eventually, leads_to over state predicates."""
+
+    name: str
+    formula: Expr
+
+
+@dataclass
+class Fairness(Node):
+    kind: str  # "weak" | "strong"
+    actions: list[tuple[str, Span]]
+
+
+@dataclass
+class Deterministic(Node):
+    actions: list[tuple[str, Span]] | None  # None: every action
+
+
+@dataclass
+class Converge(Node):
+    """`converge Name: forall n in S: key(n) determines state(n)`."""
+
+    name: str
+    var: str
+    var_span: Span = field(repr=False, compare=False)
+    domain: Expr = None  # type: ignore[assignment]
+    key: Expr = None  # type: ignore[assignment]
+    state: Expr = None  # type: ignore[assignment]
+
+
+@dataclass
+class Commute(Node):
+    first: tuple[str, Span]
+    second: tuple[str, Span]
+
+
+Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Property | Fairness
+        | Deterministic | Converge | Commute)
 
 
 @dataclass

@@ -152,6 +152,30 @@ class Checker:
                     continue
                 invariants.append(ir.InvariantIR(d.name, cond, d.span))
         for d in decls:
+            if isinstance(d, ast.Converge):
+                try:
+                    invariants.append(self._converge(d))
+                except _Bail:
+                    continue
+        self.action_index = {a.name: i for i, a in enumerate(actions)}
+        properties, fairness, deterministic, commutes = [], [], [], []
+        for d in decls:
+            try:
+                if isinstance(d, ast.Property):
+                    properties.append(self._property(d))
+                elif isinstance(d, ast.Fairness):
+                    fairness.extend(ir.FairnessIR(d.kind, i, span) for i, span in self._action_refs(d.actions))
+                elif isinstance(d, ast.Deterministic):
+                    refs = self._action_refs(d.actions) if d.actions is not None else \
+                        [(i, d.span) for i in range(len(actions))]
+                    for i, span in refs:
+                        deterministic.append(ir.DeterministicIR(f"deterministic({actions[i].name})", i, span))
+                elif isinstance(d, ast.Commute):
+                    (i, _), (j, _) = self._action_refs([d.first, d.second])
+                    commutes.append(ir.CommuteIR(f"commute({actions[i].name}, {actions[j].name})", i, j, d.span))
+            except _Bail:
+                continue
+        for d in decls:
             if isinstance(d, ast.Assume):
                 self._assume(d)
         if not actions and init_decls:
@@ -163,7 +187,8 @@ class Checker:
             name=self.main.name, path=self.main.source.name if self.main.source else "",
             vars=list(self.vars.values()), consts=self.consts, defs=self.defs, init=init,
             actions=actions, invariants=invariants, types=dict(self.types), state_bits=offset,
-            symmetric=symmetric, warnings=list(self.diag.warnings),
+            symmetric=symmetric, warnings=list(self.diag.warnings), properties=properties,
+            fairness=fairness, deterministic=_unique_by_name(deterministic), commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
             span=self.main.span)
         return model
@@ -200,7 +225,7 @@ class Checker:
             elif isinstance(d, ast.Def):
                 if self._claim(d.name, d.span, "def"):
                     self.def_decls[d.name] = d
-            elif isinstance(d, (ast.Action, ast.Invariant)):
+            elif isinstance(d, (ast.Action, ast.Invariant, ast.Property, ast.Converge)):
                 if d.name in self.prop_spans:
                     self.diag.error("E202", f"'{d.name}' is already declared", d.span,
                                     notes=(f"the first declaration is at {self.prop_spans[d.name].where}",))
@@ -253,7 +278,7 @@ class Checker:
 
     def _const_info(self, d: ast.Const) -> ir.ConstInfo | None:
         override = self.overrides.get(d.name)
-        if d.members is not None or d.symmetric:
+        if d.symmetric or (d.members is not None and not self._lists_known_values(d)):
             return self._model_values(d, override)
         declared = self._type(d.type, self._const_scope()) if d.type is not None else None
         if d.type is not None and declared is None:
@@ -273,6 +298,18 @@ class Checker:
         value = self._evaluate(e, source.span)
         t = declared if declared is not None else _const_type(e.type, value)
         return ir.ConstInfo(d.name, t, value, d.span, override is not None)
+
+    def _lists_known_values(self, d: ast.Const) -> bool:
+        """Whether `const S = {a, b}` is a set of values declared elsewhere, not new model values.
+
+        It is when it has a type (`const LIVE: set[Phase] = {open}`) or names a
+        declared constant, enum member or variant (`const S = {A, B}`).
+        """
+        if d.type is not None:
+            return True
+        return any(n in self.decl_spans or n in self.ctors
+                   or any(kind == "enum" for _, _, kind in self.values.get(n, ()))
+                   for n, _ in d.members)
 
     def _model_values(self, d: ast.Const, override: ConstOverride | None) -> ir.ConstInfo | None:
         if override is not None:
@@ -495,13 +532,79 @@ class Checker:
             body = self.expr(d.body, sc, ret)
             if ret is not None:
                 body = self.coerce(body, ret, d.body.span, f"the result of '{name}'")
-            sym = ir.DefSym(name, params, ret, body, d.span)
+            sym = ir.DefSym(name, params, ret, body, d.span, reads_state=_reads_state(body))
             self.defs[name] = sym
             return sym
         except _Bail:
             return None
         finally:
             self.def_resolving.discard(name)
+
+    # ---- temporal properties, fairness, determinism ---------------------------
+
+    def _action_refs(self, refs) -> list[tuple[int, Span]]:
+        out = []
+        for name, span in refs:
+            if name not in self.action_index:
+                self.diag.error("E201", f"unknown action '{name}'", span, suggest(name, self.action_index))
+                raise _Bail
+            out.append((self.action_index[name], span))
+        return out
+
+    def _property(self, d: ast.Property) -> ir.PropertyIR:
+        sc = Scope(what="property")
+        f = d.formula
+        binders = []
+        while isinstance(f, ast.Quant) and f.kind == "forall" and _is_temporal(f.body):
+            gen_binders, sc, cond = self._generator(f.generator, sc)
+            if cond is not None:
+                self.diag.error("E321", "a property's 'forall' cannot have a filter", f.span,
+                                "put the condition inside: forall x in S: (c implies ...) is not temporal; "
+                                "use a smaller set")
+                raise _Bail
+            binders.extend(gen_binders)
+            f = f.body
+        kind, p, q = self._temporal_shape(f)
+        if kind is None:
+            self.diag.error("E321", "unsupported temporal formula", f.span,
+                            "write one of: always P, eventually P, always eventually P, eventually always P, "
+                            "P leads_to Q (P, Q without temporal operators), under optional 'forall x in S:'")
+            raise _Bail
+        pe = self._bool(p, sc)
+        qe = self._bool(q, sc) if q is not None else None
+        return ir.PropertyIR(d.name, kind, binders, pe, qe, d.span)
+
+    @staticmethod
+    def _temporal_shape(f):
+        def op(e, name):
+            return isinstance(e, ast.Unary) and e.op == name
+        if isinstance(f, ast.Binary) and f.op == "leads_to":
+            if not _is_temporal(f.left) and not _is_temporal(f.right):
+                return "leads_to", f.left, f.right
+            return None, None, None
+        if op(f, "always") and isinstance(f.operand, ast.Binary) and f.operand.op == "leads_to":
+            return Checker._temporal_shape(f.operand)
+        if op(f, "always") and op(f.operand, "eventually") and not _is_temporal(f.operand.operand):
+            return "always_eventually", f.operand.operand, None
+        if op(f, "eventually") and op(f.operand, "always") and not _is_temporal(f.operand.operand):
+            return "eventually_always", f.operand.operand, None
+        if op(f, "always") and not _is_temporal(f.operand):
+            return "always", f.operand, None
+        if op(f, "eventually") and not _is_temporal(f.operand):
+            return "eventually", f.operand, None
+        return None, None, None
+
+    def _converge(self, d: ast.Converge) -> ir.InvariantIR:
+        """forall n in S: key(n) determines state(n)  ==  forall n, n' in S: key(n) == key(n') implies state(n) == state(n')."""
+        other = d.var + "'"
+        binding = ast.Binding(d.span, [(d.var, d.var_span), (other, d.var_span)], d.domain)
+        key2 = _rename(d.key, d.var, other)
+        state2 = _rename(d.state, d.var, other)
+        body = ast.Binary(d.span, "implies", ast.Binary(d.key.span, "==", d.key, key2),
+                          ast.Binary(d.state.span, "==", d.state, state2))
+        formula = ast.Quant(d.span, "forall", ast.Generator(d.span, [binding], None), body)
+        cond = self._bool(formula, Scope(what="invariant"))
+        return ir.InvariantIR(d.name, cond, d.span, "converge")
 
     # ---- actions and statements ---------------------------------------------
 
@@ -674,6 +777,8 @@ class Checker:
     def _e_NoneLit(self, e, sc, expected):
         if isinstance(expected, OptionType):
             return ir.Lit(expected, e.span, 0)
+        if expected is None and self.trying:
+            raise _Ambiguous  # `none == o`: the other side gives the type
         self.diag.error("E305", "cannot tell which option type 'none' has here", e.span,
                         "use it where an option[T] is expected, for example 'x == none' with x an option")
         raise _Bail
@@ -756,6 +861,10 @@ class Checker:
 
     def _e_Binary(self, e: ast.Binary, sc: Scope, expected):
         op = e.op
+        if op == "leads_to":
+            self.diag.error("E321", "'leads_to' is a temporal operator: it may only be used in a 'property'",
+                            e.span)
+            raise _Bail
         if op in ("and", "or", "implies"):
             a, b = self._bool(e.left, sc), self._bool(e.right, sc)
             return ir.Op(BOOL, e.span, op, [a, b])
@@ -858,6 +967,10 @@ class Checker:
                             e.span)
             raise _Bail
         if not isinstance(a.type, IntType) and a.type != elem:
+            if _wider(elem, a.type):  # a value outside the collection's ranges is simply not in it
+                elem = join(elem, a.type)
+                wide = SeqType(elem, b.type.capacity) if isinstance(b.type, SeqType) else SetType(elem)
+                b = self.coerce(b, wide, e.right.span)
             a = self.coerce(a, elem, e.left.span)
         kind = "seqin" if isinstance(b.type, SeqType) else "in"
         r = ir.Op(BOOL, e.span, kind, [a, b])
@@ -873,10 +986,25 @@ class Checker:
         if a is None:
             b = self.expr(r, sc)
             return self.expr(l, sc, b.type), b
-        b = self._try(r, sc, a.type)
+        hint = self._sibling_hint(a.type, r, sc)
+        b = self._try(r, sc, hint)
         if b is None:
-            b = self.expr(r, sc, a.type)
+            b = self.expr(r, sc, hint)
         return a, b
+
+    def _sibling_hint(self, hint: Type, r: ast.Expr, sc: Scope) -> Type:
+        """The type of one operand as the expected type of the other, widened to fit it.
+
+        An operand's integer ranges say nothing about its sibling's: `s == {x + 1}`
+        or `{1, 2} | {3}` must not narrow (and so range-check) the right side to
+        the left side's ranges. Comparing is not storing.
+        """
+        if not any(isinstance(t, IntType) for t in hint.walk()):
+            return hint
+        alone = self._quiet(lambda: self._try(r, sc))
+        if alone is not None and same_shape(alone.type, hint) and _wider(hint, alone.type):
+            return join(hint, alone.type)
+        return hint
 
     def _unify(self, a: ir.Expr, b: ir.Expr, span: Span, what: str) -> Type:
         if same_shape(a.type, b.type):
@@ -885,6 +1013,10 @@ class Checker:
         raise _Bail
 
     def _e_Unary(self, e: ast.Unary, sc, expected):
+        if e.op in ("always", "eventually"):
+            self.diag.error("E321", f"'{e.op}' is a temporal operator: it may only be used in a 'property'",
+                            e.span, "invariants, guards and definitions are about one state")
+            raise _Bail
         if e.op == "not":
             return ir.Op(BOOL, e.span, "not", [self._bool(e.operand, sc)])
         a = self._int(e.operand, sc)
@@ -1084,7 +1216,7 @@ class Checker:
         inner = expected.elem if isinstance(expected, OptionType) else None
         x = self.expr(a, sc, inner)
         t = OptionType(inner if inner is not None and same_shape(x.type, inner) else x.type)
-        x = self.coerce(x, t.elem, a.span)
+        x = self.coerce(x, t.elem, a.span, "the value of some(...)")
         return ir.Op(t, e.span, "some", [x])
 
     def _b_get(self, e, sc, expected):
@@ -1193,7 +1325,7 @@ class Checker:
             b = self.expr(e.orelse, sc, expected)
             a = self.expr(e.then, sc, b.type)
         else:
-            b = self.expr(e.orelse, sc, expected or a.type)
+            b = self.expr(e.orelse, sc, expected or self._sibling_hint(a.type, e.orelse, sc))
         t = self._unify(a, b, e.span, "combine the branches")
         if expected is not None and same_shape(t, expected) and not isinstance(t, IntType):
             t = expected
@@ -1204,7 +1336,7 @@ class Checker:
             len(expected.fields) == len(e.elems) else [None] * len(e.elems)
         xs = [self.expr(x, sc, h) for x, h in zip(e.elems, hints)]
         ts = [_storage(x.type if h is None or not same_shape(x.type, h) else h) for x, h in zip(xs, hints)]
-        xs = [self.coerce(x, t, a.span) for x, t, a in zip(xs, ts, e.elems)]
+        xs = [self.coerce(x, t, a.span, "a tuple element") for x, t, a in zip(xs, ts, e.elems)]
         return self._fold(ir.Op(tuple_type(ts), e.span, "record", xs))
 
     def _e_SetLit(self, e: ast.SetLit, sc, expected):
@@ -1215,6 +1347,8 @@ class Checker:
                 self.diag.error("E305", "a map is total: '{}' has no value for its keys", e.span,
                                 "build it with a comprehension: {k: v for k in K}")
                 raise _Bail
+            if expected is None and self.trying:
+                raise _Ambiguous  # `{} == s`: the other side gives the type
             self.diag.error("E305", "cannot tell the type of '{}' here", e.span,
                             "use it where a set type is expected, for example 'x = {}' with x a set")
             raise _Bail
@@ -1325,7 +1459,7 @@ class Checker:
             if not isinstance(k, ir.Lit) or not same_shape(k.type, key_t):
                 self.diag.error("E309", "map literal keys must be constants of one type", ka.span)
                 raise _Bail
-        ks = [self.coerce(k, key_t, ka.span) for k, (ka, _) in zip(ks, e.pairs)]
+        ks = [self.coerce(k, key_t, ka.span, "a map key") for k, (ka, _) in zip(ks, e.pairs)]
         codes = [k.value - key_t.lo if isinstance(key_t, IntType) else k.value for k in ks]
         if sorted(codes) != sorted(set(codes)) or set(codes) != set(key_t.codes()):
             self.diag.error("E309", f"a map literal must give every key of {key_t.show()} exactly once", e.span,
@@ -1348,6 +1482,8 @@ class Checker:
         if not e.elems:
             if isinstance(expected, SeqType):
                 return ir.Lit(expected, e.span, 0)
+            if expected is None and self.trying:
+                raise _Ambiguous  # `[] == q`: the other side gives the type
             self.diag.error("E305", "cannot tell the type of '[]' here", e.span)
             raise _Bail
         hint = expected.elem if isinstance(expected, SeqType) else None
@@ -1495,6 +1631,68 @@ class Checker:
 
 # ---- helpers -------------------------------------------------------------------
 
+def _is_temporal(e) -> bool:
+    """Whether an AST expression contains always, eventually or leads_to."""
+    found = False
+
+    def visit(node):
+        nonlocal found
+        if isinstance(node, ast.Unary) and node.op in ("always", "eventually"):
+            found = True
+        elif isinstance(node, ast.Binary) and node.op == "leads_to":
+            found = True
+        if isinstance(node, ast.Node):
+            for v in vars(node).values():
+                visit(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                visit(v)
+    visit(e)
+    return found
+
+
+def _rename(e, old: str, new: str):
+    """A copy of an AST expression with the free name `old` renamed to `new`."""
+    import copy
+    import dataclasses
+
+    def go(node, bound):
+        if isinstance(node, ast.Name):
+            return ast.Name(node.span, new) if node.name == old and old not in bound else node
+        if isinstance(node, ast.Binding):
+            return ast.Binding(node.span, node.names, go(node.domain, bound))
+        if isinstance(node, (ast.Quant, ast.SetComp, ast.MapComp, ast.Call)) and getattr(node, "generator", None):
+            inner = bound | {n for b in node.generator.bindings for n, _ in b.names}
+            out = copy.copy(node)
+            for f in dataclasses.fields(node):
+                v = getattr(node, f.name)
+                setattr(out, f.name, go(v, inner if f.name != "generator" else bound)
+                        if f.name != "generator" else ast.Generator(
+                            v.span, [go(b, bound) for b in v.bindings],
+                            go(v.condition, inner) if v.condition is not None else None))
+            return out
+        if isinstance(node, ast.Node):
+            out = copy.copy(node)
+            for f in dataclasses.fields(node):
+                setattr(out, f.name, go(getattr(node, f.name), bound))
+            return out
+        if isinstance(node, list):
+            return [go(v, bound) for v in node]
+        if isinstance(node, tuple):
+            return tuple(go(v, bound) for v in node)
+        return node
+    return go(e, frozenset())
+
+
+def _unique_by_name(items):
+    seen, out = set(), []
+    for x in items:
+        if x.name not in seen:
+            seen.add(x.name)
+            out.append(x)
+    return out
+
+
 def _retype(x: ir.Expr, t: Type) -> ir.Expr:
     import copy
     y = copy.copy(x)
@@ -1504,6 +1702,21 @@ def _retype(x: ir.Expr, t: Type) -> ir.Expr:
 
 def _storage(t: Type) -> Type:
     return t
+
+
+def _wider(a: Type, b: Type) -> bool:
+    """Whether some integer range (or capacity) inside b reaches outside a's (same shape)."""
+    if isinstance(a, IntType) and isinstance(b, IntType):
+        return not a.contains(b)
+    if isinstance(a, RecordType) and isinstance(b, RecordType):
+        return any(_wider(x, y) for (_, x), (_, y) in zip(a.fields, b.fields))
+    if isinstance(a, (SetType, OptionType)) and isinstance(b, (SetType, OptionType)):
+        return _wider(a.elem, b.elem)
+    if isinstance(a, SeqType) and isinstance(b, SeqType):
+        return b.capacity > a.capacity or _wider(a.elem, b.elem)
+    if isinstance(a, MapType) and isinstance(b, MapType):
+        return _wider(a.value, b.value)
+    return False
 
 
 def _full_mask(t: Type) -> int:

@@ -132,7 +132,9 @@ class Collector:
 
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               notes: tuple[str, ...] = ()) -> None:
-        self.items.append(Diagnostic(code, message, span, help, notes))
+        d = Diagnostic(code, message, span, help, notes)
+        if d not in self.items:  # a failed constant or def is met again at every use
+            self.items.append(d)
 
     def warn(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         self.warnings.append(Diagnostic(code, message, span, help, severity="warning"))

@@ -334,9 +334,18 @@ class Interp:
         for s in stmts:
             nxt = []
             for st, en, ch in branches:
-                nxt.extend(self.exec_stmt(s, st, en, ch))
+                nxt.extend(self._exec_branch(s, st, en, ch))
             branches = nxt
         return branches
+
+    def _exec_branch(self, s: ir.Stmt, state, env, choices):
+        """exec_stmt; a ModelError remembers the choices of the branch that failed (for traces)."""
+        try:
+            return self.exec_stmt(s, state, env, choices)
+        except ModelError as exc:
+            if getattr(exc, "choices", None) is None:
+                exc.choices = choices
+            raise
 
     def exec_stmt(self, s: ir.Stmt, state, env, choices):
         if isinstance(s, ir.Assign):
@@ -390,7 +399,7 @@ class Interp:
         for s in stmts:
             nxt = []
             for st, en, ch in branches:
-                nxt.extend(self.exec_stmt(s, st, en, ch))
+                nxt.extend(self._exec_branch(s, st, en, ch))
             branches = nxt
         return branches
 

@@ -212,6 +212,44 @@ class InvariantIR:
     name: str
     cond: Expr
     span: Span | None = field(default=None, repr=False)
+    kind: str = "invariant"  # or "converge": replicas that agree on a key agree on their state
+
+
+TEMPORAL_KINDS = ("always", "eventually", "always_eventually", "eventually_always", "leads_to")
+
+
+@dataclass(eq=False)
+class PropertyIR:
+    """A temporal property over state predicates p (and q for leads_to), for every binding of binders."""
+
+    name: str
+    kind: str                      # one of TEMPORAL_KINDS
+    binders: list[Binder]
+    p: Expr
+    q: Expr | None = None
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class FairnessIR:
+    kind: str                      # weak | strong: per action instance (each parameter value)
+    action: int                    # index into CheckedModel.actions
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class CommuteIR:
+    name: str
+    first: int
+    second: int
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class DeterministicIR:
+    name: str
+    action: int
+    span: Span | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False)
@@ -237,6 +275,10 @@ class CheckedModel:
     invariants: list[InvariantIR]
     types: dict[str, Type]
     state_bits: int
+    properties: list = field(default_factory=list)     # PropertyIR
+    fairness: list = field(default_factory=list)       # FairnessIR
+    deterministic: list = field(default_factory=list)  # DeterministicIR
+    commutes: list = field(default_factory=list)       # CommuteIR
     symmetric: list = field(default_factory=list)  # ModelValueTypes used symmetrically
     warnings: list = field(default_factory=list)   # Diagnostics
     sources: dict = field(default_factory=dict)    # path -> text, every file loaded

@@ -24,6 +24,7 @@ GRAMMAR = Path(__file__).with_name("grammar.lark")
 # enum may have a member called `init`.
 KEYWORDS = {
     "let", "require", "assert", "if", "then", "else", "for", "in", "choose", "skip",
+    "always", "eventually", "leads_to", "determines",
     "forall", "exists", "and", "or", "not", "implies", "true", "false", "none", "is",
     "match", "subset",
 }
@@ -32,7 +33,17 @@ KEYWORDS = {
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, start=["start", "value"])
+                maybe_placeholders=True, start=["start", "value"],
+                lexer_callbacks={"NAME": _keyword_as_keyword})
+
+
+def _keyword_as_keyword(tok: Token) -> Token:
+    # The contextual lexer reads a keyword as NAME where the keyword cannot
+    # follow (`x and or y`); give it back its keyword type so the parser
+    # stops right there, rather than at some later token.
+    if str(tok) in KEYWORDS:
+        return Token.new_borrow_pos(str(tok).upper(), str(tok), tok)
+    return tok
 
 
 def parse(text: str, name: str = "<input>") -> ast.Module:
@@ -98,14 +109,25 @@ def _expected_list(expected) -> str:
         expected -= {"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS"}
         expected = {t for t in expected if _describe_terminal(t).strip("'") not in _EXPR_WORDS}
         return ", ".join(["an expression"] + sorted({_describe_terminal(t) for t in expected})[:7])
-    names = sorted({_describe_terminal(t) for t in expected})
-    # keywords first would be noise; keep the list short and readable
+    names = {_describe_terminal(t) for t in expected}
+    # a dozen keywords that start declarations (or statements) read better as one word
+    for words, label in ((_DECL_WORDS, "a declaration"), (_STMT_WORDS, "a statement")):
+        quoted = {f"'{w}'" for w in words}
+        if len(names & quoted) >= 3:
+            names = (names - quoted - ({"a name"} if label == "a statement" else set())) | {label}
+    # descriptions ("a name") before literal tokens, which are many
+    names = sorted(names, key=lambda n: (n.startswith("'"), n))
     if len(names) > 8:
         names = names[:8] + ["..."]
     return ", ".join(names)
 
 
-_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "if", "match"}
+_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant",
+               "property", "fairness", "deterministic", "converge", "commute"}
+_STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip"}
+
+
+_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "if", "match", "always", "eventually"}
 
 
 def _token_text(tok: Token) -> str:
@@ -121,13 +143,16 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
         lines = source.text.splitlines() or [""]
         line, col = len(lines), len(lines[-1]) + 1
         span = Span(source, line, col, line, col)
-        expected = _expected_list(exc.expected)
+        expected = _expected_list(_expected(exc))
         return Diagnostic("E102", f"unexpected end of file; expected {expected}", span)
     if isinstance(exc, UnexpectedCharacters):
         span = Span(source, line, col, line, col + 1)
         ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
         help = None
-        if ch == '"':
+        rest = source.text[exc.pos_in_stream + 1:].split("\n", 1)[0]
+        if ch == '"' and '"' not in rest:
+            help = "the string is not closed: add '\"' before the end of the line"
+        elif ch == '"':
             help = "strings are only allowed after 'import' and in 'assert cond, \"message\"'"
         elif ch == "!":
             help = "write 'not' for negation and '!=' for inequality"
@@ -138,28 +163,51 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
     tok = exc.token
     width = max(1, len(str(tok)))
     span = Span(source, line, col, line, col + width)
-    expected = exc.expected if hasattr(exc, "expected") else set()
+    expected = _expected(exc)
     found = _token_text(tok)
-    help = _syntax_help(tok, expected)
-    if str(tok) in KEYWORDS and "NAME" in expected:
+    help = _syntax_help(tok, expected, source.text)
+    # only a name fits here (not an expression, not another keyword): the user meant a name
+    name_only = "NAME" in expected and not any(_describe_terminal(t).strip("'").isalpha()
+                                               or t == "INT" for t in expected if t != "NAME")
+    if str(tok) in KEYWORDS and name_only:
         return Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name here", span,
                           help or f"rename it, for example '{tok}_'")
     return Diagnostic("E100", f"unexpected {found}; expected {_expected_list(expected)}", span, help)
 
 
-def _syntax_help(tok: Token, expected) -> str | None:
+def _expected(exc: UnexpectedInput) -> set[str]:
+    """The terminals that could come next. lark's own `expected` is the LALR state's
+    lookahead set, merged across contexts (a ')' with no '(' open); the interactive
+    parser tries each terminal for real."""
+    expected = set(getattr(exc, "expected", None) or ())
+    ip = getattr(exc, "interactive_parser", None)
+    if ip is not None:
+        try:
+            expected = set(ip.accepts()) or expected
+        except Exception:  # pragma: no cover - only a better message is lost
+            pass
+    return expected
+
+
+def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     text = str(tok)
     described = {_describe_terminal(t) for t in expected}
+    pos = tok.start_pos if tok.start_pos is not None else -1
+    before = text_all[pos - 1:pos] if pos > 0 else ""
+    after = text_all[pos + len(text):pos + len(text) + 1] if pos >= 0 else ""
     if text == "=" and "'=='" in described:
         return "did you mean '=='? ('=' assigns, '==' compares)"
-    if text in ("&&", "&") and "'and'" in described:
+    # `a && b` and `a || b` lex as two '&' or '|': the second one is the unexpected token
+    if text == "&" and (before == "&" or "'and'" in described):
         return "write 'and'"
-    if text in ("||",) or (text == "|" and "'or'" in described and "'|'" not in described):
+    if text == "|" and (before == "|" or ("'or'" in described and "'|'" not in described)):
         return "write 'or'"
     if text == "{" and "':'" in described:
         return "a property is 'invariant Name: expression'"
-    if text == ":=":
+    if text == ":" and after == "=":
         return "assignment is written '='"
+    if text in ("==", "!=", "<", "<=", ">", ">=") and "'and'" in described:
+        return "comparisons do not chain: write 'a < b and b < c'"
     return None
 
 
@@ -306,6 +354,32 @@ class _Builder(Transformer):
 
     def invariant_decl(self, meta, items):
         return ast.Invariant(self.sp(meta), str(items[0]), items[1])
+
+    def property_decl(self, meta, items):
+        return ast.Property(self.sp(meta), str(items[0]), items[1])
+
+    def fairness_decl(self, meta, items):
+        return ast.Fairness(self.sp(meta), str(items[0]), items[1])
+
+    def deterministic_decl(self, meta, items):
+        return ast.Deterministic(self.sp(meta), items[0])
+
+    def converge_decl(self, meta, items):
+        name, var, domain, key, state = items
+        return ast.Converge(self.sp(meta), str(name), str(var), self.tsp(var), domain, key, state)
+
+    def commute_decl(self, meta, items):
+        a, b = items
+        return ast.Commute(self.sp(meta), (str(a), self.tsp(a)), (str(b), self.tsp(b)))
+
+    def always(self, meta, items):
+        return ast.Unary(self.sp(meta), "always", items[0])
+
+    def eventually(self, meta, items):
+        return ast.Unary(self.sp(meta), "eventually", items[0])
+
+    def leads_to(self, meta, items):
+        return ast.Binary(self.sp(meta), "leads_to", items[0], items[1])
 
     # -- statements
     def block(self, meta, items):

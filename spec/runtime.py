@@ -217,6 +217,11 @@ def maxf(items, site: int) -> int:
     return max(items)
 
 
+def label(ap, inst: int):
+    """A sink that tags every state it receives with an action instance id."""
+    return lambda t: ap((inst, t))
+
+
 def assert_fail(message: str, site: int):
     raise ModelError("assert", message, site)
 
@@ -236,5 +241,5 @@ def generated_globals(tables, messages) -> dict:
         "_seqget": seqget, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
-        "_fail": fail,
+        "_fail": fail, "_label": label,
     }

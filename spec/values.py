@@ -48,6 +48,9 @@ class _NoneType:
     def __repr__(self) -> str:
         return "none"
 
+    def __reduce__(self):
+        return "NONE"  # copies and pickles are the singleton itself (values compare `is NONE`)
+
 
 NONE = _NoneType()
 

@@ -174,5 +174,19 @@ def differential(m, limit: int = 20_000) -> int:
     return len(seen)
 
 
+def assert_replays(cm: CompiledModel, trace) -> None:
+    """Each step of the trace is a transition the interpreter makes, with that label."""
+    inits = [cm.decode(s) for s in cm.init_states()]
+    assert trace.steps[0].state in inits
+    assert trace.steps[0].action is None
+    current = [s for s in cm.init_states() if cm.decode(s) == trace.steps[0].state]
+    for step in trace.steps[1:]:
+        nxt = [st.state for s in current for st in cm.steps(s)
+               if st.state is not None and st.action == step.action and st.params == step.params
+               and st.choices == step.choices and cm.decode(st.state) == step.state]
+        assert nxt, f"no {step.action}{step.params} leads to {step.state}"
+        current = nxt
+
+
 def model_file(name: str, consts=None):
     return load(MODELS / name, consts or [])

@@ -1,0 +1,417 @@
+"""The compiled transition code against the reference interpreter.
+
+For every model in models/, for the small models of the other engine tests and
+for random models made by hypothesis: every reachable state's successors, per
+action transition counts, invariant outcomes and run-time failures must be
+the same with `CompiledModel.expand` as with `CompiledModel.steps` (the
+interpreter); and the explicit engine's state count, transition count and
+first violations must be what a naive breadth-first search over the
+interpreter finds.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.compiled import CompiledModel
+from checker.explicit import ExplicitOptions, check
+from checker.result import Verdict
+from engine_helpers import MODELS, differential, interp_invariants, model_file, model_of, naive_bfs, prop
+
+# ---- the shipped models ---------------------------------------------------------------
+
+SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_compiled_matches_interpreter(name):
+    consts = ["RM=3"] if name.startswith("two_phase") else []
+    n = differential(model_file(name, consts))
+    assert n > 10
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_count_matches_naive_bfs(name):
+    m = model_file(name, ["RM=3"] if name.startswith("two_phase") else [])
+    cm = CompiledModel(m)
+    dist, transitions = naive_bfs(cm)
+    r = check(m, ExplicitOptions(symmetry=False, deadlock=False, invariants=()))
+    if any(step.error is not None for s in dist for step in cm.steps(s)):
+        # e.g. the broken ledger creates money until a balance leaves its range
+        assert [p.name for p in r.violated] == ["runtime"]
+        return
+    assert r.verdict is Verdict.HOLDS
+    assert r.stats.distinct_states == len(dist)
+    assert r.stats.transitions == transitions
+    assert r.stats.depth == max(dist.values())
+
+
+def test_shipped_models_are_all_covered():
+    assert {"two_phase_commit.sync", "two_phase_commit_broken.sync", "options_ledger.sync",
+            "options_ledger_broken.sync"} <= set(SHIPPED)
+
+
+# ---- hand-written models that stress the code generator ----------------------------------
+
+STRESS = {
+    # a choose over a range not starting at 0, used after the choice (its local is `(l + 1)`)
+    "choose_offset_range": """
+model T
+var x: 0..5
+init { x = 0 }
+action A {
+  choose y in 1..3
+  require x + y <= 5
+  x = x + y
+}
+""",
+    # unrolled parameters from 1, with a body compiled to continuation functions
+    "param_offset_with_choose": """
+model T
+var x: 0..5
+var b: bool
+init { x = 0 b = false }
+action A(p: 1..2) {
+  choose c in {true, false}
+  x = p
+  b = c
+}
+""",
+    # more parameter values than are unrolled: the instances are looped over
+    "many_params_with_choose": """
+model T
+var x: -3..12
+init { x = 0 }
+action A(p: 1..9, q: 0..7) {
+  require p + q == 9 and x < 3 and x > -3
+  choose d in {-1, 1}
+  let v = x + d
+  x = v
+}
+""",
+    # choose inside a loop over a set variable, and a require after it
+    "choose_in_loop_over_set_var": """
+model T
+var s: set[0..3]
+var y: 0..6
+init { s = {0, 2} y = 0 }
+action Pick {
+  for i in s {
+    choose d in {i, i + 1}
+    require d != 3
+    y = (y + d) % 7
+  }
+}
+action Grow(i: 0..3) {
+  require i not in s
+  s = s | {i}
+  y = 0
+}
+""",
+    # negative ranges: sets and maps keyed by them, membership outside the element range
+    "negative_ranges": """
+model T
+var s: set[-2..2]
+var m: map[-1..1, -3..3]
+var k: -1..1
+init { s = {-2, 1} m = {i: i for i in -1..1} k = -1 }
+action Shift(d: -1..1) {
+  require k + d >= -1 and k + d <= 1
+  k = k + d
+  m[k] = max(min(m[k] + d, 3), -3)
+  s = {x for x in s if x != k} | {max(-2, k - 1)}
+}
+invariant InRange: forall x in s: x + 3 > 0 and (x - 5) not in s
+""",
+    # quantifiers and comprehensions over sequences and over big domains (not unrolled)
+    "sequences_and_big_domains": """
+model T
+var q: seq[0..40, 3]
+var hi: 0..40
+init { q = [] hi = 0 }
+action Push(v: 0..40) {
+  require len(q) < 3 and v % 13 == 0
+  q = append(q, v)
+  hi = max(x for x in q)
+}
+action Pop {
+  require len(q) > 0
+  q = tail(q)
+  hi = if len(q) == 0 then 0 else max(x for x in q)
+}
+invariant Top: forall x in q: x <= hi
+invariant Some: len(q) == 0 or exists x in q: x == hi
+invariant Big: len({y for y in 0..40 if y in q}) <= len(q)
+""",
+    # a match in a quantifier, options in records, union payloads written back
+    "unions_and_options": """
+model T
+const P = {p1, p2}
+type Msg = Req(from: P, n: 0..2) | Ack(to: P) | Nop
+var box: map[P, Msg]
+var last: option[P]
+init { box = {p: Nop for p in P} last = none }
+action Send(p: P, n: 0..2) {
+  require box[p] is Nop
+  box[p] = Req(p, n)
+  last = some(p)
+}
+action Answer(p: P) {
+  require box[p] is Req
+  box[p] = match box[p] { Req(f, n) -> if n == 0 then Nop else Ack(f), _ -> Nop }
+}
+action Clear(p: P) {
+  require box[p] is Ack and last == some(box[p].to)
+  box[p] = Nop
+  last = none
+}
+invariant Count: len({p for p in P if match box[p] { Req(f, n) -> n > 0, _ -> false }}) <= 2
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRESS))
+def test_stress_model_compiled_matches_interpreter(name):
+    m = model_of(STRESS[name])
+    differential(m)
+    dist, transitions = naive_bfs(CompiledModel(m))
+    r = check(m, ExplicitOptions(deadlock=False, stop_at_first=False))
+    assert prop(r, "runtime").verdict is Verdict.HOLDS
+    assert r.stats.distinct_states == len(dist)
+    assert r.stats.transitions == transitions
+
+
+# ---- random models ----------------------------------------------------------------------
+
+INT_VARS = {"x": (0, 3), "y": (-2, 2)}
+SET_VAR = "s"          # set[0..3]
+BOOL_VAR = "b"
+
+HEADER = """model R
+var x: 0..3
+var y: -2..2
+var b: bool
+var s: set[0..3]
+"""
+
+
+@st.composite
+def int_expr(draw, depth=2, locals_=()):
+    leaves = [st.sampled_from(["x", "y"] + list(locals_)), st.integers(-2, 3).map(str)]
+    if depth <= 0:
+        return draw(st.one_of(*leaves))
+    sub = int_expr(depth - 1, locals_)
+    kind = draw(st.integers(0, 12))
+    if kind <= 2:
+        return draw(st.one_of(*leaves))
+    if kind == 3:
+        op = draw(st.sampled_from(["+", "-", "*"]))
+        return f"({draw(sub)} {op} {draw(sub)})"
+    if kind == 4:
+        op = draw(st.sampled_from(["/", "%"]))
+        return f"({draw(sub)} {op} {draw(sub)})"
+    if kind == 5:
+        return f"(-{draw(sub)})" if draw(st.booleans()) else f"abs({draw(sub)})"
+    if kind == 6:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    if kind == 7:
+        return f"(if {draw(bool_expr(depth - 1, locals_))} then {draw(sub)} else {draw(sub)})"
+    if kind == 8:
+        return f"len({draw(set_expr(depth - 1, locals_))})"
+    if kind == 9:
+        return f"sum({draw(set_expr(depth - 1, locals_))})"
+    if kind == 10:
+        v = f"v{depth}"
+        agg = draw(st.sampled_from(["sum", "min", "max"]))
+        cond = f" if {draw(bool_expr(depth - 1, locals_ + (v,)))}" if draw(st.booleans()) else ""
+        return f"{agg}({draw(int_expr(depth - 1, locals_ + (v,)))} for {v} in " \
+               f"{draw(set_expr(depth - 1, locals_))}{cond})"
+    if kind == 11:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(set_expr(depth - 1, locals_))})"
+    return draw(st.one_of(*leaves))
+
+
+@st.composite
+def bool_expr(draw, depth=2, locals_=()):
+    leaves = st.sampled_from(["b", "true", "false"])
+    if depth <= 0:
+        return draw(leaves)
+    kind = draw(st.integers(0, 9))
+    ie = int_expr(depth - 1, locals_)
+    if kind == 0:
+        return draw(leaves)
+    if kind <= 2:
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        return f"({draw(ie)} {op} {draw(ie)})"
+    if kind == 3:
+        return f"(not {draw(bool_expr(depth - 1, locals_))})"
+    if kind == 4:
+        op = draw(st.sampled_from(["and", "or", "implies"]))
+        return f"({draw(bool_expr(depth - 1, locals_))} {op} {draw(bool_expr(depth - 1, locals_))})"
+    if kind == 5:
+        neg = draw(st.sampled_from(["in", "not in"]))
+        return f"({draw(ie)} {neg} {draw(set_expr(depth - 1, locals_))})"
+    if kind == 6:
+        a, c = draw(set_expr(depth - 1, locals_)), draw(set_expr(depth - 1, locals_))
+        return f"({a} {draw(st.sampled_from(['subset', '==', '!=']))} {c})"
+    if kind == 7:
+        v, w = f"q{depth}", f"r{depth}"
+        q = draw(st.sampled_from(["forall", "exists"]))
+        if draw(st.booleans()):
+            body = draw(bool_expr(depth - 1, locals_ + (v,)))
+            return f"({q} {v} in {draw(set_expr(depth - 1, locals_))}: {body})"
+        body = draw(bool_expr(depth - 1, locals_ + (v, w)))
+        return f"({q} {v}, {w} in {draw(set_expr(depth - 1, locals_))}: {body})"
+    if kind == 8:
+        return f"(if {draw(bool_expr(depth - 1, locals_))} then {draw(bool_expr(depth - 1, locals_))} " \
+               f"else {draw(bool_expr(depth - 1, locals_))})"
+    return draw(leaves)
+
+
+@st.composite
+def set_expr(draw, depth=2, locals_=()):
+    leaves = st.sampled_from(["s", "{0, 2}", "{1}", "0..3", "{3, 1, 2}"])
+    if depth <= 0:
+        return draw(leaves)
+    kind = draw(st.integers(0, 6))
+    sub = set_expr(depth - 1, locals_)
+    if kind <= 1:
+        return draw(leaves)
+    if kind == 2:
+        return f"({draw(sub)} {draw(st.sampled_from(['|', '&', '-']))} {draw(sub)})"
+    if kind == 3:
+        v = f"c{depth}"
+        cond = f" if {draw(bool_expr(depth - 1, locals_ + (v,)))}" if draw(st.booleans()) else ""
+        body = draw(st.sampled_from([v, f"{v} % 2", f"3 - {v}", f"min({v} + 1, 3)"]))
+        return f"{{{body} for {v} in {draw(sub)}{cond}}}"
+    if kind == 4:
+        return f"{{{draw(int_expr(0, locals_))}, {draw(int_expr(0, locals_))}}}"
+    if kind == 5:
+        lo, hi = draw(int_expr(0, locals_)), draw(int_expr(0, locals_))
+        return f"({lo})..({hi})"
+    return f"(s & {draw(sub)})"
+
+
+@st.composite
+def int_update(draw, var, locals_):
+    lo, hi = INT_VARS[var]
+    e = draw(int_expr(2, locals_))
+    if draw(st.integers(0, 4)) == 0:
+        return f"{var} = {e}"            # may leave the range: a run-time error
+    return f"{var} = min(max({e}, {lo}), {hi})"
+
+
+@st.composite
+def statement(draw, locals_, depth=1):
+    kind = draw(st.integers(0, 9))
+    if kind <= 2:
+        return [draw(int_update(draw(st.sampled_from(["x", "y"])), locals_))]
+    if kind == 3:
+        return [f"b = {draw(bool_expr(2, locals_))}"]
+    if kind == 4:
+        return [f"s = ({draw(set_expr(2, locals_))}) & (0..3)"]
+    if kind == 5:
+        return [f"require {draw(bool_expr(1, locals_))}"]
+    if kind == 6 and depth > 0:
+        then = draw(statements(locals_, depth - 1))
+        orelse = draw(statements(locals_, depth - 1))
+        return [f"if {draw(bool_expr(1, locals_))} {{", *then, "} else {", *orelse, "}"]
+    if kind == 7 and depth > 0:
+        v = f"i{len(locals_)}"
+        dom = draw(st.sampled_from(["s", "0..2", "{1, 3}"]))
+        body = draw(statements(locals_ + (v,), depth - 1))
+        return [f"for {v} in {dom} {{", *body, "}"]
+    if kind == 8:
+        v = f"k{len(locals_)}"
+        return [f"choose {v} in {draw(set_expr(1, locals_))}"], (v,)
+    return [f"assert {draw(bool_expr(1, locals_))}"] if draw(st.integers(0, 3)) == 0 else \
+        [draw(int_update("x", locals_))]
+
+
+@st.composite
+def statements(draw, locals_=(), depth=1):
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        got = draw(statement(locals_, depth))
+        if isinstance(got, tuple):
+            lines, new = got
+            locals_ = locals_ + new
+        else:
+            lines = got
+        out += lines
+    return out
+
+
+@st.composite
+def random_model(draw):
+    parts = [HEADER, "init {", "  x = 0", "  y = 0", "  b = false", "  s = {}", "}"]
+    for n in range(draw(st.integers(1, 3))):
+        params = draw(st.sampled_from(["", "(p: 0..2)", "(p: 1..2, w: bool)"]))
+        locals_ = ("p",) if params else ()
+        body = []
+        if draw(st.booleans()):
+            body.append(f"require {draw(bool_expr(1, locals_))}")
+        body += draw(statements(locals_))
+        parts += [f"action A{n}{params} {{", *["  " + line for line in body], "}"]
+    for n in range(draw(st.integers(0, 2))):
+        parts.append(f"invariant I{n}: {draw(bool_expr(2))}")
+    return "\n".join(parts) + "\n"
+
+
+def _checked(text):
+    from spec.diagnostics import SpecError
+    try:
+        return model_of(text)
+    except SpecError:
+        return None  # a generated model the type checker rejects (a constant division by zero)
+
+
+def _naive_violations(cm):
+    """Per BFS level: which invariants fail, and whether an action fails, with the interpreter."""
+    dist, _ = naive_bfs(cm)
+    failing = {}
+    errors = set()
+    for s, d in dist.items():
+        for inv, ok in zip(cm.invariant_names, interp_invariants(cm, s)):
+            if ok is not True:
+                failing.setdefault(d, set()).add(inv)
+        if any(step.error is not None for step in cm.steps(s)):
+            errors.add(d)
+    return dist, failing, errors
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_model())
+def test_random_model_compiled_matches_interpreter(text):
+    m = _checked(text)
+    if m is None:
+        return
+    differential(m, limit=400)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_model())
+def test_random_model_engine_matches_naive_bfs(text):
+    m = _checked(text)
+    if m is None:
+        return
+    cm = CompiledModel(m)
+    dist, failing, errors = _naive_violations(cm)
+    r = check(m, ExplicitOptions(deadlock=False))
+    first = min(list(failing) + list(errors), default=None)
+    if first is None:
+        _, transitions = naive_bfs(cm)
+        assert r.verdict is Verdict.HOLDS
+        assert r.stats.distinct_states == len(dist)
+        assert r.stats.transitions == transitions
+        assert r.stats.depth == max(dist.values())
+        return
+    # the first violations are found on the level where the interpreter finds them
+    assert r.verdict is Verdict.VIOLATED
+    want = set(failing.get(first, ())) | ({"runtime"} if first in errors else set())
+    assert {p.name for p in r.violated} == want
+    for p in r.violated:
+        assert p.trace.length == first + (1 if p.name == "runtime" else 0)
+    assert r.stats.distinct_states == sum(1 for d in dist.values() if d <= first)

@@ -1,0 +1,70 @@
+"""Several worker processes give the same result, statistics and traces as one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import checker.explicit as explicit
+from checker.explicit import ExplicitOptions, check
+from engine_helpers import model_file
+
+
+@pytest.fixture(autouse=True)
+def pooled_levels(monkeypatch):
+    """Levels expanded in several chunks while a pool of workers is running (to show it is used)."""
+    seen = []
+    expand = explicit.Explorer._expand
+
+    def spy(self, frontier, transitions):
+        if self.pool is not None and len(frontier) > self.opts.chunk:
+            seen.append(len(frontier))
+        return expand(self, frontier, transitions)
+
+    monkeypatch.setattr(explicit.Explorer, "_expand", spy)
+    yield seen
+    assert seen, "no level was shared between workers"
+
+
+def _same_results(m, **options):
+    one = check(m, ExplicitOptions(workers=1, chunk=64, **options))
+    two = check(m, ExplicitOptions(workers=2, chunk=64, **options))
+    assert one.stats.workers == 1 and two.stats.workers == 2
+    for field in ("distinct_states", "transitions", "depth", "actions", "symmetry", "fingerprint"):
+        assert getattr(one.stats, field) == getattr(two.stats, field), field
+    assert (one.verdict, one.how, one.reason) == (two.verdict, two.how, two.reason)
+    assert len(one.properties) == len(two.properties)
+    for a, b in zip(one.properties, two.properties):
+        assert (a.name, a.kind, a.verdict, a.message, a.where) == (b.name, b.kind, b.verdict, b.message, b.where)
+        assert (a.trace is None) == (b.trace is None)
+        if a.trace is not None:
+            ta, tb = dataclasses.asdict(a.trace), dataclasses.asdict(b.trace)
+            assert ta == tb
+    return one
+
+
+@pytest.mark.parametrize("name, consts, symmetry, states", [
+    ("two_phase_commit.sync", ["RM=4"], False, 1568),
+    ("options_ledger.sync", [], True, 525),
+])
+def test_workers_agree_on_a_passing_model(name, consts, symmetry, states):
+    r = _same_results(model_file(name, consts), symmetry=symmetry)
+    assert r.stats.distinct_states == states
+    assert r.violated == []
+
+
+def test_workers_agree_on_a_violating_model():
+    r = _same_results(model_file("two_phase_commit_broken.sync", ["RM=5"]), symmetry=False)
+    assert [p.name for p in r.violated] == ["Consistent"]
+    assert r.violated[0].trace.length == 5
+
+
+def test_workers_agree_on_every_violation_of_a_model():
+    r = _same_results(model_file("options_ledger_broken.sync"), symmetry=False, stop_at_first=False)
+    assert {p.name for p in r.violated} == {"Conservation", "runtime"}
+
+
+def test_workers_agree_with_limits():
+    r = _same_results(model_file("two_phase_commit.sync", ["RM=4"]), symmetry=False, max_depth=6)
+    assert r.reason.startswith("depth limit 6 reached")
