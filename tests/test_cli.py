@@ -82,7 +82,8 @@ def test_json_result_fields(capsys, tmp_path):
     assert data["stats"]["depth"] == 10
     assert data["stats"]["seconds"] >= 0
     assert data["stats"]["actions"]["TMCommit"] == 1
-    assert [p["name"] for p in data["properties"]] == ["Consistent", "TypeOK", "deadlock", "runtime"]
+    assert [p["name"] for p in data["properties"]] == ["Consistent", "TypeOK", "EveryRMDecides", "deadlock",
+                                                       "runtime"]
 
 
 def test_json_violation_names_property_and_trace(capsys, tmp_path):

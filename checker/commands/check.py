@@ -17,7 +17,8 @@ from .common import check_model_file, model_args, positive
 def add_parser(sub) -> None:
     c = sub.add_parser("check", help="check every invariant of a model, exhaustively")
     model_args(c)
-    c.add_argument("--invariant", action="append", metavar="NAME", help="check only this invariant (repeatable)")
+    c.add_argument("--property", "--invariant", dest="invariant", action="append", metavar="NAME",
+                   help="check only this property: an invariant, temporal or determinism property (repeatable)")
     c.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
     c.add_argument("--no-symmetry", action="store_true", help="do not reduce by symmetric sets")
     c.add_argument("--workers", type=positive(int), default=1, metavar="N", help="processes to use (default 1)")
