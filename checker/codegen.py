@@ -511,6 +511,16 @@ class Compiler:
         site = self.site("last()", e.span)
         return self.decode(f"_seqlast({a[0]}, {self._seqspec(t)}, {site})", t.elem)
 
+    def _op_take(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("take()", e.span)
+        return Code(f"_seqcut({a[0]}, {a[1]}, 0, {self._seqspec(t)}, {site})")
+
+    def _op_drop(self, e, a, ctx):
+        t: SeqType = e.args[0].type
+        site = self.site("drop()", e.span)
+        return Code(f"_seqcut({a[0]}, {a[1]}, 1, {self._seqspec(t)}, {site})")
+
     def _op_tail(self, e, a, ctx):
         t: SeqType = e.args[0].type
         site = self.site("tail()", e.span)
@@ -698,8 +708,28 @@ class Compiler:
                 if value.op == "union":
                     return [f"{st} = {st} | {other.const << var.offset}"]
                 return [f"{st} = {st} & {~(other.const << var.offset)}"]
+        t = s.path[-1].type if s.path else var.type
+        m = (1 << t.bits) - 1
+        # the value first, range-checked where it may not fit: the interpreter evaluates it
+        # before the target, so a failing value and a failing index report the same error
+        if isinstance(value, ir.Op) and value.op == "narrow":
+            inner = self.expr(value.args[0], ctx)
+            if inner.is_const and t.lo <= inner.const <= t.hi:
+                code = self.encode(inner, t)
+            else:  # a constant outside the range fails here too (it would spill into other bits)
+                tmp = self.tmp()
+                site = self.site(f"'{var.name}'", s.span)
+                lines.append(f"{tmp} = {inner}")
+                lines.append(f"if not {t.lo} <= {tmp} <= {t.hi}: _nf({tmp}, {t.lo}, {t.hi}, {site})")
+                code = self.encode(Code(tmp), t)
+        else:
+            code = self.encode(self.expr(value, ctx), t)
+        if not code.is_const and any(step.kind != "field" for step in s.path):
+            tmp = self.tmp()
+            lines.append(f"{tmp} = {code}")
+            code = Code(tmp)
         # the location: a constant offset, or a dynamic one computed first
-        off, t = var.offset, var.type
+        off, t = var.offset, var.type  # t ends as the type above
         for step in s.path:
             if step.kind == "field":
                 off = _add_off(off, t.offsets[step.arg])
@@ -722,20 +752,6 @@ class Compiler:
             tmp = self.tmp()
             lines.append(f"{tmp} = {off}")
             off = tmp
-        m = (1 << t.bits) - 1
-        # the value, range-checked where it may not fit
-        if isinstance(value, ir.Op) and value.op == "narrow":
-            inner = self.expr(value.args[0], ctx)
-            if inner.is_const and t.lo <= inner.const <= t.hi:
-                code = self.encode(inner, t)
-            else:  # a constant outside the range fails here too (it would spill into other bits)
-                tmp = self.tmp()
-                site = self.site(f"'{var.name}'", s.span)
-                lines.append(f"{tmp} = {inner}")
-                lines.append(f"if not {t.lo} <= {tmp} <= {t.hi}: _nf({tmp}, {t.lo}, {t.hi}, {site})")
-                code = self.encode(Code(tmp), t)
-        else:
-            code = self.encode(self.expr(value, ctx), t)
         if t.bits == 0:
             return lines
         if isinstance(off, int):

@@ -17,6 +17,8 @@ MAX_LINES = 8
 
 
 def source_text(e: ir.Expr) -> str | None:
+    if getattr(e, "label", None):
+        return e.label
     sp = e.span
     if sp is None or sp.line != sp.end_line:
         return None

@@ -24,7 +24,7 @@ from .types import (BoolType, EnumType, IntType, MapType, ModelValueType, Option
 
 BOOL = BoolType()
 MAX_DOMAIN = 1 << 16      # largest type usable as a set of all its values
-BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs"}
+BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs", "take", "drop"}
 
 
 class _Ambiguous(Exception):
@@ -98,6 +98,8 @@ class Checker:
         self.bad_vars: set[str] = set()   # their type failed (reported): uses bail quietly
         self.member_refs: dict[ModelValueType, Span] = {}  # symmetric members named in the model
         self.asym_loops: dict[ModelValueType, Span] = {}
+        self.assumptions: list[ir.AssumeIR] = []   # assumes on symbolic constants
+        self.symbolic_reported: set[str] = set()
 
     # ---- entry --------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class Checker:
             symmetric=symmetric, warnings=list(self.diag.warnings), properties=properties,
             fairness=fairness, deterministic=_unique_by_name(deterministic), commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
-            span=self.main.span)
+            span=self.main.span, assumptions=self.assumptions)
         return model
 
     # ---- declarations -------------------------------------------------------
@@ -288,13 +290,20 @@ class Checker:
             self.diag.error("E405", f"--const {d.name}={override.text}: '{d.name}' is not a set of model values",
                             None, "give a value of its type, for example --const " + f"{d.name}=3")
             raise _Bail
+        if source is None and declared is not None:
+            # symbolic: the symbolic engines check every value of the type that the assumptions allow
+            return ir.ConstInfo(d.name, declared, None, d.span, False, symbolic=True)
         if source is None:
             self.diag.error("E401", f"constant '{d.name}' has no value", d.span,
-                            f"give one on the command line: --const {d.name}=VALUE")
+                            f"give one on the command line (--const {d.name}=VALUE), or a type "
+                            f"(const {d.name}: 0..100) to make it symbolic")
             raise _Bail
         e = self.expr(source, self._const_scope(), declared)
         if declared is not None:
             e = self.coerce(e, declared, source.span, f"constant '{d.name}'")
+        if _symbolic_in(e):  # derived from a symbolic constant: symbolic too, its definition inlined
+            return ir.ConstInfo(d.name, declared or e.type, None, d.span, override is not None,
+                                symbolic=True, expr=e)
         value = self._evaluate(e, source.span)
         t = declared if declared is not None else _const_type(e.type, value)
         return ir.ConstInfo(d.name, t, value, d.span, override is not None)
@@ -344,6 +353,16 @@ class Checker:
         return ir.ConstInfo(d.name, SetType(t), (1 << len(members)) - 1, d.span, override is not None)
 
     def _evaluate(self, e: ir.Expr, span: Span):
+        syms = _symbolic_in(e)
+        if syms:
+            name = syms[0].const.name
+            if name not in self.symbolic_reported:
+                self.symbolic_reported.add(name)
+                self.diag.error("E401", f"constant '{name}' has no value, and it is needed here", span,
+                                f"'{name}' is symbolic (declared without a value), which only the symbolic "
+                                f"engines accept, and not in a type or a capacity; give it a value: "
+                                f"--const {name}=VALUE")
+            raise _Bail
         try:
             return eval_const(e)
         except ConstEvalError as exc:
@@ -353,6 +372,9 @@ class Checker:
     def _assume(self, d: ast.Assume) -> None:
         try:
             cond = self._bool(d.cond, Scope(state=False, what="assumption"))
+            if _symbolic_in(cond):  # a constraint on symbolic constants, for the symbolic engines
+                self.assumptions.append(ir.AssumeIR(d.name, cond, d.span))
+                return
             ok = self._evaluate(cond, d.cond.span)
         except _Bail:
             return
@@ -604,6 +626,15 @@ class Checker:
                           ast.Binary(d.state.span, "==", d.state, state2))
         formula = ast.Quant(d.span, "forall", ast.Generator(d.span, [binding], None), body)
         cond = self._bool(formula, Scope(what="invariant"))
+        # show the second copy as the model reads it: key(n') and state(n')
+        import re
+        body = cond.body if isinstance(cond, ir.Quant) else None
+        if isinstance(body, ir.Op) and body.op == "implies":
+            for eq, src in zip(body.args, (d.key, d.state)):
+                text = _span_text(src.span)
+                if isinstance(eq, ir.Op) and eq.op == "eq" and text:
+                    eq.args[0].label = text
+                    eq.args[1].label = re.sub(rf"\b{re.escape(d.var)}\b", other, text)
         return ir.InvariantIR(d.name, cond, d.span, "converge")
 
     # ---- actions and statements ---------------------------------------------
@@ -737,7 +768,7 @@ class Checker:
                 elif isinstance(s, ast.For):
                     walk(s.body)
         walk(d.body)
-        missing = [v for v in self.vars if v not in assigned]
+        missing = [v for v in self.vars if v not in assigned and v not in self.bad_vars]
         if missing:
             self.diag.error("E317", f"'init' does not give a value to {', '.join(repr(m) for m in missing)}",
                             d.span, "assign every state variable in 'init'")
@@ -791,6 +822,8 @@ class Checker:
             info = self._const(e.name)
             if info is None:
                 raise _Bail
+            if info.symbolic:
+                return info.expr if info.expr is not None else ir.SymConst(info.type, e.span, info)
             return ir.Lit(info.type, e.span, info.value)
         if e.name in self.vars:
             var = self.vars[e.name]
@@ -1248,6 +1281,14 @@ class Checker:
         q, _ = self._seq_arg(e, sc, 1)
         return ir.Op(q.type.elem, e.span, "last", [q])
 
+    def _b_take(self, e, sc, expected):
+        q, args = self._seq_arg(e, sc, 2)
+        return ir.Op(q.type, e.span, "take", [q, self._int(args[1], sc)])
+
+    def _b_drop(self, e, sc, expected):
+        q, args = self._seq_arg(e, sc, 2)
+        return ir.Op(q.type, e.span, "drop", [q, self._int(args[1], sc)])
+
     def _b_tail(self, e, sc, expected):
         q, _ = self._seq_arg(e, sc, 1)
         return ir.Op(q.type, e.span, "tail", [q])
@@ -1631,6 +1672,12 @@ class Checker:
 
 # ---- helpers -------------------------------------------------------------------
 
+def _span_text(span) -> str | None:
+    if span is None or span.line != span.end_line:
+        return None
+    return span.source.line(span.line)[span.col - 1: span.end_col - 1] or None
+
+
 def _is_temporal(e) -> bool:
     """Whether an AST expression contains always, eventually or leads_to."""
     found = False
@@ -1822,6 +1869,11 @@ def iter_ir(node):
                 stack.extend(p.arg for p in n.path if isinstance(p.arg, ir.Expr))
         elif isinstance(n, ir.PathStep) and isinstance(n.arg, ir.Expr):
             stack.append(n.arg)
+
+
+def _symbolic_in(e) -> list:
+    """The symbolic constants an expression reads."""
+    return [n for n in iter_ir(e) if isinstance(n, ir.SymConst)]
 
 
 def _reads_state(e) -> bool:

@@ -27,10 +27,16 @@ def eval_const(e: ir.Expr):
         raise ConstEvalError(exc.message) from None
     except _NoState:
         raise ConstEvalError("it reads the state") from None
+    except SymbolicConstError as exc:
+        raise ConstEvalError(f"'{exc}' is a symbolic constant: it has no value") from None
 
 
 class _NoState(Exception):
     pass
+
+
+class SymbolicConstError(Exception):
+    """A symbolic constant (declared without a value) was evaluated: only symbolic engines can."""
 
 
 class Interp:
@@ -46,6 +52,9 @@ class Interp:
 
     def _Lit(self, e, env, state):
         return e.value
+
+    def _SymConst(self, e, env, state):
+        raise SymbolicConstError(e.const.name)
 
     def _Local(self, e, env, state):
         return env[e.sym.id]
@@ -299,6 +308,21 @@ class Interp:
         if not items:
             raise ModelError("bounds", "last of an empty sequence")
         return from_code(items[-1], t.elem)
+
+    def _cut(self, e, q, n, what):
+        t = e.args[0].type
+        items = t.items(q)
+        if not 0 <= n <= len(items):
+            raise ModelError("bounds", f"{what}(q, {n}) of a sequence of length {len(items)}")
+        return t, items
+
+    def op_take(self, e, q, n):
+        t, items = self._cut(e, q, n, "take")
+        return t.pack(items[:n])
+
+    def op_drop(self, e, q, n):
+        t, items = self._cut(e, q, n, "drop")
+        return t.pack(items[n:])
 
     def op_tail(self, e, q):
         t = e.args[0].type

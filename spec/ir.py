@@ -43,7 +43,8 @@ OPS = {
     "record": "record or tuple literal", "none": "none", "some": "some(a)", "isnone": "a is none",
     "issome": "a is some", "optget": "get(a)",
     "seqlit": "[a, b, ...]", "len": "len(q) of a sequence", "seqget": "q[i]", "append": "append(q, x)",
-    "head": "head(q)", "tail": "tail(q)", "last": "last(q)", "concat": "q ++ r", "seqin": "x in q",
+    "head": "head(q)", "tail": "tail(q)", "take": "take(q, n): the first n elements",
+    "drop": "drop(q, n): all but the first n elements", "last": "last(q)", "concat": "q ++ r", "seqin": "x in q",
     "narrow": "integer stored into a smaller range: checked, a range violation if outside",
     "convert": "a composite value re-encoded into a type with other integer ranges (checked)",
     "minof": "min(a, b, ...)", "maxof": "max(a, b, ...)",
@@ -54,6 +55,8 @@ OPS = {
 class Expr:
     type: Type
     span: Span | None = field(repr=False)
+
+    label = None  # how explanations show this expression, when not its source text
 
 
 @dataclass(eq=False)
@@ -76,6 +79,17 @@ class VarSym:
     index: int
     offset: int = 0  # bit offset in the state vector
     span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class SymConst(Expr):
+    """A constant declared with a type and no value: any value its type and the `assume`s allow.
+
+    Only the symbolic engines evaluate it; `concretize` in `checker.symbolic` replaces it by a
+    `Lit` once a value is known (to replay a trace).
+    """
+
+    const: "ConstInfo" = None  # type: ignore[assignment]
 
 
 @dataclass(eq=False)
@@ -259,6 +273,17 @@ class ConstInfo:
     value: object  # in the expression representation
     span: Span | None = field(default=None, repr=False)
     overridden: bool = False
+    symbolic: bool = False          # no value: a SymConst, or (expr set) defined from one
+    expr: Expr | None = None        # the definition of a constant derived from a symbolic one
+
+
+@dataclass(eq=False)
+class AssumeIR:
+    """An `assume` on symbolic constants, kept for the symbolic engines (others are checked at load)."""
+
+    name: str | None
+    cond: Expr
+    span: Span | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False)
@@ -283,6 +308,7 @@ class CheckedModel:
     warnings: list = field(default_factory=list)   # Diagnostics
     sources: dict = field(default_factory=dict)    # path -> text, every file loaded
     span: Span | None = field(default=None, repr=False)
+    assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
 
     def var(self, name: str) -> VarSym:
         for v in self.vars:
@@ -292,7 +318,11 @@ class CheckedModel:
 
     def const_values(self) -> dict[str, object]:
         """Constants as plain values (for traces and reports)."""
-        return {c.name: decode_value(c.type, c.value) for c in self.consts.values()}
+        return {c.name: decode_value(c.type, c.value) for c in self.consts.values() if not c.symbolic}
+
+    def symbolic_consts(self) -> list[ConstInfo]:
+        """The constants declared with a type and no value (not those derived from them)."""
+        return [c for c in self.consts.values() if c.symbolic and c.expr is None]
 
 
 def decode_value(t: Type, value):

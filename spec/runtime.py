@@ -169,6 +169,15 @@ def seqtail(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
     return seqpack(items[1:], lenbits, w)
 
 
+def seqcut(q: int, n: int, drop: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    """take(q, n) (drop = 0) or drop(q, n) (drop = 1)."""
+    items = seqitems(q, lenbits, w, cap)
+    if not 0 <= n <= len(items):
+        what = "drop" if drop else "take"
+        raise ModelError("bounds", f"{what}(q, {n}) of a sequence of length {len(items)}", site)
+    return seqpack(items[n:] if drop else items[:n], lenbits, w)
+
+
 def append(q: int, x: int, lenbits: int, w: int, cap: int, site: int) -> int:
     n = q & ((1 << lenbits) - 1)
     if n >= cap:
@@ -239,7 +248,7 @@ def generated_globals(tables, messages) -> dict:
         "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_keychk": keychk, "_inrange": inrange,
         "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
         "_seqget": seqget, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
-        "_append": append, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
+        "_append": append, "_seqcut": seqcut, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
         "_fail": fail, "_label": label,
     }

@@ -415,3 +415,163 @@ def test_random_model_engine_matches_naive_bfs(text):
     for p in r.violated:
         assert p.trace.length == first + (1 if p.name == "runtime" else 0)
     assert r.stats.distinct_states == sum(1 for d in dist.values() if d <= first)
+
+
+# ---- random models over structured values ------------------------------------------------------
+
+STRUCT_HEADER = """model S
+type Rec = { a: 0..2, f: bool }
+type Msg = Put(k: 0..2, v: -1..2) | Drop(k: 0..2) | Noop
+var i: 0..2
+var m: map[0..2, -1..2]
+var r: Rec
+var o: option[0..2]
+var q: seq[0..2, 2]
+var u: Msg
+"""
+STRUCT_INIT = ["init {", "  i = 0", "  m = {k: 0 for k in 0..2}", "  r = {a: 0, f: false}", "  o = none",
+               "  q = []", "  u = Noop", "}"]
+
+
+@st.composite
+def sint(draw, depth=2, locals_=()):
+    """An integer expression over the structured variables."""
+    leaves = [st.sampled_from(["i", "r.a", "len(q)", "m[i]", "m[0]"] + list(locals_)), st.integers(-1, 3).map(str)]
+    if depth <= 0:
+        return draw(st.one_of(*leaves))
+    sub = sint(depth - 1, locals_)
+    kind = draw(st.integers(0, 13))
+    if kind <= 2:
+        return draw(st.one_of(*leaves))
+    if kind == 3:
+        return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*', '/', '%']))} {draw(sub)})"
+    if kind == 4:
+        return f"m[{draw(sub)}]"                           # a key may be outside 0..2
+    if kind == 5:
+        return f"(match o {{ some(z) -> z + {draw(sub)}, none -> {draw(sub)} }})"
+    if kind == 6:
+        return f"get(o)"
+    if kind == 7:
+        return f"q[{draw(sub)}]"
+    if kind == 8:
+        return draw(st.sampled_from(["head(q)", "last(q)", "len(tail(q))", "len(q ++ q)"]))
+    if kind == 9:
+        return f"(match u {{ Put(k, v) -> k + v, Drop(k) -> {draw(sub)}, Noop -> 0 }})"
+    if kind == 10:
+        return draw(st.sampled_from(["u.k", "sum(m[k] for k in 0..2)", "max(m[k] for k in 0..2 if m[k] > 0)",
+                                     "sum(x for x in q)", "min(x + m[x] for x in q)"]))
+    if kind == 11:
+        return f"(if {draw(sbool(depth - 1, locals_))} then {draw(sub)} else {draw(sub)})"
+    if kind == 12:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    return draw(st.one_of(*leaves))
+
+
+@st.composite
+def sbool(draw, depth=2, locals_=()):
+    leaves = st.sampled_from(["r.f", "o is some", "o is none", "u is Put", "u is Noop", "true"])
+    if depth <= 0:
+        return draw(leaves)
+    kind = draw(st.integers(0, 9))
+    si = sint(depth - 1, locals_)
+    if kind <= 1:
+        return draw(leaves)
+    if kind <= 3:
+        return f"({draw(si)} {draw(st.sampled_from(['==', '!=', '<', '>=']))} {draw(si)})"
+    if kind == 4:
+        return f"({draw(sbool(depth - 1, locals_))} {draw(st.sampled_from(['and', 'or', 'implies']))} " \
+               f"{draw(sbool(depth - 1, locals_))})"
+    if kind == 5:
+        return f"({draw(si)} in q)"
+    if kind == 6:
+        return f"(o == some({draw(si)}))"
+    if kind == 7:
+        return f"({draw(st.sampled_from(['forall', 'exists']))} k in 0..2: m[k] {draw(st.sampled_from(['<', '>=']))} " \
+               f"{draw(sint(0, locals_ + ('k',)))})"
+    if kind == 8:
+        return f"(r == {{a: {draw(si)}, f: {draw(leaves)}}})"
+    return f"(u == {draw(st.sampled_from(['Noop', 'Drop(i)', 'Put(i, 0)']))})"
+
+
+@st.composite
+def sstatement(draw, locals_, depth=1):
+    kind = draw(st.integers(0, 13))
+    e = draw(sint(2, locals_))
+    if kind == 0:
+        return [f"i = min(max({e}, 0), 2)"]
+    if kind == 1:
+        return [f"m[{draw(sint(1, locals_))}] = min(max({e}, -1), 2)"]
+    if kind == 2:
+        return [f"m = {{k: min(max(m[k] + {draw(sint(0, locals_ + ('k',)))}, -1), 2) for k in 0..2}}"]
+    if kind == 3:
+        return [f"r.a = min(max({e}, 0), 2)"] if draw(st.booleans()) else [f"r.f = {draw(sbool(1, locals_))}"]
+    if kind == 4:
+        return [f"o = if {draw(sbool(1, locals_))} then some(min(max({e}, 0), 2)) else none"]
+    if kind == 5:
+        return [draw(st.sampled_from(["q = append(q, i)", "q = tail(q)", "q = []", f"q[0] = min(max({e}, 0), 2)",
+                                      "q = if len(q) < 2 then append(q, r.a) else [i]"]))]
+    if kind == 6:
+        return [draw(st.sampled_from(["u = Put(i, m[i])", "u = Drop(r.a)", "u = Noop",
+                                      "u = match u { Put(k, v) -> Drop(k), Drop(k) -> Noop, Noop -> Put(i, 1) }"]))]
+    if kind == 7:
+        return [f"require {draw(sbool(1, locals_))}"]
+    if kind == 8 and depth > 0:
+        return [f"if {draw(sbool(1, locals_))} {{", *draw(sstatements(locals_, depth - 1)), "} else {",
+                *draw(sstatements(locals_, depth - 1)), "}"]
+    if kind == 9 and depth > 0:
+        v = f"j{len(locals_)}"
+        dom = draw(st.sampled_from(["0..2", "{x for x in q}", "{k for k in 0..2 if m[k] > 0}"]))
+        return [f"for {v} in {dom} {{", *draw(sstatements(locals_ + (v,), depth - 1)), "}"]
+    if kind == 10:
+        v = f"c{len(locals_)}"
+        dom = draw(st.sampled_from(["0..2", "{x for x in q}", "{i, r.a}", "{k for k in 0..2 if m[k] >= 0}"]))
+        return [f"choose {v} in {dom}"], (v,)
+    if kind == 11:
+        v = f"t{len(locals_)}"
+        return [f"let {v} = {e}"], (v,)
+    if kind == 12:
+        return [f"r = {{a: min(max({e}, 0), 2), f: not r.f}}"]
+    return [f"assert {draw(sbool(1, locals_))}"]
+
+
+@st.composite
+def sstatements(draw, locals_=(), depth=1):
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        got = draw(sstatement(locals_, depth))
+        if isinstance(got, tuple):
+            lines, new = got
+            locals_ = locals_ + new
+        else:
+            lines = got
+        out += lines
+    return out
+
+
+@st.composite
+def random_struct_model(draw):
+    parts = [STRUCT_HEADER, *STRUCT_INIT]
+    for n in range(draw(st.integers(1, 3))):
+        params = draw(st.sampled_from(["", "(p: 0..2)", "(p: 1..2, w: bool)"]))
+        locals_ = ("p",) if params else ()
+        body = [f"require {draw(sbool(1, locals_))}"] if draw(st.booleans()) else []
+        body += draw(sstatements(locals_))
+        parts += [f"action A{n}{params} {{", *["  " + line for line in body], "}"]
+    for n in range(draw(st.integers(0, 2))):
+        parts.append(f"invariant I{n}: {draw(sbool(2))}")
+    return "\n".join(parts) + "\n"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_struct_model())
+def test_random_structured_model_compiled_matches_interpreter(text):
+    m = _checked(text)
+    if m is None:
+        return
+    differential(m, limit=400)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_struct_model())
+def test_random_structured_model_engine_matches_naive_bfs(text):
+    test_random_model_engine_matches_naive_bfs.hypothesis.inner_test(text)
