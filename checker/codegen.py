@@ -326,6 +326,23 @@ class Compiler:
     def _op_minof(self, e, a, ctx): return Code(f"min({', '.join(x.text for x in a)})")
     def _op_maxof(self, e, a, ctx): return Code(f"max({', '.join(x.text for x in a)})")
 
+    def _op_fmul(self, e, a, ctx):
+        mode, scale = e.extra
+        if scale == 1:
+            return Code(f"({a[0]} * {a[1]})")
+        return Code(f"_rdiv({a[0]} * {a[1]}, {scale}, {mode!r})")
+
+    def _op_fdiv(self, e, a, ctx):
+        mode, scale = e.extra
+        site = self.site("div()", e.span)
+        return Code(f"_fdiv({a[0]} * {scale}, {a[1]}, {mode!r}, {site})")
+
+    def _op_rescale(self, e, a, ctx):
+        mode, src, dst = e.extra
+        if dst >= src:
+            return Code(f"({a[0]} * {10 ** (dst - src)})")
+        return Code(f"_rdiv({a[0]}, {10 ** (src - dst)}, {mode!r})")
+
     def _op_div(self, e, a, ctx):
         ta = e.args[0].type
         if a[1].is_const and a[1].const > 0 and ta.lo >= 0:
@@ -1032,9 +1049,11 @@ class ModelCompiler(Compiler):
             conds.append(c.text)
         emit = "ap(s)" if label is None else f"ap(({label}, s))"
         if fn is not None:
-            sink = "ap" if label is None else f"_label(ap, {label})"
+            # successors are kept only if the whole instance succeeds, as in the interpreter: a
+            # branch failing after others succeeded leaves no transition of this instance
+            sink = "_o.append" if label is None else f"_label(_o.append, {label})"
             call_args = ", ".join(["s0", sink] + args)
-            inner = [f"{fn}({call_args})"]
+            inner = ["_o = []", f"{fn}({call_args})", "for _x in _o:", "    ap(_x)"]
         else:
             bctx = Ctx("s", dict(env))
             inner = ["s = s0"] + self.simple(body, bctx) + [emit]

@@ -38,7 +38,7 @@ def to_itf(value):
     if isinstance(value, V.Sym):
         return str(value)
     if isinstance(value, int):
-        return {"#bigint": str(value)}
+        return {"#bigint": str(int(value))}  # fixed-point amounts: in units of 10**-decimals
     if value is V.NONE:
         return {"tag": "None", "value": {"#tup": []}}
     if isinstance(value, V.Some):

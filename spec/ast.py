@@ -31,6 +31,15 @@ class TRange(Node):
 
 
 @dataclass
+class TFixed(Node):
+    """fixed(D) lo..hi: amounts with D decimals; integer bounds are whole units."""
+
+    decimals: int
+    lo: "Expr"
+    hi: "Expr"
+
+
+@dataclass
 class TSet(Node):
     elem: "TypeExpr"
 
@@ -73,7 +82,7 @@ class TName(Node):
     name: str
 
 
-TypeExpr = TBool | TRange | TSet | TMap | TSeq | TOption | TTuple | TRecord | TName
+TypeExpr = TBool | TRange | TFixed | TSet | TMap | TSeq | TOption | TTuple | TRecord | TName
 
 
 @dataclass
@@ -92,6 +101,14 @@ class UnionDef(Node):
 @dataclass
 class IntLit(Node):
     value: int
+
+
+@dataclass
+class DecLit(Node):
+    """A decimal literal such as 12.50: `units` of 10**-decimals (1250, 2)."""
+
+    units: int
+    decimals: int
 
 
 @dataclass
@@ -234,7 +251,7 @@ class Match(Node):
     arms: list[Arm]
 
 
-Expr = (IntLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
+Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
         | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match)
 
 
@@ -311,7 +328,22 @@ class Skip(Node):
     pass
 
 
-Stmt = Assign | Let | Require | Assert | If | For | Choose | Skip
+@dataclass
+class Send(Node):
+    value: Expr
+    channel: str
+    channel_span: Span = field(repr=False, compare=False)
+
+
+@dataclass
+class Receive(Node):
+    var: str
+    var_span: Span = field(repr=False, compare=False)
+    channel: str = ""
+    channel_span: Span = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+
+Stmt = Assign | Let | Require | Assert | If | For | Choose | Skip | Send | Receive
 
 
 # ---- declarations --------------------------------------------------------
@@ -424,8 +456,30 @@ class Commute(Node):
     second: tuple[str, Span]
 
 
+@dataclass
+class Process(Node):
+    """`process Name[n in SET] { var ... init ... action ... invariant ... }`: sugar, see spec.desugar."""
+
+    name: str
+    var: str
+    var_span: Span = field(repr=False, compare=False)
+    domain: str = ""
+    domain_span: Span = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class Channel(Node):
+    """`channel net: Msg capacity 3 with loss, duplication, reordering`: sugar, see spec.desugar."""
+
+    name: str
+    elem: TypeExpr
+    capacity: Expr
+    faults: list[tuple[str, Span]]
+
+
 Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Property | Fairness
-        | Deterministic | Converge | Commute)
+        | Deterministic | Converge | Commute | Process | Channel)
 
 
 @dataclass

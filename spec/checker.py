@@ -24,7 +24,9 @@ from .types import (BoolType, EnumType, IntType, MapType, ModelValueType, Option
 
 BOOL = BoolType()
 MAX_DOMAIN = 1 << 16      # largest type usable as a set of all its values
-BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs", "take", "drop"}
+BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs", "take", "drop",
+            "mul", "div", "round", "fixed"}
+ROUNDING = ("down", "up", "half_even")
 
 
 class _Ambiguous(Exception):
@@ -466,6 +468,19 @@ class Checker:
                 self.diag.error("E313", f"empty range {lo}..{hi}", t.span, "the lower bound comes first")
                 return None
             return IntType(lo, hi)
+        if isinstance(t, ast.TFixed):
+            try:
+                lo = self._fixed_bound(t.lo, t.decimals)
+                hi = self._fixed_bound(t.hi, t.decimals)
+            except _Bail:
+                return None
+            if not 0 < t.decimals <= 18:
+                self.diag.error("E313", f"fixed({t.decimals}): the number of decimals is 1 to 18", t.span)
+                return None
+            if lo > hi:
+                self.diag.error("E313", "empty range: the lower bound comes first", t.span)
+                return None
+            return IntType(lo, hi, t.decimals)
         if isinstance(t, ast.TSet):
             e = self._type(t.elem, sc)
             if e is None or not self._finite_check(e, t.elem.span, "a set element"):
@@ -519,6 +534,18 @@ class Checker:
         if isinstance(t, (SetType, MapType, SeqType)) or n <= (1 << 20) or isinstance(t, IntType):
             return True
         return True
+
+    def _fixed_bound(self, e: ast.Expr, decimals: int) -> int:
+        x = self.expr(e, self._const_scope())
+        if not isinstance(x.type, IntType):
+            self.diag.error("E302", f"expected an amount, found {x.type.show()}", e.span)
+            raise _Bail
+        v = self._evaluate(x, e.span)
+        d = x.type.decimals
+        if d > decimals:
+            self.diag.error("E313", f"{V.show(V.Fixed(v, d))} has more than {decimals} decimals", e.span)
+            raise _Bail
+        return v * 10 ** (decimals - d)
 
     def _const_int(self, e: ast.Expr) -> int:
         x = self.expr(e, self._const_scope())
@@ -802,6 +829,9 @@ class Checker:
     def _e_IntLit(self, e, sc, expected):
         return ir.Lit(IntType(e.value, e.value), e.span, e.value)
 
+    def _e_DecLit(self, e, sc, expected):
+        return ir.Lit(IntType(e.units, e.units, e.decimals), e.span, e.units)
+
     def _e_BoolLit(self, e, sc, expected):
         return ir.Lit(BOOL, e.span, e.value)
 
@@ -903,11 +933,13 @@ class Checker:
             return ir.Op(BOOL, e.span, op, [a, b])
         if op in ("==", "!="):
             a, b = self._pair(e.left, e.right, sc)
+            if isinstance(a.type, IntType) and isinstance(b.type, IntType) and a.type.decimals != b.type.decimals:
+                a, b = self._compare_ints(a, b, e)
             t = self._unify(a, b, e.span, "compare")
             return ir.Op(BOOL, e.span, "eq" if op == "==" else "ne",
                          [self.coerce(a, t, e.left.span), self.coerce(b, t, e.right.span)])
         if op in ("<", "<=", ">", ">="):
-            a, b = self._int(e.left, sc), self._int(e.right, sc)
+            a, b = self._compare_ints(self._int(e.left, sc), self._int(e.right, sc), e)
             return ir.Op(BOOL, e.span, {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op], [a, b])
         if op in ("in", "notin"):
             return self._membership(e, sc)
@@ -965,8 +997,9 @@ class Checker:
 
     def _arith(self, e: ast.Binary, sc: Scope):
         a, b = self._int(e.left, sc), self._int(e.right, sc)
-        ta, tb = a.type, b.type
         op = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}[e.op]
+        a, b, dec = self._decimals(op, a, b, e)
+        ta, tb = a.type, b.type
         if op in ("div", "mod") and isinstance(b, ir.Lit) and b.value == 0:
             self.diag.error("E319", "division by zero", e.right.span)
             raise _Bail
@@ -977,10 +1010,48 @@ class Checker:
             self.diag.error("E302", f"the exponent is too large ({tb.show()})", e.right.span)
             raise _Bail
         t = interval(op, ta, tb)
+        t = IntType(t.lo, t.hi, dec)
         if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-            return ir.Lit(IntType(*[eval_const(ir.Op(t, None, op, [a, b]))] * 2), e.span,
-                          eval_const(ir.Op(t, None, op, [a, b])))
+            v = eval_const(ir.Op(t, None, op, [a, b]))
+            return ir.Lit(IntType(v, v, dec), e.span, v)
         return ir.Op(t, e.span, op, [a, b])
+
+    def _decimals(self, op: str, a: ir.Expr, b: ir.Expr, e) -> tuple[ir.Expr, ir.Expr, int]:
+        """Operands of integer arithmetic, fixed-point amounts lined up; and the result's decimals.
+
+        Amounts add and compare only with amounts of the same decimals (an integer literal is
+        read as whole units); an amount times an integer is exact; an amount times an amount,
+        and any division of amounts, needs an explicit rounding: mul(a, b, mode), div(a, b, mode).
+        """
+        da, db = a.type.decimals, b.type.decimals
+        if da == db:
+            if da and op in ("mul", "div", "mod", "pow"):
+                name = {"mul": "mul", "div": "div", "mod": "div", "pow": "mul"}[op]
+                self.diag.error("E322", f"'{e.op}' on fixed-point amounts rounds: say how", e.span,
+                                f"write {name}(a, b, down), {name}(a, b, up) or {name}(a, b, half_even)")
+                raise _Bail
+            return a, b, da
+        if op == "mul" and (da == 0 or db == 0):
+            return a, b, da or db
+        if op in ("add", "sub") or op not in ("mul", "div", "mod", "pow"):
+            if da == 0 and isinstance(a, ir.Lit):
+                return self._scale_lit(a, db), b, db
+            if db == 0 and isinstance(b, ir.Lit):
+                return a, self._scale_lit(b, da), da
+        self.diag.error("E322", f"'{e.op}' mixes {a.type.show()} and {b.type.show()}", e.span,
+                        "amounts with different decimals do not mix: convert with round(x, D, mode) "
+                        "or fixed(x, D)" if op in ("add", "sub") else
+                        "divide amounts with div(a, b, mode): the rounding must be explicit")
+        raise _Bail
+
+    @staticmethod
+    def _scale_lit(x: ir.Lit, decimals: int) -> ir.Lit:
+        v = x.value * 10 ** (decimals - x.type.decimals)
+        return ir.Lit(IntType(v, v, decimals), x.span, v)
+
+    def _compare_ints(self, a: ir.Expr, b: ir.Expr, e) -> tuple[ir.Expr, ir.Expr]:
+        a, b, _ = self._decimals("cmp", a, b, e)
+        return a, b
 
     def _membership(self, e: ast.Binary, sc: Scope):
         a = self._try(e.left, sc)
@@ -1053,9 +1124,10 @@ class Checker:
         if e.op == "not":
             return ir.Op(BOOL, e.span, "not", [self._bool(e.operand, sc)])
         a = self._int(e.operand, sc)
+        d = a.type.decimals
         if isinstance(a, ir.Lit):
-            return ir.Lit(IntType(-a.value, -a.value), e.span, -a.value)
-        return ir.Op(IntType(-a.type.hi, -a.type.lo), e.span, "neg", [a])
+            return ir.Lit(IntType(-a.value, -a.value, d), e.span, -a.value)
+        return ir.Op(IntType(-a.type.hi, -a.type.lo, d), e.span, "neg", [a])
 
     def _e_IsTest(self, e: ast.IsTest, sc, expected):
         a = self.expr(e.operand, sc)
@@ -1241,7 +1313,7 @@ class Checker:
         (a,) = self._gen_or_args(e, sc, 1) or self._need_args(e)
         x = self._int(a, sc)
         lo, hi = x.type.lo, x.type.hi
-        t = IntType(0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+        t = IntType(0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi)), x.type.decimals)
         return ir.Op(t, e.span, "abs", [x])
 
     def _b_some(self, e, sc, expected):
@@ -1281,6 +1353,71 @@ class Checker:
         q, _ = self._seq_arg(e, sc, 1)
         return ir.Op(q.type.elem, e.span, "last", [q])
 
+    # -- fixed-point arithmetic with explicit rounding
+    def _rounding(self, arg: ast.Expr) -> str:
+        if isinstance(arg, ast.Name) and arg.name in ROUNDING:
+            return arg.name
+        self.diag.error("E322", "the rounding is one of down, up, half_even", arg.span,
+                        "down rounds toward minus infinity, up toward plus infinity, half_even to the nearest "
+                        "(ties to even)")
+        raise _Bail
+
+    def _b_mul(self, e, sc, expected):
+        """mul(a, b, mode): a * b in a's decimals, rounded."""
+        args = self._gen_or_args(e, sc, 3) or self._need_args(e)
+        a, b = self._int(args[0], sc), self._int(args[1], sc)
+        mode = self._rounding(args[2])
+        scale = 10 ** b.type.decimals
+        t = interval("mul", a.type, b.type)
+        lo, hi = _floor_div(t.lo, scale), -_floor_div(-t.hi, scale)
+        return ir.Op(IntType(lo, hi, a.type.decimals), e.span, "fmul", [a, b], (mode, scale))
+
+    def _b_div(self, e, sc, expected):
+        """div(a, b, mode): a / b in a's decimals, rounded."""
+        args = self._gen_or_args(e, sc, 3) or self._need_args(e)
+        a, b = self._int(args[0], sc), self._int(args[1], sc)
+        mode = self._rounding(args[2])
+        if isinstance(b, ir.Lit) and b.value == 0:
+            self.diag.error("E319", "division by zero", args[1].span)
+            raise _Bail
+        scale = 10 ** b.type.decimals
+        num = IntType(a.type.lo * scale, a.type.hi * scale)
+        t = interval("div", num, b.type)
+        return ir.Op(IntType(t.lo - 1, t.hi + 1, a.type.decimals), e.span, "fdiv", [a, b], (mode, scale))
+
+    def _b_round(self, e, sc, expected):
+        """round(a, D, mode): the amount a with D decimals."""
+        args = self._gen_or_args(e, sc, 3) or self._need_args(e)
+        a = self._int(args[0], sc)
+        d = self._const_int(args[1])
+        mode = self._rounding(args[2])
+        return self._rescale(a, d, mode, e.span)
+
+    def _b_fixed(self, e, sc, expected):
+        """fixed(x, D): the integer (or amount) x as an amount with D decimals, exactly (scaling up)."""
+        args = self._gen_or_args(e, sc, 2) or self._need_args(e)
+        a = self._int(args[0], sc)
+        d = self._const_int(args[1])
+        if d < a.type.decimals:
+            self.diag.error("E322", f"fixed(x, {d}) would drop decimals of {a.type.show()}", e.span,
+                            f"use round(x, {d}, mode)")
+            raise _Bail
+        return self._rescale(a, d, "down", e.span)
+
+    def _rescale(self, a: ir.Expr, d: int, mode: str, span) -> ir.Expr:
+        if not 0 <= d <= 18:
+            self.diag.error("E322", "the number of decimals is 0 to 18", span)
+            raise _Bail
+        src = a.type.decimals
+        if d >= src:
+            f = 10 ** (d - src)
+            t = IntType(a.type.lo * f, a.type.hi * f, d)
+        else:
+            f = 10 ** (src - d)
+            t = IntType(_floor_div(a.type.lo, f), -_floor_div(-a.type.hi, f), d)
+        node = ir.Op(t, span, "rescale", [a], (mode, src, d))
+        return self._fold(node)
+
     def _b_take(self, e, sc, expected):
         q, args = self._seq_arg(e, sc, 2)
         return ir.Op(q.type, e.span, "take", [q, self._int(args[1], sc)])
@@ -1307,11 +1444,11 @@ class Checker:
             binders, inner, cond = self._generator(e.generator, sc)
             body = self._int(e.body, inner)
             n = _max_iterations(binders)
-            lo, hi = body.type.lo, body.type.hi
+            lo, hi, d = body.type.lo, body.type.hi, body.type.decimals
             if kind == "sum":
-                t = IntType(min(0, lo * n), max(0, hi * n))
+                t = IntType(min(0, lo * n), max(0, hi * n), d)
             else:
-                t = IntType(lo, hi)
+                t = IntType(lo, hi, d)
             return ir.Quant(t, e.span, kind, binders, cond, body)
         if len(e.args) == 1:
             x = self.expr(e.args[0], sc)
@@ -1320,7 +1457,7 @@ class Checker:
                 body = ir.Local(x.type.elem, e.span, sym)
                 el = x.type.elem
                 n = el.size
-                t = IntType(min(0, el.lo * n), max(0, el.hi * n)) if kind == "sum" else el
+                t = IntType(min(0, el.lo * n), max(0, el.hi * n), el.decimals) if kind == "sum" else el
                 return ir.Quant(t, e.span, kind, [ir.Binder(sym, x)], None, body)
             self.diag.error("E302", f"{kind}() takes a set of integers or a generator "
                             f"({kind}(e for x in S)), found {x.type.show()}", e.args[0].span)
@@ -1329,9 +1466,14 @@ class Checker:
             self.diag.error("E306", f"{kind}() takes one set or a generator", e.span)
             raise _Bail
         xs = [self._int(a, sc) for a in e.args]
+        d = max(x.type.decimals for x in xs)
+        xs = [self._scale_lit(x, d) if isinstance(x, ir.Lit) and x.type.decimals != d else x for x in xs]
+        if any(x.type.decimals != d for x in xs):
+            self.diag.error("E322", f"{kind}() mixes amounts with different decimals", e.span)
+            raise _Bail
         lo = (min if kind == "min" else max)(x.type.lo for x in xs)
         hi = (min if kind == "min" else max)(x.type.hi for x in xs)
-        return ir.Op(IntType(lo, hi), e.span, kind + "of", xs)
+        return ir.Op(IntType(lo, hi, d), e.span, kind + "of", xs)
 
     # -- binders
     def domain(self, e: ast.Expr, sc: Scope) -> tuple[ir.Expr, Type]:
@@ -1615,6 +1757,13 @@ class Checker:
         """x as a value of type t, with a checked conversion where ranges differ."""
         if x.type == t:
             return x
+        if isinstance(x.type, IntType) and isinstance(t, IntType) and x.type.decimals != t.decimals:
+            if isinstance(x, ir.Lit) and x.type.decimals == 0:
+                x = self._scale_lit(x, t.decimals)
+            else:
+                self.diag.error("E322", f"type mismatch for {what}: expected {t.show()}, found {x.type.show()}",
+                                span, "convert with fixed(x, D) or round(x, D, mode)")
+                raise _Bail
         if isinstance(x.type, IntType) and isinstance(t, IntType):
             if t.contains(x.type):
                 return x
@@ -1804,7 +1953,7 @@ def _first_duplicate(names):
 
 def _const_type(t: Type, value) -> Type:
     if isinstance(t, IntType):
-        return IntType(value, value)
+        return IntType(value, value, t.decimals)
     return t
 
 
@@ -1923,6 +2072,10 @@ def _pointwise(loop: ir.For) -> bool:
 
 # ---- interval arithmetic ---------------------------------------------------------
 
+def _floor_div(a: int, b: int) -> int:
+    return a // b
+
+
 def _trunc_div(a: int, b: int) -> int:
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b > 0) else -q
@@ -1961,7 +2114,8 @@ def interval(op: str, a: IntType, b: IntType) -> IntType:
 
 def check(modules: list[ast.Module], overrides: dict[str, ConstOverride] | None = None) -> ir.CheckedModel:
     """Names and types of the main module (first) and its imports, constants fixed."""
-    return Checker(modules, overrides).check()
+    from .desugar import desugar
+    return Checker(desugar(modules), overrides).check()
 
 
 __all__ = ["check", "Checker", "ConstOverride", "interval", "iter_ir", "SpecError", "Diagnostic"]

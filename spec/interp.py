@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import ir
 from . import values as V
-from .runtime import ModelError, from_code, tdiv, tmod, to_code
+from .runtime import ModelError, from_code, round_div, tdiv, tmod, to_code
 from .types import (BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
                     iter_bits)
 
@@ -177,6 +177,22 @@ class Interp:
     def op_mod(self, e, a, b): return tmod(a, b)
     def op_pow(self, e, a, b): return a ** b
     def op_neg(self, e, a): return -a
+
+    def op_fmul(self, e, a, b):
+        mode, scale = e.extra
+        return round_div(a * b, scale, mode)
+
+    def op_fdiv(self, e, a, b):
+        mode, scale = e.extra
+        if b == 0:
+            raise ModelError("division", f"division by zero (div({a}, 0))")
+        return round_div(a * scale, b, mode)
+
+    def op_rescale(self, e, a):
+        mode, src, dst = e.extra
+        if dst >= src:
+            return a * 10 ** (dst - src)
+        return round_div(a, 10 ** (src - dst), mode)
     def op_abs(self, e, a): return abs(a)
     def op_minof(self, e, *a): return min(a)
     def op_maxof(self, e, *a): return max(a)
@@ -339,7 +355,8 @@ class Interp:
     def op_narrow(self, e, a):
         t: IntType = e.type
         if not t.lo <= a <= t.hi:
-            raise ModelError("range", f"{a} is outside {t.show()}")
+            shown = V.show(V.Fixed(a, t.decimals)) if t.decimals else a
+            raise ModelError("range", f"{shown} is outside {t.show()}")
         return a
 
     def op_convert(self, e, a):

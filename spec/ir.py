@@ -329,7 +329,8 @@ def decode_value(t: Type, value):
     """An expression-representation value as a plain value (`spec.values`)."""
     from .types import BoolType, IntType
     if isinstance(t, IntType):
-        return int(value)
+        from .values import Fixed
+        return Fixed(int(value), t.decimals) if t.decimals else int(value)
     if isinstance(t, BoolType):
         return bool(value)
     return t.decode(value)
@@ -344,7 +345,7 @@ def encode_value(t: Type, plain):
             raise EncodeError(f"expected an integer, got {plain!r}")
         if not t.lo <= plain <= t.hi:
             raise EncodeError(f"{plain} is outside {t.show()}")
-        return plain
+        return int(plain)
     if isinstance(t, BoolType):
         if not isinstance(plain, bool):
             raise EncodeError(f"expected a boolean, got {plain!r}")

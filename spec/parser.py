@@ -24,7 +24,7 @@ GRAMMAR = Path(__file__).with_name("grammar.lark")
 # enum may have a member called `init`.
 KEYWORDS = {
     "let", "require", "assert", "if", "then", "else", "for", "in", "choose", "skip",
-    "always", "eventually", "leads_to", "determines",
+    "always", "eventually", "leads_to", "determines", "send", "receive",
     "forall", "exists", "and", "or", "not", "implies", "true", "false", "none", "is",
     "match", "subset",
 }
@@ -372,6 +372,20 @@ class _Builder(Transformer):
         a, b = items
         return ast.Commute(self.sp(meta), (str(a), self.tsp(a)), (str(b), self.tsp(b)))
 
+    def process_decl(self, meta, items):
+        name, var, domain, *body = items
+        return ast.Process(self.sp(meta), str(name), str(var), self.tsp(var), str(domain), self.tsp(domain), body)
+
+    def channel_decl(self, meta, items):
+        name, elem, capacity, faults = items
+        return ast.Channel(self.sp(meta), str(name), elem, capacity, faults or [])
+
+    def send_stmt(self, meta, items):
+        return ast.Send(self.sp(meta), items[0], str(items[1]), self.tsp(items[1]))
+
+    def receive_stmt(self, meta, items):
+        return ast.Receive(self.sp(meta), str(items[0]), self.tsp(items[0]), str(items[1]), self.tsp(items[1]))
+
     def always(self, meta, items):
         return ast.Unary(self.sp(meta), "always", items[0])
 
@@ -460,6 +474,8 @@ class _Builder(Transformer):
     def neg(self, meta, items):
         if isinstance(items[0], ast.IntLit):
             return ast.IntLit(self.sp(meta), -items[0].value)
+        if isinstance(items[0], ast.DecLit):
+            return ast.DecLit(self.sp(meta), -items[0].units, items[0].decimals)
         return ast.Unary(self.sp(meta), "-", items[0])
 
     def is_test(self, meta, items):
@@ -516,6 +532,13 @@ class _Builder(Transformer):
     def gen_args(self, meta, items):
         body, binds, cond = items
         return ("gen", (body, ast.Generator(self.sp(meta), binds, cond)))
+
+    def dec_lit(self, meta, items):
+        whole, frac = str(items[0]).replace("_", "").split(".")
+        return ast.DecLit(self.sp(meta), int(whole + frac), len(frac))
+
+    def fixed_type(self, meta, items):
+        return ast.TFixed(self.sp(meta), _int(items[0]), items[1], items[2])
 
     def int_lit(self, meta, items):
         return ast.IntLit(self.sp(meta), _int(items[0]))

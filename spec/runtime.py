@@ -74,6 +74,27 @@ def tmod(a: int, b: int, site: int = -1) -> int:
     return a - b * tdiv(a, b)
 
 
+def round_div(n: int, d: int, mode: str) -> int:
+    """n / d rounded: down (toward minus infinity), up (toward plus infinity), half_even (bankers')."""
+    if d < 0:
+        n, d = -n, -d
+    q, r = divmod(n, d)  # floor
+    if r == 0 or mode == "down":
+        return q
+    if mode == "up":
+        return q + 1
+    twice = 2 * r
+    if twice > d or (twice == d and q % 2 == 1):
+        return q + 1
+    return q
+
+
+def fdiv_rounded(n: int, d: int, mode: str, site: int) -> int:
+    if d == 0:
+        raise ModelError("division", f"division by zero (div({n}, 0))", site)
+    return round_div(n, d, mode)
+
+
 def bits(mask: int) -> tuple[int, ...]:
     return tuple(iter_bits(mask))
 
@@ -248,7 +269,7 @@ def generated_globals(tables, messages) -> dict:
         "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_keychk": keychk, "_inrange": inrange,
         "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
         "_seqget": seqget, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
-        "_append": append, "_seqcut": seqcut, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
+        "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
         "_fail": fail, "_label": label,
     }

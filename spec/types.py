@@ -83,27 +83,37 @@ class BoolType(Type):
 
 @dataclass(frozen=True)
 class IntType(Type):
+    """lo..hi. With `decimals` D > 0, a fixed-point amount: the integer counts units of 10**-D
+    (cents for D = 2), and lo, hi are in those units."""
+
     lo: int
     hi: int
+    decimals: int = 0
 
     @property
     def size(self) -> int:  # type: ignore[override]
         return self.hi - self.lo + 1
 
     def contains(self, other: "IntType") -> bool:
-        return self.lo <= other.lo and other.hi <= self.hi
+        return self.lo <= other.lo and other.hi <= self.hi and self.decimals == other.decimals
+
+    def with_range(self, lo: int, hi: int) -> "IntType":
+        return IntType(lo, hi, self.decimals)
 
     def decode(self, code: int) -> int:
-        return code + self.lo
+        return V.Fixed(code + self.lo, self.decimals) if self.decimals else code + self.lo
 
     def encode(self, value) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise V.EncodeError(f"expected an integer, got {V.show(value)}")
         if not self.lo <= value <= self.hi:
-            raise V.EncodeError(f"{value} is outside {self.show()}")
+            raise V.EncodeError(f"{V.show(self.decode(value - self.lo))} is outside {self.show()}")
         return value - self.lo
 
     def show(self) -> str:
+        if self.decimals:
+            d = self.decimals
+            return f"fixed({d}) {V.show(V.Fixed(self.lo, d))}..{V.show(V.Fixed(self.hi, d))}"
         return f"{self.lo}..{self.hi}"
 
 
@@ -498,7 +508,7 @@ def iter_bits(mask: int):
 def same_shape(a: Type, b: Type) -> bool:
     """Types that differ at most in integer ranges: one converts to the other."""
     if isinstance(a, IntType) and isinstance(b, IntType):
-        return True
+        return a.decimals == b.decimals
     if type(a) is not type(b):
         return False
     if isinstance(a, (BoolType,)):
@@ -525,7 +535,7 @@ def join(a: Type, b: Type) -> Type:
     if a == b:
         return a
     if isinstance(a, IntType) and isinstance(b, IntType):
-        return IntType(min(a.lo, b.lo), max(a.hi, b.hi))
+        return IntType(min(a.lo, b.lo), max(a.hi, b.hi), a.decimals)
     if isinstance(a, TupleType):
         return tuple_type(join(x, y) for (_, x), (_, y) in zip(a.fields, b.fields))  # type: ignore[attr-defined]
     if isinstance(a, RecordType):
@@ -547,7 +557,7 @@ def fits(inner: Type, outer: Type) -> bool:
     if inner == outer:
         return True
     if isinstance(inner, IntType) and isinstance(outer, IntType):
-        return inner.lo == outer.lo and inner.hi <= outer.hi  # codes are offsets from lo
+        return inner.lo == outer.lo and inner.hi <= outer.hi and inner.decimals == outer.decimals
     if isinstance(inner, SetType) and isinstance(outer, SetType):
         a, b = inner.elem, outer.elem
         if isinstance(a, IntType) and isinstance(b, IntType):

@@ -14,6 +14,24 @@ class EncodeError(ValueError):
     """A value does not belong to the type it is encoded as."""
 
 
+class Fixed(int):
+    """A fixed-point amount: the integer counts units of 10**-decimals; shown as 12.50."""
+
+    def __new__(cls, units: int, decimals: int):
+        obj = super().__new__(cls, units)
+        obj.decimals = decimals
+        return obj
+
+    def __repr__(self) -> str:
+        return show(self)
+
+    def __str__(self) -> str:
+        return show(self)
+
+    def __reduce__(self):
+        return (Fixed, (int(self), self.decimals))
+
+
 class Sym(str):
     """An enum member or model value, shown by its name."""
 
@@ -103,6 +121,11 @@ def show(value) -> str:
     """The value in the language's own syntax."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Fixed):
+        n, d = int(value), value.decimals
+        sign = "-" if n < 0 else ""
+        whole, frac = divmod(abs(n), 10 ** d)
+        return f"{sign}{whole}.{frac:0{d}d}"
     if isinstance(value, Sym):
         return str(value)
     if isinstance(value, int):

@@ -27,7 +27,6 @@ writing the examples found.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +82,7 @@ init {
 DECLARATION_WORDS = {"const", "assume", "enum", "type", "def", "action", "invariant"}
 KNOWN_WORDS = {"fragment", "context", "holds", "nowarn"}
 KNOWN_KEYS = {"file", "const", "error", "violates", "warns"}
-MAX_STATES = 200_000     # examples are small; this only stops a runaway
+MAX_STATES = 50_000      # an example must be small enough to explore completely
 
 
 # ---- extraction ------------------------------------------------------------------
@@ -217,7 +216,9 @@ def _run(ex: Example, model: ir.CheckedModel) -> None:
         result = check(model, options)
     except SpecError as exc:
         pytest.fail(f"{ex.where}: the explicit engine rejects the example:\n{exc.render()}", pytrace=False)
-    verdicts = {p.name: p.verdict for p in result.properties}
+    assert result.verdict is not Verdict.INCONCLUSIVE, \
+        f"{ex.where}: the example is too large to explore completely: {result.reason}"
+    verdicts = {p.name.replace(" ", ""): p.verdict for p in result.properties}
     if ex.has("holds"):
         bad = {n: (v.name, p.message) for p in result.properties for n, v in [(p.name, p.verdict)]
                if v is not Verdict.HOLDS}
@@ -246,24 +247,15 @@ def test_every_imported_file_is_imported():
     assert imports <= set(FILES), f"imports of files that no block provides: {imports - set(FILES)}"
 
 
-def test_examples_are_quick():
-    """The whole set of examples stays a fast test (a guard against one example growing large)."""
-    started = time.perf_counter()
-    for ex in REFERENCE_EXAMPLES:
-        if ex.has("fragment") or ex.values("error") or ex.values("file") or "import" in ex.text:
-            continue
-        load_text(source_of(ex), ex.where, ex.values("const"))
-    assert time.perf_counter() - started < 10
-
-
 # ---- everything is documented ---------------------------------------------------------
 
 def _grammar_literals() -> set[str]:
     out = set()
     for line in GRAMMAR.read_text().splitlines():
         line = line.split("//", 1)[0]
-        if re.match(r"^\s*[A-Z_]+\s*:", line) or line.lstrip().startswith("%"):
-            continue  # terminals are regular expressions
+        if line.lstrip().startswith("%"):
+            continue
+        line = re.sub(r"/(?:[^/\\\n]|\\.)+/[a-z]*", "", line)  # regular expressions of terminals
         out.update(re.findall(r'"([^"]+)"', line))
     return out
 

@@ -197,6 +197,10 @@ var s: set[0..3]
 """
 
 
+TICK = ["action Tick {", "  x = (x + 1) % 4", "  s = if x in s then s - {x} else s | {x}",
+        "  if x == 0 { y = (y + 2) % 5 - 2 b = not b }", "}"]
+
+
 @st.composite
 def int_expr(draw, depth=2, locals_=()):
     leaves = [st.sampled_from(["x", "y"] + list(locals_)), st.integers(-2, 3).map(str)]
@@ -272,7 +276,7 @@ def bool_expr(draw, depth=2, locals_=()):
 
 @st.composite
 def set_expr(draw, depth=2, locals_=()):
-    leaves = st.sampled_from(["s", "{0, 2}", "{1}", "0..3", "{3, 1, 2}"])
+    leaves = st.sampled_from(["s", "{0, 2}", "{1}", "(0..3)", "{3, 1, 2}"])
     if depth <= 0:
         return draw(leaves)
     kind = draw(st.integers(0, 6))
@@ -347,6 +351,8 @@ def statements(draw, locals_=(), depth=1):
 @st.composite
 def random_model(draw):
     parts = [HEADER, "init {", "  x = 0", "  y = 0", "  b = false", "  s = {}", "}"]
+    if draw(st.booleans()):
+        parts += TICK  # more states for the random actions to run in
     for n in range(draw(st.integers(1, 3))):
         params = draw(st.sampled_from(["", "(p: 0..2)", "(p: 1..2, w: bool)"]))
         locals_ = ("p",) if params else ()
@@ -415,6 +421,17 @@ def test_random_model_engine_matches_naive_bfs(text):
     for p in r.violated:
         assert p.trace.length == first + (1 if p.name == "runtime" else 0)
     assert r.stats.distinct_states == sum(1 for d in dist.values() if d <= first)
+    # and every property's first violation, when the search goes on
+    _, transitions = naive_bfs(cm)
+    r = check(m, ExplicitOptions(deadlock=False, stop_at_first=False))
+    assert (r.stats.distinct_states, r.stats.transitions) == (len(dist), transitions)
+    shortest = {}
+    for d in sorted(failing):
+        for inv in failing[d]:
+            shortest.setdefault(inv, d)
+    if errors:
+        shortest["runtime"] = min(errors) + 1
+    assert {p.name: p.trace.length for p in r.violated} == shortest
 
 
 # ---- random models over structured values ------------------------------------------------------
@@ -431,6 +448,12 @@ var u: Msg
 """
 STRUCT_INIT = ["init {", "  i = 0", "  m = {k: 0 for k in 0..2}", "  r = {a: 0, f: false}", "  o = none",
                "  q = []", "  u = Noop", "}"]
+
+
+STRUCT_TICK = ["action Tick {", "  i = (i + 1) % 3", "  m[i] = i - 1", "  q = if len(q) < 2 then append(q, i) else [i]",
+               "  o = if o is none then some(i) else none",
+               "  u = if i == 0 then Noop else if i == 1 then Put(i, m[i]) else Drop(i)", "  r.a = (r.a + i) % 3",
+               "}"]
 
 
 @st.composite
@@ -551,6 +574,8 @@ def sstatements(draw, locals_=(), depth=1):
 @st.composite
 def random_struct_model(draw):
     parts = [STRUCT_HEADER, *STRUCT_INIT]
+    if draw(st.booleans()):
+        parts += STRUCT_TICK
     for n in range(draw(st.integers(1, 3))):
         params = draw(st.sampled_from(["", "(p: 0..2)", "(p: 1..2, w: bool)"]))
         locals_ = ("p",) if params else ()
