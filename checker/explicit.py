@@ -55,6 +55,11 @@ class ExplicitOptions:
     stop_at_first: bool = True                  # False: find every property's shortest violation
     chunk: int = 4096
 
+    def __post_init__(self):
+        for name in ("workers", "chunk"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ExplicitOptions.{name} must be at least 1, not {getattr(self, name)}")
+
 
 @dataclass
 class Progress:

@@ -47,6 +47,7 @@ class Trace:
     constants: dict = field(default_factory=dict)
     engine: str = "explicit"
     explanation: list = field(default_factory=list)  # why the property fails in the last state
+    how: str = ""                    # how the verdict was established (see the constants above)
     branches: list = field(default_factory=list)     # (label, [TraceStep]) continuations from the last state
     binding: dict = field(default_factory=dict)      # values of a property's forall variables
 
@@ -65,6 +66,9 @@ class PropertyResult:
     where: str | None = None
     trace: Trace | None = None
     trace_path: str | None = None
+    how: str = ""                    # exhaustive | bounded | proved | sampled | unknown
+    engine: str = ""                 # the engine that decided it (explicit, bmc, induction, prove)
+    cti: Trace | None = None         # k-induction: a counterexample to induction (not a behaviour)
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Stats:
     actions: dict = field(default_factory=dict)   # action -> transitions it produced
     workers: int = 1
     symmetry: list = field(default_factory=list)  # symmetric sets reduced
+    solver: dict = field(default_factory=dict)    # symbolic engines: depth, k, queries, solver seconds
     graph_states: int = 0          # the whole state graph, for temporal and determinism properties
     graph_edges: int = 0
     graph_bytes: int = 0
@@ -103,6 +108,9 @@ class Result:
     reason: str = ""                 # why inconclusive
     warnings: list[str] = field(default_factory=list)
     constants: dict = field(default_factory=dict)
+    detail: str = ""                 # how, in words: "k-induction with k = 2", "no violation up to depth 20"
+    symbolic_constants: dict = field(default_factory=dict)   # name -> type, checked for every value
+    notes: list[str] = field(default_factory=list)           # which engines ran and why
 
     @property
     def violated(self) -> list[PropertyResult]:

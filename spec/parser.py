@@ -106,7 +106,7 @@ def _describe_terminal(name: str) -> str:
 def _expected_list(expected) -> str:
     expected = set(expected)
     if {"NAME", "INT", "LPAR"} <= expected:
-        expected -= {"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS"}
+        expected -= {"NAME", "INT", "DECIMAL", "LPAR", "LSQB", "LBRACE", "MINUS"}
         expected = {t for t in expected if _describe_terminal(t).strip("'") not in _EXPR_WORDS}
         return ", ".join(["an expression"] + sorted({_describe_terminal(t) for t in expected})[:7])
     names = {_describe_terminal(t) for t in expected}
@@ -123,8 +123,8 @@ def _expected_list(expected) -> str:
 
 
 _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant",
-               "property", "fairness", "deterministic", "converge", "commute"}
-_STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip"}
+               "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
+_STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
 _EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "if", "match", "always", "eventually"}

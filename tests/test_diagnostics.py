@@ -260,3 +260,19 @@ def test_misspelt_name_renders_a_suggestion():
         "  4 | action A { count = cuont + 1 }\n"
         "    |                    ^^^^^\n"
         "  help: did you mean 'count'?")
+
+
+def test_expected_lists_only_what_can_follow_here():
+    # lark's LALR lookahead sets are merged across contexts; the parser tries each token instead
+    d = one(parse_error(MODEL + "invariant I: x = 1\n"))
+    assert "')'" not in d.message and "a name" not in d.message
+    assert d.message.startswith("unexpected '='; expected a declaration, end of file, '!='")
+    d = one(parse_error(MODEL + "init { x = 1 } 3\n"))
+    assert d.message == "unexpected '3'; expected a declaration, end of file"
+    d = one(parse_error("model M\ninit { x = 0 }}\n"))
+    assert d.message == "unexpected '}'; expected a declaration, end of file"
+
+
+def test_words_that_start_declarations_are_grouped():
+    d = one(parse_error("model M\nvar x: bool\n42\n"))
+    assert (at(d), d.message) == ((3, 1), "unexpected '42'; expected a declaration, end of file")

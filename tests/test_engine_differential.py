@@ -130,11 +130,13 @@ invariant InRange: forall x in s: x + 3 > 0 and (x - 5) not in s
 model T
 var q: seq[0..40, 3]
 var hi: 0..40
-init { q = [] hi = 0 }
+var big: set[0..40]
+init { q = [] hi = 0 big = {} }
 action Push(v: 0..40) {
   require len(q) < 3 and v % 13 == 0
   q = append(q, v)
   hi = max(x for x in q)
+  big = big | {x + 1 for x in big if x < 40} | {v}
 }
 action Pop {
   require len(q) > 0
@@ -144,6 +146,8 @@ action Pop {
 invariant Top: forall x in q: x <= hi
 invariant Some: len(q) == 0 or exists x in q: x == hi
 invariant Big: len({y for y in 0..40 if y in q}) <= len(q)
+invariant BigSet: (forall x in big: x <= 40) and (exists x in big: x >= hi or len(q) == 0)
+invariant BigSum: sum(x for x in big if x > 100) == 0 and len({x - 1 for x in big if x > 0}) <= 40
 """,
     # a match in a quantifier, options in records, union payloads written back
     "unions_and_options": """

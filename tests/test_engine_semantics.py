@@ -672,3 +672,43 @@ def test_no_action_enabled_is_reported_once_per_verdict():
     assert r.verdict is Verdict.VIOLATED
     assert [p.name for p in r.violated] == ["deadlock"]
     assert prop(r, "deadlock").trace.length == 0
+
+
+def test_states_wider_than_64_bits():
+    # 80 bits of state: the visited set keeps 64-bit fingerprints instead of the states
+    text = """
+model Wide
+var a: map[0..9, 0..255]
+init { a = {i: 0 for i in 0..9} }
+action Set(i: 0..9) {
+  require a[i] == 0
+  a[i] = 200 + i
+}
+invariant Values: forall i in 0..9: a[i] == 0 or a[i] == 200 + i
+"""
+    r = run(text, deadlock=False)
+    holds(r, states=1024, transitions=5120, depth=10)
+    assert r.stats.fingerprint == "64-bit"
+    assert 0 < r.stats.collision_probability < 1e-9
+    assert model_of(text).state_bits == 80
+
+
+def test_progress_is_reported():
+    from checker.explicit import ExplicitOptions, check
+    seen = []
+    m = model_of("model P\nvar x: 0..9\ninit { x = 0 }\naction A { x = (x + 1) % 10 }\n")
+    r = check(m, ExplicitOptions(chunk=1), progress=seen.append)
+    assert r.stats.distinct_states == 10
+    assert [p.depth for p in seen] == list(range(10))
+    assert [p.states for p in seen] == list(range(1, 11))
+    assert all(p.queue == 0 for p in seen)
+
+
+def test_none_survives_copies():
+    # regression: a copied or unpickled `none` was another object, unequal to `none`
+    import copy
+    import pickle
+    assert copy.deepcopy(V.NONE) is V.NONE
+    assert pickle.loads(pickle.dumps(V.NONE)) is V.NONE
+    rec = V.Rec((("owner", V.NONE),))
+    assert copy.deepcopy(rec) == rec

@@ -354,3 +354,56 @@ def test_timeout_gives_inconclusive():
     assert r.verdict is Verdict.INCONCLUSIVE
     assert r.reason.startswith("time limit of 1e-09s reached at depth ")
     assert r.stats.distinct_states < 288
+
+
+# ---- regressions -------------------------------------------------------------------------------
+
+def test_value_is_evaluated_before_the_target():
+    # regression: the compiled code checked the sequence index before evaluating the value, the
+    # interpreter the other way round, so the two reported different errors
+    text = """model Order
+type U = A(a: 0..3) | B
+var q: seq[0..3, 2]
+var u: U
+init { q = [] u = B }
+action Put { q[0] = u.a }
+"""
+    m = model_of(text)
+    cm = CompiledModel(m)
+    (s0,) = cm.init_states()
+    *_, err = cm.expand([s0])
+    assert err[2].kind == "variant"
+    p = prop(run(text), "runtime")
+    assert p.message.startswith("wrong variant in Put")
+    assert p.where == f"t.sync:{line_of(text, 'q[0] = u.a')}:21"   # at u.a
+
+
+def test_failing_instance_leaves_no_transition_when_the_search_goes_on():
+    # regression: with stop_at_first=False the compiled code kept the successors of the branches of
+    # a `choose` that ran before the failing one (v = 1, 2); the interpreter keeps none
+    text = """model Partial
+var x: 0..3
+var y: 0..3
+init { x = 0 y = 0 }
+action A {
+  require x == 0
+  choose v in {1, 2, 3}
+  x = v * v - 1
+}
+action B {
+  require x == 0 and y < 3
+  y = y + 1
+}
+"""
+    r = run(text, deadlock=False, stop_at_first=False)
+    assert [p.name for p in r.violated] == ["runtime"]
+    assert prop(r, "runtime").trace.error_step.choices == (("v", 3),)
+    assert (r.stats.distinct_states, r.stats.transitions) == (4, 3)
+    assert r.stats.actions == {"A": 0, "B": 3}
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError, match="chunk"):
+        ExplicitOptions(chunk=0)
+    with pytest.raises(ValueError, match="workers"):
+        ExplicitOptions(workers=0)

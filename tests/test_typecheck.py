@@ -646,3 +646,13 @@ def test_a_failed_variable_type_does_not_cascade():
     err = load_error("model M\nvar x: 0..Q\ninit { x = 0 }\naction A { x = x + 1 }\ninvariant I: x > 0\n")
     d = one(err)
     assert (d.code, at(d), d.message) == ("E201", (2, 11), "unknown name 'Q'")
+
+
+def test_naming_a_member_of_a_symmetric_set_turns_symmetry_off():
+    text = "model M\nconst RM = symmetric {r1, r2}\nvar s: set[RM]\ninit { s = INIT }\naction A(r: RM) { s = s | {r} }\n"
+    mdl = load_text(text.replace("INIT", "{}"))
+    assert [t.name for t in mdl.symmetric] == ["RM"] and mdl.warnings == []
+    mdl = load_text(text.replace("INIT", "{r1}"), "m.sync")
+    assert mdl.symmetric == []
+    (w,) = mdl.warnings
+    assert (w.code, at(w), w.message) == ("W101", (4, 13), "symmetry of 'RM' is off: the model names one of its members")

@@ -1,0 +1,230 @@
+"""The model as a transition system over z3 terms, and the formula helpers the engines share.
+
+`System` owns one `Encoder` and gives, for states made of fresh z3
+constants: the initial-state formula, one step (with a selector saying which
+action fired), and the "bad" condition of every property in a state:
+
+    invariant I   not I(s)
+    runtime       some action instance from s (or `init`) reaches a run-time error
+    deadlock      no action instance from s fires or errs
+
+Small helpers build what the engines assert: `unroll` (a path of steps from
+a state), `simple_path` (the states of a path are pairwise different, which
+makes k-induction complete) and `hypothesis` (the properties hold in the
+first k states of a path).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import z3
+
+from spec import ir
+from spec.types import Type
+
+from . import values as SV
+from .encoder import ActionEnc, Encoder
+from .values import FALSE, TRUE, mk_and, mk_not, mk_or
+
+DEADLOCK = "deadlock"
+RUNTIME = "runtime"
+MAX_GROUND = 4096   # parameter values per action up to which deadlock is encoded without quantifiers
+
+
+@dataclass
+class Prop:
+    name: str
+    kind: str                  # invariant | deadlock | runtime
+    where: str | None
+    inv: ir.InvariantIR | None = None
+
+
+@dataclass
+class StepEnc:
+    """The actions from one state, and the selector of the one that fires."""
+
+    index: int
+    state: list
+    actions: list[ActionEnc]
+    selector: z3.ArithRef
+
+    def err(self) -> z3.BoolRef:
+        return mk_or(*(a.err for a in self.actions))
+
+
+@dataclass
+class InitEnc:
+    enc: ActionEnc
+    state: list
+
+
+@dataclass
+class Deadlock:
+    formula: z3.BoolRef        # the state is a deadlock
+    exact: bool = True         # False: an over-approximation (some actions could not be grounded)
+    quantified: bool = False
+
+
+class System:
+    """A checked model as init, steps and properties over z3 terms (one per engine run)."""
+
+    def __init__(self, model: ir.CheckedModel, deadlock: bool = True, prefix: str = ""):
+        self.model = model
+        self.enc = Encoder(model, prefix)
+        self.prefix = prefix
+        self.props: list[Prop] = [Prop(i.name, "invariant", _where(i.span), i) for i in model.invariants]
+        if deadlock:
+            self.props.append(Prop(DEADLOCK, DEADLOCK, None))
+        self.props.append(Prop(RUNTIME, RUNTIME, None))
+        self._ids = itertools.count()
+        self.warnings: list[str] = []
+        self.ground = {a.name: _ground_count(a) for a in model.actions}
+
+    # ---- states and steps ------------------------------------------------------------------
+
+    def state(self, name: str) -> list:
+        return self.enc.fresh_state(name)
+
+    def consts(self) -> z3.BoolRef:
+        return self.enc.const_constraints()
+
+    def init(self, state: list, tag: str = "init") -> InitEnc:
+        return InitEnc(self.enc.init(tag), state)
+
+    def init_formula(self, ie: InitEnc) -> z3.BoolRef:
+        """The state is an initial state (init ran without error on some path)."""
+        return mk_and(ie.enc.fires, self.enc.same_state(ie.state, ie.enc.store))
+
+    def step(self, state: list, index: int, tag: str) -> StepEnc:
+        actions = [self.enc.action(a, state, tag) for a in self.model.actions]
+        return StepEnc(index, state, actions, z3.Int(f"{self.prefix}action@{tag}"))
+
+    def transition(self, st: StepEnc, nxt: list) -> z3.BoolRef:
+        """One action fires from st's state and nxt is its next state; the selector names it."""
+        n = len(st.actions)
+        if n == 0:
+            return FALSE
+        parts = [z3.And(0 <= st.selector, st.selector < n)]
+        for i, a in enumerate(st.actions):
+            parts.append(z3.Implies(st.selector == i, mk_and(a.fires, self.enc.same_state(nxt, a.store))))
+        return mk_and(*parts)
+
+    # ---- properties ----------------------------------------------------------------------------
+
+    def holds(self, prop: Prop, state: list) -> z3.BoolRef:
+        """An invariant holds in the state (True for the others: see `bad`)."""
+        if prop.kind == "invariant":
+            return self.enc.invariant(prop.inv, state)
+        return TRUE
+
+    def bad(self, prop: Prop, st: StepEnc, exact: bool = True) -> z3.BoolRef:
+        """The property fails in (or, for runtime, right after) st's state."""
+        if prop.kind == "invariant":
+            return mk_not(self.enc.invariant(prop.inv, st.state))
+        if prop.kind == RUNTIME:
+            return st.err()
+        return self.deadlock(st.state, st.index, exact).formula
+
+    def deadlock(self, state: list, index: int, exact: bool = True) -> Deadlock:
+        """No action instance fires or errs in the state.
+
+        Parameters with few values are enumerated; otherwise (and for `choose`) the
+        formula quantifies over them, or, with exact=False, leaves the action out: the
+        result is then implied by a real deadlock but not the converse.
+        """
+        parts, complete, quantified = [], True, False
+        for a in self.model.actions:
+            tag = f"dl{next(self._ids)}@{index}"
+            count = self.ground[a.name]
+            if count is not None and count <= MAX_GROUND:
+                for params in _param_values(a):
+                    enc = self.enc.action(a, state, tag + f".{len(parts)}", params)
+                    if enc.fresh:  # choices
+                        if not exact:
+                            complete = False
+                            continue
+                        parts.append(z3.ForAll(enc.fresh, mk_not(enc.live)))
+                        quantified = True
+                    else:
+                        parts.append(mk_not(enc.live))
+                continue
+            if not exact:
+                complete = False
+                continue
+            enc = self.enc.action(a, state, tag)
+            parts.append(z3.ForAll(enc.fresh, mk_not(enc.live)) if enc.fresh else mk_not(enc.live))
+            quantified = quantified or bool(enc.fresh)
+        return Deadlock(mk_and(*parts), complete, quantified)
+
+    def init_error(self, ie: InitEnc) -> z3.BoolRef:
+        return ie.enc.err
+
+
+# ---- formula helpers --------------------------------------------------------------------------
+
+def unroll(system: System, first: list, steps: int, name: str) -> tuple[list, list[StepEnc], list]:
+    """A path of `steps` transitions from `first`: (states, step encodings, transition formulas)."""
+    states, encs, formulas = [first], [], []
+    for i in range(steps):
+        st = system.step(states[-1], i, f"{name}{i}")
+        nxt = system.state(f"{name}{i + 1}")
+        encs.append(st)
+        formulas.append(system.transition(st, nxt))
+        states.append(nxt)
+    return states, encs, formulas
+
+
+def simple_path(system: System, states: list, new: int) -> z3.BoolRef:
+    """State `new` differs from every earlier state of the path (a loop-free path)."""
+    return mk_and(*(mk_not(system.enc.equal_states(states[i], states[new])) for i in range(new)))
+
+
+def hypothesis(system: System, props: list[Prop], state: list) -> z3.BoolRef:
+    """Every invariant among props holds in the state (the k-induction hypothesis for one state)."""
+    return mk_and(*(system.holds(p, state) for p in props if p.kind == "invariant"))
+
+
+def _ground_count(a: ir.ActionIR) -> int | None:
+    n = 1
+    for p in a.params:
+        c = p.type.count()
+        n *= c
+        if n > MAX_GROUND:
+            return None
+    return n
+
+
+def _param_values(a: ir.ActionIR):
+    """Every assignment of constant values to the action's parameters (LocalSym.id -> value)."""
+    doms = [[SV.from_code(p.type, c) for c in SV.codes(p.type)] for p in a.params]
+    for combo in itertools.product(*doms):
+        yield {p.id: v for p, v in zip(a.params, combo)}
+
+
+def _where(span) -> str | None:
+    return span.where if span is not None else None
+
+
+def free_consts(*exprs) -> list:
+    """The uninterpreted constants in z3 terms (to quantify a Horn clause over them)."""
+    seen, out, stack = set(), [], list(exprs)
+    while stack:
+        e = stack.pop()
+        key = e.get_id()
+        if key in seen:
+            continue
+        seen.add(key)
+        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.append(e)
+        elif z3.is_quantifier(e):
+            stack.append(e.body())
+        else:
+            stack.extend(e.children())
+    out.sort(key=str)
+    return out
+
+
+__all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "unroll", "simple_path", "hypothesis",
+           "free_consts", "DEADLOCK", "RUNTIME", "Type", "field", "dataclass"]
