@@ -141,8 +141,12 @@ class Checker:
         elif len(init_decls) > 1:
             self.diag.error("E311", "the model has more than one 'init' block", init_decls[1].span)
         if init_decls:
-            init = self._block(init_decls[0].body, Scope(what="init"))
-            self._check_initialized(init, init_decls[0])
+            # an imported module (a library, an adversary) initializes its own variables first
+            imported = [d for m in self.modules[1:] for d in m.decls if isinstance(d, ast.Init)]
+            for d in imported:
+                init += self._block(d.body, Scope(what="init"))
+            init += self._block(init_decls[0].body, Scope(what="init"))
+            self._check_initialized(init, init_decls[0], imported)
         actions = []
         for d in decls:
             if isinstance(d, ast.Action):
@@ -778,7 +782,7 @@ class Checker:
         self.diag.error("E304", f"a value of type {t.show()} has no fields", lv.span)
         raise _Bail
 
-    def _check_initialized(self, init: list[ir.Stmt], d: ast.Init) -> None:
+    def _check_initialized(self, init: list[ir.Stmt], d: ast.Init, imported=()) -> None:
         assigned = set()
 
         # walk the AST, not the IR: an assignment that failed to check was reported already
@@ -795,6 +799,8 @@ class Checker:
                 elif isinstance(s, ast.For):
                     walk(s.body)
         walk(d.body)
+        for other in imported:
+            walk(other.body)
         missing = [v for v in self.vars if v not in assigned and v not in self.bad_vars]
         if missing:
             self.diag.error("E317", f"'init' does not give a value to {', '.join(repr(m) for m in missing)}",
