@@ -90,6 +90,16 @@ class Stats:
     graph_edges: int = 0
     graph_bytes: int = 0
     graph_seconds: float = 0.0
+    # simulation (how == sampled): runs and steps explored before the first violation, then shrinking
+    runs: int = 0
+    steps: int = 0
+    max_steps: int = 0             # steps asked for per run
+    steps_per_second: float = 0.0
+    explore_seconds: float = 0.0
+    shrink_runs: int = 0
+    shrink_steps: int = 0
+    shrink_seconds: float = 0.0
+    seed: int | None = None
 
     @property
     def bytes_per_state(self) -> float:

@@ -1,0 +1,143 @@
+"""Unbounded proofs with constrained Horn clauses, solved by z3's Spacer.
+
+One predicate, Inv(state, symbolic constants), and the clauses
+
+    init:    assumptions(c) and init(x)                       -> Inv(x, c)
+    step:    Inv(x, c) and action a fires from x to y          -> Inv(y, c)    (one per action)
+    query:   Inv(x, c) and bad_P(x)                            -> false        (per property)
+             assumptions(c) and init errs                      -> false        (runtime)
+
+"sat" means Spacer found an interpretation of Inv: an inductive invariant
+that contains every reachable state and no bad one, so the properties hold
+at every depth. "unsat" means a bad state is reachable; the trace then comes
+from BMC, which finds a shortest one. Deadlock freedom is queried with the
+actions whose parameters can be enumerated and that do not `choose`; a
+proof with fewer actions is still a proof, a counterexample is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from spec import ir
+
+from .bmc import Clock, reason_of
+from .system import DEADLOCK, RUNTIME, Prop, System, free_consts
+from .values import FALSE, mk_and, mk_or
+
+MAX_SHOWN = 2000   # characters of an invariant kept for the report
+
+
+@dataclass
+class CHCOutcome:
+    proved: list           # prop names
+    reachable: list        # prop names whose bad states are reachable
+    unknown: dict          # prop name -> reason
+    invariant: str = ""    # the inductive invariant Spacer found, readable
+
+
+class Horn:
+    """The clauses of one model, built once; `solve(props)` runs Spacer on some of its queries."""
+
+    def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool):
+        self.system = System(model, deadlock, prefix="h.")
+        self.clock = clock
+        enc = self.system.enc
+        x = self.system.state("x")
+        self.x = x
+        self.c_atoms = enc.const_atoms()
+        sorts = [a.sort() for a in enc.state_atoms(x) + self.c_atoms]
+        self.inv = z3.Function("Inv", *sorts, z3.BoolSort())
+        self.rules = []
+        init = self.system.init(self.system.state("x0"))
+        self.rules.append(self._clause(mk_and(self.system.consts(), self.system.init_formula(init)),
+                                       self._inv(init.state)))
+        self.step = self.system.step(x, 0, "h")
+        for i, a in enumerate(self.step.actions):
+            y = self.system.state(f"y{i}")
+            body = mk_and(self._inv(x), a.fires, enc.same_state(y, a.store))
+            self.rules.append(self._clause(body, self._inv(y)))
+        self.init_err = mk_and(self.system.consts(), self.system.init_error(init))
+        self.dead = None
+        self.dead_exact = True
+
+    def _inv(self, state):
+        return self.inv(*(self.system.enc.state_atoms(state) + self.c_atoms))
+
+    @staticmethod
+    def _clause(body, head):
+        vs = free_consts(body, head)
+        f = z3.Implies(body, head)
+        return z3.ForAll(vs, f) if vs else f
+
+    def bad(self, p: Prop):
+        """The query body of a property: a reachable state where it fails."""
+        if p.kind == "invariant":
+            return mk_and(self._inv(self.x), self.system.bad(p, self.step))
+        if p.kind == RUNTIME:
+            return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
+        if self.dead is None:
+            d = self.system.deadlock(self.x, 0, exact=False)
+            self.dead, self.dead_exact = d.formula, d.exact
+        return mk_and(self._inv(self.x), self.dead)
+
+    def solve(self, props: list[Prop]):
+        """(z3 result, solver) of Spacer on the query "some prop fails in a reachable state"."""
+        s = z3.SolverFor("HORN")
+        for r in self.rules:
+            s.add(r)
+        s.add(self._clause(mk_or(*(self.bad(p) for p in props)), FALSE))
+        return self.clock.check(s), s
+
+    def readable(self, s) -> str:
+        """Spacer's invariant with the state's names in place of the predicate's arguments."""
+        try:
+            interp = s.model()[self.inv]
+            body = interp.else_value() if isinstance(interp, z3.FuncInterp) else interp
+            if body is None:
+                return ""
+            names = [z3.Const(str(a).replace("h.", "").replace("@x", ""), a.sort())
+                     for a in self.system.enc.state_atoms(self.x) + self.c_atoms]
+            text = str(z3.simplify(z3.substitute_vars(body, *names)))
+        except (z3.Z3Exception, IndexError, AttributeError):
+            return ""
+        return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
+
+
+def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool) -> CHCOutcome:
+    """Spacer on all properties at once; on failure, on each property alone."""
+    horn = Horn(model, clock, deadlock)
+    by_name = {p.name: p for p in horn.system.props}
+    todo = [by_name[p.name] for p in props]
+    out = CHCOutcome([], [], {})
+    r, s = horn.solve(todo)
+    if r == z3.sat:
+        out.proved = [p.name for p in todo]
+        out.invariant = horn.readable(s)
+        return out
+    if len(todo) == 1:
+        _one(horn, out, todo[0], r, s)
+        return out
+    for p in todo:
+        r, s = horn.solve([p])
+        _one(horn, out, p, r, s)
+        if r == z3.sat and not out.invariant:
+            out.invariant = horn.readable(s)
+    return out
+
+
+def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s) -> None:
+    if r == z3.sat:
+        out.proved.append(p.name)
+    elif r == z3.unsat and (p.kind != DEADLOCK or horn.dead_exact):
+        out.reachable.append(p.name)
+    elif r == z3.unsat:
+        out.unknown[p.name] = ("Spacer left out actions it cannot enumerate, and without them a deadlock is "
+                               "reachable")
+    else:
+        out.unknown[p.name] = reason_of(s)
+
+
+__all__ = ["prove", "CHCOutcome", "Horn"]

@@ -1,0 +1,275 @@
+"""The symbolic engines behind one call: BMC, k-induction, CHC, and the orders they run in.
+
+    bmc         bounded model checking to --depth
+    induction   k-induction, k rising to --k (its base case is BMC)
+    prove       a CHC proof with Spacer; a reachable violation's trace comes from BMC
+    symbolic    prove, then BMC to --depth for what the proof did not decide
+    all         prove, then k-induction, then BMC
+
+Each property keeps the strongest result any engine gave it, with how it was
+established: proved (CHC or k-induction: every reachable state), exhaustive
+(BMC that ran out of loop-free paths), bounded (no violation up to a depth),
+unknown. Violations come with a shortest trace, always from BMC.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from spec import ir
+
+from ..explicit import select_invariants
+from ..result import (BOUNDED, EXHAUSTIVE, PROVED, UNKNOWN, PropertyResult, Result, Stats, Trace, Verdict)
+from .bmc import BMC, Clock
+from .chc import prove
+from .induction import k_induction
+from .system import Prop
+
+DEFAULT_DEPTH = 10
+DEFAULT_K = 5
+TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spacer proved reachable
+MODES = ("bmc", "induction", "prove", "symbolic", "all")
+
+
+@dataclass(frozen=True)
+class SymbolicOptions:
+    invariants: tuple[str, ...] | None = None
+    deadlock: bool = True
+    depth: int | None = None         # BMC bound (default DEFAULT_DEPTH)
+    k: int | None = None             # k-induction: k rises from 1 to this (default DEFAULT_K)
+    timeout: float | None = None
+    stop_at_first: bool = True
+    minimize: bool = True            # canonical (smallest) traces
+
+
+@dataclass
+class Outcome:
+    prop: Prop
+    verdict: Verdict = Verdict.INCONCLUSIVE
+    how: str = UNKNOWN
+    engine: str = ""
+    message: str = ""
+    trace: Trace | None = None
+    cti: Trace | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.verdict is Verdict.INCONCLUSIVE
+
+
+@dataclass
+class Run:
+    """The state of one symbolic check: outcomes per property, the shared BMC unrolling, the clock."""
+
+    model: ir.CheckedModel
+    opts: SymbolicOptions
+    progress: object = None
+    clock: Clock = None  # type: ignore[assignment]
+    bmc: BMC = None  # type: ignore[assignment]
+    outcomes: dict = field(default_factory=dict)
+    details: list = field(default_factory=list)
+    solver: dict = field(default_factory=dict)
+    stopped: bool = False
+
+    def __post_init__(self):
+        self.clock = Clock(self.opts.timeout)
+        self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize)
+        self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
+
+    def say(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(text)
+
+    def open_props(self) -> list[Prop]:
+        return [o.prop for o in self.outcomes.values() if o.open]
+
+    def violated(self, name: str, trace: Trace, engine: str = "bmc") -> None:
+        o = self.outcomes[name]
+        trace.how = BOUNDED
+        o.verdict, o.how, o.engine, o.message, o.trace = Verdict.VIOLATED, BOUNDED, engine, trace.message, trace
+        if self.opts.stop_at_first:
+            self.stopped = True
+
+    def decided(self, name: str, how: str, engine: str, message: str = "") -> None:
+        o = self.outcomes[name]
+        o.verdict, o.how, o.engine, o.message = Verdict.HOLDS, how, engine, message
+
+    def undecided(self, name: str, how: str, engine: str, message: str) -> None:
+        o = self.outcomes[name]
+        if o.open and (o.how == UNKNOWN or how != UNKNOWN):
+            o.how, o.engine, o.message = how, engine, message
+
+
+# ---- the engines -----------------------------------------------------------------------------
+
+def run_bmc(run: Run, depth: int, final: bool = True) -> None:
+    """BMC to `depth` for the open properties; then, if nothing was found, the completeness check."""
+    bmc = run.bmc
+    start = bmc.checked + 1
+    for d in range(start, depth + 1):
+        todo = run.open_props()
+        if not todo or run.stopped:
+            return
+        run.say(f"bmc: depth {d}" if d >= 0 else "bmc: init")
+        found = bmc.check_init(todo) if d == -1 else bmc.check_depth(d, todo)
+        for f in found:
+            if f.status == "violated":
+                run.violated(f.prop.name, f.trace)
+            else:
+                run.undecided(f.prop.name, UNKNOWN, "bmc", f"{f.reason} (at depth {max(d, 0)})")
+        if any(f.status == "unknown" for f in found):
+            run.stopped = True
+            return
+        if run.stopped:
+            return
+    run.solver["depth"] = max(bmc.checked, 0)
+    todo = run.open_props()
+    if not todo:
+        return
+    if final and not run.stopped:
+        run.say(f"bmc: is any loop-free path longer than {depth} steps?")
+        if bmc.complete(depth) == "yes":
+            for p in todo:
+                run.decided(p.name, EXHAUSTIVE, "bmc",
+                            f"no loop-free path is longer than {depth} steps: every reachable state was checked")
+            run.details.append(f"bounded model checking to depth {depth}, and no loop-free path is longer")
+            return
+    for p in todo:
+        run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {depth}")
+
+
+def run_induction(run: Run, max_k: int) -> None:
+    todo = run.open_props()
+    if not todo:
+        return
+    out = k_induction(run.bmc, run.clock, todo, max_k, run.opts.deadlock, run.say)
+    run.solver["k"] = out.k
+    for name, f in out.violated.items():
+        run.violated(name, f.trace)
+    ks = set()
+    for name, k in out.proved.items():
+        run.decided(name, PROVED, "induction", f"proved by k-induction (k = {k})")
+        ks.add(k)
+    if ks:
+        run.details.append(f"k-induction with k = {max(ks)}")
+    for name, reason in out.unknown.items():
+        run.undecided(name, UNKNOWN, "induction", reason)
+    for name, trace in out.cti.items():
+        o = run.outcomes[name]
+        if o.open:
+            o.cti = trace
+            depth = max(out.base_depth, 0)
+            run.undecided(name, BOUNDED if out.base_depth >= 0 else UNKNOWN, "induction",
+                          f"not proved: not k-inductive for any k up to {out.k} (no violation up to depth "
+                          f"{depth}); see the counterexample to induction")
+    for p in run.open_props():
+        if p.name not in out.unknown and p.name not in out.cti and out.base_depth >= 0:
+            run.undecided(p.name, BOUNDED, "induction", f"no violation up to depth {out.base_depth}")
+
+
+def run_prove(run: Run) -> list[str]:
+    """Spacer on the open properties; returns those it found reachable (their traces still to find)."""
+    todo = run.open_props()
+    if not todo:
+        return []
+    run.say("prove: Spacer (CHC)")
+    out = prove(run.model, run.clock, todo, run.opts.deadlock)
+    for name in out.proved:
+        run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
+    if out.proved:
+        run.details.append("a CHC proof (z3 Spacer)")
+        if out.invariant:
+            run.solver["invariant"] = out.invariant
+    for name, reason in out.unknown.items():
+        run.undecided(name, UNKNOWN, "prove", f"Spacer: {reason}")
+    return out.reachable
+
+
+def find_traces(run: Run, names: list[str]) -> None:
+    """BMC until the violations Spacer proved reachable have their shortest traces."""
+    keep = {o.prop.name for o in run.outcomes.values() if o.open and o.prop.name not in names}
+    for n in keep:  # search only for the reachable ones; restore the others afterwards
+        run.outcomes[n].verdict = Verdict.HOLDS
+    try:
+        for d in range(run.bmc.checked + 1, TRACE_LIMIT + 1):
+            if not run.open_props() or run.stopped or run.clock.expired():
+                break
+            run_bmc(run, d, final=False)
+    finally:
+        for n in keep:
+            run.outcomes[n].verdict = Verdict.INCONCLUSIVE
+    for n in names:
+        o = run.outcomes[n]
+        if o.open:
+            o.verdict, o.how, o.engine = Verdict.VIOLATED, PROVED, "prove"
+            o.message = ("Spacer proved a violation reachable, but BMC found no trace within "
+                         f"{TRACE_LIMIT} steps or the time limit")
+
+
+# ---- the result ---------------------------------------------------------------------------------
+
+def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None, progress=None) -> Result:
+    """Runs the symbolic engines in `mode` (see the module docstring) and returns one Result."""
+    opts = opts or SymbolicOptions()
+    model = select_invariants(model, opts.invariants)
+    start = time.perf_counter()
+    run = Run(model, opts, progress)
+    depth = opts.depth if opts.depth is not None else DEFAULT_DEPTH
+    k = opts.k if opts.k is not None else DEFAULT_K
+    if mode == "bmc":
+        run_bmc(run, depth)
+    elif mode == "induction":
+        run_induction(run, k)
+    elif mode in ("prove", "symbolic", "all"):
+        reachable = run_prove(run)
+        if reachable:
+            find_traces(run, reachable)
+        if mode == "all" and not run.stopped:
+            run_induction(run, k)
+        if mode in ("symbolic", "all") and not run.stopped and run.open_props():
+            run_bmc(run, depth)
+    else:
+        raise ValueError(mode)
+    return result(run, mode, time.perf_counter() - start)
+
+
+def result(run: Run, engine: str, seconds: float) -> Result:
+    model = run.model
+    props = []
+    for o in run.outcomes.values():
+        message = o.message
+        if o.open and run.stopped and any(x.verdict is Verdict.VIOLATED for x in run.outcomes.values()) \
+                and o.how != BOUNDED:
+            message = message or "not decided: the search stopped at the first violation"
+        p = PropertyResult(o.prop.name, o.prop.kind, o.verdict, message if o.verdict is not Verdict.HOLDS else
+                           message, o.prop.where, o.trace, None, o.how, o.engine, o.cti)
+        props.append(p)
+    verdict, how, reason = _overall(props)
+    stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
+    stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
+                    "solver_seconds": round(run.clock.solver_seconds, 3), **run.solver}
+    warnings = [w.render() for w in model.warnings] + run.bmc.system.warnings
+    detail = ""
+    if verdict is Verdict.HOLDS:
+        detail = "; ".join(dict.fromkeys(run.details)) or ", ".join(dict.fromkeys(p.message for p in props))
+    symbolic = {c.name: c.type.show() for c in model.symbolic_consts()}
+    return Result(model.name, model.path, engine, verdict, how, props, stats, reason, warnings,
+                  model.const_values(), detail, symbolic)
+
+
+def _overall(props: list[PropertyResult]):
+    violated = [p for p in props if p.verdict is Verdict.VIOLATED]
+    if violated:
+        return Verdict.VIOLATED, violated[0].how, ""
+    open_ = [p for p in props if p.verdict is Verdict.INCONCLUSIVE]
+    if not open_:
+        hows = {p.how for p in props}
+        return Verdict.HOLDS, PROVED if PROVED in hows else EXHAUSTIVE, ""
+    how = BOUNDED if all(p.how == BOUNDED for p in open_) else UNKNOWN
+    reasons = list(dict.fromkeys(f"{p.message}" for p in open_ if p.message))
+    names = ", ".join(p.name for p in open_)
+    return Verdict.INCONCLUSIVE, how, f"{names}: " + "; ".join(reasons) if reasons else f"{names}: not decided"
+
+
+__all__ = ["check", "SymbolicOptions", "MODES", "DEFAULT_DEPTH", "DEFAULT_K"]
