@@ -112,6 +112,11 @@ class Checker:
             self._const(name)
         for name in list(self.type_decls):
             self._named_type(name, self.type_decls[name].span)
+        for d in decls:
+            if isinstance(d, ast.Assume):
+                self._assume(d)
+        if any(x.code in ("E402", "E405") for x in self.diag.items):
+            self.diag.done()  # constants that break an assumption would only cause follow-on errors
         for name, o in self.overrides.items():
             if name not in self.const_decls:
                 self.diag.error("E403", f"--const {name}: the model has no constant '{name}'", None,
@@ -183,9 +188,6 @@ class Checker:
                     commutes.append(ir.CommuteIR(f"commute({actions[i].name}, {actions[j].name})", i, j, d.span))
             except _Bail:
                 continue
-        for d in decls:
-            if isinstance(d, ast.Assume):
-                self._assume(d)
         if not actions and init_decls:
             self.diag.warn("W102", "the model has no actions: every initial state is a deadlock",
                            self.main.span)
@@ -307,6 +309,16 @@ class Checker:
         e = self.expr(source, self._const_scope(), declared)
         if declared is not None:
             e = self.coerce(e, declared, source.span, f"constant '{d.name}'")
+        elif override is not None and d.value is not None:
+            default = self._quiet(lambda: self.expr(d.value, self._const_scope()))
+            if default is not None and not same_shape(default.type, e.type):
+                kind = "an integer" if isinstance(default.type, IntType) else default.type.show()
+                self.diag.error("E405", f"--const {d.name}={override.text}: '{d.name}' is {kind} "
+                                f"(its default is {V.show(ir.decode_value(default.type, self._evaluate(default, d.span)))})"
+                                if isinstance(default, ir.Lit) else
+                                f"--const {d.name}={override.text}: '{d.name}' is {kind}", None,
+                                f"give a value of type {default.type.show() if not isinstance(default.type, IntType) else 'integer'}")
+                raise _Bail
         if _symbolic_in(e):  # derived from a symbolic constant: symbolic too, its definition inlined
             return ir.ConstInfo(d.name, declared or e.type, None, d.span, override is not None,
                                 symbolic=True, expr=e)

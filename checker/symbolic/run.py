@@ -103,12 +103,12 @@ class Run:
 
 # ---- the engines -----------------------------------------------------------------------------
 
-def run_bmc(run: Run, depth: int, final: bool = True) -> None:
-    """BMC to `depth` for the open properties; then, if nothing was found, the completeness check."""
+def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
+    """BMC to `depth` for the open properties (or those named in `only`); then the completeness check."""
     bmc = run.bmc
     start = bmc.checked + 1
     for d in range(start, depth + 1):
-        todo = run.open_props()
+        todo = [p for p in run.open_props() if only is None or p.name in only]
         if not todo or run.stopped:
             return
         run.say(f"bmc: depth {d}" if d >= 0 else "bmc: init")
@@ -188,17 +188,10 @@ def run_prove(run: Run) -> list[str]:
 
 def find_traces(run: Run, names: list[str]) -> None:
     """BMC until the violations Spacer proved reachable have their shortest traces."""
-    keep = {o.prop.name for o in run.outcomes.values() if o.open and o.prop.name not in names}
-    for n in keep:  # search only for the reachable ones; restore the others afterwards
-        run.outcomes[n].verdict = Verdict.HOLDS
-    try:
-        for d in range(run.bmc.checked + 1, TRACE_LIMIT + 1):
-            if not run.open_props() or run.stopped or run.clock.expired():
-                break
-            run_bmc(run, d, final=False)
-    finally:
-        for n in keep:
-            run.outcomes[n].verdict = Verdict.INCONCLUSIVE
+    for d in range(run.bmc.checked + 1, TRACE_LIMIT + 1):
+        if not any(run.outcomes[n].open for n in names) or run.stopped or run.clock.expired():
+            break
+        run_bmc(run, d, final=False, only=set(names))
     for n in names:
         o = run.outcomes[n]
         if o.open:
