@@ -31,6 +31,7 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.runtime import KIND_TITLES, ModelError
 
 from .compiled import CompiledModel
+from .enumerable import require_enumerable
 from .determinism import check_all as check_determinism
 from .explain import explain_invariant
 from .graph import GraphLimit, StateGraph
@@ -145,6 +146,7 @@ def _canonical(nxt: dict, canon) -> dict:
 
 class Explorer:
     def __init__(self, model: ir.CheckedModel, options: ExplicitOptions, progress=None):
+        require_enumerable(model)  # symbolic constants, parameters too wide to enumerate: E520
         self.full_model = model
         self.model = select_invariants(model, options.invariants)
         self.opts = options
