@@ -112,9 +112,9 @@ class Checker:
             self._const(name)
         for name in list(self.type_decls):
             self._named_type(name, self.type_decls[name].span)
-        for d in decls:
-            if isinstance(d, ast.Assume):
-                self._assume(d)
+        early = [d for d in decls if isinstance(d, ast.Assume) and self._only_constants(d.cond)]
+        for d in early:
+            self._assume(d)
         if any(x.code in ("E402", "E405") for x in self.diag.items):
             self.diag.done()  # constants that break an assumption would only cause follow-on errors
         for name, o in self.overrides.items():
@@ -188,6 +188,9 @@ class Checker:
                     commutes.append(ir.CommuteIR(f"commute({actions[i].name}, {actions[j].name})", i, j, d.span))
             except _Bail:
                 continue
+        for d in decls:
+            if isinstance(d, ast.Assume) and d not in early:
+                self._assume(d)
         if not actions and init_decls:
             self.diag.warn("W102", "the model has no actions: every initial state is a deadlock",
                            self.main.span)
@@ -386,6 +389,24 @@ class Checker:
         except ConstEvalError as exc:
             self.diag.error("E407", f"cannot evaluate this constant expression: {exc}", span)
             raise _Bail from None
+
+    def _only_constants(self, e) -> bool:
+        """Whether every name in e is a constant or a member of one (so it can be checked first)."""
+        names = set()
+
+        def visit(node):
+            if isinstance(node, ast.Name):
+                names.add(node.name)
+            elif isinstance(node, ast.Call):
+                names.add(node.name) if node.name not in BUILTINS else None
+            if isinstance(node, ast.Node):
+                for v in vars(node).values():
+                    visit(v)
+            elif isinstance(node, (list, tuple)):
+                for v in node:
+                    visit(v)
+        visit(e)
+        return all(n in self.const_decls or n in self.values for n in names)
 
     def _assume(self, d: ast.Assume) -> None:
         try:

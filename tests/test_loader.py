@@ -125,11 +125,11 @@ def test_bad_const_values(options, code, message):
     assert (d.code, d.message) == (code, message)
 
 
-def test_an_override_of_an_untyped_constant_may_change_its_type():
-    # N has no declared type, so N=true is accepted and fails where N is used as an integer
+def test_an_override_keeps_the_type_of_an_untyped_constant():
+    # N has no declared type: its default fixes it, and the option is rejected, not every use of N
     err = load_error(CONSTS, ["N=true"])
-    assert [(d.code, d.message) for d in err.diagnostics] == [
-        ("E302", "expected an integer, found bool"), ("E302", "expected an integer, found bool")]
+    assert [(d.code, d.span) for d in err.diagnostics] == [("E405", None)]
+    assert err.diagnostics[0].message.startswith("--const N=true: 'N' is an integer (its default is")
 
 
 def test_unknown_constant_suggests_a_name():

@@ -416,9 +416,9 @@ action Noop { skip }
     assert got == [
         ("E205", (3, 11), "'x' is a state variable; a constant cannot read the state"),
         ("E205", (5, 17), "'x' is a state variable; a definition used in a constant cannot read the state"),
+        ("E205", (4, 11), "'x' is a state variable; a constant cannot read the state"),
         ("E205", (7, 8), "'x' is a state variable; an assumption cannot read the state"),
         ("E205", (9, 8), "'g' reads the state; an assumption cannot"),
-        ("E205", (4, 11), "'x' is a state variable; a constant cannot read the state"),
     ]
 
 

@@ -8,7 +8,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spec.loader import load
 
-from ..explicit import ExplicitOptions, check
+from .. import engines
+from ..explicit import ExplicitOptions
 from ..itf import write_trace
 from ..report import console, print_json, print_result, result_json
 from .common import check_model_file, model_args, positive
@@ -32,6 +33,12 @@ def add_parser(sub) -> None:
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
     c.add_argument("--json", action="store_true", help="print the result as JSON (schema syncproof.result/1)")
     c.add_argument("--quiet", action="store_true", help="no progress display")
+    c.add_argument("--engine", choices=engines.ENGINES, metavar="ENGINE",
+                   help="explicit, bmc, induction, prove or all (default: explicit when the model can be "
+                   "enumerated, otherwise prove then bmc)")
+    c.add_argument("--depth", type=positive(int), metavar="K",
+                   help="bounded model checking: look for violations up to K steps (default 10)")
+    c.add_argument("--k", type=positive(int), metavar="K", help="k-induction: try k = 1 .. K (default 5)")
     c.set_defaults(run=run)
 
 
@@ -53,6 +60,9 @@ def with_progress(args, job):
         task = bar.add_task("", total=None, info="")
 
         def progress(p):
+            if isinstance(p, str):  # the symbolic engines say what they are doing
+                bar.update(task, info=p)
+                return
             rate = p.states / p.seconds if p.seconds > 0 else 0
             bar.update(task, info=f"depth {p.depth} · {p.states:,} states · {p.transitions:,} transitions · "
                        f"{rate:,.0f} states/s")
@@ -81,5 +91,18 @@ def run(args) -> int:
     check_model_file(args.model)
     model = load(args.model, args.const)
     options = explicit_options(args)
-    result = with_progress(args, lambda progress: check(model, options, progress))
+    if args.engine == "explicit" and (args.depth or args.k):
+        from spec.diagnostics import Diagnostic, SpecError
+        raise SpecError(Diagnostic("E610", "--depth and --k are options of the symbolic engines", None,
+                                   "use --max-depth to bound the explicit engine"))
+    symbolic = symbolic_options(args)
+    result = with_progress(args, lambda progress: engines.run(model, args.engine, options, symbolic, progress,
+                                                              progress))
     return report(result, args, model)
+
+
+def symbolic_options(args):
+    from ..symbolic import SymbolicOptions
+    return SymbolicOptions(invariants=tuple(args.invariant) if args.invariant else None,
+                           deadlock=not args.no_deadlock, depth=args.depth, k=args.k, timeout=args.timeout,
+                           stop_at_first=not args.keep_going)
