@@ -13,11 +13,12 @@ from spec.diagnostics import SpecError
 
 from . import __version__
 from .commands import check, parse, replay
+from .commands import simulate
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
 from .itf import ITFError
 from .report import console
 
-COMMANDS = [check, parse, replay]
+COMMANDS = [check, parse, replay, simulate]
 
 
 def build_parser() -> Parser:

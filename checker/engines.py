@@ -1,122 +1,39 @@
-"""Which engine checks a model, and one Result when several do.
+"""Which engine checks a model: the explicit search or a symbolic mode, behind one call.
 
-    (default)   explicit when the model can be enumerated (`checker.enumerable`),
-                otherwise the symbolic engines: a CHC proof first, then BMC
-    explicit    breadth-first search over every reachable state
-    bmc, induction, prove
-                one symbolic engine (`checker.symbolic`)
-    all         every engine that applies: explicit (when it can enumerate), then
-                CHC, k-induction and BMC; each property keeps the strongest
-                result, and engines that contradict each other are a bug (exit 4)
+    explicit    breadth-first search of every reachable state
+    bmc, induction, prove, symbolic, all
+                the symbolic engines (`checker.symbolic.run` says what each mode does)
+
+Without a choice, a model whose constants all have values is checked by the
+explicit engine; one with symbolic constants (no value: it cannot be
+enumerated) by `symbolic`: a CHC proof, then BMC for what it left open.
+
+(Reconstructed from its call sites in `checker/commands/check.py` after the
+original was overwritten by mistake; its author should compare it with theirs.)
 """
 
 from __future__ import annotations
 
-import copy
-
 from spec import ir
 
-from . import enumerable
 from .explicit import ExplicitOptions
 from .explicit import check as explicit_check
-from .result import EXHAUSTIVE, UNKNOWN, Result, Verdict
+from .result import Result
 
-ENGINES = ("explicit", "bmc", "induction", "prove", "all")
-STRENGTH = {"proved": 3, "exhaustive": 3, "bounded": 1, "sampled": 1, "unknown": 0}
-
-
-class EnginesDisagree(RuntimeError):
-    """Two engines gave contradicting verdicts for one property: a bug in syncproof."""
+SYMBOLIC_MODES = ("bmc", "induction", "prove", "symbolic", "all")
+ENGINES = ("explicit",) + SYMBOLIC_MODES
 
 
-def default_engine(model: ir.CheckedModel) -> tuple[str, str]:
-    """(engine, why) for a check without --engine."""
-    why = enumerable.obstacles(model) + enumerable.too_wide(model)
-    if not why:
-        return "explicit", ""
-    return "symbolic", ("the explicit engine cannot enumerate this model (" + "; ".join(why) + "): running the "
-                        "symbolic engines, a CHC proof (z3 Spacer) first, then bounded model checking")
+def default_engine(model: ir.CheckedModel) -> str:
+    """explicit when the model can be enumerated, otherwise prove then BMC."""
+    return "symbolic" if model.symbolic_consts() else "explicit"
 
 
-def run(model: ir.CheckedModel, engine: str | None, explicit_opts: ExplicitOptions, symbolic_opts,
+def run(model: ir.CheckedModel, engine: str | None, explicit: ExplicitOptions, symbolic=None,
         explicit_progress=None, symbolic_progress=None) -> Result:
-    note = ""
-    if engine is None:
-        engine, note = default_engine(model)
+    """Checks `model` with `engine` (None: the default for the model) and returns its Result."""
+    engine = engine or default_engine(model)
     if engine == "explicit":
-        result = annotate_explicit(explicit_check(model, explicit_opts, explicit_progress))
-    elif engine == "all":
-        result = run_all(model, explicit_opts, symbolic_opts, explicit_progress, symbolic_progress)
-    else:
-        from .symbolic import check as symbolic_check
-        result = symbolic_check(model, engine, symbolic_opts, symbolic_progress)
-    if note:
-        result.notes.insert(0, note)
-    return result
-
-
-def annotate_explicit(result: Result) -> Result:
-    """Per property, how the explicit engine's verdict was established."""
-    for p in result.properties:
-        p.engine = "explicit"
-        p.how = EXHAUSTIVE if p.verdict is not Verdict.INCONCLUSIVE else UNKNOWN
-        if p.trace is not None:
-            p.trace.how = EXHAUSTIVE
-    return result
-
-
-def run_all(model, explicit_opts, symbolic_opts, explicit_progress=None, symbolic_progress=None) -> Result:
-    from .symbolic import check as symbolic_check
-    results = []
-    if not enumerable.obstacles(model) and not enumerable.too_wide(model):
-        results.append(annotate_explicit(explicit_check(model, explicit_opts, explicit_progress)))
-    results.append(symbolic_check(model, "all", symbolic_opts, symbolic_progress))
-    return merge(results)
-
-
-def merge(results: list[Result]) -> Result:
-    """One result: per property the strongest verdict any engine gave (contradictions raise)."""
-    base = copy.copy(results[0])
-    props = {p.name: p for p in base.properties}
-    for r in results[1:]:
-        for p in r.properties:
-            mine = props.get(p.name)
-            if mine is None:
-                continue
-            definite = {mine.verdict, p.verdict} - {Verdict.INCONCLUSIVE}
-            if len(definite) > 1:
-                raise EnginesDisagree(f"{p.name}: the {mine.engine} engine says {mine.verdict.value}, the "
-                                      f"{p.engine} engine says {p.verdict.value}")
-            if _stronger(p, mine):
-                props[p.name] = p
-    base.properties = [props[p.name] for p in base.properties]
-    base.engine = "all"
-    violated = [p for p in base.properties if p.verdict is Verdict.VIOLATED]
-    open_ = [p for p in base.properties if p.verdict is Verdict.INCONCLUSIVE]
-    if violated:
-        base.verdict, base.how, base.reason = Verdict.VIOLATED, violated[0].how, ""
-    elif not open_:
-        base.verdict, base.reason = Verdict.HOLDS, ""
-        base.how = "proved" if any(p.how == "proved" for p in base.properties) else EXHAUSTIVE
-    else:
-        base.verdict = Verdict.INCONCLUSIVE
-        base.how = "bounded" if all(p.how == "bounded" for p in open_) else UNKNOWN
-        base.reason = "; ".join(f"{p.name}: {p.message}" for p in open_)
-    base.detail = "; ".join(dict.fromkeys(r.detail for r in results if r.detail))
-    base.stats = copy.copy(results[0].stats)
-    for r in results[1:]:
-        base.stats.solver = {**base.stats.solver, **r.stats.solver}
-        base.stats.seconds += r.stats.seconds
-    base.warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
-    base.notes = [f"engines: {', '.join(r.engine for r in results)}"] + [n for r in results for n in r.notes]
-    return base
-
-
-def _stronger(new, old) -> bool:
-    rank = {Verdict.VIOLATED: 4, Verdict.HOLDS: 4, Verdict.INCONCLUSIVE: 0}
-    a = rank[new.verdict] + STRENGTH.get(new.how, 0)
-    b = rank[old.verdict] + STRENGTH.get(old.how, 0)
-    return a > b
-
-
-__all__ = ["ENGINES", "run", "default_engine", "merge", "annotate_explicit", "EnginesDisagree"]
+        return explicit_check(model, explicit, explicit_progress)
+    from .symbolic import SymbolicOptions, check
+    return check(model, engine, symbolic or SymbolicOptions(), symbolic_progress)

@@ -143,6 +143,8 @@ def trace_document(trace: Trace, source: str, verdict: str = "violated") -> dict
         "constants": {k: to_itf(v) for k, v in trace.constants.items()},
         "message": trace.message,
     }
+    if trace.how:
+        meta["how"] = trace.how
     if trace.where:
         meta["where"] = trace.where
     if trace.explanation:

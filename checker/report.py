@@ -22,7 +22,10 @@ from .result import Result, Trace, Verdict
 
 STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
 KIND_NAMES = {"invariant": "invariant", "deadlock": "deadlock", "runtime": "run-time errors"}
-HOW = {"exhaustive": "exhaustive: every reachable state was checked"}
+HOW = {"exhaustive": "exhaustive: every reachable state was checked",
+       "proved": "proved for every reachable state, at any depth",
+       "bounded": "bounded: no violation up to the depth checked",
+       "sampled": "sampled: no violation in the runs tried"}
 
 
 def console(stderr: bool = False) -> Console:
@@ -42,6 +45,11 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
                             f"{result.engine} engine"))
     if result.constants:
         out.print("constants: " + ", ".join(f"{k} = {V.show(v)}" for k, v in result.constants.items()))
+    if result.symbolic_constants:
+        out.print("symbolic constants (every value the assumptions allow): "
+                  + ", ".join(f"{k}: {t}" for k, t in result.symbolic_constants.items()))
+    for n in result.notes:
+        out.print(Text(n, style="cyan"))
     for w in result.warnings:
         out.print(Text(w, style="yellow"))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
@@ -51,7 +59,10 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
     table.add_column("")
     for p in result.properties:
         note = p.message if p.verdict is not Verdict.HOLDS else ""
-        table.add_row(Text(p.name), KIND_NAMES.get(p.kind, p.kind), Text(p.verdict.value, style=STYLE[p.verdict]),
+        verdict = Text(p.verdict.value, style=STYLE[p.verdict])
+        if p.engine and p.engine != "explicit" and p.how:
+            verdict.append(f" ({p.how}, {p.engine})", style="dim")
+        table.add_row(Text(p.name), KIND_NAMES.get(p.kind, p.kind), verdict,
                       Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else Text(note))
     out.print(table)
     print_stats(result, out)
@@ -59,11 +70,17 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
         if p.trace is not None:
             out.print()
             print_trace(p.trace, out, sources, p.trace_path)
+    for p in result.properties:
+        if p.cti is not None and p.verdict is Verdict.INCONCLUSIVE:
+            out.print()
+            print_cti(p.cti, out)
     out.print()
     verdict = result.verdict
     line = Text(verdict.value.upper(), style=STYLE[verdict])
     if verdict is Verdict.HOLDS:
         line.append(f" — {HOW.get(result.how, result.how)}")
+        if result.detail:
+            line.append(f" ({result.detail})")
     elif verdict is Verdict.VIOLATED:
         names = ", ".join(p.name for p in result.violated)
         line.append(f" — {names}")
@@ -74,6 +91,16 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
 
 def print_stats(result: Result, out: Console) -> None:
     s = result.stats
+    if result.how == "sampled":
+        print_sampling(result, out)
+        return
+    if s.solver:
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in s.solver.items() if k != "invariant"]
+        out.print(f"z3: {' · '.join(parts)} · {s.seconds:.2f} s")
+        if s.solver.get("invariant"):
+            out.print(Text("inductive invariant (Spacer): " + " ".join(s.solver["invariant"].split()), style="dim"))
+        if not s.distinct_states:
+            return
     out.print(f"{_fmt_int(s.distinct_states)} distinct states · {_fmt_int(s.transitions)} transitions · "
               f"depth {s.depth} · {s.seconds:.2f} s ({_fmt_int(int(s.states_per_second))} states/s)")
     if s.fingerprint == "exact":
@@ -96,6 +123,20 @@ def print_stats(result: Result, out: Console) -> None:
         parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
         out.print("transitions per action: " + " · ".join(parts), style="dim")
 
+
+
+def print_sampling(result: Result, out: Console) -> None:
+    """Statistics of a simulation: runs, steps, speed, what shrinking cost, the seed."""
+    s = result.stats
+    out.print(f"{_fmt_int(s.runs)} runs of up to {s.max_steps} steps · {_fmt_int(s.steps)} steps · "
+              f"{_fmt_int(s.distinct_states)} distinct states · {s.explore_seconds:.2f} s "
+              f"({_fmt_int(int(s.steps_per_second))} steps/s) · seed {s.seed}")
+    if result.verdict is Verdict.VIOLATED:
+        out.print(f"shrinking: {_fmt_int(s.shrink_runs)} runs, {_fmt_int(s.shrink_steps)} steps, "
+                  f"{s.shrink_seconds:.2f} s", style="dim")
+    if s.actions:
+        parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
+        out.print("steps per action: " + " · ".join(parts), style="dim")
 
 
 def _source_line(where: str | None, sources: dict | None):
@@ -146,6 +187,24 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
         out.print(Text(f"then {_label(trace.error_step)} fails: {trace.message}", style="red"))
     if trace.kind == "deadlock":
         out.print(Text("no action is enabled in the last state", style="red"))
+
+
+def print_cti(trace: Trace, out: Console) -> None:
+    """A counterexample to induction: not a behaviour, but what a proof is missing."""
+    head = Text("counterexample to induction", style="bold yellow")
+    head.append(f" for {trace.property}: {trace.message}", style="bold")
+    out.print(head)
+    if trace.where:
+        out.print(f"  at {trace.where}")
+    out.print("the first state need not be reachable: an invariant that is false there (and true in every "
+              "reachable state) would complete the proof")
+    out.print(trace_table(trace))
+    if trace.explanation:
+        out.print(Text(f"in the last state, {trace.property} is false because:", style="bold"))
+        for line in trace.explanation:
+            out.print(Text(f"  {line}"))
+    if trace.error_step is not None:
+        out.print(Text(f"then {_label(trace.error_step)} fails", style="yellow"))
 
 
 def _label(step) -> str:
@@ -259,16 +318,36 @@ def result_json(result: Result) -> dict:
             "graph_states": s.graph_states,
             "graph_transitions": s.graph_edges,
             "graph_seconds": round(s.graph_seconds, 6),
+            "solver": s.solver,
         },
         "properties": [
             {"name": p.name, "kind": p.kind, "verdict": p.verdict.value, "message": p.message, "where": p.where,
              "trace": p.trace_path, "trace_length": p.trace.length if p.trace else None,
-             "loop": p.trace.loop if p.trace else None}
+             "loop": p.trace.loop if p.trace else None,
+             "how": p.how or None, "engine": p.engine or None,
+             **({"counterexample_to_induction": _cti_json(p.cti)} if p.cti is not None else {})}
             for p in result.properties
         ],
         "constants": {k: to_itf(v) for k, v in result.constants.items()},
         "warnings": result.warnings,
+        "detail": result.detail,
+        "symbolic_constants": result.symbolic_constants,
+        "notes": result.notes,
+        **({"simulation": _sampling_json(s)} if result.how == "sampled" else {}),
     }
+
+
+def _sampling_json(s) -> dict:
+    return {"runs": s.runs, "steps": s.steps, "max_steps": s.max_steps, "seed": s.seed,
+            "seconds": round(s.explore_seconds, 6), "steps_per_second": round(s.steps_per_second, 1),
+            "shrink_runs": s.shrink_runs, "shrink_steps": s.shrink_steps,
+            "shrink_seconds": round(s.shrink_seconds, 6)}
+
+
+def _cti_json(trace: Trace) -> dict:
+    from .itf import trace_document
+    doc = trace_document(trace, "", "counterexample-to-induction")
+    return {"message": trace.message, "states": doc["states"], "constants": doc["#meta"]["constants"]}
 
 
 def print_json(data: dict) -> None:

@@ -1,30 +1,38 @@
 """The simulation engine: random runs driven by hypothesis, shrunk to short traces.
 
-For models too large to enumerate. A hypothesis `RuleBasedStateMachine` is
-built from the model: one rule per action, whose precondition is "some
-instance of the action is enabled here" (the guard, evaluated for every
-parameter value), and whose parameters (and `choose` values) are drawn from
-the values of their types that the guard admits. Drawing only enabled
-instances instead of drawing blind and rejecting with `assume` is the same
-distribution conditioned on the guard, without the rejected draws that make
-hypothesis give up on narrow guards (`Buy(u, k)` is enabled for one slot in
-four). After the initial state and after every step the machine checks what
-the explicit engine checks in every state: the invariants, run-time errors
-of any enabled instance, and deadlock.
+For models too large to enumerate. Each run is one hypothesis test case: from
+an initial state, every step draws one of the actions enabled in the current
+state, then one of its enabled instances (parameter values and `choose`
+values); after the initial state and after every step the state is checked
+for what the explicit engine checks in every state: the invariants, a
+run-time error in any enabled instance, and deadlock.
 
-A violation raises an exception whose class is the violated property, so
-hypothesis shrinks each property's violation on its own; the shrunk run is
-rebuilt step by step with the reference interpreter, exactly as the explicit
-engine rebuilds its traces, and reported with the same `Result` and `Trace`.
+This is the rule-based state machine of `hypothesis.stateful` written
+against the model directly: the action draw is the rule draw, "the action is
+enabled" is its precondition (the guard, evaluated for every parameter
+value), and the instance draw is the rule's arguments, drawn from the values
+of their types that the guard admits. Drawing only enabled instances instead
+of drawing blind and rejecting with `assume` is the same distribution
+conditioned on the guard, without rejected draws. Building a
+`RuleBasedStateMachine` class (one rule per action) was measured first: its
+rule selection makes about seven choices per step and its per-run feature
+flags end many runs early when every enabled rule happens to be switched
+off, so it ran at about 3,500 steps/s on the options ledger against about
+15,000 here, with two choices per step.
+
+A violation raises an exception whose class is the violated property, and
+hypothesis shrinks it. `checker.shrink` then removes the steps the violation
+does not need; the run is rebuilt with the reference interpreter, exactly as
+the explicit engine rebuilds its traces, and reported with the same
+`Result` and `Trace`.
 
 "No violation found" is not a proof: the result's `how` is `sampled`, with
-the number of runs and steps. A seed makes a run reproducible (same seed,
-same runs, same trace); without one a seed is drawn and reported.
+the runs and steps explored. A seed makes a run reproducible (same seed, same
+runs, same trace); without one, a seed is drawn and reported.
 
 Known limits: temporal properties and determinism declarations need the
-state graph and are not checked here (they are reported as not checked);
-hypothesis ends a run when its choice buffer is full (about 1,500 steps),
-which the result reports when it happens.
+state graph and are reported as not checked; hypothesis caps the choices of
+one run, so runs end after about 3,000 steps (the result says when).
 """
 
 from __future__ import annotations
@@ -33,10 +41,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, Verbosity, seed as hypothesis_seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from hypothesis.stateful import run_state_machine_as_test
 
 from spec import ir
 from spec.runtime import KIND_TITLES, ModelError
@@ -45,17 +51,48 @@ from .compiled import CompiledModel
 from .explain import explain_invariant
 from .explicit import DEADLOCK, RUNTIME, select_invariants
 from .result import SAMPLED, PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from .shrink import shorten
+
+try:  # hypothesis ends a test case that makes more choices than this
+    from hypothesis.internal.conjecture.engine import BUFFER_SIZE as _CHOICE_LIMIT
+except ImportError:  # pragma: no cover - a future hypothesis
+    _CHOICE_LIMIT = 8 * 1024
 
 NOT_A_PROOF = "no violation found is not a proof: only the sampled states were checked"
+_CACHE_LIMIT = 200_000  # states whose successors are kept
+
+
+def hypothesis_settings(runs: int) -> settings:
+    """Reproducible settings: no database, no deadline, no health checks, no explain phase."""
+    return settings(max_examples=runs, deadline=None, database=None, derandomize=False,
+                    report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+                    verbosity=Verbosity.quiet, phases=[Phase.generate, Phase.shrink], print_blob=False)
+
+
+def draw_index(data, n: int, cache: dict) -> int:
+    """An index below n, drawn by hypothesis (it shrinks towards 0: the first in canonical order)."""
+    if n == 1:
+        return 0
+    strategy = cache.get(n)
+    if strategy is None:
+        strategy = cache[n] = st.integers(0, n - 1)
+    return data.draw(strategy)
+
+
+def room_for_more(data, per_step: int = 4) -> bool:
+    """Whether hypothesis can take another step's choices in this test case."""
+    used = getattr(data.conjecture_data, "length", 0)
+    return used + per_step < 0.8 * _CHOICE_LIMIT
 
 
 @dataclass(frozen=True)
 class SimulateOptions:
     runs: int = 1000                          # hypothesis examples (max_examples)
-    steps: int = 50                           # steps per run (stateful_step_count)
+    steps: int = 50                           # steps per run
     seed: int | None = None                   # None: draw one (it is reported)
     invariants: tuple[str, ...] | None = None  # None: every invariant
     deadlock: bool = True
+    shrink_budget: int = 2000                 # re-runs allowed when removing unneeded steps
 
 
 @dataclass
@@ -68,17 +105,15 @@ class SimProgress:
 
 
 class Violation(Exception):
-    """A property fails in the current run; one subclass per property (see `_violation_class`)."""
+    """A property fails in the current run; one subclass per property (hypothesis shrinks each alone)."""
 
-    def __init__(self, prop: str, kind: str, message: str, path: list, error=None):
+    def __init__(self, prop: str, kind: str, message: str, path: list):
         super().__init__(f"{prop}: {message}")
         self.prop, self.kind, self.message = prop, kind, message
         self.path = path            # [initial state, (instance, state), ...]
-        self.error = error          # the ModelError of a runtime violation
 
 
 def _violation_class(name: str) -> type[Violation]:
-    # hypothesis tells bugs apart by exception type: one type per property shrinks each on its own
     safe = "".join(c if c.isalnum() else "_" for c in name)
     return type(f"Violated_{safe}", (Violation,), {})
 
@@ -88,16 +123,26 @@ class _Counters:
     runs: int = 0
     steps: int = 0
     longest: int = 0
-    truncated: int = 0            # runs hypothesis ended before `steps` without a violation
+    truncated: int = 0                            # runs hypothesis ended early (choice limit)
     taken: list = field(default_factory=list)     # steps per action
-    enabled: list = field(default_factory=list)   # states in which each action was enabled
+    enabled: list = field(default_factory=list)   # visits of states in which each action was enabled
     visited: set = field(default_factory=set)
-    explore_seconds: float = 0.0
     first_violation: float | None = None          # perf_counter when shrinking began
-    shrink_runs: int = 0
-    shrink_steps: int = 0
     explore_runs: int | None = None
     explore_steps: int | None = None
+    shrink_steps: int = 0
+
+
+@dataclass(frozen=True)
+class _Here:
+    """What a run needs of one state: enabled instances by action, and what fails in it."""
+
+    by_action: dict      # action index -> [(instance, next state)] that change the state, in canonical order
+    actions: tuple       # the action indices with such an instance, in order
+    enabled: tuple       # every enabled action index, changing the state or not
+    bad: bool            # some invariant fails
+    dead: bool           # no action enabled and none fails
+    err: object          # (state index, action, ModelError) of the first failing instance, or None
 
 
 class Simulator:
@@ -110,142 +155,174 @@ class Simulator:
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
         self.classes = {name: _violation_class(name)
                         for name in [i.name for i in self.model.invariants] + [DEADLOCK, RUNTIME]}
-        self.c = _Counters(taken=[0] * len(self.model.actions), enabled=[0] * len(self.model.actions))
+        n = len(self.model.actions)
+        self.c = _Counters(taken=[0] * n, enabled=[0] * n)
+        self._cache: dict[int, _Here] = {}
+        self._ints: dict = {}
 
     # ---- one state ---------------------------------------------------------------------
 
-    def enter(self, s: int):
-        """What the machine needs of state s: successors by action, and what fails here."""
-        _, _, bad, dead, err = self.cm.expand([s])
-        by_action: dict[int, list[tuple[int, int]]] = {}
-        for inst, t in self.cm.labelled(s):
-            by_action.setdefault(self.cm.instances[inst][0], []).append((inst, t))
-        return by_action, bool(bad), dead >= 0, err
+    def here(self, s: int) -> _Here:
+        h = self._cache.get(s)
+        if h is None:
+            _, _, bad, dead, err = self.cm.expand([s])
+            by_action: dict[int, list[tuple[int, int]]] = {}
+            enabled = set()
+            for inst, t in self.cm.labelled(s):
+                enabled.add(self.cm.instances[inst][0])
+                if t != s:  # a step that changes nothing cannot lead anywhere new: runs skip it
+                    by_action.setdefault(self.cm.instances[inst][0], []).append((inst, t))
+            h = _Here(by_action, tuple(sorted(by_action)), tuple(sorted(enabled)), bool(bad), dead >= 0, err)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[s] = h
+        return h
 
-    def check_state(self, path: list, bad: bool, dead: bool, err) -> None:
-        if bad or err is not None or (dead and self.opts.deadlock):
-            self.mark_violation()
-        s = path[-1] if len(path) == 1 else path[-1][1]
-        if bad:
+    def failure(self, s: int, h: _Here) -> tuple[str, str, str] | None:
+        """(property, kind, message) of the first property that fails in s, or None."""
+        if h.bad:
             for inv, ok in zip(self.model.invariants, self.cm.invariants(s)):
                 if ok is not True:
-                    message = f"invariant {inv.name} is violated"
                     if isinstance(ok, ModelError):
-                        message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
-                    raise self.classes[inv.name](inv.name, inv.kind, message, list(path))
-        if err is not None:
-            raise self.classes[RUNTIME](RUNTIME, RUNTIME, "", list(path), err)
-        if dead and self.opts.deadlock:
-            raise self.classes[DEADLOCK](DEADLOCK, DEADLOCK, "deadlock: no action is enabled in the last state",
-                                         list(path))
+                        return inv.name, inv.kind, f"invariant {inv.name} cannot be evaluated: {ok.message}"
+                    return inv.name, inv.kind, f"invariant {inv.name} is violated"
+        if h.err is not None:
+            return RUNTIME, RUNTIME, ""
+        if h.dead and self.opts.deadlock:
+            return DEADLOCK, DEADLOCK, "deadlock: no action is enabled in the last state"
+        return None
 
-    def mark_violation(self) -> None:
-        """From the first violation on, hypothesis is shrinking: its runs are not exploration."""
+    def _check(self, path: list, s: int, h: _Here) -> None:
+        fail = self.failure(s, h)
+        if fail is None:
+            return
         c = self.c
-        if c.first_violation is None:
+        if c.first_violation is None:  # from here on, hypothesis is shrinking
             c.first_violation = time.perf_counter()
             c.explore_runs, c.explore_steps = c.runs, c.steps
+        prop, kind, message = fail
+        raise self.classes[prop](prop, kind, message, list(path))
 
-    # ---- the hypothesis machine ----------------------------------------------------------
+    # ---- one run -------------------------------------------------------------------------
 
-    def machine(self) -> type[RuleBasedStateMachine]:
-        sim = self
-        inits = self.cm.init_states()
-        ns: dict = {}
+    def run_once(self, data) -> None:
+        c = self.c
+        c.runs += 1
+        inits = self.inits
+        s = inits[draw_index(data, len(inits), self._ints)]
+        off = self._swarm(data)
+        path: list = [s]
+        depth = 0
+        try:
+            h = self.here(s)
+            self._visit(s, h)
+            self._check(path, s, h)
+            while depth < self.opts.steps:
+                if not h.actions:       # nothing changes the state any more: the run is over
+                    break
+                if not room_for_more(data):
+                    if c.first_violation is None:
+                        c.truncated += 1
+                    break
+                actions = [k for k in h.actions if k not in off] if off else h.actions
+                actions = actions or h.actions
+                k = actions[draw_index(data, len(actions), self._ints)]
+                options = h.by_action[k]
+                inst, s = options[draw_index(data, len(options), self._ints)]
+                path.append((inst, s))
+                depth += 1
+                c.steps += 1
+                c.taken[k] += 1
+                if c.first_violation is not None:
+                    c.shrink_steps += 1
+                h = self.here(s)
+                self._visit(s, h)
+                self._check(path, s, h)
+        finally:
+            c.longest = max(c.longest, depth)
+            if self.progress is not None and c.runs % 50 == 0:
+                self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
+                                          c.first_violation is not None))
 
-        def __init__(self):
-            RuleBasedStateMachine.__init__(self)
-            sim.c.runs += 1
-            self.depth = 0
-            self.path = []
-            if len(inits) == 1:  # else the initialize rule draws one
-                self.path = [inits[0]]
-                self._go(inits[0])
+    def _swarm(self, data) -> set[int]:
+        """Actions this run avoids while others are enabled (swarm testing, as hypothesis does).
 
-        def _go(self, s: int):
-            self.state = s
-            self.by_action, self.bad, self.dead, self.err = sim.enter(s)
-            sim.c.visited.add(s)
-            for k in self.by_action:
-                sim.c.enabled[k] += 1
+        A uniform walk rarely reaches states that need one action to stay quiet (a commit
+        that any abort prevents); runs that leave out a few actions reach them. The share
+        left out is drawn per run and shrinks to none.
+        """
+        n = len(self.model.actions)
+        level = draw_index(data, 5, self._ints)   # eighths of the actions left out: 0 .. 4
+        if not level or n < 2:
+            return set()
+        return {k for k in range(n) if draw_index(data, 8, self._ints) >= 8 - level}
 
-        def teardown(self):
-            exploring = sim.c.first_violation is None
-            if exploring and self.depth < sim.opts.steps and not (self.bad or self.err or self.dead):
-                sim.c.truncated += 1
-            sim.c.longest = max(sim.c.longest, self.depth)
-            sim.report_progress()
-
-        ns.update(__init__=__init__, _go=_go, teardown=teardown)
-        if len(inits) > 1:
-            @initialize(data=st.data())
-            def initial_state(self, data):
-                s = data.draw(st.sampled_from(inits), label="initial state")
-                self.path = [s]
-                self._go(s)
-            ns["initial_state"] = initial_state
-
-        for k, action in enumerate(self.model.actions):
-            ns[f"rule_{k}"] = self._rule(k, action.name)
-
-        @invariant()
-        def properties(self):
-            sim.check_state(self.path, self.bad, self.dead, self.err)
-        ns["properties"] = properties
-
-        if not self.opts.deadlock:
-            # a deadlocked run has nothing left to do; this rule lets hypothesis finish it
-            @precondition(lambda self: not self.by_action)
-            @rule()
-            def stutter(self):
-                pass
-            ns["stutter"] = stutter
-        return type(f"Simulate{self.model.name}", (RuleBasedStateMachine,), ns)
-
-    def _rule(self, k: int, name: str):
-        sim = self
-
-        def take(self, data):
-            options = self.by_action[k]
-            inst, t = options[0] if len(options) == 1 else data.draw(st.sampled_from(options), label=name)
-            sim.c.taken[k] += 1
-            sim.c.steps += 1
-            if sim.c.first_violation is not None:
-                sim.c.shrink_steps += 1
-            self.depth += 1
-            self.path.append((inst, t))
-            self._go(t)
-        take.__name__ = name
-        take.__qualname__ = name
-        return precondition(lambda self: k in self.by_action)(rule(data=st.data())(take))
-
-    def report_progress(self) -> None:
-        if self.progress is not None and self.c.runs % 20 == 0:
-            elapsed = time.perf_counter() - self.start
-            self.progress(SimProgress(self.c.runs, self.c.steps, len(self.c.visited), elapsed,
-                                      self.c.first_violation is not None))
+    def _visit(self, s: int, h: _Here) -> None:
+        self.c.visited.add(s)
+        enabled = self.c.enabled
+        for k in h.enabled:
+            enabled[k] += 1
 
     # ---- running -------------------------------------------------------------------------
 
     def run(self) -> Result:
         self.start = time.perf_counter()
         try:
-            self.cm.init_states()
+            self.inits = self.cm.init_states()
         except ModelError as exc:
             return self._result(self._init_error(exc))
-        machine = hypothesis_seed(self.seed)(self.machine())
-        conf = settings(max_examples=self.opts.runs, stateful_step_count=self.opts.steps, deadline=None,
-                        database=None, derandomize=False, report_multiple_bugs=False,
-                        suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-                        phases=[Phase.generate, Phase.shrink], print_blob=False)
+
+        @hypothesis_seed(self.seed)
+        @hypothesis_settings(self.opts.runs)
+        @given(st.data())
+        def simulation(data):
+            self.run_once(data)
+
         found = None
         try:
-            run_state_machine_as_test(machine, settings=conf)
+            simulation()
         except Violation as exc:
             found = self._violation(exc)
         return self._result(found)
 
-    # ---- results --------------------------------------------------------------------------
+    # ---- shortening and traces --------------------------------------------------------------
+
+    def _shorten(self, exc: Violation) -> list:
+        """The failing run without the steps its violation does not need."""
+        s0 = exc.path[0]
+        # a step is its instance and, among that instance's successors, which branch (`choose`) it took
+        labels = []
+        prev = s0
+        for inst, t in exc.path[1:]:
+            same = [u for i, u in self.here(prev).by_action.get(self.cm.instances[inst][0], []) if i == inst]
+            labels.append((inst, same.index(t)))
+            prev = t
+
+        def fails(candidate):
+            s, out = s0, []
+            if self._fails_as(s, exc.prop):
+                return out
+            for inst, branch in candidate:
+                same = [u for i, u in self.here(s).by_action.get(self.cm.instances[inst][0], []) if i == inst]
+                if not same:  # disabled now that an earlier step is gone: leave it out too
+                    continue
+                s = same[min(branch, len(same) - 1)]
+                out.append((inst, branch))
+                if self._fails_as(s, exc.prop):
+                    return out
+            return None
+
+        best = shorten(labels, fails, self.opts.shrink_budget)
+        path, s = [s0], s0
+        for inst, branch in best:
+            same = [u for i, u in self.here(s).by_action[self.cm.instances[inst][0]] if i == inst]
+            s = same[min(branch, len(same) - 1)]
+            path.append((inst, s))
+        return path
+
+    def _fails_as(self, s: int, prop: str) -> bool:
+        fail = self.failure(s, self.here(s))
+        return fail is not None and fail[0] == prop
 
     def _steps(self, path: list) -> tuple[list[TraceStep], int]:
         """The run as labelled trace steps, rebuilt by the reference interpreter."""
@@ -264,15 +341,14 @@ class Simulator:
         return steps, current
 
     def _violation(self, exc: Violation) -> PropertyResult:
-        path = [exc.path[0]] + list(exc.path[1:]) if exc.path else []
-        steps, last = self._steps(path)
-        consts = self.full_model.const_values()
+        self.hypothesis_length = len(exc.path) - 1
+        steps, last = self._steps(self._shorten(exc))
         if exc.kind == RUNTIME:
             return self._runtime(steps, last)
         inv = next((i for i in self.model.invariants if i.name == exc.prop), None)
         where = _where(inv.span) if inv is not None else None
         trace = Trace(self.model.name, exc.prop, exc.kind, steps, exc.message, None, where,
-                      constants=consts, engine="simulation")
+                      constants=self.full_model.const_values(), engine="simulation")
         if inv is not None:
             trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(last))
         return PropertyResult(exc.prop, exc.kind, Verdict.VIOLATED, exc.message, where, trace)
@@ -297,6 +373,8 @@ class Simulator:
                       constants=self.full_model.const_values(), engine="simulation")
         return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
+    # ---- the result ---------------------------------------------------------------------------
+
     def _result(self, found: PropertyResult | None) -> Result:
         c = self.c
         end = time.perf_counter()
@@ -313,43 +391,49 @@ class Simulator:
         stats.seed = self.seed
         stats.max_steps = self.opts.steps
         stats.actions = {a.name: n for a, n in zip(self.model.actions, c.taken)}
-        stats.fingerprint = "exact"
-        props = self._properties(found)
-        warnings = [w.render() for w in self.model.warnings]
-        warnings += self._warnings(found)
         verdict = Verdict.VIOLATED if found else Verdict.HOLDS
-        return Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED, props, stats, "",
-                      warnings, self.full_model.const_values())
+        warnings = [w.render() for w in self.model.warnings] + self._warnings(found)
+        result = Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED, self._properties(found),
+                        stats, "", warnings, self.full_model.const_values())
+        result.detail = (f"{stats.runs:,} runs of up to {self.opts.steps} steps, {stats.steps:,} steps, "
+                         f"{stats.distinct_states:,} distinct states; {NOT_A_PROOF}")
+        return result
 
     def _properties(self, found: PropertyResult | None) -> list[PropertyResult]:
         pending = "not decided: the simulation stopped at the first violation"
         m = self.model
 
-        def other(name, kind, where):
+        def outcome(name, kind, where):
             if found is not None and found.name == name:
-                return found
-            if found is not None:
-                return PropertyResult(name, kind, Verdict.INCONCLUSIVE, pending, where)
-            return PropertyResult(name, kind, Verdict.HOLDS, "", where)
-        props = [other(i.name, i.kind, _where(i.span)) for i in m.invariants]
+                p = found
+            elif found is not None:
+                p = PropertyResult(name, kind, Verdict.INCONCLUSIVE, pending, where)
+            else:
+                p = PropertyResult(name, kind, Verdict.HOLDS, "", where)
+            p.how, p.engine = SAMPLED, "simulation"
+            return p
+        props = [outcome(i.name, i.kind, _where(i.span)) for i in m.invariants]
         unchecked = "not checked: simulation checks invariants, deadlock and run-time errors (use syncproof check)"
         for name, kind, span in ([(p.name, "temporal", p.span) for p in m.properties]
                                  + [(d.name, "determinism", d.span) for d in m.deterministic]
-                                 + [(c.name, "commute", c.span) for c in m.commutes]):
+                                 + [(x.name, "commute", x.span) for x in m.commutes]):
             props.append(PropertyResult(name, kind, Verdict.INCONCLUSIVE, unchecked, _where(span)))
         if self.opts.deadlock:
-            props.append(other(DEADLOCK, DEADLOCK, None))
-        props.append(other(RUNTIME, RUNTIME, None))
+            props.append(outcome(DEADLOCK, DEADLOCK, None))
+        props.append(outcome(RUNTIME, RUNTIME, None))
         return props
 
     def _warnings(self, found) -> list[str]:
+        if found is not None:
+            return []
         out = []
         never = [a.name for a, n in zip(self.model.actions, self.c.enabled) if n == 0]
-        if never and found is None:
-            out.append(f"warning: never enabled in any sampled state: {', '.join(never)}")
-        if self.c.truncated and found is None:
-            out.append(f"warning: {self.c.truncated} run(s) ended before {self.opts.steps} steps (hypothesis "
-                       f"limits the choices of one run; the longest had {self.c.longest} steps): prefer more "
+        if never:
+            out.append(f"warning: never enabled in any sampled state: {', '.join(never)} (no run checked "
+                       "what they do)")
+        if self.c.truncated:
+            out.append(f"warning: {self.c.truncated} run(s) ended before {self.opts.steps} steps: hypothesis "
+                       f"limits the choices of one run (the longest had {self.c.longest} steps); prefer more "
                        "runs to longer ones")
         return out
 

@@ -866,7 +866,10 @@ class Checker:
             self.trying -= 1
 
     def _e_IntLit(self, e, sc, expected):
-        return ir.Lit(IntType(e.value, e.value), e.span, e.value)
+        lit = ir.Lit(IntType(e.value, e.value), e.span, e.value)
+        if isinstance(expected, IntType) and expected.decimals:
+            return self._scale_lit(lit, expected.decimals)  # where an amount is expected: whole units
+        return lit
 
     def _e_DecLit(self, e, sc, expected):
         return ir.Lit(IntType(e.units, e.units, e.decimals), e.span, e.units)

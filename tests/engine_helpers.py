@@ -26,8 +26,14 @@ def model_of(text: str, consts: list[str] | None = None, name: str = "t.sync"):
 
 
 def run(text: str, consts: list[str] | None = None, **options) -> Result:
-    """Check a model given as text with the explicit engine."""
-    return check(model_of(text, consts), ExplicitOptions(**options))
+    """Check a model given as text with the explicit engine.
+
+    Every model checked this way is first walked by `differential`: the compiled code and the
+    interpreter agree on its reachable states.
+    """
+    m = model_of(text, consts)
+    differential(m, limit=2000)
+    return check(m, ExplicitOptions(**options))
 
 
 def stats(r: Result) -> tuple:
@@ -98,6 +104,42 @@ def naive_bfs(cm: CompiledModel, canon=None, stop_on_error: bool = False):
     return dist, transitions
 
 
+def naive_prefix(cm: CompiledModel, budget: int, max_depth: int | None = None, errors: list | None = None):
+    """Like naive_bfs, but expanding levels only while at most `budget` states are known
+    (and only up to distance max_depth).
+
+    Returns (distances, transitions, depth): the states at distance <= depth were expanded and
+    those at depth + 1 discovered; depth is None when the whole state space was expanded.
+    The explicit engine with `max_depth=depth` must find the same. The distance of every expanded
+    state where an action fails is appended to `errors`.
+    """
+    dist = {}
+    level = []
+    for s in cm.init_states():
+        if s not in dist:
+            dist[s] = 0
+            level.append(s)
+    transitions = 0
+    d = 0
+    while level:
+        if len(dist) > budget or (max_depth is not None and d > max_depth):
+            return dist, transitions, d - 1
+        nxt = []
+        for s in level:
+            for st in cm.steps(s):
+                if st.state is None:
+                    if errors is not None:
+                        errors.append(d)
+                    continue
+                transitions += 1
+                if st.state not in dist:
+                    dist[st.state] = d + 1
+                    nxt.append(st.state)
+        level = nxt
+        d += 1
+    return dist, transitions, None
+
+
 def interp_invariants(cm: CompiledModel, s: int) -> list:
     """Per invariant: True, False or the kind of ModelError (reference semantics)."""
     codes = cm.unpack(s)
@@ -155,7 +197,10 @@ def differential(m, limit: int = 20_000) -> int:
     Returns the number of states compared.
     """
     cm = m if isinstance(m, CompiledModel) else CompiledModel(m)
-    inits = cm.init_states()
+    try:
+        inits = cm.init_states()
+    except ModelError:
+        return 0  # init fails: nothing to compare (the engine reports it)
     seen = set(inits)
     queue = deque(inits)
     while queue and len(seen) <= limit:

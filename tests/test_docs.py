@@ -79,7 +79,8 @@ init {
 }
 """
 
-DECLARATION_WORDS = {"const", "assume", "enum", "type", "def", "action", "invariant"}
+DECLARATION_WORDS = {"const", "assume", "enum", "type", "def", "action", "invariant", "property", "fairness",
+                     "deterministic", "converge", "commute", "process", "channel"}
 KNOWN_WORDS = {"fragment", "context", "holds", "nowarn"}
 KNOWN_KEYS = {"file", "const", "error", "violates", "warns"}
 MAX_STATES = 50_000      # an example must be small enough to explore completely
@@ -220,8 +221,7 @@ def _run(ex: Example, model: ir.CheckedModel) -> None:
         f"{ex.where}: the example is too large to explore completely: {result.reason}"
     verdicts = {p.name.replace(" ", ""): p.verdict for p in result.properties}
     if ex.has("holds"):
-        bad = {n: (v.name, p.message) for p in result.properties for n, v in [(p.name, p.verdict)]
-               if v is not Verdict.HOLDS}
+        bad = {p.name: (p.verdict.name, p.message) for p in result.properties if p.verdict is not Verdict.HOLDS}
         assert not bad, f"{ex.where}: expected every property to hold: {bad}"
     for prop in violates:
         assert verdicts.get(prop) is Verdict.VIOLATED, \
@@ -366,3 +366,12 @@ def test_a_failed_constant_or_def_is_reported_once():
     with pytest.raises(SpecError) as err:
         _model("def f(v: 0..3) -> 0..3 = f(v)\nvar x: 0..3\ninit { x = f(1) }")
     assert err.value.codes.count("E315") == 1
+
+
+def test_an_integer_literal_where_an_amount_is_expected_is_whole_units():
+    # `{u: 5 for u in USERS}` into map[USERS, fixed(2) ...] was E302: 5..5 is not an amount
+    m = _model("const U = {a, b}\nvar cash: map[U, fixed(2) 0..10]\nvar s: set[fixed(2) 0..10]\n"
+               "var o: option[fixed(2) 0..10]\nvar q: seq[fixed(2) 0..10, 2]\n"
+               "init { cash = {u: 5 for u in U} s = {1} o = some(2) q = [3, 4] }\n"
+               "invariant I: cash[a] == 5.00 and 1.00 in s and o == some(2.00) and q == [3.00, 4.00]")
+    assert _verdicts(m)["I"] is Verdict.HOLDS

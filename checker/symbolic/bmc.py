@@ -81,8 +81,8 @@ class BMC:
     """An incremental unrolling from the initial states; `check_depth(d)` looks for violations at d."""
 
     def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool = True, minimize: bool = True,
-                 engine: str = "bmc"):
-        self.system = System(model, deadlock)
+                 engine: str = "bmc", bv: bool = True):
+        self.system = System(model, deadlock, bv=bv)
         self.clock = clock
         self.minimize = minimize
         self.decoder = Decoder(self.system, engine)

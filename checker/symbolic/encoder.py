@@ -24,6 +24,7 @@ it cannot encode raises `EncodeError` (E5xx) with its source location.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -34,9 +35,9 @@ from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, Record
                         TupleType, UnionType)
 
 from . import values as SV
-from .values import (FALSE, TRUE, EncodeError, MapV, Opt, Rec, SeqV, SetV, Union, check_type, codes, default,
-                     eq, eq_code, fresh, implies, ival, known_code, lit, lt_len, member_bits, mk_and, mk_ite,
-                     mk_not, mk_or, num, seq_item, select)
+from .values import (FALSE, TRUE, EncodeError, MapV, Opt, Rec, SeqV, SetV, Union, add, check_type, codes,
+                     default, eq, eq_code, fresh, implies, ival, known_code, le, lit, lt, lt_len, member_bits,
+                     mk_and, mk_ite, mk_not, mk_or, mul, neg, num, seq_item, select, sub)
 
 MAX_ROWS = 100_000       # most cases a quantifier or a loop may expand to
 MAX_POW_CASES = 64       # most exponents a symbolic exponent may take
@@ -84,12 +85,31 @@ class ActionEnc:
         return mk_and(self.wf, mk_or(mk_and(self.pc, mk_not(self.err)), self.err))
 
 
-class Encoder:
-    """Symbolic evaluation of one checked model; `consts` are the symbolic constants' values."""
+def in_domain(method):
+    """Runs an Encoder method with its integer domain (Ints or bit-vectors) in force."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with SV.domain(self.bv):
+            return method(self, *args, **kwargs)
+    return wrapper
 
-    def __init__(self, model: ir.CheckedModel, prefix: str = ""):
+
+class Encoder:
+    """Symbolic evaluation of one checked model; `consts` are the symbolic constants' values.
+
+    bv=True encodes integers as bit-vectors (for BMC and k-induction), else as Ints (for Spacer).
+    """
+
+    def __init__(self, model: ir.CheckedModel, prefix: str = "", bv: bool = False):
         self.model = model
         self.prefix = prefix
+        self.bv = bv
+        with SV.domain(bv):
+            self._declare()
+
+    def _declare(self) -> None:
+        model = self.model
+        prefix = self.prefix
         for v in model.vars:
             check_type(v.type, v.span, f"variable '{v.name}'")
         for a in model.actions:
@@ -107,6 +127,7 @@ class Encoder:
 
     # ---- constants ------------------------------------------------------------------------
 
+    @in_domain
     def const_constraints(self) -> z3.BoolRef:
         """The symbolic constants are values of their types and satisfy every `assume` on them."""
         parts = [SV.wf(self.consts[c.name], c.type) for c in self.model.symbolic_consts()]
@@ -120,9 +141,11 @@ class Encoder:
 
     # ---- states ------------------------------------------------------------------------------
 
+    @in_domain
     def fresh_state(self, name: str) -> list:
         return [fresh(v.type, f"{self.prefix}{v.name}@{name}") for v in self.model.vars]
 
+    @in_domain
     def state_wf(self, store: list) -> z3.BoolRef:
         return mk_and(*(SV.wf(x, v.type) for x, v in zip(store, self.model.vars)))
 
@@ -133,16 +156,19 @@ class Encoder:
         it = iter(atoms)
         return [SV.rebuild(v.type, it) for v in self.model.vars]
 
+    @in_domain
     def same_state(self, a: list, b: list) -> z3.BoolRef:
         """Term-by-term equality: the next-state variables are these terms."""
         return mk_and(*(SV.same_atoms(x, y, v.type) for x, y, v in zip(a, b, self.model.vars)))
 
+    @in_domain
     def equal_states(self, a: list, b: list) -> z3.BoolRef:
         """The two states hold the same values."""
         return mk_and(*(eq(x, y, v.type) for x, y, v in zip(a, b, self.model.vars)))
 
     # ---- entry points -----------------------------------------------------------------------
 
+    @in_domain
     def evaluate(self, e: ir.Expr, store: list | None, env: dict | None = None):
         """(value, error condition) of an expression in a state."""
         saved = self.errors
@@ -158,12 +184,14 @@ class Encoder:
         value, err = self.evaluate(inv.cond, store)
         return mk_and(mk_not(err), value)
 
+    @in_domain
     def init(self, tag: str) -> ActionEnc:
         """The init block from the all-zero state, as the interpreter runs it."""
         zero = [default(v.type) for v in self.model.vars]
         pseudo = ir.ActionIR("init", [], self.model.init, self.model.span)
         return self._run(pseudo, zero, tag, {}, [], TRUE)
 
+    @in_domain
     def action(self, action: ir.ActionIR, store: list, tag: str, params: dict | None = None) -> ActionEnc:
         """The action from a state; parameters new constants, or the given values (LocalSym.id -> value)."""
         if params is None:
@@ -210,6 +238,9 @@ class Encoder:
         value = self.ev(s.value, path.env, path.store, g)
         keys = [self.ev(p.arg, path.env, path.store, g) if isinstance(p.arg, ir.Expr) else p.arg for p in s.path]
         store = list(path.store)
+        leaf = s.path[-1].type if s.path else s.var.type
+        if isinstance(leaf, IntType):  # in range whenever no error: cut to the location's width
+            value = SV.fit(value, leaf.lo, leaf.hi)
         store[s.var.index] = self._put(store[s.var.index], s.var.type, s.path, keys, value, g)
         return Path(path.pc, store, path.env)
 
@@ -236,7 +267,7 @@ class Encoder:
         self.fail(g, mk_not(_in_len(k, cur.length)))
         inner = self._put(seq_item(cur, k, t), t.elem, steps[1:], keys[1:], value, g)
         n = num(k)
-        items = tuple((inner if n == j else x) if n is not None else SV.ite(k == ival(j), inner, x, t.elem)
+        items = tuple((inner if n == j else x) if n is not None else SV.ite(SV._eq_term(k, ival(j)), inner, x, t.elem)
                       for j, x in enumerate(cur.items))
         return SeqV(cur.length, items)
 
@@ -424,7 +455,7 @@ class Encoder:
         if kind in ("min", "max"):
             best, seen = ival(e.type.lo), FALSE
             for act, b in zip(active, bodies):
-                better = (b < best) if kind == "min" else (b > best)
+                better = lt(b, best) if kind == "min" else lt(best, b)
                 best = mk_ite(mk_and(act, mk_or(mk_not(seen), better)), b, best)
                 seen = mk_or(seen, act)
             self.fail(g, mk_not(seen))
@@ -478,28 +509,27 @@ class Encoder:
         return method(e, g, *args)
 
     # arithmetic
-    def op_add(self, e, g, a, b): return a + b
-    def op_sub(self, e, g, a, b): return a - b
-    def op_neg(self, e, g, a): return -a
-
-    def op_mul(self, e, g, a, b):
-        if num(a) is not None and num(b) is not None:
-            return ival(num(a) * num(b))
-        return a * b
+    def op_add(self, e, g, a, b): return add(a, b)
+    def op_sub(self, e, g, a, b): return sub(a, b)
+    def op_neg(self, e, g, a): return neg(a)
+    def op_mul(self, e, g, a, b): return mul(a, b)
 
     def op_abs(self, e, g, a):
-        return mk_ite(a >= 0, a, -a)
+        return mk_ite(le(ival(0), a), a, neg(a))
 
     def op_div(self, e, g, a, b):
-        self.fail(g, b == 0)
-        return _tdiv(a, b, e.args[0].type, e.args[1].type)
+        self.fail(g, SV._eq_term(b, ival(0)))
+        return _tdiv(a, b, e.args[0].type)
 
     def op_mod(self, e, g, a, b):
-        self.fail(g, b == 0)
+        self.fail(g, SV._eq_term(b, ival(0)))
         if num(a) is not None and num(b) is not None and num(b) != 0:
             from spec.runtime import tmod
             return ival(tmod(num(a), num(b)))
-        return a - b * _tdiv(a, b, e.args[0].type, e.args[1].type)
+        if z3.is_bv(a) or z3.is_bv(b):
+            a, b = SV.align(a, b, extra=1)
+            return z3.SRem(a, b)
+        return sub(a, mul(b, _tdiv(a, b, e.args[0].type)))
 
     def op_pow(self, e, g, a, b):
         nb = num(b)
@@ -512,28 +542,28 @@ class Encoder:
                               "bound the exponent's range")
         out = _power(a, tb.hi)
         for k in range(tb.hi - 1, tb.lo - 1, -1):
-            out = mk_ite(b == ival(k), _power(a, k), out)
+            out = mk_ite(SV._eq_term(b, ival(k)), _power(a, k), out)
         return out
 
     def op_minof(self, e, g, *xs):
         out = xs[0]
         for x in xs[1:]:
-            out = mk_ite(x < out, x, out)
+            out = mk_ite(lt(x, out), x, out)
         return out
 
     def op_maxof(self, e, g, *xs):
         out = xs[0]
         for x in xs[1:]:
-            out = mk_ite(x > out, x, out)
+            out = mk_ite(lt(out, x), x, out)
         return out
 
     # comparison and logic
     def op_eq(self, e, g, a, b): return eq(a, b, e.args[0].type)
     def op_ne(self, e, g, a, b): return mk_not(eq(a, b, e.args[0].type))
-    def op_lt(self, e, g, a, b): return _cmp(a, b, lambda x, y: x < y)
-    def op_le(self, e, g, a, b): return _cmp(a, b, lambda x, y: x <= y)
-    def op_gt(self, e, g, a, b): return _cmp(a, b, lambda x, y: x > y)
-    def op_ge(self, e, g, a, b): return _cmp(a, b, lambda x, y: x >= y)
+    def op_lt(self, e, g, a, b): return lt(a, b)
+    def op_le(self, e, g, a, b): return le(a, b)
+    def op_gt(self, e, g, a, b): return lt(b, a)
+    def op_ge(self, e, g, a, b): return le(b, a)
     def op_not(self, e, g, a): return mk_not(a)
 
     # sets
@@ -563,8 +593,7 @@ class Encoder:
     def op_range(self, e, g, a, b):
         t: IntType = e.type.elem
         check_type(e.type, e.span, "this range")
-        return SetV(tuple(mk_and(_cmp(a, ival(v), lambda x, y: x <= y), _cmp(ival(v), b, lambda x, y: x <= y))
-                          for v in range(t.lo, t.hi + 1)))
+        return SetV(tuple(mk_and(le(a, ival(v)), le(ival(v), b)) for v in range(t.lo, t.hi + 1)))
 
     # maps, records, unions
     def op_get(self, e, g, m, k):
@@ -628,49 +657,45 @@ class Encoder:
 
     def op_append(self, e, g, q, x):
         t: SeqType = e.type
-        self.fail(g, q.length >= ival(t.capacity))
+        self.fail(g, le(ival(t.capacity), q.length))
         n = num(q.length)
-        items = tuple((x if j == n else y) if n is not None else SV.ite(q.length == ival(j), x, y, t.elem)
+        items = tuple((x if j == n else y) if n is not None else SV.ite(SV._eq_term(q.length, ival(j)), x, y, t.elem)
                       for j, y in enumerate(q.items))
-        return SeqV(q.length + 1 if n is None else ival(n + 1), items)
+        return SeqV(add(q.length, ival(1)), items)
 
     def op_head(self, e, g, q):
-        self.fail(g, q.length == 0)
+        self.fail(g, SV._eq_term(q.length, ival(0)))
         return q.items[0] if q.items else default(e.type)
 
     def op_last(self, e, g, q):
-        self.fail(g, q.length == 0)
-        n = num(q.length)
-        return seq_item(q, ival(n - 1) if n is not None else q.length - 1, e.args[0].type)
+        self.fail(g, SV._eq_term(q.length, ival(0)))
+        return seq_item(q, sub(q.length, ival(1)), e.args[0].type)
 
     def op_tail(self, e, g, q):
         t: SeqType = e.type
-        self.fail(g, q.length == 0)
-        return SeqV(q.length - 1, tuple(q.items[1:]) + ((default(t.elem),) if q.items else ()))
+        self.fail(g, SV._eq_term(q.length, ival(0)))
+        return SeqV(sub(q.length, ival(1)), tuple(q.items[1:]) + ((default(t.elem),) if q.items else ()))
 
     def op_take(self, e, g, q, n):
         t: SeqType = e.type
-        self.fail(g, mk_not(mk_and(n >= 0, n <= q.length)))
+        self.fail(g, mk_not(mk_and(le(ival(0), n), le(n, q.length))))
         return SeqV(n, _fit(q.items, t))
 
     def op_drop(self, e, g, q, n):
         t: SeqType = e.type
         src: SeqType = e.args[0].type
-        self.fail(g, mk_not(mk_and(n >= 0, n <= q.length)))
-        nn = num(n)
-        items = tuple(seq_item(q, ival(nn + j) if nn is not None else n + j, src) for j in range(src.capacity))
-        return SeqV(q.length - n, _fit(items, t))
+        self.fail(g, mk_not(mk_and(le(ival(0), n), le(n, q.length))))
+        items = tuple(seq_item(q, add(n, ival(j)), src) for j in range(src.capacity))
+        return SeqV(sub(q.length, n), _fit(items, t))
 
     def op_concat(self, e, g, a, b):
         t: SeqType = e.type
         tb: SeqType = e.args[1].type
         items = []
         for j in range(t.capacity):
-            na = num(a.length)
-            idx = ival(j - na) if na is not None else ival(j) - a.length
-            from_b = seq_item(b, idx, tb) if tb.capacity else default(t.elem)
+            from_b = seq_item(b, sub(ival(j), a.length), tb) if tb.capacity else default(t.elem)
             items.append(SV.ite(lt_len(j, a.length), a.items[j], from_b, t.elem) if j < len(a.items) else from_b)
-        return SeqV(a.length + b.length, tuple(items))
+        return SeqV(add(a.length, b.length), tuple(items))
 
     # conversions
     def op_narrow(self, e, g, a):
@@ -700,32 +725,24 @@ def _variant_index(t: UnionType, name: str) -> int:
 
 
 def _sum(terms):
-    terms = [t for t in terms if num(t) != 0]
-    if not terms:
-        return ival(0)
-    if all(num(t) is not None for t in terms):
-        return ival(sum(num(t) for t in terms))
-    return terms[0] if len(terms) == 1 else z3.Sum(*terms)
-
-
-def _cmp(a, b, f):
-    if num(a) is not None and num(b) is not None:
-        return z3.BoolVal(f(num(a), num(b)))
-    return f(a, b)
+    return SV.total(terms)
 
 
 def _in_len(i, length) -> z3.BoolRef:
     if num(i) is not None and num(length) is not None:
         return z3.BoolVal(0 <= num(i) < num(length))
-    return mk_and(_cmp(i, ival(0), lambda x, y: x >= y), i < length)
+    return mk_and(le(ival(0), i), lt(i, length))
 
 
-def _tdiv(a, b, ta: IntType, tb: IntType):
-    """Division truncating toward zero (z3's is Euclidean; they agree for a >= 0)."""
+def _tdiv(a, b, ta: IntType):
+    """Division truncating toward zero (bit-vector sdiv does; z3's Int division is Euclidean)."""
     na, nb = num(a), num(b)
     if na is not None and nb is not None and nb != 0:
         from spec.runtime import tdiv
         return ival(tdiv(na, nb))
+    if z3.is_bv(a) or z3.is_bv(b):
+        a, b = SV.align(a, b, extra=1)
+        return a / b
     if ta.lo >= 0:
         return a / b
     return mk_ite(a >= 0, a / b, -((-a) / b))
@@ -738,7 +755,7 @@ def _power(a, k: int):
         return ival(1)
     out = a
     for _ in range(k - 1):
-        out = out * a
+        out = mul(out, a)
     return out
 
 
@@ -776,7 +793,7 @@ def convert(a, src: Type, dst: Type):
         return MapV(tuple(v for v, _ in pairs)), mk_and(*(ok for _, ok in pairs))
     if isinstance(src, SeqType):
         pairs = [convert(v, src.elem, dst.elem) for v in a.items]
-        oks = [a.length <= ival(dst.capacity)] if dst.capacity < src.capacity else []
+        oks = [le(a.length, ival(dst.capacity))] if dst.capacity < src.capacity else []
         oks += [implies(lt_len(i, a.length), ok) for i, (_, ok) in enumerate(pairs)]
         items = [v for v, _ in pairs][:dst.capacity]
         items += [default(dst.elem)] * (dst.capacity - len(items))

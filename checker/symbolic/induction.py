@@ -50,7 +50,7 @@ class StepCase:
     """The step-case solver: a growing loop-free path of arbitrary states."""
 
     def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool):
-        self.system = System(model, deadlock, prefix="k.")
+        self.system = System(model, deadlock, prefix="k.", bv=True)
         self.clock = clock
         self.solver = z3.Solver()
         self.solver.add(self.system.consts())

@@ -70,9 +70,9 @@ class Deadlock:
 class System:
     """A checked model as init, steps and properties over z3 terms (one per engine run)."""
 
-    def __init__(self, model: ir.CheckedModel, deadlock: bool = True, prefix: str = ""):
+    def __init__(self, model: ir.CheckedModel, deadlock: bool = True, prefix: str = "", bv: bool = False):
         self.model = model
-        self.enc = Encoder(model, prefix)
+        self.enc = Encoder(model, prefix, bv)
         self.prefix = prefix
         self.props: list[Prop] = [Prop(i.name, "invariant", _where(i.span), i) for i in model.invariants]
         if deadlock:
@@ -134,6 +134,10 @@ class System:
         formula quantifies over them, or, with exact=False, leaves the action out: the
         result is then implied by a real deadlock but not the converse.
         """
+        with SV.domain(self.enc.bv):
+            return self._deadlock(state, index, exact)
+
+    def _deadlock(self, state: list, index: int, exact: bool) -> Deadlock:
         parts, complete, quantified = [], True, False
         for a in self.model.actions:
             tag = f"dl{next(self._ids)}@{index}"

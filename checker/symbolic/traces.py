@@ -366,7 +366,7 @@ class Decoder:
         """A counterexample to induction: k states where every property holds, then one where prop fails."""
         concrete = self.concrete(m)
         codes, tsteps = self.path(m, concrete, states, steps, check_init=False)
-        tsteps[0].action = None
+        tsteps[0].action = "(pre-state)"
         trace = Trace(concrete.name, prop.name, prop.kind, tsteps, "", None, prop.where,
                       constants=concrete.const_values(), engine="induction")
         if prop.kind == "invariant":

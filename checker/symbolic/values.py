@@ -1,11 +1,10 @@
 """Symbolic values: a value of every type of the language as z3 terms.
 
-A state variable is flattened into Bool and Int terms by its type, so every
-engine (BMC, k-induction, Spacer) works in linear integer arithmetic:
+A state variable is flattened into Bool and integer terms by its type:
 
     bool            a Bool
-    lo..hi          an Int, the integer itself (lo <= x <= hi is a constraint, `wf`)
-    enum, model     an Int, the member index
+    lo..hi          an integer, the integer itself (lo <= x <= hi is a constraint, `wf`)
+    enum, model     an integer, the member index
     record, tuple   Rec(fields)
     union           Union(tag, payloads): tag is the variant index, one payload per variant
     option[T]       Opt(some, value)
@@ -17,10 +16,18 @@ Parts that do not matter (the payload of another variant, the value of
 `none`, items past the length) are left unconstrained; `eq` compares only
 what matters, so two terms for one value are equal. `code_of` reads a value
 back from a z3 model as the interpreter's representation (`spec.ir`).
+
+Integers are z3 Ints (linear arithmetic: what Spacer needs) or, inside
+`domain(bv=True)`, two's-complement bit-vectors wide enough for their range
+(what BMC and k-induction bit-blast much faster). Every arithmetic helper
+below sign-extends its operands to a width where the exact result fits, so
+both domains compute with mathematical integers; a value is cut to its
+type's width only when stored, where the range checks make that exact.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -116,18 +123,158 @@ def mk_ite(c, a, b):
         return b
     if a.eq(b):
         return a
+    if not z3.is_bool(a):
+        a, b = align(a, b)
     return z3.If(c, a, b)
+
+
+# ---- integers: z3 Ints, or bit-vectors inside domain(bv=True) ------------------------------
+
+_BV = [False]
+
+
+@contextmanager
+def domain(bv: bool):
+    """Integers made inside are bit-vectors (bv=True) or Ints."""
+    old = _BV[0]
+    _BV[0] = bv
+    try:
+        yield
+    finally:
+        _BV[0] = old
+
+
+def bits_for(n: int) -> int:
+    """Two's-complement width that holds n."""
+    return n.bit_length() + 1 if n >= 0 else (~n).bit_length() + 1
+
+
+def type_width(lo: int, hi: int) -> int:
+    return max(bits_for(lo), bits_for(hi))
 
 
 def num(x) -> int | None:
     """The integer a term stands for, when it is a numeral."""
     if z3.is_int_value(x):
         return x.as_long()
+    if z3.is_bv_value(x):
+        return x.as_signed_long()
     return None
 
 
-def ival(n: int) -> z3.ArithRef:
-    return z3.IntVal(n)
+def ival(n: int):
+    return z3.BitVecVal(n, bits_for(n)) if _BV[0] else z3.IntVal(n)
+
+
+def scalar(name: str, lo: int, hi: int):
+    return z3.BitVec(name, type_width(lo, hi)) if _BV[0] else z3.Int(name)
+
+
+def _ext(x, w: int):
+    n = x.size()
+    if n == w:
+        return x
+    if z3.is_bv_value(x):
+        return z3.BitVecVal(x.as_signed_long(), w)
+    return z3.SignExt(w - n, x)
+
+
+def align(*xs, extra: int = 0):
+    """The terms at one width (+extra bits) when any is a bit-vector; Ints unchanged."""
+    bvs = [x.size() for x in xs if z3.is_bv(x)]
+    if not bvs:
+        return xs
+    w = max(bvs) + extra
+    return [_ext(x, w) for x in xs]
+
+
+def fit(x, lo: int, hi: int):
+    """A value known to lie in lo..hi at that range's width (bit-vectors are cut or extended)."""
+    if not z3.is_bv(x):
+        return x
+    w = type_width(lo, hi)
+    if x.size() > w:
+        n = num(x)
+        return z3.BitVecVal(n, w) if n is not None else z3.Extract(w - 1, 0, x)
+    return _ext(x, w)
+
+
+def add(a, b):
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return ival(na + nb)
+    if nb == 0:
+        return a
+    a, b = align(a, b, extra=1)
+    return a + b
+
+
+def sub(a, b):
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return ival(na - nb)
+    if nb == 0:
+        return a
+    a, b = align(a, b, extra=1)
+    return a - b
+
+
+def mul(a, b):
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return ival(na * nb)
+    if nb == 1:
+        return a
+    if na == 1:
+        return b
+    if z3.is_bv(a) or z3.is_bv(b):
+        w = sum(x.size() for x in align(a, b))
+        a, b = _ext(align(a, b)[0], w), _ext(align(a, b)[1], w)
+    return a * b
+
+
+def neg(a):
+    n = num(a)
+    if n is not None:
+        return ival(-n)
+    (a,) = align(a, extra=1)
+    return -a
+
+
+def lt(a, b):
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return z3.BoolVal(na < nb)
+    a, b = align(a, b)
+    return a < b
+
+
+def le(a, b):
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return z3.BoolVal(na <= nb)
+    a, b = align(a, b)
+    return a <= b
+
+
+def total(terms):
+    """The sum of terms (at a width where it cannot overflow)."""
+    known = sum(num(t) for t in terms if num(t) is not None)
+    rest = [t for t in terms if num(t) is None]
+    if not rest:
+        return ival(known)
+    if known:
+        rest.append(ival(known))
+    if len(rest) == 1:
+        return rest[0]
+    if any(z3.is_bv(t) for t in rest):
+        rest = align(*rest, extra=len(rest).bit_length())
+    return z3.Sum(*rest)
+
+
+def model_int(m: z3.ModelRef, x) -> int:
+    v = m.eval(x, model_completion=True)
+    return v.as_signed_long() if z3.is_bv_value(v) else v.as_long()
 
 
 # ---- types --------------------------------------------------------------------------------
@@ -181,13 +328,15 @@ def fresh(t: Type, name: str):
     """A value made of new z3 constants, named after `name`."""
     if isinstance(t, BoolType):
         return z3.Bool(name)
-    if is_scalar(t):
-        return z3.Int(name)
+    if isinstance(t, IntType):
+        return scalar(name, t.lo, t.hi)
+    if isinstance(t, EnumType):
+        return scalar(name, 0, t.size - 1)
     if isinstance(t, RecordType):
         return Rec(tuple(fresh(ft, f"{name}.{fn}") for fn, ft in t.fields))
     if isinstance(t, UnionType):
-        return Union(z3.Int(f"{name}.tag"), tuple(fresh(p, f"{name}.{v}") if p is not None else None
-                                                  for v, p in t.variants))
+        return Union(scalar(f"{name}.tag", 0, len(t.variants) - 1),
+                     tuple(fresh(p, f"{name}.{v}") if p is not None else None for v, p in t.variants))
     if isinstance(t, OptionType):
         return Opt(z3.Bool(f"{name}.some"), fresh(t.elem, f"{name}.value"))
     if isinstance(t, SetType):
@@ -195,7 +344,8 @@ def fresh(t: Type, name: str):
     if isinstance(t, MapType):
         return MapV(tuple(fresh(t.value, f"{name}[{c}]") for c in codes(t.key)))
     if isinstance(t, SeqType):
-        return SeqV(z3.Int(f"{name}.len"), tuple(fresh(t.elem, f"{name}[{i}]") for i in range(t.capacity)))
+        return SeqV(scalar(f"{name}.len", 0, t.capacity),
+                    tuple(fresh(t.elem, f"{name}[{i}]") for i in range(t.capacity)))
     raise EncodeError("E510", f"the symbolic engines cannot encode values of type {t.show()}")
 
 
@@ -204,9 +354,9 @@ def from_code(t: Type, code: int):
     if isinstance(t, BoolType):
         return z3.BoolVal(bool(code))
     if isinstance(t, IntType):
-        return ival(code + t.lo)
+        return _tval(code + t.lo, t.lo, t.hi)
     if isinstance(t, EnumType):
-        return ival(code)
+        return _tval(code, 0, t.size - 1)
     if isinstance(t, RecordType):
         return Rec(tuple(from_code(ft, c) for (_, ft), c in zip(t.fields, t.unpack(code))))
     if isinstance(t, UnionType):
@@ -234,6 +384,10 @@ def from_code(t: Type, code: int):
     raise EncodeError("E510", f"the symbolic engines cannot encode values of type {t.show()}")
 
 
+def _tval(n: int, lo: int, hi: int):
+    return z3.BitVecVal(n, type_width(lo, hi)) if _BV[0] else z3.IntVal(n)
+
+
 def default(t: Type):
     """The value with code 0 (valid for every type: false, lo, the first member, empty, none)."""
     return from_code(t, 0)
@@ -244,7 +398,7 @@ def lit(t: Type, value):
     if isinstance(t, BoolType):
         return z3.BoolVal(bool(value))
     if isinstance(t, IntType):
-        return ival(value)
+        return _tval(value, t.lo, t.hi) if t.lo <= value <= t.hi else ival(value)
     return from_code(t, value)
 
 
@@ -307,8 +461,14 @@ def eq(a, b, t: Type) -> z3.BoolRef:
 def _eq_term(a, b):
     if a.eq(b):
         return TRUE
-    if (z3.is_int_value(a) and z3.is_int_value(b)) or (_is_bool_value(a) and _is_bool_value(b)):
+    if _is_bool_value(a) and _is_bool_value(b):
         return FALSE
+    if z3.is_bool(a):
+        return a == b
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None:
+        return z3.BoolVal(na == nb)
+    a, b = align(a, b)
     return a == b
 
 
@@ -328,7 +488,7 @@ def lt_len(i: int, length) -> z3.BoolRef:
     n = num(length)
     if n is not None:
         return z3.BoolVal(i < n)
-    return ival(i) < length
+    return lt(ival(i), length)
 
 
 def eq_code(a, t: Type, code: int) -> z3.BoolRef:
@@ -398,8 +558,9 @@ def member_bits(a, elem: Type, bits) -> z3.BoolRef:
     c = known_code(a, elem)
     if c is not None:
         return bits[index_of_code(elem)[c]]
-    if isinstance(elem, IntType) and isinstance(a, z3.ArithRef):
-        return mk_or(*(mk_and(b, a == ival(elem.lo + i)) for i, b in enumerate(bits) if not z3.is_false(b)))
+    if isinstance(elem, IntType):
+        return mk_or(*(mk_and(b, _eq_term(a, ival(elem.lo + i))) for i, b in enumerate(bits)
+                       if not z3.is_false(b)))
     return mk_or(*(mk_and(b, eq_code(a, elem, c)) for b, c in zip(bits, codes(elem)) if not z3.is_false(b)))
 
 
@@ -423,7 +584,7 @@ def seq_item(q: SeqV, i, t: SeqType):
         return default(t.elem)
     out = q.items[-1]
     for j in range(len(q.items) - 2, -1, -1):
-        out = ite(i == ival(j), q.items[j], out, t.elem)
+        out = ite(_eq_term(i, ival(j)), q.items[j], out, t.elem)
     return out
 
 
@@ -462,8 +623,8 @@ def _range(x, lo: int, hi: int) -> z3.BoolRef:
     if n is not None:
         return z3.BoolVal(lo <= n <= hi)
     if lo == hi:
-        return x == ival(lo)
-    return z3.And(ival(lo) <= x, x <= ival(hi))
+        return _eq_term(x, ival(lo))
+    return z3.And(le(ival(lo), x), le(x, ival(hi)))
 
 
 def in_range(x, t: IntType) -> z3.BoolRef:
@@ -527,13 +688,13 @@ def code_of(a, t: Type, model: z3.ModelRef) -> int:
     if isinstance(t, BoolType):
         return 1 if z3.is_true(model.eval(a, model_completion=True)) else 0
     if isinstance(t, IntType):
-        return model.eval(a, model_completion=True).as_long() - t.lo
+        return model_int(model, a) - t.lo
     if isinstance(t, EnumType):
-        return model.eval(a, model_completion=True).as_long()
+        return model_int(model, a)
     if isinstance(t, RecordType):
         return t.pack([code_of(x, ft, model) for (_, ft), x in zip(t.fields, a.fields)])
     if isinstance(t, UnionType):
-        idx = model.eval(a.tag, model_completion=True).as_long()
+        idx = model_int(model, a.tag)
         info = t.infos[idx]
         if info.payload is None:
             return info.base
@@ -549,7 +710,7 @@ def code_of(a, t: Type, model: z3.ModelRef) -> int:
         w = t.value.bits
         return sum(code_of(v, t.value, model) << (k * w) for v, k in zip(a.vals, codes(t.key)))
     if isinstance(t, SeqType):
-        n = model.eval(a.length, model_completion=True).as_long()
+        n = model_int(model, a.length)
         return t.pack([code_of(x, t.elem, model) for x in a.items[:n]])
     raise AssertionError(t)
 

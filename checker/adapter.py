@@ -1,0 +1,428 @@
+"""The adapter API: how a Python implementation is driven from a model.
+
+An adapter is a small class written next to the implementation. It maps each
+action of the model to a call on the implementation and reports the
+implementation's state in the model's terms:
+
+    from checker.adapter import Adapter, Rejected
+
+    class LedgerAdapter(Adapter):
+        model = "models/options_ledger.sync"      # optional default
+        rejects = (LedgerError,)                  # how the implementation refuses an action
+
+        def setup(self, constants):               # a fresh implementation for every run
+            self.ledger = Ledger(users=constants["USERS"], cash=constants["INITIAL_CASH"])
+
+        def Write(self, u, k):                    # one method per action, named after it
+            self.ledger.write(u, k)               # (or its snake_case name, or @action("Write"))
+
+        def observe(self):                        # model variable -> value; a subset is fine
+            return {"cash": dict(self.ledger.cash), "price": self.ledger.price}
+
+Parameters arrive as plain values (`spec.values`): model values and enum
+members are strings, integers are ints, records are `Rec`. An observation
+may use ordinary Python values: dicts for maps and records, sets, lists for
+sequences, tuples, None for `none`, strings (or `enum.Enum` members) for enum
+members, and integral `Decimal`s or `Fraction`s for integers.
+
+An action the implementation refuses raises `Rejected`, or one of the
+exception types listed in `rejects`. Conformance then also tries actions the
+model does not allow (`check_guards`) and expects a refusal that changes
+nothing: a missing guard is a bug it finds.
+
+This module imports nothing heavy: `--determinism` workers load it to run
+an implementation in other processes.
+
+Every mistake in an adapter is an `AdapterError` (a `SpecError`, exit code
+2), with a code, the adapter's source line where there is one, and a fix:
+
+    E701  the adapter cannot be loaded (module, class, not an Adapter)
+    E702  the adapter's actions do not match the model's (missing, unknown,
+          parameters)
+    E703  an observation does not fit the model (unknown variable, wrong
+          type or shape)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import inspect
+import numbers
+import re
+import sys
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+
+from spec import values as V
+from spec.diagnostics import Diagnostic, Source, Span, SpecError, suggest
+from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType,
+                        Type, UnionType)
+
+
+class Rejected(Exception):
+    """The implementation refused the action (raise it from an adapter method)."""
+
+
+class AdapterError(SpecError):
+    """A mistake in an adapter, reported like a model error (exit code 2)."""
+
+
+class Adapter:
+    """Base class of adapters; see the module docstring."""
+
+    model: str | None = None                            # the model's path, when the adapter has one
+    rejects: tuple[type[BaseException], ...] = (Rejected,)  # exceptions that mean "refused"
+    check_guards: bool = True                           # also try actions the model does not allow
+    skip: tuple[str, ...] = ()                          # model actions the implementation does not have
+
+    def setup(self, constants: dict) -> None:
+        """Create a fresh implementation; `constants` are the model's, as plain values."""
+
+    def teardown(self) -> None:
+        """Release what setup acquired (called after every run, even a failing one)."""
+
+    def observe(self) -> dict:
+        """The implementation's state as {model variable: value}; a subset of the variables is fine."""
+        raise NotImplementedError
+
+
+def action(name: str):
+    """Marks an adapter method as the model action `name` (when the method has another name)."""
+    def mark(fn):
+        fn._syncproof_action = name
+        return fn
+    return mark
+
+
+# ---- loading -------------------------------------------------------------------------------
+
+def load_adapter(spec: str, search: list[str] | None = None) -> type[Adapter]:
+    """The adapter class named by `package.module:Class`; `search` directories go first on sys.path."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: expected MODULE:CLASS", None,
+                                      "for example --impl examples.options_ledger_impl.adapter:LedgerAdapter"))
+    for d in reversed(search or []):
+        if d not in sys.path:
+            sys.path.insert(0, d)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise AdapterError(Diagnostic(
+                "E701", f"--impl {spec}: no module named '{exc.name}'", None,
+                "run from the directory that contains the package (it is added to the path), "
+                "or add its directory to PYTHONPATH")) from None
+        raise AdapterError(_import_failure(spec, exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
+        raise AdapterError(_import_failure(spec, exc)) from None
+    cls = getattr(module, attr, None)
+    if cls is None:
+        names = [n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Adapter)
+                 and v is not Adapter]
+        hint = suggest(attr, names) or (f"adapters in {module_name}: {', '.join(names)}" if names
+                                        else f"{module_name} defines no subclass of checker.adapter.Adapter")
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: {module_name} has no attribute '{attr}'", None, hint))
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: {attr} is not a subclass of checker.adapter.Adapter",
+                                      _span_of(cls), "class MyAdapter(Adapter): ... (from checker.adapter import "
+                                      "Adapter)"))
+    return cls
+
+
+def _import_failure(spec: str, exc: BaseException) -> Diagnostic:
+    frame = _innermost_frame(exc)
+    where = f" ({frame})" if frame else ""
+    return Diagnostic("E701", f"--impl {spec}: importing the module failed: {type(exc).__name__}: {exc}{where}",
+                      None, "fix the error in the module; `python -c 'import MODULE'` shows the whole traceback")
+
+
+def _innermost_frame(exc: BaseException) -> str | None:
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is None:
+        return None
+    return f"{last.tb_frame.f_code.co_filename}:{last.tb_lineno}"
+
+
+def describe_exception(exc: BaseException) -> str:
+    """`KeyError: 'bob' (at ledger.py:42)`: what an implementation raised, and where."""
+    frame = _innermost_frame(exc)
+    return f"{type(exc).__name__}: {exc}" + (f" (at {frame})" if frame else "")
+
+
+def _span_of(obj) -> Span | None:
+    """The first source line of a class or function, for diagnostics that point at adapter code."""
+    try:
+        path = inspect.getsourcefile(obj)
+        lines, lineno = inspect.getsourcelines(obj)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (TypeError, OSError):
+        return None
+    first = lines[0] if lines else ""
+    col = len(first) - len(first.lstrip()) + 1
+    return Span(Source(path, text), lineno, col, lineno, len(first.rstrip()) + 1)
+
+
+# ---- binding actions ---------------------------------------------------------------------------
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which adapter method performs each model action (skipped actions are absent)."""
+
+    methods: dict            # action name -> method name
+    skipped: tuple           # action names the adapter skips
+
+
+def bind(model, cls: type[Adapter]) -> Binding:
+    """Matches the adapter's methods with the model's actions; every mistake at once (E702)."""
+    actions = {a.name: a for a in model.actions}
+    errors: list[Diagnostic] = []
+    marked: dict[str, str] = {}
+    for attr, fn in inspect.getmembers(cls, callable):
+        name = getattr(fn, "_syncproof_action", None)
+        if name is None:
+            continue
+        if name not in actions:
+            errors.append(Diagnostic("E702", f"{cls.__name__}.{attr} is marked as action '{name}', which "
+                                     f"{model.name} does not have", _span_of(fn),
+                                     suggest(name, actions) or f"actions: {', '.join(actions)}"))
+        marked[name] = attr
+    for name in cls.skip:
+        if name not in actions:
+            errors.append(Diagnostic("E702", f"{cls.__name__}.skip names '{name}', which {model.name} does not have",
+                                     _span_of(cls), suggest(name, actions) or f"actions: {', '.join(actions)}"))
+    if cls.observe is Adapter.observe:
+        errors.append(Diagnostic("E702", f"{cls.__name__} does not define observe()", _span_of(cls),
+                                 "def observe(self): return {'variable': value, ...} in the model's terms"))
+    methods: dict[str, str] = {}
+    for name, act in actions.items():
+        if name in cls.skip:
+            continue
+        attr = marked.get(name) or next((m for m in (name, snake_case(name))
+                                         if callable(getattr(cls, m, None)) and m not in _BASE_NAMES), None)
+        params = [p.name for p in act.params]
+        if attr is None:
+            sig = ", ".join(["self"] + params)
+            errors.append(Diagnostic("E702", f"{cls.__name__} has no method for action {name}", _span_of(cls),
+                                     f"def {name}({sig}): ... (or name it {snake_case(name)}, or mark it "
+                                     f"@action(\"{name}\"), or list it in skip)"))
+            continue
+        problem = _signature_problem(getattr(cls, attr), params)
+        if problem:
+            errors.append(Diagnostic("E702", f"{cls.__name__}.{attr} cannot perform {name}"
+                                     f"({', '.join(params)}): {problem}", _span_of(getattr(cls, attr)),
+                                     "its parameters are passed by name, as the model names them"))
+            continue
+        methods[name] = attr
+    if errors:
+        raise AdapterError(errors)
+    return Binding(methods, tuple(cls.skip))
+
+
+_BASE_NAMES = {"setup", "teardown", "observe", "model", "rejects", "check_guards", "skip"}
+
+
+def _signature_problem(fn, params: list[str]) -> str | None:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    ps = list(sig.parameters.values())[1:]  # self
+    if any(p.kind is p.VAR_KEYWORD for p in ps):
+        return None
+    names = {p.name for p in ps if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    missing = [n for n in params if n not in names]
+    required = [p.name for p in ps if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                and p.name not in params]
+    if missing:
+        return f"it takes no parameter {', '.join(repr(m) for m in missing)}"
+    if required:
+        return f"it requires {', '.join(repr(r) for r in required)}, which the action does not have"
+    return None
+
+
+# ---- observations ---------------------------------------------------------------------------
+
+class Observation(dict):
+    """An observation in the model's terms: variable -> plain value (possibly outside its type)."""
+
+
+def normalize(model, raw, where: str) -> Observation:
+    """Checks an observation's variables and shapes (E703) and converts it to plain values."""
+    if not isinstance(raw, Mapping):
+        raise AdapterError(Diagnostic("E703", f"{where}: observe() returned {_kind(raw)}, not a dict of model "
+                                      "variables", None, "return {'variable': value, ...}"))
+    types = {v.name: v.type for v in model.vars}
+    errors = []
+    out = Observation()
+    for name, value in raw.items():
+        if name not in types:
+            errors.append(Diagnostic("E703", f"{where}: observe() returned '{name}', which is not a variable of "
+                                     f"{model.name}", None,
+                                     suggest(str(name), types) or f"variables: {', '.join(types)}"))
+            continue
+        try:
+            out[name] = coerce(types[name], value, name)
+        except _Shape as exc:
+            errors.append(Diagnostic("E703", f"{where}: observe()['{name}']: {exc}", None,
+                                     f"'{name}' is a {types[name].show()}"))
+    if errors:
+        raise AdapterError(errors)
+    return out
+
+
+class _Shape(Exception):
+    pass
+
+
+def _kind(value) -> str:
+    return f"{type(value).__name__} {_short(value)}"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def coerce(t: Type, v, path: str):
+    """A Python value as a plain value of type t. A value of the right shape outside the type (an
+    integer out of range, an unknown enum member) is kept: it is a mismatch, not an adapter error."""
+    if isinstance(t, BoolType):
+        if isinstance(v, bool) or type(v).__name__ == "bool_":
+            return bool(v)
+        raise _Shape(f"{path}: expected true or false, got {_kind(v)}")
+    if isinstance(t, IntType):
+        return _integer(v, path)
+    if isinstance(t, EnumType):
+        if isinstance(v, enum.Enum):
+            v = v.value if isinstance(v.value, str) else v.name
+        if isinstance(v, str):
+            return V.Sym(v)
+        raise _Shape(f"{path}: expected a member of {t.show()} as a string, got {_kind(v)}")
+    if isinstance(t, OptionType):
+        if v is None or v is V.NONE:
+            return V.NONE
+        if isinstance(v, V.Some):
+            return V.Some(coerce(t.elem, v.value, path))
+        return V.Some(coerce(t.elem, v, path))
+    if isinstance(t, TupleType):
+        if not isinstance(v, (tuple, list)) or len(v) != len(t.fields):
+            raise _Shape(f"{path}: expected a tuple of {len(t.fields)}, got {_kind(v)}")
+        return tuple(coerce(ft, x, f"{path}[{i}]") for i, ((_, ft), x) in enumerate(zip(t.fields, v)))
+    if isinstance(t, RecordType):
+        return V.Rec(_record(t, v, path))
+    if isinstance(t, UnionType):
+        return _variant(t, v, path)
+    if isinstance(t, SetType):
+        if not isinstance(v, (Set, frozenset)):
+            raise _Shape(f"{path}: expected a set, got {_kind(v)}")
+        items = [coerce(t.elem, x, f"{path} element") for x in v]
+        return V.SetVal(sorted(items, key=lambda x: _order(t.elem, x)))
+    if isinstance(t, MapType):
+        return _map(t, v, path)
+    if isinstance(t, SeqType):
+        if not isinstance(v, (list, tuple)):
+            raise _Shape(f"{path}: expected a list, got {_kind(v)}")
+        return V.SeqVal(coerce(t.elem, x, f"{path}[{i}]") for i, x in enumerate(v))
+    raise AssertionError(t)
+
+
+def _integer(v, path: str):
+    if isinstance(v, bool) or not isinstance(v, numbers.Number):  # Decimal and Fraction are Numbers
+        raise _Shape(f"{path}: expected an integer, got {_kind(v)}")
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    try:
+        if v == int(v):
+            return int(v)
+    except (ValueError, OverflowError, TypeError):
+        pass
+    return v  # 2.5 where the model has an integer: a mismatch (rounding), shown as it is
+
+
+def _record(t: RecordType, v, path: str) -> tuple:
+    if isinstance(v, V.Rec):
+        fields = dict(v.fields)
+    elif isinstance(v, Mapping):
+        fields = dict(v)
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        fields = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
+    elif hasattr(v, "_asdict"):
+        fields = v._asdict()
+    else:
+        raise _Shape(f"{path}: expected a record (a dict, dataclass or named tuple) with fields "
+                     f"{', '.join(n for n, _ in t.fields)}, got {_kind(v)}")
+    names = [n for n, _ in t.fields]
+    missing = [n for n in names if n not in fields]
+    extra = [str(n) for n in fields if n not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing field {', '.join(missing)}")
+        if extra:
+            parts.append(f"no field {', '.join(extra)} in {t.show()}")
+        raise _Shape(f"{path}: " + "; ".join(parts))
+    return tuple((n, coerce(ft, fields[n], f"{path}.{n}")) for n, ft in t.fields)
+
+
+def _variant(t: UnionType, v, path: str):
+    if isinstance(v, V.Variant):
+        tag, fields = v.tag, dict(v.fields)
+    elif isinstance(v, str):
+        tag, fields = v, {}
+    elif isinstance(v, Mapping) and "tag" in v:
+        tag = v["tag"]
+        fields = {k: x for k, x in v.items() if k != "tag"}
+    else:
+        raise _Shape(f"{path}: expected a variant of {t.name} (a Variant, a tag string, or a dict with 'tag'), "
+                     f"got {_kind(v)}")
+    try:
+        info = t.variant(tag)
+    except KeyError:
+        return V.Variant(str(tag), tuple(fields.items()))  # not a variant of the type: a mismatch
+    if info.payload is None:
+        if fields:
+            raise _Shape(f"{path}: variant {tag} has no fields")
+        return V.Variant(info.name, ())
+    return V.Variant(info.name, _record(info.payload, fields, f"{path}({tag})"))
+
+
+def _map(t: MapType, v, path: str):
+    if isinstance(v, V.MapVal):
+        pairs = list(v.items)
+    elif isinstance(v, Mapping):
+        pairs = list(v.items())
+    else:
+        raise _Shape(f"{path}: expected a dict (a map[{t.key.show()}, {t.value.show()}]), got {_kind(v)}")
+    keys = [t.key.decode(c) for c in t.key.codes()]
+    got = {}
+    for k, x in pairs:
+        key = coerce(t.key, k, f"{path} key")
+        if key not in keys:
+            raise _Shape(f"{path}: key {_short(k)} is not a value of {t.key.show()}")
+        got[key] = coerce(t.value, x, f"{path}[{V.show(key)}]")
+    missing = [V.show(k) for k in keys if k not in got]
+    if missing:
+        raise _Shape(f"{path}: no value for {', '.join(missing)} (a map of the model has a value for every key; "
+                     "fill in defaults in observe())")
+    return V.MapVal((k, got[k]) for k in keys)
+
+
+def _order(t: Type, value):
+    """Sort key: the value's code, so sets show in the model's order; unknown values last."""
+    from spec import ir
+    try:
+        return (0, t.encode(value) if not isinstance(t, (IntType, BoolType)) else ir.encode_value(t, value), "")
+    except Exception:  # noqa: BLE001 - any value outside the type sorts after those inside
+        return (1, 0, repr(value))

@@ -1,0 +1,77 @@
+"""`syncproof simulate MODEL`: random runs with hypothesis, shrunk to a short trace on a violation."""
+
+from __future__ import annotations
+
+import shlex
+
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+from spec.loader import load
+
+from ..report import console
+from ..simulate import SimulateOptions, simulate
+from .check import report
+from .common import check_model_file, model_args, positive
+
+
+def add_parser(sub) -> None:
+    s = sub.add_parser("simulate", help="random runs (hypothesis): find violations in models too large to check")
+    model_args(s)
+    s.add_argument("--runs", type=positive(int), default=1000, metavar="N",
+                   help="runs to try (hypothesis examples; default 1000)")
+    s.add_argument("--steps", type=positive(int), default=50, metavar="K", help="steps per run (default 50)")
+    s.add_argument("--seed", type=int, metavar="S",
+                   help="seed: the same seed gives the same runs and trace (default: a new one, reported)")
+    s.add_argument("--property", "--invariant", dest="invariant", action="append", metavar="NAME",
+                   help="check only this invariant (repeatable)")
+    s.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
+    s.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")
+    s.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
+    s.add_argument("--json", action="store_true", help="print the result as JSON (schema syncproof.result/1)")
+    s.add_argument("--quiet", action="store_true", help="no progress display")
+    s.set_defaults(run=run)
+
+
+def options(args) -> SimulateOptions:
+    return SimulateOptions(runs=args.runs, steps=args.steps, seed=args.seed,
+                           invariants=tuple(args.invariant) if args.invariant else None,
+                           deadlock=not args.no_deadlock)
+
+
+def reproduce_command(args, seed: int) -> str:
+    parts = ["syncproof", "simulate", args.model, "--runs", str(args.runs), "--steps", str(args.steps),
+             "--seed", str(seed)]
+    for c in args.const:
+        parts += ["--const", c]
+    for name in args.invariant or []:
+        parts += ["--property", name]
+    if args.no_deadlock:
+        parts.append("--no-deadlock")
+    return shlex.join(parts)
+
+
+def with_progress(args, job):
+    err = console(stderr=True)
+    if not (err.is_terminal and not args.quiet and not args.json):
+        return job(None)
+    with Progress(TextColumn("[bold]simulating"), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("", total=None, info="")
+
+        def progress(p):
+            rate = p.steps / p.seconds if p.seconds > 0 else 0
+            what = "shrinking" if p.shrinking else f"{p.runs:,} runs"
+            bar.update(task, info=f"{what} · {p.steps:,} steps · {p.states:,} distinct states · {rate:,.0f} steps/s")
+        return job(progress)
+
+
+def run(args) -> int:
+    check_model_file(args.model)
+    model = load(args.model, args.const)
+    opts = options(args)
+    result = with_progress(args, lambda progress: simulate(model, opts, progress))
+    code = report(result, args, model)
+    if not args.json:
+        console().print(f"reproduce: {reproduce_command(args, result.stats.seed)}", style="dim")
+    return code

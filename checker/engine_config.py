@@ -1,0 +1,132 @@
+"""The engines a configuration file can name, and the options each accepts.
+
+`syncproof ci` and the pytest plugin read engines and limits from
+`[tool.syncproof]`. Each engine name maps to the options it understands
+(name, type, help) and to a function that runs it with validated options and
+returns the `Result` every engine returns. Validating here, before anything
+runs, makes a typo in a configuration file a clear error (exit 2) instead of
+a setting that is silently ignored.
+
+The names are those of `check --engine` (`checker.engines.ENGINES`) plus
+`simulate`, the hypothesis engine of `syncproof simulate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec import ir
+
+from . import engines
+from .result import Result
+
+INT, NUMBER, BOOL, NAMES = "a positive integer", "a positive number", "true or false", "a list of names"
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str          # as written in configuration files (kebab-case)
+    kind: str          # INT | NUMBER | BOOL | NAMES
+    help: str
+
+
+SHARED = (
+    Option("properties", NAMES, "check only these properties"),
+    Option("deadlock", BOOL, "report states where no action is enabled (default true)"),
+)
+STOPPING = (
+    Option("timeout", NUMBER, "stop after this many seconds (the verdict is then inconclusive)"),
+    Option("continue", BOOL, "after a violation, go on to find a shortest violation of every property"),
+)
+EXPLICIT = SHARED + STOPPING + (
+    Option("max-states", INT, "stop after this many distinct states"),
+    Option("max-depth", INT, "explore states up to this many steps deep"),
+    Option("workers", INT, "processes that expand each breadth-first level"),
+    Option("symmetry", BOOL, "reduce by the model's symmetric sets (default true)"),
+)
+SYMBOLIC = SHARED + STOPPING + (
+    Option("depth", INT, "bounded model checking: look for violations up to this many steps"),
+    Option("k", INT, "k-induction: try k = 1 up to this"),
+)
+SIMULATE = SHARED + (
+    Option("runs", INT, "random runs to try"),
+    Option("steps", INT, "steps per run"),
+    Option("seed", INT, "seed of the random runs (the same seed gives the same runs)"),
+)
+
+SIMULATE_NAME = "simulate"
+
+
+def names() -> tuple[str, ...]:
+    return tuple(engines.ENGINES) + (SIMULATE_NAME,)
+
+
+def options(engine: str) -> tuple[Option, ...]:
+    if engine == "explicit":
+        return EXPLICIT
+    if engine == SIMULATE_NAME:
+        return SIMULATE
+    return SYMBOLIC
+
+
+def option(engine: str, name: str) -> Option | None:
+    return next((o for o in options(engine) if o.name == name), None)
+
+
+def all_option_names() -> set[str]:
+    return {o.name for e in names() for o in options(e)}
+
+
+def check_value(opt: Option, value) -> str | None:
+    """Why `value` is not a valid value of `opt` (None when it is)."""
+    if opt.kind == INT:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        if opt.name == "seed":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    elif opt.kind == NUMBER:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    elif opt.kind == BOOL:
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if ok:
+        return None
+    kind = "a non-negative integer" if opt.name == "seed" else opt.kind
+    return f"'{opt.name}' must be {kind}, not {describe(value)}"
+
+
+def describe(value) -> str:
+    """A TOML value as a user would name it in a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, float):
+        return f"the number {value:g}"
+    return repr(value)
+
+
+def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None) -> Result:
+    """Runs `engine` on `model` with configured options (already validated)."""
+    props = tuple(opts["properties"]) if opts.get("properties") else None
+    deadlock = opts.get("deadlock", True)
+    if engine == SIMULATE_NAME:
+        from .simulate import SimulateOptions, simulate
+        sim = SimulateOptions(invariants=props, deadlock=deadlock, seed=opts.get("seed"),
+                              **{k: opts[k] for k in ("runs", "steps") if k in opts})
+        return simulate(model, sim, progress)
+    from .explicit import ExplicitOptions
+    explicit = ExplicitOptions(
+        invariants=props, deadlock=deadlock, symmetry=opts.get("symmetry", True), workers=opts.get("workers", 1),
+        max_states=opts.get("max-states"), max_depth=opts.get("max-depth"), timeout=opts.get("timeout"),
+        stop_at_first=not opts.get("continue", False))
+    symbolic = None
+    if engine != "explicit":
+        from .symbolic import SymbolicOptions
+        symbolic = SymbolicOptions(invariants=props, deadlock=deadlock, depth=opts.get("depth"), k=opts.get("k"),
+                                   timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False))
+    return engines.run(model, engine, explicit, symbolic, progress, progress)

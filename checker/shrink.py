@@ -1,0 +1,45 @@
+"""Shortening a failing sequence of steps after hypothesis has shrunk it.
+
+hypothesis shrinks the *choices* a run made (which enabled action, which
+parameter value), in shortlex order. A shorter choice sequence is usually a
+shorter run, but not always: when the first failing run is the all-first-
+choices walk, no choice can get smaller, and removing one shifts every later
+choice onto other actions. Here the steps themselves are removed: a step is
+re-applied by identity (action and parameters), so the rest of the run means
+the same after a deletion. Chunks of halving size are tried first, as in
+delta debugging, then single steps, until nothing more can go.
+
+`fails(candidate)` re-runs a candidate sequence and returns the failing run
+it produces, or None if the candidate does not fail in the same way. It may
+leave out steps that a deletion disabled, and stop at the first failing
+state: removing one step often makes others unneeded, and a replay that
+gave up at the first disabled step would keep them all.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def shorten(steps: Sequence[T], fails: Callable[[list[T]], list[T] | None], budget: int = 2000) -> list[T]:
+    """A failing subsequence of `steps`, found with at most `budget` calls of `fails`."""
+    best = list(steps)
+    calls = 0
+    size = max(1, len(best) // 2)
+    while size >= 1 and calls < budget:
+        shrunk = False
+        start = 0
+        while start < len(best) and calls < budget:
+            candidate = best[:start] + best[start + size:]
+            calls += 1
+            result = fails(candidate)
+            if result is not None and len(result) < len(best):
+                best = result
+                shrunk = True
+            else:
+                start += size
+        if not shrunk:
+            size //= 2
+    return best
