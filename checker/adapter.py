@@ -295,9 +295,13 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def coerce(t: Type, v, path: str):
+def coerce(t: Type, v, path: str, partial: bool = True):
     """A Python value as a plain value of type t. A value of the right shape outside the type (an
-    integer out of range, an unknown enum member) is kept: it is a mismatch, not an adapter error."""
+    integer out of range, an unknown enum member) is kept: it is a mismatch, not an adapter error.
+
+    Where `partial`, a record may leave fields out (a ghost field the implementation does not
+    have): they are not observed. Records inside options, sets, sequences, tuples and variants
+    are compared whole."""
     if isinstance(t, BoolType):
         if isinstance(v, bool) or type(v).__name__ == "bool_":
             return bool(v)
@@ -314,27 +318,27 @@ def coerce(t: Type, v, path: str):
         if v is None or v is V.NONE:
             return V.NONE
         if isinstance(v, V.Some):
-            return V.Some(coerce(t.elem, v.value, path))
-        return V.Some(coerce(t.elem, v, path))
+            return V.Some(coerce(t.elem, v.value, path, False))
+        return V.Some(coerce(t.elem, v, path, False))
     if isinstance(t, TupleType):
         if not isinstance(v, (tuple, list)) or len(v) != len(t.fields):
             raise _Shape(f"{path}: expected a tuple of {len(t.fields)}, got {_kind(v)}")
-        return tuple(coerce(ft, x, f"{path}[{i}]") for i, ((_, ft), x) in enumerate(zip(t.fields, v)))
+        return tuple(coerce(ft, x, f"{path}[{i}]", False) for i, ((_, ft), x) in enumerate(zip(t.fields, v)))
     if isinstance(t, RecordType):
-        return V.Rec(_record(t, v, path))
+        return V.Rec(_record(t, v, path, partial))
     if isinstance(t, UnionType):
         return _variant(t, v, path)
     if isinstance(t, SetType):
         if not isinstance(v, (Set, frozenset)):
             raise _Shape(f"{path}: expected a set, got {_kind(v)}")
-        items = [coerce(t.elem, x, f"{path} element") for x in v]
+        items = [coerce(t.elem, x, f"{path} element", False) for x in v]
         return V.SetVal(sorted(items, key=lambda x: _order(t.elem, x)))
     if isinstance(t, MapType):
-        return _map(t, v, path)
+        return _map(t, v, path, partial)
     if isinstance(t, SeqType):
         if not isinstance(v, (list, tuple)):
             raise _Shape(f"{path}: expected a list, got {_kind(v)}")
-        return V.SeqVal(coerce(t.elem, x, f"{path}[{i}]") for i, x in enumerate(v))
+        return V.SeqVal(coerce(t.elem, x, f"{path}[{i}]", False) for i, x in enumerate(v))
     raise AssertionError(t)
 
 
@@ -351,7 +355,7 @@ def _integer(v, path: str):
     return v  # 2.5 where the model has an integer: a mismatch (rounding), shown as it is
 
 
-def _record(t: RecordType, v, path: str) -> tuple:
+def _record(t: RecordType, v, path: str, partial: bool = False) -> tuple:
     if isinstance(v, V.Rec):
         fields = dict(v.fields)
     elif isinstance(v, Mapping):
@@ -364,7 +368,7 @@ def _record(t: RecordType, v, path: str) -> tuple:
         raise _Shape(f"{path}: expected a record (a dict, dataclass or named tuple) with fields "
                      f"{', '.join(n for n, _ in t.fields)}, got {_kind(v)}")
     names = [n for n, _ in t.fields]
-    missing = [n for n in names if n not in fields]
+    missing = [] if partial else [n for n in names if n not in fields]
     extra = [str(n) for n in fields if n not in names]
     if missing or extra:
         parts = []
@@ -373,7 +377,7 @@ def _record(t: RecordType, v, path: str) -> tuple:
         if extra:
             parts.append(f"no field {', '.join(extra)} in {t.show()}")
         raise _Shape(f"{path}: " + "; ".join(parts))
-    return tuple((n, coerce(ft, fields[n], f"{path}.{n}")) for n, ft in t.fields)
+    return tuple((n, coerce(ft, fields[n], f"{path}.{n}", partial)) for n, ft in t.fields if n in fields)
 
 
 def _variant(t: UnionType, v, path: str):
@@ -395,10 +399,10 @@ def _variant(t: UnionType, v, path: str):
         if fields:
             raise _Shape(f"{path}: variant {tag} has no fields")
         return V.Variant(info.name, ())
-    return V.Variant(info.name, _record(info.payload, fields, f"{path}({tag})"))
+    return V.Variant(info.name, _record(info.payload, fields, f"{path}({tag})", False))
 
 
-def _map(t: MapType, v, path: str):
+def _map(t: MapType, v, path: str, partial: bool = True):
     if isinstance(v, V.MapVal):
         pairs = list(v.items)
     elif isinstance(v, Mapping):
@@ -408,10 +412,10 @@ def _map(t: MapType, v, path: str):
     keys = [t.key.decode(c) for c in t.key.codes()]
     got = {}
     for k, x in pairs:
-        key = coerce(t.key, k, f"{path} key")
+        key = coerce(t.key, k, f"{path} key", False)
         if key not in keys:
             raise _Shape(f"{path}: key {_short(k)} is not a value of {t.key.show()}")
-        got[key] = coerce(t.value, x, f"{path}[{V.show(key)}]")
+        got[key] = coerce(t.value, x, f"{path}[{V.show(key)}]", partial)
     missing = [V.show(k) for k in keys if k not in got]
     if missing:
         raise _Shape(f"{path}: no value for {', '.join(missing)} (a map of the model has a value for every key; "
@@ -426,3 +430,58 @@ def _order(t: Type, value):
         return (0, t.encode(value) if not isinstance(t, (IntType, BoolType)) else ir.encode_value(t, value), "")
     except Exception:  # noqa: BLE001 - any value outside the type sorts after those inside
         return (1, 0, repr(value))
+
+
+# ---- partial observations -------------------------------------------------------------------
+
+def pattern(t: Type, value) -> tuple[int, int]:
+    """(mask, code): the bits of a value of type t that an observation fixes, and their code.
+    Raises EncodeError (or TypeError) when the value is outside the type: nothing can match."""
+    from spec import ir
+    from spec.runtime import to_code
+    if isinstance(t, RecordType) and not isinstance(t, TupleType) and isinstance(value, V.Rec):
+        mask = code = 0
+        given = dict(value.fields)
+        for (name, ft), off in zip(t.fields, t.offsets):
+            if name in given:
+                m, c = pattern(ft, given[name])
+                mask |= m << off
+                code |= c << off
+        return mask, code
+    if isinstance(t, MapType) and isinstance(value, V.MapVal):
+        w = t.value.bits
+        mask = code = 0
+        for k, x in value.items:
+            slot = t.key.encode(k) if not isinstance(t.key, (IntType, BoolType)) else to_code(
+                ir.encode_value(t.key, k), t.key)
+            m, c = pattern(t.value, x)
+            mask |= m << (slot * w)
+            code |= c << (slot * w)
+        return mask, code
+    return (1 << t.bits) - 1, to_code(ir.encode_value(t, value), t)
+
+
+def restrict(expected, observed):
+    """The expected value cut down to what the observation has (the fields it leaves out)."""
+    if isinstance(expected, V.Rec) and isinstance(observed, V.Rec):
+        have = dict(observed.fields)
+        return V.Rec(tuple((n, restrict(v, have[n])) for n, v in expected.fields if n in have))
+    if isinstance(expected, V.MapVal) and isinstance(observed, V.MapVal):
+        have = dict(observed.items)
+        return V.MapVal((k, restrict(v, have[k]) if k in have else v) for k, v in expected.items)
+    return expected
+
+
+def unobserved_fields(t: Type, value, path: str) -> list[str]:
+    """Record fields (at any depth of records and maps) an observation leaves out."""
+    out: list[str] = []
+    if isinstance(t, RecordType) and not isinstance(t, TupleType) and isinstance(value, V.Rec):
+        have = dict(value.fields)
+        for name, ft in t.fields:
+            if name not in have:
+                out.append(f"{path}.{name}")
+            else:
+                out += unobserved_fields(ft, have[name], f"{path}.{name}")
+    elif isinstance(t, MapType) and isinstance(value, V.MapVal) and value.items:
+        out += unobserved_fields(t.value, value.items[0][1], f"{path}[]")
+    return out

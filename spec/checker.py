@@ -24,6 +24,7 @@ from .types import (BoolType, EnumType, IntType, MapType, ModelValueType, Option
 
 BOOL = BoolType()
 MAX_DOMAIN = 1 << 16      # largest type usable as a set of all its values
+MAX_ELEMENT_TYPE = 1 << 20  # largest set element or map key type (one bit or slot per value)
 BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs", "take", "drop",
             "mul", "div", "round", "fixed"}
 ROUNDING = ("down", "up", "half_even")
@@ -564,12 +565,14 @@ class Checker:
         raise AssertionError(t)
 
     def _finite_check(self, t: Type, span: Span, what: str) -> bool:
-        try:
-            n = t.size
-        except RecursionError:  # pragma: no cover - types are never recursive
-            n = 1 << 64
-        if isinstance(t, (SetType, MapType, SeqType)) or n <= (1 << 20) or isinstance(t, IntType):
+        """A set element or map key type must be small: a set of T is one bit per value of T."""
+        if what == "a state variable":
             return True
+        if t.size > MAX_ELEMENT_TYPE:
+            self.diag.error("E318", f"{t.show()} has {t.size:,} values: too many for {what}", span,
+                            f"the element type of a set and the key type of a map have at most "
+                            f"{MAX_ELEMENT_TYPE:,} values")
+            return False
         return True
 
     def _fixed_bound(self, e: ast.Expr, decimals: int) -> int:
@@ -1076,9 +1079,10 @@ class Checker:
         if op == "mul" and (da == 0 or db == 0):
             return a, b, da or db
         if op in ("add", "sub") or op not in ("mul", "div", "mod", "pow"):
-            if da == 0 and isinstance(a, ir.Lit):
+            # a literal with fewer decimals scales up exactly: 1 and 1.5 are 1.00 and 1.50
+            if da < db and isinstance(a, ir.Lit):
                 return self._scale_lit(a, db), b, db
-            if db == 0 and isinstance(b, ir.Lit):
+            if db < da and isinstance(b, ir.Lit):
                 return a, self._scale_lit(b, da), da
         self.diag.error("E322", f"'{e.op}' mixes {a.type.show()} and {b.type.show()}", e.span,
                         "amounts with different decimals do not mix: convert with round(x, D, mode) "
@@ -1800,7 +1804,7 @@ class Checker:
         if x.type == t:
             return x
         if isinstance(x.type, IntType) and isinstance(t, IntType) and x.type.decimals != t.decimals:
-            if isinstance(x, ir.Lit) and x.type.decimals == 0:
+            if isinstance(x, ir.Lit) and x.type.decimals < t.decimals:
                 x = self._scale_lit(x, t.decimals)
             else:
                 self.diag.error("E322", f"type mismatch for {what}: expected {t.show()}, found {x.type.show()}",

@@ -1,0 +1,87 @@
+"""The console report of a run.
+
+For one check it is the report `syncproof check` has always printed. For ci:
+first the details of every check that failed (its diagnostics, or its
+counterexamples as trace tables), then one summary table of all checks, then
+one line with the overall verdict, so the end of a CI log says what happened.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .. import __version__
+from ..report import print_result, print_trace
+from ..result import Verdict
+from ..runs import Entry, Run
+from .common import outcome_line, tally
+
+STYLE = {"holds": "green", "violated": "red", "inconclusive": "yellow", "error": "red", "crash": "red"}
+
+
+def render_text(run: Run, width: int = 160) -> str:
+    buf = io.StringIO()
+    print_text(run, Console(file=buf, width=width, color_system=None, highlight=False, markup=False,
+                            soft_wrap=False, emoji=False))
+    return buf.getvalue()
+
+
+def print_text(run: Run, out: Console) -> None:
+    if run.command != "ci" and len(run.entries) == 1 and run.entries[0].result is not None:
+        e = run.entries[0]
+        print_result(e.result, out, e.sources)
+        return
+    head = Text.assemble(("syncproof ", "bold"), f"{__version__} · {len(run.entries)} checks")
+    if run.config:
+        head.append(f" · {run.config}")
+    out.print(head)
+    for e in run.entries:
+        if not e.passed:
+            print_failure(e, out)
+    out.print()
+    out.print(summary_table(run))
+    out.print()
+    c = run.counts()
+    if run.passed:
+        out.print(Text(f"PASSED — {c['checks']} check{'s' if c['checks'] != 1 else ''}", style="bold green"))
+    else:
+        failed = ", ".join(e.name for e in run.entries if not e.passed)
+        out.print(Text(f"FAILED — {c['failed']} of {c['checks']}: {failed} (exit {run.exit_code})",
+                       style="bold red"))
+
+
+def print_failure(e: Entry, out: Console) -> None:
+    out.print()
+    out.print(Text(f"── {e.name} ({e.path}, {e.engine}): {outcome_line(e)}", style="bold red"))
+    for d in e.errors:
+        out.print(d.render())
+    if e.crash:
+        out.print(f"internal error: {e.crash}")
+    r = e.result
+    if r is None:
+        return
+    for w in r.warnings:
+        out.print(Text(w, style="yellow"))
+    for p in r.violated:
+        if p.trace is not None and not e.property_expected(p):
+            out.print()
+            print_trace(p.trace, out, e.sources, p.trace_path)
+    if r.verdict is Verdict.INCONCLUSIVE:
+        out.print(Text(f"inconclusive: {r.reason}", style="yellow"))
+
+
+def summary_table(run: Run) -> Table:
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    for name, justify in (("", "left"), ("check", "left"), ("engine", "left"), ("verdict", "left"),
+                          ("properties", "left"), ("states", "right"), ("time", "right")):
+        t.add_column(name, justify=justify)
+    for e in run.entries:
+        r = e.result
+        mark = Text("ok", style="green") if e.passed else Text("FAIL", style="bold red")
+        t.add_row(mark, e.name, e.engine, Text(e.status(), style=STYLE[e.outcome]), tally(e),
+                  f"{r.stats.distinct_states:,}" if r else "", f"{e.seconds:.2f} s")
+    return t
