@@ -55,8 +55,10 @@ import sys
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
+from spec import ir
 from spec import values as V
 from spec.diagnostics import Diagnostic, Source, Span, SpecError, suggest
+from spec.runtime import to_code
 from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType,
                         Type, UnionType)
 
@@ -425,7 +427,6 @@ def _map(t: MapType, v, path: str, partial: bool = True):
 
 def _order(t: Type, value):
     """Sort key: the value's code, so sets show in the model's order; unknown values last."""
-    from spec import ir
     try:
         return (0, t.encode(value) if not isinstance(t, (IntType, BoolType)) else ir.encode_value(t, value), "")
     except Exception:  # noqa: BLE001 - any value outside the type sorts after those inside
@@ -437,8 +438,6 @@ def _order(t: Type, value):
 def pattern(t: Type, value) -> tuple[int, int]:
     """(mask, code): the bits of a value of type t that an observation fixes, and their code.
     Raises EncodeError (or TypeError) when the value is outside the type: nothing can match."""
-    from spec import ir
-    from spec.runtime import to_code
     if isinstance(t, RecordType) and not isinstance(t, TupleType) and isinstance(value, V.Rec):
         mask = code = 0
         given = dict(value.fields)

@@ -492,7 +492,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
         key = (m.path, tuple(sorted(m.constants.items())))
         if key not in cache:
             try:
-                cache[key] = (load(m.path, [f"{k}={v}" for k, v in m.constants.items()]), [])
+                cache[key] = (load(m.shown, [f"{k}={v}" for k, v in m.constants.items()]), [])
             except SpecError as exc:
                 cache[key] = (None, exc.diagnostics)
         model, diags = cache[key]

@@ -43,12 +43,13 @@ from spec import values as V
 from spec.diagnostics import Diagnostic
 from spec.runtime import KIND_TITLES, to_code
 
-from .adapter import Adapter, AdapterError, Binding, Rejected, bind, describe_exception, normalize
+from .adapter import (Adapter, AdapterError, Binding, Rejected, bind, describe_exception, normalize, pattern, restrict,
+                      unobserved_fields)
 from .compiled import CompiledModel
 from .itf import ITFError, from_itf
 from .result import Trace, TraceStep
 from .shrink import shorten
-from .simulate import draw_index, hypothesis_settings, room_for_more
+from .simulate import draw_index, hypothesis_settings, room_for_more, swarm
 
 STATE, REFUSED, ACCEPTED, CRASH, MODEL, FLAKY = "state", "refused", "accepted", "crash", "model", "flaky"
 TAKE, PROBE = "take", "probe"
@@ -155,6 +156,8 @@ class Oracle:
         self.labels = [(model.actions[k].name, self.cm.instance_params(i)) for i, (k, _) in enumerate(self.cm.instances)]
         self.by_label = {(name, _key(params)): i for i, (name, params) in enumerate(self.labels)}
         self.observed: set[str] = set()    # variables some observation had
+        self._patterns: dict = {}
+        self.unobserved_fields: list[str] = []  # record fields the first observation of each left out
 
     def succ(self, s: int) -> list[tuple[int, int]]:
         """Every transition from s (changing the state or not) of an action the adapter drives."""
@@ -173,28 +176,52 @@ class Oracle:
         return name + ("(" + ", ".join(f"{k}={V.show(v)}" for k, v in params.items()) + ")" if params else "")
 
     def codes(self, obs: dict) -> dict | None:
-        """The observation as {variable: code}; None when a value is outside its variable's type."""
+        """The observation as {variable: (mask, code)}; None when a value is outside its type."""
         out = {}
+        cache = self._patterns
         for name, plain in obs.items():
-            t = self.vars[name].type
             try:
-                out[name] = to_code(ir.encode_value(t, plain), t)
-            except (V.EncodeError, TypeError, ValueError, KeyError):
+                key = (name, plain)
+                hit = cache.get(key)
+            except TypeError:  # an unhashable value outside every type
                 return None
+            if hit is None:
+                try:
+                    hit = pattern(self.vars[name].type, plain)
+                except (V.EncodeError, TypeError, ValueError, KeyError):
+                    hit = (-1, -1)  # matches no state
+                if len(cache) > 100_000:
+                    cache.clear()
+                cache[key] = hit
+            out[name] = hit
         return out
 
     def matches(self, s: int, codes: dict | None) -> bool:
         if codes is None:
             return False
-        for name, code in codes.items():
-            v = self.vars[name]
-            if (s >> v.offset) & ((1 << v.type.bits) - 1) != code:
+        for name, (mask, code) in codes.items():
+            if mask < 0 or (s >> self.vars[name].offset) & mask != code:
                 return False
         return True
 
-    def view(self, s: int, names) -> dict:
+    def view(self, s: int, names, observed: dict | None = None) -> dict:
+        """State s as {variable: value} for the names, cut down to what `observed` has."""
         full = self.cm.decode(s)
-        return {n: full[n] for n in names}
+        if observed is None:
+            return {n: full[n] for n in names}
+        return {n: restrict(full[n], observed[n]) for n in names}
+
+    def note_observed(self, obs: dict) -> None:
+        for name, value in obs.items():
+            if name not in self.observed:
+                self.observed.add(name)
+                self.unobserved_fields += unobserved_fields(self.vars[name].type, value, name)
+
+    def first_instance(self, inst: int, enabled: set, want_enabled: bool) -> int | None:
+        """The first instance of inst's action that is (or is not) enabled, for shrinking."""
+        k = self.cm.instances[inst][0]
+        return next((i for i in self.driven if self.cm.instances[i][0] == k and (i in enabled) == want_enabled),
+                    None)
 
     def model_error(self, states: list[int], inst: int) -> str | None:
         """The run-time error the model raises for this step in one of the states, if it does."""
@@ -242,7 +269,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001
             self.fail(CRASH, self._inst, f"observe() raised {describe_exception(exc)} ({where})")
         obs = normalize(self.o.model, raw, where)
-        self.o.observed.update(obs)
+        self.o.note_observed(obs)
         return obs
 
     def step(self, inst: int) -> str:
@@ -299,8 +326,8 @@ class Session:
         names = list(observed) if observed is not None else list(o.vars)
         states = list(expected or [])
         if observed is not None and states:
-            states.sort(key=lambda s: sum(v != observed[n] for n, v in o.view(s, names).items()))
-        views = [o.view(s, names) for s in states]
+            states.sort(key=lambda s: sum(v != observed[n] for n, v in o.view(s, names, observed).items()))
+        views = [o.view(s, names, observed) for s in states]
         diffs = []
         if observed is not None and views:
             diffs = [(n, views[0][n], observed[n]) for n in names if views[0][n] != observed[n]]
@@ -319,9 +346,11 @@ class Session:
                 self.fail(CRASH, None, f"teardown() raised {describe_exception(exc)}")
 
 
-def run_steps(oracle: Oracle, steps: list[tuple[int, str]], on_step=None) -> list[tuple[int, str]]:
+def run_steps(oracle: Oracle, steps: list[tuple[int, str]], on_step=None, substitute: bool = False
+              ) -> list[tuple[int, str]]:
     """Runs (instance, take|probe) steps on a fresh implementation, leaving out those that no longer
-    apply (a take the model does not allow, a probe it does); returns the steps run. A Failure it
+    apply (a take the model does not allow, a probe it does), or with `substitute` replacing them
+    by the first instance of the same action that applies; returns the steps run. A Failure it
     raises carries the steps run up to and including the failing one (`.steps`)."""
     done: list = []
     session = None
@@ -329,9 +358,13 @@ def run_steps(oracle: Oracle, steps: list[tuple[int, str]], on_step=None) -> lis
     try:
         session = Session(oracle)
         for inst, mode in steps:
-            allowed = any(i == inst for s in session.cands for i, _ in oracle.succ(s))
-            if (mode == TAKE) != allowed:
-                continue
+            enabled = {i for s in session.cands for i, _ in oracle.succ(s)}
+            if (mode == TAKE) != (inst in enabled):
+                if not substitute:
+                    continue
+                inst = oracle.first_instance(inst, enabled, mode == TAKE)
+                if inst is None:
+                    continue
             done.append((inst, mode))
             session.step(inst)
             if on_step is not None:
@@ -373,10 +406,11 @@ class Conformance:
         try:
             session = Session(o)
             self._states.update(session.cands)
+            off = swarm(data, len(self.model.actions), self._ints)
             for _ in range(self.opts.steps):
                 if not room_for_more(data):
                     break
-                inst, mode = self._draw(data, session)
+                inst, mode = self._draw(data, session, off)
                 if inst is None:
                     break
                 steps.append((inst, mode))
@@ -391,7 +425,7 @@ class Conformance:
             exc.steps = steps
             if self._first is None:  # from here on, hypothesis is shrinking
                 self._first = time.perf_counter()
-                self._explore = (r.runs, r.steps, r.probes, r.refusals)
+                self._explore = (r.runs, r.steps, r.probes, r.refusals, dict(r.actions))
             raise
         finally:
             if session is not None:
@@ -399,8 +433,10 @@ class Conformance:
             if self.progress is not None and r.runs % 10 == 0:
                 self.progress(r.runs, r.steps, time.perf_counter() - self.start, self._first is not None)
 
-    def _draw(self, data, session: Session):
-        """An action the model allows (then its instance), or a probe: an instance it does not allow."""
+    def _draw(self, data, session: Session, off: set):
+        """An action the model allows, then its instance; or a probe: an action, then one of its
+        instances the model does not allow here. Actions the run's swarm leaves out are avoided
+        while others can be taken."""
         o = self.o
         by_action: dict[int, list[int]] = {}
         for s in session.cands:
@@ -408,17 +444,22 @@ class Conformance:
                 lst = by_action.setdefault(o.cm.instances[i][0], [])
                 if i not in lst:
                     lst.append(i)
-        actions = sorted(by_action)
-        probes = []
+        actions = [k for k in sorted(by_action) if k not in off] or sorted(by_action)
+        probes: dict[int, list[int]] = {}
         if o.cls.check_guards:
             enabled = {i for lst in by_action.values() for i in lst}
-            probes = [i for i in o.driven if i not in enabled]
+            for i in o.driven:
+                if i not in enabled:
+                    probes.setdefault(o.cm.instances[i][0], []).append(i)
+            probes = {k: v for k, v in probes.items() if k not in off} or probes
         n = len(actions) + (1 if probes else 0)
         if n == 0:
             return None, None
         pick = draw_index(data, n, self._ints)
         if pick == len(actions):
-            return probes[draw_index(data, len(probes), self._ints)], PROBE
+            keys = sorted(probes)
+            options = probes[keys[draw_index(data, len(keys), self._ints)]]
+            return options[draw_index(data, len(options), self._ints)], PROBE
         options = sorted(by_action[actions[pick]])
         return options[draw_index(data, len(options), self._ints)], TAKE
 
@@ -445,7 +486,7 @@ class Conformance:
         first = self._first or end
         if self._explore is not None:
             total = r.runs
-            r.runs, r.steps, r.probes, r.refusals = self._explore
+            r.runs, r.steps, r.probes, r.refusals, r.actions = self._explore
             r.shrink_runs = total - r.runs + self._post_runs
         r.seconds = first - self.start
         r.shrink_seconds = end - first
@@ -461,7 +502,7 @@ class Conformance:
         def fails(candidate):
             self._post_runs += 1
             try:
-                run_steps(self.o, candidate)
+                run_steps(self.o, candidate, substitute=True)
             except Failure as f:
                 if (f.mismatch.kind, f.mismatch.action) == want:
                     return f.steps
@@ -472,7 +513,7 @@ class Conformance:
             best = shorten(steps, fails, self.opts.shrink_budget)
             if len(best) < len(steps):
                 try:
-                    run_steps(self.o, best)
+                    run_steps(self.o, best, substitute=True)
                 except Failure as f:
                     final = f
         return describe(self.o, final)
@@ -489,7 +530,7 @@ class Conformance:
                 r.warnings.append("warning: no step the model does not allow was tried")
         if self.o.binding.skipped:
             r.warnings.append(f"note: the adapter skips {', '.join(self.o.binding.skipped)}: runs never take them")
-        hidden = [n for n in self.o.vars if n not in r.observed]
+        hidden = [n for n in self.o.vars if n not in r.observed] + self.o.unobserved_fields
         if hidden and r.observed:
             r.warnings.append(f"note: not observed: {', '.join(hidden)} (the model follows every value they may "
                               "have)")

@@ -231,17 +231,28 @@ def trace_table(trace: Trace, start: int = 0) -> Table:
             if n not in step.state:
                 cells.append(Text(""))
                 continue
-            v = step.state[n]
+            v = _in_transit(step.state[n])
             if prev is None or n not in prev:
                 cells.append(Text(V.show(v)))
             else:
-                cells.append(diff_text(prev[n], v))
+                cells.append(diff_text(_in_transit(prev[n]), v))
         mark = str(i + start)
         if trace.loop is not None and i == trace.loop:
             mark += " ⟳"
         table.add_row(mark, Text(_label(step)), *cells)
         prev = step.state if step.state else prev
     return table
+
+
+def _in_transit(v):
+    """A bag of messages (a channel `with reordering`: a map from messages to counts) without its zero entries.
+
+    Otherwise every trace of a reordering channel lists every possible message.
+    """
+    if isinstance(v, V.MapVal) and v.items and all(
+            isinstance(k, (V.Variant, V.Rec)) and type(c) is int for k, c in v.items):
+        return V.MapVal((k, c) for k, c in v.items if c)
+    return v
 
 
 def diff_text(old, new) -> Text:

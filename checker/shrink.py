@@ -7,7 +7,9 @@ choices walk, no choice can get smaller, and removing one shifts every later
 choice onto other actions. Here the steps themselves are removed: a step is
 re-applied by identity (action and parameters), so the rest of the run means
 the same after a deletion. Chunks of halving size are tried first, as in
-delta debugging, then single steps, until nothing more can go.
+delta debugging, then single steps, then pairs of steps apart (removing an
+oracle move alone breaks the move after it; removing both does not), until
+nothing more can go.
 
 `fails(candidate)` re-runs a candidate sequence and returns the failing run
 it produces, or None if the candidate does not fail in the same way. It may
@@ -25,16 +27,29 @@ T = TypeVar("T")
 
 def shorten(steps: Sequence[T], fails: Callable[[list[T]], list[T] | None], budget: int = 2000) -> list[T]:
     """A failing subsequence of `steps`, found with at most `budget` calls of `fails`."""
-    best = list(steps)
-    calls = 0
+    calls = [0]
+
+    def attempt(candidate):
+        calls[0] += 1
+        return fails(candidate)
+
+    best = _chunks(list(steps), attempt, calls, budget)
+    while calls[0] < budget:
+        shorter = _pairs(best, attempt, calls, budget)
+        if shorter is None:
+            break
+        best = _chunks(shorter, attempt, calls, budget)
+    return best
+
+
+def _chunks(best: list, attempt, calls: list, budget: int) -> list:
+    """Removes contiguous chunks, halving their size down to single steps."""
     size = max(1, len(best) // 2)
-    while size >= 1 and calls < budget:
+    while size >= 1 and calls[0] < budget:
         shrunk = False
         start = 0
-        while start < len(best) and calls < budget:
-            candidate = best[:start] + best[start + size:]
-            calls += 1
-            result = fails(candidate)
+        while start < len(best) and calls[0] < budget:
+            result = attempt(best[:start] + best[start + size:])
             if result is not None and len(result) < len(best):
                 best = result
                 shrunk = True
@@ -43,3 +58,16 @@ def shorten(steps: Sequence[T], fails: Callable[[list[T]], list[T] | None], budg
         if not shrunk:
             size //= 2
     return best
+
+
+def _pairs(best: list, attempt, calls: list, budget: int) -> list | None:
+    """A shorter failing run without two steps apart (a price move and the move that undoes it)."""
+    n = len(best)
+    for i in range(n):
+        for j in range(i + 2, n):
+            if calls[0] >= budget:
+                return None
+            result = attempt(best[:i] + best[i + 1:j] + best[j + 1:])
+            if result is not None and len(result) < n:
+                return result
+    return None

@@ -58,6 +58,12 @@ try:  # hypothesis ends a test case that makes more choices than this
 except ImportError:  # pragma: no cover - a future hypothesis
     _CHOICE_LIMIT = 8 * 1024
 
+try:  # the choice-level draw of hypothesis's engine (what st.integers uses)
+    from hypothesis.internal.conjecture.data import ConjectureData as _CD
+    _DIRECT = callable(getattr(_CD, "draw_integer", None))
+except ImportError:  # pragma: no cover - a future hypothesis: draw through the public API
+    _DIRECT = False
+
 NOT_A_PROOF = "no violation found is not a proof: only the sampled states were checked"
 _CACHE_LIMIT = 200_000  # states whose successors are kept
 
@@ -70,13 +76,32 @@ def hypothesis_settings(runs: int) -> settings:
 
 
 def draw_index(data, n: int, cache: dict) -> int:
-    """An index below n, drawn by hypothesis (it shrinks towards 0: the first in canonical order)."""
+    """An index below n, drawn by hypothesis (it shrinks towards 0: the first in canonical order).
+
+    One integer choice, made directly on the test case's choice sequence as `st.integers`
+    does inside: drawing through `st.data()` costs three times as much per step (it guards
+    every draw against use of the global random module)."""
     if n == 1:
         return 0
+    if _DIRECT:
+        return data.conjecture_data.draw_integer(0, n - 1)
     strategy = cache.get(n)
     if strategy is None:
         strategy = cache[n] = st.integers(0, n - 1)
     return data.draw(strategy)
+
+
+def swarm(data, n: int, cache: dict) -> set[int]:
+    """Actions a run avoids while others are enabled (swarm testing, as hypothesis does).
+
+    A uniform walk rarely reaches states that need one action to stay quiet (a commit that
+    any abort prevents); runs that leave out a few actions reach them. The share left out is
+    drawn per run (0 to 4 eighths) and shrinks to none.
+    """
+    level = draw_index(data, 5, cache)
+    if not level or n < 2:
+        return set()
+    return {k for k in range(n) if draw_index(data, 8, cache) >= 8 - level}
 
 
 def room_for_more(data, per_step: int = 4) -> bool:
@@ -130,6 +155,7 @@ class _Counters:
     first_violation: float | None = None          # perf_counter when shrinking began
     explore_runs: int | None = None
     explore_steps: int | None = None
+    explore_taken: list | None = None
     shrink_steps: int = 0
 
 
@@ -199,7 +225,7 @@ class Simulator:
         c = self.c
         if c.first_violation is None:  # from here on, hypothesis is shrinking
             c.first_violation = time.perf_counter()
-            c.explore_runs, c.explore_steps = c.runs, c.steps
+            c.explore_runs, c.explore_steps, c.explore_taken = c.runs, c.steps, list(c.taken)
         prop, kind, message = fail
         raise self.classes[prop](prop, kind, message, list(path))
 
@@ -210,7 +236,7 @@ class Simulator:
         c.runs += 1
         inits = self.inits
         s = inits[draw_index(data, len(inits), self._ints)]
-        off = self._swarm(data)
+        off = swarm(data, len(self.model.actions), self._ints)
         path: list = [s]
         depth = 0
         try:
@@ -243,19 +269,6 @@ class Simulator:
             if self.progress is not None and c.runs % 50 == 0:
                 self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
                                           c.first_violation is not None))
-
-    def _swarm(self, data) -> set[int]:
-        """Actions this run avoids while others are enabled (swarm testing, as hypothesis does).
-
-        A uniform walk rarely reaches states that need one action to stay quiet (a commit
-        that any abort prevents); runs that leave out a few actions reach them. The share
-        left out is drawn per run and shrinks to none.
-        """
-        n = len(self.model.actions)
-        level = draw_index(data, 5, self._ints)   # eighths of the actions left out: 0 .. 4
-        if not level or n < 2:
-            return set()
-        return {k for k in range(n) if draw_index(data, 8, self._ints) >= 8 - level}
 
     def _visit(self, s: int, h: _Here) -> None:
         self.c.visited.add(s)
@@ -303,8 +316,12 @@ class Simulator:
             if self._fails_as(s, exc.prop):
                 return out
             for inst, branch in candidate:
-                same = [u for i, u in self.here(s).by_action.get(self.cm.instances[inst][0], []) if i == inst]
-                if not same:  # disabled now that an earlier step is gone: leave it out too
+                options = self.here(s).by_action.get(self.cm.instances[inst][0], [])
+                same = [u for i, u in options if i == inst]
+                if not same and options:  # disabled now that an earlier step is gone: the action's first
+                    inst = options[0][0]  # enabled instance stands in (an UpdatePrice to another price)
+                    same = [u for i, u in options if i == inst]
+                if not same:              # the action is disabled: leave the step out
                     continue
                 s = same[min(branch, len(same) - 1)]
                 out.append((inst, branch))
@@ -390,7 +407,8 @@ class Simulator:
         stats.shrink_seconds = end - explore_end
         stats.seed = self.seed
         stats.max_steps = self.opts.steps
-        stats.actions = {a.name: n for a, n in zip(self.model.actions, c.taken)}
+        taken = c.taken if c.explore_taken is None else c.explore_taken
+        stats.actions = {a.name: n for a, n in zip(self.model.actions, taken)}
         verdict = Verdict.VIOLATED if found else Verdict.HOLDS
         warnings = [w.render() for w in self.model.warnings] + self._warnings(found)
         result = Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED, self._properties(found),

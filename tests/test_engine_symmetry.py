@@ -173,7 +173,7 @@ def test_shipped_verdicts_with_and_without_symmetry_agree(name):
             assert_replays(cm, p.trace)  # the trace is made of real states, not representatives
     assert on.stats.depth == off.stats.depth
     assert on.stats.distinct_states < off.stats.distinct_states
-    if off.stats.distinct_states <= 3000:
+    if off.stats.distinct_states <= 600:
         assert _orbits(m) == on.stats.distinct_states
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import checker.explicit as explicit
 from checker.explicit import ExplicitOptions, check
-from engine_helpers import model_file
+from engine_helpers import model_file, model_of
 
 
 @pytest.fixture(autouse=True)
@@ -44,13 +44,40 @@ def _same_results(m, **options):
     return one
 
 
-@pytest.mark.parametrize("name, consts, symmetry, states", [
-    ("two_phase_commit.sync", ["RM=4"], False, 1568),
-    ("options_ledger.sync", [], True, 525),
-])
-def test_workers_agree_on_a_passing_model(name, consts, symmetry, states):
-    r = _same_results(model_file(name, consts), symmetry=symmetry)
-    assert r.stats.distinct_states == states
+GRID = """model Grid
+var x: 0..15
+var y: 0..15
+var z: 0..7
+init { x = 0 y = 0 z = 0 }
+action Right {
+  require x < 15
+  x = x + 1
+}
+action Up {
+  require y < 15
+  y = y + 1
+}
+action Spin(d: 1..7) { z = (z + d) % 8 }
+action Boom {
+  require x == 12 and y == 12
+  assert z != 1, "boom"
+}
+invariant Small: x + y < 20
+invariant NotCorner: not (x == 15 and y == 0)
+"""
+
+
+def test_workers_agree_on_a_passing_symmetric_model():
+    # the safety properties only: the liveness property would build the unreduced graph
+    r = _same_results(model_file("two_phase_commit.sync", ["RM=7"]), symmetry=True,
+                      invariants=("Consistent", "TypeOK"))
+    assert r.stats.distinct_states == 920
+    assert r.violated == []
+
+
+def test_workers_agree_on_a_passing_model():
+    r = _same_results(model_of(GRID.replace("assert z != 1", "assert true")), invariants=())
+    assert (r.stats.distinct_states, r.stats.depth) == (2048, 31)
     assert r.violated == []
 
 
@@ -61,8 +88,9 @@ def test_workers_agree_on_a_violating_model():
 
 
 def test_workers_agree_on_every_violation_of_a_model():
-    r = _same_results(model_file("options_ledger_broken.sync"), symmetry=False, stop_at_first=False)
-    assert {p.name for p in r.violated} == {"Conservation", "runtime"}
+    r = _same_results(model_of(GRID), stop_at_first=False)
+    assert {p.name: p.trace.length for p in r.violated} == {"NotCorner": 15, "Small": 20, "runtime": 26}
+    assert r.stats.distinct_states == 2048
 
 
 def test_workers_agree_with_limits():

@@ -11,7 +11,9 @@ from spec.loader import load
 from .. import engines
 from ..explicit import ExplicitOptions
 from ..itf import write_trace
-from ..report import console, print_json, print_result, result_json
+from ..formats import add_format_args
+from ..formats.output import emit, single_run
+from ..report import console
 from .common import check_model_file, model_args, positive
 
 
@@ -31,7 +33,7 @@ def add_parser(sub) -> None:
     c.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
-    c.add_argument("--json", action="store_true", help="print the result as JSON (schema syncproof.result/1)")
+    add_format_args(c)  # --format, --output, --report, and --json (= --format json)
     c.add_argument("--quiet", action="store_true", help="no progress display")
     c.add_argument("--engine", choices=engines.ENGINES, metavar="ENGINE",
                    help="explicit, bmc, induction, prove or all (default: explicit when the model can be "
@@ -80,10 +82,7 @@ def write_traces(result, args, model) -> None:
 
 def report(result, args, model) -> int:
     write_traces(result, args, model)
-    if args.json:
-        print_json(result_json(result))
-    else:
-        print_result(result, console(), model.sources)
+    emit(single_run(result, model, args.model), args)
     return result.exit_code
 
 

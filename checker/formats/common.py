@@ -58,15 +58,19 @@ def tally(entry: Entry) -> str:
     props = entry.result.properties
     held = sum(p.verdict is Verdict.HOLDS for p in props)
     bad = sum(p.verdict is Verdict.VIOLATED for p in props)
-    open_ = len(props) - held - bad
+    unchecked = sum(skipped_by_stop(entry, p) for p in props)
+    open_ = len(props) - held - bad - unchecked
     if not bad and not open_:
         return f"{held} of {held} hold"
     parts = []
     if bad:
         parts.append(f"{bad} violated")
-    parts.append(f"{held} hold")
+    if held:
+        parts.append(f"{held} hold")
     if open_:
-        parts.append(f"{open_} open")
+        parts.append(f"{open_} undecided")
+    if unchecked:
+        parts.append(f"{unchecked} not checked")
     return ", ".join(parts)
 
 

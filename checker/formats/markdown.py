@@ -23,7 +23,8 @@ from .tracerows import ADDED, CHANGED, REMOVED, failing_step_text, loop_text, tr
 LIMIT = 60_000          # below GitHub's 65,536 for a comment, with room for what CI adds
 HEAD_ROWS, TAIL_ROWS = 10, 30
 ICON = {True: "✅", False: "❌"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#])")
+# what GitHub would read as markup in a table cell; '_' only at the edge of a word (rm_state is fine)
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def esc(text: str) -> str:

@@ -22,7 +22,8 @@ import z3
 
 from spec import ir
 
-from .system import RUNTIME, InitEnc, Prop, StepEnc, System, simple_path
+from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
+from .values import mk_or
 from .traces import Decoder, Minimizer, minimize
 
 
@@ -81,8 +82,8 @@ class BMC:
     """An incremental unrolling from the initial states; `check_depth(d)` looks for violations at d."""
 
     def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool = True, minimize: bool = True,
-                 engine: str = "bmc", bv: bool = True):
-        self.system = System(model, deadlock, bv=bv)
+                 engine: str = "bmc", bv: bool | None = None):
+        self.system = System(model, deadlock, bv=nonlinear(model) if bv is None else bv)
         self.clock = clock
         self.minimize = minimize
         self.decoder = Decoder(self.system, engine)
@@ -94,6 +95,11 @@ class BMC:
         self.steps: list[StepEnc] = []     # steps[i]: the actions from state i
         self.linked = 0                    # transitions asserted: states 0..linked are a path
         self.checked = -2                  # deepest depth whose properties were all asked (-1: init)
+        self.learnt: set = set()
+        # Two known tricks, measured slower on the models in models/ and so off: asking for any
+        # violation first, and asserting the invariants found to hold at each depth.
+        self.combined = False
+        self.learn = False           # (invariant, depth) asserted after it was found to hold
 
     @property
     def props(self) -> list[Prop]:
@@ -137,12 +143,23 @@ class BMC:
         return out
 
     def check_depth(self, d: int, props: list[Prop]) -> list[Found]:
-        """Violations of props at depth d (a shortest one each), or unknowns."""
+        """Violations of props at depth d (a shortest one each), or unknowns.
+
+        One query asks for any of them first; only when it is satisfiable is each asked on its
+        own. Invariants found to hold at d are then asserted there: that is sound (every state
+        at depth d satisfies them) and turns the next depths into nearly one-step questions.
+        """
         self._extend(d)
         st = self._step(d)
+        bads = {p.name: self.system.bad(p, st) for p in props}
+        if self.combined and len(props) > 1:
+            r = self._ask(mk_or(*bads.values()))
+            if r == z3.unsat:
+                self._learn(d, props)
+                return []
         out = []
         for p in props:
-            r = self._ask(self.system.bad(p, st))
+            r = self._ask(bads[p.name])
             if r == z3.sat:
                 m = self._model(self.steps, d, p)
                 trace = self.decoder.violation(m, p, self.init, self.states[:d + 1], self.steps[:d])
@@ -150,7 +167,16 @@ class BMC:
             elif r == z3.unknown:
                 out.append(Found(p, "unknown", reason=reason_of(self.solver), depth=d))
         self.checked = max(self.checked, d)
+        if not out:
+            self._learn(d, props)
         return out
+
+    def _learn(self, d: int, props: list[Prop]) -> None:
+        self.checked = max(self.checked, d)
+        for p in props if self.learn else ():
+            if p.kind == "invariant" and (p.name, d) not in self.learnt:
+                self.learnt.add((p.name, d))
+                self.solver.add(self.system.holds(p, self.states[d]))
 
     def _model(self, steps, d: int, p: Prop) -> z3.ModelRef:
         if not self.minimize:

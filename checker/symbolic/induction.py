@@ -32,7 +32,7 @@ import z3
 from spec import ir
 
 from .bmc import BMC, Clock, reason_of
-from .system import DEADLOCK, Prop, StepEnc, System, simple_path
+from .system import DEADLOCK, Prop, StepEnc, System, nonlinear, simple_path
 from .values import mk_or
 
 
@@ -50,7 +50,7 @@ class StepCase:
     """The step-case solver: a growing loop-free path of arbitrary states."""
 
     def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool):
-        self.system = System(model, deadlock, prefix="k.", bv=True)
+        self.system = System(model, deadlock, prefix="k.", bv=nonlinear(model))
         self.clock = clock
         self.solver = z3.Solver()
         self.solver.add(self.system.consts())

@@ -190,6 +190,26 @@ def hypothesis(system: System, props: list[Prop], state: list) -> z3.BoolRef:
     return mk_and(*(system.holds(p, state) for p in props if p.kind == "invariant"))
 
 
+def nonlinear(model: ir.CheckedModel) -> bool:
+    """Whether the model multiplies, divides or raises to a power two non-constants.
+
+    Linear integer arithmetic is what z3 decides fastest and what Spacer needs; a
+    nonlinear model is encoded with bit-vectors for BMC and k-induction instead, which
+    z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
+    """
+    from spec.checker import iter_ir
+    roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
+        + [a.cond for a in model.assumptions]
+    for node in iter_ir(roots):
+        if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow"):
+            a, b = node.args
+            if node.op == "mul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
+                return True
+            if node.op in ("div", "mod", "pow") and not isinstance(b, ir.Lit):
+                return True
+    return False
+
+
 def _ground_count(a: ir.ActionIR) -> int | None:
     n = 1
     for p in a.params:

@@ -1,0 +1,277 @@
+"""`syncproof catalog [DIR] [--write FILE]`: every model in DIR, checked, as a Markdown table.
+
+Loads every `*.sync` directly in DIR (not its subfolders: adversaries are
+imported by models, not checked alone), checks each with the explicit engine
+at its default constants, exactly as a plain `syncproof check` does, and
+renders models/README.md: what each model shows (the first line of its
+header comment), its properties, its verdict, the distinct states and the
+time, which engines handle it, and for each broken variant the property it
+violates and the length of its counterexample. Everything but the time
+column is deterministic, so the file can be committed and a test can compare
+it with a fresh run (`without_times` drops that column).
+
+Exit code: 0 when every correct model holds and every broken variant
+(`*_broken*.sync`) is violated, 1 otherwise (the surprises are listed on
+stderr), 2 when DIR has no models.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spec.diagnostics import SpecError
+from spec.loader import load
+
+from ..explicit import ExplicitOptions, check
+from ..report import console
+from ..result import Verdict
+from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
+
+TIME = "time"
+_IMPORT = re.compile(r'^\s*import\s+"([^"]+)"', re.M)
+_BUILTIN = ("deadlock", "runtime")
+
+
+def add_parser(sub) -> None:
+    c = sub.add_parser("catalog", help="check every model in a folder and write its catalog (Markdown)")
+    c.add_argument("dir", nargs="?", default="models", metavar="DIR", help="the models' folder (default: models)")
+    c.add_argument("--write", metavar="FILE", help="write the catalog to FILE (default: print it)")
+    c.add_argument("--quiet", action="store_true", help="do not list the models on stderr as they are checked")
+    c.set_defaults(run=run)
+
+
+@dataclass
+class Entry:
+    """One model file, checked."""
+
+    stem: str
+    summary: str                     # the first line of its header comment
+    broken: bool
+    imports: list[str] = field(default_factory=list)
+    properties: list[str] = field(default_factory=list)
+    verdict: str = ""                # holds | violated | inconclusive | error
+    violated: str | None = None      # the first violated property
+    trace_length: int | None = None
+    lasso: bool = False
+    trace_file: str | None = None    # as `syncproof check` names it
+    states: int = 0
+    seconds: float = 0.0
+    engines: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def header_line(text: str) -> str:
+    """The first line of the comment that opens a model file."""
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        return s.lstrip("#").strip() if s.startswith("#") else ""
+    return ""
+
+
+def engines_for(model) -> list[str]:
+    """The engines that handle the model: explicit always; symbolic when it can be encoded; simulation."""
+    from ..symbolic.system import System
+    out = ["explicit"]
+    try:
+        system = System(model)
+        state = system.state("s")
+        system.init(state)
+        system.step(state, 0, "t")
+        for p in system.props:
+            system.holds(p, state)
+        out.append("symbolic")
+    except SpecError:
+        pass
+    out.append("simulation")
+    return out
+
+
+def check_file(path: Path) -> Entry:
+    text = path.read_text(encoding="utf-8")
+    stem = path.name.removesuffix(".sync")
+    e = Entry(stem, header_line(text), "_broken" in stem, sorted(_IMPORT.findall(text)))
+    try:
+        model = load(path)
+    except SpecError as exc:
+        d = exc.diagnostics[0]
+        e.verdict, e.error = "error", f"{d.code}: {d.message}"
+        return e
+    start = time.perf_counter()
+    r = check(model, ExplicitOptions())
+    e.seconds = time.perf_counter() - start
+    e.properties = [p.name for p in r.properties if p.kind not in _BUILTIN]
+    e.verdict, e.states = r.verdict.value, r.stats.distinct_states
+    if r.violated:
+        p = r.violated[0]
+        e.violated = p.name
+        if p.trace is not None:
+            e.trace_length, e.lasso = p.trace.length, p.trace.loop is not None
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in p.name)
+            e.trace_file = f"{stem}.{safe}.itf.json"
+    e.engines = engines_for(model)
+    return e
+
+
+def collect(directory: Path, progress=None) -> list[Entry]:
+    entries = []
+    for path in sorted(directory.glob("*.sync"), key=lambda p: p.name.removesuffix(".sync")):
+        if progress:
+            progress(path)
+        entries.append(check_file(path))
+    return entries
+
+
+# ---- Markdown ------------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(_cell(str(c)) for c in cells) + " |"
+
+
+def _link(stem: str) -> str:
+    return f"[{stem}]({stem}.sync)"
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def _verdict(e: Entry) -> str:
+    if e.error:
+        return f"does not load ({e.error})"
+    if e.verdict == Verdict.VIOLATED.value:
+        return f"violated: {e.violated}"
+    return e.verdict
+
+
+def _family(entries: list[Entry], e: Entry) -> list[Entry]:
+    return [b for b in entries if b.broken and b.stem.startswith(e.stem + "_broken")]
+
+
+def render(entries: list[Entry], directory: Path, command: str) -> str:
+    correct = [e for e in entries if not e.broken]
+    broken = [e for e in entries if e.broken]
+    out = [
+        "# The model library",
+        "",
+        f"Generated by `{command}`: do not edit by hand, run the command again after changing a model",
+        "(`tests/test_catalog.py` fails while this file is stale). Each model was checked with the explicit",
+        "engine at its default constants, as `syncproof check models/<model>.sync` checks it. The time",
+        "column is from the machine that ran the command; everything else is deterministic.",
+        "",
+        "Every model opens with a comment: the mechanism, its state, its actions, what each property means",
+        "in money terms, and the constants that size it (`--const` gives bigger sizes). Each has broken",
+        "variants with a bug such systems have really had; their counterexamples are committed in",
+        "[counterexamples/](../counterexamples) and `tests/test_counterexamples.py` checks that they still",
+        "reproduce.",
+        "",
+        "## Models",
+        "",
+        _row(["model", "what it shows", "properties", "verdict", "states", TIME, "engines", "broken variants"]),
+        "|---|---|---|---|--:|--:|---|---|",
+    ]
+    for e in correct:
+        family = ", ".join(_link(b.stem) for b in _family(entries, e)) or "none"
+        out.append(_row([_link(e.stem), e.summary, ", ".join(e.properties), _verdict(e), f"{e.states:,}",
+                         _time(e.seconds), ", ".join(e.engines), family]))
+    out += [
+        "",
+        "Engines: *explicit* checks every property (invariants, `converge`, temporal properties under their",
+        "fairness, `deterministic`, `commute`, deadlock, run-time errors); *symbolic* (BMC, k-induction,",
+        "CHC) and *simulation* check invariants, deadlock and run-time errors. *symbolic* is listed when the",
+        "model can be encoded for z3.",
+        "",
+        "## Broken variants",
+        "",
+        _row(["broken variant", "the bug", "violates", "counterexample", "states", TIME]),
+        "|---|---|---|---|--:|--:|",
+    ]
+    for e in broken:
+        if e.trace_length is not None:
+            n = e.trace_length
+            trace = f"{n} step{'s' if n != 1 else ''}" + (", a lasso" if e.lasso else "")
+            trace += f": [{e.trace_file}](../counterexamples/{e.trace_file})"
+        else:
+            trace = "none"
+        violates = e.violated or _verdict(e)
+        out.append(_row([_link(e.stem), e.summary, violates, trace, f"{e.states:,}", _time(e.seconds)]))
+    adversaries = sorted((directory / "adversaries").glob("*.sync"))
+    if adversaries:
+        out += [
+            "",
+            "## Adversaries",
+            "",
+            "Modules under [adversaries/](adversaries) that a model opts into with `import`; each one's header",
+            "says what the importing model must declare.",
+            "",
+            _row(["adversary", "what it does", "imported by"]),
+            "|---|---|---|",
+        ]
+        for a in adversaries:
+            rel = f"adversaries/{a.name}"
+            users = [e.stem for e in entries if rel in e.imports]
+            out.append(_row([f"[{a.stem}]({rel})", header_line(a.read_text(encoding="utf-8")),
+                             ", ".join(users) or "none"]))
+    return "\n".join(out) + "\n"
+
+
+def without_times(markdown: str) -> str:
+    """The catalog with the cells of every table's time column removed (for comparisons)."""
+    out, drop = [], None
+    for line in markdown.splitlines():
+        if not line.startswith("|"):
+            drop = None
+            out.append(line)
+            continue
+        cells = _split_row(line)
+        if drop is None:
+            drop = cells.index(TIME) if TIME in cells else -1
+        if drop >= 0 and drop < len(cells):
+            del cells[drop]
+        out.append("|" + "|".join(cells) + "|")
+    return "\n".join(out) + "\n"
+
+
+def _split_row(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip())
+    return [c.strip() for c in cells[1:-1]]
+
+
+def surprises(entries: list[Entry]) -> list[str]:
+    out = []
+    for e in entries:
+        if e.error:
+            out.append(f"{e.stem}: {e.error}")
+        elif e.broken and e.verdict != Verdict.VIOLATED.value:
+            out.append(f"{e.stem}: a broken variant that is not violated ({e.verdict})")
+        elif not e.broken and e.verdict != Verdict.HOLDS.value:
+            out.append(f"{e.stem}: {_verdict(e)}")
+    return out
+
+
+def run(args) -> int:
+    directory = Path(args.dir)
+    err = console(stderr=True)
+    if not directory.is_dir() or not list(directory.glob("*.sync")):
+        err.print(f"error[E601]: no models (*.sync) in {args.dir}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
+    entries = collect(directory, progress)
+    command = f"syncproof catalog {args.dir}" + (f" --write {args.write}" if args.write else "")
+    text = render(entries, directory, command)
+    if args.write:
+        Path(args.write).write_text(text, encoding="utf-8")
+    else:
+        console().print(text, markup=False, highlight=False, soft_wrap=True)
+    problems = surprises(entries)
+    for p in problems:
+        err.print(f"unexpected: {p}", markup=False, highlight=False)
+    return EXIT_VIOLATED if problems else EXIT_HOLDS

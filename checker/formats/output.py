@@ -1,0 +1,34 @@
+"""Writing a run's reports where the command line asked: stdout, --output, --report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..report import console
+from ..result import Result
+from ..runs import Entry, Run
+from . import chosen_format, render, write_file
+
+
+def single_run(result: Result, model, path: str, seconds: float | None = None) -> Run:
+    """The run of `syncproof check` (or simulate): one entry."""
+    name = Path(path).name.removesuffix(".sync")
+    entry = Entry(name, path, result.engine, result=result, model=model,
+                  seconds=result.stats.seconds if seconds is None else seconds)
+    return Run([entry], command="check", seconds=entry.seconds)
+
+
+def emit(run: Run, args) -> None:
+    """The report in --format to stdout or --output, and every --report FORMAT=FILE."""
+    outputs = [(chosen_format(args), getattr(args, "output", None))] + list(getattr(args, "report", None) or [])
+    for fmt, path in outputs:
+        if path is None:
+            if fmt == "text":
+                from .text import print_text
+                print_text(run, console())
+            else:
+                sys.stdout.write(render(fmt, run))
+                sys.stdout.flush()
+        else:
+            write_file(path, render(fmt, run))

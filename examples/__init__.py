@@ -1,0 +1,1 @@
+"""Examples of syncproof in use; importable from the repository root (`examples.<name>`)."""
