@@ -484,3 +484,26 @@ def unobserved_fields(t: Type, value, path: str) -> list[str]:
     elif isinstance(t, MapType) and isinstance(value, V.MapVal) and value.items:
         out += unobserved_fields(t.value, value.items[0][1], f"{path}[]")
     return out
+
+
+def leaf_diffs(path: str, values: list) -> list[tuple[str, list]]:
+    """Where values (of one variable) differ, down to map entries and record fields:
+    [("slots[0].called", [false, true]), ...]."""
+    first = values[0]
+    if all(v == first for v in values[1:]):
+        return []
+    if all(isinstance(v, V.MapVal) for v in values):
+        keys = [k for k, _ in first.items]
+        if all([k for k, _ in v.items] == keys for v in values):
+            out = []
+            for k in keys:
+                out += leaf_diffs(f"{path}[{V.show(k)}]", [v[k] for v in values])
+            return out
+    if all(isinstance(v, V.Rec) for v in values):
+        names = [n for n, _ in first.fields]
+        if all([n for n, _ in v.fields] == names for v in values):
+            out = []
+            for n in names:
+                out += leaf_diffs(f"{path}.{n}", [v.get(n) for v in values])
+            return out
+    return [(path, list(values))]

@@ -13,14 +13,14 @@ from spec.diagnostics import SpecError
 
 from . import __version__
 from .commands import check, parse, replay
-from .commands import simulate
+from .commands import conform, simulate
 from .commands import ci, graph
 from .commands import catalog
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
 from .itf import ITFError
 from .report import console
 
-COMMANDS = [check, parse, replay, simulate, ci, graph, catalog]
+COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform]
 
 
 def build_parser() -> Parser:

@@ -101,7 +101,7 @@ def print_mismatch(m: Mismatch, out: Console, path: str | None = None) -> None:
     out.print(Text(f"  {m.message}"))
     if m.diffs:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
-        table.add_column("variable")
+        table.add_column("where")
         table.add_column("expected (model)")
         table.add_column("observed (implementation)")
         for name, expected, observed in m.diffs:
@@ -156,7 +156,7 @@ def mismatch_json(m: Mismatch) -> dict:
         "message": m.message,
         "expected": [{k: _itf(v) for k, v in e.items()} for e in m.expected[:5]],
         "observed": None if m.observed is None else {k: _itf(v) for k, v in m.observed.items()},
-        "diffs": [{"variable": n, "expected": _itf(e), "observed": _itf(o)} for n, e, o in m.diffs],
+        "diffs": [{"where": n, "expected": _itf(e), "observed": _itf(o)} for n, e, o in m.diffs],
         "trace_length": m.trace.length if m.trace is not None else None,
     }
 
@@ -205,4 +205,107 @@ def write_mismatch(r: ConformResult, directory: str | Path, source: str) -> str 
         return None
     r.trace_path = write_document(mismatch_document(m, source, r.adapter), directory,
                                   trace_file_name(r.path, r.adapter, "conformance"))
+    return r.trace_path
+
+
+# ---- determinism ----------------------------------------------------------------------------------
+
+def print_determinism(r, out: Console, command: str | None = None) -> None:
+    out.print(Text.assemble(("syncproof ", "bold"), f"{__version__} · determinism of {r.adapter} · model {r.model} "
+                            f"({r.path})"))
+    for w in r.warnings:
+        out.print(Text(w, style="yellow"))
+    rounds = len(r.hash_seeds) // max(1, r.processes)
+    out.print(f"{r.runs:,} sequences of up to {r.max_steps} steps ({r.steps:,} steps), each run in {r.processes} "
+              f"processes with other hash seeds · {len(r.hash_seeds)} hash seeds in {rounds} set(s) of processes · "
+              f"{r.seconds:.2f} s · seed {r.seed}")
+    d = r.divergence
+    if d is not None:
+        out.print()
+        print_divergence(d, out, r.trace_path)
+    out.print()
+    if d is None:
+        line = Text("DETERMINISTIC", style="bold green")
+        line.append(" — every process observed the same after every step; sampled: other sequences or hash "
+                    "seeds may still diverge")
+    else:
+        line = Text("NOT DETERMINISTIC", style="bold red")
+        step = "right after setup" if d.step == 0 else f"at step {d.step}"
+        line.append(f" — {step}" + (f", {_call_text(d.action, d.params)}" if d.action else ""))
+    out.print(line)
+    if command:
+        out.print(command, style="dim")
+
+
+def _call_text(action, params) -> str:
+    inner = ", ".join(f"{k}={_show(v)}" for k, v in params.items())
+    return f"{action}({inner})" if inner else action
+
+
+def print_divergence(d, out: Console, path: str | None = None) -> None:
+    head = Text("divergence", style="bold red")
+    where = "right after setup" if d.step == 0 else f"at step {d.step}, {_call_text(d.action, d.params)}"
+    head.append(f" {where}", style="bold")
+    out.print(head)
+    out.print(Text(f"  {d.message}"))
+    if d.diffs:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+        table.add_column("where")
+        for label, *_ in d.outcomes:
+            table.add_column(label)
+        for name, values in d.diffs:
+            first = values[0]
+            table.add_row(name, *[Text(_show(v)) if j == 0 else diff_text(first, v) for j, v in enumerate(values)])
+        out.print(table)
+    if d.trace is not None:
+        steps = d.trace.length
+        out.print(f"the steps up to the divergence, with the model's states ({steps} step{'s' if steps != 1 else ''}"
+                  + (f", written to {path}" if path else "") + "):")
+        from .report import trace_table
+        out.print(trace_table(d.trace))
+
+
+def determinism_json(r) -> dict:
+    d = r.divergence
+    return {
+        "schema": "syncproof.determinism/1",
+        "model": r.model,
+        "path": r.path,
+        "adapter": r.adapter,
+        "verdict": "deterministic" if d is None else "divergent",
+        "runs": r.runs,
+        "steps": r.steps,
+        "max_steps": r.max_steps,
+        "processes": r.processes,
+        "hash_seeds": r.hash_seeds,
+        "seconds": round(r.seconds, 6),
+        "seed": r.seed,
+        "warnings": r.warnings,
+        "trace": r.trace_path,
+        "divergence": None if d is None else {
+            "step": d.step, "action": d.action, "parameters": {k: _itf(v) for k, v in d.params.items()},
+            "kind": d.kind, "message": d.message,
+            "outcomes": [{"process": label, "status": st, "detail": detail,
+                          "observation": None if obs is None else {k: _itf(v) for k, v in obs.items()}}
+                         for label, st, detail, obs in d.outcomes],
+            "diffs": [{"where": n, "values": [_itf(v) for v in values]} for n, values in d.diffs],
+            "trace_length": d.trace.length if d.trace is not None else None,
+        },
+    }
+
+
+def write_divergence(r, directory: str | Path, source: str) -> str | None:
+    d = r.divergence
+    if d is None or d.trace is None:
+        return None
+    doc = trace_document(d.trace, source, verdict="divergent")
+    for i in d.refused_steps:
+        meta = doc["states"][i]["#meta"]
+        meta["refused"] = {"action": meta["action"].removeprefix(REFUSED_PREFIX),
+                           "parameters": meta.pop("parameters", {})}
+        meta["action"] = "(stutter)"
+    doc["#meta"]["adapter"] = r.adapter
+    doc["#meta"]["divergence"] = determinism_json(r)["divergence"]
+    doc["#meta"]["hash_seeds"] = list(d.hash_seeds)
+    r.trace_path = write_document(doc, directory, trace_file_name(r.path, r.adapter, "determinism"))
     return r.trace_path

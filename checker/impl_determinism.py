@@ -36,7 +36,7 @@ from spec import ir
 from spec import values as V
 from spec.diagnostics import Diagnostic
 
-from .adapter import Adapter, AdapterError, normalize
+from .adapter import Adapter, AdapterError, leaf_diffs, normalize
 from .conform import PROBE, REFUSED_PREFIX, TAKE, Oracle
 from .result import Trace, TraceStep
 from .shrink import shorten
@@ -61,9 +61,10 @@ class Divergence:
     kind: str                      # hash-seed | repeat (the same process, run again)
     message: str
     outcomes: list                 # (label, status, detail, observation) per process or run
-    diffs: list                    # (variable, [value per outcome])
+    diffs: list                    # (where, [value per outcome]): a variable, map entry or record field
     trace: Trace | None = None
     refused_steps: list = field(default_factory=list)
+    hash_seeds: list = field(default_factory=list)    # of the processes that diverged (a replay uses them)
 
 
 @dataclass
@@ -273,9 +274,7 @@ class DeterminismCheck:
         diffs = []
         names = sorted({n for d in obs if d for n in d}, key=lambda n: list(o.vars).index(n) if n in o.vars else 0)
         for n in names:
-            values = [d.get(n) if d else None for d in obs]
-            if any(v != values[0] for v in values[1:]):
-                diffs.append((n, values))
+            diffs += leaf_diffs(n, [d.get(n) if d else None for d in obs])
         outcomes = [(labels[j], e[0], e[1], obs[j]) for j, e in enumerate(entries)]
         statuses = {(e[0], e[1]) for e in entries}
         if len(statuses) > 1:
@@ -363,6 +362,7 @@ class DeterminismCheck:
             d = self._check_one(workers, seeds, steps, kind)
             best = steps
         self._trace(d, best[:d.step])
+        d.hash_seeds = list(seeds)
         return d
 
     def _trace(self, d: Divergence, steps: list) -> None:
@@ -403,13 +403,19 @@ def replay_determinism(doc: dict, model: ir.CheckedModel, cls: type[Adapter], im
     r.mode = "determinism-replay"
     r.runs, r.steps = 1, len(steps)
     start = time.perf_counter()
-    seeds = [check.rng.randrange(1, 2 ** 32 - 1) for _ in range(options.processes)]
+    recorded = doc.get("#meta", {}).get("hash_seeds")
+    if isinstance(recorded, list) and len(recorded) >= 2 and all(isinstance(h, int) for h in recorded):
+        seeds = list(recorded)  # the processes that diverged when the trace was written
+        r.processes = len(seeds)
+    else:
+        seeds = [check.rng.randrange(1, 2 ** 32 - 1) for _ in range(options.processes)]
     r.hash_seeds = seeds
     workers = check._workers(seeds)
     try:
         d = check._check_one(workers, seeds, steps, "hash-seed")
         if d is not None:
             check._trace(d, steps[:d.step])
+            d.hash_seeds = list(seeds)
         r.divergence = d
     finally:
         workers.close()

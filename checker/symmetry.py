@@ -59,6 +59,9 @@ class Canonicalizer:
         self.exact_sort = all(_arity(t, symset) <= 1 for _, t in self.vars)
         self._perm = {}
         self._sig = {}
+        self._plan = self._fast_plan()
+        self._n = len(self.syms[0].members) if self.syms else 0
+        self._identity = list(range(self._n))
 
     # ---- renaming -----------------------------------------------------------------
 
@@ -202,7 +205,120 @@ class Canonicalizer:
 
     # ---- the representative -------------------------------------------------------------
 
+    # ---- fast signatures: one symmetric set, every variable relating at most one member ------
+
+    def _fast_plan(self):
+        """Per variable, a function adding what its value says about each member to sigs[member]."""
+        if len(self.syms) != 1 or not self.exact_sort:
+            return None
+        T = self.syms[0]
+        plan = []
+        for vi, (v, t) in enumerate(self.vars):
+            f = self._contribution(vi, t, T)
+            if f is None:
+                return None
+            plan.append((v.offset, (1 << t.bits) - 1, f))
+        return plan
+
+    def _owner_table(self, t: Type, T):
+        """table[code] = (member it relates, its name-free class) for a small type of arity <= 1."""
+        if t.size > (1 << 16):
+            return None
+        table = [(-1, 0)] * t.size
+        for c in t.codes():
+            table[c] = self._owner_cls(t, c, T)
+        return table
+
+    def _owner_cls(self, t: Type, code: int, T):
+        symset = {T}
+        if t == T:
+            return code, 0
+        if not _contains(t, symset):
+            return -1, code
+        if isinstance(t, OptionType):
+            if code == 0:
+                return -1, (0,)
+            o, cl = self._owner_cls(t.elem, code - 1, T)
+            return o, (1, cl)
+        if isinstance(t, UnionType):
+            info = t.variant_of(code)
+            n = t.infos.index(info)
+            if info.payload is None:
+                return -1, (n,)
+            o, cl = self._owner_cls(info.payload, code - info.base, T)
+            return o, (n, cl)
+        if isinstance(t, RecordType):
+            owner, parts = -1, []
+            for off, (_, ft) in zip(t.offsets, t.fields):
+                sub = (code >> off) & ((1 << ft.bits) - 1)
+                o, cl = self._owner_cls(ft, sub, T)
+                if o >= 0:
+                    owner = o
+                parts.append(cl)
+            return owner, tuple(parts)
+        raise AssertionError(t)
+
+    def _contribution(self, vi: int, t: Type, T):
+        if t == T:
+            return lambda code, sigs: sigs[code].append((vi,))
+        if isinstance(t, SetType):
+            table = self._owner_table(t.elem, T)
+            if table is None:
+                return None
+
+            def add_set(code, sigs):
+                while code:
+                    low = code & -code
+                    o, cl = table[low.bit_length() - 1]
+                    if o >= 0:
+                        sigs[o].append((vi, cl))
+                    code ^= low
+            return add_set
+        if isinstance(t, MapType) and t.key == T and not _contains(t.value, {T}):
+            w, m, n = t.value.bits, (1 << t.value.bits) - 1, len(T.members)
+
+            def add_map(code, sigs):
+                for e in range(n):
+                    sigs[e].append((vi, (code >> (e * w)) & m))
+            return add_map
+        if isinstance(t, MapType) and not _contains(t.key, {T}):
+            table = self._owner_table(t.value, T)
+            if table is None:
+                return None
+            w, m, keys = t.value.bits, (1 << t.value.bits) - 1, t.key.codes()
+
+            def add_values(code, sigs):
+                for k in keys:
+                    o, cl = table[(code >> (k * w)) & m]
+                    if o >= 0:
+                        sigs[o].append((vi, k, cl))
+            return add_values
+        if isinstance(t, (OptionType, UnionType, RecordType)):
+            def add_scalar(code, sigs):
+                o, cl = self._owner_cls(t, code, T)
+                if o >= 0:
+                    sigs[o].append((vi, cl))
+            return add_scalar
+        return None
+
     def canon(self, s: int) -> int:
+        if self._plan is not None:
+            return self._canon_fast(s)
+        return self._canon_general(s)
+
+    def _canon_fast(self, s: int) -> int:
+        n = self._n
+        sigs = [[] for _ in range(n)]
+        for off, mask, f in self._plan:
+            f((s >> off) & mask, sigs)
+        keys = [sorted(x) for x in sigs]
+        order = sorted(range(n), key=keys.__getitem__)
+        if order == self._identity:
+            return s
+        vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in self.vars]
+        return self._apply(s, vals, [self._pi(order)])
+
+    def _canon_general(self, s: int) -> int:
         vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in self.vars]
         orders = []
         for k, T in enumerate(self.syms):

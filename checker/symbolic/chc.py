@@ -79,7 +79,7 @@ class Horn:
         if p.kind == RUNTIME:
             return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
         if self.dead is None:
-            d = self.system.deadlock(self.x, 0, exact=False)
+            d = self.system.deadlock(self.step, exact=False)
             self.dead, self.dead_exact = d.formula, d.exact
         return mk_and(self._inv(self.x), self.dead)
 

@@ -73,6 +73,8 @@ class ActionEnc:
     store: list
     wf: z3.BoolRef                   # the parameters are values of their types
     fresh: list = field(default_factory=list)   # every z3 constant made for it (to quantify over)
+    index: int = 0                   # the action's index in the model
+    grounded: bool = False           # its parameters are constants
 
     @property
     def fires(self) -> z3.BoolRef:
@@ -545,6 +547,22 @@ class Encoder:
             out = mk_ite(SV._eq_term(b, ival(k)), _power(a, k), out)
         return out
 
+    # fixed-point amounts: products and quotients rounded as spec.runtime.round_div does
+    def op_fmul(self, e, g, a, b):
+        mode, scale = e.extra
+        return _round_div(mul(a, b), ival(scale), mode)
+
+    def op_fdiv(self, e, g, a, b):
+        mode, scale = e.extra
+        self.fail(g, SV._eq_term(b, ival(0)))
+        return _round_div(mul(a, ival(scale)), b, mode)
+
+    def op_rescale(self, e, g, a):
+        mode, src, dst = e.extra
+        if dst >= src:
+            return mul(a, ival(10 ** (dst - src)))
+        return _round_div(a, ival(10 ** (src - dst)), mode)
+
     def op_minof(self, e, g, *xs):
         out = xs[0]
         for x in xs[1:]:
@@ -746,6 +764,40 @@ def _tdiv(a, b, ta: IntType):
     if ta.lo >= 0:
         return a / b
     return mk_ite(a >= 0, a / b, -((-a) / b))
+
+
+def _round_div(n, d, mode: str):
+    """n / d rounded down (toward minus infinity), up, or half to even: spec.runtime.round_div."""
+    nn, nd = num(n), num(d)
+    if nn is not None and nd is not None and nd != 0:
+        from spec.runtime import round_div
+        return ival(round_div(nn, nd, mode))
+    if nd is None or nd < 0:  # make the divisor positive
+        pos = le(ival(0), d)
+        n, d = mk_ite(pos, n, neg(n)), mk_ite(pos, d, neg(d))
+    if z3.is_bv(n) or z3.is_bv(d):
+        n, d = SV.align(n, d, extra=1)
+        t, r = n / d, z3.SRem(n, d)           # truncating
+        q = mk_ite(r < 0, t - 1, t)           # floor
+        r = mk_ite(r < 0, r + d, r)
+    else:
+        q = n / d                              # floor for d > 0
+        r = sub(n, mul(d, q))
+    if mode == "down":
+        return q
+    zero = SV._eq_term(r, ival(0))
+    if mode == "up":
+        return mk_ite(zero, q, add(q, ival(1)))
+    twice = mul(ival(2), r)
+    odd = mk_not(SV._eq_term(_mod2(q), ival(0)))
+    up = mk_or(lt(d, twice), mk_and(SV._eq_term(twice, d), odd))
+    return mk_ite(up, add(q, ival(1)), q)
+
+
+def _mod2(q):
+    if z3.is_bv(q):
+        return z3.Extract(0, 0, q)
+    return q % 2
 
 
 def _power(a, k: int):

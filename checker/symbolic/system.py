@@ -31,6 +31,7 @@ from .values import FALSE, TRUE, mk_and, mk_not, mk_or
 DEADLOCK = "deadlock"
 RUNTIME = "runtime"
 MAX_GROUND = 4096   # parameter values per action up to which deadlock is encoded without quantifiers
+STEP_GROUND = 64    # parameter values per action up to which a step has one instance per value
 
 
 @dataclass
@@ -98,7 +99,25 @@ class System:
         return mk_and(ie.enc.fires, self.enc.same_state(ie.state, ie.enc.store))
 
     def step(self, state: list, index: int, tag: str) -> StepEnc:
-        actions = [self.enc.action(a, state, tag) for a in self.model.actions]
+        """The actions from a state: one instance per parameter value when there are few.
+
+        Constant parameters make map keys constant, so most of the encoding simplifies
+        away; the selector then picks an instance (action, parameters) in canonical order.
+        """
+        actions = []
+        for i, a in enumerate(self.model.actions):
+            count = self.ground[a.name]
+            if count is not None and count <= STEP_GROUND and a.params:
+                with SV.domain(self.enc.bv):
+                    values = list(_param_values(a))
+                for j, params in enumerate(values):
+                    enc = self.enc.action(a, state, f"{tag}.{j}", params)
+                    enc.index, enc.grounded = i, True
+                    actions.append(enc)
+            else:
+                enc = self.enc.action(a, state, tag)
+                enc.index, enc.grounded = i, not a.params
+                actions.append(enc)
         return StepEnc(index, state, actions, z3.Int(f"{self.prefix}action@{tag}"))
 
     def transition(self, st: StepEnc, nxt: list) -> z3.BoolRef:
@@ -125,42 +144,27 @@ class System:
             return mk_not(self.enc.invariant(prop.inv, st.state))
         if prop.kind == RUNTIME:
             return st.err()
-        return self.deadlock(st.state, st.index, exact).formula
+        return self.deadlock(st, exact).formula
 
-    def deadlock(self, state: list, index: int, exact: bool = True) -> Deadlock:
-        """No action instance fires or errs in the state.
+    def deadlock(self, st: StepEnc, exact: bool = True) -> Deadlock:
+        """No action instance fires or errs in st's state.
 
-        Parameters with few values are enumerated; otherwise (and for `choose`) the
-        formula quantifies over them, or, with exact=False, leaves the action out: the
-        result is then implied by a real deadlock but not the converse.
+        Instances with constant parameters and no `choose` give a quantifier-free formula;
+        the others are quantified over their parameters and choices, or, with exact=False,
+        left out: the result is then implied by a real deadlock but not the converse.
         """
         with SV.domain(self.enc.bv):
-            return self._deadlock(state, index, exact)
-
-    def _deadlock(self, state: list, index: int, exact: bool) -> Deadlock:
-        parts, complete, quantified = [], True, False
-        for a in self.model.actions:
-            tag = f"dl{next(self._ids)}@{index}"
-            count = self.ground[a.name]
-            if count is not None and count <= MAX_GROUND:
-                for params in _param_values(a):
-                    enc = self.enc.action(a, state, tag + f".{len(parts)}", params)
-                    if enc.fresh:  # choices
-                        if not exact:
-                            complete = False
-                            continue
-                        parts.append(z3.ForAll(enc.fresh, mk_not(enc.live)))
-                        quantified = True
-                    else:
-                        parts.append(mk_not(enc.live))
-                continue
-            if not exact:
-                complete = False
-                continue
-            enc = self.enc.action(a, state, tag)
-            parts.append(z3.ForAll(enc.fresh, mk_not(enc.live)) if enc.fresh else mk_not(enc.live))
-            quantified = quantified or bool(enc.fresh)
-        return Deadlock(mk_and(*parts), complete, quantified)
+            parts, complete, quantified = [], True, False
+            for enc in st.actions:
+                bound = enc.fresh  # parameters (when not constant) and choices
+                if not bound:
+                    parts.append(mk_not(enc.live))
+                elif not exact:
+                    complete = False
+                else:
+                    parts.append(z3.ForAll(bound, mk_not(enc.live)))
+                    quantified = True
+            return Deadlock(mk_and(*parts), complete, quantified)
 
     def init_error(self, ie: InitEnc) -> z3.BoolRef:
         return ie.enc.err
@@ -206,6 +210,12 @@ def nonlinear(model: ir.CheckedModel) -> bool:
             if node.op == "mul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
                 return True
             if node.op in ("div", "mod", "pow") and not isinstance(b, ir.Lit):
+                return True
+        if isinstance(node, ir.Op) and node.op in ("fmul", "fdiv"):
+            a, b = node.args
+            if node.op == "fdiv" and not isinstance(b, ir.Lit):
+                return True
+            if node.op == "fmul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
                 return True
     return False
 

@@ -287,7 +287,7 @@ class Decoder:
         for i, st in enumerate(steps):
             k = m.eval(st.selector, model_completion=True).as_long()
             enc = st.actions[k]
-            action = concrete.actions[k]
+            action = concrete.actions[enc.index]
             env, plain = _params(action, enc.param_list, m)
             want = _choices(enc, m)
             try:
@@ -332,10 +332,10 @@ class Decoder:
 
     def _runtime(self, m, concrete, trace: Trace, st: StepEnc, last: list[int]) -> None:
         interp = Interp(concrete)
-        for k, enc in enumerate(st.actions):
+        for enc in st.actions:
             if not z3.is_true(m.eval(enc.err, model_completion=True)):
                 continue
-            action = concrete.actions[k]
+            action = concrete.actions[enc.index]
             env, plain = _params(action, enc.param_list, m)
             try:
                 interp.exec_block(action.body, last, env)
