@@ -208,6 +208,7 @@ def bind(model, cls: type[Adapter]) -> Binding:
         errors.append(Diagnostic("E702", f"{cls.__name__} does not define observe()", _span_of(cls),
                                  "def observe(self): return {'variable': value, ...} in the model's terms"))
     methods: dict[str, str] = {}
+    missing: list[str] = []
     for name, act in actions.items():
         if name in cls.skip:
             continue
@@ -215,10 +216,7 @@ def bind(model, cls: type[Adapter]) -> Binding:
                                          if callable(getattr(cls, m, None)) and m not in _BASE_NAMES), None)
         params = [p.name for p in act.params]
         if attr is None:
-            sig = ", ".join(["self"] + params)
-            errors.append(Diagnostic("E702", f"{cls.__name__} has no method for action {name}", _span_of(cls),
-                                     f"def {name}({sig}): ... (or name it {snake_case(name)}, or mark it "
-                                     f"@action(\"{name}\"), or list it in skip)"))
+            missing.append(f"def {name}({', '.join(['self'] + params)}): ...")
             continue
         problem = _signature_problem(getattr(cls, attr), params)
         if problem:
@@ -227,6 +225,13 @@ def bind(model, cls: type[Adapter]) -> Binding:
                                      "its parameters are passed by name, as the model names them"))
             continue
         methods[name] = attr
+    if missing:
+        names = [m.split("(")[0].removeprefix("def ") for m in missing]
+        errors.insert(0, Diagnostic(
+            "E702", f"{cls.__name__} has no method for {len(missing)} action{'s' if len(missing) > 1 else ''} of "
+            f"{model.name}: {', '.join(names)}", _span_of(cls),
+            "name a method after its action (or its snake_case name), mark it @action(\"Name\"), or list the "
+            "action in skip", tuple(missing)))
     if errors:
         raise AdapterError(errors)
     return Binding(methods, tuple(cls.skip))
@@ -263,21 +268,20 @@ class Observation(dict):
 def normalize(model, raw, where: str) -> Observation:
     """Checks an observation's variables and shapes (E703) and converts it to plain values."""
     if not isinstance(raw, Mapping):
-        raise AdapterError(Diagnostic("E703", f"{where}: observe() returned {_kind(raw)}, not a dict of model "
+        raise AdapterError(Diagnostic("E703", f"observe() {where} returned {_kind(raw)}, not a dict of model "
                                       "variables", None, "return {'variable': value, ...}"))
     types = {v.name: v.type for v in model.vars}
     errors = []
     out = Observation()
     for name, value in raw.items():
         if name not in types:
-            errors.append(Diagnostic("E703", f"{where}: observe() returned '{name}', which is not a variable of "
-                                     f"{model.name}", None,
-                                     suggest(str(name), types) or f"variables: {', '.join(types)}"))
+            errors.append(Diagnostic("E703", f"observe() {where}: '{name}' is not a variable of {model.name}",
+                                     None, suggest(str(name), types) or f"variables: {', '.join(types)}"))
             continue
         try:
-            out[name] = coerce(types[name], value, name)
+            out[name] = coerce(types[name], value, str(name))
         except _Shape as exc:
-            errors.append(Diagnostic("E703", f"{where}: observe()['{name}']: {exc}", None,
+            errors.append(Diagnostic("E703", f"observe() {where}: {exc}", None,
                                      f"'{name}' is a {types[name].show()}"))
     if errors:
         raise AdapterError(errors)

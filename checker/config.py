@@ -7,6 +7,7 @@
 
     [[tool.syncproof.models]]
     path = "models/two_phase_commit.sync" # a file, or a glob ("models/*.sync")
+    exclude = []                          # globs of files the path's glob should skip
     constants = { RM = 4 }
     engine = "explicit"                   # or a list: one check per engine
     expect = "holds"                      # or violated, inconclusive; or violates = ["Consistent"]
@@ -38,7 +39,7 @@ from .runs import EXPECTABLE, Entry, Expectation
 CONFIG_FILES = ("syncproof.toml", "pyproject.toml")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 TOP_KEYS = ("models", "engine", "out", "trace-files", "reports")
-MODEL_KEYS = ("path", "name", "constants", "engine", "expect", "violates")
+MODEL_KEYS = ("path", "exclude", "name", "constants", "engine", "expect", "violates")
 
 
 @dataclass
@@ -346,6 +347,7 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
     if raw_path is None:
         return []
     files = _model_files(raw_path, root, problems, i)
+    files = _exclude(files, entry.get("exclude", []), root, problems, i)
     name = _string(entry, "name", problems, i)
     if name is not None and len(files) > 1:
         problems.add("E612", f"'name' names one model, but '{raw_path}' matches {len(files)} files", "name", i)
@@ -368,7 +370,7 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
     for f in files:
         for engine in engines:
             opts = {k: v for k, v in {**defaults, **options}.items() if engine_config.option(engine, k)}
-            label = name or _auto_name(f, constants, engine, len(engines) > 1)
+            label = name or _auto_name(f, constants, engine, len(engines) > 1 or engine != "explicit")
             out.append(ModelConfig(i, label, f, display_path(f, cwd), engine, constants, opts, expect))
     return out
 
@@ -392,6 +394,15 @@ def _model_files(raw: str, root: Path, problems: _Problems, i: int) -> list[Path
                  f"did you mean '{str(Path(raw).parent / near[0]) if str(Path(raw).parent) != '.' else near[0]}'?"
                  if near else f"the path is relative to {display_path(root)}/")
     return []
+
+
+def _exclude(files: list[Path], value, root: Path, problems: _Problems, i: int) -> list[Path]:
+    patterns = [value] if isinstance(value, str) else value
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        problems.add("E612", "'exclude' must be a glob or a list of globs", "exclude", i)
+        return files
+    gone = {Path(p).resolve() for pat in patterns for p in _glob.glob(str(root / pat), recursive=True)}
+    return [f for f in files if f.resolve() not in gone]
 
 
 def _constants(value, problems: _Problems, i: int) -> dict:
@@ -446,11 +457,12 @@ def _expectation(entry: dict, problems: _Problems, i: int) -> Expectation:
     return Expectation(verdict or "holds")
 
 
-def _auto_name(path: Path, constants: dict, engine: str, several_engines: bool) -> str:
+def _auto_name(path: Path, constants: dict, engine: str, show_engine: bool) -> str:
+    """file stem[constants][engine]: two_phase_commit[RM=4], optimistic_concurrency_broken[bmc]."""
     name = path.name.removesuffix(".sync")
     if constants:
         name += "[" + ",".join(f"{k}={v}" for k, v in constants.items()) + "]"
-    if several_engines:
+    if show_engine:
         name += f"[{engine}]"
     return name
 

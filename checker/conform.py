@@ -256,7 +256,7 @@ class Session:
             self.adapter.setup(dict(oracle.consts))
         except Exception as exc:  # noqa: BLE001 - the implementation's failure is a finding
             self.fail(CRASH, None, f"setup() raised {describe_exception(exc)}")
-        obs = self.observe("the initial state")
+        obs = self.observe("in the initial state")
         codes = oracle.codes(obs)
         self.cands = [s for s in oracle.inits if oracle.matches(s, codes)]
         if not self.cands:
@@ -400,8 +400,11 @@ class Conformance:
         self._first: float | None = None
         self._explore = None
         self._post_runs = 0
+        self._adapter_error: AdapterError | None = None
 
     def run_once(self, data) -> None:
+        if self._adapter_error is not None:  # the adapter is wrong: stop testing, report it
+            return
         o, r = self.o, self.r
         r.runs += 1
         steps: list = []
@@ -424,6 +427,9 @@ class Conformance:
                 if session.step(inst) == "refused":
                     r.refusals += 1
                 self._states.update(session.cands)
+            failing = False
+        except AdapterError as exc:  # not a finding about the implementation: no shrinking
+            self._adapter_error = exc
             failing = False
         except Failure as exc:
             exc.steps = steps
@@ -486,6 +492,8 @@ class Conformance:
                                   "steps again: the implementation depends on something besides the steps (time, "
                                   "randomness, state shared between runs); try conform --determinism "
                                   f"({type(exc).__name__})", [], None, [])
+        if self._adapter_error is not None:
+            raise self._adapter_error
         end = time.perf_counter()
         first = self._first or end
         if self._explore is not None:
@@ -703,8 +711,8 @@ def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> Conform
     from .itf import read_document
     doc = trace if isinstance(trace, dict) else read_document(trace)
     if consts is None and not isinstance(model, ir.CheckedModel):
-        from .commands.replay import _trace_consts
-        consts = _trace_consts(doc)
+        from .commands.replay import _trace_consts  # the constants recorded in the trace, as replay reads them
+        consts = _trace_consts(doc, str(model))
     result = replay_trace(doc, _model(model, consts), adapter)
     if not result.ok:
         raise AssertionError("\n" + report_text(result))
@@ -718,7 +726,8 @@ def report_text(result: ConformResult) -> str:
 
     from .conform_report import print_conform
     buf = StringIO()
-    print_conform(result, Console(file=buf, width=160, highlight=False, markup=False, color_system=None))
+    print_conform(result, Console(file=buf, width=160, highlight=False, markup=False, emoji=False,
+                                  color_system=None))
     return buf.getvalue()
 
 

@@ -12,8 +12,8 @@ conformance draws them, including steps the model does not allow when the
 adapter checks guards), runs each sequence in several worker processes
 (`checker.impl_worker`), each with its own PYTHONHASHSEED, and compares what
 every process observed after every step; each worker also runs its first
-sequence a second time, to catch state that leaks from one run into the
-next. Sets of processes are renewed every few sequences, so a check tries
+sequence a second time (after all the others), to catch state that leaks
+from one run into the next. Sets of processes are renewed every few sequences, so a check tries
 many hash seeds. The first divergence is shrunk (with the same processes:
 their seeds are fixed, so a divergence reproduces) and reported with its
 step and what each process observed.
@@ -47,8 +47,8 @@ class DeterminismOptions:
     runs: int = 20                 # sequences of steps
     steps: int = 30                # steps per sequence
     seed: int | None = None        # None: draw one (reported)
-    processes: int = 3             # hash seeds each sequence runs under
-    per_round: int = 10            # sequences run by one set of processes
+    processes: int = 4             # hash seeds each sequence runs under
+    per_round: int = 5             # sequences run by one set of processes (then new processes, new seeds)
     shrink_budget: int = 150
     timeout: float = 120.0         # seconds a set of processes may take for one request
 
@@ -261,8 +261,8 @@ class DeterminismCheck:
             return (status, detail, None)
         if isinstance(obs, tuple) and obs and obs[0] == "#unpicklable":
             return (status, detail, obs)
-        where = "the initial state" if step == 0 else f"after step {step}"
-        normalized = normalize(self.model, obs, f"{where} (PYTHONHASHSEED run {label})")
+        where = "in the initial state" if step == 0 else f"after step {step}"
+        normalized = normalize(self.model, obs, f"{where} (in the process with {label})")
         return (status, detail, tuple(sorted(normalized.items(), key=lambda kv: kv[0])))
 
     def _divergence(self, k: int, labels, entries, steps, kind) -> Divergence:
@@ -318,49 +318,49 @@ class DeterminismCheck:
             raise AdapterError(Diagnostic("E704", f"--determinism: {exc}", None,
                                           "the implementation must import and run in a fresh process")) from None
 
-    def _ask(self, workers: Workers, sequences: list) -> list:
+    def _ask(self, workers: Workers, sequences: list, twice: bool = False) -> list:
+        calls = [self.calls(s) for s in sequences]
         try:
-            return workers.run([self.calls(s) for s in sequences] + [self.calls(sequences[0])])
+            return workers.run(calls + calls if twice else calls)
         except WorkerError as exc:
             raise AdapterError(Diagnostic("E704", f"--determinism: {exc}", None, None)) from None
 
     def _batch(self, workers: Workers, seeds: list[int], batch: list):
-        answers = self._ask(workers, batch)
+        """(steps, divergence) of the first sequence of the batch that diverges, or None."""
+        answers = self._ask(workers, batch, twice=True)
         labels = [f"PYTHONHASHSEED={h}" for h in seeds]
         for j, steps in enumerate(batch):
             d = self.compare(labels, [a[j] for a in answers], steps, "hash-seed")
             if d is not None:
-                return steps, "hash-seed"
-        for a, h in zip(answers, seeds):  # the first sequence, run twice in each process
-            d = self.compare([f"first run, PYTHONHASHSEED={h}", f"second run, PYTHONHASHSEED={h}"],
-                             [a[0], a[-1]], batch[0], "repeat")
-            if d is not None:
-                return batch[0], "repeat"
+                return steps, d
+        n = len(batch)
+        for j, steps in enumerate(batch):  # every sequence ran twice in each process
+            for a, h in zip(answers, seeds):
+                d = self.compare([f"first run, PYTHONHASHSEED={h}", f"second run, PYTHONHASHSEED={h}"],
+                                 [a[j], a[n + j]], steps, "repeat")
+                if d is not None:
+                    return steps, d
         return None
 
-    def _check_one(self, workers: Workers, seeds: list[int], steps: list, kind: str) -> Divergence | None:
+    def _check_one(self, workers: Workers, seeds: list[int], steps: list) -> Divergence | None:
         answers = self._ask(workers, [steps])
-        if kind == "hash-seed":
-            return self.compare([f"PYTHONHASHSEED={h}" for h in seeds], [a[0] for a in answers], steps, kind)
-        for a, h in zip(answers, seeds):
-            d = self.compare([f"first run, PYTHONHASHSEED={h}", f"second run, PYTHONHASHSEED={h}"],
-                             [a[0], a[-1]], steps, kind)
-            if d is not None:
-                return d
-        return None
+        return self.compare([f"PYTHONHASHSEED={h}" for h in seeds], [a[0] for a in answers], steps, "hash-seed")
 
-    def _shrink(self, workers: Workers, seeds: list[int], steps: list, kind: str) -> Divergence:
-        def fails(candidate):
-            cand = self.applicable(candidate)
-            d = self._check_one(workers, seeds, cand, kind)
-            return cand[:d.step] if d is not None else None
+    def _shrink(self, workers: Workers, seeds: list[int], steps: list, found: Divergence) -> Divergence:
+        """A shorter sequence that diverges in the same processes (their hash seeds are fixed, so a
+        divergence reproduces). State leaking between runs changes as the processes run more, so
+        such a divergence is reported as found."""
+        best, d = steps, found
+        if found.kind == "hash-seed":
+            def fails(candidate):
+                cand = self.applicable(candidate)
+                div = self._check_one(workers, seeds, cand)
+                return cand[:div.step] if div is not None else None
 
-        best = shorten(steps, fails, self.opts.shrink_budget)
-        best = self.applicable(best)
-        d = self._check_one(workers, seeds, best, kind)
-        if d is None:  # pragma: no cover - the seeds are fixed, so a divergence reproduces
-            d = self._check_one(workers, seeds, steps, kind)
-            best = steps
+            shorter = self.applicable(shorten(steps, fails, self.opts.shrink_budget))
+            again = self._check_one(workers, seeds, shorter)
+            if again is not None:
+                best, d = shorter, again
         self._trace(d, best[:d.step])
         d.hash_seeds = list(seeds)
         return d
@@ -412,7 +412,7 @@ def replay_determinism(doc: dict, model: ir.CheckedModel, cls: type[Adapter], im
     r.hash_seeds = seeds
     workers = check._workers(seeds)
     try:
-        d = check._check_one(workers, seeds, steps, "hash-seed")
+        d = check._check_one(workers, seeds, steps)
         if d is not None:
             check._trace(d, steps[:d.step])
             d.hash_seeds = list(seeds)

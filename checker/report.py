@@ -30,9 +30,10 @@ HOW = {"exhaustive": "exhaustive: every reachable state was checked",
 
 def console(stderr: bool = False) -> Console:
     # markup off: model text (m[k], ...) must never be read as rich markup
-    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
+    # emoji off too: ":X:" in "--impl mod:X: ..." or in model text must not become an emoji
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
     if not c.is_terminal:
-        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False, markup=False)
+        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False, markup=False, emoji=False)
     return c
 
 

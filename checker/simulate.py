@@ -184,6 +184,7 @@ class Simulator:
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._cache: dict[int, _Here] = {}
+        self._branch_cache: dict = {}
         self._ints: dict = {}
 
     # ---- one state ---------------------------------------------------------------------
@@ -303,39 +304,62 @@ class Simulator:
     def _shorten(self, exc: Violation) -> list:
         """The failing run without the steps its violation does not need."""
         s0 = exc.path[0]
-        # a step is its instance and, among that instance's successors, which branch (`choose`) it took
+        # a step is its instance and, when the instance has several successors (`choose`), its choices
         labels = []
         prev = s0
         for inst, t in exc.path[1:]:
-            same = [u for i, u in self.here(prev).by_action.get(self.cm.instances[inst][0], []) if i == inst]
-            labels.append((inst, same.index(t)))
+            labels.append((inst, self._choices(prev, inst, t)))
             prev = t
+
+        def successor(s: int, inst: int, choices):
+            options = self.here(s).by_action.get(self.cm.instances[inst][0], [])
+            same = [u for i, u in options if i == inst]
+            if not same and options:  # disabled now that an earlier step is gone: the action's first
+                inst, choices = options[0][0], None  # enabled instance stands in (another price)
+                same = [u for i, u in options if i == inst]
+            if not same:              # the action is disabled: leave the step out
+                return None, None
+            if len(same) > 1 and choices is not None:
+                return inst, self._branches(s, inst).get(choices, same[0])
+            return inst, same[0]
 
         def fails(candidate):
             s, out = s0, []
             if self._fails_as(s, exc.prop):
                 return out
-            for inst, branch in candidate:
-                options = self.here(s).by_action.get(self.cm.instances[inst][0], [])
-                same = [u for i, u in options if i == inst]
-                if not same and options:  # disabled now that an earlier step is gone: the action's first
-                    inst = options[0][0]  # enabled instance stands in (an UpdatePrice to another price)
-                    same = [u for i, u in options if i == inst]
-                if not same:              # the action is disabled: leave the step out
+            for inst, choices in candidate:
+                inst, t = successor(s, inst, choices)
+                if inst is None:
                     continue
-                s = same[min(branch, len(same) - 1)]
-                out.append((inst, branch))
+                out.append((inst, self._choices(s, inst, t)))
+                s = t
                 if self._fails_as(s, exc.prop):
                     return out
             return None
 
         best = shorten(labels, fails, self.opts.shrink_budget)
         path, s = [s0], s0
-        for inst, branch in best:
-            same = [u for i, u in self.here(s).by_action[self.cm.instances[inst][0]] if i == inst]
-            s = same[min(branch, len(same) - 1)]
+        for inst, choices in best:
+            inst, s = successor(s, inst, choices)
             path.append((inst, s))
         return path
+
+    def _branches(self, s: int, inst: int) -> dict:
+        """{choices: successor} of an instance with several successors (reference interpreter)."""
+        key = (s, inst)
+        out = self._branch_cache.get(key)
+        if out is None:
+            name, params = self.model.actions[self.cm.instances[inst][0]].name, self.cm.instance_params(inst)
+            out = {st.choices: st.state for st in self.cm.steps(s)
+                   if st.action == name and st.params == params and st.state is not None}
+            self._branch_cache[key] = out
+        return out
+
+    def _choices(self, s: int, inst: int, t: int):
+        options = self.here(s).by_action.get(self.cm.instances[inst][0], [])
+        if sum(1 for i, _ in options if i == inst) < 2:
+            return None
+        return next((c for c, u in self._branches(s, inst).items() if u == t), None)
 
     def _fails_as(self, s: int, prop: str) -> bool:
         fail = self.failure(s, self.here(s))

@@ -28,7 +28,7 @@ from spec.loader import load
 from ..explicit import ExplicitOptions, check
 from ..report import console
 from ..result import Verdict
-from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
+from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive
 
 TIME = "time"
 _IMPORT = re.compile(r'^\s*import\s+"([^"]+)"', re.M)
@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
     c.add_argument("dir", nargs="?", default="models", metavar="DIR", help="the models' folder (default: models)")
     c.add_argument("--write", metavar="FILE", help="write the catalog to FILE (default: print it)")
     c.add_argument("--quiet", action="store_true", help="do not list the models on stderr as they are checked")
+    c.add_argument("--timeout", type=positive(float), metavar="SECONDS",
+                   help="stop checking one model after this long (its figures are then not deterministic)")
     c.set_defaults(run=run)
 
 
@@ -64,13 +66,18 @@ class Entry:
 
 
 def header_line(text: str) -> str:
-    """The first line of the comment that opens a model file."""
+    """The first sentence of the comment that opens a model file (its first line, when that is a sentence)."""
+    words: list[str] = []
     for line in text.splitlines():
         s = line.strip()
-        if not s:
+        if not s and not words:
             continue
-        return s.lstrip("#").strip() if s.startswith("#") else ""
-    return ""
+        if not s.startswith("#") or not s.lstrip("#").strip():
+            break
+        words.append(s.lstrip("#").strip())
+    paragraph = " ".join(words)
+    end = re.search(r"\.(\s|$)", paragraph)
+    return paragraph[:end.start() + 1] if end else paragraph
 
 
 def engines_for(model) -> list[str]:
@@ -91,7 +98,7 @@ def engines_for(model) -> list[str]:
     return out
 
 
-def check_file(path: Path) -> Entry:
+def check_file(path: Path, timeout: float | None = None) -> Entry:
     text = path.read_text(encoding="utf-8")
     stem = path.name.removesuffix(".sync")
     e = Entry(stem, header_line(text), "_broken" in stem, sorted(_IMPORT.findall(text)))
@@ -102,7 +109,7 @@ def check_file(path: Path) -> Entry:
         e.verdict, e.error = "error", f"{d.code}: {d.message}"
         return e
     start = time.perf_counter()
-    r = check(model, ExplicitOptions())
+    r = check(model, ExplicitOptions(timeout=timeout))
     e.seconds = time.perf_counter() - start
     e.properties = [p.name for p in r.properties if p.kind not in _BUILTIN]
     e.verdict, e.states = r.verdict.value, r.stats.distinct_states
@@ -117,12 +124,12 @@ def check_file(path: Path) -> Entry:
     return e
 
 
-def collect(directory: Path, progress=None) -> list[Entry]:
+def collect(directory: Path, progress=None, timeout: float | None = None) -> list[Entry]:
     entries = []
     for path in sorted(directory.glob("*.sync"), key=lambda p: p.name.removesuffix(".sync")):
         if progress:
             progress(path)
-        entries.append(check_file(path))
+        entries.append(check_file(path, timeout))
     return entries
 
 
@@ -264,7 +271,7 @@ def run(args) -> int:
         err.print(f"error[E601]: no models (*.sync) in {args.dir}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
-    entries = collect(directory, progress)
+    entries = collect(directory, progress, args.timeout)
     command = f"syncproof catalog {args.dir}" + (f" --write {args.write}" if args.write else "")
     text = render(entries, directory, command)
     if args.write:

@@ -40,8 +40,9 @@ def add_parser(sub) -> None:
     c.add_argument("--replay", metavar="TRACE", help="drive the implementation through this ITF trace instead")
     c.add_argument("--determinism", action="store_true",
                    help="run the same steps in fresh processes with different PYTHONHASHSEEDs and compare")
-    c.add_argument("--processes", type=positive(int), default=3, metavar="P",
-                   help="--determinism: hash seeds each sequence runs under (default 3)")
+    c.add_argument("--processes", type=positive(int), default=4, metavar="P",
+                   help="--determinism: processes (hash seeds) each sequence runs in (default 4; new ones "
+                        "every 5 sequences)")
     c.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where the failing trace is written (default: counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write the failing trace")
@@ -80,10 +81,11 @@ def _progress(args, job):
 
 
 def _consts(args, doc) -> list[str]:
+    """--const, or for a replay the constants recorded in the trace (read as `syncproof replay` does)."""
     if args.const or doc is None:
         return args.const
     from .replay import _trace_consts
-    return _trace_consts(doc)
+    return _trace_consts(doc, args.model)
 
 
 def run(args) -> int:

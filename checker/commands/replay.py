@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from spec import values as V
+from spec.diagnostics import SpecError
 from spec.loader import load
 
-from ..itf import ITFError, read_document
+from ..itf import ITFError, read_document, to_itf
 from ..replay import replay
 from ..report import console, print_json
 from .common import check_model_file
@@ -21,13 +23,30 @@ def add_parser(sub) -> None:
     r.set_defaults(run=run)
 
 
-def _trace_consts(doc: dict) -> list[str]:
+def _trace_consts(doc: dict, path: str) -> list[str]:
+    """The constants recorded in the trace, as --const overrides of the model at path.
+
+    Fixed-point amounts are recorded in units of 10**-decimals (1.0 as 10), so
+    they are read back through the type the model gives them; constants at the
+    model's own default value need no override.
+    """
     consts = doc.get("#meta", {}).get("constants", {})
     out = []
     if not isinstance(consts, dict):
         return out
+    try:
+        declared = load(path).consts
+    except SpecError:  # e.g. a constant without a default: every recorded value is needed
+        declared = {}
     for name, value in consts.items():
-        out.append(f"{name}={_itf_to_text(value)}")
+        c = declared.get(name)
+        if c is not None and to_itf(c.value) == value:
+            continue
+        decimals = getattr(c.type, "decimals", 0) if c is not None else 0
+        if decimals and isinstance(value, dict) and "#bigint" in value:
+            out.append(f"{name}={V.show(V.Fixed(int(value['#bigint']), decimals))}")
+        else:
+            out.append(f"{name}={_itf_to_text(value)}")
     return out
 
 
@@ -66,7 +85,7 @@ def _itf_to_text(value) -> str:
 def run(args) -> int:
     doc = read_document(args.trace)
     check_model_file(args.model)
-    consts = args.const or _trace_consts(doc)
+    consts = args.const or _trace_consts(doc, args.model)
     model = load(args.model, consts)
     result = replay(doc, model, check_deadlock=not args.no_deadlock)
     if args.json:

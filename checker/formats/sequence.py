@@ -10,11 +10,14 @@ messages are read off the states with a documented heuristic (docs/ci.md,
   action's name starts with an acronym (`TMCommit`, `RMPrepare`) that is not
   the name of the set of one of its process parameters, a lifeline of that
   name (`TM`); else its first process parameter that is not a destination
-  (to/dst/receiver...); else the acronym, or `env`.
+  (to/dst/receiver...); else the action itself is a lifeline (so in a
+  model without processes, `SendData` sends what `ReceiveData` receives).
 - Channels are state variables holding messages: a set or sequence of tagged
   union values, records or tuples (or of anything, when the variable's name
-  says so: msgs, messages, inbox, network, channel...), or a map from
-  processes to such sets or sequences (one inbox per process).
+  says so: msgs, messages, inbox, network, channel...), a bag (a map from
+  such messages to counts: a `channel ... with reordering`), or a map from
+  processes to sets or sequences of them (one inbox per process). A
+  `channel` declaration is such a sequence or bag.
 - A message that appears in a channel is sent by the step's actor: to the
   inbox's process, to the process in a to/dst/receiver field of the
   message, or otherwise into the channel (a lifeline of its own: a pool that
@@ -99,7 +102,9 @@ def channels_of(trace: Trace, processes: dict) -> dict:
         values = [st.state[name] for st in trace.steps if name in st.state]
         named = bool(CHANNEL_NAME.search(name))
         first = values[0] if values else None
-        if _collection(first):
+        if all(_is_bag(v) for v in values) and values:
+            out[name] = "bag"
+        elif _collection(first):
             elems = [x for v in values for x in v]
             if (elems and all(_message_like(x) for x in elems)) or named:
                 out[name] = "fifo" if isinstance(first, V.SeqVal) else "pool"
@@ -111,8 +116,21 @@ def channels_of(trace: Trace, processes: dict) -> dict:
     return out
 
 
+def _is_bag(v) -> bool:
+    """A channel `with reordering`: a map from messages to how many are in transit."""
+    return isinstance(v, V.MapVal) and bool(v.items) and all(
+        _message_like(k) and type(c) is int for k, c in v.items)
+
+
 def _diff(old, new) -> tuple[list, list]:
-    """(added, removed) elements between two sets or sequences (a sequence as a queue)."""
+    """(added, removed) elements between two sets, sequences (as queues) or bags."""
+    if isinstance(new, V.MapVal) and isinstance(old, V.MapVal):
+        olds = dict(old.items)
+        added, removed = [], []
+        for k, c in new.items:
+            d = c - olds.get(k, 0)
+            (added if d > 0 else removed).extend([k] * abs(d))
+        return added, removed
     if isinstance(new, V.SeqVal) and isinstance(old, V.SeqVal):
         for k in range(len(old) + 1):
             rest = tuple(old[k:])
@@ -174,7 +192,7 @@ def actor_of(step, processes: dict) -> str:
         return str(senders[0])
     if procs and RECEIVE_WORDS.search(step.action or ""):
         return str(procs[0][1])
-    return ENV
+    return step.action or ENV
 
 
 def _tag(m) -> str | None:

@@ -37,9 +37,13 @@ def diff_tokens(old, new) -> list[tuple[str, str]]:
     if old == new:
         return [(V.show(new), SAME)]
     if isinstance(new, V.MapVal) and isinstance(old, V.MapVal):
-        olds = dict(old.items)
-        return _joined([[(f"{V.show(k)}: ", SAME)] + (diff_tokens(olds[k], v) if k in olds else [(V.show(v), ADDED)])
-                        for k, v in new.items], "{", "}")
+        olds, news = dict(old.items), dict(new.items)
+        out = _joined([[(f"{V.show(k)}: ", SAME)] + (diff_tokens(olds[k], v) if k in olds
+                                                     else [(V.show(v), ADDED)]) for k, v in new.items], "{", "}")
+        gone = [f"{V.show(k)}: {V.show(v)}" for k, v in old.items if k not in news]
+        if gone:
+            out.append(("  −" + ", ".join(gone), REMOVED))
+        return out
     if isinstance(new, V.Rec) and isinstance(old, V.Rec) and [n for n, _ in old.fields] == [n for n, _ in new.fields]:
         olds = dict(old.fields)
         return _joined([[(f"{k}: ", SAME)] + diff_tokens(olds[k], v) for k, v in new.fields], "{", "}")
@@ -104,6 +108,15 @@ class Row:
     loop_start: bool = False           # the lasso returns to this state
 
 
+def in_transit(v):
+    """A bag of messages (a channel `with reordering`: messages to counts) without its zero entries,
+    as the console shows it; otherwise a trace lists every possible message in every state."""
+    if isinstance(v, V.MapVal) and v.items and all(
+            isinstance(k, (V.Variant, V.Rec)) and type(c) is int for k, c in v.items):
+        return V.MapVal((k, c) for k, c in v.items if c)
+    return v
+
+
 def trace_rows(trace: Trace, start: int = 0, steps: list[TraceStep] | None = None) -> list[Row]:
     steps = trace.steps if steps is None else steps
     names = variables(trace)
@@ -114,8 +127,8 @@ def trace_rows(trace: Trace, start: int = 0, steps: list[TraceStep] | None = Non
             if n not in step.state:
                 cells[n] = []
                 continue
-            old = prev.get(n) if prev is not None and n in prev else None
-            cells[n] = diff_tokens(old, step.state[n])
+            old = in_transit(prev[n]) if prev is not None and n in prev else None
+            cells[n] = diff_tokens(old, in_transit(step.state[n]))
             if prev is not None and n in prev and prev[n] != step.state[n]:
                 changed.add(n)
         rows.append(Row(i + start, step_label(step), cells, changed, trace.loop is not None and i == trace.loop

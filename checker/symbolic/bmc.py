@@ -23,7 +23,7 @@ import z3
 from spec import ir
 
 from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
-from .values import mk_or
+from .values import mk_not, mk_or
 from .traces import Decoder, Minimizer, minimize
 
 
@@ -95,11 +95,13 @@ class BMC:
         self.steps: list[StepEnc] = []     # steps[i]: the actions from state i
         self.linked = 0                    # transitions asserted: states 0..linked are a path
         self.checked = -2                  # deepest depth whose properties were all asked (-1: init)
-        self.learnt: set = set()
-        # Two known tricks, measured slower on the models in models/ and so off: asking for any
-        # violation first, and asserting the invariants found to hold at each depth.
+        self.learnt: set = set()           # (invariant, depth) asserted after it was found to hold
+        # Asking for any violation first was measured slower on the models in models/, so off.
+        # Asserting the invariants found to hold at each depth (sound: they hold in every state
+        # at that depth) makes the next depths' questions about them nearly one step deep.
         self.combined = False
-        self.learn = False           # (invariant, depth) asserted after it was found to hold
+        self.learn = True
+        self.functional = True             # next states as terms of the previous ones
 
     @property
     def props(self) -> list[Prop]:
@@ -116,9 +118,14 @@ class BMC:
         while self.linked < d:
             i = self.linked
             st = self._step(i)
-            if len(self.states) <= i + 1:
-                self.states.append(self.system.state(str(i + 1)))
-            self.solver.add(self.system.transition(st, self.states[i + 1]))
+            if self.functional:
+                nxt, fires = self.system.successor(st)
+                self.states.append(nxt)
+                self.solver.add(fires)
+            else:
+                if len(self.states) <= i + 1:
+                    self.states.append(self.system.state(str(i + 1)))
+                self.solver.add(self.system.transition(st, self.states[i + 1]))
             self.linked += 1
 
     def _ask(self, bad) -> z3.CheckSatResult:
@@ -174,9 +181,17 @@ class BMC:
     def _learn(self, d: int, props: list[Prop]) -> None:
         self.checked = max(self.checked, d)
         for p in props if self.learn else ():
-            if p.kind == "invariant" and (p.name, d) not in self.learnt:
-                self.learnt.add((p.name, d))
+            if (p.name, d) in self.learnt:
+                continue
+            self.learnt.add((p.name, d))
+            if p.kind == "invariant":
                 self.solver.add(self.system.holds(p, self.states[d]))
+            elif p.kind == RUNTIME:
+                # no instance errs at d; for those with constant parameters and no choices this
+                # is a fact about the state alone (what their guards imply), worth keeping
+                for enc in self._step(d).actions:
+                    if not enc.fresh:
+                        self.solver.add(mk_not(enc.err))
 
     def _model(self, steps, d: int, p: Prop) -> z3.ModelRef:
         if not self.minimize:

@@ -130,6 +130,30 @@ class System:
             parts.append(z3.Implies(st.selector == i, mk_and(a.fires, self.enc.same_state(nxt, a.store))))
         return mk_and(*parts)
 
+    def successor(self, st: StepEnc) -> tuple[list, z3.BoolRef]:
+        """(the next state as terms, the condition that the selected instance fires).
+
+        The functional form of `transition`: no new constants for the next state, each of its
+        terms an `ite` over the instances that change it.
+        """
+        enc = self.enc
+        n = len(st.actions)
+        if n == 0:
+            return st.state, FALSE
+        with SV.domain(enc.bv):
+            atoms = enc.state_atoms(st.state)
+            merged = list(atoms)
+            for i in range(n - 1, -1, -1):
+                a = st.actions[i]
+                sel = st.selector == i
+                for j, x in enumerate(enc.state_atoms(a.store)):
+                    if x is not atoms[j] and not x.eq(atoms[j]):
+                        merged[j] = SV.mk_ite(sel, x, merged[j])
+            nxt = enc.state_from_atoms(merged)
+        fires = mk_and(z3.And(0 <= st.selector, st.selector < n),
+                       *(z3.Implies(st.selector == i, a.fires) for i, a in enumerate(st.actions)))
+        return nxt, fires
+
     # ---- properties ----------------------------------------------------------------------------
 
     def holds(self, prop: Prop, state: list) -> z3.BoolRef:

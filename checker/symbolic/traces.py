@@ -126,9 +126,7 @@ class Minimizer:
         return False
 
     def least_index(self, selector, n: int) -> None:
-        for i in range(n):
-            if self._check(selector == i):
-                return
+        self.integer(selector, 0, n - 1)
 
     def first_true(self, conds: list) -> int | None:
         for i, c in enumerate(conds):
