@@ -79,9 +79,13 @@ def find_config(start: Path) -> Path | None:
 
 def _has_section(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:  # broken, but meant for us: read_config will say where
+        return re.search(r"^\s*\[+\s*tool\.syncproof\b", text, re.M) is not None
     return isinstance(data.get("tool"), dict) and "syncproof" in data["tool"]
 
 
@@ -156,26 +160,32 @@ class Locator:
                 owner = n
         return owner
 
+    KEY = re.compile(r'^\s*"?([A-Za-z0-9_-]+)"?\s*(?:\.\s*"?([A-Za-z0-9_-]+)"?\s*)?=')
+
     def _find(self, parts: list[str], start: int, end: int, table: str) -> Span | None:
+        """The key `parts` (['path'] or ['constants', 'RM']) in lines start..end of section `table`."""
         if not parts:
             return None
-        sub_table = ".".join(parts[:-1])
+        in_sub = len(parts) == 2 and table.endswith("." + parts[0])   # [models.constants] then RM = 3
         for i in range(start, end):
             line = self.lines[i]
-            m = re.match(r'^\s*"?([A-Za-z0-9_-]+)"?\s*(\.\s*"?([A-Za-z0-9_-]+)"?\s*)?=', line)
+            m = self.KEY.match(line)
             if not m:
                 continue
-            first, second = m.group(1), m.group(3)
-            if table.endswith("." + sub_table) and sub_table and first == parts[-1]:
-                return self._at(i, m.start(1) + 1, len(first))
+            first, dotted = m.group(1), m.group(2)
+            if in_sub:
+                if first == parts[1]:
+                    return self._at(i, m.start(1) + 1, len(first))
+                continue
             if first != parts[0]:
                 continue
-            if len(parts) == 1 or second == parts[1]:
-                col = m.start(3) if second == (parts[1] if len(parts) > 1 else None) and second else m.start(1)
-                return self._at(i, col + 1, len(parts[-1]))
-            inner = re.search(r'[{,]\s*"?(' + re.escape(parts[-1]) + r')"?\s*=', line)
+            if len(parts) == 1:
+                return self._at(i, m.start(1) + 1, len(first))
+            if dotted == parts[1]:                                       # constants.RM = 3
+                return self._at(i, m.start(2) + 1, len(dotted))
+            inner = re.search(r'[{,]\s*"?(' + re.escape(parts[1]) + r')"?\s*=', line)   # constants = { RM = 3 }
             if inner:
-                return self._at(i, inner.start(1) + 1, len(parts[-1]))
+                return self._at(i, inner.start(1) + 1, len(parts[1]))
             return self._at(i, m.start(1) + 1, len(first))
         return None
 

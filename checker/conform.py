@@ -41,7 +41,7 @@ from hypothesis.errors import Flaky
 from spec import ir
 from spec import values as V
 from spec.diagnostics import Diagnostic
-from spec.runtime import KIND_TITLES, to_code
+from spec.runtime import KIND_TITLES, ModelError, from_code
 
 from .adapter import (Adapter, AdapterError, Binding, Rejected, bind, describe_exception, leaf_diffs, normalize,
                       pattern, restrict, unobserved_fields)
@@ -154,6 +154,9 @@ class Oracle:
         self._succ: dict[int, list] = {}
         driven = set(self.binding.methods)
         self.driven = [i for i, (k, _) in enumerate(self.cm.instances) if model.actions[k].name in driven]
+        self.driven_set = set(self.driven)
+        self._guard_cache: dict = {}
+        self._values_cache: dict = {}
         self.labels = [(model.actions[k].name, self.cm.instance_params(i)) for i, (k, _) in enumerate(self.cm.instances)]
         self.by_label = {(name, _key(params)): i for i, (name, params) in enumerate(self.labels)}
         self.observed: set[str] = set()    # variables some observation had
@@ -218,6 +221,50 @@ class Oracle:
                 self.observed.add(name)
                 self.unobserved_fields += unobserved_fields(self.vars[name].type, value, name)
 
+    def near_misses(self, s: int, instances) -> list[int]:
+        """The instances whose guard fails in state s by one condition only (a conjunct of the
+        action's leading `require`s; or only a later `require`): what an implementation that
+        forgot one check accepts. Exercise after expiry fails `phase == trading` alone."""
+        out = []
+        for i in instances:
+            k, codes = self.cm.instances[i]
+            failing = 0
+            for pred in self._conjuncts(k):
+                try:
+                    ok = pred(s, *self._param_values(i))
+                except ModelError:
+                    ok = False
+                failing += not ok
+                if failing > 1:
+                    break
+            if failing <= 1:
+                out.append(i)
+        return out
+
+    def _conjuncts(self, k: int) -> list:
+        preds = self._guard_cache.get(k)
+        if preds is None:
+            action = self.model.actions[k]
+            conds = []
+            for stmt in action.body:
+                if not isinstance(stmt, ir.Require):
+                    break
+                conds += _split_and(stmt.cond)
+            try:
+                preds = [self.cm.predicate(c, list(action.params)) for c in conds]
+            except Exception:  # noqa: BLE001 - a guard the predicate compiler cannot take: no preference
+                preds = []
+            self._guard_cache[k] = preds
+        return preds
+
+    def _param_values(self, inst: int) -> tuple:
+        vals = self._values_cache.get(inst)
+        if vals is None:
+            k, codes = self.cm.instances[inst]
+            vals = tuple(from_code(c, p.type) for p, c in zip(self.model.actions[k].params, codes))
+            self._values_cache[inst] = vals
+        return vals
+
     def first_instance(self, inst: int, enabled: set, want_enabled: bool) -> int | None:
         """The first instance of inst's action that is (or is not) enabled, for shrinking."""
         k = self.cm.instances[inst][0]
@@ -232,6 +279,12 @@ class Oracle:
                 if step.action == name and step.params == params and step.error is not None:
                     return f"{KIND_TITLES.get(step.error.kind, step.error.kind)} in {name}: {step.error.message}"
         return None
+
+
+def _split_and(e: ir.Expr) -> list:
+    if isinstance(e, ir.Op) and e.op == "and":
+        return _split_and(e.args[0]) + _split_and(e.args[1])
+    return [e]
 
 
 def _key(params: dict) -> tuple:
@@ -420,13 +473,17 @@ class Conformance:
                 inst, mode = self._draw(data, session, off)
                 if inst is None:
                     break
-                steps.append((inst, mode))
-                r.steps += 1
-                r.probes += mode == PROBE
-                r.actions[o.labels[inst][0]] += 1
-                if session.step(inst) == "refused":
-                    r.refusals += 1
-                self._states.update(session.cands)
+                before = self._enabled(session)
+                for inst, mode in [(inst, mode)] + ([self._boundary(data, session, before)] if mode == TAKE else []):
+                    if inst is None:
+                        continue
+                    steps.append((inst, mode))
+                    r.steps += 1
+                    r.probes += mode == PROBE
+                    r.actions[o.labels[inst][0]] += 1
+                    if session.step(inst) == "refused":
+                        r.refusals += 1
+                    self._states.update(session.cands)
             failing = False
         except AdapterError as exc:  # not a finding about the implementation: no shrinking
             self._adapter_error = exc
@@ -443,6 +500,25 @@ class Conformance:
             if self.progress is not None and r.runs % 10 == 0:
                 self.progress(r.runs, r.steps, time.perf_counter() - self.start, self._first is not None)
 
+    def _enabled(self, session: Session) -> set[int]:
+        return {i for s in session.cands for i, _ in self.o.succ(s)}
+
+    def _boundary(self, data, session: Session, before: set[int]):
+        """Half the time after a step, a probe of an instance that step disabled: the guard a
+        missing check forgets is most often the one that just became false (exercise right after
+        expiry). Drawn as 'no probe' first, so shrinking drops it."""
+        if not self.o.cls.check_guards or not before:
+            return None, None
+        recent: dict[int, list[int]] = {}
+        for i in sorted(before - self._enabled(session)):
+            if i in self.o.driven_set:
+                recent.setdefault(self.o.cm.instances[i][0], []).append(i)
+        if not recent or draw_index(data, 2, self._ints) == 0:
+            return None, None
+        keys = sorted(recent)
+        options = recent[keys[draw_index(data, len(keys), self._ints)]]
+        return options[draw_index(data, len(options), self._ints)], PROBE
+
     def _draw(self, data, session: Session, off: set):
         """An action the model allows, then its instance; or a probe: an action, then one of its
         instances the model does not allow here. Actions the run's swarm leaves out are avoided
@@ -455,9 +531,9 @@ class Conformance:
                 if i not in lst:
                     lst.append(i)
         actions = [k for k in sorted(by_action) if k not in off] or sorted(by_action)
+        enabled = {i for lst in by_action.values() for i in lst}
         probes: dict[int, list[int]] = {}
         if o.cls.check_guards:
-            enabled = {i for lst in by_action.values() for i in lst}
             for i in o.driven:
                 if i not in enabled:
                     probes.setdefault(o.cm.instances[i][0], []).append(i)
@@ -467,6 +543,11 @@ class Conformance:
             return None, None
         pick = draw_index(data, n, self._ints)
         if pick == len(actions):
+            if draw_index(data, 2, self._ints) == 0:  # half the probes: a near miss, if there is one
+                near: dict[int, list[int]] = {}
+                for i in o.near_misses(session.cands[0], [i for lst in probes.values() for i in lst]):
+                    near.setdefault(o.cm.instances[i][0], []).append(i)
+                probes = near or probes
             keys = sorted(probes)
             options = probes[keys[draw_index(data, len(keys), self._ints)]]
             return options[draw_index(data, len(options), self._ints)], PROBE

@@ -63,19 +63,32 @@ class PropertyFailed(Exception):
         self.text = text
 
 
+_CONFIG = pytest.StashKey[object]()
+
+
 def _configured(session_config, path: Path):
-    """The configured checks of this file: [(ModelConfig, problems)], [] when none, from [tool.syncproof]."""
+    """The checks [tool.syncproof] configures for this file: [(Config, ModelConfig)], [] when none."""
+    if _CONFIG not in session_config.stash:  # read once a session
+        session_config.stash[_CONFIG] = _read(session_config)
+    conf = session_config.stash[_CONFIG]
+    if isinstance(conf, SyncError):
+        raise conf
+    if conf is None:
+        return []
+    return [(conf, m) for m in conf.models if m.path.resolve() == path.resolve()]
+
+
+def _read(session_config):
     from checker.config import find_config, read_config
     from spec.diagnostics import SpecError
     given = session_config.getini("syncproof_config")
     where = Path(session_config.rootpath) / given if given else find_config(Path(session_config.rootpath))
     if where is None:
-        return []
+        return None
     try:
-        conf = read_config(where)
+        return read_config(where)
     except SpecError as exc:
-        raise SyncError(f"the syncproof configuration is invalid:\n{exc.render()}") from None
-    return [(conf, m) for m in conf.models if m.path.resolve() == path.resolve()]
+        return SyncError(f"the syncproof configuration is invalid:\n{exc.render()}")
 
 
 class SyncFile(pytest.File):

@@ -30,6 +30,10 @@ the explicit engine rebuilds its traces, and reported with the same
 the runs and steps explored. A seed makes a run reproducible (same seed, same
 runs, same trace); without one, a seed is drawn and reported.
 
+Models whose action parameters are too many to enumerate (an amount of
+`0..2**64-1`) are simulated by `checker.simulate_wide`, which draws the
+parameters instead.
+
 Known limits: temporal properties and determinism declarations need the
 state graph and are reported as not checked; hypothesis caps the choices of
 one run, so runs end after about 3,000 steps (the result says when).
@@ -485,4 +489,9 @@ def _where(span) -> str | None:
 
 
 def simulate(model: ir.CheckedModel, options: SimulateOptions | None = None, progress=None) -> Result:
+    """Simulates the model; with parameters too many to enumerate, they are drawn (`checker.simulate_wide`)."""
+    from .simulate_wide import WideSimulator, needs_drawing, require_values
+    require_values(model)
+    if needs_drawing(model):
+        return WideSimulator(model, options or SimulateOptions(), progress).run()
     return Simulator(model, options or SimulateOptions(), progress).run()

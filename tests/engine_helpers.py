@@ -229,3 +229,16 @@ def assert_replays(cm: CompiledModel, trace) -> None:
 
 def model_file(name: str, consts=None):
     return load(MODELS / name, consts or [])
+
+
+def explicit_model_file(name: str, consts=None):
+    """A model of models/ for the explicit engine; the test is skipped for a model made for the
+    symbolic engines (symbolic constants, parameters or integers too wide to enumerate)."""
+    import pytest
+
+    from checker.enumerable import obstacles, too_wide
+    m = model_file(name, consts)
+    why = obstacles(m) + too_wide(m)
+    if why:
+        pytest.skip("for the symbolic engines: " + "; ".join(why))
+    return m

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from checker.compiled import CompiledModel
 from checker.explicit import ExplicitOptions, check
 from checker.result import Verdict
-from engine_helpers import (MODELS, differential, interp_invariants, model_file, model_of, naive_bfs, naive_prefix,
-                            prop)
+from engine_helpers import (MODELS, differential, explicit_model_file, interp_invariants, model_of, naive_bfs,
+                            naive_prefix, prop)
 
 # ---- the shipped models ---------------------------------------------------------------
 
@@ -27,11 +27,11 @@ SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
 
 
 def _shipped(name):
-    return model_file(name, ["RM=3"] if name.startswith("two_phase") else [])
+    return explicit_model_file(name, ["RM=3"] if name.startswith("two_phase") else [])
 
 
 # the library grows: each shipped model is compared on the first states of its BFS only
-SHIPPED_BUDGET = 300
+SHIPPED_BUDGET = 120
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -388,20 +388,19 @@ def _checked(text):
 
 
 def _naive_violations(cm):
-    """Per BFS level: which invariants fail, and whether an action fails, with the interpreter."""
-    dist, _ = naive_bfs(cm)
+    """Distances, transitions, the levels where each invariant fails and those where an action
+    fails, with the interpreter."""
+    errors = []
+    dist, transitions, _ = naive_prefix(cm, budget=10 ** 9, errors=errors)
     failing = {}
-    errors = set()
     for s, d in dist.items():
         for inv, ok in zip(cm.invariant_names, interp_invariants(cm, s)):
             if ok is not True:
                 failing.setdefault(d, set()).add(inv)
-        if any(step.error is not None for step in cm.steps(s)):
-            errors.add(d)
-    return dist, failing, errors
+    return dist, transitions, failing, set(errors)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_model_compiled_matches_interpreter(text):
     m = _checked(text)
@@ -410,18 +409,17 @@ def test_random_model_compiled_matches_interpreter(text):
     differential(m, limit=400)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_model_engine_matches_naive_bfs(text):
     m = _checked(text)
     if m is None:
         return
     cm = CompiledModel(m)
-    dist, failing, errors = _naive_violations(cm)
+    dist, transitions, failing, errors = _naive_violations(cm)
     r = check(m, ExplicitOptions(deadlock=False))
     first = min(list(failing) + list(errors), default=None)
     if first is None:
-        _, transitions = naive_bfs(cm)
         assert r.verdict is Verdict.HOLDS
         assert r.stats.distinct_states == len(dist)
         assert r.stats.transitions == transitions
@@ -435,7 +433,6 @@ def test_random_model_engine_matches_naive_bfs(text):
         assert p.trace.length == first + (1 if p.name == "runtime" else 0)
     assert r.stats.distinct_states == sum(1 for d in dist.values() if d <= first)
     # and every property's first violation, when the search goes on
-    _, transitions = naive_bfs(cm)
     r = check(m, ExplicitOptions(deadlock=False, stop_at_first=False))
     assert (r.stats.distinct_states, r.stats.transitions) == (len(dist), transitions)
     shortest = {}
@@ -600,7 +597,7 @@ def random_struct_model(draw):
     return "\n".join(parts) + "\n"
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_struct_model())
 def test_random_structured_model_compiled_matches_interpreter(text):
     m = _checked(text)
@@ -609,7 +606,7 @@ def test_random_structured_model_compiled_matches_interpreter(text):
     differential(m, limit=400)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_struct_model())
 def test_random_structured_model_engine_matches_naive_bfs(text):
     test_random_model_engine_matches_naive_bfs.hypothesis.inner_test(text)

@@ -15,7 +15,7 @@ import pytest
 
 from checker.explicit import ExplicitOptions, check
 from checker.result import Verdict
-from engine_helpers import MODELS, model_file, prop
+from engine_helpers import MODELS, explicit_model_file, model_file, prop
 
 TWO_PC_ACTIONS_3 = {"TMRcvPrepared": 96, "TMCommit": 1, "TMAbort": 64, "RMPrepare": 156, "RMChooseToAbort": 156,
                     "RMRcvCommitMsg": 24, "RMRcvAbortMsg": 648}
@@ -61,7 +61,7 @@ SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_model_verdict_follows_its_name(name):
     """A model holds; its `_broken` variant is violated."""
-    m = model_file(name)
+    m = explicit_model_file(name)
     r = check(m, ExplicitOptions())
     if "_broken" in name:
         assert r.verdict is Verdict.VIOLATED

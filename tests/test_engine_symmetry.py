@@ -19,7 +19,7 @@ from checker.compiled import CompiledModel
 from checker.explicit import ExplicitOptions, check
 from checker.result import Verdict
 from checker.symmetry import Canonicalizer
-from engine_helpers import MODELS, assert_replays, model_file, model_of, naive_bfs, prop
+from engine_helpers import MODELS, assert_replays, explicit_model_file, model_file, model_of, naive_bfs, prop
 
 POINTERS = """
 model Pointers
@@ -161,19 +161,20 @@ SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_verdicts_with_and_without_symmetry_agree(name):
-    m = model_file(name)
+    m = explicit_model_file(name)
     if not m.symmetric:
         pytest.skip("no symmetric set")
     cm = CompiledModel(m)
-    on, off = (check(m, ExplicitOptions(symmetry=sym, stop_at_first=False)) for sym in (True, False))
+    safety = tuple(i.name for i in m.invariants)   # temporal properties build the unreduced graph
+    on, off = (check(m, ExplicitOptions(symmetry=sym, invariants=safety)) for sym in (True, False))
     assert on.verdict is off.verdict
     assert {p.name: p.trace.length for p in on.violated} == {p.name: p.trace.length for p in off.violated}
     for p in on.violated:
         if p.kind == "invariant":
             assert_replays(cm, p.trace)  # the trace is made of real states, not representatives
     assert on.stats.depth == off.stats.depth
-    assert on.stats.distinct_states < off.stats.distinct_states
-    if off.stats.distinct_states <= 600:
+    assert on.stats.distinct_states < off.stats.distinct_states or on.verdict is Verdict.VIOLATED
+    if off.stats.distinct_states <= 300 and not off.violated:
         assert _orbits(m) == on.stats.distinct_states
 
 
@@ -238,7 +239,7 @@ def test_rich_model_uses_tie_breaking():
 
 
 @given(st.data())
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_canon_of_random_states_is_an_orbit_invariant(data):
     m, canon, all_codes = _rich()
     s = 0

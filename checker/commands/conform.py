@@ -17,13 +17,11 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from spec.loader import load
 
 from ..adapter import load_adapter
-from ..conform import ConformOptions, Conformance, replay_trace
-from ..conform_report import (conform_json, determinism_json, print_conform, print_determinism, write_divergence,
-                              write_mismatch)
-from ..impl_determinism import DeterminismOptions, check_determinism, replay_determinism
 from ..itf import read_document
 from ..report import console, print_json
 from .common import check_model_file, model_args, positive
+
+# the engines (and hypothesis) are imported when the command runs, so that other commands start without them
 
 
 def add_parser(sub) -> None:
@@ -89,6 +87,8 @@ def _consts(args, doc) -> list[str]:
 
 
 def run(args) -> int:
+    from ..conform import ConformOptions, Conformance, replay_trace
+    from ..conform_report import conform_json, print_conform, write_mismatch
     check_model_file(args.model)
     search = [os.getcwd()]
     cls = load_adapter(args.impl, search)
@@ -116,6 +116,8 @@ def run(args) -> int:
 
 
 def _determinism(args, model, cls, search, doc) -> int:
+    from ..conform_report import determinism_json, print_determinism, write_divergence
+    from ..impl_determinism import DeterminismOptions, check_determinism, replay_determinism
     opts = DeterminismOptions(runs=args.runs or 20, steps=args.steps or 30, seed=args.seed,
                               processes=max(2, args.processes))
     if doc is not None:

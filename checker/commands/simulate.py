@@ -9,9 +9,10 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from spec.loader import load
 
 from ..report import console
-from ..simulate import SimulateOptions, simulate
 from .check import report
 from .common import check_model_file, model_args, positive
+
+# hypothesis is imported when the command runs, so that other commands start without it
 
 
 def add_parser(sub) -> None:
@@ -33,7 +34,8 @@ def add_parser(sub) -> None:
     s.set_defaults(run=run)
 
 
-def options(args) -> SimulateOptions:
+def options(args):
+    from ..simulate import SimulateOptions
     return SimulateOptions(runs=args.runs, steps=args.steps, seed=args.seed,
                            invariants=tuple(args.invariant) if args.invariant else None,
                            deadlock=not args.no_deadlock)
@@ -67,6 +69,7 @@ def with_progress(args, job):
 
 
 def run(args) -> int:
+    from ..simulate import simulate
     check_model_file(args.model)
     model = load(args.model, args.const)
     opts = options(args)

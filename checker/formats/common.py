@@ -112,3 +112,9 @@ def skipped_by_stop(entry: Entry, p: PropertyResult) -> bool:
     """An open property only because the search stopped at another property's violation."""
     return (p.verdict is Verdict.INCONCLUSIVE and entry.result is not None
             and entry.result.verdict is Verdict.VIOLATED)
+
+
+def states_text(entry: Entry) -> str:
+    """Distinct states, for summaries; empty for engines that do not count states (symbolic)."""
+    r = entry.result
+    return f"{r.stats.distinct_states:,}" if r is not None and r.stats.distinct_states else ""

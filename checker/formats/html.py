@@ -23,7 +23,7 @@ from .. import __version__
 from ..result import Verdict
 from ..runs import Entry, Run
 from .common import (KIND_TITLES, constants_text, outcome_line, parse_where, property_where, skipped_by_stop,
-                     tally)
+                     states_text, tally)
 from .sequence import sequence, svg
 from .tracerows import ADDED, CHANGED, REMOVED, SAME, failing_step_text, loop_text, trace_rows, variables
 
@@ -167,8 +167,8 @@ def _summary(run: Run) -> str:
         rows.append(f'<tr class="{cls}"><td><a href="#check-{k}">{esc(e.name)}</a></td>'
                     f'<td class="mono">{esc(e.path)}</td><td>{esc(e.engine)}</td><td>{badge}</td>'
                     f'<td>{esc(tally(e))}</td>'
-                    f'<td class="num">{f"{r.stats.distinct_states:,}" if r else ""}</td>'
-                    f'<td class="num">{f"{r.stats.transitions:,}" if r else ""}</td>'
+                    f'<td class="num">{states_text(e)}</td>'
+                    f'<td class="num">{f"{r.stats.transitions:,}" if r and r.stats.transitions else ""}</td>'
                     f'<td class="num">{e.seconds:.2f} s</td></tr>')
     toggle = ('<div class="controls"><label><input type="checkbox" id="only-failed"> show only failed '
               'checks</label></div>') if len(run.entries) > 1 else ""

@@ -16,7 +16,8 @@ import re
 from .. import __version__
 from ..result import Verdict
 from ..runs import Entry, Run
-from .common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, stats_line, tally
+from .common import (KIND_TITLES, constants_text, outcome_line, parse_where, property_where, states_text, stats_line,
+                     tally)
 from .sequence import mermaid, sequence
 from .tracerows import ADDED, CHANGED, REMOVED, failing_step_text, loop_text, trace_rows, variables
 
@@ -68,8 +69,7 @@ def _heading(run: Run) -> str:
 def _summary(run: Run) -> list[str]:
     out = ["| | check | engine | verdict | properties | states | time |", "|---|---|---|---|---|---|---|"]
     for e in run.entries:
-        r = e.result
-        states = f"{r.stats.distinct_states:,}" if r else ""
+        states = states_text(e)
         out.append(f"| {ICON[e.passed]} | {esc(e.name)} | {e.engine} | {esc(e.status())} | {esc(tally(e))} | "
                    f"{states} | {e.seconds:.2f} s |")
     return out + [""]

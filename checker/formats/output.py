@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import sys
 from pathlib import Path
 
@@ -16,7 +17,8 @@ def single_run(result: Result, model, path: str, seconds: float | None = None) -
     name = Path(path).name.removesuffix(".sync")
     entry = Entry(name, path, result.engine, result=result, model=model,
                   seconds=result.stats.seconds if seconds is None else seconds)
-    return Run([entry], command="check", seconds=entry.seconds)
+    started = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=entry.seconds)
+    return Run([entry], command="check", seconds=entry.seconds, started=started)
 
 
 def emit(run: Run, args) -> None:

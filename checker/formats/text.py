@@ -18,7 +18,7 @@ from .. import __version__
 from ..report import print_result, print_trace
 from ..result import Verdict
 from ..runs import Entry, Run
-from .common import outcome_line, tally
+from .common import outcome_line, states_text, tally
 
 STYLE = {"holds": "green", "violated": "red", "inconclusive": "yellow", "error": "red", "crash": "red"}
 
@@ -80,8 +80,7 @@ def summary_table(run: Run) -> Table:
                           ("properties", "left"), ("states", "right"), ("time", "right")):
         t.add_column(name, justify=justify)
     for e in run.entries:
-        r = e.result
         mark = Text("ok", style="green") if e.passed else Text("FAIL", style="bold red")
         t.add_row(mark, e.name, e.engine, Text(e.status(), style=STYLE[e.outcome]), tally(e),
-                  f"{r.stats.distinct_states:,}" if r else "", f"{e.seconds:.2f} s")
+                  states_text(e), f"{e.seconds:.2f} s")
     return t

@@ -23,7 +23,7 @@ import z3
 from spec import ir
 
 from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
-from .values import mk_not, mk_or
+from .values import mk_or
 from .traces import Decoder, Minimizer, minimize
 
 
@@ -53,9 +53,11 @@ class Clock:
     def expired(self) -> bool:
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
-    def check(self, solver, *assumptions):
-        """solver.check with the time that is left; 'unknown' when none is."""
+    def check(self, solver, *assumptions, budget: float | None = None):
+        """solver.check with the time that is left (at most budget); 'unknown' when none is."""
         left = self.left()
+        if budget is not None:
+            left = budget if left is None else min(left, budget)
         if left is not None:
             if left <= 0:
                 return z3.unknown
@@ -181,17 +183,9 @@ class BMC:
     def _learn(self, d: int, props: list[Prop]) -> None:
         self.checked = max(self.checked, d)
         for p in props if self.learn else ():
-            if (p.name, d) in self.learnt:
-                continue
-            self.learnt.add((p.name, d))
-            if p.kind == "invariant":
+            if p.kind == "invariant" and (p.name, d) not in self.learnt:
+                self.learnt.add((p.name, d))
                 self.solver.add(self.system.holds(p, self.states[d]))
-            elif p.kind == RUNTIME:
-                # no instance errs at d; for those with constant parameters and no choices this
-                # is a fact about the state alone (what their guards imply), worth keeping
-                for enc in self._step(d).actions:
-                    if not enc.fresh:
-                        self.solver.add(mk_not(enc.err))
 
     def _model(self, steps, d: int, p: Prop) -> z3.ModelRef:
         if not self.minimize:

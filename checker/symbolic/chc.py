@@ -10,7 +10,13 @@ One predicate, Inv(state, symbolic constants), and the clauses
 "sat" means Spacer found an interpretation of Inv: an inductive invariant
 that contains every reachable state and no bad one, so the properties hold
 at every depth. "unsat" means a bad state is reachable; the trace then comes
-from BMC, which finds a shortest one. Deadlock freedom is queried with the
+from BMC, which finds a shortest one.
+
+Properties are proved one at a time, and each proved invariant, like the
+types of the state and the assumptions on the symbolic constants, is added
+to the bodies of the step and query clauses: every reachable state satisfies
+them, so this is sound, and it spares Spacer rediscovering them (a 64-bit
+balance cannot overflow because of conservation, which it need not re-learn). Deadlock freedom is queried with the
 actions whose parameters can be enumerated and that do not `choose`; a
 proof with fewer actions is still a proof, a counterexample is not.
 """
@@ -35,7 +41,11 @@ class CHCOutcome:
     proved: list           # prop names
     reachable: list        # prop names whose bad states are reachable
     unknown: dict          # prop name -> reason
-    invariant: str = ""    # the inductive invariant Spacer found, readable
+    invariants: dict = None  # prop name -> the inductive invariant Spacer found, readable
+
+    def __post_init__(self):
+        if self.invariants is None:
+            self.invariants = {}
 
 
 class Horn:
@@ -50,15 +60,11 @@ class Horn:
         self.c_atoms = enc.const_atoms()
         sorts = [a.sort() for a in enc.state_atoms(x) + self.c_atoms]
         self.inv = z3.Function("Inv", *sorts, z3.BoolSort())
-        self.rules = []
         init = self.system.init(self.system.state("x0"))
-        self.rules.append(self._clause(mk_and(self.system.consts(), self.system.init_formula(init)),
-                                       self._inv(init.state)))
+        self.init_rule = self._clause(mk_and(self.system.consts(), self.system.init_formula(init)),
+                                      self._inv(init.state))
         self.step = self.system.step(x, 0, "h")
-        for i, a in enumerate(self.step.actions):
-            y = self.system.state(f"y{i}")
-            body = mk_and(self._inv(x), a.fires, enc.same_state(y, a.store))
-            self.rules.append(self._clause(body, self._inv(y)))
+        self.known = mk_and(enc.state_wf(x), self.system.consts())   # true in every reachable state
         self.init_err = mk_and(self.system.consts(), self.system.init_error(init))
         self.dead = None
         self.dead_exact = True
@@ -83,13 +89,23 @@ class Horn:
             self.dead, self.dead_exact = d.formula, d.exact
         return mk_and(self._inv(self.x), self.dead)
 
-    def solve(self, props: list[Prop]):
+    def rules(self, known):
+        out = [self.init_rule]
+        enc = self.system.enc
+        for i, a in enumerate(self.step.actions):
+            y = self.system.state(f"y{i}")
+            body = mk_and(self._inv(self.x), known, a.fires, enc.same_state(y, a.store))
+            out.append(self._clause(body, self._inv(y)))
+        return out
+
+    def solve(self, props: list[Prop], proved: list[Prop] = (), budget: float | None = None):
         """(z3 result, solver) of Spacer on the query "some prop fails in a reachable state"."""
+        known = mk_and(self.known, *(self.system.holds(p, self.x) for p in proved))
         s = z3.SolverFor("HORN")
-        for r in self.rules:
+        for r in self.rules(known):
             s.add(r)
-        s.add(self._clause(mk_or(*(self.bad(p) for p in props)), FALSE))
-        return self.clock.check(s), s
+        s.add(self._clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE))
+        return self.clock.check(s, budget=budget), s
 
     def readable(self, s) -> str:
         """Spacer's invariant with the state's names in place of the predicate's arguments."""
@@ -106,29 +122,39 @@ class Horn:
         return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool) -> CHCOutcome:
-    """Spacer on all properties at once; on failure, on each property alone."""
+def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
+          query_seconds: float | None = None) -> CHCOutcome:
+    """Spacer on each property in turn (invariants first), each proved invariant helping the next."""
     horn = Horn(model, clock, deadlock)
     by_name = {p.name: p for p in horn.system.props}
-    todo = [by_name[p.name] for p in props]
+    todo = sorted((by_name[p.name] for p in props), key=lambda p: p.kind != "invariant")
     out = CHCOutcome([], [], {})
-    r, s = horn.solve(todo)
-    if r == z3.sat:
-        out.proved = [p.name for p in todo]
-        out.invariant = horn.readable(s)
-        return out
-    if len(todo) == 1:
-        _one(horn, out, todo[0], r, s)
-        return out
-    for p in todo:
-        r, s = horn.solve([p])
-        _one(horn, out, p, r, s)
-        if r == z3.sat and not out.invariant:
-            out.invariant = horn.readable(s)
+    if len(todo) > 1:  # all at once first: a conjunction is often easier to make inductive
+        left = clock.left()
+        budget = query_seconds if left is None else left / 2
+        r, s = horn.solve(todo, [], budget)
+        if r == z3.sat:
+            out.proved = [p.name for p in todo]
+            text = horn.readable(s)
+            if text:
+                out.invariants["all"] = text
+            return out
+    proved: list[Prop] = []
+    for i, p in enumerate(todo):
+        left = clock.left()
+        budget = query_seconds if left is None else left / (len(todo) - i)
+        r, s = horn.solve([p], proved, budget)
+        _one(horn, out, p, r, s, clock, budget)
+        if r == z3.sat:
+            if p.kind == "invariant":
+                proved.append(p)
+            text = horn.readable(s)
+            if text:
+                out.invariants[p.name] = text
     return out
 
 
-def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s) -> None:
+def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s, clock: Clock, budget) -> None:
     if r == z3.sat:
         out.proved.append(p.name)
     elif r == z3.unsat and (p.kind != DEADLOCK or horn.dead_exact):
@@ -136,6 +162,8 @@ def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s) -> None:
     elif r == z3.unsat:
         out.unknown[p.name] = ("Spacer left out actions it cannot enumerate, and without them a deadlock is "
                                "reachable")
+    elif clock.expired() or (budget is not None and "timeout" in (reason_of(s) + s.reason_unknown())):
+        out.unknown[p.name] = f"Spacer found neither a proof nor a counterexample in {budget or 0:.0f} s"
     else:
         out.unknown[p.name] = reason_of(s)
 

@@ -29,6 +29,7 @@ from .system import Prop
 DEFAULT_DEPTH = 10
 DEFAULT_K = 5
 TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spacer proved reachable
+QUERY_SECONDS = 60.0    # Spacer's time per property when no --timeout is given
 MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
 
@@ -174,13 +175,13 @@ def run_prove(run: Run) -> list[str]:
     if not todo:
         return []
     run.say("prove: Spacer (CHC)")
-    out = prove(run.model, run.clock, todo, run.opts.deadlock)
+    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS)
     for name in out.proved:
         run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:
         run.details.append("a CHC proof (z3 Spacer)")
-        if out.invariant:
-            run.solver["invariant"] = out.invariant
+        if out.invariants:
+            run.solver["invariant"] = "; ".join(f"{k}: {v}" for k, v in out.invariants.items())
     for name, reason in out.unknown.items():
         run.undecided(name, UNKNOWN, "prove", f"Spacer: {reason}")
     return out.reachable
@@ -238,6 +239,7 @@ def result(run: Run, engine: str, seconds: float) -> Result:
         p = PropertyResult(o.prop.name, o.prop.kind, o.verdict, message if o.verdict is not Verdict.HOLDS else
                            message, o.prop.where, o.trace, None, o.how, o.engine, o.cti)
         props.append(p)
+    props += unchecked(model)
     verdict, how, reason = _overall(props)
     stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
     stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
@@ -249,6 +251,24 @@ def result(run: Run, engine: str, seconds: float) -> Result:
     symbolic = {c.name: c.type.show() for c in model.symbolic_consts()}
     return Result(model.name, model.path, engine, verdict, how, props, stats, reason, warnings,
                   model.const_values(), detail, symbolic)
+
+
+def unchecked(model: ir.CheckedModel) -> list[PropertyResult]:
+    """Temporal and determinism properties: the symbolic engines check safety only."""
+    out = []
+    why = ("not checked: the symbolic engines check invariants, deadlock and run-time errors; "
+           "{what} need the explicit engine (--engine explicit or all)")
+    for p in getattr(model, "properties", []):
+        out.append(PropertyResult(p.name, "temporal", Verdict.INCONCLUSIVE,
+                                  why.format(what="temporal properties"), _where(p.span), how=UNKNOWN))
+    for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
+        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE,
+                                  why.format(what="determinism properties"), _where(d.span), how=UNKNOWN))
+    return out
+
+
+def _where(span) -> str | None:
+    return span.where if span is not None else None
 
 
 def _overall(props: list[PropertyResult]):

@@ -1,0 +1,306 @@
+"""Simulation of models whose action parameters are too wide to enumerate.
+
+`checker.simulate` asks the compiled model for every enabled instance of every
+action, which needs every parameter value enumerated. A ledger whose
+`Write(u, k, strike: 0..2**64-1, cap: 0..2**64-1)` takes 2**130 values cannot
+be enumerated, and it is exactly the kind of model simulation is for. Here
+the parameters are drawn from their types by hypothesis (integers biased
+towards small and boundary values, which is where overflows live), the
+action runs in the reference interpreter, and a guard that is false (or a
+step that changes nothing) means the draw is tried again, with another
+action, a few times; a state in which no draw found such a step ends the
+run without a verdict about deadlock. Invariants and run-time errors of the steps taken are checked as
+in `checker.simulate`; a run-time error is reported for a drawn step that
+fails (other parameter values are not tried).
+"""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from spec import ir
+from spec.diagnostics import Diagnostic, SpecError
+from spec.interp import Interp
+from spec.runtime import KIND_TITLES, ModelError, from_code
+from spec.types import BoolType, IntType, RecordType, Type
+
+from .enumerable import obstacles
+from .explain import explain_invariant
+from .explicit import DEADLOCK, RUNTIME
+from .result import PropertyResult, Trace, TraceStep, Verdict
+from .shrink import shorten
+from .simulate import (_DIRECT, Simulator, Violation, _where, draw_index, hypothesis_settings, room_for_more, swarm)
+
+TRIES = 4          # draws per action before the step gives up on it
+SMALL = 1 << 16    # a type with at most this many values is drawn by index
+
+
+def needs_drawing(model: ir.CheckedModel) -> bool:
+    """Whether some action's parameters are too many to enumerate (symbolic constants aside)."""
+    return any("parameters of" in why for why in obstacles(model))
+
+
+def require_values(model: ir.CheckedModel) -> None:
+    missing = [c.name for c in model.symbolic_consts()]
+    if missing:
+        raise SpecError(Diagnostic(
+            "E521", f"simulation needs a value for every constant: {', '.join(missing)} "
+            f"{'has' if len(missing) == 1 else 'have'} none", model.span,
+            "give each a value with --const NAME=VALUE (the symbolic engines of syncproof check cover every "
+            "value)"))
+
+
+def draw_value(data, t: Type, cache: dict):
+    """A value of type t in the interpreter's representation, drawn by hypothesis."""
+    if isinstance(t, IntType):
+        if t.size <= SMALL:
+            return t.lo + draw_index(data, t.size, cache)
+        return _wide_integer(data, t.lo, t.hi)
+    if isinstance(t, BoolType):
+        return bool(draw_index(data, 2, cache))
+    if t.count() <= SMALL:
+        codes = cache.get(("codes", t))
+        if codes is None:
+            codes = cache[("codes", t)] = t.codes()
+        return codes[draw_index(data, len(codes), cache)]
+    if isinstance(t, RecordType):
+        parts = []
+        for _, ft in t.fields:
+            v = draw_value(data, ft, cache)
+            parts.append(v - ft.lo if isinstance(ft, IntType) else int(v) if isinstance(ft, BoolType) else v)
+        return t.pack(parts)
+    raise SpecError(Diagnostic("E521", f"simulation cannot draw values of {t.show()}: it has too many values "
+                               "and no field structure", None, "give the parameter a smaller type"))
+
+
+def _wide_integer(data, lo: int, hi: int) -> int:
+    """An integer in lo..hi: a boundary (lo, lo + 1, hi - 1, hi) a quarter of the time, else any, small
+    ones first (hypothesis's integers shrink towards lo)."""
+    if _DIRECT:
+        cd = data.conjecture_data
+        if cd.draw_integer(0, 3) == 0:
+            return [lo, min(lo + 1, hi), max(hi - 1, lo), hi][cd.draw_integer(0, 3)]
+        return cd.draw_integer(lo, hi, shrink_towards=lo)
+    return data.draw(st.integers(lo, hi))
+
+
+class WideSimulator(Simulator):
+    """`Simulator` with drawn parameters and interpreted steps (no compiled model)."""
+
+    def __init__(self, model: ir.CheckedModel, options, progress=None):
+        require_values(model)
+        from .explicit import select_invariants
+        from .simulate import _Counters, _violation_class
+        import random
+        self.full_model = model
+        self.model = select_invariants(model, options.invariants)
+        self.opts = options
+        self.progress = progress
+        self.interp = Interp(self.model)
+        self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
+        self.classes = {name: _violation_class(name)
+                        for name in [i.name for i in self.model.invariants] + [DEADLOCK, RUNTIME]}
+        n = len(self.model.actions)
+        self.c = _Counters(taken=[0] * n, enabled=[0] * n)
+        self._ints: dict = {}
+
+    # ---- states ----
+
+    def decode(self, s: tuple) -> dict:
+        return {v.name: ir.decode_value(v.type, from_code(c, v.type)) for v, c in zip(self.model.vars, s)}
+
+    def bad(self, s: tuple):
+        """(property, kind, message) of the first invariant that fails in s, or None."""
+        for inv in self.model.invariants:
+            try:
+                if self.interp.invariant_holds(inv, list(s)):
+                    continue
+                return inv.name, inv.kind, f"invariant {inv.name} is violated"
+            except ModelError as exc:
+                return inv.name, inv.kind, f"invariant {inv.name} cannot be evaluated: {exc.message}"
+        return None
+
+    def _check(self, path: list, s: tuple, fail=None) -> None:
+        fail = fail or self.bad(s)
+        if fail is None:
+            return
+        c = self.c
+        if c.first_violation is None:
+            c.first_violation = time.perf_counter()
+            c.explore_runs, c.explore_steps, c.explore_taken = c.runs, c.steps, list(c.taken)
+        prop, kind, message = fail
+        raise self.classes[prop](prop, kind, message, list(path))
+
+    def attempt(self, s: tuple, k: int, env: dict):
+        """The branches (state, choices) of action k with parameters env from s; raises ModelError."""
+        action = self.model.actions[k]
+        return [(tuple(st_), ch) for st_, _, ch in self.interp.exec_block(action.body, list(s), env)]
+
+    def params(self, k: int, env: dict) -> dict:
+        return {p.name: ir.decode_value(p.type, env[p.id]) for p in self.model.actions[k].params}
+
+    # ---- one run ----
+
+    def run_once(self, data) -> None:
+        c = self.c
+        c.runs += 1
+        s = self.inits[draw_index(data, len(self.inits), self._ints)]
+        n = len(self.model.actions)
+        off = swarm(data, n, self._ints)
+        path: list = [s]
+        depth = 0
+        try:
+            self._check(path, s)
+            while depth < self.opts.steps and room_for_more(data, 4 + 4 * TRIES):
+                step = self._draw_step(data, s, off, path)
+                if step is None:
+                    break
+                k, env, choices, s = step
+                path.append((k, env, choices, s))
+                depth += 1
+                c.steps += 1
+                c.taken[k] += 1
+                c.enabled[k] += 1
+                if c.first_violation is not None:
+                    c.shrink_steps += 1
+                self.c.visited.add(s)
+                self._check(path, s)
+        finally:
+            c.longest = max(c.longest, depth)
+            if self.progress is not None and c.runs % 50 == 0:
+                from .simulate import SimProgress
+                self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
+                                          c.first_violation is not None))
+
+    def _draw_step(self, data, s: tuple, off: set, path: list):
+        n = len(self.model.actions)
+        order = [k for k in range(n) if k not in off] or list(range(n))
+        for _ in range(TRIES * len(order)):
+            k = order[draw_index(data, len(order), self._ints)]
+            env = {p.id: draw_value(data, p.type, self._ints) for p in self.model.actions[k].params}
+            try:
+                branches = self.attempt(s, k, env)
+            except ModelError as exc:
+                err_path = list(path) + [(k, env, getattr(exc, "choices", None) or (), None)]
+                self._check(err_path, s, (RUNTIME, RUNTIME, ""))
+            branches = [(t, ch) for t, ch in branches if t != s]  # a step that changes nothing leads nowhere
+            if branches:
+                t, choices = branches[draw_index(data, len(branches), self._ints)]
+                return k, env, choices, t
+        return None
+
+    # ---- running ----
+
+    def run(self):
+        self.start = time.perf_counter()
+        try:
+            self.inits = [tuple(st_) for st_ in self.interp.init_states()]
+        except ModelError as exc:
+            return self._result(self._init_error(exc))
+
+        @hypothesis_seed(self.seed)
+        @hypothesis_settings(self.opts.runs)
+        @given(st.data())
+        def simulation(data):
+            self.run_once(data)
+
+        found = None
+        try:
+            simulation()
+        except Violation as exc:
+            found = self._violation(exc)
+        result = self._result(found)
+        result.detail += "; parameters drawn from their types (too many to enumerate); deadlock not checked"
+        return result
+
+    def _properties(self, found):
+        props = super()._properties(found)
+        for p in props:
+            if p.name == DEADLOCK and p.verdict is Verdict.HOLDS:
+                p.verdict = Verdict.INCONCLUSIVE
+                p.message = "not checked: the parameters are drawn, so a state's enabled steps are not all known"
+        return props
+
+    def _warnings(self, found) -> list[str]:
+        out = super()._warnings(found)
+        return [w for w in out if "never enabled" not in w] + (
+            [f"warning: never taken: {', '.join(a.name for a, n in zip(self.model.actions, self.c.taken) if not n)}"]
+            if found is None and not all(self.c.taken) else [])
+
+    # ---- shortening and traces ----
+
+    def _replay(self, s0: tuple, steps: list, prop: str):
+        """Re-runs (action, parameters, choices) steps from s0, leaving out those that are disabled;
+        returns (steps run, path) up to the first state where prop fails, or None."""
+        s, done, path = s0, [], [s0]
+        for k, env, choices, _ in steps:
+            if self._fails(s, prop, k, env, choices):
+                return done + [(k, env, choices, None)], path + [(k, env, choices, None)]
+            try:
+                branches = self.attempt(s, k, env)
+            except ModelError:
+                continue
+            if not branches:
+                continue
+            t = next((u for u, ch in branches if ch == choices), branches[0][0])
+            ch = next((c for u, c in branches if u == t), ())
+            done.append((k, env, ch, t))
+            path.append((k, env, ch, t))
+            s = t
+            if prop != RUNTIME and self._fails(s, prop):
+                return done, path
+        return None
+
+    def _fails(self, s: tuple, prop: str, k=None, env=None, choices=None) -> bool:
+        if prop == RUNTIME:
+            if k is None:
+                return False
+            try:
+                self.attempt(s, k, env)
+            except ModelError:
+                return True
+            return False
+        fail = self.bad(s)
+        return fail is not None and fail[0] == prop
+
+    def _violation(self, exc: Violation) -> PropertyResult:
+        s0, steps = exc.path[0], list(exc.path[1:])
+
+        def fails(candidate):
+            r = self._replay(s0, candidate, exc.prop)
+            return r[0] if r is not None else None
+
+        best = shorten(steps, fails, self.opts.shrink_budget)
+        replayed = self._replay(s0, best, exc.prop)
+        path = replayed[1] if replayed is not None else [s0] + steps
+        trace_steps = [TraceStep(self.decode(s0))]
+        last = s0
+        for k, env, choices, t in path[1:]:
+            if t is None:
+                break
+            trace_steps.append(TraceStep(self.decode(t), self.model.actions[k].name, self.params(k, env), choices))
+            last = t
+        consts = self.full_model.const_values()
+        if exc.prop == RUNTIME:
+            k, env, choices, _ = path[-1]
+            try:
+                self.attempt(last, k, env)
+                err = ModelError("runtime", "the failure did not reproduce")
+            except ModelError as e:
+                err = e
+            name = self.model.actions[k].name
+            span = err.span or self.model.actions[k].span
+            message = f"{KIND_TITLES.get(err.kind, err.kind)} in {name}: {err.message}"
+            trace = Trace(self.model.name, RUNTIME, RUNTIME, trace_steps, message,
+                          TraceStep({}, name, self.params(k, env), getattr(err, "choices", None) or ()),
+                          _where(span), constants=consts, engine="simulation")
+            return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        inv = next(i for i in self.model.invariants if i.name == exc.prop)
+        trace = Trace(self.model.name, exc.prop, exc.kind, trace_steps, exc.message, None, _where(inv.span),
+                      constants=consts, engine="simulation")
+        trace.explanation = explain_invariant(self.model, inv, list(last))
+        return PropertyResult(exc.prop, exc.kind, Verdict.VIOLATED, exc.message, _where(inv.span), trace)
