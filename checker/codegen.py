@@ -521,7 +521,7 @@ class Compiler:
     def _op_head(self, e, a, ctx):
         t: SeqType = e.args[0].type
         site = self.site("head()", e.span)
-        return self.decode(f"_seqget({a[0]}, 0, {self._seqspec(t)}, {site})", t.elem)
+        return self.decode(f"_seqhead({a[0]}, {self._seqspec(t)}, {site})", t.elem)
 
     def _op_last(self, e, a, ctx):
         t: SeqType = e.args[0].type

@@ -9,7 +9,7 @@
     path = "models/two_phase_commit.sync" # a file, or a glob ("models/*.sync")
     exclude = []                          # globs of files the path's glob should skip
     constants = { RM = 4 }
-    engine = "explicit"                   # or a list: one check per engine
+    engine = "explicit"                   # default auto: explicit if it can enumerate; a list: one check each
     expect = "holds"                      # or violated, inconclusive; or violates = ["Consistent"]
 
 `syncproof.toml` has the same keys at its top level. Paths are relative to
@@ -48,7 +48,7 @@ class ModelConfig:
     name: str
     path: Path                  # absolute
     shown: str                  # how reports show the path
-    engine: str = "explicit"
+    engine: str = "auto"
     constants: dict = field(default_factory=dict)   # NAME -> value text for spec.loader
     options: dict = field(default_factory=dict)     # engine options, validated
     expect: Expectation = field(default_factory=Expectation)
@@ -202,8 +202,13 @@ class _Problems:
         self.items: list[Diagnostic] = []
 
     def add(self, code: str, message: str, key: str | None = None, model: int | None = None,
-            help: str | None = None, table: str = "") -> None:
+            help: str | None = None, table: str = "", value: str | None = None) -> None:
         span = self.loc.span(key, model, table)
+        if span is not None and value:  # point at the faulty value rather than its key, when it is on that line
+            line = span.source.line(span.line)
+            at = line.find(value, span.col)
+            if at >= 0:
+                span = Span(span.source, span.line, at + 1, span.line, at + 1 + len(value))
         where = self._context(key, model, table)
         self.items.append(Diagnostic(code, f"{where}: {message}" if where else message, span, help))
 
@@ -274,7 +279,7 @@ def _check(data, root: Path, path: Path, problems: _Problems, cwd: Path) -> Conf
         why = engine_config.check_value(opt, value)
         if why:
             problems.add("E612", why, key)
-    default_engines = _engines(data.get("engine", "explicit"), problems, "engine", None) or ["explicit"]
+    default_engines = _engines(data.get("engine", "auto"), problems, "engine", None) or ["auto"]
     out = _string(data, "out", problems, None, "counterexamples")
     trace_files = data.get("trace-files", True)
     if not isinstance(trace_files, bool):
@@ -323,7 +328,7 @@ def _engines(value, problems: _Problems, key: str, model: int | None) -> list[st
             good.append(n)
         else:
             problems.add("E614", f"unknown engine '{n}'", key, model,
-                         (suggest(n, known) or "") + f" (engines: {', '.join(known)})")
+                         (suggest(n, known) or "") + f" (engines: {', '.join(known)})", value=f'"{n}"')
     return good
 
 
@@ -380,7 +385,8 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
     for f in files:
         for engine in engines:
             opts = {k: v for k, v in {**defaults, **options}.items() if engine_config.option(engine, k)}
-            label = name or _auto_name(f, constants, engine, len(engines) > 1 or engine != "explicit")
+            show_engine = len(engines) > 1 or engine not in ("auto", "explicit")
+            label = name or _auto_name(f, constants, engine, show_engine)
             out.append(ModelConfig(i, label, f, display_path(f, cwd), engine, constants, opts, expect))
     return out
 
@@ -400,9 +406,11 @@ def _model_files(raw: str, root: Path, problems: _Problems, i: int) -> list[Path
     near = []
     if p.parent.is_dir():
         near = difflib.get_close_matches(p.name, [c.name for c in p.parent.iterdir() if c.suffix == ".sync"], 1)
-    problems.add("E613", f"no such model file: {raw}", "path", i,
-                 f"did you mean '{str(Path(raw).parent / near[0]) if str(Path(raw).parent) != '.' else near[0]}'?"
-                 if near else f"the path is relative to {display_path(root)}/")
+    if near:
+        hint = f"did you mean '{(Path(raw).parent / near[0]).as_posix()}'?"
+    else:
+        hint = f"the path is relative to {display_path(root)}/"
+    problems.add("E613", f"no such model file: {raw}", "path", i, hint, value=f'"{raw}"')
     return []
 
 
@@ -529,6 +537,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
         entry.errors = [d for d in diags]
         entry.model = model
         if model is not None:
+            entry.engine = engine_config.resolve(m.engine, model)
             _check_names(m, model, problems)
         entries.append(entry)
     return entries, problems.items

@@ -49,7 +49,7 @@ from .compiled import CompiledModel
 from .itf import ITFError, from_itf
 from .result import Trace, TraceStep
 from .shrink import shorten
-from .simulate import draw_index, hypothesis_settings, room_for_more, swarm
+from .simulate import avoided, draw_index, hypothesis_settings, room_for_more, swarm
 
 STATE, REFUSED, ACCEPTED, CRASH, MODEL, FLAKY = "state", "refused", "accepted", "crash", "model", "flaky"
 TAKE, PROBE = "take", "probe"
@@ -470,7 +470,7 @@ class Conformance:
             for _ in range(self.opts.steps):
                 if not room_for_more(data):
                     break
-                inst, mode = self._draw(data, session, off)
+                inst, mode = self._draw(data, session, avoided(data, off, self._ints))
                 if inst is None:
                     break
                 before = self._enabled(session)

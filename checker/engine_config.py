@@ -7,8 +7,9 @@ returns the `Result` every engine returns. Validating here, before anything
 runs, makes a typo in a configuration file a clear error (exit 2) instead of
 a setting that is silently ignored.
 
-The names are those of `check --engine` (`checker.engines.ENGINES`) plus
-`simulate`, the hypothesis engine of `syncproof simulate`.
+The names are those of `check --engine` (`checker.engines.ENGINES`), `auto`
+(the engine `check` picks without --engine, the default) and `simulate`,
+the hypothesis engine of `syncproof simulate`.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ SIMULATE = SHARED + (
 )
 
 SIMULATE_NAME = "simulate"
+AUTO = "auto"   # what `check` does without --engine: explicit when the model can be enumerated
 
 
 def names() -> tuple[str, ...]:
-    return tuple(engines.ENGINES) + (SIMULATE_NAME,)
+    return (AUTO,) + tuple(engines.ENGINES) + (SIMULATE_NAME,)
 
 
 def options(engine: str) -> tuple[Option, ...]:
@@ -66,7 +68,14 @@ def options(engine: str) -> tuple[Option, ...]:
         return EXPLICIT
     if engine == SIMULATE_NAME:
         return SIMULATE
+    if engine == AUTO:  # either engine may run: it takes the options of both
+        return EXPLICIT + tuple(o for o in SYMBOLIC if o not in EXPLICIT)
     return SYMBOLIC
+
+
+def resolve(engine: str, model: ir.CheckedModel) -> str:
+    """The engine that will check `model`: `auto` becomes the default engine for it."""
+    return engines.default_engine(model) if engine == AUTO else engine
 
 
 def option(engine: str, name: str) -> Option | None:
@@ -112,6 +121,7 @@ def describe(value) -> str:
 
 def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None) -> Result:
     """Runs `engine` on `model` with configured options (already validated)."""
+    engine = resolve(engine, model)
     props = tuple(opts["properties"]) if opts.get("properties") else None
     deadlock = opts.get("deadlock", True)
     if engine == SIMULATE_NAME:

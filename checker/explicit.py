@@ -445,8 +445,8 @@ class Explorer:
         warnings = [w.render() for w in self.model.warnings]
         never = [name for name, c in stats.actions.items() if c == 0]
         if exhausted and never:
-            warnings.append(f"warning: never enabled: {', '.join(never)} (a guard that is never true makes "
-                            "'holds' vacuous for that action)")
+            warnings.append(f"warning: no transition from {', '.join(never)}: never enabled (or it always "
+                            "fails); a guard that is never true makes 'holds' vacuous for that action")
         return Result(self.model.name, self.model.path, "explicit", verdict,
                       EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else "unknown", props, stats,
                       reason if verdict is Verdict.INCONCLUSIVE else "",

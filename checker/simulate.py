@@ -100,12 +100,20 @@ def swarm(data, n: int, cache: dict) -> set[int]:
 
     A uniform walk rarely reaches states that need one action to stay quiet (a commit that
     any abort prevents); runs that leave out a few actions reach them. The share left out is
-    drawn per run (0 to 4 eighths) and shrinks to none.
+    drawn per run (0 to 4 eighths) and shrinks to none; see `avoided`.
     """
     level = draw_index(data, 5, cache)
     if not level or n < 2:
         return set()
     return {k for k in range(n) if draw_index(data, 8, cache) >= 8 - level}
+
+
+def avoided(data, off: set, cache: dict) -> set:
+    """The actions to avoid at this step: the run's swarm, except one step in eight, so that an
+    action left out is still taken now and then, late in the run (an expiry after the trading)."""
+    if off and draw_index(data, 8, cache) == 7:
+        return set()
+    return off
 
 
 def room_for_more(data, per_step: int = 4) -> bool:
@@ -161,6 +169,7 @@ class _Counters:
     explore_steps: int | None = None
     explore_taken: list | None = None
     shrink_steps: int = 0
+    replays: int = 0                              # re-runs of the failing run while removing steps
 
 
 @dataclass(frozen=True)
@@ -255,7 +264,8 @@ class Simulator:
                     if c.first_violation is None:
                         c.truncated += 1
                     break
-                actions = [k for k in h.actions if k not in off] if off else h.actions
+                avoid = avoided(data, off, self._ints)
+                actions = [k for k in h.actions if k not in avoid] if avoid else h.actions
                 actions = actions or h.actions
                 k = actions[draw_index(data, len(actions), self._ints)]
                 options = h.by_action[k]
@@ -328,6 +338,7 @@ class Simulator:
             return inst, same[0]
 
         def fails(candidate):
+            self.c.replays += 1
             s, out = s0, []
             if self._fails_as(s, exc.prop):
                 return out
@@ -430,7 +441,7 @@ class Simulator:
         stats.explore_seconds = explore_end - self.start
         stats.steps_per_second = stats.steps / stats.explore_seconds if stats.explore_seconds > 0 else 0.0
         stats.states_per_second = stats.steps_per_second
-        stats.shrink_runs = c.runs - stats.runs
+        stats.shrink_runs = c.runs - stats.runs + c.replays
         stats.shrink_steps = c.shrink_steps
         stats.shrink_seconds = end - explore_end
         stats.seed = self.seed

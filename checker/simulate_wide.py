@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import given
+from hypothesis import Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -33,7 +33,8 @@ from .explain import explain_invariant
 from .explicit import DEADLOCK, RUNTIME
 from .result import PropertyResult, Trace, TraceStep, Verdict
 from .shrink import shorten
-from .simulate import (_DIRECT, Simulator, Violation, _where, draw_index, hypothesis_settings, room_for_more, swarm)
+from .simulate import (_DIRECT, Simulator, Violation, _where, avoided, draw_index, hypothesis_settings, room_for_more,
+                       swarm)
 
 TRIES = 4          # draws per action before the step gives up on it
 SMALL = 1 << 16    # a type with at most this many values is drawn by index
@@ -54,12 +55,13 @@ def require_values(model: ir.CheckedModel) -> None:
             "value)"))
 
 
-def draw_value(data, t: Type, cache: dict):
-    """A value of type t in the interpreter's representation, drawn by hypothesis."""
+def draw_value(data, t: Type, cache: dict, pool: tuple = ()):
+    """A value of type t in the interpreter's representation, drawn by hypothesis; `pool` holds
+    integers of the current state and the constants, which wide integers are often drawn near."""
     if isinstance(t, IntType):
         if t.size <= SMALL:
             return t.lo + draw_index(data, t.size, cache)
-        return _wide_integer(data, t.lo, t.hi)
+        return _wide_integer(data, t.lo, t.hi, pool)
     if isinstance(t, BoolType):
         return bool(draw_index(data, 2, cache))
     if t.count() <= SMALL:
@@ -70,22 +72,51 @@ def draw_value(data, t: Type, cache: dict):
     if isinstance(t, RecordType):
         parts = []
         for _, ft in t.fields:
-            v = draw_value(data, ft, cache)
+            v = draw_value(data, ft, cache, pool)
             parts.append(v - ft.lo if isinstance(ft, IntType) else int(v) if isinstance(ft, BoolType) else v)
         return t.pack(parts)
     raise SpecError(Diagnostic("E521", f"simulation cannot draw values of {t.show()}: it has too many values "
                                "and no field structure", None, "give the parameter a smaller type"))
 
 
-def _wide_integer(data, lo: int, hi: int) -> int:
-    """An integer in lo..hi: a boundary (lo, lo + 1, hi - 1, hi) a quarter of the time, else any, small
-    ones first (hypothesis's integers shrink towards lo)."""
+def _wide_integer(data, lo: int, hi: int, pool: tuple = ()) -> int:
+    """An integer in lo..hi, drawn one of four ways: any (hypothesis's integers, shrinking towards lo);
+    near a value of the state or a constant (a premium equal to a balance, a price one above the
+    strike); a boundary (lo, lo + 1, hi - 1, hi: overflows); or small. A uniform draw from 0..2**64-1
+    almost never meets a guard like `cash[u] >= premium`; these do."""
+    near = [v for v in pool if lo <= v <= hi]
+    way = draw_index(data, 4, {})
+    if way == 1 and near:
+        v = near[draw_index(data, len(near), {})] + draw_index(data, 3, {}) - 1
+        return min(max(v, lo), hi)
+    if way == 2:
+        return [lo, min(lo + 1, hi), max(hi - 1, lo), hi][draw_index(data, 4, {})]
+    if way == 3:
+        return lo + draw_index(data, min(hi - lo, 255) + 1, {})
     if _DIRECT:
-        cd = data.conjecture_data
-        if cd.draw_integer(0, 3) == 0:
-            return [lo, min(lo + 1, hi), max(hi - 1, lo), hi][cd.draw_integer(0, 3)]
-        return cd.draw_integer(lo, hi, shrink_towards=lo)
+        return data.conjecture_data.draw_integer(lo, hi, shrink_towards=lo)
     return data.draw(st.integers(lo, hi))
+
+
+def integers_of(value, out: set) -> None:
+    """Every integer inside a plain value (not booleans)."""
+    from spec import values as V
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        out.add(value)
+    elif isinstance(value, V.Rec) or isinstance(value, V.Variant):
+        for _, v in value.fields:
+            integers_of(v, out)
+    elif isinstance(value, V.MapVal):
+        for k, v in value.items:
+            integers_of(k, out)
+            integers_of(v, out)
+    elif isinstance(value, V.Some):
+        integers_of(value.value, out)
+    elif isinstance(value, (tuple, frozenset, set, list)):
+        for v in value:
+            integers_of(v, out)
 
 
 class WideSimulator(Simulator):
@@ -107,6 +138,10 @@ class WideSimulator(Simulator):
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._ints: dict = {}
+        self._pools: dict = {}
+        self._const_ints: set = set()
+        for v in model.const_values().values():
+            integers_of(v, self._const_ints)
 
     # ---- states ----
 
@@ -156,7 +191,7 @@ class WideSimulator(Simulator):
         try:
             self._check(path, s)
             while depth < self.opts.steps and room_for_more(data, 4 + 4 * TRIES):
-                step = self._draw_step(data, s, off, path)
+                step = self._draw_step(data, s, avoided(data, off, self._ints), path)
                 if step is None:
                     break
                 k, env, choices, s = step
@@ -176,12 +211,26 @@ class WideSimulator(Simulator):
                 self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
                                           c.first_violation is not None))
 
+    def pool(self, s: tuple) -> tuple:
+        """The integers of state s and of the constants, sorted (cached per state)."""
+        out = self._pools.get(s)
+        if out is None:
+            found: set = set(self._const_ints)
+            for v in self.decode(s).values():
+                integers_of(v, found)
+            out = tuple(sorted(found))
+            if len(self._pools) > 50_000:
+                self._pools.clear()
+            self._pools[s] = out
+        return out
+
     def _draw_step(self, data, s: tuple, off: set, path: list):
         n = len(self.model.actions)
         order = [k for k in range(n) if k not in off] or list(range(n))
+        pool = self.pool(s)
         for _ in range(TRIES * len(order)):
             k = order[draw_index(data, len(order), self._ints)]
-            env = {p.id: draw_value(data, p.type, self._ints) for p in self.model.actions[k].params}
+            env = {p.id: draw_value(data, p.type, self._ints, pool) for p in self.model.actions[k].params}
             try:
                 branches = self.attempt(s, k, env)
             except ModelError as exc:
@@ -202,8 +251,10 @@ class WideSimulator(Simulator):
         except ModelError as exc:
             return self._result(self._init_error(exc))
 
+        # hypothesis shrinks 64-bit draws slowly (thousands of runs); `_violation` shortens the run
+        # and lowers the values itself, in a bounded number of replays
         @hypothesis_seed(self.seed)
-        @hypothesis_settings(self.opts.runs)
+        @settings(hypothesis_settings(self.opts.runs), phases=[Phase.generate])
         @given(st.data())
         def simulation(data):
             self.run_once(data)
@@ -236,6 +287,7 @@ class WideSimulator(Simulator):
     def _replay(self, s0: tuple, steps: list, prop: str):
         """Re-runs (action, parameters, choices) steps from s0, leaving out those that are disabled;
         returns (steps run, path) up to the first state where prop fails, or None."""
+        self.c.replays += 1
         s, done, path = s0, [], [s0]
         for k, env, choices, _ in steps:
             if self._fails(s, prop, k, env, choices):
@@ -267,6 +319,33 @@ class WideSimulator(Simulator):
         fail = self.bad(s)
         return fail is not None and fail[0] == prop
 
+    def _lower_values(self, s0: tuple, steps: list, prop: str) -> list:
+        """Each integer parameter as small as it can be with the violation still there (a binary
+        search per parameter: 64 replays for a 64-bit amount), so the trace reads `cap = 1`."""
+        steps = list(steps)
+        for i in range(len(steps)):
+            for p in self.model.actions[steps[i][0]].params:
+                if not isinstance(p.type, IntType) or i >= len(steps):
+                    continue
+                low, high = p.type.lo, steps[i][1][p.id]
+                while low < high:
+                    mid = (low + high) // 2
+                    k, env, choices, t = steps[i]
+                    trial = steps[:i] + [(k, {**env, p.id: mid}, choices, t)] + steps[i + 1:]
+                    replayed = self._replay(s0, trial, prop)
+                    if replayed is not None and len(replayed[0]) <= len(steps):
+                        high = mid
+                        steps = replayed[0] if len(replayed[0]) == len(steps) else steps
+                    else:
+                        low = mid + 1
+                k, env, choices, t = steps[i]
+                if env[p.id] != high:
+                    trial = steps[:i] + [(k, {**env, p.id: high}, choices, t)] + steps[i + 1:]
+                    replayed = self._replay(s0, trial, prop)
+                    if replayed is not None and len(replayed[0]) == len(steps):
+                        steps = replayed[0]
+        return steps
+
     def _violation(self, exc: Violation) -> PropertyResult:
         s0, steps = exc.path[0], list(exc.path[1:])
 
@@ -275,6 +354,7 @@ class WideSimulator(Simulator):
             return r[0] if r is not None else None
 
         best = shorten(steps, fails, self.opts.shrink_budget)
+        best = self._lower_values(s0, best, exc.prop)
         replayed = self._replay(s0, best, exc.prop)
         path = replayed[1] if replayed is not None else [s0] + steps
         trace_steps = [TraceStep(self.decode(s0))]

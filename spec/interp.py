@@ -394,7 +394,7 @@ class Interp:
             try:
                 st[s.var.index] = self._store(s, state, env)
             except ModelError as exc:
-                if exc.kind == "range" and not exc.message.startswith("storing"):
+                if exc.kind == "range" and not exc.message.startswith(("storing", "key ")):
                     exc.message = f"storing into {_target(s, env, state, self)}: {exc.message}"
                     exc.args = (exc.message,)
                 if exc.span is None:  # a bad index in the target itself: point at the assignment

@@ -169,6 +169,12 @@ def seqget(q: int, i: int, lenbits: int, w: int, cap: int, site: int) -> int:
     return (q >> (lenbits + i * w)) & ((1 << w) - 1)
 
 
+def seqhead(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
+    if q & ((1 << lenbits) - 1) == 0:
+        raise ModelError("bounds", "head of an empty sequence", site)
+    return (q >> lenbits) & ((1 << w) - 1)
+
+
 def seqslot(q: int, i: int, lenbits: int, site: int) -> int:
     n = q & ((1 << lenbits) - 1)
     if not 0 <= i < n:
@@ -268,7 +274,7 @@ def generated_globals(tables, messages) -> dict:
         "ModelError": ModelError, "_T": tables, "_M": messages,
         "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_keychk": keychk, "_inrange": inrange,
         "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
-        "_seqget": seqget, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
+        "_seqget": seqget, "_seqhead": seqhead, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
         "_fail": fail, "_label": label,

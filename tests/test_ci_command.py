@@ -99,7 +99,8 @@ def test_an_unexpected_violation_fails_with_its_trace(project, capsys):
 
 
 def test_an_expectation_not_met_fails(project, capsys):
-    pyproject(project, GOOD.replace('path = "models/counter.sync"', 'path = "models/counter.sync"\nexpect = "violated"'))
+    pyproject(project, GOOD.replace('path = "models/counter.sync"',
+                                    'path = "models/counter.sync"\nexpect = "violated"'))
     code, out, _ = run(["ci"], capsys)
     assert code == 1
     assert "holds (expected violated)" in out
@@ -188,7 +189,7 @@ def line_of(project, text: str) -> int:
 
 def test_missing_model_file(project, capsys):
     err = bad(project, '[tool.syncproof]\n[[tool.syncproof.models]]\npath = "models/two_phase_comit.sync"\n', capsys)
-    assert f"pyproject.toml:{line_of(project, 'two_phase_comit')}:1: error[E613]" in err
+    assert f"pyproject.toml:{line_of(project, 'two_phase_comit')}:8: error[E613]" in err  # at the value
     assert "no such model file: models/two_phase_comit.sync" in err
     assert "did you mean 'models/two_phase_commit.sync'?" in err
 
@@ -196,7 +197,7 @@ def test_missing_model_file(project, capsys):
 def test_unknown_engine(project, capsys):
     err = bad(project, '[tool.syncproof]\n[[tool.syncproof.models]]\npath = "models/counter.sync"\n'
                        'engine = "explict"\n', capsys)
-    assert f"pyproject.toml:{line_of(project, 'explict')}:1: error[E614]" in err
+    assert f"pyproject.toml:{line_of(project, 'explict')}:10: error[E614]" in err
     assert "unknown engine 'explict'" in err and "did you mean 'explicit'?" in err
 
 
@@ -222,6 +223,7 @@ max_states = 100
 timeout = "soon"
 [[tool.syncproof.models]]
 path = "models/counter.sync"
+engine = "explicit"
 expect = "fine"
 depth = 3
 symmetry = "yes"
@@ -280,7 +282,7 @@ def test_the_repositorys_own_configuration_is_valid():
     config = read_config(ROOT / "pyproject.toml", cwd=ROOT)
     names = [m.name for m in config.models]
     assert "two_phase_commit" in names and "two_phase_commit_broken" in names and "two_phase_commit[RM=4]" in names
-    broken = [m for m in config.models if "_broken" in m.path.name and m.engine == "explicit"]
+    broken = [m for m in config.models if "_broken" in m.path.name and m.engine == "auto"]
     assert broken and all(m.expect.verdict == "violated" for m in broken)
     assert all(m.expect.verdict == "holds" for m in config.models if "_broken" not in m.path.name)
     assert config.out == ROOT / "build" / "syncproof" / "counterexamples"

@@ -52,6 +52,8 @@ BROKEN = {
     "options_ledger_broken_margin.sync": ("CoversPayout", 4, ["Write", "Buy", "UpdatePrice", "UpdatePrice"]),
     "options_amm_broken.sync": ("SharesBacked", 3, ["Deposit", "Buy", "Sell"]),
     "atomic_settlement_broken.sync": ("Atomic", 5, ["Prepare", "Prepare", "Collect", "Timeout", "Apply"]),
+    "atomic_settlement_broken_replay.sync": ("runtime", 9, ["Prepare", "Prepare", "Collect", "Collect", "Commit", "Apply",
+                                                            "duplicate_decisions", "Apply"]),
     "state_channel_broken.sync": ("LatestWins", 6, ["Update", "Close", "Tick", "Challenge", "Tick", "Finalize"]),
     "state_channel_broken_early.sync": ("LatestWins", 4, ["Update", "Close", "Tick", "Finalize"]),
 }
@@ -126,6 +128,15 @@ def test_atomic_settlement_books_the_premium_without_margin():
     last = _states("atomic_settlement_broken.sync")[-1]
     assert last["status"]["settlement"] == "committed" and last["status"]["margin"] == "aborted"
     assert last["booked"]["settlement"] == 1 and last["booked"]["margin"] == 0
+
+
+def test_atomic_settlement_replayed_commit_books_twice():
+    r, p = _first_violation("atomic_settlement_broken_replay.sync")
+    assert "storing into booked[margin]: 4 is outside 0..3" in p.message
+    assert p.trace.steps[-2].action == "duplicate_decisions"
+    # the same bug on the settlement ledger creates money (the premium is credited twice)
+    r = check(model_file("atomic_settlement_broken_replay.sync"), ExplicitOptions(stop_at_first=False))
+    assert {q.name: q.trace.length for q in r.violated} == {"Conservation": 9, "runtime": 9}
 
 
 def test_state_channel_stale_state_is_paid():

@@ -88,7 +88,8 @@ expect = "inconclusive"
 
 def test_a_model_that_does_not_load_is_a_collection_error(pytester):
     project(pytester, 'testpaths = ["models"]\nsyncproof_paths = ["models"]')
-    (pytester.path / "models" / "bad.sync").write_text("model Bad\nvar x: 0..2\ninit { x = 0 }\naction Up { x = = 1 }\n")
+    bad = "model Bad\nvar x: 0..2\ninit { x = 0 }\naction Up { x = = 1 }\n"
+    (pytester.path / "models" / "bad.sync").write_text(bad)
     result = pytester.runpytest("-q", "models/bad.sync")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*models/bad.sync:4:17: error[[]E1*"])

@@ -341,6 +341,11 @@ def _cell(tokens) -> str:
     return "".join(out)
 
 
+def _cell_class(changed: bool, ever_changes: bool) -> str:
+    """changed: this step changed it; static: no step of the trace does (hidden by 'only what changes')."""
+    return " ".join(c for c, on in (("changed", changed), ("static", not ever_changes)) if on)
+
+
 def _trace_table(tid: str, t, steps=None, start: int = 0) -> str:
     names = variables(t)
     rows = trace_rows(t, start, steps)
@@ -348,9 +353,8 @@ def _trace_table(tid: str, t, steps=None, start: int = 0) -> str:
     head = "".join(f'<th class="{"" if n in changing else "static"}">{esc(n)}</th>' for n in names)
     body = []
     for r in rows:
-        cells = "".join(
-            f'<td class="{" ".join(filter(None, ["changed" if n in r.changed else "", "" if n in changing else "static"]))}">'
-            f'{_cell(r.cells[n])}</td>' for n in names)
+        cells = "".join(f'<td class="{_cell_class(n in r.changed, n in changing)}">{_cell(r.cells[n])}</td>'
+                        for n in names)
         mark = f"{r.index} ⟳" if r.loop_start else str(r.index)
         cls = ' class="loop"' if r.loop_start else ""
         body.append(f'<tr data-step="{r.index}"{cls}><td class="n">{esc(mark)}</td><td class="mono">{esc(r.label)}'

@@ -63,7 +63,8 @@ class Horn:
         init = self.system.init(self.system.state("x0"))
         self.init_rule = self._clause(mk_and(self.system.consts(), self.system.init_formula(init)),
                                       self._inv(init.state))
-        self.step = self.system.step(x, 0, "h")
+        # symbolic parameters: fewer clauses, which Spacer handles better than one per value
+        self.step = self.system.step(x, 0, "h", ground=False)
         self.known = mk_and(enc.state_wf(x), self.system.consts())   # true in every reachable state
         self.init_err = mk_and(self.system.consts(), self.system.init_error(init))
         self.dead = None
@@ -85,7 +86,7 @@ class Horn:
         if p.kind == RUNTIME:
             return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
         if self.dead is None:
-            d = self.system.deadlock(self.step, exact=False)
+            d = self.system.deadlock(self.system.step(self.x, 0, "hd"), exact=False)
             self.dead, self.dead_exact = d.formula, d.exact
         return mk_and(self._inv(self.x), self.dead)
 

@@ -3,8 +3,9 @@
     bmc         bounded model checking to --depth
     induction   k-induction, k rising to --k (its base case is BMC)
     prove       a CHC proof with Spacer; a reachable violation's trace comes from BMC
-    symbolic    prove, then BMC to --depth for what the proof did not decide
-    all         prove, then k-induction, then BMC
+    symbolic    the default for models the explicit engine cannot enumerate: k-induction (k <= 3),
+                then Spacer, then BMC to --depth, each for what the previous did not decide
+    all         the same (with --k for k-induction)
 
 Each property keeps the strongest result any engine gave it, with how it was
 established: proved (CHC or k-induction: every reachable state), exhaustive
@@ -30,6 +31,7 @@ DEFAULT_DEPTH = 10
 DEFAULT_K = 5
 TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spacer proved reachable
 QUERY_SECONDS = 60.0    # Spacer's time per property when no --timeout is given
+QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
 MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
 
@@ -215,13 +217,18 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         run_bmc(run, depth)
     elif mode == "induction":
         run_induction(run, k)
-    elif mode in ("prove", "symbolic", "all"):
+    elif mode == "prove":
         reachable = run_prove(run)
         if reachable:
             find_traces(run, reachable)
-        if mode == "all" and not run.stopped:
-            run_induction(run, k)
-        if mode in ("symbolic", "all") and not run.stopped and run.open_props():
+    elif mode in ("symbolic", "all"):
+        # cheap proofs first (the invariants are often inductive as written), then Spacer
+        run_induction(run, k if opts.k is not None else QUICK_K)
+        if not run.stopped and run.open_props():
+            reachable = run_prove(run)
+            if reachable:
+                find_traces(run, reachable)
+        if not run.stopped and run.open_props():
             run_bmc(run, depth)
     else:
         raise ValueError(mode)
