@@ -97,6 +97,15 @@ class CompiledModel:
                     out.append(Step(action.name, params, choices, self.pack(st)))
         return out
 
+    def steps_of(self, s: int, action: ir.ActionIR, env: dict) -> list[Step]:
+        """The transitions of one action instance (env: LocalSym.id -> value), without enumerating others."""
+        params = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
+        try:
+            branches = self.interp.exec_block(action.body, self.unpack(s), env)
+        except ModelError as exc:
+            return [Step(action.name, params, getattr(exc, "choices", None) or (), None, exc)]
+        return [Step(action.name, params, choices, self.pack(st)) for st, _, choices in branches]
+
     def instance_params(self, inst: int) -> dict:
         """The parameters of an action instance, as plain values."""
         k, codes = self.instances[inst]
@@ -135,3 +144,30 @@ def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
 def _is_int(t: Type) -> bool:
     from spec.types import IntType
     return isinstance(t, IntType)
+
+
+class InterpretedModel(CompiledModel):
+    """The same interface on the reference interpreter alone, for models that cannot be compiled.
+
+    The compiled code enumerates every action's parameter values up front, which a model with
+    64-bit parameters does not allow; `syncproof replay` of a symbolic engine's trace then only
+    needs the instances the trace names (`steps_of`) and the invariants.
+    """
+
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        self.interp = Interp(model)
+        self.state_bits = model.state_bits
+        self.action_names = [a.name for a in model.actions]
+        self.invariant_names = [i.name for i in model.invariants]
+        self.sites = []
+
+    def invariants(self, s: int) -> list:
+        codes = self.unpack(s)
+        out = []
+        for inv in self.model.invariants:
+            try:
+                out.append(bool(self.interp.invariant_holds(inv, codes)))
+            except ModelError as exc:
+                out.append(exc)
+        return out

@@ -14,7 +14,7 @@ from spec import ir
 from spec import values as V
 from spec.runtime import KIND_TITLES, to_code
 
-from .compiled import CompiledModel
+from .compiled import CompiledModel, InterpretedModel
 from .itf import ITFError, from_itf
 
 
@@ -74,8 +74,20 @@ def _params_match(step, params: dict | None, model_action) -> bool:
     return want == step.params
 
 
+def _instance(params, action) -> dict | None:
+    """The recorded parameters of an action as an interpreter environment (None if unreadable)."""
+    if not isinstance(params, dict) or set(params) != {p.name for p in action.params}:
+        return None
+    try:
+        return {p.id: ir.encode_value(p.type, from_itf(p.type, params[p.name], f"parameter '{p.name}'"))
+                for p in action.params}
+    except (ITFError, V.EncodeError):
+        return None
+
+
 def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> ReplayResult:
-    cm = CompiledModel(model)
+    from .enumerable import obstacles
+    cm = CompiledModel(model) if not obstacles(model) else InterpretedModel(model)
     states = decode_states(doc, model, cm)
     if not states:
         raise ITFError("the trace has no states")
@@ -91,7 +103,11 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
             continue
         if label is not None and label not in actions:
             return ReplayResult(False, i, f"state {i}: the model has no action '{label}'")
-        steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
+        env = _instance(params, actions[label]) if label is not None else None
+        if env is not None:  # the recorded instance alone: parameters may range over 2**64 values
+            steps = [st for st in cm.steps_of(states[i - 1], actions[label], env) if st.state == states[i]]
+        else:
+            steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
         if label is not None:
             steps = [st for st in steps if st.action == label and _params_match(st, params, actions[label])]
         if not steps:
@@ -118,14 +134,18 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     failing = doc.get("#meta", {}).get("failing-step")
     if isinstance(failing, dict) and failing.get("action") in actions:
         name = failing["action"]
-        for st in cm.steps(states[-1]):
+        env = _instance(failing.get("parameters"), actions[name])
+        candidates = cm.steps_of(states[-1], actions[name], env) if env is not None else cm.steps(states[-1])
+        for st in candidates:
             if st.action == name and st.error is not None and _params_match(st, failing.get("parameters"),
                                                                             actions[name]):
                 title = KIND_TITLES.get(st.error.kind, st.error.kind)
                 result.violations.append(("runtime", len(states) - 1,
                                           f"{title} in {name} after state {len(states) - 1}: {st.error.message}"))
                 break
-    if check_deadlock and not [st for st in cm.steps(states[-1]) if st.error is None]:
+    if check_deadlock and obstacles(model):
+        result.message += " (deadlock not checked: the actions' parameters are too many to enumerate)"
+    elif check_deadlock and not [st for st in cm.steps(states[-1]) if st.error is None]:
         result.violations.append(("deadlock", len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result

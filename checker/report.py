@@ -71,6 +71,10 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
         if p.trace is not None:
             out.print()
             print_trace(p.trace, out, sources, p.trace_path)
+            needs = {k: v for k, v in p.trace.constants.items() if k in result.symbolic_constants}
+            if needs:
+                out.print(Text("with the symbolic constants " + ", ".join(f"{k} = {V.show(v)}"
+                                                                          for k, v in needs.items()), style="bold"))
     for p in result.properties:
         if p.cti is not None and p.verdict is Verdict.INCONCLUSIVE:
             out.print()
@@ -99,7 +103,10 @@ def print_stats(result: Result, out: Console) -> None:
         parts = [f"{k.replace('_', ' ')} {v}" for k, v in s.solver.items() if k != "invariant"]
         out.print(f"z3: {' · '.join(parts)} · {s.seconds:.2f} s")
         if s.solver.get("invariant"):
-            out.print(Text("inductive invariant (Spacer): " + " ".join(s.solver["invariant"].split()), style="dim"))
+            text = " ".join(s.solver["invariant"].split())
+            out.print(Text("inductive invariant (Spacer): " + (text if len(text) <= 240 else text[:240] + " ... "
+                                                               "(all of it: --json, stats.solver.invariant)"),
+                           style="dim"))
         if not s.distinct_states:
             return
     out.print(f"{_fmt_int(s.distinct_states)} distinct states · {_fmt_int(s.transitions)} transitions · "

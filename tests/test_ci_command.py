@@ -313,3 +313,18 @@ def test_an_internal_error_in_one_check_is_exit_4_and_the_others_are_reported(pr
     assert [e["outcome"] for e in doc["entries"]] == ["crash", "holds", "violated"]
     assert doc["entries"][0]["errors"][0] == {"code": "internal", "message": "RuntimeError: boom", "where": None,
                                                "help": None}
+
+
+def test_the_configurations_in_the_docs_are_valid(tmp_path):
+    (tmp_path / "models").symlink_to(MODELS)
+    from checker.config import load_entries
+    for doc in (ROOT / "docs" / "ci.md", ROOT / "README.md"):
+        blocks = re.findall(r"```toml\n(.*?)```", doc.read_text(), re.S)
+        examples = [b for b in blocks if "[tool.syncproof]" in b and "[[tool.syncproof.models]]" in b]
+        assert examples, doc
+        for text in examples:
+            p = tmp_path / "pyproject.toml"
+            p.write_text(text)
+            config = read_config(p, cwd=tmp_path)
+            _, problems = load_entries(config)
+            assert not problems, "\n".join(d.render() for d in problems)

@@ -187,3 +187,16 @@ def test_replay_reads_back_fixed_point_constants(tmp_path, capsys, monkeypatch):
     data = json.loads(capsys.readouterr().out)
     assert data["valid"] is True
     assert "SharesBacked" in [v["property"] for v in data["violations"]]
+
+
+# ---- regression: a run-time error found by bounded model checking ------------------------------
+
+def test_bmc_reports_a_runtime_violation(tmp_path, capsys):
+    # the decoder walked one step too many (IndexError: an internal error) for every runtime violation
+    model = tmp_path / "overflow.sync"
+    model.write_text("model Overflow\nvar supply: 0..3\ninit { supply = 0 }\naction Mint { supply = supply + 1 }\n")
+    assert main(["check", str(model), "--engine", "bmc", "--json", "--no-trace-file"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["engine"], data["verdict"], data["property"]) == ("bmc", "violated", "runtime")
+    runtime = next(p for p in data["properties"] if p["name"] == "runtime")
+    assert "storing into supply: 4 is outside 0..3" in runtime["message"]

@@ -105,6 +105,7 @@ def test_sarif_other_outcomes_have_locations(sarif):
     assert _region(inc)[0] == "models/two_phase_commit.sync"
     [rt] = _results(sarif, "overflow")
     assert rt["ruleId"] == "syncproof/runtime" and _region(rt)[1:] == (4, 17)
+    assert "storing into x: 3 is outside 0..2. Counterexample of 3 steps: Up → Up → Up (fails)" in rt["message"]["text"]
     [dl] = _results(sarif, "stuck")
     assert dl["ruleId"] == "syncproof/deadlock" and _region(dl)[1] == 1  # the model declaration
     [bad] = _results(sarif, "bad")

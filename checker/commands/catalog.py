@@ -1,14 +1,16 @@
 """`syncproof catalog [DIR] [--write FILE]`: every model in DIR, checked, as a Markdown table.
 
 Loads every `*.sync` directly in DIR (not its subfolders: adversaries are
-imported by models, not checked alone), checks each with the explicit engine
-at its default constants, exactly as a plain `syncproof check` does, and
-renders models/README.md: what each model shows (the first line of its
-header comment), its properties, its verdict, the distinct states and the
-time, which engines handle it, and for each broken variant the property it
-violates and the length of its counterexample. Everything but the time
-column is deterministic, so the file can be committed and a test can compare
-it with a fresh run (`without_times` drops that column).
+imported by models, not checked alone), checks each at its default constants
+exactly as a plain `syncproof check` does (the explicit engine; the symbolic
+engines for a model with symbolic constants), and renders models/README.md:
+what each model shows (the first sentence of its header comment, which is
+its first line when that line is a sentence), its properties, its verdict,
+the distinct states and the time, which engines handle it, for each broken
+variant the property it violates and the length of its counterexample, and
+the adversary modules with the models that import them. Everything but the
+time column is deterministic, so the file can be committed and a test can
+compare it with a fresh run (`without_times` drops that column).
 
 Exit code: 0 when every correct model holds and every broken variant
 (`*_broken*.sync`) is violated, 1 otherwise (the surprises are listed on
@@ -18,6 +20,7 @@ stderr), 2 when DIR has no models.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,8 @@ from pathlib import Path
 from spec.diagnostics import SpecError
 from spec.loader import load
 
-from ..explicit import ExplicitOptions, check
+from .. import engines
+from ..explicit import ExplicitOptions
 from ..report import console
 from ..result import Verdict
 from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive
@@ -51,11 +55,13 @@ class Entry:
     """One model file, checked."""
 
     stem: str
-    summary: str                     # the first line of its header comment
+    summary: str                     # the first sentence of its header comment
     broken: bool
     imports: list[str] = field(default_factory=list)
     properties: list[str] = field(default_factory=list)
     verdict: str = ""                # holds | violated | inconclusive | error
+    how: str = ""                    # exhaustive | proved | bounded | ...
+    engine: str = ""                 # the engine a plain `syncproof check` used
     violated: str | None = None      # the first violated property
     trace_length: int | None = None
     lasso: bool = False
@@ -82,9 +88,11 @@ def header_line(text: str) -> str:
 
 
 def engines_for(model) -> list[str]:
-    """The engines that handle the model: explicit always; symbolic when it can be encoded; simulation."""
+    """The engines that handle the model: explicit and simulation unless it has symbolic constants;
+    symbolic when it can be encoded."""
     from ..symbolic.system import System
-    out = ["explicit"]
+    enumerable = not model.symbolic_consts()
+    out = ["explicit"] if enumerable else []
     try:
         system = System(model)
         state = system.state("s")
@@ -95,7 +103,8 @@ def engines_for(model) -> list[str]:
         out.append("symbolic")
     except SpecError:
         pass
-    out.append("simulation")
+    if enumerable:
+        out.append("simulation")
     return out
 
 
@@ -110,10 +119,10 @@ def check_file(path: Path, timeout: float | None = None) -> Entry:
         e.verdict, e.error = "error", f"{d.code}: {d.message}"
         return e
     start = time.perf_counter()
-    r = check(model, ExplicitOptions(timeout=timeout))
+    r = engines.run(model, None, ExplicitOptions(timeout=timeout))
     e.seconds = time.perf_counter() - start
     e.properties = [p.name for p in r.properties if p.kind not in _BUILTIN]
-    e.verdict, e.states = r.verdict.value, r.stats.distinct_states
+    e.verdict, e.how, e.engine, e.states = r.verdict.value, r.how, r.engine, r.stats.distinct_states
     if r.violated:
         p = r.violated[0]
         e.violated = p.name
@@ -157,7 +166,13 @@ def _verdict(e: Entry) -> str:
         return f"does not load ({e.error})"
     if e.verdict == Verdict.VIOLATED.value:
         return f"violated: {e.violated}"
+    if e.engine != "explicit" and e.how:
+        return f"{e.verdict} ({e.how}, {e.engine})"
     return e.verdict
+
+
+def _states(e: Entry) -> str:
+    return f"{e.states:,}" if e.engine == "explicit" else "—"
 
 
 def _family(entries: list[Entry], e: Entry) -> list[Entry]:
@@ -172,9 +187,10 @@ def render(entries: list[Entry], directory: Path) -> str:
         "",
         f"Generated by `{COMMAND}` from the repository root: do not edit by hand,",
         "run the command again after changing a model (`tests/test_catalog.py` fails while this file is",
-        "stale). Each model was checked with the explicit engine at its default constants, as",
-        "`syncproof check models/<model>.sync` checks it. The time column is from the machine that ran",
-        "the command; everything else is deterministic.",
+        "stale). Each model was checked at its default constants exactly as `syncproof check",
+        "models/<model>.sync` checks it: with the explicit engine, or with the symbolic engines for a",
+        "model with symbolic constants (its states are not counted: —). The time column is from the",
+        "machine that ran the command; everything else is deterministic.",
         "",
         "Every model opens with a comment: the mechanism, its state, its actions, what each property means",
         "in money terms, and the constants that size it (`--const` gives bigger sizes). Each has broken",
@@ -189,7 +205,7 @@ def render(entries: list[Entry], directory: Path) -> str:
     ]
     for e in correct:
         family = ", ".join(_link(b.stem) for b in _family(entries, e)) or "none"
-        out.append(_row([_link(e.stem), e.summary, ", ".join(e.properties), _verdict(e), f"{e.states:,}",
+        out.append(_row([_link(e.stem), e.summary, ", ".join(e.properties), _verdict(e), _states(e),
                          _time(e.seconds), ", ".join(e.engines), family]))
     out += [
         "",
@@ -211,7 +227,7 @@ def render(entries: list[Entry], directory: Path) -> str:
         else:
             trace = "none"
         violates = e.violated or _verdict(e)
-        out.append(_row([_link(e.stem), e.summary, violates, trace, f"{e.states:,}", _time(e.seconds)]))
+        out.append(_row([_link(e.stem), e.summary, violates, trace, _states(e), _time(e.seconds)]))
     adversaries = sorted((directory / "adversaries").glob("*.sync"))
     if adversaries:
         out += [
@@ -283,7 +299,7 @@ def run(args) -> int:
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
     else:
-        console().print(text, markup=False, highlight=False, soft_wrap=True)
+        sys.stdout.write(text)
     problems = surprises(entries)
     for p in problems:
         err.print(f"unexpected: {p}", markup=False, highlight=False)

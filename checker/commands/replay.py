@@ -40,7 +40,7 @@ def _trace_consts(doc: dict, path: str) -> list[str]:
         declared = {}
     for name, value in consts.items():
         c = declared.get(name)
-        if c is not None and to_itf(c.value) == value:
+        if c is not None and not c.symbolic and to_itf(c.value) == value:
             continue
         decimals = getattr(c.type, "decimals", 0) if c is not None else 0
         if decimals and isinstance(value, dict) and "#bigint" in value:

@@ -55,6 +55,9 @@ def write_file(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is for everyone
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

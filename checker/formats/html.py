@@ -44,7 +44,7 @@ main { padding: 8px 28px 40px; max-width: 100%; }
 code, pre, .mono, table.trace td, table.trace th { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
        monospace; font-size: 12.5px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
-         color: #fff; vertical-align: middle; }
+         color: #fff; vertical-align: middle; white-space: nowrap; }
 .badge.holds, .badge.passed { background: var(--ok); }
 .badge.violated, .badge.failed, .badge.error, .badge.crash { background: var(--bad); }
 .badge.inconclusive { background: var(--warn); }
@@ -149,7 +149,11 @@ def _header(run: Run, verdict: str) -> str:
     parts = [f"{c['checks']} check{'s' if c['checks'] != 1 else ''}"]
     for key in ("holds", "violated", "inconclusive", "error", "crash"):
         if c[key]:
-            parts.append(f"{c[key]} {key}")
+            expected = sum(e.passed for e in run.entries if e.outcome == key)
+            note = f" ({expected} as expected)" if key != "holds" and expected else ""
+            parts.append(f"{c[key]} {key}{note}")
+    if c["failed"]:
+        parts.append(f"{c['failed']} failed")
     when = run.started.strftime("%Y-%m-%d %H:%M:%S UTC")
     conf = f" · configuration <code>{esc(run.config)}</code>" if run.config else ""
     return (f'<header class="top"><h1>syncproof report {_badge(verdict)}</h1>'

@@ -175,7 +175,8 @@ def _violation_text(entry: Entry, p) -> str:
     where = f" Model {entry.result.model if entry.result else entry.name} ({entry.path}), {entry.engine} engine"
     where += f", constants {consts}." if consts else "."
     trace = f" Trace: {p.trace_path}." if p.trace_path else ""
-    return f"{entry.name}: {p.message or p.name + ' is violated'}.{steps}{where}{trace}".replace("..", ".")
+    what = (p.message or f"{p.name} is violated").rstrip(".")
+    return f"{entry.name}: {what}.{steps}{where}{trace}"
 
 
 def _code_flow(entry: Entry, p, base: Path) -> dict:

@@ -373,8 +373,11 @@ def svg(d: Diagram, uid: str = "seq") -> str:
     xs = _layout(d)
     x_of = dict(zip(d.participants, xs))
     rows = len(d.events) + (1 if d.failing else 0)
-    last_note = max((_w(f"{e.step}. {e.text}") / 2 + 12 for e in d.events if e.dst is None), default=0)
-    width = int(max(xs[-1] + max(_w(d.participants[-1]) / 2 + 20, 60, last_note), 320))
+    notes = [x_of[e.src] + _w(f"{e.step}. {e.text}") / 2 + 12 for e in d.events if e.dst is None]
+    if d.failing:
+        who = d.events[-1].src if d.events else d.participants[0]
+        notes.append(max(2.0, x_of[who] - (_w(d.failing) + 12) / 2) + _w(d.failing) + 16)
+    width = int(max(xs[-1] + max(_w(d.participants[-1]) / 2 + 20, 60), *notes, 320))
     y0 = TOP + HEAD_H + 16
     height = int(y0 + rows * ROW_H + 16)
     esc = html.escape

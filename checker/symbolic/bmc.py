@@ -171,7 +171,7 @@ class BMC:
             r = self._ask(bads[p.name])
             if r == z3.sat:
                 m = self._model(self.steps, d, p)
-                trace = self.decoder.violation(m, p, self.init, self.states[:d + 1], self.steps[:d])
+                trace = self.decoder.violation(m, p, self.init, self.states[:d + 1], self.steps[:d + 1])
                 out.append(Found(p, "violated", trace, depth=d))
             elif r == z3.unknown:
                 out.append(Found(p, "unknown", reason=reason_of(self.solver), depth=d))

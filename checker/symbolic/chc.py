@@ -34,6 +34,7 @@ from .system import DEADLOCK, RUNTIME, Prop, System, free_consts
 from .values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
+FIRST_ROUND = 10.0  # seconds for each property alone, before they are tried together
 
 
 @dataclass
@@ -124,34 +125,52 @@ class Horn:
 
 
 def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
-          query_seconds: float | None = None) -> CHCOutcome:
-    """Spacer on each property in turn (invariants first), each proved invariant helping the next."""
+          query_seconds: float | None = None, assumed: tuple[str, ...] = (),
+          stop_at_first: bool = False) -> CHCOutcome:
+    """Spacer on the properties, with invariants proved so far (here or by `assumed`) as known facts.
+
+    Rounds with growing budgets, because Spacer is sometimes quick on one property and
+    sometimes only on their conjunction: each property alone for a few seconds (invariants
+    first), then the ones left together, then each of those alone with the time that is left.
+    """
     horn = Horn(model, clock, deadlock)
     by_name = {p.name: p for p in horn.system.props}
     todo = sorted((by_name[p.name] for p in props), key=lambda p: p.kind != "invariant")
+    proved = [by_name[n] for n in assumed if n in by_name and by_name[n].kind == "invariant"]
     out = CHCOutcome([], [], {})
-    if len(todo) > 1:  # all at once first: a conjunction is often easier to make inductive
+
+    def budget(share: float, cap: float | None) -> float | None:
         left = clock.left()
-        budget = query_seconds if left is None else left / 2
-        r, s = horn.solve(todo, [], budget)
+        if left is None:
+            return cap
+        return max(0.1, left * share) if cap is None else min(cap, max(0.1, left * share))
+
+    def attempt(group: list[Prop], seconds) -> str:
+        r, s = horn.solve(group, proved, seconds)
         if r == z3.sat:
-            out.proved = [p.name for p in todo]
+            for p in group:
+                out.proved.append(p.name)
+                out.unknown.pop(p.name, None)
+                if p.kind == "invariant":
+                    proved.append(p)
             text = horn.readable(s)
             if text:
-                out.invariants["all"] = text
+                out.invariants[" and ".join(p.name for p in group)] = text
+        elif len(group) == 1:
+            _one(horn, out, group[0], r, s, clock, seconds)
+        return "sat" if r == z3.sat else "unsat" if r == z3.unsat else "unknown"
+
+    for p in todo:
+        attempt([p], budget(1 / max(1, len(todo)), FIRST_ROUND))
+        if stop_at_first and out.reachable:  # BMC finds its trace and any others as short
             return out
-    proved: list[Prop] = []
-    for i, p in enumerate(todo):
-        left = clock.left()
-        budget = query_seconds if left is None else left / (len(todo) - i)
-        r, s = horn.solve([p], proved, budget)
-        _one(horn, out, p, r, s, clock, budget)
-        if r == z3.sat:
-            if p.kind == "invariant":
-                proved.append(p)
-            text = horn.readable(s)
-            if text:
-                out.invariants[p.name] = text
+    left = [p for p in todo if p.name in out.unknown]
+    if len(left) > 1 and not clock.expired():
+        attempt(left, budget(0.5, query_seconds))
+    for p in [p for p in left if p.name in out.unknown]:
+        if clock.expired():
+            break
+        attempt([p], budget(1 / max(1, len(left)), query_seconds))
     return out
 
 

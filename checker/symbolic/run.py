@@ -177,7 +177,8 @@ def run_prove(run: Run) -> list[str]:
     if not todo:
         return []
     run.say("prove: Spacer (CHC)")
-    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS)
+    assumed = tuple(o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS)
+    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed, run.opts.stop_at_first)
     for name in out.proved:
         run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:

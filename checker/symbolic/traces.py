@@ -302,11 +302,15 @@ class Decoder:
         return codes, out
 
     def violation(self, m, prop: Prop, init: InitEnc, states: list, steps: list[StepEnc]) -> Trace:
-        """The trace of a violation of prop in the last state (or right after it, for runtime)."""
+        """The trace of a violation of prop in the last state (or right after it, for runtime).
+
+        steps are the steps between the states, and for a runtime violation also the step out
+        of the last state, the one that fails.
+        """
         concrete = self.concrete(m)
         consts = concrete.const_values()
         model = self.system.model
-        codes, tsteps = self.path(m, concrete, states, steps)
+        codes, tsteps = self.path(m, concrete, states, steps[:len(states) - 1])
         trace = Trace(model.name, prop.name, prop.kind, tsteps, "", None, prop.where, constants=consts,
                       engine=self.engine)
         interp = Interp(concrete)
