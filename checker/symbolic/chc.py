@@ -34,7 +34,7 @@ from .system import DEADLOCK, RUNTIME, Prop, System, free_consts
 from .values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
-FIRST_ROUND = 10.0  # seconds for each property alone, before they are tried together
+FIRST_ROUND = 5.0   # seconds for each property alone, before they are tried together
 
 
 @dataclass
@@ -126,12 +126,13 @@ class Horn:
 
 def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
           query_seconds: float | None = None, assumed: tuple[str, ...] = (),
-          stop_at_first: bool = False) -> CHCOutcome:
+          stop_at_first: bool = False, rounds: str = "all") -> CHCOutcome:
     """Spacer on the properties, with invariants proved so far (here or by `assumed`) as known facts.
 
     Rounds with growing budgets, because Spacer is sometimes quick on one property and
     sometimes only on their conjunction: each property alone for a few seconds (invariants
     first), then the ones left together, then each of those alone with the time that is left.
+    rounds="first" runs only the first round, "rest" only the others.
     """
     horn = Horn(model, clock, deadlock)
     by_name = {p.name: p for p in horn.system.props}
@@ -160,11 +161,13 @@ def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: boo
             _one(horn, out, group[0], r, s, clock, seconds)
         return "sat" if r == z3.sat else "unsat" if r == z3.unsat else "unknown"
 
-    for p in todo:
+    for p in todo if rounds != "rest" else ():
         attempt([p], budget(1 / max(1, len(todo)), FIRST_ROUND))
         if stop_at_first and out.reachable:  # BMC finds its trace and any others as short
             return out
-    left = [p for p in todo if p.name in out.unknown]
+    if rounds == "first":
+        return out
+    left = [p for p in todo if p.name in out.unknown or rounds == "rest"]
     if len(left) > 1 and not clock.expired():
         attempt(left, budget(0.5, query_seconds))
     for p in [p for p in left if p.name in out.unknown]:

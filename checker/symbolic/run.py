@@ -4,7 +4,8 @@
     induction   k-induction, k rising to --k (its base case is BMC)
     prove       a CHC proof with Spacer; a reachable violation's trace comes from BMC
     symbolic    the default for models the explicit engine cannot enumerate: k-induction (k <= 3),
-                then Spacer, then BMC to --depth, each for what the previous did not decide
+                Spacer briefly on each property, BMC to --depth, then Spacer with the time left,
+                each for what the ones before did not decide
     all         the same (with --k for k-induction)
 
 Each property keeps the strongest result any engine gave it, with how it was
@@ -171,14 +172,15 @@ def run_induction(run: Run, max_k: int) -> None:
             run.undecided(p.name, BOUNDED, "induction", f"no violation up to depth {out.base_depth}")
 
 
-def run_prove(run: Run) -> list[str]:
+def run_prove(run: Run, rounds: str = "all") -> list[str]:
     """Spacer on the open properties; returns those it found reachable (their traces still to find)."""
     todo = run.open_props()
     if not todo:
         return []
     run.say("prove: Spacer (CHC)")
     assumed = tuple(o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS)
-    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed, run.opts.stop_at_first)
+    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed, run.opts.stop_at_first,
+                rounds)
     for name in out.proved:
         run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:
@@ -223,14 +225,19 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         if reachable:
             find_traces(run, reachable)
     elif mode in ("symbolic", "all"):
-        # cheap proofs first (the invariants are often inductive as written), then Spacer
+        # cheap proofs first (the invariants are often inductive as written), then a short
+        # try of Spacer on each property, then BMC (which finds a violation far sooner than
+        # Spacer does with symbolic constants), then Spacer with the time that is left
         run_induction(run, k if opts.k is not None else QUICK_K)
-        if not run.stopped and run.open_props():
-            reachable = run_prove(run)
+        for step in ("first", "bmc", "rest"):
+            if run.stopped or not run.open_props():
+                break
+            if step == "bmc":
+                run_bmc(run, depth)
+                continue
+            reachable = run_prove(run, step)
             if reachable:
                 find_traces(run, reachable)
-        if not run.stopped and run.open_props():
-            run_bmc(run, depth)
     else:
         raise ValueError(mode)
     return result(run, mode, time.perf_counter() - start)
