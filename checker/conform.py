@@ -32,7 +32,6 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hypothesis import given, seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -473,17 +472,12 @@ class Conformance:
                 inst, mode = self._draw(data, session, avoided(data, off, self._ints))
                 if inst is None:
                     break
-                before = self._enabled(session)
-                for inst, mode in [(inst, mode)] + ([self._boundary(data, session, before)] if mode == TAKE else []):
-                    if inst is None:
-                        continue
-                    steps.append((inst, mode))
-                    r.steps += 1
-                    r.probes += mode == PROBE
-                    r.actions[o.labels[inst][0]] += 1
-                    if session.step(inst) == "refused":
-                        r.refusals += 1
-                    self._states.update(session.cands)
+                before = self._enabled(session) if mode == TAKE else None
+                self._step(session, steps, inst, mode)
+                if before is not None:
+                    inst, mode = self._boundary(data, session, before)
+                    if inst is not None:
+                        self._step(session, steps, inst, mode)
             failing = False
         except AdapterError as exc:  # not a finding about the implementation: no shrinking
             self._adapter_error = exc
@@ -499,6 +493,16 @@ class Conformance:
                 session.close(failing)
             if self.progress is not None and r.runs % 10 == 0:
                 self.progress(r.runs, r.steps, time.perf_counter() - self.start, self._first is not None)
+
+    def _step(self, session: Session, steps: list, inst: int, mode: str) -> None:
+        r = self.r
+        steps.append((inst, mode))
+        r.steps += 1
+        r.probes += mode == PROBE
+        r.actions[self.o.labels[inst][0]] += 1
+        if session.step(inst) == "refused":
+            r.refusals += 1
+        self._states.update(session.cands)
 
     def _enabled(self, session: Session) -> set[int]:
         return {i for s in session.cands for i, _ in self.o.succ(s)}
@@ -705,6 +709,12 @@ def trace_steps(doc: dict, o: Oracle) -> tuple[list[tuple[int, str]], list[str]]
     out, notes = [], []
     actions = {a.name: a for a in o.model.actions}
     states = doc.get("states", [])
+    names = [v.name for v in o.model.vars]
+    if sorted(doc.get("vars", [])) != sorted(names):
+        raise ITFError(f"the trace's variables ({', '.join(map(str, doc.get('vars', [])))}) are not those of "
+                       f"{o.model.name} ({', '.join(names)}): it is a trace of another model")
+    if len(states) < 2 and not doc.get("#meta", {}).get("failing-step"):
+        notes.append("the trace has no steps: there is nothing to replay")
     for i, st_ in enumerate(states[1:], 1):
         meta = st_.get("#meta", {}) if isinstance(st_, dict) else {}
         label = meta.get("action")
@@ -766,17 +776,24 @@ def replay_trace(doc: dict, model: ir.CheckedModel, cls: type[Adapter]) -> Confo
 
 # ---- the Python API (for pytest) ---------------------------------------------------------------
 
-def _model(model, consts):
+def _model(model, consts, adapter=None):
+    """A checked model from a path (or the adapter's `model` when None)."""
     from spec.loader import load
     if isinstance(model, ir.CheckedModel):
         return model
+    if model is None:
+        model = getattr(adapter, "model", None)
+        if model is None:
+            raise AdapterError(Diagnostic("E701", f"no model given, and {adapter.__name__}.model is not set", None,
+                                          "pass the model's path, or set model = \"models/x.sync\" in the adapter"))
     return load(str(model), consts)
 
 
 def conform(model, adapter: type[Adapter], *, runs: int = 100, steps: int = 30, seed: int | None = 0,
             consts=None) -> ConformResult:
-    """Runs conformance; `model` is a path or a checked model. A fixed seed by default (tests)."""
-    return Conformance(_model(model, consts), adapter, ConformOptions(runs, steps, seed)).run()
+    """Runs conformance; `model` is a path, a checked model, or None for the adapter's `model`.
+    A fixed seed by default (tests)."""
+    return Conformance(_model(model, consts, adapter), adapter, ConformOptions(runs, steps, seed)).run()
 
 
 def assert_conforms(model, adapter: type[Adapter], **kwargs) -> ConformResult:
@@ -794,7 +811,7 @@ def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> Conform
     if consts is None and not isinstance(model, ir.CheckedModel):
         from .commands.replay import _trace_consts  # the constants recorded in the trace, as replay reads them
         consts = _trace_consts(doc, str(model))
-    result = replay_trace(doc, _model(model, consts), adapter)
+    result = replay_trace(doc, _model(model, consts, adapter), adapter)
     if not result.ok:
         raise AssertionError("\n" + report_text(result))
     return result
@@ -811,6 +828,3 @@ def report_text(result: ConformResult) -> str:
                                   color_system=None))
     return buf.getvalue()
 
-
-def default_trace_name(model_path: str) -> str:
-    return Path(model_path).name.removesuffix(".sync")

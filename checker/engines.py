@@ -52,8 +52,9 @@ def run(model: ir.CheckedModel, engine: str | None, explicit: ExplicitOptions, s
     if engine is None:
         engine = default_engine(model)
         if engine != "explicit":
-            note = ("the explicit engine cannot enumerate this model (" + "; ".join(why_symbolic(model))
-                    + "): running the symbolic engines, proofs (k-induction, then a CHC proof with z3 "
+            why = why_symbolic(model)
+            shown = "; ".join(why[:2]) + (f"; and {len(why) - 2} more" if len(why) > 2 else "")
+            note = ("the explicit engine cannot enumerate this model (" + shown + "): running the symbolic engines, proofs (k-induction, then a CHC proof with z3 "
                     "Spacer) first, then bounded model checking")
     if engine == "explicit":
         result = annotate_explicit(explicit_check(model, explicit, explicit_progress))

@@ -7,9 +7,9 @@ choices walk, no choice can get smaller, and removing one shifts every later
 choice onto other actions. Here the steps themselves are removed: a step is
 re-applied by identity (action and parameters), so the rest of the run means
 the same after a deletion. Chunks of halving size are tried first, as in
-delta debugging, then single steps, then pairs of steps apart (removing an
-oracle move alone breaks the move after it; removing both does not), until
-nothing more can go.
+delta debugging, then single steps, then pairs of steps (removing an oracle
+move alone breaks the move after it; removing both does not), until nothing
+more can go.
 
 `fails(candidate)` re-runs a candidate sequence and returns the failing run
 it produces, or None if the candidate does not fail in the same way. It may
@@ -61,10 +61,11 @@ def _chunks(best: list, attempt, calls: list, budget: int) -> list:
 
 
 def _pairs(best: list, attempt, calls: list, budget: int) -> list | None:
-    """A shorter failing run without two steps apart (a price move and the move that undoes it)."""
+    """A shorter failing run without two of its steps (a price move and the move that undoes it);
+    chunks of halving size miss some neighbours (sizes 3, then 1, for seven steps)."""
     n = len(best)
     for i in range(n):
-        for j in range(i + 2, n):
+        for j in range(i + 1, n):
             if calls[0] >= budget:
                 return None
             result = attempt(best[:i] + best[i + 1:j] + best[j + 1:])

@@ -98,6 +98,7 @@ class BMC:
         self.linked = 0                    # transitions asserted: states 0..linked are a path
         self.checked = -2                  # deepest depth whose properties were all asked (-1: init)
         self.learnt: set = set()           # (invariant, depth) asserted after it was found to hold
+        self.facts: list[Prop] = []        # invariants proved by another engine, asserted in every state
         # Asking for any violation first was measured slower on the models in models/, so off.
         # Asserting the invariants found to hold at each depth (sound: they hold in every state
         # at that depth) makes the next depths' questions about them nearly one step deep.
@@ -129,6 +130,16 @@ class BMC:
                     self.states.append(self.system.state(str(i + 1)))
                 self.solver.add(self.system.transition(st, self.states[i + 1]))
             self.linked += 1
+            for p in self.facts:
+                self.solver.add(self.system.holds(p, self.states[i + 1]))
+
+    def assume(self, names) -> None:
+        """Invariants proved for every reachable state (by another engine) hold in every state here too."""
+        for p in self.props:
+            if p.name in names and p.kind == "invariant" and p not in self.facts:
+                self.facts.append(p)
+                for st in self.states[:self.linked + 1]:
+                    self.solver.add(self.system.holds(p, st))
 
     def _ask(self, bad) -> z3.CheckSatResult:
         lit = z3.FreshBool("bad")

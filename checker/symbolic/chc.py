@@ -34,7 +34,7 @@ from .system import DEADLOCK, RUNTIME, Prop, System, free_consts
 from .values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
-FIRST_ROUND = 5.0   # seconds for each property alone, before they are tried together
+FIRST_ROUND = 3.0   # seconds for each property alone, before they are tried together
 
 
 @dataclass

@@ -110,6 +110,7 @@ class Run:
 def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
     """BMC to `depth` for the open properties (or those named in `only`); then the completeness check."""
     bmc = run.bmc
+    bmc.assume({o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS})
     start = bmc.checked + 1
     for d in range(start, depth + 1):
         todo = [p for p in run.open_props() if only is None or p.name in only]

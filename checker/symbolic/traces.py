@@ -145,25 +145,35 @@ class Minimizer:
             self.integer(term, alo, ahi)
 
     def integer(self, term, lo: int, hi: int) -> None:
+        """The least feasible value: galloping up from lo, then a binary search (few checks when small)."""
         if not self.ok or SV.num(term) is not None:
             return
         if self._check(term == lo):
             return
-        # the least feasible value above lo: binary search on term <= mid
-        a, b = lo + 1, hi
+        below, step = lo, 1          # term > below is known
+        while self.ok:
+            bound = min(hi, lo + step)
+            if self._feasible(term <= bound):
+                break
+            if bound >= hi:
+                return
+            below, step = bound, step * 2
+        a, b = below + 1, bound
         while a < b and self.ok:
             mid = (a + b) // 2
-            lit = z3.FreshBool("le")
-            self.solver.add(z3.Implies(lit, term <= mid))
-            r = self.solver.check(*self.fixed, lit)
-            if r == z3.unknown:
-                self.ok = False
-                return
-            if r == z3.sat:
+            if self._feasible(term <= mid):
                 b = mid
             else:
                 a = mid + 1
         self._check(term == a)
+
+    def _feasible(self, extra) -> bool:
+        lit = z3.FreshBool("le")
+        self.solver.add(z3.Implies(lit, extra))
+        r = self.solver.check(*self.fixed, lit)
+        if r == z3.unknown:
+            self.ok = False
+        return r == z3.sat
 
     def model(self) -> z3.ModelRef:
         r = self.solver.check(*self.fixed)
