@@ -188,6 +188,9 @@ def write_trace(trace: Trace, directory: str | Path, stem: str, source: str) -> 
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a trace is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

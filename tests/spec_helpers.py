@@ -88,6 +88,8 @@ def canon(e) -> str:
         return "<none>"
     if isinstance(e, ast.IntLit):
         return f"({e.value})" if e.value < 0 else str(e.value)
+    if isinstance(e, ast.DecLit):
+        return f"({_decimal(e)})" if e.units < 0 else _decimal(e)
     if isinstance(e, ast.BoolLit):
         return "true" if e.value else "false"
     if isinstance(e, ast.NoneLit):
@@ -130,6 +132,11 @@ def canon(e) -> str:
     return _type(e)
 
 
+def _decimal(e: ast.DecLit) -> str:
+    whole, frac = divmod(abs(e.units), 10 ** e.decimals)
+    return ("-" if e.units < 0 else "") + f"{whole}.{frac:0{e.decimals}d}"
+
+
 def _bound(e) -> str:
     """A range bound in a type: the grammar allows no parentheses there."""
     if isinstance(e, ast.Binary):
@@ -138,6 +145,8 @@ def _bound(e) -> str:
         return f"-{_bound(e.operand)}"
     if isinstance(e, ast.IntLit):
         return str(e.value)
+    if isinstance(e, ast.DecLit):
+        return _decimal(e)
     return canon(e)
 
 
@@ -150,6 +159,8 @@ def _type(t) -> str:
         return "bool"
     if isinstance(t, ast.TRange):
         return f"{_bound(t.lo)}..{_bound(t.hi)}"
+    if isinstance(t, ast.TFixed):
+        return f"fixed({t.decimals}) {_bound(t.lo)}..{_bound(t.hi)}"
     if isinstance(t, ast.TSet):
         return f"set[{_type(t.elem)}]"
     if isinstance(t, ast.TMap):
@@ -201,6 +212,10 @@ def _stmt(s, indent: str) -> str:
         text = f"choose {s.var} in {canon(s.domain)}"
     elif isinstance(s, ast.Skip):
         text = "skip"
+    elif isinstance(s, ast.Send):
+        text = f"send {canon(s.value)} to {s.channel}"
+    elif isinstance(s, ast.Receive):
+        text = f"receive {s.var} from {s.channel}"
     else:
         raise TypeError(f"cannot print {s!r}")
     return indent + text + "\n"
@@ -248,6 +263,12 @@ def _decl(d) -> str:
         return f"converge {d.name}: forall {d.var} in {canon(d.domain)}: {canon(d.key)} determines {canon(d.state)}"
     if isinstance(d, ast.Commute):
         return f"commute {d.first[0]}, {d.second[0]}"
+    if isinstance(d, ast.Channel):
+        faults = f" with {', '.join(f for f, _ in d.faults)}" if d.faults else ""
+        return f"channel {d.name}: {_type(d.elem)} capacity {canon(d.capacity)}{faults}"
+    if isinstance(d, ast.Process):
+        inner = "\n".join("  " + _decl(item).replace("\n", "\n  ") for item in d.items)
+        return f"process {d.name}[{d.var} in {d.domain}] {{\n{inner}\n}}"
     raise TypeError(f"cannot print {d!r}")
 
 

@@ -318,7 +318,7 @@ def test_the_cli_runs_from_the_current_directory(adapters, capsys):
     status, out, _ = conform_cli(capsys, "--impl", "bank_adapters:Good")
     assert status == 1  # Good has no guards at all: the first probe is accepted
     assert "MISMATCH" in out and "regression test: syncproof conform bank.sync" in out
-    written = list((adapters / "counterexamples").glob("bank.Good.conformance.itf.json"))
+    written = list((adapters / "counterexamples" / "conformance").glob("bank.Good.conformance.itf.json"))
     assert written
     status, out, _ = conform_cli(capsys, "--impl", "bank_adapters:Good", "--replay", str(written[0]), "--json")
     data = json.loads(out)

@@ -187,7 +187,7 @@ def test_example_models_with_bigger_constants():
     assert small.state_bits == 17 and big.state_bits > small.state_bits
     ledger = load(ROOT / "models" / "options_ledger.sync", {"SLOTS": 3, "MAX_PRICE": 5})
     values = ledger.const_values()
-    assert (values["SLOTS"], values["MAX_PRICE"], values["COLLATERAL"], values["TOTAL"]) == (3, 5, 3, 6)
+    assert (values["SLOTS"], values["MAX_PRICE"], values["MAX_PAYOUT"], values["TOTAL"]) == (3, 5, 4, 6)
     assert ledger.var("price").type == IntType(0, 5)
 
 
@@ -195,7 +195,7 @@ def test_overrides_are_checked_against_assumptions():
     err = spec_error(load, ROOT / "models" / "options_ledger.sync", ["STRIKE=9"])
     (d,) = [d for d in err.diagnostics if d.code == "E402"]
     assert d.message == "assumption 'Sensible' does not hold for these constants"
-    assert d.notes == ("with MAX_PRICE = 4, STRIKE = 9, PREMIUM = 1, INITIAL_CASH = 3",)
+    assert d.notes == ("with MAX_PRICE = 3, STRIKE = 9, PREMIUM = 1, INITIAL_CASH = 3",)
 
 
 # ---- files and imports ----------------------------------------------------------

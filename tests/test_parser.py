@@ -397,4 +397,4 @@ def test_printed_model_checks_to_the_same_model():
         {n: (c.type, c.value) for n, c in b.consts.items()}
     assert [x.name for x in a.actions] == [x.name for x in b.actions]
     assert [x.name for x in a.invariants] == [x.name for x in b.invariants]
-    assert a.state_bits == b.state_bits == 25
+    assert a.state_bits == b.state_bits == 40

@@ -41,8 +41,9 @@ def add_parser(sub) -> None:
     c.add_argument("--processes", type=positive(int), default=4, metavar="P",
                    help="--determinism: processes (hash seeds) each sequence runs in (default 4; new ones "
                         "every 5 sequences)")
-    c.add_argument("--out", default="counterexamples", metavar="DIR",
-                   help="where the failing trace is written (default: counterexamples)")
+    c.add_argument("--out", default="counterexamples/conformance", metavar="DIR",
+                   help="where the failing trace is written (default: counterexamples/conformance, apart from "
+                        "the models' own counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write the failing trace")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.add_argument("--quiet", action="store_true", help="no progress display")
