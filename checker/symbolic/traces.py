@@ -104,6 +104,7 @@ class Minimizer:
         self.fixed = list(assumptions)
         self.deadline = deadline
         self.ok = True
+        self.first = solver.model()   # the model to fall back on if time runs out
 
     def _check(self, extra) -> bool:
         if not self.ok:
@@ -176,10 +177,18 @@ class Minimizer:
         return r == z3.sat
 
     def model(self) -> z3.ModelRef:
+        """The model with every value fixed so far (the first model if the time ran out)."""
+        if not self.ok:
+            return self.first
+        left = None if self.deadline is None else self.deadline - time.perf_counter()
+        self.solver.set("timeout", 4294967295 if left is None else max(1, int(left * 1000)))
         r = self.solver.check(*self.fixed)
-        if r != z3.sat:  # cannot happen: every fixed literal was satisfiable together
+        if r == z3.sat:
+            return self.solver.model()
+        if r == z3.unsat:  # cannot happen: every fixed literal was satisfiable together
             raise Disagreement("the minimized query is no longer satisfiable")
-        return self.solver.model()
+        self.ok = False
+        return self.first
 
 
 def _typed_atoms(v, t: Type):

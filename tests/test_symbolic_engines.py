@@ -1,0 +1,332 @@
+"""The symbolic engines (BMC, k-induction, CHC) against the explicit engine, and as a user meets them.
+
+Engines must agree: every model in models/ goes through the explicit engine
+and through BMC to the depth the explicit engine needed (same violated
+properties, same shortest trace lengths), and every BMC trace replays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+from checker.explicit import ExplicitOptions
+from checker.explicit import check as explicit_check
+from checker.itf import trace_document
+from checker.replay import replay
+from checker.result import Verdict
+from checker.symbolic import SymbolicOptions
+from checker.symbolic import check as symbolic_check
+from spec.diagnostics import SpecError
+from spec.loader import load, load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+SAFETY = ("invariant", "deadlock", "runtime")
+
+# BMC to the explicit engine's full depth takes minutes on these (BMC must refute every path of
+# that length; the state spaces are deep); SYNCPROOF_SLOW_TESTS=1 runs them too.
+SLOW = {"gossip_replicas_broken", "options_amm", "options_amm_broken", "options_ledger", "options_ledger_broken",
+        "options_ledger_broken_expiry", "options_ledger_broken_margin", "oracle_feed", "oracle_feed_broken",
+        "oracle_feed_broken_replay", "atomic_settlement_broken", "atomic_settlement_broken_replay",
+        "rollup_sequencer_broken_censor"}
+HOLDS_DEPTH = 4   # BMC depth for models that hold, unless SYNCPROOF_SLOW_TESTS=1 (then the explicit depth)
+SLOW_RUN = bool(os.environ.get("SYNCPROOF_SLOW_TESTS"))
+
+
+def run_cli(args, capsys):
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def bmc(model, depth, **kw):
+    return symbolic_check(model, "bmc", SymbolicOptions(depth=depth, timeout=kw.pop("timeout", 60), **kw))
+
+
+def safety(result):
+    return {p.name: p for p in result.properties if p.kind in SAFETY}
+
+
+def assert_replays(model, trace):
+    got = replay(trace_document(trace, model.path), model)
+    assert got.valid, got.message
+    assert trace.property in [v[0] for v in got.violations], got.violations
+
+
+# ---- every model: explicit and BMC agree ----------------------------------------------------------
+
+def _models():
+    out = []
+    for path in sorted(MODELS.glob("*.sync")):
+        stem = path.name.removesuffix(".sync")
+        marks = [pytest.mark.skipif(stem in SLOW and not SLOW_RUN, reason="slow; SYNCPROOF_SLOW_TESTS=1")]
+        out.append(pytest.param(path, id=stem, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("path", _models())
+def test_explicit_and_bmc_agree_on_every_model(path):
+    model = load(path)
+    from checker.enumerable import obstacles
+    if obstacles(model):  # the explicit engine cannot run it: see test_large_ranges_*
+        pytest.skip("not enumerable")
+    e = explicit_check(model, ExplicitOptions(timeout=60))
+    violated = {p.name: p.trace.length for p in e.violated if p.kind in SAFETY and p.trace}
+    if violated:
+        depth = max(violated.values())
+    elif e.verdict is Verdict.HOLDS or not e.violated:
+        depth = e.stats.depth if SLOW_RUN else min(e.stats.depth, HOLDS_DEPTH)
+    else:  # only a temporal property is violated: BMC checks safety, which holds
+        depth = min(e.stats.depth, HOLDS_DEPTH)
+    r = bmc(model, depth, stop_at_first=True, timeout=None if SLOW_RUN else 20)
+    got = {p.name: p.trace.length for p in r.violated}
+    if not got and r.how == "unknown":  # out of time: nothing was found short of the explicit depth
+        pytest.skip(f"BMC did not reach depth {depth} in 20 s ({r.reason}); SYNCPROOF_SLOW_TESTS=1 waits")
+    if violated:
+        # the explicit engine stops at the first violating level, and so does BMC: same properties,
+        # same shortest lengths
+        assert got == violated, (got, violated)
+        for p in r.violated:
+            assert_replays(model, p.trace)
+    else:
+        assert not got, got
+        for p in safety(r).values():
+            assert p.verdict in (Verdict.HOLDS, Verdict.INCONCLUSIVE)
+            if p.verdict is Verdict.INCONCLUSIVE:
+                assert p.how == "bounded", p.message
+
+
+# ---- verdicts say how they were established ------------------------------------------------------------
+
+COUNTER = """model Counter
+var x: 0..5
+init { x = 0 }
+action Up { require x < 5  x = x + 1 }
+action Reset { require x == 5  x = 0 }
+invariant Small: x <= 5
+invariant NotFour: x != 4
+"""
+
+
+def test_bmc_finds_a_shortest_violation_and_it_replays():
+    m = load_text(COUNTER, "counter.sync")
+    r = bmc(m, 10)
+    assert r.verdict is Verdict.VIOLATED and r.how == "bounded"
+    (p,) = r.violated
+    assert p.name == "NotFour" and p.trace.length == 4 and p.engine == "bmc"
+    assert [s.action for s in p.trace.steps] == [None, "Up", "Up", "Up", "Up"]
+    assert p.trace.engine == "bmc" and p.trace.how == "bounded"
+    assert_replays(m, p.trace)
+
+
+def test_bmc_without_violation_is_bounded_never_holds():
+    m = load_text(COUNTER.replace("invariant NotFour: x != 4\n", "invariant Six: x != 6\n"), "c.sync")
+    r = bmc(m, 3)
+    assert r.verdict is Verdict.INCONCLUSIVE and r.how == "bounded"
+    assert all(p.how == "bounded" and "no violation up to depth 3" in p.message for p in safety(r).values())
+    assert r.exit_code == 3
+
+
+def test_bmc_past_the_longest_loop_free_path_is_exhaustive():
+    m = load_text(COUNTER.replace("invariant NotFour: x != 4\n", ""), "c.sync")
+    r = bmc(m, 7)
+    assert r.verdict is Verdict.HOLDS and r.how == "exhaustive"
+
+
+def test_induction_proves_or_gives_a_counterexample_to_induction():
+    text = """model Pair
+var a: 0..10
+var b: 0..10
+init { a = 0 b = 0 }
+action Step { require a < 10  a = a + 1  b = b + 1 }
+invariant Equal: a == b
+invariant Small: b <= 10
+"""
+    r = symbolic_check(load_text(text, "p.sync"), "induction", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+    # Weak alone is true but not inductive: a state with b = 10 > a satisfies it and steps out
+    weak = text.replace("invariant Equal: a == b\n", "").replace("Small: b <= 10", "Weak: b <= a")
+    r = symbolic_check(load_text(weak, "w.sync"), "induction", SymbolicOptions(timeout=60, k=1))
+    p = next(p for p in r.properties if p.name == "Weak")
+    assert p.verdict is Verdict.INCONCLUSIVE and p.cti is not None
+    pre, post = p.cti.steps
+    assert pre.state["b"] <= pre.state["a"] and post.state["b"] > post.state["a"]
+    assert post.action == "Step" and "not inductive" in p.cti.message
+
+
+def test_chc_proves_what_induction_cannot():
+    text = """model Pair
+var a: 0..10
+var b: 0..10
+init { a = 0 b = 0 }
+action Step { require a < 10  a = a + 1  b = b + 1 }
+invariant Weak: b <= a
+"""
+    r = symbolic_check(load_text(text, "p.sync"), "prove", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+    assert {p.engine for p in r.properties} == {"prove"}
+
+
+def test_chc_violation_comes_with_a_shortest_trace():
+    r = symbolic_check(load_text(COUNTER, "c.sync"), "prove", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.violated[0].trace.length == 4
+
+
+# ---- symbolic constants ----------------------------------------------------------------------------------
+
+FEES = """model Fees
+const FEE: 0..1000
+assume Cheap: FEE <= 100
+var paid: 0..200
+init { paid = 0 }
+action Pay { require paid == 0  paid = paid + 2 * FEE }
+invariant UnderCap: paid <= 150
+"""
+
+
+def test_symbolic_constant_violation_names_the_value_it_needs():
+    m = load_text(FEES, "fees.sync")
+    assert [c.name for c in m.symbolic_consts()] == ["FEE"]
+    r = bmc(m, 3)
+    (p,) = r.violated
+    assert p.name == "UnderCap" and p.trace.length == 1
+    assert p.trace.constants["FEE"] == 76   # the least fee that breaks it: 2 * 76 > 150
+    assert r.symbolic_constants == {"FEE": "0..1000"}
+    concrete = load_text(FEES, "fees.sync", ["FEE=76"])
+    assert_replays(concrete, p.trace)
+
+
+def test_assumptions_constrain_symbolic_constants():
+    m = load_text(FEES.replace("FEE <= 100", "FEE <= 75"), "fees.sync")
+    r = symbolic_check(m, "induction", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+
+
+def test_explicit_engine_refuses_symbolic_constants_naming_the_symbolic_engines():
+    m = load_text(FEES, "fees.sync")
+    with pytest.raises(SpecError) as err:
+        explicit_check(m)
+    assert err.value.codes == ["E520"]
+    text = err.value.render()
+    assert "FEE" in text and "--engine bmc" in text
+    # with a value it is an ordinary constant, and the engines agree
+    assert explicit_check(load_text(FEES, "fees.sync", ["FEE=80"])).violated[0].name == "UnderCap"
+
+
+def test_a_symbolic_constant_in_a_type_is_an_error():
+    with pytest.raises(SpecError) as err:
+        load_text("model T\nconst N: 1..5\nvar x: 0..N\ninit { x = 0 }\n", "t.sync")
+    assert err.value.codes == ["E401"]
+    assert "symbolic" in err.value.render()
+
+
+# ---- large ranges --------------------------------------------------------------------------------------
+
+def test_large_ranges_are_proved_by_induction_and_by_chc():
+    m = load(MODELS / "options_ledger_large.sync")
+    r = symbolic_check(m, "induction", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+    r = symbolic_check(m, "prove", SymbolicOptions(timeout=60))
+    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+
+
+def test_large_ranges_violation_has_a_small_canonical_trace():
+    m = load(MODELS / "options_ledger_large_broken.sync")
+    r = bmc(m, 5)
+    (p,) = r.violated
+    assert p.name == "Conservation" and p.trace.length == 5
+    assert p.trace.constants["INITIAL"] == 1 and p.trace.constants["FEE"] == 0
+    assert [s.action for s in p.trace.steps[1:]] == ["Write", "Buy", "UpdatePrice", "Expire", "Settle"]
+    assert_replays(load(MODELS / "options_ledger_large_broken.sync", ["INITIAL=1", "FEE=0"]), p.trace)
+
+
+def test_wide_parameters_overflow_is_a_runtime_violation():
+    text = """model Wide
+const MAX = 2 ** 64 - 1
+var balance: 0..MAX
+init { balance = 0 }
+action Deposit(amount: 0..MAX) { balance = balance + amount }
+"""
+    r = bmc(load_text(text, "wide.sync"), 3)
+    (p,) = r.violated
+    assert p.name == "runtime" and p.trace.length == 2
+    assert p.trace.steps[1].params["amount"] == 1           # smallest first step
+    assert p.trace.error_step.params["amount"] == 2 ** 64 - 1   # the least overflowing amount
+
+
+# ---- the command line ----------------------------------------------------------------------------------
+
+def test_cli_engines_and_how(capsys, tmp_path):
+    model = tmp_path / "counter.sync"
+    model.write_text(COUNTER.replace("invariant NotFour: x != 4\n", ""))
+    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--depth", "3", "--json", "--out", tmp_path], capsys)
+    data = json.loads(out)
+    assert code == 3 and data["verdict"] == "inconclusive" and data["how"] == "bounded"
+    assert data["engine"] == "bmc" and data["stats"]["solver"]["depth"] == 3
+    assert {p["how"] for p in data["properties"]} == {"bounded"}
+    code, out, _ = run_cli(["check", model, "--engine", "induction", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "holds" and data["how"] == "proved"
+    code, out, _ = run_cli(["check", model, "--engine", "all"], capsys)
+    assert code == 0 and "HOLDS" in out
+
+
+def test_cli_violation_trace_file_says_how(capsys, tmp_path):
+    model = tmp_path / "counter.sync"
+    model.write_text(COUNTER)
+    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--out", tmp_path], capsys)
+    assert code == 1 and "VIOLATED — NotFour" in out
+    doc = json.loads((tmp_path / "counter.NotFour.itf.json").read_text())
+    assert doc["#meta"]["engine"] == "bmc" and doc["#meta"]["how"] == "bounded"
+    code, out, _ = run_cli(["replay", tmp_path / "counter.NotFour.itf.json", model], capsys)
+    assert code == 1 and "VIOLATED NotFour" in out
+
+
+def test_cli_default_engine_is_symbolic_when_the_model_cannot_be_enumerated(capsys, tmp_path):
+    model = tmp_path / "fees.sync"
+    model.write_text(FEES.replace("FEE <= 100", "FEE <= 75"))
+    code, out, _ = run_cli(["check", model, "--out", tmp_path], capsys)
+    assert code == 0
+    assert "the explicit engine cannot enumerate this model" in out
+    assert "HOLDS — proved" in out
+    code, _, err = run_cli(["check", model, "--engine", "explicit"], capsys)
+    assert code == 2 and "E520" in err
+
+
+def test_cli_depth_is_not_an_explicit_option(capsys):
+    code, _, err = run_cli(["check", MODELS / "two_phase_commit.sync", "--engine", "explicit", "--depth", "3"],
+                           capsys)
+    assert code == 2 and "E610" in err
+
+
+def test_unknown_becomes_inconclusive_with_the_reason(capsys, tmp_path):
+    model = tmp_path / "counter.sync"
+    model.write_text(COUNTER.replace("invariant NotFour: x != 4\n", ""))
+    code, out, _ = run_cli(["check", model, "--engine", "prove", "--timeout", "0.000001", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 3 and data["verdict"] == "inconclusive" and data["how"] == "unknown"
+    assert "time limit" in data["reason"]
+
+
+# ---- what the encoder cannot handle: E5xx, the construct and where ----------------------------------------------
+
+@pytest.mark.parametrize("decl,code,where", [
+    ("var s: set[0..10000]\ninit { s = {} }\n", "E511", ":2:1"),
+    ("var x: 0..10\ninit { x = 1 }\naction A(p: 0..100) { x = min(2 ** p, 10) }\n", "E513", ":4:32"),
+])
+def test_unsupported_constructs_are_e5xx_with_their_location(decl, code, where, capsys, tmp_path):
+    model = tmp_path / "bad.sync"
+    model.write_text("model Bad\n" + decl)
+    rc, out, err = run_cli(["check", model, "--engine", "bmc"], capsys)
+    assert rc == 2
+    assert f"error[{code}]" in err and f"{model}{where}" in err
+    assert "Traceback" not in out + err
