@@ -288,6 +288,7 @@ class Let(Node):
     name: str
     name_span: Span = field(repr=False, compare=False)
     value: Expr = None  # type: ignore[assignment]
+    type: "TypeExpr | None" = None   # `let x: T = e`: e is checked (and range-checked) as a T
 
 
 @dataclass

@@ -743,8 +743,13 @@ class Checker:
                                 f"'{_lvalue_text(s.target)}'")
             return ir.Assign(s.span, var, path, value)
         if isinstance(s, ast.Let):
-            value = self.expr(s.value, sc)
-            sym = self._local(s.name, value.type, s.name_span)
+            declared = self._type(s.type, sc) if s.type is not None else None
+            if s.type is not None and declared is None:
+                raise _Bail
+            value = self.expr(s.value, sc, declared)
+            if declared is not None:
+                value = self.coerce(value, declared, s.value.span, f"'{s.name}'")
+            sym = self._local(s.name, declared or value.type, s.name_span)
             sc.names[s.name] = sym
             return ir.LetS(s.span, sym, value)
         if isinstance(s, ast.Require):

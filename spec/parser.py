@@ -403,7 +403,8 @@ class _Builder(Transformer):
         return ast.Assign(self.sp(meta), items[0], items[1])
 
     def let_stmt(self, meta, items):
-        return ast.Let(self.sp(meta), str(items[0]), self.tsp(items[0]), items[1])
+        name, typ, value = items
+        return ast.Let(self.sp(meta), str(name), self.tsp(name), value, typ)
 
     def require(self, meta, items):
         return ast.Require(self.sp(meta), items[0])

@@ -197,7 +197,8 @@ def _stmt(s, indent: str) -> str:
     if isinstance(s, ast.Assign):
         text = f"{_lvalue(s.target)} = {canon(s.value)}"
     elif isinstance(s, ast.Let):
-        text = f"let {s.name} = {canon(s.value)}"
+        typed = f": {_type(s.type)}" if s.type is not None else ""
+        text = f"let {s.name}{typed} = {canon(s.value)}"
     elif isinstance(s, ast.Require):
         text = f"require {canon(s.cond)}"
     elif isinstance(s, ast.Assert):
