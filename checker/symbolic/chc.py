@@ -185,8 +185,10 @@ def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s, clock: Clock, budget) -> No
     elif r == z3.unsat:
         out.unknown[p.name] = ("Spacer left out actions it cannot enumerate, and without them a deadlock is "
                                "reachable")
-    elif clock.expired() or (budget is not None and "timeout" in (reason_of(s) + s.reason_unknown())):
-        out.unknown[p.name] = f"Spacer found neither a proof nor a counterexample in {budget or 0:.0f} s"
+    elif clock.expired():
+        out.unknown[p.name] = "the time limit was reached before Spacer found a proof or a counterexample"
+    elif budget is not None and "timeout" in (reason_of(s) + s.reason_unknown()):
+        out.unknown[p.name] = f"Spacer found neither a proof nor a counterexample in {budget:.0f} s"
     else:
         out.unknown[p.name] = reason_of(s)
 

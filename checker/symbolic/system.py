@@ -40,6 +40,7 @@ class Prop:
     kind: str                  # invariant | deadlock | runtime
     where: str | None
     inv: ir.InvariantIR | None = None
+    shown: str = ""            # the kind reported (an invariant may be a "converge" one)
 
 
 @dataclass
@@ -75,7 +76,8 @@ class System:
         self.model = model
         self.enc = Encoder(model, prefix, bv)
         self.prefix = prefix
-        self.props: list[Prop] = [Prop(i.name, "invariant", _where(i.span), i) for i in model.invariants]
+        self.props: list[Prop] = [Prop(i.name, "invariant", _where(i.span), i, getattr(i, "kind", "invariant"))
+                                  for i in model.invariants]
         if deadlock:
             self.props.append(Prop(DEADLOCK, DEADLOCK, None))
         self.props.append(Prop(RUNTIME, RUNTIME, None))

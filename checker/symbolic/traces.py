@@ -330,8 +330,8 @@ class Decoder:
         consts = concrete.const_values()
         model = self.system.model
         codes, tsteps = self.path(m, concrete, states, steps[:len(states) - 1])
-        trace = Trace(model.name, prop.name, prop.kind, tsteps, "", None, prop.where, constants=consts,
-                      engine=self.engine)
+        trace = Trace(model.name, prop.name, prop.shown or prop.kind, tsteps, "", None, prop.where,
+                      constants=consts, engine=self.engine)
         interp = Interp(concrete)
         last = codes[-1]
         if prop.kind == "invariant":
