@@ -809,8 +809,8 @@ def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> Conform
     from .itf import read_document
     doc = trace if isinstance(trace, dict) else read_document(trace)
     if consts is None and not isinstance(model, ir.CheckedModel):
-        from .commands.replay import _trace_consts  # the constants recorded in the trace, as replay reads them
-        consts = _trace_consts(doc, str(model))
+        from .commands.replay import trace_consts  # the constants recorded in the trace, as replay reads them
+        consts = trace_consts(doc, str(model))
     result = replay_trace(doc, _model(model, consts, adapter), adapter)
     if not result.ok:
         raise AssertionError("\n" + report_text(result))

@@ -83,8 +83,8 @@ def _consts(args, doc) -> list[str]:
     """--const, or for a replay the constants recorded in the trace (read as `syncproof replay` does)."""
     if args.const or doc is None:
         return args.const
-    from .replay import _trace_consts
-    return _trace_consts(doc, args.model)
+    from .replay import trace_consts
+    return trace_consts(doc, args.model)
 
 
 def run(args) -> int:

@@ -22,7 +22,7 @@ from ..itf import ITFError, from_itf, read_document
 from ..replay import decode_states
 from ..statedot import DotOptions, TracePath, to_dot
 from .common import EXIT_HOLDS, check_model_file, model_args, positive
-from .replay import _trace_consts  # the constants a trace records, as replay reads them
+from .replay import trace_consts  # the constants a trace records, as replay reads them
 
 DEFAULT_MAX_STATES = 300
 
@@ -42,7 +42,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     doc = read_document(args.trace) if args.trace else None
     check_model_file(args.model)
-    consts = args.const or (_trace_consts(doc, args.model) if doc is not None else [])
+    consts = args.const or (trace_consts(doc, args.model) if doc is not None else [])
     model = load(args.model, consts)
     if model.symbolic_consts():
         raise SpecError(Diagnostic("E621", "the model has constants without a value; graph draws the states of "

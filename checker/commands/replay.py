@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
     r.set_defaults(run=run)
 
 
-def _trace_consts(doc: dict, path: str) -> list[str]:
+def trace_consts(doc: dict, path: str) -> list[str]:
     """The constants recorded in the trace, as --const overrides of the model at path.
 
     Fixed-point amounts are recorded in units of 10**-decimals (1.0 as 10), so
@@ -85,7 +85,7 @@ def _itf_to_text(value) -> str:
 def run(args) -> int:
     doc = read_document(args.trace)
     check_model_file(args.model)
-    consts = args.const or _trace_consts(doc, args.model)
+    consts = args.const or trace_consts(doc, args.model)
     model = load(args.model, consts)
     result = replay(doc, model, check_deadlock=not args.no_deadlock)
     if args.json:
