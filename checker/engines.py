@@ -83,7 +83,9 @@ def run_all(model, explicit: ExplicitOptions, symbolic=None, explicit_progress=N
     results = []
     if not why_symbolic(model):
         results.append(annotate_explicit(explicit_check(model, explicit, explicit_progress)))
-    results.append(check(model, "all", symbolic or SymbolicOptions(), symbolic_progress))
+    sym = check(model, "all", symbolic or SymbolicOptions(), symbolic_progress)
+    sym.engine = "symbolic"  # k-induction, CHC and BMC
+    results.append(sym)
     return merge(results)
 
 

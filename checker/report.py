@@ -17,6 +17,7 @@ from rich.text import Text
 from spec import values as V
 
 from . import __version__
+from .formats.tracerows import step_label
 from .itf import to_itf
 from .result import Result, Trace, Verdict
 
@@ -192,7 +193,7 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
         branch = Trace(trace.model, trace.property, trace.kind, [trace.steps[-1]] + steps)
         out.print(trace_table(branch, start=len(trace.steps) - 1))
     if trace.error_step is not None:
-        out.print(Text(f"then {_label(trace.error_step)} fails: {trace.message}", style="red"))
+        out.print(Text(f"then {step_label(trace.error_step)} fails: {trace.message}", style="red"))
     if trace.kind == "deadlock":
         out.print(Text("no action is enabled in the last state", style="red"))
 
@@ -212,17 +213,7 @@ def print_cti(trace: Trace, out: Console) -> None:
         for line in trace.explanation:
             out.print(Text(f"  {line}"))
     if trace.error_step is not None:
-        out.print(Text(f"then {_label(trace.error_step)} fails", style="yellow"))
-
-
-def _label(step) -> str:
-    if step.action is None:
-        return "(initial)"
-    params = ", ".join(f"{k}={V.show(v)}" for k, v in step.params.items())
-    label = f"{step.action}({params})" if params else step.action
-    if step.choices:
-        label += " choosing " + ", ".join(f"{k}={V.show(v)}" for k, v in step.choices)
-    return label
+        out.print(Text(f"then {step_label(trace.error_step)} fails", style="yellow"))
 
 
 def trace_table(trace: Trace, start: int = 0) -> Table:
@@ -247,7 +238,7 @@ def trace_table(trace: Trace, start: int = 0) -> Table:
         mark = str(i + start)
         if trace.loop is not None and i == trace.loop:
             mark += " ⟳"
-        table.add_row(mark, Text(_label(step)), *cells)
+        table.add_row(mark, Text(step_label(step)), *cells)
         prev = step.state if step.state else prev
     return table
 

@@ -488,3 +488,15 @@ class Module(Node):
     name: str
     decls: list[Decl]
     source: Source = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+
+def walk(node):
+    """Every AST node under node (itself included), depth first; lists and tuples are looked into."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Node):
+            yield n
+            stack.extend(reversed(list(vars(n).values())))
+        elif isinstance(n, (list, tuple)):
+            stack.extend(reversed(n))

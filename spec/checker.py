@@ -393,20 +393,8 @@ class Checker:
 
     def _only_constants(self, e) -> bool:
         """Whether every name in e is a constant or a member of one (so it can be checked first)."""
-        names = set()
-
-        def visit(node):
-            if isinstance(node, ast.Name):
-                names.add(node.name)
-            elif isinstance(node, ast.Call):
-                names.add(node.name) if node.name not in BUILTINS else None
-            if isinstance(node, ast.Node):
-                for v in vars(node).values():
-                    visit(v)
-            elif isinstance(node, (list, tuple)):
-                for v in node:
-                    visit(v)
-        visit(e)
+        names = {n.name for n in ast.walk(e) if isinstance(n, ast.Name)}
+        names |= {n.name for n in ast.walk(e) if isinstance(n, ast.Call) and n.name not in BUILTINS}
         return all(n in self.const_decls or n in self.values for n in names)
 
     def _assume(self, d: ast.Assume) -> None:
@@ -1880,22 +1868,8 @@ def _span_text(span) -> str | None:
 
 def _is_temporal(e) -> bool:
     """Whether an AST expression contains always, eventually or leads_to."""
-    found = False
-
-    def visit(node):
-        nonlocal found
-        if isinstance(node, ast.Unary) and node.op in ("always", "eventually"):
-            found = True
-        elif isinstance(node, ast.Binary) and node.op == "leads_to":
-            found = True
-        if isinstance(node, ast.Node):
-            for v in vars(node).values():
-                visit(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                visit(v)
-    visit(e)
-    return found
+    return any((isinstance(n, ast.Unary) and n.op in ("always", "eventually"))
+               or (isinstance(n, ast.Binary) and n.op == "leads_to") for n in ast.walk(e))
 
 
 def _rename(e, old: str, new: str):
@@ -2021,20 +1995,7 @@ def _lvalue_text(lv) -> str:
 
 
 def _mentions(e, name: str) -> bool:
-    found = False
-
-    def visit(node):
-        nonlocal found
-        if isinstance(node, ast.Name) and node.name == name:
-            found = True
-        elif isinstance(node, ast.Node):
-            for v in vars(node).values():
-                visit(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                visit(v)
-    visit(e)
-    return found
+    return any(isinstance(n, ast.Name) and n.name == name for n in ast.walk(e))
 
 
 def iter_ir(node):

@@ -176,6 +176,48 @@ def test_chc_violation_comes_with_a_shortest_trace():
     assert r.violated[0].trace.length == 4
 
 
+MIX = """model Mix
+type Msg = Ping(n: 0..3) | Pong(n: 0..3, ok: bool) | Quit
+var msgs: seq[Msg, 3]
+var last: option[Msg]
+var acc: 0..9
+var pair: (0..3, bool)
+var wide: seq[0..5, 4]
+init { msgs = [] last = none acc = 0 pair = (0, false) wide = [] }
+action Send(n: 0..3, ok: bool) {
+  require len(msgs) < 3
+  msgs = append(msgs, if ok then Pong(n, ok) else Ping(n))
+}
+action Stop { require len(msgs) < 3 and QUIT  msgs = append(msgs, Quit) }
+action Recv {
+  require len(msgs) > 0
+  let m = head(msgs)
+  msgs = tail(msgs)
+  last = some(m)
+  acc = acc + (match m { Ping(k) -> k, Pong(k, o) -> if o then k + 1 else 0, Quit -> 0 })
+}
+action Field { require last is some  let m = get(last)  pair = (m.n, m is Pong) }
+action Cut(k: 0..3) {
+  wide = take([pair[0], 1, 2] ++ [3], k)
+  require len(drop(wide, k / 2)) >= 1
+}
+invariant Small: acc <= 7
+"""
+
+
+@pytest.mark.parametrize("quit_", ["true", "false"])
+def test_unions_sequences_and_tuples_agree_with_explicit(quit_):
+    m = load_text(MIX.replace("QUIT", quit_), "mix.sync")
+    e = explicit_check(m)
+    want = {p.name: p.trace.length for p in e.violated}
+    r = bmc(m, max(want.values()))
+    assert {p.name: p.trace.length for p in r.violated} == want
+    assert want == ({"runtime": 3} if quit_ == "true" else {"Small": 4})
+    for p in r.violated:
+        assert p.message == next(x.message for x in e.violated if x.name == p.name)
+        assert_replays(m, p.trace)
+
+
 # ---- symbolic constants ----------------------------------------------------------------------------------
 
 FEES = """model Fees

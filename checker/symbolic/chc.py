@@ -30,7 +30,7 @@ import z3
 from spec import ir
 
 from .bmc import Clock, reason_of
-from .system import DEADLOCK, RUNTIME, Prop, System, free_consts
+from .system import DEADLOCK, MAX_GROUND, RUNTIME, Prop, System, free_consts
 from .values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
@@ -87,7 +87,7 @@ class Horn:
         if p.kind == RUNTIME:
             return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
         if self.dead is None:
-            d = self.system.deadlock(self.system.step(self.x, 0, "hd"), exact=False)
+            d = self.system.deadlock(self.system.step(self.x, 0, "hd", limit=MAX_GROUND), exact=False)
             self.dead, self.dead_exact = d.formula, d.exact
         return mk_and(self._inv(self.x), self.dead)
 

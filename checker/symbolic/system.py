@@ -100,7 +100,7 @@ class System:
         """The state is an initial state (init ran without error on some path)."""
         return mk_and(ie.enc.fires, self.enc.same_state(ie.state, ie.enc.store))
 
-    def step(self, state: list, index: int, tag: str, ground: bool = True) -> StepEnc:
+    def step(self, state: list, index: int, tag: str, ground: bool = True, limit: int = STEP_GROUND) -> StepEnc:
         """The actions from a state: one instance per parameter value when there are few.
 
         Constant parameters make map keys constant, so most of the encoding simplifies
@@ -109,7 +109,7 @@ class System:
         actions = []
         for i, a in enumerate(self.model.actions):
             count = self.ground[a.name]
-            if ground and count is not None and count <= STEP_GROUND and a.params:
+            if ground and count is not None and count <= limit and a.params:
                 with SV.domain(self.enc.bv):
                     values = list(_param_values(a))
                 for j, params in enumerate(values):
