@@ -2,7 +2,7 @@
 
     values      symbolic values of every type (flattened into Bool and Int terms)
     encoder     expressions and statements, mirroring the reference interpreter
-    system      the model as init, steps and properties; unroll, simple path, hypothesis
+    system      the model as init, steps and properties; transition, simple path, hypothesis
     bmc         incremental bounded model checking, shortest violations first
     induction   k-induction with counterexamples to induction
     chc         unbounded proofs with constrained Horn clauses (z3 Spacer)

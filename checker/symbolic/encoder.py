@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 import z3
 
 from spec import ir
-from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type,
-                        TupleType, UnionType)
+from spec.types import IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from . import values as SV
 from .values import (FALSE, TRUE, EncodeError, MapV, Opt, Rec, SeqV, SetV, Union, add, check_type, codes,
@@ -867,4 +866,4 @@ def _recode(code: int, src: Type, dst: Type) -> int | None:
         return None
 
 
-__all__ = ["Encoder", "ActionEnc", "Path", "Choice", "convert", "EncodeError", "BoolType", "EnumType", "TupleType"]
+__all__ = ["Encoder", "ActionEnc", "Path", "Choice", "convert", "EncodeError"]

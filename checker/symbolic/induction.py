@@ -32,7 +32,7 @@ import z3
 from spec import ir
 
 from .bmc import BMC, Clock, reason_of
-from .system import DEADLOCK, Prop, StepEnc, System, nonlinear, simple_path
+from .system import DEADLOCK, Prop, StepEnc, System, hypothesis, nonlinear, simple_path
 from .values import mk_or
 
 
@@ -77,7 +77,7 @@ class StepCase:
         key = (p.name, i)
         if key not in self.hyp:
             lit = z3.Bool(f"hyp.{p.name}.{i}")
-            self.solver.add(z3.Implies(lit, self.system.holds(p, self.states[i])))
+            self.solver.add(z3.Implies(lit, hypothesis(self.system, [p], self.states[i])))
             self.hyp[key] = lit
         return self.hyp[key]
 

@@ -252,9 +252,8 @@ def result(run: Run, engine: str, seconds: float) -> Result:
         if o.open and run.stopped and any(x.verdict is Verdict.VIOLATED for x in run.outcomes.values()) \
                 and o.how != BOUNDED:
             message = message or "not decided: the search stopped at the first violation"
-        p = PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message if o.verdict is not Verdict.HOLDS else
-                           message, o.prop.where, o.trace, None, o.how, o.engine, o.cti)
-        props.append(p)
+        props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
+                                    o.trace, None, o.how, o.engine, o.cti))
     props += unchecked(model)
     verdict, how, reason = _overall(props)
     stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)

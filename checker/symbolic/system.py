@@ -8,21 +8,20 @@ action fired), and the "bad" condition of every property in a state:
     runtime       some action instance from s (or `init`) reaches a run-time error
     deadlock      no action instance from s fires or errs
 
-Small helpers build what the engines assert: `unroll` (a path of steps from
-a state), `simple_path` (the states of a path are pairwise different, which
-makes k-induction complete) and `hypothesis` (the properties hold in the
-first k states of a path).
+Small helpers build what the engines assert: `transition` and `successor`
+(one step, relational or as next-state terms), `simple_path` (the states of
+a path are pairwise different, which makes k-induction complete) and
+`hypothesis` (the invariants hold in a state of the path).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import z3
 
 from spec import ir
-from spec.types import Type
 
 from . import values as SV
 from .encoder import ActionEnc, Encoder
@@ -198,18 +197,6 @@ class System:
 
 # ---- formula helpers --------------------------------------------------------------------------
 
-def unroll(system: System, first: list, steps: int, name: str) -> tuple[list, list[StepEnc], list]:
-    """A path of `steps` transitions from `first`: (states, step encodings, transition formulas)."""
-    states, encs, formulas = [first], [], []
-    for i in range(steps):
-        st = system.step(states[-1], i, f"{name}{i}")
-        nxt = system.state(f"{name}{i + 1}")
-        encs.append(st)
-        formulas.append(system.transition(st, nxt))
-        states.append(nxt)
-    return states, encs, formulas
-
-
 def simple_path(system: System, states: list, new: int) -> z3.BoolRef:
     """State `new` differs from every earlier state of the path (a loop-free path)."""
     return mk_and(*(mk_not(system.enc.equal_states(states[i], states[new])) for i in range(new)))
@@ -286,5 +273,5 @@ def free_consts(*exprs) -> list:
     return out
 
 
-__all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "unroll", "simple_path", "hypothesis",
-           "free_consts", "DEADLOCK", "RUNTIME", "Type", "field", "dataclass"]
+__all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "simple_path", "hypothesis",
+           "free_consts", "nonlinear", "DEADLOCK", "RUNTIME"]
