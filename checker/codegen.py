@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError, bits, bits_small, fail, narrow_fail, tdiv, tmod
-from spec.types import (BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType, Type,
-                        UnionType)
+from spec.runtime import ModelError, bits
+from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 UNROLL_PARAMS = 64       # action instances unrolled with folded constants
 UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
@@ -934,12 +933,10 @@ class ModelCompiler(Compiler):
                 return lines
             if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
                 kk = k
-                if rest:
+                if rest:  # both branches continue in one function holding the rest of the block
                     fn = self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)
-                    live = self.live(ctx)
-
-                    def kk(c, fn=fn, live=live):
-                        return [f"{fn}(s, ap, {', '.join(live)})"]
+                    call = [f"{fn}(s, ap, {', '.join(self.live(ctx))})"]
+                    kk = lambda c, call=call: call  # noqa: E731
                 if isinstance(s, _MaskIf):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
                 else:
@@ -1090,7 +1087,7 @@ class ModelCompiler(Compiler):
         per.append("m = 0")
         for k, action in enumerate(m.actions):
             per.extend(self.action_block(k, action))
-            per.append(f"n = len(buf)")
+            per.append("n = len(buf)")
             per.append(f"cnt[{k}] += n - m")
             per.append("m = n")
         per.append("if not m and dead < 0 and failed != i:")

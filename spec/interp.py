@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import ir
 from . import values as V
 from .runtime import ModelError, from_code, round_div, tdiv, tmod, to_code
-from .types import (BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
+from .types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
                     iter_bits)
 
 

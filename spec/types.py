@@ -22,7 +22,7 @@ Integers inside expressions are plain Python ints (the value, not the code);
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from . import values as V
