@@ -186,18 +186,22 @@ class _Here:
 
 class Simulator:
     def __init__(self, model: ir.CheckedModel, options: SimulateOptions, progress=None):
+        self._setup(model, options, progress)
+        self.cm = CompiledModel(self.model)
+        self._cache: dict[int, _Here] = {}
+        self._branch_cache: dict = {}
+
+    def _setup(self, model: ir.CheckedModel, options, progress) -> None:
+        """What every simulator needs: the model with the selected properties, the seed, the counters."""
         self.full_model = model
         self.model = select_invariants(model, options.invariants)
         self.opts = options
         self.progress = progress
-        self.cm = CompiledModel(self.model)
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
         self.classes = {name: _violation_class(name)
                         for name in [i.name for i in self.model.invariants] + [DEADLOCK, RUNTIME]}
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
-        self._cache: dict[int, _Here] = {}
-        self._branch_cache: dict = {}
         self._ints: dict = {}
 
     # ---- one state ---------------------------------------------------------------------

@@ -124,19 +124,8 @@ class WideSimulator(Simulator):
 
     def __init__(self, model: ir.CheckedModel, options, progress=None):
         require_values(model)
-        from .explicit import select_invariants
-        from .simulate import _Counters, _violation_class
-        import random
-        self.full_model = model
-        self.model = select_invariants(model, options.invariants)
-        self.opts = options
-        self.progress = progress
+        self._setup(model, options, progress)
         self.interp = Interp(self.model)
-        self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
-        self.classes = {name: _violation_class(name)
-                        for name in [i.name for i in self.model.invariants] + [DEADLOCK, RUNTIME]}
-        n = len(self.model.actions)
-        self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._ints: dict = {}
         self._pools: dict = {}
         self._const_ints: set = set()
