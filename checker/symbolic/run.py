@@ -205,6 +205,25 @@ def find_traces(run: Run, names: list[str]) -> None:
             o.verdict, o.how, o.engine = Verdict.VIOLATED, PROVED, "prove"
             o.message = ("Spacer proved a violation reachable, but BMC found no trace within "
                          f"{TRACE_LIMIT} steps or the time limit")
+    if run.opts.stop_at_first and any(run.outcomes[n].trace is not None for n in names):
+        _also_within(run, run.bmc.checked)
+
+
+def _also_within(run: Run, depth: int) -> None:
+    """After a first violation at `depth`, the other properties' violations within it too.
+
+    The traces were looked for one property at a time; like the explicit engine, which reports
+    every property violated at its first violating level, ask the others up to the same depth.
+    """
+    others = run.open_props()
+    for d in range(-1, depth + 1):
+        if not others or run.clock.expired():
+            return
+        found = run.bmc.check_init(others) if d == -1 else run.bmc.check_depth(d, others)
+        for f in found:
+            if f.status == "violated":
+                run.violated(f.prop.name, f.trace)
+        others = [p for p in others if run.outcomes[p.name].open]
 
 
 # ---- the result ---------------------------------------------------------------------------------
