@@ -2,7 +2,10 @@
 
 Engines must agree: every model in models/ goes through the explicit engine
 and through BMC to the depth the explicit engine needed (same violated
-properties, same shortest trace lengths), and every BMC trace replays.
+properties, same shortest trace lengths), and every BMC trace replays. BMC
+gets there with k-induction's proofs as lemmas; plain BMC, without them, runs
+on every model too, to a smaller depth (to the full one with
+SYNCPROOF_SLOW_TESTS=1).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from checker.replay import replay
 from checker.result import Verdict
 from checker.symbolic import SymbolicOptions
 from checker.symbolic import check as symbolic_check
+from checker.symbolic.run import bmc_with_lemmas
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 
@@ -28,14 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 SAFETY = ("invariant", "converge", "deadlock", "runtime")
 
-# BMC to the explicit engine's full depth takes minutes on these (BMC must refute every path of
-# that length; the state spaces are deep); SYNCPROOF_SLOW_TESTS=1 runs them too.
-SLOW = {"gossip_replicas_broken", "options_amm", "options_amm_broken", "options_ledger", "options_ledger_broken",
-        "options_ledger_broken_expiry", "options_ledger_broken_margin", "oracle_feed", "oracle_feed_broken",
-        "oracle_feed_broken_replay", "atomic_settlement_broken", "atomic_settlement_broken_replay",
-        "rollup_sequencer_broken_censor"}
-HOLDS_DEPTH = 4   # BMC depth for models that hold, unless SYNCPROOF_SLOW_TESTS=1 (then the explicit depth)
+# Plain BMC (no lemmas) on every model goes this deep by default; SYNCPROOF_SLOW_TESTS=1 takes it to
+# the explicit engine's depth too, which takes many minutes on the deep models (every path of that
+# length must be refuted, and the runtime-error query grows ~5x per depth).
+PLAIN_DEPTH = 4
 SLOW_RUN = bool(os.environ.get("SYNCPROOF_SLOW_TESTS"))
+LEMMA_TIMEOUT = 120   # seconds for k-induction + BMC to the explicit depth (each model takes a few)
 
 
 def run_cli(args, capsys):
@@ -64,44 +66,70 @@ def assert_replays(model, trace):
 # ---- every model: explicit and BMC agree ----------------------------------------------------------
 
 def _models():
-    out = []
-    for path in sorted(MODELS.glob("*.sync")):
-        stem = path.name.removesuffix(".sync")
-        marks = [pytest.mark.skipif(stem in SLOW and not SLOW_RUN, reason="slow; SYNCPROOF_SLOW_TESTS=1")]
-        out.append(pytest.param(path, id=stem, marks=marks))
-    return out
+    return [pytest.param(path, id=path.name.removesuffix(".sync")) for path in sorted(MODELS.glob("*.sync"))]
+
+
+def _explicit(model):
+    """(violated safety properties -> shortest trace length, the depth BMC must reach)."""
+    e = explicit_check(model, ExplicitOptions(timeout=60))
+    assert e.verdict is not Verdict.INCONCLUSIVE, e.reason
+    violated = {p.name: p.trace.length for p in e.violated if p.kind in SAFETY and p.trace}
+    # the explicit engine stops at its first violating level; otherwise it saw every state within
+    # its depth (a violated temporal property alone leaves the safety properties holding)
+    return violated, max(violated.values()) if violated else e.stats.depth
+
+
+def _enumerable(path):
+    from checker.enumerable import obstacles
+    model = load(path)
+    if obstacles(model):  # the explicit engine cannot run it: see test_large_ranges_*
+        pytest.skip("not enumerable")
+    return model
+
+
+def _agrees(model, r, violated, depth):
+    got = {p.name: p.trace.length for p in r.violated}
+    if violated:
+        # the explicit engine stops at the first violating level, and so does BMC: same properties,
+        # same shortest lengths, and every trace replays in the explicit semantics
+        assert got == violated, (got, violated)
+        for p in r.violated:
+            assert_replays(model, p.trace)
+        return
+    assert not got, got
+    for p in safety(r).values():
+        assert p.how != "unknown", (p.name, p.message)   # every property reached the depth
+        if p.verdict is Verdict.INCONCLUSIVE:
+            assert p.how == "bounded" and f"up to depth {depth}" in p.message, (p.name, p.message)
+        else:
+            assert p.verdict is Verdict.HOLDS and p.how in ("proved", "exhaustive"), (p.name, p.how)
 
 
 @pytest.mark.parametrize("path", _models())
 def test_explicit_and_bmc_agree_on_every_model(path):
-    model = load(path)
-    from checker.enumerable import obstacles
-    if obstacles(model):  # the explicit engine cannot run it: see test_large_ranges_*
-        pytest.skip("not enumerable")
-    e = explicit_check(model, ExplicitOptions(timeout=60))
-    violated = {p.name: p.trace.length for p in e.violated if p.kind in SAFETY and p.trace}
-    if violated:
-        depth = max(violated.values())
-    elif e.verdict is Verdict.HOLDS or not e.violated:
-        depth = e.stats.depth if SLOW_RUN else min(e.stats.depth, HOLDS_DEPTH)
-    else:  # only a temporal property is violated: BMC checks safety, which holds
-        depth = min(e.stats.depth, HOLDS_DEPTH)
-    r = bmc(model, depth, stop_at_first=True, timeout=None if SLOW_RUN else 20)
-    got = {p.name: p.trace.length for p in r.violated}
-    if not got and any(p.how == "unknown" for p in safety(r).values()):  # out of time before the depth
-        pytest.skip(f"BMC did not reach depth {depth} in 20 s ({r.reason}); SYNCPROOF_SLOW_TESTS=1 waits")
-    if violated:
-        # the explicit engine stops at the first violating level, and so does BMC: same properties,
-        # same shortest lengths
-        assert got == violated, (got, violated)
-        for p in r.violated:
-            assert_replays(model, p.trace)
-    else:
-        assert not got, got
-        for p in safety(r).values():
-            assert p.verdict in (Verdict.HOLDS, Verdict.INCONCLUSIVE)
-            if p.verdict is Verdict.INCONCLUSIVE:
-                assert p.how == "bounded", p.message
+    """BMC to the depth the explicit engine needed, with what k-induction proves as lemmas.
+
+    The lemmas are what lets BMC reach the explicit depth on every model within the test's time
+    (the models carry strengthening invariants for that); a proof is checked against the explicit
+    result too: a property proved here and violated there fails the test.
+    """
+    model = _enumerable(path)
+    violated, depth = _explicit(model)
+    r = bmc_with_lemmas(model, depth, SymbolicOptions(depth=depth, timeout=LEMMA_TIMEOUT, stop_at_first=True))
+    _agrees(model, r, violated, depth)
+
+
+@pytest.mark.parametrize("path", _models())
+def test_explicit_and_plain_bmc_agree_on_every_model(path):
+    """Plain BMC (no lemmas) on every model: to PLAIN_DEPTH, or the explicit depth when slow tests run."""
+    model = _enumerable(path)
+    violated, depth = _explicit(model)
+    if not SLOW_RUN and depth > PLAIN_DEPTH:
+        # BMC at depth d finds invariants violated in state d and run-time errors in a step from it
+        depth = PLAIN_DEPTH
+        violated = {n: n_ for n, n_ in violated.items() if n_ - (n == "runtime") <= depth}
+    r = bmc(model, depth, stop_at_first=True, timeout=None if SLOW_RUN else 60)
+    _agrees(model, r, violated, depth)
 
 
 # ---- verdicts say how they were established ------------------------------------------------------------

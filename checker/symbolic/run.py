@@ -226,6 +226,25 @@ def _also_within(run: Run, depth: int) -> None:
         others = [p for p in others if run.outcomes[p.name].open]
 
 
+def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | None = None,
+                    k: int = QUICK_K) -> Result:
+    """k-induction, then BMC to `depth` on what it did not prove, with its proofs as lemmas.
+
+    The symbolic mode without Spacer: the invariants k-induction proves hold at every depth and
+    are assumed in every state of the unrolling, which lets BMC reach depths it cannot reach
+    alone (each depth becomes a question about one step). Properties keep how they were
+    established: proved, or violated with a shortest trace, or bounded to `depth`.
+    """
+    opts = opts or SymbolicOptions()
+    model = select_invariants(model, opts.invariants)
+    start = time.perf_counter()
+    run = Run(model, opts)
+    run_induction(run, k)
+    if not run.stopped:
+        run_bmc(run, depth)
+    return result(run, "bmc", time.perf_counter() - start)
+
+
 # ---- the result ---------------------------------------------------------------------------------
 
 def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None, progress=None) -> Result:
@@ -319,4 +338,4 @@ def _overall(props: list[PropertyResult]):
     return Verdict.INCONCLUSIVE, how, f"{names}: " + "; ".join(reasons) if reasons else f"{names}: not decided"
 
 
-__all__ = ["check", "SymbolicOptions", "MODES", "DEFAULT_DEPTH", "DEFAULT_K"]
+__all__ = ["check", "bmc_with_lemmas", "SymbolicOptions", "MODES", "DEFAULT_DEPTH", "DEFAULT_K"]
