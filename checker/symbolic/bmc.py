@@ -23,7 +23,6 @@ import z3
 from spec import ir
 
 from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
-from .values import mk_or
 from .traces import Decoder, Minimizer, minimize
 
 
@@ -80,6 +79,39 @@ def reason_of(solver) -> str:
     return f"z3 returned unknown: {r}" if r else "z3 returned unknown"
 
 
+ONE_STEP_SECONDS = 2.0   # the most a one-step query (`BMC._one_step`) may take before the full one is asked
+
+
+class OneStep:
+    """Two arbitrary states of the model's types, one step apart, for `BMC._one_step`."""
+
+    def __init__(self, system: System):
+        self.system = system
+        self.solver = z3.Solver()
+        self.solver.add(system.consts())
+        self.states = [system.state("one.0"), system.state("one.1")]
+        for x in self.states:
+            self.solver.add(system.enc.state_wf(x))
+        self.solver.add(system.transition(system.step(self.states[0], 0, "one.0"), self.states[1]))
+        self.goal = system.step(self.states[1], 1, "one.1")
+        self.lits: dict = {}
+
+    def holds(self, name: str, i: int):
+        key = (name, i)
+        if key not in self.lits:
+            p = next(q for q in self.system.props if q.name == name)
+            lit = self.lits[key] = z3.Bool(f"one.holds.{name}.{i}")
+            self.solver.add(z3.Implies(lit, self.system.holds(p, self.states[i])))
+        return self.lits[key]
+
+    def bad(self, p: Prop):
+        key = (p.name, "bad")
+        if key not in self.lits:
+            lit = self.lits[key] = z3.Bool(f"one.bad.{p.name}")
+            self.solver.add(z3.Implies(lit, self.system.bad(p, self.goal)))
+        return self.lits[key]
+
+
 class BMC:
     """An incremental unrolling from the initial states; `check_depth(d)` looks for violations at d."""
 
@@ -99,11 +131,11 @@ class BMC:
         self.checked = -2                  # deepest depth whose properties were all asked (-1: init)
         self.learnt: set = set()           # (invariant, depth) asserted after it was found to hold
         self.facts: list[Prop] = []        # invariants proved by another engine, asserted in every state
-        # Asking for any violation first was measured slower on the models in models/, so off.
         # Asserting the invariants found to hold at each depth (sound: they hold in every state
         # at that depth) makes the next depths' questions about them nearly one step deep.
-        self.combined = False
         self.learn = True
+        self._local: dict = {}             # (prop, invariants before, invariants now) -> one step rules it out
+        self._side: OneStep | None = None
         self.functional = True             # next states as terms of the previous ones
 
     @property
@@ -165,38 +197,66 @@ class BMC:
     def check_depth(self, d: int, props: list[Prop]) -> list[Found]:
         """Violations of props at depth d (a shortest one each), or unknowns.
 
-        One query asks for any of them first; only when it is satisfiable is each asked on its
-        own. Invariants found to hold at d are then asserted there: that is sound (every state
-        at depth d satisfies them) and turns the next depths into nearly one-step questions.
+        Invariants are asked first, and each found to hold at d is asserted there: that is
+        sound (every state at depth d satisfies it) and turns the next depths into nearly
+        one-step questions. A property that cannot fail one step after a state satisfying the
+        invariants known at d - 1, in a state satisfying those known at d, is not asked of the
+        whole unrolling at all (`_one_step`).
         """
         self._extend(d)
         st = self._step(d)
-        bads = {p.name: self.system.bad(p, st) for p in props}
-        if self.combined and len(props) > 1:
-            r = self._ask(mk_or(*bads.values()))
-            if r == z3.unsat:
-                self._learn(d, props)
-                return []
         out = []
-        for p in props:
-            r = self._ask(bads[p.name])
+        for p in sorted(props, key=lambda p: p.kind != "invariant"):
+            if self._one_step(p, d):
+                r = z3.unsat
+            else:
+                r = self._ask(self.system.bad(p, st))
             if r == z3.sat:
                 m = self._model(self.steps, d, p)
                 trace = self.decoder.violation(m, p, self.init, self.states[:d + 1], self.steps[:d + 1])
                 out.append(Found(p, "violated", trace, depth=d))
             elif r == z3.unknown:
                 out.append(Found(p, "unknown", reason=reason_of(self.solver), depth=d))
+            else:
+                self._learn(d, [p])
         self.checked = max(self.checked, d)
-        if not out:
-            self._learn(d, props)
         return out
 
     def _learn(self, d: int, props: list[Prop]) -> None:
-        self.checked = max(self.checked, d)
         for p in props if self.learn else ():
             if p.kind == "invariant" and (p.name, d) not in self.learnt:
                 self.learnt.add((p.name, d))
                 self.solver.add(self.system.holds(p, self.states[d]))
+
+    def _one_step(self, p: Prop, d: int) -> bool:
+        """Whether p cannot fail at depth d, judged from the invariants known at d - 1 and d.
+
+        Every state at depth d satisfies the invariants learnt (or assumed) at d and has a
+        predecessor satisfying those learnt at d - 1; if no such pair of arbitrary states lets
+        p fail, no reachable one does. One small query per property and set of invariants, in
+        a separate solver, instead of a query over the whole unrolling, which grows with the
+        depth (the run-time-error and deadlock queries most: nothing is learnt about them).
+        """
+        if d < 1 or not self.learn:
+            return False
+        names = [q.name for q in self.props if q.kind == "invariant"]
+        facts = {q.name for q in self.facts}
+        before = frozenset(n for n in names if (n, d - 1) in self.learnt or n in facts)
+        now = frozenset(n for n in names if ((n, d) in self.learnt or n in facts) and n != p.name)
+        if not before:
+            return False
+        key = (p.name, before, now)
+        if key not in self._local:
+            self._local[key] = self._ask_one_step(p, before, now)
+        return self._local[key]
+
+    def _ask_one_step(self, p: Prop, before: frozenset, now: frozenset) -> bool:
+        if self._side is None:
+            self._side = OneStep(self.system)
+        side = self._side
+        lits = [side.holds(n, 0) for n in sorted(before)] + [side.holds(n, 1) for n in sorted(now)]
+        r = self.clock.check(side.solver, side.bad(p), *lits, budget=ONE_STEP_SECONDS)
+        return r == z3.unsat
 
     def _model(self, steps, d: int, p: Prop) -> z3.ModelRef:
         if not self.minimize:

@@ -121,10 +121,8 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
         for f in found:
             if f.status == "violated":
                 run.violated(f.prop.name, f.trace)
-            else:
-                run.undecided(f.prop.name, UNKNOWN, "bmc", f"{f.reason} (at depth {max(d, 0)})")
         if any(f.status == "unknown" for f in found):
-            run.stopped = True
+            _gave_up(run, todo, found, d)
             return
         if run.stopped:
             return
@@ -142,6 +140,25 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
             return
     for p in todo:
         run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {depth}")
+
+
+def _gave_up(run: Run, todo: list[Prop], found: list, d: int) -> None:
+    """z3 returned unknown at depth d: each open property says how deep it was checked."""
+    run.stopped = True
+    unknown = {f.prop.name: f.reason for f in found if f.status == "unknown"}
+    for p in todo:
+        if not run.outcomes[p.name].open:
+            continue
+        if p.name in unknown:
+            reached, why = d - 1, f"{unknown[p.name]} (at depth {max(d, 0)})"
+        else:
+            reached = d
+            why = f"the search stopped there: {next(iter(unknown.values()))} (at depth {max(d, 0)}, on " \
+                  f"{', '.join(unknown)})"
+        if reached >= 0:
+            run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {reached}; {why}")
+        else:
+            run.undecided(p.name, UNKNOWN, "bmc", why)
 
 
 def run_induction(run: Run, max_k: int) -> None:
