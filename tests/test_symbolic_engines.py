@@ -163,6 +163,44 @@ def test_bmc_without_violation_is_bounded_never_holds():
     assert r.exit_code == 3
 
 
+GUARDED = """model Guarded
+var x: 0..7
+var y: 0..7
+init { x = 0  y = 0 }
+action Up { require x < 6  x = x + 1  y = y + 1 }
+action Down { require x > 0  x = x - 1  y = y - 1 }
+invariant Same: x == y
+invariant Bounded: x <= 6
+"""
+
+
+@pytest.mark.parametrize("bug, expect", [
+    ("", {}),
+    # Down's guard goes: the run-time error needs the path 0 -> Down, not one step from an invariant
+    ("require x > 0  ", {"runtime": 1}),
+    # x reaches 7 after 7 steps (Bounded fails there) and 8 after 8: out of its range
+    ("require x < 6  ", {"Bounded": 7, "runtime": 8}),
+])
+def test_bmc_one_step_shortcut_agrees_with_the_full_query(bug, expect):
+    """Deep queries a one-step argument rules out are skipped; the rest still find shortest traces."""
+    from checker.symbolic.bmc import BMC, Clock
+    m = load_text(GUARDED.replace(bug, "", 1) if bug else GUARDED, "g.sync")
+    got = {}
+    for shortcut in (True, False):
+        b = BMC(m, Clock(60))
+        if not shortcut:
+            b._one_step = lambda p, d: False
+        found = {}
+        for d in range(9):
+            for f in b.check_depth(d, [p for p in b.props if p.name not in found]):
+                assert f.status == "violated"
+                found[f.prop.name] = f.trace.length
+                assert_replays(m, f.trace)
+        got[shortcut] = (found, b.shortcuts)
+    assert got[True][0] == got[False][0] == expect
+    assert got[False][1] == 0 and got[True][1] > 0
+
+
 def test_bmc_past_the_longest_loop_free_path_is_exhaustive():
     m = load_text(COUNTER.replace("invariant NotFour: x != 4\n", ""), "c.sync")
     r = bmc(m, 7)

@@ -136,6 +136,7 @@ class BMC:
         self.learn = True
         self._local: dict = {}             # (prop, invariants before, invariants now) -> one step rules it out
         self._side: OneStep | None = None
+        self.shortcuts = 0                 # queries answered by `_one_step`
         self.functional = True             # next states as terms of the previous ones
 
     @property
@@ -209,6 +210,7 @@ class BMC:
         for p in sorted(props, key=lambda p: p.kind != "invariant"):
             if self._one_step(p, d):
                 r = z3.unsat
+                self.shortcuts += 1
             else:
                 r = self._ask(self.system.bad(p, st))
             if r == z3.sat:
