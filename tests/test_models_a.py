@@ -171,6 +171,9 @@ def test_state_channel_needs_the_synchrony_assumption():
     # if blocks may pass before the stale close is answered, the period runs out
     m = _variant("state_channel.sync", "  require not must_answer ", "  # ")
     r = check(m, ExplicitOptions())
+    # the strengthening invariant StaleAnswered (for k-induction) fails one step before LatestWins
+    assert [p.name for p in r.violated] == ["StaleAnswered"]
+    r = check(m, ExplicitOptions(invariants=("LatestWins",)))
     assert [p.name for p in r.violated] == ["LatestWins"]
     assert [s.action for s in r.violated[0].trace.steps[1:]] == ["Update", "Close", "Tick", "Tick", "Finalize"]
 
