@@ -82,8 +82,9 @@ def test_json_result_fields(capsys, tmp_path):
     assert data["stats"]["depth"] == 10
     assert data["stats"]["seconds"] >= 0
     assert data["stats"]["actions"]["TMCommit"] == 1
-    assert [p["name"] for p in data["properties"]] == ["Consistent", "TypeOK", "EveryRMDecides", "deadlock",
-                                                       "runtime"]
+    assert [p["name"] for p in data["properties"]] == [
+        "Consistent", "TypeOK", "DecisionSent", "PreparedIsReal", "CommitFollowsTM", "CommitLeavesNoAbort",
+        "EveryRMDecides", "deadlock", "runtime"]
 
 
 def test_json_violation_names_property_and_trace(capsys, tmp_path):
@@ -145,7 +146,7 @@ def test_const_override_and_invariant_selection(capsys, tmp_path):
 def test_parse_command(capsys):
     code, out, _ = run(["parse", MODELS / "two_phase_commit.sync"], capsys)
     assert code == 0
-    assert "TwoPhaseCommit is well-formed: 4 variables (17 bits of state), 7 actions, 2 invariants" in out
+    assert "TwoPhaseCommit is well-formed: 4 variables (17 bits of state), 7 actions, 6 invariants" in out
 
 
 # ---- bad input: exit 2, a message pointing at the source, no traceback, no trace file -----

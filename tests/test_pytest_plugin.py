@@ -45,7 +45,7 @@ def test_nothing_is_collected_unless_asked(pytester):
 def test_one_item_per_property_and_the_trace_as_failure(pytester):
     project(pytester, 'testpaths = ["models"]\nsyncproof_paths = ["models"]')
     result = pytester.runpytest("-q", "-rA")
-    result.assert_outcomes(passed=3 + 4, failed=1)
+    result.assert_outcomes(passed=3 + 7, failed=1)
     result.stdout.fnmatch_lines([
         "*two_phase_commit_broken::Consistent*",
         "counterexample for Consistent: invariant Consistent is violated",
@@ -66,7 +66,7 @@ constants = { RM = 2 }
 violates = ["Consistent"]
 """)
     result = pytester.runpytest("-q", "-rA")
-    result.assert_outcomes(passed=3 + 4, xfailed=1)
+    result.assert_outcomes(passed=3 + 7, xfailed=1)
     result.stdout.fnmatch_lines(["XFAIL models/two_phase_commit_broken.sync::Consistent*configured: violates*"])
 
 

@@ -162,8 +162,9 @@ def _case(junit, suite: str, name: str):
 
 def test_junit_one_case_per_property_and_the_trace_as_failure(junit):
     suite = ET.fromstring(junit).find("testsuite[@name='two_phase_commit_broken']")
-    assert [c.get("name") for c in suite.findall("testcase")] == ["Consistent", "TypeOK", "EveryRMDecides",
-                                                                   "deadlock", "runtime"]
+    assert [c.get("name") for c in suite.findall("testcase")] == [
+        "Consistent", "TypeOK", "DecisionSent", "PreparedIsReal", "CommitFollowsTM", "EveryRMDecides", "deadlock",
+        "runtime"]
     failure = _case(junit, "two_phase_commit_broken", "Consistent").find("failure")
     assert failure.get("type") == "invariant" and failure.get("message") == "invariant Consistent is violated"
     body = failure.text
