@@ -85,7 +85,8 @@ def main() -> None:
     bmc_depths(MODELS / "two_phase_commit.sync", [2, 4, 6, 8, 10] if args.quick else [2, 4, 6, 8, 10, 12, 14],
                args.timeout)
     bmc_depths(MODELS / "two_phase_commit_broken.sync", [5], args.timeout)
-    bmc_depths(MODELS / "options_ledger.sync", [1, 2, 3, 4] if args.quick else [1, 2, 3, 4, 5, 6], args.timeout)
+    bmc_depths(MODELS / "options_ledger.sync", [1, 2, 3, 4, 10] if args.quick else [1, 2, 3, 4, 5, 6, 10, 15, 20, 25],
+               args.timeout)
     bmc_depths(MODELS / "options_ledger_broken.sync", [5], args.timeout)
 
     print("\n2. The options ledger with 64-bit balances and a symbolic fee")

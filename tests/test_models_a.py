@@ -24,13 +24,17 @@ from engine_helpers import MODELS, ROOT, model_file, model_of, prop
 # model: (distinct states, transitions, depth, properties besides deadlock and runtime)
 CORRECT = {
     "options_ledger.sync": (5762, 17983, 18, ["Conservation", "MarginAccount", "CoversPayout", "MarginedOrCalled",
-                                              "SettledOnce", "NoExerciseAfterExpiry", "EveryExpiredSettled"]),
+                                              "SettledOnce", "NoExerciseAfterExpiry", "RecordMatchesStatus",
+                                              "CoversIntrinsic", "EveryExpiredSettled"]),
     "options_amm.sync": (5678, 12226, 21, ["Conservation", "Solvent", "SharesConserved", "SharesBacked",
                                            "NoRoundTripDrain", "deterministic(Deposit)", "deterministic(Withdraw)",
                                            "deterministic(Buy)", "deterministic(Sell)"]),
     "atomic_settlement.sync": (713, 2912, 11, ["Conservation", "ReservedOnlyWhilePrepared", "Atomic",
+                                               "CommitFollowsCoordinator", "AbortFollowsCoordinator",
+                                               "PreparedVotesAreReal", "UndecidedLedgerHasDecision",
                                                "EveryLedgerDecides"]),
-    "state_channel.sync": (443, 1516, 7, ["SplitsConserve", "LatestWins", "EveryCloseFinalizes"]),
+    "state_channel.sync": (443, 1516, 7, ["SplitsConserve", "LatestWins", "OnChainIsSigned", "AnswerPending",
+                                          "StaleAnswered", "EveryCloseFinalizes"]),
 }
 
 
