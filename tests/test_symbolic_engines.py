@@ -201,6 +201,32 @@ def test_bmc_one_step_shortcut_agrees_with_the_full_query(bug, expect):
     assert got[False][1] == 0 and got[True][1] > 0
 
 
+WIDE_PRODUCTS = """model Products
+var x: -128..127
+var y: -3..3
+var z: -400000..400000
+init { x = 0  y = 0  z = 0 }
+action SetX(a: -128..127) { x = a }
+action SetY(b: -3..3) { y = b }
+action Mul { z = x * y + x * 3000 }
+invariant NotMin: z != -384384
+invariant NotMax: z != 381381
+"""
+
+
+def test_bit_vector_products_are_exact_at_the_extremes():
+    # x * y makes the model nonlinear, so it is encoded in bit-vectors; a product's width must hold
+    # every value of a signed m-bit times n-bit product (a constant factor widens by its own bits)
+    m = load_text(WIDE_PRODUCTS, "p.sync")
+    e = explicit_check(m, ExplicitOptions())
+    r = bmc(m, 3)
+    want = {p.name: p.trace.length for p in e.violated}
+    assert want == {"NotMin": 3, "NotMax": 3}
+    assert {p.name: p.trace.length for p in r.violated} == want
+    for p in r.violated:
+        assert_replays(m, p.trace)
+
+
 def test_bmc_past_the_longest_loop_free_path_is_exhaustive():
     m = load_text(COUNTER.replace("invariant NotFour: x != 4\n", ""), "c.sync")
     r = bmc(m, 7)

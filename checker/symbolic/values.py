@@ -228,8 +228,12 @@ def mul(a, b):
     if na == 1:
         return b
     if z3.is_bv(a) or z3.is_bv(b):
-        w = sum(x.size() for x in align(a, b))
-        a, b = _ext(align(a, b)[0], w), _ext(align(a, b)[1], w)
+        if not (z3.is_bv(a) and z3.is_bv(b)):
+            a, b = align(a, b)
+        # a signed m-bit times a signed n-bit value fits in m + n bits: a constant factor widens
+        # the product only by its own bits, which keeps fixed-point scaling narrow
+        w = a.size() + b.size()
+        a, b = _ext(a, w), _ext(b, w)
     return a * b
 
 
