@@ -272,13 +272,17 @@ class BMC:
             return mz.model()
         return minimize(mz, self.system, self.init, self.steps, d, p)
 
-    def complete(self, d: int) -> str:
-        """'yes' when no loop-free path from an initial state has more than d steps, else 'no' or 'unknown'."""
+    def complete(self, d: int, budget: float | None = None) -> str:
+        """'yes' when no loop-free path from an initial state has more than d steps, else 'no' or 'unknown'.
+
+        `budget` caps the query's seconds: it only upgrades "bounded" to "exhaustive", so it is
+        not worth more than the search it completes.
+        """
         self._extend(d + 1)
         parts = [simple_path(self.system, self.states[:d + 2], j) for j in range(1, d + 2)]
         lit = z3.FreshBool("simple")
         self.solver.add(z3.Implies(lit, z3.And(*parts) if parts else z3.BoolVal(True)))
-        r = self.clock.check(self.solver, lit)
+        r = self.clock.check(self.solver, lit, budget=budget)
         return "yes" if r == z3.unsat else "no" if r == z3.sat else "unknown"
 
 

@@ -32,6 +32,7 @@ DEFAULT_DEPTH = 10
 DEFAULT_K = 5
 TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spacer proved reachable
 QUERY_SECONDS = 60.0    # Spacer's time per property when no --timeout is given
+COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as long as the search took)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
 MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
@@ -132,7 +133,7 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
         return
     if final and not run.stopped:
         run.say(f"bmc: is any loop-free path longer than {depth} steps?")
-        if bmc.complete(depth) == "yes":
+        if bmc.complete(depth, budget=max(COMPLETE_SECONDS, time.perf_counter() - run.clock.start)) == "yes":
             for p in todo:
                 run.decided(p.name, EXHAUSTIVE, "bmc",
                             f"no loop-free path is longer than {depth} steps: every reachable state was checked")
