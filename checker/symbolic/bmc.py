@@ -6,7 +6,10 @@ a fresh assumption literal, so the solver keeps what it learnt and the first
 violation found is a shortest one: invariants and deadlock at d give traces
 of d steps, a run-time error in a step from state d a trace of d + 1, the
 same lengths the explicit engine's breadth-first search finds. Only then is
-the transition from d to d + 1 added.
+the transition from d to d + 1 added. Invariants found to hold at a depth are
+asserted there, and a property that cannot fail one step after the
+invariants known at the previous depth is not asked of the whole unrolling
+(`BMC._one_step`): with inductive invariants every depth costs about the same.
 
 When no violation is found up to the bound, `complete` asks whether any
 loop-free path is longer than the bound; if none is, every reachable state
