@@ -18,10 +18,10 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from checker.cli import main
 from checker.config import Locator, read_config
 from spec.diagnostics import Source, SpecError
 from report_helpers import COUNTER, MODELS, ROOT
+from cli_helpers import run_cli as run
 
 RUN_SCHEMA = json.loads((ROOT / "docs" / "schema" / "run-1.json").read_text())
 RESULT_SCHEMA = json.loads((ROOT / "docs" / "schema" / "result-1.json").read_text())
@@ -45,15 +45,6 @@ def pyproject(root: Path, body: str) -> Path:
     p = root / "pyproject.toml"
     p.write_text("[project]\nname = \"demo\"\n\n" + body)
     return p
-
-
-def run(args, capsys):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 GOOD = """

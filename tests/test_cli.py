@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from cli_helpers import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -22,15 +22,6 @@ action Up { require x < 3  x = x + 1 }
 action Reset { require x == 3  x = 0 }
 invariant Small: x <= 3
 """
-
-
-def run(args, capsys):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:  # argparse rejects options this way
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from checker.cli import main
 from report_helpers import MODELS
+from cli_helpers import run_cli as run
 
 STUCK = """model Stuck
 var x: 0..3
@@ -19,14 +19,6 @@ action Up { require x < 2  x = x + 1 }
 action Same { require x == 0 }
 invariant Low: x < 2
 """
-
-
-def run(args, capsys):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code
-    return (code, *capsys.readouterr())
 
 
 def nodes(dot: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
 from checker.enumerable import obstacles
 from checker.explicit import ExplicitOptions, check
 from checker.itf import trace_document
@@ -15,20 +14,12 @@ from checker.result import SAMPLED, Verdict
 from checker.shrink import shorten
 from checker.simulate import SimulateOptions, simulate
 from spec.loader import load, load_text
+from cli_helpers import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 BROKEN = sorted(MODELS.glob("*_broken*.sync"))
 SAFETY = ("invariant", "converge", "deadlock", "runtime")
-
-
-def run(args, capsys):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---- the known bugs --------------------------------------------------------------------------

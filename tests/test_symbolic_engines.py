@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
 from checker.explicit import ExplicitOptions
 from checker.explicit import check as explicit_check
 from checker.itf import trace_document
@@ -27,6 +26,7 @@ from checker.symbolic import check as symbolic_check
 from checker.symbolic.run import bmc_with_lemmas
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
+from cli_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -38,15 +38,6 @@ SAFETY = ("invariant", "converge", "deadlock", "runtime")
 PLAIN_DEPTH = 4
 SLOW_RUN = bool(os.environ.get("SYNCPROOF_SLOW_TESTS"))
 LEMMA_TIMEOUT = 120   # seconds for k-induction + BMC to the explicit depth (each model takes a few)
-
-
-def run_cli(args, capsys):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def bmc(model, depth, **kw):
