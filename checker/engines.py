@@ -24,7 +24,7 @@ from spec import ir
 from . import enumerable
 from .explicit import ExplicitOptions
 from .explicit import check as explicit_check
-from .result import EXHAUSTIVE, UNKNOWN, Result, Verdict
+from .result import EXHAUSTIVE, UNKNOWN, Result, Verdict, open_reasons
 
 SYMBOLIC_MODES = ("bmc", "induction", "prove", "symbolic", "all")
 ENGINES = ("explicit",) + SYMBOLIC_MODES
@@ -116,7 +116,7 @@ def merge(results: list[Result]) -> Result:
     else:
         base.verdict = Verdict.INCONCLUSIVE
         base.how = "bounded" if all(p.how == "bounded" for p in open_) else UNKNOWN
-        base.reason = "; ".join(f"{p.name}: {p.message}" for p in open_)
+        base.reason = open_reasons(open_)
     base.detail = "; ".join(dict.fromkeys(r.detail for r in results if r.detail))
     base.stats = copy.copy(results[0].stats)
     for r in results[1:]:

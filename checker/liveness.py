@@ -284,22 +284,44 @@ class TemporalChecker:
     # ---- reporting ------------------------------------------------------------------------
 
     def message(self, prop: ir.PropertyIR, binding: str) -> str:
-        p = source_text(prop.p) or "P"
-        where = f" (with {binding})" if binding else ""
-        fairness = "fair " if self.model.fairness else ""
-        if prop.kind == "always":
-            return f"{p} becomes false{where}"
-        if prop.kind == "eventually":
-            return f"a {fairness}behaviour where {p} never holds{where}"
-        if prop.kind == "always_eventually":
-            return f"a {fairness}behaviour where {p} stops holding for ever{where}"
-        if prop.kind == "eventually_always":
-            return f"a {fairness}behaviour where {p} keeps becoming false{where}"
-        q = source_text(prop.q) or "Q"
-        return f"{p} holds, then {q} never does on a {fairness}behaviour{where}"
+        return describe(self.model, prop, binding)
 
     def trace(self, prop: ir.PropertyIR, lasso: Lasso, message: str) -> Trace:
         return lasso_trace(self.model, self.cm, self.g, lasso, prop.name, "temporal", message, _where(prop.span))
+
+
+def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:
+    """What a counterexample to a temporal property shows, in words."""
+    p = source_text(prop.p) or "P"
+    where = f" (with {binding})" if binding else ""
+    fairness = "fair " if model.fairness else ""
+    if prop.kind == "always":
+        return f"{p} becomes false{where}"
+    if prop.kind == "eventually":
+        return f"a {fairness}behaviour where {p} never holds{where}"
+    if prop.kind == "always_eventually":
+        return f"a {fairness}behaviour where {p} stops holding for ever{where}"
+    if prop.kind == "eventually_always":
+        return f"a {fairness}behaviour where {p} keeps becoming false{where}"
+    q = source_text(prop.q) or "Q"
+    return f"{p} holds, then {q} never does on a {fairness}behaviour{where}"
+
+
+def lasso_violates(kind: str, P: list[bool], Q: list[bool] | None, loop: int | None) -> bool:
+    """Whether a lasso (states 0 .. n-1, the last equal to state `loop`) violates the property,
+    given its predicates in each state; `always` needs no cycle."""
+    n = len(P)
+    if kind == "always":
+        return not all(P)
+    cycle = range(loop, n)
+    if kind == "eventually":
+        return not any(P)
+    if kind == "always_eventually":
+        return not any(P[i] for i in cycle)
+    if kind == "eventually_always":
+        return not all(P[i] for i in cycle)
+    assert kind == "leads_to" and Q is not None
+    return any(P[i] and not any(Q[j] for j in range(min(i, loop), n)) for i in range(n))
 
 
 def lasso_trace(model, cm: CompiledModel, g: StateGraph, lasso: Lasso, name: str, kind: str, message: str,

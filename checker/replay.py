@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from spec import ir
 from spec import values as V
-from spec.runtime import KIND_TITLES, to_code
+from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from .compiled import CompiledModel, InterpretedModel
 from .itf import ITFError, from_itf
@@ -154,7 +154,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
 def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int,
                  result: ReplayResult) -> None:
     """Is the lasso fair, and does it violate the temporal property it is recorded for?"""
-    from .liveness import FairnessSets
+    from .liveness import FairnessSets, lasso_violates
     name = doc.get("#meta", {}).get("property")
     prop = next((p for p in model.properties if p.name == name), None)
     if prop is None:
@@ -199,15 +199,12 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
     def holds(e, i):
         return bool(interp.eval(e, env, cm.unpack(states[i])))
     n = len(states)
-    P = [holds(prop.p, i) for i in range(n)]
-    Q = [holds(prop.q, i) for i in range(n)] if prop.q is not None else None
-    kind = prop.kind
-    violated = {
-        "eventually": not any(P),
-        "always": not all(P),
-        "always_eventually": not any(P[i] for i in cycle),
-        "eventually_always": not all(P[i] for i in cycle),
-        "leads_to": Q is not None and any(P[i] and not any(Q[j] for j in range(min(i, loop), n)) for i in range(n)),
-    }[kind]
+    try:
+        P = [holds(prop.p, i) for i in range(n)]
+        Q = [holds(prop.q, i) for i in range(n)] if prop.q is not None else None
+    except ModelError as exc:
+        result.violations.append((prop.name, loop, f"property {prop.name} cannot be evaluated: {exc.message}"))
+        return
+    violated = lasso_violates(prop.kind, P, Q, loop)
     if violated:
         result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))

@@ -71,6 +71,15 @@ class PropertyResult:
     cti: Trace | None = None         # k-induction: a counterexample to induction (not a behaviour)
 
 
+def open_reasons(open_: list[PropertyResult]) -> str:
+    """Why the undecided properties are undecided, one clause per reason with the properties it
+    covers: "A, B: no violation up to depth 20; C: not checked: ..."."""
+    groups: dict[str, list[str]] = {}
+    for p in open_:
+        groups.setdefault(p.message or "not decided", []).append(p.name)
+    return "; ".join(f"{', '.join(names)}: {why}" for why, names in groups.items())
+
+
 @dataclass
 class Stats:
     distinct_states: int = 0

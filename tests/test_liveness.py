@@ -284,3 +284,19 @@ def test_same_result_run_after_run_and_for_any_workers(path):
     first["stats"].pop("workers")
     again["stats"].pop("workers")
     assert first == again == workers
+
+
+def test_replay_reports_a_property_it_cannot_evaluate_on_a_lasso():
+    text = """model Div
+var x: 0..1
+init { x = 0 }
+action Flip { x = 1 - x }
+property P: eventually x == 5
+"""
+    _, r = run(text)
+    doc = json.loads(json.dumps(trace_document(prop(r, "P").trace, "m.sync")))
+    assert doc["loop"] is not None
+    other = load_text(text.replace("x == 5", "6 / x == 1"), "m.sync")
+    res = replay(doc, other)  # a run-time error in the property: reported, not raised
+    assert res.valid
+    assert res.violations == [("P", doc["loop"], "property P cannot be evaluated: division by zero (6 / 0)")]

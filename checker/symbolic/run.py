@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from spec import ir
 
 from ..explicit import select_invariants
-from ..result import (BOUNDED, EXHAUSTIVE, PROVED, UNKNOWN, PropertyResult, Result, Stats, Trace, Verdict)
+from ..result import (BOUNDED, EXHAUSTIVE, PROVED, UNKNOWN, PropertyResult, Result, Stats, Trace, Verdict,
+                      open_reasons)
 from .bmc import BMC, Clock
 from .chc import prove
 from .induction import k_induction
+from .lasso import LassoSearch
 from .system import Prop
 
 DEFAULT_DEPTH = 10
@@ -76,6 +78,7 @@ class Run:
     details: list = field(default_factory=list)
     solver: dict = field(default_factory=dict)
     stopped: bool = False
+    temporal: dict = field(default_factory=dict)    # name -> PropertyResult, from the lasso search
 
     def __post_init__(self):
         self.clock = Clock(self.opts.timeout)
@@ -141,6 +144,26 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
             return
     for p in todo:
         run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {depth}")
+
+
+def run_temporal(run: Run, depth: int) -> None:
+    """The temporal properties: a search for fair lassos that violate them, up to `depth` steps."""
+    if not run.model.properties or (run.opts.stop_at_first and _any_violated(run)):
+        return
+    search = LassoSearch(run.model, run.clock)
+    for prop in run.model.properties:
+        if run.opts.stop_at_first and _any_violated(run):
+            return
+        run.say(f"bmc: a fair lasso against {prop.name}")
+        out = search.check(prop, depth)
+        run.temporal[prop.name] = out.result
+        if out.result.verdict is Verdict.VIOLATED and run.opts.stop_at_first:
+            run.stopped = True
+
+
+def _any_violated(run: Run) -> bool:
+    return any(o.verdict is Verdict.VIOLATED for o in run.outcomes.values()) or \
+        any(p.verdict is Verdict.VIOLATED for p in run.temporal.values())
 
 
 def _gave_up(run: Run, todo: list[Prop], found: list, d: int) -> None:
@@ -275,6 +298,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
     k = opts.k if opts.k is not None else DEFAULT_K
     if mode == "bmc":
         run_bmc(run, depth)
+        run_temporal(run, depth)
     elif mode == "induction":
         run_induction(run, k)
     elif mode == "prove":
@@ -295,6 +319,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
             reachable = run_prove(run, step)
             if reachable:
                 find_traces(run, reachable)
+        run_temporal(run, depth)
     else:
         raise ValueError(mode)
     return result(run, mode, time.perf_counter() - start)
@@ -310,7 +335,8 @@ def result(run: Run, engine: str, seconds: float) -> Result:
             message = message or "not decided: the search stopped at the first violation"
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
-    props += unchecked(model)
+    props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
+    props += unchecked(model, engine, set(run.temporal), _any_violated(run))
     verdict, how, reason = _overall(props)
     stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
     stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
@@ -324,17 +350,27 @@ def result(run: Run, engine: str, seconds: float) -> Result:
                   model.const_values(), detail, symbolic)
 
 
-def unchecked(model: ir.CheckedModel) -> list[PropertyResult]:
-    """Temporal and determinism properties: the symbolic engines check safety only."""
+def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool = False) -> list[PropertyResult]:
+    """Temporal properties the lasso search did not get to, and determinism properties."""
     out = []
-    why = ("not checked: the symbolic engines check invariants, deadlock and run-time errors; "
-           "{what} need the explicit engine (--engine explicit or all)")
+    if violated:
+        temporal = "not decided: the search stopped at the first violation"
+    elif engine in ("induction", "prove"):
+        temporal = ("not checked: the symbolic engines look for violations of temporal properties "
+                    "with BMC (--engine bmc) and do not prove them; the explicit engine does "
+                    "(--engine explicit or all)")
+    else:
+        temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):
-        out.append(PropertyResult(p.name, "temporal", Verdict.INCONCLUSIVE,
-                                  why.format(what="temporal properties"), _where(p.span), how=UNKNOWN))
+        if p.name not in done:
+            out.append(PropertyResult(p.name, "temporal", Verdict.INCONCLUSIVE, temporal, _where(p.span),
+                                      how=UNKNOWN))
+    why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and (by a "
+           "bounded search) temporal properties; determinism properties need the explicit engine "
+           "(--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
-        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE,
-                                  why.format(what="determinism properties"), _where(d.span), how=UNKNOWN))
+        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE, why, _where(d.span),
+                                  how=UNKNOWN))
     return out
 
 
@@ -351,9 +387,7 @@ def _overall(props: list[PropertyResult]):
         hows = {p.how for p in props}
         return Verdict.HOLDS, PROVED if PROVED in hows else EXHAUSTIVE, ""
     how = BOUNDED if all(p.how == BOUNDED for p in open_) else UNKNOWN
-    reasons = list(dict.fromkeys(f"{p.message}" for p in open_ if p.message))
-    names = ", ".join(p.name for p in open_)
-    return Verdict.INCONCLUSIVE, how, f"{names}: " + "; ".join(reasons) if reasons else f"{names}: not decided"
+    return Verdict.INCONCLUSIVE, how, open_reasons(open_)
 
 
 __all__ = ["check", "bmc_with_lemmas", "SymbolicOptions", "MODES", "DEFAULT_DEPTH", "DEFAULT_K"]

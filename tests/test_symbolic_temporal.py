@@ -1,0 +1,301 @@
+"""Temporal properties in BMC: a search for fair lassos (checker/symbolic/lasso.py).
+
+Known answers on small models (the same ones tests/test_liveness.py checks with the explicit
+engine), agreement with the explicit engine on the models in models/ and on random models with
+fairness (hypothesis), and every lasso found replays as a fair violation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.explicit import ExplicitOptions
+from checker.explicit import check as explicit_check
+from checker.itf import trace_document
+from checker.replay import replay
+from checker.result import Verdict
+from checker.symbolic import SymbolicOptions
+from checker.symbolic import check as symbolic_check
+from checker.symbolic.bmc import Clock
+from checker.symbolic.lasso import check_temporal
+from cli_helpers import run_cli
+from spec.loader import load, load_text
+from test_liveness import MUTEX
+from test_symbolic_random import _model, bool_expr, random_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOW = os.environ.get("SYNCPROOF_SLOW_TESTS") == "1"
+
+
+def lasso(text: str, depth: int = 8):
+    model = load_text(text, "m.sync")
+    return model, {o.result.name: o.result for o in check_temporal(model, Clock(120), depth)}
+
+
+def assert_fair_violation(model, p):
+    """The lasso is a behaviour of the model, fair, and violates the property (replay says so)."""
+    doc = json.loads(json.dumps(trace_document(p.trace, "m.sync")))
+    r = replay(doc, model, check_deadlock=False)
+    assert r.valid, r.message
+    assert p.name in [v[0] for v in r.violations], r.violations
+
+
+# ---- known answers -------------------------------------------------------------------------
+
+def test_without_fairness_eventually_fails_by_stuttering():
+    model, r = lasso(MUTEX)
+    p = r["Progress"]
+    assert (p.verdict, p.how, p.engine) == (Verdict.VIOLATED, "bounded", "bmc")
+    assert [s.action for s in p.trace.steps] == [None, "Request", "(stutter)"]
+    assert p.trace.loop == 1 and p.trace.binding == {"p": "p1"}
+    assert p.message == "pc[p] == waiting holds, then pc[p] == critical never does on a behaviour (with p = p1)"
+    assert_fair_violation(model, p)
+
+
+def test_weak_fairness_still_starves():
+    model, r = lasso(MUTEX + "fairness weak Enter, Leave\n")
+    p = r["Progress"]
+    assert p.verdict is Verdict.VIOLATED
+    t = p.trace
+    # p1 waits for ever while p2 enters and leaves: Enter(p1) is disabled whenever p2 holds the lock
+    assert all(s.state["pc"][t.binding["p"]] == "waiting" for s in t.steps[t.loop:])
+    # the shortest: Request(p1), then the cycle Request(p2), Enter(p2), Leave(p2)
+    assert [(s.action, s.params) for s in t.steps[1:]] == [("Request", {"p": "p1"}), ("Request", {"p": "p2"}),
+                                                          ("Enter", {"p": "p2"}), ("Leave", {"p": "p2"})]
+    assert t.loop == 1
+    assert_fair_violation(model, p)
+
+
+def test_strong_fairness_makes_progress():
+    _, r = lasso(MUTEX + "fairness weak Leave\nfairness strong Enter\n", depth=10)
+    p = r["Progress"]
+    assert (p.verdict, p.how) == (Verdict.INCONCLUSIVE, "bounded")
+    assert p.message.startswith("no violation up to depth 10")
+
+
+def test_lasso_through_a_deadlock_stutters_even_under_fairness():
+    text = """model Stuck
+var x: 0..3
+init { x = 0 }
+action Step { require x < 2  x = x + 1 }
+fairness weak Step
+property ReachesThree: eventually x == 3
+"""
+    model, r = lasso(text)
+    p = r["ReachesThree"]
+    assert [s.state["x"] for s in p.trace.steps] == [0, 1, 2, 2]
+    assert p.trace.steps[-1].action == "(stutter)" and p.trace.loop == 2
+    assert_fair_violation(model, p)
+
+
+def test_always_eventually_and_eventually_always():
+    text = """model Blink
+var on: bool
+init { on = false }
+action Toggle { on = not on }
+fairness weak Toggle
+property InfinitelyOften: always eventually on
+property Settles: eventually always on
+"""
+    model, r = lasso(text)
+    assert r["InfinitelyOften"].verdict is Verdict.INCONCLUSIVE
+    p = r["Settles"]
+    assert p.verdict is Verdict.VIOLATED
+    assert [s.state["on"] for s in p.trace.steps] == [False, True, False] and p.trace.loop == 0
+    assert_fair_violation(model, p)
+
+
+def test_strong_fairness_refines_the_component():
+    text = """model Refine
+var x: 0..2
+init { x = 0 }
+action Go { require x < 2  x = 1 - x }
+action A { require x == 1  x = 2 }
+action Stay { require x == 2  x = 2 }
+fairness weak Go
+property ReachesTwo: eventually x == 2
+"""
+    model, weak = lasso(text + "fairness weak A\n")
+    assert weak["ReachesTwo"].verdict is Verdict.VIOLATED
+    assert_fair_violation(load_text(text + "fairness weak A\n", "m.sync"), weak["ReachesTwo"])
+    _, strong = lasso(text + "fairness strong A\n")
+    assert strong["ReachesTwo"].verdict is Verdict.INCONCLUSIVE
+
+
+def test_fairness_over_choices_quantifies_them():
+    # Bump is enabled only through one value of its choice; weak fairness must see it as enabled
+    text = """model Choice
+var x: 0..3
+init { x = 0 }
+action Bump { choose d in 0..3  require d == 3 - x  require x < 3  x = x + 1 }
+action Idle { require x == 0  x = 0 }
+fairness weak Bump
+property Done: eventually x == 3
+"""
+    model, r = lasso(text)
+    assert r["Done"].verdict is Verdict.INCONCLUSIVE
+    _, unfair = lasso(text.replace("fairness weak Bump\n", ""))
+    assert unfair["Done"].verdict is Verdict.VIOLATED
+
+
+def test_always_property_is_a_shortest_finite_trace():
+    model, r = lasso(MUTEX + "property NeverBoth: always not (pc[p1] == waiting and pc[p2] == waiting)\n")
+    p = r["NeverBoth"]
+    assert p.verdict is Verdict.VIOLATED
+    assert p.trace.loop is None and [s.action for s in p.trace.steps] == [None, "Request", "Request"]
+
+
+def test_fairness_over_too_many_instances_is_not_guessed():
+    text = """model Wide
+var x: 0..255
+init { x = 0 }
+action Set(v: 0..255) { x = v }
+fairness weak Set
+property Zero: always eventually x == 0
+"""
+    _, r = lasso(text)
+    p = r["Zero"]
+    assert (p.verdict, p.how) == (Verdict.INCONCLUSIVE, "unknown")
+    assert "fairness of Set is per parameter value" in p.message
+
+
+# ---- the CLI -------------------------------------------------------------------------------
+
+def test_bmc_engine_reports_a_temporal_violation_with_a_replayable_trace(tmp_path, capsys):
+    model = ROOT / "models/settlement_lock_broken.sync"
+    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--out", tmp_path, "--json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    p = next(p for p in data["properties"] if p["name"] == "EverySettlementRuns")
+    assert (p["verdict"], p["how"], p["engine"]) == ("violated", "bounded", "bmc")
+    [path] = tmp_path.glob("*.itf.json")
+    assert path.name == "settlement_lock_broken.EverySettlementRuns.itf.json"
+    code, out, _ = run_cli(["replay", path, model], capsys)
+    assert code == 1 and "VIOLATED EverySettlementRuns: the fair lasso violates" in out
+
+
+def test_induction_says_temporal_properties_need_bmc_or_explicit(capsys):
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "induction", "--json"],
+                           capsys)
+    assert code == 3
+    p = next(p for p in json.loads(out)["properties"] if p["name"] == "EveryRMDecides")
+    assert p["verdict"] == "inconclusive" and "with BMC (--engine bmc)" in p["message"]
+
+
+def test_bmc_engine_bounds_a_holding_temporal_property(capsys):
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "bmc", "--depth", "6",
+                            "--json"], capsys)
+    assert code == 3
+    p = next(p for p in json.loads(out)["properties"] if p["name"] == "EveryRMDecides")
+    assert (p["verdict"], p["how"]) == ("inconclusive", "bounded")
+    assert p["message"].startswith("no violation up to depth 6")
+
+
+# ---- agreement with the explicit engine on the models -----------------------------------------
+
+# models whose lassos BMC finds in seconds; the others (up to two minutes each) run with
+# SYNCPROOF_SLOW_TESTS=1
+FAST = ["settlement_lock_broken", "bridge_broken", "snapshot_reconciliation_broken",
+        "options_ledger_broken_expiry", "settlement_lock", "two_phase_commit", "state_channel"]
+TEMPORAL = sorted(p.stem for p in (ROOT / "models").glob("*.sync") if "\nproperty " in p.read_text())
+HOLDING_DEPTH = 4
+
+
+@pytest.mark.parametrize("name", TEMPORAL)
+def test_explicit_and_lasso_search_agree_on_every_model(name):
+    if name not in FAST and not SLOW:
+        pytest.skip("minutes of z3: run with SYNCPROOF_SLOW_TESTS=1")
+    model = load(ROOT / "models" / f"{name}.sync")
+    e = explicit_check(model, ExplicitOptions(stop_at_first=False))
+    want = {p.name: p for p in e.properties if p.kind == "temporal"}
+    lengths = [p.trace.length for p in want.values() if p.trace is not None]
+    depth = max(lengths) if lengths else HOLDING_DEPTH
+    got = {o.result.name: o.result for o in check_temporal(model, Clock(300), depth)}
+    assert set(got) == set(want)
+    for n, x in want.items():
+        p = got[n]
+        if x.verdict is Verdict.VIOLATED:
+            # a shortest lasso: no longer than the one the explicit engine found
+            assert p.verdict is Verdict.VIOLATED, (n, p.message)
+            assert p.trace.length <= x.trace.length
+            doc = json.loads(json.dumps(trace_document(p.trace, str(model.path))))
+            r = replay(doc, model, check_deadlock=False)
+            assert r.valid and n in [v[0] for v in r.violations], r.message
+        else:
+            assert x.verdict is Verdict.HOLDS
+            assert (p.verdict, p.how) == (Verdict.INCONCLUSIVE, "bounded"), (n, p.message)
+
+
+# ---- random models with fairness ----------------------------------------------------------
+
+@st.composite
+def temporal_model(draw):
+    text = draw(random_model())
+    actions = [line.split()[1].split("(")[0] for line in text.splitlines() if line.startswith("action ")]
+    lines = []
+    for a in actions:
+        kind = draw(st.sampled_from(["", "weak", "strong"]))
+        if kind:
+            lines.append(f"fairness {kind} {a}")
+    for n in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["eventually", "always eventually", "eventually always", "leads_to",
+                                     "always"]))
+        p = draw(bool_expr(1))
+        if kind == "leads_to":
+            lines.append(f"property T{n}: {p} leads_to {draw(bool_expr(1))}")
+        else:
+            lines.append(f"property T{n}: {kind} {p}")
+    return text + "\n".join(lines) + "\n"
+
+
+RANDOM_DEPTH = 6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(temporal_model())
+def test_random_models_explicit_and_lasso_search_agree(text):
+    m = _model(text)
+    if m is None or not m.properties:
+        return
+    try:
+        e = explicit_check(m, ExplicitOptions(stop_at_first=False, deadlock=False))
+    except Exception as exc:  # noqa: BLE001 - a model the explicit engine cannot compile is not the point
+        if type(exc).__name__ == "SpecError":
+            return
+        raise
+    want = {p.name: p for p in e.properties if p.kind == "temporal"}
+    got = {o.result.name: o.result for o in check_temporal(m, Clock(60), RANDOM_DEPTH)}
+    for n, x in want.items():
+        p = got[n]
+        assert p.verdict is not Verdict.INCONCLUSIVE or p.how == "bounded", (n, p.message, text)
+        if p.verdict is Verdict.VIOLATED:
+            assert x.verdict is Verdict.VIOLATED, (n, text)
+            r = replay(trace_document(p.trace, "r.sync"), m, check_deadlock=False)
+            assert r.valid, (r.message, text)
+            if x.trace is None:   # the property cannot be evaluated in some reachable state
+                assert "cannot be evaluated" in x.message and "cannot be evaluated" in p.message, (n, text)
+                assert p.trace.loop is None
+                continue
+            if p.trace.loop is None:  # `always`: both shortest finite traces
+                assert p.trace.length == x.trace.length, (n, text)
+            else:
+                assert p.trace.length <= x.trace.length, (n, text)
+                assert n in [v[0] for v in r.violations], (r.violations, text)
+        elif x.verdict is Verdict.VIOLATED:
+            # only beyond the search's depth: the explicit engine's lasso is longer, or the state
+            # where the property cannot be evaluated is deeper
+            assert (x.trace.length if x.trace is not None else e.stats.depth) > RANDOM_DEPTH, (n, text)
+
+
+def test_symbolic_mode_runs_the_lasso_search_after_the_proofs():
+    model = load(ROOT / "models/settlement_lock_broken.sync")
+    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=6, timeout=60))
+    p = next(p for p in r.properties if p.name == "EverySettlementRuns")
+    assert p.verdict is Verdict.VIOLATED and p.trace.loop is not None
+    assert r.verdict is Verdict.VIOLATED
