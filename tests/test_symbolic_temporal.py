@@ -271,6 +271,12 @@ def test_random_models_explicit_and_lasso_search_agree(text):
         raise
     want = {p.name: p for p in e.properties if p.kind == "temporal"}
     got = {o.result.name: o.result for o in check_temporal(m, Clock(60), RANDOM_DEPTH)}
+    # the BMC engine's run: the same lassos, with the invariants it established assumed in every state
+    run = symbolic_check(m, "bmc", SymbolicOptions(depth=RANDOM_DEPTH, timeout=60, stop_at_first=False))
+    in_run = {p.name: p for p in run.properties if p.kind == "temporal"}
+    assert {n: p.verdict for n, p in in_run.items()} == {n: p.verdict for n, p in got.items()}, text
+    assert {n: p.trace.length for n, p in in_run.items() if p.trace} == \
+        {n: p.trace.length for n, p in got.items() if p.trace}, text
     for n, x in want.items():
         p = got[n]
         assert p.verdict is not Verdict.INCONCLUSIVE or p.how == "bounded", (n, p.message, text)
@@ -291,6 +297,18 @@ def test_random_models_explicit_and_lasso_search_agree(text):
             # only beyond the search's depth: the explicit engine's lasso is longer, or the state
             # where the property cannot be evaluated is deeper
             assert (x.trace.length if x.trace is not None else e.stats.depth) > RANDOM_DEPTH, (n, text)
+
+
+def test_the_search_stops_at_its_time_budget():
+    model = load(ROOT / "models/options_ledger.sync")
+    out = check_temporal_budget(model, depth=40, budget=1.0)
+    assert (out.verdict, out.how) == (Verdict.INCONCLUSIVE, "bounded")
+    assert "the search stopped at its time budget of 1 s" in out.message
+
+
+def check_temporal_budget(model, depth, budget):
+    from checker.symbolic.lasso import LassoSearch
+    return LassoSearch(model, Clock(None)).check(model.properties[0], depth, budget).result
 
 
 def test_symbolic_mode_runs_the_lasso_search_after_the_proofs():

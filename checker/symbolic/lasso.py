@@ -32,6 +32,7 @@ reported.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import z3
@@ -76,6 +77,16 @@ class LassoSearch:
                                   if model.actions[k].params and not _groundable(self.system, model.actions[k])})
         self.fair: list[tuple[int, str]] = []    # (position among a step's instances, weak | strong)
         self._disabled: dict = {}
+        self.lemmas: list = []                   # invariants that hold in every state searched
+
+    def assume(self, names) -> None:
+        """Invariants that hold in every state the search can reach (proved, or bounded to at least
+        the depth it goes to) are asserted in every state: the same lassos, fewer states to refute."""
+        for p in self.system.props:
+            if p.name in names and p.kind == "invariant" and p not in self.lemmas:
+                self.lemmas.append(p)
+                for x in self.states:
+                    self.solver.add(self.system.holds(p, x))
 
     # ---- the unrolling -----------------------------------------------------------------------
 
@@ -94,6 +105,8 @@ class LassoSearch:
             self.steps.append(st)
             self.stutter.append(stut)
             self.states.append(nxt)
+            for p in self.lemmas:
+                self.solver.add(self.system.holds(p, nxt))
 
     def _changes(self, i: int) -> z3.BoolRef:
         return z3.Not(self.system.enc.equal_states(self.states[i], self.states[i + 1]))
@@ -117,8 +130,11 @@ class LassoSearch:
 
     # ---- one property ------------------------------------------------------------------------
 
-    def check(self, prop: ir.PropertyIR, depth: int) -> LassoOutcome:
+    def check(self, prop: ir.PropertyIR, depth: int, budget: float | None = None) -> LassoOutcome:
+        """Lassos of 1 .. depth steps against prop; `budget`: the most seconds it may take (besides
+        the run's --timeout, which the clock keeps)."""
         where = prop.span.where if prop.span is not None else None
+        self._until = None if budget is None else time.perf_counter() + budget
         if self.ungrounded and prop.kind != "always":
             why = (f"not checked: fairness of {', '.join(self.ungrounded)} is per parameter value, and "
                    f"there are more than {STEP_GROUND} of them; the explicit engine checks it")
@@ -142,6 +158,9 @@ class LassoSearch:
                                                            engine="bmc"), k)
                     if r == z3.unknown:
                         why = f"{reason_of(self.solver)} (at depth {k})"
+                        if self._until is not None and time.perf_counter() >= self._until - 0.01:
+                            why = (f"the search stopped at its time budget of {budget:.0f} s (at depth {k}; "
+                                   f"--timeout gives it more)")
                         msg = f"no violation up to depth {reached}; {why}" if k > 0 else why
                         return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE, msg,
                                                            where, how=BOUNDED if k > 0 else UNKNOWN,
@@ -186,7 +205,8 @@ class LassoSearch:
                     s.add(*(z3.Implies(cyc[i], z3.Not(Q[i])) for i in range(k + 1)))
                     after = [z3.And(*(z3.Not(Q[j]) for j in range(i, k + 1))) for i in range(k + 1)]
                     s.add(z3.Or(*(z3.And(P[i], after[i]) for i in range(k + 1))))
-            r = self.clock.check(s)
+            left = None if self._until is None else max(0.0, self._until - time.perf_counter())
+            r = self.clock.check(s, budget=left)
             if r != z3.sat:
                 return r, None, None
             m = s.model()

@@ -35,6 +35,7 @@ DEFAULT_K = 5
 TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spacer proved reachable
 QUERY_SECONDS = 60.0    # Spacer's time per property when no --timeout is given
 COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as long as the search took)
+TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
 MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
@@ -151,11 +152,19 @@ def run_temporal(run: Run, depth: int) -> None:
     if not run.model.properties or (run.opts.stop_at_first and _any_violated(run)):
         return
     search = LassoSearch(run.model, run.clock)
+    # invariants proved, or with no violation up to at least this depth, hold in every state the
+    # search reaches (a state of a lasso of `depth` steps is at most `depth` steps deep)
+    search.assume({o.prop.name for o in run.outcomes.values()
+                   if o.verdict is Verdict.HOLDS or (o.open and o.how == BOUNDED and run.bmc.checked >= depth)})
+    # without --timeout, each property's search gets as long as the safety search took (at least
+    # TEMPORAL_SECONDS): lassos get dear fast with the depth
+    budget = None if run.opts.timeout is not None else \
+        max(TEMPORAL_SECONDS, time.perf_counter() - run.clock.start)
     for prop in run.model.properties:
         if run.opts.stop_at_first and _any_violated(run):
             return
         run.say(f"bmc: a fair lasso against {prop.name}")
-        out = search.check(prop, depth)
+        out = search.check(prop, depth, budget)
         run.temporal[prop.name] = out.result
         if out.result.verdict is Verdict.VIOLATED and run.opts.stop_at_first:
             run.stopped = True
