@@ -14,6 +14,7 @@ Prints the time to a verdict of
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,8 @@ from checker.explicit import ExplicitOptions  # noqa: E402
 from checker.explicit import check as explicit_check  # noqa: E402
 from checker.symbolic import SymbolicOptions  # noqa: E402
 from checker.symbolic import check as symbolic_check  # noqa: E402
+from checker.symbolic.bmc import Clock  # noqa: E402
+from checker.symbolic.lasso import check_temporal  # noqa: E402
 from spec.loader import load, load_text  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -67,8 +70,16 @@ def timed(fn):
     return r, time.perf_counter() - t0
 
 
+def safety_only(model):
+    """The model without its temporal properties: section 1 measures the safety search (the
+    lasso search has its own section)."""
+    m = copy.copy(model)
+    m.properties = []
+    return m
+
+
 def bmc_depths(path: Path, depths, timeout: float) -> None:
-    model = load(path)
+    model = safety_only(load(path))
     for d in depths:
         r, s = timed(lambda: symbolic_check(model, "bmc", SymbolicOptions(depth=d, timeout=timeout)))
         row(f"bmc {path.name} --depth {d}", r, s)
@@ -108,6 +119,21 @@ def main() -> None:
     for mode in ("induction", "prove"):
         r, s = timed(lambda: symbolic_check(escrow, mode, SymbolicOptions(timeout=args.timeout)))
         row(f"{mode} escrow", r, s)
+
+    print("\n4. Temporal properties: BMC's search for fair lassos (time to a violation, or to depth K)")
+    for name in ("settlement_lock_broken", "bridge_broken", "snapshot_reconciliation_broken",
+                 "options_ledger_broken_expiry"):
+        model = load(MODELS / f"{name}.sync")
+        r, s = timed(lambda: check_temporal(model, Clock(args.timeout), 12))
+        lengths = ", ".join(f"{o.result.name} {o.result.verdict.value}"
+                            + (f" ({o.result.trace.length} steps)" if o.result.trace else "") for o in r)
+        print(f"{'lasso ' + name:<58} {s:8.2f} s  {lengths}", flush=True)
+    for name, depths in (("two_phase_commit", [2, 4, 6, 8]), ("options_ledger", [2, 4, 6, 8])):
+        model = load(MODELS / f"{name}.sync")
+        for d in depths[:3] if args.quick else depths:
+            r, s = timed(lambda: check_temporal(model, Clock(args.timeout), d))
+            print(f"{f'lasso {name} --depth {d}':<58} {s:8.2f} s  "
+                  + ", ".join(o.result.message for o in r), flush=True)
 
 
 if __name__ == "__main__":
