@@ -79,6 +79,9 @@ def reason_of(solver) -> str:
         r = ""
     if r in ("timeout", "canceled"):
         return "z3 gave up: the time limit was reached"
+    if "Uninterpreted 'div'" in r or "Uninterpreted 'mod'" in r:
+        return "z3 returned unknown: Spacer does not handle division or remainder by a variable"
+    r = r.strip().splitlines()[0] if r.strip() else ""
     return f"z3 returned unknown: {r}" if r else "z3 returned unknown"
 
 

@@ -28,7 +28,8 @@ from .bmc import BMC, Clock
 from .chc import prove
 from .induction import k_induction
 from .lasso import LassoSearch
-from .system import Prop
+from .liveproof import prove_temporal
+from .system import RUNTIME, Prop
 
 DEFAULT_DEPTH = 10
 DEFAULT_K = 5
@@ -151,11 +152,7 @@ def run_temporal(run: Run, depth: int) -> None:
     """The temporal properties: a search for fair lassos that violate them, up to `depth` steps."""
     if not run.model.properties or (run.opts.stop_at_first and _any_violated(run)):
         return
-    search = LassoSearch(run.model, run.clock)
-    # invariants proved, or with no violation up to at least this depth, hold in every state the
-    # search reaches (a state of a lasso of `depth` steps is at most `depth` steps deep)
-    search.assume({o.prop.name for o in run.outcomes.values()
-                   if o.verdict is Verdict.HOLDS or (o.open and o.how == BOUNDED and run.bmc.checked >= depth)})
+    search = _lasso_search(run, depth)
     # without --timeout, each property's search gets as long as the safety search took (at least
     # TEMPORAL_SECONDS): lassos get dear fast with the depth
     budget = None if run.opts.timeout is not None else \
@@ -168,6 +165,75 @@ def run_temporal(run: Run, depth: int) -> None:
         run.temporal[prop.name] = out.result
         if out.result.verdict is Verdict.VIOLATED and run.opts.stop_at_first:
             run.stopped = True
+
+
+def prove_temporal_properties(run: Run, depth: int) -> None:
+    """Spacer on the temporal properties no lasso was found against (liveness to safety).
+
+    A violation Spacer finds gets its trace from the lasso search; the proof assumes the
+    invariants proved so far and needs run-time errors proved unreachable (the product system
+    has the model's error-free steps only).
+    """
+    todo = [p for p in run.model.properties
+            if p.name not in run.temporal or run.temporal[p.name].verdict is Verdict.INCONCLUSIVE]
+    if not todo or (run.opts.stop_at_first and _any_violated(run)):
+        return
+    where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
+    runtime = run.outcomes.get(RUNTIME)
+    if runtime is not None and runtime.verdict is not Verdict.HOLDS:
+        for p in todo:
+            _temporal_open(run, p.name, where[p.name], "not proved: the proof needs run-time errors proved "
+                           "unreachable, and they are not")
+        return
+    proved = [o.prop.name for o in run.outcomes.values()
+              if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"]
+    search = None
+    for prop in todo:
+        if run.opts.stop_at_first and _any_violated(run):
+            return
+        run.say(f"prove: {prop.name} (liveness to safety, Spacer)")
+        out = prove_temporal(run.model, run.clock, prop, proved, QUERY_SECONDS)
+        if out.status == "proved":
+            run.temporal[prop.name] = PropertyResult(
+                prop.name, "temporal", Verdict.HOLDS, "proved by a CHC solver (z3 Spacer): no fair behaviour "
+                "violates it (liveness to safety)", where[prop.name], how=PROVED, engine="prove")
+            run.details.append("a CHC proof (z3 Spacer)")
+        elif out.status == "reachable":
+            found = run.temporal.get(prop.name)
+            if found is None:      # the lasso search has not run (--engine prove): it finds the trace
+                search = search or _lasso_search(run, TRACE_LIMIT)
+                run.say(f"prove: a fair lasso against {prop.name}")
+                found = search.check(prop, TRACE_LIMIT, QUERY_SECONDS if run.opts.timeout is None else None).result
+            if found.verdict is Verdict.VIOLATED:
+                run.temporal[prop.name] = found
+            else:
+                run.temporal[prop.name] = PropertyResult(
+                    prop.name, "temporal", Verdict.VIOLATED, f"{out.reason}, but the lasso search found no "
+                    f"trace ({found.message})", where[prop.name], how=PROVED, engine="prove")
+            if run.opts.stop_at_first:
+                run.stopped = True
+        else:
+            _temporal_open(run, prop.name, where[prop.name], out.reason)
+
+
+def _temporal_open(run: Run, name: str, where, reason: str) -> None:
+    """A temporal property the proof did not decide keeps the lasso search's bound, if any."""
+    had = run.temporal.get(name)
+    if had is not None and had.how == BOUNDED:
+        had.message = f"{had.message}; {reason}"
+    else:
+        run.temporal[name] = PropertyResult(name, "temporal", Verdict.INCONCLUSIVE, reason, where, how=UNKNOWN,
+                                            engine="prove")
+
+
+def _lasso_search(run: Run, depth: int) -> LassoSearch:
+    """A lasso search that goes at most `depth` steps deep."""
+    search = LassoSearch(run.model, run.clock)
+    # invariants proved, or with no violation up to at least that depth, hold in every state the
+    # search reaches (a state of a lasso of `depth` steps is at most `depth` steps deep)
+    search.assume({o.prop.name for o in run.outcomes.values()
+                   if o.verdict is Verdict.HOLDS or (o.open and o.how == BOUNDED and run.bmc.checked >= depth)})
+    return search
 
 
 def _any_violated(run: Run) -> bool:
@@ -314,6 +380,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         reachable = run_prove(run)
         if reachable:
             find_traces(run, reachable)
+        prove_temporal_properties(run, depth)
     elif mode in ("symbolic", "all"):
         # cheap proofs first (the invariants are often inductive as written), then a short
         # try of Spacer on each property, then BMC (which finds a violation far sooner than
@@ -329,6 +396,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
             if reachable:
                 find_traces(run, reachable)
         run_temporal(run, depth)
+        prove_temporal_properties(run, depth)
     else:
         raise ValueError(mode)
     return result(run, mode, time.perf_counter() - start)
@@ -364,10 +432,9 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
     out = []
     if violated:
         temporal = "not decided: the search stopped at the first violation"
-    elif engine in ("induction", "prove"):
-        temporal = ("not checked: the symbolic engines look for violations of temporal properties "
-                    "with BMC (--engine bmc) and do not prove them; the explicit engine does "
-                    "(--engine explicit or all)")
+    elif engine == "induction":
+        temporal = ("not checked: k-induction does not prove temporal properties; --engine prove does "
+                    "(a CHC proof), --engine bmc looks for violations, the explicit engine checks them")
     else:
         temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):

@@ -1,0 +1,258 @@
+"""Unbounded proofs of temporal properties: liveness to safety, solved by Spacer.
+
+Known answers on the small models the explicit liveness tests use, the engine's run through the
+CLI, and agreement with the explicit engine: a proof only where the explicit engine finds no
+fair violating lasso, a violation only where it finds one (on models/ and on random models with
+fairness, hypothesis).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from checker.explicit import ExplicitOptions
+from checker.explicit import check as explicit_check
+from checker.result import Verdict
+from checker.symbolic import SymbolicOptions
+from checker.symbolic import check as symbolic_check
+from checker.symbolic.bmc import Clock
+from checker.symbolic.liveproof import LiveProof, prove_temporal
+from cli_helpers import run_cli
+from spec.loader import load, load_text
+from test_liveness import MUTEX
+from test_symbolic_random import _model
+from test_symbolic_temporal import temporal_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOW = os.environ.get("SYNCPROOF_SLOW_TESTS") == "1"
+
+
+def proofs(text: str, proved=()) -> dict:
+    model = load_text(text, "m.sync")
+    return {p.name: prove_temporal(model, Clock(120), p, list(proved), 60) for p in model.properties}
+
+
+def statuses(text: str) -> dict:
+    return {n: o.status for n, o in proofs(text).items()}
+
+
+# ---- known answers -------------------------------------------------------------------------
+
+def test_fairness_decides_mutual_exclusion_progress():
+    assert statuses(MUTEX) == {"Progress": "reachable"}                    # stuttering
+    assert statuses(MUTEX + "fairness weak Enter, Leave\n") == {"Progress": "reachable"}  # starvation
+    assert statuses(MUTEX + "fairness weak Leave\nfairness strong Enter\n") == {"Progress": "proved"}
+
+
+def test_a_deadlock_stutters_even_under_fairness():
+    text = """model Stuck
+var x: 0..3
+init { x = 0 }
+action Step { require x < 2  x = x + 1 }
+fairness weak Step
+property ReachesThree: eventually x == 3
+property ReachesTwo: eventually x == 2
+"""
+    assert statuses(text) == {"ReachesThree": "reachable", "ReachesTwo": "proved"}
+    assert statuses(text.replace("fairness weak Step\n", "")) == {"ReachesThree": "reachable",
+                                                                  "ReachesTwo": "reachable"}
+
+
+def test_each_kind_of_property():
+    text = """model Blink
+var on: bool
+var n: 0..2
+init { on = false  n = 0 }
+action Toggle { on = not on }
+action Count { require n < 2  n = n + 1 }
+fairness weak Toggle
+fairness weak Count
+property InfinitelyOften: always eventually on
+property Settles: eventually always on
+property CountsUp: eventually always n == 2
+property AlwaysOn: always on
+property InRange: always n <= 2
+property OnLeadsToOff: on leads_to not on
+property OnLeadsToTwo: on leads_to n == 2
+property NeverTwoLeadsToOn: n == 2 leads_to on and n < 2
+"""
+    assert statuses(text) == {"InfinitelyOften": "proved", "Settles": "reachable", "CountsUp": "proved",
+                              "AlwaysOn": "reachable", "InRange": "proved", "OnLeadsToOff": "proved",
+                              "OnLeadsToTwo": "proved", "NeverTwoLeadsToOn": "reachable"}
+
+
+def test_strong_fairness_refines_the_component():
+    text = """model Refine
+var x: 0..2
+init { x = 0 }
+action Go { require x < 2  x = 1 - x }
+action A { require x == 1  x = 2 }
+action Stay { require x == 2  x = 2 }
+fairness weak Go
+property ReachesTwo: eventually x == 2
+"""
+    assert statuses(text + "fairness weak A\n") == {"ReachesTwo": "reachable"}
+    assert statuses(text + "fairness strong A\n") == {"ReachesTwo": "proved"}
+
+
+def test_per_binding_and_the_failing_binding_is_named():
+    text = MUTEX.replace("const PROCS = {p1, p2}", "const PROCS = {p1, p2, p3}")
+    out = proofs(text + "fairness weak Enter, Leave\n")["Progress"]
+    assert out.status == "reachable" and out.reason.endswith("(with p = p1)")
+
+
+def test_a_state_where_the_property_cannot_be_evaluated_is_a_violation():
+    text = """model Queue
+var q: seq[0..2, 2]
+init { q = [1, 2] }
+action Pop { require len(q) > 0  q = tail(q) }
+fairness weak Pop
+property Front: eventually head(q) == 2
+"""
+    assert statuses(text) == {"Front": "reachable"}      # q becomes [] under fairness
+    stays = text.replace("require len(q) > 0", "require len(q) > 1")
+    assert statuses(stays) == {"Front": "proved"}        # [2] and stays
+    assert statuses(stays.replace("fairness weak Pop\n", "")) == {"Front": "reachable"}
+
+
+def test_division_by_a_variable_is_unknown_to_spacer_and_says_so():
+    text = """model Div
+var x: 1..2
+init { x = 2 }
+action Down { require x > 1  x = x - 1 }
+fairness weak Down
+property Finishes: eventually 4 / x == 4
+"""
+    out = proofs(text)["Finishes"]
+    assert out == LiveProof("unknown", "not proved: z3 returned unknown: Spacer does not handle division or "
+                                       "remainder by a variable")
+
+
+def test_fairness_over_choices_spells_them_out():
+    # Bump is enabled only through one value of its choice; weak fairness must see it as enabled
+    text = """model Choice
+var x: 0..3
+init { x = 0 }
+action Bump { choose d in 0..3  require d == 3 - x  require x < 3  x = x + 1 }
+action Idle { require x == 0  x = 0 }
+fairness weak Bump
+property Done: eventually x == 3
+"""
+    assert statuses(text) == {"Done": "proved"}
+    # without fairness the initial state stutters
+    assert statuses(text.replace("fairness weak Bump\n", "")) == {"Done": "reachable"}
+
+
+def test_fairness_over_too_many_choices_is_not_guessed():
+    text = """model Wide
+var x: 0..3
+init { x = 0 }
+action Bump { choose d in 0..511  require d == 3 - x  require x < 3  x = x + 1 }
+fairness weak Bump
+property Done: eventually x == 3
+"""
+    out = proofs(text)["Done"]
+    assert out == LiveProof("unknown", "not proved: fairness of Bump is per instance, and it has `choose` over "
+                                       "more than 256 values: not encoded without quantifiers")
+
+
+# ---- the engine's run ----------------------------------------------------------------------
+
+def test_prove_engine_proves_a_temporal_property(capsys):
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--json"],
+                           capsys)
+    assert code == 0
+    data = json.loads(out)
+    p = next(p for p in data["properties"] if p["name"] == "EveryRMDecides")
+    assert (p["verdict"], p["how"], p["engine"]) == ("holds", "proved", "prove")
+    assert data["verdict"] == "holds" and data["how"] == "proved"
+
+
+def test_prove_engine_finds_the_lasso_of_a_violation(capsys, tmp_path):
+    model = ROOT / "models/settlement_lock_broken.sync"
+    code, out, _ = run_cli(["check", model, "--engine", "prove", "--json", "--out", tmp_path], capsys)
+    assert code == 1
+    p = next(p for p in json.loads(out)["properties"] if p["name"] == "EverySettlementRuns")
+    assert (p["verdict"], p["trace_length"], p["loop"]) == ("violated", 4, 1)
+    [path] = tmp_path.glob("*.itf.json")
+    code, out, _ = run_cli(["replay", path, model], capsys)
+    assert code == 1 and "VIOLATED EverySettlementRuns: the fair lasso violates" in out
+
+
+def test_symbolic_mode_proves_what_the_lasso_search_bounds():
+    model = load(ROOT / "models/two_phase_commit.sync")
+    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=4, timeout=120))
+    p = next(p for p in r.properties if p.name == "EveryRMDecides")
+    assert (p.verdict, p.how, p.engine) == (Verdict.HOLDS, "proved", "prove")
+    assert (r.verdict, r.how) == (Verdict.HOLDS, "proved")
+
+
+def test_no_proof_while_run_time_errors_may_be_reachable():
+    text = """model Err
+var x: 0..3
+init { x = 0 }
+action Up { x = x + 1 }
+fairness weak Up
+property Three: eventually x == 3
+"""
+    r = symbolic_check(load_text(text, "m.sync"), "prove", SymbolicOptions(timeout=60, stop_at_first=False))
+    p = next(p for p in r.properties if p.name == "Three")
+    assert p.verdict is Verdict.INCONCLUSIVE
+    assert "needs run-time errors proved unreachable" in p.message
+
+
+# ---- agreement with the explicit engine ----------------------------------------------------
+
+FAST = ["settlement_lock_broken", "two_phase_commit", "two_phase_commit_broken", "bridge_broken"]
+TEMPORAL = sorted(p.stem for p in (ROOT / "models").glob("*.sync") if "\nproperty " in p.read_text())
+
+
+def _agree(model, explicit, budget: float) -> dict:
+    """Every proof is a property the explicit engine finds holding, every violation one it finds
+    violated; returns the statuses."""
+    want = {p.name: p.verdict for p in explicit.properties if p.kind == "temporal"}
+    holding = [p.name for p in explicit.properties if p.kind == "invariant" and p.verdict is Verdict.HOLDS]
+    out = {}
+    for prop in model.properties:
+        got = prove_temporal(model, Clock(None), prop, holding, budget)
+        out[prop.name] = got.status
+        if got.status == "proved":
+            assert want[prop.name] is Verdict.HOLDS, prop.name
+        elif got.status == "reachable":
+            assert want[prop.name] is Verdict.VIOLATED, prop.name
+    return out
+
+
+@pytest.mark.parametrize("name", TEMPORAL)
+def test_proofs_agree_with_the_explicit_engine_on_the_models(name):
+    if name not in FAST and not SLOW:
+        pytest.skip("minutes of z3: run with SYNCPROOF_SLOW_TESTS=1")
+    model = load(ROOT / "models" / f"{name}.sync")
+    e = explicit_check(model, ExplicitOptions(stop_at_first=False))
+    if any(p.name == "runtime" and p.verdict is Verdict.VIOLATED for p in e.properties):
+        pytest.skip("run-time errors are reachable: the proof is not asked")
+    out = _agree(model, e, 30 if SLOW else 20)
+    if name in FAST:   # these are decided within the budget
+        assert "unknown" not in out.values(), out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(temporal_model())
+def test_random_models_proofs_agree_with_the_explicit_engine(text):
+    m = _model(text)
+    if m is None or not m.properties:
+        return
+    try:
+        e = explicit_check(m, ExplicitOptions(stop_at_first=False, deadlock=False))
+    except Exception as exc:  # noqa: BLE001 - a model the explicit engine cannot compile is not the point
+        if type(exc).__name__ == "SpecError":
+            return
+        raise
+    if any(p.name == "runtime" and p.verdict is not Verdict.HOLDS for p in e.properties):
+        return   # the proof is asked only when run-time errors are unreachable
+    _agree(m, e, 20)
