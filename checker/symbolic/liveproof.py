@@ -189,7 +189,8 @@ class LiveHorn:
                 fair = self._fair_flags(start[:self.n_fair], j, changes)
                 cyc = self._cycle_flag(start[-1], Px, Qx)
                 on = z3.Or(self.loop, save)
-                new = [z3.If(on, f, old) for f, old in zip(fair + [cyc], self.flags[:self.n_fair] + [self.flags[-1]])]
+                kept = self.flags[:self.n_fair] + [self.flags[-1]]
+                new = [z3.If(on, f, old) for f, old in zip(fair + [cyc], kept)]
                 new.insert(self.n_fair, self._stem_flag(self.flags[self.n_fair], P, Q))
                 heads = [z3.Bool(f"lv.h{n + 1}_{i}") for i in range(len(new))]
                 body = mk_and(self._live(self.x, self.saved, self.loop, self.flags), self.known_x, fires,

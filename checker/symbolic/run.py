@@ -441,9 +441,8 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
         if p.name not in done:
             out.append(PropertyResult(p.name, "temporal", Verdict.INCONCLUSIVE, temporal, _where(p.span),
                                       how=UNKNOWN))
-    why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and (by a "
-           "bounded search) temporal properties; determinism properties need the explicit engine "
-           "(--engine explicit or all)")
+    why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and temporal "
+           "properties; determinism properties need the explicit engine (--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
         out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE, why, _where(d.span),
                                   how=UNKNOWN))
