@@ -358,9 +358,14 @@ def test_a_symbolic_constant_in_a_type_is_an_error():
 def test_large_ranges_are_proved_by_induction_and_by_chc():
     m = load(MODELS / "options_ledger_large.sync")
     r = symbolic_check(m, "induction", SymbolicOptions(timeout=60))
-    assert r.verdict is Verdict.HOLDS and r.how == "proved"
+    assert {p.name: (p.verdict, p.how) for p in r.properties} == {
+        **{n: (Verdict.HOLDS, "proved") for n in ("Conservation", "Collateralized", "Owned", "deadlock",
+                                                   "runtime")},
+        "EveryExpiredSettled": (Verdict.INCONCLUSIVE, "unknown")}   # k-induction does not prove liveness
     r = symbolic_check(m, "prove", SymbolicOptions(timeout=60))
     assert r.verdict is Verdict.HOLDS and r.how == "proved"
+    p = next(p for p in r.properties if p.name == "EveryExpiredSettled")
+    assert (p.verdict, p.how, p.engine) == (Verdict.HOLDS, "proved", "prove")
 
 
 def test_large_ranges_violation_has_a_small_canonical_trace():

@@ -2,10 +2,12 @@
 
     bmc         bounded model checking to --depth
     induction   k-induction, k rising to --k (its base case is BMC)
-    prove       a CHC proof with Spacer; a reachable violation's trace comes from BMC
+    prove       a CHC proof with Spacer; a reachable violation's trace comes from BMC; temporal
+                properties by liveness to safety, a violation's lasso from the lasso search
     symbolic    the default for models the explicit engine cannot enumerate: k-induction (k <= 3),
                 Spacer briefly on each property, BMC to --depth, then Spacer with the time left,
-                each for what the ones before did not decide
+                each for what the ones before did not decide; then the temporal properties in
+                the same order (a short proof, the lasso search, a long proof)
     all         the same (with --k for k-induction)
 
 Each property keeps the strongest result any engine gave it, with how it was
@@ -37,6 +39,7 @@ TRACE_LIMIT = 500       # deepest BMC goes to find the trace of a violation Spac
 QUERY_SECONDS = 60.0    # Spacer's time per property when no --timeout is given
 COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as long as the search took)
 TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
+FIRST_TEMPORAL = 5.0    # Spacer's first, short try on a temporal property (symbolic, all)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
 MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
@@ -80,7 +83,8 @@ class Run:
     details: list = field(default_factory=list)
     solver: dict = field(default_factory=dict)
     stopped: bool = False
-    temporal: dict = field(default_factory=dict)    # name -> PropertyResult, from the lasso search
+    temporal: dict = field(default_factory=dict)    # name -> PropertyResult (lasso search, proofs)
+    live_reachable: dict = field(default_factory=dict)  # name -> LiveProof: Spacer found a violation
 
     def __post_init__(self):
         self.clock = Clock(self.opts.timeout)
@@ -160,6 +164,8 @@ def run_temporal(run: Run, depth: int) -> None:
     for prop in run.model.properties:
         if run.opts.stop_at_first and _any_violated(run):
             return
+        if prop.name in run.temporal and run.temporal[prop.name].verdict is not Verdict.INCONCLUSIVE:
+            continue   # proved already
         run.say(f"bmc: a fair lasso against {prop.name}")
         out = search.check(prop, depth, budget)
         run.temporal[prop.name] = out.result
@@ -167,12 +173,13 @@ def run_temporal(run: Run, depth: int) -> None:
             run.stopped = True
 
 
-def prove_temporal_properties(run: Run, depth: int) -> None:
-    """Spacer on the temporal properties no lasso was found against (liveness to safety).
+def prove_temporal_properties(run: Run, first: bool = False) -> None:
+    """Spacer on the temporal properties not yet decided (liveness to safety).
 
     A violation Spacer finds gets its trace from the lasso search; the proof assumes the
     invariants proved so far and needs run-time errors proved unreachable (the product system
-    has the model's error-free steps only).
+    has the model's error-free steps only). `first`: a short try before the lasso search, which
+    decides nothing but proofs (a violation waits for the search to find its lasso).
     """
     todo = [p for p in run.model.properties
             if p.name not in run.temporal or run.temporal[p.name].verdict is Verdict.INCONCLUSIVE]
@@ -181,7 +188,7 @@ def prove_temporal_properties(run: Run, depth: int) -> None:
     where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
     runtime = run.outcomes.get(RUNTIME)
     if runtime is not None and runtime.verdict is not Verdict.HOLDS:
-        for p in todo:
+        for p in todo if not first else ():
             _temporal_open(run, p.name, where[p.name], "not proved: the proof needs run-time errors proved "
                            "unreachable, and they are not")
         return
@@ -191,13 +198,19 @@ def prove_temporal_properties(run: Run, depth: int) -> None:
     for prop in todo:
         if run.opts.stop_at_first and _any_violated(run):
             return
-        run.say(f"prove: {prop.name} (liveness to safety, Spacer)")
-        out = prove_temporal(run.model, run.clock, prop, proved, QUERY_SECONDS)
+        if prop.name in run.live_reachable:
+            out = run.live_reachable[prop.name]
+        else:
+            run.say(f"prove: {prop.name} (liveness to safety, Spacer)")
+            out = prove_temporal(run.model, run.clock, prop, proved, FIRST_TEMPORAL if first else QUERY_SECONDS)
         if out.status == "proved":
             run.temporal[prop.name] = PropertyResult(
                 prop.name, "temporal", Verdict.HOLDS, "proved by a CHC solver (z3 Spacer): no fair behaviour "
                 "violates it (liveness to safety)", where[prop.name], how=PROVED, engine="prove")
             run.details.append("a CHC proof (z3 Spacer)")
+        elif first:
+            if out.status == "reachable":
+                run.live_reachable[prop.name] = out
         elif out.status == "reachable":
             found = run.temporal.get(prop.name)
             if found is None:      # the lasso search has not run (--engine prove): it finds the trace
@@ -380,7 +393,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         reachable = run_prove(run)
         if reachable:
             find_traces(run, reachable)
-        prove_temporal_properties(run, depth)
+        prove_temporal_properties(run)
     elif mode in ("symbolic", "all"):
         # cheap proofs first (the invariants are often inductive as written), then a short
         # try of Spacer on each property, then BMC (which finds a violation far sooner than
@@ -395,8 +408,10 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
             reachable = run_prove(run, step)
             if reachable:
                 find_traces(run, reachable)
+        # temporal properties in the same order: a short proof, the lasso search, a long proof
+        prove_temporal_properties(run, first=True)
         run_temporal(run, depth)
-        prove_temporal_properties(run, depth)
+        prove_temporal_properties(run)
     else:
         raise ValueError(mode)
     return result(run, mode, time.perf_counter() - start)
