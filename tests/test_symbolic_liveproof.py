@@ -98,6 +98,8 @@ property ReachesTwo: eventually x == 2
 """
     assert statuses(text + "fairness weak A\n") == {"ReachesTwo": "reachable"}
     assert statuses(text + "fairness strong A\n") == {"ReachesTwo": "proved"}
+    # declared both ways, the action is strongly fair
+    assert statuses(text + "fairness strong A\nfairness weak A\n") == {"ReachesTwo": "proved"}
 
 
 def test_per_binding_and_the_failing_binding_is_named():

@@ -128,6 +128,24 @@ property ReachesTwo: eventually x == 2
     assert strong["ReachesTwo"].verdict is Verdict.INCONCLUSIVE
 
 
+def test_an_action_declared_weakly_and_strongly_fair_is_strongly_fair():
+    text = """model Both
+var x: 0..2
+init { x = 0 }
+action Go { require x < 2  x = 1 - x }
+action A { require x == 1  x = 2 }
+action Stay { require x == 2  x = 2 }
+fairness weak Go
+fairness strong A
+fairness weak A
+property ReachesTwo: eventually x == 2
+"""
+    _, r = lasso(text)
+    assert (r["ReachesTwo"].verdict, r["ReachesTwo"].how) == (Verdict.INCONCLUSIVE, "bounded")
+    e = explicit_check(load_text(text, "m.sync"), ExplicitOptions())
+    assert next(p for p in e.properties if p.name == "ReachesTwo").verdict is Verdict.HOLDS
+
+
 def test_fairness_over_choices_quantifies_them():
     # Bump is enabled only through one value of its choice; weak fairness must see it as enabled
     text = """model Choice

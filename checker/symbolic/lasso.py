@@ -72,7 +72,7 @@ class LassoSearch:
         self.solver.add(self.system.init_formula(self.system.init(self.states[0], "lasso.init")))
         self.steps = []          # StepEnc from state i
         self.stutter = []        # Bool: step i repeats state i
-        fair_actions = {f.action: f.kind for f in model.fairness}
+        fair_actions = fair_kinds(model)
         self.ungrounded = sorted({model.actions[k].name for k in fair_actions
                                   if model.actions[k].params and not _groundable(self.system, model.actions[k])})
         self.fair: list[tuple[int, str]] = []    # (position among a step's instances, weak | strong)
@@ -96,7 +96,7 @@ class LassoSearch:
             i = len(self.states) - 1
             st = self.system.step(self.states[i], i, f"L{i}", limit=STEP_GROUND)
             if not self.steps:
-                kinds = {f.action: f.kind for f in self.model.fairness}
+                kinds = fair_kinds(self.model)
                 self.fair = [(j, kinds[a.index]) for j, a in enumerate(st.actions) if a.index in kinds]
             nxt = self.system.state(f"L{i + 1}")
             stut = z3.Bool(f"lasso.stutter@{i}")
@@ -262,6 +262,15 @@ class LassoSearch:
         return trace
 
 
+def fair_kinds(model: ir.CheckedModel) -> dict:
+    """Action index -> weak | strong; an action declared both is strongly fair (which implies weak)."""
+    kinds: dict = {}
+    for f in model.fairness:
+        if f.kind == "strong" or f.action not in kinds:
+            kinds[f.action] = f.kind
+    return kinds
+
+
 def _groundable(system: System, action: ir.ActionIR) -> bool:
     n = system.ground.get(action.name)
     return n is not None and n <= STEP_GROUND
@@ -286,4 +295,4 @@ def check_temporal(model: ir.CheckedModel, clock: Clock, depth: int, names=None)
     return [search.check(p, depth) for p in props]
 
 
-__all__ = ["LassoSearch", "LassoOutcome", "check_temporal"]
+__all__ = ["LassoSearch", "LassoOutcome", "check_temporal", "fair_kinds"]

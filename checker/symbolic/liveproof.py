@@ -48,7 +48,7 @@ from spec import ir
 
 from . import values as SV
 from .bmc import Clock, reason_of
-from .lasso import _bindings
+from .lasso import _bindings, fair_kinds
 from .system import STEP_GROUND, Prop, System, free_consts
 from .values import FALSE, TRUE, mk_and, mk_not, mk_or
 
@@ -71,7 +71,7 @@ class LiveHorn:
         self.env = env
         x = sys_.state("x")
         self.step = sys_.step(x, 0, "lv", limit=STEP_GROUND)
-        kinds = {f.action: f.kind for f in model.fairness}
+        kinds = fair_kinds(model)
         self.fair = [(j, kinds[a.index]) for j, a in enumerate(self.step.actions) if a.index in kinds]
         self.obstacle = ""
         self.enabled = {}
