@@ -30,7 +30,7 @@ import z3
 from spec import ir
 
 from .bmc import Clock, reason_of
-from .system import DEADLOCK, MAX_GROUND, RUNTIME, Prop, System, free_consts
+from .system import DEADLOCK, MAX_GROUND, RUNTIME, Prop, System, horn_clause
 from .values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
@@ -62,7 +62,7 @@ class Horn:
         sorts = [a.sort() for a in enc.state_atoms(x) + self.c_atoms]
         self.inv = z3.Function("Inv", *sorts, z3.BoolSort())
         init = self.system.init(self.system.state("x0"))
-        self.init_rule = self._clause(mk_and(self.system.consts(), self.system.init_formula(init)),
+        self.init_rule = horn_clause(mk_and(self.system.consts(), self.system.init_formula(init)),
                                       self._inv(init.state))
         # symbolic parameters: fewer clauses, which Spacer handles better than one per value
         self.step = self.system.step(x, 0, "h", ground=False)
@@ -73,12 +73,6 @@ class Horn:
 
     def _inv(self, state):
         return self.inv(*(self.system.enc.state_atoms(state) + self.c_atoms))
-
-    @staticmethod
-    def _clause(body, head):
-        vs = free_consts(body, head)
-        f = z3.Implies(body, head)
-        return z3.ForAll(vs, f) if vs else f
 
     def bad(self, p: Prop):
         """The query body of a property: a reachable state where it fails."""
@@ -97,7 +91,7 @@ class Horn:
         for i, a in enumerate(self.step.actions):
             y = self.system.state(f"y{i}")
             body = mk_and(self._inv(self.x), known, a.fires, enc.same_state(y, a.store))
-            out.append(self._clause(body, self._inv(y)))
+            out.append(horn_clause(body, self._inv(y)))
         return out
 
     def solve(self, props: list[Prop], proved: list[Prop] = (), budget: float | None = None):
@@ -106,7 +100,7 @@ class Horn:
         s = z3.SolverFor("HORN")
         for r in self.rules(known):
             s.add(r)
-        s.add(self._clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE))
+        s.add(horn_clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE))
         return self.clock.check(s, budget=budget), s
 
     def readable(self, s) -> str:

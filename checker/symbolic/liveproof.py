@@ -49,7 +49,7 @@ from spec import ir
 from . import values as SV
 from .bmc import Clock, reason_of
 from .lasso import _bindings, fair_kinds
-from .system import STEP_GROUND, Prop, System, free_consts
+from .system import STEP_GROUND, System, horn_clause
 from .values import FALSE, TRUE, mk_and, mk_not, mk_or
 
 MAX_CHOICES = 256   # values of a fair instance's choices up to which its enabledness is spelled out
@@ -157,12 +157,6 @@ class LiveHorn:
 
     # ---- clauses ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _clause(body, head):
-        vs = free_consts(body, head)
-        f = z3.Implies(body, head)
-        return z3.ForAll(vs, f) if vs else f
-
     def rules(self) -> list:
         sys_, enc = self.system, self.system.enc
         out = []
@@ -175,7 +169,7 @@ class LiveHorn:
             heads = [z3.Bool(f"lv.h0_{i}") for i in range(len(flags0))]
             body = mk_and(sys_.consts(), sys_.init_formula(ie), *(h == f for h, f in zip(heads, flags0)))
             loop0 = z3.Bool("lv.l0")
-            out.append(self._clause(mk_and(body, z3.Not(loop0)), self._live(x0, self.saved, loop0, heads)))
+            out.append(horn_clause(mk_and(body, z3.Not(loop0)), self._live(x0, self.saved, loop0, heads)))
             # a step (an instance, or a stutter), saving x first when `save`
             Px, Qx, _ = self._pq(self.x)
             save = z3.Bool("lv.save")
@@ -200,7 +194,7 @@ class LiveHorn:
                                 zip(enc.state_atoms(s2), enc.state_atoms(self.x), enc.state_atoms(self.saved))),
                               *(h == f for h, f in zip(heads, new)))
                 loop = z3.Bool(f"lv.l{n + 1}")
-                out.append(self._clause(mk_and(body, loop == on), self._live(y, s2, loop, heads)))
+                out.append(horn_clause(mk_and(body, loop == on), self._live(y, s2, loop, heads)))
         return out
 
     def query(self):
@@ -227,7 +221,7 @@ class LiveHorn:
                 closed = mk_and(self.loop, enc.equal_states(self.x, self.saved), *fair, cond)
             body = mk_and(self._live(self.x, self.saved, self.loop, self.flags), self.known_x,
                           mk_or(err, closed))
-        return self._clause(body, FALSE)
+        return horn_clause(body, FALSE)
 
 
 def _expand_choices(a, moves):

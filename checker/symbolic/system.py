@@ -254,6 +254,13 @@ def _where(span) -> str | None:
     return span.where if span is not None else None
 
 
+def horn_clause(body, head):
+    """body -> head, universally quantified over its free constants (a constrained Horn clause)."""
+    vs = free_consts(body, head)
+    f = z3.Implies(body, head)
+    return z3.ForAll(vs, f) if vs else f
+
+
 def free_consts(*exprs) -> list:
     """The uninterpreted constants in z3 terms (to quantify a Horn clause over them)."""
     seen, out, stack = set(), [], list(exprs)
@@ -274,4 +281,4 @@ def free_consts(*exprs) -> list:
 
 
 __all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "simple_path", "hypothesis",
-           "free_consts", "nonlinear", "DEADLOCK", "RUNTIME"]
+           "free_consts", "horn_clause", "nonlinear", "DEADLOCK", "RUNTIME"]
