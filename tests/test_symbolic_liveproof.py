@@ -205,7 +205,12 @@ property Three: eventually x == 3
     r = symbolic_check(load_text(text, "m.sync"), "prove", SymbolicOptions(timeout=60, stop_at_first=False))
     p = next(p for p in r.properties if p.name == "Three")
     assert p.verdict is Verdict.INCONCLUSIVE
-    assert "needs run-time errors proved unreachable" in p.message
+    assert p.message == "not proved: run-time errors are reachable, and the proof needs them unreachable"
+    # no time to prove anything: run-time freedom is not proved either
+    r = symbolic_check(load(ROOT / "models/two_phase_commit.sync"), "prove", SymbolicOptions(timeout=0.05))
+    p = next(p for p in r.properties if p.name == "EveryRMDecides")
+    assert p.message == ("not proved: the proof needs run-time errors proved unreachable, and this run did not "
+                         "prove it")
 
 
 # ---- agreement with the explicit engine ----------------------------------------------------

@@ -188,9 +188,11 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
     where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
     runtime = run.outcomes.get(RUNTIME)
     if runtime is not None and runtime.verdict is not Verdict.HOLDS:
+        why = ("not proved: run-time errors are reachable, and the proof needs them unreachable"
+               if runtime.verdict is Verdict.VIOLATED else
+               "not proved: the proof needs run-time errors proved unreachable, and this run did not prove it")
         for p in todo if not first else ():
-            _temporal_open(run, p.name, where[p.name], "not proved: the proof needs run-time errors proved "
-                           "unreachable, and they are not")
+            _temporal_open(run, p.name, where[p.name], why)
         return
     proved = [o.prop.name for o in run.outcomes.values()
               if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"]
