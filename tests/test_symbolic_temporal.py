@@ -260,9 +260,8 @@ def temporal_model(draw):
     actions = [line.split()[1].split("(")[0] for line in text.splitlines() if line.startswith("action ")]
     lines = []
     for a in actions:
-        kind = draw(st.sampled_from(["", "weak", "strong"]))
-        if kind:
-            lines.append(f"fairness {kind} {a}")
+        kind = draw(st.sampled_from(["", "weak", "strong", "weak strong"]))
+        lines += [f"fairness {k} {a}" for k in kind.split()]   # both: strongly fair
     for n in range(draw(st.integers(1, 2))):
         kind = draw(st.sampled_from(["eventually", "always eventually", "eventually always", "leads_to",
                                      "always"]))
