@@ -21,6 +21,7 @@ from checker.result import Verdict
 from checker.symbolic import SymbolicOptions
 from checker.symbolic import check as symbolic_check
 from checker.symbolic.bmc import Clock
+from checker.symbolic.lasso import check_temporal
 from checker.symbolic.liveproof import LiveProof, prove_temporal
 from cli_helpers import run_cli
 from spec.loader import load, load_text
@@ -263,3 +264,26 @@ def test_random_models_proofs_agree_with_the_explicit_engine(text):
     if any(p.name == "runtime" and p.verdict is not Verdict.HOLDS for p in e.properties):
         return   # the proof is asked only when run-time errors are unreachable
     _agree(m, e, 20)
+
+
+def test_a_forall_over_values_that_depend_on_a_symbolic_constant_is_not_guessed(capsys, tmp_path):
+    text = """model Sym
+const N: 1..3
+var x: 0..3
+init { x = 0 }
+action Up { require x < N  x = x + 1 }
+fairness weak Up
+property Reaches: forall k in 0..N: eventually x >= k
+"""
+    why = "the values Reaches ranges over (its forall) depend on the symbolic constant N; --const N=VALUE gives " \
+          "it a value"
+    assert proofs(text)["Reaches"] == LiveProof("unknown", f"not proved: {why}")
+    [lasso] = check_temporal(load_text(text, "m.sync"), Clock(60), 4)
+    assert (lasso.result.verdict, lasso.result.how, lasso.result.message) == \
+        (Verdict.INCONCLUSIVE, "unknown", f"not checked: {why}")
+    path = tmp_path / "sym.sync"
+    path.write_text(text)
+    code, out, err = run_cli(["check", path, "--no-deadlock"], capsys)
+    assert code == 3 and err == "" and f"Reaches: not proved: {why}" in " ".join(out.split())
+    code, out, _ = run_cli(["check", path, "--no-deadlock", "--const", "N=2"], capsys)
+    assert code == 0

@@ -39,7 +39,7 @@ import z3
 
 from spec import ir
 from spec import values as V
-from spec.interp import Interp
+from spec.interp import Interp, SymbolicConstError
 from spec.runtime import ModelError
 
 from ..enumerable import obstacles
@@ -140,7 +140,12 @@ class LassoSearch:
                    f"there are more than {STEP_GROUND} of them; the explicit engine checks it")
             return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE, why, where,
                                                how=UNKNOWN, engine="bmc"), -1)
-        bindings = list(_bindings(self.model, prop, self.system.enc.bv))
+        try:
+            bindings = list(_bindings(self.model, prop, self.system.enc.bv))
+        except SymbolicConstError as exc:
+            return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE,
+                                               f"not checked: {symbolic_domain(prop, exc)}", where, how=UNKNOWN,
+                                               engine="bmc"), -1)
         reached = 0
         for k in range(depth + 1):
             self._extend(k)
@@ -274,6 +279,11 @@ def fair_kinds(model: ir.CheckedModel) -> dict:
 def _groundable(system: System, action: ir.ActionIR) -> bool:
     n = system.ground.get(action.name)
     return n is not None and n <= STEP_GROUND
+
+
+def symbolic_domain(prop: ir.PropertyIR, exc: SymbolicConstError) -> str:
+    return (f"the values {prop.name} ranges over (its forall) depend on the symbolic constant {exc}; "
+            f"--const {exc}=VALUE gives it a value")
 
 
 def _bindings(model: ir.CheckedModel, prop: ir.PropertyIR, bv: bool):

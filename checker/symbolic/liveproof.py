@@ -45,10 +45,11 @@ from dataclasses import dataclass
 import z3
 
 from spec import ir
+from spec.interp import SymbolicConstError
 
 from . import values as SV
 from .bmc import Clock, reason_of
-from .lasso import _bindings, fair_kinds
+from .lasso import _bindings, fair_kinds, symbolic_domain
 from .system import STEP_GROUND, System, horn_clause
 from .values import FALSE, TRUE, mk_and, mk_not, mk_or
 
@@ -244,7 +245,11 @@ def _expand_choices(a, moves):
 def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, proved: list[str],
                    budget: float | None = None) -> LiveProof:
     """Spacer on the product system, binding by binding; proved only when every binding is."""
-    for env, shown, _ in _bindings(model, prop, False):
+    try:
+        bindings = list(_bindings(model, prop, False))
+    except SymbolicConstError as exc:
+        return LiveProof("unknown", f"not proved: {symbolic_domain(prop, exc)}")
+    for env, shown, _ in bindings:
         horn = LiveHorn(model, prop, env, proved)
         if horn.obstacle:
             return LiveProof("unknown", f"not proved: {horn.obstacle}")
