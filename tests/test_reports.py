@@ -301,3 +301,17 @@ def test_text_summary_of_a_ci_run():
     assert "FAILED — 2 of 4: two_phase_commit_broken, bad (exit 2)" in text
     assert re.search(r"ok\s+two_phase_commit_broken\[expected\]\s+explicit\s+violated \(expected\)", text)
     assert "counterexample for Consistent" in text and "error[E1" in text
+
+
+def test_markdown_facts_of_a_symbolic_run_count_queries_not_states():
+    from checker.formats.common import stats_line
+    from checker.runs import Entry
+    from checker.symbolic import SymbolicOptions
+    from checker.symbolic import check as symbolic_check
+    from spec.loader import load
+    model = load(ROOT / "models/two_phase_commit_broken.sync")
+    result = symbolic_check(model, "bmc", SymbolicOptions(depth=5))
+    line = stats_line(Entry("2pc", "two_phase_commit_broken.sync", "bmc", result=result, model=model))
+    assert re.fullmatch(r"z3: depth 5 · \d+ queries · \d+\.\d\d s", line), line
+    explicit = stats_line(entries()["violated"])
+    assert re.fullmatch(r"\d+ states · [\d,]+ transitions · depth 5 · \d+\.\d\d s", explicit), explicit

@@ -103,8 +103,12 @@ def stats_line(entry: Entry) -> str:
     if r is None:
         return ""
     s = r.stats
-    parts = [f"{s.distinct_states:,} states", f"{s.transitions:,} transitions", f"depth {s.depth}",
-             f"{s.seconds:.2f} s"]
+    if not s.distinct_states and s.solver:    # the symbolic engines count z3 queries, not states
+        parts = [f"z3: depth {s.solver.get('depth', 0)}", f"{s.solver.get('queries', 0):,} queries",
+                 f"{s.seconds:.2f} s"]
+    else:
+        parts = [f"{s.distinct_states:,} states", f"{s.transitions:,} transitions", f"depth {s.depth}",
+                 f"{s.seconds:.2f} s"]
     return " · ".join(parts)
 
 
