@@ -105,9 +105,9 @@ def main() -> None:
 
     print("\n2. The options ledger with 64-bit balances and a symbolic fee")
     large = load(MODELS / "options_ledger_large.sync")
-    for mode in ("induction", "prove"):
-        r, s = timed(lambda: symbolic_check(large, mode, SymbolicOptions(timeout=args.timeout)))
-        row(f"{mode} options_ledger_large.sync", r, s)
+    for mode in ("induction", "prove"):   # the invariants (the liveness proof is in section 5)
+        r, s = timed(lambda: symbolic_check(safety_only(large), mode, SymbolicOptions(timeout=args.timeout)))
+        row(f"{mode} options_ledger_large.sync (invariants)", r, s)
     broken = load(MODELS / "options_ledger_large_broken.sync")
     r, s = timed(lambda: symbolic_check(broken, "bmc", SymbolicOptions(depth=5, timeout=args.timeout)))
     row("bmc options_ledger_large_broken.sync --depth 5", r, s)
@@ -139,8 +139,8 @@ def main() -> None:
                   + ", ".join(o.result.message for o in r), flush=True)
 
     print("\n5. Temporal properties proved by Spacer (liveness to safety), invariants assumed")
-    for name in ("two_phase_commit", "options_ledger", "state_channel", "bridge", "settlement_lock",
-                 "settlement_lock_broken"):
+    for name in ("two_phase_commit", "options_ledger", "options_ledger_large", "state_channel", "bridge",
+                 "settlement_lock", "settlement_lock_broken"):
         model = load(MODELS / f"{name}.sync")
         invariants = [] if "broken" in name else [i.name for i in model.invariants]
         for prop in model.properties:

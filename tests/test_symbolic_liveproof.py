@@ -263,7 +263,7 @@ def test_random_models_proofs_agree_with_the_explicit_engine(text):
         raise
     if any(p.name == "runtime" and p.verdict is not Verdict.HOLDS for p in e.properties):
         return   # the proof is asked only when run-time errors are unreachable
-    _agree(m, e, 20)
+    _agree(m, e, 5)   # small models: Spacer answers at once or not at all
 
 
 def test_a_forall_over_values_that_depend_on_a_symbolic_constant_is_not_guessed(capsys, tmp_path):
