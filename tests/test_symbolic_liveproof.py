@@ -287,3 +287,17 @@ property Reaches: forall k in 0..N: eventually x >= k
     assert code == 3 and err == "" and f"Reaches: not proved: {why}" in " ".join(out.split())
     code, out, _ = run_cli(["check", path, "--no-deadlock", "--const", "N=2"], capsys)
     assert code == 0
+
+
+def test_property_alone_still_has_the_models_invariants_as_lemmas(capsys):
+    # EveryRMDecides alone: the invariants --property leaves out are proved by k-induction and assumed
+    # (without them Spacer finds no proof in a minute)
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--property",
+                            "EveryRMDecides", "--json"], capsys)
+    assert code == 0
+    [p] = [p for p in json.loads(out)["properties"] if p["kind"] == "temporal"]
+    assert (p["name"], p["verdict"], p["how"]) == ("EveryRMDecides", "holds", "proved")
+    # a model whose invariants fail: only those that hold are assumed, and the property still holds
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit_broken.sync", "--engine", "prove",
+                            "--property", "EveryRMDecides"], capsys)
+    assert code == 0 and "HOLDS" in out

@@ -85,8 +85,12 @@ class Run:
     stopped: bool = False
     temporal: dict = field(default_factory=dict)    # name -> PropertyResult (lasso search, proofs)
     live_reachable: dict = field(default_factory=dict)  # name -> LiveProof: Spacer found a violation
+    full: ir.CheckedModel = None  # type: ignore[assignment]  # the model before --property chose
+    lemmas: list = None  # type: ignore[assignment]           # its other invariants, proved (see _lemmas)
 
     def __post_init__(self):
+        if self.full is None:
+            self.full = self.model
         self.clock = Clock(self.opts.timeout)
         self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize)
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
@@ -195,7 +199,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
             _temporal_open(run, p.name, where[p.name], why)
         return
     proved = [o.prop.name for o in run.outcomes.values()
-              if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"]
+              if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"] + _lemmas(run)
     search = None
     for prop in todo:
         if run.opts.stop_at_first and _any_violated(run):
@@ -204,7 +208,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
             out = run.live_reachable[prop.name]
         else:
             run.say(f"prove: {prop.name} (liveness to safety, Spacer)")
-            out = prove_temporal(run.model, run.clock, prop, proved, FIRST_TEMPORAL if first else QUERY_SECONDS)
+            out = prove_temporal(run.full, run.clock, prop, proved, FIRST_TEMPORAL if first else QUERY_SECONDS)
         if out.status == "proved":
             run.temporal[prop.name] = PropertyResult(
                 prop.name, "temporal", Verdict.HOLDS, "proved by a CHC solver (z3 Spacer): no fair behaviour "
@@ -229,6 +233,20 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
                 run.stopped = True
         else:
             _temporal_open(run, prop.name, where[prop.name], out.reason)
+
+
+def _lemmas(run: Run) -> list[str]:
+    """The invariants --property left out, those k-induction (k = 1) proves: facts the temporal
+    proofs may assume (without them Spacer must rediscover what the model's author wrote down)."""
+    if run.lemmas is None:
+        chosen = {p.name for p in run.model.invariants}
+        others = [i.name for i in run.full.invariants if i.name not in chosen]
+        run.lemmas = []
+        if others:
+            bmc = BMC(run.full, run.clock, deadlock=False, minimize=False)
+            props = [p for p in bmc.props if p.name in others]
+            run.lemmas = sorted(k_induction(bmc, run.clock, props, 1, False).proved)
+    return run.lemmas
 
 
 def _temporal_open(run: Run, name: str, where, reason: str) -> None:
@@ -381,9 +399,9 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
 def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None, progress=None) -> Result:
     """Runs the symbolic engines in `mode` (see the module docstring) and returns one Result."""
     opts = opts or SymbolicOptions()
-    model = select_invariants(model, opts.invariants)
+    full, model = model, select_invariants(model, opts.invariants)
     start = time.perf_counter()
-    run = Run(model, opts, progress)
+    run = Run(model, opts, progress, full=full)
     depth = opts.depth if opts.depth is not None else DEFAULT_DEPTH
     k = opts.k if opts.k is not None else DEFAULT_K
     if mode == "bmc":
