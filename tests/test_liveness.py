@@ -30,6 +30,18 @@ property Progress: forall p in PROCS: pc[p] == waiting leads_to pc[p] == critica
 """
 
 
+# A is enabled only in state 1; the cycle 0 -> 1 -> 0 never takes A. Under strong fairness of A
+# the behaviour must take A from state 1, reaching 2; under weak fairness it need not.
+REFINE = """model Refine
+var x: 0..2
+init { x = 0 }
+action Go { require x < 2  x = 1 - x }
+action A { require x == 1  x = 2 }
+action Stay { require x == 2  x = 2 }
+fairness weak Go
+property ReachesTwo: eventually x == 2
+"""
+
 def run(text: str, **opts):
     model = load_text(text, "m.sync")
     return model, check(model, ExplicitOptions(**opts))
@@ -153,17 +165,7 @@ property Settles: eventually always on
 
 
 def test_strong_fairness_refines_the_component():
-    # A is enabled only in state 1; the cycle 0 -> 1 -> 0 never takes A.
-    # Under strong fairness of A, the behaviour must take A from state 1, reaching 2.
-    text = """model Refine
-var x: 0..2
-init { x = 0 }
-action Go { require x < 2  x = 1 - x }
-action A { require x == 1  x = 2 }
-action Stay { require x == 2  x = 2 }
-fairness weak Go
-property ReachesTwo: eventually x == 2
-"""
+    text = REFINE
     _, weak = run(text + "fairness weak A\n")
     assert prop(weak, "ReachesTwo").verdict.value == "violated"
     _, strong = run(text + "fairness strong A\n")

@@ -25,9 +25,8 @@ from checker.symbolic.lasso import check_temporal
 from checker.symbolic.liveproof import LiveProof, prove_temporal
 from cli_helpers import run_cli
 from spec.loader import load, load_text
-from test_liveness import MUTEX
-from test_symbolic_random import _model
-from test_symbolic_temporal import temporal_model
+from test_liveness import MUTEX, REFINE
+from test_symbolic_temporal import explicit_temporal, temporal_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = os.environ.get("SYNCPROOF_SLOW_TESTS") == "1"
@@ -88,15 +87,7 @@ property NeverTwoLeadsToOn: n == 2 leads_to on and n < 2
 
 
 def test_strong_fairness_refines_the_component():
-    text = """model Refine
-var x: 0..2
-init { x = 0 }
-action Go { require x < 2  x = 1 - x }
-action A { require x == 1  x = 2 }
-action Stay { require x == 2  x = 2 }
-fairness weak Go
-property ReachesTwo: eventually x == 2
-"""
+    text = REFINE
     assert statuses(text + "fairness weak A\n") == {"ReachesTwo": "reachable"}
     assert statuses(text + "fairness strong A\n") == {"ReachesTwo": "proved"}
     # declared both ways, the action is strongly fair
@@ -252,15 +243,10 @@ def test_proofs_agree_with_the_explicit_engine_on_the_models(name):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(temporal_model())
 def test_random_models_proofs_agree_with_the_explicit_engine(text):
-    m = _model(text)
-    if m is None or not m.properties:
+    checked = explicit_temporal(text)
+    if checked is None:
         return
-    try:
-        e = explicit_check(m, ExplicitOptions(stop_at_first=False, deadlock=False))
-    except Exception as exc:  # noqa: BLE001 - a model the explicit engine cannot compile is not the point
-        if type(exc).__name__ == "SpecError":
-            return
-        raise
+    m, e = checked
     if any(p.name == "runtime" and p.verdict is not Verdict.HOLDS for p in e.properties):
         return   # the proof is asked only when run-time errors are unreachable
     _agree(m, e, 5)   # small models: Spacer answers at once or not at all
