@@ -179,12 +179,17 @@ def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s, clock: Clock, budget) -> No
     elif r == z3.unsat:
         out.unknown[p.name] = ("Spacer left out actions it cannot enumerate, and without them a deadlock is "
                                "reachable")
-    elif clock.expired():
-        out.unknown[p.name] = "the time limit was reached before Spacer found a proof or a counterexample"
-    elif budget is not None and "timeout" in (reason_of(s) + s.reason_unknown()):
-        out.unknown[p.name] = f"Spacer found neither a proof nor a counterexample in {budget:.0f} s"
     else:
-        out.unknown[p.name] = reason_of(s)
+        out.unknown[p.name] = spacer_unknown(s, clock, budget)
 
 
-__all__ = ["prove", "CHCOutcome", "Horn"]
+def spacer_unknown(s, clock: Clock, budget) -> str:
+    """Why Spacer returned unknown: the run's time limit, the query's budget, or z3's reason."""
+    if clock.expired():
+        return "the time limit was reached before Spacer found a proof or a counterexample"
+    if budget is not None and "timeout" in (reason_of(s) + s.reason_unknown()):
+        return f"Spacer found neither a proof nor a counterexample in {budget:.0f} s"
+    return reason_of(s)
+
+
+__all__ = ["prove", "CHCOutcome", "Horn", "spacer_unknown"]

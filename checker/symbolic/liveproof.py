@@ -48,7 +48,8 @@ from spec import ir
 from spec.interp import SymbolicConstError
 
 from . import values as SV
-from .bmc import Clock, reason_of
+from .bmc import Clock
+from .chc import spacer_unknown
 from .lasso import _bindings, fair_kinds, symbolic_domain
 from .system import STEP_GROUND, System, horn_clause
 from .values import FALSE, TRUE, mk_and, mk_not, mk_or
@@ -249,10 +250,11 @@ def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, pr
         bindings = list(_bindings(model, prop, False))
     except SymbolicConstError as exc:
         return LiveProof("unknown", f"not proved: {symbolic_domain(prop, exc)}")
+    horn = LiveHorn(model, prop, {}, proved)    # the step's encoding is the same for every binding
+    if horn.obstacle:
+        return LiveProof("unknown", f"not proved: {horn.obstacle}")
     for env, shown, _ in bindings:
-        horn = LiveHorn(model, prop, env, proved)
-        if horn.obstacle:
-            return LiveProof("unknown", f"not proved: {horn.obstacle}")
+        horn.env = env
         # in a context of its own: Spacer's search depends on the order of the terms it is given,
         # which in the shared context depends on everything made before (a proof found in 8 s in
         # a fresh process took over a minute after other queries)
@@ -265,13 +267,7 @@ def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, pr
         if r == z3.unsat:
             return LiveProof("reachable", f"Spacer finds a fair behaviour that violates it{where}")
         if r != z3.sat:
-            if clock.expired():
-                why = "the time limit was reached before Spacer found a proof or a counterexample"
-            elif budget is not None and "timeout" in (reason_of(s) + s.reason_unknown()):
-                why = f"Spacer found neither a proof nor a counterexample in {budget:.0f} s"
-            else:
-                why = reason_of(s)
-            return LiveProof("unknown", f"not proved{where}: {why}")
+            return LiveProof("unknown", f"not proved{where}: {spacer_unknown(s, clock, budget)}")
     return LiveProof("proved")
 
 
