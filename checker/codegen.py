@@ -929,7 +929,7 @@ class ModelCompiler(Compiler):
                 call = f"{fn}(s, ap, {', '.join(self.live(inner))})"
                 if it is None:
                     it = repr(tuple(consts)) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
-                lines += [f"for {name} in {it}:", f"    {call}"]
+                lines += self.choice_loop(name, it, call)
                 return lines
             if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
                 kk = k
@@ -950,6 +950,22 @@ class ModelCompiler(Compiler):
                 return lines
             lines += self.simple_stmt(s, ctx)
         return lines + k(ctx)
+
+    def choice_loop(self, name: str, it: str, call: str) -> list[str]:
+        """Every value of a `choose`, each continuing on its own.
+
+        A value whose run raises a ModelError ends that run only: the other values still give
+        their successors (already handed to `ap`), then the first failure is raised again for
+        the instance to report, as the interpreter's run_block does.
+        """
+        failed = f"_f{next(self.tmp_ids)}"
+        return [f"{failed} = None",
+                f"for {name} in {it}:",
+                "    try:",
+                f"        {call}",
+                "    except ModelError as _x:",
+                f"        if {failed} is None: {failed} = _x",
+                f"if {failed} is not None: raise {failed}"]
 
     def unroll_for(self, s: ir.For, ctx: Ctx, rest, k) -> list[str]:
         """A loop with `choose` inside: unrolled, each iteration continuing in the next."""
@@ -1046,11 +1062,11 @@ class ModelCompiler(Compiler):
             conds.append(c.text)
         emit = "ap(s)" if label is None else f"ap(({label}, s))"
         if fn is not None:
-            # successors are kept only if the whole instance succeeds, as in the interpreter: a
-            # branch failing after others succeeded leaves no transition of this instance
-            sink = "_o.append" if label is None else f"_label(_o.append, {label})"
+            # every run that reaches the end is a successor, even when another run of the same
+            # instance fails (see choice_loop)
+            sink = "ap" if label is None else f"_label(ap, {label})"
             call_args = ", ".join(["s0", sink] + args)
-            inner = ["_o = []", f"{fn}({call_args})", "for _x in _o:", "    ap(_x)"]
+            inner = [f"{fn}({call_args})"]
         else:
             bctx = Ctx("s", dict(env))
             inner = ["s = s0"] + self.simple(body, bctx) + [emit]

@@ -67,44 +67,47 @@ class CompiledModel:
 
     # ---- semantics ----------------------------------------------------------------
 
-    def init_states(self) -> list[int]:
-        """The initial states, in a fixed order (raises ModelError if init fails)."""
+    def init_outcomes(self) -> tuple[list[int], list[ModelError]]:
+        """(the initial states in a fixed order; the failures of the ways through init that fail)."""
+        states, failures = self.interp.init_outcomes()
         out, seen = [], set()
-        for st in self.interp.init_states():
+        for st in states:
             s = self.pack(st)
             if s not in seen:
                 seen.add(s)
                 out.append(s)
-        return out
+        return out, failures
+
+    def init_states(self) -> list[int]:
+        """The initial states, in a fixed order (the ways through init that fail give none)."""
+        return self.init_outcomes()[0]
 
     def invariants(self, s: int) -> list:
         """Per invariant: True, False, or the ModelError its evaluation raised."""
         return self._invariant_each(s)
 
     def steps(self, s: int) -> list[Step]:
-        """Every enabled transition from s, labelled, in the engine's order."""
+        """Every run of every action instance from s, labelled, in the engine's order.
+
+        A run that reaches the end of the body is a transition; one that raises is a Step with
+        `error` set and no state. One instance may give both (a `choose` with a failing branch).
+        """
         codes = self.unpack(s)
         out = []
         for action in self.model.actions:
             for env in self.interp.param_values(action):
-                params = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
-                try:
-                    branches = self.interp.exec_block(action.body, codes, env)
-                except ModelError as exc:
-                    out.append(Step(action.name, params, getattr(exc, "choices", None) or (), None, exc))
-                    continue
-                for st, _, choices in branches:
-                    out.append(Step(action.name, params, choices, self.pack(st)))
+                out += self._instance_steps(codes, action, env)
         return out
 
     def steps_of(self, s: int, action: ir.ActionIR, env: dict) -> list[Step]:
-        """The transitions of one action instance (env: LocalSym.id -> value), without enumerating others."""
+        """The runs of one action instance (env: LocalSym.id -> value), without enumerating others."""
+        return self._instance_steps(self.unpack(s), action, env)
+
+    def _instance_steps(self, codes: list[int], action: ir.ActionIR, env: dict) -> list[Step]:
         params = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
-        try:
-            branches = self.interp.exec_block(action.body, self.unpack(s), env)
-        except ModelError as exc:
-            return [Step(action.name, params, getattr(exc, "choices", None) or (), None, exc)]
-        return [Step(action.name, params, choices, self.pack(st)) for st, _, choices in branches]
+        branches, failures = self.interp.run_block(action.body, codes, env)
+        out = [Step(action.name, params, choices, self.pack(st)) for st, _, choices in branches]
+        return out + [Step(action.name, params, exc.choices or (), None, exc) for exc in failures]
 
     def instance_params(self, inst: int) -> dict:
         """The parameters of an action instance, as plain values."""

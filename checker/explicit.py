@@ -251,7 +251,11 @@ class Explorer:
         return results, ""
 
     def _initial(self, found) -> list[int]:
-        states = self.cm.init_states()
+        states, failures = self.cm.init_outcomes()
+        if failures:  # the ways through init that succeed are still initial states
+            self._init_error(failures[0], found)
+            if self.opts.stop_at_first:
+                return []
         if self.canon is not None:
             seen, canon_states = set(), []
             for s in states:
@@ -374,7 +378,8 @@ class Explorer:
         title = KIND_TITLES.get(exc.kind, exc.kind)
         message = f"{title} in init: {exc.message}"
         trace = Trace(self.model.name, RUNTIME, RUNTIME, [], message,
-                      TraceStep({}, "init", {}, ()), _where(span), constants=self.model.const_values())
+                      TraceStep({}, "init", {}, tuple(exc.choices or ())), _where(span),
+                      constants=self.model.const_values())
         found[RUNTIME] = PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
     # ---- traces -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from spec import values as V
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from .compiled import CompiledModel, InterpretedModel
-from .itf import ITFError, from_itf
+from .itf import ITFError, from_itf, to_itf
 
 
 @dataclass
@@ -72,6 +72,13 @@ def _params_match(step, params: dict | None, model_action) -> bool:
             return False
         want[p.name] = from_itf(p.type, params[p.name], f"parameter '{p.name}'")
     return want == step.params
+
+
+def _choices_match(step, choices) -> bool:
+    """The run took the recorded choices (when the trace records them: older traces do not)."""
+    if not isinstance(choices, dict):
+        return True
+    return choices == {name: to_itf(value) for name, value in step.choices}
 
 
 def _instance(params, action) -> dict | None:
@@ -138,14 +145,15 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
         candidates = cm.steps_of(states[-1], actions[name], env) if env is not None else cm.steps(states[-1])
         for st in candidates:
             if st.action == name and st.error is not None and _params_match(st, failing.get("parameters"),
-                                                                            actions[name]):
+                                                                            actions[name]) \
+                    and _choices_match(st, failing.get("choices")):
                 title = KIND_TITLES.get(st.error.kind, st.error.kind)
                 result.violations.append(("runtime", len(states) - 1,
                                           f"{title} in {name} after state {len(states) - 1}: {st.error.message}"))
                 break
     if check_deadlock and obstacles(model):
         result.message += " (deadlock not checked: the actions' parameters are too many to enumerate)"
-    elif check_deadlock and not [st for st in cm.steps(states[-1]) if st.error is None]:
+    elif check_deadlock and not cm.steps(states[-1]):  # a run that fails is enabled, as in the engines
         result.violations.append(("deadlock", len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result

@@ -299,10 +299,9 @@ class Simulator:
 
     def run(self) -> Result:
         self.start = time.perf_counter()
-        try:
-            self.inits = self.cm.init_states()
-        except ModelError as exc:
-            return self._result(self._init_error(exc))
+        self.inits, failures = self.cm.init_outcomes()
+        if failures:  # a way through init fails: a run-time error every run can reach
+            return self._result(self._init_error(failures[0]))
 
         @hypothesis_seed(self.seed)
         @hypothesis_settings(self.opts.runs)

@@ -160,9 +160,13 @@ class WideSimulator(Simulator):
         raise self.classes[prop](prop, kind, message, list(path))
 
     def attempt(self, s: tuple, k: int, env: dict):
-        """The branches (state, choices) of action k with parameters env from s; raises ModelError."""
+        """(branches (state, choices), failures) of action k with parameters env from s.
+
+        Every way through the body's `choose`s on its own: a failing one (a ModelError, with
+        its choices) does not take away the others."""
         action = self.model.actions[k]
-        return [(tuple(st_), ch) for st_, _, ch in self.interp.exec_block(action.body, list(s), env)]
+        branches, failures = self.interp.run_block(action.body, list(s), env)
+        return [(tuple(st_), ch) for st_, _, ch in branches], failures
 
     def params(self, k: int, env: dict) -> dict:
         return {p.name: ir.decode_value(p.type, env[p.id]) for p in self.model.actions[k].params}
@@ -220,10 +224,9 @@ class WideSimulator(Simulator):
         for _ in range(TRIES * len(order)):
             k = order[draw_index(data, len(order), self._ints)]
             env = {p.id: draw_value(data, p.type, self._ints, pool) for p in self.model.actions[k].params}
-            try:
-                branches = self.attempt(s, k, env)
-            except ModelError as exc:
-                err_path = list(path) + [(k, env, getattr(exc, "choices", None) or (), None)]
+            branches, failures = self.attempt(s, k, env)
+            if failures:
+                err_path = list(path) + [(k, env, failures[0].choices or (), None)]
                 self._check(err_path, s, (RUNTIME, RUNTIME, ""))
             branches = [(t, ch) for t, ch in branches if t != s]  # a step that changes nothing leads nowhere
             if branches:
@@ -235,10 +238,10 @@ class WideSimulator(Simulator):
 
     def run(self):
         self.start = time.perf_counter()
-        try:
-            self.inits = [tuple(st_) for st_ in self.interp.init_states()]
-        except ModelError as exc:
-            return self._result(self._init_error(exc))
+        states, failures = self.interp.init_outcomes()
+        if failures:  # a way through init fails: a run-time error every run can reach
+            return self._result(self._init_error(failures[0]))
+        self.inits = [tuple(st_) for st_ in states]
 
         # hypothesis shrinks 64-bit draws slowly (thousands of runs); `_violation` shortens the run
         # and lowers the values itself, in a bounded number of replays
@@ -281,10 +284,7 @@ class WideSimulator(Simulator):
         for k, env, choices, _ in steps:
             if self._fails(s, prop, k, env, choices):
                 return done + [(k, env, choices, None)], path + [(k, env, choices, None)]
-            try:
-                branches = self.attempt(s, k, env)
-            except ModelError:
-                continue
+            branches, _ = self.attempt(s, k, env)
             if not branches:
                 continue
             t = next((u for u, ch in branches if ch == choices), branches[0][0])
@@ -300,11 +300,7 @@ class WideSimulator(Simulator):
         if prop == RUNTIME:
             if k is None:
                 return False
-            try:
-                self.attempt(s, k, env)
-            except ModelError:
-                return True
-            return False
+            return bool(self.attempt(s, k, env)[1])
         fail = self.bad(s)
         return fail is not None and fail[0] == prop
 
@@ -356,11 +352,9 @@ class WideSimulator(Simulator):
         consts = self.full_model.const_values()
         if exc.prop == RUNTIME:
             k, env, choices, _ = path[-1]
-            try:
-                self.attempt(last, k, env)
-                err = ModelError("runtime", "the failure did not reproduce")
-            except ModelError as e:
-                err = e
+            failures = self.attempt(last, k, env)[1]
+            err = next((e for e in failures if (e.choices or ()) == choices), None) or \
+                (failures[0] if failures else ModelError("runtime", "the failure did not reproduce"))
             name = self.model.actions[k].name
             span = err.span or self.model.actions[k].span
             message = f"{KIND_TITLES.get(err.kind, err.kind)} in {name}: {err.message}"

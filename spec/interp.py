@@ -369,26 +369,39 @@ class Interp:
 
     # ---- statements ------------------------------------------------------------
 
+    def run_block(self, stmts: list[ir.Stmt], state: list, env: dict):
+        """Every way through stmts: (branches, failures).
+
+        branches are the runs that reach the end, each (state, env, choices); failures are
+        the ModelErrors of the runs that raised one, each remembering that run's choices
+        (`.choices`). A run that fails ends there and the others go on: every way through
+        the `choose`s is a transition of its own, as the language reference says.
+        """
+        failures: list[ModelError] = []
+        return self._run(stmts, list(state), dict(env), (), failures), failures
+
     def exec_block(self, stmts: list[ir.Stmt], state: list, env: dict):
-        """All branches of executing stmts: a list of (state, env, choices)."""
-        branches = [(list(state), dict(env), ())]
-        for s in stmts:
-            nxt = []
-            for st, en, ch in branches:
-                nxt.extend(self._exec_branch(s, st, en, ch))
-            branches = nxt
+        """The branches of run_block; raises the first failure, after running every branch.
+
+        For callers to whom any failing branch is the answer (a run-time error is reachable);
+        callers that need the other branches too use run_block.
+        """
+        branches, failures = self.run_block(stmts, state, env)
+        if failures:
+            raise failures[0]
         return branches
 
-    def _exec_branch(self, s: ir.Stmt, state, env, choices):
-        """exec_stmt; a ModelError remembers the choices of the branch that failed (for traces)."""
+    def _exec_branch(self, s: ir.Stmt, state, env, choices, failures):
+        """exec_stmt on one run; a ModelError ends the run and is kept with its choices."""
         try:
-            return self.exec_stmt(s, state, env, choices)
+            return self.exec_stmt(s, state, env, choices, failures)
         except ModelError as exc:
             if getattr(exc, "choices", None) is None:
                 exc.choices = choices
-            raise
+            failures.append(exc)
+            return []
 
-    def exec_stmt(self, s: ir.Stmt, state, env, choices):
+    def exec_stmt(self, s: ir.Stmt, state, env, choices, failures):
         if isinstance(s, ir.Assign):
             st = list(state)
             try:
@@ -415,7 +428,7 @@ class Interp:
             return [(state, env, choices)]
         if isinstance(s, ir.If):
             body = s.then if self.eval(s.cond, env, state) else s.orelse
-            return [(st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices)]
+            return [(st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices, failures)]
         if isinstance(s, ir.For):
             branches = [(state, env, choices)]
             for v in self.elements(s.domain, env, state):
@@ -423,7 +436,8 @@ class Interp:
                 for st, en, ch in branches:
                     inner = dict(en)
                     inner[s.sym.id] = v
-                    nxt.extend((st2, _restrict(en2, en), ch2) for st2, en2, ch2 in self._run(s.body, st, inner, ch))
+                    nxt.extend((st2, _restrict(en2, en), ch2)
+                               for st2, en2, ch2 in self._run(s.body, st, inner, ch, failures))
                 branches = nxt
             return branches
         if isinstance(s, ir.Choose):
@@ -435,12 +449,12 @@ class Interp:
             return out
         raise AssertionError(s)
 
-    def _run(self, stmts, state, env, choices):
+    def _run(self, stmts, state, env, choices, failures):
         branches = [(state, env, choices)]
         for s in stmts:
             nxt = []
             for st, en, ch in branches:
-                nxt.extend(self._exec_branch(s, st, en, ch))
+                nxt.extend(self._exec_branch(s, st, en, ch, failures))
             branches = nxt
         return branches
 
@@ -471,9 +485,17 @@ class Interp:
 
     # ---- the model ---------------------------------------------------------------
 
+    def init_outcomes(self) -> tuple[list[list[int]], list[ModelError]]:
+        """(the initial states, without repeats; the failures of the ways through init that fail)."""
+        branches, failures = self.run_block(self.model.init, [0] * len(self.model.vars), {})
+        return _unique([st for st, _, _ in branches]), failures
+
     def init_states(self) -> list[list[int]]:
-        zero = [0] * len(self.model.vars)
-        return _unique([st for st, _, _ in self.exec_block(self.model.init, zero, {})])
+        """The initial states; raises the first failure of init (see init_outcomes)."""
+        states, failures = self.init_outcomes()
+        if failures:
+            raise failures[0]
+        return states
 
     def param_values(self, action: ir.ActionIR):
         """Every assignment of values to the action's parameters, in canonical order."""
@@ -483,11 +505,12 @@ class Interp:
             yield {p.id: v for p, v in zip(action.params, combo)}
 
     def successors(self, action: ir.ActionIR, state: list[int]):
-        """(parameters, choices, next state) for every enabled instance of the action."""
+        """(parameters, choices, next state or the ModelError of a failing run), every run of every instance."""
         out = []
         for env in self.param_values(action):
-            for st, _, ch in self.exec_block(action.body, state, env):
-                out.append((env, ch, st))
+            branches, failures = self.run_block(action.body, state, env)
+            out += [(env, ch, st) for st, _, ch in branches]
+            out += [(env, exc.choices, exc) for exc in failures]
         return out
 
     def invariant_holds(self, inv: ir.InvariantIR, state: list[int]) -> bool:

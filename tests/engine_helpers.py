@@ -174,7 +174,8 @@ def compare_state(cm: CompiledModel, s: int) -> tuple[set, bool]:
     mine = set(nxt)
     theirs = {st.state for st in ok_steps}
     assert mine == theirs, (cm.decode(s), sorted(mine ^ theirs))
-    # an instance that fails leaves no transition, in both (not even its branches that succeeded)
+    # every run that reaches the end is a transition, in both, even when another run of the same
+    # instance (another `choose` value) fails
     per_action = [sum(1 for st in ok_steps if st.action == a) for a in cm.action_names]
     assert counts == per_action, (cm.decode(s), counts, per_action)
     if not err_steps:

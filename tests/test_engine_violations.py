@@ -402,9 +402,9 @@ action Put { q[0] = u.a }
     assert p.where == f"t.sync:{line_of(text, 'q[0] = u.a')}:21"   # at u.a
 
 
-def test_failing_instance_leaves_no_transition_when_the_search_goes_on():
-    # regression: with stop_at_first=False the compiled code kept the successors of the branches of
-    # a `choose` that ran before the failing one (v = 1, 2); the interpreter keeps none
+def test_a_failing_branch_leaves_the_other_branches_transitions():
+    # issue 11 item 1: every run of a `choose` that reaches the end is a transition, even when another
+    # (v = 3) fails; an earlier version kept none of the instance's runs once one failed
     text = """model Partial
 var x: 0..3
 var y: 0..3
@@ -422,8 +422,9 @@ action B {
     r = run(text, deadlock=False, stop_at_first=False)
     assert [p.name for p in r.violated] == ["runtime"]
     assert prop(r, "runtime").trace.error_step.choices == (("v", 3),)
-    assert (r.stats.distinct_states, r.stats.transitions) == (4, 3)
-    assert r.stats.actions == {"A": 0, "B": 3}
+    # x = 0 (v = 1, a step to itself) and x = 3 (v = 2) from each of y = 0..3
+    assert (r.stats.distinct_states, r.stats.transitions) == (8, 11)
+    assert r.stats.actions == {"A": 8, "B": 3}
 
 
 def test_options_are_validated():

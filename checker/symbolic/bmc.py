@@ -27,6 +27,7 @@ from spec import ir
 
 from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
 from .traces import Decoder, Minimizer, minimize
+from .values import mk_and
 
 
 @dataclass
@@ -187,19 +188,38 @@ class BMC:
         return self.clock.check(self.solver, lit)
 
     def check_init(self, props: list[Prop]) -> list[Found]:
-        """A run-time error in `init` (a runtime violation before any state)."""
+        """A run-time error in `init` (a runtime violation before any state).
+
+        Asked of a solver of its own, on an encoding of init of its own: the main solver
+        assumes that init ran without error to state 0, and its choices are state 0's, so it
+        could never show a way through init that fails (nor one when every way fails).
+        """
         out = []
         for p in props:
             if p.kind != RUNTIME:
                 continue
-            r = self._ask(self.system.init_error(self.init))
+            solver = z3.Solver()
+            solver.add(self.system.consts())
+            ie = self.system.init(self.system.state("init.err"), "init.err")
+            solver.add(mk_and(ie.enc.wf, self.system.init_error(ie)))
+            r = self.clock.check(solver)
             if r == z3.sat:
-                m = self._model([], -1, p)
+                m = self._init_model(solver, ie)
                 out.append(Found(p, "violated", self.decoder.init_error(m, p), depth=0))
             elif r == z3.unknown:
-                out.append(Found(p, "unknown", reason=reason_of(self.solver), depth=0))
+                out.append(Found(p, "unknown", reason=reason_of(solver), depth=0))
         self.checked = max(self.checked, -1)
         return out
+
+    def _init_model(self, solver: z3.Solver, ie: InitEnc) -> z3.ModelRef:
+        if not self.minimize:
+            return solver.model()
+        mz = Minimizer(solver, [], self.clock.deadline)
+        for c in self.system.model.symbolic_consts():
+            mz.value(self.system.enc.consts[c.name], c.type)
+        for ch in ie.enc.choices:
+            mz.value(ch.value, ch.type)
+        return mz.model()
 
     def check_depth(self, d: int, props: list[Prop]) -> list[Found]:
         """Violations of props at depth d (a shortest one each), or unknowns.
@@ -270,12 +290,6 @@ class BMC:
         if not self.minimize:
             return self.solver.model()
         mz = Minimizer(self.solver, [self._lit], self.clock.deadline)
-        if d < 0:
-            for c in self.system.model.symbolic_consts():
-                mz.value(self.system.enc.consts[c.name], c.type)
-            for ch in self.init.enc.choices:
-                mz.value(ch.value, ch.type)
-            return mz.model()
         return minimize(mz, self.system, self.init, self.steps, d, p)
 
     def complete(self, d: int, budget: float | None = None) -> str:

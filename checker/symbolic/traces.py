@@ -24,6 +24,7 @@ import time
 import z3
 
 from spec import ir
+from spec import values as V
 from spec.interp import Interp
 from spec.runtime import KIND_TITLES, ModelError, from_code
 from spec.types import BoolType, IntType, Type
@@ -281,6 +282,23 @@ def _choices(enc, m) -> list:
     return out
 
 
+def _failure_like(failures: list, want: list):
+    """The interpreter's failing run whose choices the encoding's witness made, else the first.
+
+    The witness may also name choices after the point where the run failed (the encoding
+    keeps a choice whose `choose` the path reaches, failing or not): a prefix is a match.
+    """
+    for exc in failures:
+        got = list(exc.choices or ())
+        if got == want[:len(got)]:
+            return exc
+    return failures[0]
+
+
+def _shown(choices: list) -> str:
+    return ", ".join(f"{name}={V.show(value)}" for name, value in choices) or "nothing"
+
+
 class Decoder:
     """Builds traces from models of one system, checking every step with the interpreter."""
 
@@ -296,7 +314,7 @@ class Decoder:
         interp = Interp(concrete)
         codes = [state_codes(self.system, s, m) for s in states]
         if check_init:
-            inits = {tuple(s) for s in interp.init_states()}
+            inits = {tuple(s) for s in interp.init_outcomes()[0]}
             if tuple(codes[0]) not in inits:
                 raise Disagreement("the symbolic initial state is not an initial state of the interpreter: "
                                    f"{decode_state(concrete, codes[0])}")
@@ -307,15 +325,12 @@ class Decoder:
             action = concrete.actions[enc.index]
             env, plain = _params(action, enc.param_list, m)
             want = _choices(enc, m)
-            try:
-                branches = interp.exec_block(action.body, codes[i], env)
-            except ModelError as exc:
-                raise Disagreement(f"step {i + 1}: {action.name}({plain}) fails in the interpreter "
-                                   f"({exc.message}) but not in the encoding") from None
+            branches, failures = interp.run_block(action.body, codes[i], env)
             match = [ch for s, _, ch in branches if s == codes[i + 1]]
             if not match:
+                why = f" (it fails choosing {_shown(want)}: {failures[0].message})" if failures else ""
                 raise Disagreement(f"step {i + 1}: the interpreter does not reach the symbolic next state "
-                                   f"by {action.name}({plain})")
+                                   f"by {action.name}({plain}){why}")
             choices = next((ch for ch in match if list(ch) == want), match[0])
             out.append(TraceStep(decode_state(concrete, codes[i + 1]), action.name, plain, tuple(choices)))
         return codes, out
@@ -358,13 +373,13 @@ class Decoder:
                 continue
             action = concrete.actions[enc.index]
             env, plain = _params(action, enc.param_list, m)
-            try:
-                interp.exec_block(action.body, last, env)
-            except ModelError as exc:
+            _, failures = interp.run_block(action.body, last, env)
+            if failures:
+                exc = _failure_like(failures, _choices(enc, m))
                 span = exc.span or action.span
                 title = KIND_TITLES.get(exc.kind, exc.kind)
                 trace.message = f"{title} in {action.name}: {exc.message}"
-                trace.error_step = TraceStep({}, action.name, plain, ())
+                trace.error_step = TraceStep({}, action.name, plain, tuple(exc.choices or ()))
                 trace.where = span.where if span is not None else None
                 return
             raise Disagreement(f"{action.name}({plain}) errs in the encoding but not in the interpreter")
@@ -372,16 +387,17 @@ class Decoder:
 
     def init_error(self, m, prop: Prop) -> Trace:
         concrete = self.concrete(m)
-        try:
-            Interp(concrete).init_states()
-        except ModelError as exc:
-            span = exc.span or concrete.span
-            title = KIND_TITLES.get(exc.kind, exc.kind)
-            message = f"{title} in init: {exc.message}"
-            where = span.where if span is not None else None
-            return Trace(concrete.name, RUNTIME, RUNTIME, [], message, TraceStep({}, "init", {}, ()), where,
-                         constants=concrete.const_values(), engine=self.engine)
-        raise Disagreement("init errs in the encoding but not in the interpreter")
+        _, failures = Interp(concrete).init_outcomes()
+        if not failures:
+            raise Disagreement("init errs in the encoding but not in the interpreter")
+        exc = failures[0]
+        span = exc.span or concrete.span
+        title = KIND_TITLES.get(exc.kind, exc.kind)
+        message = f"{title} in init: {exc.message}"
+        where = span.where if span is not None else None
+        return Trace(concrete.name, RUNTIME, RUNTIME, [], message,
+                     TraceStep({}, "init", {}, tuple(exc.choices or ())), where,
+                     constants=concrete.const_values(), engine=self.engine)
 
     def cti(self, m, prop: Prop, states: list, steps: list[StepEnc], k: int, goal: StepEnc) -> Trace:
         """A counterexample to induction: k states where every property holds, then one where prop fails."""
