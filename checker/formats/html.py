@@ -157,7 +157,7 @@ def _header(run: Run, verdict: str) -> str:
     if c["failed"]:
         parts.append(f"{c['failed']} failed")
     when = run.started.strftime("%Y-%m-%d %H:%M:%S UTC")
-    conf = f" · configuration <code>{esc(run.config)}</code>" if run.config else ""
+    conf = f" · configuration <code>{esc(report_path(run.config, project_root(run)))}</code>" if run.config else ""
     return (f'<header class="top"><h1>syncproof report {_badge(verdict)}</h1>'
             f'<div class="muted">syncproof {esc(__version__)} · {esc(when)} · {run.seconds:.2f} s · '
             f'exit code {run.exit_code}{conf}</div>'
