@@ -124,14 +124,19 @@ def load_adapter(spec: str, search: list[str] | None = None) -> type[Adapter]:
     if not sep or not module_name or not attr:
         raise AdapterError(Diagnostic("E701", f"--impl {spec}: expected MODULE:CLASS", None,
                                       "for example --impl examples.options_ledger_impl.adapter:LedgerAdapter"))
+    path = None
     if _is_path(module_name):
-        module_name, roots = _module_of_file(spec, module_name)
+        path = module_name
+        module_name, roots = _module_of_file(spec, path)
     else:
         if not all(part.isidentifier() for part in module_name.split(".")):
             raise AdapterError(Diagnostic("E701", f"--impl {spec}: '{module_name}' is not a module name", None,
                                           "a dotted name (package.module) or the path of a .py file"))
         roots = [os.path.abspath(d) for d in search or []]
     module = _import(spec, module_name, roots)
+    if path is not None and not _same_file(getattr(module, "__file__", None), path):
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: the module {module_name} is already imported from "
+                                      f"{module.__file__}, not from {path}", None, "rename the file"))
     cls = getattr(module, attr, None)
     if cls is None:
         names = [n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Adapter)
@@ -148,6 +153,13 @@ def load_adapter(spec: str, search: list[str] | None = None) -> type[Adapter]:
 
 def _is_path(module_name: str) -> bool:
     return module_name.endswith(".py") or "/" in module_name or os.sep in module_name
+
+
+def _same_file(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _module_of_file(spec: str, path: str) -> tuple[str, list[str]]:

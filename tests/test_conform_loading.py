@@ -156,3 +156,14 @@ def test_sys_exit_in_an_action_is_a_crash_not_the_exit_code(project, capsys):
     assert code == 1
     assert "MISMATCH — the implementation raised an exception at step 1, Freeze" in out
     assert "SystemExit: 0" in " ".join(out.split())
+
+
+def test_a_file_whose_module_name_is_taken_is_refused(project):
+    load_adapter("bank_unprobed.py:Unprobed")               # imports bank_impls from the project
+    other = project / "other"
+    other.mkdir()
+    (other / "bank_impls.py").write_text(IMPLS)
+    with pytest.raises(AdapterError) as info:
+        load_adapter("other/bank_impls.py:Ordered")
+    assert f"the module bank_impls is already imported from {project / 'bank_impls.py'}, not from " \
+           "other/bank_impls.py" in info.value.render()
