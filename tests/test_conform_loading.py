@@ -31,6 +31,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "bank_impls.py").write_text(IMPLS)
     (tmp_path / "bank_unprobed.py").write_text(UNPROBED)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))       # load_adapter appends the directories it searches
     yield tmp_path
     for name, module in list(sys.modules.items()):  # the next test's modules of the same name are other files
         if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
