@@ -21,17 +21,19 @@ PLANTED = "import pathlib\npathlib.Path(__file__).with_suffix('.imported').write
 
 
 # Ordered has no guards: driven only through steps the model allows, it conforms
-UNPROBED = "from bank_impls import Ordered\n\n\nclass Unprobed(Ordered):\n    check_guards = False\n"
+UNPROBED = "from loading_impls import Ordered\n\n\nclass Unprobed(Ordered):\n    check_guards = False\n"
 
 
 @pytest.fixture()
 def project(tmp_path, monkeypatch):
     (tmp_path / "bank.sync").write_text(BANK)
-    (tmp_path / "bank_adapters.py").write_text(ADAPTERS)
-    (tmp_path / "bank_impls.py").write_text(IMPLS)
-    (tmp_path / "bank_unprobed.py").write_text(UNPROBED)
+    (tmp_path / "loading_adapters.py").write_text(ADAPTERS)
+    (tmp_path / "loading_impls.py").write_text(IMPLS)
+    (tmp_path / "loading_unprobed.py").write_text(UNPROBED)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))       # load_adapter appends the directories it searches
+    for name in [n for n in sys.modules if n.startswith(("loading_", "bankpkg", "construction"))]:
+        monkeypatch.delitem(sys.modules, name)              # left by another test (of another directory)
     yield tmp_path
     for name, module in list(sys.modules.items()):  # the next test's modules of the same name are other files
         if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
@@ -57,7 +59,7 @@ def syncproof(cwd: Path, *args) -> subprocess.CompletedProcess:
 def test_files_named_like_standard_modules_in_the_current_directory_are_not_imported(project, mode):
     for name in ("secrets", "pickle", "random", "tempfile"):   # hypothesis -> numpy.random -> secrets; the workers
         (project / f"{name}.py").write_text(PLANTED)
-    done = syncproof(project, "conform", "bank.sync", "--impl", "bank_unprobed:Unprobed", "--runs", "4",
+    done = syncproof(project, "conform", "bank.sync", "--impl", "loading_unprobed:Unprobed", "--runs", "4",
                      "--steps", "4", "--seed", "0", "--no-trace-file", *mode)
     assert sorted(p.name for p in project.glob("*.imported")) == []
     assert done.returncode == 0, done.stdout + done.stderr
@@ -100,7 +102,7 @@ def test_the_module_may_be_a_file_path_even_inside_a_package(project, capsys):
     (pkg / "impls.py").write_text(IMPLS)
     (pkg / "adapter.py").write_text("from .impls import Ordered\n\n\nclass PackagedOrdered(Ordered):\n"
                                     "    check_guards = False\n")
-    assert conform(capsys, "--impl", "bank_adapters.py:Good")[0] == 1     # no guards: a mismatch
+    assert conform(capsys, "--impl", "loading_adapters.py:Good")[0] == 1     # no guards: a mismatch
     assert conform(capsys, "--impl", f"{pkg / 'adapter.py'}:PackagedOrdered")[0] == 0
     assert load_adapter("bankpkg/adapter.py:PackagedOrdered").__module__ == "bankpkg.adapter"
     code, _, err = conform(capsys, "--impl", "missing.py:X")
@@ -115,7 +117,7 @@ def test_a_dotted_name_must_be_one(project):
 
 CONSTRUCTION = '''
 import sys
-from bank_impls import Ordered
+from loading_impls import Ordered
 
 class InitExits(Ordered):
     def __init__(self):
@@ -160,11 +162,11 @@ def test_sys_exit_in_an_action_is_a_crash_not_the_exit_code(project, capsys):
 
 
 def test_a_file_whose_module_name_is_taken_is_refused(project):
-    load_adapter("bank_unprobed.py:Unprobed")               # imports bank_impls from the project
+    load_adapter("loading_unprobed.py:Unprobed")               # imports loading_impls from the project
     other = project / "other"
     other.mkdir()
-    (other / "bank_impls.py").write_text(IMPLS)
+    (other / "loading_impls.py").write_text(IMPLS)
     with pytest.raises(AdapterError) as info:
-        load_adapter("other/bank_impls.py:Ordered")
-    assert f"the module bank_impls is already imported from {project / 'bank_impls.py'}, not from " \
-           "other/bank_impls.py" in info.value.render()
+        load_adapter("other/loading_impls.py:Ordered")
+    assert f"the module loading_impls is already imported from {project / 'loading_impls.py'}, not from " \
+           "other/loading_impls.py" in info.value.render()

@@ -52,7 +52,8 @@ def events(d):
 
 
 def violation(model, name=None):
-    r = check(model, ExplicitOptions(stop_at_first=False))
+    """The trace of the first violation found (of property `name`)."""
+    r = check(model, ExplicitOptions())
     return next(p for p in r.violated if name is None or p.name == name).trace
 
 
