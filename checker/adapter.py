@@ -36,7 +36,9 @@ an implementation in other processes.
 Every mistake in an adapter is an `AdapterError` (a `SpecError`, exit code
 2), with a code, the adapter's source line where there is one, and a fix:
 
-    E701  the adapter cannot be loaded (module, class, not an Adapter)
+    E701  the adapter cannot be loaded (no such module or file, one that raises or
+          exits while imported, one named like a standard module, no such class,
+          not an Adapter)
     E702  the adapter's actions do not match the model's (missing, unknown,
           parameters)
     E703  an observation does not fit the model (unknown variable, wrong
