@@ -36,11 +36,16 @@ an implementation in other processes.
 Every mistake in an adapter is an `AdapterError` (a `SpecError`, exit code
 2), with a code, the adapter's source line where there is one, and a fix:
 
-    E701  the adapter cannot be loaded (module, class, not an Adapter)
+    E701  the adapter cannot be loaded (no such module or file, one that raises or
+          exits while imported, one named like a standard module, no such class,
+          not an Adapter)
     E702  the adapter's actions do not match the model's (missing, unknown,
           parameters)
     E703  an observation does not fit the model (unknown variable, wrong
           type or shape)
+    E704  --determinism: a worker process cannot load or run the implementation
+    E705  the implementation cannot be constructed: the adapter's __init__,
+          setup() or teardown() raises (or calls sys.exit) on a fresh one
 """
 
 from __future__ import annotations
@@ -48,8 +53,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import numbers
+import os
 import re
 import sys
 from collections.abc import Mapping, Set
@@ -100,26 +108,37 @@ def action(name: str):
 
 # ---- loading -------------------------------------------------------------------------------
 
+# What the implementation's own code may raise and we report: SystemExit too (a module or method
+# that calls sys.exit() must not end syncproof with its exit code), but not KeyboardInterrupt.
+RAISED = (Exception, SystemExit)
+
+
 def load_adapter(spec: str, search: list[str] | None = None) -> type[Adapter]:
-    """The adapter class named by `package.module:Class`; `search` directories go first on sys.path."""
-    module_name, sep, attr = spec.partition(":")
+    """The adapter class named by `MODULE:CLASS`.
+
+    MODULE is a dotted name (`examples.options_ledger_impl.adapter`), looked up first in the
+    `search` directories, else among installed modules; or a path to a `.py` file (inside a
+    package, it is imported as the package's module). The module is imported by its own location:
+    the search directories are appended to sys.path, never put first, so a file in the current
+    directory named like a module of the standard library (`secrets.py`) is never imported in its
+    place, by the adapter or by anything imported later."""
+    module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
         raise AdapterError(Diagnostic("E701", f"--impl {spec}: expected MODULE:CLASS", None,
                                       "for example --impl examples.options_ledger_impl.adapter:LedgerAdapter"))
-    for d in reversed(search or []):
-        if d not in sys.path:
-            sys.path.insert(0, d)
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            raise AdapterError(Diagnostic(
-                "E701", f"--impl {spec}: no module named '{exc.name}'", None,
-                "run from the directory that contains the package (it is added to the path), "
-                "or add its directory to PYTHONPATH")) from None
-        raise AdapterError(_import_failure(spec, exc)) from None
-    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
-        raise AdapterError(_import_failure(spec, exc)) from None
+    path = None
+    if _is_path(module_name):
+        path = module_name
+        module_name, roots = _module_of_file(spec, path)
+    else:
+        if not all(part.isidentifier() for part in module_name.split(".")):
+            raise AdapterError(Diagnostic("E701", f"--impl {spec}: '{module_name}' is not a module name", None,
+                                          "a dotted name (package.module) or the path of a .py file"))
+        roots = [os.path.abspath(d) for d in search or []]
+    module = _import(spec, module_name, roots)
+    if path is not None and not _same_file(getattr(module, "__file__", None), path):
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: the module {module_name} is already imported from "
+                                      f"{module.__file__}, not from {path}", None, "rename the file"))
     cls = getattr(module, attr, None)
     if cls is None:
         names = [n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Adapter)
@@ -134,11 +153,133 @@ def load_adapter(spec: str, search: list[str] | None = None) -> type[Adapter]:
     return cls
 
 
-def _import_failure(spec: str, exc: BaseException) -> Diagnostic:
-    frame = _innermost_frame(exc)
-    where = f" ({frame})" if frame else ""
-    return Diagnostic("E701", f"--impl {spec}: importing the module failed: {type(exc).__name__}: {exc}{where}",
-                      None, "fix the error in the module; `python -c 'import MODULE'` shows the whole traceback")
+def _is_path(module_name: str) -> bool:
+    return module_name.endswith(".py") or "/" in module_name or os.sep in module_name
+
+
+def _same_file(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _module_of_file(spec: str, path: str) -> tuple[str, list[str]]:
+    """(dotted name, [the directory it is relative to]) of a .py file: a file inside a package
+    (directories with __init__.py) is that package's module, so its relative imports work."""
+    full = os.path.abspath(path)
+    if not (full.endswith(".py") and os.path.isfile(full)):
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: no Python file {path}", None,
+                                      "MODULE is a dotted module name or the path of an existing .py file"))
+    parts = [os.path.basename(full)[:-3]]
+    root = os.path.dirname(full)
+    while os.path.isfile(os.path.join(root, "__init__.py")):
+        root, package = os.path.split(root)
+        parts.insert(0, package)
+    if not all(part.isidentifier() for part in parts):
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: {path} cannot be imported as a module: "
+                                      f"'{'.'.join(parts)}' is not a dotted name", None,
+                                      "rename the file (and its package directories) to Python identifiers"))
+    return ".".join(parts), [root]
+
+
+def _import(spec: str, module_name: str, roots: list[str]):
+    """Imports module_name, its top-level package taken from `roots` where it is there."""
+    top = module_name.partition(".")[0]
+    found = importlib.machinery.PathFinder.find_spec(top, roots) if roots else None
+    if found is not None and (top in sys.stdlib_module_names or top in sys.builtin_module_names):
+        where = found.origin or next(iter(found.submodule_search_locations or []), top)
+        raise AdapterError(Diagnostic("E701", f"--impl {spec}: {where} has the name of the standard library "
+                                      f"module '{top}', which it would replace for every module", None,
+                                      f"rename {where}"))
+    for d in roots:  # for the implementation's own imports of its sibling modules; after everything else
+        if d not in sys.path:
+            sys.path.append(d)
+    try:
+        if found is not None and top not in sys.modules:
+            _exec_top(top, found)
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise AdapterError(Diagnostic(
+                "E701", f"--impl {spec}: no module named '{exc.name}'", None,
+                "run from the directory that contains the package (it is searched), give the path of the "
+                ".py file, or add its directory to PYTHONPATH")) from None
+        raise AdapterError(_import_failure(spec, module_name, exc)) from None
+    except RAISED as exc:  # the user's module failed (or exited) while importing
+        raise AdapterError(_import_failure(spec, module_name, exc)) from None
+
+
+def _exec_top(name: str, found) -> None:
+    """Imports the top-level module or package `name` from the location found, as the import
+    system would if its directory were on sys.path."""
+    module = importlib.util.module_from_spec(found)
+    sys.modules[name] = module
+    try:
+        found.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+
+
+def _import_failure(spec: str, module_name: str, exc: BaseException) -> Diagnostic:
+    """What importing the user's module raised, pointing at the line that raised it."""
+    frames = _user_frames(exc)
+    span = _line_span(*frames[-1]) if frames else None
+    return Diagnostic("E701", f"--impl {spec}: importing {module_name} failed: it raised {_raised(exc)}", span,
+                      "fix the module; `python -c 'import MODULE'` shows the whole traceback", _frame_notes(frames))
+
+
+_SHOWN_FRAMES = 4
+
+
+def _frame_notes(frames: list[tuple[str, int, str]]) -> tuple[str, ...]:
+    """The implementation's own traceback, its last few frames, one line each (none for one
+    frame: the diagnostic's source line shows it)."""
+    if len(frames) <= 1:
+        return ()
+    notes = tuple(f"{path}:{line}: {text}" if text else f"{path}:{line}" for path, line, text in
+                  frames[-_SHOWN_FRAMES:])
+    if len(frames) > _SHOWN_FRAMES:
+        notes = (f"... {len(frames) - _SHOWN_FRAMES} earlier frames",) + notes
+    return notes
+
+
+def _raised(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}) (it called sys.exit)"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _user_frames(exc: BaseException) -> list[tuple[str, int, str]]:
+    """The traceback's frames in the user's files: (path, line, source text); the import system's
+    frozen frames and syncproof's own are left out."""
+    import traceback
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    out = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = frame.filename
+        if path.startswith("<") or os.path.abspath(path).startswith(ours):
+            continue
+        out.append((path, frame.lineno or 0, (frame.line or "").strip()))
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        out.append((exc.filename, exc.lineno, (exc.text or "").strip()))
+    return out
+
+
+def _line_span(path: str, line: int, text: str) -> Span | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    src = Source(path, source)
+    full = src.line(line)
+    if not full.strip():
+        return None
+    col = len(full) - len(full.lstrip()) + 1
+    return Span(src, line, col, line, len(full.rstrip()) + 1)
 
 
 def _innermost_frame(exc: BaseException) -> str | None:
@@ -150,6 +291,31 @@ def _innermost_frame(exc: BaseException) -> str | None:
     if last is None:
         return None
     return f"{last.tb_frame.f_code.co_filename}:{last.tb_lineno}"
+
+
+def check_construction(cls: type[Adapter], constants: dict) -> None:
+    """Builds one implementation and tears it down before anything is tested: an implementation
+    that cannot even be constructed (the adapter's __init__ or setup() raises, or exits) is a
+    mistake to fix before conformance means anything: E705, exit 2, not a finding of every run."""
+    stage, adapter = f"{cls.__name__}()", None
+    try:
+        adapter = cls()
+        stage = "setup()"
+        adapter.setup(dict(constants))
+        stage = "teardown()"
+        adapter.teardown()
+    except RAISED as exc:
+        if adapter is not None and stage == "setup()":
+            try:
+                adapter.teardown()
+            except RAISED:  # setup's failure is the one to report
+                pass
+        frames = _user_frames(exc)
+        raise AdapterError(Diagnostic(
+            "E705", f"{cls.__module__}:{cls.__qualname__}: the implementation cannot be constructed: {stage} "
+            f"raised {_raised(exc)}", _line_span(*frames[-1]) if frames else None,
+            "a fresh implementation must be built from the model's constants before any step is tested",
+            _frame_notes(frames))) from None
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -42,8 +42,8 @@ from spec import values as V
 from spec.diagnostics import Diagnostic
 from spec.runtime import KIND_TITLES, ModelError, from_code
 
-from .adapter import (Adapter, AdapterError, Binding, Rejected, bind, describe_exception, leaf_diffs, normalize,
-                      pattern, restrict, unobserved_fields)
+from .adapter import (RAISED, Adapter, AdapterError, Binding, Rejected, bind, check_construction,
+                      describe_exception, leaf_diffs, normalize, pattern, restrict, unobserved_fields)
 from .compiled import CompiledModel
 from .itf import ITFError, from_itf
 from .result import Trace, TraceStep
@@ -161,6 +161,7 @@ class Oracle:
         self.observed: set[str] = set()    # variables some observation had
         self._patterns: dict = {}
         self.unobserved_fields: list[str] = []  # record fields the first observation of each left out
+        check_construction(cls, self.consts)    # E705 before any run, rather than a crash in every run
 
     def succ(self, s: int) -> list[tuple[int, int]]:
         """Every transition from s (changing the state or not) of an action the adapter drives."""
@@ -306,7 +307,7 @@ class Session:
         try:
             self.adapter = oracle.cls()
             self.adapter.setup(dict(oracle.consts))
-        except Exception as exc:  # noqa: BLE001 - the implementation's failure is a finding
+        except RAISED as exc:  # the implementation's failure (even sys.exit) is a finding
             self.fail(CRASH, None, f"setup() raised {describe_exception(exc)}")
         obs = self.observe("in the initial state")
         codes = oracle.codes(obs)
@@ -319,7 +320,7 @@ class Session:
     def observe(self, where: str) -> dict:
         try:
             raw = self.adapter.observe()
-        except Exception as exc:  # noqa: BLE001
+        except RAISED as exc:
             self.fail(CRASH, self._inst, f"observe() raised {describe_exception(exc)} ({where})")
         obs = normalize(self.o.model, raw, where)
         self.o.note_observed(obs)
@@ -338,7 +339,7 @@ class Session:
             outcome, why = "accepted", None
         except o.rejects as exc:
             outcome, why = "refused", exc
-        except Exception as exc:  # noqa: BLE001
+        except RAISED as exc:
             self.fail(CRASH, inst, f"{o.text(inst)} raised {describe_exception(exc)}", allowed, after=True)
         obs = self.observe(f"after step {self.n}, {o.text(inst)}")
         codes = o.codes(obs)
@@ -394,7 +395,7 @@ class Session:
             return
         try:
             self.adapter.teardown()
-        except Exception as exc:  # noqa: BLE001
+        except RAISED as exc:
             if not failing:
                 self._inst = None
                 self.fail(CRASH, None, f"teardown() raised {describe_exception(exc)}")

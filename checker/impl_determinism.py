@@ -25,17 +25,16 @@ import os
 import pickle
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from spec import ir
 from spec import values as V
 from spec.diagnostics import Diagnostic
 
+from . import impl_worker
 from .adapter import Adapter, AdapterError, leaf_diffs, normalize
 from .conform import PROBE, REFUSED_PREFIX, TAKE, Oracle
 from .result import Trace, TraceStep
@@ -106,15 +105,14 @@ class Workers:
     def __init__(self, impl: str, search: list[str], consts: dict, seeds: list[int], timeout: float):
         self.seeds = seeds
         self.timeout = timeout
-        root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(list(search) + [root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH")
-                                                         else []))
         self.procs = []
         self.errs = []
         for h in seeds:
-            env = dict(os.environ, PYTHONHASHSEED=str(h), PYTHONPATH=path)
+            # the search directories go in the load request (appended to the worker's sys.path, as
+            # in this process), not in PYTHONPATH, which would put them before the standard library
+            env = dict(os.environ, PYTHONHASHSEED=str(h))
             err = tempfile.TemporaryFile()
-            proc = subprocess.Popen([sys.executable, "-m", "checker.impl_worker"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen(impl_worker.command(), stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=err, env=env, cwd=os.getcwd())
             self.procs.append(proc)
             self.errs.append(err)

@@ -9,6 +9,12 @@ the parent compares the answers of several workers.
 Protocol: pickled messages on stdin and on the original stdout (the
 implementation's own prints go to stderr, so they cannot corrupt it).
 
+The process is started with `python -P -c BOOT` (`command`): nothing is put
+before the standard library on sys.path (not the current directory, not the
+implementation's), and syncproof's own packages are loaded from where the
+parent's are, so a `secrets.py` in the current directory, or a different
+installed syncproof, is never imported in their place.
+
     ("load", "pkg.mod:Class", [search dirs], constants)  -> ("ok", hash seed) | ("error", text)
     ("run", [[(method, params), ...], ...])              -> ("results", [[(status, detail, observation), ...], ...])
     ("quit",)
@@ -22,9 +28,10 @@ import sys
 
 
 def _observe(adapter):
+    from .adapter import RAISED
     try:
         obs = adapter.observe()
-    except Exception as exc:  # noqa: BLE001 - what the implementation does is the answer
+    except RAISED as exc:  # what the implementation does is the answer
         from .adapter import describe_exception
         return "observe-crash", describe_exception(exc), None
     try:
@@ -34,15 +41,36 @@ def _observe(adapter):
     return "ok", "", obs
 
 
+# run by `python -P -c`: loads the parent's `spec` and `checker` packages from their files (argv 1
+# and 2), whatever sys.path would find, then serves requests
+BOOT = """import importlib.util, sys
+for name, init in (("spec", sys.argv[1]), ("checker", sys.argv[2])):
+    found = importlib.util.spec_from_file_location(name, init)
+    module = importlib.util.module_from_spec(found)
+    sys.modules[name] = module
+    found.loader.exec_module(module)
+from checker.impl_worker import main
+main()
+"""
+
+
+def command() -> list[str]:
+    """The command line that starts a worker with this process's syncproof."""
+    import checker
+    import spec
+    return [sys.executable, "-P", "-c", BOOT, spec.__file__, checker.__file__]
+
+
 def run_sequence(cls, consts: dict, steps: list) -> list:
-    from .adapter import Rejected, describe_exception
+    from .adapter import RAISED, Rejected, describe_exception
     rejects = tuple(cls.rejects) + (Rejected,)
     out = []
-    adapter = cls()
+    adapter = None
     try:
         try:
+            adapter = cls()
             adapter.setup(dict(consts))
-        except Exception as exc:  # noqa: BLE001
+        except RAISED as exc:
             return [("crash", f"setup() raised {describe_exception(exc)}", None)]
         out.append(_observe(adapter))
         for method, params in steps:
@@ -51,7 +79,7 @@ def run_sequence(cls, consts: dict, steps: list) -> list:
                 status, detail = "ok", ""
             except rejects as exc:
                 status, detail = "refused", type(exc).__name__
-            except Exception as exc:  # noqa: BLE001
+            except RAISED as exc:
                 out.append(("crash", describe_exception(exc), None))
                 break
             obs_status, obs_detail, obs = _observe(adapter)
@@ -61,8 +89,9 @@ def run_sequence(cls, consts: dict, steps: list) -> list:
             out.append((status, detail, obs))
     finally:
         try:
-            adapter.teardown()
-        except Exception:  # noqa: BLE001 - the parent compares observations, not teardowns
+            if adapter is not None:
+                adapter.teardown()
+        except RAISED:  # the parent compares observations, not teardowns
             pass
     return out
 
@@ -82,12 +111,14 @@ def main() -> None:
             return
         if msg[0] == "load":
             _, spec, search, consts = msg
+            from .adapter import RAISED, AdapterError, load_adapter
             try:
-                from .adapter import load_adapter
                 cls = load_adapter(spec, search)
                 answer = ("ok", os.environ.get("PYTHONHASHSEED"))
-            except Exception as exc:  # noqa: BLE001
-                answer = ("error", str(exc))
+            except AdapterError as exc:
+                answer = ("error", exc.render())
+            except RAISED as exc:
+                answer = ("error", f"{type(exc).__name__}: {exc}")
         elif msg[0] == "run":
             answer = ("results", [run_sequence(cls, consts, steps) for steps in msg[1]])
         else:

@@ -309,7 +309,7 @@ def test_module_errors_exit_2(adapters, capsys):
     assert status == 2 and "no module named 'no_such_module'" in err
     (adapters / "broken_import.py").write_text("import not_installed_anywhere\n")
     status, _, err = conform_cli(capsys, "--impl", "broken_import:X")
-    assert status == 2 and "importing the module failed" in err and "broken_import.py:1" in err
+    assert status == 2 and "importing broken_import failed: it raised ModuleNotFoundError" in err and "broken_import.py:1" in err
     status, _, err = conform_cli(capsys, "--impl", "bank_adapters")
     assert status == 2 and "expected MODULE:CLASS" in err
 

@@ -2,9 +2,11 @@
 
 Modes: random runs compared step by step (default); `--replay TRACE` drives
 the implementation through an ITF trace; `--determinism` runs the same steps
-in processes with other hash seeds. The current directory is put first on
-the module path, so `--impl examples.options_ledger_impl.adapter:LedgerAdapter`
-works from the repository root.
+in processes with other hash seeds. MODULE is looked up in the current
+directory first, so `--impl examples.options_ledger_impl.adapter:LedgerAdapter`
+works from the repository root; it may also be the path of a `.py` file.
+The current directory is never put before the standard library
+(`checker.adapter.load_adapter`): a stray `secrets.py` there is not imported.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ def add_parser(sub) -> None:
     c = sub.add_parser("conform", help="test a Python implementation against the model (hypothesis)")
     model_args(c)
     c.add_argument("--impl", required=True, metavar="MODULE:CLASS",
-                   help="the adapter class (a subclass of checker.adapter.Adapter); the current directory is "
-                        "searched first")
+                   help="the adapter class (a subclass of checker.adapter.Adapter); MODULE is a dotted name, "
+                        "looked up in the current directory first, or the path of a .py file")
     c.add_argument("--runs", type=positive(int), metavar="N",
                    help="runs (conformance, default 100) or sequences (--determinism, default 20)")
     c.add_argument("--steps", type=positive(int), metavar="K", help="steps per run (default 30)")

@@ -25,7 +25,8 @@ from ..runs import Entry, Run
 from .common import (KIND_TITLES, constants_text, outcome_line, parse_where, property_where, skipped_by_stop,
                      states_text, tally)
 from .sequence import sequence, svg
-from .tracerows import ADDED, CHANGED, REMOVED, SAME, failing_step_text, loop_text, trace_rows, variables
+from .tracerows import (ADDED, CHANGED, REMOVED, SAME, failing_step_text, loop_text, project_root, report_path,
+                        report_where, trace_rows, variables)
 
 esc = html.escape
 
@@ -127,9 +128,10 @@ def render_html(run: Run) -> str:
     else:
         title = f"syncproof: {c['checks']} checks — {verdict}"
     body = [_header(run, verdict), "<main>"]
-    body.append(_summary(run))
+    root = project_root(run)
+    body.append(_summary(run, root))
     for k, entry in enumerate(run.entries):
-        body.append(_entry(k, entry))
+        body.append(_entry(k, entry, root))
     body.append("</main>")
     body.append(_footer(run))
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -155,21 +157,21 @@ def _header(run: Run, verdict: str) -> str:
     if c["failed"]:
         parts.append(f"{c['failed']} failed")
     when = run.started.strftime("%Y-%m-%d %H:%M:%S UTC")
-    conf = f" · configuration <code>{esc(run.config)}</code>" if run.config else ""
+    conf = f" · configuration <code>{esc(report_path(run.config, project_root(run)))}</code>" if run.config else ""
     return (f'<header class="top"><h1>syncproof report {_badge(verdict)}</h1>'
             f'<div class="muted">syncproof {esc(__version__)} · {esc(when)} · {run.seconds:.2f} s · '
             f'exit code {run.exit_code}{conf}</div>'
             f'<div>{esc(" · ".join(parts))}</div></header>')
 
 
-def _summary(run: Run) -> str:
+def _summary(run: Run, root) -> str:
     rows = []
     for k, e in enumerate(run.entries):
         r = e.result
         cls = "passed-row" if e.passed else "failed-row"
         badge = _badge(e.status(), "expected" if e.passed and e.outcome != "holds" else e.outcome)
         rows.append(f'<tr class="{cls}"><td><a href="#check-{k}">{esc(e.name)}</a></td>'
-                    f'<td class="mono">{esc(e.path)}</td><td>{esc(e.engine)}</td><td>{badge}</td>'
+                    f'<td class="mono">{esc(report_path(e.path, root))}</td><td>{esc(e.engine)}</td><td>{badge}</td>'
                     f'<td>{esc(tally(e))}</td>'
                     f'<td class="num">{states_text(e)}</td>'
                     f'<td class="num">{f"{r.stats.transitions:,}" if r and r.stats.transitions else ""}</td>'
@@ -181,30 +183,30 @@ def _summary(run: Run) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
-def _entry(k: int, e: Entry) -> str:
+def _entry(k: int, e: Entry, root) -> str:
     cls = "passed" if e.passed else "failed"
     out = [f'<section class="check {cls}" id="check-{k}">',
            f'<h2>{esc(e.name)} {_badge(e.status(), "expected" if e.passed and e.outcome != "holds" else e.outcome)}'
            '</h2>',
-           f'<p>{esc(outcome_line(e))}</p>', _facts(e)]
+           f'<p>{esc(outcome_line(e))}</p>', _facts(e, root)]
     for d in e.errors:
         out.append(f'<pre class="src">{esc(d.render())}</pre>')
     if e.crash:
         out.append(f'<pre class="src">internal error: {esc(e.crash)}</pre>')
     r = e.result
     if r is not None:
-        out.append(_properties(k, e))
+        out.append(_properties(k, e, root))
         out.append(_stats(e))
         for w in r.warnings:
             out.append(f'<p class="warn">{esc(w)}</p>')
         for p in r.violated:
-            out.append(_counterexample(k, e, p))
+            out.append(_counterexample(k, e, p, root))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _facts(e: Entry) -> str:
-    items = [("model", f"<code>{esc(e.path)}</code>" + (f" ({esc(e.result.model)})" if e.result else "")),
+def _facts(e: Entry, root) -> str:
+    items = [("model", f"<code>{esc(report_path(e.path, root))}</code>" + (f" ({esc(e.result.model)})" if e.result else "")),
              ("engine", esc(e.engine) + (f" · {esc(e.result.how)}" if e.result else ""))]
     if constants_text(e):
         items.append(("constants", f"<code>{esc(constants_text(e))}</code>"))
@@ -215,7 +217,7 @@ def _facts(e: Entry) -> str:
     return "<p>" + " · ".join(f'<span class="muted">{k}</span> {v}' for k, v in items) + "</p>"
 
 
-def _properties(k: int, e: Entry) -> str:
+def _properties(k: int, e: Entry, root) -> str:
     rows = []
     for p in e.result.properties:
         word = p.verdict.value
@@ -229,7 +231,7 @@ def _properties(k: int, e: Entry) -> str:
         if p.verdict is Verdict.VIOLATED and p.trace is not None:
             name = f'<a href="#{_cx_id(k, p.name)}">{name}</a>'
         rows.append(f"<tr><td>{name}</td><td>{esc(KIND_TITLES.get(p.kind, p.kind))}</td><td>{badge}</td>"
-                    f'<td class="mono">{esc(p.where or "")}</td><td>{esc(p.message)}</td></tr>')
+                    f'<td class="mono">{esc(report_where(p.where, root) or "")}</td><td>{esc(p.message)}</td></tr>')
     return ('<table class="props"><thead><tr><th>property</th><th>kind</th><th>verdict</th><th>where</th>'
             f'<th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
@@ -265,7 +267,7 @@ def _cx_id(k: int, name: str) -> str:
     return f"cx-{k}-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
 
-def _counterexample(k: int, e: Entry, p) -> str:
+def _counterexample(k: int, e: Entry, p, root) -> str:
     t = p.trace
     expected = e.property_expected(p)
     cid = _cx_id(k, p.name)
@@ -274,8 +276,8 @@ def _counterexample(k: int, e: Entry, p) -> str:
            f'<h3>{head}: {esc(p.name)} <span class="muted">({esc(KIND_TITLES.get(p.kind, p.kind))})</span></h3>',
            f'<p>{esc(p.message)}</p>']
     where = property_where(e, p)
-    out.append(f'<p class="muted">at <code>{esc(where)}</code>'
-               + (f' · trace <code>{esc(p.trace_path)}</code>' if p.trace_path else "") + "</p>")
+    out.append(f'<p class="muted">at <code>{esc(report_where(where, root))}</code>'
+               + (f' · trace <code>{esc(report_path(p.trace_path, root))}</code>' if p.trace_path else "") + "</p>")
     src = _source(e, where)
     if src:
         out.append(src)
@@ -299,7 +301,7 @@ def _counterexample(k: int, e: Entry, p) -> str:
     for label, steps in t.branches:
         out.append(f"<p>From state {len(t.steps) - 1}, {esc(label)}:</p>")
         out.append(_trace_table(f"{tid}-b{len(out)}", t, [t.steps[-1]] + list(steps), len(t.steps) - 1))
-    d = sequence(t)
+    d = sequence(t, e.model)
     if d is not None:
         out.append(f'<figure class="seq">{svg(d, uid=cid + "-seq")}<figcaption>Messages between processes, step '
                    "by step (read from the trace; see docs/ci.md for how).</figcaption></figure>")

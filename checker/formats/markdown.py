@@ -19,7 +19,8 @@ from ..runs import Entry, Run
 from .common import (KIND_TITLES, constants_text, outcome_line, parse_where, property_where, states_text, stats_line,
                      tally)
 from .sequence import mermaid, sequence
-from .tracerows import ADDED, CHANGED, REMOVED, failing_step_text, loop_text, trace_rows, variables
+from .tracerows import (ADDED, CHANGED, REMOVED, failing_step_text, loop_text, project_root, report_path,
+                        report_where, trace_rows, variables)
 
 LIMIT = 60_000          # below GitHub's 65,536 for a comment, with room for what CI adds
 HEAD_ROWS, TAIL_ROWS = 10, 30
@@ -44,8 +45,9 @@ def render_markdown(run: Run) -> str:
 def _document(run: Run, diagrams: bool, traces: bool) -> str:
     out = [_heading(run), ""]
     out += _summary(run)
+    root = project_root(run)
     for entry in run.entries:
-        out += _entry(entry, diagrams, traces, single=len(run.entries) == 1)
+        out += _entry(entry, diagrams, traces, root)
     if not diagrams:
         out.append("_Sequence diagrams are left out to fit in a comment; the HTML report has them._")
     if not traces:
@@ -75,7 +77,7 @@ def _summary(run: Run) -> list[str]:
     return out + [""]
 
 
-def _entry(entry: Entry, diagrams: bool, traces: bool, single: bool) -> list[str]:
+def _entry(entry: Entry, diagrams: bool, traces: bool, root) -> list[str]:
     out: list[str] = []
     r = entry.result
     interesting = entry.errors or entry.crash or (r is not None and (r.violated or not entry.passed))
@@ -83,7 +85,7 @@ def _entry(entry: Entry, diagrams: bool, traces: bool, single: bool) -> list[str
         return out
     out.append(f"### {ICON[entry.passed]} {esc(entry.name)}: {esc(outcome_line(entry))}")
     out.append("")
-    facts = [f"`{entry.path}`", f"{entry.engine} engine"]
+    facts = [f"`{report_path(entry.path, root)}`", f"{entry.engine} engine"]
     if constants_text(entry):
         facts.append(f"constants {esc(constants_text(entry))}")
     if stats_line(entry):
@@ -102,16 +104,17 @@ def _entry(entry: Entry, diagrams: bool, traces: bool, single: bool) -> list[str
     if r.verdict is Verdict.INCONCLUSIVE:
         out.append("")
     for p in r.violated:
-        out += _violation(entry, p, diagrams, traces)
+        out += _violation(entry, p, diagrams, traces, root)
     return out
 
 
-def _violation(entry: Entry, p, diagrams: bool, traces: bool) -> list[str]:
+def _violation(entry: Entry, p, diagrams: bool, traces: bool, root) -> list[str]:
     expected = entry.property_expected(p)
     where = property_where(entry, p)
+    trace = f" — trace `{report_path(p.trace_path, root)}`" if p.trace_path else ""
     out = [f"#### {'Expected violation' if expected else 'Counterexample'}: {esc(p.name)} "
            f"({KIND_TITLES.get(p.kind, p.kind)})", "",
-           f"{esc(p.message)} — at `{where}`" + (f" — trace `{p.trace_path}`" if p.trace_path else ""), ""]
+           f"{esc(p.message)} — at `{report_where(where, root)}`{trace}", ""]
     src = _source(entry, where)
     if src:
         out += ["```", src, "```", ""]
@@ -133,7 +136,7 @@ def _violation(entry: Entry, p, diagrams: bool, traces: bool) -> list[str]:
         out += [f"- {esc(line)}" for line in t.explanation]
         out.append("")
     if diagrams:
-        d = sequence(t)
+        d = sequence(t, entry.model)
         if d is not None:
             out += ["```mermaid", mermaid(d).rstrip("\n"), "```", ""]
     out += ["</details>", ""]

@@ -6,12 +6,16 @@ gone, shown after the value), recursing into maps, records, options and
 sequences, so that a map of twenty entries with one changed entry marks one
 entry. `step_label` names a step the way the console does. `trace_text` is
 the console's rendering of a trace, as plain text (for JUnit and pytest).
+`report_path` and `report_where` show files relative to the project
+(`project_root`), as the reports print them.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from spec import values as V
 
@@ -166,3 +170,39 @@ def loop_text(trace: Trace) -> str | None:
     if n == trace.loop + 1 and trace.steps[-1].action == "(stutter)":
         return f"state {trace.loop} then repeats for ever (the behaviour stutters)"
     return f"state {n} is state {trace.loop} again: steps {trace.loop + 1} to {n} repeat for ever"
+
+
+# ---- paths as reports show them ---------------------------------------------------------------
+
+def project_root(run) -> Path:
+    """What report paths are relative to: for `ci`, the directory of the configuration it read (the
+    pyproject.toml with [tool.syncproof], or syncproof.toml); otherwise the current directory."""
+    if run.command == "ci" and run.config:
+        return Path(os.path.abspath(run.config)).parent  # run.config is as ci showed it, from this directory
+    return Path.cwd()
+
+
+def report_path(path: str | None, root: Path) -> str | None:
+    """An existing file's path relative to root (with '/'), or absolute when it is outside root; a
+    name that is no file (`<model>`) as it is."""
+    if not path or not os.path.exists(path):
+        return path
+    full = Path(os.path.abspath(path))
+    for a, b in ((full, Path(os.path.abspath(root))), (full.resolve(), Path(root).resolve())):
+        try:
+            return a.relative_to(b).as_posix()
+        except ValueError:
+            continue
+    return str(full)
+
+
+def report_where(where: str | None, root: Path) -> str | None:
+    """`file:line:col` with the file as `report_path` shows it."""
+    if not where:
+        return where
+    try:
+        path, line, col = where.rsplit(":", 2)
+        int(line), int(col)
+    except ValueError:
+        return where
+    return f"{report_path(path, root)}:{line}:{col}"
