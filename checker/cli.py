@@ -2,7 +2,8 @@
 
 Only chains stages and maps outcomes to exit codes: 0 every property holds,
 1 a property is violated, 2 bad input (model, options, files), 3
-inconclusive (a limit was reached), 4 internal error.
+inconclusive (a limit was reached), 4 internal error, 130 interrupted (Ctrl-C; the
+statistics reached are printed).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import os
 
 from spec.diagnostics import SpecError
 
-from . import __version__
+from . import __version__, limits
 from .commands import check, parse, replay
 from .commands import conform, simulate
 from .commands import ci, graph
 from .commands import catalog
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
+from .formats.common import stats_line
 from .itf import ITFError
 from .report import console
+from .result import EXIT_INTERRUPTED
+from .runs import Entry
 
 COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform]
 
@@ -36,6 +40,7 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limits.record(None)  # the progress of an earlier run in this process says nothing about this one
     try:
         return args.run(args)
     except SpecError as exc:
@@ -46,9 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     except ITFError as exc:
         console(stderr=True).print(f"error[E605]: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        console(stderr=True).print("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        return interrupted(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if os.environ.get("SYNCPROOF_DEBUG"):
             raise
@@ -56,6 +60,22 @@ def main(argv: list[str] | None = None) -> int:
                                    "this is a bug in syncproof; run with SYNCPROOF_DEBUG=1 for details",
                                    markup=False, highlight=False)
         return EXIT_INTERNAL
+
+
+def interrupted(exc: KeyboardInterrupt) -> int:
+    """Ctrl-C that no command reported: say where the running engine was, then exit 130.
+
+    An engine that handles Ctrl-C raises `limits.Interrupted` with its partial result; `check` and
+    `simulate` report it in full, other commands (ci) end here with its statistics. For a plain
+    KeyboardInterrupt the last progress any engine reported is all there is."""
+    result = getattr(exc, "result", None)
+    if result is not None:
+        text = f"{result.reason}: {stats_line(Entry(result.model, result.path, result.engine, result=result))}"
+    else:
+        last = limits.describe(limits.latest())
+        text = "interrupted (Ctrl-C)" + (f"; the last progress reported: {last}" if last else "")
+    console(stderr=True).print(text, markup=False, highlight=False)
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

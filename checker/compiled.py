@@ -67,9 +67,10 @@ class CompiledModel:
 
     # ---- semantics ----------------------------------------------------------------
 
-    def init_outcomes(self) -> tuple[list[int], list[ModelError]]:
-        """(the initial states in a fixed order; the failures of the ways through init that fail)."""
-        states, failures = self.interp.init_outcomes()
+    def init_outcomes(self, tick=None) -> tuple[list[int], list[ModelError]]:
+        """(the initial states in a fixed order; the failures of the ways through init that fail);
+        `tick()` is called during the enumeration (see `Interp.init_outcomes`)."""
+        states, failures = self.interp.init_outcomes(tick)
         out, seen = [], set()
         for st in states:
             s = self.pack(st)
@@ -78,9 +79,9 @@ class CompiledModel:
                 out.append(s)
         return out, failures
 
-    def init_states(self) -> list[int]:
+    def init_states(self, tick=None) -> list[int]:
         """The initial states, in a fixed order (the ways through init that fail give none)."""
-        return self.init_outcomes()[0]
+        return self.init_outcomes(tick)[0]
 
     def invariants(self, s: int) -> list:
         """Per invariant: True, False, or the ModelError its evaluation raised."""

@@ -20,7 +20,8 @@ from spec import ir
 from spec import values as V
 
 from .compiled import CompiledModel
-from .graph import StateGraph
+from .graph import StateGraph, checking
+from .limits import Budget
 from .liveness import label_step
 from .result import PropertyResult, Trace, TraceStep, Verdict
 
@@ -58,6 +59,7 @@ def check_deterministic(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph
     where = decl.span.where if decl.span else None
     mine = {i for i, (k, _) in enumerate(cm.instances) if k == decl.action}
     for u in range(len(g)):
+        g.tick()
         seen: dict[int, int] = {}
         for v, k in g.out(u):
             if k not in mine:
@@ -86,6 +88,7 @@ def check_commute(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph, decl
         return out
 
     for u in range(len(g)):
+        g.tick()
         by_a, by_b = after(u, first), after(u, second)
         for a in sorted(by_a):
             for b in sorted(by_b):
@@ -118,6 +121,12 @@ def _order(cm, g, u, x, y, mids, ends: dict) -> list[TraceStep]:
     return steps
 
 
-def check_all(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph) -> list[PropertyResult]:
-    return ([check_deterministic(model, cm, g, d) for d in model.deterministic]
-            + [check_commute(model, cm, g, c) for c in model.commutes])
+def check_all(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph,
+              budget: Budget | None = None) -> list[PropertyResult]:
+    out = []
+    for decl, check in ([(d, check_deterministic) for d in model.deterministic]
+                        + [(c, check_commute) for c in model.commutes]):
+        if budget is not None:
+            checking(budget, g, "determinism", decl.name)
+        out.append(check(model, cm, g, decl))
+    return out

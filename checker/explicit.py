@@ -14,13 +14,22 @@ step, the successor with the recorded fingerprint (TLC does the same).
 
 With `workers > 1`, chunks of a level are expanded in other processes and
 merged in order, so the result, the statistics and every trace are the same
-for any number of workers.
+for any number of workers. A chunk is sized from the measured cost of a state
+to take about CHUNK_SECONDS, so the time limit, Ctrl-C and the progress
+display are served between chunks whatever a level costs.
+
+Limits hold in every phase (`checker.limits`): the initial states, the
+search, the state graph, the temporal and determinism checks each tick the
+run's budget. `max_states` is exact: the visited set admits new states in
+their fixed order only up to the limit, and the states admitted are still
+checked (expanded) before the search stops.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -35,6 +44,7 @@ from .enumerable import require_enumerable
 from .determinism import check_all as check_determinism
 from .explain import explain_invariant
 from .graph import GraphLimit, StateGraph
+from .limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
 from .liveness import check_properties as check_temporal
 from .result import (EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict)
 from .symmetry import Canonicalizer
@@ -42,6 +52,8 @@ from .visited import FingerprintSet
 
 DEADLOCK = "deadlock"
 RUNTIME = "runtime"
+CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
+FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
 
 
 @dataclass(frozen=True)
@@ -54,21 +66,12 @@ class ExplicitOptions:
     max_depth: int | None = None
     timeout: float | None = None
     stop_at_first: bool = True                  # False: find every property's shortest violation
-    chunk: int = 4096
+    chunk: int = 4096                           # states in a chunk of a level, at most
 
     def __post_init__(self):
         for name in ("workers", "chunk"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ExplicitOptions.{name} must be at least 1, not {getattr(self, name)}")
-
-
-@dataclass
-class Progress:
-    states: int
-    transitions: int
-    depth: int
-    queue: int
-    seconds: float
 
 
 def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
@@ -121,6 +124,9 @@ _WORKER: dict = {}
 
 
 def _worker_init(model: ir.CheckedModel | None, symmetry: bool) -> None:
+    # Ctrl-C reaches every process of the terminal's group: only the main process handles it
+    # (it stops the pool); a worker that raised KeyboardInterrupt would only be replaced
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if model is not None:  # spawned: compile here (forked workers inherit it)
         cm = CompiledModel(model)
         _WORKER["cm"] = cm
@@ -128,11 +134,13 @@ def _worker_init(model: ir.CheckedModel | None, symmetry: bool) -> None:
 
 
 def _expand_chunk(chunk: list[int]):
+    """The chunk's expansion, and the seconds it took (to size the next level's chunks)."""
+    t0 = time.perf_counter()
     cm, canon = _WORKER["cm"], _WORKER["canon"]
     nxt, counts, bad, dead, err = cm.expand(chunk)
     if canon is not None:
         nxt = _canonical(nxt, canon)
-    return nxt, counts, bad, dead, err
+    return (nxt, counts, bad, dead, err), time.perf_counter() - t0
 
 
 def _canonical(nxt: dict, canon) -> dict:
@@ -145,12 +153,14 @@ def _canonical(nxt: dict, canon) -> dict:
 
 
 class Explorer:
-    def __init__(self, model: ir.CheckedModel, options: ExplicitOptions, progress=None):
+    def __init__(self, model: ir.CheckedModel, options: ExplicitOptions, progress=None,
+                 budget: Budget | None = None):
         require_enumerable(model)  # symbolic constants, parameters too wide to enumerate: E520
         self.full_model = model
         self.model = select_invariants(model, options.invariants)
         self.opts = options
         self.progress = progress
+        self.budget = budget          # made by run() from the options when not given (tests give one)
         self.cm = CompiledModel(self.model)
         self.symmetric = list(self.model.symmetric) if options.symmetry else []
         self.canon = Canonicalizer(self.model, self.symmetric).canon if self.symmetric else None
@@ -158,63 +168,46 @@ class Explorer:
         self.level_fps: list[np.ndarray] = []
         self.level_parents: list[np.ndarray] = []
         self.pool = None
+        self.inits: list[int] | None = None   # the initial states, kept: enumerating them may be long
+        self.init_failures: list = []          # the ModelErrors of the ways through init that fail
+        self.counts = [0] * len(self.model.actions)   # transitions per action, of the levels expanded
+        self.depth = 0
+        self.level: _Level | None = None       # the level being expanded
+        self.queue = 0                         # its states not expanded yet
+        self.chunk = min(FIRST_CHUNK, options.chunk)
+        self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
 
-    # ---- the search ---------------------------------------------------------------
+    # ---- the run: search, then the graph properties ------------------------------------
 
     def run(self) -> Result:
-        start = time.perf_counter()
-        self.start = start
-        stats = Stats(workers=self.opts.workers, symmetry=[t.name for t in self.symmetric])
+        b = self.budget = self.budget or Budget(self.opts.timeout, self.progress)
         found: dict[str, PropertyResult] = {}
-        reason = ""
+        searched, reason, graph_results, interrupted = False, "", None, False
         try:
-            frontier = self._initial(found)
-        except ModelError as exc:
-            self._init_error(exc, found)
-            frontier = []
-        transitions = 0
-        depth = 0
-        counts = [0] * len(self.model.actions)
-        exhausted = False
-        try:
-            if self.opts.workers > 1 and frontier:
-                self._start_pool()
-            while frontier:
-                level = self._expand(frontier, transitions)
-                if level is None:
-                    reason = f"time limit of {self.opts.timeout:g}s reached at depth {depth}"
-                    break
-                for k, c in enumerate(level.counts):
-                    counts[k] += c
-                transitions += sum(level.counts)
-                self._violations(level, frontier, depth, found)
-                if found and self.opts.stop_at_first:
-                    break
-                new, parents = self._dedup(level.nxt)
-                if not new:
-                    exhausted = True
-                    break
-                if self.opts.max_depth is not None and depth + 1 > self.opts.max_depth:
-                    reason = f"depth limit {self.opts.max_depth} reached; {len(new)} states at depth " \
-                             f"{depth + 1} were not explored"
-                    break
-                depth += 1
-                frontier = new
-                if self.opts.max_states is not None and len(self.visited) >= self.opts.max_states:
-                    reason = f"state limit {self.opts.max_states} reached at depth {depth} " \
-                             f"({len(frontier)} states not expanded)"
-                    break
-                if self._timed_out():
-                    reason = f"time limit of {self.opts.timeout:g}s reached at depth {depth}"
-                    break
-            else:
-                exhausted = True
+            reason, searched = self._search(found)
+            self._stop_pool()
+            if searched and self._has_graph_properties() and not (found and self.opts.stop_at_first):
+                graph_results, reason = self._graph_properties()
+        except Stopped as exc:
+            reason = exc.reason
+        except KeyboardInterrupt:
+            interrupted, reason = True, interrupted_reason(b.where)
         finally:
             self._stop_pool()
-        elapsed = time.perf_counter() - start
+        result = self._result(found, self._stats(), searched, reason, graph_results)
+        if interrupted:
+            raise Interrupted(result)
+        return result
+
+    def _stats(self) -> Stats:
+        elapsed = self.budget.elapsed
+        counts = list(self.counts)
+        if self.level is not None:  # interrupted in the middle of a level: what it has done counts
+            counts = [a + b for a, b in zip(counts, self.level.counts)]
+        stats = Stats(workers=self.opts.workers, symmetry=[t.name for t in self.symmetric])
         stats.distinct_states = len(self.visited)
-        stats.transitions = transitions
-        stats.depth = depth
+        stats.transitions = sum(counts)
+        stats.depth = self.depth
         stats.seconds = elapsed
         stats.states_per_second = len(self.visited) / elapsed if elapsed > 0 else 0.0
         stats.visited_bytes = self.visited.nbytes
@@ -222,74 +215,157 @@ class Explorer:
         stats.collision_probability = self.visited.collision_probability()
         stats.fingerprint = "exact" if self.visited.exact else "64-bit"
         stats.actions = {a.name: c for a, c in zip(self.model.actions, counts)}
-        complete = exhausted and not reason
-        graph_results = None
-        if self._has_graph_properties() and complete and not (found and self.opts.stop_at_first):
-            graph_results, reason = self._graph_properties(stats)
-            complete = not reason
-        stats.seconds = time.perf_counter() - start
-        return self._result(found, stats, complete, reason, graph_results)
+        if self.graph is not None:
+            g = self.graph
+            stats.graph_states, stats.graph_edges, stats.graph_bytes = len(g), g.edge_count, g.nbytes
+            stats.graph_seconds = self.graph_seconds
+        elif self.budget.name == "graph":  # stopped while building it: how far it got
+            p = self.budget.snapshot()
+            stats.graph_states, stats.graph_edges = p.states, p.transitions
+            stats.graph_seconds = p.seconds - self.graph_started
+        return stats
+
+    # ---- the search ---------------------------------------------------------------------
+
+    def _search(self, found: dict) -> tuple[str, bool]:
+        """Breadth-first search: (why it stopped early, or ""; whether it saw every reachable state)."""
+        b = self.budget
+        b.phase("init", "while enumerating the initial states", self._init_progress)
+        frontier = self._initial(found)
+        b.phase("search", "at depth 0", self._search_progress)
+        if self.opts.workers > 1 and frontier:
+            self._start_pool()
+        while frontier:
+            b.where = f"at depth {self.depth}"
+            level = self._expand(frontier)
+            self.counts = [a + c for a, c in zip(self.counts, level.counts)]
+            self.level = None
+            self._violations(level, frontier, self.depth, found)
+            if found and self.opts.stop_at_first:
+                return "", False
+            if self.limit is not None:
+                return self._limit_reason(), False
+            frontier = self._dedup(level.nxt)
+            if not frontier:
+                return (self._limit_reason(), False) if self.limit is not None else ("", True)
+            if self.opts.max_depth is not None and self.depth + 1 > self.opts.max_depth:
+                return (f"depth limit {self.opts.max_depth} reached; {len(frontier)} states at depth "
+                        f"{self.depth + 1} were not explored"), False
+            self.depth += 1
+        return "", True
+
+    def _room(self) -> int | None:
+        """How many more states the state limit admits (None: no limit)."""
+        return None if self.opts.max_states is None else self.opts.max_states - len(self.visited)
+
+    def _limit_reason(self) -> str:
+        where, refused, what = self.limit
+        return f"state limit {self.opts.max_states} reached {where}; {refused:,} more {what} were not explored"
+
+    def _init_progress(self) -> Progress:
+        return Progress(0, 0, 0, 0, self.budget.elapsed, phase="init", work=self.budget.ticks)
+
+    def _search_progress(self) -> Progress:
+        level = self.level.counts if self.level is not None else ()
+        return Progress(len(self.visited), sum(self.counts) + sum(level), self.depth, self.queue,
+                        self.budget.elapsed)
 
     # ---- temporal and determinism properties: on the whole state graph -----------------
+
+    graph: StateGraph | None = None
+    graph_started = 0.0
+    graph_seconds = 0.0
 
     def _has_graph_properties(self) -> bool:
         m = self.model
         return bool(m.properties or m.deterministic or m.commutes)
 
-    def _graph_properties(self, stats: Stats):
-        t0 = time.perf_counter()
-        deadline = None if self.opts.timeout is None else self.start + self.opts.timeout
+    def _graph_properties(self):
+        b = self.budget
+        t0 = self.graph_started = b.elapsed
         try:
-            graph = StateGraph(self.cm, self.opts.max_states, deadline)
+            self.graph = StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
         except GraphLimit as exc:
             return None, str(exc)
-        results = check_temporal(self.model, self.cm, graph) + check_determinism(self.model, self.cm, graph)
-        stats.graph_states = len(graph)
-        stats.graph_edges = graph.edge_count
-        stats.graph_bytes = graph.nbytes
-        stats.graph_seconds = time.perf_counter() - t0
+        self.graph_seconds = b.elapsed - t0
+        results = (check_temporal(self.model, self.cm, self.graph, b)
+                   + check_determinism(self.model, self.cm, self.graph, b))
+        self.graph_seconds = b.elapsed - t0
         return results, ""
 
+    def _initial_states(self) -> list[int]:
+        if self.inits is None:
+            self.inits, self.init_failures = self.cm.init_outcomes(self.budget.tick)
+        return self.inits
+
     def _initial(self, found) -> list[int]:
-        states, failures = self.cm.init_outcomes()
-        if failures:  # the ways through init that succeed are still initial states
-            self._init_error(failures[0], found)
+        states = self._initial_states()
+        if self.init_failures:  # the ways through init that succeed are still initial states
+            self._init_error(self.init_failures[0], found)
             if self.opts.stop_at_first:
                 return []
         if self.canon is not None:
+            tick, canon = self.budget.tick, self.canon
             seen, canon_states = set(), []
             for s in states:
-                c = self.canon(s)
+                tick()
+                c = canon(s)
                 if c not in seen:
                     seen.add(c)
                     canon_states.append(c)
             states = canon_states
-        fps = self.visited.fingerprints(states)
-        new = self.visited.add_new(fps)
+        fps = self._fingerprints(states)
+        new = self.visited.add_new(fps, self._room())
+        if self.visited.refused:
+            self.limit = ("while enumerating the initial states", self.visited.refused, "initial states")
         states = [s for s, n in zip(states, new) if n]
         self.level_fps.append(fps[new])
         self.level_parents.append(np.zeros(len(states), dtype=np.uint32))
         return states
 
-    def _timed_out(self) -> bool:
-        return self.opts.timeout is not None and time.perf_counter() - self.start > self.opts.timeout
-
-    def _expand(self, frontier: list[int], transitions: int) -> _Level | None:
-        level = _Level(len(self.model.actions))
-        size = self.opts.chunk
-        chunks = [(i, frontier[i:i + size]) for i in range(0, len(frontier), size)]
-        if self.pool is not None and len(chunks) > 1:
+    def _expand(self, frontier: list[int]) -> _Level:
+        """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk."""
+        level = self.level = _Level(len(self.model.actions))
+        b = self.budget
+        if self.pool is not None and len(frontier) > self.chunk:
+            size = self.chunk
+            chunks = [(i, frontier[i:i + size]) for i in range(0, len(frontier), size)]
             results = self.pool.imap(_expand_chunk, [c for _, c in chunks])
-        else:
-            results = (self._expand_local(c) for _, c in chunks)
-        for (offset, chunk), res in zip(chunks, results):
+            for (offset, chunk), (res, seconds) in zip(chunks, results):
+                self._measured(len(chunk), seconds)
+                level.merge(offset, *res)
+                self.queue = len(frontier) - offset - len(chunk)
+                b.poll()
+            return level
+        offset = 0
+        while offset < len(frontier):
+            chunk = frontier[offset:offset + self.chunk]
+            t0 = time.perf_counter()
+            res = self._expand_local(chunk)
+            self._measured(len(chunk), time.perf_counter() - t0)
             level.merge(offset, *res)
-            if self.progress is not None:
-                self.progress(Progress(len(self.visited), transitions + sum(level.counts), len(self.level_fps) - 1,
-                                       len(frontier) - offset - len(chunk), time.perf_counter() - self.start))
-            if self._timed_out():
-                return None
+            offset += len(chunk)
+            self.queue = len(frontier) - offset
+            b.poll()
         return level
+
+    def _measured(self, states: int, seconds: float) -> None:
+        """Sizes the next chunks to take about CHUNK_SECONDS (at most `chunk` states)."""
+        per_state = seconds / states if states else 0.0
+        want = int(CHUNK_SECONDS / per_state) if per_state > 0 else self.opts.chunk
+        self.chunk = max(1, min(self.opts.chunk, want, 2 * self.chunk))
+
+    def _fingerprints(self, states: list[int]) -> np.ndarray:
+        """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
+        operation: a level of millions takes seconds, and the budget is polled in between)."""
+        size = 1 << 16
+        if len(states) <= size:
+            return self.visited.fingerprints(states)
+        parts = []
+        for i in range(0, len(states), size):
+            parts.append(self.visited.fingerprints(states[i:i + size]))
+            self.budget.poll()
+        return np.concatenate(parts)
 
     def _expand_local(self, chunk):
         nxt, counts, bad, dead, err = self.cm.expand(chunk)
@@ -297,18 +373,23 @@ class Explorer:
             nxt = _canonical(nxt, self.canon)
         return nxt, counts, bad, dead, err
 
-    def _dedup(self, nxt: dict[int, int]):
+    def _dedup(self, nxt: dict[int, int]) -> list[int]:
+        """The new states of the next level (up to the state limit), recorded for traces."""
         if not nxt:
-            return [], []
+            return []
         keys = list(nxt)
-        fps = self.visited.fingerprints(keys)
-        new = self.visited.add_new(fps)
+        fps = self._fingerprints(keys)
+        new = self.visited.add_new(fps, self._room())
+        if self.visited.refused:
+            self.limit = (f"at depth {self.depth + 1}", self.visited.refused, f"states at depth {self.depth + 1}")
+        self.budget.poll()
         idx = np.flatnonzero(new)
         states = [keys[i] for i in idx.tolist()]
         parents = np.fromiter((nxt[s] for s in states), dtype=np.uint32, count=len(states))
+        self.budget.poll()
         self.level_fps.append(fps[new])
         self.level_parents.append(parents)
-        return states, parents
+        return states
 
     # ---- workers ----------------------------------------------------------------------
 
@@ -334,7 +415,9 @@ class Explorer:
 
     def _violations(self, level: _Level, frontier: list[int], depth: int, found: dict) -> None:
         invs = self.model.invariants
+        tick = self.budget.tick
         for i in level.bad:
+            tick()
             if all(inv.name in found for inv in invs):
                 break
             outcome = self.cm.invariants(frontier[i])
@@ -394,7 +477,7 @@ class Explorer:
             chain.append(int(self.level_parents[d][chain[-1]]))
         chain.reverse()
         fps = [int(self.level_fps[d][i]) for d, i in enumerate(chain)]
-        inits = self.cm.init_states()
+        inits = self._initial_states()
         current = next((s for s in inits if self._fp(s) == fps[0]), None)
         if current is None:
             raise RuntimeError("internal error: the trace's initial state is not an initial state")
@@ -419,12 +502,14 @@ class Explorer:
 
     # ---- the result ---------------------------------------------------------------------
 
-    def _result(self, found: dict, stats: Stats, exhausted: bool, reason: str, graph_results=None) -> Result:
+    def _result(self, found: dict, stats: Stats, searched: bool, reason: str, graph_results=None) -> Result:
+        """searched: every reachable state was checked (the invariants, deadlock and run-time errors
+        are decided even if the graph properties are not)."""
         props = []
         stopped = bool(found) and self.opts.stop_at_first
         pending = "not decided: the search stopped at the first violation" if stopped else reason
         for inv in self.model.invariants:
-            props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), exhausted, pending))
+            props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), searched, pending))
         if graph_results is not None:
             props.extend(graph_results)
             found = dict(found)
@@ -436,11 +521,11 @@ class Explorer:
                                      + [(c.name, "commute", c.span) for c in m.commutes]):
                 props.append(_open(name, kind, _where(span), False, pending or reason))
         if self.opts.deadlock:
-            props.append(found.get(DEADLOCK) or _open(DEADLOCK, DEADLOCK, None, exhausted, pending))
-        props.append(found.get(RUNTIME) or _open(RUNTIME, RUNTIME, None, exhausted, pending))
+            props.append(found.get(DEADLOCK) or _open(DEADLOCK, DEADLOCK, None, searched, pending))
+        props.append(found.get(RUNTIME) or _open(RUNTIME, RUNTIME, None, searched, pending))
         if found:
             verdict = Verdict.VIOLATED
-        elif exhausted:
+        elif searched and not reason:
             verdict = Verdict.HOLDS
         else:
             verdict = Verdict.INCONCLUSIVE
@@ -449,7 +534,7 @@ class Explorer:
                 p.trace.constants = self.full_model.const_values()
         warnings = [w.render() for w in self.model.warnings]
         never = [name for name, c in stats.actions.items() if c == 0]
-        if exhausted and never:
+        if searched and never:
             warnings.append(f"warning: no transition from {', '.join(never)}: never enabled (or it always "
                             "fails); a guard that is never true makes 'holds' vacuous for that action")
         return Result(self.model.name, self.model.path, "explicit", verdict,
@@ -468,8 +553,10 @@ def _where(span) -> str | None:
     return span.where if span is not None else None
 
 
-def check(model: ir.CheckedModel, options: ExplicitOptions | None = None, progress=None) -> Result:
-    return Explorer(model, options or ExplicitOptions(), progress).run()
+def check(model: ir.CheckedModel, options: ExplicitOptions | None = None, progress=None,
+          budget: Budget | None = None) -> Result:
+    """Checks every property; Ctrl-C raises `Interrupted` with the partial result (`checker.limits`)."""
+    return Explorer(model, options or ExplicitOptions(), progress, budget).run()
 
 
 def default_workers() -> int:

@@ -8,47 +8,60 @@ without symmetry reduction, and stores edges in compressed rows (numpy):
 
 Strongly connected components are found with an iterative Tarjan, so there
 is no recursion limit, on any subset of states.
+
+Building the graph and every search on it tick the run's budget
+(`checker.limits`) once per state they visit, so a time limit, Ctrl-C and
+the progress display hold in these phases too: `tick` is that budget's tick.
 """
 
 from __future__ import annotations
 
-import time
 from array import array
 
 import numpy as np
 
 from .compiled import CompiledModel
+from .limits import Budget, Progress
 
 
 class GraphLimit(Exception):
-    """The graph has more states than the limit, or building it took too long."""
+    """The graph has more states than the limit."""
 
 
 class StateGraph:
-    def __init__(self, cm: CompiledModel, max_states: int | None = None, deadline: float | None = None):
+    def __init__(self, cm: CompiledModel, max_states: int | None = None, budget: Budget | None = None,
+                 inits: list[int] | None = None):
+        """The graph of every state reachable from `inits` (default: the model's initial states)."""
         self.cm = cm
         self.states: list[int] = []
         self.index: dict[int, int] = {}
         self.parent: list[int] = []
         self.parent_inst: list[int] = []
         self.init: list[int] = []
-        self._build(max_states, deadline)
+        budget = budget or Budget()
+        self.tick = budget.tick
+        self._build(max_states, budget, inits)
 
-    def _build(self, max_states, deadline) -> None:
+    def _build(self, max_states, budget: Budget, inits) -> None:
         states, index, parent, pinst = self.states, self.index, self.parent, self.parent_inst
-        for s in self.cm.init_states():
+        offsets = array("q", [0])
+        dst = array("i")
+        inst = array("i")
+        budget.phase("graph", "while building the state graph",
+                     lambda: Progress(len(states), len(dst), 0, len(states) - len(offsets) + 1, budget.elapsed,
+                                      phase="graph"))
+        tick = self.tick
+        for s in (inits if inits is not None else self.cm.init_states(tick)):
             if s not in index:
                 index[s] = len(states)
                 self.init.append(len(states))
                 states.append(s)
                 parent.append(-1)
                 pinst.append(-1)
-        offsets = array("q", [0])
-        dst = array("i")
-        inst = array("i")
         labelled = self.cm.labelled
         i = 0
         while i < len(states):
+            tick()
             u = states[i]
             for k, t in labelled(u):
                 j = index.get(t)
@@ -64,8 +77,6 @@ class StateGraph:
                 inst.append(k)
             offsets.append(len(dst))
             i += 1
-            if deadline is not None and not i % 1024 and time.perf_counter() > deadline:
-                raise GraphLimit("time limit reached while building the state graph")
         self.offsets = np.frombuffer(offsets, dtype=np.int64).copy()
         self.dst = np.frombuffer(dst, dtype=np.int32).copy() if len(dst) else np.zeros(0, dtype=np.int32)
         self.inst = np.frombuffer(inst, dtype=np.int32).copy() if len(inst) else np.zeros(0, dtype=np.int32)
@@ -111,9 +122,11 @@ class StateGraph:
         """Shortest paths inside `allowed` (a bytearray mask): node -> (parent, instance)."""
         seen = {s: (-1, -1) for s in sources if allowed[s]}
         frontier = list(seen)
+        tick = self.tick
         while frontier:
             nxt = []
             for u in frontier:
+                tick()
                 for v, k in self.out(u):
                     if allowed[v] and v not in seen:
                         seen[v] = (u, k)
@@ -127,9 +140,11 @@ class StateGraph:
             return []
         seen = {src: (-1, -1)}
         frontier = [src]
+        tick = self.tick
         while frontier:
             nxt = []
             for u in frontier:
+                tick()
                 for v, k in self.out(u):
                     if allowed[v] and v not in seen:
                         seen[v] = (u, k)
@@ -155,9 +170,11 @@ class StateGraph:
         stack: list[int] = []
         out: list[list[int]] = []
         counter = 0
+        tick = self.tick
         for root in nodes:
             if root in index:
                 continue
+            tick()
             work = [(root, iter(self.successors(root)))]
             index[root] = low[root] = counter
             counter += 1
@@ -170,6 +187,7 @@ class StateGraph:
                     if v not in member or v == u:
                         continue
                     if v not in index:
+                        tick()
                         index[v] = low[v] = counter
                         counter += 1
                         stack.append(v)
@@ -196,3 +214,11 @@ class StateGraph:
                             break
                     out.append(comp)
         return out
+
+
+def checking(budget: Budget, graph: StateGraph, phase: str, name: str) -> None:
+    """Enters the phase of checking property `name` on the graph: the time limit's message names
+    it, and its progress is the number of states examined so far (counted at clock reads)."""
+    budget.phase(phase, f"while checking {name}",
+                 lambda: Progress(len(graph), graph.edge_count, 0, 0, budget.elapsed, phase=phase, work=budget.ticks,
+                                  what=name))

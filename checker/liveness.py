@@ -39,7 +39,8 @@ from spec.runtime import ModelError
 
 from .compiled import CompiledModel
 from .explain import source_text
-from .graph import StateGraph
+from .graph import StateGraph, checking
+from .limits import Budget
 from .result import PropertyResult, Trace, TraceStep, Verdict
 
 STUTTER = -1
@@ -88,7 +89,7 @@ class TemporalChecker:
                 return
             return
         members = set(comp)
-        enabled = {u: g.enabled(u) for u in comp}
+        enabled = self.enabled_in(comp)
         taken = {k for u in comp for v, k in g.out(u) if v != u and v in members}
         counts = Counter(k for u in comp for k in enabled[u] if k in fair.all)
         for a in fair.weak:
@@ -101,6 +102,14 @@ class TemporalChecker:
                     yield from self.fair_cores(sub)
                 return
         yield comp
+
+    def enabled_in(self, nodes) -> dict[int, set[int]]:
+        tick, enabled = self.g.tick, self.g.enabled
+        out = {}
+        for u in nodes:
+            tick()
+            out[u] = enabled(u)
+        return out
 
     def cores_in(self, nodes) -> list[list[int]]:
         out = []
@@ -119,7 +128,7 @@ class TemporalChecker:
         g, fair = self.g, self.fair
         members = set(core)
         allowed = _Mask(members)
-        enabled = {u: g.enabled(u) for u in core}
+        enabled = self.enabled_in(core)
         edge_of: dict[int, tuple[int, int]] = {}
         for u in core:
             for v, k in g.out(u):
@@ -201,7 +210,13 @@ class TemporalChecker:
         return PropertyResult(prop.name, "temporal", Verdict.HOLDS, note, _where(prop.span))
 
     def masks(self, fn, args) -> bytearray:
-        return bytearray(1 if fn(s, *args) else 0 for s in self.g.states)
+        """fn's value in every state, computed a slice at a time (one tick per slice)."""
+        states, tick, size = self.g.states, self.g.tick, 256
+        out = bytearray()
+        for a in range(0, len(states), size):
+            tick()
+            out += bytes(1 if fn(s, *args) else 0 for s in states[a:a + size])
+        return out
 
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
@@ -271,9 +286,11 @@ class TemporalChecker:
         rev_off, rev_src = self._rev
         seen = set(targets)
         frontier = list(targets)
+        tick = self.g.tick
         while frontier:
             nxt = []
             for v in frontier:
+                tick()
                 for u in rev_src[rev_off[v]:rev_off[v + 1]]:
                     if allowed[u] and u not in seen:
                         seen.add(u)
@@ -384,6 +401,13 @@ def _where(span):
     return span.where if span is not None else None
 
 
-def check_properties(model: ir.CheckedModel, cm: CompiledModel, graph: StateGraph) -> list[PropertyResult]:
+def check_properties(model: ir.CheckedModel, cm: CompiledModel, graph: StateGraph,
+                     budget: Budget | None = None) -> list[PropertyResult]:
+    """Every temporal property of the model, on the graph (whose searches tick `budget`)."""
     checker = TemporalChecker(model, cm, graph)
-    return [checker.check(p) for p in model.properties]
+    out = []
+    for p in model.properties:
+        if budget is not None:
+            checking(budget, graph, "temporal", p.name)
+        out.append(checker.check(p))
+    return out

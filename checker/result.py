@@ -16,6 +16,8 @@ class Verdict(str, Enum):
     INCONCLUSIVE = "inconclusive"
 
 
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for a command ended by Ctrl-C
+
 # how a verdict was established
 EXHAUSTIVE = "exhaustive"   # the explicit engine saw every reachable state
 BOUNDED = "bounded"         # no violation up to a depth
@@ -130,6 +132,7 @@ class Result:
     detail: str = ""                 # how, in words: "k-induction with k = 2", "no violation up to depth 20"
     symbolic_constants: dict = field(default_factory=dict)   # name -> type, checked for every value
     notes: list[str] = field(default_factory=list)           # which engines ran and why
+    interrupted: bool = False        # Ctrl-C ended the run: the statistics are partial (checker.limits)
 
     @property
     def violated(self) -> list[PropertyResult]:
@@ -137,6 +140,8 @@ class Result:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.verdict is Verdict.VIOLATED:
             return 1
         if self.verdict is Verdict.INCONCLUSIVE:

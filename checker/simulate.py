@@ -34,6 +34,12 @@ Models whose action parameters are too many to enumerate (an amount of
 `0..2**64-1`) are simulated by `checker.simulate_wide`, which draws the
 parameters instead.
 
+A time limit (`timeout`) and Ctrl-C hold in every phase, checked through the
+run's budget (`checker.limits`) at every step: without a violation the
+verdict is then inconclusive (exit 3; Ctrl-C: exit 130 with the runs made so
+far); with one, the smallest failing run found so far is reported, without
+the rest of its shrinking.
+
 Known limits: temporal properties and determinism declarations need the
 state graph and are reported as not checked; hypothesis caps the choices of
 one run, so runs end after about 3,000 steps (the result says when).
@@ -54,6 +60,7 @@ from spec.runtime import KIND_TITLES, ModelError
 from .compiled import CompiledModel
 from .explain import explain_invariant
 from .explicit import DEADLOCK, RUNTIME, select_invariants
+from .limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
 from .result import SAMPLED, PropertyResult, Result, Stats, Trace, TraceStep, Verdict
 from .shrink import shorten
 
@@ -130,6 +137,7 @@ class SimulateOptions:
     invariants: tuple[str, ...] | None = None  # None: every invariant
     deadlock: bool = True
     shrink_budget: int = 2000                 # re-runs allowed when removing unneeded steps
+    timeout: float | None = None              # seconds; reaching it makes the verdict inconclusive
 
 
 @dataclass
@@ -139,6 +147,25 @@ class SimProgress:
     states: int
     seconds: float
     shrinking: bool
+
+    def text(self) -> str:
+        rate = self.steps / self.seconds if self.seconds > 0 else 0
+        what = "shrinking" if self.shrinking else f"{self.runs:,} runs"
+        return f"{what} · {self.steps:,} steps · {self.states:,} distinct states · {rate:,.0f} steps/s"
+
+
+class _Halt(KeyboardInterrupt):
+    """A `Stopped` on its way through hypothesis, which lets only a KeyboardInterrupt through
+    untouched: it records any other exception as the end of the test case, and a replay that
+    ends earlier than before while shrinking is then reported as flaky data generation."""
+
+
+def through_hypothesis(test) -> None:
+    """Runs a hypothesis test whose runs stop with `_Halt`; raises the `Stopped` it carries."""
+    try:
+        test()
+    except _Halt as halt:
+        raise halt.args[0] from None
 
 
 class Violation(Exception):
@@ -203,6 +230,22 @@ class Simulator:
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._ints: dict = {}
+        self.budget = Budget(options.timeout, progress)
+        self.smallest: Violation | None = None   # the shortest failing run seen (hypothesis shrinks it)
+        self.cut_short = ""                      # why the failing run was not shrunk to the end
+
+    def _failing(self, exc: Violation) -> Violation:
+        """Remembers the shortest failing run of the first property found, for a run stopped while
+        shrinking; returns exc, to raise."""
+        c = self.c
+        if c.first_violation is None:  # from here on, hypothesis is shrinking
+            c.first_violation = time.perf_counter()
+            c.explore_runs, c.explore_steps, c.explore_taken = c.runs, c.steps, list(c.taken)
+            self.budget.where = f"while shrinking the violation of {exc.prop}"
+        first = self.smallest
+        if first is None or (exc.prop == first.prop and len(exc.path) < len(first.path)):
+            self.smallest = exc
+        return exc
 
     # ---- one state ---------------------------------------------------------------------
 
@@ -240,18 +283,17 @@ class Simulator:
         fail = self.failure(s, h)
         if fail is None:
             return
-        c = self.c
-        if c.first_violation is None:  # from here on, hypothesis is shrinking
-            c.first_violation = time.perf_counter()
-            c.explore_runs, c.explore_steps, c.explore_taken = c.runs, c.steps, list(c.taken)
         prop, kind, message = fail
-        raise self.classes[prop](prop, kind, message, list(path))
+        raise self._failing(self.classes[prop](prop, kind, message, list(path)))
 
     # ---- one run -------------------------------------------------------------------------
 
     def run_once(self, data) -> None:
         c = self.c
         c.runs += 1
+        tick = self.budget.tick
+        if c.first_violation is None:
+            self.budget.where = f"after {_runs(c.runs - 1)}"
         inits = self.inits
         s = inits[draw_index(data, len(inits), self._ints)]
         off = swarm(data, len(self.model.actions), self._ints)
@@ -274,6 +316,7 @@ class Simulator:
                 k = actions[draw_index(data, len(actions), self._ints)]
                 options = h.by_action[k]
                 inst, s = options[draw_index(data, len(options), self._ints)]
+                tick()
                 path.append((inst, s))
                 depth += 1
                 c.steps += 1
@@ -285,9 +328,6 @@ class Simulator:
                 self._check(path, s, h)
         finally:
             c.longest = max(c.longest, depth)
-            if self.progress is not None and c.runs % 50 == 0:
-                self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
-                                          c.first_violation is not None))
 
     def _visit(self, s: int, h: _Here) -> None:
         self.c.visited.add(s)
@@ -298,23 +338,60 @@ class Simulator:
     # ---- running -------------------------------------------------------------------------
 
     def run(self) -> Result:
-        self.start = time.perf_counter()
-        self.inits, failures = self.cm.init_outcomes()
-        if failures:  # a way through init fails: a run-time error every run can reach
-            return self._result(self._init_error(failures[0]))
+        """The runs; a time limit or Ctrl-C ends them with what was found (see the module doc)."""
+        b = self.budget
+        self.start = b.start
+        found, reason, interrupted = None, "", False
+        try:
+            b.phase("init", "while enumerating the initial states",
+                    lambda: Progress(0, 0, 0, 0, b.elapsed, phase="init", work=b.ticks))
+            try:
+                self.inits = self._initial_states(b.tick)
+            except ModelError as exc:
+                return self._result(self._init_error(exc))
+            b.phase("simulation", "after 0 runs", self._snapshot)
+            try:
+                self._simulate()
+            except Violation as exc:
+                found = self._violation(exc)
+        except Stopped as exc:
+            reason = exc.reason
+        except KeyboardInterrupt:
+            interrupted, reason = True, interrupted_reason(b.where)
+        if found is None and self.smallest is not None:  # stopped while shrinking: report the run as it is
+            self.cut_short = reason
+            found = self._violation(self.smallest, False)
+        result = self._result(found, reason)
+        if interrupted:
+            raise Interrupted(result)
+        return result
 
+    def _initial_states(self, tick) -> list:
+        states, failures = self.cm.init_outcomes(tick)
+        if failures:  # a way through init fails: a run-time error every run can reach
+            raise failures[0]
+        return states
+
+    def _simulate(self) -> None:
+        """The hypothesis runs; raises the (shrunk) Violation of a failing run."""
         @hypothesis_seed(self.seed)
         @hypothesis_settings(self.opts.runs)
         @given(st.data())
         def simulation(data):
-            self.run_once(data)
+            self.run_halting(data)
 
-        found = None
+        through_hypothesis(simulation)
+
+    def run_halting(self, data) -> None:
+        """run_once, with a limit reached carried through hypothesis (see `_Halt`)."""
         try:
-            simulation()
-        except Violation as exc:
-            found = self._violation(exc)
-        return self._result(found)
+            self.run_once(data)
+        except Stopped as exc:
+            raise _Halt(exc) from None
+
+    def _snapshot(self) -> SimProgress:
+        c = self.c
+        return SimProgress(c.runs, c.steps, len(c.visited), self.budget.elapsed, c.first_violation is not None)
 
     # ---- shortening and traces --------------------------------------------------------------
 
@@ -342,6 +419,7 @@ class Simulator:
 
         def fails(candidate):
             self.c.replays += 1
+            self.budget.tick()
             s, out = s0, []
             if self._fails_as(s, exc.prop):
                 return out
@@ -399,9 +477,9 @@ class Simulator:
             current = t
         return steps, current
 
-    def _violation(self, exc: Violation) -> PropertyResult:
+    def _violation(self, exc: Violation, shorten_it: bool = True) -> PropertyResult:
         self.hypothesis_length = len(exc.path) - 1
-        steps, last = self._steps(self._shorten(exc))
+        steps, last = self._steps(self._shorten(exc) if shorten_it else exc.path)
         if exc.kind == RUNTIME:
             return self._runtime(steps, last)
         inv = next((i for i in self.model.invariants if i.name == exc.prop), None)
@@ -434,7 +512,8 @@ class Simulator:
 
     # ---- the result ---------------------------------------------------------------------------
 
-    def _result(self, found: PropertyResult | None) -> Result:
+    def _result(self, found: PropertyResult | None, reason: str = "") -> Result:
+        """reason: why the runs stopped before all were made (a limit, Ctrl-C), or "" """
         c = self.c
         end = time.perf_counter()
         explore_end = c.first_violation or end
@@ -451,15 +530,19 @@ class Simulator:
         stats.max_steps = self.opts.steps
         taken = c.taken if c.explore_taken is None else c.explore_taken
         stats.actions = {a.name: n for a, n in zip(self.model.actions, taken)}
-        verdict = Verdict.VIOLATED if found else Verdict.HOLDS
+        verdict = Verdict.VIOLATED if found else Verdict.INCONCLUSIVE if reason else Verdict.HOLDS
         warnings = [w.render() for w in self.model.warnings] + self._warnings(found)
-        result = Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED, self._properties(found),
-                        stats, "", warnings, self.full_model.const_values())
+        if found is not None and self.cut_short:
+            warnings.append(f"warning: the failing run was not shrunk to the end ({self.cut_short}): the trace "
+                            "may be longer than needed")
+        result = Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED,
+                        self._properties(found, reason), stats, reason if verdict is Verdict.INCONCLUSIVE else "",
+                        warnings, self.full_model.const_values())
         result.detail = (f"{stats.runs:,} runs of up to {self.opts.steps} steps, {stats.steps:,} steps, "
                          f"{stats.distinct_states:,} distinct states; {NOT_A_PROOF}")
         return result
 
-    def _properties(self, found: PropertyResult | None) -> list[PropertyResult]:
+    def _properties(self, found: PropertyResult | None, reason: str = "") -> list[PropertyResult]:
         pending = "not decided: the simulation stopped at the first violation"
         m = self.model
 
@@ -468,6 +551,8 @@ class Simulator:
                 p = found
             elif found is not None:
                 p = PropertyResult(name, kind, Verdict.INCONCLUSIVE, pending, where)
+            elif reason:
+                p = PropertyResult(name, kind, Verdict.INCONCLUSIVE, reason, where)
             else:
                 p = PropertyResult(name, kind, Verdict.HOLDS, "", where)
             p.how, p.engine = SAMPLED, "simulation"
@@ -500,6 +585,10 @@ class Simulator:
 
 def _where(span) -> str | None:
     return span.where if span is not None else None
+
+
+def _runs(n: int) -> str:
+    return f"{n:,} run" + ("" if n == 1 else "s")
 
 
 def simulate(model: ir.CheckedModel, options: SimulateOptions | None = None, progress=None) -> Result:

@@ -16,7 +16,6 @@ fails (other parameter values are not tried).
 
 from __future__ import annotations
 
-import time
 
 from hypothesis import Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -33,8 +32,8 @@ from .explain import explain_invariant
 from .explicit import DEADLOCK, RUNTIME
 from .result import PropertyResult, Trace, TraceStep, Verdict
 from .shrink import shorten
-from .simulate import (_DIRECT, Simulator, Violation, _where, avoided, draw_index, hypothesis_settings, room_for_more,
-                       swarm)
+from .simulate import (_DIRECT, Simulator, Violation, _runs, _where, avoided, draw_index, hypothesis_settings,
+                       room_for_more, swarm, through_hypothesis)
 
 TRIES = 4          # draws per action before the step gives up on it
 SMALL = 1 << 16    # a type with at most this many values is drawn by index
@@ -152,12 +151,8 @@ class WideSimulator(Simulator):
         fail = fail or self.bad(s)
         if fail is None:
             return
-        c = self.c
-        if c.first_violation is None:
-            c.first_violation = time.perf_counter()
-            c.explore_runs, c.explore_steps, c.explore_taken = c.runs, c.steps, list(c.taken)
         prop, kind, message = fail
-        raise self.classes[prop](prop, kind, message, list(path))
+        raise self._failing(self.classes[prop](prop, kind, message, list(path)))
 
     def attempt(self, s: tuple, k: int, env: dict):
         """(branches (state, choices), failures) of action k with parameters env from s.
@@ -176,6 +171,8 @@ class WideSimulator(Simulator):
     def run_once(self, data) -> None:
         c = self.c
         c.runs += 1
+        if c.first_violation is None:
+            self.budget.where = f"after {_runs(c.runs - 1)}"
         s = self.inits[draw_index(data, len(self.inits), self._ints)]
         n = len(self.model.actions)
         off = swarm(data, n, self._ints)
@@ -188,6 +185,7 @@ class WideSimulator(Simulator):
                 if step is None:
                     break
                 k, env, choices, s = step
+                self.budget.tick()
                 path.append((k, env, choices, s))
                 depth += 1
                 c.steps += 1
@@ -199,10 +197,6 @@ class WideSimulator(Simulator):
                 self._check(path, s)
         finally:
             c.longest = max(c.longest, depth)
-            if self.progress is not None and c.runs % 50 == 0:
-                from .simulate import SimProgress
-                self.progress(SimProgress(c.runs, c.steps, len(c.visited), time.perf_counter() - self.start,
-                                          c.first_violation is not None))
 
     def pool(self, s: tuple) -> tuple:
         """The integers of state s and of the constants, sorted (cached per state)."""
@@ -236,32 +230,27 @@ class WideSimulator(Simulator):
 
     # ---- running ----
 
-    def run(self):
-        self.start = time.perf_counter()
-        states, failures = self.interp.init_outcomes()
-        if failures:  # a way through init fails: a run-time error every run can reach
-            return self._result(self._init_error(failures[0]))
-        self.inits = [tuple(st_) for st_ in states]
+    def _initial_states(self, tick) -> list:
+        return [tuple(st_) for st_ in self.interp.init_states(tick)]
 
+    def _simulate(self) -> None:
         # hypothesis shrinks 64-bit draws slowly (thousands of runs); `_violation` shortens the run
         # and lowers the values itself, in a bounded number of replays
         @hypothesis_seed(self.seed)
         @settings(hypothesis_settings(self.opts.runs), phases=[Phase.generate])
         @given(st.data())
         def simulation(data):
-            self.run_once(data)
+            self.run_halting(data)
 
-        found = None
-        try:
-            simulation()
-        except Violation as exc:
-            found = self._violation(exc)
-        result = self._result(found)
+        through_hypothesis(simulation)
+
+    def _result(self, found, reason: str = ""):
+        result = super()._result(found, reason)
         result.detail += "; parameters drawn from their types (too many to enumerate); deadlock not checked"
         return result
 
-    def _properties(self, found):
-        props = super()._properties(found)
+    def _properties(self, found, reason: str = ""):
+        props = super()._properties(found, reason)
         for p in props:
             if p.name == DEADLOCK and p.verdict is Verdict.HOLDS:
                 p.verdict = Verdict.INCONCLUSIVE
@@ -280,6 +269,7 @@ class WideSimulator(Simulator):
         """Re-runs (action, parameters, choices) steps from s0, leaving out those that are disabled;
         returns (steps run, path) up to the first state where prop fails, or None."""
         self.c.replays += 1
+        self.budget.tick()
         s, done, path = s0, [], [s0]
         for k, env, choices, _ in steps:
             if self._fails(s, prop, k, env, choices):
@@ -331,15 +321,17 @@ class WideSimulator(Simulator):
                         steps = replayed[0]
         return steps
 
-    def _violation(self, exc: Violation) -> PropertyResult:
+    def _violation(self, exc: Violation, shorten_it: bool = True) -> PropertyResult:
         s0, steps = exc.path[0], list(exc.path[1:])
 
         def fails(candidate):
             r = self._replay(s0, candidate, exc.prop)
             return r[0] if r is not None else None
 
-        best = shorten(steps, fails, self.opts.shrink_budget)
-        best = self._lower_values(s0, best, exc.prop)
+        best = steps
+        if shorten_it:
+            best = shorten(steps, fails, self.opts.shrink_budget)
+            best = self._lower_values(s0, best, exc.prop)
         replayed = self._replay(s0, best, exc.prop)
         path = replayed[1] if replayed is not None else [s0] + steps
         trace_steps = [TraceStep(self.decode(s0))]

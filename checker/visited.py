@@ -23,6 +23,7 @@ class FingerprintSet:
         self.exact = exact
         self.runs: list[np.ndarray] = []
         self.count = 0
+        self.refused = 0
 
     def fingerprints(self, states: list[int]) -> np.ndarray:
         if self.exact:
@@ -38,14 +39,24 @@ class FingerprintSet:
             found |= run[idx] == fps
         return found
 
-    def add_new(self, fps: np.ndarray) -> np.ndarray:
-        """Adds the batch; returns the mask of entries that were new (first occurrence only)."""
+    def add_new(self, fps: np.ndarray, room: int | None = None) -> np.ndarray:
+        """Adds the batch; returns the mask of entries that were new (first occurrence only).
+
+        With `room`, at most that many are added, the first in batch order: a state limit is
+        then exact, and the same for any number of workers (batches arrive in a fixed order).
+        `refused` says how many new entries did not fit."""
+        self.refused = 0
         if len(fps) == 0:
             return np.zeros(0, dtype=bool)
         first = np.zeros(len(fps), dtype=bool)
         _, idx = np.unique(fps, return_index=True)
         first[idx] = True
         new = first & ~self.contains(fps)
+        if room is not None:
+            fresh = np.flatnonzero(new)
+            if len(fresh) > room:
+                new[fresh[max(room, 0):]] = False
+                self.refused = len(fresh) - max(room, 0)
         added = np.sort(fps[new])
         if len(added):
             self.runs.append(added)

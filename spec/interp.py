@@ -42,6 +42,8 @@ class SymbolicConstError(Exception):
 class Interp:
     """Evaluates IR expressions and executes statements over list-of-codes states."""
 
+    _tick = None  # set by init_outcomes(tick): called once per statement executed on a branch
+
     def __init__(self, model: ir.CheckedModel | None = None):
         self.model = model
 
@@ -393,6 +395,8 @@ class Interp:
 
     def _exec_branch(self, s: ir.Stmt, state, env, choices, failures):
         """exec_stmt on one run; a ModelError ends the run and is kept with its choices."""
+        if self._tick is not None:
+            self._tick()
         try:
             return self.exec_stmt(s, state, env, choices, failures)
         except ModelError as exc:
@@ -485,14 +489,22 @@ class Interp:
 
     # ---- the model ---------------------------------------------------------------
 
-    def init_outcomes(self) -> tuple[list[list[int]], list[ModelError]]:
-        """(the initial states, without repeats; the failures of the ways through init that fail)."""
-        branches, failures = self.run_block(self.model.init, [0] * len(self.model.vars), {})
+    def init_outcomes(self, tick=None) -> tuple[list[list[int]], list[ModelError]]:
+        """(the initial states, without repeats; the failures of the ways through init that fail).
+
+        `tick()`, if given, is called once per statement executed on a branch, so that an
+        engine's time limit and progress hold in a long enumeration (it may raise to stop it).
+        """
+        self._tick = tick
+        try:
+            branches, failures = self.run_block(self.model.init, [0] * len(self.model.vars), {})
+        finally:
+            self._tick = None
         return _unique([st for st, _, _ in branches]), failures
 
-    def init_states(self) -> list[list[int]]:
+    def init_states(self, tick=None) -> list[list[int]]:
         """The initial states; raises the first failure of init (see init_outcomes)."""
-        states, failures = self.init_outcomes()
+        states, failures = self.init_outcomes(tick)
         if failures:
             raise failures[0]
         return states

@@ -695,13 +695,22 @@ invariant Values: forall i in 0..9: a[i] == 0 or a[i] == 200 + i
 
 def test_progress_is_reported():
     from checker.explicit import ExplicitOptions, check
+    from checker.limits import Budget
     seen = []
+    now = [0.0]
+
+    def clock():  # every clock read is a second after the last: every one reports progress
+        now[0] += 1.0
+        return now[0]
     m = model_of("model P\nvar x: 0..9\ninit { x = 0 }\naction A { x = (x + 1) % 10 }\n")
-    r = check(m, ExplicitOptions(chunk=1), progress=seen.append)
+    r = check(m, ExplicitOptions(chunk=1), budget=Budget(clock=clock, on_event=seen.append))
     assert r.stats.distinct_states == 10
-    assert [p.depth for p in seen] == list(range(10))
-    assert [p.states for p in seen] == list(range(1, 11))
-    assert all(p.queue == 0 for p in seen)
+    assert seen[0].phase == "init"
+    search = [p for p in seen if p.phase == "search"]
+    assert {p.depth for p in search} == set(range(10))       # every level reports
+    assert [(p.depth, p.states) for p in search] == sorted((p.depth, p.states) for p in search)
+    assert search[-1].states == 10
+    assert all(p.queue == 0 for p in search)
 
 
 def test_none_survives_copies():

@@ -376,7 +376,7 @@ def test_violation_within_max_depth_is_found_and_beyond_is_not():
 def test_timeout_gives_inconclusive():
     r = check(_two_pc(), ExplicitOptions(symmetry=False, timeout=1e-9))
     assert r.verdict is Verdict.INCONCLUSIVE
-    assert r.reason.startswith("time limit of 1e-09s reached at depth ")
+    assert r.reason.startswith("time limit of 1e-09s reached ")  # in whatever phase it is reached
     assert r.stats.distinct_states < 288
 
 

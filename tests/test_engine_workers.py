@@ -17,10 +17,10 @@ def pooled_levels(monkeypatch):
     seen = []
     expand = explicit.Explorer._expand
 
-    def spy(self, frontier, transitions):
-        if self.pool is not None and len(frontier) > self.opts.chunk:
+    def spy(self, frontier):
+        if self.pool is not None and len(frontier) > self.chunk:
             seen.append(len(frontier))
-        return expand(self, frontier, transitions)
+        return expand(self, frontier)
 
     monkeypatch.setattr(explicit.Explorer, "_expand", spy)
     yield seen

@@ -8,7 +8,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spec.loader import load
 
-from .. import engines
+from .. import engines, limits
 from ..explicit import ExplicitOptions
 from ..itf import write_trace
 from ..formats import add_format_args
@@ -53,22 +53,22 @@ def explicit_options(args) -> ExplicitOptions:
 
 
 def with_progress(args, job):
-    """Runs job(progress_callback) with a live display on a terminal, without one elsewhere."""
+    """Runs job(progress_callback) with a live display on a terminal, without one elsewhere.
+
+    The engines report progress at least twice a second in every phase (`checker.limits`); the
+    last report is remembered for the CLI's message on Ctrl-C. An engine interrupted by Ctrl-C
+    gives its partial result, which is reported (exit 130) like any other."""
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
-        return job(None)
+        return limits.run_reporting(lambda: job(limits.record))
     with Progress(TextColumn("[bold]exploring"), BarColumn(bar_width=None, pulse_style="cyan"),
                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")
 
-        def progress(p):
-            if isinstance(p, str):  # the symbolic engines say what they are doing
-                bar.update(task, info=p)
-                return
-            rate = p.states / p.seconds if p.seconds > 0 else 0
-            bar.update(task, info=f"depth {p.depth} · {p.states:,} states · {p.transitions:,} transitions · "
-                       f"{rate:,.0f} states/s")
-        return job(progress)
+        def progress(p):  # a Progress, or a string from the symbolic engines saying what they do
+            limits.record(p)
+            bar.update(task, info=limits.describe(p))
+        return limits.run_reporting(lambda: job(progress))
 
 
 def write_traces(result, args, model) -> None:

@@ -8,6 +8,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from spec.loader import load
 
+from .. import limits
 from ..report import console
 from .check import report
 from .common import check_model_file, model_args, positive
@@ -54,18 +55,17 @@ def reproduce_command(args, seed: int) -> str:
 
 
 def with_progress(args, job):
+    """job(progress_callback) with a live display on a terminal; Ctrl-C gives the partial result."""
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
-        return job(None)
+        return limits.run_reporting(lambda: job(None))
     with Progress(TextColumn("[bold]simulating"), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")
 
         def progress(p):
-            rate = p.steps / p.seconds if p.seconds > 0 else 0
-            what = "shrinking" if p.shrinking else f"{p.runs:,} runs"
-            bar.update(task, info=f"{what} · {p.steps:,} steps · {p.states:,} distinct states · {rate:,.0f} steps/s")
-        return job(progress)
+            bar.update(task, info=limits.describe(p))
+        return limits.run_reporting(lambda: job(progress))
 
 
 def run(args) -> int:
