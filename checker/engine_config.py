@@ -119,8 +119,11 @@ def describe(value) -> str:
     return repr(value)
 
 
-def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None) -> Result:
-    """Runs `engine` on `model` with configured options (already validated)."""
+def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: tuple[str, ...] = ()) -> Result:
+    """Runs `engine` on `model` with configured options (already validated).
+
+    `until`: the properties the configuration expects to be violated; the search goes on after
+    the first violation until it has found them all (or ends)."""
     engine = resolve(engine, model)
     props = tuple(opts["properties"]) if opts.get("properties") else None
     deadlock = opts.get("deadlock", True)
@@ -133,10 +136,11 @@ def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None) -> Resul
     explicit = ExplicitOptions(
         invariants=props, deadlock=deadlock, symmetry=opts.get("symmetry", True), workers=opts.get("workers", 1),
         max_states=opts.get("max-states"), max_depth=opts.get("max-depth"), timeout=opts.get("timeout"),
-        stop_at_first=not opts.get("continue", False))
+        stop_at_first=not opts.get("continue", False), until=tuple(until))
     symbolic = None
     if engine != "explicit":
         from .symbolic import SymbolicOptions
         symbolic = SymbolicOptions(invariants=props, deadlock=deadlock, depth=opts.get("depth"), k=opts.get("k"),
-                                   timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False))
+                                   timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False),
+                                   until=tuple(until))
     return engines.run(model, engine, explicit, symbolic, progress, progress)

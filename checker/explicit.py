@@ -66,12 +66,18 @@ class ExplicitOptions:
     max_depth: int | None = None
     timeout: float | None = None
     stop_at_first: bool = True                  # False: find every property's shortest violation
+    until: tuple[str, ...] = ()                 # stop at the first violation only once all these are found
     chunk: int = 4096                           # states in a chunk of a level, at most
 
     def __post_init__(self):
         for name in ("workers", "chunk"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ExplicitOptions.{name} must be at least 1, not {getattr(self, name)}")
+
+    def stops(self, found) -> bool:
+        """Whether the search ends, having found violations of `found` (names): at the first, unless
+        `until` names properties (what `syncproof ci` expects to fail) not all found yet."""
+        return self.stop_at_first and bool(found) and set(self.until) <= set(found)
 
 
 def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
@@ -186,7 +192,7 @@ class Explorer:
         try:
             reason, searched = self._search(found)
             self._stop_pool()
-            if searched and self._has_graph_properties() and not (found and self.opts.stop_at_first):
+            if searched and self._has_graph_properties() and not self.opts.stops(found):
                 graph_results, reason = self._graph_properties()
         except Stopped as exc:
             reason = exc.reason
@@ -241,7 +247,7 @@ class Explorer:
             self.counts = [a + c for a, c in zip(self.counts, level.counts)]
             self.level = None
             self._violations(level, frontier, self.depth, found)
-            if found and self.opts.stop_at_first:
+            if self.opts.stops(found):
                 return "", False
             if self.limit is not None:
                 return self._limit_reason(), False
@@ -302,7 +308,7 @@ class Explorer:
         states = self._initial_states()
         if self.init_failures:  # the ways through init that succeed are still initial states
             self._init_error(self.init_failures[0], found)
-            if self.opts.stop_at_first:
+            if self.opts.stops(found):
                 return []
         if self.canon is not None:
             tick, canon = self.budget.tick, self.canon
@@ -506,7 +512,7 @@ class Explorer:
         """searched: every reachable state was checked (the invariants, deadlock and run-time errors
         are decided even if the graph properties are not)."""
         props = []
-        stopped = bool(found) and self.opts.stop_at_first
+        stopped = self.opts.stops(found)
         pending = "not decided: the search stopped at the first violation" if stopped else reason
         for inv in self.model.invariants:
             props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), searched, pending))

@@ -291,10 +291,10 @@ def test_an_internal_error_in_one_check_is_exit_4_and_the_others_are_reported(pr
     from checker import engine_config
     real = engine_config.run
 
-    def flaky(model, engine, options, progress=None):
+    def flaky(model, engine, options, progress=None, until=()):
         if model.name == "Counter":
             raise RuntimeError("boom")
-        return real(model, engine, options, progress)
+        return real(model, engine, options, progress, until)
 
     monkeypatch.setattr(engine_config, "run", flaky)
     pyproject(project, GOOD)

@@ -92,7 +92,7 @@ def _check(entry: Entry, options: dict) -> None:
         return
     t0 = time.perf_counter()
     try:
-        entry.result = engine_config.run(entry.model, entry.engine, options)
+        entry.result = engine_config.run(entry.model, entry.engine, options, until=entry.expect.violated)
     except SpecError as exc:          # the engine cannot take this model (E5xx): bad input
         entry.errors = exc.diagnostics
     except KeyboardInterrupt:

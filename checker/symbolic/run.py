@@ -52,7 +52,13 @@ class SymbolicOptions:
     k: int | None = None             # k-induction: k rises from 1 to this (default DEFAULT_K)
     timeout: float | None = None
     stop_at_first: bool = True
+    until: tuple[str, ...] = ()      # stop at the first violation only once all these are found
     minimize: bool = True            # canonical (smallest) traces
+
+    def stops(self, found) -> bool:
+        """Whether the run ends, having found violations of `found` (names): at the first, unless
+        `until` names properties (what `syncproof ci` expects to fail) not all found yet."""
+        return self.stop_at_first and bool(found) and set(self.until) <= set(found)
 
 
 @dataclass
@@ -106,7 +112,7 @@ class Run:
         o = self.outcomes[name]
         trace.how = BOUNDED
         o.verdict, o.how, o.engine, o.message, o.trace = Verdict.VIOLATED, BOUNDED, engine, trace.message, trace
-        if self.opts.stop_at_first:
+        if self.opts.stops(_violated(self)):
             self.stopped = True
 
     def decided(self, name: str, how: str, engine: str, message: str = "") -> None:
@@ -158,7 +164,7 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
 
 def run_temporal(run: Run, depth: int) -> None:
     """The temporal properties: a search for fair lassos that violate them, up to `depth` steps."""
-    if not run.model.properties or (run.opts.stop_at_first and _any_violated(run)):
+    if not run.model.properties or run.opts.stops(_violated(run)):
         return
     search = _lasso_search(run, depth)
     # without --timeout, each property's search gets as long as the safety search took (at least
@@ -166,14 +172,14 @@ def run_temporal(run: Run, depth: int) -> None:
     budget = None if run.opts.timeout is not None else \
         max(TEMPORAL_SECONDS, time.perf_counter() - run.clock.start)
     for prop in run.model.properties:
-        if run.opts.stop_at_first and _any_violated(run):
+        if run.opts.stops(_violated(run)):
             return
         if prop.name in run.temporal and run.temporal[prop.name].verdict is not Verdict.INCONCLUSIVE:
             continue   # proved already
         run.say(f"bmc: a fair lasso against {prop.name}")
         out = search.check(prop, depth, budget)
         run.temporal[prop.name] = out.result
-        if out.result.verdict is Verdict.VIOLATED and run.opts.stop_at_first:
+        if out.result.verdict is Verdict.VIOLATED and run.opts.stops(_violated(run)):
             run.stopped = True
 
 
@@ -187,7 +193,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
     """
     todo = [p for p in run.model.properties
             if p.name not in run.temporal or run.temporal[p.name].verdict is Verdict.INCONCLUSIVE]
-    if not todo or (run.opts.stop_at_first and _any_violated(run)):
+    if not todo or run.opts.stops(_violated(run)):
         return
     where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
     runtime = run.outcomes.get(RUNTIME)
@@ -202,7 +208,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
               if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"] + _lemmas(run)
     search = None
     for prop in todo:
-        if run.opts.stop_at_first and _any_violated(run):
+        if run.opts.stops(_violated(run)):
             return
         if prop.name in run.live_reachable:
             out = run.live_reachable[prop.name]
@@ -229,7 +235,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
                 run.temporal[prop.name] = PropertyResult(
                     prop.name, "temporal", Verdict.VIOLATED, f"{out.reason}, but the lasso search found no "
                     f"trace ({found.message})", where[prop.name], how=PROVED, engine="prove")
-            if run.opts.stop_at_first:
+            if run.opts.stops(_violated(run)):
                 run.stopped = True
         else:
             _temporal_open(run, prop.name, where[prop.name], out.reason)
@@ -269,9 +275,10 @@ def _lasso_search(run: Run, depth: int) -> LassoSearch:
     return search
 
 
-def _any_violated(run: Run) -> bool:
-    return any(o.verdict is Verdict.VIOLATED for o in run.outcomes.values()) or \
-        any(p.verdict is Verdict.VIOLATED for p in run.temporal.values())
+def _violated(run: Run) -> set[str]:
+    """The properties found violated so far."""
+    return {n for n, o in run.outcomes.items() if o.verdict is Verdict.VIOLATED} | \
+        {n for n, p in run.temporal.items() if p.verdict is Verdict.VIOLATED}
 
 
 def _gave_up(run: Run, todo: list[Prop], found: list, d: int) -> None:
@@ -329,8 +336,8 @@ def run_prove(run: Run, rounds: str = "all") -> list[str]:
         return []
     run.say("prove: Spacer (CHC)")
     assumed = tuple(o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS)
-    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed, run.opts.stop_at_first,
-                rounds)
+    out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed,
+                run.opts.stop_at_first and not run.opts.until, rounds)
     for name in out.proved:
         run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:
@@ -448,7 +455,7 @@ def result(run: Run, engine: str, seconds: float) -> Result:
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
     props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
-    props += unchecked(model, engine, set(run.temporal), _any_violated(run))
+    props += unchecked(model, engine, set(run.temporal), bool(_violated(run)))
     verdict, how, reason = _overall(props)
     stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
     stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
