@@ -12,8 +12,6 @@ trace's `#meta.failing-step`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +22,7 @@ from spec import values as V
 
 from . import __version__
 from .conform import REFUSED_PREFIX, TITLES, ConformResult, Mismatch
+from .formats import write_file
 from .itf import to_itf, trace_document
 from .report import diff_text, print_trace
 
@@ -177,18 +176,8 @@ def mismatch_document(m: Mismatch, source: str, adapter: str) -> dict:
 
 def write_document(doc: dict, directory: str | Path, name: str) -> str:
     """Writes an ITF document atomically as DIR/NAME; returns the path."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(doc, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    path = Path(directory) / name
+    write_file(path, json.dumps(doc, indent=2) + "\n")
     return str(path)
 
 

@@ -83,3 +83,63 @@ def test_one_expected_violation_found_first_still_stops_there(project, capsys):
     assert code == 0
     found = verdicts(doc)
     assert found["A"] == "violated" and found["B"] != "violated"
+
+
+# ---- item 12: where the results go is checked before the search ----------------------------
+
+BAD_DIRS = [
+    ("existing-file", "existing-file is not a directory"),
+    ("/dev/null/x", "/dev/null is not a directory"),
+    ("/proc/syncproof-out", "cannot create a file in /proc"),
+]
+
+
+@pytest.mark.parametrize("out, why", BAD_DIRS)
+def test_check_refuses_an_out_it_cannot_write_before_the_search(project, capsys, out, why, monkeypatch):
+    (project / "existing-file").write_text("")
+    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    code, out_text, err = run(["check", "models/depths.sync", "--out", out], capsys)
+    assert code == 2
+    assert f"error[E606]: --out {out}: {why}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", [["--output"], ["--report", "sarif="]])
+def test_check_refuses_a_report_file_it_cannot_write(project, capsys, option, monkeypatch):
+    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    (project / "reports").mkdir()
+    for target, why in (("/dev/null/r.txt", "/dev/null is not a directory"), ("reports", "it is a directory")):
+        args = [option[0], target] if len(option) == 1 else [option[0], option[1] + target]
+        code, _, err = run(["check", "models/depths.sync", "--no-trace-file", *args], capsys)
+        assert code == 2
+        assert f"error[E606]: {option[0]} {args[-1]}: {why}" in err
+
+
+def test_simulate_and_conform_check_out_first(project, capsys):
+    code, _, err = run(["simulate", "models/depths.sync", "--out", "/dev/null/x"], capsys)
+    assert (code, "error[E606]: --out /dev/null/x: /dev/null is not a directory") == (2, err.strip().splitlines()[0])
+    code, _, err = run(["conform", "models/depths.sync", "--impl", "nowhere:Nothing", "--out", "/dev/null/x"],
+                       capsys)
+    assert (code, "error[E606]: --out /dev/null/x") == (2, err.split(":", 2)[0] + ":" + err.split(":", 2)[1])
+
+
+def test_ci_checks_out_and_every_report_before_any_check(project, capsys, monkeypatch):
+    monkeypatch.setattr("checker.engine_config.run", lambda *a, **k: pytest.fail("a check ran"))
+    config(project, 'out = "/dev/null/traces"\n' + entry("explicit", ["A"]))
+    code, _, err = run(["ci"], capsys)
+    assert code == 2 and "error[E606]: syncproof.toml: 'out' /dev/null/traces: /dev/null is not a directory" in err
+    (project / "existing").write_text("")
+    code, _, err = run(["ci", "--out", "existing"], capsys)
+    assert code == 2 and "error[E606]: --out existing: existing is not a directory" in err
+    config(project, 'reports = { html = "models" }\n' + entry("explicit", ["A"]))
+    code, _, err = run(["ci"], capsys)
+    assert code == 2 and "error[E606]: syncproof.toml: reports.html models: it is a directory" in err
+    code, _, err = run(["ci", "--report", "junit=/dev/null/j.xml"], capsys)
+    assert code == 2 and "error[E606]: --report junit=/dev/null/j.xml: /dev/null is not a directory" in err
+
+
+def test_reports_to_a_device_are_written_into_it_not_replacing_it(project, capsys):
+    (project / "sink").symlink_to("/dev/null")      # were it replaced, the link would go, not the device
+    code, out, err = run(["check", "models/depths.sync", "--no-trace-file", "--output", "sink"], capsys)
+    assert code == 1, err
+    assert (project / "sink").is_symlink() and (project / "sink").is_char_device()

@@ -30,9 +30,10 @@ from spec.loader import load
 
 from .. import engines
 from ..explicit import ExplicitOptions
+from ..formats import write_file
 from ..report import console
 from ..result import Verdict
-from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive
+from .common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive, writable_file
 
 TIME = "time"
 COMMAND = "syncproof catalog models --write models/README.md"   # how the committed catalog is made
@@ -298,11 +299,13 @@ def run(args) -> int:
     if not directory.is_dir() or not list(directory.glob("*.sync")):
         err.print(f"error[E601]: no models (*.sync) in {args.dir}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
+    if args.write:
+        writable_file("--write", args.write)
     progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
     entries = collect(directory, progress, args.timeout)
     text = render(entries, directory)
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        write_file(args.write, text)
     else:
         sys.stdout.write(text)
     problems = surprises(entries)

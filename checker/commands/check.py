@@ -12,9 +12,9 @@ from .. import engines, limits
 from ..explicit import ExplicitOptions
 from ..itf import write_trace
 from ..formats import add_format_args
-from ..formats.output import emit, single_run
+from ..formats.output import check_destinations, emit, single_run
 from ..report import console
-from .common import check_model_file, model_args, positive
+from .common import check_model_file, model_args, positive, writable_dir
 
 
 def add_parser(sub) -> None:
@@ -86,7 +86,15 @@ def report(result, args, model) -> int:
     return result.exit_code
 
 
+def check_outputs(args) -> None:
+    """Where traces and reports go can be written: checked before the search (else exit 2)."""
+    if not args.no_trace_file:
+        writable_dir("--out", args.out)
+    check_destinations(args)
+
+
 def run(args) -> int:
+    check_outputs(args)
     check_model_file(args.model)
     model = load(args.model, args.const)
     options = explicit_options(args)

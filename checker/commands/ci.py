@@ -22,12 +22,12 @@ from pathlib import Path
 from spec.diagnostics import Diagnostic, SpecError
 
 from .. import engine_config
-from ..config import load_entries, read_config
+from ..config import display_path, load_entries, read_config
 from ..formats import add_format_args
-from ..formats.output import emit
+from ..formats.output import check_destinations, emit
 from ..itf import write_trace
 from ..runs import Entry, Run
-from .common import EXIT_HOLDS
+from .common import EXIT_HOLDS, writable_dir, writable_file
 
 
 def add_parser(sub) -> None:
@@ -48,6 +48,10 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     config = read_config(Path(args.config) if args.config else None)
+    out_dir = Path(args.out) if args.out else config.out
+    write = config.trace_files and not args.no_trace_file
+    if not args.list:
+        _check_outputs(args, config, out_dir if write else None)
     entries, problems = load_entries(config)
     if problems:
         raise SpecError(problems)
@@ -56,8 +60,6 @@ def run(args) -> int:
         for entry, m in pairs:
             print(f"{entry.name}\t{entry.path}\t{entry.engine}\t{entry.expect.describe()}")
         return EXIT_HOLDS
-    out_dir = Path(args.out) if args.out else config.out
-    write = config.trace_files and not args.no_trace_file
     started = time.perf_counter()
     run_ = Run([e for e, _ in pairs], command="ci", config=config.shown)
     for i, (entry, m) in enumerate(pairs, 1):
@@ -74,6 +76,18 @@ def run(args) -> int:
     args.report = list(args.report) + [(fmt, str(path)) for fmt, path in config.reports.items()]
     emit(run_, args)
     return run_.exit_code
+
+
+def _check_outputs(args, config, out_dir: Path | None) -> None:
+    """Every place the run writes to can be written: checked before any check runs (else exit 2)."""
+    if out_dir is not None:
+        if args.out:
+            writable_dir("--out", out_dir)
+        else:
+            writable_dir(f"{config.shown}: 'out'", out_dir, display_path(out_dir))
+    check_destinations(args)
+    for fmt, path in config.reports.items():
+        writable_file(f"{config.shown}: reports.{fmt}", path, display_path(path))
 
 
 def _select(pairs, patterns):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from spec.diagnostics import Diagnostic, SpecError
@@ -43,3 +44,69 @@ def check_model_file(path: str) -> None:
         raise SpecError(Diagnostic("E601", f"no such file: {path}", None))
     if p.is_dir():
         raise SpecError(Diagnostic("E601", f"{path} is a directory, not a model file", None))
+
+
+# ---- output paths, checked before any work ---------------------------------------------------
+
+def writable_dir(option: str, path, shown: str | None = None) -> None:
+    """Exit 2 now, naming `option`, if the directory `path` cannot be made or written in.
+
+    Commands call this before the search, so that a run of an hour does not end in an error
+    about where its result should go."""
+    _refuse(f"{option} {shown or path}", _dir_problem(Path(path)))
+
+
+def writable_file(option: str, path, shown: str | None = None) -> None:
+    """Exit 2 now, naming `option`, if the file `path` cannot be written (atomically, in its folder)."""
+    _refuse(f"{option} {shown or path}", _file_problem(Path(path)))
+
+
+def _file_problem(p: Path) -> str | None:
+    if "\0" in str(p):
+        return "a path cannot hold a NUL character"
+    try:
+        if p.is_dir():
+            return "it is a directory"
+        if p.exists() and not p.is_file():
+            return None   # a device or a pipe (/dev/stdout): written as it is, not replaced
+    except OSError as exc:
+        return _reason(exc)
+    return _dir_problem(p.parent)
+
+
+def _dir_problem(p: Path) -> str | None:
+    """Why `p` cannot be (made into) a directory where files can be created; None when it can."""
+    if "\0" in str(p):
+        return "a path cannot hold a NUL character"
+    try:
+        for d in (p, *p.parents):
+            if d.exists():
+                if not d.is_dir():
+                    return f"{d} is not a directory"
+                return _probe(d)
+            elif d.is_symlink():
+                return f"{d} is a broken symbolic link"
+    except (OSError, ValueError) as exc:
+        return _reason(exc)
+    return None
+
+
+def _probe(d: Path) -> str | None:
+    """Creates (and removes) a file in `d`, as the write will: os.access says yes to root on /proc."""
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            return None
+    except OSError as exc:
+        return f"cannot create a file in {d} ({(exc.strerror or str(exc)).lower()})"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"not a usable path ({exc.strerror.lower()})"
+    return f"not a usable path ({exc})"
+
+
+def _refuse(what: str, problem: str | None) -> None:
+    if problem is not None:
+        raise SpecError(Diagnostic("E606", f"{what}: {problem}", None,
+                                   "nothing was checked; give a path where syncproof can write"))

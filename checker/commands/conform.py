@@ -21,7 +21,7 @@ from spec.loader import load
 from ..adapter import load_adapter
 from ..itf import read_document
 from ..report import console, print_json
-from .common import check_model_file, model_args, positive
+from .common import check_model_file, model_args, positive, writable_dir
 
 # the engines (and hypothesis) are imported when the command runs, so that other commands start without them
 
@@ -92,6 +92,8 @@ def _consts(args, doc) -> list[str]:
 def run(args) -> int:
     from ..conform import ConformOptions, Conformance, replay_trace
     from ..conform_report import conform_json, print_conform, write_mismatch
+    if not args.no_trace_file:
+        writable_dir("--out", args.out)
     check_model_file(args.model)
     search = [os.getcwd()]
     cls = load_adapter(args.impl, search)

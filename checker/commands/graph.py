@@ -21,7 +21,7 @@ from ..graph import GraphLimit, StateGraph
 from ..itf import ITFError, from_itf, read_document
 from ..replay import decode_states
 from ..statedot import DotOptions, TracePath, to_dot
-from .common import EXIT_HOLDS, check_model_file, model_args, positive
+from .common import EXIT_HOLDS, check_model_file, model_args, positive, writable_file
 from .replay import trace_consts  # the constants a trace records, as replay reads them
 
 DEFAULT_MAX_STATES = 300
@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.output:
+        writable_file("--output", args.output)
     doc = read_document(args.trace) if args.trace else None
     check_model_file(args.model)
     consts = args.const or (trace_consts(doc, args.model) if doc is not None else [])

@@ -10,7 +10,7 @@ from spec.loader import load
 
 from .. import limits
 from ..report import console
-from .check import report
+from .check import check_outputs, report
 from .common import check_model_file, model_args, positive
 
 # hypothesis is imported when the command runs, so that other commands start without it
@@ -70,6 +70,7 @@ def with_progress(args, job):
 
 def run(args) -> int:
     from ..simulate import simulate
+    check_outputs(args)
     check_model_file(args.model)
     model = load(args.model, args.const)
     opts = options(args)

@@ -50,6 +50,10 @@ def render(fmt: str, run: Run) -> str:
 def write_file(path: str | Path, text: str) -> None:
     """Writes atomically, so a CI step never uploads half a report."""
     path = Path(path)
+    if path.exists() and not path.is_file():   # /dev/stdout, a pipe: write into it, never replace it
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:

@@ -21,6 +21,15 @@ def single_run(result: Result, model, path: str, seconds: float | None = None) -
     return Run([entry], command="check", seconds=entry.seconds, started=started)
 
 
+def check_destinations(args) -> None:
+    """--output and every --report FILE can be written: checked before any work (else exit 2)."""
+    from ..commands.common import writable_file
+    if getattr(args, "output", None):
+        writable_file("--output", args.output)
+    for fmt, path in getattr(args, "report", None) or []:
+        writable_file("--report", path, f"{fmt}={path}")
+
+
 def emit(run: Run, args) -> None:
     """The report in --format to stdout or --output, and every --report FORMAT=FILE."""
     outputs = [(chosen_format(args), getattr(args, "output", None))] + list(getattr(args, "report", None) or [])
