@@ -139,7 +139,8 @@ class Locator:
                 sub = name.startswith(self._table("models") + ".") and self._owner(name, start) == model
                 if not (own or sub):
                     continue
-            elif name != self._table(table):
+            elif name != self._table(table) and not (len(parts) == 2 and name == self._table(
+                    ".".join(p for p in (table, parts[0]) if p))):   # [reports] then sarif = ...
                 continue
             hit = self._find(parts, start, end, name)
             if hit is not None:
@@ -166,7 +167,7 @@ class Locator:
         """The key `parts` (['path'] or ['constants', 'RM']) in lines start..end of section `table`."""
         if not parts:
             return None
-        in_sub = len(parts) == 2 and table.endswith("." + parts[0])   # [models.constants] then RM = 3
+        in_sub = len(parts) == 2 and (table == parts[0] or table.endswith("." + parts[0]))  # [models.constants]
         for i in range(start, end):
             line = self.lines[i]
             m = self.KEY.match(line)
@@ -392,6 +393,11 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
 
 
 def _model_files(raw: str, root: Path, problems: _Problems, i: int) -> list[Path]:
+    if not _inside(root / raw, root):
+        problems.add("E613", f"'{raw}' is outside the project", "path", i,
+                     "a model path is relative to the configuration file's directory and stays inside it",
+                     value=f'"{raw}"')
+        return []
     if any(c in raw for c in "*?["):
         found = sorted(Path(p) for p in _glob.glob(str(root / raw), recursive=True) if os.path.isfile(p))
         if not found:
@@ -412,6 +418,11 @@ def _model_files(raw: str, root: Path, problems: _Problems, i: int) -> list[Path
         hint = f"the path is relative to {display_path(root)}/"
     problems.add("E613", f"no such model file: {raw}", "path", i, hint, value=f'"{raw}"')
     return []
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` is under `root`, as written (a symbolic link inside the project counts as inside)."""
+    return os.path.normpath(path) == str(root) or os.path.normpath(path).startswith(str(root) + os.sep)
 
 
 def _exclude(files: list[Path], value, root: Path, problems: _Problems, i: int) -> list[Path]:

@@ -49,7 +49,7 @@ SYMBOLIC = SHARED + STOPPING + (
     Option("depth", INT, "bounded model checking: look for violations up to this many steps"),
     Option("k", INT, "k-induction: try k = 1 up to this"),
 )
-SIMULATE = SHARED + (
+SIMULATE = SHARED + STOPPING[:1] + (
     Option("runs", INT, "random runs to try"),
     Option("steps", INT, "steps per run"),
     Option("seed", INT, "seed of the random runs (the same seed gives the same runs)"),
@@ -93,7 +93,7 @@ def check_value(opt: Option, value) -> str | None:
         if opt.name == "seed":
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     elif opt.kind == NUMBER:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
     elif opt.kind == BOOL:
         ok = isinstance(value, bool)
     else:
@@ -129,7 +129,7 @@ def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: t
     deadlock = opts.get("deadlock", True)
     if engine == SIMULATE_NAME:
         from .simulate import SimulateOptions, simulate
-        sim = SimulateOptions(invariants=props, deadlock=deadlock, seed=opts.get("seed"),
+        sim = SimulateOptions(invariants=props, deadlock=deadlock, seed=opts.get("seed"), timeout=opts.get("timeout"),
                               **{k: opts[k] for k in ("runs", "steps") if k in opts})
         return simulate(model, sim, progress)
     from .explicit import ExplicitOptions

@@ -143,3 +143,68 @@ def test_reports_to_a_device_are_written_into_it_not_replacing_it(project, capsy
     code, out, err = run(["check", "models/depths.sync", "--no-trace-file", "--output", "sink"], capsys)
     assert code == 1, err
     assert (project / "sink").is_symlink() and (project / "sink").is_char_device()
+
+
+# ---- item 16: options and configurations that made no sense were accepted ----------------------
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "0", "NaN"])
+def test_timeout_must_be_a_finite_positive_number(project, capsys, value):
+    for command in (["check", "models/depths.sync"], ["simulate", "models/depths.sync"]):
+        code, _, err = run([*command, f"--timeout={value}"], capsys)
+        assert code == 2
+        assert f"argument --timeout: expected a positive number, got '{value}'" in err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1.5", "0"])
+def test_timeout_in_the_configuration_must_be_a_finite_positive_number(project, capsys, value):
+    config(project, f"timeout = {value}\n" + entry("explicit", ["A"]))
+    code, _, err = run(["ci"], capsys)
+    assert code == 2
+    assert "syncproof.toml:1:1: error[E612]: 'timeout' must be a positive number" in err
+
+
+@pytest.mark.parametrize("command", [["check", "models/depths.sync"], ["ci"]])
+def test_json_and_another_format_conflict(project, capsys, command, monkeypatch):
+    config(project, entry("explicit", ["A"]))
+    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    monkeypatch.setattr("checker.engine_config.run", lambda *a, **k: pytest.fail("a check ran"))
+    code, out, err = run([*command, "--json", "--format", "sarif"], capsys)
+    assert code == 2 and out == ""
+    assert "error[E600]: --json and --format sarif ask for two formats on stdout" in err
+
+
+@pytest.mark.parametrize("path", ["/etc/*", "../*.sync", "models/../../elsewhere.sync", "/etc/passwd"])
+def test_ci_model_paths_stay_inside_the_project(project, capsys, path):
+    (project.parent / "elsewhere.sync").write_text(DEPTHS)
+    config(project, f'\n[[models]]\npath = "{path}"\n')
+    code, out, err = run(["ci"], capsys)
+    assert code == 2 and out == ""
+    assert f"syncproof.toml:3:8: error[E613]: [[models]] #1: '{path}' is outside the project" in err
+
+
+@pytest.mark.parametrize("form", ['reports = {{ {k} = "r.out" }}\n', 'reports.{k} = "r.out"\n',
+                                  '[reports]\n{k} = "r.out"\n'])
+def test_an_unknown_report_format_in_the_configuration_has_its_line(project, capsys, form):
+    text = form.format(k="sariff")
+    config(project, text + "\n" + entry("explicit", ["A"]))
+    code, _, err = run(["ci"], capsys)
+    line = text.count("\n")
+    assert code == 2
+    assert f"syncproof.toml:{line}:" in err and "error[E611]: unknown report format 'sariff'" in err
+    assert f"{line} | " in err
+
+
+# ---- F15: simulate takes a time limit, on the command line and in the configuration ------------
+
+def test_simulate_timeout_on_the_command_line_and_in_ci(project, capsys):
+    (project / "models" / "loop.sync").write_text(
+        "model Loop\nvar x: 0..3\ninit { x = 0 }\naction Step { x = (x + 1) % 4 }\ninvariant Ok: x <= 3\n")
+    code, out, err = run(["simulate", "models/loop.sync", "--timeout", "1e-9", "--runs", "1000000", "--json",
+                          "--seed", "1"], capsys)
+    assert code == 3, err
+    assert json.loads(out)["reason"].startswith("time limit")
+    config(project, '[[models]]\npath = "models/loop.sync"\nengine = "simulate"\ntimeout = 1e-9\n'
+                    'runs = 1000000\nexpect = "inconclusive"\n')
+    code, doc = ci_json(capsys)
+    assert code == 0
+    assert doc["entries"][0]["result"]["reason"].startswith("time limit")

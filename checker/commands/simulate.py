@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     s.add_argument("--steps", type=positive(int), default=50, metavar="K", help="steps per run (default 50)")
     s.add_argument("--seed", type=int, metavar="S",
                    help="seed: the same seed gives the same runs and trace (default: a new one, reported)")
+    s.add_argument("--timeout", type=positive(float), metavar="SECONDS",
+                   help="stop after this long (the verdict is then inconclusive)")
     s.add_argument("--property", "--invariant", dest="invariant", action="append", metavar="NAME",
                    help="check only this invariant (repeatable)")
     s.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
@@ -39,7 +41,7 @@ def options(args):
     from ..simulate import SimulateOptions
     return SimulateOptions(runs=args.runs, steps=args.steps, seed=args.seed,
                            invariants=tuple(args.invariant) if args.invariant else None,
-                           deadlock=not args.no_deadlock)
+                           deadlock=not args.no_deadlock, timeout=args.timeout)
 
 
 def reproduce_command(args, seed: int) -> str:

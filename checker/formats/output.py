@@ -6,6 +6,8 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
+from spec.diagnostics import Diagnostic, SpecError
+
 from ..report import console
 from ..result import Result
 from ..runs import Entry, Run
@@ -22,8 +24,12 @@ def single_run(result: Result, model, path: str, seconds: float | None = None) -
 
 
 def check_destinations(args) -> None:
-    """--output and every --report FILE can be written: checked before any work (else exit 2)."""
+    """One format asked for, and --output and every --report FILE writable: checked before any work
+    (else exit 2)."""
     from ..commands.common import writable_file
+    if getattr(args, "json", False) and getattr(args, "format", None) not in (None, "json"):
+        raise SpecError(Diagnostic("E600", f"--json and --format {args.format} ask for two formats on stdout", None,
+                                   f"give one; --report {args.format}=FILE writes another to a file"))
     if getattr(args, "output", None):
         writable_file("--output", args.output)
     for fmt, path in getattr(args, "report", None) or []:
