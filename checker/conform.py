@@ -821,11 +821,9 @@ def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> Conform
 def report_text(result: ConformResult) -> str:
     from io import StringIO
 
-    from rich.console import Console
-
     from .conform_report import print_conform
+    from .report import text_console
     buf = StringIO()
-    print_conform(result, Console(file=buf, width=160, highlight=False, markup=False, emoji=False,
-                                  color_system=None))
+    print_conform(result, text_console(buf))
     return buf.getvalue()
 

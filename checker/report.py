@@ -29,13 +29,23 @@ HOW = {"exhaustive": "exhaustive: every reachable state was checked",
        "sampled": "sampled: no violation in the runs tried"}
 
 
+LOG_WIDTH = 100_000   # off a terminal lines are never wrapped: a path or a command in a log must stay whole
+
+
 def console(stderr: bool = False) -> Console:
+    """stdout's (or stderr's) console: the terminal's width, or no wrapping in a file, pipe or CI log."""
     # markup off: model text (m[k], ...) must never be read as rich markup
     # emoji off too: ":X:" in "--impl mod:X: ..." or in model text must not become an emoji
     c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
     if not c.is_terminal:
-        c = Console(stderr=stderr, highlight=False, width=160, soft_wrap=False, markup=False, emoji=False)
+        c = Console(stderr=stderr, highlight=False, width=LOG_WIDTH, soft_wrap=False, markup=False, emoji=False)
     return c
+
+
+def text_console(file) -> Console:
+    """A console writing plain text (no colour) into `file`, without wrapping: for reports and messages."""
+    return Console(file=file, width=LOG_WIDTH, color_system=None, highlight=False, markup=False, soft_wrap=False,
+                   emoji=False)
 
 
 def _fmt_int(n: int) -> str:

@@ -208,3 +208,71 @@ def test_simulate_timeout_on_the_command_line_and_in_ci(project, capsys):
     code, doc = ci_json(capsys)
     assert code == 0
     assert doc["entries"][0]["result"]["reason"].startswith("time limit")
+
+
+# ---- item 19: output off a terminal is never wrapped ---------------------------------------------
+
+LONG = "a-directory-with-a-rather-long-name-" * 6       # 216 characters: longer than any terminal
+
+COUNTING = """model Counting
+var x: 0..2
+init { x = 0 }
+action Up { require x < 2  x = x + 1 }
+"""
+
+UNGUARDED = '''from checker.adapter import Adapter
+
+
+class Unguarded(Adapter):
+    """Counts past the model's bound: the model refuses the third Up, this does not."""
+
+    def setup(self, constants):
+        self.x = 0
+
+    def up(self):
+        self.x += 1
+
+    def observe(self):
+        return {"x": self.x}
+'''
+
+
+@pytest.fixture
+def deep(project):
+    """models/<LONG>/depths.sync: every path the reports print is longer than 200 characters."""
+    d = project / "models" / LONG
+    d.mkdir()
+    (d / "depths.sync").write_text(DEPTHS)
+    (d / "counting.sync").write_text(COUNTING)
+    (project / "unguarded_adapter.py").write_text(UNGUARDED)
+    return d
+
+
+def test_ci_lines_are_whole_in_a_log(project, deep, capsys):
+    config(project, f'[[models]]\npath = "models/{LONG}/depths.sync"\nname = "deep"\n')
+    code, out, _ = run(["ci"], capsys)
+    assert code == 1
+    assert out.splitlines()[0].endswith(" · 1 check · syncproof.toml")
+    assert f"── deep (models/{LONG}/depths.sync, explicit): violated: A" in out.splitlines()
+    assert f"  at models/{LONG}/depths.sync:6:1" in out.splitlines()
+
+
+def test_the_regression_test_command_of_conform_is_one_line(project, deep, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(project))
+    code, out, err = run(["conform", f"models/{LONG}/counting.sync", "--impl", "unguarded_adapter:Unguarded",
+                          "--runs", "20", "--seed", "1", "--out", f"out/{LONG}"], capsys)
+    assert code == 1, out + err
+    line = next(l for l in out.splitlines() if l.startswith("regression test:"))
+    assert line == (f"regression test: syncproof conform models/{LONG}/counting.sync --impl "
+                    f"unguarded_adapter:Unguarded --replay out/{LONG}/counting.Unguarded.conformance.itf.json")
+
+
+def test_text_reports_and_junit_traces_are_not_wrapped(project, deep, capsys):
+    code, _, err = run(["check", f"models/{LONG}/depths.sync", "--out", f"out/{LONG}",
+                        "--report", "text=r.txt", "--report", "junit=r.xml"], capsys)
+    assert code == 1, err
+    trace_file = f"out/{LONG}/depths.A.itf.json"
+    assert any(trace_file in line and line.strip().endswith(("json", "json)")) for line in
+               (project / "r.txt").read_text().splitlines())
+    assert f"at models/{LONG}/depths.sync:6:1" in (project / "r.xml").read_text()
+    assert trace_file in (project / "r.xml").read_text()

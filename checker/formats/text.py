@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..report import print_result, print_trace
+from ..report import print_result, print_trace, text_console
 from ..result import Verdict
 from ..runs import Entry, Run
 from .common import outcome_line, states_text, tally
@@ -23,10 +23,9 @@ from .common import outcome_line, states_text, tally
 STYLE = {"holds": "green", "violated": "red", "inconclusive": "yellow", "error": "red", "crash": "red"}
 
 
-def render_text(run: Run, width: int = 160) -> str:
+def render_text(run: Run) -> str:
     buf = io.StringIO()
-    print_text(run, Console(file=buf, width=width, color_system=None, highlight=False, markup=False,
-                            soft_wrap=False, emoji=False))
+    print_text(run, text_console(buf))
     return buf.getvalue()
 
 
@@ -35,7 +34,7 @@ def print_text(run: Run, out: Console) -> None:
         e = run.entries[0]
         print_result(e.result, out, e.sources)
         return
-    head = Text.assemble(("syncproof ", "bold"), f"{__version__} · {len(run.entries)} checks")
+    head = Text.assemble(("syncproof ", "bold"), f"{__version__} · {len(run.entries)} check{'s' if len(run.entries) != 1 else ''}")
     if run.config:
         head.append(f" · {run.config}")
     out.print(head)

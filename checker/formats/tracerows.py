@@ -145,15 +145,11 @@ def variables(trace: Trace) -> list[str]:
     return list(trace.steps[0].state) if trace.steps else []
 
 
-def trace_text(trace: Trace, sources: dict | None = None, path: str | None = None, width: int = 240) -> str:
-    """The trace exactly as `syncproof check` prints it, without colour."""
-    from rich.console import Console
-
-    from ..report import print_trace
+def trace_text(trace: Trace, sources: dict | None = None, path: str | None = None) -> str:
+    """The trace exactly as `syncproof check` prints it in a log: without colour or wrapping."""
+    from ..report import print_trace, text_console
     buf = io.StringIO()
-    out = Console(file=buf, width=width, color_system=None, highlight=False, markup=False, soft_wrap=False,
-                  emoji=False)
-    print_trace(trace, out, sources, path)
+    print_trace(trace, text_console(buf), sources, path)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()).strip("\n") + "\n"
 
 
