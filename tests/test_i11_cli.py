@@ -276,3 +276,16 @@ def test_text_reports_and_junit_traces_are_not_wrapped(project, deep, capsys):
                (project / "r.txt").read_text().splitlines())
     assert f"at models/{LONG}/depths.sync:6:1" in (project / "r.xml").read_text()
     assert trace_file in (project / "r.xml").read_text()
+
+
+# ---- F14: ci prints trace files relative to the project root --------------------------------------
+
+@pytest.mark.parametrize("where", [".", "models"])
+def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, capsys, monkeypatch, where):
+    config(project, '[[models]]\npath = "models/depths.sync"\n')
+    monkeypatch.chdir(project / where)
+    code, out, _ = run(["ci", "--report", f"junit={project}/j.xml"], capsys)
+    assert code == 1
+    assert "trace: 2 steps, written to counterexamples/depths.A.itf.json" in out.splitlines()
+    junit = (project / "j.xml").read_text()
+    assert str(project) not in junit and "counterexamples/depths.A.itf.json" in junit

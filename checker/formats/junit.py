@@ -31,7 +31,7 @@ from spec import values as V
 from ..result import Verdict
 from ..runs import Entry, Run
 from .common import KIND_TITLES, property_where, skipped_by_stop
-from .tracerows import trace_text
+from .tracerows import project_root, report_path, trace_text
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -93,7 +93,8 @@ def _suite(entry: Entry, run: Run, host: str):
             where = property_where(entry, p)
             kind = KIND_TITLES.get(p.kind, p.kind)
             if p.verdict is Verdict.VIOLATED:
-                body = f"at {where}\n" + (trace_text(p.trace, entry.sources, p.trace_path) if p.trace else p.message)
+                shown = report_path(p.trace_path, project_root(run))
+                body = f"at {where}\n" + (trace_text(p.trace, entry.sources, shown) if p.trace else p.message)
                 if entry.property_expected(p):
                     out = ET.SubElement(tc, "system-out")
                     out.text = _clean(f"violated, as the configuration expects "

@@ -9,6 +9,7 @@ one line with the overall verdict, so the end of a CI log says what happened.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +20,7 @@ from ..report import print_result, print_trace, text_console
 from ..result import Verdict
 from ..runs import Entry, Run
 from .common import outcome_line, states_text, tally
+from .tracerows import project_root, report_path
 
 STYLE = {"holds": "green", "violated": "red", "inconclusive": "yellow", "error": "red", "crash": "red"}
 
@@ -38,9 +40,10 @@ def print_text(run: Run, out: Console) -> None:
     if run.config:
         head.append(f" · {run.config}")
     out.print(head)
+    root = project_root(run)
     for e in run.entries:
         if not e.passed:
-            print_failure(e, out)
+            print_failure(e, out, root)
     out.print()
     out.print(summary_table(run))
     out.print()
@@ -53,7 +56,8 @@ def print_text(run: Run, out: Console) -> None:
                        style="bold red"))
 
 
-def print_failure(e: Entry, out: Console) -> None:
+def print_failure(e: Entry, out: Console, root: Path) -> None:
+    """What went wrong in a check; trace files relative to the project root, as in every report."""
     out.print()
     out.print(Text(f"── {e.name} ({e.path}, {e.engine}): {outcome_line(e)}", style="bold red"))
     for d in e.errors:
@@ -68,7 +72,7 @@ def print_failure(e: Entry, out: Console) -> None:
     for p in r.violated:
         if p.trace is not None and not e.property_expected(p):
             out.print()
-            print_trace(p.trace, out, e.sources, p.trace_path)
+            print_trace(p.trace, out, e.sources, report_path(p.trace_path, root))
     if r.verdict is Verdict.INCONCLUSIVE:
         out.print(Text(f"inconclusive: {r.reason}", style="yellow"))
 
