@@ -289,3 +289,13 @@ def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, 
     assert "trace: 2 steps, written to counterexamples/depths.A.itf.json" in out.splitlines()
     junit = (project / "j.xml").read_text()
     assert str(project) not in junit and "counterexamples/depths.A.itf.json" in junit
+
+
+def test_graph_and_catalog_check_their_output_first(project, capsys, monkeypatch):
+    monkeypatch.setattr("checker.commands.catalog.collect", lambda *a: pytest.fail("the models were checked"))
+    for command in (["graph", "models/depths.sync", "--output"], ["catalog", "models", "--write"]):
+        code, _, err = run([*command, "/dev/null/out"], capsys)
+        assert code == 2
+        assert f"error[E606]: {command[-1]} /dev/null/out: /dev/null is not a directory" in err
+    code, _, err = run(["check", "models/depths.sync", "--out", "/dev/null/x"], capsys)
+    assert "help: nothing was checked; give a directory where syncproof can write, or --no-trace-file" in err

@@ -50,16 +50,18 @@ def check_model_file(path: str) -> None:
 # ---- output paths, checked before any work ---------------------------------------------------
 
 def writable_dir(option: str, path, shown: str | None = None) -> None:
-    """Exit 2 now, naming `option`, if the directory `path` cannot be made or written in.
+    """Exit 2 now, naming `option`, if the directory of traces `path` cannot be made or written in.
 
     Commands call this before the search, so that a run of an hour does not end in an error
     about where its result should go."""
-    _refuse(f"{option} {shown or path}", _dir_problem(Path(path)))
+    _refuse(f"{option} {shown or path}", _dir_problem(Path(path)),
+            "nothing was checked; give a directory where syncproof can write, or --no-trace-file")
 
 
 def writable_file(option: str, path, shown: str | None = None) -> None:
     """Exit 2 now, naming `option`, if the file `path` cannot be written (atomically, in its folder)."""
-    _refuse(f"{option} {shown or path}", _file_problem(Path(path)))
+    _refuse(f"{option} {shown or path}", _file_problem(Path(path)),
+            "nothing was checked; give a file where syncproof can write")
 
 
 def _file_problem(p: Path) -> str | None:
@@ -107,7 +109,6 @@ def _reason(exc: Exception) -> str:
     return f"not a usable path ({exc})"
 
 
-def _refuse(what: str, problem: str | None) -> None:
+def _refuse(what: str, problem: str | None, help: str) -> None:
     if problem is not None:
-        raise SpecError(Diagnostic("E606", f"{what}: {problem}", None,
-                                   "nothing was checked; give a path where syncproof can write"))
+        raise SpecError(Diagnostic("E606", f"{what}: {problem}", None, help))
