@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -283,3 +284,60 @@ def test_a_bmc_trace_of_a_model_the_explicit_engine_cannot_compile_replays(here,
     assert (code, err) == (1, "")
     assert "valid: a behaviour of SeqChoose with 2 states" in " ".join(out.split())
     assert "VIOLATED Small: invariant Small is violated in state 1" in out
+
+
+# ---- item 15: conform imports nothing of the current directory in place of the library -----
+
+BANKLIKE = """model Flag
+var on: bool
+init { on = false }
+action Set { on = true }
+"""
+
+FLAG_ADAPTER = """from checker.adapter import Adapter
+
+
+class FlagAdapter(Adapter):
+    check_guards = False
+
+    def setup(self, constants):
+        self.on = False
+
+    def Set(self):
+        self.on = True
+
+    def observe(self):
+        return {"on": self.on}
+"""
+
+# a file named like a module of the standard library: importing it leaves a mark
+PLANTED = "import pathlib\npathlib.Path(__file__).with_suffix('.imported').write_text('')\n"
+
+
+def cli_process(cwd: Path, *args) -> subprocess.CompletedProcess:
+    """`python -m checker.cli ARGS` in cwd: Python itself puts cwd first on sys.path."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "checker.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_conform_does_not_run_a_secrets_py_of_the_current_directory(tmp_path):
+    (tmp_path / "flag.sync").write_text(BANKLIKE)
+    (tmp_path / "flag_adapter.py").write_text(FLAG_ADAPTER)
+    (tmp_path / "secrets.py").write_text(PLANTED)  # hypothesis -> numpy.random -> secrets
+    done = cli_process(tmp_path, "conform", "flag.sync", "--impl", "flag_adapter:FlagAdapter", "--runs", "3",
+                       "--steps", "3", "--seed", "0", "--no-trace-file")
+    assert not (tmp_path / "secrets.imported").exists()
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_impl_that_exits_while_imported_is_exit_2(here, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))  # conform appends the directory it searches
+    (here / "flag.sync").write_text(BANKLIKE)
+    (here / "exits_now.py").write_text("import sys\n\nsys.exit(0)\n")
+    sys.modules.pop("exits_now", None)
+    code, out, err = run_cli(["conform", "flag.sync", "--impl", "exits_now:FlagAdapter", "--runs", "2"], capsys)
+    err = " ".join(err.split())
+    assert code == 2
+    assert f"{here / 'exits_now.py'}:3:1: error[E701]: --impl exits_now:FlagAdapter: importing exits_now failed: " \
+           "it raised SystemExit(0) (it called sys.exit)" in err
