@@ -9,6 +9,7 @@ statistics reached are printed).
 from __future__ import annotations
 
 import os
+import sys
 
 from spec.diagnostics import SpecError
 
@@ -78,5 +79,14 @@ def interrupted(exc: KeyboardInterrupt) -> int:
     return EXIT_INTERRUPTED
 
 
+def current_directory_last() -> None:
+    """`python -m checker.cli` starts with the current directory first on sys.path, before the
+    standard library (the console script does not): a `secrets.py` there would then be imported
+    by hypothesis (numpy.random) in place of the real one. Once syncproof is loaded, it goes last."""
+    if sys.path and not sys.flags.safe_path and os.path.abspath(sys.path[0] or os.curdir) == os.getcwd():
+        sys.path.append(sys.path.pop(0))
+
+
 if __name__ == "__main__":
+    current_directory_last()
     raise SystemExit(main())

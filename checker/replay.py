@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from spec import ir
 from spec import values as V
+from spec.diagnostics import SpecError
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from .compiled import CompiledModel, InterpretedModel
-from .itf import ITFError, from_itf, to_itf
+from .enumerable import obstacles
+from .itf import ITFError, check_document, from_itf, to_itf
 
 
 @dataclass
@@ -34,6 +36,21 @@ class ReplayResult:
 
 
 def decode_states(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> list[int]:
+    """The trace's states, packed; ITFError says where one does not fit the model."""
+    _check_vars(doc, model)
+    out = []
+    for i, st in enumerate(doc["states"]):
+        codes = []
+        for v in model.vars:
+            if v.name not in st:
+                raise ITFError(f"states[{i}]: variable '{v.name}' is missing")
+            value = _encode(v.type, st[v.name], f"states[{i}].{v.name}")
+            codes.append(to_code(value, v.type))
+        out.append(cm.pack(codes))
+    return out
+
+
+def _check_vars(doc: dict, model: ir.CheckedModel) -> None:
     names = [v.name for v in model.vars]
     given = doc["vars"]
     missing = [n for n in names if n not in given]
@@ -44,41 +61,34 @@ def decode_states(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> list[
             parts.append(f"the trace lacks {', '.join(missing)}")
         if extra:
             parts.append(f"the model has no variable {', '.join(extra)}")
-        raise ITFError("the trace's variables do not match the model: " + "; ".join(parts))
-    out = []
-    for i, st in enumerate(doc["states"]):
-        if not isinstance(st, dict):
-            raise ITFError(f"state {i}: not an object")
-        codes = []
-        for v in model.vars:
-            if v.name not in st:
-                raise ITFError(f"state {i}: variable '{v.name}' is missing")
-            plain = from_itf(v.type, st[v.name], f"state {i}, variable '{v.name}'")
-            try:
-                value = ir.encode_value(v.type, plain)
-            except V.EncodeError as exc:
-                raise ITFError(f"state {i}, variable '{v.name}': {exc}") from None
-            codes.append(to_code(value, v.type))
-        out.append(cm.pack(codes))
-    return out
+        raise ITFError("vars: the trace's variables do not match the model: " + "; ".join(parts))
 
 
-def _params_match(step, params: dict | None, model_action) -> bool:
+def _encode(t, data, where: str):
+    """ITF JSON as a value of type t in the expression representation; ITFError says where not."""
+    try:
+        return ir.encode_value(t, from_itf(t, data, where))
+    except V.EncodeError as exc:
+        raise ITFError(f"{where}: {exc}") from None
+
+
+def _params_match(step, params: dict | None, model_action, where: str) -> bool:
     if params is None:
         return True
     want = {}
     for p in model_action.params:
         if p.name not in params:
             return False
-        want[p.name] = from_itf(p.type, params[p.name], f"parameter '{p.name}'")
+        want[p.name] = from_itf(p.type, params[p.name], f"{where}.{p.name}")
     return want == step.params
 
 
-def _choices_match(step, choices) -> bool:
-    """The run took the recorded choices (when the trace records them: older traces do not)."""
-    if not isinstance(choices, dict):
+def _choices_match(made: tuple, choices: dict | None) -> bool:
+    """A run that made these choices took the recorded ones (when the trace records them: older
+    traces do not)."""
+    if choices is None:
         return True
-    return choices == {name: to_itf(value) for name, value in step.choices}
+    return choices == {name: to_itf(value) for name, value in made}
 
 
 def _instance(params, action) -> dict | None:
@@ -86,71 +96,48 @@ def _instance(params, action) -> dict | None:
     if not isinstance(params, dict) or set(params) != {p.name for p in action.params}:
         return None
     try:
-        return {p.id: ir.encode_value(p.type, from_itf(p.type, params[p.name], f"parameter '{p.name}'"))
-                for p in action.params}
-    except (ITFError, V.EncodeError):
+        return {p.id: _encode(p.type, params[p.name], p.name) for p in action.params}
+    except ITFError:
         return None
 
 
+def executable(model: ir.CheckedModel) -> CompiledModel:
+    """The model compiled, or on the reference interpreter where it cannot be: parameters too many
+    to enumerate, or what the code generator refuses (E501 `choose` in a loop over a sequence,
+    E502 too much code). A trace of the symbolic engines may come from either kind of model."""
+    if obstacles(model):
+        return InterpretedModel(model)
+    try:
+        return CompiledModel(model)
+    except SpecError:
+        return InterpretedModel(model)
+
+
 def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> ReplayResult:
-    from .enumerable import obstacles
-    cm = CompiledModel(model) if not obstacles(model) else InterpretedModel(model)
+    check_document(doc)
+    cm = executable(model)
+    if not doc["states"]:
+        return _replay_init_failure(doc, model, cm)
     states = decode_states(doc, model, cm)
-    if not states:
-        raise ITFError("the trace has no states")
-    actions = {a.name: a for a in model.actions}
     if states[0] not in cm.init_states():
         return ReplayResult(False, 0, "state 0 is not an initial state of the model")
+    taken = []
     for i in range(1, len(states)):
-        meta = doc["states"][i].get("#meta", {}) if isinstance(doc["states"][i], dict) else {}
-        label, params = meta.get("action"), meta.get("parameters")
-        if label == "(stutter)":
-            if states[i] != states[i - 1]:
-                return ReplayResult(False, i, f"state {i} is marked as a stutter step but differs from state {i - 1}")
-            continue
-        if label is not None and label not in actions:
-            return ReplayResult(False, i, f"state {i}: the model has no action '{label}'")
-        env = _instance(params, actions[label]) if label is not None else None
-        if env is not None:  # the recorded instance alone: parameters may range over 2**64 values
-            steps = [st for st in cm.steps_of(states[i - 1], actions[label], env) if st.state == states[i]]
-        else:
-            steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
-        if label is not None:
-            steps = [st for st in steps if st.action == label and _params_match(st, params, actions[label])]
-        if not steps:
-            what = f" by {label}" if label else ""
-            return ReplayResult(False, i, f"state {i} does not follow from state {i - 1}{what}")
+        step = _follow(doc, model, cm, states, i)
+        if isinstance(step, ReplayResult):
+            return step
+        taken.append(step)
     loop = doc.get("loop")
-    if loop is not None:
-        if not isinstance(loop, int) or not 0 <= loop < len(states) or states[loop] != states[-1]:
-            return ReplayResult(False, len(states) - 1,
-                                f"the lasso does not close: the last state is not state {loop}")
+    if loop is not None and (not 0 <= loop < len(states) or states[loop] != states[-1]):
+        return ReplayResult(False, len(states) - 1, f"the lasso does not close: the last state is not state {loop}")
     result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states"
                           + (f", looping back to state {loop}" if loop is not None else ""))
     result.trace_property = doc.get("#meta", {}).get("property")
     if loop is not None:
-        _check_lasso(doc, model, cm, states, loop, result)
+        _check_lasso(doc, model, cm, states, loop, taken, result)
         return result
-    for inv in model.invariants:
-        for i, s in enumerate(states):
-            ok = cm.invariants(s)[model.invariants.index(inv)]
-            if ok is not True:
-                msg = f"invariant {inv.name} is violated in state {i}"
-                result.violations.append((inv.name, i, msg))
-                break
-    failing = doc.get("#meta", {}).get("failing-step")
-    if isinstance(failing, dict) and failing.get("action") in actions:
-        name = failing["action"]
-        env = _instance(failing.get("parameters"), actions[name])
-        candidates = cm.steps_of(states[-1], actions[name], env) if env is not None else cm.steps(states[-1])
-        for st in candidates:
-            if st.action == name and st.error is not None and _params_match(st, failing.get("parameters"),
-                                                                            actions[name]) \
-                    and _choices_match(st, failing.get("choices")):
-                title = KIND_TITLES.get(st.error.kind, st.error.kind)
-                result.violations.append(("runtime", len(states) - 1,
-                                          f"{title} in {name} after state {len(states) - 1}: {st.error.message}"))
-                break
+    _check_invariants(model, cm, states, result)
+    _check_failing_step(doc, model, cm, states[-1], len(states) - 1, result)
     if check_deadlock and obstacles(model):
         result.message += " (deadlock not checked: the actions' parameters are too many to enumerate)"
     elif check_deadlock and not cm.steps(states[-1]):  # a run that fails is enabled, as in the engines
@@ -159,48 +146,100 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     return result
 
 
+def _follow(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], i: int):
+    """The step from state i - 1 to state i (the one its #meta names, when it names one), None for
+    a stutter step, or the ReplayResult that says there is none."""
+    meta = doc["states"][i].get("#meta", {})
+    label, params = meta.get("action"), meta.get("parameters")
+    if label == "(stutter)":
+        if states[i] != states[i - 1]:
+            return ReplayResult(False, i, f"state {i} is marked as a stutter step but differs from state {i - 1}")
+        return None
+    actions = {a.name: a for a in model.actions}
+    if label is not None and label not in actions:
+        return ReplayResult(False, i, f"state {i}: the model has no action '{label}'")
+    env = _instance(params, actions[label]) if label is not None else None
+    if env is not None:  # the recorded instance alone: parameters may range over 2**64 values
+        steps = [st for st in cm.steps_of(states[i - 1], actions[label], env) if st.state == states[i]]
+    else:
+        steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
+    if label is not None:
+        steps = [st for st in steps if st.action == label
+                 and _params_match(st, params, actions[label], f"states[{i}].#meta.parameters")]
+    if not steps:
+        what = f" by {label}" if label else ""
+        return ReplayResult(False, i, f"state {i} does not follow from state {i - 1}{what}")
+    return steps[0]
+
+
+def _check_invariants(model: ir.CheckedModel, cm: CompiledModel, states: list[int], result: ReplayResult) -> None:
+    """Each invariant's first violation along the trace."""
+    for inv in model.invariants:
+        for i, s in enumerate(states):
+            ok = cm.invariants(s)[model.invariants.index(inv)]
+            if ok is not True:
+                msg = f"invariant {inv.name} is violated in state {i}"
+                result.violations.append((inv.name, i, msg))
+                break
+
+
+def _check_failing_step(doc: dict, model: ir.CheckedModel, cm: CompiledModel, last: int, index: int,
+                        result: ReplayResult) -> None:
+    """Does the recorded failing step (#meta.failing-step) fail from the last state?"""
+    failing = doc.get("#meta", {}).get("failing-step")
+    actions = {a.name: a for a in model.actions}
+    if failing is None or failing.get("action") not in actions:
+        return
+    name = failing["action"]
+    env = _instance(failing.get("parameters"), actions[name])
+    candidates = cm.steps_of(last, actions[name], env) if env is not None else cm.steps(last)
+    for st in candidates:
+        if st.action == name and st.error is not None \
+                and _params_match(st, failing.get("parameters"), actions[name], "#meta.failing-step.parameters") \
+                and _choices_match(st.choices, failing.get("choices")):
+            title = KIND_TITLES.get(st.error.kind, st.error.kind)
+            result.violations.append(("runtime", index, f"{title} in {name} after state {index}: {st.error.message}"))
+            return
+
+
+def _replay_init_failure(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> ReplayResult:
+    """A trace without states: a run of init that fails before there is an initial state, as
+    `#meta.failing-step` records it (action "init" and the choices made)."""
+    if doc["vars"]:
+        _check_vars(doc, model)
+    failing = doc.get("#meta", {}).get("failing-step")
+    if failing is None or failing.get("action") != "init":
+        raise ITFError("states: the trace has no states (and no failing step of init in #meta.failing-step)")
+    for exc in cm.init_outcomes()[1]:
+        if _choices_match(exc.choices or (), failing.get("choices")):
+            title = KIND_TITLES.get(exc.kind, exc.kind)
+            result = ReplayResult(True, 0, f"a run of {model.name}'s init that fails before the initial state")
+            result.violations.append(("runtime", 0, f"{title} in init: {exc.message}"))
+            result.trace_property = doc.get("#meta", {}).get("property")
+            return result
+    return ReplayResult(False, 0, "init does not fail with the recorded choices")
+
+
 def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int,
-                 result: ReplayResult) -> None:
+                 taken: list, result: ReplayResult) -> None:
     """Is the lasso fair, and does it violate the temporal property it is recorded for?"""
-    from .liveness import FairnessSets, lasso_violates
+    from .liveness import lasso_violates
     name = doc.get("#meta", {}).get("property")
     prop = next((p for p in model.properties if p.name == name), None)
     if prop is None:
         result.message += f"; the model has no temporal property '{name}' to check it against"
         return
-    fair = FairnessSets(model, cm)
-    cycle = list(range(loop, len(states)))
-    inst_of = {}
-    for inst, (k, _) in enumerate(cm.instances):
-        inst_of[(model.actions[k].name, tuple(sorted(cm.instance_params(inst).items(), key=str)))] = inst
-
-    def enabled(s):
-        return {inst_of[(st.action, tuple(sorted(st.params.items(), key=str)))]
-                for st in cm.steps(s) if st.state is not None and st.state != s}
-    en = {i: enabled(states[i]) for i in cycle}
-    taken = set()
-    for i in cycle[1:]:
-        meta = doc["states"][i].get("#meta", {})
-        if meta.get("action") not in (None, "(stutter)") and states[i] != states[i - 1]:
-            params = {p.name: from_itf(p.type, meta.get("parameters", {}).get(p.name), f"state {i}")
-                      for p in next(a for a in model.actions if a.name == meta["action"]).params}
-            taken.add(inst_of[(meta["action"], tuple(sorted(params.items(), key=str)))])
-    for a in sorted(fair.all):
-        k, _ = cm.instances[a]
-        text = model.actions[k].name
-        if a in fair.weak and a not in taken and all(a in en[i] for i in cycle):
-            result.message += f"; the cycle is not fair: {text} is enabled throughout and never taken"
-            result.valid = False
-            return
-        if a in fair.strong and a not in taken and any(a in en[i] for i in cycle):
-            result.message += f"; the cycle is not fair: {text} is enabled and never taken"
+    if obstacles(model) and model.fairness:
+        result.message += "; fairness not checked: the actions' parameters are too many to enumerate"
+    else:
+        unfair = _unfair(model, cm, states, loop, taken)
+        if unfair:
+            result.message += f"; the cycle is not fair: {unfair}"
             result.valid = False
             return
     binding = doc.get("#meta", {}).get("binding", {})
-    env = {}
-    for b in prop.binders:
-        if b.sym.name in binding:
-            env[b.sym.id] = ir.encode_value(b.sym.type, from_itf(b.sym.type, binding[b.sym.name], "binding"))
+    env = {b.sym.id: _encode(b.sym.type, binding[b.sym.name], f"#meta.binding.{b.sym.name}")
+           for b in prop.binders if b.sym.name in binding}
     from spec.interp import Interp
     interp = Interp(model)
 
@@ -216,3 +255,25 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
     violated = lasso_violates(prop.kind, P, Q, loop)
     if violated:
         result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))
+
+
+def _unfair(model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int, taken: list) -> str | None:
+    """Why the cycle from state `loop` back to it is not fair (None: it is). Fairness is per action
+    instance; `taken[i - 1]` is the step into state i (None: a stutter step)."""
+    order = {a.name: k for k, a in enumerate(model.actions)}
+    strong = {model.actions[f.action].name for f in model.fairness if f.kind == "strong"}
+    fair = strong | {model.actions[f.action].name for f in model.fairness}
+
+    def instance(st):
+        return st.action, tuple(sorted(st.params.items(), key=str))
+    cycle = range(loop, len(states))
+    enabled = [{instance(st) for st in cm.steps(states[i]) if st.action in fair and st.state not in (None, states[i])}
+               for i in cycle]
+    took = {instance(taken[i - 1]) for i in cycle if i > loop and taken[i - 1] is not None
+            and states[i] != states[i - 1]}
+    for act, params in sorted(set().union(*enabled) - took, key=lambda inst: (order[inst[0]], str(inst[1]))):
+        if act in strong:
+            return f"{act} is enabled and never taken"
+        if all((act, params) in en for en in enabled):
+            return f"{act} is enabled throughout and never taken"
+    return None

@@ -6,7 +6,7 @@ from spec import values as V
 from spec.diagnostics import SpecError
 from spec.loader import load
 
-from ..itf import ITFError, read_document, to_itf
+from ..itf import ITFError, bigint, naming, read_document, to_itf
 from ..replay import replay
 from ..report import console, print_json
 from .common import check_model_file
@@ -30,7 +30,8 @@ def trace_consts(doc: dict, path: str) -> list[str]:
     they are read back through the type the model gives them; constants at the
     model's own default value need no override.
     """
-    consts = doc.get("#meta", {}).get("constants", {})
+    meta = doc.get("#meta", {})
+    consts = meta.get("constants", {}) if isinstance(meta, dict) else {}
     out = []
     if not isinstance(consts, dict):
         return out
@@ -44,14 +45,22 @@ def trace_consts(doc: dict, path: str) -> list[str]:
             continue
         decimals = getattr(c.type, "decimals", 0) if c is not None else 0
         if decimals and isinstance(value, dict) and "#bigint" in value:
-            out.append(f"{name}={V.show(V.Fixed(int(value['#bigint']), decimals))}")
+            out.append(f"{name}={V.show(V.Fixed(_bigint(value['#bigint']), decimals))}")
         else:
-            out.append(f"{name}={_itf_to_text(value)}")
+            out.append(f"{name}={_itf_to_text(value, f'#meta.constants.{name}')}")
     return out
 
 
-def _itf_to_text(value) -> str:
-    """ITF JSON as the language's syntax, for constants recorded in a trace."""
+def _bigint(text) -> int:
+    value = bigint(text)
+    if value is None:
+        raise ITFError(f"expected a #bigint of ASCII digits, found {text!r:.60}")
+    return value
+
+
+def _itf_to_text(value, where: str) -> str:
+    """ITF JSON as the language's syntax, for constants recorded in a trace (`read_document` has
+    checked its forms; where it is for messages)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -59,35 +68,41 @@ def _itf_to_text(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_itf_to_text(v) for v in value) + "]"
+        return "[" + ", ".join(_itf_to_text(v, where) for v in value) + "]"
     if isinstance(value, dict):
         if "#bigint" in value:
-            return str(value["#bigint"])
+            return str(_bigint(value["#bigint"]))
         if "#set" in value:
-            return "{" + ", ".join(_itf_to_text(v) for v in value["#set"]) + "}"
+            return "{" + ", ".join(_itf_to_text(v, where) for v in value["#set"]) + "}"
         if "#tup" in value:
-            return "(" + ", ".join(_itf_to_text(v) for v in value["#tup"]) + ")"
+            return "(" + ", ".join(_itf_to_text(v, where) for v in value["#tup"]) + ")"
         if "#map" in value:
-            return "{" + ", ".join(f"{_itf_to_text(k)}: {_itf_to_text(v)}" for k, v in value["#map"]) + "}"
-        if set(value) == {"tag", "value"}:
-            inner = value["value"]
-            if inner == {"#tup": []}:
-                return "none" if value["tag"] == "None" else value["tag"]
-            if value["tag"] == "Some":
-                return f"some({_itf_to_text(inner)})"
-            if isinstance(inner, dict) and not any(k.startswith("#") for k in inner):
-                return f"{value['tag']}(" + ", ".join(_itf_to_text(v) for v in inner.values()) + ")"
-            return f"{value['tag']}({_itf_to_text(inner)})"
-        return "{" + ", ".join(f"{k}: {_itf_to_text(v)}" for k, v in value.items()) + "}"
-    raise ITFError(f"cannot read the constant value {value!r}")
+            return "{" + ", ".join(f"{_itf_to_text(k, where)}: {_itf_to_text(v, where)}" for k, v in value["#map"]) \
+                + "}"
+        if set(value) == {"tag", "value"} and isinstance(value["tag"], str):
+            return _variant_text(value["tag"], value["value"], where)
+        return "{" + ", ".join(f"{k}: {_itf_to_text(v, where)}" for k, v in value.items()) + "}"
+    raise ITFError(f"{where}: cannot read the constant value {str(value)[:60]}")
+
+
+def _variant_text(tag: str, inner, where: str) -> str:
+    if inner == {"#tup": []}:
+        return "none" if tag == "None" else tag
+    if tag == "Some":
+        return f"some({_itf_to_text(inner, where)})"
+    if isinstance(inner, dict) and not any(k.startswith("#") for k in inner):
+        return f"{tag}(" + ", ".join(_itf_to_text(v, where) for v in inner.values()) + ")"
+    return f"{tag}({_itf_to_text(inner, where)})"
 
 
 def run(args) -> int:
     doc = read_document(args.trace)
     check_model_file(args.model)
-    consts = args.const or trace_consts(doc, args.model)
+    with naming(args.trace):
+        consts = args.const or trace_consts(doc, args.model)
     model = load(args.model, consts)
-    result = replay(doc, model, check_deadlock=not args.no_deadlock)
+    with naming(args.trace):
+        result = replay(doc, model, check_deadlock=not args.no_deadlock)
     if args.json:
         print_json({"valid": result.valid, "steps": result.steps, "message": result.message,
                     "violations": [{"property": p, "state": i, "message": m} for p, i, m in result.violations]})
