@@ -14,7 +14,7 @@ from spec.loader import load_text
 
 from .differential import compare
 from .known import known
-from .runner import MAX_STATES, Finding, fuzz_file
+from .runner import GUARD_SECONDS, MAX_STATES, Finding, fuzz_file
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Campaign:
     """Runs models and mutants, keeping counts and findings."""
 
     max_states: int = MAX_STATES
+    guard: float = GUARD_SECONDS     # wall clock: a hang guard only (runner.py)
     bmc: bool = True
     counts: dict = field(default_factory=lambda: {"models": 0, "rejected": 0, "mutants": 0, "commands": 0})
     findings: list[Finding] = field(default_factory=list)
@@ -65,7 +66,7 @@ class Campaign:
         with tempfile.TemporaryDirectory(prefix="syncproof-fuzz-") as d:
             path = Path(d) / "fuzz.sync"
             path.write_text(text, encoding="utf-8", errors="surrogateescape")
-            outcomes, found = fuzz_file(path, Path(d), self.max_states)
+            outcomes, found = fuzz_file(path, Path(d), self.max_states, self.guard)
         self.counts["commands"] += len(outcomes)
         return found
 

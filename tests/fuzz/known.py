@@ -30,7 +30,7 @@ KNOWN = [
     Known("fuzz-findings N2 (`x - x - ... - x` type-checks in exponential time; same root as F9)",
           r"^hang", r"(\w+\)? - \(?){15}"),
     Known("known-findings F3 (a failing init's trace does not replay)",
-          r"trace of runtime does not replay: the trace's variables do not match the model: the trace lacks"),
+          r"the trace's variables do not match the model: the trace lacks"),
     Known("fuzz-findings N1 (BMC: `s | {e}` with e outside the set's range is no run-time error)",
           r"BMC( to depth \d+)?: runtime (violated in None steps|inconclusive)", r"\| \{"),
 ]

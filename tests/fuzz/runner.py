@@ -1,16 +1,18 @@
 """Run the command line on a model the way a user would, and classify what comes back.
 
-`fuzz_text` writes a model, runs `parse`, then `check --max-states N --json --continue`, then
+`fuzz_file` runs `parse` on a model, then `check --engine explicit --max-states N --json
+--continue` (or, for a model too wide to enumerate, `check --engine bmc --depth 2`), then
 `replay --json` on every trace the check wrote. Exit 0, 1, 2 and 3 are answers; exit 4, any other
 code, "Traceback" or "internal error" in the output, a trace that does not replay, or a run still
 going after the hang guard is a *finding*.
 
-The budget is deterministic: `--max-states` and the size of the models bound the work. The
+The budget is deterministic: `--max-states`, the BMC depth, z3's resource limit (`rlimit`, set
+for the commands run in this process) and the size of the models bound the work. The
 wall-clock `guard` only catches hangs (a run that should take milliseconds still running after
 it); a hang is a finding, reported with its command, never retried.
 
 Commands run in this process by default (`checker.cli.main` with captured output, and SIGALRM as
-the guard), which is some hundred times faster than a new interpreter per command; with
+the guard), which saves the second or so a new interpreter takes to start per command; with
 `subprocess=True` each runs in its own Python (for memory blow-ups the caller wants contained).
 """
 
@@ -30,11 +32,15 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import z3
+
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = (0, 1, 2, 3)
 GUARD_SECONDS = 60.0
 MAX_STATES = 2000
 MEMORY_BYTES = 4 << 30     # address space of a subprocess run
+RLIMIT = 500_000           # z3 resource units per query, in this process (a subprocess has none)
+BMC_DEPTH = 2              # for models too wide for the explicit engine
 
 
 class Hang(BaseException):
@@ -90,6 +96,7 @@ def run_inprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     start = time.perf_counter()
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, guard)
+    z3.set_param("rlimit", RLIMIT)
     code: int | None
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -105,6 +112,7 @@ def run_inprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     except Hang:
         code = None
     finally:
+        z3.set_param("rlimit", 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     return Outcome(argv, code, out.getvalue(), time.perf_counter() - start)
@@ -150,9 +158,10 @@ def fuzz_file(path: Path, workdir: Path, max_states: int = MAX_STATES, guard: fl
 
     if step(["parse", str(path)]).code != 0:
         return outcomes, findings
-    out = workdir / "cx"
-    o = step(["check", str(path), "--max-states", str(max_states), "--json", "--continue", "--quiet",
-              "--out", str(out)])
+    common = [str(path), "--json", "--continue", "--quiet", "--out", str(workdir / "cx")]
+    o = step(["check", "--engine", "explicit", "--max-states", str(max_states), *common])
+    if o.code == 2 and "E520" in o.output:  # too wide to enumerate: BMC, bounded by depth and rlimit
+        o = step(["check", "--engine", "bmc", "--depth", str(BMC_DEPTH), *common])
     if o.problem or o.code not in (0, 1, 3):
         return outcomes, findings
     for name, trace in _traces(o.output):
