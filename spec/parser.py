@@ -14,7 +14,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
+from . import ast, files
 from .diagnostics import Diagnostic, Source, Span, SpecError
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -77,7 +77,11 @@ def parse_value(text: str, name: str) -> ast.Expr:
 
 
 def parse_file(path: str | Path) -> ast.Module:
-    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+    try:
+        text = files.read_text(path)
+    except files.FileProblem as exc:
+        raise SpecError(Diagnostic("E601", str(exc), None)) from None
+    return parse(text, str(path))
 
 
 # ---- syntax errors -------------------------------------------------------
@@ -158,6 +162,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
             help = "write 'not' for negation and '!=' for inequality"
         elif ch == "&" and source.text[exc.pos_in_stream:exc.pos_in_stream + 2] == "&&":
             help = "write 'and'"
+        elif ch.isdigit():
+            help = "numbers are written with the ASCII digits 0-9"
         return Diagnostic("E101", f"unexpected character {ch!r}", span, help)
     assert isinstance(exc, UnexpectedToken)
     tok = exc.token
@@ -224,7 +230,7 @@ def _tok_span(source: Source, tok: Token) -> Span:
                 tok.end_column or tok.column + len(tok))
 
 
-_INT_RE = re.compile(r"^\d[\d_]*$")
+_INT_RE = re.compile(r"^[0-9][0-9_]*$")
 
 
 @v_args(meta=True)
