@@ -231,6 +231,7 @@ def _tok_span(source: Source, tok: Token) -> Span:
 
 
 _INT_RE = re.compile(r"^[0-9][0-9_]*$")
+MAX_DIGITS = 1000   # in a number literal; far below Python's 4,300-digit limit on int(str)
 
 
 @v_args(meta=True)
@@ -252,6 +253,18 @@ class _Builder(Transformer):
 
     def tsp(self, tok) -> Span:
         return _tok_span(self.src, tok)
+
+    def int(self, tok) -> int:
+        """The value of an INT token, checked against MAX_DIGITS before any conversion."""
+        assert _INT_RE.match(str(tok))
+        self.check_digits(tok)
+        return int(str(tok).replace("_", ""))
+
+    def check_digits(self, tok) -> None:
+        digits = sum(c.isdigit() for c in str(tok))
+        if digits > MAX_DIGITS:
+            raise SpecError(Diagnostic("E104", f"a number of {digits:,} digits: numbers have at most "
+                                       f"{MAX_DIGITS:,}", self.tsp(tok)))
 
     # -- module and declarations
     def value(self, meta, items):
@@ -282,7 +295,7 @@ class _Builder(Transformer):
         return ("symmetric", items[0], None)
 
     def symmetric_size(self, meta, items):
-        return ("symmetric", None, _int(items[0]))
+        return ("symmetric", None, self.int(items[0]))
 
     def assume_decl(self, meta, items):
         name, cond = items
@@ -541,14 +554,15 @@ class _Builder(Transformer):
         return ("gen", (body, ast.Generator(self.sp(meta), binds, cond)))
 
     def dec_lit(self, meta, items):
+        self.check_digits(items[0])
         whole, frac = str(items[0]).replace("_", "").split(".")
         return ast.DecLit(self.sp(meta), int(whole + frac), len(frac))
 
     def fixed_type(self, meta, items):
-        return ast.TFixed(self.sp(meta), _int(items[0]), items[1], items[2])
+        return ast.TFixed(self.sp(meta), self.int(items[0]), items[1], items[2])
 
     def int_lit(self, meta, items):
-        return ast.IntLit(self.sp(meta), _int(items[0]))
+        return ast.IntLit(self.sp(meta), self.int(items[0]))
 
     def true_lit(self, meta, items):
         return ast.BoolLit(self.sp(meta), True)
@@ -613,10 +627,6 @@ class _Builder(Transformer):
         return ast.Pattern(self.sp(meta), "any")
 
 
-def _int(tok) -> int:
-    text = str(tok)
-    assert _INT_RE.match(text)
-    return int(text.replace("_", ""))
 
 
 def _unquote(tok) -> str:

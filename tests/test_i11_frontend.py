@@ -106,6 +106,34 @@ def test_a_const_option_in_other_digits_is_refused(capsys):
     assert code == 2 and "--const N:1:1: error[E101]" in err
 
 
+# ---- item 8: numbers of thousands of digits ------------------------------------------------------
+
+LONG = "1" + "0" * 100_000
+
+
+@pytest.mark.parametrize("text, col", [
+    (f"model M\nconst N = {LONG}\n", 11),
+    (f"model M\nvar x: fixed({'1' * 5001}) 0..1\n", 14),
+    (f"model M\nconst S = symmetric {'7' * 1001}\n", 21),
+    (f"model M\nconst D = 1.{'5' * 1000}\n", 11),
+])
+def test_a_number_literal_has_at_most_1000_digits(tmp_path, capsys, text, col):
+    p = write(tmp_path, "m.sync", text)
+    code, err = parse_cli(capsys, p)
+    assert code == 2 and f"{p}:2:{col}: error[E104]: a number of " in err
+    assert "digits: numbers have at most 1,000" in err
+
+
+def test_a_number_of_1000_digits_is_fine(tmp_path, capsys):
+    p = write(tmp_path, "m.sync", f"model M\nconst N = {'9' * 1000}\nconst D = 1_0.{'5' * 997}\n" + SMALL[8:])
+    assert parse_cli(capsys, p)[0] == 0
+
+
+def test_a_const_option_of_100000_digits(capsys):
+    code, err = parse_cli(capsys, ROOT / "models" / "bridge.sync", "--const", f"N={LONG}")
+    assert code == 2 and "--const N:1:1: error[E104]: a number of 100,001 digits" in err
+
+
 # ---- F5: any OSError on a path the user gives ---------------------------------------------------
 
 def test_a_file_name_too_long_is_bad_input(tmp_path, capsys):
