@@ -31,6 +31,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spec import files
 from spec.diagnostics import Diagnostic, Source, Span, SpecError, suggest
 
 from . import engine_config
@@ -79,12 +80,12 @@ def find_config(start: Path) -> Path | None:
 
 def _has_section(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = files.read_text(path, what="configuration")
+    except files.FileProblem:
         return False
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:  # broken, but meant for us: read_config will say where
+    except (tomllib.TOMLDecodeError, ValueError):  # broken, but meant for us: read_config will say where
         return re.search(r"^\s*\[+\s*tool\.syncproof\b", text, re.M) is not None
     return isinstance(data.get("tool"), dict) and "syncproof" in data["tool"]
 
@@ -223,6 +224,48 @@ class _Problems:
         return f"[{base}]" if base else ""
 
 
+MAX_TOML_DIGITS = 4300   # Python's int() limit, which tomllib meets first
+
+
+def read_toml(path: Path, shown: str) -> tuple[Source, dict]:
+    """The text and the table of a configuration file, read as any file a user names (spec.files)."""
+    try:
+        text = files.read_text(path, shown, what="configuration")
+    except files.FileProblem as exc:
+        if exc.reason == "no such file":
+            raise SpecError(Diagnostic("E610", f"no such configuration file: {shown}", None)) from None
+        raise SpecError(Diagnostic("E610", str(exc), None)) from None
+    source = Source(shown, text)
+    try:
+        return source, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(_toml_error(source, str(exc))) from None
+    except ValueError as exc:  # a value tomllib cannot convert, such as an integer of 5,000 digits
+        raise SpecError(_toml_value_error(source, exc)) from None
+
+
+def _toml_error(source: Source, text: str) -> Diagnostic:
+    m = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    span = Span(source, int(m.group(1)), int(m.group(2)), int(m.group(1)), int(m.group(2)) + 1) if m else None
+    msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", text)
+    return Diagnostic("E610", f"{source.name} is not valid TOML: {msg}", span)
+
+
+def _toml_value_error(source: Source, exc: ValueError) -> Diagnostic:
+    """tomllib converts integers with int(), which refuses more than 4,300 digits; say where."""
+    for lineno, line in enumerate(source.text.splitlines(), 1):
+        m = _LONG_NUMBER.search(line)
+        if m:
+            digits = sum(c.isdigit() for c in m.group())
+            span = Span(source, lineno, m.start() + 1, lineno, m.end() + 1)
+            return Diagnostic("E610", f"a number of {digits:,} digits: a configuration's numbers have "
+                              f"at most {MAX_TOML_DIGITS:,}", span)
+    return Diagnostic("E610", f"{source.name} is not valid TOML: {exc}", None)
+
+
+_LONG_NUMBER = re.compile(r"[0-9](?:_?[0-9]){%d,}" % MAX_TOML_DIGITS)
+
+
 def read_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     """The configuration at `path` (default: found from the current directory), checked."""
     cwd = cwd or Path.cwd()
@@ -236,20 +279,7 @@ def read_config(path: Path | None = None, cwd: Path | None = None) -> Config:
                 "or give one with --config"))
     path = Path(path)
     shown = display_path(path, cwd)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(Diagnostic("E610", f"no such configuration file: {shown}", None)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(Diagnostic("E610", f"cannot read {shown}: {exc}", None)) from None
-    source = Source(shown, text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        span = Span(source, int(m.group(1)), int(m.group(2)), int(m.group(1)), int(m.group(2)) + 1) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise SpecError(Diagnostic("E610", f"{shown} is not valid TOML: {msg}", span)) from None
+    source, data = read_toml(path, shown)
     pyproject = path.name != "syncproof.toml"
     prefix = "tool.syncproof" if pyproject else ""
     if pyproject:
@@ -524,7 +554,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
     """
     from spec.loader import load as default_load
     load = load or default_load
-    problems = _Problems(Locator(Source(config.shown, config.path.read_text(encoding="utf-8")),
+    problems = _Problems(Locator(read_toml(config.path, config.shown)[0],
                                  "tool.syncproof" if config.path.name != "syncproof.toml" else ""), config.shown)
     cache: dict = {}
     entries = []

@@ -70,15 +70,32 @@ class Diagnostic:
                 width = 1
                 if sp.end_line == sp.line and sp.end_col > sp.col:
                     width = sp.end_col - sp.col
+                shown, before, width = _window(text, sp.col - 1, width)
                 # tabs keep their width so the caret lines up
-                pad = "".join("\t" if c == "\t" else " " for c in text[: sp.col - 1])
-                out.append(f"  {num} | {text}")
+                pad = "".join("\t" if c == "\t" else " " for c in before)
+                out.append(f"  {num} | {shown}")
                 out.append(f"  {' ' * len(num)} | {pad}{'^' * max(1, width)}")
         for note in self.notes:
             out.append(f"  note: {note}")
         if self.help:
             out.append(f"  help: {self.help}")
         return "\n".join(out)
+
+
+WINDOW = 100     # characters of a source line shown around the caret
+_CUT = "..."
+
+
+def _window(text: str, start: int, width: int) -> tuple[str, str, int]:
+    """The part of a long line shown around column `start` (0-based): the text, what precedes
+    the caret in it, and the caret's width within it. Short lines are shown whole."""
+    if len(text) <= WINDOW:
+        return text, text[:start], width
+    lo = max(0, min(start - WINDOW // 4, len(text) - WINDOW))
+    hi = lo + WINDOW
+    head = _CUT if lo > 0 else ""
+    tail = _CUT if hi < len(text) else ""
+    return head + text[lo:hi] + tail, head + text[lo:start], max(1, min(width, hi - start))
 
 
 class SpecError(Exception):

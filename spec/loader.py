@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import ast, ir
+from . import ast, files, ir
 from .checker import ConstOverride, check
 from .diagnostics import Diagnostic, SpecError
 from .parser import parse, parse_value
@@ -18,17 +18,11 @@ _CONST_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 
 
 def read_source(path: str | Path, span=None) -> str:
-    p = Path(path)
+    """The text of a model file; a file that cannot be read is E601."""
     try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(Diagnostic("E601", f"no such file: {path}", span)) from None
-    except IsADirectoryError:
-        raise SpecError(Diagnostic("E601", f"{path} is a directory, not a model file", span)) from None
-    except UnicodeDecodeError:
-        raise SpecError(Diagnostic("E601", f"{path} is not a UTF-8 text file", span)) from None
-    except OSError as exc:
-        raise SpecError(Diagnostic("E601", f"cannot read {path}: {exc.strerror}", span)) from None
+        return files.read_text(path)
+    except files.FileProblem as exc:
+        raise SpecError(Diagnostic("E601", str(exc), span)) from None
 
 
 def load_modules(path: str | Path) -> list[ast.Module]:
@@ -37,24 +31,29 @@ def load_modules(path: str | Path) -> list[ast.Module]:
     modules: list[ast.Module] = []
     seen: set[Path] = set()
 
-    def visit(p: Path, display: str, span) -> None:
+    def visit(p: Path, display: str, imp: ast.Import | None) -> None:
         key = p.resolve()
         if key in seen:
             return
         seen.add(key)
-        module = parse(read_source(p if span is None else p, span), display)
+        module = parse(read_source(p) if imp is None else _read_import(imp, p), display)
         modules.append(module)
         for d in module.decls:
             if isinstance(d, ast.Import):
-                target = (p.parent / d.path)
                 shown = str(Path(display).parent / d.path) if display else d.path
-                if not target.exists():
-                    raise SpecError(Diagnostic("E602", f"cannot import '{d.path}': no such file", d.span,
-                                               f"the path is relative to {p.parent or '.'}"))
-                visit(target, shown, d.span)
+                visit(p.parent / d.path, shown, d)
 
     visit(path, str(path), None)
     return modules
+
+
+def _read_import(d: ast.Import, target: Path) -> str:
+    """The text of an imported file; one that cannot be read is E602 at the import."""
+    try:
+        return files.read_text(target)
+    except files.FileProblem as exc:
+        help = f"the path is relative to {target.parent}" if exc.reason == "no such file" else None
+        raise SpecError(Diagnostic("E602", f"cannot import '{d.path}': {exc.reason}", d.span, help)) from None
 
 
 def parse_const_option(text: str) -> ConstOverride:
@@ -66,7 +65,7 @@ def parse_const_option(text: str) -> ConstOverride:
     name, value = m.group(1), m.group(2).strip()
     if not value:
         raise SpecError(Diagnostic("E603", f"--const {text}: the value is missing", None))
-    if re.fullmatch(r"\d+", value):
+    if re.fullmatch(r"[0-9]+", value):
         expr = parse_value(value, f"--const {name}")
         return ConstOverride(name, expr=expr, size=int(value), text=value)
     names = re.fullmatch(r"\{\s*([A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*)?\s*\}", value)

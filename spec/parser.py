@@ -14,7 +14,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
+from . import ast, files
 from .diagnostics import Diagnostic, Source, Span, SpecError
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -77,7 +77,11 @@ def parse_value(text: str, name: str) -> ast.Expr:
 
 
 def parse_file(path: str | Path) -> ast.Module:
-    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+    try:
+        text = files.read_text(path)
+    except files.FileProblem as exc:
+        raise SpecError(Diagnostic("E601", str(exc), None)) from None
+    return parse(text, str(path))
 
 
 # ---- syntax errors -------------------------------------------------------
@@ -158,6 +162,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
             help = "write 'not' for negation and '!=' for inequality"
         elif ch == "&" and source.text[exc.pos_in_stream:exc.pos_in_stream + 2] == "&&":
             help = "write 'and'"
+        elif ch.isdigit():
+            help = "numbers are written with the ASCII digits 0-9"
         return Diagnostic("E101", f"unexpected character {ch!r}", span, help)
     assert isinstance(exc, UnexpectedToken)
     tok = exc.token
@@ -224,7 +230,8 @@ def _tok_span(source: Source, tok: Token) -> Span:
                 tok.end_column or tok.column + len(tok))
 
 
-_INT_RE = re.compile(r"^\d[\d_]*$")
+_INT_RE = re.compile(r"^[0-9][0-9_]*$")
+MAX_DIGITS = 1000   # in a number literal; far below Python's 4,300-digit limit on int(str)
 
 
 @v_args(meta=True)
@@ -246,6 +253,18 @@ class _Builder(Transformer):
 
     def tsp(self, tok) -> Span:
         return _tok_span(self.src, tok)
+
+    def int(self, tok) -> int:
+        """The value of an INT token, checked against MAX_DIGITS before any conversion."""
+        assert _INT_RE.match(str(tok))
+        self.check_digits(tok)
+        return int(str(tok).replace("_", ""))
+
+    def check_digits(self, tok) -> None:
+        digits = sum(c.isdigit() for c in str(tok))
+        if digits > MAX_DIGITS:
+            raise SpecError(Diagnostic("E104", f"a number of {digits:,} digits: numbers have at most "
+                                       f"{MAX_DIGITS:,}", self.tsp(tok)))
 
     # -- module and declarations
     def value(self, meta, items):
@@ -276,7 +295,7 @@ class _Builder(Transformer):
         return ("symmetric", items[0], None)
 
     def symmetric_size(self, meta, items):
-        return ("symmetric", None, _int(items[0]))
+        return ("symmetric", None, self.int(items[0]))
 
     def assume_decl(self, meta, items):
         name, cond = items
@@ -535,14 +554,15 @@ class _Builder(Transformer):
         return ("gen", (body, ast.Generator(self.sp(meta), binds, cond)))
 
     def dec_lit(self, meta, items):
+        self.check_digits(items[0])
         whole, frac = str(items[0]).replace("_", "").split(".")
         return ast.DecLit(self.sp(meta), int(whole + frac), len(frac))
 
     def fixed_type(self, meta, items):
-        return ast.TFixed(self.sp(meta), _int(items[0]), items[1], items[2])
+        return ast.TFixed(self.sp(meta), self.int(items[0]), items[1], items[2])
 
     def int_lit(self, meta, items):
-        return ast.IntLit(self.sp(meta), _int(items[0]))
+        return ast.IntLit(self.sp(meta), self.int(items[0]))
 
     def true_lit(self, meta, items):
         return ast.BoolLit(self.sp(meta), True)
@@ -607,10 +627,6 @@ class _Builder(Transformer):
         return ast.Pattern(self.sp(meta), "any")
 
 
-def _int(tok) -> int:
-    text = str(tok)
-    assert _INT_RE.match(text)
-    return int(text.replace("_", ""))
 
 
 def _unquote(tok) -> str:

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spec import files
 from spec.diagnostics import SpecError
 from spec.loader import load
 
@@ -110,8 +111,13 @@ def engines_for(model) -> list[str]:
 
 
 def check_file(path: Path, timeout: float | None = None) -> Entry:
-    text = path.read_text(encoding="utf-8")
     stem = path.name.removesuffix(".sync")
+    try:
+        text = files.read_text(path)
+    except files.FileProblem as exc:
+        e = Entry(stem, "", "_broken" in stem, [])
+        e.verdict, e.error = "error", f"E601: {exc}"
+        return e
     e = Entry(stem, header_line(text), "_broken" in stem, sorted(_IMPORT.findall(text)))
     try:
         model = load(path)
@@ -250,8 +256,15 @@ def _adversaries_table(entries: list[Entry], directory: Path) -> str:
     for a in adversaries:
         rel = f"adversaries/{a.name}"
         users = [e.stem for e in entries if rel in e.imports]
-        out.append(_row([f"[{a.stem}]({rel})", header_line(a.read_text(encoding="utf-8")), ", ".join(users) or "none"]))
+        out.append(_row([f"[{a.stem}]({rel})", _header_of(a), ", ".join(users) or "none"]))
     return "\n".join(out)
+
+
+def _header_of(path: Path) -> str:
+    try:
+        return header_line(files.read_text(path))
+    except files.FileProblem as exc:
+        return f"({exc.reason})"
 
 
 def without_times(markdown: str) -> str:

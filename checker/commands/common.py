@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from spec import files
 from spec.diagnostics import Diagnostic, SpecError
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -40,11 +41,11 @@ def model_args(sp) -> None:
 
 
 def check_model_file(path: str) -> None:
-    p = Path(path)
-    if not p.exists():
-        raise SpecError(Diagnostic("E601", f"no such file: {path}", None))
-    if p.is_dir():
-        raise SpecError(Diagnostic("E601", f"{path} is a directory, not a model file", None))
+    """E601 unless `path` is a regular file of at most the size a model may have (spec.files)."""
+    try:
+        files.check_regular(path)
+    except files.FileProblem as exc:
+        raise SpecError(Diagnostic("E601", str(exc), None)) from None
 
 
 # ---- output paths, checked before any work ---------------------------------------------------
