@@ -74,3 +74,17 @@ def test_set_of_sets_of_one_symmetric_member_checks(tmp_path, capsys, monkeypatc
     code, out, err = run_cli(["check", "m.sync"], capsys)
     assert (code, err) == (0, "")
     assert "2 distinct states" in out
+
+
+# ---- item 16: a state variable too wide to enumerate, with --engine explicit ---------------------
+
+def test_explicit_engine_refuses_a_range_too_wide_to_enumerate(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.sync").write_text("model W\nvar x: 0..2 ** 200\ninit { x = 0 }\n"
+                                     "action Inc { require x < 2 ** 200  x = x + 1 }\n")
+    code, out, err = run_cli(["check", "w.sync", "--engine", "explicit"], capsys)
+    assert code == 2
+    err = " ".join(err.split())  # however the console wraps it
+    assert err.startswith("w.sync:2:5: error[E520]: the explicit engine cannot enumerate this model: "
+                          f"variable 'x' ranges over 0..{2 ** 200}")
+    assert "--engine bmc" in err
