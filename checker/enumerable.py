@@ -4,9 +4,10 @@ The explicit engine needs every constant's value, and it runs each action
 once per value of its parameters, so an action over `amount: 0..10**18`
 cannot run at all (`obstacles`). A state variable with a range of more than
 2**32 values can run, but its reachable states are as many as the actions
-make them: `syncproof check` then prefers the symbolic engines (`too_wide`).
-The answer depends only on the model's declarations, so the engine a model
-gets by default is always the same.
+make them, possibly more than any search can visit: `syncproof check` then
+prefers the symbolic engines (`too_wide`), and `--engine explicit` refuses
+it rather than search for ever. The answer depends only on the model's
+declarations, so the engine a model gets by default is always the same.
 """
 
 from __future__ import annotations
@@ -34,23 +35,28 @@ def obstacles(model: ir.CheckedModel) -> list[str]:
 
 def too_wide(model: ir.CheckedModel) -> list[str]:
     """State variables with an integer range too wide to enumerate by default."""
+    return [f"variable '{v.name}' ranges over {t.show()}" for v, t in _wide_vars(model)]
+
+
+def _wide_vars(model: ir.CheckedModel) -> list[tuple[ir.VarSym, IntType]]:
+    """(variable, its first integer range of more than WIDE values), for each such variable."""
     out = []
     for v in model.vars:
-        for t in v.type.walk():
-            if isinstance(t, IntType) and t.size > WIDE:
-                out.append(f"variable '{v.name}' ranges over {t.show()}")
-                break
+        wide = [t for t in v.type.walk() if isinstance(t, IntType) and t.size > WIDE]
+        if wide:
+            out.append((v, wide[0]))
     return out
 
 
 def require_enumerable(model: ir.CheckedModel) -> None:
     """Raises E520 naming the symbolic engines when the explicit engine cannot run the model."""
-    why = obstacles(model)
-    if why:
+    why, wide = obstacles(model), _wide_vars(model)
+    if why or wide:
+        span = wide[0][0].span if wide and not why else model.span
         raise SpecError(Diagnostic(
-            "E520", "the explicit engine cannot enumerate this model: " + "; ".join(why), model.span,
+            "E520", "the explicit engine cannot enumerate this model: " + "; ".join(why + too_wide(model)), span,
             "check it with the symbolic engines (--engine bmc, --engine induction or --engine prove), "
-            "or give every constant a value (--const NAME=VALUE) and parameters smaller ranges"))
+            "or give every constant a value (--const NAME=VALUE) and parameters and variables smaller ranges"))
 
 
 def _count(n: int) -> str:

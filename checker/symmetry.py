@@ -28,7 +28,7 @@ def _contains(t: Type, syms) -> bool:
 
 
 def _arity(t: Type, syms) -> int:
-    """How many symmetric members one value of t can relate at once."""
+    """How many symmetric members one value of t can relate at once (2 stands for several)."""
     if t in syms:
         return 1
     if not _contains(t, syms):
@@ -39,13 +39,17 @@ def _arity(t: Type, syms) -> int:
         return sum(_arity(ft, syms) for _, ft in t.fields)
     if isinstance(t, OptionType):
         return _arity(t.elem, syms)
+    return 2  # a set, map or sequence holding members relates all of them to each other
+
+
+def _fact_arity(t: Type, syms) -> int:
+    """How many members one fact of a variable of type t relates: an element of a set, an entry
+    of a map, or else the whole value."""
     if isinstance(t, SetType):
         return _arity(t.elem, syms)
     if isinstance(t, MapType):
         return _arity(t.key, syms) + _arity(t.value, syms)
-    if isinstance(t, SeqType):
-        return 2  # positions relate elements to each other
-    return 2
+    return _arity(t, syms)
 
 
 class Canonicalizer:
@@ -56,7 +60,7 @@ class Canonicalizer:
         self.syms = list(symmetric)
         symset = set(self.syms)
         self.vars = [(v, v.type) for v in model.vars if _contains(v.type, symset)]
-        self.exact_sort = all(_arity(t, symset) <= 1 for _, t in self.vars)
+        self.exact_sort = all(_fact_arity(t, symset) <= 1 for _, t in self.vars)
         self._perm = {}
         self._sig = {}
         self._plan = self._fast_plan()
