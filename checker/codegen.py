@@ -36,6 +36,7 @@ from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqTy
 UNROLL_PARAMS = 64       # action instances unrolled with folded constants
 UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
 UNROLL_FOR = 64          # statement loops over constant domains unrolled
+LITERAL_BITS = 256       # longer integer constants are table entries, not source text
 MAX_SOURCE_LINES = 200_000
 
 
@@ -53,13 +54,6 @@ class Code:
     text: str
     const: object = None
     is_const: bool = False
-
-    @staticmethod
-    def of(value) -> "Code":
-        if isinstance(value, bool):
-            return Code("True" if value else "False", value, True)
-        assert isinstance(value, int), value
-        return Code(repr(value), value, True)
 
     def __str__(self) -> str:
         return self.text
@@ -91,6 +85,7 @@ class Compiler:
         self.fn_ids = itertools.count()
         self.tmp_ids = itertools.count()
         self.interp = Interp(model)
+        self.big: dict[int, str] = {}                   # long integer constant -> its table entry
 
     # ---- helpers ---------------------------------------------------------------
 
@@ -101,6 +96,29 @@ class Compiler:
     def table(self, value) -> str:
         self.tables.append(value)
         return f"_T[{len(self.tables) - 1}]"
+
+    def lit(self, v: int) -> str:
+        """An integer as source text; a long one is a table entry, built once at load time.
+
+        Python refuses to print integers of more than 4,300 decimal digits (and parses long
+        literals slowly), while a set of a large type or the mask of a wide variable easily
+        has tens of thousands of bits.
+        """
+        if v.bit_length() <= LITERAL_BITS:
+            return repr(v)
+        if v not in self.big:
+            self.big[v] = self.table(v)
+        return self.big[v]
+
+    def tuple_text(self, values) -> str:
+        return "(" + "".join(self.lit(v) + ", " for v in values) + ")"
+
+    def of(self, value) -> Code:
+        """A constant as compiled code."""
+        if isinstance(value, bool):
+            return Code("True" if value else "False", value, True)
+        assert isinstance(value, int), value
+        return Code(self.lit(value), value, True)
 
     def tmp(self) -> str:
         return f"_t{next(self.tmp_ids)}"
@@ -116,14 +134,14 @@ class Compiler:
         except ModelError:
             return None  # fails at run time only if reached
         if isinstance(v, bool) or isinstance(v, int):
-            return Code.of(v)
+            return self.of(v)
         return None
 
     # ---- state access ------------------------------------------------------------
 
     def read_var(self, var: ir.VarSym, ctx: Ctx) -> str:
         """The variable's code, read from the packed state."""
-        m = (1 << var.type.bits) - 1
+        m = self.lit((1 << var.type.bits) - 1)
         if var.type.bits == 0:
             return "0"
         if var.offset == 0:
@@ -138,22 +156,22 @@ class Compiler:
         """Code text -> value text (integers get their lower bound back)."""
         if const is not None:
             if isinstance(t, IntType):
-                return Code.of(const + t.lo)
+                return self.of(const + t.lo)
             if isinstance(t, BoolType):
-                return Code.of(bool(const))
-            return Code.of(const)
+                return self.of(bool(const))
+            return self.of(const)
         if isinstance(t, IntType) and t.lo != 0:
-            return Code(f"({code} + {t.lo})" if t.lo > 0 else f"({code} - {-t.lo})")
+            return Code(f"({code} + {self.lit(t.lo)})" if t.lo > 0 else f"({code} - {self.lit(-t.lo)})")
         return Code(code)
 
     def encode(self, value: Code, t: Type) -> Code:
         """Value -> code (integers lose their lower bound)."""
         if value.is_const:
             if isinstance(t, IntType):
-                return Code.of(value.const - t.lo)
-            return Code.of(int(value.const))
+                return self.of(value.const - t.lo)
+            return self.of(int(value.const))
         if isinstance(t, IntType) and t.lo != 0:
-            return Code(f"({value.text} - {t.lo})" if t.lo > 0 else f"({value.text} + {-t.lo})")
+            return Code(f"({value.text} - {self.lit(t.lo)})" if t.lo > 0 else f"({value.text} + {self.lit(-t.lo)})")
         return value
 
     # ---- locations: a variable and a path of constant-or-dynamic offsets -----------
@@ -179,7 +197,7 @@ class Compiler:
         return None
 
     def read_location(self, off, t: Type, ctx: Ctx) -> str:
-        m = (1 << t.bits) - 1
+        m = self.lit((1 << t.bits) - 1)
         if isinstance(off, int):
             if off == 0:
                 return f"({ctx.state} & {m})"
@@ -190,9 +208,9 @@ class Compiler:
         """The slot of a map key; an integer key outside the key range is an error."""
         if isinstance(kt, IntType):
             if key.is_const:
-                return Code.of(key.const - kt.lo)
+                return self.of(key.const - kt.lo)
             site = self.site("a map key", span)
-            return Code(f"_keychk({key.text}, {kt.lo}, {kt.hi}, {site})")
+            return Code(f"_keychk({key.text}, {self.lit(kt.lo)}, {self.lit(kt.hi)}, {site})")
         return self.encode(key, kt)
 
     # ---- expressions -----------------------------------------------------------------
@@ -205,7 +223,7 @@ class Compiler:
         return self.encode(self.expr(e, ctx), e.type)
 
     def _x_Lit(self, e: ir.Lit, ctx):
-        return Code.of(e.value)
+        return self.of(e.value)
 
     def _x_Local(self, e: ir.Local, ctx):
         return ctx.env[e.sym.id]
@@ -241,12 +259,13 @@ class Compiler:
                 return f"{s} == 0", ctx
             return f"{s} != 0", ctx.bind(arm.locals[0].id, self.decode(f"({s} - 1)", t.elem))
         info = t.variant(arm.pattern)
-        test = f"{s} == {info.base}" if info.size == 1 else f"{info.base} <= {s} < {info.base + info.size}"
+        base, end = self.lit(info.base), self.lit(info.base + info.size)
+        test = f"{s} == {base}" if info.size == 1 else f"{base} <= {s} < {end}"
         inner = ctx
         if info.payload is not None:
-            payload = f"({s} - {info.base})" if info.base else s
+            payload = f"({s} - {base})" if info.base else s
             for sym, off, (_, ft) in zip(arm.locals, info.payload.offsets, info.payload.fields):
-                m = (1 << ft.bits) - 1
+                m = self.lit((1 << ft.bits) - 1)
                 inner = inner.bind(sym.id, self.decode(f"(({payload} >> {off}) & {m})", ft))
         return test, inner
 
@@ -264,21 +283,21 @@ class Compiler:
         if op == "and":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
             if a.is_const:
-                return b if a.const else Code.of(False)
+                return b if a.const else self.of(False)
             if b.is_const and b.const:
                 return a
             return Code(f"({a.text} and {b.text})")
         if op == "or":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
             if a.is_const:
-                return Code.of(True) if a.const else b
+                return self.of(True) if a.const else b
             if b.is_const and not b.const:
                 return a
             return Code(f"({a.text} or {b.text})")
         if op == "implies":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
             if a.is_const:
-                return b if a.const else Code.of(True)
+                return b if a.const else self.of(True)
             return Code(f"((not {a.text}) or {b.text})")
         if op == "ite":
             c = self.expr(e.args[0], ctx)
@@ -300,7 +319,7 @@ class Compiler:
             return None
         c = self.encode(x, elem_t).const
         if not 0 <= c < elem_t.size:
-            return Code.of(False)
+            return self.of(False)
         loc = self.location(e.args[1], ctx)
         if loc is None:
             return None
@@ -329,18 +348,18 @@ class Compiler:
         mode, scale = e.extra
         if scale == 1:
             return Code(f"({a[0]} * {a[1]})")
-        return Code(f"_rdiv({a[0]} * {a[1]}, {scale}, {mode!r})")
+        return Code(f"_rdiv({a[0]} * {a[1]}, {self.lit(scale)}, {mode!r})")
 
     def _op_fdiv(self, e, a, ctx):
         mode, scale = e.extra
         site = self.site("div()", e.span)
-        return Code(f"_fdiv({a[0]} * {scale}, {a[1]}, {mode!r}, {site})")
+        return Code(f"_fdiv({a[0]} * {self.lit(scale)}, {a[1]}, {mode!r}, {site})")
 
     def _op_rescale(self, e, a, ctx):
         mode, src, dst = e.extra
         if dst >= src:
-            return Code(f"({a[0]} * {10 ** (dst - src)})")
-        return Code(f"_rdiv({a[0]}, {10 ** (src - dst)}, {mode!r})")
+            return Code(f"({a[0]} * {self.lit(10 ** (dst - src))})")
+        return Code(f"_rdiv({a[0]}, {self.lit(10 ** (src - dst))}, {mode!r})")
 
     def _op_div(self, e, a, ctx):
         ta = e.args[0].type
@@ -372,10 +391,10 @@ class Compiler:
             if x.is_const:
                 c = x.const - elem_t.lo
                 if not 0 <= c < elem_t.size:
-                    return Code.of(False)
+                    return self.of(False)
                 return Code(f"(({s} >> {c}) & 1)")
             if not elem_t.contains(vt):
-                return Code(f"_inrange({x}, {s}, {elem_t.lo}, {elem_t.hi})")
+                return Code(f"_inrange({x}, {s}, {self.lit(elem_t.lo)}, {self.lit(elem_t.hi)})")
         c = self.encode(x, elem_t)
         if c.is_const:
             return Code(f"(({s} >> {c.const}) & 1)")
@@ -386,12 +405,12 @@ class Compiler:
 
     def _op_diff(self, e, a, ctx):
         if a[1].is_const:
-            return Code(f"({a[0]} & {~a[1].const})")
+            return Code(f"({a[0]} & {self.lit(~a[1].const)})")
         return Code(f"({a[0]} & ~{a[1]})")
 
     def _op_subset(self, e, a, ctx):
         if a[1].is_const:
-            return Code(f"(({a[0]} & {~a[1].const}) == 0)")
+            return Code(f"(({a[0]} & {self.lit(~a[1].const)}) == 0)")
         return Code(f"(({a[0]} & ~{a[1]}) == 0)")
 
     def _op_card(self, e, a, ctx): return Code(f"{_paren(a[0].text)}.bit_count()")
@@ -406,18 +425,18 @@ class Compiler:
             else:
                 parts.append(f"(1 << {c})")
         if const:
-            parts.append(str(const))
+            parts.append(self.lit(const))
         return Code("(" + " | ".join(parts) + ")")
 
     def _op_range(self, e, a, ctx):
         t = e.type.elem
-        return Code(f"_rangemask({a[0]}, {a[1]}, {t.lo}, {t.hi})")
+        return Code(f"_rangemask({a[0]}, {a[1]}, {self.lit(t.lo)}, {self.lit(t.hi)})")
 
     # maps, records, unions
     def _op_get(self, e, a, ctx):
         t: MapType = e.args[0].type
         slot = self.key_code(a[1], t.key, e.args[1].span)
-        w, m = t.value.bits, (1 << t.value.bits) - 1
+        w, m = t.value.bits, self.lit((1 << t.value.bits) - 1)
         if slot.is_const:
             shift = str(slot.const * w)
         else:
@@ -427,7 +446,7 @@ class Compiler:
     def _op_field(self, e, a, ctx):
         t: RecordType = e.args[0].type
         i = e.extra
-        m = (1 << t.fields[i][1].bits) - 1
+        m = self.lit((1 << t.fields[i][1].bits) - 1)
         return self.decode(f"(({a[0]} >> {t.offsets[i]}) & {m})", t.fields[i][1])
 
     def _op_ufield(self, e, a, ctx):
@@ -442,15 +461,16 @@ class Compiler:
 
     def _op_is(self, e, a, ctx):
         info = e.args[0].type.variant(e.extra)
+        base, end = self.lit(info.base), self.lit(info.base + info.size)
         if info.size == 1:
-            return Code(f"({a[0]} == {info.base})")
-        return Code(f"({info.base} <= {a[0]} < {info.base + info.size})")
+            return Code(f"({a[0]} == {base})")
+        return Code(f"({base} <= {a[0]} < {end})")
 
     def _op_ctor(self, e, a, ctx):
         info = e.type.variant(e.extra)
         packed = self.pack([self.encode(x, ft) for x, (_, ft) in zip(a, info.payload.fields)],
                            info.payload.offsets)
-        return Code(f"({info.base} + {packed})") if info.base else Code(packed)
+        return Code(f"({self.lit(info.base)} + {packed})") if info.base else Code(packed)
 
     def pack(self, codes: list[Code], offsets) -> str:
         parts, const = [], 0
@@ -462,7 +482,7 @@ class Compiler:
             else:
                 parts.append(f"({c} << {off})")
         if const or not parts:
-            parts.append(str(const))
+            parts.append(self.lit(const))
         return "(" + " | ".join(parts) + ")"
 
     def _op_record(self, e, a, ctx):
@@ -497,7 +517,7 @@ class Compiler:
 
     def _op_len(self, e, a, ctx):
         t: SeqType = e.args[0].type
-        return Code(f"({a[0]} & {(1 << t.len_bits) - 1})")
+        return Code(f"({a[0]} & {self.lit((1 << t.len_bits) - 1)})")
 
     def _op_seqget(self, e, a, ctx):
         t: SeqType = e.args[0].type
@@ -508,7 +528,7 @@ class Compiler:
         t: SeqType = e.args[1].type
         x = a[0]
         if isinstance(t.elem, IntType) and not t.elem.contains(e.args[0].type):
-            return Code(f"(({t.elem.lo} <= {x} <= {t.elem.hi}) and "
+            return Code(f"(({self.lit(t.elem.lo)} <= {x} <= {self.lit(t.elem.hi)}) and "
                         f"({self.encode(x, t.elem)} in _seqitems({a[1]}, {self._seqspec(t)})))")
         return Code(f"({self.encode(x, t.elem)} in _seqitems({a[1]}, {self._seqspec(t)}))")
 
@@ -550,7 +570,7 @@ class Compiler:
     def _op_narrow(self, e, a, ctx):
         t: IntType = e.type
         site = self.site("a value stored into a range", e.span)
-        return Code(f"_narrow({a[0]}, {t.lo}, {t.hi}, {site})")
+        return Code(f"_narrow({a[0]}, {self.lit(t.lo)}, {self.lit(t.hi)}, {site})")
 
     def _op_convert(self, e, a, ctx):
         src, dst = e.args[0].type, e.type
@@ -624,8 +644,8 @@ class Compiler:
                         f"(not ({' and '.join(guards)}) or {body.text})"
                 terms.append(f"({term})")
             if kind == "exists":
-                return Code("(" + " or ".join(terms) + ")") if terms else Code.of(False)
-            return Code("(" + " and ".join(terms) + ")") if terms else Code.of(True)
+                return Code("(" + " or ".join(terms) + ")") if terms else self.of(False)
+            return Code("(" + " and ".join(terms) + ")") if terms else self.of(True)
         if kind == "sum":
             terms = []
             const = 0
@@ -638,7 +658,7 @@ class Compiler:
                 else:
                     terms.append(body.text)
             if const or not terms:
-                terms.append(str(const))
+                terms.append(self.lit(const))
             return Code("(" + " + ".join(terms) + ")")
         if kind == "set":
             t = e.type.elem
@@ -653,7 +673,7 @@ class Compiler:
                 else:
                     terms.append(f"(1 << {code})")
             if const or not terms:
-                terms.append(str(const))
+                terms.append(self.lit(const))
             return Code("(" + " | ".join(terms) + ")")
         if kind == "map":
             t: MapType = e.type
@@ -722,10 +742,9 @@ class Compiler:
             other = self.code_of(value.args[1], ctx)
             if other.is_const:
                 if value.op == "union":
-                    return [f"{st} = {st} | {other.const << var.offset}"]
-                return [f"{st} = {st} & {~(other.const << var.offset)}"]
+                    return [f"{st} = {st} | {self.lit(other.const << var.offset)}"]
+                return [f"{st} = {st} & {self.lit(~(other.const << var.offset))}"]
         t = s.path[-1].type if s.path else var.type
-        m = (1 << t.bits) - 1
         # the value first, range-checked where it may not fit: the interpreter evaluates it
         # before the target, so a failing value and a failing index report the same error
         if isinstance(value, ir.Op) and value.op == "narrow":
@@ -736,7 +755,8 @@ class Compiler:
                 tmp = self.tmp()
                 site = self.site(f"'{var.name}'", s.span)
                 lines.append(f"{tmp} = {inner}")
-                lines.append(f"if not {t.lo} <= {tmp} <= {t.hi}: _nf({tmp}, {t.lo}, {t.hi}, {site})")
+                lo, hi = self.lit(t.lo), self.lit(t.hi)
+                lines.append(f"if not {lo} <= {tmp} <= {hi}: _nf({tmp}, {lo}, {hi}, {site})")
                 code = self.encode(Code(tmp), t)
         else:
             code = self.encode(self.expr(value, ctx), t)
@@ -770,16 +790,17 @@ class Compiler:
             off = tmp
         if t.bits == 0:
             return lines
+        m = (1 << t.bits) - 1
         if isinstance(off, int):
-            clear = ~(m << off)
+            clear = self.lit(~(m << off))
             if code.is_const:
                 v = code.const << off
-                lines.append(f"{st} = ({st} & {clear}) | {v}" if v else f"{st} = {st} & {clear}")
+                lines.append(f"{st} = ({st} & {clear}) | {self.lit(v)}" if v else f"{st} = {st} & {clear}")
             else:
                 shifted = code.text if off == 0 else f"({code} << {off})"
                 lines.append(f"{st} = ({st} & {clear}) | {shifted}")
         else:
-            lines.append(f"{st} = ({st} & ~({m} << {off})) | ({code} << {off})")
+            lines.append(f"{st} = ({st} & ~({self.lit(m)} << {off})) | ({code} << {off})")
         return lines
 
 
@@ -928,7 +949,7 @@ class ModelCompiler(Compiler):
                 fn = self.continuation(rest, inner, k)
                 call = f"{fn}(s, ap, {', '.join(self.live(inner))})"
                 if it is None:
-                    it = repr(tuple(consts)) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
+                    it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
                 lines += self.choice_loop(name, it, call)
                 return lines
             if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
@@ -1045,7 +1066,7 @@ class ModelCompiler(Compiler):
         else:
             for j, combo in enumerate(combos):
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
-                args = [str(c) for c in combo]  # the body function takes codes (it decodes them)
+                args = [self.lit(c) for c in combo]  # the body function takes codes (it decodes them)
                 label = str(base + j) if labelled else None
                 lines += self.instance(env, args, guard_stmts, body, fn, k, label)
         return lines
