@@ -36,7 +36,8 @@ def print_text(run: Run, out: Console) -> None:
         e = run.entries[0]
         print_result(e.result, out, e.sources)
         return
-    head = Text.assemble(("syncproof ", "bold"), f"{__version__} · {len(run.entries)} check{'s' if len(run.entries) != 1 else ''}")
+    n = len(run.entries)
+    head = Text.assemble(("syncproof ", "bold"), f"{__version__} · {n} check{'s' if n != 1 else ''}")
     if run.config:
         head.append(f" · {run.config}")
     out.print(head)
