@@ -299,3 +299,16 @@ def test_graph_and_catalog_check_their_output_first(project, capsys, monkeypatch
         assert f"error[E606]: {command[-1]} /dev/null/out: /dev/null is not a directory" in err
     code, _, err = run(["check", "models/depths.sync", "--out", "/dev/null/x"], capsys)
     assert "help: nothing was checked; give a directory where syncproof can write, or --no-trace-file" in err
+
+
+@pytest.mark.parametrize("where", [".", "models"])
+def test_sarif_names_trace_files_relative_to_the_project(project, capsys, monkeypatch, where):
+    config(project, '[[models]]\npath = "models/depths.sync"\n')
+    monkeypatch.chdir(project / where)
+    code, _, _ = run(["ci", "--report", f"sarif={project}/r.sarif"], capsys)
+    assert code == 1
+    sarif = (project / "r.sarif").read_text()
+    assert str(project) not in sarif.replace(project.as_uri(), "")  # only the base URI is absolute
+    result = next(r for r in json.loads(sarif)["runs"][0]["results"] if r["properties"].get("trace"))
+    assert result["properties"]["trace"] == "counterexamples/depths.A.itf.json"
+    assert "Trace: counterexamples/depths.A.itf.json." in result["message"]["text"]

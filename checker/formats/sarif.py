@@ -28,7 +28,7 @@ from .. import __version__
 from ..result import Verdict
 from ..runs import Entry, Run
 from .common import KIND_TITLES, action_where, model_where, parse_where, property_where, skipped_by_stop
-from .tracerows import step_label
+from .tracerows import report_path, step_label
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/syncproof/syncproof#readme"
@@ -129,11 +129,12 @@ def _entry_results(entry: Entry, rule, base: Path) -> list[dict]:
     for p in r.properties:
         if p.verdict is Verdict.VIOLATED:
             rid, k = rule(p.kind)
-            res = _result(rid, k, "error", _violation_text(entry, p), property_where(entry, p), base, entry, p.name)
+            res = _result(rid, k, "error", _violation_text(entry, p, base), property_where(entry, p), base, entry,
+                          p.name)
             if p.trace is not None and p.trace.steps:
                 res["codeFlows"] = [_code_flow(entry, p, base)]
             if p.trace_path:
-                res["properties"]["trace"] = p.trace_path
+                res["properties"]["trace"] = report_path(p.trace_path, base)
             if entry.property_expected(p):
                 res["suppressions"] = [{"kind": "external", "status": "accepted",
                                         "justification": f"the configuration expects this violation "
@@ -159,7 +160,7 @@ def _entry_results(entry: Entry, rule, base: Path) -> list[dict]:
     return out
 
 
-def _violation_text(entry: Entry, p) -> str:
+def _violation_text(entry: Entry, p, base: Path) -> str:
     t = p.trace
     steps = ""
     if t is not None:
@@ -174,7 +175,7 @@ def _violation_text(entry: Entry, p) -> str:
     consts = ", ".join(f"{k} = {V.show(v)}" for k, v in (entry.result.constants if entry.result else {}).items())
     where = f" Model {entry.result.model if entry.result else entry.name} ({entry.path}), {entry.engine} engine"
     where += f", constants {consts}." if consts else "."
-    trace = f" Trace: {p.trace_path}." if p.trace_path else ""
+    trace = f" Trace: {report_path(p.trace_path, base)}." if p.trace_path else ""
     what = (p.message or f"{p.name} is violated").rstrip(".")
     return f"{entry.name}: {what}.{steps}{where}{trace}"
 
