@@ -20,7 +20,7 @@ from spec import files
 from spec.diagnostics import Diagnostic, Source, Span
 from spec_helpers import one, spec_error
 
-from spec.loader import load
+from spec.loader import load, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "model M\nvar x: 0..1\ninit { x = 0 }\naction A { x = 1 - x }\n"
@@ -116,7 +116,7 @@ LONG = "1" + "0" * 100_000
     (f"model M\nvar x: fixed({'1' * 5001}) 0..1\n", 14),
     (f"model M\nconst S = symmetric {'7' * 1001}\n", 21),
     (f"model M\nconst D = 1.{'5' * 1000}\n", 11),
-])
+], ids=["const", "fixed", "symmetric", "decimal"])
 def test_a_number_literal_has_at_most_1000_digits(tmp_path, capsys, text, col):
     p = write(tmp_path, "m.sync", text)
     code, err = parse_cli(capsys, p)
@@ -172,3 +172,61 @@ def test_a_long_line_is_shown_as_a_window_with_the_caret_aligned():
 def test_a_short_line_is_shown_whole():
     d = Diagnostic("E101", "m", Span(Source("f.sync", "\tab cd"), 1, 5, 1, 7))
     assert d.render().splitlines()[1:] == ["  1 | \tab cd", "    | \t   ^^"]
+
+
+# ---- item 11: deep nesting and huge expressions, bounded before any recursion ----------------------
+
+HEAD = "model M\nvar x: bool\nvar y: 0..1\ninit { x = true y = 0 }\naction A { x = not x }\n"
+
+
+def chain(n: int) -> str:
+    """n defs, each using the one before."""
+    return "def f0 = y\n" + "".join(f"def f{i} = f{i - 1} + 0\n" for i in range(1, n))
+
+
+@pytest.mark.parametrize("text, where", [
+    ("invariant I: " + " or ".join(["x"] * 400), "6:1524"),           # the 303rd term: 302 operators
+    ("invariant I: " + "not " * 10_000 + "x", "6:38810"),
+    ("invariant I: " + "-" * 10_000 + "y == 0", "6:9713"),
+    ("invariant I: " + " + ".join(["y"] * 100_000) + " >= 0", "6:1222"),
+    ("invariant I: " + "{" * 10_000 + "}" * 10_000 + " == {}", "6:9712"),
+    ("var o: " + "option[" * 3_000 + "bool" + "]" * 3_000, "6:18901"),
+], ids=["400 or", "10000 not", "10000 minus", "100000 plus", "10000 braces", "3000 option"])
+def test_deep_nesting_is_an_error_at_its_place(tmp_path, capsys, text, where):
+    p = write(tmp_path, "m.sync", HEAD + text + "\n")
+    code, err = parse_cli(capsys, p)
+    assert code == 2 and f"{p}:{where}: error[E105]: nested more than 300 levels deep" in err
+
+
+def test_300_levels_are_fine():
+    for text in ("invariant I: " + "not " * 300 + "x",
+                 "invariant I: " + " or ".join(["x"] * 301),
+                 "invariant I: " + " + ".join(["y"] * 300) + " >= 0",
+                 "invariant I: " + "{" * 299 + "x" + "}" * 299 + " != {}",
+                 "type T = " + "option[" * 299 + "bool" + "]" * 299):
+        load_text(HEAD + text + "\n")
+
+
+def test_a_chain_of_2000_defs_is_an_error_where_it_gets_too_deep(tmp_path, capsys):
+    p = write(tmp_path, "m.sync", HEAD + chain(2000) + "invariant I: f1999 >= 0\n")
+    code, err = parse_cli(capsys, p)
+    assert code == 2
+    assert (f"{p}:307:12: error[E105]: using 'f300' here nests more than 300 levels deep "
+            "(a definition counts as its body written in place)") in err
+
+
+def test_a_def_used_deep_in_an_expression_counts_at_that_depth():
+    d = one(spec_error(load_text, HEAD + chain(200) + "invariant I: " + "-" * 150 + "f199 == 0\n"))
+    assert (d.code, d.span.line, d.span.col) == ("E105", 206, 164)
+    load_text(HEAD + chain(200) + "invariant I: " + "-" * 50 + "f199 == 0\n")
+
+
+def test_a_file_of_more_than_50000_tokens_stops_there(tmp_path, capsys):
+    p = write(tmp_path, "m.sync", HEAD + "".join(f"invariant I{i}: x\n" for i in range(13_000)))
+    code, err = parse_cli(capsys, p)
+    assert code == 2 and f"{p}:12498:19: error[E106]: more than 50,000 words and symbols in one file" in err
+
+
+def test_a_const_option_nested_too_deep(capsys):
+    code, err = parse_cli(capsys, ROOT / "models" / "bridge.sync", "--const", "N=" + "-" * 1000 + "1")
+    assert code == 2 and "--const N:1:700: error[E105]" in err
