@@ -230,3 +230,18 @@ def test_a_file_of_more_than_50000_tokens_stops_there(tmp_path, capsys):
 def test_a_const_option_nested_too_deep(capsys):
     code, err = parse_cli(capsys, ROOT / "models" / "bridge.sync", "--const", "N=" + "-" * 1000 + "1")
     assert code == 2 and "--const N:1:700: error[E105]" in err
+
+
+def test_catalog_of_a_bad_directory_or_output_is_bad_input(tmp_path, capsys):
+    code, err = cli(capsys, "catalog", tmp_path / ("d" * 300))
+    assert code == 2 and "error[E601]: cannot read" in err and "File name too long" in err
+    write(tmp_path, "m.sync", SMALL)
+    code, err = cli(capsys, "catalog", tmp_path, "--write", "/dev/null/x")
+    assert (code, err) == (2, "error[E601]: cannot write /dev/null/x: not a file in an existing directory")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_a_catalog_is_an_error_entry(tmp_path):
+    os.mkfifo(tmp_path / "pipe.sync")
+    e = check_file(tmp_path / "pipe.sync")
+    assert (e.verdict, e.error) == ("error", f"E601: {tmp_path / 'pipe.sync'} is a FIFO, not a model file")

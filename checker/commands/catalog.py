@@ -305,17 +305,34 @@ def surprises(entries: list[Entry]) -> list[str]:
     return out
 
 
+def _unusable(directory: Path, write: str | None) -> str | None:
+    """Why the catalog cannot be made (checked before any model is), or None."""
+    try:
+        if not directory.is_dir() or not any(directory.glob("*.sync")):
+            return f"no models (*.sync) in {directory}"
+        if write and (Path(write).is_dir() or not Path(write).parent.is_dir()):
+            return f"cannot write {write}: not a file in an existing directory"
+    except OSError as exc:
+        return f"cannot read {exc.filename or directory}: {exc.strerror or exc}"
+    return None
+
+
 def run(args) -> int:
     directory = Path(args.dir)
     err = console(stderr=True)
-    if not directory.is_dir() or not list(directory.glob("*.sync")):
-        err.print(f"error[E601]: no models (*.sync) in {args.dir}", markup=False, highlight=False)
+    problem = _unusable(directory, args.write)
+    if problem:
+        err.print(f"error[E601]: {problem}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
     entries = collect(directory, progress, args.timeout)
     text = render(entries, directory)
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        try:
+            Path(args.write).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            err.print(f"error[E601]: cannot write {args.write}: {exc.strerror or exc}", markup=False, highlight=False)
+            return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
     problems = surprises(entries)
