@@ -49,16 +49,8 @@ def _keyword_as_keyword(tok: Token) -> Token:
 
 
 def parse(text: str, name: str = "<input>") -> ast.Module:
-    _room_for_nesting()
     source = Source(name, text)
-    try:
-        tree = _lark().parse(text, start="start")
-    except UnexpectedInput as exc:
-        raise SpecError(_syntax_diagnostic(exc, source)) from None
-    except _TooDeep as exc:
-        raise SpecError(_too_deep(exc, source)) from None
-    except _TooMany as exc:
-        raise SpecError(_too_many(exc, source)) from None
+    tree = _parse_tree(source, "start")
     try:
         module = _Builder(source).transform(tree)
     except VisitError as exc:
@@ -71,21 +63,27 @@ def parse(text: str, name: str = "<input>") -> ast.Module:
 
 def parse_value(text: str, name: str) -> ast.Expr:
     """One expression on its own (a constant given on the command line)."""
-    _room_for_nesting()
     source = Source(name, text)
+    tree = _parse_tree(source, "value")
     try:
-        tree = _lark().parse(text, start="value")
         return _Builder(source).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
+
+
+def _parse_tree(source: Source, start: str) -> Tree:
+    """lark's tree of the source, within the limits of a file (tokens, nesting)."""
+    _room_for_nesting()
+    try:
+        return _lark().parse(source.text, start=start)
     except UnexpectedInput as exc:
         raise SpecError(_syntax_diagnostic(exc, source)) from None
     except _TooDeep as exc:
         raise SpecError(_too_deep(exc, source)) from None
     except _TooMany as exc:
         raise SpecError(_too_many(exc, source)) from None
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, SpecError):
-            raise exc.orig_exc from None
-        raise
 
 
 def parse_file(path: str | Path) -> ast.Module:
@@ -229,10 +227,7 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     return None
 
 
-# ---- nesting ---------------------------------------------------------------
-
-MAX_NESTING = 300   # levels below a declaration; every later phase recurses on the tree
-
+# ---- limits of a file: its length, its nesting ---------------------------------
 
 MAX_TOKENS = 50_000   # in one file: thirty times the largest shipped model, parsed in seconds
 
@@ -261,6 +256,7 @@ def _too_many(exc: _TooMany, source: Source) -> Diagnostic:
                       _tok_span(source, exc.tok), "split the model into files joined by 'import'")
 
 
+MAX_NESTING = 300   # levels below a declaration; every later phase recurses on the tree
 RECURSION_LIMIT = 5_000   # Python frames: MAX_NESTING levels at up to 15 frames each
 
 
