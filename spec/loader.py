@@ -32,11 +32,12 @@ def load_modules(path: str | Path) -> list[ast.Module]:
     seen: set[Path] = set()
 
     def visit(p: Path, display: str, imp: ast.Import | None) -> None:
+        text = read_source(p) if imp is None else _read_import(imp, p)
         key = p.resolve()
         if key in seen:
             return
         seen.add(key)
-        module = parse(read_source(p) if imp is None else _read_import(imp, p), display)
+        module = parse(text, display)
         modules.append(module)
         for d in module.decls:
             if isinstance(d, ast.Import):

@@ -90,7 +90,7 @@ def test_a_latin1_file_in_a_catalog_is_an_error_entry(tmp_path):
     p = tmp_path / "cafe.sync"
     p.write_bytes("model M\n# caf\xe9\n".encode("latin-1"))
     e = check_file(p)
-    assert (e.verdict, e.error) == ("error", f"E601: {p} is not a UTF-8 text file")
+    assert (e.verdict, e.error) == ("error", f"E601: {p} is not a UTF-8 text file (byte 0xe9 at line 2, column 6)")
 
 
 @pytest.mark.parametrize("digits", ["\u0661\u0662", "\uff11", "1\u0662"])
@@ -245,3 +245,9 @@ def test_a_fifo_in_a_catalog_is_an_error_entry(tmp_path):
     os.mkfifo(tmp_path / "pipe.sync")
     e = check_file(tmp_path / "pipe.sync")
     assert (e.verdict, e.error) == ("error", f"E601: {tmp_path / 'pipe.sync'} is a FIFO, not a model file")
+
+
+def test_an_import_with_a_nul_character(tmp_path):
+    p = write(tmp_path, "m.sync", 'model M\nimport "a\x00b.sync"\n')
+    d = one(spec_error(load, p))
+    assert (d.code, d.message) == ("E602", "cannot import 'a\x00b.sync': a file name cannot hold a NUL character")
