@@ -157,6 +157,12 @@ def test_a_configuration_that_is_a_device_or_has_a_huge_number(tmp_path, capsys)
     assert ":3:11: error[E610]: a number of 5,000 digits: a configuration's numbers have at most 4,300" in err
 
 
+def test_a_configuration_nested_100000_deep(tmp_path, capsys):
+    cfg = write(tmp_path, "syncproof.toml", '[[models]]\npath = "m.sync"\nx = ' + "[" * 100_000 + "]" * 100_000)
+    code, err = cli(capsys, "ci", "--config", cfg)
+    assert (code, err) == (2, f"error[E610]: {cfg} is not valid TOML: arrays or inline tables nested too deeply")
+
+
 # ---- F11: a long source line is cut around the caret ---------------------------------------------
 
 def test_a_long_line_is_shown_as_a_window_with_the_caret_aligned():
