@@ -257,3 +257,9 @@ def test_an_import_with_a_nul_character(tmp_path):
     p = write(tmp_path, "m.sync", 'model M\nimport "a\x00b.sync"\n')
     d = one(spec_error(load, p))
     assert (d.code, d.message) == ("E602", "cannot import 'a\x00b.sync': a file name cannot hold a NUL character")
+
+
+@pytest.mark.parametrize("brk", ["\x0c", "\u2028", "\x1c"])
+def test_the_line_shown_is_the_line_the_parser_counted(brk):
+    d = one(spec_error(load_text, f"model M\n# a{brk}b\r\nvar x: 0..1\ninit {{ x = 5 }}\n"))
+    assert d.render().splitlines()[1:] == ["  4 | init { x = 5 }", "    |            ^"]
