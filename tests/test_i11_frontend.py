@@ -263,3 +263,10 @@ def test_an_import_with_a_nul_character(tmp_path):
 def test_the_line_shown_is_the_line_the_parser_counted(brk):
     d = one(spec_error(load_text, f"model M\n# a{brk}b\r\nvar x: 0..1\ninit {{ x = 5 }}\n"))
     assert d.render().splitlines()[1:] == ["  4 | init { x = 5 }", "    |            ^"]
+
+
+def test_a_chain_of_3000_imports(tmp_path):
+    write(tmp_path, "m0.sync", SMALL + 'import "m1.sync"\n')
+    for i in range(1, 3000):
+        write(tmp_path, f"m{i}.sync", f'model M{i}\nconst C{i} = {i}\n' + (f'import "m{i + 1}.sync"\n' if i < 2999 else ""))
+    assert load(tmp_path / "m0.sync").const_values()["C2999"] == 2999
