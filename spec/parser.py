@@ -300,8 +300,8 @@ def _too_deep(exc: _TooDeep, source: Source) -> Diagnostic:
     the term of a chain that is one too many, or the innermost of nested brackets."""
     line, col = next(((c.line, c.column) for c in reversed(list(_positions(exc.node))) if c.line), (1, 1))
     return Diagnostic("E105", f"nested more than {MAX_NESTING} levels deep", Span(source, line, col, line, col + 1),
-                      "split it: name parts with 'def' or 'let', or write a long chain as sum(...), "
-                      "forall or exists over a set")
+                      "write a long chain as sum(...), forall or exists over a set, or name its parts "
+                      "with 'let' in an action")
 
 
 def _positions(node: Tree):
