@@ -290,8 +290,12 @@ class _Tree(Tree):
         if data.startswith("_"):  # lark's list of `decl*` so far, soon spliced into its parent:
             self.height = 0       # measuring it at every step would take time quadratic in its length
             return
-        self.height = max((c.height + 1 for c in children if isinstance(c, _Tree)), default=0)
-        if self.height > MAX_NESTING + 1 and data != "start":
+        height = 0
+        for c in children:  # a loop, not max() over a generator: this runs for every node
+            if c.__class__ is _Tree and c.height >= height:
+                height = c.height + 1
+        self.height = height
+        if height > MAX_NESTING + 1 and data != "start":
             raise _TooDeep(self)
 
 
