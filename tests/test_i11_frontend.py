@@ -18,9 +18,8 @@ from checker.commands.catalog import check_file
 from cli_helpers import run_cli
 from spec import files
 from spec.diagnostics import Diagnostic, Source, Span
-from spec_helpers import one, spec_error
-
 from spec.loader import load, load_text
+from spec_helpers import one, spec_error
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "model M\nvar x: 0..1\ninit { x = 0 }\naction A { x = 1 - x }\n"
