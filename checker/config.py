@@ -242,6 +242,9 @@ def read_toml(path: Path, shown: str) -> tuple[Source, dict]:
         raise SpecError(_toml_error(source, str(exc))) from None
     except ValueError as exc:  # a value tomllib cannot convert, such as an integer of 5,000 digits
         raise SpecError(_toml_value_error(source, exc)) from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        raise SpecError(Diagnostic("E610", f"{shown} is not valid TOML: arrays or inline tables "
+                                   "nested too deeply", None)) from None
 
 
 def _toml_error(source: Source, text: str) -> Diagnostic:

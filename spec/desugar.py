@@ -25,6 +25,7 @@ import dataclasses
 
 from . import ast
 from .diagnostics import Collector, Diagnostic, SpecError
+from .parser import MAX_NESTING
 
 FAULTS = ("loss", "duplication", "reordering")
 
@@ -300,10 +301,94 @@ class _Process:
         return out
 
 
+# ---- nesting through definitions ----------------------------------------------------------------
+
+def check_def_nesting(modules: list[ast.Module]) -> None:
+    """E105 when an expression nests deeper than MAX_NESTING with every `def` it uses written in
+    place, as the later phases expand them: a chain of 2,000 defs each using the one before.
+
+    The parser bounds each declaration alone; this adds what the definitions bring. A local name
+    that shadows a def is counted as the def (the bound errs on the safe side)."""
+    defs = {d.name: d for m in modules for d in m.decls if isinstance(d, ast.Def)}
+    if not defs:
+        return
+    uses = {name: _def_uses(d.body, defs) for name, d in defs.items()}
+    expanded: dict[str, int] = {}
+    for name in _callees_first(uses):
+        expanded[name] = _expanded_depth(uses[name], expanded)
+    for m in modules:
+        for d in m.decls:
+            if not isinstance(d, ast.Def):
+                _expanded_depth(_def_uses(d, defs), expanded)
+
+
+def _expanded_depth(uses, expanded: dict[str, int]) -> int:
+    """The deepest level below a root whose uses of defs are `uses` (depth, def, node)."""
+    own, refs = uses
+    deepest = own
+    for depth, callee, node in refs:
+        deepest = max(deepest, depth + expanded.get(callee, 0))
+        if deepest > MAX_NESTING:
+            raise SpecError(Diagnostic(
+                "E105", f"using '{callee}' here nests more than {MAX_NESTING} levels deep "
+                "(a definition counts as its body written in place)", node.span,
+                "shorten the chain of definitions that use one another"))
+    return deepest
+
+
+def _def_uses(root: ast.Node, defs) -> tuple[int, list]:
+    """The depth of the tree below `root` and every name or call of a def in it, with its depth."""
+    own, refs = 0, []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        own = max(own, depth)
+        if isinstance(node, (ast.Name, ast.Call)) and node.name in defs:
+            refs.append((depth, node.name, node))
+        stack.extend((c, depth + 1) for c in _children(node))
+    return own, refs
+
+
+def _children(node: ast.Node):
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ast.Node):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, ast.Node):
+                    yield item
+                elif isinstance(item, (list, tuple)):  # (key, value) pairs, (name, span) bindings
+                    yield from (x for x in item if isinstance(x, ast.Node))
+
+
+def _callees_first(uses) -> list[str]:
+    """The defs in an order where each comes after those it uses (a cycle, an error of the
+    type checker, is cut anywhere); without recursion, for chains of any length."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in uses:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(uses[root][1]))]
+        while stack:
+            name, refs = stack[-1]
+            callee = next((r[1] for r in refs if r[1] not in seen), None)
+            if callee is None:
+                stack.pop()
+                order.append(name)
+            else:
+                seen.add(callee)
+                stack.append((callee, iter(uses[callee][1])))
+    return order
+
+
 # ---- entry ------------------------------------------------------------------------------------
 
 def desugar(modules: list[ast.Module]) -> list[ast.Module]:
     """The modules with processes and channels expanded (new Module objects; the input is unchanged)."""
+    check_def_nesting(modules)
     diag = Collector()
     channels: dict[str, _Channel] = {}
     for m in modules:

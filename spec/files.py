@@ -37,6 +37,9 @@ def check_regular(path: str | Path, shown: str | None = None, what: str = "model
         raise FileProblem(f"no such file: {shown}", "no such file") from None
     except OSError as exc:
         raise _unreadable(shown, exc) from None
+    except ValueError:  # a NUL character, which no path may hold
+        raise FileProblem(f"cannot read {shown!r}: a file name cannot hold a NUL character",
+                          "a file name cannot hold a NUL character") from None
     _check_status(st, shown, what)
     return st
 
@@ -78,8 +81,11 @@ def _decode(data: bytes, shown: str) -> str:
         data = data[len(codecs.BOM_UTF8):]
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileProblem(f"{shown} is not a UTF-8 text file", "not a UTF-8 text file") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        reason = f"not a UTF-8 text file (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
+        raise FileProblem(f"{shown} is {reason}", reason) from None
 
 
 def _unreadable(shown: str, exc: OSError) -> FileProblem:

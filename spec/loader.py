@@ -26,24 +26,24 @@ def read_source(path: str | Path, span=None) -> str:
 
 
 def load_modules(path: str | Path) -> list[ast.Module]:
-    """The module at `path`, then every module it imports (each once)."""
+    """The module at `path`, then every module it imports (each once, depth first, in the
+    order of the imports); without recursion, so a chain of thousands of imports is fine."""
     path = Path(path)
     modules: list[ast.Module] = []
     seen: set[Path] = set()
-
-    def visit(p: Path, display: str, imp: ast.Import | None) -> None:
+    todo: list[tuple[Path, str, ast.Import | None]] = [(path, str(path), None)]
+    while todo:
+        p, display, imp = todo.pop()
+        text = read_source(p) if imp is None else _read_import(imp, p)
         key = p.resolve()
         if key in seen:
-            return
+            continue
         seen.add(key)
-        module = parse(read_source(p) if imp is None else _read_import(imp, p), display)
+        module = parse(text, display)
         modules.append(module)
-        for d in module.decls:
-            if isinstance(d, ast.Import):
-                shown = str(Path(display).parent / d.path) if display else d.path
-                visit(p.parent / d.path, shown, d)
-
-    visit(path, str(path), None)
+        imports = [d for d in module.decls if isinstance(d, ast.Import)]
+        todo.extend((p.parent / d.path, str(Path(display).parent / d.path) if display else d.path, d)
+                    for d in reversed(imports))
     return modules
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Tree, v_args
+from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast, files
@@ -33,7 +35,7 @@ KEYWORDS = {
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, start=["start", "value"],
+                maybe_placeholders=True, start=["start", "value"], tree_class=_Tree, postlex=_TokenCap(),
                 lexer_callbacks={"NAME": _keyword_as_keyword})
 
 
@@ -48,10 +50,7 @@ def _keyword_as_keyword(tok: Token) -> Token:
 
 def parse(text: str, name: str = "<input>") -> ast.Module:
     source = Source(name, text)
-    try:
-        tree = _lark().parse(text, start="start")
-    except UnexpectedInput as exc:
-        raise SpecError(_syntax_diagnostic(exc, source)) from None
+    tree = _parse_tree(source, "start")
     try:
         module = _Builder(source).transform(tree)
     except VisitError as exc:
@@ -65,15 +64,26 @@ def parse(text: str, name: str = "<input>") -> ast.Module:
 def parse_value(text: str, name: str) -> ast.Expr:
     """One expression on its own (a constant given on the command line)."""
     source = Source(name, text)
+    tree = _parse_tree(source, "value")
     try:
-        tree = _lark().parse(text, start="value")
         return _Builder(source).transform(tree)
-    except UnexpectedInput as exc:
-        raise SpecError(_syntax_diagnostic(exc, source)) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, SpecError):
             raise exc.orig_exc from None
         raise
+
+
+def _parse_tree(source: Source, start: str) -> Tree:
+    """lark's tree of the source, within the limits of a file (tokens, nesting)."""
+    _room_for_nesting()
+    try:
+        return _lark().parse(source.text, start=start)
+    except UnexpectedInput as exc:
+        raise SpecError(_syntax_diagnostic(exc, source)) from None
+    except _TooDeep as exc:
+        raise SpecError(_too_deep(exc, source)) from None
+    except _TooMany as exc:
+        raise SpecError(_too_many(exc, source)) from None
 
 
 def parse_file(path: str | Path) -> ast.Module:
@@ -217,6 +227,95 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     return None
 
 
+# ---- limits of a file: its length, its nesting ---------------------------------
+
+MAX_TOKENS = 50_000   # in one file: thirty times the largest shipped model, parsed in seconds
+
+
+class _TooMany(Exception):
+    def __init__(self, tok: Token):
+        super().__init__(str(tok))
+        self.tok = tok
+
+
+class _TokenCap:
+    """A lark post-lexer that stops a file at MAX_TOKENS words and symbols, before the parser
+    spends minutes on a multi-megabyte line."""
+
+    always_accept = ()
+
+    def process(self, stream):
+        for count, tok in enumerate(stream, 1):
+            if count > MAX_TOKENS:
+                raise _TooMany(tok)
+            yield tok
+
+
+def _too_many(exc: _TooMany, source: Source) -> Diagnostic:
+    return Diagnostic("E106", f"more than {MAX_TOKENS:,} words and symbols in one file",
+                      _tok_span(source, exc.tok), "split the model into files joined by 'import'")
+
+
+MAX_NESTING = 300   # levels below a declaration; every later phase recurses on the tree
+RECURSION_LIMIT = 5_000   # Python frames: MAX_NESTING levels at up to 15 frames each
+
+
+def _room_for_nesting() -> None:
+    """Every phase after the parser walks the tree recursively, several frames per level, and
+    Python's default of 1,000 frames is too few for MAX_NESTING levels. Python 3.11 keeps
+    Python-to-Python calls off the C stack; even with a C call at every frame, 10,000 frames
+    fit in the usual 8 MB stack, so 5,000 leaves room."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: Tree):
+        super().__init__(node.data)
+        self.node = node
+
+
+class _Tree(Tree):
+    """A parse-tree node that knows its height, refused as soon as the parser builds one that
+    nests deeper than MAX_NESTING: a chain of a million `+` stops after the first few hundred.
+
+    A level is a node with nodes below it: an operator (each one of a chain `a + b + c`), a
+    literal's brackets, a call, a field access, an `if` or `for`, a block. Names and numbers
+    at the leaves do not count, nor does the declaration itself."""
+
+    __slots__ = ("height",)
+
+    def __init__(self, data, children, meta=None):
+        super().__init__(data, children, meta)
+        if data.startswith("_"):  # lark's list of `decl*` so far, soon spliced into its parent:
+            self.height = 0       # measuring it at every step would take time quadratic in its length
+            return
+        height = 0
+        for c in children:  # a loop, not max() over a generator: this runs for every node
+            if c.__class__ is _Tree and c.height >= height:
+                height = c.height + 1
+        self.height = height
+        if height > MAX_NESTING + 1 and data != "start":
+            raise _TooDeep(self)
+
+
+def _too_deep(exc: _TooDeep, source: Source) -> Diagnostic:
+    """E105 at the last part of the node that went too deep (its own position is not set yet):
+    the term of a chain that is one too many, or the innermost of nested brackets."""
+    line, col = next(((c.line, c.column) for c in reversed(list(_positions(exc.node))) if c.line), (1, 1))
+    return Diagnostic("E105", f"nested more than {MAX_NESTING} levels deep", Span(source, line, col, line, col + 1),
+                      "write a long chain as sum(...), forall or exists over a set, or name its parts "
+                      "with 'let' in an action")
+
+
+def _positions(node: Tree):
+    for c in node.children:
+        if isinstance(c, Token):
+            yield c
+        elif isinstance(c, Tree) and not c.meta.empty:
+            yield c.meta
+
+
 # ---- tree to AST ---------------------------------------------------------
 
 def _span(source: Source, meta) -> Span:
@@ -235,7 +334,7 @@ MAX_DIGITS = 1000   # in a number literal; far below Python's 4,300-digit limit 
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
+class _Builder(Transformer_NonRecursive):
     """Builds `spec.ast` nodes; one method per grammar alias."""
 
     def __init__(self, source: Source):

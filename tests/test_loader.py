@@ -295,4 +295,5 @@ def test_a_missing_or_unreadable_main_file(tmp_path):
     assert (d.code, d.message) == ("E601", f"{tmp_path} is a directory, not a model file")
     (tmp_path / "bin.sync").write_bytes(b"\xff\xfe\x00")
     d = one(spec_error(load, tmp_path / "bin.sync"))
-    assert (d.code, d.message) == ("E601", f"{tmp_path / 'bin.sync'} is not a UTF-8 text file")
+    assert (d.code, d.message) == ("E601", f"{tmp_path / 'bin.sync'} is not a UTF-8 text file "
+                                           "(byte 0xff at line 1, column 1)")

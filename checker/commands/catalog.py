@@ -306,11 +306,22 @@ def surprises(entries: list[Entry]) -> list[str]:
     return out
 
 
+def _unusable(directory: Path) -> str | None:
+    """Why the catalog cannot be made from `directory` (checked before any model is), or None."""
+    try:
+        if not directory.is_dir() or not any(directory.glob("*.sync")):
+            return f"no models (*.sync) in {directory}"
+    except OSError as exc:
+        return f"cannot read {exc.filename or directory}: {exc.strerror or exc}"
+    return None
+
+
 def run(args) -> int:
     directory = Path(args.dir)
     err = console(stderr=True)
-    if not directory.is_dir() or not list(directory.glob("*.sync")):
-        err.print(f"error[E601]: no models (*.sync) in {args.dir}", markup=False, highlight=False)
+    problem = _unusable(directory)
+    if problem:
+        err.print(f"error[E601]: {problem}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     if args.write:
         writable_file("--write", args.write)
@@ -318,7 +329,11 @@ def run(args) -> int:
     entries = collect(directory, progress, args.timeout)
     text = render(entries, directory)
     if args.write:
-        write_file(args.write, text)
+        try:
+            write_file(args.write, text)
+        except OSError as exc:   # it could be written when checked before the models
+            err.print(f"error[E606]: cannot write {args.write}: {exc.strerror or exc}", markup=False, highlight=False)
+            return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
     problems = surprises(entries)
