@@ -23,6 +23,12 @@ from .result import Result
 
 INT, NUMBER, BOOL, NAMES = "a positive integer", "a positive number", "true or false", "a list of names"
 
+# The largest value a numeric option takes, here and on the command line: beyond it a number is
+# surely a mistake, and some would break the run itself (a process per worker, a timer of 10^4000 s).
+MOST_SECONDS = 10 ** 9          # timeouts: about 31 years
+MOST_COUNT = 10 ** 18           # states, depths, runs, steps, seeds
+MOST_PROCESSES = 256            # workers
+
 
 @dataclass(frozen=True)
 class Option:
@@ -89,15 +95,17 @@ def all_option_names() -> set[str]:
 def check_value(opt: Option, value) -> str | None:
     """Why `value` is not a valid value of `opt` (None when it is)."""
     if opt.kind == INT:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        if opt.name == "seed":
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        ok = isinstance(value, int) and not isinstance(value, bool) and (0 if opt.name == "seed" else 1) <= value
+        most = MOST_PROCESSES if opt.name == "workers" else MOST_COUNT
     elif opt.kind == NUMBER:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+        most = MOST_SECONDS
     elif opt.kind == BOOL:
         ok = isinstance(value, bool)
     else:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if ok and opt.kind in (INT, NUMBER) and value > most:
+        return f"'{opt.name}' must be at most {most:,}, not {describe(value)}"
     if ok:
         return None
     kind = "a non-negative integer" if opt.name == "seed" else opt.kind
@@ -116,6 +124,8 @@ def describe(value) -> str:
         return "a list" if value else "an empty list"
     if isinstance(value, float):
         return f"the number {value:g}"
+    if isinstance(value, int) and abs(value) >= 10 ** 20:
+        return f"a number of {len(str(abs(value))):,} digits"
     return repr(value)
 
 

@@ -312,3 +312,29 @@ def test_sarif_names_trace_files_relative_to_the_project(project, capsys, monkey
     result = next(r for r in json.loads(sarif)["runs"][0]["results"] if r["properties"].get("trace"))
     assert result["properties"]["trace"] == "counterexamples/depths.A.itf.json"
     assert "Trace: counterexamples/depths.A.itf.json." in result["message"]["text"]
+
+
+# ---- numeric options have an upper bound: a number that large is a mistake, and some break the run ---
+
+@pytest.mark.parametrize("option, value, most", [("--timeout", "1e10", "1,000,000,000"),
+                                                 ("--workers", "100000000000000000000", "256"),
+                                                 ("--max-states", "1" + "0" * 4000, "1,000,000,000,000,000,000")],
+                         ids=["timeout", "workers", "max-states"])
+def test_numeric_options_have_an_upper_bound(project, capsys, monkeypatch, option, value, most):
+    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    code, _, err = run(["check", "models/depths.sync", option, value], capsys)
+    assert code == 2
+    assert f"expected a positive number of at most {most}" in err
+
+
+@pytest.mark.parametrize("line, message", [
+    ("timeout = 1" + "0" * 4000, "'timeout' must be at most 1,000,000,000, not a number of 4,001 digits"),
+    ("workers = 1000", "'workers' must be at most 256, not 1000"),
+    ("max-states = 10000000000000000000", "'max-states' must be at most 1,000,000,000,000,000,000, "
+                                          "not 10000000000000000000")],
+                         ids=["timeout", "workers", "max-states"])
+def test_numeric_options_in_the_configuration_have_an_upper_bound(project, capsys, line, message):
+    config(project, f"{line}\n" + entry("explicit", ["A"]))
+    code, _, err = run(["ci"], capsys)
+    assert code == 2, err
+    assert f"syncproof.toml:1:1: error[E612]: {message}" in err

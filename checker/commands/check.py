@@ -14,7 +14,7 @@ from ..itf import write_trace
 from ..formats import add_format_args
 from ..formats.output import check_destinations, emit, single_run
 from ..report import console
-from .common import check_model_file, model_args, positive, writable_dir
+from .common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
 
 
 def add_parser(sub) -> None:
@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
                    help="check only this property: an invariant, temporal or determinism property (repeatable)")
     c.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
     c.add_argument("--no-symmetry", action="store_true", help="do not reduce by symmetric sets")
-    c.add_argument("--workers", type=positive(int), default=1, metavar="N", help="processes to use (default 1)")
+    c.add_argument("--workers", type=positive(int, MOST_PROCESSES), default=1, metavar="N", help="processes to use (default 1)")
     c.add_argument("--max-states", type=positive(int), metavar="N", help="stop after N distinct states")
     c.add_argument("--max-depth", type=positive(int), metavar="N", help="explore states up to N steps deep")
     c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")

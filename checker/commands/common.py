@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 from pathlib import Path
 
 from spec import files
+
+from ..engine_config import MOST_COUNT, MOST_PROCESSES, MOST_SECONDS
 from spec.diagnostics import Diagnostic, SpecError
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -21,15 +22,21 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def positive(kind):
-    """An argparse type: a positive int or float (finite: not nan, not inf)."""
+def positive(kind, most=None):
+    """An argparse type: a positive int or float (finite: not nan, not inf), at most `most`
+    (by default MOST_SECONDS for a float, MOST_COUNT for an int)."""
+    most = most or (MOST_SECONDS if kind is float else MOST_COUNT)
+
     def parse(text: str):
+        shown = repr(text if len(text) <= 40 else text[:20] + "..." + text[-10:])
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {shown}") from None
+        if value != value or value <= 0 or value == float("inf"):   # value != value: nan
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {shown}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"expected a positive number of at most {most:,}, got {shown}")
         return value
     return parse
 

@@ -21,7 +21,7 @@ from spec.loader import load
 from ..adapter import load_adapter
 from ..itf import read_document
 from ..report import console, print_json
-from .common import check_model_file, model_args, positive, writable_dir
+from .common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
 
 # the engines (and hypothesis) are imported when the command runs, so that other commands start without them
 
@@ -40,7 +40,7 @@ def add_parser(sub) -> None:
     c.add_argument("--replay", metavar="TRACE", help="drive the implementation through this ITF trace instead")
     c.add_argument("--determinism", action="store_true",
                    help="run the same steps in fresh processes with different PYTHONHASHSEEDs and compare")
-    c.add_argument("--processes", type=positive(int), default=4, metavar="P",
+    c.add_argument("--processes", type=positive(int, MOST_PROCESSES), default=4, metavar="P",
                    help="--determinism: processes (hash seeds) each sequence runs in (default 4; new ones "
                         "every 5 sequences)")
     c.add_argument("--out", default="counterexamples/conformance", metavar="DIR",
