@@ -37,6 +37,8 @@ UNROLL_PARAMS = 64       # action instances unrolled with folded constants
 UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
 UNROLL_FOR = 64          # statement loops over constant domains unrolled
 LITERAL_BITS = 256       # longer integer constants are table entries, not source text
+MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
+MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 
 
@@ -122,6 +124,14 @@ class Compiler:
 
     def tmp(self) -> str:
         return f"_t{next(self.tmp_ids)}"
+
+    def new_function(self, params: list[str], body: list[str]) -> str:
+        name = f"f{next(self.fn_ids)}"
+        self.define(name, params, body)
+        return name
+
+    def define(self, name: str, params: list[str], body: list[str]) -> None:
+        self.funcs.append([f"def {name}({', '.join(params)}):"] + _indent(body or ["pass"]))
 
     def fold(self, e: ir.Op, args: list[Code]) -> Code | None:
         """Evaluate an operator on constant arguments at compile time (reference semantics)."""
@@ -216,7 +226,21 @@ class Compiler:
     # ---- expressions -----------------------------------------------------------------
 
     def expr(self, e: ir.Expr, ctx: Ctx) -> Code:
-        return getattr(self, "_x_" + type(e).__name__)(e, ctx)
+        code = getattr(self, "_x_" + type(e).__name__)(e, ctx)
+        if not code.is_const and _nesting(code.text) > MAX_NESTING:
+            return self.helper(code)
+        return code
+
+    def helper(self, code: Code) -> Code:
+        """A deep expression moved into a function of its own, called where it stood.
+
+        Python parses at most 200 nested brackets, and a model's `a and b and ...`, sum or
+        `not not ...` nests one level per operator: every MAX_NESTING levels the expression
+        becomes a call, so no generated expression is deep. The call is evaluated where the
+        expression was, so `and`, `or` and `if` still skip what they skipped.
+        """
+        names = _free_names(code.text)
+        return Code(f"{self.new_function(names, ['return ' + code.text])}({', '.join(names)})")
 
     def code_of(self, e: ir.Expr, ctx: Ctx) -> Code:
         """The expression's value encoded as a code of its type."""
@@ -839,7 +863,45 @@ def _has(stmts, kinds) -> bool:
     return False
 
 
+def _nests(s) -> bool:
+    return isinstance(s, (ir.If, ir.For))
+
+
+def _block_depth(stmts) -> int:
+    """How deeply the blocks of stmts nest (a loop counted as a block even when unrolled)."""
+    top = 0
+    todo = [(stmts, 0)]
+    while todo:
+        block, d = todo.pop()
+        top = max(top, d)
+        for s in block:
+            if isinstance(s, ir.If):
+                todo += [(s.then, d + 1), (s.orelse, d + 1)]
+            elif isinstance(s, ir.For):
+                todo.append((s.body, d + 1))
+    return top
+
+
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
+_FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b")            # locals of a generator inside an expression
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _free_names(text: str) -> list[str]:
+    """The generated names an expression reads from where it stands."""
+    return sorted(set(_FREE_NAME.findall(text)) - set(_BOUND_NAME.findall(text)))
+
+
+def _nesting(text: str) -> int:
+    """How deeply brackets nest in a generated expression (its strings hold none)."""
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = top = 0
+    for b in _BRACKETS.findall(text):
+        depth += 1 if b in "([{" else -1
+        top = max(top, depth)
+    return top
 
 
 def _indent(lines: list[str], n: int = 1) -> list[str]:
@@ -854,6 +916,9 @@ class ModelCompiler(Compiler):
         super().__init__(model)
         self.messages: list[str] = []
         self.body_fns: dict[int, str] = {}
+        self.pending: list = []  # continuations to compile: (name, params, stmts, Ctx, k, call depth)
+        self.call_depth = 1      # how deep the calls into the continuation being compiled nest
+        self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -925,22 +990,33 @@ class ModelCompiler(Compiler):
         # a local's text may be an expression over its name: `(l3 + 1)` for a range from 1
         return sorted({n for c in ctx.env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)})
 
-    def new_function(self, params: list[str], body: list[str]) -> str:
+    def continuation(self, stmts, ctx: Ctx, k) -> str:
+        """A function running stmts then k; returns its name (called with s, ap, live...).
+
+        Its body is compiled later, by `compile_pending`: a body of a thousand `choose`s is a
+        chain of a thousand continuations, which compiling them here would recurse through.
+        """
         name = f"f{next(self.fn_ids)}"
-        self.funcs.append([f"def {name}({', '.join(params)}):"] + _indent(body or ["pass"]))
+        call_depth = self.call_depth + 1
+        self.max_call_depth = max(self.max_call_depth, call_depth)
+        self.pending.append((name, ["s", "ap"] + self.live(ctx), stmts, Ctx("s", dict(ctx.env)), k, call_depth))
         return name
 
-    def continuation(self, stmts, ctx: Ctx, k) -> str:
-        """A function running stmts then k; returns its name (called with s, ap, live...)."""
-        params = ["s", "ap"] + self.live(ctx)
-        inner = Ctx("s", dict(ctx.env))
-        body = self.cps(stmts, inner, k)
-        return self.new_function(params, body)
+    def compile_pending(self) -> None:
+        while self.pending:
+            name, params, stmts, ctx, k, self.call_depth = self.pending.pop()
+            self.define(name, params, self.cps(stmts, ctx, k))
+        self.call_depth = 1
 
-    def cps(self, stmts, ctx: Ctx, k) -> list[str]:
+    def cps(self, stmts, ctx: Ctx, k, depth: int = 0) -> list[str]:
+        """The lines running stmts then k, in a function whose blocks already nest `depth` deep."""
         lines: list[str] = []
         for i, s in enumerate(stmts):
             rest = stmts[i + 1:]
+            deep = _nests(s) and depth + _block_depth([s]) > MAX_BLOCKS
+            if deep and depth >= MAX_BLOCKS // 2:  # the rest of the block goes on in a new function
+                fn = self.continuation(stmts[i:], ctx, k)
+                return lines + [f"{fn}(s, ap, {', '.join(self.live(ctx))})"]
             if isinstance(s, ir.Choose):
                 it, consts, _ = self.domain_codes(s.domain, ctx)
                 name = f"l{s.sym.id}"
@@ -952,7 +1028,7 @@ class ModelCompiler(Compiler):
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
                 lines += self.choice_loop(name, it, call)
                 return lines
-            if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
+            if isinstance(s, ir.If) and (deep or _has(s.then + s.orelse, (ir.Choose,))):
                 kk = k
                 if rest:  # both branches continue in one function holding the rest of the block
                     fn = self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)
@@ -962,8 +1038,8 @@ class ModelCompiler(Compiler):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
                 else:
                     c = self.expr(s.cond, ctx)
-                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk)
-                orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk)
+                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
+                orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
                 lines += [f"if {c}:"] + _indent(then or ["pass"]) + ["else:"] + _indent(orelse or ["pass"])
                 return lines
             if isinstance(s, ir.For) and _has(s.body, (ir.Choose,)):
@@ -1045,12 +1121,13 @@ class ModelCompiler(Compiler):
             params = ["s", "ap"] + [f"l{p.id}" for p in action.params]
             ctx = Ctx("s", {p.id: self.decode(f"l{p.id}", p.type) for p in action.params})
             self.body_fns[k] = self.new_function(params, self.cps(body, ctx, lambda c: ["ap(s)"]))
+            self.compile_pending()
         return self.body_fns[k]
 
     def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False) -> list[str]:
         """Every instance of action k; `labelled` emits (instance id, state) pairs instead of states."""
         guard_stmts, body = _split_guard(action.body)
-        inline = not _has(body, (ir.Choose, ir.Require))
+        inline = not _has(body, (ir.Choose, ir.Require)) and _block_depth(body) <= MAX_BLOCKS
         fn = None if inline else self.body_function(k, action, body)
         combos = self.instances(action)
         base = self.instance_base(k)

@@ -10,9 +10,13 @@ the reference interpreter, state by state.
 from __future__ import annotations
 
 import re
+import sys
+from contextlib import contextmanager
 
+from checker.codegen import _nesting as codegen_nesting
 from checker.compiled import CompiledModel
-from engine_helpers import holds, model_of, run
+from checker.explicit import ExplicitOptions, check
+from engine_helpers import differential, holds, model_of, naive_bfs, run
 
 # ---- item 3: large constants -------------------------------------------------------------
 
@@ -71,3 +75,136 @@ def test_a_large_symmetric_set_compiles_to_small_code():
     nxt2, counts2, _, _, _ = cm.expand([one])
     assert counts2 == [4095, 1] and cm.init_states()[0] in nxt2
     assert {s for s in nxt2} == {st.state for st in cm.steps(one)}
+
+
+# ---- item 10: the generated Python's own limits -----------------------------------------
+
+@contextmanager
+def _deep_recursion():
+    """Room for the front end's and the interpreter's recursion over deep expressions.
+
+    Those are not the code generator's business (item 11); these tests are about the code it
+    generates, which Python must compile whatever the nesting of the model.
+    """
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 30_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _agrees_with_interpreter(text: str):
+    """Check text with the explicit engine; the interpreter's own search finds the same."""
+    with _deep_recursion():
+        m = model_of(text)
+        cm = CompiledModel(m)
+        compile(cm.source, "<generated>", "exec")  # (CompiledModel did too; this names the failure)
+        differential(cm)
+        dist, transitions = naive_bfs(cm)
+        r = check(m, ExplicitOptions(symmetry=False, stop_at_first=False, deadlock=False))
+    assert (r.stats.distinct_states, r.stats.transitions) == (len(dist), transitions)
+    return r, cm
+
+
+def _deepest(source: str) -> tuple[int, int]:
+    """(deepest indentation, deepest bracket nesting) of generated source."""
+    indent = max((len(line) - len(line.lstrip(" "))) // 4 for line in source.splitlines())
+    return indent, max(codegen_nesting(line) for line in source.splitlines())
+
+
+HEADER = """model Deep
+var x: 0..3
+init { x = 0 }
+action A { require x < 3  x = x + 1 }
+"""
+
+
+def test_500_conjuncts():
+    conjuncts = " and ".join(f"x != {i % 3 + 1 if i == 400 else 4 + i}" for i in range(500))
+    r, cm = _agrees_with_interpreter(HEADER + f"invariant I: {conjuncts}\n")
+    assert [p.name for p in r.violated] == ["I"] and r.stats.distinct_states == 4
+    assert _deepest(cm.source)[1] <= 60
+
+
+def test_500_disjuncts_skip_what_they_skipped():
+    # the last disjunct fails (a map key out of range) unless an earlier one holds
+    text = HEADER.replace("var x: 0..3", "var x: 0..3\nvar m: map[0..2, bool]").replace(
+        "init { x = 0 }", "init { x = 0  m = {k: false for k in 0..2} }")
+    disjuncts = " or ".join(["x < 3"] + [f"x == {4 + i}" for i in range(498)] + ["m[x]"])
+    r, _ = _agrees_with_interpreter(text + f"invariant I: {disjuncts}\n")
+    assert [p.name for p in r.violated] == ["I"]
+    assert "3 is outside 0..2" in next(p for p in r.violated if p.name == "I").message
+
+
+def test_a_sum_of_500_variables():
+    n = 500
+    text = (f"model Sum\n" + "".join(f"var v{i}: 0..1\n" for i in range(n))
+            + "init { " + " ".join(f"v{i} = 0" for i in range(n)) + " }\n"
+            + "action A(k: 0..2) { require v0 + v1 + v2 < 2  if k == 0 { v0 = 1 } else if k == 1 { v1 = 1 } "
+            + "else { v2 = 1 } }\n"
+            + "invariant I: " + " + ".join(f"v{i}" for i in range(n)) + " <= 1\n")
+    r, cm = _agrees_with_interpreter(text)
+    assert [p.name for p in r.violated] == ["I"]
+    assert r.stats.distinct_states == 7 and _deepest(cm.source)[1] <= 60
+
+
+def test_1000_nested_nots():
+    for depth, steps in ((1000, 0), (1001, 2)):  # x > 1 fails in the initial state, not (x > 1) at x = 2
+        r, cm = _agrees_with_interpreter(HEADER + f"invariant I: {'not ' * depth}(x > 1)\n")
+        assert [p.name for p in r.violated] == ["I"] and r.violated[0].trace.length == steps, depth
+        assert _deepest(cm.source)[1] <= 60
+
+
+def _nested_ifs(n: int) -> str:
+    """x counts up; at level i of n nested ifs, x < i sets y = i and leaves the rest."""
+    opening = "".join(f"if x >= {i} {{\n" for i in range(n))
+    closing = "".join(f"}} else {{ y = {n - 1 - i} }}\n" for i in range(n))
+    return f"""model Nested
+var x: 0..{n + 1}
+var y: 0..{n + 1}
+init {{ x = 0  y = 0 }}
+action A {{
+  require x <= {n}
+  {opening}y = {n + 1}
+  {closing}x = x + 1
+}}
+invariant I: y <= {n}
+"""
+
+
+def test_300_nested_ifs():
+    r, cm = _agrees_with_interpreter(_nested_ifs(300))
+    assert [p.name for p in r.violated] == ["I"]
+    assert r.stats.distinct_states == 302
+    assert _deepest(cm.source)[0] <= 60
+
+
+def test_300_nested_ifs_with_choose_and_require():
+    text = _nested_ifs(300).replace("y = 301\n", "choose d in 0..1\n  require d == 1 or x > 2\n  y = 300 + d\n")
+    r, cm = _agrees_with_interpreter(text)
+    assert [p.name for p in r.violated] == ["I"]
+    assert _deepest(cm.source)[0] <= 60
+
+
+def test_1500_sequential_chooses():
+    # F10: each `choose` continues in a function of its own; compiling and running the chain of
+    # them must not recurse out of Python's limit. One run survives the requires: y = 750 % 4.
+    n = 1500
+    body = "\n  ".join(f"choose c{i} in 0..1  require c{i} == {i % 2}  y = (y + c{i}) % 4" for i in range(n))
+    text = f"""model Chooses
+var y: 0..3
+var done: bool
+init {{ y = 0  done = false }}
+action A {{
+  require not done
+  {body}
+  done = true
+}}
+"""
+    with _deep_recursion():
+        m = model_of(text)
+    cm = CompiledModel(m)
+    nxt, counts, bad, dead, err = cm.expand(cm.init_states())
+    assert err is None and counts == [1] and [cm.decode(s) for s in nxt] == [{"y": 2, "done": True}]
+    assert set(nxt) == {st.state for st in cm.steps(cm.init_states()[0])}
