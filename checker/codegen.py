@@ -88,6 +88,7 @@ class Compiler:
         self.tmp_ids = itertools.count()
         self.interp = Interp(model)
         self.big: dict[int, str] = {}                   # long integer constant -> its table entry
+        self.fails: dict[str, bool] = {}                # def -> whether its body may fail
 
     # ---- helpers ---------------------------------------------------------------
 
@@ -256,10 +257,49 @@ class Compiler:
         return self.decode(self.read_var(e.var, ctx), e.var.type)
 
     def _x_Call(self, e: ir.Call, ctx):
+        """The body with the arguments in place; an argument that may fail is evaluated first.
+
+        The interpreter evaluates (and range-checks) every argument before the body, so an
+        argument the body does not use, or uses on one branch only, fails all the same.
+        """
         inner = Ctx(ctx.state, dict(ctx.env))
+        strict = []
         for p, a in zip(e.fn.params, e.args):
-            inner.env[p.id] = self.expr(a, ctx)
-        return self.expr(e.fn.body, inner)
+            code = self.expr(a, ctx)
+            if not code.is_const and self.may_fail(a):
+                strict.append((f"l{p.id}", code.text))
+                code = Code(f"l{p.id}")
+            inner.env[p.id] = code
+        body = self.expr(e.fn.body, inner)
+        if not strict:
+            return body
+        names, args = zip(*strict)
+        return Code(f"(lambda {', '.join(names)}: {body.text})({', '.join(args)})")
+
+    def may_fail(self, e: ir.Expr) -> bool:
+        """Whether evaluating e may raise a run-time error (an unknown operator may)."""
+        todo = [e]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, ir.Op):
+                if x.op not in _SAFE_OPS:
+                    return True
+                todo += x.args
+            elif isinstance(x, ir.Call):
+                if x.fn.name not in self.fails:
+                    self.fails[x.fn.name] = self.may_fail(x.fn.body)
+                if self.fails[x.fn.name]:
+                    return True
+                todo += x.args
+            elif isinstance(x, ir.Match):
+                todo += [x.subject] + [arm.body for arm in x.arms]
+            elif isinstance(x, ir.Quant):
+                if x.kind in ("min", "max"):
+                    return True
+                todo += [b.domain for b in x.binders] + [y for y in (x.cond, x.body) if y is not None]
+            elif not isinstance(x, (ir.Lit, ir.Local, ir.VarRef)):
+                return True
+        return False
 
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
@@ -882,15 +922,21 @@ def _block_depth(stmts) -> int:
     return top
 
 
+# operators that cannot raise a run-time error (on arguments that do not)
+_SAFE_OPS = frozenset({"add", "sub", "mul", "neg", "abs", "minof", "maxof", "eq", "ne", "lt", "le", "gt", "ge",
+                       "not", "and", "or", "implies", "ite", "union", "inter", "diff", "subset", "card", "in",
+                       "field", "is", "isnone", "issome", "some", "len", "record", "seqin"})
+
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
-_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b")            # locals of a generator inside an expression
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):")  # locals bound inside an expression
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 
 def _free_names(text: str) -> list[str]:
     """The generated names an expression reads from where it stands."""
-    return sorted(set(_FREE_NAME.findall(text)) - set(_BOUND_NAME.findall(text)))
+    bound = {name for loop, params in _BOUND_NAME.findall(text) for name in [loop, *params.split(", ")]}
+    return sorted(set(_FREE_NAME.findall(text)) - bound)
 
 
 def _nesting(text: str) -> int:

@@ -208,3 +208,42 @@ action A {{
     nxt, counts, bad, dead, err = cm.expand(cm.init_states())
     assert err is None and counts == [1] and [cm.decode(s) for s in nxt] == [{"y": 2, "done": True}]
     assert set(nxt) == {st.state for st in cm.steps(cm.init_states()[0])}
+
+
+# ---- F7: a def's arguments are evaluated (and range-checked) before its body --------------
+
+def test_an_unused_def_argument_is_range_checked():
+    text = """model Unused
+var x: 0..5
+init { x = 0 }
+def f(a: 0..3, b: 0..5) = b
+action A { require x < 5  x = f(x + 1, x) + 1 }
+"""
+    r = run(text, stop_at_first=False)  # run() compares the compiled code with the interpreter first
+    runtime = next(p for p in r.violated if p.name == "runtime")
+    assert runtime.trace.length == 4 and "4 is outside 0..3" in runtime.message
+
+
+def test_an_argument_used_on_one_branch_only_is_range_checked_on_both():
+    text = """model Branch
+var x: 0..5
+init { x = 0 }
+def g(a: 0..2, c: bool) = if c then a else 0
+action A { require x < 5  x = x + 1 + g(x, x > 10) }
+"""
+    r = run(text, stop_at_first=False)
+    runtime = next(p for p in r.violated if p.name == "runtime")
+    assert runtime.trace.length == 4 and "3 is outside 0..2" in runtime.message
+
+
+def test_strict_arguments_inside_a_deep_expression():
+    conjuncts = " and ".join(f"g(x, x > {10 + i}) >= 0" for i in range(200))
+    text = f"""model DeepCalls
+var x: 0..5
+init {{ x = 0 }}
+def g(a: 0..4, c: bool) = if c then a else 0
+action A {{ require x < 5  x = x + 1 }}
+invariant I: {conjuncts} and (forall k in 0..x: g(k, x > 1) >= 0)
+"""
+    r, _ = _agrees_with_interpreter(text)
+    assert [p.name for p in r.violated] == ["I"] and "5 is outside 0..4" in r.violated[0].message
