@@ -33,9 +33,9 @@ from spec.interp import Interp
 from spec.runtime import ModelError, bits
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
-UNROLL_PARAMS = 64       # action instances unrolled with folded constants
-UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
-UNROLL_FOR = 64          # statement loops over constant domains unrolled
+UNROLL_PARAMS = 64       # action instances (parameter values) unrolled with folded constants
+UNROLL_QUANT = 24        # quantifier domains of at most this many values unrolled into and/or chains
+UNROLL_FOR = 64          # statement loops over at most this many values unrolled
 LITERAL_BITS = 256       # longer integer constants are table entries, not source text
 MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
@@ -671,7 +671,7 @@ class Compiler:
                 it, consts, mask = self.domain_codes(b.domain, c)
                 if consts is not None:
                     candidates = [(code, None) for code in consts]
-                elif mask is not None and elem_t.size <= UNROLL_QUANT:
+                elif mask is not None and b.domain.type.elem.count() <= UNROLL_QUANT:
                     candidates = [(code, f"(({mask} >> {code}) & 1)") for code in _codes_in(b.domain.type.elem)]
                 else:
                     return None
@@ -1117,13 +1117,16 @@ class ModelCompiler(Compiler):
         lines: list[str] = []
         if consts is not None:
             if len(consts) > UNROLL_FOR:
-                self.too_big(s, f"'choose' inside a loop over {len(consts)} values")
+                self.too_big(s, f"'choose' inside a loop over {len(consts):,} values (at most {UNROLL_FOR})")
             for code in consts:
                 stmts += [_Bind(s.span, s.sym.id, self.decode("", s.sym.type, code))] + s.body
         else:
-            elem = s.domain.type.elem if isinstance(s.domain.type, SetType) else None
-            if elem is None or elem.size > UNROLL_FOR:
-                self.too_big(s, "'choose' inside a loop over a sequence or a large set")
+            if not isinstance(s.domain.type, SetType):
+                self.too_big(s, "'choose' inside a loop over a sequence")
+            elem = s.domain.type.elem
+            if elem.count() > UNROLL_FOR:
+                self.too_big(s, f"'choose' inside a loop over a set of {elem.show()}, which has "
+                             f"{elem.count():,} values (at most {UNROLL_FOR})")
             n = next(self.tmp_ids)
             snap = f"_snap{n}"
             lines.append(f"{snap} = {mask}")

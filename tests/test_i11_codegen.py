@@ -13,10 +13,13 @@ import re
 import sys
 from contextlib import contextmanager
 
+import pytest
+
 from checker.codegen import _nesting as codegen_nesting
 from checker.compiled import CompiledModel
 from checker.explicit import ExplicitOptions, check
 from engine_helpers import differential, holds, model_of, naive_bfs, run
+from spec.diagnostics import SpecError
 
 # ---- item 3: large constants -------------------------------------------------------------
 
@@ -247,3 +250,30 @@ invariant I: {conjuncts} and (forall k in 0..x: g(k, x > 1) >= 0)
 """
     r, _ = _agrees_with_interpreter(text)
     assert [p.name for p in r.violated] == ["I"] and "5 is outside 0..4" in r.violated[0].message
+
+
+# ---- the code generator's limits count values, not codes ------------------------------------
+
+# P has 3 * 3 * 5 = 45 values but 2 + 2 + 3 = 7 bits of code: 128 codes
+SPARSE = """model Sparse
+type P = {a: 0..2, b: 0..2, c: 0..4}
+var s: set[P]
+var n: 0..20
+init { s = {{a: 0, b: 0, c: 1}, {a: 2, b: 2, c: 4}}  n = 0 }
+action Walk { require n == 0  for p in s { choose d in 0..1  n = n + d + p.c } }
+invariant Small: n <= 6
+"""
+
+
+def test_a_loop_with_choose_over_a_set_of_45_values_compiles():
+    r = run(SPARSE, stop_at_first=False, deadlock=False)
+    assert r.stats.distinct_states == 4 and r.stats.transitions == 4
+    assert [p.name for p in r.violated] == ["Small"]
+
+
+def test_the_loop_limit_names_the_number_of_values():
+    text = SPARSE.replace("c: 0..4", "c: 0..9")  # 90 values
+    with pytest.raises(SpecError) as info:
+        CompiledModel(model_of(text))
+    assert info.value.codes == ["E501"]
+    assert "a set of P, which has 90 values (at most 64)" in str(info.value)
