@@ -273,6 +273,8 @@ class Compiler:
         body = self.expr(e.fn.body, inner)
         if not strict:
             return body
+        if len(strict) == 1 and body.text == strict[0][0]:  # the body is the argument
+            return Code(strict[0][1])
         names, args = zip(*strict)
         return Code(f"(lambda {', '.join(names)}: {body.text})({', '.join(args)})")
 
@@ -282,7 +284,7 @@ class Compiler:
         while todo:
             x = todo.pop()
             if isinstance(x, ir.Op):
-                if x.op not in _SAFE_OPS:
+                if x.op not in _SAFE_OPS and not _safe_get(x):
                     return True
                 todo += x.args
             elif isinstance(x, ir.Call):
@@ -926,6 +928,14 @@ def _block_depth(stmts) -> int:
 _SAFE_OPS = frozenset({"add", "sub", "mul", "neg", "abs", "minof", "maxof", "eq", "ne", "lt", "le", "gt", "ge",
                        "not", "and", "or", "implies", "ite", "union", "inter", "diff", "subset", "card", "in",
                        "field", "is", "isnone", "issome", "some", "len", "record", "seqin"})
+
+def _safe_get(e: ir.Op) -> bool:
+    """A map read whose key cannot be outside the map's keys."""
+    if e.op != "get":
+        return False
+    kt, at = e.args[0].type.key, e.args[1].type
+    return not isinstance(kt, IntType) or (isinstance(at, IntType) and kt.contains(at))
+
 
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
