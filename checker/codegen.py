@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError, bits
+from spec.runtime import ModelError
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 UNROLL_PARAMS = 64       # action instances (parameter values) unrolled with folded constants
@@ -652,7 +652,7 @@ class Compiler:
         d = self.code_of(dom, ctx)
         if isinstance(t, SetType):
             if d.is_const:
-                return None, list(bits(d.const)), None
+                return None, _set_bits(d.const), None
             return f"_bits({d})", None, d.text
         assert isinstance(t, SeqType)
         return f"_seqitems({d}, {self._seqspec(t)})", None, None
@@ -677,11 +677,11 @@ class Compiler:
                     candidates = [(code, f"(({mask} >> {code}) & 1)") for code in _codes_in(b.domain.type.elem)]
                 else:
                     return None
+                if len(new_rows) + len(candidates) > UNROLL_QUANT * UNROLL_QUANT:
+                    return None
                 for code, g in candidates:
                     new_rows.append((guards + ([g] if g else []), c.bind(b.sym.id, self.decode("", elem_t, code))))
             rows = new_rows
-            if len(rows) > UNROLL_QUANT * UNROLL_QUANT:
-                return None
         out = []
         for guards, c in rows:
             if e.cond is not None:
@@ -878,6 +878,16 @@ def _add_off(a, b):
     if b == 0:
         return a
     return f"{a} + {b}"
+
+
+def _set_bits(mask: int) -> list[int]:
+    """The indices of the set bits of a constant set, lowest first, in time linear in its width."""
+    digits = bin(mask)[:1:-1]
+    out, i = [], digits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = digits.find("1", i + 1)
+    return out
 
 
 def _codes_in(t: Type) -> list[int]:

@@ -277,3 +277,15 @@ def test_the_loop_limit_names_the_number_of_values():
         CompiledModel(model_of(text))
     assert info.value.codes == ["E501"]
     assert "a set of P, which has 90 values (at most 64)" in str(info.value)
+
+
+def test_the_largest_ranges_the_documented_limits_allow():
+    # 65,536 values: a choice over all of them and a quantifier that is not unrolled
+    text = """model Widest
+var x: 0..65535
+init { x = 0 }
+action A { require x < 3  choose d in 0..65535  require d == x + 1  x = d }
+invariant I: exists k in 0..65535: k == x
+invariant J: len(0..65535) == 65536
+"""
+    holds(run(text), states=4, transitions=3)
