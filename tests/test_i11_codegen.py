@@ -288,4 +288,4 @@ action A { require x < 3  choose d in 0..65535  require d == x + 1  x = d }
 invariant I: exists k in 0..65535: k == x
 invariant J: len(0..65535) == 65536
 """
-    holds(run(text), states=4, transitions=3)
+    holds(run(text, deadlock=False), states=4, transitions=3)
