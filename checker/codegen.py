@@ -311,10 +311,12 @@ class Compiler:
             test, inner = self.arm_test(t, subj, arm, ctx)
             body = self.expr(arm.body, inner)
             parts.append((test, body))
-        out = parts[-1][1].text
-        for test, body in reversed(parts[:-1]):
-            out = f"({body.text} if {test} else {out})"
-        return Code(out)
+        out = parts[-1][1]
+        for test, body in reversed(parts[:-1]):  # one level per arm: long matches go into helpers
+            out = Code(f"({body.text} if {test} else {out.text})")
+            if _nesting(out.text) > MAX_NESTING:
+                out = self.helper(out)
+        return out
 
     def arm_test(self, t: Type, subj: Code, arm: ir.MatchArm, ctx: Ctx):
         s = _paren(subj.text)

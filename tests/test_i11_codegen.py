@@ -289,3 +289,37 @@ invariant I: exists k in 0..65535: k == x
 invariant J: len(0..65535) == 65536
 """
     holds(run(text, deadlock=False), states=4, transitions=3)
+
+
+def test_an_else_if_chain_of_300_arms():
+    n = 300
+    arms = " else ".join(f"if x == {i} {{ y = {i % 7} }}" for i in range(n))
+    text = f"""model Elif
+var x: 0..{n}
+var y: 0..7
+init {{ x = 0  y = 7 }}
+action A {{ require x < {n}  {arms} else {{ y = 7 }}  x = x + 1 }}
+invariant I: y != 6 or x < 200
+"""
+    r, cm = _agrees_with_interpreter(text)
+    assert [p.name for p in r.violated] == ["I"] and r.stats.distinct_states == n + 1
+    assert _deepest(cm.source)[0] <= 60
+
+
+def test_a_match_of_300_arms():
+    m = 300
+    variants = " | ".join(f"V{i}(k: 0..1)" for i in range(m))
+    arms = ",\n    ".join(f"V{i}(k) -> {i % 5} + k" for i in range(m))
+    text = f"""model Match
+type U = {variants}
+var c: U
+var n: 0..10
+init {{ c = V0(0)  n = 0 }}
+action A(v: 0..1) {{ require n < 2  c = match c {{ V0(k) -> V7(v), V7(k) -> V299(k), _ -> V3(v) }}  n = n + 1 }}
+invariant I: match c {{
+    {arms}
+  }} < 5 or n < 2
+"""
+    r, cm = _agrees_with_interpreter(text)
+    assert [p.name for p in r.violated] == ["I"] and r.stats.distinct_states == 5
+    assert _deepest(cm.source)[1] <= 60
