@@ -993,13 +993,28 @@ class ModelCompiler(Compiler):
         return len(self.messages) - 1
 
     # -- straight-line statements (no choose, no require after the guard)
-    def simple(self, stmts, ctx: Ctx) -> list[str]:
+    def simple(self, stmts, ctx: Ctx, depth: int = 0) -> list[str]:
+        """The lines of stmts, in a function whose blocks already nest `depth` deep."""
         lines: list[str] = []
         for s in stmts:
-            lines += self.simple_stmt(s, ctx)
+            if _nests(s) and depth >= MAX_BLOCKS // 2 and depth + _block_depth([s]) > MAX_BLOCKS:
+                lines += self.block_function(s, ctx)
+            else:
+                lines += self.simple_stmt(s, ctx, depth)
         return lines
 
-    def simple_stmt(self, s, ctx: Ctx) -> list[str]:
+    def block_function(self, s, ctx: Ctx) -> list[str]:
+        """A deeply nested statement moved into a function of its own, from state s to state s.
+
+        A `require` that fails inside returns None: the caller's path ends too.
+        """
+        assert ctx.state == "s", ctx.state
+        params = ["s"] + self.live(ctx)
+        fn = self.new_function(params, self.simple_stmt(s, Ctx("s", dict(ctx.env)), 0) + ["return s"])
+        call = [f"s = {fn}({', '.join(params)})"]
+        return call + ["if s is None: return"] if _has([s], (ir.Require,)) else call
+
+    def simple_stmt(self, s, ctx: Ctx, depth: int = 0) -> list[str]:
         if isinstance(s, ir.Assign):
             return self.assign_lines(s, ctx)
         if isinstance(s, ir.LetS):
@@ -1028,10 +1043,10 @@ class ModelCompiler(Compiler):
         if isinstance(s, ir.If):
             c = self.expr(s.cond, ctx)
             if c.is_const:
-                return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)))
-            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env))) or ["pass"]
+                return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)), depth)
+            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env)), depth + 1) or ["pass"]
             lines = [f"if {c}:"] + _indent(then)
-            orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)))
+            orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)), depth + 1)
             if orelse:
                 lines += ["else:"] + _indent(orelse)
             return lines
@@ -1042,14 +1057,14 @@ class ModelCompiler(Compiler):
                 for code in consts:
                     inner = Ctx(ctx.state, dict(ctx.env))
                     inner.env[s.sym.id] = self.decode("", s.sym.type, code)
-                    lines += self.simple(s.body, inner)
+                    lines += self.simple(s.body, inner, depth)
                 return lines
             if it is None:
                 it = self.table(tuple(consts))
             name = f"l{s.sym.id}"
             inner = Ctx(ctx.state, dict(ctx.env))
             inner.env[s.sym.id] = self.decode(name, s.sym.type)
-            body = self.simple(s.body, inner) or ["pass"]
+            body = self.simple(s.body, inner, depth + 1) or ["pass"]
             return [f"for {name} in {it}:"] + _indent(body)
         raise AssertionError(s)
 
@@ -1113,7 +1128,7 @@ class ModelCompiler(Compiler):
             if isinstance(s, ir.For) and _has(s.body, (ir.Choose,)):
                 lines += self.unroll_for(s, ctx, rest, k)
                 return lines
-            lines += self.simple_stmt(s, ctx)
+            lines += self.simple([s], ctx, depth)
         return lines + k(ctx)
 
     def choice_loop(self, name: str, it: str, call: str) -> list[str]:

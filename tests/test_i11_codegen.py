@@ -323,3 +323,33 @@ invariant I: match c {{
     r, cm = _agrees_with_interpreter(text)
     assert [p.name for p in r.violated] == ["I"] and r.stats.distinct_states == 5
     assert _deepest(cm.source)[1] <= 60
+
+
+def test_300_nested_ifs_inside_loops():
+    # unrolled (a constant domain) and not (a set variable), with a `require` deep inside
+    n = 300
+    opening = "".join(f"if x >= {i} {{\n" for i in range(n))
+    closing = "}\n" * n
+    text = f"""model Loops
+var x: 0..{n + 1}
+var y: 0..{n + 1}
+var seen: set[0..99]
+init {{ x = 0  y = 0  seen = {{}} }}
+action A(v: 0..99) {{ require x <= 3  seen = seen | {{v % 3}}  x = x + 1 }}
+action B {{
+  require y == 0
+  for i in 0..1 {{
+    {opening}y = x + i
+    {closing}
+  }}
+}}
+action C {{
+  require y == 0
+  for v in seen {{
+    {opening}require v != 2  y = v + 1
+    {closing}
+  }}
+}}
+"""
+    r, cm = _agrees_with_interpreter(text)
+    assert _deepest(cm.source)[0] <= 60 and r.stats.distinct_states > 20
