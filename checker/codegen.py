@@ -917,6 +917,25 @@ def _has(stmts, kinds) -> bool:
     return False
 
 
+_NOT_READS = ("type", "span", "sym", "var", "fn", "code")  # fields that bind or name, not read
+
+
+def _locals_read(node) -> set[int]:
+    """The ids of the locals an IR statement or expression reads (a def's body reads only its
+    parameters: calls are walked through their arguments)."""
+    out: set[int] = set()
+    todo = [node]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, ir.Local):
+            out.add(x.sym.id)
+        elif isinstance(x, (list, tuple)):
+            todo.extend(x)
+        elif isinstance(x, (ir.Expr, ir.Stmt, ir.Binder, ir.MatchArm, ir.PathStep)):
+            todo.extend(v for name, v in vars(x).items() if name not in _NOT_READS)
+    return out
+
+
 def _nests(s) -> bool:
     return isinstance(s, (ir.If, ir.For))
 
@@ -985,6 +1004,7 @@ class ModelCompiler(Compiler):
         self.messages: list[str] = []
         self.body_fns: dict[int, str] = {}
         self.pending: list = []  # continuations to compile: (name, params, stmts, Ctx, k, call depth)
+        self.read_cache: dict[int, set[int]] = {}  # id of a statement -> the locals it reads
         self.call_depth = 1      # how deep the calls into the continuation being compiled nest
         self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
 
@@ -1009,7 +1029,7 @@ class ModelCompiler(Compiler):
         A `require` that fails inside returns None: the caller's path ends too.
         """
         assert ctx.state == "s", ctx.state
-        params = ["s"] + self.live(ctx)
+        params = ["s"] + self.live(ctx, [s])
         fn = self.new_function(params, self.simple_stmt(s, Ctx("s", dict(ctx.env)), 0) + ["return s"])
         call = [f"s = {fn}({', '.join(params)})"]
         return call + ["if s is None: return"] if _has([s], (ir.Require,)) else call
@@ -1069,21 +1089,41 @@ class ModelCompiler(Compiler):
         raise AssertionError(s)
 
     # -- bodies with choose: continuation-passing functions
-    def live(self, ctx: Ctx) -> list[str]:
-        # a local's text may be an expression over its name: `(l3 + 1)` for a range from 1
-        return sorted({n for c in ctx.env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)})
+    def live(self, ctx: Ctx, stmts=None, k=None) -> list[str]:
+        """The generated names that ctx's locals stand on (a local's text may be an expression
+        over its name: `(l3 + 1)` for a range from 1); with stmts and k, only those of the locals
+        that stmts read and the names k passes on."""
+        env = ctx.env
+        if stmts is not None:
+            used = self.reads(stmts)
+            env = {i: c for i, c in env.items() if i in used or i < 0}  # (< 0: set snapshots)
+        names = {n for c in env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)}
+        if k is not None:
+            names.update(_LIVE_NAME.findall(" ".join(k(ctx))))
+        return sorted(names)
+
+    def reads(self, stmts) -> set[int]:
+        """The ids of the locals that stmts read."""
+        out: set[int] = set()
+        for s in stmts:
+            if id(s) not in self.read_cache:
+                self.read_cache[id(s)] = _locals_read(s)
+            out |= self.read_cache[id(s)]
+        return out
 
     def continuation(self, stmts, ctx: Ctx, k) -> str:
-        """A function running stmts then k; returns its name (called with s, ap, live...).
+        """A function running stmts then k; returns the call to it (with s, ap and live names).
 
         Its body is compiled later, by `compile_pending`: a body of a thousand `choose`s is a
         chain of a thousand continuations, which compiling them here would recurse through.
+        It takes only the locals it reads, or each of those thousand would take all before it.
         """
         name = f"f{next(self.fn_ids)}"
         call_depth = self.call_depth + 1
         self.max_call_depth = max(self.max_call_depth, call_depth)
-        self.pending.append((name, ["s", "ap"] + self.live(ctx), stmts, Ctx("s", dict(ctx.env)), k, call_depth))
-        return name
+        params = ["s", "ap"] + self.live(ctx, stmts, k)
+        self.pending.append((name, params, stmts, Ctx("s", dict(ctx.env)), k, call_depth))
+        return f"{name}({', '.join(params)})"
 
     def compile_pending(self) -> None:
         while self.pending:
@@ -1098,15 +1138,13 @@ class ModelCompiler(Compiler):
             rest = stmts[i + 1:]
             deep = _nests(s) and depth + _block_depth([s]) > MAX_BLOCKS
             if deep and depth >= MAX_BLOCKS // 2:  # the rest of the block goes on in a new function
-                fn = self.continuation(stmts[i:], ctx, k)
-                return lines + [f"{fn}(s, ap, {', '.join(self.live(ctx))})"]
+                return lines + [self.continuation(stmts[i:], ctx, k)]
             if isinstance(s, ir.Choose):
                 it, consts, _ = self.domain_codes(s.domain, ctx)
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
                 inner.env[s.sym.id] = self.decode(name, s.sym.type)
-                fn = self.continuation(rest, inner, k)
-                call = f"{fn}(s, ap, {', '.join(self.live(inner))})"
+                call = self.continuation(rest, inner, k)
                 if it is None:
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
                 lines += self.choice_loop(name, it, call)
@@ -1114,8 +1152,7 @@ class ModelCompiler(Compiler):
             if isinstance(s, ir.If) and (deep or _has(s.then + s.orelse, (ir.Choose,))):
                 kk = k
                 if rest:  # both branches continue in one function holding the rest of the block
-                    fn = self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)
-                    call = [f"{fn}(s, ap, {', '.join(self.live(ctx))})"]
+                    call = [self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)]
                     kk = lambda c, call=call: call  # noqa: E731
                 if isinstance(s, _MaskIf):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")

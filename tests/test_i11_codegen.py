@@ -190,6 +190,7 @@ def test_300_nested_ifs_with_choose_and_require():
     assert _deepest(cm.source)[0] <= 60
 
 
+@pytest.mark.slow
 def test_1500_sequential_chooses():
     # F10: each `choose` continues in a function of its own; compiling and running the chain of
     # them must not recurse out of Python's limit. One run survives the requires: y = 750 % 4.
@@ -279,6 +280,7 @@ def test_the_loop_limit_names_the_number_of_values():
     assert "a set of P, which has 90 values (at most 64)" in str(info.value)
 
 
+@pytest.mark.slow
 def test_the_largest_ranges_the_documented_limits_allow():
     # 65,536 values: a choice over all of them and a quantifier that is not unrolled
     text = """model Widest
