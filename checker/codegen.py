@@ -19,6 +19,13 @@ Shapes of generated code:
   - any other body becomes functions in continuation-passing style: each
     `choose` and each `if` that may branch or fail ends the current function
     and continues in a new one, so a failing `require` is just `return`.
+
+Whatever the model, the source stays within what Python compiles: an
+integer constant longer than LITERAL_BITS is a table entry (Python neither
+prints nor parses 4,300-digit decimals well); an expression nesting deeper
+than MAX_NESTING brackets continues in a helper function called in its
+place; statements nesting deeper than MAX_BLOCKS continue in a new function;
+a body's continuations are compiled from a work list, not by recursion.
 """
 
 from __future__ import annotations
