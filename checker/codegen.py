@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from spec import ir
@@ -924,6 +926,39 @@ def _has(stmts, kinds) -> bool:
     return False
 
 
+@contextmanager
+def recursion_room(roots):
+    """Room for the compiler's recursion over the IR under roots, however deep the model nests.
+
+    The compiler recurses a few Python frames per level of an expression (1,000 nested `not`s,
+    a chain of defs); Python frames take no C stack in CPython 3.11+, so only the interpreter's
+    counter needs raising, and it is put back afterwards.
+    """
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * _ir_depth(roots) + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _ir_depth(roots) -> int:
+    """How deeply the IR under roots nests, through the bodies of the defs it calls."""
+    top, seen = 0, set()
+    todo = [(r, 1) for r in roots]
+    while todo:
+        x, d = todo.pop()
+        top = max(top, d)
+        if isinstance(x, (list, tuple)):
+            todo.extend((y, d) for y in x)
+        elif isinstance(x, ir.Call) and id(x.fn) not in seen:
+            seen.add(id(x.fn))
+            todo += [(x.fn.body, d + 1), (x.args, d + 1)]
+        elif isinstance(x, (ir.Expr, ir.Stmt, ir.Binder, ir.MatchArm, ir.PathStep)):
+            todo.extend((v, d + 1) for name, v in vars(x).items() if name not in ("type", "span", "var", "fn"))
+    return top
+
+
 _NOT_READS = ("type", "span", "sym", "var", "fn", "code")  # fields that bind or name, not read
 
 
@@ -1314,6 +1349,12 @@ class ModelCompiler(Compiler):
 
     # -- the module
     def build(self) -> str:
+        """The generated module's source."""
+        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions]
+        with recursion_room(roots):
+            return self._build()
+
+    def _build(self) -> str:
         m = self.model
         inv_codes = [self.invariant_code(inv) for inv in m.invariants]
         body: list[str] = []

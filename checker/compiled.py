@@ -121,10 +121,11 @@ class CompiledModel:
 
     def predicate(self, expr: ir.Expr, syms: list) -> "callable":
         """A compiled state predicate f(state, *values of syms) -> bool."""
-        from .codegen import Code, Ctx
+        from .codegen import Code, Ctx, recursion_room
         compiler = ModelCompiler(self.model)
         ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
-        text = compiler.expr(expr, ctx).text
+        with recursion_room([expr]):
+            text = compiler.expr(expr, ctx).text
         params = ", ".join(["s0"] + [f"l{sym.id}" for sym in syms])
         helpers = "".join(line + "\n" for f in compiler.funcs for line in f)  # deep parts, see Compiler.helper
         source = helpers + f"def pred({params}):\n    return bool({text})\n"

@@ -355,3 +355,24 @@ action C {{
 """
     r, cm = _agrees_with_interpreter(text)
     assert _deepest(cm.source)[0] <= 60 and r.stats.distinct_states > 20
+
+
+def test_the_compiler_needs_no_recursion_room_from_its_caller():
+    # 3,000 nested nots, a sum of 3,000 terms and a chain of 300 defs, compiled at Python's
+    # default recursion limit
+    defs = "def d0(a: 0..3) -> 0..3 = a\n" + "".join(f"def d{i}(a: 0..3) -> 0..3 = d{i - 1}(a)\n"
+                                                    for i in range(1, 300))
+    text = (HEADER + defs + f"invariant N: {'not ' * 3000}(x < 1)\n"
+            + f"invariant S: {' + '.join('x' for _ in range(3000))} <= 6000\n"
+            + "invariant D: d299(x) == x\n")
+    with _deep_recursion():
+        m = model_of(text)
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        cm = CompiledModel(m)
+    finally:
+        sys.setrecursionlimit(max(old, sys.getrecursionlimit()))
+    with _deep_recursion():
+        differential(cm)
+    assert [cm.invariants(s) for s in cm.init_states()] == [[True, True, True]]
