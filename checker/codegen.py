@@ -19,24 +19,35 @@ Shapes of generated code:
   - any other body becomes functions in continuation-passing style: each
     `choose` and each `if` that may branch or fail ends the current function
     and continues in a new one, so a failing `require` is just `return`.
+
+Whatever the model, the source stays within what Python compiles: an
+integer constant longer than LITERAL_BITS is a table entry (Python neither
+prints nor parses 4,300-digit decimals well); an expression nesting deeper
+than MAX_NESTING brackets continues in a helper function called in its
+place; statements nesting deeper than MAX_BLOCKS continue in a new function;
+a body's continuations are compiled from a work list, not by recursion.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError, bits
+from spec.runtime import ModelError
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
-UNROLL_PARAMS = 64       # action instances unrolled with folded constants
-UNROLL_QUANT = 24        # quantifier domains unrolled into and/or chains
-UNROLL_FOR = 64          # statement loops over constant domains unrolled
+UNROLL_PARAMS = 64       # action instances (parameter values) unrolled with folded constants
+UNROLL_QUANT = 24        # quantifier domains of at most this many values unrolled into and/or chains
+UNROLL_FOR = 64          # statement loops over at most this many values unrolled
 LITERAL_BITS = 256       # longer integer constants are table entries, not source text
+MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
+MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 
 
@@ -86,6 +97,7 @@ class Compiler:
         self.tmp_ids = itertools.count()
         self.interp = Interp(model)
         self.big: dict[int, str] = {}                   # long integer constant -> its table entry
+        self.fails: dict[str, bool] = {}                # def -> whether its body may fail
 
     # ---- helpers ---------------------------------------------------------------
 
@@ -122,6 +134,14 @@ class Compiler:
 
     def tmp(self) -> str:
         return f"_t{next(self.tmp_ids)}"
+
+    def new_function(self, params: list[str], body: list[str]) -> str:
+        name = f"f{next(self.fn_ids)}"
+        self.define(name, params, body)
+        return name
+
+    def define(self, name: str, params: list[str], body: list[str]) -> None:
+        self.funcs.append([f"def {name}({', '.join(params)}):"] + _indent(body or ["pass"]))
 
     def fold(self, e: ir.Op, args: list[Code]) -> Code | None:
         """Evaluate an operator on constant arguments at compile time (reference semantics)."""
@@ -216,7 +236,21 @@ class Compiler:
     # ---- expressions -----------------------------------------------------------------
 
     def expr(self, e: ir.Expr, ctx: Ctx) -> Code:
-        return getattr(self, "_x_" + type(e).__name__)(e, ctx)
+        code = getattr(self, "_x_" + type(e).__name__)(e, ctx)
+        if not code.is_const and _nesting(code.text) > MAX_NESTING:
+            return self.helper(code)
+        return code
+
+    def helper(self, code: Code) -> Code:
+        """A deep expression moved into a function of its own, called where it stood.
+
+        Python parses at most 200 nested brackets, and a model's `a and b and ...`, sum or
+        `not not ...` nests one level per operator: every MAX_NESTING levels the expression
+        becomes a call, so no generated expression is deep. The call is evaluated where the
+        expression was, so `and`, `or` and `if` still skip what they skipped.
+        """
+        names = _free_names(code.text)
+        return Code(f"{self.new_function(names, ['return ' + code.text])}({', '.join(names)})")
 
     def code_of(self, e: ir.Expr, ctx: Ctx) -> Code:
         """The expression's value encoded as a code of its type."""
@@ -232,10 +266,51 @@ class Compiler:
         return self.decode(self.read_var(e.var, ctx), e.var.type)
 
     def _x_Call(self, e: ir.Call, ctx):
+        """The body with the arguments in place; an argument that may fail is evaluated first.
+
+        The interpreter evaluates (and range-checks) every argument before the body, so an
+        argument the body does not use, or uses on one branch only, fails all the same.
+        """
         inner = Ctx(ctx.state, dict(ctx.env))
+        strict = []
         for p, a in zip(e.fn.params, e.args):
-            inner.env[p.id] = self.expr(a, ctx)
-        return self.expr(e.fn.body, inner)
+            code = self.expr(a, ctx)
+            if not code.is_const and self.may_fail(a):
+                strict.append((f"l{p.id}", code.text))
+                code = Code(f"l{p.id}")
+            inner.env[p.id] = code
+        body = self.expr(e.fn.body, inner)
+        if not strict:
+            return body
+        if len(strict) == 1 and body.text == strict[0][0]:  # the body is the argument
+            return Code(strict[0][1])
+        names, args = zip(*strict)
+        return Code(f"(lambda {', '.join(names)}: {body.text})({', '.join(args)})")
+
+    def may_fail(self, e: ir.Expr) -> bool:
+        """Whether evaluating e may raise a run-time error (an unknown operator may)."""
+        todo = [e]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, ir.Op):
+                if x.op not in _SAFE_OPS and not _safe_get(x):
+                    return True
+                todo += x.args
+            elif isinstance(x, ir.Call):
+                if x.fn.name not in self.fails:
+                    self.fails[x.fn.name] = self.may_fail(x.fn.body)
+                if self.fails[x.fn.name]:
+                    return True
+                todo += x.args
+            elif isinstance(x, ir.Match):
+                todo += [x.subject] + [arm.body for arm in x.arms]
+            elif isinstance(x, ir.Quant):
+                if x.kind in ("min", "max"):
+                    return True
+                todo += [b.domain for b in x.binders] + [y for y in (x.cond, x.body) if y is not None]
+            elif not isinstance(x, (ir.Lit, ir.Local, ir.VarRef)):
+                return True
+        return False
 
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
@@ -245,10 +320,12 @@ class Compiler:
             test, inner = self.arm_test(t, subj, arm, ctx)
             body = self.expr(arm.body, inner)
             parts.append((test, body))
-        out = parts[-1][1].text
-        for test, body in reversed(parts[:-1]):
-            out = f"({body.text} if {test} else {out})"
-        return Code(out)
+        out = parts[-1][1]
+        for test, body in reversed(parts[:-1]):  # one level per arm: long matches go into helpers
+            out = Code(f"({body.text} if {test} else {out.text})")
+            if _nesting(out.text) > MAX_NESTING:
+                out = self.helper(out)
+        return out
 
     def arm_test(self, t: Type, subj: Code, arm: ir.MatchArm, ctx: Ctx):
         s = _paren(subj.text)
@@ -586,7 +663,7 @@ class Compiler:
         d = self.code_of(dom, ctx)
         if isinstance(t, SetType):
             if d.is_const:
-                return None, list(bits(d.const)), None
+                return None, _set_bits(d.const), None
             return f"_bits({d})", None, d.text
         assert isinstance(t, SeqType)
         return f"_seqitems({d}, {self._seqspec(t)})", None, None
@@ -607,15 +684,15 @@ class Compiler:
                 it, consts, mask = self.domain_codes(b.domain, c)
                 if consts is not None:
                     candidates = [(code, None) for code in consts]
-                elif mask is not None and elem_t.size <= UNROLL_QUANT:
+                elif mask is not None and b.domain.type.elem.count() <= UNROLL_QUANT:
                     candidates = [(code, f"(({mask} >> {code}) & 1)") for code in _codes_in(b.domain.type.elem)]
                 else:
+                    return None
+                if len(new_rows) + len(candidates) > UNROLL_QUANT * UNROLL_QUANT:
                     return None
                 for code, g in candidates:
                     new_rows.append((guards + ([g] if g else []), c.bind(b.sym.id, self.decode("", elem_t, code))))
             rows = new_rows
-            if len(rows) > UNROLL_QUANT * UNROLL_QUANT:
-                return None
         out = []
         for guards, c in rows:
             if e.cond is not None:
@@ -814,6 +891,16 @@ def _add_off(a, b):
     return f"{a} + {b}"
 
 
+def _set_bits(mask: int) -> list[int]:
+    """The indices of the set bits of a constant set, lowest first, in time linear in its width."""
+    digits = bin(mask)[:1:-1]
+    out, i = [], digits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = digits.find("1", i + 1)
+    return out
+
+
 def _codes_in(t: Type) -> list[int]:
     return t.codes()
 
@@ -839,7 +926,111 @@ def _has(stmts, kinds) -> bool:
     return False
 
 
+@contextmanager
+def recursion_room(roots):
+    """Room for the compiler's recursion over the IR under roots, however deep the model nests.
+
+    The compiler recurses a few Python frames per level of an expression (1,000 nested `not`s,
+    a chain of defs); Python frames take no C stack in CPython 3.11+, so only the interpreter's
+    counter needs raising, and it is put back afterwards.
+    """
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * _ir_depth(roots) + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _ir_depth(roots) -> int:
+    """How deeply the IR under roots nests, through the bodies of the defs it calls."""
+    top, seen = 0, set()
+    todo = [(r, 1) for r in roots]
+    while todo:
+        x, d = todo.pop()
+        top = max(top, d)
+        if isinstance(x, (list, tuple)):
+            todo.extend((y, d) for y in x)
+        elif isinstance(x, ir.Call) and id(x.fn) not in seen:
+            seen.add(id(x.fn))
+            todo += [(x.fn.body, d + 1), (x.args, d + 1)]
+        elif isinstance(x, (ir.Expr, ir.Stmt, ir.Binder, ir.MatchArm, ir.PathStep)):
+            todo.extend((v, d + 1) for name, v in vars(x).items() if name not in ("type", "span", "var", "fn"))
+    return top
+
+
+_NOT_READS = ("type", "span", "sym", "var", "fn", "code")  # fields that bind or name, not read
+
+
+def _locals_read(node) -> set[int]:
+    """The ids of the locals an IR statement or expression reads (a def's body reads only its
+    parameters: calls are walked through their arguments)."""
+    out: set[int] = set()
+    todo = [node]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, ir.Local):
+            out.add(x.sym.id)
+        elif isinstance(x, (list, tuple)):
+            todo.extend(x)
+        elif isinstance(x, (ir.Expr, ir.Stmt, ir.Binder, ir.MatchArm, ir.PathStep)):
+            todo.extend(v for name, v in vars(x).items() if name not in _NOT_READS)
+    return out
+
+
+def _nests(s) -> bool:
+    return isinstance(s, (ir.If, ir.For))
+
+
+def _block_depth(stmts) -> int:
+    """How deeply the blocks of stmts nest (a loop counted as a block even when unrolled)."""
+    top = 0
+    todo = [(stmts, 0)]
+    while todo:
+        block, d = todo.pop()
+        top = max(top, d)
+        for s in block:
+            if isinstance(s, ir.If):
+                todo += [(s.then, d + 1), (s.orelse, d + 1)]
+            elif isinstance(s, ir.For):
+                todo.append((s.body, d + 1))
+    return top
+
+
+# operators that cannot raise a run-time error (on arguments that do not)
+_SAFE_OPS = frozenset({"add", "sub", "mul", "neg", "abs", "minof", "maxof", "eq", "ne", "lt", "le", "gt", "ge",
+                       "not", "and", "or", "implies", "ite", "union", "inter", "diff", "subset", "card", "in",
+                       "field", "is", "isnone", "issome", "some", "len", "record", "seqin"})
+
+def _safe_get(e: ir.Op) -> bool:
+    """A map read whose key cannot be outside the map's keys."""
+    if e.op != "get":
+        return False
+    kt, at = e.args[0].type.key, e.args[1].type
+    return not isinstance(kt, IntType) or (isinstance(at, IntType) and kt.contains(at))
+
+
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
+_FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):")  # locals bound inside an expression
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _free_names(text: str) -> list[str]:
+    """The generated names an expression reads from where it stands."""
+    bound = {name for loop, params in _BOUND_NAME.findall(text) for name in [loop, *params.split(", ")]}
+    return sorted(set(_FREE_NAME.findall(text)) - bound)
+
+
+def _nesting(text: str) -> int:
+    """How deeply brackets nest in a generated expression (its strings hold none)."""
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = top = 0
+    for b in _BRACKETS.findall(text):
+        depth += 1 if b in "([{" else -1
+        top = max(top, depth)
+    return top
 
 
 def _indent(lines: list[str], n: int = 1) -> list[str]:
@@ -854,19 +1045,38 @@ class ModelCompiler(Compiler):
         super().__init__(model)
         self.messages: list[str] = []
         self.body_fns: dict[int, str] = {}
+        self.pending: list = []  # continuations to compile: (name, params, stmts, Ctx, k, call depth)
+        self.read_cache: dict[int, set[int]] = {}  # id of a statement -> the locals it reads
+        self.call_depth = 1      # how deep the calls into the continuation being compiled nest
+        self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
 
     def message(self, text: str) -> int:
         self.messages.append(text)
         return len(self.messages) - 1
 
     # -- straight-line statements (no choose, no require after the guard)
-    def simple(self, stmts, ctx: Ctx) -> list[str]:
+    def simple(self, stmts, ctx: Ctx, depth: int = 0) -> list[str]:
+        """The lines of stmts, in a function whose blocks already nest `depth` deep."""
         lines: list[str] = []
         for s in stmts:
-            lines += self.simple_stmt(s, ctx)
+            if _nests(s) and depth >= MAX_BLOCKS // 2 and depth + _block_depth([s]) > MAX_BLOCKS:
+                lines += self.block_function(s, ctx)
+            else:
+                lines += self.simple_stmt(s, ctx, depth)
         return lines
 
-    def simple_stmt(self, s, ctx: Ctx) -> list[str]:
+    def block_function(self, s, ctx: Ctx) -> list[str]:
+        """A deeply nested statement moved into a function of its own, from state s to state s.
+
+        A `require` that fails inside returns None: the caller's path ends too.
+        """
+        assert ctx.state == "s", ctx.state
+        params = ["s"] + self.live(ctx, [s])
+        fn = self.new_function(params, self.simple_stmt(s, Ctx("s", dict(ctx.env)), 0) + ["return s"])
+        call = [f"s = {fn}({', '.join(params)})"]
+        return call + ["if s is None: return"] if _has([s], (ir.Require,)) else call
+
+    def simple_stmt(self, s, ctx: Ctx, depth: int = 0) -> list[str]:
         if isinstance(s, ir.Assign):
             return self.assign_lines(s, ctx)
         if isinstance(s, ir.LetS):
@@ -895,10 +1105,10 @@ class ModelCompiler(Compiler):
         if isinstance(s, ir.If):
             c = self.expr(s.cond, ctx)
             if c.is_const:
-                return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)))
-            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env))) or ["pass"]
+                return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)), depth)
+            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env)), depth + 1) or ["pass"]
             lines = [f"if {c}:"] + _indent(then)
-            orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)))
+            orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)), depth + 1)
             if orelse:
                 lines += ["else:"] + _indent(orelse)
             return lines
@@ -909,67 +1119,95 @@ class ModelCompiler(Compiler):
                 for code in consts:
                     inner = Ctx(ctx.state, dict(ctx.env))
                     inner.env[s.sym.id] = self.decode("", s.sym.type, code)
-                    lines += self.simple(s.body, inner)
+                    lines += self.simple(s.body, inner, depth)
                 return lines
             if it is None:
                 it = self.table(tuple(consts))
             name = f"l{s.sym.id}"
             inner = Ctx(ctx.state, dict(ctx.env))
             inner.env[s.sym.id] = self.decode(name, s.sym.type)
-            body = self.simple(s.body, inner) or ["pass"]
+            body = self.simple(s.body, inner, depth + 1) or ["pass"]
             return [f"for {name} in {it}:"] + _indent(body)
         raise AssertionError(s)
 
     # -- bodies with choose: continuation-passing functions
-    def live(self, ctx: Ctx) -> list[str]:
-        # a local's text may be an expression over its name: `(l3 + 1)` for a range from 1
-        return sorted({n for c in ctx.env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)})
+    def live(self, ctx: Ctx, stmts=None, k=None) -> list[str]:
+        """The generated names that ctx's locals stand on (a local's text may be an expression
+        over its name: `(l3 + 1)` for a range from 1); with stmts and k, only those of the locals
+        that stmts read and the names k passes on."""
+        env = ctx.env
+        if stmts is not None:
+            used = self.reads(stmts)
+            env = {i: c for i, c in env.items() if i in used or i < 0}  # (< 0: set snapshots)
+        names = {n for c in env.values() if not c.is_const for n in _LIVE_NAME.findall(c.text)}
+        if k is not None:
+            names.update(_LIVE_NAME.findall(" ".join(k(ctx))))
+        return sorted(names)
 
-    def new_function(self, params: list[str], body: list[str]) -> str:
-        name = f"f{next(self.fn_ids)}"
-        self.funcs.append([f"def {name}({', '.join(params)}):"] + _indent(body or ["pass"]))
-        return name
+    def reads(self, stmts) -> set[int]:
+        """The ids of the locals that stmts read."""
+        out: set[int] = set()
+        for s in stmts:
+            if id(s) not in self.read_cache:
+                self.read_cache[id(s)] = _locals_read(s)
+            out |= self.read_cache[id(s)]
+        return out
 
     def continuation(self, stmts, ctx: Ctx, k) -> str:
-        """A function running stmts then k; returns its name (called with s, ap, live...)."""
-        params = ["s", "ap"] + self.live(ctx)
-        inner = Ctx("s", dict(ctx.env))
-        body = self.cps(stmts, inner, k)
-        return self.new_function(params, body)
+        """A function running stmts then k; returns the call to it (with s, ap and live names).
 
-    def cps(self, stmts, ctx: Ctx, k) -> list[str]:
+        Its body is compiled later, by `compile_pending`: a body of a thousand `choose`s is a
+        chain of a thousand continuations, which compiling them here would recurse through.
+        It takes only the locals it reads, or each of those thousand would take all before it.
+        """
+        name = f"f{next(self.fn_ids)}"
+        call_depth = self.call_depth + 1
+        self.max_call_depth = max(self.max_call_depth, call_depth)
+        params = ["s", "ap"] + self.live(ctx, stmts, k)
+        self.pending.append((name, params, stmts, Ctx("s", dict(ctx.env)), k, call_depth))
+        return f"{name}({', '.join(params)})"
+
+    def compile_pending(self) -> None:
+        while self.pending:
+            name, params, stmts, ctx, k, self.call_depth = self.pending.pop()
+            self.define(name, params, self.cps(stmts, ctx, k))
+        self.call_depth = 1
+
+    def cps(self, stmts, ctx: Ctx, k, depth: int = 0) -> list[str]:
+        """The lines running stmts then k, in a function whose blocks already nest `depth` deep."""
         lines: list[str] = []
         for i, s in enumerate(stmts):
             rest = stmts[i + 1:]
+            deep = _nests(s) and depth + _block_depth([s]) > MAX_BLOCKS
+            if deep and depth >= MAX_BLOCKS // 2:  # the rest of the block goes on in a new function
+                return lines + [self.continuation(stmts[i:], ctx, k)]
             if isinstance(s, ir.Choose):
                 it, consts, _ = self.domain_codes(s.domain, ctx)
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
                 inner.env[s.sym.id] = self.decode(name, s.sym.type)
-                fn = self.continuation(rest, inner, k)
-                call = f"{fn}(s, ap, {', '.join(self.live(inner))})"
+                call = self.continuation(rest, inner, k)
                 if it is None:
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
                 lines += self.choice_loop(name, it, call)
                 return lines
-            if isinstance(s, ir.If) and _has(s.then + s.orelse, (ir.Choose,)):
+            if isinstance(s, ir.If) and (deep or _has(s.then + s.orelse, (ir.Choose,))):
                 kk = k
                 if rest:  # both branches continue in one function holding the rest of the block
-                    fn = self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)
-                    call = [f"{fn}(s, ap, {', '.join(self.live(ctx))})"]
+                    call = [self.continuation(rest, Ctx(ctx.state, dict(ctx.env)), k)]
                     kk = lambda c, call=call: call  # noqa: E731
                 if isinstance(s, _MaskIf):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
                 else:
                     c = self.expr(s.cond, ctx)
-                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk)
-                orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk)
+                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
+                orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
                 lines += [f"if {c}:"] + _indent(then or ["pass"]) + ["else:"] + _indent(orelse or ["pass"])
                 return lines
             if isinstance(s, ir.For) and _has(s.body, (ir.Choose,)):
                 lines += self.unroll_for(s, ctx, rest, k)
                 return lines
-            lines += self.simple_stmt(s, ctx)
+            lines += self.simple([s], ctx, depth)
         return lines + k(ctx)
 
     def choice_loop(self, name: str, it: str, call: str) -> list[str]:
@@ -995,13 +1233,16 @@ class ModelCompiler(Compiler):
         lines: list[str] = []
         if consts is not None:
             if len(consts) > UNROLL_FOR:
-                self.too_big(s, f"'choose' inside a loop over {len(consts)} values")
+                self.too_big(s, f"'choose' inside a loop over {len(consts):,} values (at most {UNROLL_FOR})")
             for code in consts:
                 stmts += [_Bind(s.span, s.sym.id, self.decode("", s.sym.type, code))] + s.body
         else:
-            elem = s.domain.type.elem if isinstance(s.domain.type, SetType) else None
-            if elem is None or elem.size > UNROLL_FOR:
-                self.too_big(s, "'choose' inside a loop over a sequence or a large set")
+            if not isinstance(s.domain.type, SetType):
+                self.too_big(s, "'choose' inside a loop over a sequence")
+            elem = s.domain.type.elem
+            if elem.count() > UNROLL_FOR:
+                self.too_big(s, f"'choose' inside a loop over a set of {elem.show()}, which has "
+                             f"{elem.count():,} values (at most {UNROLL_FOR})")
             n = next(self.tmp_ids)
             snap = f"_snap{n}"
             lines.append(f"{snap} = {mask}")
@@ -1045,12 +1286,13 @@ class ModelCompiler(Compiler):
             params = ["s", "ap"] + [f"l{p.id}" for p in action.params]
             ctx = Ctx("s", {p.id: self.decode(f"l{p.id}", p.type) for p in action.params})
             self.body_fns[k] = self.new_function(params, self.cps(body, ctx, lambda c: ["ap(s)"]))
+            self.compile_pending()
         return self.body_fns[k]
 
     def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False) -> list[str]:
         """Every instance of action k; `labelled` emits (instance id, state) pairs instead of states."""
         guard_stmts, body = _split_guard(action.body)
-        inline = not _has(body, (ir.Choose, ir.Require))
+        inline = not _has(body, (ir.Choose, ir.Require)) and _block_depth(body) <= MAX_BLOCKS
         fn = None if inline else self.body_function(k, action, body)
         combos = self.instances(action)
         base = self.instance_base(k)
@@ -1107,6 +1349,12 @@ class ModelCompiler(Compiler):
 
     # -- the module
     def build(self) -> str:
+        """The generated module's source."""
+        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions]
+        with recursion_room(roots):
+            return self._build()
+
+    def _build(self) -> str:
         m = self.model
         inv_codes = [self.invariant_code(inv) for inv in m.invariants]
         body: list[str] = []

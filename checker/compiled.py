@@ -10,6 +10,7 @@ disagreement between them shows up as an internal error, not a wrong trace.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from spec import ir
@@ -39,6 +40,7 @@ class CompiledModel:
         self.sites = compiler.sites
         namespace = generated_globals(compiler.tables, compiler.messages)
         exec(compile(self.source, f"<syncproof:{model.name}>", "exec"), namespace)  # noqa: S102 - see codegen
+        _room_for_calls(compiler.max_call_depth)
         self.expand = namespace["expand"]
         self.labelled = namespace["labelled"]  # s -> [(instance id, next state)]
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
@@ -119,12 +121,14 @@ class CompiledModel:
 
     def predicate(self, expr: ir.Expr, syms: list) -> "callable":
         """A compiled state predicate f(state, *values of syms) -> bool."""
-        from .codegen import Code, Ctx
+        from .codegen import Code, Ctx, recursion_room
         compiler = ModelCompiler(self.model)
         ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
-        text = compiler.expr(expr, ctx).text
+        with recursion_room([expr]):
+            text = compiler.expr(expr, ctx).text
         params = ", ".join(["s0"] + [f"l{sym.id}" for sym in syms])
-        source = f"def pred({params}):\n    return bool({text})\n"
+        helpers = "".join(line + "\n" for f in compiler.funcs for line in f)  # deep parts, see Compiler.helper
+        source = helpers + f"def pred({params}):\n    return bool({text})\n"
         namespace = generated_globals(compiler.tables, compiler.messages)
         exec(compile(source, f"<syncproof:{self.model.name}:predicate>", "exec"), namespace)  # noqa: S102
         return namespace["pred"]
@@ -143,6 +147,17 @@ def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
         for combo in itertools.product(*[p.type.codes() for p in action.params]):
             out.append((k, tuple(combo)))
     return out
+
+
+def _room_for_calls(depth: int) -> None:
+    """Let the generated code nest `depth` calls (a body of many `choose`s chains as many).
+
+    The generated functions are plain Python, whose calls take no C stack in CPython 3.11+:
+    only the interpreter's counter needs room.
+    """
+    need = 2 * depth + 1000
+    if sys.getrecursionlimit() < need:
+        sys.setrecursionlimit(need)
 
 
 def _is_int(t: Type) -> bool:
