@@ -1119,9 +1119,7 @@ class Checker:
             if db < da and isinstance(b, ir.Lit):
                 return a, self._scale_lit(b, da), da
         self.diag.error("E322", f"'{e.op}' mixes {a.type.show()} and {b.type.show()}", e.span,
-                        "amounts with different decimals do not mix: convert with round(x, D, mode) "
-                        "or fixed(x, D)" if op in ("add", "sub") else
-                        "divide amounts with div(a, b, mode): the rounding must be explicit")
+                        _mix_hint(op, e, da, db))
         raise _Bail
 
     @staticmethod
@@ -1900,6 +1898,20 @@ class Checker:
 
 
 # ---- helpers -------------------------------------------------------------------
+
+def _mix_hint(op: str, e: ast.Binary, da: int, db: int) -> str:
+    """How to write `e`, whose operands have da and db decimals, with the conversion that fits."""
+    if op in ("mul", "pow"):
+        return "multiply amounts with mul(a, b, mode): the result has the decimals of a, rounded as mode says"
+    if op in ("div", "mod"):
+        return "divide with div(a, b, mode): the result has the decimals of a, rounded as mode says"
+    low, d = (e.left, db) if da < db else (e.right, da)
+    text = _span_text(low.span) or "x"
+    if min(da, db) == 0:
+        return f"make the integer an amount with {d} decimal{'s' if d > 1 else ''}: fixed({text}, {d})"
+    return (f"give {text} {d} decimals exactly with fixed({text}, {d}), or round the other side to "
+            f"{min(da, db)} with round(x, {min(da, db)}, mode)")
+
 
 def _span_text(span) -> str | None:
     if span is None or span.line != span.end_line:

@@ -167,3 +167,27 @@ def test_a_set_of_model_values_at_the_limit_is_accepted():
                   "init { waiting = CLIENTS }\n"
                   "action Serve(c: CLIENTS) { require c in waiting  waiting = waiting - {c} }\n", "m.sync")
     assert m.state_bits == 1024 and [t.name for t in m.symmetric] == ["CLIENTS"]
+
+
+# ---- item 22: the E322 hint names the conversion that fits --------------------------------------------
+
+MARGIN = """model Margin
+const USERS = symmetric {a, b}
+const IM = 2
+var coll: map[USERS, fixed(1) 0..100]
+var size: -3..3
+init { coll = {u: 0 for u in USERS} size = 0 }
+"""
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("action Open(u: USERS) { require coll[u] >= IM * abs(size)  size = 1 }",
+     "make the integer an amount with 1 decimal: fixed(IM * abs(size), 1)"),
+    ("invariant J: coll[a] + 1.25 >= 0",
+     "give coll[a] 2 decimals exactly with fixed(coll[a], 2), or round the other side to 1 with round(x, 1, mode)"),
+    ("invariant K: coll[a] * 1.25 >= 0",
+     "multiply amounts with mul(a, b, mode): the result has the decimals of a, rounded as mode says"),
+])
+def test_mixed_decimals_hint_names_the_conversion(line, hint):
+    d = one(load_error(MARGIN + line + "\n"))
+    assert d.code == "E322" and d.help == hint
