@@ -19,12 +19,13 @@ from . import ast, ir
 from . import values as V
 from .diagnostics import Collector, Diagnostic, Span, SpecError, suggest
 from .interp import ConstEvalError, eval_const
-from .types import (BoolType, EnumType, IntType, MapType, ModelValueType, OptionType, RecordType, SeqType,
-                    SetType, TupleType, Type, UnionType, fits, join, same_shape, tuple_type)
+from .types import (MAX_CAPACITY, MAX_ELEMENT_CODES, MAX_MODEL_VALUES, MAX_WIDTH, BoolType, EnumType, IntType,
+                    MapType, ModelValueType, OptionType, RecordType, SeqType, SetType, TupleType, Type, UnionType,
+                    amount, element_limit, fits, join, over_limit, same_shape, tuple_type)
 
 BOOL = BoolType()
-MAX_DOMAIN = 1 << 16      # largest type usable as a set of all its values
-MAX_ELEMENT_TYPE = 1 << 20  # largest set element or map key type (one bit or slot per value)
+MAX_DOMAIN = 1 << 16      # values of a type or a range used as a set of all its values
+LIMITS = "the limits are in section 10 of docs/language.md, \"The state and its limits\""
 BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail", "last", "abs", "take", "drop",
             "mul", "div", "round", "fixed"}
 ROUNDING = ("down", "up", "half_even")
@@ -127,7 +128,7 @@ class Checker:
         offset = 0
         for d in var_decls:
             t = self._type(d.type, self._const_scope())
-            if t is not None and not self._finite_check(t, d.type.span, "a state variable"):
+            if t is not None and not self._state_fits(offset, t, d):
                 t = None
             if t is None:
                 self.bad_vars.update(n for n, _ in d.names)
@@ -343,6 +344,7 @@ class Checker:
                    for n, _ in d.members)
 
     def _model_values(self, d: ast.Const, override: ConstOverride | None) -> ir.ConstInfo | None:
+        self._few_model_values(d, override)
         if override is not None:
             if override.members is not None:
                 members = override.members
@@ -373,6 +375,18 @@ class Checker:
             if override is None:
                 self.decl_spans.setdefault(m, span)
         return ir.ConstInfo(d.name, SetType(t), (1 << len(members)) - 1, d.span, override is not None)
+
+    def _few_model_values(self, d: ast.Const, override: ConstOverride | None) -> None:
+        """Refuses (E323) a set of model values with more than MAX_MODEL_VALUES members, before naming them."""
+        if override is not None:
+            n = len(override.members) if override.members is not None else override.size or 0
+        else:
+            n = len(d.members) if d.members is not None else d.size or 0
+        if n > MAX_MODEL_VALUES:
+            given = f"--const {d.name}={override.text}: " if override is not None else ""
+            self.diag.error("E323", f"{given}the set of model values '{d.name}' has {amount(n)} members: a set of "
+                            f"model values has at most {MAX_MODEL_VALUES:,}", d.span, LIMITS)
+            raise _Bail
 
     def _evaluate(self, e: ir.Expr, span: Span):
         syms = _symbolic_in(e)
@@ -460,7 +474,9 @@ class Checker:
                     return None
                 payload = RecordType(f"{d.name}.{v.name}", fields)
             variants.append((v.name, payload))
-        t = UnionType(d.name, tuple(variants))
+        t = self._declared(UnionType(d.name, tuple(variants)), d.span)
+        if t is None:
+            return None
         for name, payload in variants:
             self.ctors.setdefault(name, []).append((t, name))
             if payload is None:
@@ -509,14 +525,14 @@ class Checker:
             return IntType(lo, hi, t.decimals)
         if isinstance(t, ast.TSet):
             e = self._type(t.elem, sc)
-            if e is None or not self._finite_check(e, t.elem.span, "a set element"):
+            if e is None or not self._elements_fit(SetType(e), t.elem.span):
                 return None
-            return SetType(e)
+            return self._declared(SetType(e), t.span)
         if isinstance(t, ast.TMap):
             k, v = self._type(t.key, sc), self._type(t.value, sc)
-            if k is None or v is None or not self._finite_check(k, t.key.span, "a map key"):
+            if k is None or v is None or not self._elements_fit(MapType(k, v), t.key.span):
                 return None
-            return MapType(k, v)
+            return self._declared(MapType(k, v), t.span)
         if isinstance(t, ast.TSeq):
             e = self._type(t.elem, sc)
             try:
@@ -528,18 +544,18 @@ class Checker:
             if cap < 0:
                 self.diag.error("E313", f"a sequence capacity cannot be negative ({cap})", t.capacity.span)
                 return None
-            return SeqType(e, cap)
+            return self._declared(SeqType(e, cap), t.capacity.span if cap > MAX_CAPACITY else t.span)
         if isinstance(t, ast.TOption):
             e = self._type(t.elem, sc)
-            return OptionType(e) if e is not None else None
+            return self._declared(OptionType(e), t.span) if e is not None else None
         if isinstance(t, ast.TTuple):
             elems = [self._type(x, sc) for x in t.elems]
             if any(x is None for x in elems):
                 return None
-            return tuple_type(elems)
+            return self._declared(tuple_type(elems), t.span)
         if isinstance(t, ast.TRecord):
             fields = self._fields(t.fields)
-            return RecordType(None, fields) if fields is not None else None
+            return self._declared(RecordType(None, fields), t.span) if fields is not None else None
         if isinstance(t, ast.TName):
             found = self._named_type(t.name, t.span)
             if found is None and t.name not in self.type_decls and t.name not in self.const_decls:
@@ -552,16 +568,38 @@ class Checker:
             return found
         raise AssertionError(t)
 
-    def _finite_check(self, t: Type, span: Span, what: str) -> bool:
-        """A set element or map key type must be small: a set of T is one bit per value of T."""
-        if what == "a state variable":
-            return True
-        if t.size > MAX_ELEMENT_TYPE:
-            self.diag.error("E318", f"{t.show()} has {t.size:,} values: too many for {what}", span,
-                            f"the element type of a set and the key type of a map have at most "
-                            f"{MAX_ELEMENT_TYPE:,} values")
+    def _declared(self, t: Type, span: Span) -> Type | None:
+        """t, or None when a value of t would break a limit of the state (reported)."""
+        try:
+            return self._sized(t, span)
+        except _Bail:
+            return None
+
+    def _elements_fit(self, t: SetType | MapType, span: Span) -> bool:
+        """Whether the element type of a set type (the key type of a map type) is small enough: a set
+        takes a bit, a map a slot, per code of it. Checked before anything of t is computed."""
+        inner = t.elem if isinstance(t, SetType) else t.key
+        if inner.size > MAX_ELEMENT_CODES:
+            self.diag.error("E318", element_limit(t), span, LIMITS)
             return False
         return True
+
+    def _sized(self, t: Type, span: Span) -> Type:
+        """t, unless a value of t would break a limit of the state (reported: E318, E323)."""
+        why = over_limit(t)
+        if why is not None:
+            self.diag.error(why[0], why[1], span, LIMITS)
+            raise _Bail
+        return t
+
+    def _state_fits(self, offset: int, t: Type, d: ast.Var) -> bool:
+        """Whether the variables of d, after `offset` bits of earlier ones, keep the state within MAX_WIDTH."""
+        end = offset + t.bits * len(d.names)
+        if end <= MAX_WIDTH:
+            return True
+        self.diag.error("E323", f"the state takes {end:,} bits with {', '.join(n for n, _ in d.names)}: it may "
+                        f"take at most {MAX_WIDTH:,}", d.type.span, LIMITS)
+        return False
 
     def _fixed_bound(self, e: ast.Expr, decimals: int) -> int:
         x = self.expr(e, self._const_scope())
@@ -952,9 +990,12 @@ class Checker:
     def _all_values(self, t: Type, span: Span) -> ir.Lit:
         if isinstance(t, ModelValueType) and t.symmetric:
             pass  # the whole set is symmetric: no element is singled out
-        if t.size > MAX_DOMAIN:
-            self.diag.error("E318", f"type {t.show()} has too many values ({t.size}) to use as a set", span)
+        if t.count() > MAX_DOMAIN:
+            self.diag.error("E318", f"type {t.show()} has {amount(t.count())} values: too many to use as a set",
+                            span, f"a type used as the set of all its values has at most {MAX_DOMAIN:,} values; "
+                            + LIMITS)
             raise _Bail
+        self._sized(SetType(t), span)
         mask = 0
         for c in t.codes():
             mask |= 1 << c
@@ -1014,7 +1055,7 @@ class Checker:
                                 e.span)
                 raise _Bail
             t = self._unify(a, b, e.span, "join")
-            t = SeqType(t.elem, a.type.capacity + b.type.capacity)
+            t = self._sized(SeqType(t.elem, a.type.capacity + b.type.capacity), e.span)
             return ir.Op(t, e.span, "concat", [self.coerce(a, SeqType(t.elem, a.type.capacity), e.left.span),
                                                self.coerce(b, SeqType(t.elem, b.type.capacity), e.right.span)])
         return self._arith(e, sc)
@@ -1078,9 +1119,7 @@ class Checker:
             if db < da and isinstance(b, ir.Lit):
                 return a, self._scale_lit(b, da), da
         self.diag.error("E322", f"'{e.op}' mixes {a.type.show()} and {b.type.show()}", e.span,
-                        "amounts with different decimals do not mix: convert with round(x, D, mode) "
-                        "or fixed(x, D)" if op in ("add", "sub") else
-                        "divide amounts with div(a, b, mode): the rounding must be explicit")
+                        _mix_hint(op, e, da, db))
         raise _Bail
 
     @staticmethod
@@ -1113,7 +1152,7 @@ class Checker:
             if _wider(elem, a.type):  # a value outside the collection's ranges is simply not in it
                 elem = join(elem, a.type)
                 wide = SeqType(elem, b.type.capacity) if isinstance(b.type, SeqType) else SetType(elem)
-                b = self.coerce(b, wide, e.right.span)
+                b = self.coerce(b, self._sized(wide, e.span), e.right.span)
             a = self.coerce(a, elem, e.left.span)
         kind = "seqin" if isinstance(b.type, SeqType) else "in"
         r = ir.Op(BOOL, e.span, kind, [a, b])
@@ -1151,7 +1190,7 @@ class Checker:
 
     def _unify(self, a: ir.Expr, b: ir.Expr, span: Span, what: str) -> Type:
         if same_shape(a.type, b.type):
-            return join(a.type, b.type)
+            return self._sized(join(a.type, b.type), span)
         self.diag.error("E301", f"cannot {what} {a.type.show()} with {b.type.show()}", span)
         raise _Bail
 
@@ -1593,13 +1632,14 @@ class Checker:
             for k in known[1:]:
                 t = self._unify_types(t, k.type, e.span, "put in one set")
             t = _storage(t)
+        self._sized(SetType(t), e.span)
         xs = [self.expr(x, sc, t) if not isinstance(x, ir.Expr) else x for x in xs]
         xs = [self.coerce(x, t, a.span, "a set element") for x, a in zip(xs, e.elems)]
         return self._fold(ir.Op(SetType(t), e.span, "setlit", xs))
 
     def _unify_types(self, a: Type, b: Type, span: Span, what: str) -> Type:
         if same_shape(a, b):
-            return join(a, b)
+            return self._sized(join(a, b), span)
         self.diag.error("E301", f"cannot {what} {a.show()} and {b.show()}", span)
         raise _Bail
 
@@ -1608,9 +1648,7 @@ class Checker:
         hint = expected.elem if isinstance(expected, SetType) else None
         body = self.expr(e.elem, inner, hint)
         t = hint if hint is not None and same_shape(body.type, hint) else _storage(body.type)
-        if t.size > MAX_DOMAIN * 16:
-            self.diag.error("E318", f"a set of {t.show()} is too large", e.span)
-            raise _Bail
+        self._sized(SetType(t), e.span)
         body = self.coerce(body, t, e.elem.span, "a set element")
         return ir.Quant(SetType(t), e.span, "set", binders, cond, body)
 
@@ -1632,7 +1670,8 @@ class Checker:
         body = self.expr(e.value, inner, hint)
         vt = hint if hint is not None and same_shape(body.type, hint) else _storage(body.type)
         body = self.coerce(body, vt, e.value.span, "a map value")
-        return ir.Quant(MapType(key_t, vt), e.span, "map", [ir.Binder(b.sym, b.domain)], None, body)
+        t = self._sized(MapType(key_t, vt), e.span)
+        return ir.Quant(t, e.span, "map", [ir.Binder(b.sym, b.domain)], None, body)
 
     def _e_PairsLit(self, e: ast.PairsLit, sc, expected):
         if isinstance(expected, RecordType) and not isinstance(expected, TupleType):
@@ -1718,7 +1757,7 @@ class Checker:
             t = _storage(t)
         cap = expected.capacity if isinstance(expected, SeqType) and expected.capacity >= len(xs) else len(xs)
         xs = [self.coerce(x, t, a.span, "an element") for x, a in zip(xs, e.elems)]
-        return self._fold(ir.Op(SeqType(t, cap), e.span, "seqlit", xs))
+        return self._fold(ir.Op(self._sized(SeqType(t, cap), e.span), e.span, "seqlit", xs))
 
     def _e_Match(self, e: ast.Match, sc, expected):
         subj = self.expr(e.subject, sc)
@@ -1859,6 +1898,20 @@ class Checker:
 
 
 # ---- helpers -------------------------------------------------------------------
+
+def _mix_hint(op: str, e: ast.Binary, da: int, db: int) -> str:
+    """How to write `e`, whose operands have da and db decimals, with the conversion that fits."""
+    if op in ("mul", "pow"):
+        return "multiply amounts with mul(a, b, mode): the result has the decimals of a, rounded as mode says"
+    if op in ("div", "mod"):
+        return "divide with div(a, b, mode): the result has the decimals of a, rounded as mode says"
+    low, d = (e.left, db) if da < db else (e.right, da)
+    text = _span_text(low.span) or "x"
+    if min(da, db) == 0:
+        return f"make the integer an amount with {d} decimal{'s' if d > 1 else ''}: fixed({text}, {d})"
+    return (f"give {text} {d} decimals exactly with fixed({text}, {d}), or round the other side to "
+            f"{min(da, db)} with round(x, {min(da, db)}, mode)")
+
 
 def _span_text(span) -> str | None:
     if span is None or span.line != span.end_line:

@@ -27,6 +27,13 @@ from functools import cached_property
 
 from . import values as V
 
+# The limits of section 10 of docs/language.md: the type checker refuses a type beyond them before
+# any value of it is built, so no size below is ever computed for a type that breaks one.
+MAX_WIDTH = 1 << 20          # bits of one value, and of the state (all the variables together)
+MAX_ELEMENT_CODES = 1 << 20  # codes of a set's element type or a map's key type: a bit or a slot each
+MAX_CAPACITY = 1 << 16       # slots of a sequence, and so of a channel
+MAX_MODEL_VALUES = 1 << 10   # members of a set of model values
+
 
 class Type:
     """Base of all types. `size` codes 0..size-1 exist (records may skip some)."""
@@ -474,8 +481,8 @@ class SeqType(Type):
         return out
 
     def count(self) -> int:
-        m = self.elem.count()
-        return sum(m ** n for n in range(self.capacity + 1))
+        m, n = self.elem.count(), self.capacity
+        return n + 1 if m == 1 else (m ** (n + 1) - 1) // (m - 1)  # 1 + m + ... + m**n
 
     def decode(self, code: int):
         return V.SeqVal(self.elem.decode(c) for c in self.items(code))
@@ -493,6 +500,71 @@ class SeqType(Type):
     def walk(self):
         yield self
         yield from self.elem.walk()
+
+
+def over_limit(t: Type) -> tuple[str, str] | None:
+    """(error code, why) for the first limit that t or a type inside it breaks; None if none.
+
+    Parts are looked at before the types that hold them, so no size is computed for a type whose
+    parts are already too large (the size of set[set[0..99]] has 2**100 binary digits).
+    """
+    order, stack = [], [t]
+    while stack:
+        x = stack.pop()
+        order.append(x)
+        stack.extend(_parts(x))
+    for x in reversed(order):
+        why = _own_limit(x)
+        if why is not None:
+            return why
+    return None
+
+
+def _parts(t: Type) -> list[Type]:
+    if isinstance(t, (SetType, OptionType, SeqType)):
+        return [t.elem]
+    if isinstance(t, MapType):
+        return [t.key, t.value]
+    if isinstance(t, RecordType):
+        return [ft for _, ft in t.fields]
+    if isinstance(t, UnionType):
+        return [p for _, p in t.variants if p is not None]
+    return []
+
+
+def _own_limit(t: Type) -> tuple[str, str] | None:
+    """The limit t itself breaks, its parts being within theirs."""
+    if isinstance(t, SeqType) and t.capacity > MAX_CAPACITY:
+        return "E323", (f"{t.show()} has {t.capacity:,} slots: a sequence (and a channel) holds at most "
+                        f"{MAX_CAPACITY:,}")
+    inner = t.elem if isinstance(t, SetType) else t.key if isinstance(t, MapType) else None
+    if inner is not None and inner.size > MAX_ELEMENT_CODES:
+        return "E318", element_limit(t)
+    if t.bits > MAX_WIDTH:
+        return "E323", (f"a value of {t.show()} takes {t.bits:,} bits: a value, and the state, take at most "
+                        f"{MAX_WIDTH:,}")
+    return None
+
+
+def element_limit(t: "SetType | MapType") -> str:
+    """Why the element type of the set type t, or the key type of the map type t, is too large."""
+    inner, role = (t.elem, "element") if isinstance(t, SetType) else (t.key, "key")
+    one = "a bit" if isinstance(t, SetType) else "a slot"
+    n = inner.count()
+    codes = f"{amount(n)} values" if n == inner.size else f"{amount(n)} values, encoded in {amount(inner.size)} codes"
+    return (f"{t.show()} needs {one} for each code of its {role} type {inner.show()} ({codes}): "
+            f"{_a(role)} type has at most {MAX_ELEMENT_CODES:,} codes")
+
+
+def amount(n: int) -> str:
+    """n for a message: with thousands separators, or as a power of two when it is astronomical."""
+    if n < 10 ** 30:
+        return f"{n:,}"
+    return f"2**{n.bit_length() - 1}" if n & (n - 1) == 0 else f"more than 2**{n.bit_length() - 1}"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def iter_bits(mask: int):

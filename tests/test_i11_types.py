@@ -9,6 +9,8 @@ from checker.explicit import ExplicitOptions, check
 from checker.result import Verdict
 from cli_helpers import run_cli
 from engine_helpers import model_of
+from spec.loader import load_text
+from spec_helpers import at, load_error, one
 from test_engine_symmetry import brute_force
 
 # ---- item 2: a symmetric set nested inside a set, map, option or record -------------------------
@@ -88,3 +90,104 @@ def test_explicit_engine_refuses_a_range_too_wide_to_enumerate(tmp_path, capsys,
     assert err.startswith("w.sync:2:5: error[E520]: the explicit engine cannot enumerate this model: "
                           f"variable 'x' ranges over 0..{2 ** 200}")
     assert "--engine bmc" in err
+
+
+# ---- item 5: E318 counts values, not codes ---------------------------------------------------------
+
+def test_a_type_with_few_values_but_many_codes_is_a_set():
+    # map[0..5, 0..4] has 5**6 = 15,625 values, encoded in 2**18 = 262,144 codes
+    m = load_text("model M\ntype T = map[0..5, 0..4]\nvar x: T\ninit { x = {i: 0 for i in 0..5} }\n"
+                  "action A { choose y in T  x = y }\ninvariant Few: len(T) == 15625\n", "m.sync")
+    assert m.state_bits == 18
+
+
+def test_a_type_with_too_many_values_says_how_many_values():
+    d = load_error("model M\ntype T = map[0..6, 0..4]\nvar x: T\ninit { x = {i: 0 for i in 0..6} }\n"
+                   "action A { choose y in T }\n").diagnostics[0]
+    assert (d.code, at(d)) == ("E318", (5, 24))
+    assert d.message == "type map[0..6, 0..4] has 78,125 values: too many to use as a set"
+    assert d.help.startswith("a type used as the set of all its values has at most 65,536 values")
+
+
+# ---- item 9: widths, capacities and model values beyond the limits, refused before building --------
+
+LIMIT_CASES = [
+    ("seq-capacity", "model A\nvar q: seq[bool, 99999999999999999999]\ninit { q = [] }\n"
+                     "action A { for v in q { require v } }\n", [],
+     "2:18: error[E323]: seq[bool, 99999999999999999999] has 99,999,999,999,999,999,999 slots: a sequence "
+     "(and a channel) holds at most 65,536"),
+    ("seq-power", "model B\nvar q: seq[0..4, 2 ** 64]\ninit { q = [] }\n", [],
+     "2:18: error[E323]: seq[0..4, 18446744073709551616] has 18,446,744,073,709,551,616 slots"),
+    ("channel", "model C\nenum Msg { buy, sell }\nchannel orders: Msg capacity 4294967295\n"
+                "action Send { send buy to orders }\n", [],
+     "3:30: error[E323]: seq[Msg, 4294967295] has 4,294,967,295 slots"),
+    ("symmetric-65535", "model D\nconst CLIENTS = symmetric 65535\nvar waiting: set[CLIENTS]\n"
+                        "init { waiting = CLIENTS }\n"
+                        "action Serve(c: CLIENTS) { require c in waiting  waiting = waiting - {c} }\n", [],
+     "2:1: error[E323]: the set of model values 'CLIENTS' has 65,535 members: a set of model values has at "
+     "most 1,024"),
+    ("symmetric-2**32", "model G\nconst C = symmetric 4294967295\nvar s: set[C]\ninit { s = {} }\n", [],
+     "2:1: error[E323]: the set of model values 'C' has 4,294,967,295 members"),
+    ("set-literal", "model E\nvar x: bool\ninit { x = false }\ninvariant I: {1} | {} & {3, 2 ** 64} == {1}\n", [],
+     "4:25: error[E318]: set[3..18446744073709551616] needs a bit for each code of its element type "
+     "3..18446744073709551616 (18,446,744,073,709,551,614 values): an element type has at most 1,048,576 codes"),
+    ("const-model-values", "model F\nconst RM = symmetric {r1, r2}\nvar s: set[RM]\ninit { s = {} }\n",
+     ["--const", "RM=99999999999999999999"],
+     "2:1: error[E323]: --const RM=99999999999999999999: the set of model values 'RM' has "
+     "99,999,999,999,999,999,999 members"),
+    ("const-capacity", "model H\nconst RM = 3\nvar q: seq[0..1, RM]\ninit { q = [] }\n",
+     ["--const", "RM=99999999999999999999"],
+     "3:18: error[E323]: seq[0..1, 99999999999999999999] has 99,999,999,999,999,999,999 slots"),
+    ("set-of-sets", "model S\nvar s: set[set[0..99]]\ninit { s = {} }\n", [],
+     "2:12: error[E318]: set[set[0..99]] needs a bit for each code of its element type set[0..99] "
+     "(2**100 values)"),
+    ("map-width", "model W\nvar m: map[0..1023, set[0..2047]]\ninit { m = {i: {} for i in 0..1023} }\n", [],
+     "2:8: error[E323]: a value of map[0..1023, set[0..2047]] takes 2,097,152 bits: a value, and the state, "
+     "take at most 1,048,576"),
+    ("state-width", "model V\nvar a: set[0..999999]\nvar b, c: set[0..29999]\ninit { a = {} b = {} c = {} }\n",
+     [], "3:11: error[E323]: the state takes 1,060,000 bits with b, c: it may take at most 1,048,576"),
+]
+
+
+@pytest.mark.parametrize("command", ["parse", "check"])
+@pytest.mark.parametrize("name", [c[0] for c in LIMIT_CASES])
+def test_limits_are_checked_before_anything_is_built(name, command, tmp_path, capsys, monkeypatch):
+    _, text, options, expected = next(c for c in LIMIT_CASES if c[0] == name)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.sync").write_text(text)
+    code, out, err = run_cli([command, "m.sync", *options], capsys)
+    err = " ".join(err.split())  # however the console wraps it
+    assert code == 2, out + err
+    assert err.startswith("m.sync:" + expected)
+    assert "^" in err and 'section 10 of docs/language.md, "The state and its limits"' in err
+
+
+def test_a_set_of_model_values_at_the_limit_is_accepted():
+    m = load_text("model D\nconst CLIENTS = symmetric 1024\nvar waiting: set[CLIENTS]\n"
+                  "init { waiting = CLIENTS }\n"
+                  "action Serve(c: CLIENTS) { require c in waiting  waiting = waiting - {c} }\n", "m.sync")
+    assert m.state_bits == 1024 and [t.name for t in m.symmetric] == ["CLIENTS"]
+
+
+# ---- item 22: the E322 hint names the conversion that fits --------------------------------------------
+
+MARGIN = """model Margin
+const USERS = symmetric {a, b}
+const IM = 2
+var coll: map[USERS, fixed(1) 0..100]
+var size: -3..3
+init { coll = {u: 0 for u in USERS} size = 0 }
+"""
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("action Open(u: USERS) { require coll[u] >= IM * abs(size)  size = 1 }",
+     "make the integer an amount with 1 decimal: fixed(IM * abs(size), 1)"),
+    ("invariant J: coll[a] + 1.25 >= 0",
+     "give coll[a] 2 decimals exactly with fixed(coll[a], 2), or round the other side to 1 with round(x, 1, mode)"),
+    ("invariant K: coll[a] * 1.25 >= 0",
+     "multiply amounts with mul(a, b, mode): the result has the decimals of a, rounded as mode says"),
+])
+def test_mixed_decimals_hint_names_the_conversion(line, hint):
+    d = one(load_error(MARGIN + line + "\n"))
+    assert d.code == "E322" and d.help == hint
