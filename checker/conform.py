@@ -45,7 +45,7 @@ from spec.runtime import KIND_TITLES, ModelError, from_code
 from .adapter import (RAISED, Adapter, AdapterError, Binding, Rejected, bind, check_construction,
                       describe_exception, leaf_diffs, normalize, pattern, restrict, unobserved_fields)
 from .compiled import CompiledModel
-from .itf import ITFError, from_itf
+from .itf import ITFError, check_document, from_itf
 from .result import Trace, TraceStep
 from .shrink import shorten
 from .simulate import avoided, draw_index, hypothesis_settings, room_for_more, swarm
@@ -707,6 +707,7 @@ def _trace_steps(o: Oracle, f: Failure, path: list[int], last_inst) -> tuple[lis
 
 def trace_steps(doc: dict, o: Oracle) -> tuple[list[tuple[int, str]], list[str]]:
     """The steps of an ITF trace as (instance, take|probe), and notes about what is left out."""
+    check_document(doc)
     out, notes = [], []
     actions = {a.name: a for a in o.model.actions}
     states = doc.get("states", [])
@@ -717,28 +718,31 @@ def trace_steps(doc: dict, o: Oracle) -> tuple[list[tuple[int, str]], list[str]]
     if len(states) < 2 and not doc.get("#meta", {}).get("failing-step"):
         notes.append("the trace has no steps: there is nothing to replay")
     for i, st_ in enumerate(states[1:], 1):
-        meta = st_.get("#meta", {}) if isinstance(st_, dict) else {}
+        meta = st_.get("#meta", {})
         label = meta.get("action")
         if label == "(stutter)":
             refused = meta.get("refused")
-            if isinstance(refused, dict):
-                out.append((_instance(o, actions, refused.get("action"), refused.get("parameters"), i), PROBE))
+            if refused is not None:
+                out.append((_instance(o, actions, refused, i, f"states[{i}].#meta.refused"), PROBE))
             continue
         if label is None:
             raise ITFError(f"state {i} of the trace does not say which action led to it (#meta.action); "
                            "conformance replay needs labelled steps")
-        out.append((_instance(o, actions, label, meta.get("parameters"), i), TAKE))
+        out.append((_instance(o, actions, meta, i, f"states[{i}].#meta"), TAKE))
     failing = doc.get("#meta", {}).get("failing-step")
-    if isinstance(failing, dict) and failing.get("action") in actions:
+    if failing is not None and failing.get("action") in actions:
         if doc.get("#meta", {}).get("kind") == "runtime":
             notes.append(f"the trace ends in a run-time error of the model ({failing['action']}); that step is not "
                          "run on the implementation")
         else:
-            out.append((_instance(o, actions, failing["action"], failing.get("parameters"), len(states)), PROBE))
+            out.append((_instance(o, actions, failing, len(states), "#meta.failing-step"), PROBE))
     return out, notes
 
 
-def _instance(o: Oracle, actions: dict, name, params, i: int) -> int:
+def _instance(o: Oracle, actions: dict, step: dict, i: int, where: str) -> int:
+    """The instance a step of the trace names (its "action" and "parameters"; where it is in the
+    document, for messages), before state i."""
+    name, params = step.get("action"), step.get("parameters")
     if name not in actions:
         raise ITFError(f"state {i}: the model has no action '{name}'")
     if name not in o.binding.methods:
@@ -749,7 +753,7 @@ def _instance(o: Oracle, actions: dict, name, params, i: int) -> int:
     for p in act.params:
         if not isinstance(params, dict) or p.name not in params:
             raise ITFError(f"state {i}: the step {name} lacks parameter '{p.name}'")
-        plain[p.name] = from_itf(p.type, params[p.name], f"state {i}, parameter '{p.name}'")
+        plain[p.name] = from_itf(p.type, params[p.name], f"{where}.parameters.{p.name}")
     inst = o.by_label.get((name, _key(plain)))
     if inst is None:
         raise ITFError(f"state {i}: {name} has no instance with parameters {plain}")

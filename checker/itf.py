@@ -273,12 +273,12 @@ def read_document(path: str | Path) -> dict:
 
 
 @contextmanager
-def naming(path: str | Path):
-    """ITF errors raised inside name the trace file."""
+def naming(path: str | Path | None):
+    """ITF errors raised inside name the trace file (when there is one)."""
     try:
         yield
     except ITFError as exc:
-        if exc.path is None:
+        if exc.path is None and path is not None:
             raise ITFError(str(exc), path) from None
         raise
 

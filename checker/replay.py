@@ -161,6 +161,10 @@ def _follow(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[i
     env = _instance(params, actions[label]) if label is not None else None
     if env is not None:  # the recorded instance alone: parameters may range over 2**64 values
         steps = [st for st in cm.steps_of(states[i - 1], actions[label], env) if st.state == states[i]]
+    elif obstacles(model):  # trying every instance is not possible: the trace must say which one
+        what = f"a value of its type to every parameter of {label}" if label else "the action that led to it"
+        return ReplayResult(False, i, f"state {i}: its #meta does not give {what}, and the model's action "
+                            "instances are too many to try them all")
     else:
         steps = [st for st in cm.steps(states[i - 1]) if st.state == states[i]]
     if label is not None:
@@ -192,6 +196,9 @@ def _check_failing_step(doc: dict, model: ir.CheckedModel, cm: CompiledModel, la
         return
     name = failing["action"]
     env = _instance(failing.get("parameters"), actions[name])
+    if env is None and obstacles(model):
+        result.message += f" (the failing step of {name} is not checked: it does not record its parameters)"
+        return
     candidates = cm.steps_of(last, actions[name], env) if env is not None else cm.steps(last)
     for st in candidates:
         if st.action == name and st.error is not None \

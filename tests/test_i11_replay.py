@@ -194,19 +194,33 @@ def test_what_is_not_json_is_exit_2(here, capsys, text, message):
     assert message in err and "t.itf.json" in err
 
 
+def bounded_replay(cwd: Path, trace: str) -> tuple[int, str]:
+    """`replay TRACE up.sync` in a process of at most 4 GB of address space, stopped after 5
+    minutes: a regression that reads /dev/zero or blocks on a FIFO fails instead of taking the
+    machine's memory or hanging the suite."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        done = subprocess.run([sys.executable, "-m", "checker.cli", "replay", trace, "up.sync"], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    except subprocess.TimeoutExpired:
+        return -1, "still running after 5 minutes"
+    return done.returncode, " ".join((done.stdout + done.stderr).split())
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
-def test_dev_zero_is_refused_before_it_is_read(here, capsys):
-    code, _, err = replay(capsys, "/dev/zero")
-    assert code == 2
-    assert err == "error[E605]: /dev/zero: cannot read it: not a regular file"
+def test_dev_zero_is_refused_before_it_is_read(here):
+    assert bounded_replay(here, "/dev/zero") == (2, "error[E605]: /dev/zero: cannot read it: not a regular file")
 
 
-def test_a_fifo_and_a_directory_are_refused_without_blocking(here, capsys):
+def test_a_fifo_and_a_directory_are_refused_without_blocking(here):
     os.mkfifo(here / "fifo.itf.json")  # no writer: opening it for reading in the usual way blocks for ever
     (here / "dir.itf.json").mkdir()
     for name in ("fifo.itf.json", "dir.itf.json"):
-        code, _, err = replay(capsys, name)
-        assert (code, err) == (2, f"error[E605]: {name}: cannot read it: not a regular file")
+        assert bounded_replay(here, name) == (2, f"error[E605]: {name}: cannot read it: not a regular file")
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(here, capsys, monkeypatch):
@@ -284,6 +298,52 @@ def test_a_bmc_trace_of_a_model_the_explicit_engine_cannot_compile_replays(here,
     assert (code, err) == (1, "")
     assert "valid: a behaviour of SeqChoose with 2 states" in " ".join(out.split())
     assert "VIOLATED Small: invariant Small is violated in state 1" in out
+
+
+# ---- F4: a trace whose steps must name their instance ---------------------------------------
+
+WIDE = """model Wide
+var x: 0..3
+init { x = 0 }
+action Add(k: 0..2**40) { require x + k <= 3  x = x + k }
+invariant Low: x < 2
+"""
+
+
+@pytest.mark.parametrize("meta, code, message", [
+    ({"action": "Add", "parameters": {"k": {"#bigint": "2"}}}, 1, "VIOLATED Low: invariant Low is violated in state 1"),
+    ({"action": "Add"}, 2, "NOT A BEHAVIOUR of Wide: state 1: its #meta does not give a value of its type to every "
+                           "parameter of Add, and the model's action instances are too many to try them all"),
+    ({"action": "Add", "parameters": {"k": {"#bigint": "-2"}}}, 2, "a value of its type to every parameter of Add"),
+    ({}, 2, "NOT A BEHAVIOUR of Wide: state 1: its #meta does not give the action that led to it"),
+])
+def test_a_step_of_a_model_with_too_many_instances_must_name_its_own(here, capsys, meta, code, message):
+    """Trying all 2**41 instances of Add would not end: the trace's own labels are needed."""
+    (here / "wide.sync").write_text(WIDE)
+    doc = {"vars": ["x"], "states": [{"x": {"#bigint": "0"}}, {"#meta": meta, "x": {"#bigint": "2"}}]}
+    got, out, err = run_cli(["replay", write_doc(here / "t.itf.json", doc), "wide.sync"], capsys)
+    assert (got, err) == (code, "")
+    assert message in " ".join(out.split())
+
+
+def test_conform_replay_names_the_trace_and_the_place(here, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))  # conform appends the directory it searches
+    (here / "flag.sync").write_text(BANKLIKE)
+    (here / "i11_flag_adapter.py").write_text(FLAG_ADAPTER)
+    doc = {"vars": ["on"], "states": [{"on": False}, {"#meta": {"action": "Set", "parameters": {}}, "on": True},
+                                      {"#meta": "Set", "on": True}]}
+    code, _, err = run_cli(["conform", "flag.sync", "--impl", "i11_flag_adapter:FlagAdapter", "--replay",
+                            write_doc(here / "t.itf.json", doc)], capsys)
+    assert (code, " ".join(err.split())) == (2, 'error[E605]: t.itf.json: states[2].#meta: expected an object, '
+                                                'found "Set"')
+    doc["states"][2]["#meta"] = {"action": "Set", "parameters": {}}
+    code, out, err = run_cli(["conform", "flag.sync", "--impl", "i11_flag_adapter:FlagAdapter", "--replay",
+                              write_doc(here / "t.itf.json", doc)], capsys)
+    assert code == 0, out + err
+    doc["states"][2]["#meta"] = {"action": "Nope"}
+    code, _, err = run_cli(["conform", "flag.sync", "--impl", "i11_flag_adapter:FlagAdapter", "--replay",
+                            write_doc(here / "t.itf.json", doc)], capsys)
+    assert (code, " ".join(err.split())) == (2, "error[E605]: t.itf.json: state 2: the model has no action 'Nope'")
 
 
 # ---- item 15: conform imports nothing of the current directory in place of the library -----

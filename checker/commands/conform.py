@@ -19,7 +19,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from spec.loader import load
 
 from ..adapter import load_adapter
-from ..itf import read_document
+from ..itf import naming, read_document
 from ..report import console, print_json
 from .common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
 
@@ -98,11 +98,15 @@ def run(args) -> int:
     search = [os.getcwd()]
     cls = load_adapter(args.impl, search)
     doc = read_document(args.replay) if args.replay else None
-    model = load(args.model, _consts(args, doc))
+    with naming(args.replay):
+        consts = _consts(args, doc)
+    model = load(args.model, consts)
     if args.determinism:
-        return _determinism(args, model, cls, search, doc)
+        with naming(args.replay):
+            return _determinism(args, model, cls, search, doc)
     if doc is not None:
-        result = replay_trace(doc, model, cls)
+        with naming(args.replay):
+            result = replay_trace(doc, model, cls)
     else:
         opts = ConformOptions(runs=args.runs or 100, steps=args.steps or 30, seed=args.seed)
         result = _progress(args, lambda p: Conformance(model, cls, opts, p).run())
