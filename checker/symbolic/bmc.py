@@ -80,6 +80,9 @@ class Clock:
         `budget` seconds: the verdict is the same on any machine, however busy."""
         if self.interrupted:
             raise KeyboardInterrupt
+        # z3's own Ctrl-C handler would take the signal from Python for the query, cancel it alone,
+        # and the run would go on: Ctrl-C is `stop.watching`'s, which stops the whole run
+        solver.set("ctrl_c", False)
         if self.rlimit is not None:
             solver.set("rlimit", self.rlimit)
             budget = None
@@ -101,8 +104,10 @@ class Clock:
 
     def reason(self, solver) -> str:
         """Why a query of this run returned unknown (`reason_of`, knowing the run's limits)."""
+        if self.expired():
+            return f"time limit of {self.timeout:g}s reached"
         why = _unknown(solver)
-        if self.rlimit is not None and (why == "canceled" or "resource limit" in why) and not self.expired():
+        if self.rlimit is not None and (why == "canceled" or "resource limit" in why):
             return f"unknown (resource limit): z3 used up its resource limit of {self.rlimit} (--rlimit)"
         return reason_of(solver)
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import z3
+
 from spec import ir
 
 from ..explicit import select_invariants
@@ -456,7 +458,12 @@ def limited(run: Run, engine: str, start: float, engines) -> Result:
     """
     try:
         with stop.watching(run.clock):
-            engines()
+            try:
+                engines()
+            except z3.Z3Exception:   # "canceled": the watchdog interrupted z3 outside a query
+                if not (run.clock.interrupted or run.clock.expired()):
+                    raise
+                run.clock.poll()
     except Stopped as exc:
         _halt(run, exc.reason)
     except KeyboardInterrupt:

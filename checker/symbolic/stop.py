@@ -81,7 +81,8 @@ def watching(clock):
                 fired = True
                 _interrupt_all(clock)
 
-    old_handler = signal.signal(signal.SIGINT, on_sigint)
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN   # (nohup, a background job): leave it so
+    old_handler = signal.getsignal(signal.SIGINT) if ignored else signal.signal(signal.SIGINT, on_sigint)
     old_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
     thread = threading.Thread(target=watchdog, name="z3-watchdog", daemon=True)
     _active[0] = clock
