@@ -162,3 +162,38 @@ def test_a_timeout_stops_bmc_with_exit_3_and_says_so():
     assert data["verdict"] == "inconclusive"
     assert "time limit of 2s reached" in data["reason"]
     assert "Traceback" not in proc.stderr
+
+
+# ---- item 7: --rlimit, a budget that does not depend on the machine's speed ------------------------------
+
+def test_an_exhausted_rlimit_is_unknown_resource_limit_and_the_same_every_time(capsys):
+    args = ["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--rlimit", "2000", "--json",
+            "--no-trace-file"]
+    runs = []
+    for _ in range(2):
+        code, out, _ = run_cli(args, capsys)
+        assert code == 3
+        data = json.loads(out)
+        runs.append({p["name"]: (p["verdict"], p["how"], p["message"]) for p in data["properties"]})
+    assert runs[0] == runs[1]
+    assert runs[0]["Consistent"] == ("inconclusive", "unknown", "Spacer: unknown (resource limit): z3 used up "
+                                     "its resource limit of 2000 (--rlimit)")
+
+
+def test_an_rlimit_large_enough_proves():
+    r = symbolic_check(load(ROOT / "models/two_phase_commit.sync"), "induction", SymbolicOptions(rlimit=10 ** 7))
+    assert {p.name: p.how for p in r.properties if p.kind == "invariant"}["Consistent"] == "proved"
+
+
+def test_rlimit_is_an_option_of_the_symbolic_engines_in_the_configuration():
+    from checker import engine_config
+    assert engine_config.option("bmc", "rlimit").kind == engine_config.INT
+    assert engine_config.option("explicit", "rlimit") is None
+    r = engine_config.run(load(ROOT / "models/two_phase_commit.sync"), "prove", {"rlimit": 2000})
+    assert r.verdict is Verdict.INCONCLUSIVE and "unknown (resource limit)" in r.reason
+
+
+def test_rlimit_with_the_explicit_engine_is_refused(capsys):
+    code, _, err = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "explicit",
+                            "--rlimit", "5"], capsys)
+    assert code == 2 and "E610" in err and "--rlimit" in err
