@@ -54,6 +54,8 @@ EXPLICIT = SHARED + STOPPING + (
 SYMBOLIC = SHARED + STOPPING + (
     Option("depth", INT, "bounded model checking: look for violations up to this many steps"),
     Option("k", INT, "k-induction: try k = 1 up to this"),
+    Option("rlimit", INT, "give each z3 query this many resource units instead of seconds: the verdict does "
+                          "not depend on the machine's speed"),
 )
 SIMULATE = SHARED + STOPPING[:1] + (
     Option("runs", INT, "random runs to try"),
@@ -152,5 +154,5 @@ def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: t
         from .symbolic import SymbolicOptions
         symbolic = SymbolicOptions(invariants=props, deadlock=deadlock, depth=opts.get("depth"), k=opts.get("k"),
                                    timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False),
-                                   until=tuple(until))
+                                   until=tuple(until), rlimit=opts.get("rlimit"))
     return engines.run(model, engine, explicit, symbolic, progress, progress)

@@ -41,6 +41,9 @@ def add_parser(sub) -> None:
     c.add_argument("--depth", type=positive(int), metavar="K",
                    help="bounded model checking: look for violations up to K steps (default 10)")
     c.add_argument("--k", type=positive(int), metavar="K", help="k-induction: try k = 1 .. K (default 5)")
+    c.add_argument("--rlimit", type=positive(int), metavar="N",
+                   help="symbolic engines: give each z3 query N resource units instead of seconds, so the "
+                   "verdict does not depend on the machine's speed (reproducible results)")
     c.set_defaults(run=run)
 
 
@@ -98,9 +101,9 @@ def run(args) -> int:
     check_model_file(args.model)
     model = load(args.model, args.const)
     options = explicit_options(args)
-    if args.engine == "explicit" and (args.depth or args.k):
+    if args.engine == "explicit" and (args.depth or args.k or args.rlimit):
         from spec.diagnostics import Diagnostic, SpecError
-        raise SpecError(Diagnostic("E610", "--depth and --k are options of the symbolic engines", None,
+        raise SpecError(Diagnostic("E610", "--depth, --k and --rlimit are options of the symbolic engines", None,
                                    "use --max-depth to bound the explicit engine"))
     symbolic = symbolic_options(args)
     result = with_progress(args, lambda progress: engines.run(model, args.engine, options, symbolic, progress,
@@ -112,4 +115,4 @@ def symbolic_options(args):
     from ..symbolic import SymbolicOptions
     return SymbolicOptions(invariants=tuple(args.invariant) if args.invariant else None,
                            deadlock=not args.no_deadlock, depth=args.depth, k=args.k, timeout=args.timeout,
-                           stop_at_first=not args.keep_going)
+                           stop_at_first=not args.keep_going, rlimit=args.rlimit)

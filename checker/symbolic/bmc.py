@@ -25,6 +25,8 @@ import z3
 
 from spec import ir
 
+from ..limits import Stopped
+
 from .system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
 from .traces import Decoder, Minimizer, minimize
 from .values import mk_and
@@ -41,12 +43,20 @@ class Found:
     depth: int = 0
 
 
-class Clock:
-    """The time left of a --timeout, shared by every query of a run."""
+NO_TIMEOUT = 4294967295   # z3's "no timeout" (the largest unsigned)
 
-    def __init__(self, timeout: float | None):
+
+class Clock:
+    """The limits of a run, shared by every query: the time left of a --timeout, z3's resource
+    limit per query (--rlimit), Ctrl-C (see `stop`)."""
+
+    def __init__(self, timeout: float | None, rlimit: int | None = None):
         self.start = time.perf_counter()
+        self.timeout = timeout
         self.deadline = None if timeout is None else self.start + timeout
+        self.rlimit = rlimit
+        self.interrupted = False     # Ctrl-C was pressed (set by `stop.watching`)
+        self.contexts: list = []     # z3 contexts besides the main one, interrupted with it
         self.queries = 0
         self.solver_seconds = 0.0
 
@@ -56,29 +66,62 @@ class Clock:
     def expired(self) -> bool:
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
+    def poll(self) -> None:
+        """Raises KeyboardInterrupt after Ctrl-C, Stopped once the time is up."""
+        if self.interrupted:
+            raise KeyboardInterrupt
+        if self.expired():
+            raise Stopped(f"time limit of {self.timeout:g}s reached")
+
     def check(self, solver, *assumptions, budget: float | None = None):
-        """solver.check with the time that is left (at most budget); 'unknown' when none is."""
+        """solver.check with the time that is left (at most budget); 'unknown' when none is.
+
+        With a resource limit, every query gets that many of z3's resource units instead of
+        `budget` seconds: the verdict is the same on any machine, however busy."""
+        if self.interrupted:
+            raise KeyboardInterrupt
+        # z3's own Ctrl-C handler would take the signal from Python for the query, cancel it alone,
+        # and the run would go on: Ctrl-C is `stop.watching`'s, which stops the whole run
+        solver.set("ctrl_c", False)
+        if self.rlimit is not None:
+            solver.set("rlimit", self.rlimit)
+            budget = None
         left = self.left()
         if budget is not None:
             left = budget if left is None else min(left, budget)
-        if left is not None:
-            if left <= 0:
-                return z3.unknown
-            solver.set("timeout", max(1, int(left * 1000)))
+        if left is not None and left <= 0:
+            return z3.unknown
+        # set on every query: a solver keeps the timeout of its last budgeted one
+        solver.set("timeout", NO_TIMEOUT if left is None else max(1, int(left * 1000)))
         t0 = time.perf_counter()
         try:
             return solver.check(*assumptions)
         finally:
             self.queries += 1
             self.solver_seconds += time.perf_counter() - t0
+            if self.interrupted:
+                raise KeyboardInterrupt
+
+    def reason(self, solver) -> str:
+        """Why a query of this run returned unknown (`reason_of`, knowing the run's limits)."""
+        if self.expired():
+            return f"time limit of {self.timeout:g}s reached"
+        why = _unknown(solver)
+        if self.rlimit is not None and (why == "canceled" or "resource limit" in why):
+            return f"unknown (resource limit): z3 used up its resource limit of {self.rlimit} (--rlimit)"
+        return reason_of(solver)
+
+
+def _unknown(solver) -> str:
+    try:
+        return solver.reason_unknown()
+    except z3.Z3Exception:
+        return ""
 
 
 def reason_of(solver) -> str:
-    try:
-        r = solver.reason_unknown()
-    except z3.Z3Exception:
-        r = ""
-    if r in ("timeout", "canceled"):
+    r = _unknown(solver)
+    if r in ("timeout", "canceled", "interrupted"):
         return "z3 gave up: the time limit was reached"
     if "Uninterpreted 'div'" in r or "Uninterpreted 'mod'" in r:
         return "z3 returned unknown: Spacer does not handle division or remainder by a variable"
@@ -207,14 +250,14 @@ class BMC:
                 m = self._init_model(solver, ie)
                 out.append(Found(p, "violated", self.decoder.init_error(m, p), depth=0))
             elif r == z3.unknown:
-                out.append(Found(p, "unknown", reason=reason_of(solver), depth=0))
+                out.append(Found(p, "unknown", reason=self.clock.reason(solver), depth=0))
         self.checked = max(self.checked, -1)
         return out
 
     def _init_model(self, solver: z3.Solver, ie: InitEnc) -> z3.ModelRef:
         if not self.minimize:
             return solver.model()
-        mz = Minimizer(solver, [], self.clock.deadline)
+        mz = Minimizer(solver, [], self.clock)
         for c in self.system.model.symbolic_consts():
             mz.value(self.system.enc.consts[c.name], c.type)
         for ch in ie.enc.choices:
@@ -244,7 +287,7 @@ class BMC:
                 trace = self.decoder.violation(m, p, self.init, self.states[:d + 1], self.steps[:d + 1])
                 out.append(Found(p, "violated", trace, depth=d))
             elif r == z3.unknown:
-                out.append(Found(p, "unknown", reason=reason_of(self.solver), depth=d))
+                out.append(Found(p, "unknown", reason=self.clock.reason(self.solver), depth=d))
             else:
                 self._learn(d, [p])
         self.checked = max(self.checked, d)
@@ -289,7 +332,7 @@ class BMC:
     def _model(self, steps, d: int, p: Prop) -> z3.ModelRef:
         if not self.minimize:
             return self.solver.model()
-        mz = Minimizer(self.solver, [self._lit], self.clock.deadline)
+        mz = Minimizer(self.solver, [self._lit], self.clock)
         return minimize(mz, self.system, self.init, self.steps, d, p)
 
     def complete(self, d: int, budget: float | None = None) -> str:

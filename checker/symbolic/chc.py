@@ -187,9 +187,9 @@ def spacer_unknown(s, clock: Clock, budget) -> str:
     """Why Spacer returned unknown: the run's time limit, the query's budget, or z3's reason."""
     if clock.expired():
         return "the time limit was reached before Spacer found a proof or a counterexample"
-    if budget is not None and "timeout" in (reason_of(s) + s.reason_unknown()):
+    if budget is not None and clock.rlimit is None and "timeout" in (reason_of(s) + s.reason_unknown()):
         return f"Spacer found neither a proof nor a counterexample in {budget:.0f} s"
-    return reason_of(s)
+    return clock.reason(s)
 
 
 __all__ = ["prove", "CHCOutcome", "Horn", "spacer_unknown"]

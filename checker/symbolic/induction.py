@@ -31,7 +31,7 @@ import z3
 
 from spec import ir
 
-from .bmc import BMC, Clock, reason_of
+from .bmc import BMC, Clock
 from .system import DEADLOCK, Prop, StepEnc, System, hypothesis, nonlinear, simple_path
 from .values import mk_or
 
@@ -129,7 +129,7 @@ def k_induction(bmc: BMC, clock: Clock, props: list[Prop], max_k: int, deadlock:
                     trying = [p for p in trying if p not in quantified]
                     continue
                 for p in trying:
-                    out.unknown[p.name] = reason_of(step.solver)
+                    out.unknown[p.name] = clock.reason(step.solver)
                 return out
             m = step.solver.model()
             failing = [p for p in trying if z3.is_true(m.eval(bads[p.name], model_completion=True))]

@@ -47,7 +47,7 @@ from ..itf import trace_document
 from ..replay import replay
 from ..result import BOUNDED, UNKNOWN, PropertyResult, Trace, TraceStep, Verdict
 from . import values as SV
-from .bmc import Clock, reason_of
+from .bmc import Clock
 from .system import STEP_GROUND, System, nonlinear
 from .traces import Decoder, Disagreement, decode_state, state_codes
 
@@ -134,7 +134,8 @@ class LassoSearch:
         """Lassos of 1 .. depth steps against prop; `budget`: the most seconds it may take (besides
         the run's --timeout, which the clock keeps)."""
         where = prop.span.where if prop.span is not None else None
-        self._until = None if budget is None else time.perf_counter() + budget
+        # with a resource limit each query has its own, and seconds would make the verdict vary
+        self._until = None if budget is None or self.clock.rlimit is not None else time.perf_counter() + budget
         if self.ungrounded and prop.kind != "always":
             why = (f"not checked: fairness of {', '.join(self.ungrounded)} is per parameter value, and "
                    f"there are more than {STEP_GROUND} of them; the explicit engine checks it")
@@ -162,7 +163,7 @@ class LassoSearch:
                                                            trace.message, where, trace, how=BOUNDED,
                                                            engine="bmc"), k)
                     if r == z3.unknown:
-                        why = f"{reason_of(self.solver)} (at depth {k})"
+                        why = f"{self.clock.reason(self.solver)} (at depth {k})"
                         if self._until is not None and time.perf_counter() >= self._until - 0.01:
                             why = (f"the search stopped at its time budget of {budget:.0f} s (at depth {k}; "
                                    f"--timeout gives it more)")

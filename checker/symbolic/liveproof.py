@@ -262,7 +262,11 @@ def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, pr
         s = z3.SolverFor("HORN", ctx=ctx)
         for r in horn.rules() + [horn.query()]:
             s.add(r.translate(ctx))
-        r = clock.check(s, budget=budget)
+        clock.contexts.append(ctx)     # Ctrl-C and the deadline interrupt it too
+        try:
+            r = clock.check(s, budget=budget)
+        finally:
+            clock.contexts.remove(ctx)
         where = f" (with {', '.join(f'{k} = {v}' for k, v in shown.items())})" if shown else ""
         if r == z3.unsat:
             return LiveProof("reachable", f"Spacer finds a fair behaviour that violates it{where}")

@@ -21,11 +21,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import z3
+
 from spec import ir
 
 from ..explicit import select_invariants
+from ..limits import Interrupted, Stopped, interrupted_reason
 from ..result import (BOUNDED, EXHAUSTIVE, PROVED, UNKNOWN, PropertyResult, Result, Stats, Trace, Verdict,
                       open_reasons)
+from . import stop
 from .bmc import BMC, Clock
 from .chc import prove
 from .induction import k_induction
@@ -54,6 +58,8 @@ class SymbolicOptions:
     stop_at_first: bool = True
     until: tuple[str, ...] = ()      # stop at the first violation only once all these are found
     minimize: bool = True            # canonical (smallest) traces
+    rlimit: int | None = None        # z3's resource limit per query, for verdicts that do not depend on
+                                     # the machine's speed (instead of the engines' per-query seconds)
 
     def stops(self, found) -> bool:
         """Whether the run ends, having found violations of `found` (names): at the first, unless
@@ -93,11 +99,12 @@ class Run:
     live_reachable: dict = field(default_factory=dict)  # name -> LiveProof: Spacer found a violation
     full: ir.CheckedModel = None  # type: ignore[assignment]  # the model before --property chose
     lemmas: list = None  # type: ignore[assignment]           # its other invariants, proved (see _lemmas)
+    halted: str = ""     # why the run ended early: the time limit, Ctrl-C (see `_halt`)
 
     def __post_init__(self):
         if self.full is None:
             self.full = self.model
-        self.clock = Clock(self.opts.timeout)
+        self.clock = Clock(self.opts.timeout, self.opts.rlimit)
         self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize)
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
 
@@ -395,10 +402,12 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
     model = select_invariants(model, opts.invariants)
     start = time.perf_counter()
     run = Run(model, opts)
-    run_induction(run, k)
-    if not run.stopped:
-        run_bmc(run, depth)
-    return result(run, "bmc", time.perf_counter() - start)
+
+    def engines():
+        run_induction(run, k)
+        if not run.stopped:
+            run_bmc(run, depth)
+    return limited(run, "bmc", start, engines)
 
 
 # ---- the result ---------------------------------------------------------------------------------
@@ -409,6 +418,11 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
     full, model = model, select_invariants(model, opts.invariants)
     start = time.perf_counter()
     run = Run(model, opts, progress, full=full)
+    return limited(run, mode, start, lambda: _modes(run, mode))
+
+
+def _modes(run: Run, mode: str) -> None:
+    opts = run.opts
     depth = opts.depth if opts.depth is not None else DEFAULT_DEPTH
     k = opts.k if opts.k is not None else DEFAULT_K
     if mode == "bmc":
@@ -441,7 +455,45 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         prove_temporal_properties(run)
     else:
         raise ValueError(mode)
-    return result(run, mode, time.perf_counter() - start)
+
+
+def limited(run: Run, engine: str, start: float, engines) -> Result:
+    """engines(), then the run's Result; the time limit and Ctrl-C end it early with what it reached.
+
+    The time limit gives the verdict inconclusive, Ctrl-C raises `Interrupted` with the partial
+    result (exit 130); either way each open property says how deep it was checked (`_halt`).
+    """
+    try:
+        with stop.watching(run.clock):
+            try:
+                engines()
+            except z3.Z3Exception:   # "canceled": the watchdog interrupted z3 outside a query
+                if not (run.clock.interrupted or run.clock.expired()):
+                    raise
+                run.clock.poll()
+    except Stopped as exc:
+        _halt(run, exc.reason)
+    except KeyboardInterrupt:
+        _halt(run, "interrupted (Ctrl-C)")
+        partial = result(run, engine, time.perf_counter() - start)
+        partial.reason = interrupted_reason(f"at depth {max(run.bmc.checked, 0)}")
+        raise Interrupted(partial) from None
+    return result(run, engine, time.perf_counter() - start)
+
+
+def _halt(run: Run, reason: str) -> None:
+    """The run ends early: each open property keeps the depth it was checked to, with `reason`."""
+    run.stopped, run.halted = True, reason
+    checked = run.bmc.checked
+    for o in run.outcomes.values():
+        if not o.open:
+            continue
+        if o.how == BOUNDED:
+            o.message = f"{o.message}; {reason}"
+        elif checked >= 0:
+            o.how, o.engine, o.message = BOUNDED, "bmc", f"no violation up to depth {checked}; {reason}"
+        else:
+            o.how, o.message = UNKNOWN, reason
 
 
 def result(run: Run, engine: str, seconds: float) -> Result:
@@ -455,7 +507,7 @@ def result(run: Run, engine: str, seconds: float) -> Result:
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
     props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
-    props += unchecked(model, engine, set(run.temporal), bool(_violated(run)))
+    props += unchecked(model, engine, set(run.temporal), bool(_violated(run)), run.halted)
     verdict, how, reason = _overall(props)
     stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
     stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
@@ -469,11 +521,14 @@ def result(run: Run, engine: str, seconds: float) -> Result:
                   model.const_values(), detail, symbolic)
 
 
-def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool = False) -> list[PropertyResult]:
+def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool = False,
+              halted: str = "") -> list[PropertyResult]:
     """Temporal properties the lasso search did not get to, and determinism properties."""
     out = []
     if violated:
         temporal = "not decided: the search stopped at the first violation"
+    elif halted:
+        temporal = f"not checked: {halted}"
     elif engine == "induction":
         temporal = ("not checked: k-induction does not prove temporal properties; --engine prove does "
                     "(a CHC proof), --engine bmc looks for violations, the explicit engine checks them")

@@ -23,6 +23,7 @@ import z3
 
 from spec import ir
 
+from . import stop
 from . import values as SV
 from .encoder import ActionEnc, Encoder
 from .values import FALSE, TRUE, mk_and, mk_not, mk_or
@@ -107,6 +108,7 @@ class System:
         """
         actions = []
         for i, a in enumerate(self.model.actions):
+            stop.poll()     # encoding a step can take seconds: the limits hold meanwhile
             count = self.ground[a.name]
             if ground and count is not None and count <= limit and a.params:
                 with SV.domain(self.enc.bv):
@@ -199,7 +201,12 @@ class System:
 
 def simple_path(system: System, states: list, new: int) -> z3.BoolRef:
     """State `new` differs from every earlier state of the path (a loop-free path)."""
-    return mk_and(*(mk_not(system.enc.equal_states(states[i], states[new])) for i in range(new)))
+    return mk_and(*(mk_not(_equal_states(system, states[i], states[new])) for i in range(new)))
+
+
+def _equal_states(system: System, a: list, b: list) -> z3.BoolRef:
+    stop.poll()     # a path of d states makes d * d / 2 comparisons: the limits hold meanwhile
+    return system.enc.equal_states(a, b)
 
 
 def hypothesis(system: System, props: list[Prop], state: list) -> z3.BoolRef:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 
 import z3
 
@@ -100,29 +99,25 @@ def concretize(model: ir.CheckedModel, values: dict) -> ir.CheckedModel:
 class Minimizer:
     """Fixes the free choices of a satisfiable query one by one to their smallest values."""
 
-    def __init__(self, solver: z3.Solver, assumptions: list, deadline: float | None):
+    def __init__(self, solver: z3.Solver, assumptions: list, clock):
         self.solver = solver
         self.fixed = list(assumptions)
-        self.deadline = deadline
+        self.clock = clock            # the run's limits (`bmc.Clock`): each query gets the time left
         self.ok = True
         self.first = solver.model()   # the model to fall back on if time runs out
+
+    def _query(self, *assumptions):
+        r = self.clock.check(self.solver, *assumptions)
+        if r == z3.unknown:
+            self.ok = False
+        return r
 
     def _check(self, extra) -> bool:
         if not self.ok:
             return False
-        if self.deadline is not None:
-            left = self.deadline - time.perf_counter()
-            if left <= 0:
-                self.ok = False
-                return False
-            self.solver.set("timeout", max(1, int(left * 1000)))
         lit = z3.FreshBool("fix")
         self.solver.add(z3.Implies(lit, extra))
-        r = self.solver.check(*self.fixed, lit)
-        if r == z3.unknown:
-            self.ok = False
-            return False
-        if r == z3.sat:
+        if self._query(*self.fixed, lit) == z3.sat:
             self.fixed.append(lit)
             return True
         return False
@@ -150,14 +145,14 @@ class Minimizer:
         """The least feasible value: galloping up from lo, then a binary search (few checks when small)."""
         if not self.ok or SV.num(term) is not None:
             return
-        if self._check(term == lo):
-            return
+        if self._check(term == lo) or not self.ok:
+            return                   # (not ok: the time ran out, and no bound is known to search below)
         below, step = lo, 1          # term > below is known
-        while self.ok:
+        while True:
             bound = min(hi, lo + step)
             if self._feasible(term <= bound):
                 break
-            if bound >= hi:
+            if bound >= hi or not self.ok:
                 return
             below, step = bound, step * 2
         a, b = below + 1, bound
@@ -172,23 +167,17 @@ class Minimizer:
     def _feasible(self, extra) -> bool:
         lit = z3.FreshBool("le")
         self.solver.add(z3.Implies(lit, extra))
-        r = self.solver.check(*self.fixed, lit)
-        if r == z3.unknown:
-            self.ok = False
-        return r == z3.sat
+        return self._query(*self.fixed, lit) == z3.sat
 
     def model(self) -> z3.ModelRef:
         """The model with every value fixed so far (the first model if the time ran out)."""
         if not self.ok:
             return self.first
-        left = None if self.deadline is None else self.deadline - time.perf_counter()
-        self.solver.set("timeout", 4294967295 if left is None else max(1, int(left * 1000)))
-        r = self.solver.check(*self.fixed)
+        r = self._query(*self.fixed)
         if r == z3.sat:
             return self.solver.model()
         if r == z3.unsat:  # cannot happen: every fixed literal was satisfiable together
             raise Disagreement("the minimized query is no longer satisfiable")
-        self.ok = False
         return self.first
 
 
