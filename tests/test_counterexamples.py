@@ -12,6 +12,13 @@ from checker.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = sorted((ROOT / "models").glob("*_broken*.sync"))
 COMMITTED = ROOT / "counterexamples"
+# found by the symbolic engines (~17 s on a busy machine): slow. Its committed trace still replays in
+# the default run, and test_symbolic_engines finds the same violation.
+SLOW = {"options_ledger_large_broken.sync"}
+
+
+def _marked(models):
+    return [pytest.param(m, marks=pytest.mark.slow) if m.name in SLOW else m for m in models]
 
 
 def test_every_broken_model_has_a_committed_trace():
@@ -21,7 +28,7 @@ def test_every_broken_model_has_a_committed_trace():
         assert list(COMMITTED.glob(f"{stem}.*.itf.json")), f"no committed counterexample for {model.name}"
 
 
-@pytest.mark.parametrize("model", BROKEN, ids=lambda p: p.name)
+@pytest.mark.parametrize("model", _marked(BROKEN), ids=lambda p: p.name)
 def test_broken_model_reproduces_committed_trace(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)  # traces record the model's path as given on the command line
     rel = model.relative_to(ROOT)
