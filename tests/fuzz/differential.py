@@ -29,6 +29,7 @@ from engine_helpers import differential, interp_invariants, naive_prefix
 BMC_DEPTH = 3
 RLIMIT = 2_000_000          # z3 resource units per query: deterministic, unlike seconds
 STATE_LIMIT = 5000          # MAX_SPACE of the generators, with room
+SAFETY = ("invariant", "runtime")   # compared; temporal properties are left to the command line
 
 
 def reference(cm: CompiledModel) -> tuple[int, int, dict]:
@@ -62,7 +63,7 @@ def compare(m, depth: int = BMC_DEPTH, rlimit: int = RLIMIT, bmc: bool = True) -
         problems.append(f"compiled code and interpreter disagree in a state: {exc}")
     states, transitions, shortest = reference(cm)
     r = explicit_check(m, ExplicitOptions(deadlock=False, stop_at_first=False, symmetry=False))
-    found = {p.name: p.trace.length for p in r.violated}
+    found = {p.name: p.trace.length for p in r.violated if p.kind in SAFETY}
     if (r.stats.distinct_states, r.stats.transitions) != (states, transitions):
         problems.append(f"explicit engine: {r.stats.distinct_states} states, {r.stats.transitions} transitions; "
                         f"interpreter: {states}, {transitions}")
@@ -82,6 +83,8 @@ def _against_bmc(m, explicit: dict[str, int], depth: int, rlimit: int) -> list[s
         z3.set_param("rlimit", 0)
     problems = []
     for p in r.properties:
+        if p.kind not in SAFETY:
+            continue
         want = explicit.get(p.name)
         want = want if want is not None and want <= depth else None
         if p.verdict is Verdict.INCONCLUSIVE and want is None:
