@@ -71,7 +71,7 @@ def test_mutants_long_budget():
 # ---- the harness itself ------------------------------------------------------------------------
 
 def test_generated_models_mostly_type_check():
-    c = Campaign(bmc=False)
+    c = Campaign(bmc_every=0)
 
     @_settings(30)
     @given(models())
