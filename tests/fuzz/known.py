@@ -24,7 +24,11 @@ class Known:
 
 
 KNOWN = [
-    Known("issue 11 item 8 (integers over 4,300 digits)", r"Exceeds the limit \(4300 digits\) for integer string"),
+    Known("issue 11 items 3 and 8 (integers over 4,300 digits, in a literal or in generated code)",
+          r"Exceeds the limit \(4300 digits\) for integer string"),
+    Known("issue 11 item 9 (state widths of billions of bits)", r"internal error: (MemoryError|OverflowError)"),
+    Known("issue 11 item 10 (the generated Python's own limits)",
+          r"too many nested parentheses|IndentationError|too many statically nested blocks"),
     Known("issue 11 item 11 (recursion in the parse-tree transformer; also F9, F10)",
           r"RecursionError|maximum recursion depth exceeded"),
     Known("fuzz-findings N2 (`x - x - ... - x` type-checks in exponential time; same root as F9)",
