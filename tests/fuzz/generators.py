@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 MAX_SPACE = 4096          # the product of the variables' domain sizes
 ENUM = ("red", "green", "blue")
 PRELUDE = ["enum Color { red, green, blue }", "type Rec = { a: 0..2, f: bool }", "const N = symmetric {n1, n2}",
-           "def dbl(a: -3..3) -> -6..6 = a + a"]
+           "def dbl(a: -3..3) -> -6..6 = a + a", "def one(a: 0..2) -> 0..2 = 1"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
         if ctx.of("seq") and draw(st.booleans()):  # an index or an end of an empty sequence fails
             q = draw(st.sampled_from(ctx.of("seq")))
             return draw(st.sampled_from([f"{q}[{draw(sub)}]", f"head({q})", f"last({q})", f"sum(x for x in {q})"]))
-        return f"dbl({draw(sub)})"  # an argument outside -3..3 fails
+        # an argument outside the parameter's range fails, used (dbl) or not (one)
+        return f"{draw(st.sampled_from(['dbl', 'dbl', 'one']))}({draw(sub)})"
     return draw(leaf)
 
 

@@ -35,6 +35,9 @@ KNOWN = [
           r"^hang", r"(\w+\)? - \(?){15}"),
     Known("known-findings F3 (a failing init's trace does not replay)",
           r"the trace's variables do not match the model: the trace lacks"),
+    Known("known-findings F7 (an unused def argument is not range-checked by the compiled code)",
+          r"compiled code and interpreter disagree|explicit engine: \d+ states|shortest violations: explicit",
+          r"\bone\("),
     Known("fuzz-findings N1 (BMC: `s | {e}` with e outside the set's range is no run-time error)",
           r"BMC( to depth \d+)?: runtime (violated in None steps|inconclusive)", r"\| \{"),
 ]
