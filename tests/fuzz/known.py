@@ -39,7 +39,7 @@ KNOWN = [
           r"compiled code and interpreter disagree|explicit engine: \d+ states|shortest violations: explicit",
           r"\bone\("),
     Known("fuzz-findings N1 (BMC: `s | {e}` with e outside the set's range is no run-time error)",
-          r"BMC( to depth \d+)?: runtime (violated in None steps|inconclusive)", r"\| \{"),
+          r"BMC( to depth \d+)?: runtime (violated in \w+ steps|inconclusive)", r"\| \{"),
 ]
 
 
