@@ -4,8 +4,10 @@
 a set, a map, an option, a record), an `init` that may `choose`, one to three actions with
 parameters whose bodies use `choose`, `if`, `for`, `let`, `require`, `assert`, and arithmetic
 that may leave its range, divide by zero, index a map outside its keys or `get(none)` on some
-branches only; and up to two invariants. The product of the variables' domain sizes is kept
-under `MAX_SPACE`, so every model can be explored exhaustively in milliseconds.
+branches only (right after a `choose`, for some of its values); an action that cycles some
+variables through their values, for more states; up to two invariants and a temporal
+property. The product of the variables' domain sizes is kept under `MAX_SPACE`, so every
+model can be explored exhaustively in milliseconds.
 
 The models are generated from the language's types, not from the grammar's productions: nearly
 every model type-checks, so the engines are exercised rather than the parser's error paths (the
@@ -253,10 +255,12 @@ def statements(draw, ctx: Ctx, depth: int = 1, lo: int = 1, hi: int = 3) -> list
             out.append(f"require {draw(bool_expr(ctx, 1))}")
         elif kind == 5:
             out.append(f"assert {draw(bool_expr(ctx, 1))}")
-        elif kind == 6:
+        elif kind in (6, 10):
             dom, local = draw(choose_domain(ctx))
             out.append(f"choose {local.name} in {dom}")
             ctx = ctx.with_local(local)
+            if draw(st.booleans()):
+                out.append(draw(risky(ctx, local)))
         elif kind == 7:
             local = Var(ctx.fresh("t"), "int", -9, 9)
             out.append(f"let {local.name} = {draw(int_expr(ctx, 1))}")
@@ -271,6 +275,34 @@ def statements(draw, ctx: Ctx, depth: int = 1, lo: int = 1, hi: int = 3) -> list
         else:
             out.append(draw(assignment(ctx, draw(st.sampled_from(ctx.vars)))))
     return out
+
+
+@st.composite
+def risky(draw, ctx: Ctx, c: Var) -> str:
+    """A statement right after `choose c in ...` that fails for some values of c only: the
+    successful branches must still be transitions (issue 11 bug 1)."""
+    if c.kind == "int":
+        ints = [v for v in ctx.vars if v.kind == "int"]
+        forms = [f"assert {c.name} != {draw(int_expr(ctx, 0))}", f"let d{c.name} = 2 / {c.name}"]
+        forms += [f"{v.name} = {v.name} + {c.name}" for v in ints]
+        return draw(st.sampled_from(forms))
+    if c.kind == "bool":
+        return f"assert {c.name}"
+    if c.kind == "enum":
+        return f"assert {c.name} != {draw(st.sampled_from(ENUM))}"
+    return f"assert {c.name} == n1"
+
+
+def tick(v: Var) -> str:
+    """An update of v that cycles through values of its type, always in range."""
+    n = v.name
+    return {"int": f"{n} = if {n} < {v.hi} then {n} + 1 else {v.lo}", "bool": f"{n} = not {n}",
+            "enum": f"{n} = if {n} == red then green else if {n} == green then blue else red",
+            "set": f"{n} = if len({n}) < 3 then {n} | {{len({n})}} else {{}}",
+            "map": f"{n}[0] = if {n}[0] < {v.hi} then {n}[0] + 1 else {v.lo}",
+            "opt": f"{n} = if {n} is none then some(0) else none", "rec": f"{n}.f = not {n}.f",
+            "seq": f"{n} = if len({n}) < 2 then append({n}, len({n})) else []",
+            "sym": f"{n} = {{m: ({n}[m] + 1) % 3 for m in N}}", "node": f"{n} = if {n} == n1 then n2 else n1"}[v.kind]
 
 
 # ---- declarations ----------------------------------------------------------------------------
@@ -337,6 +369,9 @@ def models(draw) -> str:
              "init {", *["  " + s for s in draw(init_block(vs))], "}"]
     for n in range(draw(st.integers(1, 3))):
         lines += draw(action(n, vs))
+    if draw(st.booleans()):  # an action always enabled, for more states for the others to run in
+        ticked = draw(st.lists(st.sampled_from(vs), min_size=1, max_size=2, unique=True))
+        lines += ["action Tick {", *["  " + tick(v) for v in ticked], "}"]
     if draw(st.integers(0, 4)) == 0:  # a temporal property: the command line checks it, BMC does not
         lines.append(f"property L: {draw(st.sampled_from(['eventually', 'always eventually']))} "
                      f"{draw(bool_expr(Ctx(vs), 1))}")
