@@ -16,6 +16,7 @@ mutators in `mutators.py` cover those).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -84,7 +85,7 @@ def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
     if kind <= 3:
         return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*']))} {draw(sub)})"
     if kind == 4:
-        return f"({draw(sub)} {draw(st.sampled_from(['/', '%']))} {draw(sub)})"
+        return f"({draw(sub)} {draw(st.sampled_from(['/', '%']))} {divisor(draw(sub))})"
     if kind == 5:
         return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
     if kind == 6:
@@ -108,6 +109,13 @@ def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
         # an argument outside the parameter's range fails, used (dbl) or not (one)
         return f"{draw(st.sampled_from(['dbl', 'dbl', 'one']))}({draw(sub)})"
     return draw(leaf)
+
+
+def divisor(e: str) -> str:
+    """e, unless it is a constant zero: the type checker rejects a division by it (E319), and
+    a division by zero on some branches only is what the generators want."""
+    constant = re.fullmatch(r"[0-9()+\-* ]+", e) and eval(e) == 0  # noqa: S307 - digits and + - * only
+    return "2" if constant else e
 
 
 @st.composite
