@@ -38,6 +38,8 @@ KNOWN = [
     Known("known-findings F7 (an unused def argument is not range-checked by the compiled code)",
           r"compiled code and interpreter disagree|explicit engine: \d+ states|shortest violations: explicit",
           r"\bone\("),
+    Known("fuzz-findings N3 (compiled code and interpreter report different failing `choose` branches first)",
+          r"compiled code and interpreter disagree in a state: \(\{.*\}, ModelError\(.*\), ModelError\("),
     Known("fuzz-findings N1 (BMC: `s | {e}` with e outside the set's range is no run-time error)",
           r"BMC( to depth \d+)?: runtime (violated in \w+ steps|inconclusive)", r"\| \{"),
 ]
