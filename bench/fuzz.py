@@ -46,7 +46,7 @@ def arguments(argv=None):
     p.add_argument("--out", default="build/fuzz", metavar="DIR", help="where findings are written")
     p.add_argument("--max-states", type=int, default=MAX_STATES, metavar="N", help="check --max-states")
     p.add_argument("--guard", type=float, default=GUARD_SECONDS, metavar="SECONDS",
-                   help="a command still running after this long is a hang (a finding)")
+                   help="a command that used this much CPU time is a hang (a finding)")
     p.add_argument("--bmc-every", type=int, default=1, metavar="K",
                    help="BMC in the differential run of every K-th model only (0: never; default 1, all)")
     p.add_argument("--minutes", type=float, metavar="T", help="stop after T minutes and report what was done")

@@ -21,7 +21,7 @@ from fuzz.known import known
 from fuzz.mutators import MUTATIONS, mutants, mutate, shipped, tokens
 from fuzz.runner import Finding, run_inprocess, run_subprocess
 
-GUARD = 30.0  # seconds: only a hang guard; the budget is --max-states and the models' size
+GUARD = 30.0  # CPU seconds: only a hang guard; the budget is --max-states and the models' size
 
 
 def _settings(n: int):
