@@ -46,8 +46,9 @@ def arguments(argv=None):
     p.add_argument("--out", default="build/fuzz", metavar="DIR", help="where findings are written")
     p.add_argument("--max-states", type=int, default=MAX_STATES, metavar="N", help="check --max-states")
     p.add_argument("--guard", type=float, default=GUARD_SECONDS, metavar="SECONDS",
-                   help="a command still running after this long is a hang (a finding)")
-    p.add_argument("--no-bmc", action="store_true", help="leave BMC out of the differential run")
+                   help="a command that used this much CPU time is a hang (a finding)")
+    p.add_argument("--bmc-every", type=int, default=1, metavar="K",
+                   help="BMC in the differential run of every K-th model only (0: never; default 1, all)")
     p.add_argument("--minutes", type=float, metavar="T", help="stop after T minutes and report what was done")
     p.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit of this process")
     return p.parse_args(argv)
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    c = Campaign(max_states=args.max_states, guard=args.guard, bmc=not args.no_bmc)
+    c = Campaign(max_states=args.max_states, guard=args.guard, bmc_every=args.bmc_every)
     start = time.perf_counter()
     last = [start]
 

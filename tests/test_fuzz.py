@@ -19,9 +19,9 @@ from fuzz.campaign import Campaign
 from fuzz.generators import models
 from fuzz.known import known
 from fuzz.mutators import MUTATIONS, mutants, mutate, shipped, tokens
-from fuzz.runner import Finding, run_inprocess
+from fuzz.runner import Finding, run_inprocess, run_subprocess
 
-GUARD = 30.0  # seconds: only a hang guard; the budget is --max-states and the models' size
+GUARD = 30.0  # CPU seconds: only a hang guard; the budget is --max-states and the models' size
 
 
 def _settings(n: int):
@@ -71,7 +71,7 @@ def test_mutants_long_budget():
 # ---- the harness itself ------------------------------------------------------------------------
 
 def test_generated_models_mostly_type_check():
-    c = Campaign(bmc=False)
+    c = Campaign(bmc_every=0)
 
     @_settings(30)
     @given(models())
@@ -97,6 +97,14 @@ def test_runner_classifies_outcomes(tmp_path):
     assert run_inprocess(["parse", str(bad)]).problem is None        # exit 2: an answer
     assert run_inprocess(["parse", str(tmp_path / "none.sync")]).code == 2
     assert run_inprocess(["check", "--no-such-option"]).problem is None  # argparse: exit 2
+
+
+def test_runner_in_a_subprocess(tmp_path):
+    bad = tmp_path / "bad.sync"
+    bad.write_text("model B\nvar x: 0..1\ninit { x = 2 }\n")
+    o = run_subprocess(["parse", str(bad)])
+    assert (o.code, o.problem) == (2, None)
+    assert "error[E320]" in o.output
 
 
 def test_runner_reports_a_hang(monkeypatch, tmp_path):

@@ -23,7 +23,7 @@ class Campaign:
 
     max_states: int = MAX_STATES
     guard: float = GUARD_SECONDS     # wall clock: a hang guard only (runner.py)
-    bmc: bool = True
+    bmc_every: int = 1               # BMC in the differential run of every k-th model (0: never)
     counts: dict = field(default_factory=lambda: {"models": 0, "rejected": 0, "mutants": 0, "commands": 0})
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
@@ -55,7 +55,8 @@ class Campaign:
             self.counts["rejected"] += 1
             return []
         try:
-            problems = compare(m, bmc=self.bmc)
+            bmc = self.bmc_every > 0 and self.counts["models"] % self.bmc_every == 0
+            problems = compare(m, bmc=bmc)
         except Exception:  # noqa: BLE001 - an engine crashing on a well-typed model is the finding
             return [Finding("traceback", "differential (tests/fuzz/differential.py)", traceback.format_exc(), text)]
         if not problems:

@@ -5,6 +5,7 @@ interpreter (`InterpretedModel`, behind `CompiledModel.steps`) and the z3 encodi
   counts, invariant outcomes and failures (`engine_helpers.differential`);
 - the explicit engine (`--continue`) finds as many states and transitions as a naive
   breadth-first search over the interpreter, and the same shortest violation of every property;
+  with symmetry reduction, the same shortest violations in no more states;
 - BMC to depth `depth` finds a property violated iff the explicit engine's shortest violation is
   at most that deep, with a trace of that length which `replay` accepts.
 
@@ -29,6 +30,7 @@ from engine_helpers import differential, interp_invariants, naive_prefix
 BMC_DEPTH = 3
 RLIMIT = 2_000_000          # z3 resource units per query: deterministic, unlike seconds
 STATE_LIMIT = 5000          # MAX_SPACE of the generators, with room
+SAFETY = ("invariant", "runtime")   # compared; temporal properties are left to the command line
 
 
 def reference(cm: CompiledModel) -> tuple[int, int, dict]:
@@ -62,14 +64,27 @@ def compare(m, depth: int = BMC_DEPTH, rlimit: int = RLIMIT, bmc: bool = True) -
         problems.append(f"compiled code and interpreter disagree in a state: {exc}")
     states, transitions, shortest = reference(cm)
     r = explicit_check(m, ExplicitOptions(deadlock=False, stop_at_first=False, symmetry=False))
-    found = {p.name: p.trace.length for p in r.violated}
+    found = {p.name: p.trace.length for p in r.violated if p.kind in SAFETY}
     if (r.stats.distinct_states, r.stats.transitions) != (states, transitions):
         problems.append(f"explicit engine: {r.stats.distinct_states} states, {r.stats.transitions} transitions; "
                         f"interpreter: {states}, {transitions}")
     if found != shortest:
         problems.append(f"shortest violations: explicit {found}, interpreter {shortest}")
+    problems += _against_symmetry(m, found, states)
     if bmc:
         problems += _against_bmc(m, found, depth, rlimit)
+    return problems
+
+
+def _against_symmetry(m, found: dict[str, int], states: int) -> list[str]:
+    """The explicit engine with symmetry reduction: the same shortest violations, no more states."""
+    r = explicit_check(m, ExplicitOptions(deadlock=False, stop_at_first=False))
+    reduced = {p.name: p.trace.length for p in r.violated if p.kind in SAFETY}
+    problems = []
+    if reduced != found:
+        problems.append(f"shortest violations: with symmetry {reduced}, without {found}")
+    if r.stats.distinct_states > states:
+        problems.append(f"symmetry reduction: {r.stats.distinct_states} states, without: {states}")
     return problems
 
 
@@ -82,11 +97,15 @@ def _against_bmc(m, explicit: dict[str, int], depth: int, rlimit: int) -> list[s
         z3.set_param("rlimit", 0)
     problems = []
     for p in r.properties:
+        if p.kind not in SAFETY:
+            continue
         want = explicit.get(p.name)
+        got = p.trace.length if p.verdict is Verdict.VIOLATED else None
+        if p.kind == "runtime" and want == depth + 1 and got in (None, want):
+            continue  # an action failing from a state at the bound: BMC may or may not look at it
         want = want if want is not None and want <= depth else None
         if p.verdict is Verdict.INCONCLUSIVE and want is None:
             continue  # z3 gave up within its resource limit, or nothing to find that deep
-        got = p.trace.length if p.verdict is Verdict.VIOLATED else None
         if p.verdict is Verdict.INCONCLUSIVE and "resource" not in p.message and "canceled" not in p.message:
             problems.append(f"BMC: {p.name} inconclusive ({p.message}), explicit: violated in {want} steps")
         elif p.verdict is not Verdict.INCONCLUSIVE and got != want:

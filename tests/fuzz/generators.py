@@ -4,8 +4,10 @@
 a set, a map, an option, a record), an `init` that may `choose`, one to three actions with
 parameters whose bodies use `choose`, `if`, `for`, `let`, `require`, `assert`, and arithmetic
 that may leave its range, divide by zero, index a map outside its keys or `get(none)` on some
-branches only; and up to two invariants. The product of the variables' domain sizes is kept
-under `MAX_SPACE`, so every model can be explored exhaustively in milliseconds.
+branches only (right after a `choose`, for some of its values); an action that cycles some
+variables through their values, for more states; up to two invariants and a temporal
+property. The product of the variables' domain sizes is kept under `MAX_SPACE`, so every
+model can be explored exhaustively in milliseconds.
 
 The models are generated from the language's types, not from the grammar's productions: nearly
 every model type-checks, so the engines are exercised rather than the parser's error paths (the
@@ -14,13 +16,15 @@ mutators in `mutators.py` cover those).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 MAX_SPACE = 4096          # the product of the variables' domain sizes
 ENUM = ("red", "green", "blue")
-PRELUDE = ["enum Color { red, green, blue }", "type Rec = { a: 0..2, f: bool }"]
+PRELUDE = ["enum Color { red, green, blue }", "type Rec = { a: 0..2, f: bool }", "const N = symmetric {n1, n2}",
+           "def dbl(a: -3..3) -> -6..6 = a + a", "def one(a: 0..2) -> 0..2 = 1"]
 
 
 @dataclass(frozen=True)
@@ -28,19 +32,21 @@ class Var:
     """A state variable, a parameter or a local: its name, kind and (for integers) its range."""
 
     name: str
-    kind: str                 # int, bool, enum, set, map, opt, rec
+    kind: str                 # int, bool, enum, set, map, opt, rec, seq, sym (map[N, 0..2]), node (N)
     lo: int = 0
     hi: int = 0
 
     @property
     def type_text(self) -> str:
         return {"int": f"{self.lo}..{self.hi}", "bool": "bool", "enum": "Color", "set": "set[0..2]",
-                "map": f"map[0..1, {self.lo}..{self.hi}]", "opt": "option[0..2]", "rec": "Rec"}[self.kind]
+                "map": f"map[0..1, {self.lo}..{self.hi}]", "opt": "option[0..2]", "rec": "Rec", "seq": "seq[0..2, 2]",
+                "sym": "map[N, 0..2]", "node": "N"}[self.kind]
 
     @property
     def size(self) -> int:
         width = self.hi - self.lo + 1
-        return {"int": width, "bool": 2, "enum": 3, "set": 8, "map": width * width, "opt": 4, "rec": 6}[self.kind]
+        return {"int": width, "bool": 2, "enum": 3, "set": 8, "map": width * width, "opt": 4, "rec": 6, "seq": 13,
+                "sym": 9, "node": 2}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -66,17 +72,20 @@ class Ctx:
 def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
     """An integer expression; some forms fail at run time (division by zero, a key outside a
     map's domain, `get(none)`, the minimum of an empty set)."""
-    leaves = ctx.of("int") + [f"{r}.a" for r in ctx.of("rec")] + [f"len({s})" for s in ctx.of("set")] \
-        + [f"{m}[{k}]" for m in ctx.of("map") for k in (0, 1)]
+    leaves = ctx.of("int") + [f"{r}.a" for r in ctx.of("rec")] \
+        + [f"len({s})" for s in ctx.of("set") + ctx.of("seq")] \
+        + [f"{m}[{k}]" for m in ctx.of("map") for k in (0, 1)] \
+        + [f"{m}[{n}]" for m in ctx.of("sym") for n in ctx.of("node")] \
+        + [f"sum({m}[n] for n in N)" for m in ctx.of("sym")]
     leaf = st.one_of(st.sampled_from(leaves), st.integers(-2, 3).map(str)) if leaves else st.integers(-2, 3).map(str)
     if depth <= 0 or draw(st.integers(0, 4)) == 0:
         return draw(leaf)
     sub = int_expr(ctx, depth - 1)
-    kind = draw(st.integers(0, 11))
+    kind = draw(st.integers(0, 12))
     if kind <= 3:
         return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*']))} {draw(sub)})"
     if kind == 4:
-        return f"({draw(sub)} {draw(st.sampled_from(['/', '%']))} {draw(sub)})"
+        return f"({draw(sub)} {draw(st.sampled_from(['/', '%']))} {divisor(draw(sub))})"
     if kind == 5:
         return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
     if kind == 6:
@@ -93,7 +102,25 @@ def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
         return f"{agg}({v} * 2 for {v} in {draw(set_expr(ctx, depth - 1))})"
     if kind == 10:
         return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"
+    if kind == 11:
+        if ctx.of("seq") and draw(st.booleans()):  # an index or an end of an empty sequence fails
+            q = draw(st.sampled_from(ctx.of("seq")))
+            return draw(st.sampled_from([f"{q}[{draw(sub)}]", f"head({q})", f"last({q})", f"sum(x for x in {q})"]))
+        # an argument outside the parameter's range fails, used (dbl) or not (one)
+        arg = draw(sub)
+        return arg if constant(arg) else f"{draw(st.sampled_from(['dbl', 'dbl', 'one']))}({arg})"
     return draw(leaf)
+
+
+def constant(e: str) -> bool:
+    """Whether e is made of integer literals, + - * and parentheses only: the type checker folds
+    it, and rejects it where it is out of range or a divisor of zero (E319, E320). Failures on
+    some branches only are what the generators want."""
+    return re.fullmatch(r"[0-9()+\-* ]+", e) is not None
+
+
+def divisor(e: str) -> str:
+    return "2" if constant(e) and eval(e) == 0 else e  # noqa: S307 - digits and + - * only
 
 
 @st.composite
@@ -101,7 +128,9 @@ def bool_expr(draw, ctx: Ctx, depth: int = 2) -> str:
     """A boolean expression over the variables in scope."""
     leaves = ctx.of("bool") + [f"{r}.f" for r in ctx.of("rec")] \
         + [f"{o} is {t}" for o in ctx.of("opt") for t in ("some", "none")] \
-        + [f"{e} == {c}" for e in ctx.of("enum") for c in ENUM] + ["true", "false"]
+        + [f"{e} == {c}" for e in ctx.of("enum") for c in ENUM] + ["true", "false"] \
+        + [f"{a} {op} {b}" for a in ctx.of("node") for b in ctx.of("node") + ["n1"] for op in ("==", "!=")] \
+        + [f"(forall n in N: {m}[n] > 0)" for m in ctx.of("sym")]
     if depth <= 0 or draw(st.integers(0, 4)) == 0:
         return draw(st.sampled_from(leaves))
     ie, be = int_expr(ctx, depth - 1), bool_expr(ctx, depth - 1)
@@ -163,7 +192,7 @@ def assignment(draw, ctx: Ctx, v: Var) -> str:
     """A statement that assigns (part of) v; an integer may be stored unclamped, out of range on
     some branches only."""
     e = draw(int_expr(ctx))
-    wild = draw(st.integers(0, 4)) == 0
+    wild = draw(st.integers(0, 4)) == 0 and not constant(e)
     if v.kind == "int":
         return f"{v.name} = {e if wild else clamp(e, v.lo, v.hi)}"
     if v.kind == "bool":
@@ -181,6 +210,17 @@ def assignment(draw, ctx: Ctx, v: Var) -> str:
         k = Var(ctx.fresh("k"), "int", 0, 1)
         return f"{v.name} = {{{k.name}: {clamp(draw(int_expr(ctx.with_local(k), 1)), v.lo, v.hi)} " \
                f"for {k.name} in 0..1}}"
+    if v.kind == "seq":
+        return draw(st.sampled_from([f"{v.name} = append({v.name}, {e if wild else clamp(e, 0, 2)})",
+                                     f"{v.name} = tail({v.name})", f"{v.name} = []",
+                                     f"{v.name} = if len({v.name}) < 2 then append({v.name}, {clamp(e, 0, 2)}) else []"]))
+    if v.kind == "sym":
+        nodes = ctx.of("node")
+        if nodes and draw(st.booleans()):
+            return f"{v.name}[{draw(st.sampled_from(nodes))}] = {e if wild else clamp(e, 0, 2)}"
+        return f"{v.name} = {{n: {clamp(f'{v.name}[n] + 1', 0, 2)} for n in N}}"
+    if v.kind == "node":
+        return f"{v.name} = {draw(st.sampled_from(ctx.of('node') + ['n1', 'n2']))}"
     if v.kind == "opt":
         inner = e if wild else clamp(e, 0, 2)
         return draw(st.sampled_from([f"{v.name} = none", f"{v.name} = some({inner})",
@@ -201,7 +241,9 @@ def record_field(draw, ctx: Ctx, v: Var) -> str:
 def choose_domain(draw, ctx: Ctx) -> tuple[str, Var]:
     """`choose NAME in DOMAIN`: the domain's text and the local it binds."""
     name = ctx.fresh("c")
-    kind = draw(st.integers(0, 3))
+    kind = draw(st.integers(0, 4))
+    if kind == 4:
+        return "N", Var(name, "node")
     if kind == 0:
         lo = draw(st.integers(-1, 1))
         hi = draw(st.integers(lo, lo + 2))
@@ -226,10 +268,12 @@ def statements(draw, ctx: Ctx, depth: int = 1, lo: int = 1, hi: int = 3) -> list
             out.append(f"require {draw(bool_expr(ctx, 1))}")
         elif kind == 5:
             out.append(f"assert {draw(bool_expr(ctx, 1))}")
-        elif kind == 6:
+        elif kind in (6, 10):
             dom, local = draw(choose_domain(ctx))
             out.append(f"choose {local.name} in {dom}")
             ctx = ctx.with_local(local)
+            if draw(st.booleans()):
+                out.append(draw(risky(ctx, local)))
         elif kind == 7:
             local = Var(ctx.fresh("t"), "int", -9, 9)
             out.append(f"let {local.name} = {draw(int_expr(ctx, 1))}")
@@ -246,11 +290,39 @@ def statements(draw, ctx: Ctx, depth: int = 1, lo: int = 1, hi: int = 3) -> list
     return out
 
 
+@st.composite
+def risky(draw, ctx: Ctx, c: Var) -> str:
+    """A statement right after `choose c in ...` that fails for some values of c only: the
+    successful branches must still be transitions (issue 11 bug 1)."""
+    if c.kind == "int":
+        ints = [v for v in ctx.vars if v.kind == "int"]
+        forms = [f"assert {c.name} != {draw(int_expr(ctx, 0))}", f"let d{c.name} = 2 / {c.name}"]
+        forms += [f"{v.name} = {v.name} + {c.name}" for v in ints]
+        return draw(st.sampled_from(forms))
+    if c.kind == "bool":
+        return f"assert {c.name}"
+    if c.kind == "enum":
+        return f"assert {c.name} != {draw(st.sampled_from(ENUM))}"
+    return f"assert {c.name} == n1"
+
+
+def tick(v: Var) -> str:
+    """An update of v that cycles through values of its type, always in range."""
+    n = v.name
+    return {"int": f"{n} = if {n} < {v.hi} then {n} + 1 else {v.lo}", "bool": f"{n} = not {n}",
+            "enum": f"{n} = if {n} == red then green else if {n} == green then blue else red",
+            "set": f"{n} = if len({n}) < 3 then {n} | {{len({n})}} else {{}}",
+            "map": f"{n}[0] = if {n}[0] < {v.hi} then {n}[0] + 1 else {v.lo}",
+            "opt": f"{n} = if {n} is none then some(0) else none", "rec": f"{n}.f = not {n}.f",
+            "seq": f"{n} = if len({n}) < 2 then append({n}, len({n})) else []",
+            "sym": f"{n} = {{m: ({n}[m] + 1) % 3 for m in N}}", "node": f"{n} = if {n} == n1 then n2 else n1"}[v.kind]
+
+
 # ---- declarations ----------------------------------------------------------------------------
 
 @st.composite
 def variable(draw, name: str) -> Var:
-    kind = draw(st.sampled_from(["int", "int", "bool", "enum", "set", "map", "opt", "rec"]))
+    kind = draw(st.sampled_from(["int", "int", "bool", "enum", "set", "map", "opt", "rec", "seq", "sym", "node"]))
     if kind in ("int", "map"):
         lo = draw(st.integers(-2, 1))
         hi = draw(st.integers(lo + 1, lo + (3 if kind == "int" else 2)))
@@ -274,7 +346,7 @@ def variables(draw) -> tuple[Var, ...]:
 def initial_value(v: Var) -> str:
     return {"int": str(max(v.lo, min(0, v.hi))), "bool": "false", "enum": "red", "set": "{}",
             "map": f"{{k: {max(v.lo, min(0, v.hi))} for k in 0..1}}", "opt": "none",
-            "rec": "{a: 0, f: false}"}[v.kind]
+            "rec": "{a: 0, f: false}", "seq": "[]", "sym": "{n: 0 for n in N}", "node": "n1"}[v.kind]
 
 
 @st.composite
@@ -294,7 +366,7 @@ def init_block(draw, vs: tuple[Var, ...]) -> list[str]:
 @st.composite
 def action(draw, n: int, vs: tuple[Var, ...]) -> list[str]:
     params = draw(st.sampled_from([(), (Var("p", "int", 0, 2),), (Var("p", "int", -1, 1), Var("w", "bool")),
-                                   (Var("p", "enum"),)]))
+                                   (Var("p", "enum"),), (Var("p", "node"),)]))
     ctx = Ctx(vs, params)
     head = f"action A{n}" + (f"({', '.join(f'{p.name}: {p.type_text}' for p in params)})" if params else "")
     body = [f"require {draw(bool_expr(ctx, 1))}"] if draw(st.booleans()) else []
@@ -310,6 +382,12 @@ def models(draw) -> str:
              "init {", *["  " + s for s in draw(init_block(vs))], "}"]
     for n in range(draw(st.integers(1, 3))):
         lines += draw(action(n, vs))
+    if draw(st.booleans()):  # an action always enabled, for more states for the others to run in
+        ticked = draw(st.lists(st.sampled_from(vs), min_size=1, max_size=2, unique=True))
+        lines += ["action Tick {", *["  " + tick(v) for v in ticked], "}"]
+    if draw(st.integers(0, 4)) == 0:  # a temporal property: the command line checks it, BMC does not
+        lines.append(f"property L: {draw(st.sampled_from(['eventually', 'always eventually']))} "
+                     f"{draw(bool_expr(Ctx(vs), 1))}")
     for n in range(draw(st.integers(0, 2))):
         inv = draw(bool_expr(Ctx(vs), 2))
         if draw(st.booleans()):  # weaker, so that more of them hold for a while

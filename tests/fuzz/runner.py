@@ -7,12 +7,14 @@ code, "Traceback" or "internal error" in the output, a trace that does not repla
 going after the hang guard is a *finding*.
 
 The budget is deterministic: `--max-states`, the BMC depth, z3's resource limit (`rlimit`, set
-for the commands run in this process) and the size of the models bound the work. The
-wall-clock `guard` only catches hangs (a run that should take milliseconds still running after
-it); a hang is a finding, reported with its command, never retried.
+for the commands run in this process) and the size of the models bound the work. The `guard`
+only catches hangs (a run that should take milliseconds still running after it); it counts the
+CPU time the command used, not the wall clock, so that a busy machine does not make a hang
+(with a wall-clock limit WALL_FACTOR times longer for a command blocked on input). A hang is a
+finding, reported with its command, never retried.
 
-Commands run in this process by default (`checker.cli.main` with captured output, and SIGALRM as
-the guard), which saves the second or so a new interpreter takes to start per command; with
+Commands run in this process by default (`checker.cli.main` with captured output, and
+SIGPROF and SIGALRM as the guard), which saves the second or so a new interpreter takes to start per command; with
 `subprocess=True` each runs in its own Python (for memory blow-ups the caller wants contained).
 """
 
@@ -36,7 +38,8 @@ import z3
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = (0, 1, 2, 3)
-GUARD_SECONDS = 60.0
+GUARD_SECONDS = 60.0       # CPU seconds of the command: a loaded machine does not make a hang
+WALL_FACTOR = 20           # and wall-clock seconds (a process blocked, using no CPU), per CPU second
 MAX_STATES = 2000
 MEMORY_BYTES = 4 << 30     # address space of a subprocess run
 RLIMIT = 500_000           # z3 resource units per query, in this process (a subprocess has none)
@@ -44,7 +47,7 @@ BMC_DEPTH = 2              # for models too wide for the explicit engine
 
 
 class Hang(BaseException):
-    """Raised by the guard's alarm; a BaseException, so that no `except Exception` swallows it."""
+    """Raised by the guard's timers; a BaseException, so that no `except Exception` swallows it."""
 
 
 @dataclass
@@ -94,8 +97,9 @@ def run_inprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     from checker.cli import main
     out = io.StringIO()
     start = time.perf_counter()
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, guard)
+    old = {sig: signal.signal(sig, _on_alarm) for sig in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, guard)
+    signal.setitimer(signal.ITIMER_REAL, guard * WALL_FACTOR)
     z3.set_param("rlimit", RLIMIT)
     code: int | None
     try:
@@ -113,24 +117,32 @@ def run_inprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
         code = None
     finally:
         z3.set_param("rlimit", 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
     return Outcome(argv, code, out.getvalue(), time.perf_counter() - start)
 
 
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+def _limits(guard: float):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        cpu = max(1, int(guard))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    return apply
 
 
 def run_subprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
-    """`syncproof ARGV` in a new Python with bounded memory, killed at the guard."""
+    """`syncproof ARGV` in a new Python with bounded memory, killed at the guard (SIGXCPU)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("SYNCPROOF_DEBUG", None)
     start = time.perf_counter()
     try:
         p = sp.run([sys.executable, "-m", "checker.cli", *argv], capture_output=True, text=True, env=env,
-                   timeout=guard, preexec_fn=_limit_memory, errors="replace")
+                   timeout=guard * WALL_FACTOR, preexec_fn=_limits(guard), errors="replace")
         code, output = p.returncode, p.stdout + p.stderr
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            code = None
     except sp.TimeoutExpired as exc:
         code, output = None, f"{exc.stdout or ''}{exc.stderr or ''}"
     return Outcome(argv, code, output, time.perf_counter() - start)
