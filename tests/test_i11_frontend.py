@@ -19,6 +19,7 @@ from cli_helpers import run_cli
 from spec import files
 from spec.diagnostics import Diagnostic, Source, Span
 from spec.loader import load, load_text
+from spec.parser import parse
 from spec_helpers import one, spec_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,9 +208,10 @@ def test_300_levels_are_fine():
     for text in ("invariant I: " + "not " * 300 + "x",
                  "invariant I: " + " or ".join(["x"] * 301),
                  "invariant I: " + " + ".join(["y"] * 300) + " >= 0",
-                 "invariant I: " + "{" * 299 + "x" + "}" * 299 + " != {}",
                  "type T = " + "option[" * 299 + "bool" + "]" * 299):
         load_text(HEAD + text + "\n")
+    # parses; its type, a set of sets 298 deep, is beyond the limits of the state (E318)
+    parse(HEAD + "invariant I: " + "{" * 299 + "x" + "}" * 299 + " != {}\n")
 
 
 def test_a_chain_of_2000_defs_is_an_error_where_it_gets_too_deep(tmp_path, capsys):
