@@ -1845,8 +1845,10 @@ class Checker:
         if isinstance(x.type, IntType) and isinstance(t, IntType):
             if t.contains(x.type):
                 return x
+            if isinstance(x, ir.Lit) and t.lo <= x.value <= t.hi:  # a typed constant: its value fits
+                return ir.Lit(IntType(x.value, x.value, t.decimals), x.span, x.value)
             if isinstance(x, ir.Lit):
-                self.diag.error("E306" if False else "E320", f"{x.value} is outside {t.show()} for {what}", span)
+                self.diag.error("E320", f"{x.value} is outside {t.show()} for {what}", span)
                 raise _Bail
             return ir.Op(t, x.span, "narrow", [x])
         if same_shape(x.type, t):

@@ -230,3 +230,14 @@ def test_a_def_reading_other_entries_of_what_the_loop_writes_turns_symmetry_off(
                  "init { coll = {u: 10 for u in USERS} }\n"
                  f"action Settle {{ for u in USERS {{ if {guard} {{ coll[u] = coll[u] - 1 }} }} }}\n")
     assert [w.code for w in m.warnings] == ["W101"] and m.symmetric == []
+
+
+# ---- known finding F1: a typed constant whose value fits a narrower range -----------------------------
+
+def test_a_typed_constant_converts_by_its_value():
+    m = model_of("model F\nconst K: 0..5 = 2\nvar y: 0..3\ninit { y = K }\naction A { y = K }\n"
+                 "invariant Two: y == 2\n")
+    r = check(m, ExplicitOptions(deadlock=False))
+    assert r.verdict is Verdict.HOLDS and r.stats.distinct_states == 1
+    d = one(load_error("model F\nconst K: 0..5 = 4\nvar y: 0..3\ninit { y = 0 }\naction A { y = K }\n"))
+    assert (d.code, at(d), d.message) == ("E320", (5, 16), "4 is outside 0..3 for 'y'")
