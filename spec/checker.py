@@ -1061,6 +1061,13 @@ class Checker:
         return self._arith(e, sc)
 
     def _looks_like_set(self, e: ast.Expr, sc: Scope) -> bool:
+        """Whether e, the left side of a '-', is a set (a difference) rather than an integer.
+
+        `a - b - c` is a set exactly when `a` is: only the leftmost operand of a chain of '-' is
+        typed, once, so a long chain costs neither deep recursion nor typing its prefixes again.
+        """
+        while isinstance(e, ast.Binary) and e.op == "-":
+            e = e.left
         x = self._quiet(lambda: self._try(e, sc))
         return x is not None and isinstance(x.type, SetType)
 

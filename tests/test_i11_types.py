@@ -10,6 +10,7 @@ from checker.result import Verdict
 from cli_helpers import run_cli
 from engine_helpers import model_of
 from spec.loader import load_text
+from spec.types import IntType, SetType
 from spec_helpers import at, load_error, one
 from test_engine_symmetry import brute_force
 
@@ -241,3 +242,12 @@ def test_a_typed_constant_converts_by_its_value():
     assert r.verdict is Verdict.HOLDS and r.stats.distinct_states == 1
     d = one(load_error("model F\nconst K: 0..5 = 4\nvar y: 0..3\ninit { y = 0 }\naction A { y = K }\n"))
     assert (d.code, at(d), d.message) == ("E320", (5, 16), "4 is outside 0..3 for 'y'")
+
+
+# ---- known finding F9: a long chain of '-' ---------------------------------------------------------------
+
+def test_a_long_difference_chain_types_without_deep_recursion():
+    ints, sets = " - ".join(["x"] * 210), " - ".join(["s"] * 210)
+    m = load_text(f"model R\nvar x: 0..3\nvar s: set[0..3]\ninit {{ x = 0 s = {{}} }}\n"
+                  f"invariant I: {ints} <= 3\ninvariant J: {sets} == {{}}\n", "r.sync")
+    assert [i.cond.args[0].type for i in m.invariants] == [IntType(-627, 3), SetType(IntType(0, 3))]
