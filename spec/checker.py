@@ -1061,6 +1061,13 @@ class Checker:
         return self._arith(e, sc)
 
     def _looks_like_set(self, e: ast.Expr, sc: Scope) -> bool:
+        """Whether e, the left side of a '-', is a set (a difference) rather than an integer.
+
+        `a - b - c` is a set exactly when `a` is: only the leftmost operand of a chain of '-' is
+        typed, once, so a long chain costs neither deep recursion nor typing its prefixes again.
+        """
+        while isinstance(e, ast.Binary) and e.op == "-":
+            e = e.left
         x = self._quiet(lambda: self._try(e, sc))
         return x is not None and isinstance(x.type, SetType)
 
@@ -1845,8 +1852,10 @@ class Checker:
         if isinstance(x.type, IntType) and isinstance(t, IntType):
             if t.contains(x.type):
                 return x
+            if isinstance(x, ir.Lit) and t.lo <= x.value <= t.hi:  # a typed constant: its value fits
+                return ir.Lit(IntType(x.value, x.value, t.decimals), x.span, x.value)
             if isinstance(x, ir.Lit):
-                self.diag.error("E306" if False else "E320", f"{x.value} is outside {t.show()} for {what}", span)
+                self.diag.error("E320", f"{x.value} is outside {t.show()} for {what}", span)
                 raise _Bail
             return ir.Op(t, x.span, "narrow", [x])
         if same_shape(x.type, t):
@@ -2051,8 +2060,9 @@ def _mentions(e, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.name == name for n in ast.walk(e))
 
 
-def iter_ir(node):
-    """Every IR expression node under `node` (an Expr, Stmt or list of them)."""
+def iter_ir(node, into_defs: bool = True):
+    """Every IR expression node under `node` (an Expr, Stmt or list of them), and under the bodies
+    of the defs it calls unless `into_defs` is false."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -2071,7 +2081,7 @@ def iter_ir(node):
                 stack.extend(a.body for a in n.arms)
             elif isinstance(n, ir.Call):
                 stack.extend(n.args)
-                if n.fn.body is not None:
+                if into_defs and n.fn.body is not None:
                     stack.append(n.fn.body)
         elif isinstance(n, ir.Stmt):
             for v in vars(n).values():
@@ -2122,17 +2132,30 @@ def _pointwise(loop: ir.For) -> bool:
     stmts(loop.body)
     if not ok:
         return False
-    # every read of a written variable must go through the same entry
-    for n in iter_ir(loop.body):
-        if isinstance(n, ir.Op) and n.op == "get" and isinstance(n.args[0], ir.VarRef) \
+    return _reads_entry_only(loop.body, written, {loop.sym})
+
+
+def _reads_entry_only(node, written: set, keys: set) -> bool:
+    """Whether every read under node of a variable in `written` is `v[k]` with k a local in `keys`.
+
+    A def reads through its parameters: inside its body, the keys are the parameters whose
+    arguments are keys (`equity(u, price)` in a loop over u reads `coll[u]` when equity does).
+    """
+    reads = gets = 0
+    for n in iter_ir(node, into_defs=False):
+        if isinstance(n, ir.VarRef) and n.var in written:
+            reads += 1
+        elif isinstance(n, ir.Op) and n.op == "get" and isinstance(n.args[0], ir.VarRef) \
                 and n.args[0].var in written:
             k = n.args[1]
-            if not (isinstance(k, ir.Local) and k.sym is loop.sym):
+            if not (isinstance(k, ir.Local) and k.sym in keys):
                 return False
-    reads = [n for n in iter_ir(loop.body) if isinstance(n, ir.VarRef) and n.var in written]
-    gets = [n for n in iter_ir(loop.body) if isinstance(n, ir.Op) and n.op == "get"
-            and isinstance(n.args[0], ir.VarRef) and n.args[0].var in written]
-    return len(reads) == len(gets)
+            gets += 1
+        elif isinstance(n, ir.Call) and n.fn.body is not None:
+            inner = {p for p, a in zip(n.fn.params, n.args) if isinstance(a, ir.Local) and a.sym in keys}
+            if not _reads_entry_only(n.fn.body, written, inner):
+                return False
+    return reads == gets
 
 
 # ---- interval arithmetic ---------------------------------------------------------

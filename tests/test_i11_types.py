@@ -10,6 +10,7 @@ from checker.result import Verdict
 from cli_helpers import run_cli
 from engine_helpers import model_of
 from spec.loader import load_text
+from spec.types import IntType, SetType
 from spec_helpers import at, load_error, one
 from test_engine_symmetry import brute_force
 
@@ -191,3 +192,62 @@ init { coll = {u: 0 for u in USERS} size = 0 }
 def test_mixed_decimals_hint_names_the_conversion(line, hint):
     d = one(load_error(MARGIN + line + "\n"))
     assert d.code == "E322" and d.help == hint
+
+
+# ---- item 21: a member passed to a def inside a loop over the symmetric set --------------------------
+
+PERPETUAL = """model Perp
+const USERS = symmetric {u1, u2}
+var coll: map[USERS, 0..20]
+var pos: map[USERS, -1..1]
+var entry: map[USERS, 1..6]
+var price: 1..6
+def equity(u: USERS, p: 1..6) = coll[u] + pos[u] * (p - entry[u])
+init { coll = {u: 10 for u in USERS} pos = {u: 0 for u in USERS} entry = {u: 1 for u in USERS} price = 1 }
+action Open(u: USERS, d: -1..1) { require pos[u] == 0  pos[u] = d  entry[u] = price }
+action Move(p: 1..6) { price = p }
+action Settle {
+  for u in USERS {
+    if equity(u, price) < 5 { pos[u] = 0  coll[u] = max(0, equity(u, price)) }
+  }
+}
+"""
+
+
+def test_a_def_taking_the_loop_member_keeps_symmetry():
+    m = model_of(PERPETUAL)
+    assert m.warnings == [] and [t.name for t in m.symmetric] == ["USERS"]
+    states, rep, _, _ = brute_force(m)
+    assert (len(states), len(set(rep.values()))) == (1944, 1026)  # Burnside: (1944 + 108 fixed) / 2
+    on = check(m, ExplicitOptions(symmetry=True, deadlock=False))
+    off = check(m, ExplicitOptions(symmetry=False, deadlock=False))
+    assert (on.stats.distinct_states, off.stats.distinct_states) == (1026, 1944)
+
+
+@pytest.mark.parametrize("guard", ["other(u) > 1", "total > 1 and coll[u] > 0"])
+def test_a_def_reading_other_entries_of_what_the_loop_writes_turns_symmetry_off(guard):
+    m = model_of("model Perp\nconst USERS = symmetric {u1, u2}\nvar coll: map[USERS, 0..20]\n"
+                 "def total = sum(coll[v] for v in USERS)\ndef other(u: USERS) = coll[u] + total\n"
+                 "init { coll = {u: 10 for u in USERS} }\n"
+                 f"action Settle {{ for u in USERS {{ if {guard} {{ coll[u] = coll[u] - 1 }} }} }}\n")
+    assert [w.code for w in m.warnings] == ["W101"] and m.symmetric == []
+
+
+# ---- known finding F1: a typed constant whose value fits a narrower range -----------------------------
+
+def test_a_typed_constant_converts_by_its_value():
+    m = model_of("model F\nconst K: 0..5 = 2\nvar y: 0..3\ninit { y = K }\naction A { y = K }\n"
+                 "invariant Two: y == 2\n")
+    r = check(m, ExplicitOptions(deadlock=False))
+    assert r.verdict is Verdict.HOLDS and r.stats.distinct_states == 1
+    d = one(load_error("model F\nconst K: 0..5 = 4\nvar y: 0..3\ninit { y = 0 }\naction A { y = K }\n"))
+    assert (d.code, at(d), d.message) == ("E320", (5, 16), "4 is outside 0..3 for 'y'")
+
+
+# ---- known finding F9: a long chain of '-' ---------------------------------------------------------------
+
+def test_a_long_difference_chain_types_without_deep_recursion():
+    ints, sets = " - ".join(["x"] * 210), " - ".join(["s"] * 210)
+    m = load_text(f"model R\nvar x: 0..3\nvar s: set[0..3]\ninit {{ x = 0 s = {{}} }}\n"
+                  f"invariant I: {ints} <= 3\ninvariant J: {sets} == {{}}\n", "r.sync")
+    assert [i.cond.args[0].type for i in m.invariants] == [IntType(-627, 3), SetType(IntType(0, 3))]
