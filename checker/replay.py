@@ -244,24 +244,33 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
             result.message += f"; the cycle is not fair: {unfair}"
             result.valid = False
             return
-    binding = doc.get("#meta", {}).get("binding", {})
-    env = {b.sym.id: _encode(b.sym.type, binding[b.sym.name], f"#meta.binding.{b.sym.name}")
-           for b in prop.binders if b.sym.name in binding}
     from spec.interp import Interp
     interp = Interp(model)
+    for env in _bindings(prop, doc.get("#meta", {}).get("binding", {}), interp):
+        try:
+            P = [bool(interp.eval(prop.p, env, cm.unpack(s))) for s in states]
+            Q = [bool(interp.eval(prop.q, env, cm.unpack(s))) for s in states] if prop.q is not None else None
+        except ModelError as exc:
+            result.violations.append((prop.name, loop, f"property {prop.name} cannot be evaluated: {exc.message}"))
+            return
+        if lasso_violates(prop.kind, P, Q, loop):
+            result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))
+            return
 
-    def holds(e, i):
-        return bool(interp.eval(e, env, cm.unpack(states[i])))
-    n = len(states)
-    try:
-        P = [holds(prop.p, i) for i in range(n)]
-        Q = [holds(prop.q, i) for i in range(n)] if prop.q is not None else None
-    except ModelError as exc:
-        result.violations.append((prop.name, loop, f"property {prop.name} cannot be evaluated: {exc.message}"))
-        return
-    violated = lasso_violates(prop.kind, P, Q, loop)
-    if violated:
-        result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))
+
+def _bindings(prop: ir.PropertyIR, recorded: dict, interp) -> list[dict]:
+    """The values of the property's forall variables to check the lasso for: those the trace
+    records (#meta.binding), each in its domain; every one when it records none."""
+    if not all(b.sym.name in recorded for b in prop.binders):
+        return list(interp._bindings(prop.binders, 0, {}, None))
+    env = {}
+    for b in prop.binders:
+        where = f"#meta.binding.{b.sym.name}"
+        env[b.sym.id] = _encode(b.sym.type, recorded[b.sym.name], where)
+        if env[b.sym.id] not in interp.elements(b.domain, env, None):
+            raise ITFError(f"{where}: {V.show(ir.decode_value(b.sym.type, env[b.sym.id]))} is not a value "
+                           f"{b.sym.name} takes in {prop.name}")
+    return [env]
 
 
 def _unfair(model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int, taken: list) -> str | None:

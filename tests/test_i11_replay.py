@@ -346,6 +346,21 @@ def test_conform_replay_names_the_trace_and_the_place(here, capsys, monkeypatch)
     assert (code, " ".join(err.split())) == (2, "error[E605]: t.itf.json: state 2: the model has no action 'Nope'")
 
 
+def test_a_lasso_without_its_binding_is_checked_for_every_one(here, capsys):
+    doc = json.loads((ROOT / "counterexamples" / "settlement_lock_broken.EverySettlementRuns.itf.json").read_text())
+    model = ROOT / "models" / "settlement_lock_broken.sync"
+    assert doc["#meta"]["binding"] == {"w": "w1"}
+    for binding in ({"w": "w1"}, {}, {"#tup": []}):
+        doc["#meta"]["binding"] = binding
+        code, out, err = run_cli(["replay", write_doc(here / "t.itf.json", doc), model], capsys)
+        assert (code, err) == (1, "")
+        assert "VIOLATED EverySettlementRuns: the fair lasso violates EverySettlementRuns" in out
+    doc["#meta"]["binding"] = {"w": "w9"}
+    code, _, err = run_cli(["replay", write_doc(here / "t.itf.json", doc), model], capsys)
+    assert code == 2
+    assert "error[E605]: t.itf.json: #meta.binding.w: 'w9' is not a member of" in " ".join(err.split())
+
+
 # ---- item 15: conform imports nothing of the current directory in place of the library -----
 
 BANKLIKE = """model Flag
