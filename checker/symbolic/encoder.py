@@ -341,7 +341,7 @@ class Encoder:
             raise EncodeError("E510", f"the symbolic engines cannot encode the expression "
                               f"'{type(e).__name__}' yet", e.span, "use the explicit engine for this model")
         try:
-            return method(e, env, st, g)
+            return _widened(method(e, env, st, g), e.type)
         except EncodeError as exc:
             raise _located(exc, e.span) from None
 
@@ -808,6 +808,17 @@ def _power(a, k: int):
     for _ in range(k - 1):
         out = mul(out, a)
     return out
+
+
+def _widened(v, t: Type):
+    """v as a value of t. The type checker widens an expression to a type it fits in (spec.types.fits:
+    the same codes, more of them) without a conversion; a set then has fewer bits than t has codes,
+    the bits of the codes it cannot hold, which are absent."""
+    if isinstance(v, SetV) and isinstance(t, SetType):
+        n = len(SV.index_of_code(t.elem))
+        if len(v.bits) < n:
+            return SetV(v.bits + (FALSE,) * (n - len(v.bits)))
+    return v
 
 
 def _fit(items, t: SeqType):

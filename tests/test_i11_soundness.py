@@ -1,0 +1,57 @@
+"""Wrong answers the fuzzing harness found after issue 11's list (tests/fuzz, /bench/fuzz.py).
+
+N1: the type checker widens an expression to a type it fits in (the same codes, more of them)
+without a conversion node; the z3 encoding kept the narrower set's bits, so `s | {5}` with
+`s: set[0..2]` lost the 5: BMC said `runtime` holds and `--engine prove` proved it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli_helpers import run_cli as run
+
+STORE_OUTSIDE = """model B1
+var s: set[0..2]
+init { s = {} }
+action A { s = s | {5} }
+"""
+
+WIDENED = """model U1
+var s: set[1..2]
+var m: map[0..1, set[1..2]]
+init { s = {1}  m = {k: {2} for k in 0..1} }
+action A { require false  s = s }
+invariant I: 0 in (s | {0})
+invariant J: len(s | {5}) == 2
+invariant K: (s | {0}) == {0, 1}
+invariant L: 5 in (m[0] | {5}) and 2 in (m[1] | {5})
+invariant M: s subset (s | {7})
+invariant N: len((s & {1, 2}) | {9}) == 2
+invariant O: len(if len(s) == 1 then s else {4}) == 1
+"""
+
+
+def _verdicts(capsys, path, *options) -> tuple[int, dict]:
+    code, out, err = run(["check", path, "--json", "--no-trace-file", *options], capsys)
+    assert code in (0, 1, 3), err
+    return code, {p["name"]: p["verdict"] for p in json.loads(out)["properties"]}
+
+
+@pytest.mark.parametrize("engine", [["--engine", "explicit"], ["--engine", "bmc", "--depth", "2"],
+                                    ["--engine", "prove"], ["--engine", "induction"]])
+def test_a_union_storing_an_element_outside_the_set_is_a_runtime_error_in_every_engine(tmp_path, capsys, engine):
+    path = tmp_path / "b1.sync"
+    path.write_text(STORE_OUTSIDE)
+    code, verdicts = _verdicts(capsys, path, *engine)
+    assert code == 1 and verdicts["runtime"] == "violated"
+
+
+@pytest.mark.parametrize("engine", [["--engine", "explicit"], ["--engine", "bmc", "--depth", "1"]])
+def test_set_operations_on_a_widened_set_keep_every_element(tmp_path, capsys, engine):
+    path = tmp_path / "u1.sync"
+    path.write_text(WIDENED)
+    _, verdicts = _verdicts(capsys, path, "--no-deadlock", "--continue", *engine)
+    assert {n: v for n, v in verdicts.items() if n in "IJKLMNO"} == dict.fromkeys("IJKLMNO", "holds")
