@@ -380,7 +380,8 @@ class Interp:
         the `choose`s is a transition of its own, as the language reference says.
         """
         failures: list[ModelError] = []
-        return self._run(stmts, list(state), dict(env), (), failures), failures
+        branches = list(self._run(stmts, list(state), dict(env), (), failures))  # fills failures
+        return branches, failures
 
     def exec_block(self, stmts: list[ir.Stmt], state: list, env: dict):
         """The branches of run_block; raises the first failure, after running every branch.
@@ -432,18 +433,15 @@ class Interp:
             return [(state, env, choices)]
         if isinstance(s, ir.If):
             body = s.then if self.eval(s.cond, env, state) else s.orelse
-            return [(st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices, failures)]
+            return ((st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices, failures))
         if isinstance(s, ir.For):
-            branches = [(state, env, choices)]
-            for v in self.elements(s.domain, env, state):
-                nxt = []
-                for st, en, ch in branches:
-                    inner = dict(en)
-                    inner[s.sym.id] = v
-                    nxt.extend((st2, _restrict(en2, en), ch2)
-                               for st2, en2, ch2 in self._run(s.body, st, inner, ch, failures))
-                branches = nxt
-            return branches
+            values = list(self.elements(s.domain, env, state))
+
+            def iteration(i, st, en, ch):
+                inner = dict(en)
+                inner[s.sym.id] = values[i]
+                return ((st2, _restrict(en2, en), ch2) for st2, en2, ch2 in self._run(s.body, st, inner, ch, failures))
+            return _depth_first(len(values), iteration, state, env, choices)
         if isinstance(s, ir.Choose):
             out = []
             for v in self.elements(s.domain, env, state):
@@ -454,13 +452,8 @@ class Interp:
         raise AssertionError(s)
 
     def _run(self, stmts, state, env, choices, failures):
-        branches = [(state, env, choices)]
-        for s in stmts:
-            nxt = []
-            for st, en, ch in branches:
-                nxt.extend(self._exec_branch(s, st, en, ch, failures))
-            branches = nxt
-        return branches
+        return _depth_first(len(stmts), lambda i, st, en, ch: self._exec_branch(stmts[i], st, en, ch, failures),
+                            state, env, choices)
 
     def _store(self, s: ir.Assign, state, env) -> int:
         value = self.eval(s.value, env, state)
@@ -546,6 +539,29 @@ def _target(s: ir.Assign, env, state, interp) -> str:
         text += f"[{shown}]"
         t = t.value if step.kind == "get" else t.elem
     return text
+
+
+def _depth_first(n: int, step, state, env, choices):
+    """The runs through n steps, lazily; step(i, state, env, choices) gives (lazily) the runs that
+    step i continues in.
+
+    Each run goes to its end before the next starts (a stack of iterators, not recursion), so the
+    runs, and the failures that the steps record as they go, come in the order of the choices, in
+    loops and nested blocks too: the compiled code's order, on which the engines agree for "the
+    first failure"."""
+    if n == 0:
+        yield state, env, choices
+        return
+    stack = [(0, iter(step(0, state, env, choices)))]
+    while stack:
+        i, runs = stack[-1]
+        run = next(runs, None)
+        if run is None:
+            stack.pop()
+        elif i + 1 == n:
+            yield run
+        else:
+            stack.append((i + 1, iter(step(i + 1, *run))))
 
 
 def _restrict(env: dict, outer: dict) -> dict:

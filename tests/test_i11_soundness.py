@@ -12,6 +12,7 @@ import json
 import pytest
 
 from cli_helpers import run_cli as run
+from engine_helpers import differential, model_of
 
 STORE_OUTSIDE = """model B1
 var s: set[0..2]
@@ -55,3 +56,48 @@ def test_set_operations_on_a_widened_set_keep_every_element(tmp_path, capsys, en
     path.write_text(WIDENED)
     _, verdicts = _verdicts(capsys, path, "--no-deadlock", "--continue", *engine)
     assert {n: v for n, v in verdicts.items() if n in "IJKLMNO"} == dict.fromkeys("IJKLMNO", "holds")
+
+
+# N3: which failure of an action is "the first" (the counterexample for `runtime`): the compiled
+# code reported the first failing run in choice order, the interpreter the run that failed at the
+# earliest statement. Both now go through the runs in choice order.
+FIRST_FAILURE = {
+    "choose": """model N3
+var x: 0..2
+init { x = 0 }
+action A {
+  choose c in 1..2
+  x = 2 / (2 - c)
+  assert c != 1
+}
+""",
+    "loop": """model N3Loop
+var x: 0..2
+init { x = 0 }
+action A {
+  for i in 0..1 {
+    choose c in 0..1
+    if i == 0 and c == 1 { x = x + 5 }
+    if i == 1 and c == 0 { assert false }
+  }
+}
+""",
+}
+
+
+@pytest.mark.parametrize("name", FIRST_FAILURE)
+def test_the_compiled_code_and_the_interpreter_fail_first_on_the_same_run(name):
+    assert differential(model_of(FIRST_FAILURE[name])) >= 1
+
+
+@pytest.mark.parametrize("name", FIRST_FAILURE)
+def test_every_engine_shows_the_same_first_failure(tmp_path, capsys, name):
+    path = tmp_path / "n3.sync"
+    path.write_text(FIRST_FAILURE[name])
+    messages = set()
+    for engine in (["--engine", "explicit"], ["--engine", "bmc", "--depth", "2"]):
+        code, out, err = run(["check", path, "--json", "--no-trace-file", *engine], capsys)
+        assert code == 1, err
+        runtime = next(p for p in json.loads(out)["properties"] if p["name"] == "runtime")
+        messages.add(runtime["message"])
+    assert len(messages) == 1 and "assertion failed" in messages.pop()
