@@ -138,8 +138,12 @@ def test_differential_finds_bug_1_if_it_comes_back(monkeypatch):
     assert any("explicit engine: 1 states" in p for p in compare(m))
 
 
-def test_known_findings_name_their_item():
-    from fuzz.known import KNOWN
-    assert all(k.item.split()[0] in ("issue", "known-findings", "fuzz-findings") for k in KNOWN)
-    assert known("internal error: RecursionError: maximum recursion depth exceeded", "") is not None
-    assert known("exit 4: ZeroDivisionError", "") is None
+def test_known_findings_name_their_item(monkeypatch):
+    from fuzz import known as k
+    assert all(e.item.split()[0] in ("issue", "known-findings", "fuzz-findings") for e in k.KNOWN)
+    assert known("internal error: RecursionError: maximum recursion depth exceeded", "") is None  # all fixed
+    monkeypatch.setattr(k, "KNOWN", [k.Known("issue 11 item 11", r"RecursionError", r"\bnot not\b")])
+    assert known("internal error: RecursionError: maximum recursion depth exceeded", "x = not not y") \
+        == "issue 11 item 11"
+    assert known("internal error: RecursionError: maximum recursion depth exceeded", "x = y") is None
+    assert known("exit 4: ZeroDivisionError", "x = not not y") is None
