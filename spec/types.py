@@ -551,7 +551,9 @@ def element_limit(t: "SetType | MapType") -> str:
     inner, role = (t.elem, "element") if isinstance(t, SetType) else (t.key, "key")
     one = "a bit" if isinstance(t, SetType) else "a slot"
     n = inner.count()
-    codes = f"{amount(n)} values" if n == inner.size else f"{amount(n)} values, encoded in {amount(inner.size)} codes"
+    codes = f"{amount(n)} values"
+    if n != inner.size:
+        codes += f", encoded in {amount(inner.size)} codes"
     return (f"{t.show()} needs {one} for each code of its {role} type {inner.show()} ({codes}): "
             f"{_a(role)} type has at most {MAX_ELEMENT_CODES:,} codes")
 
