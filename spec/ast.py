@@ -28,6 +28,7 @@ class TBool(Node):
 class TRange(Node):
     lo: "Expr"
     hi: "Expr"
+    capacity: bool = False   # 0..N counting the messages of a channel `with reordering` (N its capacity)
 
 
 @dataclass

@@ -509,6 +509,10 @@ class Checker:
             if lo > hi:
                 self.diag.error("E313", f"empty range {lo}..{hi}", t.span, "the lower bound comes first")
                 return None
+            if t.capacity and hi > MAX_CAPACITY:   # a bag channel holds as many messages as a sequence
+                self.diag.error("E323", f"a channel of capacity {hi:,}: a channel holds at most {MAX_CAPACITY:,} "
+                                "messages", t.hi.span, LIMITS)
+                return None
             return IntType(lo, hi)
         if isinstance(t, ast.TFixed):
             try:
@@ -1037,8 +1041,9 @@ class Checker:
             elem = IntType(a.type.lo, b.type.hi) if a.type.lo <= b.type.hi else IntType(a.type.lo, a.type.lo)
             if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
                 lo, hi = a.value, b.value
-                if hi - lo > MAX_DOMAIN:
-                    self.diag.error("E318", f"the range {lo}..{hi} is too large to use as a set", e.span)
+                if hi - lo + 1 > MAX_DOMAIN:
+                    self.diag.error("E318", f"the range {lo}..{hi} has {hi - lo + 1:,} values: too many to use as "
+                                    f"a set (at most {MAX_DOMAIN:,})", e.span, LIMITS)
                     raise _Bail
                 elem = IntType(lo, max(lo, hi))
                 mask = ((1 << (hi - lo + 1)) - 1) if hi >= lo else 0

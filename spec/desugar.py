@@ -91,7 +91,7 @@ class _Channel:
     def var(self) -> ast.Var:
         d, b = self.decl, _B(self.decl.span)
         if self.bag:
-            t = ast.TMap(d.span, d.elem, ast.TRange(d.span, b.int(0), d.capacity))
+            t = ast.TMap(d.span, d.elem, ast.TRange(d.span, b.int(0), d.capacity, capacity=True))
         else:
             t = ast.TSeq(d.span, d.elem, d.capacity)
         return ast.Var(d.span, [(d.name, d.span)], t)

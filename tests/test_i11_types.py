@@ -147,6 +147,11 @@ LIMIT_CASES = [
      "take at most 1,048,576"),
     ("state-width", "model V\nvar a: set[0..999999]\nvar b, c: set[0..29999]\ninit { a = {} b = {} c = {} }\n",
      [], "3:11: error[E323]: the state takes 1,060,000 bits with b, c: it may take at most 1,048,576"),
+    ("bag-channel", "model Ch\nenum Msg { a, b }\nchannel c: Msg capacity 4294967295 with reordering\n"
+                    "action S { send a to c }\n", [],
+     "3:25: error[E323]: a channel of capacity 4,294,967,295: a channel holds at most 65,536 messages"),
+    ("range-as-set", "model R\nvar x: bool\ninit { x = false }\ninvariant L: len(0..65536) > 0\n", [],
+     "4:18: error[E318]: the range 0..65536 has 65,537 values: too many to use as a set (at most 65,536)"),
 ]
 
 
