@@ -604,7 +604,7 @@ var t: N
 """)
     assert got == [
         ("E313", 1, 8, "empty range 3..1"),
-        ("E318", 2, 14, "the range 0..100000 is too large to use as a set"),
+        ("E318", 2, 14, "the range 0..100000 has 100,001 values: too many to use as a set (at most 65,536)"),
         ("E319", 3, 20, "division by zero"),
         ("E319", 4, 21, "division by zero"),
         ("E303", 5, 14, "cannot index a value of type 0..3"),
