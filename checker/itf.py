@@ -18,11 +18,11 @@ import itertools
 import json
 import os
 import re
-import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from spec import files
 from spec import values as V
 from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType,
                         Type, UnionType)
@@ -284,37 +284,12 @@ def naming(path: str | Path | None):
 
 
 def _read_text(path: str | Path) -> str:
-    """The text of a regular file of at most MAX_TRACE_BYTES, as UTF-8 (a leading BOM is dropped).
-
-    Opened without blocking (a FIFO has no writer), and checked to be a regular file before
-    anything is read (/dev/zero never ends)."""
+    """The text of a regular file of at most MAX_TRACE_BYTES, as UTF-8 (spec.files: /dev/zero and
+    FIFOs are refused before anything is read)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise ITFError("no such file", path) from None
-    except OSError as exc:
-        raise ITFError(f"cannot read it: {exc.strerror}", path) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ITFError("cannot read it: not a regular file", path)
-        if info.st_size > MAX_TRACE_BYTES:
-            raise ITFError(f"cannot read it: {info.st_size:,} bytes, more than the {MAX_TRACE_BYTES:,} a "
-                           "trace may have", path)
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(MAX_TRACE_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_TRACE_BYTES:  # it grew while being read
-        raise ITFError(f"cannot read it: more than the {MAX_TRACE_BYTES:,} bytes a trace may have", path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = len(data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
-        raise ITFError(f"not UTF-8: the byte 0x{data[exc.start]:02x} is not part of a UTF-8 character "
-                       "(a trace is JSON, in UTF-8)", path, f"{line}:{col}") from None
-    return text.removeprefix("\ufeff")
+        return files.read_text(path, what="trace", limit=MAX_TRACE_BYTES)
+    except files.FileProblem as exc:
+        raise ITFError(exc.reason, path) from None
 
 
 def _no_constant(name: str):

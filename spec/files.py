@@ -28,8 +28,9 @@ class FileProblem(Exception):
         self.reason = reason
 
 
-def check_regular(path: str | Path, shown: str | None = None, what: str = "model") -> os.stat_result:
-    """The file's status, or FileProblem when it is missing, not a regular file or too large."""
+def check_regular(path: str | Path, shown: str | None = None, what: str = "model",
+                  limit: int = MAX_FILE_BYTES) -> os.stat_result:
+    """The file's status, or FileProblem when it is missing, not a regular file or over `limit` bytes."""
     shown = str(path) if shown is None else shown
     try:
         st = os.stat(path)
@@ -40,38 +41,38 @@ def check_regular(path: str | Path, shown: str | None = None, what: str = "model
     except ValueError:  # a NUL character, which no path may hold
         raise FileProblem(f"cannot read {shown!r}: a file name cannot hold a NUL character",
                           "a file name cannot hold a NUL character") from None
-    _check_status(st, shown, what)
+    _check_status(st, shown, what, limit)
     return st
 
 
-def _check_status(st: os.stat_result, shown: str, what: str) -> None:
+def _check_status(st: os.stat_result, shown: str, what: str, limit: int) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise FileProblem(f"{shown} is a directory, not a {what} file", f"a directory, not a {what} file")
     if not stat.S_ISREG(st.st_mode):
         kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
         raise FileProblem(f"{shown} is {kind}, not a {what} file", f"{kind}, not a {what} file")
-    if st.st_size > MAX_FILE_BYTES:
-        reason = f"too large: {st.st_size:,} bytes (at most {MAX_FILE_BYTES:,})"
+    if st.st_size > limit:
+        reason = f"too large: {st.st_size:,} bytes (at most {limit:,})"
         raise FileProblem(f"{shown} is {reason}", reason)
 
 
-def read_text(path: str | Path, shown: str | None = None, what: str = "model") -> str:
-    """The UTF-8 text of a regular file of at most MAX_FILE_BYTES, without a byte order mark."""
+def read_text(path: str | Path, shown: str | None = None, what: str = "model", limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes, without a byte order mark."""
     shown = str(path) if shown is None else shown
-    check_regular(path, shown, what)
+    check_regular(path, shown, what, limit)
     try:
         # O_NONBLOCK: if the path became a FIFO since the check, opening does not wait for a writer
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise _unreadable(shown, exc) from None
     with os.fdopen(fd, "rb") as f:
-        _check_status(os.fstat(fd), shown, what)
+        _check_status(os.fstat(fd), shown, what, limit)
         try:
-            data = f.read(MAX_FILE_BYTES + 1)
+            data = f.read(limit + 1)
         except OSError as exc:
             raise _unreadable(shown, exc) from None
-    if len(data) > MAX_FILE_BYTES:
-        reason = f"too large: more than {MAX_FILE_BYTES:,} bytes"
+    if len(data) > limit:
+        reason = f"too large: more than {limit:,} bytes"
         raise FileProblem(f"{shown} is {reason}", reason)
     return _decode(data, shown)
 

@@ -157,7 +157,7 @@ def test_a_file_that_is_not_utf8_is_exit_2_with_its_line_and_column(here, capsys
     (here / "t.itf.json").write_bytes(b'{"vars": [],\n "states": ["caf\xe9"]}')
     code, _, err = replay(capsys, "t.itf.json")
     assert code == 2
-    assert "error[E605]: t.itf.json:2:17: not UTF-8: the byte 0xe9 is not part of a UTF-8 character" in err
+    assert "error[E605]: t.itf.json: not a UTF-8 text file (byte 0xe9 at line 2, column 17)" in err
 
 
 def test_a_utf8_bom_is_accepted(here, capsys):
@@ -213,14 +213,14 @@ def bounded_replay(cwd: Path, trace: str) -> tuple[int, str]:
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
 def test_dev_zero_is_refused_before_it_is_read(here):
-    assert bounded_replay(here, "/dev/zero") == (2, "error[E605]: /dev/zero: cannot read it: not a regular file")
+    assert bounded_replay(here, "/dev/zero") == (2, "error[E605]: /dev/zero: a character device, not a trace file")
 
 
 def test_a_fifo_and_a_directory_are_refused_without_blocking(here):
     os.mkfifo(here / "fifo.itf.json")  # no writer: opening it for reading in the usual way blocks for ever
     (here / "dir.itf.json").mkdir()
-    for name in ("fifo.itf.json", "dir.itf.json"):
-        assert bounded_replay(here, name) == (2, f"error[E605]: {name}: cannot read it: not a regular file")
+    for name, kind in (("fifo.itf.json", "a FIFO"), ("dir.itf.json", "a directory")):
+        assert bounded_replay(here, name) == (2, f"error[E605]: {name}: {kind}, not a trace file")
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(here, capsys, monkeypatch):
@@ -229,7 +229,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(here, capsys, m
     size = (here / "t.itf.json").stat().st_size
     code, _, err = replay(capsys, "t.itf.json")
     assert code == 2
-    assert err == f"error[E605]: t.itf.json: cannot read it: {size:,} bytes, more than the 100 a trace may have"
+    assert err == f"error[E605]: t.itf.json: too large: {size:,} bytes (at most 100)"
 
 
 def test_a_missing_or_unreadable_file_is_exit_2(here, capsys):
