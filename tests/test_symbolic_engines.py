@@ -4,14 +4,14 @@ Engines must agree: every model in models/ goes through the explicit engine
 and through BMC to the depth the explicit engine needed (same violated
 properties, same shortest trace lengths), and every BMC trace replays. BMC
 gets there with k-induction's proofs as lemmas; plain BMC, without them, runs
-on every model too, to a smaller depth (to the full one with
-SYNCPROOF_SLOW_TESTS=1).
+on every model too, to a smaller depth (to the full one in the slow set).
+z3 gets a resource limit per query (RLIMIT), never seconds: no verdict here
+depends on the machine's speed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -32,16 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 SAFETY = ("invariant", "converge", "deadlock", "runtime")
 
-# Plain BMC (no lemmas) on every model goes this deep by default; SYNCPROOF_SLOW_TESTS=1 takes it to
-# the explicit engine's depth too, which takes many minutes on the deep models (every path of that
-# length must be refuted, and the runtime-error query grows ~5x per depth).
+# Plain BMC (no lemmas) on every model goes this deep; the slow set takes it to the explicit engine's
+# depth too, which takes many minutes on the deep models (every path of that length must be refuted,
+# and the runtime-error query grows ~5x per depth).
 PLAIN_DEPTH = 4
-SLOW_RUN = bool(os.environ.get("SYNCPROOF_SLOW_TESTS"))
-LEMMA_TIMEOUT = 120   # seconds for k-induction + BMC to the explicit depth (each model takes a few)
+RLIMIT = 40_000_000          # z3's resource units per query (tens of seconds of z3), the same on any machine
+RL = ("--rlimit", str(RLIMIT))
+MAX_STATES = 5_000_000       # the explicit engine's bound: the models here have far fewer states
 
 
 def bmc(model, depth, **kw):
-    return symbolic_check(model, "bmc", SymbolicOptions(depth=depth, timeout=kw.pop("timeout", 60), **kw))
+    return symbolic_check(model, "bmc", SymbolicOptions(depth=depth, rlimit=RLIMIT, **kw))
 
 
 def safety(result):
@@ -62,7 +63,7 @@ def _models():
 
 def _explicit(model):
     """(violated safety properties -> shortest trace length, the depth BMC must reach)."""
-    e = explicit_check(model, ExplicitOptions(timeout=60))
+    e = explicit_check(model, ExplicitOptions(max_states=MAX_STATES))
     assert e.verdict is not Verdict.INCONCLUSIVE, e.reason
     violated = {p.name: p.trace.length for p in e.violated if p.kind in SAFETY and p.trace}
     # the explicit engine stops at its first violating level; otherwise it saw every state within
@@ -71,9 +72,9 @@ def _explicit(model):
 
 
 def _enumerable(path):
-    from checker.enumerable import obstacles
+    from checker.engines import why_symbolic
     model = load(path)
-    if obstacles(model):  # the explicit engine cannot run it: see test_large_ranges_*
+    if why_symbolic(model):  # the explicit engine cannot run it, or not by default: see test_large_ranges_*
         pytest.skip("not enumerable")
     return model
 
@@ -109,21 +110,31 @@ def test_explicit_and_bmc_agree_on_every_model(path):
     """
     model = _enumerable(path)
     violated, depth = _explicit(model)
-    r = bmc_with_lemmas(model, depth, SymbolicOptions(depth=depth, timeout=LEMMA_TIMEOUT, stop_at_first=True), k=1)
+    r = bmc_with_lemmas(model, depth, SymbolicOptions(depth=depth, rlimit=RLIMIT, stop_at_first=True), k=1)
     _agrees(model, r, violated, depth)
 
 
 @pytest.mark.parametrize("path", _models())
 def test_explicit_and_plain_bmc_agree_on_every_model(path):
-    """Plain BMC (no lemmas) on every model: to PLAIN_DEPTH, or the explicit depth when slow tests run."""
+    """Plain BMC (no lemmas) on every model, to PLAIN_DEPTH."""
     model = _enumerable(path)
     violated, depth = _explicit(model)
-    if not SLOW_RUN and depth > PLAIN_DEPTH:
+    if depth > PLAIN_DEPTH:
         # BMC at depth d finds invariants violated in state d and run-time errors in a step from it
         depth = PLAIN_DEPTH
         violated = {n: n_ for n, n_ in violated.items() if n_ - (n == "runtime") <= depth}
-    r = bmc(model, depth, stop_at_first=True, timeout=None if SLOW_RUN else 60)
-    _agrees(model, r, violated, depth)
+    _agrees(model, bmc(model, depth, stop_at_first=True), violated, depth)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _models())
+def test_explicit_and_plain_bmc_agree_on_every_model_to_the_explicit_depth(path):
+    """Plain BMC (no lemmas) on every model to the depth the explicit engine needed: minutes each."""
+    model = _enumerable(path)
+    violated, depth = _explicit(model)
+    if depth <= PLAIN_DEPTH:
+        pytest.skip("the same run as test_explicit_and_plain_bmc_agree_on_every_model")
+    _agrees(model, bmc(model, depth, stop_at_first=True), violated, depth)
 
 
 # ---- verdicts say how they were established ------------------------------------------------------------
@@ -181,7 +192,7 @@ def test_bmc_one_step_shortcut_agrees_with_the_full_query(bug, expect):
     m = load_text(GUARDED.replace(bug, "", 1) if bug else GUARDED, "g.sync")
     got = {}
     for shortcut in (True, False):
-        b = BMC(m, Clock(60))
+        b = BMC(m, Clock(None, RLIMIT))
         if not shortcut:
             b._one_step = lambda p, d: False
         found = {}
@@ -208,6 +219,7 @@ invariant NotMax: z != 381381
 """
 
 
+@pytest.mark.slow
 def test_bit_vector_products_are_exact_at_the_extremes():
     # x * y makes the model nonlinear, so it is encoded in bit-vectors; a product's width must hold
     # every value of a signed m-bit times n-bit product (a constant factor widens by its own bits)
@@ -239,10 +251,10 @@ invariant Weak: b <= 20
 
 def test_induction_proves_or_gives_a_counterexample_to_induction():
     strong = TWICE.replace("invariant Weak: b <= 20", "invariant Double: b == 2 * a\ninvariant Weak: b <= 20")
-    r = symbolic_check(load_text(strong, "s.sync"), "induction", SymbolicOptions(timeout=60))
+    r = symbolic_check(load_text(strong, "s.sync"), "induction", SymbolicOptions(rlimit=RLIMIT))
     assert r.verdict is Verdict.HOLDS and r.how == "proved"
     # alone, Weak is true but not inductive: from b = 20, a < 10 (Weak holds) a step breaks it
-    r = symbolic_check(load_text(TWICE, "w.sync"), "induction", SymbolicOptions(timeout=60, k=1))
+    r = symbolic_check(load_text(TWICE, "w.sync"), "induction", SymbolicOptions(rlimit=RLIMIT, k=1))
     p = next(p for p in r.properties if p.name == "Weak")
     assert p.verdict is Verdict.INCONCLUSIVE and p.how == "bounded" and p.cti is not None
     pre, post = p.cti.steps
@@ -251,13 +263,13 @@ def test_induction_proves_or_gives_a_counterexample_to_induction():
 
 
 def test_chc_proves_what_induction_cannot():
-    r = symbolic_check(load_text(TWICE, "w.sync"), "prove", SymbolicOptions(timeout=60))
+    r = symbolic_check(load_text(TWICE, "w.sync"), "prove", SymbolicOptions(rlimit=RLIMIT))
     assert r.verdict is Verdict.HOLDS and r.how == "proved"
     assert {p.engine for p in r.properties} == {"prove"}
 
 
 def test_chc_violation_comes_with_a_shortest_trace():
-    r = symbolic_check(load_text(COUNTER, "c.sync"), "prove", SymbolicOptions(timeout=60))
+    r = symbolic_check(load_text(COUNTER, "c.sync"), "prove", SymbolicOptions(rlimit=RLIMIT))
     assert r.verdict is Verdict.VIOLATED
     assert r.violated[0].trace.length == 4
 
@@ -331,7 +343,7 @@ def test_symbolic_constant_violation_names_the_value_it_needs():
 
 def test_assumptions_constrain_symbolic_constants():
     m = load_text(FEES.replace("FEE <= 100", "FEE <= 75"), "fees.sync")
-    r = symbolic_check(m, "induction", SymbolicOptions(timeout=60))
+    r = symbolic_check(m, "induction", SymbolicOptions(rlimit=RLIMIT))
     assert r.verdict is Verdict.HOLDS and r.how == "proved"
 
 
@@ -355,19 +367,21 @@ def test_a_symbolic_constant_in_a_type_is_an_error():
 
 # ---- large ranges --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_large_ranges_are_proved_by_induction_and_by_chc():
     m = load(MODELS / "options_ledger_large.sync")
-    r = symbolic_check(m, "induction", SymbolicOptions(timeout=60))
+    r = symbolic_check(m, "induction", SymbolicOptions(rlimit=RLIMIT))
     assert {p.name: (p.verdict, p.how) for p in r.properties} == {
         **{n: (Verdict.HOLDS, "proved") for n in ("Conservation", "Collateralized", "Owned", "deadlock",
                                                    "runtime")},
         "EveryExpiredSettled": (Verdict.INCONCLUSIVE, "unknown")}   # k-induction does not prove liveness
-    r = symbolic_check(m, "prove", SymbolicOptions(timeout=60))
+    r = symbolic_check(m, "prove", SymbolicOptions(rlimit=RLIMIT))
     assert r.verdict is Verdict.HOLDS and r.how == "proved"
     p = next(p for p in r.properties if p.name == "EveryExpiredSettled")
     assert (p.verdict, p.how, p.engine) == (Verdict.HOLDS, "proved", "prove")
 
 
+@pytest.mark.slow
 def test_large_ranges_violation_has_a_small_canonical_trace():
     m = load(MODELS / "options_ledger_large_broken.sync")
     r = bmc(m, 5)
@@ -397,22 +411,23 @@ action Deposit(amount: 0..MAX) { balance = balance + amount }
 def test_cli_engines_and_how(capsys, tmp_path):
     model = tmp_path / "counter.sync"
     model.write_text(COUNTER.replace("invariant NotFour: x != 4\n", ""))
-    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--depth", "3", "--json", "--out", tmp_path], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "bmc", "--depth", "3", "--json", "--out", tmp_path],
+                           capsys)
     data = json.loads(out)
     assert code == 3 and data["verdict"] == "inconclusive" and data["how"] == "bounded"
     assert data["engine"] == "bmc" and data["stats"]["solver"]["depth"] == 3
     assert {p["how"] for p in data["properties"]} == {"bounded"}
-    code, out, _ = run_cli(["check", model, "--engine", "induction", "--json"], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "induction", "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "holds" and data["how"] == "proved"
-    code, out, _ = run_cli(["check", model, "--engine", "all"], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "all"], capsys)
     assert code == 0 and "HOLDS" in out
 
 
 def test_cli_violation_trace_file_says_how(capsys, tmp_path):
     model = tmp_path / "counter.sync"
     model.write_text(COUNTER)
-    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--out", tmp_path], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "bmc", "--out", tmp_path], capsys)
     assert code == 1 and "VIOLATED — NotFour" in out
     doc = json.loads((tmp_path / "counter.NotFour.itf.json").read_text())
     assert doc["#meta"]["engine"] == "bmc" and doc["#meta"]["how"] == "bounded"
@@ -423,7 +438,7 @@ def test_cli_violation_trace_file_says_how(capsys, tmp_path):
 def test_cli_default_engine_is_symbolic_when_the_model_cannot_be_enumerated(capsys, tmp_path):
     model = tmp_path / "fees.sync"
     model.write_text(FEES.replace("FEE <= 100", "FEE <= 75"))
-    code, out, _ = run_cli(["check", model, "--out", tmp_path], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--out", tmp_path], capsys)
     assert code == 0
     assert "the explicit engine cannot enumerate this model" in out
     assert "HOLDS — proved" in out
@@ -455,7 +470,7 @@ def test_unknown_becomes_inconclusive_with_the_reason(capsys, tmp_path):
 def test_unsupported_constructs_are_e5xx_with_their_location(decl, code, where, capsys, tmp_path):
     model = tmp_path / "bad.sync"
     model.write_text("model Bad\n" + decl)
-    rc, out, err = run_cli(["check", model, "--engine", "bmc"], capsys)
+    rc, out, err = run_cli(["check", model, *RL, "--engine", "bmc"], capsys)
     assert rc == 2
     assert f"error[{code}]" in err and f"{model}{where}" in err
     assert "Traceback" not in out + err

@@ -9,7 +9,6 @@ fairness, hypothesis).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -29,12 +28,16 @@ from test_liveness import MUTEX, REFINE
 from test_symbolic_temporal import explicit_temporal, temporal_model
 
 ROOT = Path(__file__).resolve().parent.parent
-SLOW = os.environ.get("SYNCPROOF_SLOW_TESTS") == "1"
+# z3's budget per query in resource units, not seconds: a verdict must not depend on the machine's speed.
+# The models' proofs take up to about 8 million units; a random model's is decided at once or not at all.
+RLIMIT = 40_000_000
+RANDOM_RLIMIT = 5_000_000
+RL = ("--rlimit", str(RLIMIT))
 
 
 def proofs(text: str, proved=()) -> dict:
     model = load_text(text, "m.sync")
-    return {p.name: prove_temporal(model, Clock(120), p, list(proved), 60) for p in model.properties}
+    return {p.name: prove_temporal(model, Clock(None, RLIMIT), p, list(proved)) for p in model.properties}
 
 
 def statuses(text: str) -> dict:
@@ -157,8 +160,9 @@ property Done: eventually x == 3
 
 # ---- the engine's run ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_prove_engine_proves_a_temporal_property(capsys):
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--json"],
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove", "--json"],
                            capsys)
     assert code == 0
     data = json.loads(out)
@@ -169,7 +173,7 @@ def test_prove_engine_proves_a_temporal_property(capsys):
 
 def test_prove_engine_finds_the_lasso_of_a_violation(capsys, tmp_path):
     model = ROOT / "models/settlement_lock_broken.sync"
-    code, out, _ = run_cli(["check", model, "--engine", "prove", "--json", "--out", tmp_path], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "prove", "--json", "--out", tmp_path], capsys)
     assert code == 1
     p = next(p for p in json.loads(out)["properties"] if p["name"] == "EverySettlementRuns")
     assert (p["verdict"], p["trace_length"], p["loop"]) == ("violated", 4, 1)
@@ -178,9 +182,10 @@ def test_prove_engine_finds_the_lasso_of_a_violation(capsys, tmp_path):
     assert code == 1 and "VIOLATED EverySettlementRuns: the fair lasso violates" in out
 
 
+@pytest.mark.slow
 def test_symbolic_mode_proves_what_the_lasso_search_bounds():
     model = load(ROOT / "models/two_phase_commit.sync")
-    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=4, timeout=120))
+    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=4, rlimit=RLIMIT))
     p = next(p for p in r.properties if p.name == "EveryRMDecides")
     assert (p.verdict, p.how, p.engine) == (Verdict.HOLDS, "proved", "prove")
     assert (r.verdict, r.how) == (Verdict.HOLDS, "proved")
@@ -194,12 +199,12 @@ action Up { x = x + 1 }
 fairness weak Up
 property Three: eventually x == 3
 """
-    r = symbolic_check(load_text(text, "m.sync"), "prove", SymbolicOptions(timeout=60, stop_at_first=False))
+    r = symbolic_check(load_text(text, "m.sync"), "prove", SymbolicOptions(rlimit=RLIMIT, stop_at_first=False))
     p = next(p for p in r.properties if p.name == "Three")
     assert p.verdict is Verdict.INCONCLUSIVE
     assert p.message == "not proved: run-time errors are reachable, and the proof needs them unreachable"
-    # no time to prove anything: run-time freedom is not proved either
-    r = symbolic_check(load(ROOT / "models/two_phase_commit.sync"), "prove", SymbolicOptions(timeout=0.05))
+    # no resources to prove anything: run-time freedom is not proved either
+    r = symbolic_check(load(ROOT / "models/two_phase_commit.sync"), "prove", SymbolicOptions(rlimit=1))
     p = next(p for p in r.properties if p.name == "EveryRMDecides")
     assert p.message == ("not proved: the proof needs run-time errors proved unreachable, and this run did not "
                          "prove it")
@@ -211,14 +216,14 @@ FAST = ["settlement_lock_broken", "two_phase_commit", "two_phase_commit_broken",
 TEMPORAL = sorted(p.stem for p in (ROOT / "models").glob("*.sync") if "\nproperty " in p.read_text())
 
 
-def _agree(model, explicit, budget: float) -> dict:
+def _agree(model, explicit, rlimit: int) -> dict:
     """Every proof is a property the explicit engine finds holding, every violation one it finds
     violated; returns the statuses."""
     want = {p.name: p.verdict for p in explicit.properties if p.kind == "temporal"}
     holding = [p.name for p in explicit.properties if p.kind == "invariant" and p.verdict is Verdict.HOLDS]
     out = {}
     for prop in model.properties:
-        got = prove_temporal(model, Clock(None), prop, holding, budget)
+        got = prove_temporal(model, Clock(None, rlimit), prop, holding)
         out[prop.name] = got.status
         if got.status == "proved":
             assert want[prop.name] is Verdict.HOLDS, prop.name
@@ -227,19 +232,21 @@ def _agree(model, explicit, budget: float) -> dict:
     return out
 
 
-@pytest.mark.parametrize("name", TEMPORAL)
+QUICK = ["settlement_lock_broken"]   # the others take more than a few seconds: the slow set
+
+
+@pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
 def test_proofs_agree_with_the_explicit_engine_on_the_models(name):
-    if name not in FAST and not SLOW:
-        pytest.skip("minutes of z3: run with SYNCPROOF_SLOW_TESTS=1")
     model = load(ROOT / "models" / f"{name}.sync")
     e = explicit_check(model, ExplicitOptions(stop_at_first=False))
     if any(p.name == "runtime" and p.verdict is Verdict.VIOLATED for p in e.properties):
         pytest.skip("run-time errors are reachable: the proof is not asked")
-    out = _agree(model, e, 30 if SLOW else 20)
+    out = _agree(model, e, RLIMIT)
     if name in FAST:   # these are decided within the budget
         assert "unknown" not in out.values(), out
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(temporal_model())
 def test_random_models_proofs_agree_with_the_explicit_engine(text):
@@ -249,7 +256,7 @@ def test_random_models_proofs_agree_with_the_explicit_engine(text):
     m, e = checked
     if any(p.name == "runtime" and p.verdict is not Verdict.HOLDS for p in e.properties):
         return   # the proof is asked only when run-time errors are unreachable
-    _agree(m, e, 5)   # small models: Spacer answers at once or not at all
+    _agree(m, e, RANDOM_RLIMIT)   # small models: Spacer answers at once or not at all
 
 
 def test_a_forall_over_values_that_depend_on_a_symbolic_constant_is_not_guessed(capsys, tmp_path):
@@ -264,26 +271,27 @@ property Reaches: forall k in 0..N: eventually x >= k
     why = "the values Reaches ranges over (its forall) depend on the symbolic constant N; --const N=VALUE gives " \
           "it a value"
     assert proofs(text)["Reaches"] == LiveProof("unknown", f"not proved: {why}")
-    [lasso] = check_temporal(load_text(text, "m.sync"), Clock(60), 4)
+    [lasso] = check_temporal(load_text(text, "m.sync"), Clock(None, RLIMIT), 4)
     assert (lasso.result.verdict, lasso.result.how, lasso.result.message) == \
         (Verdict.INCONCLUSIVE, "unknown", f"not checked: {why}")
     path = tmp_path / "sym.sync"
     path.write_text(text)
-    code, out, err = run_cli(["check", path, "--no-deadlock"], capsys)
+    code, out, err = run_cli(["check", path, *RL, "--no-deadlock"], capsys)
     assert code == 3 and err == "" and f"Reaches: not proved: {why}" in " ".join(out.split())
     code, out, _ = run_cli(["check", path, "--no-deadlock", "--const", "N=2"], capsys)
     assert code == 0
 
 
+@pytest.mark.slow
 def test_property_alone_still_has_the_models_invariants_as_lemmas(capsys):
     # EveryRMDecides alone: the invariants --property leaves out are proved by k-induction and assumed
     # (without them Spacer finds no proof in a minute)
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--property",
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove", "--property",
                             "EveryRMDecides", "--json"], capsys)
     assert code == 0
     [p] = [p for p in json.loads(out)["properties"] if p["kind"] == "temporal"]
     assert (p["name"], p["verdict"], p["how"]) == ("EveryRMDecides", "holds", "proved")
     # a model whose invariants fail: only those that hold are assumed, and the property still holds
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit_broken.sync", "--engine", "prove",
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit_broken.sync", *RL, "--engine", "prove",
                             "--property", "EveryRMDecides"], capsys)
     assert code == 0 and "HOLDS" in out

@@ -11,6 +11,7 @@ truncating division and sign-of-dividend remainder, range checks, sequence bound
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,11 @@ from checker.symbolic import SymbolicOptions
 from checker.symbolic import check as symbolic_check
 from spec.diagnostics import SpecError
 from spec.loader import load_text
+
+# z3's budget per query in resource units, not seconds, so that no verdict depends on the machine's
+# speed: BMC must reach the explicit engine's depth; a proof is only checked for soundness
+BMC_RLIMIT = 40_000_000
+PROOF_RLIMIT = 2_000_000
 
 HEADER = """model R
 var x: 0..3
@@ -188,6 +194,7 @@ def _explicit(m):
     return e, {p.name: p.trace.length for p in e.violated if p.kind in SAFETY}
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_models_explicit_and_bmc_agree(text):
@@ -198,7 +205,7 @@ def test_random_models_explicit_and_bmc_agree(text):
     if e is None:
         return
     depth = max(violated.values()) if violated else e.stats.depth
-    r = symbolic_check(m, "bmc", SymbolicOptions(depth=depth, timeout=60))
+    r = symbolic_check(m, "bmc", SymbolicOptions(depth=depth, rlimit=BMC_RLIMIT))
     got = {p.name: p.trace.length for p in r.violated}
     assert got == violated, (got, violated, text)
     for p in r.violated:
@@ -209,6 +216,7 @@ def test_random_models_explicit_and_bmc_agree(text):
         assert r.verdict is not Verdict.VIOLATED
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_models_proofs_are_consistent_with_explicit(text):
@@ -220,7 +228,7 @@ def test_random_models_proofs_are_consistent_with_explicit(text):
         return
     holds = {p.name for p in e.properties if p.verdict is Verdict.HOLDS}
     for mode in ("induction", "prove"):
-        r = symbolic_check(m, mode, SymbolicOptions(timeout=10, k=3))
+        r = symbolic_check(m, mode, SymbolicOptions(rlimit=PROOF_RLIMIT, k=3))
         for p in r.properties:
             if p.verdict is Verdict.HOLDS:
                 assert p.how in ("proved", "exhaustive")

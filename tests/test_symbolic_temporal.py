@@ -8,7 +8,6 @@ fairness (hypothesis), and every lasso found replays as a fair violation.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,13 @@ from test_liveness import MUTEX, REFINE
 from test_symbolic_random import _model, bool_expr, random_model
 
 ROOT = Path(__file__).resolve().parent.parent
-SLOW = os.environ.get("SYNCPROOF_SLOW_TESTS") == "1"
+RLIMIT = 40_000_000   # z3's resource units per query, not seconds: the same verdicts on any machine
+RL = ("--rlimit", str(RLIMIT))
 
 
 def lasso(text: str, depth: int = 8):
     model = load_text(text, "m.sync")
-    return model, {o.result.name: o.result for o in check_temporal(model, Clock(120), depth)}
+    return model, {o.result.name: o.result for o in check_temporal(model, Clock(None, RLIMIT), depth)}
 
 
 def assert_fair_violation(model, p):
@@ -170,7 +170,7 @@ property Zero: always eventually x == 0
 
 def test_bmc_engine_reports_a_temporal_violation_with_a_replayable_trace(tmp_path, capsys):
     model = ROOT / "models/settlement_lock_broken.sync"
-    code, out, _ = run_cli(["check", model, "--engine", "bmc", "--out", tmp_path, "--json"], capsys)
+    code, out, _ = run_cli(["check", model, *RL, "--engine", "bmc", "--out", tmp_path, "--json"], capsys)
     assert code == 1
     data = json.loads(out)
     p = next(p for p in data["properties"] if p["name"] == "EverySettlementRuns")
@@ -182,7 +182,7 @@ def test_bmc_engine_reports_a_temporal_violation_with_a_replayable_trace(tmp_pat
 
 
 def test_induction_says_which_engines_check_temporal_properties(capsys):
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "induction", "--json"],
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "induction", "--json"],
                            capsys)
     assert code == 3
     p = next(p for p in json.loads(out)["properties"] if p["name"] == "EveryRMDecides")
@@ -192,7 +192,7 @@ def test_induction_says_which_engines_check_temporal_properties(capsys):
 
 
 def test_bmc_engine_bounds_a_holding_temporal_property(capsys):
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "bmc", "--depth", "6",
+    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "bmc", "--depth", "6",
                             "--json"], capsys)
     assert code == 3
     p = next(p for p in json.loads(out)["properties"] if p["name"] == "EveryRMDecides")
@@ -202,24 +202,21 @@ def test_bmc_engine_bounds_a_holding_temporal_property(capsys):
 
 # ---- agreement with the explicit engine on the models -----------------------------------------
 
-# models whose lassos BMC finds in seconds; the others (up to two minutes each) run with
-# SYNCPROOF_SLOW_TESTS=1
-FAST = ["settlement_lock_broken", "bridge_broken", "snapshot_reconciliation_broken",
-        "options_ledger_broken_expiry", "settlement_lock", "two_phase_commit", "state_channel"]
+# models whose lassos BMC finds in seconds; the others (up to two minutes each) are in the slow set
+FAST = ["settlement_lock_broken", "bridge_broken", "options_ledger_broken_expiry", "settlement_lock",
+        "two_phase_commit", "state_channel"]
 TEMPORAL = sorted(p.stem for p in (ROOT / "models").glob("*.sync") if "\nproperty " in p.read_text())
 HOLDING_DEPTH = 4
 
 
-@pytest.mark.parametrize("name", TEMPORAL)
+@pytest.mark.parametrize("name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
 def test_explicit_and_lasso_search_agree_on_every_model(name):
-    if name not in FAST and not SLOW:
-        pytest.skip("minutes of z3: run with SYNCPROOF_SLOW_TESTS=1")
     model = load(ROOT / "models" / f"{name}.sync")
     e = explicit_check(model, ExplicitOptions(stop_at_first=False))
     want = {p.name: p for p in e.properties if p.kind == "temporal"}
     lengths = [p.trace.length for p in want.values() if p.trace is not None]
     depth = max(lengths) if lengths else HOLDING_DEPTH
-    got = {o.result.name: o.result for o in check_temporal(model, Clock(300), depth)}
+    got = {o.result.name: o.result for o in check_temporal(model, Clock(None, RLIMIT), depth)}
     assert set(got) == set(want)
     for n, x in want.items():
         p = got[n]
@@ -271,6 +268,7 @@ def explicit_temporal(text: str):
 RANDOM_DEPTH = 6
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(temporal_model())
 def test_random_models_explicit_and_lasso_search_agree(text):
@@ -279,9 +277,9 @@ def test_random_models_explicit_and_lasso_search_agree(text):
         return
     m, e = checked
     want = {p.name: p for p in e.properties if p.kind == "temporal"}
-    got = {o.result.name: o.result for o in check_temporal(m, Clock(60), RANDOM_DEPTH)}
+    got = {o.result.name: o.result for o in check_temporal(m, Clock(None, RLIMIT), RANDOM_DEPTH)}
     # the BMC engine's run: the same lassos, with the invariants it established assumed in every state
-    run = symbolic_check(m, "bmc", SymbolicOptions(depth=RANDOM_DEPTH, timeout=60, stop_at_first=False))
+    run = symbolic_check(m, "bmc", SymbolicOptions(depth=RANDOM_DEPTH, rlimit=RLIMIT, stop_at_first=False))
     in_run = {p.name: p for p in run.properties if p.kind == "temporal"}
     assert {n: p.verdict for n, p in in_run.items()} == {n: p.verdict for n, p in got.items()}, text
     assert {n: p.trace.length for n, p in in_run.items() if p.trace} == \
@@ -314,21 +312,30 @@ def test_random_models_explicit_and_lasso_search_agree(text):
             assert (x.trace.length if x.trace is not None else e.stats.depth) > RANDOM_DEPTH, (n, text)
 
 
-def test_the_search_stops_at_its_time_budget():
+def test_the_search_stops_at_its_resource_limit():
     model = load(ROOT / "models/options_ledger.sync")
-    out = check_temporal_budget(model, depth=40, budget=1.0)
+    out = check_temporal_budget(model, depth=40, clock=Clock(None, 200_000))
     assert (out.verdict, out.how) == (Verdict.INCONCLUSIVE, "bounded")
-    assert "the search stopped at its time budget of 1 s" in out.message
+    assert out.message.startswith("no violation up to depth ")
+    assert "unknown (resource limit): z3 used up its resource limit of 200000 (--rlimit)" in out.message
 
 
-def check_temporal_budget(model, depth, budget):
+def test_the_search_stops_at_its_time_budget():
+    # a budget of no time at all: the first query finds none left
+    model = load(ROOT / "models/options_ledger.sync")
+    out = check_temporal_budget(model, depth=40, budget=0.0)
+    assert (out.verdict, out.how) == (Verdict.INCONCLUSIVE, "unknown")
+    assert out.message == "the search stopped at its time budget of 0 s (at depth 0; --timeout gives it more)"
+
+
+def check_temporal_budget(model, depth, budget=None, clock=None):
     from checker.symbolic.lasso import LassoSearch
-    return LassoSearch(model, Clock(None)).check(model.properties[0], depth, budget).result
+    return LassoSearch(model, clock or Clock(None)).check(model.properties[0], depth, budget).result
 
 
 def test_symbolic_mode_runs_the_lasso_search_after_the_proofs():
     model = load(ROOT / "models/settlement_lock_broken.sync")
-    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=6, timeout=60))
+    r = symbolic_check(model, "symbolic", SymbolicOptions(depth=6, rlimit=RLIMIT))
     p = next(p for p in r.properties if p.name == "EverySettlementRuns")
     assert p.verdict is Verdict.VIOLATED and p.trace.loop is not None
     assert r.verdict is Verdict.VIOLATED

@@ -8,6 +8,7 @@
     chc         unbounded proofs with constrained Horn clauses (z3 Spacer)
     traces      z3 models to `Trace`s, checked step by step by the interpreter
     run         the engines behind one call, and the Result
+    stop        Ctrl-C and the time limit stop z3 and the encoding within a second
 """
 
 from .run import DEFAULT_DEPTH, DEFAULT_K, MODES, SymbolicOptions, check

@@ -486,7 +486,7 @@ def _halt(run: Run, reason: str) -> None:
     run.stopped, run.halted = True, reason
     checked = run.bmc.checked
     for o in run.outcomes.values():
-        if not o.open:
+        if not o.open or reason in o.message:
             continue
         if o.how == BOUNDED:
             o.message = f"{o.message}; {reason}"

@@ -3,7 +3,9 @@
 z3 runs in C. While a query runs, Python's Ctrl-C handler cannot run; when it does, it may be
 inside a z3 destructor (`AstRef.__del__`), where a KeyboardInterrupt is printed as "Exception
 ignored" and dropped, and the run goes on. And most of a long BMC run is Python building
-formulas, which z3's own timeout does not bound. So while an engine runs (`watching(clock)`):
+formulas, which z3's own timeout does not bound. z3's own Ctrl-C handler, which takes the
+signal for the length of a query, cancels that query alone and lets the run go on, is off
+(`ctrl_c` false on every solver, in `Clock.check`). So while an engine runs (`watching(clock)`):
 
 - Ctrl-C sets `clock.interrupted`; the handler raises KeyboardInterrupt at once in the engine's
   own code, and in z3's code (a destructor, a term half made) leaves it to `Clock.poll`, which
@@ -14,8 +16,8 @@ formulas, which z3's own timeout does not bound. So while an engine runs (`watch
 - `poll()` between units of encoding work (an action's encoding, a state of a loop-free path)
   raises `limits.Stopped` once the deadline has passed.
 
-The engines catch KeyboardInterrupt and Stopped at the top (`run.check`) and report what they
-had reached.
+The engines catch KeyboardInterrupt and Stopped at the top (`run.limited`) and report what
+they had reached.
 """
 
 from __future__ import annotations
