@@ -57,8 +57,20 @@ def assert_replays(model, trace):
 
 # ---- every model: explicit and BMC agree ----------------------------------------------------------
 
-def _models():
-    return [pytest.param(path, id=path.name.removesuffix(".sync")) for path in sorted(MODELS.glob("*.sync"))]
+# the models whose agreement run takes more than a few seconds: the slow set
+LEMMA_SLOW = {"atomic_settlement_broken_replay", "options_amm", "options_amm_broken", "oracle_feed",
+              "oracle_feed_broken", "oracle_feed_broken_replay", "options_ledger_broken",
+              "options_ledger_broken_expiry"}
+PLAIN_SLOW = {"options_amm", "options_amm_broken", "oracle_feed", "oracle_feed_broken", "oracle_feed_broken_replay",
+              "gossip_replicas", "gossip_replicas_broken"}
+
+
+def _models(slow=frozenset()):
+    out = []
+    for path in sorted(MODELS.glob("*.sync")):
+        name = path.name.removesuffix(".sync")
+        out.append(pytest.param(path, id=name, marks=[pytest.mark.slow] if name in slow else []))
+    return out
 
 
 def _explicit(model):
@@ -100,7 +112,7 @@ def _agrees(model, r, violated, depth):
             assert p.verdict is Verdict.HOLDS and p.how in ("proved", "exhaustive"), (p.name, p.how)
 
 
-@pytest.mark.parametrize("path", _models())
+@pytest.mark.parametrize("path", _models(LEMMA_SLOW))
 def test_explicit_and_bmc_agree_on_every_model(path):
     """BMC to the depth the explicit engine needed, with what k-induction proves as lemmas.
 
@@ -114,7 +126,7 @@ def test_explicit_and_bmc_agree_on_every_model(path):
     _agrees(model, r, violated, depth)
 
 
-@pytest.mark.parametrize("path", _models())
+@pytest.mark.parametrize("path", _models(PLAIN_SLOW))
 def test_explicit_and_plain_bmc_agree_on_every_model(path):
     """Plain BMC (no lemmas) on every model, to PLAIN_DEPTH."""
     model = _enumerable(path)
