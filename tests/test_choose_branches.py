@@ -124,7 +124,7 @@ def test_a_state_whose_runs_all_fail_is_a_runtime_error_not_a_deadlock():
     r = run(STUCK, stop_at_first=False)
     assert prop(r, "runtime").verdict is Verdict.VIOLATED
     assert prop(r, "deadlock").verdict is Verdict.HOLDS
-    b = symbolic_check(model_of(STUCK), "bmc", SymbolicOptions(depth=3, stop_at_first=False))
+    b = symbolic_check(model_of(STUCK), "bmc", SymbolicOptions(depth=3, stop_at_first=False, rlimit=40_000_000))
     assert prop(b, "runtime").verdict is Verdict.VIOLATED
     assert prop(b, "deadlock").verdict is not Verdict.VIOLATED
 
@@ -133,7 +133,7 @@ def test_a_state_whose_runs_all_fail_is_a_runtime_error_not_a_deadlock():
 def test_bmc_agrees_with_the_explicit_engine(text):
     m = model_of(text)
     e = run(text, stop_at_first=False)
-    b = symbolic_check(m, "bmc", SymbolicOptions(depth=4, stop_at_first=False))
+    b = symbolic_check(m, "bmc", SymbolicOptions(depth=4, stop_at_first=False, rlimit=40_000_000))
     for p in e.properties:
         q = prop(b, p.name)
         if p.verdict is Verdict.VIOLATED:
@@ -151,8 +151,9 @@ def test_bmc_agrees_with_the_explicit_engine(text):
 def test_every_engine_reports_both_violations(engine, extra, capsys, tmp_path):
     model = tmp_path / "p5.sync"
     model.write_text(P5)
+    rlimit = [] if engine == "explicit" else ["--rlimit", "40000000"]   # z3's verdicts do not depend on time
     code, out, err = run_cli(["check", model, "--json", "--continue", "--no-symmetry", "--engine", engine,
-                              "--out", tmp_path, *extra], capsys)
+                              "--out", tmp_path, *extra, *rlimit], capsys)
     assert code == 1, err
     data = json.loads(out)
     verdicts = {p["name"]: (p["verdict"], p["trace_length"]) for p in data["properties"]}
@@ -209,7 +210,8 @@ action A { y = 0 }
 def test_an_init_that_always_fails_is_a_runtime_violation_for_every_engine(engine, capsys, tmp_path):
     model = tmp_path / "noinit.sync"
     model.write_text(NO_INIT)
-    code, out, err = run_cli(["check", model, "--json", "--engine", engine, "--out", tmp_path], capsys)
+    rlimit = [] if engine == "explicit" else ["--rlimit", "40000000"]   # z3's verdicts do not depend on time
+    code, out, err = run_cli(["check", model, "--json", "--engine", engine, "--out", tmp_path, *rlimit], capsys)
     data = json.loads(out)
     assert code == 1, err
     runtime = next(p for p in data["properties"] if p["name"] == "runtime")

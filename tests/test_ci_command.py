@@ -141,6 +141,7 @@ exclude = ["models/*_broken.sync"]
 path = "models/two_phase_commit_broken.sync"
 engine = "bmc"
 depth = 5
+rlimit = 40000000
 violates = ["Consistent"]
 """)
     code, out, _ = run(["ci", "--list"], capsys)

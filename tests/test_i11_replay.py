@@ -292,7 +292,7 @@ invariant Small: t < 2
 
 def test_a_bmc_trace_of_a_model_the_explicit_engine_cannot_compile_replays(here, capsys):
     (here / "seq.sync").write_text(SEQ_CHOOSE)
-    code, _, _ = run_cli(["check", "seq.sync", "--engine", "bmc", "--depth", "2", "--out", "out"], capsys)
+    code, _, _ = run_cli(["check", "seq.sync", "--engine", "bmc", "--depth", "2", "--rlimit", "40000000", "--out", "out"], capsys)
     assert code == 1
     code, out, err = run_cli(["replay", here / "out" / "seq.Small.itf.json", "seq.sync"], capsys)
     assert (code, err) == (1, "")

@@ -203,7 +203,8 @@ def test_bmc_reports_a_runtime_violation(tmp_path, capsys):
     # the decoder walked one step too many (IndexError: an internal error) for every runtime violation
     model = tmp_path / "overflow.sync"
     model.write_text("model Overflow\nvar supply: 0..3\ninit { supply = 0 }\naction Mint { supply = supply + 1 }\n")
-    assert main(["check", str(model), "--engine", "bmc", "--json", "--no-trace-file"]) == 1
+    assert main(["check", str(model), "--engine", "bmc", "--rlimit", "40000000", "--json",
+                 "--no-trace-file"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert (data["engine"], data["verdict"], data["property"]) == ("bmc", "violated", "runtime")
     runtime = next(p for p in data["properties"] if p["name"] == "runtime")

@@ -310,7 +310,7 @@ def test_markdown_facts_of_a_symbolic_run_count_queries_not_states():
     from checker.symbolic import check as symbolic_check
     from spec.loader import load
     model = load(ROOT / "models/two_phase_commit_broken.sync")
-    result = symbolic_check(model, "bmc", SymbolicOptions(depth=5))
+    result = symbolic_check(model, "bmc", SymbolicOptions(depth=5, rlimit=40_000_000))
     line = stats_line(Entry("2pc", "two_phase_commit_broken.sync", "bmc", result=result, model=model))
     assert re.fullmatch(r"z3: depth 5 · \d+ queries · \d+\.\d\d s", line), line
     explicit = stats_line(entries()["violated"])
