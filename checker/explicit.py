@@ -44,7 +44,7 @@ from .enumerable import require_enumerable
 from .determinism import check_all as check_determinism
 from .explain import explain_invariant
 from .graph import GraphLimit, StateGraph
-from .limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
+from .limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
 from .liveness import check_properties as check_temporal
 from .result import (EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict)
 from .symmetry import Canonicalizer
@@ -190,10 +190,11 @@ class Explorer:
         found: dict[str, PropertyResult] = {}
         searched, reason, graph_results, interrupted = False, "", None, False
         try:
-            reason, searched = self._search(found)
-            self._stop_pool()
-            if searched and self._has_graph_properties() and not self.opts.stops(found):
-                graph_results, reason = self._graph_properties()
+            with ctrl_c_at_checks(b):
+                reason, searched = self._search(found)
+                self._stop_pool()
+                if searched and self._has_graph_properties() and not self.opts.stops(found):
+                    graph_results, reason = self._graph_properties()
         except Stopped as exc:
             reason = exc.reason
         except KeyboardInterrupt:

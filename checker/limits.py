@@ -27,6 +27,9 @@ reported, when a KeyboardInterrupt carries no result.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -123,6 +126,7 @@ class Budget:
         self._left = 1
         self._read = self.start
         self._shown = self.start
+        self.interrupted = False  # Ctrl-C, taken by `ctrl_c_at_checks`: raised at the next check
 
     @property
     def elapsed(self) -> float:
@@ -162,6 +166,9 @@ class Budget:
         return self.deadline is not None and self.clock() > self.deadline
 
     def _check(self, now: float) -> None:
+        if self.interrupted:
+            self.interrupted = False
+            raise KeyboardInterrupt
         if self.deadline is not None and now > self.deadline:
             raise Stopped(f"time limit of {self.timeout:g}s reached {self.where}".rstrip())
         if now - self._shown >= PROGRESS and self.snapshot is not None:
@@ -176,6 +183,30 @@ class Budget:
         record(event)
         if self.on_event is not None:
             self.on_event(event)
+
+
+@contextlib.contextmanager
+def ctrl_c_at_checks(budget: Budget):
+    """While the block runs, Ctrl-C raises KeyboardInterrupt at the budget's next check (about
+    every CHECK seconds) instead of wherever Python is: raised inside the progress display, it
+    could leave the display's lock held and its refresh thread, which the display waits for,
+    blocked for ever. A second Ctrl-C raises at once. Outside the main thread, or where Ctrl-C has
+    another handler (an engine inside another, a caller's own), nothing changes."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def on_sigint(signum, frame):
+        if budget.interrupted:
+            raise KeyboardInterrupt
+        budget.interrupted = True
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def run_reporting(job):

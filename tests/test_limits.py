@@ -416,3 +416,21 @@ def _interrupt(tmp_path, text: str, command: list, shown: str, guard: float = 30
         reader.join(5)
         os.close(master)
     return out.decode(), proc.returncode
+
+
+def test_ctrl_c_is_raised_at_the_next_check_not_inside_the_display():
+    # raised wherever Python was, a KeyboardInterrupt could leave the progress display's lock held
+    # and its refresh thread blocked: the run then hung after Ctrl-C instead of printing its statistics
+    from checker import limits
+    b = limits.Budget()
+    with limits.ctrl_c_at_checks(b):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)             # the handler has run: it only took note
+        with pytest.raises(KeyboardInterrupt):
+            b.poll()
+        b.poll()                     # raised once
+        os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt):   # a second Ctrl-C before a check raises at once
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
