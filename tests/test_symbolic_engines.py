@@ -36,13 +36,14 @@ SAFETY = ("invariant", "converge", "deadlock", "runtime")
 # depth too, which takes many minutes on the deep models (every path of that length must be refuted,
 # and the runtime-error query grows ~5x per depth).
 PLAIN_DEPTH = 4
+AGREEMENT_RLIMIT = 400_000_000   # BMC to the explicit engine's depth on every model (the slow set)
 RLIMIT = 40_000_000          # z3's resource units per query (tens of seconds of z3), the same on any machine
 RL = ("--rlimit", str(RLIMIT))
 MAX_STATES = 5_000_000       # the explicit engine's bound: the models here have far fewer states
 
 
-def bmc(model, depth, **kw):
-    return symbolic_check(model, "bmc", SymbolicOptions(depth=depth, rlimit=RLIMIT, **kw))
+def bmc(model, depth, rlimit=RLIMIT, **kw):
+    return symbolic_check(model, "bmc", SymbolicOptions(depth=depth, rlimit=rlimit, **kw))
 
 
 def safety(result):
@@ -122,7 +123,7 @@ def test_explicit_and_bmc_agree_on_every_model(path):
     """
     model = _enumerable(path)
     violated, depth = _explicit(model)
-    r = bmc_with_lemmas(model, depth, SymbolicOptions(depth=depth, rlimit=RLIMIT, stop_at_first=True), k=1)
+    r = bmc_with_lemmas(model, depth, SymbolicOptions(depth=depth, rlimit=AGREEMENT_RLIMIT, stop_at_first=True), k=1)
     _agrees(model, r, violated, depth)
 
 
@@ -146,7 +147,7 @@ def test_explicit_and_plain_bmc_agree_on_every_model_to_the_explicit_depth(path)
     violated, depth = _explicit(model)
     if depth <= PLAIN_DEPTH:
         pytest.skip("the same run as test_explicit_and_plain_bmc_agree_on_every_model")
-    _agrees(model, bmc(model, depth, stop_at_first=True), violated, depth)
+    _agrees(model, bmc(model, depth, AGREEMENT_RLIMIT, stop_at_first=True), violated, depth)
 
 
 # ---- verdicts say how they were established ------------------------------------------------------------
