@@ -7,17 +7,9 @@ they send SIGINT, and the hang guards are generous.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
-import threading
 
 import pytest
 import z3
@@ -27,6 +19,7 @@ from checker.symbolic import SymbolicOptions
 from checker.symbolic import check as symbolic_check
 from checker.symbolic.bmc import BMC, Clock
 from cli_helpers import run_cli
+from signal_helpers import interrupt_cli, subprocess_env
 from spec.loader import load, load_text
 
 from engine_helpers import ROOT
@@ -82,53 +75,9 @@ def test_a_violation_whose_minimization_finds_no_time_keeps_its_first_trace():
 SLOW_STEPS = ROOT / "models/gossip_replicas.sync"   # each BMC depth takes a noticeable time to encode
 
 
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("SYNCPROOF_DEBUG", None)
-    return env
-
-
 def _interrupt(args: list, shown: str, guard: float = 300) -> tuple[str, str, int]:
-    """Runs `syncproof check ARGS` with its progress display on a terminal, sends SIGINT once the
-    display shows `shown`, and returns (stdout, what the terminal showed, exit code)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 220, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "check", *map(str, args), "--no-trace-file"],
-                            cwd=ROOT, env=_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    screen = bytearray()
-    seen = threading.Event()
-
-    def drain():  # the display must never block on a full terminal
-        while True:
-            try:
-                ready, _, _ = select.select([master], [], [], 0.2)
-                if ready:
-                    chunk = os.read(master, 65536)
-                    if not chunk:
-                        return
-                    screen.extend(chunk)
-                    if shown.encode() in screen:
-                        seen.set()
-            except OSError:
-                return
-            if proc.poll() is not None and not ready:
-                return
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        assert seen.wait(guard), f"{shown!r} never shown: {bytes(screen)[-500:]!r}"
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=guard)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        reader.join(5)
-        os.close(master)
-    return out.decode(), bytes(screen).decode(errors="replace"), proc.returncode
+    """`syncproof check ARGS` interrupted once its display shows `shown`: (stdout, screen, exit code)."""
+    return interrupt_cli(["check", *args, "--no-trace-file"], shown, guard)
 
 
 @pytest.mark.slow
@@ -156,7 +105,7 @@ def test_ctrl_c_stops_a_spacer_query_and_the_run():
 def test_a_timeout_stops_bmc_with_exit_3_and_says_so():
     proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", str(SLOW_STEPS), "--engine", "bmc",
                            "--depth", "200", "--timeout", "2", "--no-trace-file", "--json"],
-                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)  # a hang guard only
+                          cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)  # a hang guard only
     assert proc.returncode == 3, proc.stderr
     data = json.loads(proc.stdout)
     assert data["verdict"] == "inconclusive"

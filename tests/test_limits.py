@@ -11,17 +11,11 @@ progress display shows the phase of interest before they send SIGINT (hang guard
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
-import threading
 import time
 
 import pytest
@@ -32,6 +26,7 @@ from checker.result import Verdict
 from checker.simulate import SimulateOptions, simulate
 from cli_helpers import run_cli
 from engine_helpers import MODELS, ROOT, model_of
+from signal_helpers import interrupt_cli, subprocess_env
 from spec.loader import load
 
 # init runs 10**9 statements: it never ends within a test
@@ -357,65 +352,17 @@ def test_interrupted_stops_the_callers_that_do_not_report_it():
 
 # ---- helpers --------------------------------------------------------------------------------------------------
 
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("SYNCPROOF_DEBUG", None)
-    return env
-
-
 def _cli(args, guard: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *map(str, args)], cwd=ROOT, env=_env(),
+    return subprocess.run([sys.executable, "-m", "checker.cli", *map(str, args)], cwd=ROOT, env=subprocess_env(),
                           capture_output=True, text=True, timeout=guard)
 
 
 def _interrupt(tmp_path, text: str, command: list, shown: str, guard: float = 300) -> tuple[str, int]:
-    """Runs `syncproof COMMAND model` with its progress display on a terminal, sends SIGINT once the
-    display shows `shown`, and returns (stdout, exit code)."""
+    """`syncproof COMMAND model` interrupted once its display shows `shown`: (stdout, exit code)."""
     path = tmp_path / "m.sync"
     path.write_text(text)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 220, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", command[0], str(path), "--no-trace-file",
-                             *command[1:]], cwd=ROOT, env=_env(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    screen = bytearray()
-    seen = threading.Event()
-
-    def drain():  # the display must never block on a full terminal
-        while True:
-            try:
-                ready, _, _ = select.select([master], [], [], 0.2)
-                if ready:
-                    chunk = os.read(master, 65536)
-                    if not chunk:
-                        return
-                    screen.extend(chunk)
-                    if shown.encode() in screen:
-                        seen.set()
-            except OSError:
-                return
-            if proc.poll() is not None and not ready:
-                return
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + guard
-        while not seen.is_set():
-            assert proc.poll() is None, f"ended before showing {shown!r}: {bytes(screen)[-500:]!r}"
-            assert time.monotonic() < deadline, f"{shown!r} never shown: {bytes(screen)[-500:]!r}"
-            seen.wait(0.2)
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=guard)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        reader.join(5)
-        os.close(master)
-    return out.decode(), proc.returncode
+    out, _, code = interrupt_cli([command[0], path, "--no-trace-file", *command[1:]], shown, guard)
+    return out, code
 
 
 def test_ctrl_c_is_raised_at_the_next_check_not_inside_the_display():
