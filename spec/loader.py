@@ -34,10 +34,13 @@ def load_modules(path: str | Path) -> list[ast.Module]:
     todo: list[tuple[Path, str, ast.Import | None]] = [(path, str(path), None)]
     while todo:
         p, display, imp = todo.pop()
-        text = read_source(p) if imp is None else _read_import(imp, p)
-        key = p.resolve()
+        try:
+            key = p.resolve()
+        except (OSError, ValueError):   # a path no file can have: reading it below says why
+            key = None
         if key in seen:
-            continue
+            continue                    # imported again: read and parsed once
+        text = read_source(p) if imp is None else _read_import(imp, p)
         seen.add(key)
         module = parse(text, display)
         modules.append(module)

@@ -281,12 +281,18 @@ def test_text_reports_and_junit_traces_are_not_wrapped(project, deep, capsys):
 
 # ---- F14: ci prints trace files relative to the project root --------------------------------------
 
-@pytest.mark.parametrize("where", [".", "models"])
-def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, capsys, monkeypatch, where):
+def _ci_from(project, where, monkeypatch, capsys, report: str) -> str:
+    """stdout of `syncproof ci --report REPORT` run from the project's subdirectory `where`."""
     config(project, '[[models]]\npath = "models/depths.sync"\n')
     monkeypatch.chdir(project / where)
-    code, out, _ = run(["ci", "--report", f"junit={project}/j.xml"], capsys)
+    code, out, _ = run(["ci", "--report", report], capsys)
     assert code == 1
+    return out
+
+
+@pytest.mark.parametrize("where", [".", "models"])
+def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, capsys, monkeypatch, where):
+    out = _ci_from(project, where, monkeypatch, capsys, f"junit={project}/j.xml")
     assert "trace: 2 steps, written to counterexamples/depths.A.itf.json" in out.splitlines()
     junit = (project / "j.xml").read_text()
     assert str(project) not in junit and "counterexamples/depths.A.itf.json" in junit
@@ -304,10 +310,7 @@ def test_graph_and_catalog_check_their_output_first(project, capsys, monkeypatch
 
 @pytest.mark.parametrize("where", [".", "models"])
 def test_sarif_names_trace_files_relative_to_the_project(project, capsys, monkeypatch, where):
-    config(project, '[[models]]\npath = "models/depths.sync"\n')
-    monkeypatch.chdir(project / where)
-    code, _, _ = run(["ci", "--report", f"sarif={project}/r.sarif"], capsys)
-    assert code == 1
+    _ci_from(project, where, monkeypatch, capsys, f"sarif={project}/r.sarif")
     sarif = (project / "r.sarif").read_text()
     assert str(project) not in sarif.replace(project.as_uri(), "")  # only the base URI is absolute
     result = next(r for r in json.loads(sarif)["runs"][0]["results"] if r["properties"].get("trace"))

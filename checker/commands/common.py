@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 from pathlib import Path
 
 from spec import files
+from spec.diagnostics import Diagnostic, SpecError
 
 from ..engine_config import MOST_COUNT, MOST_PROCESSES, MOST_SECONDS
-from spec.diagnostics import Diagnostic, SpecError
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -33,7 +34,7 @@ def positive(kind, most=None):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a positive number, got {shown}") from None
-        if value != value or value <= 0 or value == float("inf"):   # value != value: nan
+        if value <= 0 or (kind is float and not math.isfinite(value)):   # (an int of any size is finite)
             raise argparse.ArgumentTypeError(f"expected a positive number, got {shown}")
         if value > most:
             raise argparse.ArgumentTypeError(f"expected a positive number of at most {most:,}, got {shown}")
