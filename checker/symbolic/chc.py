@@ -97,20 +97,28 @@ class Horn:
     def solve(self, props: list[Prop], proved: list[Prop] = (), budget: float | None = None):
         """(z3 result, solver) of Spacer on the query "some prop fails in a reachable state"."""
         known = mk_and(self.known, *(self.system.holds(p, self.x) for p in proved))
-        s = z3.SolverFor("HORN")
-        for r in self.rules(known):
-            s.add(r)
-        s.add(horn_clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE))
-        return self.clock.check(s, budget=budget), s
+        clauses = self.rules(known) + [horn_clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE)]
+        # in a context of its own: Spacer's search depends on the order of the terms it is given,
+        # which in the shared context depends on every term made before, in this run or an earlier
+        # one in the same process; with a resource limit the verdict would then depend on history
+        ctx = z3.Context()
+        s = z3.SolverFor("HORN", ctx=ctx)
+        for c in clauses:
+            s.add(c.translate(ctx))
+        self.clock.contexts.append(ctx)     # Ctrl-C and the deadline interrupt it too
+        try:
+            return self.clock.check(s, budget=budget), s
+        finally:
+            self.clock.contexts.remove(ctx)
 
     def readable(self, s) -> str:
         """Spacer's invariant with the state's names in place of the predicate's arguments."""
         try:
-            interp = s.model()[self.inv]
+            interp = s.model()[self.inv.translate(s.ctx)]
             body = interp.else_value() if isinstance(interp, z3.FuncInterp) else interp
             if body is None:
                 return ""
-            names = [z3.Const(str(a).replace("h.", "").replace("@x", ""), a.sort())
+            names = [z3.Const(str(a).replace("h.", "").replace("@x", ""), a.translate(s.ctx).sort())
                      for a in self.system.enc.state_atoms(self.x) + self.c_atoms]
             text = str(z3.simplify(z3.substitute_vars(body, *names)))
         except (z3.Z3Exception, IndexError, AttributeError):
