@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.explicit import ExplicitOptions, check  # noqa: E402
-from checker.visited import FingerprintSet  # noqa: E402
+from checker.engines.explicit.search import ExplicitOptions, check  # noqa: E402
+from checker.engines.explicit.visited import FingerprintSet  # noqa: E402
 from spec.loader import load  # noqa: E402
 
 

@@ -23,7 +23,7 @@ RUN = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from spec.loader import load
-from checker.explicit import check, ExplicitOptions
+from checker.engines.explicit.search import check, ExplicitOptions
 model = load({model!r}, [{const!r}])
 t0 = time.perf_counter()
 r = check(model, ExplicitOptions(symmetry=False, invariants=tuple({props!r})))

@@ -24,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.explicit import ExplicitOptions  # noqa: E402
-from checker.explicit import check as explicit_check  # noqa: E402
-from checker.symbolic import SymbolicOptions  # noqa: E402
-from checker.symbolic import check as symbolic_check  # noqa: E402
-from checker.symbolic.bmc import Clock  # noqa: E402
-from checker.symbolic.lasso import check_temporal  # noqa: E402
-from checker.symbolic.liveproof import prove_temporal  # noqa: E402
+from checker.engines.explicit.search import ExplicitOptions  # noqa: E402
+from checker.engines.explicit.search import check as explicit_check  # noqa: E402
+from checker.engines.symbolic import SymbolicOptions  # noqa: E402
+from checker.engines.symbolic import check as symbolic_check  # noqa: E402
+from checker.engines.symbolic.bmc import Clock  # noqa: E402
+from checker.engines.symbolic.lasso import check_temporal  # noqa: E402
+from checker.engines.symbolic.liveproof import prove_temporal  # noqa: E402
 from spec.loader import load, load_text  # noqa: E402
 
 MODELS = ROOT / "models"

@@ -79,7 +79,7 @@ def _configured(session_config, path: Path):
 
 
 def _read(session_config):
-    from checker.config import find_config, read_config
+    from checker.project.config import find_config, read_config
     from spec.diagnostics import SpecError
     given = session_config.getini("syncproof_config")
     where = Path(session_config.rootpath) / given if given else find_config(Path(session_config.rootpath))
@@ -93,8 +93,8 @@ def _read(session_config):
 
 class SyncFile(pytest.File):
     def collect(self):
-        from checker.config import ModelConfig, display_path
-        from checker.runs import Expectation
+        from checker.project.config import ModelConfig, display_path
+        from checker.project.runs import Expectation
         matches = _configured(self.config, self.path)
         if not matches:
             shown = display_path(self.path)
@@ -135,7 +135,7 @@ class SyncCheck(pytest.Collector):
 
     def result(self):
         if self._result is None:
-            from checker import engine_config
+            from checker.engines import options as engine_config
             from spec.diagnostics import SpecError
             opts = dict(self.setting.options)
             if engine_config.option(self.setting.engine, "continue"):
@@ -178,8 +178,8 @@ class SyncProperty(pytest.Item):
         self.span = span
 
     def runtest(self) -> None:
-        from checker.formats.tracerows import trace_text
-        from checker.result import Verdict
+        from checker.reports.formats.tracerows import trace_text
+        from checker.core.result import Verdict
         result = self.check.result()
         prop = next((p for p in result.properties if p.name == self.name), None)
         if prop is None:

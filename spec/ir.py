@@ -85,7 +85,7 @@ class VarSym:
 class SymConst(Expr):
     """A constant declared with a type and no value: any value its type and the `assume`s allow.
 
-    Only the symbolic engines evaluate it; `concretize` in `checker.symbolic` replaces it by a
+    Only the symbolic engines evaluate it; `concretize` in `checker.engines.symbolic` replaces it by a
     `Lit` once a value is known (to replay a trace).
     """
 

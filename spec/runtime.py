@@ -2,7 +2,7 @@
 
 A `ModelError` is a property violation of the model (a range overflow, a
 division by zero, a failed `assert`, ...), never a crash of the checker: the
-engines report it with a trace. The generated code of `checker.codegen` sees
+engines report it with a trace. The generated code of `checker.engines.explicit.codegen` sees
 only the names in `GENERATED_GLOBALS`.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.cli import main
+from checker.cli.main import main
 
 
 def run_cli(args, capsys) -> tuple[int, str, str]:

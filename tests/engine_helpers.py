@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check
-from checker.result import Result, Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Result, Verdict
 from spec.loader import load, load_text
 from spec.runtime import ModelError
 
@@ -237,7 +237,7 @@ def explicit_model_file(name: str, consts=None):
     symbolic engines (symbolic constants, parameters or integers too wide to enumerate)."""
     import pytest
 
-    from checker.enumerable import obstacles, too_wide
+    from checker.engines.explicit.enumerable import obstacles, too_wide
     m = model_file(name, consts)
     why = obstacles(m) + too_wide(m)
     if why:

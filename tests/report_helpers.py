@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from checker.explicit import ExplicitOptions, check
-from checker.runs import Entry, Expectation, Run
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.project.runs import Entry, Expectation, Run
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
-from checker.commands.catalog import COMMAND, collect, header_line, render, surprises, without_times
+from checker.cli.main import main
+from checker.cli.commands.catalog import COMMAND, collect, header_line, render, surprises, without_times
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"

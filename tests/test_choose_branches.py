@@ -13,12 +13,12 @@ import json
 
 import pytest
 
-from checker.compiled import CompiledModel
-from checker.itf import trace_document
-from checker.replay import replay
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
+from checker.engines.explicit.compiled import CompiledModel
+from checker.traces.itf import trace_document
+from checker.traces.replay import replay
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
 from cli_helpers import run_cli
 from engine_helpers import differential, model_of, naive_bfs, prop, run
 
@@ -189,7 +189,7 @@ def test_replay_of_every_engine_trace():
 
 
 def test_simulation_finds_the_failing_choice():
-    from checker.simulate import SimulateOptions, simulate
+    from checker.engines.simulate.engine import SimulateOptions, simulate
     r = simulate(model_of(P5), SimulateOptions(runs=50, steps=5, seed=1))
     runtime = prop(r, "runtime")
     assert runtime.verdict is Verdict.VIOLATED

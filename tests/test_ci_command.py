@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from checker.config import Locator, read_config
+from checker.project.config import Locator, read_config
 from spec.diagnostics import Source, SpecError
 from report_helpers import COUNTER, MODELS, ROOT
 from cli_helpers import run_cli as run
@@ -289,7 +289,7 @@ def test_read_config_reports_every_problem_as_diagnostics(tmp_path):
 
 
 def test_an_internal_error_in_one_check_is_exit_4_and_the_others_are_reported(project, capsys, monkeypatch):
-    from checker import engine_config
+    from checker.engines import options as engine_config
     real = engine_config.run
 
     def flaky(model, engine, options, progress=None, until=()):
@@ -309,7 +309,7 @@ def test_an_internal_error_in_one_check_is_exit_4_and_the_others_are_reported(pr
 
 def test_the_configurations_in_the_docs_are_valid(tmp_path):
     (tmp_path / "models").symlink_to(MODELS)
-    from checker.config import load_entries
+    from checker.project.config import load_entries
     for doc in (ROOT / "docs" / "ci.md", ROOT / "README.md"):
         blocks = re.findall(r"```toml\n(.*?)```", doc.read_text(), re.S)
         examples = [b for b in blocks if "[tool.syncproof]" in b and "[[tool.syncproof.models]]" in b]

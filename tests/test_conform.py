@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.adapter import Adapter, AdapterError, Rejected, action, coerce, load_adapter
-from checker.cli import main
-from checker.conform import (ACCEPTED, CRASH, REFUSED, STATE, ConformOptions, Conformance, assert_conforms,
-                             conform, replay_trace)
-from checker.conform_report import mismatch_document
-from checker.impl_determinism import DeterminismOptions, check_determinism
+from checker.conform.adapter import Adapter, AdapterError, Rejected, action, coerce, load_adapter
+from checker.cli.main import main
+from checker.conform.run import ACCEPTED, CRASH, REFUSED, STATE, ConformOptions, Conformance, assert_conforms, conform, replay_trace
+from checker.conform.report import mismatch_document
+from checker.conform.determinism import DeterminismOptions, check_determinism
 from spec import values as V
 from spec.loader import load_text
 
@@ -234,7 +233,7 @@ def test_replay_steps_the_model_does_not_allow_must_be_refused(bank):
 # ---- adapter errors: exit 2 and a message, never a traceback -------------------------------------------
 
 ADAPTERS = '''
-from checker.adapter import Adapter, action
+from checker.conform.adapter import Adapter, action
 
 class Good(Adapter):
     def setup(self, constants): self.b = {"alice": 1, "bob": 1}; self.f = False
@@ -293,7 +292,7 @@ def conform_cli(capsys, *args):
     ("WrongTypes", "E703", ["balance: expected a dict", "frozen: expected true or false, got str 'no'"]),
     ("MissingKey", "E703", ["no value for bob"]),
     ("LaterWrongType", "E703", ["after step", "expected an integer, got str '2'"]),
-    ("NotAnAdapter", "E701", ["not a subclass of checker.adapter.Adapter"]),
+    ("NotAnAdapter", "E701", ["not a subclass of checker.conform.adapter.Adapter"]),
     ("Nope", "E701", ["has no attribute 'Nope'"]),
 ])
 def test_adapter_errors_exit_2_with_a_clear_message(adapters, capsys, cls, code, words):
@@ -341,14 +340,14 @@ def test_coerce_reads_ordinary_python_values():
 
 def test_load_adapter_rejects_a_spec_without_a_class():
     with pytest.raises(AdapterError) as info:
-        load_adapter("checker.adapter")
+        load_adapter("checker.conform.adapter")
     assert info.value.codes == ["E701"]
 
 
 # ---- determinism -----------------------------------------------------------------------------------
 
 IMPLS = '''
-from checker.adapter import Adapter
+from checker.conform.adapter import Adapter
 
 class Ordered(Adapter):
     def setup(self, constants):

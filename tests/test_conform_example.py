@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
-from checker.conform import ACCEPTED, STATE, assert_replays, conform, replay_trace
-from checker.explicit import ExplicitOptions, check
-from checker.itf import trace_document
+from checker.cli.main import main
+from checker.conform.run import ACCEPTED, STATE, assert_replays, conform, replay_trace
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.traces.itf import trace_document
 from examples.options_ledger_impl.adapter import (EagerMarginCallAdapter, ExerciseAfterExpiryAdapter, LedgerAdapter,
                                                   PositionsIndexAdapter)
 from spec.loader import load
@@ -95,7 +95,7 @@ def test_determinism_catches_the_order_dependent_ledger(tmp_path, capsys, monkey
 
 def test_the_correct_ledger_is_deterministic(model, monkeypatch):
     monkeypatch.chdir(ROOT)
-    from checker.impl_determinism import DeterminismOptions, check_determinism
+    from checker.conform.determinism import DeterminismOptions, check_determinism
     impl = "examples.options_ledger_impl.adapter:LedgerAdapter"
     r = check_determinism(model, LedgerAdapter, impl, [str(ROOT)], DeterminismOptions(runs=5, steps=20, seed=1))
     assert r.ok

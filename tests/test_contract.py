@@ -21,11 +21,11 @@ import re
 
 import pytest
 
-from checker.cli import main
-from checker.commands import common
-from checker.formats.jsonfmt import RUN_SCHEMA, run_json
-from checker.report import SCHEMA as RESULT_SCHEMA
-from checker.report import result_json
+from checker.cli.main import main
+from checker.cli.commands import common
+from checker.reports.formats.jsonfmt import RUN_SCHEMA, run_json
+from checker.reports.console import SCHEMA as RESULT_SCHEMA
+from checker.reports.console import result_json
 from report_helpers import COUNTER, DATA, MODELS, ROOT, entries, run_of
 
 SNAPSHOT = DATA / "contract.json"
@@ -100,7 +100,7 @@ def test_the_exit_codes_are_what_the_commands_return(tmp_path, capsys, model, ar
 
 
 def test_ci_exits_with_the_most_serious_outcome():
-    from checker.runs import Run
+    from checker.project.runs import Run
     e = entries()
     assert Run([e["holds"], e["inconclusive"]]).exit_code == 3
     assert Run([e["inconclusive"], e["violated"]]).exit_code == 1

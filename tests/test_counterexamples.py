@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from checker.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = sorted((ROOT / "models").glob("*_broken*.sync"))

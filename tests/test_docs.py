@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from spec import ir
 from spec.checker import BUILTINS, iter_ir
 from spec.diagnostics import SpecError

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from engine_helpers import (MODELS, differential, explicit_model_file, interp_invariants, model_of, naive_bfs,
                             naive_prefix, prop)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from engine_helpers import MODELS, explicit_model_file, model_file, prop
 
 TWO_PC_ACTIONS_3 = {"TMRcvPrepared": 96, "TMCommit": 1, "TMAbort": 64, "RMPrepare": 156, "RMChooseToAbort": 156,

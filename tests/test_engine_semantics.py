@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.compiled import CompiledModel
-from checker.result import Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.core.result import Verdict
 from engine_helpers import decoded_states, differential, holds, model_of, prop, run
 from spec import values as V
 
@@ -694,8 +694,8 @@ invariant Values: forall i in 0..9: a[i] == 0 or a[i] == 200 + i
 
 
 def test_progress_is_reported():
-    from checker.explicit import ExplicitOptions, check
-    from checker.limits import Budget
+    from checker.engines.explicit.search import ExplicitOptions, check
+    from checker.core.limits import Budget
     seen = []
     now = [0.0]
 

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
-from checker.symmetry import Canonicalizer
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
+from checker.engines.explicit.symmetry import Canonicalizer
 from engine_helpers import MODELS, assert_replays, explicit_model_file, model_file, model_of, naive_bfs, prop
 
 POINTERS = """

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from engine_helpers import (MODELS, assert_replays, explicit_model_file, interp_invariants, model_file, model_of,
                             naive_bfs, naive_prefix, prop, run)
 

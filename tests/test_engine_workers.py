@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-import checker.explicit as explicit
-from checker.explicit import ExplicitOptions, check
+import checker.engines.explicit.search as explicit
+from checker.engines.explicit.search import ExplicitOptions, check
 from engine_helpers import model_file, model_of
 
 

@@ -108,12 +108,12 @@ def test_runner_in_a_subprocess(tmp_path):
 
 
 def test_runner_reports_a_hang(monkeypatch, tmp_path):
-    import checker.cli
+    import checker.cli.main
 
     def forever(argv):
         while True:
             pass
-    monkeypatch.setattr(checker.cli, "main", forever)
+    monkeypatch.setattr(checker.cli.main, "main", forever)
     o = run_inprocess(["parse", "x.sync"], guard=0.2)
     assert (o.code, o.problem) == (None, "hang")
 
@@ -122,7 +122,7 @@ def test_differential_finds_bug_1_if_it_comes_back(monkeypatch):
     """The model of issue 11 bug 1 (a failing `choose` branch discarded the others): the
     differential run compares the engine with a BFS over the interpreter, so an engine that
     drops the successful branch is a disagreement."""
-    from checker import explicit
+    from checker.engines.explicit import search as explicit
     from fuzz.differential import compare
     from spec.loader import load_text
     m = load_text("model P5\nvar y: 0..1\ninit { y = 0 }\naction A { choose c in 1..2  y = c }\n"

@@ -22,14 +22,14 @@ import warnings
 import pytest
 
 from cdp import Browser, find_chromium, png_pixels
-from checker.formats import render
+from checker.reports.formats import render
 from report_helpers import run_of
 
 CHROMIUM = find_chromium()
 NOT_INSTALLED = ("CHROMIUM IS NOT INSTALLED: the HTML report was NOT tested in a browser. "
                  "Install Debian's chromium package (apt-get install -y chromium), as .ci/run does.")
 
-CHANGED = (0xfd, 0xe6, 0x8a)   # --chg in checker/formats/html.py
+CHANGED = (0xfd, 0xe6, 0x8a)   # --chg in checker/reports/formats/html.py
 ADDED = (0xbb, 0xf7, 0xd0)     # --add
 
 

@@ -98,7 +98,7 @@ BAD_DIRS = [
 @pytest.mark.parametrize("out, why", BAD_DIRS)
 def test_check_refuses_an_out_it_cannot_write_before_the_search(project, capsys, out, why, monkeypatch):
     (project / "existing-file").write_text("")
-    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    monkeypatch.setattr("checker.engines.registry.run", lambda *a, **k: pytest.fail("the search ran"))
     code, out_text, err = run(["check", "models/depths.sync", "--out", out], capsys)
     assert code == 2
     assert f"error[E606]: --out {out}: {why}" in err
@@ -107,7 +107,7 @@ def test_check_refuses_an_out_it_cannot_write_before_the_search(project, capsys,
 
 @pytest.mark.parametrize("option", [["--output"], ["--report", "sarif="]])
 def test_check_refuses_a_report_file_it_cannot_write(project, capsys, option, monkeypatch):
-    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    monkeypatch.setattr("checker.engines.registry.run", lambda *a, **k: pytest.fail("the search ran"))
     (project / "reports").mkdir()
     for target, why in (("/dev/null/r.txt", "/dev/null is not a directory"), ("reports", "it is a directory")):
         args = [option[0], target] if len(option) == 1 else [option[0], option[1] + target]
@@ -125,7 +125,7 @@ def test_simulate_and_conform_check_out_first(project, capsys):
 
 
 def test_ci_checks_out_and_every_report_before_any_check(project, capsys, monkeypatch):
-    monkeypatch.setattr("checker.engine_config.run", lambda *a, **k: pytest.fail("a check ran"))
+    monkeypatch.setattr("checker.engines.options.run", lambda *a, **k: pytest.fail("a check ran"))
     config(project, 'out = "/dev/null/traces"\n' + entry("explicit", ["A"]))
     code, _, err = run(["ci"], capsys)
     assert code == 2 and "error[E606]: syncproof.toml: 'out' /dev/null/traces: /dev/null is not a directory" in err
@@ -167,8 +167,8 @@ def test_timeout_in_the_configuration_must_be_a_finite_positive_number(project, 
 @pytest.mark.parametrize("command", [["check", "models/depths.sync"], ["ci"]])
 def test_json_and_another_format_conflict(project, capsys, command, monkeypatch):
     config(project, entry("explicit", ["A"]))
-    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
-    monkeypatch.setattr("checker.engine_config.run", lambda *a, **k: pytest.fail("a check ran"))
+    monkeypatch.setattr("checker.engines.registry.run", lambda *a, **k: pytest.fail("the search ran"))
+    monkeypatch.setattr("checker.engines.options.run", lambda *a, **k: pytest.fail("a check ran"))
     code, out, err = run([*command, "--json", "--format", "sarif"], capsys)
     assert code == 2 and out == ""
     assert "error[E600]: --json and --format sarif ask for two formats on stdout" in err
@@ -221,7 +221,7 @@ init { x = 0 }
 action Up { require x < 2  x = x + 1 }
 """
 
-UNGUARDED = '''from checker.adapter import Adapter
+UNGUARDED = '''from checker.conform.adapter import Adapter
 
 
 class Unguarded(Adapter):
@@ -299,7 +299,7 @@ def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, 
 
 
 def test_graph_and_catalog_check_their_output_first(project, capsys, monkeypatch):
-    monkeypatch.setattr("checker.commands.catalog.collect", lambda *a: pytest.fail("the models were checked"))
+    monkeypatch.setattr("checker.cli.commands.catalog.collect", lambda *a: pytest.fail("the models were checked"))
     for command in (["graph", "models/depths.sync", "--output"], ["catalog", "models", "--write"]):
         code, _, err = run([*command, "/dev/null/out"], capsys)
         assert code == 2
@@ -325,7 +325,7 @@ def test_sarif_names_trace_files_relative_to_the_project(project, capsys, monkey
                                                  ("--max-states", "1" + "0" * 4000, "1,000,000,000,000,000,000")],
                          ids=["timeout", "workers", "max-states"])
 def test_numeric_options_have_an_upper_bound(project, capsys, monkeypatch, option, value, most):
-    monkeypatch.setattr("checker.engines.run", lambda *a, **k: pytest.fail("the search ran"))
+    monkeypatch.setattr("checker.engines.registry.run", lambda *a, **k: pytest.fail("the search ran"))
     code, _, err = run(["check", "models/depths.sync", option, value], capsys)
     assert code == 2
     assert f"expected a positive number of at most {most}" in err

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from checker.codegen import _nesting as codegen_nesting
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check
+from checker.engines.explicit.codegen import _nesting as codegen_nesting
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
 from engine_helpers import differential, holds, model_of, naive_bfs, run
 from spec.diagnostics import SpecError
 

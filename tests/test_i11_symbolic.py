@@ -14,10 +14,10 @@ import sys
 import pytest
 import z3
 
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
-from checker.symbolic.bmc import BMC, Clock
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
+from checker.engines.symbolic.bmc import BMC, Clock
 from cli_helpers import run_cli
 from signal_helpers import interrupt_cli, subprocess_env
 from spec.loader import load, load_text
@@ -103,7 +103,7 @@ def test_ctrl_c_stops_a_spacer_query_and_the_run():
 
 @pytest.mark.slow
 def test_a_timeout_stops_bmc_with_exit_3_and_says_so():
-    proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", str(SLOW_STEPS), "--engine", "bmc",
+    proc = subprocess.run([sys.executable, "-m", "checker.cli.main", "check", str(SLOW_STEPS), "--engine", "bmc",
                            "--depth", "200", "--timeout", "2", "--no-trace-file", "--json"],
                           cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)  # a hang guard only
     assert proc.returncode == 3, proc.stderr
@@ -135,7 +135,7 @@ def test_an_rlimit_large_enough_proves():
 
 
 def test_rlimit_is_an_option_of_the_symbolic_engines_in_the_configuration():
-    from checker import engine_config
+    from checker.engines import options as engine_config
     assert engine_config.option("bmc", "rlimit").kind == engine_config.INT
     assert engine_config.option("explicit", "rlimit") is None
     r = engine_config.run(load(ROOT / "models/two_phase_commit.sync"), "prove", {"rlimit": 2000})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from cli_helpers import run_cli
 from engine_helpers import model_of
 from spec.loader import load_text

@@ -20,10 +20,10 @@ import time
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.limits import Budget, Interrupted, Progress, Stopped
-from checker.result import Verdict
-from checker.simulate import SimulateOptions, simulate
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.limits import Budget, Interrupted, Progress, Stopped
+from checker.core.result import Verdict
+from checker.engines.simulate.engine import SimulateOptions, simulate
 from cli_helpers import run_cli
 from engine_helpers import MODELS, ROOT, model_of
 from signal_helpers import interrupt_cli, subprocess_env
@@ -225,7 +225,7 @@ class _ExpiresWhileShrinking(Budget):
 
 
 def test_a_simulation_stopped_while_shrinking_reports_the_smallest_failing_run_found():
-    from checker.simulate import Simulator
+    from checker.engines.simulate.engine import Simulator
     m = model_of(BIG_SEARCH.replace("a + b + c <= 3000", "a + b + c < 6"))
     sim = Simulator(m, SimulateOptions(runs=1000, steps=40, seed=1))
     sim.budget = _ExpiresWhileShrinking()
@@ -322,7 +322,7 @@ def test_ctrl_c_with_several_workers(tmp_path):
 # ---- what the CLI prints when Ctrl-C reaches it -------------------------------------------------------------
 
 def test_an_interruption_that_carries_a_result_prints_its_statistics(capsys):
-    from checker.cli import interrupted
+    from checker.cli.main import interrupted
     m = load(str(MODELS / "two_phase_commit.sync"), ["RM=3"])
     r = check(m, ExplicitOptions(symmetry=False, max_states=50))
     r.reason = "interrupted (Ctrl-C) at depth 4"
@@ -333,8 +333,8 @@ def test_an_interruption_that_carries_a_result_prints_its_statistics(capsys):
 
 
 def test_a_bare_interruption_prints_the_last_progress_reported(capsys):
-    from checker import limits
-    from checker.cli import interrupted
+    from checker.core import limits
+    from checker.cli.main import interrupted
     limits.record(Progress(states=1234, transitions=5678, depth=9, queue=0, seconds=2.0))
     assert interrupted(KeyboardInterrupt()) == 130
     assert capsys.readouterr().err.strip() == ("interrupted (Ctrl-C); the last progress reported: depth 9 · "
@@ -353,7 +353,7 @@ def test_interrupted_stops_the_callers_that_do_not_report_it():
 # ---- helpers --------------------------------------------------------------------------------------------------
 
 def _cli(args, guard: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *map(str, args)], cwd=ROOT, env=subprocess_env(),
+    return subprocess.run([sys.executable, "-m", "checker.cli.main", *map(str, args)], cwd=ROOT, env=subprocess_env(),
                           capture_output=True, text=True, timeout=guard)
 
 
@@ -368,7 +368,7 @@ def _interrupt(tmp_path, text: str, command: list, shown: str, guard: float = 30
 def test_ctrl_c_is_raised_at_the_next_check_not_inside_the_display():
     # raised wherever Python was, a KeyboardInterrupt could leave the progress display's lock held
     # and its refresh thread blocked: the run then hung after Ctrl-C instead of printing its statistics
-    from checker import limits
+    from checker.core import limits
     b = limits.Budget()
     with limits.ctrl_c_at_checks(b):
         os.kill(os.getpid(), signal.SIGINT)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.itf import trace_document
-from checker.replay import replay
-from checker.report import result_json
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.traces.itf import trace_document
+from checker.traces.replay import replay
+from checker.reports.console import result_json
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 

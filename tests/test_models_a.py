@@ -16,9 +16,9 @@ import re
 
 import pytest
 
-from checker.cli import main
-from checker.explicit import ExplicitOptions, check
-from checker.result import Verdict
+from checker.cli.main import main
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.core.result import Verdict
 from engine_helpers import MODELS, ROOT, model_file, model_of, prop
 
 # model: (distinct states, transitions, depth, properties besides deadlock and runtime)

@@ -15,9 +15,9 @@ import re
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.report import trace_table
-from checker.result import Trace, TraceStep, Verdict
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.reports.console import trace_table
+from checker.core.result import Trace, TraceStep, Verdict
 from engine_helpers import MODELS, model_file
 from spec import values as V
 

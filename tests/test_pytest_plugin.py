@@ -14,11 +14,11 @@ import sys
 # imported here so that pytester's in-process runs find them loaded (it unloads what a run imports,
 # and importing them again, with pytest's assertion rewriting, is most of a run's time)
 import hypothesis  # noqa: F401  (its pytest plugin imports it at the end of every run)
-import checker.cli  # noqa: F401
-import checker.config  # noqa: F401
-import checker.engine_config  # noqa: F401
-import checker.explicit  # noqa: F401
-import checker.formats.tracerows  # noqa: F401
+import checker.cli.main  # noqa: F401
+import checker.project.config  # noqa: F401
+import checker.engines.options  # noqa: F401
+import checker.engines.explicit.search  # noqa: F401
+import checker.reports.formats.tracerows  # noqa: F401
 import checker.pytest_plugin  # noqa: F401
 import spec.loader  # noqa: F401
 from report_helpers import COUNTER, MODELS, ROOT

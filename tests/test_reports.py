@@ -19,12 +19,12 @@ import pytest
 import xmlschema
 from referencing import Registry, Resource
 
-from checker.formats import render
-from checker.formats.jsonfmt import run_json
-from checker.formats.markdown import render_markdown
-from checker.formats.sarif import sarif_log
-from checker.report import result_json
-from checker.result import Trace, TraceStep
+from checker.reports.formats import render
+from checker.reports.formats.jsonfmt import run_json
+from checker.reports.formats.markdown import render_markdown
+from checker.reports.formats.sarif import sarif_log
+from checker.reports.console import result_json
+from checker.core.result import Trace, TraceStep
 from report_helpers import DATA, ROOT, entries, run_of, single
 
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
@@ -225,13 +225,13 @@ def test_markdown_summary_and_counterexample():
 
 
 def test_markdown_escapes_what_tables_would_read_as_markup():
-    from checker.formats.markdown import esc
+    from checker.reports.formats.markdown import esc
     assert esc("a|b") == r"a\|b" and esc("x * y") == r"x \* y" and esc("rm_state") == "rm_state"
     assert esc("_x_") == r"\_x\_" and esc("[a]") == r"\[a\]"
 
 
 def test_markdown_long_trace_keeps_its_ends():
-    from checker.formats.markdown import _table
+    from checker.reports.formats.markdown import _table
     steps = [TraceStep({"x": i}, None if i == 0 else "Up") for i in range(100)]
     rows = _table(Trace("M", "P", "invariant", steps))
     assert rows[2].startswith("| 0 |") and rows[-1].startswith("| 99 |")
@@ -239,7 +239,7 @@ def test_markdown_long_trace_keeps_its_ends():
 
 
 def test_markdown_fits_in_a_comment():
-    from checker.formats import markdown
+    from checker.reports.formats import markdown
     old = markdown.LIMIT
     try:
         markdown.LIMIT = 3000
@@ -290,7 +290,7 @@ def test_html_shows_checks_statistics_and_traces():
 
 def test_html_escapes_model_text():
     e = entries()["holds"]
-    from checker.runs import Entry, Run
+    from checker.project.runs import Entry, Run
     evil = Entry("<script>alert(1)</script>", "x.sync", "explicit", result=e.result, model=e.model)
     page = render("html", Run([evil]))
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
@@ -304,10 +304,10 @@ def test_text_summary_of_a_ci_run():
 
 
 def test_markdown_facts_of_a_symbolic_run_count_queries_not_states():
-    from checker.formats.common import stats_line
-    from checker.runs import Entry
-    from checker.symbolic import SymbolicOptions
-    from checker.symbolic import check as symbolic_check
+    from checker.reports.formats.common import stats_line
+    from checker.project.runs import Entry
+    from checker.engines.symbolic import SymbolicOptions
+    from checker.engines.symbolic import check as symbolic_check
     from spec.loader import load
     model = load(ROOT / "models/two_phase_commit_broken.sync")
     result = symbolic_check(model, "bmc", SymbolicOptions(depth=5, rlimit=40_000_000))

@@ -1,12 +1,12 @@
-"""Sequence diagrams read off traces: who sent what to whom (the heuristic of checker/formats/sequence.py)."""
+"""Sequence diagrams read off traces: who sent what to whom (the heuristic of checker/reports/formats/sequence.py)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from checker.explicit import ExplicitOptions, check
-from checker.formats.sequence import mermaid, sequence, svg
-from checker.result import Trace, TraceStep
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.reports.formats.sequence import mermaid, sequence, svg
+from checker.core.result import Trace, TraceStep
 from report_helpers import entries
 from spec import values as V
 from spec.loader import load_text

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check
-from checker.formats.sequence import CHAR_W, mermaid, sequence, svg
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.reports.formats.sequence import CHAR_W, mermaid, sequence, svg
 from spec.loader import load, load_text
 from tests.cli_helpers import run_cli
 

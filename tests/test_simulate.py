@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.enumerable import obstacles
-from checker.explicit import ExplicitOptions, check
-from checker.itf import trace_document
-from checker.result import SAMPLED, Verdict
-from checker.shrink import shorten
-from checker.simulate import SimulateOptions, simulate
+from checker.engines.explicit.enumerable import obstacles
+from checker.engines.explicit.search import ExplicitOptions, check
+from checker.traces.itf import trace_document
+from checker.core.result import SAMPLED, Verdict
+from checker.traces.shrink import shorten
+from checker.engines.simulate.engine import SimulateOptions, simulate
 from spec.loader import load, load_text
 from cli_helpers import run_cli as run
 

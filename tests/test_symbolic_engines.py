@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from checker.explicit import ExplicitOptions
-from checker.explicit import check as explicit_check
-from checker.itf import trace_document
-from checker.replay import replay
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
-from checker.symbolic.run import bmc_with_lemmas
+from checker.engines.explicit.search import ExplicitOptions
+from checker.engines.explicit.search import check as explicit_check
+from checker.traces.itf import trace_document
+from checker.traces.replay import replay
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
+from checker.engines.symbolic.run import bmc_with_lemmas
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 from cli_helpers import run_cli
@@ -85,7 +85,7 @@ def _explicit(model):
 
 
 def _enumerable(path):
-    from checker.engines import why_symbolic
+    from checker.engines.registry import why_symbolic
     model = load(path)
     if why_symbolic(model):  # the explicit engine cannot run it, or not by default: see test_large_ranges_*
         pytest.skip("not enumerable")
@@ -201,7 +201,7 @@ invariant Bounded: x <= 6
 ])
 def test_bmc_one_step_shortcut_agrees_with_the_full_query(bug, expect):
     """Deep queries a one-step argument rules out are skipped; the rest still find shortest traces."""
-    from checker.symbolic.bmc import BMC, Clock
+    from checker.engines.symbolic.bmc import BMC, Clock
     m = load_text(GUARDED.replace(bug, "", 1) if bug else GUARDED, "g.sync")
     got = {}
     for shortcut in (True, False):

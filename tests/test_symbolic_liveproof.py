@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from checker.engines import why_symbolic
-from checker.explicit import ExplicitOptions
-from checker.explicit import check as explicit_check
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
-from checker.symbolic.bmc import Clock
-from checker.symbolic.lasso import check_temporal
-from checker.symbolic.liveproof import LiveProof, prove_temporal
+from checker.engines.registry import why_symbolic
+from checker.engines.explicit.search import ExplicitOptions
+from checker.engines.explicit.search import check as explicit_check
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
+from checker.engines.symbolic.bmc import Clock
+from checker.engines.symbolic.lasso import check_temporal
+from checker.engines.symbolic.liveproof import LiveProof, prove_temporal
 from cli_helpers import run_cli
 from spec.loader import load, load_text
 from test_liveness import MUTEX, REFINE

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.explicit import ExplicitOptions
-from checker.explicit import check as explicit_check
-from checker.itf import trace_document
-from checker.replay import replay
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
+from checker.engines.explicit.search import ExplicitOptions
+from checker.engines.explicit.search import check as explicit_check
+from checker.traces.itf import trace_document
+from checker.traces.replay import replay
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
 from spec.diagnostics import SpecError
 from spec.loader import load_text
 

@@ -1,4 +1,4 @@
-"""Temporal properties in BMC: a search for fair lassos (checker/symbolic/lasso.py).
+"""Temporal properties in BMC: a search for fair lassos (checker/engines/symbolic/lasso.py).
 
 Known answers on small models (the same ones tests/test_liveness.py checks with the explicit
 engine), agreement with the explicit engine on the models in models/ and on random models with
@@ -15,16 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.engines import why_symbolic
-from checker.explicit import ExplicitOptions
-from checker.explicit import check as explicit_check
-from checker.itf import trace_document
-from checker.replay import replay
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions
-from checker.symbolic import check as symbolic_check
-from checker.symbolic.bmc import Clock
-from checker.symbolic.lasso import check_temporal
+from checker.engines.registry import why_symbolic
+from checker.engines.explicit.search import ExplicitOptions
+from checker.engines.explicit.search import check as explicit_check
+from checker.traces.itf import trace_document
+from checker.traces.replay import replay
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
+from checker.engines.symbolic.bmc import Clock
+from checker.engines.symbolic.lasso import check_temporal
 from cli_helpers import run_cli
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
@@ -340,7 +340,7 @@ def test_the_search_stops_at_its_time_budget():
 
 
 def check_temporal_budget(model, depth, budget=None, clock=None):
-    from checker.symbolic.lasso import LassoSearch
+    from checker.engines.symbolic.lasso import LassoSearch
     return LassoSearch(model, clock or Clock(None)).check(model.properties[0], depth, budget).result
 
 

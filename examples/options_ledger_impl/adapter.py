@@ -15,7 +15,7 @@ out of the observation: the model tracks them alone.
 
 from __future__ import annotations
 
-from checker.adapter import Adapter
+from checker.conform.adapter import Adapter
 
 from .buggy import EagerMarginCall, ExerciseAfterExpiry, PositionsIndex
 from .ledger import LedgerError, OptionsLedger, Terms

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import z3
 
-from checker.compiled import CompiledModel
-from checker.explicit import ExplicitOptions, check as explicit_check
-from checker.itf import ITFError, trace_document
-from checker.replay import replay
-from checker.result import Verdict
-from checker.symbolic import SymbolicOptions, check as symbolic_check
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check as explicit_check
+from checker.traces.itf import ITFError, trace_document
+from checker.traces.replay import replay
+from checker.core.result import Verdict
+from checker.engines.symbolic import SymbolicOptions, check as symbolic_check
 from engine_helpers import differential, interp_invariants, naive_prefix
 
 BMC_DEPTH = 3

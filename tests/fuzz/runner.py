@@ -13,7 +13,7 @@ CPU time the command used, not the wall clock, so that a busy machine does not m
 (with a wall-clock limit WALL_FACTOR times longer for a command blocked on input). A hang is a
 finding, reported with its command, never retried.
 
-Commands run in this process by default (`checker.cli.main` with captured output, and
+Commands run in this process by default (`checker.cli.main.main` with captured output, and
 SIGPROF and SIGALRM as the guard), which saves the second or so a new interpreter takes to start per command; with
 `subprocess=True` each runs in its own Python (for memory blow-ups the caller wants contained).
 """
@@ -94,7 +94,7 @@ def _on_alarm(signum, frame):
 
 def run_inprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     """`syncproof ARGV` in this process, its output captured, stopped by the guard."""
-    from checker.cli import main
+    from checker.cli.main import main
     out = io.StringIO()
     start = time.perf_counter()
     old = {sig: signal.signal(sig, _on_alarm) for sig in (signal.SIGPROF, signal.SIGALRM)}
@@ -138,7 +138,7 @@ def run_subprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     env.pop("SYNCPROOF_DEBUG", None)
     start = time.perf_counter()
     try:
-        p = sp.run([sys.executable, "-m", "checker.cli", *argv], capture_output=True, text=True, env=env,
+        p = sp.run([sys.executable, "-m", "checker.cli.main", *argv], capture_output=True, text=True, env=env,
                    timeout=guard * WALL_FACTOR, preexec_fn=_limits(guard), errors="replace")
         code, output = p.returncode, p.stdout + p.stderr
         if code in (-signal.SIGXCPU, -signal.SIGKILL):

@@ -1,0 +1,342 @@
+"""`syncproof catalog [DIR] [--write FILE]`: every model in DIR, checked, as a Markdown table.
+
+Loads every `*.sync` directly in DIR (not its subfolders: adversaries are
+imported by models, not checked alone), checks each at its default constants
+exactly as a plain `syncproof check` does (the explicit engine; the symbolic
+engines for a model with symbolic constants), and renders models/README.md:
+what each model shows (the first sentence of its header comment, which is
+its first line when that line is a sentence), its properties, its verdict,
+the distinct states and the time, which engines handle it, for each broken
+variant the property it violates and the length of its counterexample, and
+the adversary modules with the models that import them. Everything but the
+time column is deterministic, so the file can be committed and a test can
+compare it with a fresh run (`without_times` drops that column).
+
+Exit code: 0 when every correct model holds and every broken variant
+(`*_broken*.sync`) is violated, 1 otherwise (the surprises are listed on
+stderr), 2 when DIR has no models.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spec import files
+from spec.diagnostics import SpecError
+from spec.loader import load
+
+from checker.engines import registry as engines
+from checker.engines.explicit.search import ExplicitOptions
+from checker.reports.formats import write_file
+from checker.reports.console import console
+from checker.core.result import Verdict
+from checker.cli.commands.common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive, writable_file
+
+TIME = "time"
+COMMAND = "syncproof catalog models --write models/README.md"   # how the committed catalog is made
+_IMPORT = re.compile(r'^\s*import\s+"([^"]+)"', re.M)
+_BUILTIN = ("deadlock", "runtime")
+
+
+def add_parser(sub) -> None:
+    c = sub.add_parser("catalog", help="check every model in a folder and write its catalog (Markdown)")
+    c.add_argument("dir", nargs="?", default="models", metavar="DIR", help="the models' folder (default: models)")
+    c.add_argument("--write", metavar="FILE", help="write the catalog to FILE (default: print it)")
+    c.add_argument("--quiet", action="store_true", help="do not list the models on stderr as they are checked")
+    c.add_argument("--timeout", type=positive(float), metavar="SECONDS",
+                   help="stop checking one model after this long (its figures are then not deterministic)")
+    c.set_defaults(run=run)
+
+
+@dataclass
+class Entry:
+    """One model file, checked."""
+
+    stem: str
+    summary: str                     # the first sentence of its header comment
+    broken: bool
+    imports: list[str] = field(default_factory=list)
+    properties: list[str] = field(default_factory=list)
+    verdict: str = ""                # holds | violated | inconclusive | error
+    how: str = ""                    # exhaustive | proved | bounded | ...
+    engine: str = ""                 # the engine a plain `syncproof check` used
+    violated: str | None = None      # the first violated property
+    trace_length: int | None = None
+    lasso: bool = False
+    trace_file: str | None = None    # as `syncproof check` names it
+    states: int = 0
+    seconds: float = 0.0
+    engines: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def header_line(text: str) -> str:
+    """The first sentence of the comment that opens a model file (its first line, when that is a sentence)."""
+    words: list[str] = []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s and not words:
+            continue
+        if not s.startswith("#") or not s.lstrip("#").strip():
+            break
+        words.append(s.lstrip("#").strip())
+    paragraph = " ".join(words)
+    end = re.search(r"\.(\s|$)", paragraph)
+    return paragraph[:end.start() + 1] if end else paragraph
+
+
+def engines_for(model) -> list[str]:
+    """The engines that handle the model: explicit and simulation unless it has symbolic constants;
+    symbolic when it can be encoded."""
+    from checker.engines.symbolic.system import System
+    enumerable = not model.symbolic_consts()
+    out = ["explicit"] if enumerable else []
+    try:
+        system = System(model)
+        state = system.state("s")
+        system.init(state)
+        system.step(state, 0, "t")
+        for p in system.props:
+            system.holds(p, state)
+        out.append("symbolic")
+    except SpecError:
+        pass
+    if enumerable:
+        out.append("simulation")
+    return out
+
+
+def check_file(path: Path, timeout: float | None = None) -> Entry:
+    stem = path.name.removesuffix(".sync")
+    try:
+        text = files.read_text(path)
+    except files.FileProblem as exc:
+        e = Entry(stem, "", "_broken" in stem, [])
+        e.verdict, e.error = "error", f"E601: {exc}"
+        return e
+    e = Entry(stem, header_line(text), "_broken" in stem, sorted(_IMPORT.findall(text)))
+    try:
+        model = load(path)
+    except SpecError as exc:
+        d = exc.diagnostics[0]
+        e.verdict, e.error = "error", f"{d.code}: {d.message}"
+        return e
+    start = time.perf_counter()
+    r = engines.run(model, None, ExplicitOptions(timeout=timeout))
+    e.seconds = time.perf_counter() - start
+    e.properties = [p.name for p in r.properties if p.kind not in _BUILTIN]
+    e.verdict, e.how, e.engine, e.states = r.verdict.value, r.how, r.engine, r.stats.distinct_states
+    if r.violated:
+        p = r.violated[0]
+        e.violated = p.name
+        if p.trace is not None:
+            e.trace_length, e.lasso = p.trace.length, p.trace.loop is not None
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in p.name)
+            e.trace_file = f"{stem}.{safe}.itf.json"
+    e.engines = engines_for(model)
+    return e
+
+
+def collect(directory: Path, progress=None, timeout: float | None = None) -> list[Entry]:
+    entries = []
+    for path in sorted(directory.glob("*.sync"), key=lambda p: p.name.removesuffix(".sync")):
+        if progress:
+            progress(path)
+        entries.append(check_file(path, timeout))
+    return entries
+
+
+# ---- Markdown ------------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(_cell(str(c)) for c in cells) + " |"
+
+
+def _link(stem: str) -> str:
+    return f"[{stem}]({stem}.sync)"
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def _verdict(e: Entry) -> str:
+    if e.error:
+        return f"does not load ({e.error})"
+    if e.verdict == Verdict.VIOLATED.value:
+        return f"violated: {e.violated}"
+    if e.engine != "explicit" and e.how:
+        return f"{e.verdict} ({e.how}, {e.engine})"
+    return e.verdict
+
+
+def _states(e: Entry) -> str:
+    return f"{e.states:,}" if e.engine == "explicit" else "—"
+
+
+def _family(entries: list[Entry], e: Entry) -> list[Entry]:
+    return [b for b in entries if b.broken and b.stem.startswith(e.stem + "_broken")]
+
+
+INTRO = f"""# The model library
+
+Generated by `{COMMAND}` from the repository root:
+do not edit it by hand, run the command again after changing a model (`tests/test_catalog.py`
+fails while this file is stale). Each model was checked at its default constants exactly as
+`syncproof check models/<model>.sync` checks it: with the explicit engine, or with the symbolic
+engines for a model with symbolic constants (its states are not counted: —). The time is the
+engine's, without start-up, on the machine that ran the command; everything else is
+deterministic.
+
+Every model opens with a comment: the mechanism, its state, its actions, what each property means
+in money terms, and the constants that size it (`--const` gives bigger sizes). Each has broken
+variants with a bug such systems have really had; their counterexamples are committed in
+[counterexamples/](../counterexamples) and `tests/test_counterexamples.py` checks that they still
+reproduce."""
+
+ENGINES_NOTE = """Engines: *explicit* checks every property (invariants, `converge`, temporal properties under their
+fairness, `deterministic`, `commute`, deadlock, run-time errors); *symbolic* (BMC, k-induction,
+CHC) and *simulation* check invariants, deadlock and run-time errors. *symbolic* is listed when the
+model can be encoded for z3."""
+
+
+def render(entries: list[Entry], directory: Path) -> str:
+    parts = [INTRO, _models_table(entries), ENGINES_NOTE, _broken_table(entries),
+             _adversaries_table(entries, directory)]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _models_table(entries: list[Entry]) -> str:
+    out = ["## Models", "",
+           _row(["model", "what it shows", "properties", "verdict", "states", TIME, "engines", "broken variants"]),
+           "|---|---|---|---|--:|--:|---|---|"]
+    for e in entries:
+        if not e.broken:
+            family = ", ".join(_link(b.stem) for b in _family(entries, e)) or "none"
+            out.append(_row([_link(e.stem), e.summary, ", ".join(e.properties), _verdict(e), _states(e),
+                             _time(e.seconds), ", ".join(e.engines), family]))
+    return "\n".join(out)
+
+
+def _counterexample(e: Entry) -> str:
+    if e.trace_length is None:
+        return "none"
+    n = e.trace_length
+    text = f"{n} step{'s' if n != 1 else ''}" + (", a lasso" if e.lasso else "")
+    return text + f": [{e.trace_file}](../counterexamples/{e.trace_file})"
+
+
+def _broken_table(entries: list[Entry]) -> str:
+    out = ["## Broken variants", "",
+           _row(["broken variant", "the bug", "violates", "counterexample", "states", TIME]),
+           "|---|---|---|---|--:|--:|"]
+    for e in entries:
+        if e.broken:
+            out.append(_row([_link(e.stem), e.summary, e.violated or _verdict(e), _counterexample(e), _states(e),
+                             _time(e.seconds)]))
+    return "\n".join(out)
+
+
+def _adversaries_table(entries: list[Entry], directory: Path) -> str:
+    adversaries = sorted((directory / "adversaries").glob("*.sync"))
+    if not adversaries:
+        return ""
+    out = ["## Adversaries", "",
+           "Modules under [adversaries/](adversaries) that a model opts into with `import`; each one's header",
+           "says what the importing model must declare.", "",
+           _row(["adversary", "what it does", "imported by"]), "|---|---|---|"]
+    for a in adversaries:
+        rel = f"adversaries/{a.name}"
+        users = [e.stem for e in entries if rel in e.imports]
+        out.append(_row([f"[{a.stem}]({rel})", _header_of(a), ", ".join(users) or "none"]))
+    return "\n".join(out)
+
+
+def _header_of(path: Path) -> str:
+    try:
+        return header_line(files.read_text(path))
+    except files.FileProblem as exc:
+        return f"({exc.reason})"
+
+
+def without_times(markdown: str) -> str:
+    """The catalog with the cells of every table's time column removed (for comparisons)."""
+    out, drop = [], None
+    for line in markdown.splitlines():
+        if not line.startswith("|"):
+            drop = None
+            out.append(line)
+            continue
+        cells = _split_row(line)
+        if drop is None:
+            drop = cells.index(TIME) if TIME in cells else -1
+        if drop < 0 or drop >= len(cells):
+            out.append(line)
+            continue
+        del cells[drop]
+        if all(re.fullmatch(r":?-+:?", c) for c in cells):
+            out.append("|" + "|".join(cells) + "|")
+        else:
+            out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _split_row(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip())
+    return [c.strip() for c in cells[1:-1]]
+
+
+def surprises(entries: list[Entry]) -> list[str]:
+    out = []
+    for e in entries:
+        if e.error:
+            out.append(f"{e.stem}: {e.error}")
+        elif e.broken and e.verdict != Verdict.VIOLATED.value:
+            out.append(f"{e.stem}: a broken variant that is not violated ({e.verdict})")
+        elif not e.broken and e.verdict != Verdict.HOLDS.value:
+            out.append(f"{e.stem}: {_verdict(e)}")
+    return out
+
+
+def _unusable(directory: Path) -> str | None:
+    """Why the catalog cannot be made from `directory` (checked before any model is), or None."""
+    try:
+        if not directory.is_dir() or not any(directory.glob("*.sync")):
+            return f"no models (*.sync) in {directory}"
+    except OSError as exc:
+        return f"cannot read {exc.filename or directory}: {exc.strerror or exc}"
+    return None
+
+
+def run(args) -> int:
+    directory = Path(args.dir)
+    err = console(stderr=True)
+    problem = _unusable(directory)
+    if problem:
+        err.print(f"error[E601]: {problem}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    if args.write:
+        writable_file("--write", args.write)
+    progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
+    entries = collect(directory, progress, args.timeout)
+    text = render(entries, directory)
+    if args.write:
+        try:
+            write_file(args.write, text)
+        except OSError as exc:   # it could be written when checked before the models
+            err.print(f"error[E606]: cannot write {args.write}: {exc.strerror or exc}", markup=False, highlight=False)
+            return EXIT_BAD_INPUT
+    else:
+        sys.stdout.write(text)
+    problems = surprises(entries)
+    for p in problems:
+        err.print(f"unexpected: {p}", markup=False, highlight=False)
+    return EXIT_VIOLATED if problems else EXIT_HOLDS

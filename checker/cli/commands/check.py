@@ -1,0 +1,119 @@
+"""`syncproof check MODEL`: explore every reachable state and check every property."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from spec.loader import load
+
+from checker.engines import registry as engines
+from checker.core import limits
+from checker.engines.explicit.search import ExplicitOptions
+from checker.traces.itf import write_trace
+from checker.reports.formats import add_format_args
+from checker.cli.output import check_destinations, emit, single_run
+from checker.reports.console import console
+from checker.cli.commands.common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
+
+
+def add_parser(sub) -> None:
+    c = sub.add_parser("check", help="check every invariant of a model, exhaustively")
+    model_args(c)
+    c.add_argument("--property", "--invariant", dest="invariant", action="append", metavar="NAME",
+                   help="check only this property: an invariant, temporal or determinism property (repeatable)")
+    c.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
+    c.add_argument("--no-symmetry", action="store_true", help="do not reduce by symmetric sets")
+    c.add_argument("--workers", type=positive(int, MOST_PROCESSES), default=1, metavar="N", help="processes to use (default 1)")
+    c.add_argument("--max-states", type=positive(int), metavar="N", help="stop after N distinct states")
+    c.add_argument("--max-depth", type=positive(int), metavar="N", help="explore states up to N steps deep")
+    c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")
+    c.add_argument("--continue", dest="keep_going", action="store_true",
+                   help="after a violation, go on to find a shortest violation of every property")
+    c.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")
+    c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
+    add_format_args(c)  # --format, --output, --report, and --json (= --format json)
+    c.add_argument("--quiet", action="store_true", help="no progress display")
+    c.add_argument("--engine", choices=engines.ENGINES, metavar="ENGINE",
+                   help="explicit, bmc, induction, prove or all (default: explicit when the model can be "
+                   "enumerated, otherwise prove then bmc)")
+    c.add_argument("--depth", type=positive(int), metavar="K",
+                   help="bounded model checking: look for violations up to K steps (default 10)")
+    c.add_argument("--k", type=positive(int), metavar="K", help="k-induction: try k = 1 .. K (default 5)")
+    c.add_argument("--rlimit", type=positive(int), metavar="N",
+                   help="symbolic engines: give each z3 query N resource units instead of seconds, so the "
+                   "verdict does not depend on the machine's speed (reproducible results)")
+    c.set_defaults(run=run)
+
+
+def explicit_options(args) -> ExplicitOptions:
+    return ExplicitOptions(
+        invariants=tuple(args.invariant) if args.invariant else None,
+        deadlock=not args.no_deadlock, symmetry=not args.no_symmetry, workers=args.workers,
+        max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
+        stop_at_first=not args.keep_going)
+
+
+def with_progress(args, job):
+    """Runs job(progress_callback) with a live display on a terminal, without one elsewhere.
+
+    The engines report progress at least twice a second in every phase (`checker.core.limits`); the
+    last report is remembered for the CLI's message on Ctrl-C. An engine interrupted by Ctrl-C
+    gives its partial result, which is reported (exit 130) like any other."""
+    err = console(stderr=True)
+    if not (err.is_terminal and not args.quiet and not args.json):
+        return limits.run_reporting(lambda: job(limits.record))
+    with Progress(TextColumn("[bold]exploring"), BarColumn(bar_width=None, pulse_style="cyan"),
+                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None, info="")
+
+        def progress(p):  # a Progress, or a string from the symbolic engines saying what they do
+            limits.record(p)
+            bar.update(task, info=limits.describe(p))
+        return limits.run_reporting(lambda: job(progress))
+
+
+def write_traces(result, args, model) -> None:
+    if args.no_trace_file:
+        return
+    stem = Path(args.model).name.removesuffix(".sync")
+    for p in result.violated:
+        if p.trace is not None:
+            p.trace_path = write_trace(p.trace, args.out, stem, model.path)
+
+
+def report(result, args, model) -> int:
+    write_traces(result, args, model)
+    emit(single_run(result, model, args.model), args)
+    return result.exit_code
+
+
+def check_outputs(args) -> None:
+    """Where traces and reports go can be written: checked before the search (else exit 2)."""
+    if not args.no_trace_file:
+        writable_dir("--out", args.out)
+    check_destinations(args)
+
+
+def run(args) -> int:
+    check_outputs(args)
+    check_model_file(args.model)
+    model = load(args.model, args.const)
+    options = explicit_options(args)
+    if args.engine == "explicit" and (args.depth or args.k or args.rlimit):
+        from spec.diagnostics import Diagnostic, SpecError
+        raise SpecError(Diagnostic("E610", "--depth, --k and --rlimit are options of the symbolic engines", None,
+                                   "use --max-depth to bound the explicit engine"))
+    symbolic = symbolic_options(args)
+    result = with_progress(args, lambda progress: engines.run(model, args.engine, options, symbolic, progress,
+                                                              progress))
+    return report(result, args, model)
+
+
+def symbolic_options(args):
+    from checker.engines.symbolic import SymbolicOptions
+    return SymbolicOptions(invariants=tuple(args.invariant) if args.invariant else None,
+                           deadlock=not args.no_deadlock, depth=args.depth, k=args.k, timeout=args.timeout,
+                           stop_at_first=not args.keep_going, rlimit=args.rlimit)

@@ -1,5 +1,0 @@
-"""One module per subcommand: each has `add_parser(subparsers)` and `run(args) -> exit code`.
-
-`checker.cli` lists them in `COMMANDS`; a new command is a new module plus one
-line there.
-"""

@@ -1,0 +1,1 @@
+"""What every engine shares: results and verdicts, limits and progress, explanations."""

@@ -1,0 +1,192 @@
+"""A checked model compiled for the explicit engine, behind one small interface.
+
+`CompiledModel` packs and unpacks states, gives the initial states, expands a
+BFS level with the generated code (`checker.engines.explicit.codegen`) and, for traces,
+steps one state with labels through the reference interpreter. The two
+evaluators are independent; traces are rebuilt by matching what the
+interpreter computes against what the compiled code explored, so any
+disagreement between them shows up as an internal error, not a wrong trace.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from spec import ir
+from spec.interp import Interp
+from spec.runtime import ModelError, generated_globals
+from spec.types import Type
+
+from checker.engines.explicit.codegen import ModelCompiler
+
+
+@dataclass
+class Step:
+    """One labelled transition: action, parameters (plain values), choices, next state."""
+
+    action: str
+    params: dict
+    choices: tuple
+    state: int | None        # None when the step raised a ModelError
+    error: ModelError | None = None
+
+
+class CompiledModel:
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        compiler = ModelCompiler(model)
+        self.source = compiler.build()
+        self.sites = compiler.sites
+        namespace = generated_globals(compiler.tables, compiler.messages)
+        exec(compile(self.source, f"<syncproof:{model.name}>", "exec"), namespace)  # noqa: S102 - see codegen
+        _room_for_calls(compiler.max_call_depth)
+        self.expand = namespace["expand"]
+        self.labelled = namespace["labelled"]  # s -> [(instance id, next state)]
+        self.instances = _instances(model)     # instance id -> (action index, parameter codes)
+        self._invariant_each = namespace["invariant_each"]
+        self.interp = Interp(model)
+        self.state_bits = model.state_bits
+        self.action_names = [a.name for a in model.actions]
+        self.invariant_names = [i.name for i in model.invariants]
+
+    # ---- packing ------------------------------------------------------------------
+
+    def pack(self, codes: list[int]) -> int:
+        s = 0
+        for v, c in zip(self.model.vars, codes):
+            s |= c << v.offset
+        return s
+
+    def unpack(self, s: int) -> list[int]:
+        return [(s >> v.offset) & ((1 << v.type.bits) - 1) for v in self.model.vars]
+
+    def decode(self, s: int) -> dict:
+        """A state as {variable: plain value}."""
+        return {v.name: ir.decode_value(v.type, c if not _is_int(v.type) else c + v.type.lo)
+                if _is_int(v.type) else v.type.decode(c)
+                for v, c in zip(self.model.vars, self.unpack(s))}
+
+    # ---- semantics ----------------------------------------------------------------
+
+    def init_outcomes(self, tick=None) -> tuple[list[int], list[ModelError]]:
+        """(the initial states in a fixed order; the failures of the ways through init that fail);
+        `tick()` is called during the enumeration (see `Interp.init_outcomes`)."""
+        states, failures = self.interp.init_outcomes(tick)
+        out, seen = [], set()
+        for st in states:
+            s = self.pack(st)
+            if s not in seen:
+                seen.add(s)
+                out.append(s)
+        return out, failures
+
+    def init_states(self, tick=None) -> list[int]:
+        """The initial states, in a fixed order (the ways through init that fail give none)."""
+        return self.init_outcomes(tick)[0]
+
+    def invariants(self, s: int) -> list:
+        """Per invariant: True, False, or the ModelError its evaluation raised."""
+        return self._invariant_each(s)
+
+    def steps(self, s: int) -> list[Step]:
+        """Every run of every action instance from s, labelled, in the engine's order.
+
+        A run that reaches the end of the body is a transition; one that raises is a Step with
+        `error` set and no state. One instance may give both (a `choose` with a failing branch).
+        """
+        codes = self.unpack(s)
+        out = []
+        for action in self.model.actions:
+            for env in self.interp.param_values(action):
+                out += self._instance_steps(codes, action, env)
+        return out
+
+    def steps_of(self, s: int, action: ir.ActionIR, env: dict) -> list[Step]:
+        """The runs of one action instance (env: LocalSym.id -> value), without enumerating others."""
+        return self._instance_steps(self.unpack(s), action, env)
+
+    def _instance_steps(self, codes: list[int], action: ir.ActionIR, env: dict) -> list[Step]:
+        params = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
+        branches, failures = self.interp.run_block(action.body, codes, env)
+        out = [Step(action.name, params, choices, self.pack(st)) for st, _, choices in branches]
+        return out + [Step(action.name, params, exc.choices or (), None, exc) for exc in failures]
+
+    def instance_params(self, inst: int) -> dict:
+        """The parameters of an action instance, as plain values."""
+        k, codes = self.instances[inst]
+        from spec.runtime import from_code
+        return {p.name: ir.decode_value(p.type, from_code(c, p.type))
+                for p, c in zip(self.model.actions[k].params, codes)}
+
+    def predicate(self, expr: ir.Expr, syms: list) -> "callable":
+        """A compiled state predicate f(state, *values of syms) -> bool."""
+        from checker.engines.explicit.codegen import Code, Ctx, recursion_room
+        compiler = ModelCompiler(self.model)
+        ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
+        with recursion_room([expr]):
+            text = compiler.expr(expr, ctx).text
+        params = ", ".join(["s0"] + [f"l{sym.id}" for sym in syms])
+        helpers = "".join(line + "\n" for f in compiler.funcs for line in f)  # deep parts, see Compiler.helper
+        source = helpers + f"def pred({params}):\n    return bool({text})\n"
+        namespace = generated_globals(compiler.tables, compiler.messages)
+        exec(compile(source, f"<syncproof:{self.model.name}:predicate>", "exec"), namespace)  # noqa: S102
+        return namespace["pred"]
+
+    def site_span(self, err: ModelError):
+        if 0 <= err.site < len(self.sites):
+            return self.sites[err.site][1]
+        return None
+
+
+def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
+    """Action instances in the order the generated code numbers them."""
+    import itertools
+    out = []
+    for k, action in enumerate(model.actions):
+        for combo in itertools.product(*[p.type.codes() for p in action.params]):
+            out.append((k, tuple(combo)))
+    return out
+
+
+def _room_for_calls(depth: int) -> None:
+    """Let the generated code nest `depth` calls (a body of many `choose`s chains as many).
+
+    The generated functions are plain Python, whose calls take no C stack in CPython 3.11+:
+    only the interpreter's counter needs room.
+    """
+    need = 2 * depth + 1000
+    if sys.getrecursionlimit() < need:
+        sys.setrecursionlimit(need)
+
+
+def _is_int(t: Type) -> bool:
+    from spec.types import IntType
+    return isinstance(t, IntType)
+
+
+class InterpretedModel(CompiledModel):
+    """The same interface on the reference interpreter alone, for models that cannot be compiled.
+
+    The compiled code enumerates every action's parameter values up front, which a model with
+    64-bit parameters does not allow; `syncproof replay` of a symbolic engine's trace then only
+    needs the instances the trace names (`steps_of`) and the invariants.
+    """
+
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        self.interp = Interp(model)
+        self.state_bits = model.state_bits
+        self.action_names = [a.name for a in model.actions]
+        self.invariant_names = [i.name for i in model.invariants]
+        self.sites = []
+
+    def invariants(self, s: int) -> list:
+        codes = self.unpack(s)
+        out = []
+        for inv in self.model.invariants:
+            try:
+                out.append(bool(self.interp.invariant_holds(inv, codes)))
+            except ModelError as exc:
+                out.append(exc)
+        return out

@@ -1,0 +1,570 @@
+"""The explicit-state engine: breadth-first search over packed integer states.
+
+Level by level: the generated `expand` checks the invariants of every state
+of the level and computes its successors; new successors (after symmetry
+reduction) are found with one vectorised look-up in the fingerprint set and
+form the next level. Breadth-first order makes the first violation of each
+property a shortest one.
+
+What is kept per state: its fingerprint in the visited set (8 bytes), and in
+the trace store its fingerprint and its parent's index in the previous level
+(12 bytes). A trace is rebuilt by walking parents back to an initial state,
+then re-executing forward with the reference interpreter and picking, at each
+step, the successor with the recorded fingerprint (TLC does the same).
+
+With `workers > 1`, chunks of a level are expanded in other processes and
+merged in order, so the result, the statistics and every trace are the same
+for any number of workers. A chunk is sized from the measured cost of a state
+to take about CHUNK_SECONDS, so the time limit, Ctrl-C and the progress
+display are served between chunks whatever a level costs.
+
+Limits hold in every phase (`checker.core.limits`): the initial states, the
+search, the state graph, the temporal and determinism checks each tick the
+run's budget. `max_states` is exact: the visited set admits new states in
+their fixed order only up to the limit, and the states admitted are still
+checked (expanded) before the search stops.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from spec import ir
+from spec.diagnostics import Diagnostic, SpecError
+from spec.runtime import KIND_TITLES, ModelError
+
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.enumerable import require_enumerable
+from checker.engines.explicit.determinism import check_all as check_determinism
+from checker.core.explain import explain_invariant
+from checker.engines.explicit.graph import GraphLimit, StateGraph
+from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
+from checker.engines.explicit.liveness import check_properties as check_temporal
+from checker.core.result import EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.engines.explicit.symmetry import Canonicalizer
+from checker.engines.explicit.visited import FingerprintSet
+
+DEADLOCK = "deadlock"
+RUNTIME = "runtime"
+CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
+FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
+
+
+@dataclass(frozen=True)
+class ExplicitOptions:
+    invariants: tuple[str, ...] | None = None   # None: every invariant
+    deadlock: bool = True
+    symmetry: bool = True
+    workers: int = 1
+    max_states: int | None = None
+    max_depth: int | None = None
+    timeout: float | None = None
+    stop_at_first: bool = True                  # False: find every property's shortest violation
+    until: tuple[str, ...] = ()                 # stop at the first violation only once all these are found
+    chunk: int = 4096                           # states in a chunk of a level, at most
+
+    def __post_init__(self):
+        for name in ("workers", "chunk"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ExplicitOptions.{name} must be at least 1, not {getattr(self, name)}")
+
+    def stops(self, found) -> bool:
+        """Whether the search ends, having found violations of `found` (names): at the first, unless
+        `until` names properties (what `syncproof ci` expects to fail) not all found yet."""
+        return self.stop_at_first and bool(found) and set(self.until) <= set(found)
+
+
+def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
+    """The model with only the named properties (invariants, temporal, determinism); all when None."""
+    if names is None:
+        return model
+    groups = ("invariants", "properties", "deterministic", "commutes")
+    known = [x.name for g in groups for x in getattr(model, g)]
+    bad = [n for n in names if n not in known]
+    if bad:
+        from spec.diagnostics import suggest
+        raise SpecError([Diagnostic("E604", f"--property {n}: the model has no property '{n}'", None,
+                                    suggest(n, known) or f"properties: {', '.join(known) or 'none'}")
+                         for n in bad])
+    import copy
+    m = copy.copy(model)
+    for g in groups:
+        setattr(m, g, [x for x in getattr(model, g) if x.name in names])
+    return m
+
+
+class _Level:
+    """The outcome of expanding one level (or the merge of its chunks)."""
+
+    def __init__(self, n_actions: int):
+        self.nxt: dict[int, int] = {}
+        self.counts = [0] * n_actions
+        self.bad: list[int] = []
+        self.dead = -1
+        self.err = None
+
+    def merge(self, offset: int, nxt, counts, bad, dead, err) -> None:
+        mine = self.nxt
+        for t, p in nxt.items():
+            if t not in mine:
+                mine[t] = p + offset
+        for k, c in enumerate(counts):
+            self.counts[k] += c
+        self.bad.extend(b + offset for b in bad)
+        if self.dead < 0 and dead >= 0:
+            self.dead = dead + offset
+        if self.err is None and err is not None:
+            i, k, x = err
+            self.err = (i + offset, k, x)
+
+
+# ---- worker processes ------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _worker_init(model: ir.CheckedModel | None, symmetry: bool) -> None:
+    # Ctrl-C reaches every process of the terminal's group: only the main process handles it
+    # (it stops the pool); a worker that raised KeyboardInterrupt would only be replaced
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if model is not None:  # spawned: compile here (forked workers inherit it)
+        cm = CompiledModel(model)
+        _WORKER["cm"] = cm
+        _WORKER["canon"] = Canonicalizer(model, model.symmetric).canon if symmetry and model.symmetric else None
+
+
+def _expand_chunk(chunk: list[int]):
+    """The chunk's expansion, and the seconds it took (to size the next level's chunks)."""
+    t0 = time.perf_counter()
+    cm, canon = _WORKER["cm"], _WORKER["canon"]
+    nxt, counts, bad, dead, err = cm.expand(chunk)
+    if canon is not None:
+        nxt = _canonical(nxt, canon)
+    return (nxt, counts, bad, dead, err), time.perf_counter() - t0
+
+
+def _canonical(nxt: dict, canon) -> dict:
+    out: dict[int, int] = {}
+    for t, p in nxt.items():
+        c = canon(t)
+        if c not in out:
+            out[c] = p
+    return out
+
+
+class Explorer:
+    def __init__(self, model: ir.CheckedModel, options: ExplicitOptions, progress=None,
+                 budget: Budget | None = None):
+        require_enumerable(model)  # symbolic constants, parameters too wide to enumerate: E520
+        self.full_model = model
+        self.model = select_invariants(model, options.invariants)
+        self.opts = options
+        self.progress = progress
+        self.budget = budget          # made by run() from the options when not given (tests give one)
+        self.cm = CompiledModel(self.model)
+        self.symmetric = list(self.model.symmetric) if options.symmetry else []
+        self.canon = Canonicalizer(self.model, self.symmetric).canon if self.symmetric else None
+        self.visited = FingerprintSet(exact=self.model.state_bits <= 64)
+        self.level_fps: list[np.ndarray] = []
+        self.level_parents: list[np.ndarray] = []
+        self.pool = None
+        self.inits: list[int] | None = None   # the initial states, kept: enumerating them may be long
+        self.init_failures: list = []          # the ModelErrors of the ways through init that fail
+        self.counts = [0] * len(self.model.actions)   # transitions per action, of the levels expanded
+        self.depth = 0
+        self.level: _Level | None = None       # the level being expanded
+        self.queue = 0                         # its states not expanded yet
+        self.chunk = min(FIRST_CHUNK, options.chunk)
+        self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
+
+    # ---- the run: search, then the graph properties ------------------------------------
+
+    def run(self) -> Result:
+        b = self.budget = self.budget or Budget(self.opts.timeout, self.progress)
+        found: dict[str, PropertyResult] = {}
+        searched, reason, graph_results, interrupted = False, "", None, False
+        try:
+            with ctrl_c_at_checks(b):
+                reason, searched = self._search(found)
+                self._stop_pool()
+                if searched and self._has_graph_properties() and not self.opts.stops(found):
+                    graph_results, reason = self._graph_properties()
+        except Stopped as exc:
+            reason = exc.reason
+        except KeyboardInterrupt:
+            interrupted, reason = True, interrupted_reason(b.where)
+        finally:
+            self._stop_pool()
+        result = self._result(found, self._stats(), searched, reason, graph_results)
+        if interrupted:
+            raise Interrupted(result)
+        return result
+
+    def _stats(self) -> Stats:
+        elapsed = self.budget.elapsed
+        counts = list(self.counts)
+        if self.level is not None:  # interrupted in the middle of a level: what it has done counts
+            counts = [a + b for a, b in zip(counts, self.level.counts)]
+        stats = Stats(workers=self.opts.workers, symmetry=[t.name for t in self.symmetric])
+        stats.distinct_states = len(self.visited)
+        stats.transitions = sum(counts)
+        stats.depth = self.depth
+        stats.seconds = elapsed
+        stats.states_per_second = len(self.visited) / elapsed if elapsed > 0 else 0.0
+        stats.visited_bytes = self.visited.nbytes
+        stats.trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
+        stats.collision_probability = self.visited.collision_probability()
+        stats.fingerprint = "exact" if self.visited.exact else "64-bit"
+        stats.actions = {a.name: c for a, c in zip(self.model.actions, counts)}
+        if self.graph is not None:
+            g = self.graph
+            stats.graph_states, stats.graph_edges, stats.graph_bytes = len(g), g.edge_count, g.nbytes
+            stats.graph_seconds = self.graph_seconds
+        elif self.budget.name == "graph":  # stopped while building it: how far it got
+            p = self.budget.snapshot()
+            stats.graph_states, stats.graph_edges = p.states, p.transitions
+            stats.graph_seconds = p.seconds - self.graph_started
+        return stats
+
+    # ---- the search ---------------------------------------------------------------------
+
+    def _search(self, found: dict) -> tuple[str, bool]:
+        """Breadth-first search: (why it stopped early, or ""; whether it saw every reachable state)."""
+        b = self.budget
+        b.phase("init", "while enumerating the initial states", self._init_progress)
+        frontier = self._initial(found)
+        b.phase("search", "at depth 0", self._search_progress)
+        if self.opts.workers > 1 and frontier:
+            self._start_pool()
+        while frontier:
+            b.where = f"at depth {self.depth}"
+            level = self._expand(frontier)
+            self.counts = [a + c for a, c in zip(self.counts, level.counts)]
+            self.level = None
+            self._violations(level, frontier, self.depth, found)
+            if self.opts.stops(found):
+                return "", False
+            if self.limit is not None:
+                return self._limit_reason(), False
+            frontier = self._dedup(level.nxt)
+            if not frontier:
+                return (self._limit_reason(), False) if self.limit is not None else ("", True)
+            if self.opts.max_depth is not None and self.depth + 1 > self.opts.max_depth:
+                return (f"depth limit {self.opts.max_depth} reached; {len(frontier)} states at depth "
+                        f"{self.depth + 1} were not explored"), False
+            self.depth += 1
+        return "", True
+
+    def _room(self) -> int | None:
+        """How many more states the state limit admits (None: no limit)."""
+        return None if self.opts.max_states is None else self.opts.max_states - len(self.visited)
+
+    def _limit_reason(self) -> str:
+        where, refused, what = self.limit
+        return f"state limit {self.opts.max_states} reached {where}; {refused:,} more {what} were not explored"
+
+    def _init_progress(self) -> Progress:
+        return Progress(0, 0, 0, 0, self.budget.elapsed, phase="init", work=self.budget.ticks)
+
+    def _search_progress(self) -> Progress:
+        level = self.level.counts if self.level is not None else ()
+        return Progress(len(self.visited), sum(self.counts) + sum(level), self.depth, self.queue,
+                        self.budget.elapsed)
+
+    # ---- temporal and determinism properties: on the whole state graph -----------------
+
+    graph: StateGraph | None = None
+    graph_started = 0.0
+    graph_seconds = 0.0
+
+    def _has_graph_properties(self) -> bool:
+        m = self.model
+        return bool(m.properties or m.deterministic or m.commutes)
+
+    def _graph_properties(self):
+        b = self.budget
+        t0 = self.graph_started = b.elapsed
+        try:
+            self.graph = StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
+        except GraphLimit as exc:
+            return None, str(exc)
+        self.graph_seconds = b.elapsed - t0
+        results = (check_temporal(self.model, self.cm, self.graph, b)
+                   + check_determinism(self.model, self.cm, self.graph, b))
+        self.graph_seconds = b.elapsed - t0
+        return results, ""
+
+    def _initial_states(self) -> list[int]:
+        if self.inits is None:
+            self.inits, self.init_failures = self.cm.init_outcomes(self.budget.tick)
+        return self.inits
+
+    def _initial(self, found) -> list[int]:
+        states = self._initial_states()
+        if self.init_failures:  # the ways through init that succeed are still initial states
+            self._init_error(self.init_failures[0], found)
+            if self.opts.stops(found):
+                return []
+        if self.canon is not None:
+            tick, canon = self.budget.tick, self.canon
+            seen, canon_states = set(), []
+            for s in states:
+                tick()
+                c = canon(s)
+                if c not in seen:
+                    seen.add(c)
+                    canon_states.append(c)
+            states = canon_states
+        fps = self._fingerprints(states)
+        new = self.visited.add_new(fps, self._room())
+        if self.visited.refused:
+            self.limit = ("while enumerating the initial states", self.visited.refused, "initial states")
+        states = [s for s, n in zip(states, new) if n]
+        self.level_fps.append(fps[new])
+        self.level_parents.append(np.zeros(len(states), dtype=np.uint32))
+        return states
+
+    def _expand(self, frontier: list[int]) -> _Level:
+        """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk."""
+        level = self.level = _Level(len(self.model.actions))
+        b = self.budget
+        if self.pool is not None and len(frontier) > self.chunk:
+            size = self.chunk
+            chunks = [(i, frontier[i:i + size]) for i in range(0, len(frontier), size)]
+            results = self.pool.imap(_expand_chunk, [c for _, c in chunks])
+            for (offset, chunk), (res, seconds) in zip(chunks, results):
+                self._measured(len(chunk), seconds)
+                level.merge(offset, *res)
+                self.queue = len(frontier) - offset - len(chunk)
+                b.poll()
+            return level
+        offset = 0
+        while offset < len(frontier):
+            chunk = frontier[offset:offset + self.chunk]
+            t0 = time.perf_counter()
+            res = self._expand_local(chunk)
+            self._measured(len(chunk), time.perf_counter() - t0)
+            level.merge(offset, *res)
+            offset += len(chunk)
+            self.queue = len(frontier) - offset
+            b.poll()
+        return level
+
+    def _measured(self, states: int, seconds: float) -> None:
+        """Sizes the next chunks to take about CHUNK_SECONDS (at most `chunk` states)."""
+        per_state = seconds / states if states else 0.0
+        want = int(CHUNK_SECONDS / per_state) if per_state > 0 else self.opts.chunk
+        self.chunk = max(1, min(self.opts.chunk, want, 2 * self.chunk))
+
+    def _fingerprints(self, states: list[int]) -> np.ndarray:
+        """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
+        operation: a level of millions takes seconds, and the budget is polled in between)."""
+        size = 1 << 16
+        if len(states) <= size:
+            return self.visited.fingerprints(states)
+        parts = []
+        for i in range(0, len(states), size):
+            parts.append(self.visited.fingerprints(states[i:i + size]))
+            self.budget.poll()
+        return np.concatenate(parts)
+
+    def _expand_local(self, chunk):
+        nxt, counts, bad, dead, err = self.cm.expand(chunk)
+        if self.canon is not None:
+            nxt = _canonical(nxt, self.canon)
+        return nxt, counts, bad, dead, err
+
+    def _dedup(self, nxt: dict[int, int]) -> list[int]:
+        """The new states of the next level (up to the state limit), recorded for traces."""
+        if not nxt:
+            return []
+        keys = list(nxt)
+        fps = self._fingerprints(keys)
+        new = self.visited.add_new(fps, self._room())
+        if self.visited.refused:
+            self.limit = (f"at depth {self.depth + 1}", self.visited.refused, f"states at depth {self.depth + 1}")
+        self.budget.poll()
+        idx = np.flatnonzero(new)
+        states = [keys[i] for i in idx.tolist()]
+        parents = np.fromiter((nxt[s] for s in states), dtype=np.uint32, count=len(states))
+        self.budget.poll()
+        self.level_fps.append(fps[new])
+        self.level_parents.append(parents)
+        return states
+
+    # ---- workers ----------------------------------------------------------------------
+
+    def _start_pool(self) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods:
+            ctx = multiprocessing.get_context("fork")
+            _WORKER["cm"] = self.cm
+            _WORKER["canon"] = self.canon
+            self.pool = ctx.Pool(self.opts.workers, initializer=_worker_init, initargs=(None, False))
+        else:  # pragma: no cover - platforms without fork
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ctx.Pool(self.opts.workers, initializer=_worker_init,
+                                 initargs=(self.model, bool(self.symmetric)))
+
+    def _stop_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    # ---- violations -------------------------------------------------------------------
+
+    def _violations(self, level: _Level, frontier: list[int], depth: int, found: dict) -> None:
+        invs = self.model.invariants
+        tick = self.budget.tick
+        for i in level.bad:
+            tick()
+            if all(inv.name in found for inv in invs):
+                break
+            outcome = self.cm.invariants(frontier[i])
+            for inv, ok in zip(invs, outcome):
+                if ok is True or inv.name in found:
+                    continue
+                message = f"invariant {inv.name} is violated"
+                if isinstance(ok, ModelError):
+                    message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
+                trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
+                trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
+                found[inv.name] = PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message,
+                                                 _where(inv.span), trace)
+        if self.opts.deadlock and level.dead >= 0 and DEADLOCK not in found:
+            message = "deadlock: no action is enabled in the last state"
+            trace = self._trace(depth, level.dead, DEADLOCK, DEADLOCK, message, None)
+            found[DEADLOCK] = PropertyResult(DEADLOCK, DEADLOCK, Verdict.VIOLATED, message, None, trace)
+        if level.err is not None and RUNTIME not in found:
+            i, k, exc = level.err
+            found[RUNTIME] = self._runtime_violation(depth, i, k, exc)
+
+    def _runtime_violation(self, depth: int, i: int, k: int, exc: ModelError) -> PropertyResult:
+        action = self.model.actions[k].name
+        trace = self._trace(depth, i, RUNTIME, RUNTIME, "", None)
+        last = self._replay_state(trace)
+        step = next((st for st in self.cm.steps(last) if st.action == action and st.error is not None), None)
+        if step is None:
+            raise RuntimeError(f"internal error: the interpreter does not reproduce the failure of {action}")
+        err = step.error
+        span = err.span or self.cm.site_span(err) or self.model.actions[k].span
+        title = KIND_TITLES.get(err.kind, err.kind)
+        message = f"{title} in {action}: {err.message}"
+        trace.message = message
+        trace.error_step = TraceStep({}, action, step.params, step.choices)
+        trace.where = _where(span)
+        trace.kind = RUNTIME
+        return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+
+    def _init_error(self, exc: ModelError, found: dict) -> None:
+        span = exc.span or self.model.span
+        title = KIND_TITLES.get(exc.kind, exc.kind)
+        message = f"{title} in init: {exc.message}"
+        trace = Trace(self.model.name, RUNTIME, RUNTIME, [], message,
+                      TraceStep({}, "init", {}, tuple(exc.choices or ())), _where(span),
+                      constants=self.model.const_values())
+        found[RUNTIME] = PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+
+    # ---- traces -----------------------------------------------------------------------
+
+    def _fp(self, s: int) -> int:
+        c = self.canon(s) if self.canon is not None else s
+        return int(self.visited.fingerprints([c])[0])
+
+    def _trace(self, depth: int, index: int, prop: str, kind: str, message: str, span) -> Trace:
+        chain = [index]
+        for d in range(depth, 0, -1):
+            chain.append(int(self.level_parents[d][chain[-1]]))
+        chain.reverse()
+        fps = [int(self.level_fps[d][i]) for d, i in enumerate(chain)]
+        inits = self._initial_states()
+        current = next((s for s in inits if self._fp(s) == fps[0]), None)
+        if current is None:
+            raise RuntimeError("internal error: the trace's initial state is not an initial state")
+        steps = [TraceStep(self.cm.decode(current))]
+        states = [current]
+        for d in range(1, depth + 1):
+            step = next((st for st in self.cm.steps(current)
+                         if st.state is not None and self._fp(st.state) == fps[d]), None)
+            if step is None:
+                raise RuntimeError(f"internal error: cannot rebuild step {d} of the trace "
+                                   "(the compiled code and the interpreter disagree)")
+            current = step.state
+            states.append(current)
+            steps.append(TraceStep(self.cm.decode(current), step.action, step.params, step.choices))
+        trace = Trace(self.model.name, prop, kind, steps, message, None, _where(span),
+                      constants=self.full_model.const_values())
+        trace._states = states  # packed, for the caller
+        return trace
+
+    def _replay_state(self, trace: Trace) -> int:
+        return trace._states[-1]
+
+    # ---- the result ---------------------------------------------------------------------
+
+    def _result(self, found: dict, stats: Stats, searched: bool, reason: str, graph_results=None) -> Result:
+        """searched: every reachable state was checked (the invariants, deadlock and run-time errors
+        are decided even if the graph properties are not)."""
+        props = []
+        stopped = self.opts.stops(found)
+        pending = "not decided: the search stopped at the first violation" if stopped else reason
+        for inv in self.model.invariants:
+            props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), searched, pending))
+        if graph_results is not None:
+            props.extend(graph_results)
+            found = dict(found)
+            found.update({p.name: p for p in graph_results if p.verdict is Verdict.VIOLATED})
+        else:
+            m = self.model
+            for name, kind, span in ([(p.name, "temporal", p.span) for p in m.properties]
+                                     + [(d.name, "determinism", d.span) for d in m.deterministic]
+                                     + [(c.name, "commute", c.span) for c in m.commutes]):
+                props.append(_open(name, kind, _where(span), False, pending or reason))
+        if self.opts.deadlock:
+            props.append(found.get(DEADLOCK) or _open(DEADLOCK, DEADLOCK, None, searched, pending))
+        props.append(found.get(RUNTIME) or _open(RUNTIME, RUNTIME, None, searched, pending))
+        if found:
+            verdict = Verdict.VIOLATED
+        elif searched and not reason:
+            verdict = Verdict.HOLDS
+        else:
+            verdict = Verdict.INCONCLUSIVE
+        for p in props:
+            if p.trace is not None:
+                p.trace.constants = self.full_model.const_values()
+        warnings = [w.render() for w in self.model.warnings]
+        never = [name for name, c in stats.actions.items() if c == 0]
+        if searched and never:
+            warnings.append(f"warning: no transition from {', '.join(never)}: never enabled (or it always "
+                            "fails); a guard that is never true makes 'holds' vacuous for that action")
+        return Result(self.model.name, self.model.path, "explicit", verdict,
+                      EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else "unknown", props, stats,
+                      reason if verdict is Verdict.INCONCLUSIVE else "",
+                      warnings, self.full_model.const_values())
+
+
+def _open(name, kind, where, exhausted, reason) -> PropertyResult:
+    if exhausted:
+        return PropertyResult(name, kind, Verdict.HOLDS, "", where)
+    return PropertyResult(name, kind, Verdict.INCONCLUSIVE, reason, where)
+
+
+def _where(span) -> str | None:
+    return span.where if span is not None else None
+
+
+def check(model: ir.CheckedModel, options: ExplicitOptions | None = None, progress=None,
+          budget: Budget | None = None) -> Result:
+    """Checks every property; Ctrl-C raises `Interrupted` with the partial result (`checker.core.limits`)."""
+    return Explorer(model, options or ExplicitOptions(), progress, budget).run()
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 1))

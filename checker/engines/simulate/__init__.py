@@ -1,0 +1,1 @@
+"""The simulation engine: random runs driven by hypothesis, shrunk to short traces."""

@@ -1,0 +1,1 @@
+"""Runs of several checks with expectations: `syncproof ci`'s configuration and exit codes."""

@@ -1,0 +1,374 @@
+"""Console output: verdicts, statistics and trace tables, with rich.
+
+Stdout carries the report; progress goes to stderr and only to a terminal.
+Colour and the live progress display switch off by themselves when output
+is not a terminal, so CI logs stay plain.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from spec import values as V
+
+from checker import __version__
+from checker.reports.formats.tracerows import step_label
+from checker.traces.itf import to_itf
+from checker.core.result import Result, Trace, Verdict
+
+STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
+KIND_NAMES = {"invariant": "invariant", "deadlock": "deadlock", "runtime": "run-time errors"}
+HOW = {"exhaustive": "exhaustive: every reachable state was checked",
+       "proved": "proved for every reachable state, at any depth",
+       "bounded": "bounded: no violation up to the depth checked",
+       "sampled": "sampled: no violation in the runs tried"}
+
+
+LOG_WIDTH = 100_000   # off a terminal lines are never wrapped: a path or a command in a log must stay whole
+
+
+def console(stderr: bool = False) -> Console:
+    """stdout's (or stderr's) console: the terminal's width, or no wrapping in a file, pipe or CI log."""
+    # markup off: model text (m[k], ...) must never be read as rich markup
+    # emoji off too: ":X:" in "--impl mod:X: ..." or in model text must not become an emoji
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
+    if not c.is_terminal:
+        c = Console(stderr=stderr, highlight=False, width=LOG_WIDTH, soft_wrap=False, markup=False, emoji=False)
+    return c
+
+
+def text_console(file) -> Console:
+    """A console writing plain text (no colour) into `file`, without wrapping: for reports and messages."""
+    return Console(file=file, width=LOG_WIDTH, color_system=None, highlight=False, markup=False, soft_wrap=False,
+                   emoji=False)
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def print_result(result: Result, out: Console, sources: dict | None = None) -> None:
+    out.print(Text.assemble(("syncproof ", "bold"), f"{__version__} · {result.model} ({result.path}) · ",
+                            f"{result.engine} engine"))
+    if result.constants:
+        out.print("constants: " + ", ".join(f"{k} = {V.show(v)}" for k, v in result.constants.items()))
+    if result.symbolic_constants:
+        out.print("symbolic constants (every value the assumptions allow): "
+                  + ", ".join(f"{k}: {t}" for k, t in result.symbolic_constants.items()))
+    for n in result.notes:
+        out.print(Text(n, style="cyan"))
+    for w in result.warnings:
+        out.print(Text(w, style="yellow"))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    table.add_column("property")
+    table.add_column("kind")
+    table.add_column("verdict")
+    table.add_column("")
+    for p in result.properties:
+        note = p.message if p.verdict is not Verdict.HOLDS else ""
+        verdict = Text(p.verdict.value, style=STYLE[p.verdict])
+        if p.engine and p.engine != "explicit" and p.how:
+            verdict.append(f" ({p.how}, {p.engine})", style="dim")
+        table.add_row(Text(p.name), KIND_NAMES.get(p.kind, p.kind), verdict,
+                      Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else Text(note))
+    out.print(table)
+    print_stats(result, out)
+    for p in result.violated:
+        if p.trace is not None:
+            out.print()
+            print_trace(p.trace, out, sources, p.trace_path)
+            needs = {k: v for k, v in p.trace.constants.items() if k in result.symbolic_constants}
+            if needs:
+                out.print(Text("with the symbolic constants " + ", ".join(f"{k} = {V.show(v)}"
+                                                                          for k, v in needs.items()), style="bold"))
+    for p in result.properties:
+        if p.cti is not None and p.verdict is Verdict.INCONCLUSIVE:
+            out.print()
+            print_cti(p.cti, out)
+    out.print()
+    verdict = result.verdict
+    line = Text(verdict.value.upper(), style=STYLE[verdict])
+    if verdict is Verdict.HOLDS:
+        line.append(f" — {HOW.get(result.how, result.how)}")
+        if result.detail:
+            line.append(f" ({result.detail})")
+    elif verdict is Verdict.VIOLATED:
+        names = ", ".join(p.name for p in result.violated)
+        line.append(f" — {names}")
+    else:
+        line.append(f" — {result.reason}")
+    out.print(line)
+
+
+def print_stats(result: Result, out: Console) -> None:
+    s = result.stats
+    if result.how == "sampled":
+        print_sampling(result, out)
+        return
+    if s.solver:
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in s.solver.items() if k != "invariant"]
+        out.print(f"z3: {' · '.join(parts)} · {s.seconds:.2f} s")
+        if s.solver.get("invariant"):
+            text = " ".join(s.solver["invariant"].split())
+            out.print(Text("inductive invariant (Spacer): " + (text if len(text) <= 240 else text[:240] + " ... "
+                                                               "(all of it: --json, stats.solver.invariant)"),
+                           style="dim"))
+        if not s.distinct_states:
+            return
+    out.print(f"{_fmt_int(s.distinct_states)} distinct states · {_fmt_int(s.transitions)} transitions · "
+              f"depth {s.depth} · {s.seconds:.2f} s ({_fmt_int(int(s.states_per_second))} states/s)")
+    if s.fingerprint == "exact":
+        fp = "exact (every state fits in 64 bits: no collision is possible)"
+    else:
+        fp = f"64-bit, collision probability {s.collision_probability:.1e} (optimistic estimate)"
+    out.print(f"visited set: {s.bytes_per_state:.1f} bytes/state; fingerprints {fp}", style="dim")
+    if s.graph_states:
+        out.print(f"temporal and determinism properties: state graph of {_fmt_int(s.graph_states)} states and "
+                  f"{_fmt_int(s.graph_edges)} transitions (no symmetry reduction), {s.graph_seconds:.2f} s",
+                  style="dim")
+    extras = []
+    if s.symmetry:
+        extras.append(f"symmetry reduction over {', '.join(s.symmetry)}")
+    if s.workers > 1:
+        extras.append(f"{s.workers} workers")
+    if extras:
+        out.print(" · ".join(extras), style="dim")
+    if s.actions:
+        parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
+        out.print("transitions per action: " + " · ".join(parts), style="dim")
+
+
+
+def print_sampling(result: Result, out: Console) -> None:
+    """Statistics of a simulation: runs, steps, speed, what shrinking cost, the seed."""
+    s = result.stats
+    out.print(f"{_fmt_int(s.runs)} runs of up to {s.max_steps} steps · {_fmt_int(s.steps)} steps · "
+              f"{_fmt_int(s.distinct_states)} distinct states · {s.explore_seconds:.2f} s "
+              f"({_fmt_int(int(s.steps_per_second))} steps/s) · seed {s.seed}")
+    if result.verdict is Verdict.VIOLATED:
+        out.print(f"shrinking: {_fmt_int(s.shrink_runs)} runs, {_fmt_int(s.shrink_steps)} steps, "
+                  f"{s.shrink_seconds:.2f} s", style="dim")
+    if s.actions:
+        parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
+        out.print("steps per action: " + " · ".join(parts), style="dim")
+
+
+def _source_line(where: str | None, sources: dict | None):
+    if not where or not sources:
+        return None
+    path, line, col = where.rsplit(":", 2)
+    text = sources.get(path)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    n = int(line)
+    if not 0 < n <= len(lines):
+        return None
+    return n, int(col), lines[n - 1]
+
+
+def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: str | None = None) -> None:
+    head = Text("counterexample", style="bold red")
+    head.append(f" for {trace.property}: {trace.message}", style="bold")
+    out.print(head)
+    src = _source_line(trace.where, sources)
+    if trace.where:
+        out.print(f"  at {trace.where}")
+    if src:
+        n, col, text = src
+        out.print(Text(f"  {n} | {text}", style="dim"))
+        out.print(Text(f"  {' ' * len(str(n))} | {' ' * (col - 1)}^", style="red"))
+    length = trace.length
+    where = f", written to {path}" if path else ""
+    out.print(f"trace: {length} step{'s' if length != 1 else ''}{where}")
+    out.print(trace_table(trace))
+    if trace.explanation:
+        out.print(Text(f"in the last state, {trace.property} is false because:", style="bold"))
+        for line in trace.explanation:
+            out.print(Text(f"  {line}"), markup=False)
+    if trace.loop is not None:
+        n = len(trace.steps) - 1
+        if n == trace.loop + 1 and trace.steps[-1].action == "(stutter)":
+            out.print(Text(f"state {trace.loop} then repeats for ever (the behaviour stutters)", style="red"))
+        else:
+            out.print(Text(f"state {n} is state {trace.loop} again: steps {trace.loop + 1} to {n} repeat for ever",
+                           style="red"))
+    for label, steps in trace.branches:
+        out.print(Text(f"from state {len(trace.steps) - 1}, {label}:", style="bold"))
+        branch = Trace(trace.model, trace.property, trace.kind, [trace.steps[-1]] + steps)
+        out.print(trace_table(branch, start=len(trace.steps) - 1))
+    if trace.error_step is not None:
+        out.print(Text(f"then {step_label(trace.error_step)} fails: {trace.message}", style="red"))
+    if trace.kind == "deadlock":
+        out.print(Text("no action is enabled in the last state", style="red"))
+
+
+def print_cti(trace: Trace, out: Console) -> None:
+    """A counterexample to induction: not a behaviour, but what a proof is missing."""
+    head = Text("counterexample to induction", style="bold yellow")
+    head.append(f" for {trace.property}: {trace.message}", style="bold")
+    out.print(head)
+    if trace.where:
+        out.print(f"  at {trace.where}")
+    out.print("the first state need not be reachable: an invariant that is false there (and true in every "
+              "reachable state) would complete the proof")
+    out.print(trace_table(trace))
+    if trace.explanation:
+        out.print(Text(f"in the last state, {trace.property} is false because:", style="bold"))
+        for line in trace.explanation:
+            out.print(Text(f"  {line}"))
+    if trace.error_step is not None:
+        out.print(Text(f"then {step_label(trace.error_step)} fails", style="yellow"))
+
+
+def trace_table(trace: Trace, start: int = 0) -> Table:
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("action")
+    names = list(trace.steps[0].state) if trace.steps else []
+    for n in names:
+        table.add_column(n, overflow="fold")
+    prev = None
+    for i, step in enumerate(trace.steps):
+        cells = []
+        for n in names:
+            if n not in step.state:
+                cells.append(Text(""))
+                continue
+            v = _in_transit(step.state[n])
+            if prev is None or n not in prev:
+                cells.append(Text(V.show(v)))
+            else:
+                cells.append(diff_text(_in_transit(prev[n]), v))
+        mark = str(i + start)
+        if trace.loop is not None and i == trace.loop:
+            mark += " ⟳"
+        table.add_row(mark, Text(step_label(step)), *cells)
+        prev = step.state if step.state else prev
+    return table
+
+
+def _in_transit(v):
+    """A bag of messages (a channel `with reordering`: a map from messages to counts) without its zero entries.
+
+    Otherwise every trace of a reordering channel lists every possible message.
+    """
+    if isinstance(v, V.MapVal) and v.items and all(
+            isinstance(k, (V.Variant, V.Rec)) and type(c) is int for k, c in v.items):
+        return V.MapVal((k, c) for k, c in v.items if c)
+    return v
+
+
+def diff_text(old, new) -> Text:
+    """The new value, with what changed since old highlighted."""
+    changed = "bold yellow"
+    if old == new:
+        return Text(V.show(new), style="dim")
+    if isinstance(new, V.MapVal) and isinstance(old, V.MapVal):
+        t = Text("{")
+        olds = dict(old.items)
+        for i, (k, v) in enumerate(new.items):
+            if i:
+                t.append(", ")
+            t.append(f"{V.show(k)}: ")
+            t.append(V.show(v), style=changed if olds.get(k) != v else "dim")
+        t.append("}")
+        return t
+    if isinstance(new, V.Rec) and isinstance(old, V.Rec):
+        t = Text("{")
+        olds = dict(old.fields)
+        for i, (k, v) in enumerate(new.fields):
+            if i:
+                t.append(", ")
+            t.append(f"{k}: ")
+            t.append(V.show(v), style=changed if olds.get(k) != v else "dim")
+        t.append("}")
+        return t
+    if isinstance(new, frozenset) and isinstance(old, frozenset):
+        t = Text("{")
+        for i, v in enumerate(new):
+            if i:
+                t.append(", ")
+            t.append(V.show(v), style="bold green" if v not in old else "dim")
+        removed = [v for v in old if v not in new]
+        t.append("}")
+        if removed:
+            t.append("  −" + ", ".join(V.show(v) for v in removed), style="bold red")
+        return t
+    return Text(V.show(new), style=changed)
+
+
+# ---- JSON ------------------------------------------------------------------------------
+
+SCHEMA = "syncproof.result/1"
+
+
+def result_json(result: Result) -> dict:
+    s = result.stats
+    first = result.violated[0] if result.violated else None
+    return {
+        "schema": SCHEMA,
+        "model": result.model,
+        "path": result.path,
+        "engine": result.engine,
+        "verdict": result.verdict.value,
+        "how": result.how,
+        "property": first.name if first else None,
+        "reason": result.reason,
+        "trace": first.trace_path if first else None,
+        "stats": {
+            "distinct_states": s.distinct_states,
+            "transitions": s.transitions,
+            "depth": s.depth,
+            "seconds": round(s.seconds, 6),
+            "states_per_second": round(s.states_per_second, 1),
+            "visited_bytes": s.visited_bytes,
+            "bytes_per_state": round(s.bytes_per_state, 3),
+            "trace_store_bytes": s.trace_bytes,
+            "fingerprint": s.fingerprint,
+            "collision_probability": s.collision_probability,
+            "workers": s.workers,
+            "symmetry": s.symmetry,
+            "actions": s.actions,
+            "graph_states": s.graph_states,
+            "graph_transitions": s.graph_edges,
+            "graph_seconds": round(s.graph_seconds, 6),
+            "solver": s.solver,
+        },
+        "properties": [
+            {"name": p.name, "kind": p.kind, "verdict": p.verdict.value, "message": p.message, "where": p.where,
+             "trace": p.trace_path, "trace_length": p.trace.length if p.trace else None,
+             "loop": p.trace.loop if p.trace else None,
+             "how": p.how or None, "engine": p.engine or None,
+             **({"counterexample_to_induction": _cti_json(p.cti)} if p.cti is not None else {})}
+            for p in result.properties
+        ],
+        "constants": {k: to_itf(v) for k, v in result.constants.items()},
+        "warnings": result.warnings,
+        "detail": result.detail,
+        "symbolic_constants": result.symbolic_constants,
+        "notes": result.notes,
+        **({"simulation": _sampling_json(s)} if result.how == "sampled" else {}),
+    }
+
+
+def _sampling_json(s) -> dict:
+    return {"runs": s.runs, "steps": s.steps, "max_steps": s.max_steps, "seed": s.seed,
+            "seconds": round(s.explore_seconds, 6), "steps_per_second": round(s.steps_per_second, 1),
+            "shrink_runs": s.shrink_runs, "shrink_steps": s.shrink_steps,
+            "shrink_seconds": round(s.shrink_seconds, 6)}
+
+
+def _cti_json(trace: Trace) -> dict:
+    from checker.traces.itf import trace_document
+    doc = trace_document(trace, "", "counterexample-to-induction")
+    return {"message": trace.message, "states": doc["states"], "constants": doc["#meta"]["constants"]}
+
+
+def print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")

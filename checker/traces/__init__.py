@@ -1,0 +1,1 @@
+"""Traces as data: ITF documents, replay against a model, shortening."""
