@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from checker.core.kinds import Strength
 from checker.engines.explicit.enumerable import obstacles
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.traces.itf import trace_document
-from checker.core.result import SAMPLED, Verdict
+from checker.core.result import Verdict
 from checker.traces.shrink import shorten
 from checker.engines.simulate.engine import SimulateOptions, simulate
 from spec.loader import load, load_text
@@ -157,7 +158,7 @@ action Up { require x < 2  x = x + 1 }
     r = simulate(load_text(text, "s.sync"), SimulateOptions(runs=20, steps=10, seed=1))
     assert [p.name for p in r.violated] == ["deadlock"] and r.violated[0].trace.length == 2
     r = simulate(load_text(text, "s.sync"), SimulateOptions(runs=20, steps=10, seed=1, deadlock=False))
-    assert r.verdict is Verdict.HOLDS and r.how == SAMPLED
+    assert r.verdict is Verdict.HOLDS and r.how == Strength.SAMPLED
 
 
 def test_choose_values_are_in_the_trace():

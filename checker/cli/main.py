@@ -23,11 +23,11 @@ from checker.cli.commands import simulate
 from checker.cli.commands import ci
 from checker.cli.commands import graph
 from checker.cli.commands import catalog
-from checker.cli.commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, Parser
+from checker.cli.commands.common import Parser
 from checker.reports.formats.common import stats_line
 from checker.traces.itf import ITFError
 from checker.reports.console import console
-from checker.core.result import EXIT_INTERRUPTED
+from checker.core.exits import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from checker.project.runs import Entry
 
 COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform]

@@ -37,6 +37,7 @@ from spec.diagnostics import Diagnostic
 from checker.conform import worker as impl_worker
 from checker.conform.adapter import Adapter, AdapterError, leaf_diffs, normalize
 from checker.conform.run import PROBE, REFUSED_PREFIX, TAKE, Oracle
+from checker.core.kinds import Kind
 from checker.core.result import Trace, TraceStep
 from checker.traces.shrink import shorten
 
@@ -380,7 +381,7 @@ class DeterminismCheck:
                            if st.action == name and st.params == params and st.state == t), ())
             out.append(TraceStep(o.cm.decode(t), name, params, choice))
             s = t
-        d.trace = Trace(o.model.name, "determinism", "determinism", out, d.message, None, None,
+        d.trace = Trace(o.model.name, "determinism", Kind.DETERMINISM, out, d.message, None, None,
                         constants=o.model.const_values(), engine="determinism")
         d.refused_steps = refused
 

@@ -22,6 +22,7 @@ from spec import values as V
 
 from checker import __version__
 from checker.conform.run import REFUSED_PREFIX, TITLES, ConformResult, Mismatch
+from checker.core.kinds import Kind
 from checker.reports.formats import write_file
 from checker.traces.itf import to_itf, trace_document
 from checker.reports.console import diff_text, print_trace
@@ -296,5 +297,5 @@ def write_divergence(r, directory: str | Path, source: str) -> str | None:
     doc["#meta"]["adapter"] = r.adapter
     doc["#meta"]["divergence"] = determinism_json(r)["divergence"]
     doc["#meta"]["hash_seeds"] = list(d.hash_seeds)
-    r.trace_path = write_document(doc, directory, trace_file_name(r.path, r.adapter, "determinism"))
+    r.trace_path = write_document(doc, directory, trace_file_name(r.path, r.adapter, Kind.DETERMINISM))
     return r.trace_path

@@ -43,6 +43,7 @@ from spec.diagnostics import Diagnostic
 from spec.runtime import KIND_TITLES, ModelError, from_code
 
 from checker.conform.adapter import RAISED, Adapter, AdapterError, Binding, Rejected, bind, check_construction, describe_exception, leaf_diffs, normalize, pattern, restrict, unobserved_fields
+from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
 from checker.traces.itf import ITFError, check_document, from_itf
 from checker.core.result import Trace, TraceStep
@@ -730,7 +731,7 @@ def trace_steps(doc: dict, o: Oracle) -> tuple[list[tuple[int, str]], list[str]]
         out.append((_instance(o, actions, meta, i, f"states[{i}].#meta"), TAKE))
     failing = doc.get("#meta", {}).get("failing-step")
     if failing is not None and failing.get("action") in actions:
-        if doc.get("#meta", {}).get("kind") == "runtime":
+        if doc.get("#meta", {}).get("kind") == Kind.RUNTIME:
             notes.append(f"the trace ends in a run-time error of the model ({failing['action']}); that step is not "
                          "run on the implementation")
         else:

@@ -9,21 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from checker.core.exits import EXIT_HOLDS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_VIOLATED
+from checker.core.kinds import Kind, Strength
+
 
 class Verdict(str, Enum):
     HOLDS = "holds"
     VIOLATED = "violated"
     INCONCLUSIVE = "inconclusive"
-
-
-EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for a command ended by Ctrl-C
-
-# how a verdict was established
-EXHAUSTIVE = "exhaustive"   # the explicit engine saw every reachable state
-BOUNDED = "bounded"         # no violation up to a depth
-PROVED = "proved"
-SAMPLED = "sampled"
-UNKNOWN = "unknown"
 
 
 @dataclass
@@ -40,7 +33,7 @@ class TraceStep:
 class Trace:
     model: str
     property: str
-    kind: str                        # invariant | deadlock | runtime | ...
+    kind: Kind
     steps: list[TraceStep]
     message: str = ""                # what went wrong, in words
     error_step: TraceStep | None = None   # a step that failed (runtime errors): action, params
@@ -49,7 +42,7 @@ class Trace:
     constants: dict = field(default_factory=dict)
     engine: str = "explicit"
     explanation: list = field(default_factory=list)  # why the property fails in the last state
-    how: str = ""                    # how the verdict was established (see the constants above)
+    how: Strength | str = ""         # how the verdict was established ("": not said)
     branches: list = field(default_factory=list)     # (label, [TraceStep]) continuations from the last state
     binding: dict = field(default_factory=dict)      # values of a property's forall variables
 
@@ -62,13 +55,13 @@ class Trace:
 @dataclass
 class PropertyResult:
     name: str
-    kind: str                        # invariant | deadlock | runtime
+    kind: Kind
     verdict: Verdict
     message: str = ""
     where: str | None = None
     trace: Trace | None = None
     trace_path: str | None = None
-    how: str = ""                    # exhaustive | bounded | proved | sampled | unknown
+    how: Strength | str = ""         # "": not said (the combined result's how applies)
     engine: str = ""                 # the engine that decided it (explicit, bmc, induction, prove)
     cti: Trace | None = None         # k-induction: a counterexample to induction (not a behaviour)
 
@@ -123,7 +116,7 @@ class Result:
     path: str
     engine: str
     verdict: Verdict
-    how: str                         # exhaustive | bounded | proved | sampled | unknown
+    how: Strength
     properties: list[PropertyResult]
     stats: Stats
     reason: str = ""                 # why inconclusive
@@ -143,7 +136,7 @@ class Result:
         if self.interrupted:
             return EXIT_INTERRUPTED
         if self.verdict is Verdict.VIOLATED:
-            return 1
+            return EXIT_VIOLATED
         if self.verdict is Verdict.INCONCLUSIVE:
-            return 3
-        return 0
+            return EXIT_INCONCLUSIVE
+        return EXIT_HOLDS

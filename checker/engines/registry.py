@@ -21,14 +21,15 @@ import copy
 
 from spec import ir
 
+from checker.core.kinds import Strength
 from checker.engines.explicit import enumerable
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
-from checker.core.result import EXHAUSTIVE, UNKNOWN, Result, Verdict, open_reasons
+from checker.core.result import Result, Verdict, open_reasons
 
 SYMBOLIC_MODES = ("bmc", "induction", "prove", "symbolic", "all")
 ENGINES = ("explicit",) + SYMBOLIC_MODES
-STRENGTH = {"proved": 3, "exhaustive": 3, "bounded": 1, "sampled": 1, "unknown": 0}
+STRENGTH = {Strength.PROVED: 3, Strength.EXHAUSTIVE: 3, Strength.BOUNDED: 1, Strength.SAMPLED: 1, Strength.UNKNOWN: 0}
 
 
 class EnginesDisagree(RuntimeError):
@@ -72,7 +73,7 @@ def annotate_explicit(result: Result) -> Result:
     """Per property, how the explicit engine's verdict was established."""
     for p in result.properties:
         p.engine = p.engine or "explicit"
-        p.how = p.how or (EXHAUSTIVE if p.verdict is not Verdict.INCONCLUSIVE else UNKNOWN)
+        p.how = p.how or (Strength.EXHAUSTIVE if p.verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN)
     # its traces carry no "how" in their ITF metadata: engine "explicit" already says exhaustive
     return result
 
@@ -112,10 +113,10 @@ def merge(results: list[Result]) -> Result:
         base.verdict, base.how, base.reason = Verdict.VIOLATED, violated[0].how, ""
     elif not open_:
         base.verdict, base.reason = Verdict.HOLDS, ""
-        base.how = "proved" if any(p.how == "proved" for p in base.properties) else EXHAUSTIVE
+        base.how = Strength.PROVED if any(p.how == Strength.PROVED for p in base.properties) else Strength.EXHAUSTIVE
     else:
         base.verdict = Verdict.INCONCLUSIVE
-        base.how = "bounded" if all(p.how == "bounded" for p in open_) else UNKNOWN
+        base.how = Strength.BOUNDED if all(p.how == Strength.BOUNDED for p in open_) else Strength.UNKNOWN
         base.reason = open_reasons(open_)
     base.detail = "; ".join(dict.fromkeys(r.detail for r in results if r.detail))
     base.stats = copy.copy(results[0].stats)

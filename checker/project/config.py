@@ -34,6 +34,7 @@ from pathlib import Path
 from spec import files
 from spec.diagnostics import Diagnostic, Source, Span, SpecError, suggest
 
+from checker.core.kinds import Kind
 from checker.engines import options as engine_config
 from checker.project.runs import EXPECTABLE, Entry, Expectation
 
@@ -599,7 +600,7 @@ def _check_names(m: ModelConfig, model, problems: _Problems) -> None:
         if name not in declared:
             problems.add("E616", f"{m.shown} has no property '{name}'", "properties", m.index,
                          suggest(name, declared) or f"its properties: {', '.join(declared) or 'none'}")
-    builtin = ["deadlock", "runtime"]
+    builtin = [Kind.DEADLOCK, Kind.RUNTIME]
     for name in m.expect.violated:
         if name not in declared + builtin:
             problems.add("E616", f"{m.shown} has no property '{name}' (in 'violates')", "violates", m.index,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic
 
-from checker.cli.commands.common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_VIOLATED
+from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_VIOLATED
 from checker.core.result import Result, Verdict
 
 SEVERITY = (EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_VIOLATED, EXIT_INCONCLUSIVE, EXIT_HOLDS)

@@ -17,16 +17,17 @@ from rich.text import Text
 from spec import values as V
 
 from checker import __version__
+from checker.core.kinds import Kind, Strength
 from checker.reports.formats.tracerows import step_label
 from checker.traces.itf import to_itf
 from checker.core.result import Result, Trace, Verdict
 
 STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
-KIND_NAMES = {"invariant": "invariant", "deadlock": "deadlock", "runtime": "run-time errors"}
-HOW = {"exhaustive": "exhaustive: every reachable state was checked",
-       "proved": "proved for every reachable state, at any depth",
-       "bounded": "bounded: no violation up to the depth checked",
-       "sampled": "sampled: no violation in the runs tried"}
+KIND_NAMES = {Kind.INVARIANT: "invariant", Kind.DEADLOCK: "deadlock", Kind.RUNTIME: "run-time errors"}
+HOW = {Strength.EXHAUSTIVE: "exhaustive: every reachable state was checked",
+       Strength.PROVED: "proved for every reachable state, at any depth",
+       Strength.BOUNDED: "bounded: no violation up to the depth checked",
+       Strength.SAMPLED: "sampled: no violation in the runs tried"}
 
 
 LOG_WIDTH = 100_000   # off a terminal lines are never wrapped: a path or a command in a log must stay whole
@@ -107,7 +108,7 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
 
 def print_stats(result: Result, out: Console) -> None:
     s = result.stats
-    if result.how == "sampled":
+    if result.how == Strength.SAMPLED:
         print_sampling(result, out)
         return
     if s.solver:
@@ -204,7 +205,7 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
         out.print(trace_table(branch, start=len(trace.steps) - 1))
     if trace.error_step is not None:
         out.print(Text(f"then {step_label(trace.error_step)} fails: {trace.message}", style="red"))
-    if trace.kind == "deadlock":
+    if trace.kind == Kind.DEADLOCK:
         out.print(Text("no action is enabled in the last state", style="red"))
 
 
@@ -353,7 +354,7 @@ def result_json(result: Result) -> dict:
         "detail": result.detail,
         "symbolic_constants": result.symbolic_constants,
         "notes": result.notes,
-        **({"simulation": _sampling_json(s)} if result.how == "sampled" else {}),
+        **({"simulation": _sampling_json(s)} if result.how == Strength.SAMPLED else {}),
     }
 
 

@@ -15,6 +15,8 @@ from spec import values as V
 from spec.diagnostics import SpecError
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
+from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
+from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf
@@ -31,8 +33,8 @@ class ReplayResult:
     @property
     def exit_code(self) -> int:
         if not self.valid:
-            return 2
-        return 1 if self.violations else 0
+            return EXIT_BAD_INPUT
+        return EXIT_VIOLATED if self.violations else EXIT_HOLDS
 
 
 def decode_states(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> list[int]:
@@ -141,7 +143,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     if check_deadlock and obstacles(model):
         result.message += " (deadlock not checked: the actions' parameters are too many to enumerate)"
     elif check_deadlock and not cm.steps(states[-1]):  # a run that fails is enabled, as in the engines
-        result.violations.append(("deadlock", len(states) - 1,
+        result.violations.append((Kind.DEADLOCK, len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result
 
@@ -205,7 +207,8 @@ def _check_failing_step(doc: dict, model: ir.CheckedModel, cm: CompiledModel, la
                 and _params_match(st, failing.get("parameters"), actions[name], "#meta.failing-step.parameters") \
                 and _choices_match(st.choices, failing.get("choices")):
             title = KIND_TITLES.get(st.error.kind, st.error.kind)
-            result.violations.append(("runtime", index, f"{title} in {name} after state {index}: {st.error.message}"))
+            message = f"{title} in {name} after state {index}: {st.error.message}"
+            result.violations.append((Kind.RUNTIME, index, message))
             return
 
 
@@ -221,7 +224,7 @@ def _replay_init_failure(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -
         if _choices_match(exc.choices or (), failing.get("choices")):
             title = KIND_TITLES.get(exc.kind, exc.kind)
             result = ReplayResult(True, 0, f"a run of {model.name}'s init that fails before the initial state")
-            result.violations.append(("runtime", 0, f"{title} in init: {exc.message}"))
+            result.violations.append((Kind.RUNTIME, 0, f"{title} in init: {exc.message}"))
             result.trace_property = doc.get("#meta", {}).get("property")
             return result
     return ReplayResult(False, 0, "init does not fail with the recorded choices")

@@ -29,17 +29,19 @@ from spec import files
 from spec.diagnostics import SpecError
 from spec.loader import load
 
+from checker.core.kinds import Kind
 from checker.engines import registry as engines
 from checker.engines.explicit.search import ExplicitOptions
 from checker.reports.formats import write_file
 from checker.reports.console import console
 from checker.core.result import Verdict
-from checker.cli.commands.common import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED, positive, writable_file
+from checker.cli.commands.common import positive, writable_file
+from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 
 TIME = "time"
 COMMAND = "syncproof catalog models --write models/README.md"   # how the committed catalog is made
 _IMPORT = re.compile(r'^\s*import\s+"([^"]+)"', re.M)
-_BUILTIN = ("deadlock", "runtime")
+_BUILTIN = (Kind.DEADLOCK, Kind.RUNTIME)
 
 
 def add_parser(sub) -> None:

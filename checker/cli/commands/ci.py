@@ -27,7 +27,8 @@ from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit
 from checker.traces.itf import write_trace
 from checker.project.runs import Entry, Run
-from checker.cli.commands.common import EXIT_HOLDS, writable_dir, writable_file
+from checker.cli.commands.common import writable_dir, writable_file
+from checker.core.exits import EXIT_HOLDS
 
 
 def add_parser(sub) -> None:

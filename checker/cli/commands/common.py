@@ -11,9 +11,8 @@ from pathlib import Path
 from spec import files
 from spec.diagnostics import Diagnostic, SpecError
 
+from checker.core.exits import EXIT_BAD_INPUT
 from checker.engines.options import MOST_COUNT, MOST_PROCESSES, MOST_SECONDS
-
-EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 class Parser(argparse.ArgumentParser):

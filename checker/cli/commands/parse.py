@@ -6,7 +6,8 @@ from spec.loader import load
 
 from checker.traces.itf import to_itf
 from checker.reports.console import console, print_json
-from checker.cli.commands.common import EXIT_HOLDS, check_model_file, model_args
+from checker.cli.commands.common import check_model_file, model_args
+from checker.core.exits import EXIT_HOLDS
 
 
 def add_parser(sub) -> None:

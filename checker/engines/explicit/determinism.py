@@ -19,6 +19,7 @@ from __future__ import annotations
 from spec import ir
 from spec import values as V
 
+from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph, checking
 from checker.core.limits import Budget
@@ -67,12 +68,12 @@ def check_deterministic(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph
             if k in seen and seen[k] != v:
                 text = _instance_text(cm, k)
                 message = f"{text} has two different results in the same state"
-                trace = _trace_to(model, cm, g, u, decl.name, "determinism", message, where)
+                trace = _trace_to(model, cm, g, u, decl.name, Kind.DETERMINISM, message, where)
                 trace.branches = [(f"{text}, first result", _branch(cm, g, u, [(seen[k], k)])),
                                   (f"{text}, second result", _branch(cm, g, u, [(v, k)]))]
-                return PropertyResult(decl.name, "determinism", Verdict.VIOLATED, message, where, trace)
+                return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.VIOLATED, message, where, trace)
             seen.setdefault(k, v)
-    return PropertyResult(decl.name, "determinism", Verdict.HOLDS, "", where)
+    return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.HOLDS, "", where)
 
 
 def check_commute(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph, decl: ir.CommuteIR) -> PropertyResult:
@@ -100,13 +101,13 @@ def check_commute(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph, decl
                     continue
                 ta, tb = _instance_text(cm, a), _instance_text(cm, b)
                 message = f"{ta} and {tb} do not commute: the two orders end in different states"
-                trace = _trace_to(model, cm, g, u, decl.name, "commute", message, where)
+                trace = _trace_to(model, cm, g, u, decl.name, Kind.COMMUTE, message, where)
                 trace.branches = [
                     (f"{ta} then {tb}", _order(cm, g, u, a, b, by_a[a], ab)),
                     (f"{tb} then {ta}", _order(cm, g, u, b, a, by_b[b], ba)),
                 ]
-                return PropertyResult(decl.name, "commute", Verdict.VIOLATED, message, where, trace)
-    return PropertyResult(decl.name, "commute", Verdict.HOLDS, "", where)
+                return PropertyResult(decl.name, Kind.COMMUTE, Verdict.VIOLATED, message, where, trace)
+    return PropertyResult(decl.name, Kind.COMMUTE, Verdict.HOLDS, "", where)
 
 
 def _order(cm, g, u, x, y, mids, ends: dict) -> list[TraceStep]:

@@ -37,6 +37,7 @@ from spec import values as V
 from spec.interp import Interp
 from spec.runtime import ModelError
 
+from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
 from checker.core.explain import source_text
 from checker.engines.explicit.graph import StateGraph, checking
@@ -196,18 +197,18 @@ class TemporalChecker:
                 found, vacuous = self.check_instance(prop, p_fn, q_fn, args)
             except ModelError as exc:
                 msg = f"property {prop.name} cannot be evaluated: {exc.message}"
-                return PropertyResult(prop.name, "temporal", Verdict.VIOLATED, msg, _where(prop.span))
+                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, msg, _where(prop.span))
             vacuous_all = vacuous_all and vacuous
             if found is not None:
                 message = self.message(prop, binding)
                 trace = self.trace(prop, found, message)
                 trace.binding = {s.name: ir.decode_value(s.type, env[s.id]) for s in syms}
-                return PropertyResult(prop.name, "temporal", Verdict.VIOLATED, message, _where(prop.span), trace)
+                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, message, _where(prop.span), trace)
         note = ""
         if vacuous_all and prop.kind == "leads_to":
             text = source_text(prop.p) or "its premise"
             note = f"holds vacuously: {text} is never true in a reachable state"
-        return PropertyResult(prop.name, "temporal", Verdict.HOLDS, note, _where(prop.span))
+        return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, _where(prop.span))
 
     def masks(self, fn, args) -> bytearray:
         """fn's value in every state, computed a slice at a time (one tick per slice)."""
@@ -304,7 +305,7 @@ class TemporalChecker:
         return describe(self.model, prop, binding)
 
     def trace(self, prop: ir.PropertyIR, lasso: Lasso, message: str) -> Trace:
-        return lasso_trace(self.model, self.cm, self.g, lasso, prop.name, "temporal", message, _where(prop.span))
+        return lasso_trace(self.model, self.cm, self.g, lasso, prop.name, Kind.TEMPORAL, message, _where(prop.span))
 
 
 def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:

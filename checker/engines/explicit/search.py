@@ -39,6 +39,7 @@ from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.runtime import KIND_TITLES, ModelError
 
+from checker.core.kinds import Kind, Strength
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.determinism import check_all as check_determinism
@@ -46,12 +47,10 @@ from checker.core.explain import explain_invariant
 from checker.engines.explicit.graph import GraphLimit, StateGraph
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
 from checker.engines.explicit.liveness import check_properties as check_temporal
-from checker.core.result import EXHAUSTIVE, PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.visited import FingerprintSet
 
-DEADLOCK = "deadlock"
-RUNTIME = "runtime"
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
 FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
 
@@ -438,17 +437,17 @@ class Explorer:
                 trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
                 found[inv.name] = PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message,
                                                  _where(inv.span), trace)
-        if self.opts.deadlock and level.dead >= 0 and DEADLOCK not in found:
+        if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
             message = "deadlock: no action is enabled in the last state"
-            trace = self._trace(depth, level.dead, DEADLOCK, DEADLOCK, message, None)
-            found[DEADLOCK] = PropertyResult(DEADLOCK, DEADLOCK, Verdict.VIOLATED, message, None, trace)
-        if level.err is not None and RUNTIME not in found:
+            trace = self._trace(depth, level.dead, Kind.DEADLOCK, Kind.DEADLOCK, message, None)
+            found[Kind.DEADLOCK] = PropertyResult(Kind.DEADLOCK, Kind.DEADLOCK, Verdict.VIOLATED, message, None, trace)
+        if level.err is not None and Kind.RUNTIME not in found:
             i, k, exc = level.err
-            found[RUNTIME] = self._runtime_violation(depth, i, k, exc)
+            found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
 
     def _runtime_violation(self, depth: int, i: int, k: int, exc: ModelError) -> PropertyResult:
         action = self.model.actions[k].name
-        trace = self._trace(depth, i, RUNTIME, RUNTIME, "", None)
+        trace = self._trace(depth, i, Kind.RUNTIME, Kind.RUNTIME, "", None)
         last = self._replay_state(trace)
         step = next((st for st in self.cm.steps(last) if st.action == action and st.error is not None), None)
         if step is None:
@@ -460,17 +459,17 @@ class Explorer:
         trace.message = message
         trace.error_step = TraceStep({}, action, step.params, step.choices)
         trace.where = _where(span)
-        trace.kind = RUNTIME
-        return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        trace.kind = Kind.RUNTIME
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
     def _init_error(self, exc: ModelError, found: dict) -> None:
         span = exc.span or self.model.span
         title = KIND_TITLES.get(exc.kind, exc.kind)
         message = f"{title} in init: {exc.message}"
-        trace = Trace(self.model.name, RUNTIME, RUNTIME, [], message,
+        trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, [], message,
                       TraceStep({}, "init", {}, tuple(exc.choices or ())), _where(span),
                       constants=self.model.const_values())
-        found[RUNTIME] = PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        found[Kind.RUNTIME] = PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
     # ---- traces -----------------------------------------------------------------------
 
@@ -523,13 +522,13 @@ class Explorer:
             found.update({p.name: p for p in graph_results if p.verdict is Verdict.VIOLATED})
         else:
             m = self.model
-            for name, kind, span in ([(p.name, "temporal", p.span) for p in m.properties]
-                                     + [(d.name, "determinism", d.span) for d in m.deterministic]
-                                     + [(c.name, "commute", c.span) for c in m.commutes]):
+            for name, kind, span in ([(p.name, Kind.TEMPORAL, p.span) for p in m.properties]
+                                     + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
+                                     + [(c.name, Kind.COMMUTE, c.span) for c in m.commutes]):
                 props.append(_open(name, kind, _where(span), False, pending or reason))
         if self.opts.deadlock:
-            props.append(found.get(DEADLOCK) or _open(DEADLOCK, DEADLOCK, None, searched, pending))
-        props.append(found.get(RUNTIME) or _open(RUNTIME, RUNTIME, None, searched, pending))
+            props.append(found.get(Kind.DEADLOCK) or _open(Kind.DEADLOCK, Kind.DEADLOCK, None, searched, pending))
+        props.append(found.get(Kind.RUNTIME) or _open(Kind.RUNTIME, Kind.RUNTIME, None, searched, pending))
         if found:
             verdict = Verdict.VIOLATED
         elif searched and not reason:
@@ -545,7 +544,7 @@ class Explorer:
             warnings.append(f"warning: no transition from {', '.join(never)}: never enabled (or it always "
                             "fails); a guard that is never true makes 'holds' vacuous for that action")
         return Result(self.model.name, self.model.path, "explicit", verdict,
-                      EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else "unknown", props, stats,
+                      Strength.EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN, props, stats,
                       reason if verdict is Verdict.INCONCLUSIVE else "",
                       warnings, self.full_model.const_values())
 

@@ -57,11 +57,12 @@ from hypothesis import strategies as st
 from spec import ir
 from spec.runtime import KIND_TITLES, ModelError
 
+from checker.core.kinds import Kind, Strength
 from checker.engines.explicit.compiled import CompiledModel
 from checker.core.explain import explain_invariant
-from checker.engines.explicit.search import DEADLOCK, RUNTIME, select_invariants
+from checker.engines.explicit.search import select_invariants
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
-from checker.core.result import SAMPLED, PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
 from checker.traces.shrink import shorten
 
 try:  # hypothesis ends a test case that makes more choices than this
@@ -226,7 +227,7 @@ class Simulator:
         self.progress = progress
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
         self.classes = {name: _violation_class(name)
-                        for name in [i.name for i in self.model.invariants] + [DEADLOCK, RUNTIME]}
+                        for name in [i.name for i in self.model.invariants] + [Kind.DEADLOCK, Kind.RUNTIME]}
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._ints: dict = {}
@@ -274,9 +275,9 @@ class Simulator:
                         return inv.name, inv.kind, f"invariant {inv.name} cannot be evaluated: {ok.message}"
                     return inv.name, inv.kind, f"invariant {inv.name} is violated"
         if h.err is not None:
-            return RUNTIME, RUNTIME, ""
+            return Kind.RUNTIME, Kind.RUNTIME, ""
         if h.dead and self.opts.deadlock:
-            return DEADLOCK, DEADLOCK, "deadlock: no action is enabled in the last state"
+            return Kind.DEADLOCK, Kind.DEADLOCK, "deadlock: no action is enabled in the last state"
         return None
 
     def _check(self, path: list, s: int, h: _Here) -> None:
@@ -480,7 +481,7 @@ class Simulator:
     def _violation(self, exc: Violation, shorten_it: bool = True) -> PropertyResult:
         self.hypothesis_length = len(exc.path) - 1
         steps, last = self._steps(self._shorten(exc) if shorten_it else exc.path)
-        if exc.kind == RUNTIME:
+        if exc.kind == Kind.RUNTIME:
             return self._runtime(steps, last)
         inv = next((i for i in self.model.invariants if i.name == exc.prop), None)
         where = _where(inv.span) if inv is not None else None
@@ -498,17 +499,17 @@ class Simulator:
         k = next(i for i, a in enumerate(self.model.actions) if a.name == step.action)
         span = err.span or self.cm.site_span(err) or self.model.actions[k].span
         message = f"{KIND_TITLES.get(err.kind, err.kind)} in {step.action}: {err.message}"
-        trace = Trace(self.model.name, RUNTIME, RUNTIME, steps, message,
+        trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, steps, message,
                       TraceStep({}, step.action, step.params, step.choices), _where(span),
                       constants=self.full_model.const_values(), engine="simulation")
-        return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
     def _init_error(self, exc: ModelError) -> PropertyResult:
         span = exc.span or self.model.span
         message = f"{KIND_TITLES.get(exc.kind, exc.kind)} in init: {exc.message}"
-        trace = Trace(self.model.name, RUNTIME, RUNTIME, [], message, TraceStep({}, "init", {}, ()), _where(span),
-                      constants=self.full_model.const_values(), engine="simulation")
-        return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, [], message, TraceStep({}, "init", {}, ()),
+                      _where(span), constants=self.full_model.const_values(), engine="simulation")
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
 
     # ---- the result ---------------------------------------------------------------------------
 
@@ -535,7 +536,7 @@ class Simulator:
         if found is not None and self.cut_short:
             warnings.append(f"warning: the failing run was not shrunk to the end ({self.cut_short}): the trace "
                             "may be longer than needed")
-        result = Result(self.model.name, self.model.path, "simulation", verdict, SAMPLED,
+        result = Result(self.model.name, self.model.path, "simulation", verdict, Strength.SAMPLED,
                         self._properties(found, reason), stats, reason if verdict is Verdict.INCONCLUSIVE else "",
                         warnings, self.full_model.const_values())
         result.detail = (f"{stats.runs:,} runs of up to {self.opts.steps} steps, {stats.steps:,} steps, "
@@ -555,17 +556,17 @@ class Simulator:
                 p = PropertyResult(name, kind, Verdict.INCONCLUSIVE, reason, where)
             else:
                 p = PropertyResult(name, kind, Verdict.HOLDS, "", where)
-            p.how, p.engine = SAMPLED, "simulation"
+            p.how, p.engine = Strength.SAMPLED, "simulation"
             return p
         props = [outcome(i.name, i.kind, _where(i.span)) for i in m.invariants]
         unchecked = "not checked: simulation checks invariants, deadlock and run-time errors (use syncproof check)"
-        for name, kind, span in ([(p.name, "temporal", p.span) for p in m.properties]
-                                 + [(d.name, "determinism", d.span) for d in m.deterministic]
-                                 + [(x.name, "commute", x.span) for x in m.commutes]):
+        for name, kind, span in ([(p.name, Kind.TEMPORAL, p.span) for p in m.properties]
+                                 + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
+                                 + [(x.name, Kind.COMMUTE, x.span) for x in m.commutes]):
             props.append(PropertyResult(name, kind, Verdict.INCONCLUSIVE, unchecked, _where(span)))
         if self.opts.deadlock:
-            props.append(outcome(DEADLOCK, DEADLOCK, None))
-        props.append(outcome(RUNTIME, RUNTIME, None))
+            props.append(outcome(Kind.DEADLOCK, Kind.DEADLOCK, None))
+        props.append(outcome(Kind.RUNTIME, Kind.RUNTIME, None))
         return props
 
     def _warnings(self, found) -> list[str]:

@@ -27,9 +27,9 @@ from spec.interp import Interp
 from spec.runtime import KIND_TITLES, ModelError, from_code
 from spec.types import BoolType, IntType, RecordType, Type
 
+from checker.core.kinds import Kind
 from checker.engines.explicit.enumerable import obstacles
 from checker.core.explain import explain_invariant
-from checker.engines.explicit.search import DEADLOCK, RUNTIME
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 from checker.traces.shrink import shorten
 from checker.engines.simulate.engine import _DIRECT, Simulator, Violation, _runs, _where, avoided, draw_index, hypothesis_settings, room_for_more, swarm, through_hypothesis
@@ -220,7 +220,7 @@ class WideSimulator(Simulator):
             branches, failures = self.attempt(s, k, env)
             if failures:
                 err_path = list(path) + [(k, env, failures[0].choices or (), None)]
-                self._check(err_path, s, (RUNTIME, RUNTIME, ""))
+                self._check(err_path, s, (Kind.RUNTIME, Kind.RUNTIME, ""))
             branches = [(t, ch) for t, ch in branches if t != s]  # a step that changes nothing leads nowhere
             if branches:
                 t, choices = branches[draw_index(data, len(branches), self._ints)]
@@ -251,7 +251,7 @@ class WideSimulator(Simulator):
     def _properties(self, found, reason: str = ""):
         props = super()._properties(found, reason)
         for p in props:
-            if p.name == DEADLOCK and p.verdict is Verdict.HOLDS:
+            if p.name == Kind.DEADLOCK and p.verdict is Verdict.HOLDS:
                 p.verdict = Verdict.INCONCLUSIVE
                 p.message = "not checked: the parameters are drawn, so a state's enabled steps are not all known"
         return props
@@ -281,12 +281,12 @@ class WideSimulator(Simulator):
             done.append((k, env, ch, t))
             path.append((k, env, ch, t))
             s = t
-            if prop != RUNTIME and self._fails(s, prop):
+            if prop != Kind.RUNTIME and self._fails(s, prop):
                 return done, path
         return None
 
     def _fails(self, s: tuple, prop: str, k=None, env=None, choices=None) -> bool:
-        if prop == RUNTIME:
+        if prop == Kind.RUNTIME:
             if k is None:
                 return False
             return bool(self.attempt(s, k, env)[1])
@@ -341,7 +341,7 @@ class WideSimulator(Simulator):
             trace_steps.append(TraceStep(self.decode(t), self.model.actions[k].name, self.params(k, env), choices))
             last = t
         consts = self.full_model.const_values()
-        if exc.prop == RUNTIME:
+        if exc.prop == Kind.RUNTIME:
             k, env, choices, _ = path[-1]
             failures = self.attempt(last, k, env)[1]
             err = next((e for e in failures if (e.choices or ()) == choices), None) or \
@@ -349,10 +349,10 @@ class WideSimulator(Simulator):
             name = self.model.actions[k].name
             span = err.span or self.model.actions[k].span
             message = f"{KIND_TITLES.get(err.kind, err.kind)} in {name}: {err.message}"
-            trace = Trace(self.model.name, RUNTIME, RUNTIME, trace_steps, message,
+            trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, trace_steps, message,
                           TraceStep({}, name, self.params(k, env), getattr(err, "choices", None) or ()),
                           _where(span), constants=consts, engine="simulation")
-            return PropertyResult(RUNTIME, RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+            return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
         inv = next(i for i in self.model.invariants if i.name == exc.prop)
         trace = Trace(self.model.name, exc.prop, exc.kind, trace_steps, exc.message, None, _where(inv.span),
                       constants=consts, engine="simulation")

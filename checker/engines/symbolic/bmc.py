@@ -25,9 +25,10 @@ import z3
 
 from spec import ir
 
+from checker.core.kinds import Kind
 from checker.core.limits import Stopped
 
-from checker.engines.symbolic.system import RUNTIME, InitEnc, Prop, StepEnc, System, nonlinear, simple_path
+from checker.engines.symbolic.system import InitEnc, Prop, StepEnc, System, nonlinear, simple_path
 from checker.engines.symbolic.traces import Decoder, Minimizer, minimize
 from checker.engines.symbolic.values import mk_and
 
@@ -219,7 +220,7 @@ class BMC:
     def assume(self, names) -> None:
         """Invariants proved for every reachable state (by another engine) hold in every state here too."""
         for p in self.props:
-            if p.name in names and p.kind == "invariant" and p not in self.facts:
+            if p.name in names and p.kind == Kind.INVARIANT and p not in self.facts:
                 self.facts.append(p)
                 for st in self.states[:self.linked + 1]:
                     self.solver.add(self.system.holds(p, st))
@@ -239,7 +240,7 @@ class BMC:
         """
         out = []
         for p in props:
-            if p.kind != RUNTIME:
+            if p.kind != Kind.RUNTIME:
                 continue
             solver = z3.Solver()
             solver.add(self.system.consts())
@@ -276,7 +277,7 @@ class BMC:
         self._extend(d)
         st = self._step(d)
         out = []
-        for p in sorted(props, key=lambda p: p.kind != "invariant"):
+        for p in sorted(props, key=lambda p: p.kind != Kind.INVARIANT):
             if self._one_step(p, d):
                 r = z3.unsat
                 self.shortcuts += 1
@@ -295,7 +296,7 @@ class BMC:
 
     def _learn(self, d: int, props: list[Prop]) -> None:
         for p in props if self.learn else ():
-            if p.kind == "invariant" and (p.name, d) not in self.learnt:
+            if p.kind == Kind.INVARIANT and (p.name, d) not in self.learnt:
                 self.learnt.add((p.name, d))
                 self.solver.add(self.system.holds(p, self.states[d]))
 
@@ -310,7 +311,7 @@ class BMC:
         """
         if d < 1 or not self.learn:
             return False
-        names = [q.name for q in self.props if q.kind == "invariant"]
+        names = [q.name for q in self.props if q.kind == Kind.INVARIANT]
         facts = {q.name for q in self.facts}
         before = frozenset(n for n in names if (n, d - 1) in self.learnt or n in facts)
         now = frozenset(n for n in names if ((n, d) in self.learnt or n in facts) and n != p.name)

@@ -29,8 +29,9 @@ import z3
 
 from spec import ir
 
+from checker.core.kinds import Kind
 from checker.engines.symbolic.bmc import Clock, reason_of
-from checker.engines.symbolic.system import DEADLOCK, MAX_GROUND, RUNTIME, Prop, System, horn_clause
+from checker.engines.symbolic.system import MAX_GROUND, Prop, System, horn_clause
 from checker.engines.symbolic.values import FALSE, mk_and, mk_or
 
 MAX_SHOWN = 2000   # characters of an invariant kept for the report
@@ -76,9 +77,9 @@ class Horn:
 
     def bad(self, p: Prop):
         """The query body of a property: a reachable state where it fails."""
-        if p.kind == "invariant":
+        if p.kind == Kind.INVARIANT:
             return mk_and(self._inv(self.x), self.system.bad(p, self.step))
-        if p.kind == RUNTIME:
+        if p.kind == Kind.RUNTIME:
             return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
         if self.dead is None:
             d = self.system.deadlock(self.system.step(self.x, 0, "hd", limit=MAX_GROUND), exact=False)
@@ -138,8 +139,8 @@ def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: boo
     """
     horn = Horn(model, clock, deadlock)
     by_name = {p.name: p for p in horn.system.props}
-    todo = sorted((by_name[p.name] for p in props), key=lambda p: p.kind != "invariant")
-    proved = [by_name[n] for n in assumed if n in by_name and by_name[n].kind == "invariant"]
+    todo = sorted((by_name[p.name] for p in props), key=lambda p: p.kind != Kind.INVARIANT)
+    proved = [by_name[n] for n in assumed if n in by_name and by_name[n].kind == Kind.INVARIANT]
     out = CHCOutcome([], [], {})
 
     def budget(share: float, cap: float | None) -> float | None:
@@ -154,7 +155,7 @@ def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: boo
             for p in group:
                 out.proved.append(p.name)
                 out.unknown.pop(p.name, None)
-                if p.kind == "invariant":
+                if p.kind == Kind.INVARIANT:
                     proved.append(p)
             text = horn.readable(s)
             if text:
@@ -182,7 +183,7 @@ def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: boo
 def _one(horn: Horn, out: CHCOutcome, p: Prop, r, s, clock: Clock, budget) -> None:
     if r == z3.sat:
         out.proved.append(p.name)
-    elif r == z3.unsat and (p.kind != DEADLOCK or horn.dead_exact):
+    elif r == z3.unsat and (p.kind != Kind.DEADLOCK or horn.dead_exact):
         out.reachable.append(p.name)
     elif r == z3.unsat:
         out.unknown[p.name] = ("Spacer left out actions it cannot enumerate, and without them a deadlock is "

@@ -31,8 +31,9 @@ import z3
 
 from spec import ir
 
+from checker.core.kinds import Kind
 from checker.engines.symbolic.bmc import BMC, Clock
-from checker.engines.symbolic.system import DEADLOCK, Prop, StepEnc, System, hypothesis, nonlinear, simple_path
+from checker.engines.symbolic.system import Prop, StepEnc, System, hypothesis, nonlinear, simple_path
 from checker.engines.symbolic.values import mk_or
 
 
@@ -92,8 +93,8 @@ class StepCase:
         bads = {p.name: self.system.bad(p, goal) for p in todo}
         lit = z3.FreshBool("goal")
         self.solver.add(z3.Implies(lit, mk_or(*bads.values())))
-        hyps = [self.holds_lit(p, i) for p in todo + proved if p.kind == "invariant" for i in range(k)]
-        hyps += [self.holds_lit(p, k) for p in proved if p.kind == "invariant"]
+        hyps = [self.holds_lit(p, i) for p in todo + proved if p.kind == Kind.INVARIANT for i in range(k)]
+        hyps += [self.holds_lit(p, k) for p in proved if p.kind == Kind.INVARIANT]
         return self.clock.check(self.solver, *hyps, lit), bads
 
 
@@ -124,7 +125,7 @@ def k_induction(bmc: BMC, clock: Clock, props: list[Prop], max_k: int, deadlock:
                 todo = [p for p in todo if p not in trying]
                 break
             if r == z3.unknown:
-                quantified = [p for p in trying if p.kind == DEADLOCK and len(trying) > 1]
+                quantified = [p for p in trying if p.kind == Kind.DEADLOCK and len(trying) > 1]
                 if quantified:
                     trying = [p for p in trying if p not in quantified]
                     continue

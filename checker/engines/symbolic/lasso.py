@@ -42,10 +42,11 @@ from spec import values as V
 from spec.interp import Interp, SymbolicConstError
 from spec.runtime import ModelError
 
+from checker.core.kinds import Kind, Strength
 from checker.engines.explicit.enumerable import obstacles
 from checker.traces.itf import trace_document
 from checker.traces.replay import replay
-from checker.core.result import BOUNDED, UNKNOWN, PropertyResult, Trace, TraceStep, Verdict
+from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.system import STEP_GROUND, System, nonlinear
@@ -83,7 +84,7 @@ class LassoSearch:
         """Invariants that hold in every state the search can reach (proved, or bounded to at least
         the depth it goes to) are asserted in every state: the same lassos, fewer states to refute."""
         for p in self.system.props:
-            if p.name in names and p.kind == "invariant" and p not in self.lemmas:
+            if p.name in names and p.kind == Kind.INVARIANT and p not in self.lemmas:
                 self.lemmas.append(p)
                 for x in self.states:
                     self.solver.add(self.system.holds(p, x))
@@ -139,14 +140,14 @@ class LassoSearch:
         if self.ungrounded and prop.kind != "always":
             why = (f"not checked: fairness of {', '.join(self.ungrounded)} is per parameter value, and "
                    f"there are more than {STEP_GROUND} of them; the explicit engine checks it")
-            return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE, why, where,
-                                               how=UNKNOWN, engine="bmc"), -1)
+            return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, why, where,
+                                               how=Strength.UNKNOWN, engine="bmc"), -1)
         try:
             bindings = list(_bindings(self.model, prop, self.system.enc.bv))
         except SymbolicConstError as exc:
-            return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE,
-                                               f"not checked: {symbolic_domain(prop, exc)}", where, how=UNKNOWN,
-                                               engine="bmc"), -1)
+            return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE,
+                                               f"not checked: {symbolic_domain(prop, exc)}", where,
+                                               how=Strength.UNKNOWN, engine="bmc"), -1)
         reached = 0
         for k in range(depth + 1):
             self._extend(k)
@@ -159,8 +160,8 @@ class LassoSearch:
                     r, m, loop = self._ask(prop, env, k, errors)
                     if r == z3.sat:
                         trace = self._trace(prop, m, k, loop, ienv, shown, errors)
-                        return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.VIOLATED,
-                                                           trace.message, where, trace, how=BOUNDED,
+                        return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED,
+                                                           trace.message, where, trace, how=Strength.BOUNDED,
                                                            engine="bmc"), k)
                     if r == z3.unknown:
                         why = f"{self.clock.reason(self.solver)} (at depth {k})"
@@ -168,13 +169,13 @@ class LassoSearch:
                             why = (f"the search stopped at its time budget of {budget:.0f} s (at depth {k}; "
                                    f"--timeout gives it more)")
                         msg = f"no violation up to depth {reached}; {why}" if k > 0 else why
-                        return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE, msg,
-                                                           where, how=BOUNDED if k > 0 else UNKNOWN,
-                                                           engine="bmc"), reached)
+                        how = Strength.BOUNDED if k > 0 else Strength.UNKNOWN
+                        return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, msg,
+                                                           where, how=how, engine="bmc"), reached)
             reached = k
-        return LassoOutcome(PropertyResult(prop.name, "temporal", Verdict.INCONCLUSIVE,
+        return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE,
                                            f"no violation up to depth {depth} (no fair lasso of that length "
-                                           f"or shorter)", where, how=BOUNDED, engine="bmc"), depth)
+                                           f"or shorter)", where, how=Strength.BOUNDED, engine="bmc"), depth)
 
     def _ask(self, prop: ir.PropertyIR, env: dict, k: int, errors: bool = False):
         s = self.solver
@@ -240,11 +241,11 @@ class LassoSearch:
             steps.append(step)
         binding = ", ".join(f"{name} = {V.show(value)}" for name, value in shown.items())
         message = describe(self.model, prop, binding)
-        trace = Trace(self.model.name, prop.name, "temporal", steps, message, None,
+        trace = Trace(self.model.name, prop.name, Kind.TEMPORAL, steps, message, None,
                       prop.span.where if prop.span is not None else None, loop, concrete.const_values(),
                       engine="bmc")
         trace.binding = dict(shown)
-        trace.how = BOUNDED
+        trace.how = Strength.BOUNDED
         # the interpreter agrees that the lasso violates the property
         interp = Interp(concrete)
         cprop = next(p for p in concrete.properties if p.name == prop.name)

@@ -25,16 +25,17 @@ import z3
 
 from spec import ir
 
+from checker.core.kinds import Kind, Strength
 from checker.engines.explicit.search import select_invariants
 from checker.core.limits import Interrupted, Stopped, interrupted_reason
-from checker.core.result import BOUNDED, EXHAUSTIVE, PROVED, UNKNOWN, PropertyResult, Result, Stats, Trace, Verdict, open_reasons
+from checker.core.result import PropertyResult, Result, Stats, Trace, Verdict, open_reasons
 from checker.engines.symbolic import stop
 from checker.engines.symbolic.bmc import BMC, Clock
 from checker.engines.symbolic.chc import prove
 from checker.engines.symbolic.induction import k_induction
 from checker.engines.symbolic.lasso import LassoSearch
 from checker.engines.symbolic.liveproof import prove_temporal
-from checker.engines.symbolic.system import RUNTIME, Prop
+from checker.engines.symbolic.system import Prop
 
 DEFAULT_DEPTH = 10
 DEFAULT_K = 5
@@ -70,7 +71,7 @@ class SymbolicOptions:
 class Outcome:
     prop: Prop
     verdict: Verdict = Verdict.INCONCLUSIVE
-    how: str = UNKNOWN
+    how: str = Strength.UNKNOWN
     engine: str = ""
     message: str = ""
     trace: Trace | None = None
@@ -116,8 +117,9 @@ class Run:
 
     def violated(self, name: str, trace: Trace, engine: str = "bmc") -> None:
         o = self.outcomes[name]
-        trace.how = BOUNDED
-        o.verdict, o.how, o.engine, o.message, o.trace = Verdict.VIOLATED, BOUNDED, engine, trace.message, trace
+        trace.how = Strength.BOUNDED
+        o.verdict, o.how, o.engine = Verdict.VIOLATED, Strength.BOUNDED, engine
+        o.message, o.trace = trace.message, trace
         if self.opts.stops(_violated(self)):
             self.stopped = True
 
@@ -127,7 +129,7 @@ class Run:
 
     def undecided(self, name: str, how: str, engine: str, message: str) -> None:
         o = self.outcomes[name]
-        if o.open and (o.how == UNKNOWN or how != UNKNOWN):
+        if o.open and (o.how == Strength.UNKNOWN or how != Strength.UNKNOWN):
             o.how, o.engine, o.message = how, engine, message
 
 
@@ -160,12 +162,12 @@ def run_bmc(run: Run, depth: int, final: bool = True, only=None) -> None:
         run.say(f"bmc: is any loop-free path longer than {depth} steps?")
         if bmc.complete(depth, budget=max(COMPLETE_SECONDS, time.perf_counter() - run.clock.start)) == "yes":
             for p in todo:
-                run.decided(p.name, EXHAUSTIVE, "bmc",
+                run.decided(p.name, Strength.EXHAUSTIVE, "bmc",
                             f"no loop-free path is longer than {depth} steps: every reachable state was checked")
             run.details.append(f"bounded model checking to depth {depth}, and no loop-free path is longer")
             return
     for p in todo:
-        run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {depth}")
+        run.undecided(p.name, Strength.BOUNDED, "bmc", f"no violation up to depth {depth}")
 
 
 def run_temporal(run: Run, depth: int) -> None:
@@ -202,7 +204,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
     if not todo or run.opts.stops(_violated(run)):
         return
     where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
-    runtime = run.outcomes.get(RUNTIME)
+    runtime = run.outcomes.get(Kind.RUNTIME)
     if runtime is not None and runtime.verdict is not Verdict.HOLDS:
         why = ("not proved: run-time errors are reachable, and the proof needs them unreachable"
                if runtime.verdict is Verdict.VIOLATED else
@@ -211,7 +213,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
             _temporal_open(run, p.name, where[p.name], why)
         return
     proved = [o.prop.name for o in run.outcomes.values()
-              if o.verdict is Verdict.HOLDS and o.prop.kind == "invariant"] + _lemmas(run)
+              if o.verdict is Verdict.HOLDS and o.prop.kind == Kind.INVARIANT] + _lemmas(run)
     search = None
     for prop in todo:
         if run.opts.stops(_violated(run)):
@@ -223,8 +225,8 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
             out = prove_temporal(run.full, run.clock, prop, proved, FIRST_TEMPORAL if first else QUERY_SECONDS)
         if out.status == "proved":
             run.temporal[prop.name] = PropertyResult(
-                prop.name, "temporal", Verdict.HOLDS, "proved by a CHC solver (z3 Spacer): no fair behaviour "
-                "violates it (liveness to safety)", where[prop.name], how=PROVED, engine="prove")
+                prop.name, Kind.TEMPORAL, Verdict.HOLDS, "proved by a CHC solver (z3 Spacer): no fair behaviour "
+                "violates it (liveness to safety)", where[prop.name], how=Strength.PROVED, engine="prove")
             run.details.append("a CHC proof (z3 Spacer)")
         elif first:
             if out.status == "reachable":
@@ -239,8 +241,8 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
                 run.temporal[prop.name] = found
             else:
                 run.temporal[prop.name] = PropertyResult(
-                    prop.name, "temporal", Verdict.VIOLATED, f"{out.reason}, but the lasso search found no "
-                    f"trace ({found.message})", where[prop.name], how=PROVED, engine="prove")
+                    prop.name, Kind.TEMPORAL, Verdict.VIOLATED, f"{out.reason}, but the lasso search found no "
+                    f"trace ({found.message})", where[prop.name], how=Strength.PROVED, engine="prove")
             if run.opts.stops(_violated(run)):
                 run.stopped = True
         else:
@@ -264,11 +266,11 @@ def _lemmas(run: Run) -> list[str]:
 def _temporal_open(run: Run, name: str, where, reason: str) -> None:
     """A temporal property the proof did not decide keeps the lasso search's bound, if any."""
     had = run.temporal.get(name)
-    if had is not None and had.how == BOUNDED:
+    if had is not None and had.how == Strength.BOUNDED:
         had.message = f"{had.message}; {reason}"
     else:
-        run.temporal[name] = PropertyResult(name, "temporal", Verdict.INCONCLUSIVE, reason, where, how=UNKNOWN,
-                                            engine="prove")
+        run.temporal[name] = PropertyResult(name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, reason, where,
+                                            how=Strength.UNKNOWN, engine="prove")
 
 
 def _lasso_search(run: Run, depth: int) -> LassoSearch:
@@ -277,7 +279,8 @@ def _lasso_search(run: Run, depth: int) -> LassoSearch:
     # invariants proved, or with no violation up to at least that depth, hold in every state the
     # search reaches (a state of a lasso of `depth` steps is at most `depth` steps deep)
     search.assume({o.prop.name for o in run.outcomes.values()
-                   if o.verdict is Verdict.HOLDS or (o.open and o.how == BOUNDED and run.bmc.checked >= depth)})
+                   if o.verdict is Verdict.HOLDS
+                   or (o.open and o.how == Strength.BOUNDED and run.bmc.checked >= depth)})
     return search
 
 
@@ -301,9 +304,9 @@ def _gave_up(run: Run, todo: list[Prop], found: list, d: int) -> None:
             why = f"the search stopped there: {next(iter(unknown.values()))} (at depth {max(d, 0)}, on " \
                   f"{', '.join(unknown)})"
         if reached >= 0:
-            run.undecided(p.name, BOUNDED, "bmc", f"no violation up to depth {reached}; {why}")
+            run.undecided(p.name, Strength.BOUNDED, "bmc", f"no violation up to depth {reached}; {why}")
         else:
-            run.undecided(p.name, UNKNOWN, "bmc", why)
+            run.undecided(p.name, Strength.UNKNOWN, "bmc", why)
 
 
 def run_induction(run: Run, max_k: int) -> None:
@@ -316,23 +319,23 @@ def run_induction(run: Run, max_k: int) -> None:
         run.violated(name, f.trace)
     ks = set()
     for name, k in out.proved.items():
-        run.decided(name, PROVED, "induction", f"proved by k-induction (k = {k})")
+        run.decided(name, Strength.PROVED, "induction", f"proved by k-induction (k = {k})")
         ks.add(k)
     if ks:
         run.details.append(f"k-induction with k = {max(ks)}")
     for name, reason in out.unknown.items():
-        run.undecided(name, UNKNOWN, "induction", reason)
+        run.undecided(name, Strength.UNKNOWN, "induction", reason)
     for name, trace in out.cti.items():
         o = run.outcomes[name]
         if o.open:
             o.cti = trace
             depth = max(out.base_depth, 0)
-            run.undecided(name, BOUNDED if out.base_depth >= 0 else UNKNOWN, "induction",
+            run.undecided(name, Strength.BOUNDED if out.base_depth >= 0 else Strength.UNKNOWN, "induction",
                           f"not proved: not k-inductive for any k up to {out.k} (no violation up to depth "
                           f"{depth}); see the counterexample to induction")
     for p in run.open_props():
         if p.name not in out.unknown and p.name not in out.cti and out.base_depth >= 0:
-            run.undecided(p.name, BOUNDED, "induction", f"no violation up to depth {out.base_depth}")
+            run.undecided(p.name, Strength.BOUNDED, "induction", f"no violation up to depth {out.base_depth}")
 
 
 def run_prove(run: Run, rounds: str = "all") -> list[str]:
@@ -345,13 +348,13 @@ def run_prove(run: Run, rounds: str = "all") -> list[str]:
     out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed,
                 run.opts.stop_at_first and not run.opts.until, rounds)
     for name in out.proved:
-        run.decided(name, PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
+        run.decided(name, Strength.PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:
         run.details.append("a CHC proof (z3 Spacer)")
         if out.invariants:
             run.solver["invariant"] = "; ".join(f"{k}: {v}" for k, v in out.invariants.items())
     for name, reason in out.unknown.items():
-        run.undecided(name, UNKNOWN, "prove", f"Spacer: {reason}")
+        run.undecided(name, Strength.UNKNOWN, "prove", f"Spacer: {reason}")
     return out.reachable
 
 
@@ -364,7 +367,7 @@ def find_traces(run: Run, names: list[str]) -> None:
     for n in names:
         o = run.outcomes[n]
         if o.open:
-            o.verdict, o.how, o.engine = Verdict.VIOLATED, PROVED, "prove"
+            o.verdict, o.how, o.engine = Verdict.VIOLATED, Strength.PROVED, "prove"
             o.message = ("Spacer proved a violation reachable, but BMC found no trace within "
                          f"{TRACE_LIMIT} steps or the time limit")
     if run.opts.stop_at_first and any(run.outcomes[n].trace is not None for n in names):
@@ -487,12 +490,12 @@ def _halt(run: Run, reason: str) -> None:
     for o in run.outcomes.values():
         if not o.open or reason in o.message:
             continue
-        if o.how == BOUNDED:
+        if o.how == Strength.BOUNDED:
             o.message = f"{o.message}; {reason}"
         elif checked >= 0:
-            o.how, o.engine, o.message = BOUNDED, "bmc", f"no violation up to depth {checked}; {reason}"
+            o.how, o.engine, o.message = Strength.BOUNDED, "bmc", f"no violation up to depth {checked}; {reason}"
         else:
-            o.how, o.message = UNKNOWN, reason
+            o.how, o.message = Strength.UNKNOWN, reason
 
 
 def result(run: Run, engine: str, seconds: float) -> Result:
@@ -501,7 +504,7 @@ def result(run: Run, engine: str, seconds: float) -> Result:
     for o in run.outcomes.values():
         message = o.message
         if o.open and run.stopped and any(x.verdict is Verdict.VIOLATED for x in run.outcomes.values()) \
-                and o.how != BOUNDED:
+                and o.how != Strength.BOUNDED:
             message = message or "not decided: the search stopped at the first violation"
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
@@ -535,13 +538,13 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
         temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):
         if p.name not in done:
-            out.append(PropertyResult(p.name, "temporal", Verdict.INCONCLUSIVE, temporal, _where(p.span),
-                                      how=UNKNOWN))
+            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, _where(p.span),
+                                      how=Strength.UNKNOWN))
     why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and temporal "
            "properties; determinism properties need the explicit engine (--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
-        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE, why, _where(d.span),
-                                  how=UNKNOWN))
+        out.append(PropertyResult(d.name, Kind.DETERMINISM, Verdict.INCONCLUSIVE, why, _where(d.span),
+                                  how=Strength.UNKNOWN))
     return out
 
 
@@ -556,8 +559,8 @@ def _overall(props: list[PropertyResult]):
     open_ = [p for p in props if p.verdict is Verdict.INCONCLUSIVE]
     if not open_:
         hows = {p.how for p in props}
-        return Verdict.HOLDS, PROVED if PROVED in hows else EXHAUSTIVE, ""
-    how = BOUNDED if all(p.how == BOUNDED for p in open_) else UNKNOWN
+        return Verdict.HOLDS, Strength.PROVED if Strength.PROVED in hows else Strength.EXHAUSTIVE, ""
+    how = Strength.BOUNDED if all(p.how == Strength.BOUNDED for p in open_) else Strength.UNKNOWN
     return Verdict.INCONCLUSIVE, how, open_reasons(open_)
 
 

@@ -23,13 +23,12 @@ import z3
 
 from spec import ir
 
+from checker.core.kinds import Kind
 from checker.engines.symbolic import stop
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.encoder import ActionEnc, Encoder
 from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_not, mk_or
 
-DEADLOCK = "deadlock"
-RUNTIME = "runtime"
 MAX_GROUND = 4096   # parameter values per action up to which deadlock is encoded without quantifiers
 STEP_GROUND = 64    # parameter values per action up to which a step has one instance per value
 
@@ -76,11 +75,11 @@ class System:
         self.model = model
         self.enc = Encoder(model, prefix, bv)
         self.prefix = prefix
-        self.props: list[Prop] = [Prop(i.name, "invariant", _where(i.span), i, getattr(i, "kind", "invariant"))
+        self.props: list[Prop] = [Prop(i.name, Kind.INVARIANT, _where(i.span), i, getattr(i, "kind", Kind.INVARIANT))
                                   for i in model.invariants]
         if deadlock:
-            self.props.append(Prop(DEADLOCK, DEADLOCK, None))
-        self.props.append(Prop(RUNTIME, RUNTIME, None))
+            self.props.append(Prop(Kind.DEADLOCK, Kind.DEADLOCK, None))
+        self.props.append(Prop(Kind.RUNTIME, Kind.RUNTIME, None))
         self._ids = itertools.count()
         self.warnings: list[str] = []
         self.ground = {a.name: _ground_count(a) for a in model.actions}
@@ -161,15 +160,15 @@ class System:
 
     def holds(self, prop: Prop, state: list) -> z3.BoolRef:
         """An invariant holds in the state (True for the others: see `bad`)."""
-        if prop.kind == "invariant":
+        if prop.kind == Kind.INVARIANT:
             return self.enc.invariant(prop.inv, state)
         return TRUE
 
     def bad(self, prop: Prop, st: StepEnc, exact: bool = True) -> z3.BoolRef:
         """The property fails in (or, for runtime, right after) st's state."""
-        if prop.kind == "invariant":
+        if prop.kind == Kind.INVARIANT:
             return mk_not(self.enc.invariant(prop.inv, st.state))
-        if prop.kind == RUNTIME:
+        if prop.kind == Kind.RUNTIME:
             return st.err()
         return self.deadlock(st, exact).formula
 
@@ -211,7 +210,7 @@ def _equal_states(system: System, a: list, b: list) -> z3.BoolRef:
 
 def hypothesis(system: System, props: list[Prop], state: list) -> z3.BoolRef:
     """Every invariant among props holds in the state (the k-induction hypothesis for one state)."""
-    return mk_and(*(system.holds(p, state) for p in props if p.kind == "invariant"))
+    return mk_and(*(system.holds(p, state) for p in props if p.kind == Kind.INVARIANT))
 
 
 def nonlinear(model: ir.CheckedModel) -> bool:
@@ -288,4 +287,4 @@ def free_consts(*exprs) -> list:
 
 
 __all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "simple_path", "hypothesis",
-           "free_consts", "horn_clause", "nonlinear", "DEADLOCK", "RUNTIME"]
+           "free_consts", "horn_clause", "nonlinear"]

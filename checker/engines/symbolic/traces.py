@@ -29,9 +29,10 @@ from spec.runtime import KIND_TITLES, ModelError, from_code
 from spec.types import BoolType, IntType, Type
 
 from checker.core.explain import explain_invariant
+from checker.core.kinds import Kind
 from checker.core.result import Trace, TraceStep
 from checker.engines.symbolic import values as SV
-from checker.engines.symbolic.system import DEADLOCK, RUNTIME, InitEnc, Prop, StepEnc, System
+from checker.engines.symbolic.system import InitEnc, Prop, StepEnc, System
 
 
 class Disagreement(RuntimeError):
@@ -223,7 +224,7 @@ def minimize(mz: Minimizer, system: System, init: InitEnc, steps: list[StepEnc],
     for st in steps[:depth]:
         mz.least_index(st.selector, len(st.actions))
         _fix_action(mz, st)
-    if prop.kind == RUNTIME and depth < len(steps):
+    if prop.kind == Kind.RUNTIME and depth < len(steps):
         st = steps[depth]
         i = mz.first_true([a.err for a in st.actions])
         if i is not None:
@@ -338,7 +339,7 @@ class Decoder:
                       constants=consts, engine=self.engine)
         interp = Interp(concrete)
         last = codes[-1]
-        if prop.kind == "invariant":
+        if prop.kind == Kind.INVARIANT:
             inv = next(i for i in concrete.invariants if i.name == prop.name)
             try:
                 ok = interp.invariant_holds(inv, last)
@@ -349,7 +350,7 @@ class Decoder:
             if ok:
                 raise Disagreement(f"invariant {inv.name} holds in the interpreter in the last state of the trace")
             trace.explanation = explain_invariant(concrete, inv, last)
-        elif prop.kind == DEADLOCK:
+        elif prop.kind == Kind.DEADLOCK:
             trace.message = "deadlock: no action is enabled in the last state"
         else:
             self._runtime(m, concrete, trace, steps[len(states) - 1], last)
@@ -384,7 +385,7 @@ class Decoder:
         title = KIND_TITLES.get(exc.kind, exc.kind)
         message = f"{title} in init: {exc.message}"
         where = span.where if span is not None else None
-        return Trace(concrete.name, RUNTIME, RUNTIME, [], message,
+        return Trace(concrete.name, Kind.RUNTIME, Kind.RUNTIME, [], message,
                      TraceStep({}, "init", {}, tuple(exc.choices or ())), where,
                      constants=concrete.const_values(), engine=self.engine)
 
@@ -395,13 +396,13 @@ class Decoder:
         tsteps[0].action = "(pre-state)"
         trace = Trace(concrete.name, prop.name, prop.kind, tsteps, "", None, prop.where,
                       constants=concrete.const_values(), engine="induction")
-        if prop.kind == "invariant":
+        if prop.kind == Kind.INVARIANT:
             inv = next(i for i in concrete.invariants if i.name == prop.name)
             trace.explanation = explain_invariant(concrete, inv, codes[-1])
             trace.message = (f"not inductive (k = {k}): from a state where every invariant holds, "
                              f"{'a step leads' if k == 1 else f'{k} steps lead'} to a state where {prop.name} "
                              "is false")
-        elif prop.kind == DEADLOCK:
+        elif prop.kind == Kind.DEADLOCK:
             trace.message = f"not inductive (k = {k}): the last state has no enabled action"
         else:
             self._runtime(m, concrete, trace, goal, codes[-1])

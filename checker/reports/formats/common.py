@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from spec import values as V
 
+from checker.core.kinds import Kind
 from checker.core.result import PropertyResult, Verdict
 from checker.project.runs import Entry
 
-KIND_TITLES = {"invariant": "invariant", "converge": "convergence", "deadlock": "deadlock freedom",
-               "runtime": "run-time errors", "temporal": "temporal property", "determinism": "determinism",
-               "commute": "commutativity"}
+KIND_TITLES = {Kind.INVARIANT: "invariant", Kind.CONVERGE: "convergence", Kind.DEADLOCK: "deadlock freedom",
+               Kind.RUNTIME: "run-time errors", Kind.TEMPORAL: "temporal property",
+               Kind.DETERMINISM: "determinism", Kind.COMMUTE: "commutativity"}
 
 
 def parse_where(where: str | None) -> tuple[str, int, int] | None:

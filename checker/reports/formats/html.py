@@ -20,6 +20,7 @@ import html
 import re
 
 from checker import __version__
+from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, skipped_by_stop, states_text, tally
@@ -291,7 +292,7 @@ def _counterexample(k: int, e: Entry, p, root) -> str:
     out.append(_trace_table(tid, t))
     for line in filter(None, [loop_text(t), failing_step_text(t)]):
         out.append(f'<p class="warn"><strong>{esc(line)}</strong></p>')
-    if t.kind == "deadlock":
+    if t.kind == Kind.DEADLOCK:
         out.append('<p class="warn"><strong>no action is enabled in the last state</strong></p>')
     if t.explanation:
         items = "".join(f"<li><code>{esc(line)}</code></li>" for line in t.explanation)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from checker import __version__
+from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, states_text, stats_line, tally
@@ -127,7 +128,7 @@ def _violation(entry: Entry, p, diagrams: bool, traces: bool, root) -> list[str]
     for line in filter(None, [loop_text(t), failing_step_text(t)]):
         out.append(f"**{esc(line)}**")
         out.append("")
-    if t.kind == "deadlock":
+    if t.kind == Kind.DEADLOCK:
         out += ["**no action is enabled in the last state**", ""]
     if t.explanation:
         out.append(f"In the last state, {esc(t.property)} is false because:")

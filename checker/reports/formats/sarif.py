@@ -25,6 +25,7 @@ from pathlib import Path
 from spec import values as V
 
 from checker import __version__
+from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, action_where, model_where, parse_where, property_where, skipped_by_stop
@@ -35,22 +36,22 @@ INFO_URI = "https://github.com/syncproof/syncproof#readme"
 BASE = "%SRCROOT%"
 
 RULE_TEXT = {
-    "invariant": ("An invariant is violated in a reachable state.",
+    Kind.INVARIANT: ("An invariant is violated in a reachable state.",
                   "Every reachable state must satisfy the invariant; the trace is a shortest behaviour "
                   "that reaches a state where it is false."),
-    "converge": ("Replicas that agree on their inputs disagree on their state.",
+    Kind.CONVERGE: ("Replicas that agree on their inputs disagree on their state.",
                  "The convergence property fails: the trace ends in a state with two diverging replicas."),
-    "deadlock": ("A reachable state has no enabled action.",
+    Kind.DEADLOCK: ("A reachable state has no enabled action.",
                  "The trace reaches a state in which no action can take a step. Add the missing action, "
                  "or check with deadlock = false if the model is meant to stop."),
-    "runtime": ("A run-time error: an integer out of range, a division by zero, a failed assert, ...",
+    Kind.RUNTIME: ("A run-time error: an integer out of range, a division by zero, a failed assert, ...",
                 "An action fails in a reachable state: the trace reaches it and the last step fails."),
-    "temporal": ("A temporal property (always, eventually, leads_to) is violated.",
+    Kind.TEMPORAL: ("A temporal property (always, eventually, leads_to) is violated.",
                  "The trace is a lasso: a prefix and a loop that repeats for ever without the property "
                  "being satisfied, under the declared fairness."),
-    "determinism": ("An action declared deterministic is not a function of state and input.",
+    Kind.DETERMINISM: ("An action declared deterministic is not a function of state and input.",
                     "The trace reaches a state where the same action instance has two different results."),
-    "commute": ("Two actions declared to commute do not.",
+    Kind.COMMUTE: ("Two actions declared to commute do not.",
                 "The trace reaches a state where the two orders of the actions give different states."),
     "inconclusive": ("A property was not decided.",
                      "A limit (states, depth, time) was reached before the engine could decide the property; "
