@@ -189,7 +189,7 @@ def test_replay_of_every_engine_trace():
 
 
 def test_simulation_finds_the_failing_choice():
-    from checker.engines.simulate.engine import SimulateOptions, simulate
+    from checker.engines.simulate import SimulateOptions, simulate
     r = simulate(model_of(P5), SimulateOptions(runs=50, steps=5, seed=1))
     runtime = prop(r, "runtime")
     assert runtime.verdict is Verdict.VIOLATED

@@ -23,7 +23,7 @@ import pytest
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.core.limits import Budget, Interrupted, Progress, Stopped
 from checker.core.result import Verdict
-from checker.engines.simulate.engine import SimulateOptions, simulate
+from checker.engines.simulate import SimulateOptions, simulate
 from cli_helpers import run_cli
 from engine_helpers import MODELS, ROOT, model_of
 from signal_helpers import interrupt_cli, subprocess_env

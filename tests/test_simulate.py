@@ -13,7 +13,7 @@ from checker.engines.explicit.search import ExplicitOptions, check
 from checker.traces.itf import trace_document
 from checker.core.result import Verdict
 from checker.traces.shrink import shorten
-from checker.engines.simulate.engine import SimulateOptions, simulate
+from checker.engines.simulate import SimulateOptions, simulate
 from spec.loader import load, load_text
 from cli_helpers import run_cli as run
 

@@ -48,7 +48,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.traces.itf import ITFError, check_document, from_itf
 from checker.core.result import Trace, TraceStep
 from checker.traces.shrink import shorten
-from checker.engines.simulate.engine import avoided, draw_index, hypothesis_settings, room_for_more, swarm
+from checker.engines.simulate.draw import avoided, draw_index, hypothesis_settings, room_for_more, swarm
 
 STATE, REFUSED, ACCEPTED, CRASH, MODEL, FLAKY = "state", "refused", "accepted", "crash", "model", "flaky"
 TAKE, PROBE = "take", "probe"

@@ -140,7 +140,7 @@ def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: t
     props = tuple(opts["properties"]) if opts.get("properties") else None
     deadlock = opts.get("deadlock", True)
     if engine == SIMULATE_NAME:
-        from checker.engines.simulate.engine import SimulateOptions, simulate
+        from checker.engines.simulate import SimulateOptions, simulate
         sim = SimulateOptions(invariants=props, deadlock=deadlock, seed=opts.get("seed"), timeout=opts.get("timeout"),
                               **{k: opts[k] for k in ("runs", "steps") if k in opts})
         return simulate(model, sim, progress)

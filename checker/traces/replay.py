@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec import values as V
 from spec.diagnostics import SpecError
+from spec.interp import Interp
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
+from checker.core.result import Trace
+from checker.core.temporal import lasso_violates
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
-from checker.traces.itf import ITFError, check_document, from_itf, to_itf
+from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
 
 
 @dataclass
@@ -148,6 +151,12 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     return result
 
 
+def replay_trace(trace: Trace, model: ir.CheckedModel, path: str, check_deadlock: bool = True) -> ReplayResult:
+    """Replays a trace an engine made, as `syncproof replay` would replay the file written for it
+    (`path`: the model file it names): the trace is checked exactly as it will be read back."""
+    return replay(trace_document(trace, path), model, check_deadlock)
+
+
 def _follow(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], i: int):
     """The step from state i - 1 to state i (the one its #meta names, when it names one), None for
     a stutter step, or the ReplayResult that says there is none."""
@@ -233,7 +242,6 @@ def _replay_init_failure(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -
 def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int,
                  taken: list, result: ReplayResult) -> None:
     """Is the lasso fair, and does it violate the temporal property it is recorded for?"""
-    from checker.engines.explicit.liveness import lasso_violates
     name = doc.get("#meta", {}).get("property")
     prop = next((p for p in model.properties if p.name == name), None)
     if prop is None:
@@ -247,7 +255,6 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
             result.message += f"; the cycle is not fair: {unfair}"
             result.valid = False
             return
-    from spec.interp import Interp
     interp = Interp(model)
     for env in _bindings(prop, doc.get("#meta", {}).get("binding", {}), interp):
         try:

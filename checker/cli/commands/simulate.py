@@ -71,7 +71,7 @@ def with_progress(args, job):
 
 
 def run(args) -> int:
-    from checker.engines.simulate.engine import simulate
+    from checker.engines.simulate import simulate
     check_outputs(args)
     check_model_file(args.model)
     model = load(args.model, args.const)

@@ -23,6 +23,7 @@ from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph, checking
 from checker.core.limits import Budget
+from checker.core.properties import where_of
 from checker.engines.explicit.liveness import label_step
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 
@@ -57,7 +58,7 @@ def _branch(cm: CompiledModel, g: StateGraph, start: int, path: list[tuple[int, 
 
 def check_deterministic(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph,
                         decl: ir.DeterministicIR) -> PropertyResult:
-    where = decl.span.where if decl.span else None
+    where = where_of(decl.span)
     mine = {i for i, (k, _) in enumerate(cm.instances) if k == decl.action}
     for u in range(len(g)):
         g.tick()
@@ -77,7 +78,7 @@ def check_deterministic(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph
 
 
 def check_commute(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph, decl: ir.CommuteIR) -> PropertyResult:
-    where = decl.span.where if decl.span else None
+    where = where_of(decl.span)
     first = {i for i, (k, _) in enumerate(cm.instances) if k == decl.first}
     second = {i for i, (k, _) in enumerate(cm.instances) if k == decl.second}
 

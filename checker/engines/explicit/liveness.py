@@ -40,6 +40,8 @@ from spec.runtime import ModelError
 from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
 from checker.core.explain import source_text
+from checker.core.properties import where_of
+from checker.core.temporal import describe
 from checker.engines.explicit.graph import StateGraph, checking
 from checker.core.limits import Budget
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
@@ -197,18 +199,18 @@ class TemporalChecker:
                 found, vacuous = self.check_instance(prop, p_fn, q_fn, args)
             except ModelError as exc:
                 msg = f"property {prop.name} cannot be evaluated: {exc.message}"
-                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, msg, _where(prop.span))
+                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, msg, where_of(prop.span))
             vacuous_all = vacuous_all and vacuous
             if found is not None:
                 message = self.message(prop, binding)
                 trace = self.trace(prop, found, message)
                 trace.binding = {s.name: ir.decode_value(s.type, env[s.id]) for s in syms}
-                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, message, _where(prop.span), trace)
+                return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, message, where_of(prop.span), trace)
         note = ""
         if vacuous_all and prop.kind == "leads_to":
             text = source_text(prop.p) or "its premise"
             note = f"holds vacuously: {text} is never true in a reachable state"
-        return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, _where(prop.span))
+        return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, where_of(prop.span))
 
     def masks(self, fn, args) -> bytearray:
         """fn's value in every state, computed a slice at a time (one tick per slice)."""
@@ -305,41 +307,7 @@ class TemporalChecker:
         return describe(self.model, prop, binding)
 
     def trace(self, prop: ir.PropertyIR, lasso: Lasso, message: str) -> Trace:
-        return lasso_trace(self.model, self.cm, self.g, lasso, prop.name, Kind.TEMPORAL, message, _where(prop.span))
-
-
-def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:
-    """What a counterexample to a temporal property shows, in words."""
-    p = source_text(prop.p) or "P"
-    where = f" (with {binding})" if binding else ""
-    fairness = "fair " if model.fairness else ""
-    if prop.kind == "always":
-        return f"{p} becomes false{where}"
-    if prop.kind == "eventually":
-        return f"a {fairness}behaviour where {p} never holds{where}"
-    if prop.kind == "always_eventually":
-        return f"a {fairness}behaviour where {p} stops holding for ever{where}"
-    if prop.kind == "eventually_always":
-        return f"a {fairness}behaviour where {p} keeps becoming false{where}"
-    q = source_text(prop.q) or "Q"
-    return f"{p} holds, then {q} never does on a {fairness}behaviour{where}"
-
-
-def lasso_violates(kind: str, P: list[bool], Q: list[bool] | None, loop: int | None) -> bool:
-    """Whether a lasso (states 0 .. n-1, the last equal to state `loop`) violates the property,
-    given its predicates in each state; `always` needs no cycle."""
-    n = len(P)
-    if kind == "always":
-        return not all(P)
-    cycle = range(loop, n)
-    if kind == "eventually":
-        return not any(P)
-    if kind == "always_eventually":
-        return not any(P[i] for i in cycle)
-    if kind == "eventually_always":
-        return not all(P[i] for i in cycle)
-    assert kind == "leads_to" and Q is not None
-    return any(P[i] and not any(Q[j] for j in range(min(i, loop), n)) for i in range(n))
+        return lasso_trace(self.model, self.cm, self.g, lasso, prop.name, Kind.TEMPORAL, message, where_of(prop.span))
 
 
 def lasso_trace(model, cm: CompiledModel, g: StateGraph, lasso: Lasso, name: str, kind: str, message: str,
@@ -396,10 +364,6 @@ def _unwind(tree: dict, node: int) -> list[tuple[int, int]]:
         node = parent
     path.reverse()
     return path
-
-
-def _where(span):
-    return span.where if span is not None else None
 
 
 def check_properties(model: ir.CheckedModel, cm: CompiledModel, graph: StateGraph,

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from spec import ir
-from spec.diagnostics import Diagnostic, SpecError
 from spec.runtime import KIND_TITLES, ModelError
 
 from checker.core.kinds import Kind, Strength
@@ -45,6 +44,7 @@ from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.core.explain import explain_invariant
 from checker.engines.explicit.graph import GraphLimit, StateGraph
+from checker.core.properties import select_invariants, where_of
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
@@ -77,25 +77,6 @@ class ExplicitOptions:
         """Whether the search ends, having found violations of `found` (names): at the first, unless
         `until` names properties (what `syncproof ci` expects to fail) not all found yet."""
         return self.stop_at_first and bool(found) and set(self.until) <= set(found)
-
-
-def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
-    """The model with only the named properties (invariants, temporal, determinism); all when None."""
-    if names is None:
-        return model
-    groups = ("invariants", "properties", "deterministic", "commutes")
-    known = [x.name for g in groups for x in getattr(model, g)]
-    bad = [n for n in names if n not in known]
-    if bad:
-        from spec.diagnostics import suggest
-        raise SpecError([Diagnostic("E604", f"--property {n}: the model has no property '{n}'", None,
-                                    suggest(n, known) or f"properties: {', '.join(known) or 'none'}")
-                         for n in bad])
-    import copy
-    m = copy.copy(model)
-    for g in groups:
-        setattr(m, g, [x for x in getattr(model, g) if x.name in names])
-    return m
 
 
 class _Level:
@@ -436,7 +417,7 @@ class Explorer:
                 trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
                 trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
                 found[inv.name] = PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message,
-                                                 _where(inv.span), trace)
+                                                 where_of(inv.span), trace)
         if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
             message = "deadlock: no action is enabled in the last state"
             trace = self._trace(depth, level.dead, Kind.DEADLOCK, Kind.DEADLOCK, message, None)
@@ -458,18 +439,18 @@ class Explorer:
         message = f"{title} in {action}: {err.message}"
         trace.message = message
         trace.error_step = TraceStep({}, action, step.params, step.choices)
-        trace.where = _where(span)
+        trace.where = where_of(span)
         trace.kind = Kind.RUNTIME
-        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, where_of(span), trace)
 
     def _init_error(self, exc: ModelError, found: dict) -> None:
         span = exc.span or self.model.span
         title = KIND_TITLES.get(exc.kind, exc.kind)
         message = f"{title} in init: {exc.message}"
         trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, [], message,
-                      TraceStep({}, "init", {}, tuple(exc.choices or ())), _where(span),
+                      TraceStep({}, "init", {}, tuple(exc.choices or ())), where_of(span),
                       constants=self.model.const_values())
-        found[Kind.RUNTIME] = PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        found[Kind.RUNTIME] = PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, where_of(span), trace)
 
     # ---- traces -----------------------------------------------------------------------
 
@@ -498,7 +479,7 @@ class Explorer:
             current = step.state
             states.append(current)
             steps.append(TraceStep(self.cm.decode(current), step.action, step.params, step.choices))
-        trace = Trace(self.model.name, prop, kind, steps, message, None, _where(span),
+        trace = Trace(self.model.name, prop, kind, steps, message, None, where_of(span),
                       constants=self.full_model.const_values())
         trace._states = states  # packed, for the caller
         return trace
@@ -515,7 +496,7 @@ class Explorer:
         stopped = self.opts.stops(found)
         pending = "not decided: the search stopped at the first violation" if stopped else reason
         for inv in self.model.invariants:
-            props.append(found.get(inv.name) or _open(inv.name, inv.kind, _where(inv.span), searched, pending))
+            props.append(found.get(inv.name) or _open(inv.name, inv.kind, where_of(inv.span), searched, pending))
         if graph_results is not None:
             props.extend(graph_results)
             found = dict(found)
@@ -525,7 +506,7 @@ class Explorer:
             for name, kind, span in ([(p.name, Kind.TEMPORAL, p.span) for p in m.properties]
                                      + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
                                      + [(c.name, Kind.COMMUTE, c.span) for c in m.commutes]):
-                props.append(_open(name, kind, _where(span), False, pending or reason))
+                props.append(_open(name, kind, where_of(span), False, pending or reason))
         if self.opts.deadlock:
             props.append(found.get(Kind.DEADLOCK) or _open(Kind.DEADLOCK, Kind.DEADLOCK, None, searched, pending))
         props.append(found.get(Kind.RUNTIME) or _open(Kind.RUNTIME, Kind.RUNTIME, None, searched, pending))
@@ -553,10 +534,6 @@ def _open(name, kind, where, exhausted, reason) -> PropertyResult:
     if exhausted:
         return PropertyResult(name, kind, Verdict.HOLDS, "", where)
     return PropertyResult(name, kind, Verdict.INCONCLUSIVE, reason, where)
-
-
-def _where(span) -> str | None:
-    return span.where if span is not None else None
 
 
 def check(model: ir.CheckedModel, options: ExplicitOptions | None = None, progress=None,

@@ -51,83 +51,23 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
+from hypothesis import given, seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from spec import ir
 from spec.runtime import KIND_TITLES, ModelError
 
-from checker.core.kinds import Kind, Strength
-from checker.engines.explicit.compiled import CompiledModel
 from checker.core.explain import explain_invariant
-from checker.engines.explicit.search import select_invariants
+from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
+from checker.core.properties import select_invariants, where_of
 from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.simulate.draw import avoided, draw_index, hypothesis_settings, room_for_more, swarm
 from checker.traces.shrink import shorten
-
-try:  # hypothesis ends a test case that makes more choices than this
-    from hypothesis.internal.conjecture.engine import BUFFER_SIZE as _CHOICE_LIMIT
-except ImportError:  # pragma: no cover - a future hypothesis
-    _CHOICE_LIMIT = 8 * 1024
-
-try:  # the choice-level draw of hypothesis's engine (what st.integers uses)
-    from hypothesis.internal.conjecture.data import ConjectureData as _CD
-    _DIRECT = callable(getattr(_CD, "draw_integer", None))
-except ImportError:  # pragma: no cover - a future hypothesis: draw through the public API
-    _DIRECT = False
 
 NOT_A_PROOF = "no violation found is not a proof: only the sampled states were checked"
 _CACHE_LIMIT = 200_000  # states whose successors are kept
-
-
-def hypothesis_settings(runs: int) -> settings:
-    """Reproducible settings: no database, no deadline, no health checks, no explain phase."""
-    return settings(max_examples=runs, deadline=None, database=None, derandomize=False,
-                    report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
-                    verbosity=Verbosity.quiet, phases=[Phase.generate, Phase.shrink], print_blob=False)
-
-
-def draw_index(data, n: int, cache: dict) -> int:
-    """An index below n, drawn by hypothesis (it shrinks towards 0: the first in canonical order).
-
-    One integer choice, made directly on the test case's choice sequence as `st.integers`
-    does inside: drawing through `st.data()` costs three times as much per step (it guards
-    every draw against use of the global random module)."""
-    if n == 1:
-        return 0
-    if _DIRECT:
-        return data.conjecture_data.draw_integer(0, n - 1)
-    strategy = cache.get(n)
-    if strategy is None:
-        strategy = cache[n] = st.integers(0, n - 1)
-    return data.draw(strategy)
-
-
-def swarm(data, n: int, cache: dict) -> set[int]:
-    """Actions a run avoids while others are enabled (swarm testing, as hypothesis does).
-
-    A uniform walk rarely reaches states that need one action to stay quiet (a commit that
-    any abort prevents); runs that leave out a few actions reach them. The share left out is
-    drawn per run (0 to 4 eighths) and shrinks to none; see `avoided`.
-    """
-    level = draw_index(data, 5, cache)
-    if not level or n < 2:
-        return set()
-    return {k for k in range(n) if draw_index(data, 8, cache) >= 8 - level}
-
-
-def avoided(data, off: set, cache: dict) -> set:
-    """The actions to avoid at this step: the run's swarm, except one step in eight, so that an
-    action left out is still taken now and then, late in the run (an expiry after the trading)."""
-    if off and draw_index(data, 8, cache) == 7:
-        return set()
-    return off
-
-
-def room_for_more(data, per_step: int = 4) -> bool:
-    """Whether hypothesis can take another step's choices in this test case."""
-    used = getattr(data.conjecture_data, "length", 0)
-    return used + per_step < 0.8 * _CHOICE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -294,7 +234,7 @@ class Simulator:
         c.runs += 1
         tick = self.budget.tick
         if c.first_violation is None:
-            self.budget.where = f"after {_runs(c.runs - 1)}"
+            self.budget.where = f"after {runs_text(c.runs - 1)}"
         inits = self.inits
         s = inits[draw_index(data, len(inits), self._ints)]
         off = swarm(data, len(self.model.actions), self._ints)
@@ -484,7 +424,7 @@ class Simulator:
         if exc.kind == Kind.RUNTIME:
             return self._runtime(steps, last)
         inv = next((i for i in self.model.invariants if i.name == exc.prop), None)
-        where = _where(inv.span) if inv is not None else None
+        where = where_of(inv.span) if inv is not None else None
         trace = Trace(self.model.name, exc.prop, exc.kind, steps, exc.message, None, where,
                       constants=self.full_model.const_values(), engine="simulation")
         if inv is not None:
@@ -500,16 +440,16 @@ class Simulator:
         span = err.span or self.cm.site_span(err) or self.model.actions[k].span
         message = f"{KIND_TITLES.get(err.kind, err.kind)} in {step.action}: {err.message}"
         trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, steps, message,
-                      TraceStep({}, step.action, step.params, step.choices), _where(span),
+                      TraceStep({}, step.action, step.params, step.choices), where_of(span),
                       constants=self.full_model.const_values(), engine="simulation")
-        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, where_of(span), trace)
 
     def _init_error(self, exc: ModelError) -> PropertyResult:
         span = exc.span or self.model.span
         message = f"{KIND_TITLES.get(exc.kind, exc.kind)} in init: {exc.message}"
         trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, [], message, TraceStep({}, "init", {}, ()),
-                      _where(span), constants=self.full_model.const_values(), engine="simulation")
-        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+                      where_of(span), constants=self.full_model.const_values(), engine="simulation")
+        return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, where_of(span), trace)
 
     # ---- the result ---------------------------------------------------------------------------
 
@@ -558,12 +498,12 @@ class Simulator:
                 p = PropertyResult(name, kind, Verdict.HOLDS, "", where)
             p.how, p.engine = Strength.SAMPLED, "simulation"
             return p
-        props = [outcome(i.name, i.kind, _where(i.span)) for i in m.invariants]
+        props = [outcome(i.name, i.kind, where_of(i.span)) for i in m.invariants]
         unchecked = "not checked: simulation checks invariants, deadlock and run-time errors (use syncproof check)"
         for name, kind, span in ([(p.name, Kind.TEMPORAL, p.span) for p in m.properties]
                                  + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
                                  + [(x.name, Kind.COMMUTE, x.span) for x in m.commutes]):
-            props.append(PropertyResult(name, kind, Verdict.INCONCLUSIVE, unchecked, _where(span)))
+            props.append(PropertyResult(name, kind, Verdict.INCONCLUSIVE, unchecked, where_of(span)))
         if self.opts.deadlock:
             props.append(outcome(Kind.DEADLOCK, Kind.DEADLOCK, None))
         props.append(outcome(Kind.RUNTIME, Kind.RUNTIME, None))
@@ -584,18 +524,6 @@ class Simulator:
         return out
 
 
-def _where(span) -> str | None:
-    return span.where if span is not None else None
-
-
-def _runs(n: int) -> str:
+def runs_text(n: int) -> str:
+    """'1 run', '2,000 runs'."""
     return f"{n:,} run" + ("" if n == 1 else "s")
-
-
-def simulate(model: ir.CheckedModel, options: SimulateOptions | None = None, progress=None) -> Result:
-    """Simulates the model; with parameters too many to enumerate, they are drawn (`checker.engines.simulate.wide`)."""
-    from checker.engines.simulate.wide import WideSimulator, needs_drawing, require_values
-    require_values(model)
-    if needs_drawing(model):
-        return WideSimulator(model, options or SimulateOptions(), progress).run()
-    return Simulator(model, options or SimulateOptions(), progress).run()

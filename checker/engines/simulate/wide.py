@@ -16,7 +16,6 @@ fails (other parameter values are not tried).
 
 from __future__ import annotations
 
-
 from hypothesis import Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -25,17 +24,19 @@ from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
 from spec.runtime import KIND_TITLES, ModelError, from_code
-from spec.types import BoolType, IntType, RecordType, Type
+from spec.types import IntType
 
-from checker.core.kinds import Kind
-from checker.engines.explicit.enumerable import obstacles
 from checker.core.explain import explain_invariant
+from checker.core.kinds import Kind
+from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
+from checker.engines.explicit.enumerable import obstacles
+from checker.engines.simulate.draw import (avoided, draw_index, draw_value, hypothesis_settings, integers_of,
+                                           room_for_more, swarm)
+from checker.engines.simulate.engine import Simulator, Violation, runs_text, through_hypothesis
 from checker.traces.shrink import shorten
-from checker.engines.simulate.engine import _DIRECT, Simulator, Violation, _runs, _where, avoided, draw_index, hypothesis_settings, room_for_more, swarm, through_hypothesis
 
 TRIES = 4          # draws per action before the step gives up on it
-SMALL = 1 << 16    # a type with at most this many values is drawn by index
 
 
 def needs_drawing(model: ir.CheckedModel) -> bool:
@@ -51,70 +52,6 @@ def require_values(model: ir.CheckedModel) -> None:
             f"{'has' if len(missing) == 1 else 'have'} none", model.span,
             "give each a value with --const NAME=VALUE (the symbolic engines of syncproof check cover every "
             "value)"))
-
-
-def draw_value(data, t: Type, cache: dict, pool: tuple = ()):
-    """A value of type t in the interpreter's representation, drawn by hypothesis; `pool` holds
-    integers of the current state and the constants, which wide integers are often drawn near."""
-    if isinstance(t, IntType):
-        if t.size <= SMALL:
-            return t.lo + draw_index(data, t.size, cache)
-        return _wide_integer(data, t.lo, t.hi, pool)
-    if isinstance(t, BoolType):
-        return bool(draw_index(data, 2, cache))
-    if t.count() <= SMALL:
-        codes = cache.get(("codes", t))
-        if codes is None:
-            codes = cache[("codes", t)] = t.codes()
-        return codes[draw_index(data, len(codes), cache)]
-    if isinstance(t, RecordType):
-        parts = []
-        for _, ft in t.fields:
-            v = draw_value(data, ft, cache, pool)
-            parts.append(v - ft.lo if isinstance(ft, IntType) else int(v) if isinstance(ft, BoolType) else v)
-        return t.pack(parts)
-    raise SpecError(Diagnostic("E521", f"simulation cannot draw values of {t.show()}: it has too many values "
-                               "and no field structure", None, "give the parameter a smaller type"))
-
-
-def _wide_integer(data, lo: int, hi: int, pool: tuple = ()) -> int:
-    """An integer in lo..hi, drawn one of four ways: any (hypothesis's integers, shrinking towards lo);
-    near a value of the state or a constant (a premium equal to a balance, a price one above the
-    strike); a boundary (lo, lo + 1, hi - 1, hi: overflows); or small. A uniform draw from 0..2**64-1
-    almost never meets a guard like `cash[u] >= premium`; these do."""
-    near = [v for v in pool if lo <= v <= hi]
-    way = draw_index(data, 4, {})
-    if way == 1 and near:
-        v = near[draw_index(data, len(near), {})] + draw_index(data, 3, {}) - 1
-        return min(max(v, lo), hi)
-    if way == 2:
-        return [lo, min(lo + 1, hi), max(hi - 1, lo), hi][draw_index(data, 4, {})]
-    if way == 3:
-        return lo + draw_index(data, min(hi - lo, 255) + 1, {})
-    if _DIRECT:
-        return data.conjecture_data.draw_integer(lo, hi, shrink_towards=lo)
-    return data.draw(st.integers(lo, hi))
-
-
-def integers_of(value, out: set) -> None:
-    """Every integer inside a plain value (not booleans)."""
-    from spec import values as V
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        out.add(value)
-    elif isinstance(value, V.Rec) or isinstance(value, V.Variant):
-        for _, v in value.fields:
-            integers_of(v, out)
-    elif isinstance(value, V.MapVal):
-        for k, v in value.items:
-            integers_of(k, out)
-            integers_of(v, out)
-    elif isinstance(value, V.Some):
-        integers_of(value.value, out)
-    elif isinstance(value, (tuple, frozenset, set, list)):
-        for v in value:
-            integers_of(v, out)
 
 
 class WideSimulator(Simulator):
@@ -171,7 +108,7 @@ class WideSimulator(Simulator):
         c = self.c
         c.runs += 1
         if c.first_violation is None:
-            self.budget.where = f"after {_runs(c.runs - 1)}"
+            self.budget.where = f"after {runs_text(c.runs - 1)}"
         s = self.inits[draw_index(data, len(self.inits), self._ints)]
         n = len(self.model.actions)
         off = swarm(data, n, self._ints)
@@ -351,10 +288,10 @@ class WideSimulator(Simulator):
             message = f"{KIND_TITLES.get(err.kind, err.kind)} in {name}: {err.message}"
             trace = Trace(self.model.name, Kind.RUNTIME, Kind.RUNTIME, trace_steps, message,
                           TraceStep({}, name, self.params(k, env), getattr(err, "choices", None) or ()),
-                          _where(span), constants=consts, engine="simulation")
-            return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, _where(span), trace)
+                          where_of(span), constants=consts, engine="simulation")
+            return PropertyResult(Kind.RUNTIME, Kind.RUNTIME, Verdict.VIOLATED, message, where_of(span), trace)
         inv = next(i for i in self.model.invariants if i.name == exc.prop)
-        trace = Trace(self.model.name, exc.prop, exc.kind, trace_steps, exc.message, None, _where(inv.span),
+        trace = Trace(self.model.name, exc.prop, exc.kind, trace_steps, exc.message, None, where_of(inv.span),
                       constants=consts, engine="simulation")
         trace.explanation = explain_invariant(self.model, inv, list(last))
-        return PropertyResult(exc.prop, exc.kind, Verdict.VIOLATED, exc.message, _where(inv.span), trace)
+        return PropertyResult(exc.prop, exc.kind, Verdict.VIOLATED, exc.message, where_of(inv.span), trace)

@@ -1,10 +1,11 @@
 """Temporal properties by bounded model checking: a search for fair lassos, one length at a time.
 
 A counterexample to a temporal property is a behaviour that ends in a cycle
-(see checker/engines/explicit/liveness.py for the semantics, which is TLA+'s). Here the
-behaviour is a path of states s0 .. sK from an initial state, each step an
-action or a stutter (the state repeats), and sK equal to some earlier sL: the
-steps from sL to sK repeat for ever. The path is fair when, for every fair
+(see checker/core/temporal.py and checker/engines/explicit/liveness.py for
+the semantics, which is TLA+'s). Here the behaviour is a path of states
+s0 .. sK from an initial state, each step an action or a stutter (the state
+repeats), and sK equal to some earlier sL: the steps from sL to sK repeat for
+ever. The path is fair when, for every fair
 action instance (each value of the action's parameters),
 
     weak     it is taken on the cycle, or it is disabled in a state of the cycle
@@ -43,10 +44,11 @@ from spec.interp import Interp, SymbolicConstError
 from spec.runtime import ModelError
 
 from checker.core.kinds import Kind, Strength
-from checker.engines.explicit.enumerable import obstacles
-from checker.traces.itf import trace_document
-from checker.traces.replay import replay
+from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
+from checker.core.temporal import describe, lasso_violates
+from checker.engines.explicit.enumerable import obstacles
+from checker.traces.replay import replay_trace
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.system import STEP_GROUND, System, nonlinear
@@ -134,7 +136,7 @@ class LassoSearch:
     def check(self, prop: ir.PropertyIR, depth: int, budget: float | None = None) -> LassoOutcome:
         """Lassos of 1 .. depth steps against prop; `budget`: the most seconds it may take (besides
         the run's --timeout, which the clock keeps)."""
-        where = prop.span.where if prop.span is not None else None
+        where = where_of(prop.span)
         # with a resource limit each query has its own, and seconds would make the verdict vary
         self._until = None if budget is None or self.clock.rlimit is not None else time.perf_counter() + budget
         if self.ungrounded and prop.kind != "always":
@@ -225,7 +227,6 @@ class LassoSearch:
 
     def _trace(self, prop: ir.PropertyIR, m, k: int, loop: int | None, ienv: dict, shown: dict,
                errors: bool = False) -> Trace:
-        from checker.engines.explicit.liveness import describe, lasso_violates
         concrete = self.decoder.concrete(m)
         codes = [state_codes(self.system, s, m) for s in self.states[:k + 1]]
         self.decoder.path(m, concrete, [self.states[0]], [])     # state 0 is an initial state
@@ -242,7 +243,7 @@ class LassoSearch:
         binding = ", ".join(f"{name} = {V.show(value)}" for name, value in shown.items())
         message = describe(self.model, prop, binding)
         trace = Trace(self.model.name, prop.name, Kind.TEMPORAL, steps, message, None,
-                      prop.span.where if prop.span is not None else None, loop, concrete.const_values(),
+                      where_of(prop.span), loop, concrete.const_values(),
                       engine="bmc")
         trace.binding = dict(shown)
         trace.how = Strength.BOUNDED
@@ -263,7 +264,7 @@ class LassoSearch:
             raise Disagreement(f"the interpreter does not find that the lasso violates {prop.name}")
         if loop is not None and concrete.fairness and not obstacles(concrete):
             # fairness, checked on the state graph's terms (every instance's steps enumerated)
-            replayed = replay(trace_document(trace, self.model.path), concrete, check_deadlock=False)
+            replayed = replay_trace(trace, concrete, self.model.path, check_deadlock=False)
             if not replayed.valid or prop.name not in {name for name, _, _ in replayed.violations}:
                 raise Disagreement(f"replay does not confirm the lasso for {prop.name}: {replayed.message}")
         return trace

@@ -26,8 +26,8 @@ import z3
 from spec import ir
 
 from checker.core.kinds import Kind, Strength
-from checker.engines.explicit.search import select_invariants
 from checker.core.limits import Interrupted, Stopped, interrupted_reason
+from checker.core.properties import select_invariants, where_of
 from checker.core.result import PropertyResult, Result, Stats, Trace, Verdict, open_reasons
 from checker.engines.symbolic import stop
 from checker.engines.symbolic.bmc import BMC, Clock
@@ -203,7 +203,7 @@ def prove_temporal_properties(run: Run, first: bool = False) -> None:
             if p.name not in run.temporal or run.temporal[p.name].verdict is Verdict.INCONCLUSIVE]
     if not todo or run.opts.stops(_violated(run)):
         return
-    where = {p.name: (p.span.where if p.span is not None else None) for p in todo}
+    where = {p.name: where_of(p.span) for p in todo}
     runtime = run.outcomes.get(Kind.RUNTIME)
     if runtime is not None and runtime.verdict is not Verdict.HOLDS:
         why = ("not proved: run-time errors are reachable, and the proof needs them unreachable"
@@ -538,18 +538,14 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
         temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):
         if p.name not in done:
-            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, _where(p.span),
+            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, where_of(p.span),
                                       how=Strength.UNKNOWN))
     why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and temporal "
            "properties; determinism properties need the explicit engine (--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
-        out.append(PropertyResult(d.name, Kind.DETERMINISM, Verdict.INCONCLUSIVE, why, _where(d.span),
+        out.append(PropertyResult(d.name, Kind.DETERMINISM, Verdict.INCONCLUSIVE, why, where_of(d.span),
                                   how=Strength.UNKNOWN))
     return out
-
-
-def _where(span) -> str | None:
-    return span.where if span is not None else None
 
 
 def _overall(props: list[PropertyResult]):

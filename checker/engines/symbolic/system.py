@@ -24,6 +24,7 @@ import z3
 from spec import ir
 
 from checker.core.kinds import Kind
+from checker.core.properties import where_of
 from checker.engines.symbolic import stop
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.encoder import ActionEnc, Encoder
@@ -75,7 +76,7 @@ class System:
         self.model = model
         self.enc = Encoder(model, prefix, bv)
         self.prefix = prefix
-        self.props: list[Prop] = [Prop(i.name, Kind.INVARIANT, _where(i.span), i, getattr(i, "kind", Kind.INVARIANT))
+        self.props: list[Prop] = [Prop(i.name, Kind.INVARIANT, where_of(i.span), i, getattr(i, "kind", Kind.INVARIANT))
                                   for i in model.invariants]
         if deadlock:
             self.props.append(Prop(Kind.DEADLOCK, Kind.DEADLOCK, None))
@@ -254,10 +255,6 @@ def _param_values(a: ir.ActionIR):
     doms = [[SV.from_code(p.type, c) for c in SV.codes(p.type)] for p in a.params]
     for combo in itertools.product(*doms):
         yield {p.id: v for p, v in zip(a.params, combo)}
-
-
-def _where(span) -> str | None:
-    return span.where if span is not None else None
 
 
 def horn_clause(body, head):

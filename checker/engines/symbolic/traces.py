@@ -30,6 +30,7 @@ from spec.types import BoolType, IntType, Type
 
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind
+from checker.core.properties import where_of
 from checker.core.result import Trace, TraceStep
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.system import InitEnc, Prop, StepEnc, System
@@ -370,7 +371,7 @@ class Decoder:
                 title = KIND_TITLES.get(exc.kind, exc.kind)
                 trace.message = f"{title} in {action.name}: {exc.message}"
                 trace.error_step = TraceStep({}, action.name, plain, tuple(exc.choices or ()))
-                trace.where = span.where if span is not None else None
+                trace.where = where_of(span)
                 return
             raise Disagreement(f"{action.name}({plain}) errs in the encoding but not in the interpreter")
         raise Disagreement("no action errs in the model of a runtime violation")
@@ -384,7 +385,7 @@ class Decoder:
         span = exc.span or concrete.span
         title = KIND_TITLES.get(exc.kind, exc.kind)
         message = f"{title} in init: {exc.message}"
-        where = span.where if span is not None else None
+        where = where_of(span)
         return Trace(concrete.name, Kind.RUNTIME, Kind.RUNTIME, [], message,
                      TraceStep({}, "init", {}, tuple(exc.choices or ())), where,
                      constants=concrete.const_values(), engine=self.engine)

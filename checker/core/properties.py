@@ -1,0 +1,36 @@
+"""Which properties a run checks, and where each is written: what every engine shares.
+
+`--property NAME` (and a configuration's `properties`) selects among the
+invariants, temporal properties and determinism declarations; deadlock and
+run-time errors are not selected this way (`--no-deadlock`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from spec import ir
+from spec.diagnostics import Diagnostic, SpecError, suggest
+
+GROUPS = ("invariants", "properties", "deterministic", "commutes")   # the model's properties, by group
+
+
+def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
+    """The model with only the named properties (invariants, temporal, determinism); all when None."""
+    if names is None:
+        return model
+    known = [x.name for g in GROUPS for x in getattr(model, g)]
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise SpecError([Diagnostic("E604", f"--property {n}: the model has no property '{n}'", None,
+                                    suggest(n, known) or f"properties: {', '.join(known) or 'none'}")
+                         for n in bad])
+    m = copy.copy(model)
+    for g in GROUPS:
+        setattr(m, g, [x for x in getattr(model, g) if x.name in names])
+    return m
+
+
+def where_of(span) -> str | None:
+    """file:line:col of a span, as results and traces report it; None without a span."""
+    return span.where if span is not None else None
