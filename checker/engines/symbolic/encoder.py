@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import z3
 
 from spec import ir
+from spec import values as V
+from spec.runtime import from_code, round_div, tdiv, tmod, to_code
 from spec.types import IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.symbolic import values as SV
@@ -523,7 +525,6 @@ class Encoder:
     def op_mod(self, e, g, a, b):
         self.fail(g, SV._eq_term(b, ival(0)))
         if num(a) is not None and num(b) is not None and num(b) != 0:
-            from spec.runtime import tmod
             return ival(tmod(num(a), num(b)))
         if z3.is_bv(a) or z3.is_bv(b):
             a, b = SV.align(a, b, extra=1)
@@ -753,7 +754,6 @@ def _tdiv(a, b, ta: IntType):
     """Division truncating toward zero (bit-vector sdiv does; z3's Int division is Euclidean)."""
     na, nb = num(a), num(b)
     if na is not None and nb is not None and nb != 0:
-        from spec.runtime import tdiv
         return ival(tdiv(na, nb))
     if z3.is_bv(a) or z3.is_bv(b):
         a, b = SV.align(a, b, extra=1)
@@ -767,7 +767,6 @@ def _round_div(n, d, mode: str):
     """n / d rounded down (toward minus infinity), up, or half to even: spec.runtime.round_div."""
     nn, nd = num(n), num(d)
     if nn is not None and nd is not None and nd != 0:
-        from spec.runtime import round_div
         return ival(round_div(nn, nd, mode))
     if nd is None or nd < 0:  # make the divisor positive
         pos = le(ival(0), d)
@@ -863,15 +862,13 @@ def convert(a, src: Type, dst: Type):
 
 def _recode(code: int, src: Type, dst: Type) -> int | None:
     """The code in dst of the value with this code in src (None when it does not fit)."""
-    from spec.runtime import from_code as fc, to_code as tc
-    from spec.values import EncodeError as VE
     if isinstance(src, IntType) and isinstance(dst, IntType):
         v = code + src.lo
         return v - dst.lo if dst.lo <= v <= dst.hi else None
-    plain = ir.decode_value(src, fc(code, src))
+    plain = ir.decode_value(src, from_code(code, src))
     try:
-        return tc(ir.encode_value(dst, plain), dst)
-    except VE:
+        return to_code(ir.encode_value(dst, plain), dst)
+    except V.EncodeError:
         return None
 
 

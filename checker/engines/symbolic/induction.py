@@ -34,6 +34,7 @@ from spec import ir
 from checker.core.kinds import Kind
 from checker.engines.symbolic.bmc import BMC, Clock
 from checker.engines.symbolic.system import Prop, StepEnc, System, hypothesis, nonlinear, simple_path
+from checker.engines.symbolic.traces import Decoder
 from checker.engines.symbolic.values import mk_or
 
 
@@ -170,7 +171,6 @@ def _base(bmc: BMC, out: InductionOutcome, todo: list[Prop], depth: int) -> bool
 
 
 def step_decoder(step: StepCase):
-    from checker.engines.symbolic.traces import Decoder
     return Decoder(step.system, "induction")
 
 

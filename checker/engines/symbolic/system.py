@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import z3
 
 from spec import ir
+from spec.checker import iter_ir
 
 from checker.core.kinds import Kind
 from checker.core.properties import where_of
@@ -221,7 +222,6 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     nonlinear model is encoded with bit-vectors for BMC and k-induction instead, which
     z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
     """
-    from spec.checker import iter_ir
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
         + [a.cond for a in model.assumptions]
     for node in iter_ir(roots):

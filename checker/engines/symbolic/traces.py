@@ -24,9 +24,9 @@ import z3
 
 from spec import ir
 from spec import values as V
-from spec.interp import Interp
+from spec.interp import Interp, eval_const
 from spec.runtime import KIND_TITLES, ModelError, from_code
-from spec.types import BoolType, IntType, Type
+from spec.types import BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind
@@ -88,7 +88,6 @@ def concretize(model: ir.CheckedModel, values: dict) -> ir.CheckedModel:
             if c.expr is None:
                 c2.value = values[name]
             else:
-                from spec.interp import eval_const
                 c2.value = eval_const(walk(c.expr))
             c2.symbolic, c2.expr = False, None
         consts[name] = c2
@@ -185,7 +184,6 @@ class Minimizer:
 
 def _typed_atoms(v, t: Type):
     """(term, (lo, hi)) for each term of a value; Bools get (0, 1)."""
-    from spec.types import (EnumType, MapType, OptionType, RecordType, SeqType, SetType, UnionType)
     if isinstance(t, BoolType):
         yield v, (0, 1)
     elif isinstance(t, IntType):
