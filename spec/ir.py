@@ -26,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .diagnostics import Span
-from .types import Type
+from .types import BoolType, IntType, Type
+from .values import EncodeError, Fixed
 
 # op name: meaning (arity)
 OPS = {
@@ -327,9 +328,7 @@ class CheckedModel:
 
 def decode_value(t: Type, value):
     """An expression-representation value as a plain value (`spec.values`)."""
-    from .types import BoolType, IntType
     if isinstance(t, IntType):
-        from .values import Fixed
         return Fixed(int(value), t.decimals) if t.decimals else int(value)
     if isinstance(t, BoolType):
         return bool(value)
@@ -338,8 +337,6 @@ def decode_value(t: Type, value):
 
 def encode_value(t: Type, plain):
     """A plain value in the expression representation of type `t`."""
-    from .types import BoolType, IntType
-    from .values import EncodeError
     if isinstance(t, IntType):
         if isinstance(plain, bool) or not isinstance(plain, int):
             raise EncodeError(f"expected an integer, got {plain!r}")

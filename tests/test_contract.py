@@ -22,7 +22,7 @@ import re
 import pytest
 
 from checker.cli.main import main
-from checker.cli.commands import common
+from checker.core import exits
 from checker.reports.formats.jsonfmt import RUN_SCHEMA, run_json
 from checker.reports.console import SCHEMA as RESULT_SCHEMA
 from checker.reports.console import result_json
@@ -56,7 +56,7 @@ def _schema_hash(name: str) -> str:
 def current() -> dict:
     results = [result_json(e.result) for e in entries().values() if e.result is not None]
     return {
-        "exit_codes": {name: getattr(common, name) for name in
+        "exit_codes": {name: getattr(exits, name) for name in
                        ("EXIT_HOLDS", "EXIT_VIOLATED", "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_INTERNAL")},
         "schema_versions": {"result": RESULT_SCHEMA, "run": RUN_SCHEMA},
         "schemas": {name: _schema_hash(name) for name in SCHEMAS},

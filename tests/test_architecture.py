@@ -1,0 +1,319 @@
+"""The tree follows the pipeline: no module imports a higher layer, no import cycle, imports at
+module top (issue 12).
+
+The import graph is read with `ast` from the source of `spec/` and `checker/` (nothing is
+imported). `from package import name` is an edge to the submodule `package.name` when there is
+one, else to the package; the implicit import of a module's parent packages is not an edge.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("spec", "checker")
+
+# The pipeline, lowest layer first: a module may import its own layer and the layers below.
+# A name stands for a package and everything under it; the more specific name wins
+# (checker.engines.explicit is a layer of its own below checker.engines).
+LAYERS = [
+    # the language: parsing, names, types, the IR and the reference interpreter; never imports checker
+    ("spec",),
+    # what every engine shares: results, kinds and strengths, exit codes, limits and progress,
+    # explanations, property selection, the temporal semantics; `checker` itself holds the version
+    ("checker", "checker.core"),
+    # the explicit engine: its state layout and code generation, the BFS, the state graph, liveness;
+    # below traces because replay executes traces on the compiled model (checker.traces.replay)
+    ("checker.engines.explicit",),
+    # traces as data: ITF, replay, shrinking; the simulator shrinks with them and the lasso search
+    # confirms its lassos with replay, so they sit below those engines
+    ("checker.traces",),
+    # the engines built on the layers below; they do not import each other's modules
+    ("checker.engines.simulate", "checker.engines.symbolic"),
+    # one interface over every engine: the registry, the options, the combined modes
+    ("checker.engines",),
+    # implementation testing: runs a Python implementation against the model
+    ("checker.conform", "checker.adapter"),
+    # runs of several checks (syncproof ci): their configuration, expectations and exit codes
+    ("checker.project",),
+    # what a person or a tool reads: console, JSON, SARIF, JUnit, Markdown, HTML, DOT; renders a
+    # project.Run, so above checker.project
+    ("checker.reports",),
+    # the entry points: the command line and the pytest plugin
+    ("checker.cli", "checker.pytest_plugin"),
+]
+
+# Imports that go up a layer today, each with the helper of issue 12 who removes it: the lead
+# empties this list at the merge.
+KNOWN_UPWARD = {
+    ("checker.conform.run", "checker.cli.commands.replay"): "reports",
+    ("checker.conform.report", "checker.reports.console"): "reports",
+    ("checker.conform.report", "checker.reports.formats"): "reports",
+    ("checker.conform.run", "checker.reports.console"): "reports",
+}
+
+# Imports inside functions, allowed for optional dependencies only. Until the merge the list also
+# holds those that the other helpers of issue 12 are removing in their files (owner named).
+FUNCTION_LEVEL_ALLOWED = {
+    # engine helper: engines/{base,registry,options}.py, cli/main.py, cli/commands/{check,simulate,
+    # catalog,ci,graph,common}.py, project/config.py, pytest_plugin.py
+    ("checker.engines.options", "checker.engines.simulate"): "engine",
+    ("checker.engines.options", "checker.engines.explicit.search"): "engine",
+    ("checker.engines.options", "checker.engines.symbolic"): "engine",
+    ("checker.engines.registry", "checker.engines.symbolic"): "engine",
+    ("checker.cli.commands.catalog", "checker.engines.symbolic.system"): "engine",
+    ("checker.cli.commands.check", "spec.diagnostics"): "engine",
+    ("checker.cli.commands.check", "checker.engines.symbolic"): "engine",
+    ("checker.cli.commands.graph", "spec.diagnostics"): "engine",
+    ("checker.cli.commands.simulate", "checker.engines.simulate.engine"): "engine",
+    ("checker.cli.commands.simulate", "checker.engines.simulate"): "engine",
+    ("checker.project.config", "spec.loader"): "engine",
+    ("checker.pytest_plugin", "checker.project.config"): "engine",
+    ("checker.pytest_plugin", "checker.project.runs"): "engine",
+    ("checker.pytest_plugin", "checker.reports.formats.tracerows"): "engine",
+    ("checker.pytest_plugin", "checker.core.result"): "engine",
+    ("checker.pytest_plugin", "checker.engines.options"): "engine",
+    ("checker.pytest_plugin", "spec.diagnostics"): "engine",
+    ("checker.pytest_plugin", "spec.loader"): "engine",
+    # reports helper: reports/**, conform/**, cli/output.py, cli/commands/{conform,replay,parse}.py
+    ("checker.cli.commands.conform", "checker.cli.commands.replay"): "reports",
+    ("checker.cli.commands.conform", "checker.conform.run"): "reports",
+    ("checker.cli.commands.conform", "checker.conform.report"): "reports",
+    ("checker.cli.commands.conform", "checker.conform.determinism"): "reports",
+    ("checker.cli.output", "checker.cli.commands.common"): "reports",
+    ("checker.cli.output", "checker.reports.formats.text"): "reports",
+    ("checker.conform.adapter", "traceback"): "reports",
+    ("checker.conform.determinism", "checker.conform.run"): "reports",
+    ("checker.conform.report", "checker.reports.console"): "reports",
+    ("checker.conform.run", "spec.loader"): "reports",
+    ("checker.conform.run", "checker.traces.itf"): "reports",
+    ("checker.conform.run", "checker.cli.commands.replay"): "reports",
+    ("checker.conform.run", "io"): "reports",
+    ("checker.conform.run", "checker.conform.report"): "reports",
+    ("checker.conform.run", "checker.reports.console"): "reports",
+    ("checker.conform.worker", "checker.conform.adapter"): "reports",
+    ("checker.conform.worker", "checker"): "reports",
+    ("checker.conform.worker", "spec"): "reports",
+    ("checker.reports.console", "checker.traces.itf"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.jsonfmt"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.sarif"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.junit"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.markdown"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.html"): "reports",
+    ("checker.reports.formats", "checker.reports.formats.text"): "reports",
+    ("checker.reports.formats.sequence", "spec.ast"): "reports",
+    ("checker.reports.formats.sequence", "spec.diagnostics"): "reports",
+    ("checker.reports.formats.sequence", "spec.parser"): "reports",
+    ("checker.reports.formats.tracerows", "checker.reports.console"): "reports",
+    # spec helper: spec/checker.py (split), engines/explicit/{compiled,codegen,layout}.py
+    ("checker.engines.explicit.compiled", "spec.runtime"): "spec",
+    ("checker.engines.explicit.compiled", "checker.engines.explicit.codegen"): "spec",
+    ("checker.engines.explicit.compiled", "itertools"): "spec",
+    ("checker.engines.explicit.compiled", "spec.types"): "spec",
+    ("spec.checker", "re"): "spec",
+    ("spec.checker", "spec.types"): "spec",
+    ("spec.checker", "copy"): "spec",
+    ("spec.checker", "dataclasses"): "spec",
+    ("spec.checker", "spec.desugar"): "spec",
+    # no owner in issue 12 yet (the lead): spec modules outside the split
+    ("spec.desugar", "spec.diagnostics"): "lead",
+    ("spec.interp", "itertools"): "lead",
+    ("spec.runtime", "spec.ir"): "lead",
+    ("spec.runtime", "spec.values"): "lead",
+}
+
+
+# ---- reading the tree -------------------------------------------------------------------------
+
+def module_files(root: Path = ROOT) -> dict[str, Path]:
+    """Module name -> file, for every module of the packages."""
+    out = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+def imports_of(name: str, tree: ast.Module, files: dict[str, Path]) -> list[tuple[str, bool, int]]:
+    """(imported module, inside a function, line) for every import in a module's syntax tree.
+
+    Relative imports are resolved against the module's package; `from p import n` names the
+    module p.n when there is one (in `files`), else p."""
+    package = name if files[name].name == "__init__.py" else name.rpartition(".")[0]
+    out = []
+
+    def visit(node, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Import):
+                out.extend((a.name, in_function, child.lineno) for a in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")[:len(package.split(".")) - child.level + 1]
+                    base = ".".join(parts + ([child.module] if child.module else []))
+                for a in child.names:
+                    sub = f"{base}.{a.name}"
+                    out.append((sub if sub in files else base, in_function, child.lineno))
+            visit(child, inside)
+    visit(tree, False)
+    return out
+
+
+def read_imports(root: Path = ROOT) -> dict[str, list[tuple[str, bool, int]]]:
+    files = module_files(root)
+    return {name: imports_of(name, ast.parse(path.read_text(), str(path)), files) for name, path in files.items()}
+
+
+def internal(target: str) -> bool:
+    return target.split(".")[0] in PACKAGES
+
+
+# ---- the rules, on any graph (the self-tests give them synthetic ones) -----------------------------
+
+def layer_of(module: str, layers=LAYERS) -> int | None:
+    """The index of the module's layer: its longest matching name (`checker` itself matches only
+    the package `checker`, whose __init__ holds the version)."""
+    best, rank = -1, None
+    for i, names in enumerate(layers):
+        for n in names:
+            matches = module == n or (n != "checker" and module.startswith(n + "."))
+            if matches and len(n) > best:
+                best, rank = len(n), i
+    return rank
+
+
+def upward_imports(imports: dict, layers=LAYERS) -> list[tuple[str, str]]:
+    """(importer, imported) for every import of a module of a higher layer."""
+    out = []
+    for module, targets in imports.items():
+        for target, _, _ in targets:
+            if internal(target) and layer_of(target, layers) > layer_of(module, layers):
+                out.append((module, target))
+    return sorted(set(out))
+
+
+def cycles(imports: dict) -> list[list[str]]:
+    """The strongly connected components of more than one module in the graph of module-level
+    imports (Tarjan's algorithm, iterative)."""
+    graph = {m: sorted({t for t, in_function, _ in ts if not in_function and t in imports and t != m})
+             for m, ts in imports.items()}
+    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(graph[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        m = stack.pop()
+                        on_stack.discard(m)
+                        component.append(m)
+                        if m == node:
+                            break
+                    if len(component) > 1:
+                        out.append(sorted(component))
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(graph[child])))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return sorted(out)
+
+
+def function_level(imports: dict) -> list[tuple[str, str, int]]:
+    """(module, imported, line) for every import inside a function."""
+    return sorted((m, t, line) for m, ts in imports.items() for t, in_function, line in ts if in_function)
+
+
+# ---- the tree ---------------------------------------------------------------------------------------
+
+IMPORTS = read_imports()
+
+
+def test_every_module_has_a_layer():
+    assert [m for m in IMPORTS if layer_of(m) is None] == []
+
+
+def test_no_module_imports_a_higher_layer():
+    found = [(m, t) for m, t in upward_imports(IMPORTS) if (m, t) not in KNOWN_UPWARD]
+    assert found == [], "imports of a higher layer (see LAYERS): " + ", ".join(f"{m} -> {t}" for m, t in found)
+
+
+def test_spec_never_imports_checker():
+    assert [(m, t) for m, ts in IMPORTS.items() if m.startswith("spec")
+            for t, _, _ in ts if t.split(".")[0] == "checker"] == []
+
+
+def test_no_import_cycle():
+    assert cycles(IMPORTS) == []
+
+
+def test_imports_at_module_top():
+    found = [(m, t, line) for m, t, line in function_level(IMPORTS) if (m, t) not in FUNCTION_LEVEL_ALLOWED]
+    assert found == [], "imports inside functions: " + ", ".join(f"{m}:{line} -> {t}" for m, t, line in found)
+
+
+def test_the_allow_lists_hold_only_what_is_still_there():
+    """An entry goes when its import goes, so that the lists only shrink."""
+    inside = {(m, t) for m, t, _ in function_level(IMPORTS)}
+    assert sorted(set(FUNCTION_LEVEL_ALLOWED) - inside) == []
+    assert sorted(set(KNOWN_UPWARD) - set(upward_imports(IMPORTS))) == []
+
+
+# ---- the rules catch what they are for (synthetic modules) -------------------------------------------
+
+def _imports(source_by_module: dict) -> dict:
+    """The imports of synthetic modules; a module with submodules among them is a package."""
+    files = {m: Path(m.replace(".", "/"), "__init__.py") if any(n.startswith(m + ".") for n in source_by_module)
+             else Path(m.replace(".", "/") + ".py") for m in source_by_module}
+    return {m: imports_of(m, ast.parse(src), files) for m, src in source_by_module.items()}
+
+
+def test_a_deliberately_upward_import_is_caught():
+    graph = _imports({"checker.core.result": "from checker.cli.main import main\n",
+                      "checker.cli.main": "from checker.core.result import Result\n",
+                      "spec.ir": "import checker.engines.explicit.search\n",
+                      "checker.engines.explicit.search": ""})
+    assert upward_imports(graph) == [("checker.core.result", "checker.cli.main"),
+                                     ("spec.ir", "checker.engines.explicit.search")]
+
+
+def test_layers_by_the_longest_name():
+    assert layer_of("checker.engines.explicit.search") < layer_of("checker.traces.replay") \
+        < layer_of("checker.engines.symbolic.lasso") < layer_of("checker.engines.registry")
+    assert layer_of("checker") == layer_of("checker.core.kinds")
+    assert layer_of("checker.newthing") is None
+
+
+def test_a_cycle_is_caught_and_a_function_level_import_is_not_a_module_edge():
+    graph = _imports({"checker.engines.simulate.engine": "from checker.engines.simulate import wide\n",
+                      "checker.engines.simulate.wide": "from checker.engines.simulate.engine import Simulator\n",
+                      "checker.engines.simulate": "",
+                      "checker.a": "def f():\n    import checker.b\n",
+                      "checker.b": "import checker.a\n"})
+    assert cycles(graph) == [["checker.engines.simulate.engine", "checker.engines.simulate.wide"]]
+    assert function_level(graph) == [("checker.a", "checker.b", 2)]
+
+
+def test_relative_imports_resolve_against_the_package():
+    graph = _imports({"checker.reports.formats": "from . import text\nfrom ..console import x\n",
+                      "checker.reports.formats.text": "from .common import y\n",
+                      "checker.reports.formats.common": "", "checker.reports.console": ""})
+    assert [t for t, _, _ in graph["checker.reports.formats"]] == ["checker.reports.formats.text",
+                                                                  "checker.reports.console"]
+    assert [t for t, _, _ in graph["checker.reports.formats.text"]] == ["checker.reports.formats.common"]
