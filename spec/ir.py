@@ -24,6 +24,7 @@ Statements: Assign, LetS, Require, Assert, If, For, Choose.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .diagnostics import Span
 from .types import BoolType, IntType, Type
@@ -230,7 +231,22 @@ class InvariantIR:
     kind: str = "invariant"  # or "converge": replicas that agree on a key agree on their state
 
 
-TEMPORAL_KINDS = ("always", "eventually", "always_eventually", "eventually_always", "leads_to")
+class TemporalKind(StrEnum):
+    """What a temporal property says of its predicates P (and Q); the semantics on a lasso are in
+    checker/core/temporal.py."""
+
+    ALWAYS = "always"
+    EVENTUALLY = "eventually"
+    ALWAYS_EVENTUALLY = "always_eventually"
+    EVENTUALLY_ALWAYS = "eventually_always"
+    LEADS_TO = "leads_to"
+
+
+class FairnessKind(StrEnum):
+    """Fairness of an action, per action instance (each value of its parameters)."""
+
+    WEAK = "weak"        # enabled from some point on for ever: taken eventually
+    STRONG = "strong"    # enabled infinitely often: taken infinitely often
 
 
 @dataclass(eq=False)
@@ -238,7 +254,7 @@ class PropertyIR:
     """A temporal property over state predicates p (and q for leads_to), for every binding of binders."""
 
     name: str
-    kind: str                      # one of TEMPORAL_KINDS
+    kind: TemporalKind
     binders: list[Binder]
     p: Expr
     q: Expr | None = None
@@ -247,7 +263,7 @@ class PropertyIR:
 
 @dataclass(eq=False)
 class FairnessIR:
-    kind: str                      # weak | strong: per action instance (each parameter value)
+    kind: FairnessKind
     action: int                    # index into CheckedModel.actions
     span: Span | None = field(default=None, repr=False)
 

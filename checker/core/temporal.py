@@ -9,6 +9,7 @@ trace to a state where P is false violates it.
 from __future__ import annotations
 
 from spec import ir
+from spec.ir import TemporalKind
 
 from checker.core.explain import source_text
 
@@ -18,13 +19,13 @@ def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:
     p = source_text(prop.p) or "P"
     where = f" (with {binding})" if binding else ""
     fairness = "fair " if model.fairness else ""
-    if prop.kind == "always":
+    if prop.kind == TemporalKind.ALWAYS:
         return f"{p} becomes false{where}"
-    if prop.kind == "eventually":
+    if prop.kind == TemporalKind.EVENTUALLY:
         return f"a {fairness}behaviour where {p} never holds{where}"
-    if prop.kind == "always_eventually":
+    if prop.kind == TemporalKind.ALWAYS_EVENTUALLY:
         return f"a {fairness}behaviour where {p} stops holding for ever{where}"
-    if prop.kind == "eventually_always":
+    if prop.kind == TemporalKind.EVENTUALLY_ALWAYS:
         return f"a {fairness}behaviour where {p} keeps becoming false{where}"
     q = source_text(prop.q) or "Q"
     return f"{p} holds, then {q} never does on a {fairness}behaviour{where}"
@@ -34,14 +35,14 @@ def lasso_violates(kind: str, P: list[bool], Q: list[bool] | None, loop: int | N
     """Whether a lasso (states 0 .. n-1, the last equal to state `loop`) violates the property,
     given its predicates in each state; `always` needs no cycle."""
     n = len(P)
-    if kind == "always":
+    if kind == TemporalKind.ALWAYS:
         return not all(P)
     cycle = range(loop, n)
-    if kind == "eventually":
+    if kind == TemporalKind.EVENTUALLY:
         return not any(P)
-    if kind == "always_eventually":
+    if kind == TemporalKind.ALWAYS_EVENTUALLY:
         return not any(P[i] for i in cycle)
-    if kind == "eventually_always":
+    if kind == TemporalKind.EVENTUALLY_ALWAYS:
         return not all(P[i] for i in cycle)
-    assert kind == "leads_to" and Q is not None
+    assert kind == TemporalKind.LEADS_TO and Q is not None
     return any(P[i] and not any(Q[j] for j in range(min(i, loop), n)) for i in range(n))

@@ -15,6 +15,7 @@ from spec import values as V
 from spec.diagnostics import SpecError
 from spec.interp import Interp
 from spec.runtime import KIND_TITLES, ModelError, to_code
+from spec.ir import FairnessKind
 
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
@@ -287,7 +288,7 @@ def _unfair(model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: 
     """Why the cycle from state `loop` back to it is not fair (None: it is). Fairness is per action
     instance; `taken[i - 1]` is the step into state i (None: a stutter step)."""
     order = {a.name: k for k, a in enumerate(model.actions)}
-    strong = {model.actions[f.action].name for f in model.fairness if f.kind == "strong"}
+    strong = {model.actions[f.action].name for f in model.fairness if f.kind == FairnessKind.STRONG}
     fair = strong | {model.actions[f.action].name for f in model.fairness}
 
     def instance(st):

@@ -36,6 +36,7 @@ from spec import ir
 from spec import values as V
 from spec.interp import Interp
 from spec.runtime import ModelError
+from spec.ir import FairnessKind, TemporalKind
 
 from checker.core.kinds import Kind
 from checker.engines.explicit.compiled import CompiledModel
@@ -57,7 +58,7 @@ class FairnessSets:
         self.weak: set[int] = set()
         self.strong: set[int] = set()
         for f in model.fairness:
-            (self.weak if f.kind == "weak" else self.strong).update(by_action.get(f.action, ()))
+            (self.weak if f.kind == FairnessKind.WEAK else self.strong).update(by_action.get(f.action, ()))
         self.all = self.weak | self.strong
 
 
@@ -191,7 +192,7 @@ class TemporalChecker:
         p_fn = self.cm.predicate(prop.p, syms)
         q_fn = self.cm.predicate(prop.q, syms) if prop.q is not None else None
         interp = Interp(self.model)
-        vacuous_all = prop.kind == "leads_to"
+        vacuous_all = prop.kind == TemporalKind.LEADS_TO
         for env in interp._bindings(prop.binders, 0, {}, None):
             args = [env[s.id] for s in syms]
             binding = ", ".join(f"{s.name} = {V.show(ir.decode_value(s.type, env[s.id]))}" for s in syms)
@@ -207,7 +208,7 @@ class TemporalChecker:
                 trace.binding = {s.name: ir.decode_value(s.type, env[s.id]) for s in syms}
                 return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, message, where_of(prop.span), trace)
         note = ""
-        if vacuous_all and prop.kind == "leads_to":
+        if vacuous_all and prop.kind == TemporalKind.LEADS_TO:
             text = source_text(prop.p) or "its premise"
             note = f"holds vacuously: {text} is never true in a reachable state"
         return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, where_of(prop.span))
@@ -225,10 +226,10 @@ class TemporalChecker:
         g = self.g
         kind = prop.kind
         P = self.masks(p_fn, args)
-        if kind == "always":
+        if kind == TemporalKind.ALWAYS:
             bad = next((u for u in range(len(g)) if not P[u]), None)
             return (None if bad is None else Lasso(g.path_to(bad), None)), False
-        if kind == "eventually":
+        if kind == TemporalKind.EVENTUALLY:
             notP = _neg(P)
             reach = g.bfs([i for i in g.init if notP[i]], notP)
             order = {u: r for r, u in enumerate(reach)}
@@ -242,14 +243,14 @@ class TemporalChecker:
             core, entry = best
             stem = _unwind(reach, entry)
             return Lasso(stem, self.cycle(core, entry)), False
-        if kind == "always_eventually":
+        if kind == TemporalKind.ALWAYS_EVENTUALLY:
             notP = _neg(P)
             cores = self.cores_in([u for u in range(len(g)) if notP[u]])
             if not cores:
                 return None, False
             core, entry = min(((c, min(c)) for c in cores), key=lambda ce: ce[1])
             return Lasso(g.path_to(entry), self.cycle(core, entry)), False
-        if kind == "eventually_always":
+        if kind == TemporalKind.EVENTUALLY_ALWAYS:
             best = None
             for core in self.cores_in(list(range(len(g)))):
                 bad = [u for u in core if not P[u]]
@@ -261,7 +262,7 @@ class TemporalChecker:
                 return None, False
             core, entry, bad = best
             return Lasso(g.path_to(entry), self.cycle(core, entry, [bad])), False
-        assert kind == "leads_to"
+        assert kind == TemporalKind.LEADS_TO
         Q = self.masks(q_fn, args)
         notQ = _neg(Q)
         vacuous = not any(P)

@@ -42,6 +42,7 @@ from spec import ir
 from spec import values as V
 from spec.interp import Interp, SymbolicConstError
 from spec.runtime import ModelError
+from spec.ir import FairnessKind, TemporalKind
 
 from checker.core.kinds import Kind, Strength
 from checker.core.properties import where_of
@@ -139,7 +140,7 @@ class LassoSearch:
         where = where_of(prop.span)
         # with a resource limit each query has its own, and seconds would make the verdict vary
         self._until = None if budget is None or self.clock.rlimit is not None else time.perf_counter() + budget
-        if self.ungrounded and prop.kind != "always":
+        if self.ungrounded and prop.kind != TemporalKind.ALWAYS:
             why = (f"not checked: fairness of {', '.join(self.ungrounded)} is per parameter value, and "
                    f"there are more than {STEP_GROUND} of them; the explicit engine checks it")
             return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, why, where,
@@ -157,7 +158,7 @@ class LassoSearch:
                 # first a state at depth k where the property cannot be evaluated (a violation, as
                 # in the explicit engine), then a lasso of k steps (for `always`, a state where P fails)
                 for errors in (True, False):
-                    if not errors and k == 0 and prop.kind != "always":
+                    if not errors and k == 0 and prop.kind != TemporalKind.ALWAYS:
                         continue
                     r, m, loop = self._ask(prop, env, k, errors)
                     if r == z3.sat:
@@ -187,7 +188,7 @@ class LassoSearch:
             if errors:
                 s.add(z3.Or(*(self.system.enc.evaluate(e, self.states[k], env)[1]
                               for e in (prop.p, prop.q) if e is not None)))
-            elif prop.kind == "always":
+            elif prop.kind == TemporalKind.ALWAYS:
                 s.add(z3.Not(self._holds(prop.p, env, k)))
             else:
                 loop = z3.Int("lasso.loop")
@@ -197,17 +198,17 @@ class LassoSearch:
                 cyc = [loop <= i for i in range(k + 1)]      # state i is on the cycle
                 for j, kind in self.fair:
                     taken = z3.Or(*(z3.And(cyc[i], self._taken(i, j)) for i in range(k)))
-                    if kind == "weak":
+                    if kind == FairnessKind.WEAK:
                         off = z3.Or(*(z3.And(cyc[i], self._disabled_at(i, j)) for i in range(k)))
                     else:
                         off = z3.And(*(z3.Implies(cyc[i], self._disabled_at(i, j)) for i in range(k)))
                     s.add(z3.Or(taken, off))
                 P = [self._holds(prop.p, env, i) for i in range(k + 1)]
-                if prop.kind == "eventually":
+                if prop.kind == TemporalKind.EVENTUALLY:
                     s.add(*(z3.Not(p) for p in P))
-                elif prop.kind == "always_eventually":
+                elif prop.kind == TemporalKind.ALWAYS_EVENTUALLY:
                     s.add(*(z3.Implies(cyc[i], z3.Not(P[i])) for i in range(k + 1)))
-                elif prop.kind == "eventually_always":
+                elif prop.kind == TemporalKind.EVENTUALLY_ALWAYS:
                     s.add(z3.Or(*(z3.And(cyc[i], z3.Not(P[i])) for i in range(k + 1))))
                 else:
                     Q = [self._holds(prop.q, env, i) for i in range(k + 1)]
@@ -274,7 +275,7 @@ def fair_kinds(model: ir.CheckedModel) -> dict:
     """Action index -> weak | strong; an action declared both is strongly fair (which implies weak)."""
     kinds: dict = {}
     for f in model.fairness:
-        if f.kind == "strong" or f.action not in kinds:
+        if f.kind == FairnessKind.STRONG or f.action not in kinds:
             kinds[f.action] = f.kind
     return kinds
 

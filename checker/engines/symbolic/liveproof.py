@@ -46,6 +46,7 @@ import z3
 
 from spec import ir
 from spec.interp import SymbolicConstError
+from spec.ir import FairnessKind, TemporalKind
 
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
@@ -89,7 +90,7 @@ class LiveHorn:
                                  f"encoded without quantifiers")
                 break
         # flags: [fair_0 (weak: ok; strong: taken, enabled), ...] + property flags
-        self.n_fair = sum(1 if kind == "weak" else 2 for _, kind in self.fair)
+        self.n_fair = sum(1 if kind == FairnessKind.WEAK else 2 for _, kind in self.fair)
         self.n_prop = 2
         props = {p.name: p for p in sys_.props}
         with SV.domain(enc.bv):
@@ -126,20 +127,20 @@ class LiveHorn:
     def _stem_flag(self, old, P, Q):
         """The whole-behaviour flag after visiting a state: eventually P: P seen; leads_to: pending."""
         kind = self.prop.kind
-        if kind == "eventually":
+        if kind == TemporalKind.EVENTUALLY:
             return z3.Or(old, P)
-        if kind == "leads_to":
+        if kind == TemporalKind.LEADS_TO:
             return z3.And(z3.Or(old, P), z3.Not(Q))
         return FALSE
 
     def _cycle_flag(self, old, P, Q):
         """The cycle's property flag after stepping out of a state."""
         kind = self.prop.kind
-        if kind == "always_eventually":
+        if kind == TemporalKind.ALWAYS_EVENTUALLY:
             return z3.Or(old, P)
-        if kind == "eventually_always":
+        if kind == TemporalKind.EVENTUALLY_ALWAYS:
             return z3.Or(old, z3.Not(P))
-        if kind == "leads_to":
+        if kind == TemporalKind.LEADS_TO:
             return z3.Or(old, Q)
         return FALSE
 
@@ -149,7 +150,7 @@ class LiveHorn:
         for j, kind in self.fair:
             enabled = self.enabled[j]
             took = changes if taken == j else FALSE
-            if kind == "weak":
+            if kind == FairnessKind.WEAK:
                 out.append(z3.Or(old[i], took, z3.Not(enabled)))
                 i += 1
             else:
@@ -206,7 +207,7 @@ class LiveHorn:
             _, _, err = self._pq(self.x)
             fair, i = [], 0
             for _, kind in self.fair:
-                if kind == "weak":
+                if kind == FairnessKind.WEAK:
                     fair.append(self.flags[i])
                     i += 1
                 else:
@@ -214,12 +215,12 @@ class LiveHorn:
                     i += 2
             stem, cyc = self.flags[self.n_fair], self.flags[-1]
             kind = self.prop.kind
-            if kind == "always":
+            if kind == TemporalKind.ALWAYS:
                 P, _, _ = self._pq(self.x)
                 closed = z3.Not(P)
             else:
-                cond = {"eventually": z3.Not(stem), "always_eventually": z3.Not(cyc),
-                        "eventually_always": cyc, "leads_to": z3.And(stem, z3.Not(cyc))}[kind]
+                cond = {TemporalKind.EVENTUALLY: z3.Not(stem), TemporalKind.ALWAYS_EVENTUALLY: z3.Not(cyc),
+                        TemporalKind.EVENTUALLY_ALWAYS: cyc, TemporalKind.LEADS_TO: z3.And(stem, z3.Not(cyc))}[kind]
                 closed = mk_and(self.loop, enc.equal_states(self.x, self.saved), *fair, cond)
             body = mk_and(self._live(self.x, self.saved, self.loop, self.flags), self.known_x,
                           mk_or(err, closed))
