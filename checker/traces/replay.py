@@ -14,8 +14,8 @@ from spec import ir
 from spec import values as V
 from spec.diagnostics import SpecError
 from spec.interp import Interp
-from spec.runtime import KIND_TITLES, ModelError, to_code
 from spec.ir import FairnessKind
+from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind

@@ -20,12 +20,12 @@ from spec import ir
 from spec import values as V
 
 from checker.core.kinds import Kind
-from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.graph import StateGraph, checking
 from checker.core.limits import Budget
 from checker.core.properties import where_of
-from checker.engines.explicit.liveness import label_step
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.graph import StateGraph, checking
+from checker.engines.explicit.liveness import label_step
 
 
 def _instance_text(cm: CompiledModel, inst: int) -> str:

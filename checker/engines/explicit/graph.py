@@ -20,8 +20,8 @@ from array import array
 
 import numpy as np
 
-from checker.engines.explicit.compiled import CompiledModel
 from checker.core.limits import Budget, Progress
+from checker.engines.explicit.compiled import CompiledModel
 
 
 class GraphLimit(Exception):

@@ -35,17 +35,17 @@ import numpy as np
 from spec import ir
 from spec import values as V
 from spec.interp import Interp
-from spec.runtime import ModelError
 from spec.ir import FairnessKind, TemporalKind
+from spec.runtime import ModelError
 
-from checker.core.kinds import Kind
-from checker.engines.explicit.compiled import CompiledModel
 from checker.core.explain import source_text
-from checker.core.properties import where_of
-from checker.core.temporal import describe
-from checker.engines.explicit.graph import StateGraph, checking
+from checker.core.kinds import Kind
 from checker.core.limits import Budget
+from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
+from checker.core.temporal import describe
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.graph import StateGraph, checking
 
 STUTTER = -1
 

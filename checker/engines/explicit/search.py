@@ -38,16 +38,16 @@ import numpy as np
 from spec import ir
 from spec.runtime import KIND_TITLES, ModelError
 
-from checker.core.kinds import Kind, Strength
-from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.enumerable import require_enumerable
-from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.core.explain import explain_invariant
-from checker.engines.explicit.graph import GraphLimit, StateGraph
-from checker.core.properties import select_invariants, where_of
+from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.engines.explicit.liveness import check_properties as check_temporal
+from checker.core.properties import select_invariants, where_of
 from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.determinism import check_all as check_determinism
+from checker.engines.explicit.enumerable import require_enumerable
+from checker.engines.explicit.graph import GraphLimit, StateGraph
+from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.visited import FingerprintSet
 

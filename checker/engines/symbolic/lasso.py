@@ -41,19 +41,19 @@ import z3
 from spec import ir
 from spec import values as V
 from spec.interp import Interp, SymbolicConstError
-from spec.runtime import ModelError
 from spec.ir import FairnessKind, TemporalKind
+from spec.runtime import ModelError
 
 from checker.core.kinds import Kind, Strength
 from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 from checker.core.temporal import describe, lasso_violates
 from checker.engines.explicit.enumerable import obstacles
-from checker.traces.replay import replay_trace
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.system import STEP_GROUND, System, nonlinear
 from checker.engines.symbolic.traces import Decoder, Disagreement, decode_state, state_codes
+from checker.traces.replay import replay_trace
 
 
 @dataclass
