@@ -84,8 +84,8 @@ class Engine(Protocol):
         """Checks `model` as `request` says, reporting progress to `on_event`."""
 
 
-def reporter(engine: str, on_event: OnEvent | None, convert=lambda snapshot: snapshot) -> Callable[[object], None]:
-    """The progress callback an engine is given: `convert` makes each of its snapshots a ProgressEvent,
+def reporter(convert: Callable[[object], ProgressEvent], on_event: OnEvent | None) -> Callable[[object], None]:
+    """The progress callback an engine is given: `convert` makes each of its reports a ProgressEvent,
     which is remembered for the report of an interruption (`checker.core.limits.record`) and passed
     to `on_event`."""
     def report(snapshot) -> None:

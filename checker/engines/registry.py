@@ -25,13 +25,13 @@ import copy
 from spec import ir
 from spec.diagnostics import SpecError
 
-from checker.core.limits import ProgressEvent
+from checker.core.limits import Progress, ProgressEvent
 from checker.core.result import EXHAUSTIVE, UNKNOWN, Result, Verdict, open_reasons
 from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
-from checker.engines.simulate.engine import SimulateOptions, simulate
+from checker.engines.simulate.engine import SimProgress, SimulateOptions, simulate
 from checker.engines.simulate.wide import require_values
 from checker.engines.symbolic import SymbolicOptions
 from checker.engines.symbolic import check as symbolic_check
@@ -78,8 +78,11 @@ class Explicit:
         """Why the explicit engine cannot enumerate the model, or not by default (its E520)."""
         return enumerable.obstacles(model) + enumerable.too_wide(model)
 
+    def event(self, snapshot: Progress) -> ProgressEvent:
+        return ProgressEvent.of(self.name, snapshot, snapshot.phase)
+
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
-        progress = reporter(self.name, on_event, lambda p: ProgressEvent.of(self.name, p, p.phase))
+        progress = reporter(self.event, on_event)
         return annotate_explicit(explicit_check(model, explicit_options(request), progress))
 
 
@@ -103,8 +106,12 @@ class Symbolic:
             return [d.message for d in exc.diagnostics]
         return []
 
+    def event(self, event: ProgressEvent) -> ProgressEvent:
+        """The symbolic engines report ProgressEvents themselves."""
+        return event
+
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
-        return symbolic_check(model, self.name, symbolic_options(request), reporter(self.name, on_event))
+        return symbolic_check(model, self.name, symbolic_options(request), reporter(self.event, on_event))
 
 
 class Simulate:
@@ -120,10 +127,11 @@ class Simulate:
             return [d.message for d in exc.diagnostics]
         return []
 
+    def event(self, snapshot: SimProgress) -> ProgressEvent:
+        return ProgressEvent.of(self.name, snapshot, "shrink" if snapshot.shrinking else "runs")
+
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
-        progress = reporter(self.name, on_event,
-                            lambda p: ProgressEvent.of(self.name, p, "shrink" if p.shrinking else "runs"))
-        return simulate(model, simulate_options(request), progress)
+        return simulate(model, simulate_options(request), reporter(self.event, on_event))
 
 
 class Auto:
