@@ -9,7 +9,9 @@
                     that phase and the same in words
 
 ProgressEvent is defined with the limits every engine honours (`checker.core.limits`), below the
-engines, so that an engine can make one itself.
+engines, so that an engine can make one itself; `reporter` turns an engine's own progress reports
+into ProgressEvents and remembers the last one for the message on Ctrl-C.
+
 The registry (`checker.engines.registry`) holds the engines by name; the command line, `ci`,
 `catalog`, the pytest plugin and the benchmarks build a CheckRequest and go through it.
 """

@@ -40,7 +40,8 @@ def add_parser(sub) -> None:
 def request(args) -> CheckRequest:
     """The options of the command line as the one request every engine takes."""
     return CheckRequest(properties=tuple(args.invariant) if args.invariant else None, deadlock=not args.no_deadlock,
-                        timeout=args.timeout, seed=args.seed, simulate=SimulateSection(runs=args.runs, steps=args.steps))
+                        timeout=args.timeout, seed=args.seed,
+                        simulate=SimulateSection(runs=args.runs, steps=args.steps))
 
 
 def reproduce_command(args, seed: int) -> str:
