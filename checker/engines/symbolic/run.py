@@ -10,6 +10,8 @@
                 the same order (a short proof, the lasso search, a long proof)
     all         the same (with --k for k-induction)
 
+Each mode is data: the steps it runs in order on one `Run` (`MODES`).
+
 Each property keeps the strongest result any engine gave it, with how it was
 established: proved (CHC or k-induction: every reachable state), exhaustive
 (BMC that ran out of loop-free paths), bounded (no violation up to a depth),
@@ -463,7 +465,8 @@ def spacer_step(rounds: str):
 
 
 def while_open(step):
-    """`step`, unless the run has stopped or every safety property is decided."""
+    """`step`, unless the run has stopped or every safety property is decided (which stays so for the
+    rest of the run: the guarded steps after it are skipped too)."""
     def guarded(run: Run) -> None:
         if not run.stopped and run.open_props():
             step(run)
