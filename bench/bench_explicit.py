@@ -22,9 +22,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.engines.explicit.search import ExplicitOptions, check  # noqa: E402
-from checker.engines.explicit.visited import FingerprintSet  # noqa: E402
 from spec.loader import load  # noqa: E402
+
+from checker.engines import registry  # noqa: E402
+from checker.engines.base import CheckRequest, ExplicitSection  # noqa: E402
+from checker.engines.explicit.visited import FingerprintSet  # noqa: E402
 
 
 SAFETY = ("Consistent", "TypeOK")  # the invariants; liveness is measured by bench_liveness.py
@@ -39,6 +41,12 @@ def row(name, r):
     trace_bps = s.trace_bytes / s.distinct_states if s.distinct_states else 0
     print(f"{name:<34} {s.distinct_states:>10,} {s.transitions:>11,} {s.depth:>5} {s.seconds:>8.2f} "
           f"{s.states_per_second:>10,.0f} {s.bytes_per_state:>8.1f} {trace_bps:>8.1f} {peak_mib():>8.0f}")
+
+
+def check(m, invariants, symmetry: bool, workers: int):
+    """The explicit engine through the registry, as `syncproof check --engine explicit` runs it."""
+    request = CheckRequest(properties=invariants, explicit=ExplicitSection(symmetry=symmetry, workers=workers))
+    return registry.run(m, registry.EXPLICIT.name, request)
 
 
 def visited_at_scale(n: int = 10_000_000, batch: int = 200_000) -> None:
@@ -64,17 +72,17 @@ def main() -> None:
     top = 6 if args.quick else args.max_rm
     for n in range(3, top + 1):
         m = load(ROOT / "models/two_phase_commit.sync", [f"RM={n}"])
-        r = check(m, ExplicitOptions(symmetry=False, workers=args.workers, invariants=SAFETY))
+        r = check(m, SAFETY, symmetry=False, workers=args.workers)
         row(f"two_phase_commit RM={n} (no symmetry)", r)
     for n in (3, 5, top):
         m = load(ROOT / "models/two_phase_commit.sync", [f"RM={n}"])
-        r = check(m, ExplicitOptions(symmetry=True, workers=args.workers, invariants=SAFETY))
+        r = check(m, SAFETY, symmetry=True, workers=args.workers)
         row(f"two_phase_commit RM={n} (symmetry)", r)
     if not args.quick:
         for consts in ([], ["SLOTS=3", "MAX_PRICE=5"]):
             m = load(ROOT / "models/options_ledger.sync", consts)
             invariants = tuple(i.name for i in m.invariants)  # safety only
-            r = check(m, ExplicitOptions(symmetry=False, workers=args.workers, invariants=invariants))
+            r = check(m, invariants, symmetry=False, workers=args.workers)
             row("options_ledger " + (" ".join(consts) or "(default)"), r)
         visited_at_scale()
 

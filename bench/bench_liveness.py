@@ -23,10 +23,11 @@ RUN = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from spec.loader import load
-from checker.engines.explicit.search import check, ExplicitOptions
+from checker.engines import registry
+from checker.engines.base import CheckRequest, ExplicitSection
 model = load({model!r}, [{const!r}])
 t0 = time.perf_counter()
-r = check(model, ExplicitOptions(symmetry=False, invariants=tuple({props!r})))
+r = registry.run(model, "explicit", CheckRequest(properties=tuple({props!r}), explicit=ExplicitSection(symmetry=False)))
 print(json.dumps({{"verdict": r.verdict.value, "states": r.stats.distinct_states,
                   "transitions": r.stats.transitions, "graph_states": r.stats.graph_states,
                   "graph_edges": r.stats.graph_edges, "graph_bytes": r.stats.graph_bytes,

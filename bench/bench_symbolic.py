@@ -24,14 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.engines.explicit.search import ExplicitOptions  # noqa: E402
-from checker.engines.explicit.search import check as explicit_check  # noqa: E402
-from checker.engines.symbolic import SymbolicOptions  # noqa: E402
-from checker.engines.symbolic import check as symbolic_check  # noqa: E402
+from spec.loader import load, load_text  # noqa: E402
+
+from checker.engines import registry  # noqa: E402
+from checker.engines.base import CheckRequest, SymbolicSection  # noqa: E402
 from checker.engines.symbolic.bmc import Clock  # noqa: E402
 from checker.engines.symbolic.lasso import check_temporal  # noqa: E402
 from checker.engines.symbolic.liveproof import prove_temporal  # noqa: E402
-from spec.loader import load, load_text  # noqa: E402
 
 MODELS = ROOT / "models"
 
@@ -73,6 +72,11 @@ def timed(fn):
     return r, time.perf_counter() - t0
 
 
+def check(model, engine: str, timeout: float, depth: int | None = None):
+    """`engine` through the registry, as `syncproof check --engine ENGINE --timeout T [--depth D]` runs it."""
+    return registry.run(model, engine, CheckRequest(timeout=timeout, symbolic=SymbolicSection(depth=depth)))
+
+
 def safety_only(model):
     """The model without its temporal properties: section 1 measures the safety search (the
     lasso search has its own section)."""
@@ -84,7 +88,7 @@ def safety_only(model):
 def bmc_depths(path: Path, depths, timeout: float) -> None:
     model = safety_only(load(path))
     for d in depths:
-        r, s = timed(lambda: symbolic_check(model, "bmc", SymbolicOptions(depth=d, timeout=timeout)))
+        r, s = timed(lambda: check(model, "bmc", timeout, depth=d))
         row(f"bmc {path.name} --depth {d}", r, s)
         if any(p.how == "unknown" for p in r.properties if p.kind not in ("temporal", "determinism")):
             break
@@ -106,21 +110,21 @@ def main() -> None:
     print("\n2. The options ledger with 64-bit balances and a symbolic fee")
     large = load(MODELS / "options_ledger_large.sync")
     for mode in ("induction", "prove"):   # the invariants (the liveness proof is in section 5)
-        r, s = timed(lambda: symbolic_check(safety_only(large), mode, SymbolicOptions(timeout=args.timeout)))
+        r, s = timed(lambda: check(safety_only(large), mode, args.timeout))
         row(f"{mode} options_ledger_large.sync (invariants)", r, s)
     broken = load(MODELS / "options_ledger_large_broken.sync")
-    r, s = timed(lambda: symbolic_check(broken, "bmc", SymbolicOptions(depth=5, timeout=args.timeout)))
+    r, s = timed(lambda: check(broken, "bmc", args.timeout, depth=5))
     row("bmc options_ledger_large_broken.sync --depth 5", r, s)
-    r, s = timed(lambda: symbolic_check(broken, "symbolic", SymbolicOptions(timeout=args.timeout)))
+    r, s = timed(lambda: check(broken, "symbolic", args.timeout))
     row("default (symbolic) options_ledger_large_broken.sync", r, s)
 
     print("\n3. Beyond the explicit engine's reach: an escrow with 10**12 states")
     escrow = load_text(BEYOND_REACH, "escrow.sync")
     limit = 10 if args.quick else 60
-    r, s = timed(lambda: explicit_check(escrow, ExplicitOptions(timeout=limit)))
+    r, s = timed(lambda: check(escrow, "explicit", limit))
     row(f"explicit (--timeout {limit}): {r.stats.distinct_states:,} states, depth {r.stats.depth}", r, s)
     for mode in ("induction", "prove"):
-        r, s = timed(lambda: symbolic_check(escrow, mode, SymbolicOptions(timeout=args.timeout)))
+        r, s = timed(lambda: check(escrow, mode, args.timeout))
         row(f"{mode} escrow", r, s)
 
     print("\n4. Temporal properties: BMC's search for fair lassos (time to a violation, or to depth K)")

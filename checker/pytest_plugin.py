@@ -17,10 +17,8 @@ when the configuration checks the file several ways). A violated property
 fails with its trace; one the configuration expects to be violated is an
 xfail (strict when `violates` names it); an inconclusive property fails,
 as in `syncproof ci`. A model that does not load is a collection error with
-its diagnostics.
-
-This module imports only pytest at import time: pytest loads it in every
-session (entry point `pytest11`), including runs that collect no model.
+its diagnostics. Checks go through the engine registry with the request of
+their configured options (`checker.engines.options.request`).
 """
 
 from __future__ import annotations
@@ -28,6 +26,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from spec.diagnostics import SpecError
+from spec.loader import load
+
+from checker.core.result import Verdict
+from checker.engines import options as engine_config
+from checker.project.config import ModelConfig, display_path, find_config, read_config
+from checker.project.runs import Expectation
+from checker.reports.formats.tracerows import trace_text
 
 
 def pytest_addoption(parser) -> None:
@@ -79,8 +86,6 @@ def _configured(session_config, path: Path):
 
 
 def _read(session_config):
-    from checker.project.config import find_config, read_config
-    from spec.diagnostics import SpecError
     given = session_config.getini("syncproof_config")
     where = Path(session_config.rootpath) / given if given else find_config(Path(session_config.rootpath))
     if where is None:
@@ -93,8 +98,6 @@ def _read(session_config):
 
 class SyncFile(pytest.File):
     def collect(self):
-        from checker.project.config import ModelConfig, display_path
-        from checker.project.runs import Expectation
         matches = _configured(self.config, self.path)
         if not matches:
             shown = display_path(self.path)
@@ -124,8 +127,6 @@ class SyncCheck(pytest.Collector):
 
     def model(self):
         if self._model is None:
-            from spec.diagnostics import SpecError
-            from spec.loader import load
             m = self.setting
             try:
                 self._model = load(m.shown, [f"{k}={v}" for k, v in m.constants.items()])
@@ -135,8 +136,6 @@ class SyncCheck(pytest.Collector):
 
     def result(self):
         if self._result is None:
-            from checker.engines import options as engine_config
-            from spec.diagnostics import SpecError
             opts = dict(self.setting.options)
             if engine_config.option(self.setting.engine, "continue"):
                 opts["continue"] = True   # every property to its own verdict
@@ -178,8 +177,6 @@ class SyncProperty(pytest.Item):
         self.span = span
 
     def runtest(self) -> None:
-        from checker.reports.formats.tracerows import trace_text
-        from checker.core.result import Verdict
         result = self.check.result()
         prop = next((p for p in result.properties if p.name == self.name), None)
         if prop is None:

@@ -85,9 +85,9 @@ def _explicit(model):
 
 
 def _enumerable(path):
-    from checker.engines.registry import why_symbolic
+    from checker.engines.registry import EXPLICIT
     model = load(path)
-    if why_symbolic(model):  # the explicit engine cannot run it, or not by default: see test_large_ranges_*
+    if EXPLICIT.obstacles(model):  # the explicit engine cannot run it, or not by default: see test_large_ranges_*
         pytest.skip("not enumerable")
     return model
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from checker.engines.registry import why_symbolic
+from checker.engines.registry import EXPLICIT
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
 from checker.core.result import Verdict
@@ -239,7 +239,7 @@ QUICK = ["settlement_lock_broken"]   # the others take more than a few seconds: 
 @pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
 def test_proofs_agree_with_the_explicit_engine_on_the_models(name):
     model = load(ROOT / "models" / f"{name}.sync")
-    if why_symbolic(model):
+    if EXPLICIT.obstacles(model):
         pytest.skip("the explicit engine cannot enumerate it")
     e = explicit_check(model, ExplicitOptions(stop_at_first=False))
     if any(p.name == "runtime" and p.verdict is Verdict.VIOLATED for p in e.properties):

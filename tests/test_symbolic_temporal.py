@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.engines.registry import why_symbolic
+from checker.engines.registry import EXPLICIT
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
 from checker.traces.itf import trace_document
@@ -215,7 +215,7 @@ HOLDING_DEPTH = 4
 @pytest.mark.parametrize("name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
 def test_explicit_and_lasso_search_agree_on_every_model(name):
     model = load(ROOT / "models" / f"{name}.sync")
-    if why_symbolic(model):
+    if EXPLICIT.obstacles(model):
         pytest.skip("the explicit engine cannot enumerate it")
     e = explicit_check(model, ExplicitOptions(stop_at_first=False))
     want = {p.name: p for p in e.properties if p.kind == "temporal"}

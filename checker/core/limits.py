@@ -28,10 +28,12 @@ reported, when a KeyboardInterrupt carries no result.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 CHECK = 0.02      # seconds between clock reads, aimed at
 PROGRESS = 0.25   # seconds between progress reports, at most
@@ -77,6 +79,9 @@ class Progress:
     work: int = 0           # init: statements executed; temporal, determinism: states examined
     what: str = ""          # the property being checked
 
+    def __str__(self) -> str:
+        return self.text()
+
     def text(self) -> str:
         if self.phase == "init":
             return f"initial states · {self.work:,} statements executed"
@@ -89,26 +94,42 @@ class Progress:
                 f"{rate:,.0f} states/s")
 
 
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One progress report of any engine: `counts` are the numbers of `phase`, `text` says it in words."""
+
+    engine: str
+    phase: str
+    counts: Mapping[str, float] = field(default_factory=dict)
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def of(cls, engine: str, snapshot, phase: str) -> ProgressEvent:
+        """The event of an engine's own progress snapshot (a dataclass with a `text()`): its numbers
+        are the counts."""
+        values = {f.name: getattr(snapshot, f.name) for f in dataclasses.fields(snapshot)}
+        counts = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return cls(engine, phase, counts, snapshot.text())
+
+
 _latest: list = [None]
 
 
-def record(event) -> None:
+def record(event: ProgressEvent | None) -> None:
     """Remembers the last progress event of any engine, for the CLI's report of an interruption."""
     _latest[0] = event
 
 
-def latest():
+def latest() -> ProgressEvent | None:
     return _latest[0]
 
 
-def describe(event) -> str:
-    """A progress event in words (events are Progress, SimProgress or a string)."""
-    if event is None:
-        return ""
-    if isinstance(event, str):
-        return event
-    text = getattr(event, "text", None)
-    return text() if callable(text) else str(event)
+def describe(event: ProgressEvent | None) -> str:
+    """The last progress event in words ("" when there is none)."""
+    return "" if event is None else str(event)
 
 
 class Budget:
@@ -179,10 +200,8 @@ class Budget:
         """Reports the current phase's progress now."""
         if self.snapshot is None:
             return
-        event = self.snapshot()
-        record(event)
         if self.on_event is not None:
-            self.on_event(event)
+            self.on_event(self.snapshot())
 
 
 @contextlib.contextmanager

@@ -7,9 +7,10 @@ returns the `Result` every engine returns. Validating here, before anything
 runs, makes a typo in a configuration file a clear error (exit 2) instead of
 a setting that is silently ignored.
 
-The names are those of `check --engine` (`checker.engines.registry.ENGINES`), `auto`
-(the engine `check` picks without --engine, the default) and `simulate`,
-the hypothesis engine of `syncproof simulate`.
+The names are those of the registry (`checker.engines.registry.ENGINES`): those of
+`check --engine`, `auto` (the engine `check` picks without --engine, the default) and
+`simulate`, the hypothesis engine of `syncproof simulate`. Configured options become one
+`CheckRequest` (`request`), as the command line's do.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 
 from spec import ir
 
-from checker.engines import registry as engines
 from checker.core.result import Result
+from checker.engines import registry
+from checker.engines.base import CheckRequest, ExplicitSection, SimulateSection, SymbolicSection
 
 INT, NUMBER, BOOL, NAMES = "a positive integer", "a positive number", "true or false", "a list of names"
 
@@ -63,27 +65,20 @@ SIMULATE = SHARED + STOPPING[:1] + (
     Option("seed", INT, "seed of the random runs (the same seed gives the same runs)"),
 )
 
-SIMULATE_NAME = "simulate"
-AUTO = "auto"   # what `check` does without --engine: explicit when the model can be enumerated
+# the options each engine of the registry accepts; auto may run either engine: it takes both's
+ACCEPTS = {
+    registry.AUTO.name: EXPLICIT + tuple(o for o in SYMBOLIC if o not in EXPLICIT),
+    registry.EXPLICIT.name: EXPLICIT,
+    registry.SIMULATE.name: SIMULATE,
+}
 
 
 def names() -> tuple[str, ...]:
-    return (AUTO,) + tuple(engines.ENGINES) + (SIMULATE_NAME,)
+    return tuple(registry.ENGINES)
 
 
 def options(engine: str) -> tuple[Option, ...]:
-    if engine == "explicit":
-        return EXPLICIT
-    if engine == SIMULATE_NAME:
-        return SIMULATE
-    if engine == AUTO:  # either engine may run: it takes the options of both
-        return EXPLICIT + tuple(o for o in SYMBOLIC if o not in EXPLICIT)
-    return SYMBOLIC
-
-
-def resolve(engine: str, model: ir.CheckedModel) -> str:
-    """The engine that will check `model`: `auto` becomes the default engine for it."""
-    return engines.default_engine(model) if engine == AUTO else engine
+    return ACCEPTS.get(engine, SYMBOLIC)
 
 
 def option(engine: str, name: str) -> Option | None:
@@ -131,28 +126,21 @@ def describe(value) -> str:
     return repr(value)
 
 
-def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: tuple[str, ...] = ()) -> Result:
-    """Runs `engine` on `model` with configured options (already validated).
+def request(opts: dict, until: tuple[str, ...] = ()) -> CheckRequest:
+    """The CheckRequest of configured options (already validated); each engine reads its own section.
 
     `until`: the properties the configuration expects to be violated; the search goes on after
     the first violation until it has found them all (or ends)."""
-    engine = resolve(engine, model)
-    props = tuple(opts["properties"]) if opts.get("properties") else None
-    deadlock = opts.get("deadlock", True)
-    if engine == SIMULATE_NAME:
-        from checker.engines.simulate import SimulateOptions, simulate
-        sim = SimulateOptions(invariants=props, deadlock=deadlock, seed=opts.get("seed"), timeout=opts.get("timeout"),
-                              **{k: opts[k] for k in ("runs", "steps") if k in opts})
-        return simulate(model, sim, progress)
-    from checker.engines.explicit.search import ExplicitOptions
-    explicit = ExplicitOptions(
-        invariants=props, deadlock=deadlock, symmetry=opts.get("symmetry", True), workers=opts.get("workers", 1),
-        max_states=opts.get("max-states"), max_depth=opts.get("max-depth"), timeout=opts.get("timeout"),
-        stop_at_first=not opts.get("continue", False), until=tuple(until))
-    symbolic = None
-    if engine != "explicit":
-        from checker.engines.symbolic import SymbolicOptions
-        symbolic = SymbolicOptions(invariants=props, deadlock=deadlock, depth=opts.get("depth"), k=opts.get("k"),
-                                   timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False),
-                                   until=tuple(until), rlimit=opts.get("rlimit"))
-    return engines.run(model, engine, explicit, symbolic, progress, progress)
+    return CheckRequest(
+        properties=tuple(opts["properties"]) if opts.get("properties") else None,
+        deadlock=opts.get("deadlock", True), timeout=opts.get("timeout"),
+        stop_at_first=not opts.get("continue", False), until=tuple(until), seed=opts.get("seed"),
+        explicit=ExplicitSection(symmetry=opts.get("symmetry", True), workers=opts.get("workers", 1),
+                                 max_states=opts.get("max-states"), max_depth=opts.get("max-depth")),
+        symbolic=SymbolicSection(depth=opts.get("depth"), k=opts.get("k"), rlimit=opts.get("rlimit")),
+        simulate=SimulateSection(runs=opts.get("runs"), steps=opts.get("steps")))
+
+
+def run(model: ir.CheckedModel, engine: str, opts: dict, progress=None, until: tuple[str, ...] = ()) -> Result:
+    """Runs `engine` on `model` with configured options (already validated); see `request`."""
+    return registry.run(model, engine, request(opts, until), progress)

@@ -1,7 +1,7 @@
-"""Which engine checks a model, and one Result when several do.
+"""The engines by name, each an `Engine` (`checker.engines.base`), and one Result when several run.
 
-    (default)   explicit when the model can be enumerated (`checker.engines.explicit.enumerable`),
-                otherwise `symbolic`
+    auto        what `check` does without --engine: explicit when the model can be enumerated
+                (`checker.engines.explicit.enumerable`), otherwise `symbolic`
     explicit    breadth-first search of every reachable state
     bmc, induction, prove, symbolic
                 the symbolic engines (`checker.engines.symbolic.run` says what each mode does;
@@ -9,10 +9,13 @@
     all         every engine that applies: explicit (when it can enumerate the model),
                 then the symbolic ones; each property keeps the strongest result, and
                 engines that contradict each other are a bug (exit 4)
+    simulate    random runs with hypothesis (`syncproof simulate`)
 
-Whether the explicit engine can enumerate a model is decided from its
-declarations alone (symbolic constants, parameter and variable ranges), so a
-model always gets the same engine by default.
+The combined modes are data: `auto` is a first choice and a fallback, `all` a list of
+strategies. Whether the explicit engine can enumerate a model is decided from its
+declarations alone (symbolic constants, parameter and variable ranges), so a model always
+gets the same engine by default. This module is the one place where a `CheckRequest`
+becomes an engine's own options.
 """
 
 from __future__ import annotations
@@ -20,15 +23,21 @@ from __future__ import annotations
 import copy
 
 from spec import ir
+from spec.diagnostics import SpecError
 
+from checker.core.limits import Progress, ProgressEvent
 from checker.core.kinds import Strength
+from checker.core.result import Result, Verdict, open_reasons
+from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
-from checker.core.result import Result, Verdict, open_reasons
+from checker.engines.simulate.engine import SimProgress, SimulateOptions, simulate
+from checker.engines.simulate.wide import require_values
+from checker.engines.symbolic import SymbolicOptions
+from checker.engines.symbolic import check as symbolic_check
+from checker.engines.symbolic.system import System
 
-SYMBOLIC_MODES = ("bmc", "induction", "prove", "symbolic", "all")
-ENGINES = ("explicit",) + SYMBOLIC_MODES
 STRENGTH = {Strength.PROVED: 3, Strength.EXHAUSTIVE: 3, Strength.BOUNDED: 1, Strength.SAMPLED: 1, Strength.UNKNOWN: 0}
 
 
@@ -36,37 +45,159 @@ class EnginesDisagree(RuntimeError):
     """Two engines gave contradicting verdicts for one property: a bug in syncproof."""
 
 
-def default_engine(model: ir.CheckedModel) -> str:
-    """explicit when the model can be enumerated, otherwise the symbolic engines."""
-    return "explicit" if not why_symbolic(model) else "symbolic"
+# ---- a request as each engine's own options ------------------------------------------------------
+
+def explicit_options(request: CheckRequest) -> ExplicitOptions:
+    e = request.explicit
+    return ExplicitOptions(invariants=request.properties, deadlock=request.deadlock, symmetry=e.symmetry,
+                           workers=e.workers, max_states=e.max_states, max_depth=e.max_depth,
+                           timeout=request.timeout, stop_at_first=request.stop_at_first, until=request.until)
 
 
-def why_symbolic(model: ir.CheckedModel) -> list[str]:
-    """Why the explicit engine is not the default for this model (empty: it is)."""
-    return enumerable.obstacles(model) + enumerable.too_wide(model)
+def symbolic_options(request: CheckRequest) -> SymbolicOptions:
+    s = request.symbolic
+    return SymbolicOptions(invariants=request.properties, deadlock=request.deadlock, depth=s.depth, k=s.k,
+                           timeout=request.timeout, stop_at_first=request.stop_at_first, until=request.until,
+                           rlimit=s.rlimit)
 
 
-def run(model: ir.CheckedModel, engine: str | None, explicit: ExplicitOptions, symbolic=None,
-        explicit_progress=None, symbolic_progress=None) -> Result:
-    """Checks `model` with `engine` (None: the default for the model) and returns its Result."""
-    note = ""
-    if engine is None:
-        engine = default_engine(model)
-        if engine != "explicit":
-            why = why_symbolic(model)
-            shown = "; ".join(why[:2]) + (f"; and {len(why) - 2} more" if len(why) > 2 else "")
-            note = ("the explicit engine cannot enumerate this model (" + shown + "): running the symbolic engines, proofs (k-induction, then a CHC proof with z3 "
-                    "Spacer) first, then bounded model checking")
-    if engine == "explicit":
-        result = annotate_explicit(explicit_check(model, explicit, explicit_progress))
-    elif engine == "all":
-        result = run_all(model, explicit, symbolic, explicit_progress, symbolic_progress)
-    else:
-        from checker.engines.symbolic import SymbolicOptions, check
-        result = check(model, engine, symbolic or SymbolicOptions(), symbolic_progress)
-    if note:
-        result.notes.insert(0, note)
-    return result
+def simulate_options(request: CheckRequest) -> SimulateOptions:
+    s = request.simulate
+    sized = {k: v for k, v in (("runs", s.runs), ("steps", s.steps)) if v is not None}
+    return SimulateOptions(seed=request.seed, invariants=request.properties, deadlock=request.deadlock,
+                           timeout=request.timeout, **sized)
+
+
+# ---- the engines ---------------------------------------------------------------------------------
+
+class Explicit:
+    """Breadth-first search of every reachable state (`checker.engines.explicit.search`)."""
+
+    name = "explicit"
+
+    def obstacles(self, model: ir.CheckedModel) -> list[str]:
+        """Why the explicit engine cannot enumerate the model, or not by default (its E520)."""
+        return enumerable.obstacles(model) + enumerable.too_wide(model)
+
+    def event(self, snapshot: Progress) -> ProgressEvent:
+        return ProgressEvent.of(self.name, snapshot, snapshot.phase)
+
+    def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+        progress = reporter(self.event, on_event)
+        return annotate_explicit(explicit_check(model, explicit_options(request), progress))
+
+
+class Symbolic:
+    """One mode of the symbolic engines (`checker.engines.symbolic.run.MODES`)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def obstacles(self, model: ir.CheckedModel) -> list[str]:
+        """What z3 cannot encode (E5xx): the model's initial states, one step and each property are
+        encoded once."""
+        try:
+            system = System(model)
+            state = system.state("s")
+            system.init(state)
+            system.step(state, 0, "t")
+            for p in system.props:
+                system.holds(p, state)
+        except SpecError as exc:
+            return [d.message for d in exc.diagnostics]
+        return []
+
+    def event(self, event: ProgressEvent) -> ProgressEvent:
+        """The symbolic engines report ProgressEvents themselves."""
+        return event
+
+    def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+        return symbolic_check(model, self.name, symbolic_options(request), reporter(self.event, on_event))
+
+
+class Simulate:
+    """Random runs with hypothesis, shrunk to a short trace (`checker.engines.simulate`)."""
+
+    name = "simulate"
+
+    def obstacles(self, model: ir.CheckedModel) -> list[str]:
+        """Every constant needs a value (its E521)."""
+        try:
+            require_values(model)
+        except SpecError as exc:
+            return [d.message for d in exc.diagnostics]
+        return []
+
+    def event(self, snapshot: SimProgress) -> ProgressEvent:
+        return ProgressEvent.of(self.name, snapshot, "shrink" if snapshot.shrinking else "runs")
+
+    def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+        return simulate(model, simulate_options(request), reporter(self.event, on_event))
+
+
+class Auto:
+    """`first` when it can check the model, otherwise `fallback`, with a note saying why."""
+
+    name = "auto"
+
+    def __init__(self, first: Engine, fallback: Engine):
+        self.first, self.fallback = first, fallback
+
+    def pick(self, model: ir.CheckedModel) -> Engine:
+        return self.fallback if self.first.obstacles(model) else self.first
+
+    def obstacles(self, model: ir.CheckedModel) -> list[str]:
+        return self.pick(model).obstacles(model)
+
+    def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+        why = self.first.obstacles(model)
+        if not why:
+            return self.first.check(model, request, on_event)
+        result = self.fallback.check(model, request, on_event)
+        shown = "; ".join(why[:2]) + (f"; and {len(why) - 2} more" if len(why) > 2 else "")
+        result.notes.insert(0, f"the {self.first.name} engine cannot enumerate this model ({shown}): running the "
+                               "symbolic engines, proofs (k-induction, then a CHC proof with z3 Spacer) first, then "
+                               "bounded model checking")
+        return result
+
+
+class Combined:
+    """Several engines, merged: per property the strongest verdict (`merge`). The `optional` ones run
+    when they can check the model; the `always` ones run in any case (what they cannot encode is an
+    error, as when they run alone)."""
+
+    def __init__(self, name: str, optional: tuple[Engine, ...], always: tuple[Engine, ...]):
+        self.name, self.optional, self.always = name, optional, always
+
+    def strategies(self, model: ir.CheckedModel) -> list[Engine]:
+        return [e for e in self.optional if not e.obstacles(model)] + list(self.always)
+
+    def obstacles(self, model: ir.CheckedModel) -> list[str]:
+        return [why for e in self.always for why in e.obstacles(model)]
+
+    def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+        return merge([e.check(model, request, on_event) for e in self.strategies(model)])
+
+
+EXPLICIT = Explicit()
+SYMBOLIC = Symbolic("symbolic")
+SIMULATE = Simulate()
+AUTO = Auto(EXPLICIT, SYMBOLIC)
+# the engines of `check --engine`, in the order its help names them
+CHECK_ENGINES = (EXPLICIT, Symbolic("bmc"), Symbolic("induction"), Symbolic("prove"), SYMBOLIC,
+                 Combined("all", optional=(EXPLICIT,), always=(SYMBOLIC,)))
+ENGINES: dict[str, Engine] = {e.name: e for e in (AUTO, *CHECK_ENGINES, SIMULATE)}
+CHECK_NAMES = tuple(e.name for e in CHECK_ENGINES)
+
+
+def resolve(name: str, model: ir.CheckedModel) -> str:
+    """The engine that will check `model`: `auto` becomes the default engine for it."""
+    return AUTO.pick(model).name if name == AUTO.name else name
+
+
+def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
+    """Checks `model` with the engine called `name` (None: auto) and returns its Result."""
+    return ENGINES[name or AUTO.name].check(model, request, on_event)
 
 
 def annotate_explicit(result: Result) -> Result:
@@ -76,18 +207,6 @@ def annotate_explicit(result: Result) -> Result:
         p.how = p.how or (Strength.EXHAUSTIVE if p.verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN)
     # its traces carry no "how" in their ITF metadata: engine "explicit" already says exhaustive
     return result
-
-
-def run_all(model, explicit: ExplicitOptions, symbolic=None, explicit_progress=None,
-            symbolic_progress=None) -> Result:
-    from checker.engines.symbolic import SymbolicOptions, check
-    results = []
-    if not why_symbolic(model):
-        results.append(annotate_explicit(explicit_check(model, explicit, explicit_progress)))
-    sym = check(model, "all", symbolic or SymbolicOptions(), symbolic_progress)
-    sym.engine = "symbolic"  # k-induction, CHC and BMC
-    results.append(sym)
-    return merge(results)
 
 
 def merge(results: list[Result]) -> Result:
@@ -133,5 +252,6 @@ def _stronger(new, old) -> bool:
     return rank[new.verdict] + STRENGTH.get(new.how, 0) > rank[old.verdict] + STRENGTH.get(old.how, 0)
 
 
-__all__ = ["ENGINES", "SYMBOLIC_MODES", "run", "default_engine", "why_symbolic", "merge", "annotate_explicit",
-           "EnginesDisagree"]
+__all__ = ["ENGINES", "CHECK_NAMES", "CHECK_ENGINES", "EXPLICIT", "SYMBOLIC", "SIMULATE", "AUTO", "run", "resolve",
+           "merge", "annotate_explicit", "explicit_options", "symbolic_options", "simulate_options",
+           "Explicit", "Symbolic", "Simulate", "Auto", "Combined", "EnginesDisagree"]

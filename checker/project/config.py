@@ -33,9 +33,11 @@ from pathlib import Path
 
 from spec import files
 from spec.diagnostics import Diagnostic, Source, Span, SpecError, suggest
+from spec.loader import load as load_model
 
 from checker.core.kinds import Kind
 from checker.engines import options as engine_config
+from checker.engines import registry
 from checker.project.runs import EXPECTABLE, Entry, Expectation
 
 CONFIG_FILES = ("syncproof.toml", "pyproject.toml")
@@ -556,8 +558,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
     others); constants the model does not have, or property names it does not know, are
     problems of the configuration.
     """
-    from spec.loader import load as default_load
-    load = load or default_load
+    load = load or load_model
     problems = _Problems(Locator(read_toml(config.path, config.shown)[0],
                                  "tool.syncproof" if config.path.name != "syncproof.toml" else ""), config.shown)
     cache: dict = {}
@@ -582,7 +583,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
         entry.errors = [d for d in diags]
         entry.model = model
         if model is not None:
-            entry.engine = engine_config.resolve(m.engine, model)
+            entry.engine = registry.resolve(m.engine, model)
             _check_names(m, model, problems)
         entries.append(entry)
     return entries, problems.items

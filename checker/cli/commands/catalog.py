@@ -31,7 +31,7 @@ from spec.loader import load
 
 from checker.core.kinds import Kind
 from checker.engines import registry as engines
-from checker.engines.explicit.search import ExplicitOptions
+from checker.engines.base import CheckRequest
 from checker.reports.formats import write_file
 from checker.reports.console import console
 from checker.core.result import Verdict
@@ -91,25 +91,12 @@ def header_line(text: str) -> str:
     return paragraph[:end.start() + 1] if end else paragraph
 
 
+CATALOG_ENGINES = ((engines.EXPLICIT, "explicit"), (engines.SYMBOLIC, "symbolic"), (engines.SIMULATE, "simulation"))
+
+
 def engines_for(model) -> list[str]:
-    """The engines that handle the model: explicit and simulation unless it has symbolic constants;
-    symbolic when it can be encoded."""
-    from checker.engines.symbolic.system import System
-    enumerable = not model.symbolic_consts()
-    out = ["explicit"] if enumerable else []
-    try:
-        system = System(model)
-        state = system.state("s")
-        system.init(state)
-        system.step(state, 0, "t")
-        for p in system.props:
-            system.holds(p, state)
-        out.append("symbolic")
-    except SpecError:
-        pass
-    if enumerable:
-        out.append("simulation")
-    return out
+    """The engines that handle the model (those with no obstacles to it), as the catalog names them."""
+    return [shown for engine, shown in CATALOG_ENGINES if not engine.obstacles(model)]
 
 
 def check_file(path: Path, timeout: float | None = None) -> Entry:
@@ -128,7 +115,7 @@ def check_file(path: Path, timeout: float | None = None) -> Entry:
         e.verdict, e.error = "error", f"{d.code}: {d.message}"
         return e
     start = time.perf_counter()
-    r = engines.run(model, None, ExplicitOptions(timeout=timeout))
+    r = engines.run(model, None, CheckRequest(timeout=timeout))
     e.seconds = time.perf_counter() - start
     e.properties = [p.name for p in r.properties if p.kind not in _BUILTIN]
     e.verdict, e.how, e.engine, e.states = r.verdict.value, r.how, r.engine, r.stats.distinct_states

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load
 
-from checker.engines import registry as engines
 from checker.core import limits
-from checker.engines.explicit.search import ExplicitOptions
+from checker.engines import registry as engines
+from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
     add_format_args(c)  # --format, --output, --report, and --json (= --format json)
     c.add_argument("--quiet", action="store_true", help="no progress display")
-    c.add_argument("--engine", choices=engines.ENGINES, metavar="ENGINE",
+    c.add_argument("--engine", choices=engines.CHECK_NAMES, metavar="ENGINE",
                    help="explicit, bmc, induction, prove or all (default: explicit when the model can be "
                    "enumerated, otherwise prove then bmc)")
     c.add_argument("--depth", type=positive(int), metavar="K",
@@ -48,31 +49,30 @@ def add_parser(sub) -> None:
     c.set_defaults(run=run)
 
 
-def explicit_options(args) -> ExplicitOptions:
-    return ExplicitOptions(
-        invariants=tuple(args.invariant) if args.invariant else None,
-        deadlock=not args.no_deadlock, symmetry=not args.no_symmetry, workers=args.workers,
-        max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
-        stop_at_first=not args.keep_going)
+def request(args) -> CheckRequest:
+    """The options of the command line as the one request every engine takes."""
+    return CheckRequest(
+        properties=tuple(args.invariant) if args.invariant else None, deadlock=not args.no_deadlock,
+        timeout=args.timeout, stop_at_first=not args.keep_going,
+        explicit=ExplicitSection(symmetry=not args.no_symmetry, workers=args.workers, max_states=args.max_states,
+                                 max_depth=args.max_depth),
+        symbolic=SymbolicSection(depth=args.depth, k=args.k, rlimit=args.rlimit))
 
 
 def with_progress(args, job):
-    """Runs job(progress_callback) with a live display on a terminal, without one elsewhere.
+    """Runs job(on_event) with a live display of the engine's `ProgressEvent`s on a terminal, without
+    one elsewhere.
 
     The engines report progress at least twice a second in every phase (`checker.core.limits`); the
-    last report is remembered for the CLI's message on Ctrl-C. An engine interrupted by Ctrl-C
-    gives its partial result, which is reported (exit 130) like any other."""
+    registry remembers the last report for the CLI's message on Ctrl-C. An engine interrupted by
+    Ctrl-C gives its partial result, which is reported (exit 130) like any other."""
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
-        return limits.run_reporting(lambda: job(limits.record))
+        return limits.run_reporting(lambda: job(None))
     with Progress(TextColumn("[bold]exploring"), BarColumn(bar_width=None, pulse_style="cyan"),
                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")
-
-        def progress(p):  # a Progress, or a string from the symbolic engines saying what they do
-            limits.record(p)
-            bar.update(task, info=limits.describe(p))
-        return limits.run_reporting(lambda: job(progress))
+        return limits.run_reporting(lambda: job(lambda event: bar.update(task, info=event.text)))
 
 
 def write_traces(result, args, model) -> None:
@@ -101,19 +101,9 @@ def run(args) -> int:
     check_outputs(args)
     check_model_file(args.model)
     model = load(args.model, args.const)
-    options = explicit_options(args)
     if args.engine == "explicit" and (args.depth or args.k or args.rlimit):
-        from spec.diagnostics import Diagnostic, SpecError
         raise SpecError(Diagnostic("E610", "--depth, --k and --rlimit are options of the symbolic engines", None,
                                    "use --max-depth to bound the explicit engine"))
-    symbolic = symbolic_options(args)
-    result = with_progress(args, lambda progress: engines.run(model, args.engine, options, symbolic, progress,
-                                                              progress))
+    req = request(args)
+    result = with_progress(args, lambda on_event: engines.run(model, args.engine, req, on_event))
     return report(result, args, model)
-
-
-def symbolic_options(args):
-    from checker.engines.symbolic import SymbolicOptions
-    return SymbolicOptions(invariants=tuple(args.invariant) if args.invariant else None,
-                           deadlock=not args.no_deadlock, depth=args.depth, k=args.k, timeout=args.timeout,
-                           stop_at_first=not args.keep_going, rlimit=args.rlimit)

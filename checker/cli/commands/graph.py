@@ -12,7 +12,7 @@ state of the model (exit 2 otherwise, saying which is not).
 from __future__ import annotations
 
 from spec import values as V
-from spec.diagnostics import Diagnostic, SpecError
+from spec.diagnostics import Diagnostic, SpecError, suggest
 from spec.loader import load
 
 from checker.engines.explicit.compiled import CompiledModel
@@ -74,7 +74,6 @@ def _variables(text: str | None, model) -> list[str] | None:
     known = [v.name for v in model.vars]
     bad = [n for n in names if n not in known]
     if bad:
-        from spec.diagnostics import suggest
         raise SpecError([Diagnostic("E622", f"--vars: the model has no variable '{n}'", None,
                                     suggest(n, known) or f"variables: {', '.join(known)}") for n in bad])
     return names

@@ -9,11 +9,11 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from spec.loader import load
 
 from checker.core import limits
+from checker.engines import registry as engines
+from checker.engines.base import CheckRequest, SimulateSection
 from checker.reports.console import console
 from checker.cli.commands.check import check_outputs, report
 from checker.cli.commands.common import check_model_file, model_args, positive
-
-# hypothesis is imported when the command runs, so that other commands start without it
 
 
 def add_parser(sub) -> None:
@@ -37,11 +37,11 @@ def add_parser(sub) -> None:
     s.set_defaults(run=run)
 
 
-def options(args):
-    from checker.engines.simulate.engine import SimulateOptions
-    return SimulateOptions(runs=args.runs, steps=args.steps, seed=args.seed,
-                           invariants=tuple(args.invariant) if args.invariant else None,
-                           deadlock=not args.no_deadlock, timeout=args.timeout)
+def request(args) -> CheckRequest:
+    """The options of the command line as the one request every engine takes."""
+    return CheckRequest(properties=tuple(args.invariant) if args.invariant else None, deadlock=not args.no_deadlock,
+                        timeout=args.timeout, seed=args.seed,
+                        simulate=SimulateSection(runs=args.runs, steps=args.steps))
 
 
 def reproduce_command(args, seed: int) -> str:
@@ -57,26 +57,22 @@ def reproduce_command(args, seed: int) -> str:
 
 
 def with_progress(args, job):
-    """job(progress_callback) with a live display on a terminal; Ctrl-C gives the partial result."""
+    """job(on_event) with a live display of the `ProgressEvent`s on a terminal; Ctrl-C gives the partial result."""
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
         return limits.run_reporting(lambda: job(None))
     with Progress(TextColumn("[bold]simulating"), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")
-
-        def progress(p):
-            bar.update(task, info=limits.describe(p))
-        return limits.run_reporting(lambda: job(progress))
+        return limits.run_reporting(lambda: job(lambda event: bar.update(task, info=event.text)))
 
 
 def run(args) -> int:
-    from checker.engines.simulate import simulate
     check_outputs(args)
     check_model_file(args.model)
     model = load(args.model, args.const)
-    opts = options(args)
-    result = with_progress(args, lambda progress: simulate(model, opts, progress))
+    req = request(args)
+    result = with_progress(args, lambda on_event: engines.run(model, engines.SIMULATE.name, req, on_event))
     code = report(result, args, model)
     if not args.json:
         console().print(f"reproduce: {reproduce_command(args, result.stats.seed)}", style="dim")

@@ -10,6 +10,8 @@
                 the same order (a short proof, the lasso search, a long proof)
     all         the same (with --k for k-induction)
 
+Each mode is data: the steps it runs in order on one `Run` (`MODES`).
+
 Each property keeps the strongest result any engine gave it, with how it was
 established: proved (CHC or k-induction: every reachable state), exhaustive
 (BMC that ran out of loop-free paths), bounded (no violation up to a depth),
@@ -26,7 +28,7 @@ import z3
 from spec import ir
 
 from checker.core.kinds import Kind, Strength
-from checker.core.limits import Interrupted, Stopped, interrupted_reason
+from checker.core.limits import Interrupted, ProgressEvent, Stopped, interrupted_reason
 from checker.core.properties import select_invariants, where_of
 from checker.core.result import PropertyResult, Result, Stats, Trace, Verdict, open_reasons
 from checker.engines.symbolic import stop
@@ -45,7 +47,6 @@ COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as l
 TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
 FIRST_TEMPORAL = 5.0    # Spacer's first, short try on a temporal property (symbolic, all)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
-MODES = ("bmc", "induction", "prove", "symbolic", "all")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Run:
     full: ir.CheckedModel = None  # type: ignore[assignment]  # the model before --property chose
     lemmas: list = None  # type: ignore[assignment]           # its other invariants, proved (see _lemmas)
     halted: str = ""     # why the run ended early: the time limit, Ctrl-C (see `_halt`)
+    mode: str = "symbolic"  # the name its progress events carry
 
     def __post_init__(self):
         if self.full is None:
@@ -109,8 +111,10 @@ class Run:
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
 
     def say(self, text: str) -> None:
+        """Reports progress: `text` starts with the engine at work ("bmc: depth 3")."""
         if self.progress is not None:
-            self.progress(text)
+            phase = text.partition(":")[0]
+            self.progress(ProgressEvent(self.mode, phase, {"depth": max(self.bmc.checked, 0)}, text))
 
     def open_props(self) -> list[Prop]:
         return [o.prop for o in self.outcomes.values() if o.open]
@@ -118,8 +122,7 @@ class Run:
     def violated(self, name: str, trace: Trace, engine: str = "bmc") -> None:
         o = self.outcomes[name]
         trace.how = Strength.BOUNDED
-        o.verdict, o.how, o.engine = Verdict.VIOLATED, Strength.BOUNDED, engine
-        o.message, o.trace = trace.message, trace
+        o.verdict, o.how, o.engine, o.message, o.trace = Verdict.VIOLATED, Strength.BOUNDED, engine, trace.message, trace
         if self.opts.stops(_violated(self)):
             self.stopped = True
 
@@ -269,8 +272,8 @@ def _temporal_open(run: Run, name: str, where, reason: str) -> None:
     if had is not None and had.how == Strength.BOUNDED:
         had.message = f"{had.message}; {reason}"
     else:
-        run.temporal[name] = PropertyResult(name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, reason, where,
-                                            how=Strength.UNKNOWN, engine="prove")
+        run.temporal[name] = PropertyResult(name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, reason, where, how=Strength.UNKNOWN,
+                                            engine="prove")
 
 
 def _lasso_search(run: Run, depth: int) -> LassoSearch:
@@ -279,8 +282,7 @@ def _lasso_search(run: Run, depth: int) -> LassoSearch:
     # invariants proved, or with no violation up to at least that depth, hold in every state the
     # search reaches (a state of a lasso of `depth` steps is at most `depth` steps deep)
     search.assume({o.prop.name for o in run.outcomes.values()
-                   if o.verdict is Verdict.HOLDS
-                   or (o.open and o.how == Strength.BOUNDED and run.bmc.checked >= depth)})
+                   if o.verdict is Verdict.HOLDS or (o.open and o.how == Strength.BOUNDED and run.bmc.checked >= depth)})
     return search
 
 
@@ -416,47 +418,91 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
 
 def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None, progress=None) -> Result:
     """Runs the symbolic engines in `mode` (see the module docstring) and returns one Result."""
+    if mode not in MODES:
+        raise ValueError(mode)
     opts = opts or SymbolicOptions()
     full, model = model, select_invariants(model, opts.invariants)
     start = time.perf_counter()
-    run = Run(model, opts, progress, full=full)
+    run = Run(model, opts, progress, full=full, mode=mode)
     return limited(run, mode, start, lambda: _modes(run, mode))
 
 
-def _modes(run: Run, mode: str) -> None:
-    opts = run.opts
-    depth = opts.depth if opts.depth is not None else DEFAULT_DEPTH
-    k = opts.k if opts.k is not None else DEFAULT_K
-    if mode == "bmc":
-        run_bmc(run, depth)
-        run_temporal(run, depth)
-    elif mode == "induction":
-        run_induction(run, k)
-    elif mode == "prove":
-        reachable = run_prove(run)
+# ---- the modes: each a list of steps, run in order on one Run ----------------------------------
+
+def _depth(run: Run) -> int:
+    return run.opts.depth if run.opts.depth is not None else DEFAULT_DEPTH
+
+
+def bmc_step(run: Run) -> None:
+    """BMC to --depth, with the check that no loop-free path is longer."""
+    run_bmc(run, _depth(run))
+
+
+def lasso_step(run: Run) -> None:
+    """The lasso search for violations of temporal properties, to --depth."""
+    run_temporal(run, _depth(run))
+
+
+def induction_step(run: Run) -> None:
+    """k-induction, k rising to --k (DEFAULT_K)."""
+    run_induction(run, run.opts.k if run.opts.k is not None else DEFAULT_K)
+
+
+def quick_induction_step(run: Run) -> None:
+    """k-induction before the other engines: cheap proofs first (invariants are often inductive as
+    written), k rising to --k (QUICK_K)."""
+    run_induction(run, run.opts.k if run.opts.k is not None else QUICK_K)
+
+
+def spacer_step(rounds: str):
+    """Spacer on the open properties (`rounds`: all, first or rest, see `chc.prove`), then BMC for the
+    traces of the violations it found reachable."""
+    def step(run: Run) -> None:
+        reachable = run_prove(run, rounds)
         if reachable:
             find_traces(run, reachable)
-        prove_temporal_properties(run)
-    elif mode in ("symbolic", "all"):
-        # cheap proofs first (the invariants are often inductive as written), then a short
-        # try of Spacer on each property, then BMC (which finds a violation far sooner than
-        # Spacer does with symbolic constants), then Spacer with the time that is left
-        run_induction(run, k if opts.k is not None else QUICK_K)
-        for step in ("first", "bmc", "rest"):
-            if run.stopped or not run.open_props():
-                break
-            if step == "bmc":
-                run_bmc(run, depth)
-                continue
-            reachable = run_prove(run, step)
-            if reachable:
-                find_traces(run, reachable)
-        # temporal properties in the same order: a short proof, the lasso search, a long proof
-        prove_temporal_properties(run, first=True)
-        run_temporal(run, depth)
-        prove_temporal_properties(run)
-    else:
-        raise ValueError(mode)
+    step.__doc__ = f"Spacer ({rounds}), then the traces of what it found reachable"
+    return step
+
+
+def while_open(step):
+    """`step`, unless the run has stopped or every safety property is decided (which stays so for the
+    rest of the run: the guarded steps after it are skipped too)."""
+    def guarded(run: Run) -> None:
+        if not run.stopped and run.open_props():
+            step(run)
+    guarded.__doc__ = step.__doc__
+    return guarded
+
+
+def temporal_proof_step(run: Run) -> None:
+    """Spacer on the temporal properties still open (liveness to safety)."""
+    prove_temporal_properties(run)
+
+
+def first_temporal_proof_step(run: Run) -> None:
+    """A short try of Spacer on each temporal property, before the lasso search."""
+    prove_temporal_properties(run, first=True)
+
+
+# symbolic (and all): cheap proofs first, then a short try of Spacer on each property, then BMC
+# (which finds a violation far sooner than Spacer does with symbolic constants), then Spacer with
+# the time that is left; the temporal properties in the same order: a short proof, the lasso
+# search, a long proof
+COMBINED = (quick_induction_step, while_open(spacer_step("first")), while_open(bmc_step),
+            while_open(spacer_step("rest")), first_temporal_proof_step, lasso_step, temporal_proof_step)
+MODES = {
+    "bmc": (bmc_step, lasso_step),
+    "induction": (induction_step,),
+    "prove": (spacer_step("all"), temporal_proof_step),
+    "symbolic": COMBINED,
+    "all": COMBINED,
+}
+
+
+def _modes(run: Run, mode: str) -> None:
+    for step in MODES[mode]:
+        step(run)
 
 
 def limited(run: Run, engine: str, start: float, engines) -> Result:
@@ -538,14 +584,18 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
         temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):
         if p.name not in done:
-            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, where_of(p.span),
+            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, _where(p.span),
                                       how=Strength.UNKNOWN))
     why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and temporal "
            "properties; determinism properties need the explicit engine (--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
-        out.append(PropertyResult(d.name, Kind.DETERMINISM, Verdict.INCONCLUSIVE, why, where_of(d.span),
+        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE, why, _where(d.span),
                                   how=Strength.UNKNOWN))
     return out
+
+
+def _where(span) -> str | None:
+    return span.where if span is not None else None
 
 
 def _overall(props: list[PropertyResult]):
