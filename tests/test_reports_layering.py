@@ -144,12 +144,22 @@ def _imports(tree: ast.AST) -> list[tuple[ast.AST, str]]:
     return out
 
 
+def _imported_from(package: str, prefix: str) -> list[tuple[str, str]]:
+    """(file, module) for every import of prefix (a package) in checker/package."""
+    return [(str(p.relative_to(ROOT)), name) for p in CHECKER.joinpath(package).rglob("*.py")
+            for _, name in _imports(ast.parse(p.read_text(encoding="utf-8")))
+            if name == prefix or name.startswith(prefix + ".")]
+
+
 @pytest.mark.parametrize("package", ["reports", "conform"])
 def test_reports_and_conformance_do_not_import_the_command_line(package):
-    found = [(str(p.relative_to(ROOT)), name) for p in CHECKER.joinpath(package).rglob("*.py")
-             for _, name in _imports(ast.parse(p.read_text(encoding="utf-8")))
-             if name == "checker.cli" or name.startswith("checker.cli.")]
-    assert found == []
+    assert _imported_from(package, "checker.cli") == []
+
+
+@pytest.mark.parametrize("package", ["reports", "project"])
+def test_conformance_sits_above_the_reports(package):
+    """conform shows its results with the console report; the reports (and ci's runs) never need conform."""
+    assert _imported_from(package, "checker.conform") == []
 
 
 def test_imports_are_at_module_top():
