@@ -3,8 +3,8 @@
 Every report format of a violated `check` and of a `ci` run with every outcome,
 the conformance report (console, JSON, ITF) of a buggy implementation and the
 output of `syncproof replay` are compared with golden files written by the code
-before the layering (tests/golden/reports/). Times and the version, which vary,
-are fixed first. An AST check keeps checker.reports and checker.conform below
+before the layering (tests/golden/reports/). Times, the version and the
+repository's directory, which vary, are fixed first. An AST check keeps checker.reports and checker.conform below
 the command line, and their imports at module top.
 """
 
@@ -53,7 +53,8 @@ def _fixed_run(names: list[str], command: str) -> Run:
 
 
 def _normal(text: str) -> str:
-    return text.replace(__version__, "VERSION")
+    """Without what depends on the installation: the version and the repository's directory."""
+    return text.replace(__version__, "VERSION").replace(str(ROOT), "ROOT")
 
 
 @pytest.fixture(scope="module")
