@@ -1,11 +1,12 @@
 """The reports, conformance and trace commands after their layering (issue 12): same bytes, no upward imports.
 
 Every report format of a violated `check` and of a `ci` run with every outcome,
-the conformance report (console, JSON, ITF) of a buggy implementation and the
-output of `syncproof replay` are compared with golden files written by the code
-before the layering (tests/golden/reports/). Times, the version and the
-repository's directory, which vary, are fixed first. An AST check keeps checker.reports and checker.conform below
-the command line, and their imports at module top.
+the conformance and determinism reports (console, JSON, ITF) of buggy
+implementations and the output of `syncproof replay` are compared with golden
+files written by the code before the layering (tests/golden/reports/). Times,
+the version and the repository's directory, which vary, are fixed first. An
+AST check keeps checker.reports and checker.conform below the command line,
+and their imports absolute and at module top.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from checker import __version__
 from checker.cli.main import main
-from checker.conform.report import conform_json, mismatch_document, print_conform
+from checker.conform.determinism import DeterminismOptions, check_determinism
+from checker.conform.report import (conform_json, determinism_json, mismatch_document, print_conform,
+                                    print_determinism, write_divergence)
 from checker.conform.run import conform
 from checker.project.runs import Run
 from checker.reports.console import text_console
 from checker.reports.formats import FORMATS, render
-from examples.options_ledger_impl.adapter import EagerMarginCallAdapter
+from examples.options_ledger_impl.adapter import EagerMarginCallAdapter, PositionsIndexAdapter
 from report_helpers import ROOT, entries
 from spec.loader import load
 
@@ -73,6 +77,7 @@ def rendered() -> dict[str, str]:
         out[f"check.{fmt}"] = render(fmt, check)
         out[f"ci.{fmt}"] = render(fmt, ci)
     out.update(_conformance())
+    out.update(_determinism())
     return {name: _normal(text) for name, text in out.items()}
 
 
@@ -87,6 +92,20 @@ def _conformance() -> dict[str, str]:
             "conform.itf.json": json.dumps(doc, indent=2) + "\n"}
 
 
+def _determinism() -> dict[str, str]:
+    model = load(ROOT / "models" / "options_ledger.sync")
+    impl = "examples.options_ledger_impl.adapter:PositionsIndexAdapter"
+    result = _fixed_times(check_determinism(model, PositionsIndexAdapter, impl, [str(ROOT)],
+                                            DeterminismOptions(runs=10, seed=1)))
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = Path(write_divergence(result, tmp, "models/options_ledger.sync")).read_text(encoding="utf-8")
+    result.trace_path = "counterexamples/conformance/options_ledger.PositionsIndexAdapter.determinism.itf.json"
+    buf = io.StringIO()
+    print_determinism(result, text_console(buf), "reproduce: syncproof conform ... --determinism")
+    return {"determinism.text": buf.getvalue(), "determinism.json": json.dumps(determinism_json(result), indent=2)
+            + "\n", "determinism.itf.json": doc}
+
+
 def _golden(name: str) -> str:
     """The golden text, or for a long output the SHA-256 of it (NAME.sha256)."""
     path = GOLDEN / name
@@ -97,8 +116,11 @@ def _as_golden(text: str) -> str:
     return text if len(text) <= LARGE else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@pytest.mark.parametrize("name", [f"{run}.{fmt}" for run in ("check", "ci") for fmt in FORMATS]
-                         + ["conform.text", "conform.json", "conform.itf.json"])
+REPORTS = ([f"{run}.{fmt}" for run in ("check", "ci") for fmt in FORMATS]
+           + [f"{check}.{form}" for check in ("conform", "determinism") for form in ("text", "json", "itf.json")])
+
+
+@pytest.mark.parametrize("name", REPORTS)
 def test_every_report_is_byte_for_byte_what_it_was(outputs, name):
     assert _as_golden(outputs[name]) == _golden(name)
 
@@ -112,6 +134,8 @@ def test_the_goldens_say_what_they_should(outputs):
     assert "<testsuites" in outputs["ci.junit"] and "<!DOCTYPE html>" in outputs["ci.html"]
     assert "MISMATCH" in outputs["conform.text"] and "UpdatePrice" in outputs["conform.text"]
     assert json.loads(outputs["conform.itf.json"])["#meta"]["mismatch"]["kind"] == "state"
+    assert "NOT DETERMINISTIC" in outputs["determinism.text"]
+    assert json.loads(outputs["determinism.itf.json"])["#meta"]["divergence"]["step"] > 0
 
 
 @pytest.mark.parametrize("trace, model, code", [
@@ -136,12 +160,13 @@ OWNED = sorted([*CHECKER.joinpath("reports").rglob("*.py"), *CHECKER.joinpath("c
 
 
 def _imports(tree: ast.AST) -> list[tuple[ast.AST, str]]:
+    """(node, module) of every import; a relative one's module starts with its dots."""
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out += [(node, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            out.append((node, node.module))
+        elif isinstance(node, ast.ImportFrom):
+            out.append((node, "." * node.level + (node.module or "")))
     return out
 
 
@@ -163,11 +188,11 @@ def test_conformance_sits_above_the_reports(package):
     assert _imported_from(package, "checker.conform") == []
 
 
-def test_imports_are_at_module_top():
-    inside = []
+def test_imports_are_absolute_and_at_module_top():
+    wrong = []
     for p in OWNED:
         tree = ast.parse(p.read_text(encoding="utf-8"))
         top = {id(n) for n in tree.body}
-        inside += [f"{p.relative_to(ROOT)}:{node.lineno} {name}" for node, name in _imports(tree)
-                   if id(node) not in top]
-    assert inside == []
+        wrong += [f"{p.relative_to(ROOT)}:{node.lineno} {name}" for node, name in _imports(tree)
+                  if id(node) not in top or name.startswith(".")]
+    assert wrong == []
