@@ -8,10 +8,12 @@ from pathlib import Path
 
 from spec.diagnostics import Diagnostic, SpecError
 
-from checker.reports.console import console
+from checker.cli.commands.common import writable_file
 from checker.core.result import Result
 from checker.project.runs import Entry, Run
+from checker.reports.console import console
 from checker.reports.formats import chosen_format, render, write_file
+from checker.reports.formats.text import print_text
 
 
 def single_run(result: Result, model, path: str, seconds: float | None = None) -> Run:
@@ -26,7 +28,6 @@ def single_run(result: Result, model, path: str, seconds: float | None = None) -
 def check_destinations(args) -> None:
     """One format asked for, and --output and every --report FILE writable: checked before any work
     (else exit 2)."""
-    from checker.cli.commands.common import writable_file
     if getattr(args, "json", False) and getattr(args, "format", None) not in (None, "json"):
         raise SpecError(Diagnostic("E600", f"--json and --format {args.format} ask for two formats on stdout", None,
                                    f"give one; --report {args.format}=FILE writes another to a file"))
@@ -42,7 +43,6 @@ def emit(run: Run, args) -> None:
     for fmt, path in outputs:
         if path is None:
             if fmt == "text":
-                from checker.reports.formats.text import print_text
                 print_text(run, console())
             else:
                 sys.stdout.write(render(fmt, run))

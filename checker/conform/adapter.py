@@ -60,6 +60,7 @@ import numbers
 import os
 import re
 import sys
+import traceback
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
@@ -255,7 +256,6 @@ def _raised(exc: BaseException) -> str:
 def _user_frames(exc: BaseException) -> list[tuple[str, int, str]]:
     """The traceback's frames in the user's files: (path, line, source text); the import system's
     frozen frames and syncproof's own are left out."""
-    import traceback
     ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
     out = []
     for frame in traceback.extract_tb(exc.__traceback__):

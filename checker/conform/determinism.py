@@ -36,7 +36,8 @@ from spec.diagnostics import Diagnostic
 
 from checker.conform import worker as impl_worker
 from checker.conform.adapter import Adapter, AdapterError, leaf_diffs, normalize
-from checker.conform.run import PROBE, REFUSED_PREFIX, TAKE, Oracle
+from checker.conform.result import REFUSED_PREFIX
+from checker.conform.run import PROBE, TAKE, Oracle, trace_steps
 from checker.core.kinds import Kind
 from checker.core.result import Trace, TraceStep
 from checker.traces.shrink import shorten
@@ -394,7 +395,6 @@ def check_determinism(model: ir.CheckedModel, cls: type[Adapter], impl: str, sea
 def replay_determinism(doc: dict, model: ir.CheckedModel, cls: type[Adapter], impl: str, search: list[str],
                        options: DeterminismOptions) -> DeterminismResult:
     """Runs one ITF trace's steps in several processes with other hash seeds."""
-    from checker.conform.run import trace_steps
     check = DeterminismCheck(model, cls, impl, search, options)
     steps, notes = trace_steps(doc, check.o)
     r = check.r

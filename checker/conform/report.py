@@ -21,11 +21,11 @@ from rich.text import Text
 from spec import values as V
 
 from checker import __version__
-from checker.conform.run import REFUSED_PREFIX, TITLES, ConformResult, Mismatch
+from checker.conform.result import REFUSED_PREFIX, TITLES, ConformResult, Mismatch
+from checker.reports.console import diff_text, print_trace, trace_table
 from checker.core.kinds import Kind
 from checker.reports.formats import write_file
 from checker.traces.itf import to_itf, trace_document
-from checker.reports.console import diff_text, print_trace
 
 SCHEMA = "syncproof.conform/1"
 
@@ -251,7 +251,6 @@ def print_divergence(d, out: Console, path: str | None = None) -> None:
         steps = d.trace.length
         out.print(f"the steps up to the divergence, with the model's states ({steps} step{'s' if steps != 1 else ''}"
                   + (f", written to {path}" if path else "") + "):")
-        from checker.reports.console import trace_table
         out.print(trace_table(d.trace))
 
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from io import StringIO
 
 from hypothesis import given, seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -40,28 +41,22 @@ from hypothesis.errors import Flaky
 from spec import ir
 from spec import values as V
 from spec.diagnostics import Diagnostic
+from spec.loader import load
 from spec.runtime import KIND_TITLES, ModelError, from_code
 
 from checker.conform.adapter import RAISED, Adapter, AdapterError, Binding, Rejected, bind, check_construction, describe_exception, leaf_diffs, normalize, pattern, restrict, unobserved_fields
-from checker.core.kinds import Kind
-from checker.engines.explicit.compiled import CompiledModel
-from checker.traces.itf import ITFError, check_document, from_itf
+from checker.conform.report import print_conform
+from checker.conform.result import ACCEPTED, CRASH, FLAKY, MODEL, REFUSED, REFUSED_PREFIX, STATE, TITLES, ConformResult, Mismatch
 from checker.core.result import Trace, TraceStep
-from checker.traces.shrink import shorten
+from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.simulate.draw import avoided, draw_index, hypothesis_settings, room_for_more, swarm
+from checker.reports.console import text_console
+from checker.traces.constants import trace_consts
+from checker.traces.itf import ITFError, check_document, from_itf, read_document
+from checker.traces.shrink import shorten
+from checker.core.kinds import Kind
 
-STATE, REFUSED, ACCEPTED, CRASH, MODEL, FLAKY = "state", "refused", "accepted", "crash", "model", "flaky"
 TAKE, PROBE = "take", "probe"
-REFUSED_PREFIX = "refused: "   # how a trace labels a step the implementation refused, as the model does
-
-TITLES = {
-    STATE: "the implementation's state differs from the model's",
-    REFUSED: "the implementation refused a step the model allows",
-    ACCEPTED: "the implementation accepted a step the model does not allow",
-    CRASH: "the implementation raised an exception",
-    MODEL: "the model itself fails at this step",
-    FLAKY: "the implementation is not deterministic",
-}
 
 
 @dataclass(frozen=True)
@@ -70,57 +65,6 @@ class ConformOptions:
     steps: int = 30
     seed: int | None = None        # None: draw one (it is reported)
     shrink_budget: int = 300       # re-runs allowed when removing unneeded steps
-
-
-@dataclass
-class Mismatch:
-    kind: str                      # see TITLES
-    step: int                      # 0: the initial state; n: the n-th step
-    action: str | None
-    params: dict
-    message: str
-    expected: list                 # model states allowed here ({variable: value}, observed variables only)
-    observed: dict | None          # the observation, None when there is none
-    diffs: list                    # (where, expected, observed) against the closest expected state:
-                                   # where is a variable, a map entry or a record field (slots[0].called)
-    trace: Trace | None = None     # the model's states up to here (the expected one last)
-    refused_steps: list = field(default_factory=list)   # trace indices of steps the implementation refused
-
-
-@dataclass
-class ConformResult:
-    model: str
-    path: str
-    adapter: str
-    mode: str                      # conformance | replay
-    mismatch: Mismatch | None
-    runs: int = 0
-    steps: int = 0
-    probes: int = 0                # steps the model does not allow, tried to check a refusal
-    refusals: int = 0              # steps the implementation refused (as it should)
-    seconds: float = 0.0
-    shrink_runs: int = 0
-    shrink_seconds: float = 0.0
-    seed: int | None = None
-    max_steps: int = 0
-    actions: dict = field(default_factory=dict)       # action -> steps taken
-    model_states: int = 0          # distinct model states the runs went through
-    observed: list = field(default_factory=list)      # the variables the adapter observes
-    warnings: list = field(default_factory=list)
-    constants: dict = field(default_factory=dict)
-    trace_path: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.mismatch is None
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
-
-    @property
-    def steps_per_second(self) -> float:
-        return self.steps / self.seconds if self.seconds > 0 else 0.0
 
 
 class Failure(Exception):
@@ -783,7 +727,6 @@ def replay_trace(doc: dict, model: ir.CheckedModel, cls: type[Adapter]) -> Confo
 
 def _model(model, consts, adapter=None):
     """A checked model from a path (or the adapter's `model` when None)."""
-    from spec.loader import load
     if isinstance(model, ir.CheckedModel):
         return model
     if model is None:
@@ -811,11 +754,9 @@ def assert_conforms(model, adapter: type[Adapter], **kwargs) -> ConformResult:
 
 def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> ConformResult:
     """Replays an ITF trace (a path or a document) against the implementation; fails on a mismatch."""
-    from checker.traces.itf import read_document
     doc = trace if isinstance(trace, dict) else read_document(trace)
     if consts is None and not isinstance(model, ir.CheckedModel):
-        from checker.cli.commands.replay import trace_consts  # the constants recorded in the trace, as replay reads them
-        consts = trace_consts(doc, str(model))
+        consts = trace_consts(doc, str(model))  # the constants recorded in the trace, as replay reads them
     result = replay_trace(doc, _model(model, consts, adapter), adapter)
     if not result.ok:
         raise AssertionError("\n" + report_text(result))
@@ -823,10 +764,6 @@ def assert_replays(trace, model, adapter: type[Adapter], consts=None) -> Conform
 
 
 def report_text(result: ConformResult) -> str:
-    from io import StringIO
-
-    from checker.conform.report import print_conform
-    from checker.reports.console import text_console
     buf = StringIO()
     print_conform(result, text_console(buf))
     return buf.getvalue()

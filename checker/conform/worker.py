@@ -26,13 +26,16 @@ import os
 import pickle
 import sys
 
+import spec
+
+import checker
+from checker.conform.adapter import RAISED, AdapterError, Rejected, describe_exception, load_adapter
+
 
 def _observe(adapter):
-    from checker.conform.adapter import RAISED
     try:
         obs = adapter.observe()
     except RAISED as exc:  # what the implementation does is the answer
-        from checker.conform.adapter import describe_exception
         return "observe-crash", describe_exception(exc), None
     try:
         pickle.dumps(obs)
@@ -56,13 +59,10 @@ main()
 
 def command() -> list[str]:
     """The command line that starts a worker with this process's syncproof."""
-    import checker
-    import spec
     return [sys.executable, "-P", "-c", BOOT, spec.__file__, checker.__file__]
 
 
 def run_sequence(cls, consts: dict, steps: list) -> list:
-    from checker.conform.adapter import RAISED, Rejected, describe_exception
     rejects = tuple(cls.rejects) + (Rejected,)
     out = []
     adapter = None
@@ -110,10 +110,9 @@ def main() -> None:
         if msg[0] == "quit":
             return
         if msg[0] == "load":
-            _, spec, search, consts = msg
-            from checker.conform.adapter import RAISED, AdapterError, load_adapter
+            _, impl, search, consts = msg
             try:
-                cls = load_adapter(spec, search)
+                cls = load_adapter(impl, search)
                 answer = ("ok", os.environ.get("PYTHONHASHSEED"))
             except AdapterError as exc:
                 answer = ("error", exc.render())

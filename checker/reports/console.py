@@ -18,9 +18,9 @@ from spec import values as V
 
 from checker import __version__
 from checker.core.kinds import Kind, Strength
-from checker.reports.formats.tracerows import step_label
-from checker.traces.itf import to_itf
 from checker.core.result import Result, Trace, Verdict
+from checker.reports.steps import failing_step_text, in_transit, loop_text, step_label
+from checker.traces.itf import to_itf, trace_document
 
 STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
 KIND_NAMES = {Kind.INVARIANT: "invariant", Kind.DEADLOCK: "deadlock", Kind.RUNTIME: "run-time errors"}
@@ -193,18 +193,13 @@ def print_trace(trace: Trace, out: Console, sources: dict | None = None, path: s
         for line in trace.explanation:
             out.print(Text(f"  {line}"), markup=False)
     if trace.loop is not None:
-        n = len(trace.steps) - 1
-        if n == trace.loop + 1 and trace.steps[-1].action == "(stutter)":
-            out.print(Text(f"state {trace.loop} then repeats for ever (the behaviour stutters)", style="red"))
-        else:
-            out.print(Text(f"state {n} is state {trace.loop} again: steps {trace.loop + 1} to {n} repeat for ever",
-                           style="red"))
+        out.print(Text(loop_text(trace), style="red"))
     for label, steps in trace.branches:
         out.print(Text(f"from state {len(trace.steps) - 1}, {label}:", style="bold"))
         branch = Trace(trace.model, trace.property, trace.kind, [trace.steps[-1]] + steps)
         out.print(trace_table(branch, start=len(trace.steps) - 1))
     if trace.error_step is not None:
-        out.print(Text(f"then {step_label(trace.error_step)} fails: {trace.message}", style="red"))
+        out.print(Text(failing_step_text(trace), style="red"))
     if trace.kind == Kind.DEADLOCK:
         out.print(Text("no action is enabled in the last state", style="red"))
 
@@ -241,28 +236,17 @@ def trace_table(trace: Trace, start: int = 0) -> Table:
             if n not in step.state:
                 cells.append(Text(""))
                 continue
-            v = _in_transit(step.state[n])
+            v = in_transit(step.state[n])
             if prev is None or n not in prev:
                 cells.append(Text(V.show(v)))
             else:
-                cells.append(diff_text(_in_transit(prev[n]), v))
+                cells.append(diff_text(in_transit(prev[n]), v))
         mark = str(i + start)
         if trace.loop is not None and i == trace.loop:
             mark += " ⟳"
         table.add_row(mark, Text(step_label(step)), *cells)
         prev = step.state if step.state else prev
     return table
-
-
-def _in_transit(v):
-    """A bag of messages (a channel `with reordering`: a map from messages to counts) without its zero entries.
-
-    Otherwise every trace of a reordering channel lists every possible message.
-    """
-    if isinstance(v, V.MapVal) and v.items and all(
-            isinstance(k, (V.Variant, V.Rec)) and type(c) is int for k, c in v.items):
-        return V.MapVal((k, c) for k, c in v.items if c)
-    return v
 
 
 def diff_text(old, new) -> Text:
@@ -366,7 +350,6 @@ def _sampling_json(s) -> dict:
 
 
 def _cti_json(trace: Trace) -> dict:
-    from checker.traces.itf import trace_document
     doc = trace_document(trace, "", "counterexample-to-induction")
     return {"message": trace.message, "states": doc["states"], "constants": doc["#meta"]["constants"]}
 

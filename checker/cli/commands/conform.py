@@ -18,12 +18,14 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from spec.loader import load
 
-from checker.conform.adapter import load_adapter
-from checker.traces.itf import naming, read_document
-from checker.reports.console import console, print_json
 from checker.cli.commands.common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
-
-# the engines (and hypothesis) are imported when the command runs, so that other commands start without them
+from checker.conform.adapter import load_adapter
+from checker.conform.determinism import DeterminismOptions, check_determinism, replay_determinism
+from checker.conform.report import conform_json, determinism_json, print_conform, print_determinism, write_divergence, write_mismatch
+from checker.conform.run import ConformOptions, Conformance, replay_trace
+from checker.reports.console import console, print_json
+from checker.traces.constants import trace_consts
+from checker.traces.itf import naming, read_document
 
 
 def add_parser(sub) -> None:
@@ -85,13 +87,10 @@ def _consts(args, doc) -> list[str]:
     """--const, or for a replay the constants recorded in the trace (read as `syncproof replay` does)."""
     if args.const or doc is None:
         return args.const
-    from checker.cli.commands.replay import trace_consts
     return trace_consts(doc, args.model)
 
 
 def run(args) -> int:
-    from checker.conform.run import ConformOptions, Conformance, replay_trace
-    from checker.conform.report import conform_json, print_conform, write_mismatch
     if not args.no_trace_file:
         writable_dir("--out", args.out)
     check_model_file(args.model)
@@ -125,8 +124,6 @@ def run(args) -> int:
 
 
 def _determinism(args, model, cls, search, doc) -> int:
-    from checker.conform.report import determinism_json, print_determinism, write_divergence
-    from checker.conform.determinism import DeterminismOptions, check_determinism, replay_determinism
     opts = DeterminismOptions(runs=args.runs or 20, steps=args.steps or 30, seed=args.seed,
                               processes=max(2, args.processes))
     if doc is not None:

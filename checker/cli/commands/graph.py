@@ -22,7 +22,7 @@ from checker.traces.itf import ITFError, from_itf, read_document
 from checker.traces.replay import decode_states
 from checker.reports.statedot import DotOptions, TracePath, to_dot
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_file
-from checker.cli.commands.replay import trace_consts  # the constants a trace records, as replay reads them
+from checker.traces.constants import trace_consts  # the constants a trace records, as replay reads them
 from checker.core.exits import EXIT_HOLDS
 
 DEFAULT_MAX_STATES = 300

@@ -20,31 +20,23 @@ import tempfile
 from pathlib import Path
 
 from checker.project.runs import Run
+from checker.reports.formats.html import render_html
+from checker.reports.formats.jsonfmt import render_json
+from checker.reports.formats.junit import render_junit
+from checker.reports.formats.markdown import render_markdown
+from checker.reports.formats.sarif import render_sarif
+from checker.reports.formats.text import render_text
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
+RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif, "junit": render_junit,
+             "markdown": render_markdown, "html": render_html}
+FORMATS = tuple(RENDERERS)
 
 
 def render(fmt: str, run: Run) -> str:
     """The run as text in `fmt` (text: the plain console report)."""
-    if fmt == "json":
-        from checker.reports.formats.jsonfmt import render_json
-        return render_json(run)
-    if fmt == "sarif":
-        from checker.reports.formats.sarif import render_sarif
-        return render_sarif(run)
-    if fmt == "junit":
-        from checker.reports.formats.junit import render_junit
-        return render_junit(run)
-    if fmt == "markdown":
-        from checker.reports.formats.markdown import render_markdown
-        return render_markdown(run)
-    if fmt == "html":
-        from checker.reports.formats.html import render_html
-        return render_html(run)
-    if fmt == "text":
-        from checker.reports.formats.text import render_text
-        return render_text(run)
-    raise ValueError(f"unknown format {fmt!r}")
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}")
+    return RENDERERS[fmt](run)
 
 
 def write_file(path: str | Path, text: str) -> None:

@@ -25,7 +25,8 @@ from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, skipped_by_stop, states_text, tally
 from checker.reports.formats.sequence import sequence, svg
-from checker.reports.formats.tracerows import ADDED, CHANGED, REMOVED, SAME, failing_step_text, loop_text, project_root, report_path, report_where, trace_rows, variables
+from checker.reports.formats.tracerows import ADDED, CHANGED, REMOVED, SAME, project_root, report_path, report_where, trace_rows, variables
+from checker.reports.steps import failing_step_text, loop_text
 
 esc = html.escape
 

@@ -19,7 +19,8 @@ from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, states_text, stats_line, tally
 from checker.reports.formats.sequence import mermaid, sequence
-from checker.reports.formats.tracerows import ADDED, CHANGED, REMOVED, failing_step_text, loop_text, project_root, report_path, report_where, trace_rows, variables
+from checker.reports.formats.tracerows import ADDED, CHANGED, REMOVED, project_root, report_path, report_where, trace_rows, variables
+from checker.reports.steps import failing_step_text, loop_text
 
 LIMIT = 60_000          # below GitHub's 65,536 for a comment, with room for what CI adds
 HEAD_ROWS, TAIL_ROWS = 10, 30

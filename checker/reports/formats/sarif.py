@@ -29,7 +29,8 @@ from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, action_where, model_where, parse_where, property_where, skipped_by_stop
-from checker.reports.formats.tracerows import report_path, step_label
+from checker.reports.formats.tracerows import report_path
+from checker.reports.steps import step_label
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/syncproof/syncproof#readme"

@@ -54,10 +54,13 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
+from spec import ast
 from spec import values as V
+from spec.diagnostics import SpecError
+from spec.parser import parse
 
 from checker.core.result import Trace
-from checker.reports.formats.tracerows import failing_step_text, step_label
+from checker.reports.steps import failing_step_text, step_label
 
 ENV = "env"
 STUTTER = "(stutter)"
@@ -127,9 +130,6 @@ def structure_of(model) -> Structure:
 
 
 def _read_structure(model) -> Structure:
-    from spec import ast
-    from spec.diagnostics import SpecError
-    from spec.parser import parse
     actions = {a.name for a in model.actions}
     params, sets, local, channels, faults = {}, [], set(), {}, {}
     for name, text in (getattr(model, "sources", None) or {}).items():

@@ -4,8 +4,8 @@
 `changed`, `added` (a new set or sequence element) or `removed` (one that is
 gone, shown after the value), recursing into maps, records, options and
 sequences, so that a map of twenty entries with one changed entry marks one
-entry. `step_label` names a step the way the console does. `trace_text` is
-the console's rendering of a trace, as plain text (for JUnit and pytest).
+entry; a row is labelled with `checker.reports.steps.step_label`. `trace_text`
+is the console's rendering of a trace, as plain text (for JUnit and pytest).
 `report_path` and `report_where` show files relative to the project
 (`project_root`), as the reports print them.
 """
@@ -20,18 +20,10 @@ from pathlib import Path
 from spec import values as V
 
 from checker.core.result import Trace, TraceStep
+from checker.reports.console import print_trace, text_console
+from checker.reports.steps import in_transit, step_label
 
 SAME, CHANGED, ADDED, REMOVED, PLAIN = "same", "changed", "added", "removed", "plain"
-
-
-def step_label(step: TraceStep) -> str:
-    if step.action is None:
-        return "(initial)"
-    params = ", ".join(f"{k}={V.show(v)}" for k, v in step.params.items())
-    label = f"{step.action}({params})" if params else step.action
-    if step.choices:
-        label += " choosing " + ", ".join(f"{k}={V.show(v)}" for k, v in step.choices)
-    return label
 
 
 def diff_tokens(old, new) -> list[tuple[str, str]]:
@@ -112,15 +104,6 @@ class Row:
     loop_start: bool = False           # the lasso returns to this state
 
 
-def in_transit(v):
-    """A bag of messages (a channel `with reordering`: messages to counts) without its zero entries,
-    as the console shows it; otherwise a trace lists every possible message in every state."""
-    if isinstance(v, V.MapVal) and v.items and all(
-            isinstance(k, (V.Variant, V.Rec)) and type(c) is int for k, c in v.items):
-        return V.MapVal((k, c) for k, c in v.items if c)
-    return v
-
-
 def trace_rows(trace: Trace, start: int = 0, steps: list[TraceStep] | None = None) -> list[Row]:
     steps = trace.steps if steps is None else steps
     names = variables(trace)
@@ -147,25 +130,9 @@ def variables(trace: Trace) -> list[str]:
 
 def trace_text(trace: Trace, sources: dict | None = None, path: str | None = None) -> str:
     """The trace exactly as `syncproof check` prints it in a log: without colour or wrapping."""
-    from checker.reports.console import print_trace, text_console
     buf = io.StringIO()
     print_trace(trace, text_console(buf), sources, path)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()).strip("\n") + "\n"
-
-
-def failing_step_text(trace: Trace) -> str | None:
-    if trace.error_step is None:
-        return None
-    return f"then {step_label(trace.error_step)} fails: {trace.message}"
-
-
-def loop_text(trace: Trace) -> str | None:
-    if trace.loop is None:
-        return None
-    n = len(trace.steps) - 1
-    if n == trace.loop + 1 and trace.steps[-1].action == "(stutter)":
-        return f"state {trace.loop} then repeats for ever (the behaviour stutters)"
-    return f"state {n} is state {trace.loop} again: steps {trace.loop + 1} to {n} repeat for ever"
 
 
 # ---- paths as reports show them ---------------------------------------------------------------
