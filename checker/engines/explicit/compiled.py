@@ -1,7 +1,8 @@
 """A checked model compiled for the explicit engine, behind one small interface.
 
-`CompiledModel` packs and unpacks states, gives the initial states, expands a
-BFS level with the generated code (`checker.engines.explicit.codegen`) and, for traces,
+`CompiledModel` packs and unpacks states (`checker.engines.explicit.layout`),
+gives the initial states, expands a BFS level with the generated code
+(`checker.engines.explicit.codegen`) and, for traces,
 steps one state with labels through the reference interpreter. The two
 evaluators are independent; traces are rebuilt by matching what the
 interpreter computes against what the compiled code explored, so any
@@ -19,6 +20,7 @@ from spec.runtime import ModelError, generated_globals
 from spec.types import Type
 
 from checker.engines.explicit.codegen import ModelCompiler
+from checker.engines.explicit.layout import StateLayout
 
 
 @dataclass
@@ -46,20 +48,18 @@ class CompiledModel:
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
         self.interp = Interp(model)
-        self.state_bits = model.state_bits
+        self.layout = StateLayout(model)
+        self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
 
     # ---- packing ------------------------------------------------------------------
 
     def pack(self, codes: list[int]) -> int:
-        s = 0
-        for v, c in zip(self.model.vars, codes):
-            s |= c << v.offset
-        return s
+        return self.layout.pack(codes)
 
     def unpack(self, s: int) -> list[int]:
-        return [(s >> v.offset) & ((1 << v.type.bits) - 1) for v in self.model.vars]
+        return self.layout.unpack(s)
 
     def decode(self, s: int) -> dict:
         """A state as {variable: plain value}."""
@@ -176,7 +176,8 @@ class InterpretedModel(CompiledModel):
     def __init__(self, model: ir.CheckedModel):
         self.model = model
         self.interp = Interp(model)
-        self.state_bits = model.state_bits
+        self.layout = StateLayout(model)
+        self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
         self.sites = []

@@ -221,10 +221,9 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     nonlinear model is encoded with bit-vectors for BMC and k-induction instead, which
     z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
     """
-    from spec.checker import iter_ir
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
         + [a.cond for a in model.assumptions]
-    for node in iter_ir(roots):
+    for node in ir.iter_ir(roots):
         if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow"):
             a, b = node.args
             if node.op == "mul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
