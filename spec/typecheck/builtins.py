@@ -15,6 +15,7 @@ BUILTINS = {"len", "sum", "min", "max", "some", "get", "append", "head", "tail",
             "mul", "div", "round", "fixed"}
 ROUNDING = ("down", "up", "half_even")
 
+
 class Builtins(CheckerState):
     """Types the calls of built-in functions."""
 

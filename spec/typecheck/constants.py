@@ -14,6 +14,7 @@ from spec.typecheck.builtins import BUILTINS
 from spec.typecheck.state import LIMITS, Bail, CheckerState, ConstOverride, Scope, first_duplicate
 from spec.types import MAX_MODEL_VALUES, IntType, ModelValueType, SetType, Type, amount, same_shape
 
+
 class Constants(CheckerState):
     """Evaluates the constants and the assumptions about them."""
 

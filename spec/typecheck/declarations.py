@@ -13,6 +13,7 @@ from spec.diagnostics import Span
 from spec.typecheck.state import BOOL, LIMITS, Bail, CheckerState, Scope, first_duplicate
 from spec.types import MAX_WIDTH, EnumType, Type
 
+
 class Declarations(CheckerState):
     """Registers every declaration, checks the state variables and the `def`s."""
 

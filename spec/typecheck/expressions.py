@@ -18,6 +18,7 @@ from spec.interp import eval_const
 from spec.typecheck.state import BOOL, Ambiguous, Bail, CheckerState, Scope
 from spec.types import IntType, OptionType, SeqType, SetType, Type, UnionType, fits, join, same_shape
 
+
 class Expressions(CheckerState):
     """Types expressions; the entry points every other part calls."""
 
@@ -221,6 +222,7 @@ class Expressions(CheckerState):
 
 
 def elem_type(t: Type) -> Type | None:
+    """The type of the elements of a set or a sequence; None for any other type."""
     if isinstance(t, SetType):
         return t.elem
     if isinstance(t, SeqType):

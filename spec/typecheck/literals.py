@@ -12,6 +12,7 @@ from spec.typecheck.state import BOOL, Ambiguous, Bail, CheckerState, first_dupl
 from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType, Type, same_shape,
                         tuple_type)
 
+
 class Literals(CheckerState):
     """Types literal values and comprehensions."""
 

@@ -13,6 +13,7 @@ from spec.typecheck.builtins import BUILTINS
 from spec.typecheck.state import LIMITS, MAX_DOMAIN, Ambiguous, Bail, CheckerState, Scope
 from spec.types import (EnumType, ModelValueType, RecordType, SetType, TupleType, Type, UnionType, amount)
 
+
 class Names(CheckerState):
     """Resolves the names an expression uses."""
 

@@ -16,6 +16,7 @@ from spec.typecheck.state import BOOL, LIMITS, MAX_DOMAIN, Bail, CheckerState, S
 from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType, Type, UnionType,
                         join, same_shape)
 
+
 class Operators(CheckerState):
     """Types unary and binary operators, `is` tests and indexing."""
 

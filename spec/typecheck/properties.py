@@ -14,6 +14,7 @@ from spec import ast, ir
 from spec.diagnostics import Span, suggest
 from spec.typecheck.state import Bail, CheckerState, Scope, span_text
 
+
 class Properties(CheckerState):
     """Checks what the model claims about its runs."""
 
@@ -116,6 +117,7 @@ class Properties(CheckerState):
 
 
 def temporal_shape(f):
+    """(kind, p, q) of a temporal formula of a shape the engines check; (None, None, None) otherwise."""
     def op(e, name):
         return isinstance(e, ast.Unary) and e.op == name
     if isinstance(f, ast.Binary) and f.op == "leads_to":

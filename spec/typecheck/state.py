@@ -30,6 +30,8 @@ class Bail(Exception):
 
 
 @dataclass
+
+
 class ConstOverride:
     """A `--const NAME=VALUE` from the command line, already parsed."""
 
@@ -41,6 +43,8 @@ class ConstOverride:
 
 
 @dataclass
+
+
 class Scope:
     names: dict = field(default_factory=dict)
     parent: "Scope | None" = None

@@ -11,6 +11,7 @@ from spec.diagnostics import Span, suggest
 from spec.typecheck.state import BOOL, Bail, CheckerState, Scope
 from spec.types import MapType, RecordType, SeqType, TupleType, Type, symmetric_sets
 
+
 class Statements(CheckerState):
     """Checks `init` and the actions, statement by statement."""
 

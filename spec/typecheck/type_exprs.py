@@ -12,6 +12,7 @@ from spec.typecheck.state import BOOL, LIMITS, Bail, CheckerState, Scope
 from spec.types import (MAX_CAPACITY, MAX_ELEMENT_CODES, IntType, MapType, OptionType, RecordType, SeqType,
                         SetType, TupleType, Type, UnionType, element_limit, over_limit, tuple_type)
 
+
 class TypeExpressions(CheckerState):
     """Resolves the types the model writes."""
 
