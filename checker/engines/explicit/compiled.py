@@ -11,15 +11,16 @@ disagreement between them shows up as an internal error, not a wrong trace.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass
 
 from spec import ir
 from spec.interp import Interp
-from spec.runtime import ModelError, generated_globals
-from spec.types import Type
+from spec.runtime import ModelError, from_code, generated_globals
+from spec.types import IntType, Type
 
-from checker.engines.explicit.codegen import ModelCompiler
+from checker.engines.explicit.codegen import Code, Ctx, ModelCompiler, recursion_room
 from checker.engines.explicit.layout import StateLayout
 
 
@@ -115,13 +116,11 @@ class CompiledModel:
     def instance_params(self, inst: int) -> dict:
         """The parameters of an action instance, as plain values."""
         k, codes = self.instances[inst]
-        from spec.runtime import from_code
         return {p.name: ir.decode_value(p.type, from_code(c, p.type))
                 for p, c in zip(self.model.actions[k].params, codes)}
 
     def predicate(self, expr: ir.Expr, syms: list) -> "callable":
         """A compiled state predicate f(state, *values of syms) -> bool."""
-        from checker.engines.explicit.codegen import Code, Ctx, recursion_room
         compiler = ModelCompiler(self.model)
         ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
         with recursion_room([expr]):
@@ -141,7 +140,6 @@ class CompiledModel:
 
 def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
     """Action instances in the order the generated code numbers them."""
-    import itertools
     out = []
     for k, action in enumerate(model.actions):
         for combo in itertools.product(*[p.type.codes() for p in action.params]):
@@ -161,7 +159,6 @@ def _room_for_calls(depth: int) -> None:
 
 
 def _is_int(t: Type) -> bool:
-    from spec.types import IntType
     return isinstance(t, IntType)
 
 
