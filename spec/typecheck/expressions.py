@@ -107,43 +107,12 @@ class Expressions(CheckerState):
         for arm in e.arms:
             p = arm.pattern
             inner = sc.child()
-            locals_ = []
             if p.kind == "any":
-                pat = None
+                pat, locals_ = None, []
             elif isinstance(t, OptionType):
-                if p.kind == "some" or (p.kind == "ctor" and p.name == "some"):
-                    pat = "some"
-                    if len(p.binds) != 1:
-                        self.diag.error("E308", "the pattern is some(x)", p.span)
-                        raise Bail
-                    sym = self._local(p.binds[0][0], t.elem, p.binds[0][1])
-                    inner.names[sym.name] = sym
-                    locals_.append(sym)
-                elif p.kind == "none" or (p.kind == "ctor" and p.name == "none" and not p.has_parens):
-                    pat = "none"
-                else:
-                    self.diag.error("E308", "an option's patterns are some(x) and none", p.span)
-                    raise Bail
+                pat, locals_ = self._option_pattern(p, t, inner)
             else:
-                if p.kind != "ctor":
-                    self.diag.error("E308", f"{t.show()} has variants, not {p.kind}", p.span)
-                    raise Bail
-                try:
-                    info = t.variant(p.name)
-                except KeyError:
-                    self.diag.error("E308", f"{t.show()} has no variant '{p.name}'", p.span,
-                                    suggest(p.name, [n for n, _ in t.variants]))
-                    raise Bail from None
-                pat = p.name
-                nfields = len(info.payload.fields) if info.payload else 0
-                if p.binds and len(p.binds) != nfields or (not p.binds and p.has_parens and nfields):
-                    self.diag.error("E308", f"'{p.name}' has {nfields} field(s)", p.span)
-                    raise Bail
-                for (name, span), (_, ft) in zip(p.binds, info.payload.fields if info.payload else ()):
-                    sym = self._local(name, ft, span)
-                    if name != "_":
-                        inner.names[name] = sym
-                    locals_.append(sym)
+                pat, locals_ = self._variant_pattern(p, t, inner)
             if pat in covered:
                 self.diag.warn("W103", f"this arm is never taken: '{pat}' is matched above", p.span)
             if pat is None:
@@ -163,6 +132,43 @@ class Expressions(CheckerState):
         for arm, (body, span) in zip(arms, bodies):
             arm.body = self.coerce(body, result_t, span)
         return ir.Match(result_t, e.span, subj, arms)
+
+    def _option_pattern(self, p, t: OptionType, inner: Scope) -> tuple[str, list[ir.LocalSym]]:
+        """`some(x)` (x bound in inner) or `none`, as (pattern, locals)."""
+        if p.kind == "some" or (p.kind == "ctor" and p.name == "some"):
+            if len(p.binds) != 1:
+                self.diag.error("E308", "the pattern is some(x)", p.span)
+                raise Bail
+            sym = self._local(p.binds[0][0], t.elem, p.binds[0][1])
+            inner.names[sym.name] = sym
+            return "some", [sym]
+        if p.kind == "none" or (p.kind == "ctor" and p.name == "none" and not p.has_parens):
+            return "none", []
+        self.diag.error("E308", "an option's patterns are some(x) and none", p.span)
+        raise Bail
+
+    def _variant_pattern(self, p, t: UnionType, inner: Scope) -> tuple[str, list[ir.LocalSym]]:
+        """`Variant(a, b)` of union t (its fields bound in inner, except `_`), as (pattern, locals)."""
+        if p.kind != "ctor":
+            self.diag.error("E308", f"{t.show()} has variants, not {p.kind}", p.span)
+            raise Bail
+        try:
+            info = t.variant(p.name)
+        except KeyError:
+            self.diag.error("E308", f"{t.show()} has no variant '{p.name}'", p.span,
+                            suggest(p.name, [n for n, _ in t.variants]))
+            raise Bail from None
+        nfields = len(info.payload.fields) if info.payload else 0
+        if p.binds and len(p.binds) != nfields or (not p.binds and p.has_parens and nfields):
+            self.diag.error("E308", f"'{p.name}' has {nfields} field(s)", p.span)
+            raise Bail
+        locals_ = []
+        for (name, span), (_, ft) in zip(p.binds, info.payload.fields if info.payload else ()):
+            sym = self._local(name, ft, span)
+            if name != "_":
+                inner.names[name] = sym
+            locals_.append(sym)
+        return p.name, locals_
 
     def _unify(self, a: ir.Expr, b: ir.Expr, span: Span, what: str) -> Type:
         if same_shape(a.type, b.type):

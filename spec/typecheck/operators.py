@@ -30,55 +30,71 @@ class Operators(CheckerState):
             a, b = self._bool(e.left, sc), self._bool(e.right, sc)
             return ir.Op(BOOL, e.span, op, [a, b])
         if op in ("==", "!="):
-            a, b = self._pair(e.left, e.right, sc)
-            if isinstance(a.type, IntType) and isinstance(b.type, IntType) and a.type.decimals != b.type.decimals:
-                a, b = self._compare_ints(a, b, e)
-            t = self._unify(a, b, e.span, "compare")
-            return ir.Op(BOOL, e.span, "eq" if op == "==" else "ne",
-                         [self.coerce(a, t, e.left.span), self.coerce(b, t, e.right.span)])
+            return self._equality(e, sc)
         if op in ("<", "<=", ">", ">="):
             a, b = self._compare_ints(self._int(e.left, sc), self._int(e.right, sc), e)
             return ir.Op(BOOL, e.span, {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op], [a, b])
         if op in ("in", "notin"):
             return self._membership(e, sc)
         if op in ("|", "&", "subset") or (op == "-" and self._looks_like_set(e.left, sc)):
-            a, b = self._pair(e.left, e.right, sc)
-            for x, span in ((a, e.left.span), (b, e.right.span)):
-                if not isinstance(x.type, SetType):
-                    self.diag.error("E302", f"'{_op_text(op)}' needs sets, found {x.type.show()}", span)
-                    raise Bail
-            t = self._unify(a, b, e.span, _op_text(op))
-            args = [self.coerce(a, t, e.left.span), self.coerce(b, t, e.right.span)]
-            name = {"|": "union", "&": "inter", "subset": "subset", "-": "diff"}[op]
-            return ir.Op(BOOL if op == "subset" else t, e.span, name, args)
+            return self._set_operation(e, sc)
         if op == "..":
-            a, b = self._int(e.left, sc), self._int(e.right, sc)
-            elem = IntType(a.type.lo, b.type.hi) if a.type.lo <= b.type.hi else IntType(a.type.lo, a.type.lo)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                lo, hi = a.value, b.value
-                if hi - lo + 1 > MAX_DOMAIN:
-                    self.diag.error("E318", f"the range {lo}..{hi} has {hi - lo + 1:,} values: too many to use as "
-                                    f"a set (at most {MAX_DOMAIN:,})", e.span, LIMITS)
-                    raise Bail
-                elem = IntType(lo, max(lo, hi))
-                mask = ((1 << (hi - lo + 1)) - 1) if hi >= lo else 0
-                return ir.Lit(SetType(elem), e.span, mask)
-            if elem.size > MAX_DOMAIN:
-                self.diag.error("E318", f"the range {e.left} .. {e.right} may be too large to use as a set",
-                                e.span)
-                raise Bail
-            return ir.Op(SetType(elem), e.span, "range", [a, b])
+            return self._range(e, sc)
         if op == "++":
-            a, b = self.expr(e.left, sc), self.expr(e.right, sc, None)
-            if not isinstance(a.type, SeqType) or not isinstance(b.type, SeqType):
-                self.diag.error("E302", f"'++' joins sequences, found {a.type.show()} and {b.type.show()}",
-                                e.span)
-                raise Bail
-            t = self._unify(a, b, e.span, "join")
-            t = self._sized(SeqType(t.elem, a.type.capacity + b.type.capacity), e.span)
-            return ir.Op(t, e.span, "concat", [self.coerce(a, SeqType(t.elem, a.type.capacity), e.left.span),
-                                               self.coerce(b, SeqType(t.elem, b.type.capacity), e.right.span)])
+            return self._concat(e, sc)
         return self._arith(e, sc)
+
+    def _equality(self, e: ast.Binary, sc: Scope) -> ir.Expr:
+        a, b = self._pair(e.left, e.right, sc)
+        if isinstance(a.type, IntType) and isinstance(b.type, IntType) and a.type.decimals != b.type.decimals:
+            a, b = self._compare_ints(a, b, e)
+        t = self._unify(a, b, e.span, "compare")
+        return ir.Op(BOOL, e.span, "eq" if e.op == "==" else "ne",
+                     [self.coerce(a, t, e.left.span), self.coerce(b, t, e.right.span)])
+
+    def _set_operation(self, e: ast.Binary, sc: Scope) -> ir.Expr:
+        """`A | B`, `A & B`, `A - B` or `A subset B`."""
+        op = e.op
+        a, b = self._pair(e.left, e.right, sc)
+        for x, span in ((a, e.left.span), (b, e.right.span)):
+            if not isinstance(x.type, SetType):
+                self.diag.error("E302", f"'{_op_text(op)}' needs sets, found {x.type.show()}", span)
+                raise Bail
+        t = self._unify(a, b, e.span, _op_text(op))
+        args = [self.coerce(a, t, e.left.span), self.coerce(b, t, e.right.span)]
+        name = {"|": "union", "&": "inter", "subset": "subset", "-": "diff"}[op]
+        return ir.Op(BOOL if op == "subset" else t, e.span, name, args)
+
+    def _range(self, e: ast.Binary, sc: Scope) -> ir.Expr:
+        """`a..b` as a set of integers: a constant one is folded to its value."""
+        a, b = self._int(e.left, sc), self._int(e.right, sc)
+        elem = IntType(a.type.lo, b.type.hi) if a.type.lo <= b.type.hi else IntType(a.type.lo, a.type.lo)
+        if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
+            lo, hi = a.value, b.value
+            if hi - lo + 1 > MAX_DOMAIN:
+                self.diag.error("E318", f"the range {lo}..{hi} has {hi - lo + 1:,} values: too many to use as "
+                                f"a set (at most {MAX_DOMAIN:,})", e.span, LIMITS)
+                raise Bail
+            elem = IntType(lo, max(lo, hi))
+            mask = ((1 << (hi - lo + 1)) - 1) if hi >= lo else 0
+            return ir.Lit(SetType(elem), e.span, mask)
+        if elem.size > MAX_DOMAIN:
+            self.diag.error("E318", f"the range {e.left} .. {e.right} may be too large to use as a set",
+                            e.span)
+            raise Bail
+        return ir.Op(SetType(elem), e.span, "range", [a, b])
+
+    def _concat(self, e: ast.Binary, sc: Scope) -> ir.Expr:
+        """`q ++ r`: its capacity is the sum of theirs."""
+        a, b = self.expr(e.left, sc), self.expr(e.right, sc, None)
+        if not isinstance(a.type, SeqType) or not isinstance(b.type, SeqType):
+            self.diag.error("E302", f"'++' joins sequences, found {a.type.show()} and {b.type.show()}",
+                            e.span)
+            raise Bail
+        t = self._unify(a, b, e.span, "join")
+        t = self._sized(SeqType(t.elem, a.type.capacity + b.type.capacity), e.span)
+        return ir.Op(t, e.span, "concat", [self.coerce(a, SeqType(t.elem, a.type.capacity), e.left.span),
+                                           self.coerce(b, SeqType(t.elem, b.type.capacity), e.right.span)])
 
     def _looks_like_set(self, e: ast.Expr, sc: Scope) -> bool:
         """Whether e, the left side of a '-', is a set (a difference) rather than an integer.

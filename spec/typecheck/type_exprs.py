@@ -85,79 +85,90 @@ class TypeExpressions(CheckerState):
         return tuple(out)
 
     def _type(self, t: ast.TypeExpr, sc: Scope) -> Type | None:
-        if isinstance(t, ast.TBool):
-            return BOOL
-        if isinstance(t, ast.TRange):
-            try:
-                lo = self._const_int(t.lo)
-                hi = self._const_int(t.hi)
-            except Bail:
-                return None
-            if lo > hi:
-                self.diag.error("E313", f"empty range {lo}..{hi}", t.span, "the lower bound comes first")
-                return None
-            if t.capacity and hi > MAX_CAPACITY:   # a bag channel holds as many messages as a sequence
-                self.diag.error("E323", f"a channel of capacity {hi:,}: a channel holds at most {MAX_CAPACITY:,} "
-                                "messages", t.hi.span, LIMITS)
-                return None
-            return IntType(lo, hi)
-        if isinstance(t, ast.TFixed):
-            try:
-                lo = self._fixed_bound(t.lo, t.decimals)
-                hi = self._fixed_bound(t.hi, t.decimals)
-            except Bail:
-                return None
-            if not 0 < t.decimals <= 18:
-                self.diag.error("E313", f"fixed({t.decimals}): the number of decimals is 1 to 18", t.span)
-                return None
-            if lo > hi:
-                self.diag.error("E313", "empty range: the lower bound comes first", t.span)
-                return None
-            return IntType(lo, hi, t.decimals)
-        if isinstance(t, ast.TSet):
-            e = self._type(t.elem, sc)
-            if e is None or not self._elements_fit(SetType(e), t.elem.span):
-                return None
-            return self._declared(SetType(e), t.span)
-        if isinstance(t, ast.TMap):
-            k, v = self._type(t.key, sc), self._type(t.value, sc)
-            if k is None or v is None or not self._elements_fit(MapType(k, v), t.key.span):
-                return None
-            return self._declared(MapType(k, v), t.span)
-        if isinstance(t, ast.TSeq):
-            e = self._type(t.elem, sc)
-            try:
-                cap = self._const_int(t.capacity)
-            except Bail:
-                return None
-            if e is None:
-                return None
-            if cap < 0:
-                self.diag.error("E313", f"a sequence capacity cannot be negative ({cap})", t.capacity.span)
-                return None
-            return self._declared(SeqType(e, cap), t.capacity.span if cap > MAX_CAPACITY else t.span)
-        if isinstance(t, ast.TOption):
-            e = self._type(t.elem, sc)
-            return self._declared(OptionType(e), t.span) if e is not None else None
-        if isinstance(t, ast.TTuple):
-            elems = [self._type(x, sc) for x in t.elems]
-            if any(x is None for x in elems):
-                return None
-            return self._declared(tuple_type(elems), t.span)
-        if isinstance(t, ast.TRecord):
-            fields = self._fields(t.fields)
-            return self._declared(RecordType(None, fields), t.span) if fields is not None else None
-        if isinstance(t, ast.TName):
-            found = self._named_type(t.name, t.span)
-            if found is None and t.name not in self.type_decls and t.name not in self.const_decls:
-                known = list(self.types) + list(self.type_decls) + ["bool", "set", "map", "seq", "option"]
-                self.diag.error("E203", f"unknown type '{t.name}'", t.span, suggest(t.name, known))
-            elif found is None and t.name in self.const_decls and t.name not in self.types \
-                    and t.name not in self.const_failed:
-                self.diag.error("E314", f"'{t.name}' is a constant, not a type", t.span,
-                                "a constant set of model values (const X = {a, b}) is also a type")
-            return found
-        raise AssertionError(t)
+        """The type t writes; None when it is wrong (reported)."""
+        return getattr(self, "_t_" + type(t).__name__)(t, sc)
+
+    def _t_TBool(self, t: ast.TBool, sc: Scope) -> Type | None:
+        return BOOL
+
+    def _t_TRange(self, t: ast.TRange, sc: Scope) -> Type | None:
+        try:
+            lo = self._const_int(t.lo)
+            hi = self._const_int(t.hi)
+        except Bail:
+            return None
+        if lo > hi:
+            self.diag.error("E313", f"empty range {lo}..{hi}", t.span, "the lower bound comes first")
+            return None
+        if t.capacity and hi > MAX_CAPACITY:   # a bag channel holds as many messages as a sequence
+            self.diag.error("E323", f"a channel of capacity {hi:,}: a channel holds at most {MAX_CAPACITY:,} "
+                            "messages", t.hi.span, LIMITS)
+            return None
+        return IntType(lo, hi)
+
+    def _t_TFixed(self, t: ast.TFixed, sc: Scope) -> Type | None:
+        try:
+            lo = self._fixed_bound(t.lo, t.decimals)
+            hi = self._fixed_bound(t.hi, t.decimals)
+        except Bail:
+            return None
+        if not 0 < t.decimals <= 18:
+            self.diag.error("E313", f"fixed({t.decimals}): the number of decimals is 1 to 18", t.span)
+            return None
+        if lo > hi:
+            self.diag.error("E313", "empty range: the lower bound comes first", t.span)
+            return None
+        return IntType(lo, hi, t.decimals)
+
+    def _t_TSet(self, t: ast.TSet, sc: Scope) -> Type | None:
+        e = self._type(t.elem, sc)
+        if e is None or not self._elements_fit(SetType(e), t.elem.span):
+            return None
+        return self._declared(SetType(e), t.span)
+
+    def _t_TMap(self, t: ast.TMap, sc: Scope) -> Type | None:
+        k, v = self._type(t.key, sc), self._type(t.value, sc)
+        if k is None or v is None or not self._elements_fit(MapType(k, v), t.key.span):
+            return None
+        return self._declared(MapType(k, v), t.span)
+
+    def _t_TSeq(self, t: ast.TSeq, sc: Scope) -> Type | None:
+        e = self._type(t.elem, sc)
+        try:
+            cap = self._const_int(t.capacity)
+        except Bail:
+            return None
+        if e is None:
+            return None
+        if cap < 0:
+            self.diag.error("E313", f"a sequence capacity cannot be negative ({cap})", t.capacity.span)
+            return None
+        return self._declared(SeqType(e, cap), t.capacity.span if cap > MAX_CAPACITY else t.span)
+
+    def _t_TOption(self, t: ast.TOption, sc: Scope) -> Type | None:
+        e = self._type(t.elem, sc)
+        return self._declared(OptionType(e), t.span) if e is not None else None
+
+    def _t_TTuple(self, t: ast.TTuple, sc: Scope) -> Type | None:
+        elems = [self._type(x, sc) for x in t.elems]
+        if any(x is None for x in elems):
+            return None
+        return self._declared(tuple_type(elems), t.span)
+
+    def _t_TRecord(self, t: ast.TRecord, sc: Scope) -> Type | None:
+        fields = self._fields(t.fields)
+        return self._declared(RecordType(None, fields), t.span) if fields is not None else None
+
+    def _t_TName(self, t: ast.TName, sc: Scope) -> Type | None:
+        found = self._named_type(t.name, t.span)
+        if found is None and t.name not in self.type_decls and t.name not in self.const_decls:
+            known = list(self.types) + list(self.type_decls) + ["bool", "set", "map", "seq", "option"]
+            self.diag.error("E203", f"unknown type '{t.name}'", t.span, suggest(t.name, known))
+        elif found is None and t.name in self.const_decls and t.name not in self.types \
+                and t.name not in self.const_failed:
+            self.diag.error("E314", f"'{t.name}' is a constant, not a type", t.span,
+                            "a constant set of model values (const X = {a, b}) is also a type")
+        return found
 
     def _declared(self, t: Type, span: Span) -> Type | None:
         """t, or None when a value of t would break a limit of the state (reported)."""
