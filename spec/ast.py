@@ -1,7 +1,7 @@
 """The abstract syntax tree: what the parser produces, before names and types.
 
 Every node carries the `Span` it was parsed from, so every later phase can
-point at the source. Nothing here is typed or resolved; `spec.checker` turns
+point at the source. Nothing here is typed or resolved; `spec.typecheck` turns
 this tree into the IR (`spec.ir`) that engines consume.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .diagnostics import Source, Span
+from spec.diagnostics import Source, Span
 
 
 @dataclass

@@ -23,9 +23,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from . import ast
-from .diagnostics import Collector, Diagnostic, SpecError
-from .parser import MAX_NESTING
+from spec import ast
+from spec.diagnostics import Collector, Diagnostic, SpecError, suggest
+from spec.parser import MAX_NESTING
 
 FAULTS = ("loss", "duplication", "reordering")
 
@@ -159,13 +159,13 @@ def _rewrite_stmts(stmts, channels: dict, diag: Collector):
         if isinstance(s, ast.Send):
             ch = channels.get(s.channel)
             if ch is None:
-                diag.error("E201", f"unknown channel '{s.channel}'", s.channel_span, _suggest(s.channel, channels))
+                diag.error("E201", f"unknown channel '{s.channel}'", s.channel_span, suggest(s.channel, channels))
                 continue
             out.extend(ch.send(s))
         elif isinstance(s, ast.Receive):
             ch = channels.get(s.channel)
             if ch is None:
-                diag.error("E201", f"unknown channel '{s.channel}'", s.channel_span, _suggest(s.channel, channels))
+                diag.error("E201", f"unknown channel '{s.channel}'", s.channel_span, suggest(s.channel, channels))
                 continue
             out.extend(ch.receive(s))
         elif isinstance(s, ast.If):
@@ -176,11 +176,6 @@ def _rewrite_stmts(stmts, channels: dict, diag: Collector):
         else:
             out.append(s)
     return out
-
-
-def _suggest(name, names):
-    from .diagnostics import suggest
-    return suggest(name, names)
 
 
 # ---- processes -------------------------------------------------------------------------------

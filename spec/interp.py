@@ -9,10 +9,12 @@ A state here is a list of variable codes, one per `VarSym`, in order.
 
 from __future__ import annotations
 
-from . import ir
-from . import values as V
-from .runtime import ModelError, from_code, round_div, tdiv, tmod, to_code
-from .types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
+import itertools
+
+from spec import ir
+from spec import values as V
+from spec.runtime import ModelError, from_code, round_div, tdiv, tmod, to_code
+from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
                     iter_bits)
 
 
@@ -504,7 +506,6 @@ class Interp:
 
     def param_values(self, action: ir.ActionIR):
         """Every assignment of values to the action's parameters, in canonical order."""
-        import itertools
         doms = [[from_code(c, p.type) for c in p.type.codes()] for p in action.params]
         for combo in itertools.product(*doms):
             yield {p.id: v for p, v in zip(action.params, combo)}

@@ -1,6 +1,6 @@
 """The typed intermediate representation: what every engine consumes.
 
-Produced by `spec.checker` from the AST. Names are resolved to symbols,
+Produced by `spec.typecheck` from the AST. Names are resolved to symbols,
 every expression has its type, constants are folded to values, and
 conversions between integer ranges are explicit. Engines never see the AST.
 
@@ -26,9 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .diagnostics import Span
-from .types import BoolType, IntType, Type
-from .values import EncodeError, Fixed
+from spec.diagnostics import Span
+from spec.types import BoolType, IntType, Type
+from spec.values import EncodeError, Fixed
 
 # op name: meaning (arity)
 OPS = {
@@ -78,8 +78,7 @@ class LocalSym:
 class VarSym:
     name: str
     type: Type
-    index: int
-    offset: int = 0  # bit offset in the state vector
+    index: int       # its place in CheckedModel.vars (where engines keep its value)
     span: Span | None = field(default=None, repr=False)
 
 
@@ -316,7 +315,6 @@ class CheckedModel:
     actions: list[ActionIR]
     invariants: list[InvariantIR]
     types: dict[str, Type]
-    state_bits: int
     properties: list = field(default_factory=list)     # PropertyIR
     fairness: list = field(default_factory=list)       # FairnessIR
     deterministic: list = field(default_factory=list)  # DeterministicIR
@@ -326,6 +324,11 @@ class CheckedModel:
     sources: dict = field(default_factory=dict)    # path -> text, every file loaded
     span: Span | None = field(default=None, repr=False)
     assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
+
+    @property
+    def state_bits(self) -> int:
+        """How many bits the values of all the variables take together (bounded by `MAX_WIDTH`)."""
+        return sum(v.type.bits for v in self.vars)
 
     def var(self, name: str) -> VarSym:
         for v in self.vars:
@@ -364,3 +367,38 @@ def encode_value(t: Type, plain):
             raise EncodeError(f"expected a boolean, got {plain!r}")
         return plain
     return t.encode(plain)
+
+
+def iter_ir(node, into_defs: bool = True):
+    """Every IR expression node under `node` (an Expr, Stmt or list of them), and under the bodies
+    of the defs it calls unless `into_defs` is false."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+            continue
+        if isinstance(n, Expr):
+            yield n
+            if isinstance(n, Op):
+                stack.extend(n.args)
+            elif isinstance(n, Quant):
+                stack.extend(b.domain for b in n.binders)
+                stack.extend(x for x in (n.cond, n.body) if x is not None)
+            elif isinstance(n, Match):
+                stack.append(n.subject)
+                stack.extend(a.body for a in n.arms)
+            elif isinstance(n, Call):
+                stack.extend(n.args)
+                if into_defs and n.fn.body is not None:
+                    stack.append(n.fn.body)
+        elif isinstance(n, Stmt):
+            for v in vars(n).values():
+                if isinstance(v, (Expr, list)):
+                    stack.append(v)
+                elif isinstance(v, PathStep) and isinstance(v.arg, Expr):
+                    stack.append(v.arg)
+            if isinstance(n, Assign):
+                stack.extend(p.arg for p in n.path if isinstance(p.arg, Expr))
+        elif isinstance(n, PathStep) and isinstance(n.arg, Expr):
+            stack.append(n.arg)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import ast, files, ir
-from .checker import ConstOverride, check
-from .diagnostics import Diagnostic, SpecError
-from .parser import parse, parse_value
+from spec import ast, files, ir
+from spec.diagnostics import Diagnostic, SpecError
+from spec.parser import parse, parse_value
+from spec.typecheck import ConstOverride, check
 
 _CONST_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 

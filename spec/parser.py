@@ -16,8 +16,8 @@ from lark import Lark, Token, Tree, v_args
 from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast, files
-from .diagnostics import Diagnostic, Source, Span, SpecError
+from spec import ast, files
+from spec.diagnostics import Diagnostic, Source, Span, SpecError
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 

@@ -8,7 +8,9 @@ only the names in `GENERATED_GLOBALS`.
 
 from __future__ import annotations
 
-from .types import BoolType, IntType, Type, iter_bits
+from spec import ir
+from spec import values as V
+from spec.types import BoolType, IntType, Type, iter_bits
 
 
 class ModelError(Exception):
@@ -224,8 +226,6 @@ def narrow(x: int, lo: int, hi: int, site: int) -> int:
 
 
 def convert(code: int, types, site: int) -> int:
-    from . import ir
-    from . import values as V
     src, dst = types
     plain = src.decode(code) if not isinstance(src, (IntType, BoolType)) else from_code(code, src)
     try:

@@ -25,7 +25,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import values as V
+from spec import values as V
 
 # The limits of section 10 of docs/language.md: the type checker refuses a type beyond them before
 # any value of it is built, so no size below is ever computed for a type that breaks one.

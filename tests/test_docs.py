@@ -35,10 +35,11 @@ import pytest
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.core.result import Verdict
 from spec import ir
-from spec.checker import BUILTINS, iter_ir
 from spec.diagnostics import SpecError
+from spec.ir import iter_ir
 from spec.loader import load, load_text
 from spec.parser import GRAMMAR, KEYWORDS
+from spec.typecheck.builtins import BUILTINS
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "language.md"

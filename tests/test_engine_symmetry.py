@@ -93,7 +93,7 @@ def brute_force(m):
         perms.append([list(p) for p in combo])
 
     def images(s):
-        vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in canon.vars]
+        vals = [(v, (s >> canon.layout.offset(v)) & ((1 << t.bits) - 1)) for v, t in canon.vars]
         return {canon._apply(s, vals, pis) for pis in perms}
 
     return states, {s: min(images(s)) for s in states}, canon, images
@@ -244,8 +244,8 @@ def test_canon_of_random_states_is_an_orbit_invariant(data):
     m, canon, all_codes = _rich()
     s = 0
     for v, codes in zip(m.vars, all_codes):
-        s |= data.draw(st.sampled_from(codes)) << v.offset
-    vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in canon.vars]
+        s |= data.draw(st.sampled_from(codes)) << canon.layout.offset(v)
+    vals = [(v, (s >> canon.layout.offset(v)) & ((1 << t.bits) - 1)) for v, t in canon.vars]
     c = canon.canon(s)
     orbit = [canon._apply(s, vals, [list(p), list(k)])
              for p in itertools.permutations(range(3)) for k in itertools.permutations(range(2))]

@@ -8,6 +8,8 @@ from spec import ir
 from spec.loader import load_text
 from spec.types import (BoolType, EnumType, IntType, MapType, ModelValueType, OptionType, RecordType, SeqType,
                         SetType, TupleType, UnionType)
+
+from checker.engines.explicit.layout import StateLayout
 from spec_helpers import at, load_error, one
 
 BOOL = BoolType()
@@ -83,7 +85,7 @@ def test_base_model_types():
         "o": OptionType(IntType(0, 3)), "r": RecordType("Rec", (("c", color), ("v", IntType(0, 3)))),
         "p": TupleType(None, (("0", IntType(0, 3)), ("1", BOOL))), "u": msg}
     assert [v.index for v in mdl.vars] == list(range(11))
-    offsets = [v.offset for v in mdl.vars]
+    offsets = list(StateLayout(mdl).offsets)
     assert offsets == sorted(offsets) and offsets[0] == 0
     assert mdl.state_bits == sum(v.type.bits for v in mdl.vars)
     assert mdl.consts["N"].value == 3 and mdl.consts["N"].type == IntType(3, 3)

@@ -148,7 +148,7 @@ class Oracle:
         if codes is None:
             return False
         for name, (mask, code) in codes.items():
-            if mask < 0 or (s >> self.vars[name].offset) & mask != code:
+            if mask < 0 or (s >> self.cm.layout.offset(self.vars[name])) & mask != code:
                 return False
         return True
 

@@ -1,7 +1,7 @@
 """The IR compiled to Python source: the explicit engine's transition function.
 
 A state is one integer: every variable's code at a fixed bit offset
-(`spec.types`). The generated `expand(frontier)` walks one BFS level: for
+(`checker.engines.explicit.layout`). The generated `expand(frontier)` walks one BFS level: for
 each state it checks every invariant, runs every action instance and collects
 the successors, all with integer operations on the packed state.
 
@@ -41,6 +41,8 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
 from spec.runtime import ModelError
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
+
+from checker.engines.explicit.layout import StateLayout
 
 UNROLL_PARAMS = 64       # action instances (parameter values) unrolled with folded constants
 UNROLL_QUANT = 24        # quantifier domains of at most this many values unrolled into and/or chains
@@ -90,6 +92,7 @@ class Ctx:
 class Compiler:
     def __init__(self, model: ir.CheckedModel):
         self.model = model
+        self.layout = StateLayout(model)
         self.sites: list[tuple[str, object]] = []       # (what, span) for run-time errors
         self.tables: list = []                          # constant tuples and converters
         self.funcs: list[list[str]] = []
@@ -164,13 +167,14 @@ class Compiler:
         m = self.lit((1 << var.type.bits) - 1)
         if var.type.bits == 0:
             return "0"
-        if var.offset == 0:
-            if var.type.bits == self.model.state_bits:
+        off = self.layout.offset(var)
+        if off == 0:
+            if var.type.bits == self.layout.bits:
                 return ctx.state
             return f"({ctx.state} & {m})"
-        if var.offset + var.type.bits == self.model.state_bits:
-            return f"({ctx.state} >> {var.offset})"
-        return f"(({ctx.state} >> {var.offset}) & {m})"
+        if self.layout.is_last(var):
+            return f"({ctx.state} >> {off})"
+        return f"(({ctx.state} >> {off}) & {m})"
 
     def decode(self, code: str, t: Type, const=None) -> Code:
         """Code text -> value text (integers get their lower bound back)."""
@@ -199,7 +203,7 @@ class Compiler:
     def location(self, e: ir.Expr, ctx: Ctx):
         """(offset text or int, type) when e reads a fixed place of the state, else None."""
         if isinstance(e, ir.VarRef):
-            return e.var.offset, e.var.type
+            return self.layout.offset(e.var), e.var.type
         if isinstance(e, ir.Op) and e.op in ("get", "field"):
             base = self.location(e.args[0], ctx)
             if base is None:
@@ -819,8 +823,8 @@ class Compiler:
             other = self.code_of(value.args[1], ctx)
             if other.is_const:
                 if value.op == "union":
-                    return [f"{st} = {st} | {self.lit(other.const << var.offset)}"]
-                return [f"{st} = {st} & {self.lit(~(other.const << var.offset))}"]
+                    return [f"{st} = {st} | {self.lit(other.const << self.layout.offset(var))}"]
+                return [f"{st} = {st} & {self.lit(~(other.const << self.layout.offset(var)))}"]
         t = s.path[-1].type if s.path else var.type
         # the value first, range-checked where it may not fit: the interpreter evaluates it
         # before the target, so a failing value and a failing index report the same error
@@ -842,7 +846,7 @@ class Compiler:
             lines.append(f"{tmp} = {code}")
             code = Code(tmp)
         # the location: a constant offset, or a dynamic one computed first
-        off, t = var.offset, var.type  # t ends as the type above
+        off, t = self.layout.offset(var), var.type  # t ends as the type above
         for step in s.path:
             if step.kind == "field":
                 off = _add_off(off, t.offsets[step.arg])

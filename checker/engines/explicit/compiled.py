@@ -1,7 +1,8 @@
 """A checked model compiled for the explicit engine, behind one small interface.
 
-`CompiledModel` packs and unpacks states, gives the initial states, expands a
-BFS level with the generated code (`checker.engines.explicit.codegen`) and, for traces,
+`CompiledModel` packs and unpacks states (`checker.engines.explicit.layout`),
+gives the initial states, expands a BFS level with the generated code
+(`checker.engines.explicit.codegen`) and, for traces,
 steps one state with labels through the reference interpreter. The two
 evaluators are independent; traces are rebuilt by matching what the
 interpreter computes against what the compiled code explored, so any
@@ -10,15 +11,17 @@ disagreement between them shows up as an internal error, not a wrong trace.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass
 
 from spec import ir
 from spec.interp import Interp
-from spec.runtime import ModelError, generated_globals
-from spec.types import Type
+from spec.runtime import ModelError, from_code, generated_globals
+from spec.types import IntType, Type
 
-from checker.engines.explicit.codegen import ModelCompiler
+from checker.engines.explicit.codegen import Code, Ctx, ModelCompiler, recursion_room
+from checker.engines.explicit.layout import StateLayout
 
 
 @dataclass
@@ -46,20 +49,18 @@ class CompiledModel:
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
         self.interp = Interp(model)
-        self.state_bits = model.state_bits
+        self.layout = StateLayout(model)
+        self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
 
     # ---- packing ------------------------------------------------------------------
 
     def pack(self, codes: list[int]) -> int:
-        s = 0
-        for v, c in zip(self.model.vars, codes):
-            s |= c << v.offset
-        return s
+        return self.layout.pack(codes)
 
     def unpack(self, s: int) -> list[int]:
-        return [(s >> v.offset) & ((1 << v.type.bits) - 1) for v in self.model.vars]
+        return self.layout.unpack(s)
 
     def decode(self, s: int) -> dict:
         """A state as {variable: plain value}."""
@@ -115,13 +116,11 @@ class CompiledModel:
     def instance_params(self, inst: int) -> dict:
         """The parameters of an action instance, as plain values."""
         k, codes = self.instances[inst]
-        from spec.runtime import from_code
         return {p.name: ir.decode_value(p.type, from_code(c, p.type))
                 for p, c in zip(self.model.actions[k].params, codes)}
 
     def predicate(self, expr: ir.Expr, syms: list) -> "callable":
         """A compiled state predicate f(state, *values of syms) -> bool."""
-        from checker.engines.explicit.codegen import Code, Ctx, recursion_room
         compiler = ModelCompiler(self.model)
         ctx = Ctx("s0", {sym.id: Code(f"l{sym.id}") for sym in syms})
         with recursion_room([expr]):
@@ -141,7 +140,6 @@ class CompiledModel:
 
 def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
     """Action instances in the order the generated code numbers them."""
-    import itertools
     out = []
     for k, action in enumerate(model.actions):
         for combo in itertools.product(*[p.type.codes() for p in action.params]):
@@ -161,7 +159,6 @@ def _room_for_calls(depth: int) -> None:
 
 
 def _is_int(t: Type) -> bool:
-    from spec.types import IntType
     return isinstance(t, IntType)
 
 
@@ -176,7 +173,8 @@ class InterpretedModel(CompiledModel):
     def __init__(self, model: ir.CheckedModel):
         self.model = model
         self.interp = Interp(model)
-        self.state_bits = model.state_bits
+        self.layout = StateLayout(model)
+        self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
         self.sites = []

@@ -20,6 +20,8 @@ from spec import ir
 from spec.types import (EnumType, ModelValueType, MapType, OptionType, RecordType, SeqType, SetType, Type,
                         UnionType, iter_bits)
 
+from checker.engines.explicit.layout import StateLayout
+
 MAX_TIES = 720
 
 
@@ -57,6 +59,7 @@ class Canonicalizer:
 
     def __init__(self, model: ir.CheckedModel, symmetric: list[ModelValueType]):
         self.model = model
+        self.layout = StateLayout(model)
         self.syms = list(symmetric)
         symset = set(self.syms)
         self.vars = [(v, v.type) for v in model.vars if _contains(v.type, symset)]
@@ -221,7 +224,7 @@ class Canonicalizer:
             f = self._contribution(vi, t, T)
             if f is None:
                 return None
-            plan.append((v.offset, (1 << t.bits) - 1, f))
+            plan.append((self.layout.offset(v), (1 << t.bits) - 1, f))
         return plan
 
     def _owner_table(self, t: Type, T):
@@ -319,11 +322,11 @@ class Canonicalizer:
         order = sorted(range(n), key=keys.__getitem__)
         if order == self._identity:
             return s
-        vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in self.vars]
+        vals = [(v, (s >> self.layout.offsets[v.index]) & ((1 << t.bits) - 1)) for v, t in self.vars]
         return self._apply(s, vals, [self._pi(order)])
 
     def _canon_general(self, s: int) -> int:
-        vals = [(v, (s >> v.offset) & ((1 << t.bits) - 1)) for v, t in self.vars]
+        vals = [(v, (s >> self.layout.offsets[v.index]) & ((1 << t.bits) - 1)) for v, t in self.vars]
         orders = []
         for k, T in enumerate(self.syms):
             sigs = []
@@ -345,8 +348,8 @@ class Canonicalizer:
 
     def _apply(self, s: int, vals, pis) -> int:
         for v, code in vals:
-            m = (1 << v.type.bits) - 1
-            s = (s & ~(m << v.offset)) | (self.perm_fn(v.type)(code, pis) << v.offset)
+            m, off = (1 << v.type.bits) - 1, self.layout.offsets[v.index]
+            s = (s & ~(m << off)) | (self.perm_fn(v.type)(code, pis) << off)
         return s
 
     def _tie_break(self, s, vals, orders, best):

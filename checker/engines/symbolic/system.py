@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import z3
 
 from spec import ir
-from spec.checker import iter_ir
 
 from checker.core.kinds import Kind
 from checker.core.properties import where_of
@@ -224,7 +223,7 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     """
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
         + [a.cond for a in model.assumptions]
-    for node in iter_ir(roots):
+    for node in ir.iter_ir(roots):
         if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow"):
             a, b = node.args
             if node.op == "mul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
