@@ -32,7 +32,8 @@ from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
-from checker.engines.simulate.engine import SimProgress, SimulateOptions, simulate
+from checker.engines.simulate import simulate
+from checker.engines.simulate.engine import SimProgress, SimulateOptions
 from checker.engines.simulate.wide import require_values
 from checker.engines.symbolic import SymbolicOptions
 from checker.engines.symbolic import check as symbolic_check
