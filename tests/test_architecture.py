@@ -29,7 +29,7 @@ LAYERS = [
     # traces as data: ITF, replay, shrinking; the simulator shrinks with them and the lasso search
     # confirms its lassos with replay, so they sit below those engines
     ("checker.traces",),
-    # the engines built on the layers below; they do not import each other's modules
+    # the engines built on the layers below, side by side (today neither imports the other)
     ("checker.engines.simulate", "checker.engines.symbolic"),
     # one interface over every engine: the registry, the options, the combined modes
     ("checker.engines",),

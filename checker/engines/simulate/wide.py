@@ -4,8 +4,9 @@
 action, which needs every parameter value enumerated. A ledger whose
 `Write(u, k, strike: 0..2**64-1, cap: 0..2**64-1)` takes 2**130 values cannot
 be enumerated, and it is exactly the kind of model simulation is for. Here
-the parameters are drawn from their types by hypothesis (integers biased
-towards small and boundary values, which is where overflows live), the
+the parameters are drawn from their types by hypothesis
+(`checker.engines.simulate.draw`: integers biased towards small and boundary
+values, which is where overflows live), the
 action runs in the reference interpreter, and a guard that is false (or a
 step that changes nothing) means the draw is tried again, with another
 action, a few times; a state in which no draw found such a step ends the

@@ -268,7 +268,7 @@ class Encoder:
         self.fail(g, mk_not(_in_len(k, cur.length)))
         inner = self._put(seq_item(cur, k, t), t.elem, steps[1:], keys[1:], value, g)
         n = num(k)
-        items = tuple((inner if n == j else x) if n is not None else SV.ite(SV._eq_term(k, ival(j)), inner, x, t.elem)
+        items = tuple((inner if n == j else x) if n is not None else SV.ite(SV.eq_term(k, ival(j)), inner, x, t.elem)
                       for j, x in enumerate(cur.items))
         return SeqV(cur.length, items)
 
@@ -396,7 +396,7 @@ class Encoder:
         if info.payload is not None and arm.locals:
             for sym, x in zip(arm.locals, v.payloads[idx].fields):
                 binds[sym.id] = x
-        return SV._eq_term(v.tag, ival(idx)), binds
+        return SV.eq_term(v.tag, ival(idx)), binds
 
     # -- quantifiers and comprehensions
 
@@ -519,11 +519,11 @@ class Encoder:
         return mk_ite(le(ival(0), a), a, neg(a))
 
     def op_div(self, e, g, a, b):
-        self.fail(g, SV._eq_term(b, ival(0)))
+        self.fail(g, SV.eq_term(b, ival(0)))
         return _tdiv(a, b, e.args[0].type)
 
     def op_mod(self, e, g, a, b):
-        self.fail(g, SV._eq_term(b, ival(0)))
+        self.fail(g, SV.eq_term(b, ival(0)))
         if num(a) is not None and num(b) is not None and num(b) != 0:
             return ival(tmod(num(a), num(b)))
         if z3.is_bv(a) or z3.is_bv(b):
@@ -542,7 +542,7 @@ class Encoder:
                               "bound the exponent's range")
         out = _power(a, tb.hi)
         for k in range(tb.hi - 1, tb.lo - 1, -1):
-            out = mk_ite(SV._eq_term(b, ival(k)), _power(a, k), out)
+            out = mk_ite(SV.eq_term(b, ival(k)), _power(a, k), out)
         return out
 
     # fixed-point amounts: products and quotients rounded as spec.runtime.round_div does
@@ -552,7 +552,7 @@ class Encoder:
 
     def op_fdiv(self, e, g, a, b):
         mode, scale = e.extra
-        self.fail(g, SV._eq_term(b, ival(0)))
+        self.fail(g, SV.eq_term(b, ival(0)))
         return _round_div(mul(a, ival(scale)), b, mode)
 
     def op_rescale(self, e, g, a):
@@ -623,14 +623,14 @@ class Encoder:
     def op_ufield(self, e, g, u):
         t: UnionType = e.args[0].type
         having = [(_variant_index(t, name), i) for name, i in e.extra]
-        self.fail(g, mk_not(mk_or(*(SV._eq_term(u.tag, ival(v)) for v, _ in having))))
+        self.fail(g, mk_not(mk_or(*(SV.eq_term(u.tag, ival(v)) for v, _ in having))))
         out = u.payloads[having[-1][0]].fields[having[-1][1]]
         for v, i in reversed(having[:-1]):
-            out = SV.ite(SV._eq_term(u.tag, ival(v)), u.payloads[v].fields[i], out, e.type)
+            out = SV.ite(SV.eq_term(u.tag, ival(v)), u.payloads[v].fields[i], out, e.type)
         return out
 
     def op_is(self, e, g, u):
-        return SV._eq_term(u.tag, ival(_variant_index(e.args[0].type, e.extra)))
+        return SV.eq_term(u.tag, ival(_variant_index(e.args[0].type, e.extra)))
 
     def op_ctor(self, e, g, *args):
         t: UnionType = e.type
@@ -675,21 +675,21 @@ class Encoder:
         t: SeqType = e.type
         self.fail(g, le(ival(t.capacity), q.length))
         n = num(q.length)
-        items = tuple((x if j == n else y) if n is not None else SV.ite(SV._eq_term(q.length, ival(j)), x, y, t.elem)
+        items = tuple((x if j == n else y) if n is not None else SV.ite(SV.eq_term(q.length, ival(j)), x, y, t.elem)
                       for j, y in enumerate(q.items))
         return SeqV(add(q.length, ival(1)), items)
 
     def op_head(self, e, g, q):
-        self.fail(g, SV._eq_term(q.length, ival(0)))
+        self.fail(g, SV.eq_term(q.length, ival(0)))
         return q.items[0] if q.items else default(e.type)
 
     def op_last(self, e, g, q):
-        self.fail(g, SV._eq_term(q.length, ival(0)))
+        self.fail(g, SV.eq_term(q.length, ival(0)))
         return seq_item(q, sub(q.length, ival(1)), e.args[0].type)
 
     def op_tail(self, e, g, q):
         t: SeqType = e.type
-        self.fail(g, SV._eq_term(q.length, ival(0)))
+        self.fail(g, SV.eq_term(q.length, ival(0)))
         return SeqV(sub(q.length, ival(1)), tuple(q.items[1:]) + ((default(t.elem),) if q.items else ()))
 
     def op_take(self, e, g, q, n):
@@ -781,12 +781,12 @@ def _round_div(n, d, mode: str):
         r = sub(n, mul(d, q))
     if mode == "down":
         return q
-    zero = SV._eq_term(r, ival(0))
+    zero = SV.eq_term(r, ival(0))
     if mode == "up":
         return mk_ite(zero, q, add(q, ival(1)))
     twice = mul(ival(2), r)
-    odd = mk_not(SV._eq_term(_mod2(q), ival(0)))
-    up = mk_or(lt(d, twice), mk_and(SV._eq_term(twice, d), odd))
+    odd = mk_not(SV.eq_term(_mod2(q), ival(0)))
+    up = mk_or(lt(d, twice), mk_and(SV.eq_term(twice, d), odd))
     return mk_ite(up, add(q, ival(1)), q)
 
 

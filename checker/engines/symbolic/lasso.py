@@ -146,7 +146,7 @@ class LassoSearch:
             return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, why, where,
                                                how=Strength.UNKNOWN, engine="bmc"), -1)
         try:
-            bindings = list(_bindings(self.model, prop, self.system.enc.bv))
+            bindings = list(property_bindings(self.model, prop, self.system.enc.bv))
         except SymbolicConstError as exc:
             return LassoOutcome(PropertyResult(prop.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE,
                                                f"not checked: {symbolic_domain(prop, exc)}", where,
@@ -290,7 +290,7 @@ def symbolic_domain(prop: ir.PropertyIR, exc: SymbolicConstError) -> str:
             f"--const {exc}=VALUE gives it a value")
 
 
-def _bindings(model: ir.CheckedModel, prop: ir.PropertyIR, bv: bool):
+def property_bindings(model: ir.CheckedModel, prop: ir.PropertyIR, bv: bool):
     """(z3 environment, {name: plain value}) for every binding of the property's forall variables."""
     interp = Interp(model)
     syms = [b.sym for b in prop.binders]

@@ -51,7 +51,7 @@ from spec.ir import FairnessKind, TemporalKind
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.chc import spacer_unknown
-from checker.engines.symbolic.lasso import _bindings, fair_kinds, symbolic_domain
+from checker.engines.symbolic.lasso import fair_kinds, property_bindings, symbolic_domain
 from checker.engines.symbolic.system import STEP_GROUND, System, horn_clause
 from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_not, mk_or
 
@@ -248,7 +248,7 @@ def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, pr
                    budget: float | None = None) -> LiveProof:
     """Spacer on the product system, binding by binding; proved only when every binding is."""
     try:
-        bindings = list(_bindings(model, prop, False))
+        bindings = list(property_bindings(model, prop, False))
     except SymbolicConstError as exc:
         return LiveProof("unknown", f"not proved: {symbolic_domain(prop, exc)}")
     horn = LiveHorn(model, prop, {}, proved)    # the step's encoding is the same for every binding

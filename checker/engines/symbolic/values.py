@@ -437,32 +437,33 @@ def eq(a, b, t: Type) -> z3.BoolRef:
     if a is b:
         return TRUE
     if isinstance(t, BoolType):
-        return _eq_term(a, b)
+        return eq_term(a, b)
     if is_scalar(t):
-        return _eq_term(a, b)
+        return eq_term(a, b)
     if isinstance(t, RecordType):
         return mk_and(*(eq(x, y, ft) for (_, ft), x, y in zip(t.fields, a.fields, b.fields)))
     if isinstance(t, UnionType):
-        parts = [_eq_term(a.tag, b.tag)]
+        parts = [eq_term(a.tag, b.tag)]
         for i, ((_, p), x, y) in enumerate(zip(t.variants, a.payloads, b.payloads)):
             if p is not None:
-                parts.append(implies(_eq_term(a.tag, ival(i)), eq(x, y, p)))
+                parts.append(implies(eq_term(a.tag, ival(i)), eq(x, y, p)))
         return mk_and(*parts)
     if isinstance(t, OptionType):
-        return mk_and(_eq_term(a.some, b.some), implies(a.some, eq(a.value, b.value, t.elem)))
+        return mk_and(eq_term(a.some, b.some), implies(a.some, eq(a.value, b.value, t.elem)))
     if isinstance(t, SetType):
-        return mk_and(*(_eq_term(x, y) for x, y in zip(a.bits, b.bits)))
+        return mk_and(*(eq_term(x, y) for x, y in zip(a.bits, b.bits)))
     if isinstance(t, MapType):
         return mk_and(*(eq(x, y, t.value) for x, y in zip(a.vals, b.vals)))
     if isinstance(t, SeqType):
-        parts = [_eq_term(a.length, b.length)]
+        parts = [eq_term(a.length, b.length)]
         for i, (x, y) in enumerate(zip(a.items, b.items)):
             parts.append(implies(lt_len(i, a.length), eq(x, y, t.elem)))
         return mk_and(*parts)
     raise AssertionError(t)
 
 
-def _eq_term(a, b):
+def eq_term(a, b):
+    """a = b for two terms (Bool, Int or bit-vector), simplified when they are literals."""
     if a.eq(b):
         return TRUE
     if _is_bool_value(a) and _is_bool_value(b):
@@ -500,13 +501,13 @@ def eq_code(a, t: Type, code: int) -> z3.BoolRef:
     if isinstance(t, BoolType):
         return a if code else mk_not(a)
     if is_scalar(t):
-        return _eq_term(a, ival(code + (t.lo if isinstance(t, IntType) else 0)))
+        return eq_term(a, ival(code + (t.lo if isinstance(t, IntType) else 0)))
     if isinstance(t, RecordType):
         return mk_and(*(eq_code(x, ft, c) for (_, ft), x, c in zip(t.fields, a.fields, t.unpack(code))))
     if isinstance(t, UnionType):
         info = t.variant_of(code)
         idx = [n for n, _ in t.variants].index(info.name)
-        tag = _eq_term(a.tag, ival(idx))
+        tag = eq_term(a.tag, ival(idx))
         if info.payload is None:
             return tag
         return mk_and(tag, eq_code(a.payloads[idx], info.payload, code - info.base))
@@ -520,7 +521,7 @@ def eq_code(a, t: Type, code: int) -> z3.BoolRef:
         return mk_and(*(eq_code(v, t.value, t.get(code, k)) for v, k in zip(a.vals, codes(t.key))))
     if isinstance(t, SeqType):
         items = t.items(code)
-        return mk_and(_eq_term(a.length, ival(len(items))),
+        return mk_and(eq_term(a.length, ival(len(items))),
                       *(eq_code(x, t.elem, c) for x, c in zip(a.items, items)))
     raise AssertionError(t)
 
@@ -563,7 +564,7 @@ def member_bits(a, elem: Type, bits) -> z3.BoolRef:
     if c is not None:
         return bits[index_of_code(elem)[c]]
     if isinstance(elem, IntType):
-        return mk_or(*(mk_and(b, _eq_term(a, ival(elem.lo + i))) for i, b in enumerate(bits)
+        return mk_or(*(mk_and(b, eq_term(a, ival(elem.lo + i))) for i, b in enumerate(bits)
                        if not z3.is_false(b)))
     return mk_or(*(mk_and(b, eq_code(a, elem, c)) for b, c in zip(bits, codes(elem)) if not z3.is_false(b)))
 
@@ -588,7 +589,7 @@ def seq_item(q: SeqV, i, t: SeqType):
         return default(t.elem)
     out = q.items[-1]
     for j in range(len(q.items) - 2, -1, -1):
-        out = ite(_eq_term(i, ival(j)), q.items[j], out, t.elem)
+        out = ite(eq_term(i, ival(j)), q.items[j], out, t.elem)
     return out
 
 
@@ -608,7 +609,7 @@ def wf(a, t: Type) -> z3.BoolRef:
         parts = [_range(a.tag, 0, len(t.variants) - 1)]
         for i, ((_, p), x) in enumerate(zip(t.variants, a.payloads)):
             if p is not None:
-                parts.append(implies(_eq_term(a.tag, ival(i)), wf(x, p)))
+                parts.append(implies(eq_term(a.tag, ival(i)), wf(x, p)))
         return mk_and(*parts)
     if isinstance(t, OptionType):
         return implies(a.some, wf(a.value, t.elem))
@@ -627,7 +628,7 @@ def _range(x, lo: int, hi: int) -> z3.BoolRef:
     if n is not None:
         return z3.BoolVal(lo <= n <= hi)
     if lo == hi:
-        return _eq_term(x, ival(lo))
+        return eq_term(x, ival(lo))
     return z3.And(le(ival(lo), x), le(x, ival(hi)))
 
 
@@ -682,7 +683,7 @@ def rebuild(t: Type, it):
 
 def same_atoms(a, b, t: Type) -> z3.BoolRef:
     """Term-by-term equality (fixes the parts that do not matter too: for next-state functions)."""
-    return mk_and(*(_eq_term(x, y) for x, y in zip(atoms(a, t), atoms(b, t))))
+    return mk_and(*(eq_term(x, y) for x, y in zip(atoms(a, t), atoms(b, t))))
 
 
 # ---- reading a model back -------------------------------------------------------------------------
@@ -730,5 +731,5 @@ def plain_of(a, t: Type, model: z3.ModelRef):
 
 
 __all__ = ["EncodeError", "Rec", "Union", "Opt", "SetV", "MapV", "SeqV", "fresh", "from_code", "lit", "default",
-           "ite", "eq", "eq_code", "wf", "atoms", "rebuild", "code_of", "value_of", "plain_of", "to_code",
+           "ite", "eq", "eq_code", "eq_term", "wf", "atoms", "rebuild", "code_of", "value_of", "plain_of", "to_code",
            "mk_and", "mk_or", "mk_not", "mk_ite", "member_bits", "select", "seq_item", "check_type"]
