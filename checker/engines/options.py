@@ -65,7 +65,8 @@ SIMULATE = SHARED + STOPPING[:1] + (
     Option("seed", INT, "seed of the random runs (the same seed gives the same runs)"),
 )
 
-# the options each engine of the registry accepts; auto may run either engine: it takes both's
+# the options an engine of the registry accepts, when not those of the symbolic engines (SYMBOLIC):
+# auto may run either of two engines, so it takes the options of both
 ACCEPTS = {
     registry.AUTO.name: EXPLICIT + tuple(o for o in SYMBOLIC if o not in EXPLICIT),
     registry.EXPLICIT.name: EXPLICIT,
