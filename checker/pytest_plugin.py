@@ -30,6 +30,7 @@ import pytest
 from spec.diagnostics import SpecError
 from spec.loader import load
 
+from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.engines import options as engine_config
 from checker.project.config import ModelConfig, display_path, find_config, read_config
@@ -152,8 +153,8 @@ class SyncCheck(pytest.Collector):
         if self.setting.options.get("properties"):
             names = [(n, s) for n, s in names if n in self.setting.options["properties"]]
         if self.setting.options.get("deadlock", True) and self.setting.engine != "simulate":
-            names.append(("deadlock", model.span))
-        names.append(("runtime", model.span))
+            names.append((Kind.DEADLOCK, model.span))
+        names.append((Kind.RUNTIME, model.span))
         for name, span in names:
             item = SyncProperty.from_parent(self.parent if self.flat else self, name=name, check=self, span=span)
             if self.expect.violated and name in self.expect.violated:

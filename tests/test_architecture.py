@@ -33,95 +33,23 @@ LAYERS = [
     ("checker.engines.simulate", "checker.engines.symbolic"),
     # one interface over every engine: the registry, the options, the combined modes
     ("checker.engines",),
-    # implementation testing: runs a Python implementation against the model
-    ("checker.conform", "checker.adapter"),
     # runs of several checks (syncproof ci): their configuration, expectations and exit codes
     ("checker.project",),
     # what a person or a tool reads: console, JSON, SARIF, JUnit, Markdown, HTML, DOT; renders a
     # project.Run, so above checker.project
     ("checker.reports",),
+    # implementation testing: runs a Python implementation against the model; above the reports
+    # because `assert_conforms` (the pytest API) returns the text report of a mismatch
+    ("checker.conform", "checker.adapter"),
     # the entry points: the command line and the pytest plugin
     ("checker.cli", "checker.pytest_plugin"),
 ]
 
-# Imports that go up a layer today, each with the helper of issue 12 who removes it: the lead
-# empties this list at the merge.
-KNOWN_UPWARD = {
-    ("checker.conform.run", "checker.cli.commands.replay"): "reports",
-    ("checker.conform.report", "checker.reports.console"): "reports",
-    ("checker.conform.report", "checker.reports.formats"): "reports",
-    ("checker.conform.run", "checker.reports.console"): "reports",
-}
+# Imports that go up a layer: none. An entry here would need the reason it cannot be avoided.
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
-# Imports inside functions, allowed for optional dependencies only. Until the merge the list also
-# holds those that the other helpers of issue 12 are removing in their files (owner named).
-FUNCTION_LEVEL_ALLOWED = {
-    # engine helper: engines/{base,registry,options}.py, cli/main.py, cli/commands/{check,simulate,
-    # catalog,ci,graph,common}.py, project/config.py, pytest_plugin.py
-    ("checker.engines.options", "checker.engines.simulate"): "engine",
-    ("checker.engines.options", "checker.engines.explicit.search"): "engine",
-    ("checker.engines.options", "checker.engines.symbolic"): "engine",
-    ("checker.engines.registry", "checker.engines.symbolic"): "engine",
-    ("checker.cli.commands.catalog", "checker.engines.symbolic.system"): "engine",
-    ("checker.cli.commands.check", "spec.diagnostics"): "engine",
-    ("checker.cli.commands.check", "checker.engines.symbolic"): "engine",
-    ("checker.cli.commands.graph", "spec.diagnostics"): "engine",
-    ("checker.cli.commands.simulate", "checker.engines.simulate.engine"): "engine",
-    ("checker.cli.commands.simulate", "checker.engines.simulate"): "engine",
-    ("checker.project.config", "spec.loader"): "engine",
-    ("checker.pytest_plugin", "checker.project.config"): "engine",
-    ("checker.pytest_plugin", "checker.project.runs"): "engine",
-    ("checker.pytest_plugin", "checker.reports.formats.tracerows"): "engine",
-    ("checker.pytest_plugin", "checker.core.result"): "engine",
-    ("checker.pytest_plugin", "checker.engines.options"): "engine",
-    ("checker.pytest_plugin", "spec.diagnostics"): "engine",
-    ("checker.pytest_plugin", "spec.loader"): "engine",
-    # reports helper: reports/**, conform/**, cli/output.py, cli/commands/{conform,replay,parse}.py
-    ("checker.cli.commands.conform", "checker.cli.commands.replay"): "reports",
-    ("checker.cli.commands.conform", "checker.conform.run"): "reports",
-    ("checker.cli.commands.conform", "checker.conform.report"): "reports",
-    ("checker.cli.commands.conform", "checker.conform.determinism"): "reports",
-    ("checker.cli.output", "checker.cli.commands.common"): "reports",
-    ("checker.cli.output", "checker.reports.formats.text"): "reports",
-    ("checker.conform.adapter", "traceback"): "reports",
-    ("checker.conform.determinism", "checker.conform.run"): "reports",
-    ("checker.conform.report", "checker.reports.console"): "reports",
-    ("checker.conform.run", "spec.loader"): "reports",
-    ("checker.conform.run", "checker.traces.itf"): "reports",
-    ("checker.conform.run", "checker.cli.commands.replay"): "reports",
-    ("checker.conform.run", "io"): "reports",
-    ("checker.conform.run", "checker.conform.report"): "reports",
-    ("checker.conform.run", "checker.reports.console"): "reports",
-    ("checker.conform.worker", "checker.conform.adapter"): "reports",
-    ("checker.conform.worker", "checker"): "reports",
-    ("checker.conform.worker", "spec"): "reports",
-    ("checker.reports.console", "checker.traces.itf"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.jsonfmt"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.sarif"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.junit"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.markdown"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.html"): "reports",
-    ("checker.reports.formats", "checker.reports.formats.text"): "reports",
-    ("checker.reports.formats.sequence", "spec.ast"): "reports",
-    ("checker.reports.formats.sequence", "spec.diagnostics"): "reports",
-    ("checker.reports.formats.sequence", "spec.parser"): "reports",
-    ("checker.reports.formats.tracerows", "checker.reports.console"): "reports",
-    # spec helper: spec/checker.py (split), engines/explicit/{compiled,codegen,layout}.py
-    ("checker.engines.explicit.compiled", "spec.runtime"): "spec",
-    ("checker.engines.explicit.compiled", "checker.engines.explicit.codegen"): "spec",
-    ("checker.engines.explicit.compiled", "itertools"): "spec",
-    ("checker.engines.explicit.compiled", "spec.types"): "spec",
-    ("spec.checker", "re"): "spec",
-    ("spec.checker", "spec.types"): "spec",
-    ("spec.checker", "copy"): "spec",
-    ("spec.checker", "dataclasses"): "spec",
-    ("spec.checker", "spec.desugar"): "spec",
-    # no owner in issue 12 yet (the lead): spec modules outside the split
-    ("spec.desugar", "spec.diagnostics"): "lead",
-    ("spec.interp", "itertools"): "lead",
-    ("spec.runtime", "spec.ir"): "lead",
-    ("spec.runtime", "spec.values"): "lead",
-}
+# Imports inside functions, allowed for optional dependencies only (none today), each with the reason.
+FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 # ---- reading the tree -------------------------------------------------------------------------

@@ -161,7 +161,7 @@ class LiveHorn:
     # ---- clauses ---------------------------------------------------------------------------
 
     def rules(self) -> list:
-        sys_, enc = self.system, self.system.enc
+        enc = self.system.enc
         out = []
         with SV.domain(enc.bv):
             # init: any saved value, not looping, no cycle flags
@@ -202,7 +202,7 @@ class LiveHorn:
 
     def query(self):
         """A state that ends a fair violating lasso, or where the property cannot be evaluated."""
-        sys_, enc = self.system, self.system.enc
+        enc = self.system.enc
         with SV.domain(enc.bv):
             _, _, err = self._pq(self.x)
             fair, i = [], 0
