@@ -161,7 +161,7 @@ class LiveHorn:
     # ---- clauses ---------------------------------------------------------------------------
 
     def rules(self) -> list:
-        enc = self.system.enc
+        sys_, enc = self.system, self.system.enc
         out = []
         with SV.domain(enc.bv):
             # init: any saved value, not looping, no cycle flags
