@@ -137,6 +137,11 @@ class Interp:
             raise exc
         return min(vals) if kind == "min" else max(vals)
 
+    def bindings(self, binders, env: dict | None = None, state=None):
+        """Every assignment of values to `binders` (of a quantifier or a property's `forall`), in
+        the order of their domains, each a new dict extending `env`."""
+        return self._bindings(binders, 0, dict(env or {}), state)
+
     def _bindings(self, binders, i, env, state):
         if i == len(binders):
             yield dict(env)

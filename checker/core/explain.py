@@ -111,7 +111,7 @@ class Explainer:
         self.note(e, env, state, prefix)
 
     def _find(self, e: ir.Quant, env, state, want: bool):
-        for row in self.interp._bindings(e.binders, 0, dict(env), state):
+        for row in self.interp.bindings(e.binders, env, state):
             if e.cond is not None and not self.value(e.cond, row, state):
                 continue
             if bool(self.value(e.body, row, state)) == want:

@@ -273,7 +273,7 @@ def _bindings(prop: ir.PropertyIR, recorded: dict, interp) -> list[dict]:
     """The values of the property's forall variables to check the lasso for: those the trace
     records (#meta.binding), each in its domain; every one when it records none."""
     if not all(b.sym.name in recorded for b in prop.binders):
-        return list(interp._bindings(prop.binders, 0, {}, None))
+        return list(interp.bindings(prop.binders))
     env = {}
     for b in prop.binders:
         where = f"#meta.binding.{b.sym.name}"

@@ -193,7 +193,7 @@ class TemporalChecker:
         q_fn = self.cm.predicate(prop.q, syms) if prop.q is not None else None
         interp = Interp(self.model)
         vacuous_all = prop.kind == TemporalKind.LEADS_TO
-        for env in interp._bindings(prop.binders, 0, {}, None):
+        for env in interp.bindings(prop.binders):
             args = [env[s.id] for s in syms]
             binding = ", ".join(f"{s.name} = {V.show(ir.decode_value(s.type, env[s.id]))}" for s in syms)
             try:

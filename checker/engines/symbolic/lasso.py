@@ -294,7 +294,7 @@ def property_bindings(model: ir.CheckedModel, prop: ir.PropertyIR, bv: bool):
     """(z3 environment, {name: plain value}) for every binding of the property's forall variables."""
     interp = Interp(model)
     syms = [b.sym for b in prop.binders]
-    for env in interp._bindings(prop.binders, 0, {}, None):
+    for env in interp.bindings(prop.binders):
         with SV.domain(bv):
             zenv = {s.id: SV.from_code(s.type, env[s.id]) for s in syms}
         yield zenv, {s.name: ir.decode_value(s.type, env[s.id]) for s in syms}, dict(env)
