@@ -23,7 +23,7 @@ from checker.engines.symbolic import check as symbolic_check
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.lasso import check_temporal
 from checker.engines.symbolic.liveproof import LiveProof, prove_temporal
-from cli_helpers import run_cli
+from cli_helpers import run_cli, run_cli_fresh
 from spec.loader import load, load_text
 from test_liveness import MUTEX, REFINE
 from test_symbolic_temporal import explicit_temporal, temporal_model
@@ -162,9 +162,8 @@ property Done: eventually x == 3
 # ---- the engine's run ----------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_prove_engine_proves_a_temporal_property(capsys):
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove", "--json"],
-                           capsys)
+def test_prove_engine_proves_a_temporal_property():
+    code, out, _ = run_cli_fresh(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove", "--json"])
     assert code == 0
     data = json.loads(out)
     p = next(p for p in data["properties"] if p["name"] == "EveryRMDecides")
@@ -286,15 +285,15 @@ property Reaches: forall k in 0..N: eventually x >= k
 
 
 @pytest.mark.slow
-def test_property_alone_still_has_the_models_invariants_as_lemmas(capsys):
+def test_property_alone_still_has_the_models_invariants_as_lemmas():
     # EveryRMDecides alone: the invariants --property leaves out are proved by k-induction and assumed
     # (without them Spacer finds no proof in a minute)
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove", "--property",
-                            "EveryRMDecides", "--json"], capsys)
+    code, out, _ = run_cli_fresh(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "prove",
+                                  "--property", "EveryRMDecides", "--json"])
     assert code == 0
     [p] = [p for p in json.loads(out)["properties"] if p["kind"] == "temporal"]
     assert (p["name"], p["verdict"], p["how"]) == ("EveryRMDecides", "holds", "proved")
     # a model whose invariants fail: only those that hold are assumed, and the property still holds
-    code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit_broken.sync", *RL, "--engine", "prove",
-                            "--property", "EveryRMDecides"], capsys)
+    code, out, _ = run_cli_fresh(["check", ROOT / "models/two_phase_commit_broken.sync", *RL, "--engine", "prove",
+                                  "--property", "EveryRMDecides"])
     assert code == 0 and "HOLDS" in out
