@@ -196,6 +196,15 @@ def test_imports_at_module_top():
     assert found == [], "imports inside functions: " + ", ".join(f"{m}:{line} -> {t}" for m, t, line in found)
 
 
+def test_imports_are_absolute():
+    """`from checker.core.result import Result`, never `from ..result import Result`: a module's
+    imports say where each name lives, whichever package it is moved to."""
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in module_files().values()
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ImportFrom) and node.level]
+    assert found == []
+
+
 def test_the_allow_lists_hold_only_what_is_still_there():
     """An entry goes when its import goes, so that the lists only shrink."""
     inside = {(m, t) for m, t, _ in function_level(IMPORTS)}

@@ -1,17 +1,15 @@
-"""The reports, conformance and trace commands after their layering (issue 12): same bytes, no upward imports.
+"""The reports, conformance and trace commands after their layering (issue 12): the same bytes.
 
 Every report format of a violated `check` and of a `ci` run with every outcome,
 the conformance and determinism reports (console, JSON, ITF) of buggy
 implementations and the output of `syncproof replay` are compared with golden
 files written by the code before the layering (tests/golden/reports/). Times,
-the version and the repository's directory, which vary, are fixed first. An
-AST check keeps checker.reports and checker.conform below the command line,
-and their imports absolute and at module top.
+the version and the repository's directory, which vary, are fixed first. (The layering itself:
+tests/test_architecture.py.)
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -149,50 +147,3 @@ def test_replay_prints_what_it_printed(capsys, monkeypatch, trace, model, code):
     assert main(["replay", trace, model, "--json"]) == code
     name = f"replay.{Path(model).stem}"
     assert text + capsys.readouterr().out == _golden(name)
-
-
-# ---- layering ------------------------------------------------------------------------------------
-
-CHECKER = ROOT / "checker"
-OWNED = sorted([*CHECKER.joinpath("reports").rglob("*.py"), *CHECKER.joinpath("conform").rglob("*.py"),
-                CHECKER / "cli" / "output.py", CHECKER / "adapter.py",
-                *(CHECKER / "cli" / "commands" / f"{c}.py" for c in ("conform", "replay", "parse"))])
-
-
-def _imports(tree: ast.AST) -> list[tuple[ast.AST, str]]:
-    """(node, module) of every import; a relative one's module starts with its dots."""
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out += [(node, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            out.append((node, "." * node.level + (node.module or "")))
-    return out
-
-
-def _imported_from(package: str, prefix: str) -> list[tuple[str, str]]:
-    """(file, module) for every import of prefix (a package) in checker/package."""
-    return [(str(p.relative_to(ROOT)), name) for p in CHECKER.joinpath(package).rglob("*.py")
-            for _, name in _imports(ast.parse(p.read_text(encoding="utf-8")))
-            if name == prefix or name.startswith(prefix + ".")]
-
-
-@pytest.mark.parametrize("package", ["reports", "conform"])
-def test_reports_and_conformance_do_not_import_the_command_line(package):
-    assert _imported_from(package, "checker.cli") == []
-
-
-@pytest.mark.parametrize("package", ["reports", "project"])
-def test_conformance_sits_above_the_reports(package):
-    """conform shows its results with the console report; the reports (and ci's runs) never need conform."""
-    assert _imported_from(package, "checker.conform") == []
-
-
-def test_imports_are_absolute_and_at_module_top():
-    wrong = []
-    for p in OWNED:
-        tree = ast.parse(p.read_text(encoding="utf-8"))
-        top = {id(n) for n in tree.body}
-        wrong += [f"{p.relative_to(ROOT)}:{node.lineno} {name}" for node, name in _imports(tree)
-                  if id(node) not in top or name.startswith(".")]
-    assert wrong == []

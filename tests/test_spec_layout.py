@@ -1,12 +1,10 @@
-"""The front end's shape (issue 12): the type checker split by concern, `spec` below `checker`,
-imports at module top; and the packed-state layout, which the explicit engine owns."""
+"""The front end's shape (issue 12): the type checker split by concern, and the packed-state layout,
+which the explicit engine owns. (`spec` below `checker`, imports at module top and absolute, no
+cycles: tests/test_architecture.py, for every package.)"""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
-
-import pytest
 
 from spec.loader import load_text
 
@@ -43,21 +41,6 @@ def _modules(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
 
-def _imports(tree: ast.Module):
-    """(node, imported module name) for every import in the tree, at any depth."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node, alias.name
-        elif isinstance(node, ast.ImportFrom):
-            yield node, node.module or ""
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def test_the_type_checker_is_a_package_of_small_modules():
     modules = {p.stem: p for p in _modules(TYPECHECK)}
     concerns = {"declarations", "constants", "type_exprs", "statements", "expressions", "builtins", "properties",
@@ -66,39 +49,6 @@ def test_the_type_checker_is_a_package_of_small_modules():
     assert not (SPEC / "checker.py").exists()
     long = {name: n for name, p in modules.items() if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"
-
-
-@pytest.mark.parametrize("path", _modules(SPEC), ids=lambda p: str(p.relative_to(SPEC)))
-def test_spec_imports_nothing_from_checker(path):
-    tree = ast.parse(path.read_text())
-    upward = [f"line {node.lineno}: {name}" for node, name in _imports(tree)
-              if name == "checker" or name.startswith("checker.")]
-    assert not upward, f"{path.name} imports the checker: {upward}"
-
-
-@pytest.mark.parametrize("path", _modules(SPEC), ids=lambda p: str(p.relative_to(SPEC)))
-def test_spec_imports_at_module_top(path):
-    tree = ast.parse(path.read_text())
-    top = {id(node) for node in tree.body}
-    inner = [f"line {node.lineno}: {name}" for node, name in _imports(tree) if id(node) not in top]
-    assert not inner, f"{path.name} imports inside a function or class: {inner}"
-
-
-def test_the_type_checker_modules_import_one_another_without_cycles():
-    names = {_module_name(p): p for p in _modules(TYPECHECK)}
-    graph = {name: {imp for _, imp in _imports(ast.parse(p.read_text())) if imp in names}
-             for name, p in names.items()}
-    done: set[str] = set()
-
-    def visit(name, path):
-        assert name not in path, f"import cycle: {' -> '.join(path + [name])}"
-        if name in done:
-            return
-        for dep in graph[name]:
-            visit(dep, path + [name])
-        done.add(name)
-    for name in graph:
-        visit(name, [])
 
 
 def test_the_layout_places_the_variables_in_declaration_order():
