@@ -37,10 +37,10 @@ def peak_mib() -> float:
 
 
 def row(name, r):
-    s = r.stats
-    trace_bps = s.trace_bytes / s.distinct_states if s.distinct_states else 0
+    s, search = r.stats, r.stats.search
+    trace_bps = search.trace_bytes / s.distinct_states if s.distinct_states else 0
     print(f"{name:<34} {s.distinct_states:>10,} {s.transitions:>11,} {s.depth:>5} {s.seconds:>8.2f} "
-          f"{s.states_per_second:>10,.0f} {s.bytes_per_state:>8.1f} {trace_bps:>8.1f} {peak_mib():>8.0f}")
+          f"{s.states_per_second:>10,.0f} {search.bytes_per_state:>8.1f} {trace_bps:>8.1f} {peak_mib():>8.0f}")
 
 
 def check(m, invariants, symmetry: bool, workers: int):

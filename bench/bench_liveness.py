@@ -23,14 +23,16 @@ RUN = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from spec.loader import load
+from checker.core.result import GraphStats
 from checker.engines import registry
 from checker.engines.base import CheckRequest, ExplicitSection
 model = load({model!r}, [{const!r}])
 t0 = time.perf_counter()
 r = registry.run(model, "explicit", CheckRequest(properties=tuple({props!r}), explicit=ExplicitSection(symmetry=False)))
+g = r.stats.graph or GraphStats()
 print(json.dumps({{"verdict": r.verdict.value, "states": r.stats.distinct_states,
-                  "transitions": r.stats.transitions, "graph_states": r.stats.graph_states,
-                  "graph_edges": r.stats.graph_edges, "graph_bytes": r.stats.graph_bytes,
+                  "transitions": r.stats.transitions, "graph_states": g.states,
+                  "graph_edges": g.edges, "graph_bytes": g.bytes,
                   "seconds": time.perf_counter() - t0,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """

@@ -61,7 +61,7 @@ def row(what: str, r, seconds: float) -> None:
     extra = ""
     if r.violated and r.violated[0].trace is not None:
         extra = f" · trace {r.violated[0].trace.length} steps"
-    queries = r.stats.solver.get("queries", "")
+    queries = (r.stats.solver or {}).get("queries", "")
     print(f"{what:<58} {seconds:8.2f} s  {r.verdict.value:<12} {summary}{extra}"
           + (f" · {queries} queries" if queries != "" else ""), flush=True)
 

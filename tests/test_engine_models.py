@@ -30,7 +30,7 @@ def test_two_phase_commit_three_rms_matches_tlc():
     verdicts = {p.name: p.verdict for p in r.properties}
     for name in ("Consistent", "TypeOK", "deadlock", "runtime"):
         assert verdicts[name] is Verdict.HOLDS
-    assert r.stats.fingerprint == "exact"
+    assert r.stats.search.fingerprint == "exact"
     assert r.exit_code == 0
 
 

@@ -688,8 +688,8 @@ invariant Values: forall i in 0..9: a[i] == 0 or a[i] == 200 + i
 """
     r = run(text, deadlock=False)
     holds(r, states=1024, transitions=5120, depth=10)
-    assert r.stats.fingerprint == "64-bit"
-    assert 0 < r.stats.collision_probability < 1e-9
+    assert r.stats.search.fingerprint == "64-bit"
+    assert 0 < r.stats.search.collision_probability < 1e-9
     assert model_of(text).state_bits == 80
 
 

@@ -129,8 +129,8 @@ def test_symmetric_count_is_the_number_of_orbits(text, consts, plain, orbits, ex
     assert on.stats.distinct_states == n
     assert off.stats.distinct_states == len(states)
     assert on.stats.depth == off.stats.depth
-    assert on.stats.symmetry == [t.name for t in m.symmetric]
-    assert off.stats.symmetry == []
+    assert on.stats.search.symmetry == [t.name for t in m.symmetric]
+    assert off.stats.search.symmetry == []
 
 
 @pytest.mark.parametrize("text, consts", [
@@ -185,7 +185,7 @@ def test_naming_a_member_turns_symmetry_off():
     assert any("W101" in w.render() for w in m.warnings)
     r = check(m, ExplicitOptions(deadlock=False))
     assert r.stats.distinct_states == 27
-    assert r.stats.symmetry == []
+    assert r.stats.search.symmetry == []
 
 
 def test_two_phase_commit_symmetric_counts():

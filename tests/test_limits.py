@@ -212,7 +212,7 @@ def test_simulation_honours_its_time_limit():
     r = simulate(m, SimulateOptions(runs=10 ** 9, steps=20, seed=1, timeout=0.5))
     assert r.verdict is Verdict.INCONCLUSIVE
     assert r.reason.startswith("time limit of 0.5s reached after ")
-    assert r.stats.runs > 0
+    assert r.stats.simulation.runs > 0
     assert r.exit_code == 3
 
 

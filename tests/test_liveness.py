@@ -103,7 +103,7 @@ def test_two_phase_commit_every_rm_decides_under_fairness():
     model = load(ROOT / "models/two_phase_commit.sync")
     r = check(model, ExplicitOptions())
     assert prop(r, "EveryRMDecides").verdict.value == "holds"
-    assert r.stats.graph_states == 288 and r.stats.graph_edges == 1145
+    assert r.stats.graph.states == 288 and r.stats.graph.edges == 1145
 
 
 def test_two_phase_commit_without_fairness_fails():

@@ -39,8 +39,10 @@ LARGE = 16_000   # a golden output longer than this is kept as its SHA-256
 
 
 def _fixed_times(obj, seconds: float = 1.5):
-    """A copy of a dataclass with every time (and speed) set to a constant."""
+    """A copy of a dataclass with every time (and speed) set to a constant, in its sections too."""
     changes = {f.name: seconds for f in dataclasses.fields(obj) if f.name.endswith(("seconds", "per_second"))}
+    changes |= {f.name: _fixed_times(getattr(obj, f.name), seconds) for f in dataclasses.fields(obj)
+                if dataclasses.is_dataclass(getattr(obj, f.name))}
     return dataclasses.replace(obj, **changes)
 
 

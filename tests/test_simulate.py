@@ -48,7 +48,7 @@ def test_simulation_finds_the_known_bug_with_a_short_trace(path):
     if not shortest(model):
         pytest.skip("only temporal or determinism properties fail: simulation checks safety properties")
     result = simulate(model, SimulateOptions(runs=1000, steps=50, seed=20240601))
-    assert result.verdict is Verdict.VIOLATED, f"no violation in {result.stats.runs} runs"
+    assert result.verdict is Verdict.VIOLATED, f"no violation in {result.stats.simulation.runs} runs"
     found = result.violated[0]
     best = shortest(model, found.name, found.trace.length)
     assert found.name in best, (found.name, best)
@@ -115,7 +115,8 @@ def test_the_same_seed_gives_the_same_result_and_trace():
     for _ in range(2):
         r = simulate(model, SimulateOptions(runs=300, steps=30, seed=11))
         doc = trace_document(r.violated[0].trace, "x")
-        outcomes.append((r.stats.runs, r.stats.steps, r.stats.distinct_states, r.stats.shrink_runs,
+        sim = r.stats.simulation
+        outcomes.append((sim.runs, sim.steps, r.stats.distinct_states, sim.shrink_runs,
                          json.dumps(doc, sort_keys=True)))
     assert outcomes[0] == outcomes[1]
 
@@ -124,7 +125,8 @@ def test_without_a_seed_one_is_drawn_and_reported():
     r = simulate(load(MODELS / "two_phase_commit.sync"), SimulateOptions(runs=5, steps=5))
     assert isinstance(r.stats.seed, int)
     again = simulate(load(MODELS / "two_phase_commit.sync"), SimulateOptions(runs=5, steps=5, seed=r.stats.seed))
-    assert (again.stats.steps, again.stats.distinct_states) == (r.stats.steps, r.stats.distinct_states)
+    assert again.stats.simulation.steps == r.stats.simulation.steps
+    assert again.stats.distinct_states == r.stats.distinct_states
 
 
 # ---- what a run checks ---------------------------------------------------------------------------------

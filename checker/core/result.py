@@ -76,25 +76,31 @@ def open_reasons(open_: list[PropertyResult]) -> str:
 
 
 @dataclass
-class Stats:
-    distinct_states: int = 0
-    transitions: int = 0
-    depth: int = 0
-    seconds: float = 0.0
-    states_per_second: float = 0.0
+class SearchStats:
+    """The explicit search's memory: the visited set, the trace store, fingerprints, symmetry."""
+
     visited_bytes: int = 0
     trace_bytes: int = 0
+    bytes_per_state: float = 0.0    # visited_bytes per distinct state
     collision_probability: float = 0.0
     fingerprint: str = "exact"      # exact | 64-bit
-    actions: dict = field(default_factory=dict)   # action -> transitions it produced
-    workers: int = 1
     symmetry: list = field(default_factory=list)  # symmetric sets reduced
-    solver: dict = field(default_factory=dict)    # symbolic engines: depth, k, queries, solver seconds
-    graph_states: int = 0          # the whole state graph, for temporal and determinism properties
-    graph_edges: int = 0
-    graph_bytes: int = 0
-    graph_seconds: float = 0.0
-    # simulation (how == sampled): runs and steps explored before the first violation, then shrinking
+
+
+@dataclass
+class GraphStats:
+    """The whole state graph, built for temporal and determinism properties (no symmetry reduction)."""
+
+    states: int = 0
+    edges: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class SimulationStats:
+    """Simulation (how == sampled): runs and steps explored before the first violation, then shrinking."""
+
     runs: int = 0
     steps: int = 0
     max_steps: int = 0             # steps asked for per run
@@ -103,11 +109,24 @@ class Stats:
     shrink_runs: int = 0
     shrink_steps: int = 0
     shrink_seconds: float = 0.0
-    seed: int | None = None
 
-    @property
-    def bytes_per_state(self) -> float:
-        return self.visited_bytes / self.distinct_states if self.distinct_states else 0.0
+
+@dataclass
+class Stats:
+    """What every engine reports, and a section per engine (None: that engine did not run)."""
+
+    distinct_states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    states_per_second: float = 0.0
+    actions: dict = field(default_factory=dict)   # action -> transitions it produced
+    workers: int = 1
+    seed: int | None = None
+    search: SearchStats | None = None             # the explicit search
+    graph: GraphStats | None = None               # the explicit engine's state graph
+    solver: dict | None = None                    # symbolic engines: depth, k, queries, solver seconds
+    simulation: SimulationStats | None = None
 
 
 @dataclass

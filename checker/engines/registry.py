@@ -241,7 +241,7 @@ def merge(results: list[Result]) -> Result:
     base.detail = "; ".join(dict.fromkeys(r.detail for r in results if r.detail))
     base.stats = copy.copy(results[0].stats)
     for r in results[1:]:
-        base.stats.solver = {**base.stats.solver, **r.stats.solver}
+        base.stats.solver = {**(base.stats.solver or {}), **(r.stats.solver or {})} or None
         base.stats.seconds += r.stats.seconds
     base.warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
     base.notes = [f"engines: {', '.join(r.engine for r in results)}"] + [n for r in results for n in r.notes]

@@ -18,7 +18,7 @@ from spec import values as V
 
 from checker import __version__
 from checker.core.kinds import Kind, Strength
-from checker.core.result import Result, Trace, Verdict
+from checker.core.result import GraphStats, Result, SearchStats, SimulationStats, Stats, Trace, Verdict
 from checker.reports.steps import failing_step_text, in_transit, loop_text, step_label
 from checker.traces.itf import to_itf, trace_document
 
@@ -121,20 +121,21 @@ def print_stats(result: Result, out: Console) -> None:
                            style="dim"))
         if not s.distinct_states:
             return
+    search = s.search or SearchStats()
     out.print(f"{_fmt_int(s.distinct_states)} distinct states · {_fmt_int(s.transitions)} transitions · "
               f"depth {s.depth} · {s.seconds:.2f} s ({_fmt_int(int(s.states_per_second))} states/s)")
-    if s.fingerprint == "exact":
+    if search.fingerprint == "exact":
         fp = "exact (every state fits in 64 bits: no collision is possible)"
     else:
-        fp = f"64-bit, collision probability {s.collision_probability:.1e} (optimistic estimate)"
-    out.print(f"visited set: {s.bytes_per_state:.1f} bytes/state; fingerprints {fp}", style="dim")
-    if s.graph_states:
-        out.print(f"temporal and determinism properties: state graph of {_fmt_int(s.graph_states)} states and "
-                  f"{_fmt_int(s.graph_edges)} transitions (no symmetry reduction), {s.graph_seconds:.2f} s",
+        fp = f"64-bit, collision probability {search.collision_probability:.1e} (optimistic estimate)"
+    out.print(f"visited set: {search.bytes_per_state:.1f} bytes/state; fingerprints {fp}", style="dim")
+    if s.graph and s.graph.states:
+        out.print(f"temporal and determinism properties: state graph of {_fmt_int(s.graph.states)} states and "
+                  f"{_fmt_int(s.graph.edges)} transitions (no symmetry reduction), {s.graph.seconds:.2f} s",
                   style="dim")
     extras = []
-    if s.symmetry:
-        extras.append(f"symmetry reduction over {', '.join(s.symmetry)}")
+    if search.symmetry:
+        extras.append(f"symmetry reduction over {', '.join(search.symmetry)}")
     if s.workers > 1:
         extras.append(f"{s.workers} workers")
     if extras:
@@ -148,12 +149,13 @@ def print_stats(result: Result, out: Console) -> None:
 def print_sampling(result: Result, out: Console) -> None:
     """Statistics of a simulation: runs, steps, speed, what shrinking cost, the seed."""
     s = result.stats
-    out.print(f"{_fmt_int(s.runs)} runs of up to {s.max_steps} steps · {_fmt_int(s.steps)} steps · "
-              f"{_fmt_int(s.distinct_states)} distinct states · {s.explore_seconds:.2f} s "
-              f"({_fmt_int(int(s.steps_per_second))} steps/s) · seed {s.seed}")
+    sim = s.simulation or SimulationStats()
+    out.print(f"{_fmt_int(sim.runs)} runs of up to {sim.max_steps} steps · {_fmt_int(sim.steps)} steps · "
+              f"{_fmt_int(s.distinct_states)} distinct states · {sim.explore_seconds:.2f} s "
+              f"({_fmt_int(int(sim.steps_per_second))} steps/s) · seed {s.seed}")
     if result.verdict is Verdict.VIOLATED:
-        out.print(f"shrinking: {_fmt_int(s.shrink_runs)} runs, {_fmt_int(s.shrink_steps)} steps, "
-                  f"{s.shrink_seconds:.2f} s", style="dim")
+        out.print(f"shrinking: {_fmt_int(sim.shrink_runs)} runs, {_fmt_int(sim.shrink_steps)} steps, "
+                  f"{sim.shrink_seconds:.2f} s", style="dim")
     if s.actions:
         parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
         out.print("steps per action: " + " · ".join(parts), style="dim")
@@ -295,6 +297,7 @@ SCHEMA = "syncproof.result/1"
 
 def result_json(result: Result) -> dict:
     s = result.stats
+    search, graph = s.search or SearchStats(), s.graph or GraphStats()
     first = result.violated[0] if result.violated else None
     return {
         "schema": SCHEMA,
@@ -312,18 +315,18 @@ def result_json(result: Result) -> dict:
             "depth": s.depth,
             "seconds": round(s.seconds, 6),
             "states_per_second": round(s.states_per_second, 1),
-            "visited_bytes": s.visited_bytes,
-            "bytes_per_state": round(s.bytes_per_state, 3),
-            "trace_store_bytes": s.trace_bytes,
-            "fingerprint": s.fingerprint,
-            "collision_probability": s.collision_probability,
+            "visited_bytes": search.visited_bytes,
+            "bytes_per_state": round(search.bytes_per_state, 3),
+            "trace_store_bytes": search.trace_bytes,
+            "fingerprint": search.fingerprint,
+            "collision_probability": search.collision_probability,
             "workers": s.workers,
-            "symmetry": s.symmetry,
+            "symmetry": search.symmetry,
             "actions": s.actions,
-            "graph_states": s.graph_states,
-            "graph_transitions": s.graph_edges,
-            "graph_seconds": round(s.graph_seconds, 6),
-            "solver": s.solver,
+            "graph_states": graph.states,
+            "graph_transitions": graph.edges,
+            "graph_seconds": round(graph.seconds, 6),
+            "solver": s.solver or {},
         },
         "properties": [
             {"name": p.name, "kind": p.kind, "verdict": p.verdict.value, "message": p.message, "where": p.where,
@@ -342,11 +345,12 @@ def result_json(result: Result) -> dict:
     }
 
 
-def _sampling_json(s) -> dict:
-    return {"runs": s.runs, "steps": s.steps, "max_steps": s.max_steps, "seed": s.seed,
-            "seconds": round(s.explore_seconds, 6), "steps_per_second": round(s.steps_per_second, 1),
-            "shrink_runs": s.shrink_runs, "shrink_steps": s.shrink_steps,
-            "shrink_seconds": round(s.shrink_seconds, 6)}
+def _sampling_json(s: Stats) -> dict:
+    sim = s.simulation or SimulationStats()
+    return {"runs": sim.runs, "steps": sim.steps, "max_steps": sim.max_steps, "seed": s.seed,
+            "seconds": round(sim.explore_seconds, 6), "steps_per_second": round(sim.steps_per_second, 1),
+            "shrink_runs": sim.shrink_runs, "shrink_steps": sim.shrink_steps,
+            "shrink_seconds": round(sim.shrink_seconds, 6)}
 
 
 def _cti_json(trace: Trace) -> dict:

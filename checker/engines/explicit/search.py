@@ -42,7 +42,7 @@ from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
 from checker.core.properties import select_invariants, where_of
-from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
@@ -191,26 +191,36 @@ class Explorer:
         counts = list(self.counts)
         if self.level is not None:  # interrupted in the middle of a level: what it has done counts
             counts = [a + b for a, b in zip(counts, self.level.counts)]
-        stats = Stats(workers=self.opts.workers, symmetry=[t.name for t in self.symmetric])
+        stats = Stats(workers=self.opts.workers)
         stats.distinct_states = len(self.visited)
         stats.transitions = sum(counts)
         stats.depth = self.depth
         stats.seconds = elapsed
         stats.states_per_second = len(self.visited) / elapsed if elapsed > 0 else 0.0
-        stats.visited_bytes = self.visited.nbytes
-        stats.trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
-        stats.collision_probability = self.visited.collision_probability()
-        stats.fingerprint = "exact" if self.visited.exact else "64-bit"
         stats.actions = {a.name: c for a, c in zip(self.model.actions, counts)}
+        stats.search = self._search_stats()
+        stats.graph = self._graph_stats()
+        return stats
+
+    def _search_stats(self) -> SearchStats:
+        """The visited set, the trace store and the reductions."""
+        states = len(self.visited)
+        trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
+        return SearchStats(visited_bytes=self.visited.nbytes, trace_bytes=trace_bytes,
+                           bytes_per_state=self.visited.nbytes / states if states else 0.0,
+                           collision_probability=self.visited.collision_probability(),
+                           fingerprint="exact" if self.visited.exact else "64-bit",
+                           symmetry=[t.name for t in self.symmetric])
+
+    def _graph_stats(self) -> GraphStats | None:
+        """The state graph, or how far it got if the search stopped while building it; None: not built."""
         if self.graph is not None:
             g = self.graph
-            stats.graph_states, stats.graph_edges, stats.graph_bytes = len(g), g.edge_count, g.nbytes
-            stats.graph_seconds = self.graph_seconds
-        elif self.budget.name == "graph":  # stopped while building it: how far it got
+            return GraphStats(len(g), g.edge_count, g.nbytes, self.graph_seconds)
+        if self.budget.name == "graph":
             p = self.budget.snapshot()
-            stats.graph_states, stats.graph_edges = p.states, p.transitions
-            stats.graph_seconds = p.seconds - self.graph_started
-        return stats
+            return GraphStats(p.states, p.transitions, 0, p.seconds - self.graph_started)
+        return None
 
     # ---- the search ---------------------------------------------------------------------
 

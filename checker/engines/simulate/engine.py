@@ -61,7 +61,7 @@ from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
 from checker.core.properties import select_invariants, where_of
-from checker.core.result import PropertyResult, Result, Stats, Trace, TraceStep, Verdict
+from checker.core.result import PropertyResult, Result, SimulationStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.simulate.draw import avoided, draw_index, hypothesis_settings, room_for_more, swarm
 from checker.traces.shrink import shorten
@@ -458,17 +458,16 @@ class Simulator:
         c = self.c
         end = time.perf_counter()
         explore_end = c.first_violation or end
-        stats = Stats(distinct_states=len(c.visited), transitions=c.steps, depth=c.longest, seconds=end - self.start)
-        stats.runs = c.runs if c.explore_runs is None else c.explore_runs
-        stats.steps = c.steps if c.explore_steps is None else c.explore_steps
-        stats.explore_seconds = explore_end - self.start
-        stats.steps_per_second = stats.steps / stats.explore_seconds if stats.explore_seconds > 0 else 0.0
-        stats.states_per_second = stats.steps_per_second
-        stats.shrink_runs = c.runs - stats.runs + c.replays
-        stats.shrink_steps = c.shrink_steps
-        stats.shrink_seconds = end - explore_end
-        stats.seed = self.seed
-        stats.max_steps = self.opts.steps
+        sim = SimulationStats(max_steps=self.opts.steps)
+        sim.runs = c.runs if c.explore_runs is None else c.explore_runs
+        sim.steps = c.steps if c.explore_steps is None else c.explore_steps
+        sim.explore_seconds = explore_end - self.start
+        sim.steps_per_second = sim.steps / sim.explore_seconds if sim.explore_seconds > 0 else 0.0
+        sim.shrink_runs = c.runs - sim.runs + c.replays
+        sim.shrink_steps = c.shrink_steps
+        sim.shrink_seconds = end - explore_end
+        stats = Stats(distinct_states=len(c.visited), transitions=c.steps, depth=c.longest, seconds=end - self.start,
+                      states_per_second=sim.steps_per_second, seed=self.seed, simulation=sim)
         taken = c.taken if c.explore_taken is None else c.explore_taken
         stats.actions = {a.name: n for a, n in zip(self.model.actions, taken)}
         verdict = Verdict.VIOLATED if found else Verdict.INCONCLUSIVE if reason else Verdict.HOLDS
@@ -479,7 +478,7 @@ class Simulator:
         result = Result(self.model.name, self.model.path, "simulation", verdict, Strength.SAMPLED,
                         self._properties(found, reason), stats, reason if verdict is Verdict.INCONCLUSIVE else "",
                         warnings, self.full_model.const_values())
-        result.detail = (f"{stats.runs:,} runs of up to {self.opts.steps} steps, {stats.steps:,} steps, "
+        result.detail = (f"{sim.runs:,} runs of up to {self.opts.steps} steps, {sim.steps:,} steps, "
                          f"{stats.distinct_states:,} distinct states; {NOT_A_PROOF}")
         return result
 

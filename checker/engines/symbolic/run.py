@@ -557,9 +557,9 @@ def result(run: Run, engine: str, seconds: float) -> Result:
     props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
     props += unchecked(model, engine, set(run.temporal), bool(_violated(run)), run.halted)
     verdict, how, reason = _overall(props)
-    stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds)
-    stats.solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
-                    "solver_seconds": round(run.clock.solver_seconds, 3), **run.solver}
+    solver = {"depth": max(run.bmc.checked, 0), "queries": run.clock.queries,
+              "solver_seconds": round(run.clock.solver_seconds, 3), **run.solver}
+    stats = Stats(depth=max(run.bmc.checked, 0), seconds=seconds, solver=solver)
     warnings = [w.render() for w in model.warnings] + run.bmc.system.warnings
     detail = ""
     if verdict is Verdict.HOLDS:

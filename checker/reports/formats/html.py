@@ -21,7 +21,7 @@ import re
 
 from checker import __version__
 from checker.core.kinds import Kind
-from checker.core.result import Verdict
+from checker.core.result import SearchStats, Verdict
 from checker.project.runs import Entry, Run
 from checker.reports.formats.common import KIND_TITLES, constants_text, outcome_line, parse_where, property_where, skipped_by_stop, states_text, tally
 from checker.reports.formats.sequence import sequence, svg
@@ -241,15 +241,16 @@ def _stats(e: Entry) -> str:
     items = [("distinct states", f"{s.distinct_states:,}"), ("transitions", f"{s.transitions:,}"),
              ("depth", str(s.depth)), ("time", f"{s.seconds:.3f} s"),
              ("states/s", f"{int(s.states_per_second):,}")]
+    search = s.search or SearchStats()
     if s.distinct_states:
-        items.append(("visited set", f"{s.bytes_per_state:.1f} bytes/state"))
-        fp = "exact (states fit in 64 bits)" if s.fingerprint == "exact" else \
-            f"64-bit, collision probability {s.collision_probability:.1e}"
+        items.append(("visited set", f"{search.bytes_per_state:.1f} bytes/state"))
+        fp = "exact (states fit in 64 bits)" if search.fingerprint == "exact" else \
+            f"64-bit, collision probability {search.collision_probability:.1e}"
         items.append(("fingerprints", fp))
-    if s.graph_states:
-        items.append(("state graph", f"{s.graph_states:,} states, {s.graph_edges:,} transitions"))
-    if s.symmetry:
-        items.append(("symmetry", ", ".join(s.symmetry)))
+    if s.graph and s.graph.states:
+        items.append(("state graph", f"{s.graph.states:,} states, {s.graph.edges:,} transitions"))
+    if search.symmetry:
+        items.append(("symmetry", ", ".join(search.symmetry)))
     if s.workers > 1:
         items.append(("workers", str(s.workers)))
     out = ['<p class="stats">' + " · ".join(f'<span class="muted">{esc(k)}</span> {esc(v)}' for k, v in items)
