@@ -71,6 +71,8 @@ from spec.runtime import to_code
 from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType,
                         Type, UnionType)
 
+import checker
+
 
 class Rejected(Exception):
     """The implementation refused the action (raise it from an adapter method)."""
@@ -256,7 +258,7 @@ def _raised(exc: BaseException) -> str:
 def _user_frames(exc: BaseException) -> list[tuple[str, int, str]]:
     """The traceback's frames in the user's files: (path, line, source text); the import system's
     frozen frames and syncproof's own are left out."""
-    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    ours = os.path.dirname(os.path.abspath(checker.__file__)) + os.sep     # every package of syncproof's
     out = []
     for frame in traceback.extract_tb(exc.__traceback__):
         path = frame.filename
