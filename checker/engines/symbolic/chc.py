@@ -99,18 +99,7 @@ class Horn:
         """(z3 result, solver) of Spacer on the query "some prop fails in a reachable state"."""
         known = mk_and(self.known, *(self.system.holds(p, self.x) for p in proved))
         clauses = self.rules(known) + [horn_clause(mk_and(known, mk_or(*(self.bad(p) for p in props))), FALSE)]
-        # in a context of its own: Spacer's search depends on the order of the terms it is given,
-        # which in the shared context depends on every term made before, in this run or an earlier
-        # one in the same process; with a resource limit the verdict would then depend on history
-        ctx = z3.Context()
-        s = z3.SolverFor("HORN", ctx=ctx)
-        for c in clauses:
-            s.add(c.translate(ctx))
-        self.clock.contexts.append(ctx)     # Ctrl-C and the deadline interrupt it too
-        try:
-            return self.clock.check(s, budget=budget), s
-        finally:
-            self.clock.contexts.remove(ctx)
+        return spacer(self.clock, clauses, budget)
 
     def readable(self, s) -> str:
         """Spacer's invariant with the state's names in place of the predicate's arguments."""
@@ -126,6 +115,23 @@ class Horn:
             return ""
         return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
+
+def spacer(clock: Clock, clauses: list, budget: float | None = None):
+    """(z3 result, solver) of Spacer on Horn clauses, in a z3 context of their own.
+
+    Spacer's search depends on the order of the terms it is given, which in the shared context
+    depends on every term made before, in this run or an earlier one in the same process: with a
+    resource limit the verdict would depend on that history (a proof found in 8 s in a fresh
+    process took over a minute after other queries). Ctrl-C and the deadline interrupt it too."""
+    ctx = z3.Context()
+    s = z3.SolverFor("HORN", ctx=ctx)
+    for c in clauses:
+        s.add(c.translate(ctx))
+    clock.contexts.append(ctx)
+    try:
+        return clock.check(s, budget=budget), s
+    finally:
+        clock.contexts.remove(ctx)
 
 def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
           query_seconds: float | None = None, assumed: tuple[str, ...] = (),
@@ -201,4 +207,4 @@ def spacer_unknown(s, clock: Clock, budget) -> str:
     return clock.reason(s)
 
 
-__all__ = ["prove", "CHCOutcome", "Horn", "spacer_unknown"]
+__all__ = ["prove", "CHCOutcome", "Horn", "spacer", "spacer_unknown"]

@@ -50,7 +50,7 @@ from spec.ir import FairnessKind, TemporalKind
 
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
-from checker.engines.symbolic.chc import spacer_unknown
+from checker.engines.symbolic.chc import spacer, spacer_unknown
 from checker.engines.symbolic.lasso import fair_kinds, property_bindings, symbolic_domain
 from checker.engines.symbolic.system import STEP_GROUND, System, horn_clause
 from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_not, mk_or
@@ -256,18 +256,7 @@ def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, pr
         return LiveProof("unknown", f"not proved: {horn.obstacle}")
     for env, shown, _ in bindings:
         horn.env = env
-        # in a context of its own: Spacer's search depends on the order of the terms it is given,
-        # which in the shared context depends on everything made before (a proof found in 8 s in
-        # a fresh process took over a minute after other queries)
-        ctx = z3.Context()
-        s = z3.SolverFor("HORN", ctx=ctx)
-        for r in horn.rules() + [horn.query()]:
-            s.add(r.translate(ctx))
-        clock.contexts.append(ctx)     # Ctrl-C and the deadline interrupt it too
-        try:
-            r = clock.check(s, budget=budget)
-        finally:
-            clock.contexts.remove(ctx)
+        r, s = spacer(clock, horn.rules() + [horn.query()], budget)
         where = f" (with {', '.join(f'{k} = {v}' for k, v in shown.items())})" if shown else ""
         if r == z3.unsat:
             return LiveProof("reachable", f"Spacer finds a fair behaviour that violates it{where}")

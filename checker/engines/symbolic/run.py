@@ -584,18 +584,14 @@ def unchecked(model: ir.CheckedModel, engine: str = "", done=(), violated: bool 
         temporal = "not checked: this run looked for safety violations only"
     for p in getattr(model, "properties", []):
         if p.name not in done:
-            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, _where(p.span),
+            out.append(PropertyResult(p.name, Kind.TEMPORAL, Verdict.INCONCLUSIVE, temporal, where_of(p.span),
                                       how=Strength.UNKNOWN))
     why = ("not checked: the symbolic engines check invariants, deadlock, run-time errors and temporal "
            "properties; determinism properties need the explicit engine (--engine explicit or all)")
     for d in list(getattr(model, "deterministic", [])) + list(getattr(model, "commutes", [])):
-        out.append(PropertyResult(d.name, "determinism", Verdict.INCONCLUSIVE, why, _where(d.span),
+        out.append(PropertyResult(d.name, Kind.DETERMINISM, Verdict.INCONCLUSIVE, why, where_of(d.span),
                                   how=Strength.UNKNOWN))
     return out
-
-
-def _where(span) -> str | None:
-    return span.where if span is not None else None
 
 
 def _overall(props: list[PropertyResult]):
