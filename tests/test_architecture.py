@@ -124,43 +124,23 @@ def upward_imports(imports: dict, layers=LAYERS) -> list[tuple[str, str]]:
 
 
 def cycles(imports: dict) -> list[list[str]]:
-    """The strongly connected components of more than one module in the graph of module-level
-    imports (Tarjan's algorithm, iterative)."""
-    graph = {m: sorted({t for t, in_function, _ in ts if not in_function and t in imports and t != m})
+    """The modules that import themselves through others, grouped into cycles: the components of
+    more than one module of the graph of module-level imports. A few hundred modules: a search from
+    each is quick enough, and plainer than Tarjan's algorithm (which the state graph needs)."""
+    graph = {m: {t for t, in_function, _ in ts if not in_function and t in imports and t != m}
              for m, ts in imports.items()}
-    index, low, on_stack, stack, out = {}, {}, set(), [], []
-    for start in sorted(graph):
-        if start in index:
-            continue
-        work = [(start, iter(graph[start]))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        m = stack.pop()
-                        on_stack.discard(m)
-                        component.append(m)
-                        if m == node:
-                            break
-                    if len(component) > 1:
-                        out.append(sorted(component))
-            elif child not in index:
-                index[child] = low[child] = len(index)
-                stack.append(child)
-                on_stack.add(child)
-                work.append((child, iter(graph[child])))
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
-    return sorted(out)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for t in graph[todo.pop()] - seen:
+                seen.add(t)
+                todo.append(t)
+        return seen
+
+    reached = {m: reach(m) for m in graph}
+    found = {tuple(sorted(m2 for m2 in reached[m] if m in reached[m2])) for m in graph if m in reached[m]}
+    return [list(c) for c in sorted(found)]
 
 
 def function_level(imports: dict) -> list[tuple[str, str, int]]:
@@ -246,6 +226,13 @@ def test_a_cycle_is_caught_and_a_function_level_import_is_not_a_module_edge():
     assert cycles(graph) == [["checker.engines.simulate.engine", "checker.engines.simulate.wide"]]
     assert function_level(graph) == [("checker.a", "checker.b", 2)]
 
+
+
+def test_cycles_are_grouped_apart():
+    graph = _imports({"checker.a": "import checker.b\n", "checker.b": "import checker.c\n",
+                      "checker.c": "import checker.a\nimport checker.d\n", "checker.d": "",
+                      "checker.x": "import checker.y\n", "checker.y": "import checker.x\nimport checker.a\n"})
+    assert cycles(graph) == [["checker.a", "checker.b", "checker.c"], ["checker.x", "checker.y"]]
 
 def test_relative_imports_resolve_against_the_package():
     graph = _imports({"checker.reports.formats": "from . import text\nfrom ..console import x\n",
