@@ -18,7 +18,7 @@ from engine_helpers import ROOT
 
 
 def subprocess_env() -> dict:
-    """The environment of a `python -m checker.cli.main` subprocess: this checkout first, no debug mode."""
+    """The environment of a `python -m checker.cli` subprocess: this checkout first, no debug mode."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("SYNCPROOF_DEBUG", None)
@@ -30,7 +30,7 @@ def interrupt_cli(args: list, shown: str, guard: float = 300) -> tuple[str, str,
     shows `shown`, and returns (stdout, what the terminal showed, exit code)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 220, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli.main", *map(str, args)], cwd=ROOT, env=subprocess_env(),
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", *map(str, args)], cwd=ROOT, env=subprocess_env(),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     screen = bytearray()

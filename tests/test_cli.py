@@ -248,7 +248,7 @@ def test_replay_malformed_trace(capsys, tmp_path):
 
 def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).with_name("syncproof")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "checker.cli.main"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "checker.cli"]
     proc = subprocess.run(cmd + ["check", str(MODELS / "two_phase_commit.sync"), "--json"], cwd=tmp_path,
                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
     assert proc.returncode == 0, proc.stderr

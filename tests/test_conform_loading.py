@@ -51,7 +51,7 @@ def syncproof(cwd: Path, *args) -> subprocess.CompletedProcess:
     """syncproof in a fresh process, started as its console script is: the current directory is not
     on sys.path (-P), only syncproof's own root."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-P", "-m", "checker.cli.main", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-P", "-m", "checker.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

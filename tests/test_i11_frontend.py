@@ -64,7 +64,7 @@ def test_a_fifo_as_model_or_import_does_not_block(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for target, expected in ((tmp_path / "pipe.sync", f"error[E601]: {tmp_path / 'pipe.sync'} is a FIFO"),
                              (p, "error[E602]: cannot import 'pipe.sync': a FIFO, not a model file")):
-        proc = subprocess.run([sys.executable, "-m", "checker.cli.main", "parse", str(target)], env=env,
+        proc = subprocess.run([sys.executable, "-m", "checker.cli", "parse", str(target)], env=env,
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and expected in proc.stderr
 

@@ -204,7 +204,7 @@ def bounded_replay(cwd: Path, trace: str) -> tuple[int, str]:
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     try:
-        done = subprocess.run([sys.executable, "-m", "checker.cli.main", "replay", trace, "up.sync"], cwd=cwd, env=env,
+        done = subprocess.run([sys.executable, "-m", "checker.cli", "replay", trace, "up.sync"], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=300, preexec_fn=limit)
     except subprocess.TimeoutExpired:
         return -1, "still running after 5 minutes"
@@ -390,9 +390,9 @@ PLANTED = "import pathlib\npathlib.Path(__file__).with_suffix('.imported').write
 
 
 def cli_process(cwd: Path, *args) -> subprocess.CompletedProcess:
-    """`python -m checker.cli.main ARGS` in cwd: Python itself puts cwd first on sys.path."""
+    """`python -m checker.cli ARGS` in cwd: Python itself puts cwd first on sys.path."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "checker.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
 
 

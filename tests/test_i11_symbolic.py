@@ -103,7 +103,7 @@ def test_ctrl_c_stops_a_spacer_query_and_the_run():
 
 @pytest.mark.slow
 def test_a_timeout_stops_bmc_with_exit_3_and_says_so():
-    proc = subprocess.run([sys.executable, "-m", "checker.cli.main", "check", str(SLOW_STEPS), "--engine", "bmc",
+    proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", str(SLOW_STEPS), "--engine", "bmc",
                            "--depth", "200", "--timeout", "2", "--no-trace-file", "--json"],
                           cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)  # a hang guard only
     assert proc.returncode == 3, proc.stderr

@@ -353,7 +353,7 @@ def test_interrupted_stops_the_callers_that_do_not_report_it():
 # ---- helpers --------------------------------------------------------------------------------------------------
 
 def _cli(args, guard: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker.cli.main", *map(str, args)], cwd=ROOT, env=subprocess_env(),
+    return subprocess.run([sys.executable, "-m", "checker.cli", *map(str, args)], cwd=ROOT, env=subprocess_env(),
                           capture_output=True, text=True, timeout=guard)
 
 

@@ -91,7 +91,3 @@ def current_directory_last() -> None:
     if sys.path and not sys.flags.safe_path and os.path.abspath(sys.path[0] or os.curdir) == os.getcwd():
         sys.path.append(sys.path.pop(0))
 
-
-if __name__ == "__main__":
-    current_directory_last()
-    raise SystemExit(main())

@@ -138,7 +138,7 @@ def run_subprocess(argv: list[str], guard: float = GUARD_SECONDS) -> Outcome:
     env.pop("SYNCPROOF_DEBUG", None)
     start = time.perf_counter()
     try:
-        p = sp.run([sys.executable, "-m", "checker.cli.main", *argv], capture_output=True, text=True, env=env,
+        p = sp.run([sys.executable, "-m", "checker.cli", *argv], capture_output=True, text=True, env=env,
                    timeout=guard * WALL_FACTOR, preexec_fn=_limits(guard), errors="replace")
         code, output = p.returncode, p.stdout + p.stderr
         if code in (-signal.SIGXCPU, -signal.SIGKILL):
