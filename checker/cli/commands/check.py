@@ -11,12 +11,13 @@ from spec.loader import load
 
 from checker.core import limits
 from checker.engines import registry as engines
+from checker.engines.options import MOST_PROCESSES
 from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
 from checker.reports.console import console
-from checker.cli.commands.common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
+from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
 
 
 def add_parser(sub) -> None:

@@ -18,11 +18,12 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from spec.loader import load
 
-from checker.cli.commands.common import MOST_PROCESSES, check_model_file, model_args, positive, writable_dir
+from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
 from checker.conform.adapter import load_adapter
 from checker.conform.determinism import DeterminismOptions, check_determinism, replay_determinism
 from checker.conform.report import conform_json, determinism_json, print_conform, print_determinism, write_divergence, write_mismatch
 from checker.conform.run import ConformOptions, Conformance, replay_trace
+from checker.engines.options import MOST_PROCESSES
 from checker.reports.console import console, print_json
 from checker.traces.constants import trace_consts
 from checker.traces.itf import naming, read_document
