@@ -152,7 +152,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     return result
 
 
-def replay_trace(trace: Trace, model: ir.CheckedModel, path: str, check_deadlock: bool = True) -> ReplayResult:
+def replay_engine_trace(trace: Trace, model: ir.CheckedModel, path: str, check_deadlock: bool = True) -> ReplayResult:
     """Replays a trace an engine made, as `syncproof replay` would replay the file written for it
     (`path`: the model file it names): the trace is checked exactly as it will be read back."""
     return replay(trace_document(trace, path), model, check_deadlock)

@@ -53,7 +53,7 @@ from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.system import STEP_GROUND, System, nonlinear
 from checker.engines.symbolic.traces import Decoder, Disagreement, decode_state, state_codes
-from checker.traces.replay import replay_trace
+from checker.traces.replay import replay_engine_trace
 
 
 @dataclass
@@ -265,7 +265,7 @@ class LassoSearch:
             raise Disagreement(f"the interpreter does not find that the lasso violates {prop.name}")
         if loop is not None and concrete.fairness and not obstacles(concrete):
             # fairness, checked on the state graph's terms (every instance's steps enumerated)
-            replayed = replay_trace(trace, concrete, self.model.path, check_deadlock=False)
+            replayed = replay_engine_trace(trace, concrete, self.model.path, check_deadlock=False)
             if not replayed.valid or prop.name not in {name for name, _, _ in replayed.violations}:
                 raise Disagreement(f"replay does not confirm the lasso for {prop.name}: {replayed.message}")
         return trace
