@@ -74,6 +74,11 @@ def _hashable(v):
 
 # ---- the interpreter on its own ---------------------------------------------------------
 
+def interp_inits(cm: CompiledModel) -> list[int]:
+    """The initial states by the interpreter alone (the engine's come from the compiled `initial`)."""
+    return list(dict.fromkeys(cm.pack(codes) for codes in cm.interp.init_outcomes()[0]))
+
+
 def naive_bfs(cm: CompiledModel, canon=None, stop_on_error: bool = False):
     """(distance per reachable state, number of transitions) with the interpreter only.
 
@@ -83,7 +88,7 @@ def naive_bfs(cm: CompiledModel, canon=None, stop_on_error: bool = False):
     c = canon or (lambda s: s)
     dist = {}
     queue = deque()
-    for s in cm.init_states():
+    for s in interp_inits(cm):
         s = c(s)
         if s not in dist:
             dist[s] = 0
@@ -115,7 +120,7 @@ def naive_prefix(cm: CompiledModel, budget: int, max_depth: int | None = None, e
     """
     dist = {}
     level = []
-    for s in cm.init_states():
+    for s in interp_inits(cm):
         if s not in dist:
             dist[s] = 0
             level.append(s)

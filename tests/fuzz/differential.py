@@ -39,7 +39,7 @@ def reference(cm: CompiledModel) -> tuple[int, int, dict]:
     An invariant violated in a state at distance d has a trace of length d; a failing action run
     from such a state gives `runtime` a trace of length d + 1; a failing way through `init`, 0.
     """
-    _, init_failures = cm.init_outcomes()
+    _, init_failures = cm.interp.init_outcomes()
     errors: list[int] = []
     dist, transitions, _ = naive_prefix(cm, budget=10 ** 9, errors=errors)
     shortest: dict[str, int] = {}

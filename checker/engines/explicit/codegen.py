@@ -1053,6 +1053,8 @@ class ModelCompiler(Compiler):
         self.read_cache: dict[int, set[int]] = {}  # id of a statement -> the locals it reads
         self.call_depth = 1      # how deep the calls into the continuation being compiled nest
         self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
+        self.ticking = False     # loops call _tick() (the run's budget): only init's do
+        self.init_compiled = False
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -1131,7 +1133,8 @@ class ModelCompiler(Compiler):
             inner = Ctx(ctx.state, dict(ctx.env))
             inner.env[s.sym.id] = self.decode(name, s.sym.type)
             body = self.simple(s.body, inner, depth + 1) or ["pass"]
-            return [f"for {name} in {it}:"] + _indent(body)
+            tick = ["_tick()"] if self.ticking else []
+            return [f"for {name} in {it}:"] + _indent(tick + body)
         raise AssertionError(s)
 
     # -- bodies with choose: continuation-passing functions
@@ -1222,8 +1225,9 @@ class ModelCompiler(Compiler):
         the instance to report, as the interpreter's run_block does.
         """
         failed = f"_f{next(self.tmp_ids)}"
+        tick = ["    _tick()"] if self.ticking else []
         return [f"{failed} = None",
-                f"for {name} in {it}:",
+                f"for {name} in {it}:"] + tick + [
                 "    try:",
                 f"        {call}",
                 "    except ModelError as _x:",
@@ -1347,6 +1351,30 @@ class ModelCompiler(Compiler):
             f"    if err is None: err = (i, {k}, x)",
         ]
 
+    # -- init
+    def initial_function(self) -> list[str]:
+        """`initial(ap)`: hands every initial state to ap, from the all-zero state, as an action would.
+
+        A way through init that fails raises its ModelError after the other ways ran (see
+        choice_loop); the caller then asks the interpreter, which reports every failure with its
+        choices. An init the compiler cannot take (E501, E502) is left to the interpreter too:
+        `init_compiled` says which.
+        """
+        funcs = len(self.funcs)
+        self.ticking = True
+        try:
+            lines = ["s = 0"] + self.cps(self.model.init, Ctx("s", {}), lambda c: ["ap(s)"])
+            self.compile_pending()
+        except SpecError:
+            del self.funcs[funcs:]
+            self.pending.clear()
+            return []
+        finally:
+            self.ticking = False
+            self.call_depth = 1
+        self.init_compiled = True
+        return ["def initial(ap):"] + _indent(lines)
+
     # -- invariants
     def invariant_code(self, inv: ir.InvariantIR) -> str:
         return self.expr(inv.cond, Ctx("s0")).text
@@ -1354,7 +1382,7 @@ class ModelCompiler(Compiler):
     # -- the module
     def build(self) -> str:
         """The generated module's source."""
-        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions]
+        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions] + [self.model.init]
         with recursion_room(roots):
             return self._build()
 
@@ -1396,6 +1424,7 @@ class ModelCompiler(Compiler):
             lab.extend(self.action_block(k, action, labelled=True))
         lab.append("return out")
         body += _indent(lab)
+        body += self.initial_function()
         # each invariant on its own, for the states where their conjunction failed
         body.append("def invariant_each(s0):")
         each = ["out = []"]

@@ -36,6 +36,8 @@ class Step:
 
 
 class CompiledModel:
+    _initial = None  # the generated `initial`, when init compiled
+
     def __init__(self, model: ir.CheckedModel):
         self.model = model
         compiler = ModelCompiler(model)
@@ -48,6 +50,9 @@ class CompiledModel:
         self.labelled = namespace["labelled"]  # s -> [(instance id, next state)]
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
+        self._initial = namespace.get("initial")  # None: init is left to the interpreter
+        self._namespace = namespace
+        namespace["_tick"] = _no_tick
         self.interp = Interp(model)
         self.layout = StateLayout(model)
         self.state_bits = self.layout.bits
@@ -73,6 +78,10 @@ class CompiledModel:
     def init_outcomes(self, tick=None) -> tuple[list[int], list[ModelError]]:
         """(the initial states in a fixed order; the failures of the ways through init that fail);
         `tick()` is called during the enumeration (see `Interp.init_outcomes`)."""
+        if self._initial is not None:
+            states = self._compiled_inits(tick)
+            if states is not None:
+                return states, []
         states, failures = self.interp.init_outcomes(tick)
         out, seen = [], set()
         for st in states:
@@ -81,6 +90,19 @@ class CompiledModel:
                 seen.add(s)
                 out.append(s)
         return out, failures
+
+    def _compiled_inits(self, tick) -> list[int] | None:
+        """The initial states by the generated `initial`, in the interpreter's order; None when
+        a way through init fails (the interpreter then reports every failure with its choices)."""
+        found: dict[int, None] = {}
+        self._namespace["_tick"] = tick or _no_tick
+        try:
+            self._initial(found.setdefault)
+        except ModelError:
+            return None
+        finally:
+            self._namespace["_tick"] = _no_tick
+        return list(found)
 
     def init_states(self, tick=None) -> list[int]:
         """The initial states, in a fixed order (the ways through init that fail give none)."""
@@ -136,6 +158,10 @@ class CompiledModel:
         if 0 <= err.site < len(self.sites):
             return self.sites[err.site][1]
         return None
+
+
+def _no_tick() -> None:
+    pass
 
 
 def _instances(model: ir.CheckedModel) -> list[tuple[int, tuple]]:
