@@ -104,11 +104,42 @@ def bits(mask: int) -> tuple[int, ...]:
 _BITS_CACHE: list = [bits(m) for m in range(1 << 10)]
 
 
+_BITS_MEMO: dict[int, tuple[int, ...]] = {}
+BITS_MEMO_SIZE = 1 << 16  # wide masks remembered (then forgotten all at once): a few MB at most
+
+
 def bits_small(mask: int) -> tuple[int, ...]:
-    """Set bit indices; table lookup for small masks."""
+    """Set bit indices; a table for small masks, remembered for wide ones.
+
+    A model's sets of messages take few distinct values over many states (a message set
+    changes in one action of several), and the generated code iterates them again in every
+    guard and invariant: finding a wide mask's members once is what makes those loops cheap.
+    """
     if mask < 1024:
         return _BITS_CACHE[mask]
-    return bits(mask)
+    out = _BITS_MEMO.get(mask)
+    if out is None:
+        if len(_BITS_MEMO) >= BITS_MEMO_SIZE:
+            _BITS_MEMO.clear()
+        out = _BITS_MEMO[mask] = bits(mask)
+    return out
+
+
+_BITSIN_MEMO: dict[tuple[int, int], tuple[int, ...]] = {}
+
+
+def bitsin(mask: int, base: int, size: int) -> tuple[int, ...]:
+    """The set bits of mask in base..base + size - 1 (one variant of a set of union values)."""
+    part = (mask >> base) & ((1 << size) - 1)
+    if not base:
+        return bits_small(part)
+    key = (part, base)
+    out = _BITSIN_MEMO.get(key)
+    if out is None:
+        if len(_BITSIN_MEMO) >= BITS_MEMO_SIZE:
+            _BITSIN_MEMO.clear()
+        out = _BITSIN_MEMO[key] = tuple(base + i for i in bits_small(part))
+    return out
 
 
 def narrow_fail(value: int, lo: int, hi: int, site: int):
@@ -142,6 +173,11 @@ def ufield(u: int, spec, site: int) -> int:
     for base, end, off, mask in spec:
         if base <= u < end:
             return ((u - base) >> off) & mask
+    raise ModelError("variant", "this value has no such field (it is another variant)", site)
+
+
+def nofield(site: int):
+    """A union value's field read on another variant (see ufield; generated code inlines one variant)."""
     raise ModelError("variant", "this value has no such field (it is another variant)", site)
 
 
@@ -277,5 +313,5 @@ def generated_globals(tables, messages) -> dict:
         "_seqget": seqget, "_seqhead": seqhead, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
-        "_fail": fail, "_label": label,
+        "_fail": fail, "_label": label, "_nofield": nofield, "_bitsin": bitsin,
     }

@@ -51,6 +51,7 @@ LITERAL_BITS = 256       # longer integer constants are table entries, not sourc
 MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
+UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 
 
 class _Const:
@@ -538,6 +539,13 @@ class Compiler:
             ft = info.payload.fields[i][1]
             spec.append((info.base, info.base + info.size, info.payload.offsets[i], (1 << ft.bits) - 1))
         site = self.site("a field of a union value", e.span)
+        if len(spec) <= UNROLL_VARIANTS and _SIMPLE_NAME.fullmatch(a[0].text):  # inlined
+            u = a[0].text
+            value = f"_nofield({site})"
+            for base, end, off, mask in reversed(spec):
+                lo, hi = self.lit(base), self.lit(end)
+                value = f"(((({u} - {lo}) >> {off}) & {self.lit(mask)}) if {lo} <= {u} < {hi} else {value})"
+            return self.decode(value, e.type)
         return self.decode(f"_ufield({a[0]}, {self.table(tuple(spec))}, {site})", e.type)
 
     def _op_is(self, e, a, ctx):
@@ -661,13 +669,20 @@ class Compiler:
 
     # ---- quantifiers and comprehensions -------------------------------------------------
 
-    def domain_codes(self, dom: ir.Expr, ctx: Ctx):
-        """(text of an iterable of codes, constant list of codes or None, membership mask text)."""
+    def domain_codes(self, dom: ir.Expr, ctx: Ctx, variant: str | None = None):
+        """(text of an iterable of codes, constant list of codes or None, membership mask text).
+
+        With `variant` (a set of union values, of which only that variant's members are wanted:
+        the loop's first test is `x is variant`), the iterable has only those members.
+        """
         t = dom.type
         d = self.code_of(dom, ctx)
         if isinstance(t, SetType):
             if d.is_const:
                 return None, _set_bits(d.const), None
+            if variant is not None:
+                info = t.elem.variant(variant)
+                return f"_bitsin({d}, {self.lit(info.base)}, {self.lit(info.size)})", None, d.text
             return f"_bits({d})", None, d.text
         assert isinstance(t, SeqType)
         return f"_seqitems({d}, {self._seqspec(t)})", None, None
@@ -777,19 +792,21 @@ class Compiler:
         return Code(f"_{kind}f({joined}, {site})")
 
     def _quant_generator(self, e: ir.Quant, ctx: Ctx) -> Code:
+        filters, body_ir = self._filters(e)
         clauses = []
         c = ctx
-        for b in e.binders:
-            it, consts, _ = self.domain_codes(b.domain, c)
+        for level, b in enumerate(e.binders):
+            it, consts, _ = self.domain_codes(b.domain, c, _variant_test(b, filters.get(level, ())[:1]))
             if it is None:
                 it = self.table(tuple(consts))
             name = f"l{b.sym.id}"
             clauses.append(f"for {name} in {it}")
             c = c.bind(b.sym.id, self.decode(name, b.sym.type))
+            clauses += [f"if {self.expr(f, c)}" for f in filters.get(level, ())]
         if e.cond is not None:
             clauses.append(f"if {self.expr(e.cond, c)}")
         gen = " ".join(clauses)
-        body = self.expr(e.body, c)
+        body = self.expr(body_ir, c)
         kind = e.kind
         if kind == "forall":
             return Code(f"all({body} {gen})")
@@ -808,6 +825,51 @@ class Compiler:
             return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
         site = self.site(f"{kind}()", e.span)
         return Code(f"_{kind}f(tuple({body} {gen}), {site})")
+
+    def _filters(self, e: ir.Quant) -> tuple[dict[int, list[ir.Expr]], ir.Expr]:
+        """The leading conjuncts of a `forall`'s antecedent or an `exists`' body that can be tested
+        as soon as the binders they read are bound: {binder index: conjuncts}, and the rest of
+        the body.
+
+        `forall m1, m2 in msgs: (m1 is P2a and m2 is P2a and ...) implies ...` then skips every
+        m2 for an m1 that is not a P2a. Only a prefix of conjuncts moves, each one that cannot
+        fail and needs no later binder than the one before it, and only when no domain after the
+        first can fail: so every conjunct is evaluated in the same order, on the same tuples,
+        as before, and the quantifier's value and errors are those of the plain loop.
+        """
+        body = e.body
+        if e.cond is not None or e.kind not in ("forall", "exists"):
+            return {}, body
+        if any(self.may_fail(b.domain) for b in e.binders[1:]):
+            return {}, body
+        if e.kind == "forall":
+            if not (isinstance(body, ir.Op) and body.op == "implies"):
+                return {}, body
+            conjuncts, rest = _conjuncts(body.args[0]), body.args[1]
+        else:
+            conjuncts, rest = _conjuncts(body), None
+        level_of = {b.sym.id: i for i, b in enumerate(e.binders)}
+        filters: dict[int, list[ir.Expr]] = {}
+        level = 0
+        moved = 0
+        for conj in conjuncts:
+            if rest is None and moved == len(conjuncts) - 1:
+                break  # an `exists` keeps one conjunct as its body
+            read = [level_of[i] for i in _locals_read(conj) if i in level_of]
+            at = max(read, default=0)
+            if at < level or self.may_fail(conj):
+                break
+            filters.setdefault(at, []).append(conj)
+            level = at
+            moved += 1
+        if not moved:
+            return {}, body
+        left = conjuncts[moved:]
+        if rest is None:
+            return filters, _conjoin(left, e.body)
+        if not left:
+            return filters, rest
+        return filters, ir.Op(body.type, body.span, "implies", [_conjoin(left, body), rest])
 
     # ---- statements ------------------------------------------------------------------
 
@@ -982,6 +1044,36 @@ def _locals_read(node) -> set[int]:
     return out
 
 
+def _variant_test(binder, tests) -> str | None:
+    """The variant V when the first of tests is `x is V` on binder's local x over a set of union values
+    (a Binder or a Choose: both have .sym and .domain)."""
+    if not tests:
+        return None
+    t = tests[0]
+    if not (isinstance(t, ir.Op) and t.op == "is" and isinstance(t.args[0], ir.Local)
+            and t.args[0].sym.id == binder.sym.id):
+        return None
+    dt = binder.domain.type
+    if not (isinstance(dt, SetType) and isinstance(dt.elem, UnionType)):
+        return None
+    return t.extra
+
+
+def _conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The operands of a chain of `and`s, left to right."""
+    if isinstance(e, ir.Op) and e.op == "and":
+        return _conjuncts(e.args[0]) + _conjuncts(e.args[1])
+    return [e]
+
+
+def _conjoin(parts: list[ir.Expr], like: ir.Expr) -> ir.Expr:
+    """parts joined by `and`, left-associated (parts is not empty)."""
+    out = parts[0]
+    for p in parts[1:]:
+        out = ir.Op(like.type, like.span, "and", [out, p])
+    return out
+
+
 def _nests(s) -> bool:
     return isinstance(s, (ir.If, ir.For))
 
@@ -1014,6 +1106,7 @@ def _safe_get(e: ir.Op) -> bool:
     return not isinstance(kt, IntType) or (isinstance(at, IntType) and kt.contains(at))
 
 
+_SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs nothing
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
 _BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):")  # locals bound inside an expression
@@ -1189,7 +1282,8 @@ class ModelCompiler(Compiler):
             if deep and depth >= MAX_BLOCKS // 2:  # the rest of the block goes on in a new function
                 return lines + [self.continuation(stmts[i:], ctx, k)]
             if isinstance(s, ir.Choose):
-                it, consts, _ = self.domain_codes(s.domain, ctx)
+                first = [r.cond for r in rest[:1] if isinstance(r, ir.Require)]
+                it, consts, _ = self.domain_codes(s.domain, ctx, _variant_test(s, first[:1] and _conjuncts(first[0])[:1]))
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
                 inner.env[s.sym.id] = self.decode(name, s.sym.type)
