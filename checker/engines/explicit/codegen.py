@@ -68,6 +68,7 @@ class Code:
     text: str
     const: object = None
     is_const: bool = False
+    variant: str | None = None  # a union value known to be of this variant (a loop over its members)
 
     def __str__(self) -> str:
         return self.text
@@ -538,6 +539,10 @@ class Compiler:
             info = t.variant(name)
             ft = info.payload.fields[i][1]
             spec.append((info.base, info.base + info.size, info.payload.offsets[i], (1 << ft.bits) - 1))
+        known = [x for (name, _), x in zip(e.extra, spec) if name == a[0].variant]
+        if known:  # the value is of this variant: no test
+            base, _, off, mask = known[0]
+            return self.decode(f"((({a[0]} - {self.lit(base)}) >> {off}) & {self.lit(mask)})", e.type)
         site = self.site("a field of a union value", e.span)
         if len(spec) <= UNROLL_VARIANTS and _SIMPLE_NAME.fullmatch(a[0].text):  # inlined
             u = a[0].text
@@ -549,6 +554,8 @@ class Compiler:
         return self.decode(f"_ufield({a[0]}, {self.table(tuple(spec))}, {site})", e.type)
 
     def _op_is(self, e, a, ctx):
+        if a[0].variant is not None:
+            return self.of(a[0].variant == e.extra)
         info = e.args[0].type.variant(e.extra)
         base, end = self.lit(info.base), self.lit(info.base + info.size)
         if info.size == 1:
@@ -796,13 +803,17 @@ class Compiler:
         clauses = []
         c = ctx
         for level, b in enumerate(e.binders):
-            it, consts, _ = self.domain_codes(b.domain, c, _variant_test(b, filters.get(level, ())[:1]))
+            variant = _variant_test(b, filters.get(level, ())[:1])
+            it, consts, _ = self.domain_codes(b.domain, c, variant)
             if it is None:
                 it = self.table(tuple(consts))
             name = f"l{b.sym.id}"
             clauses.append(f"for {name} in {it}")
-            c = c.bind(b.sym.id, self.decode(name, b.sym.type))
-            clauses += [f"if {self.expr(f, c)}" for f in filters.get(level, ())]
+            c = c.bind(b.sym.id, self._member(name, b.sym.type, variant))
+            for f in filters.get(level, ()):
+                test = self.expr(f, c)
+                if not (test.is_const and test.const):
+                    clauses.append(f"if {test}")
         if e.cond is not None:
             clauses.append(f"if {self.expr(e.cond, c)}")
         gen = " ".join(clauses)
@@ -825,6 +836,13 @@ class Compiler:
             return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
         site = self.site(f"{kind}()", e.span)
         return Code(f"_{kind}f(tuple({body} {gen}), {site})")
+
+    def _member(self, name: str, t: Type, variant: str | None) -> Code:
+        """A loop's local over a set's members (of one variant, when the loop asks for it)."""
+        code = self.decode(name, t)
+        if variant is not None:
+            code = Code(code.text, variant=variant)
+        return code
 
     def _filters(self, e: ir.Quant) -> tuple[dict[int, list[ir.Expr]], ir.Expr]:
         """The leading conjuncts of a `forall`'s antecedent or an `exists`' body that can be tested
@@ -1283,10 +1301,11 @@ class ModelCompiler(Compiler):
                 return lines + [self.continuation(stmts[i:], ctx, k)]
             if isinstance(s, ir.Choose):
                 first = [r.cond for r in rest[:1] if isinstance(r, ir.Require)]
-                it, consts, _ = self.domain_codes(s.domain, ctx, _variant_test(s, first[:1] and _conjuncts(first[0])[:1]))
+                variant = _variant_test(s, first[:1] and _conjuncts(first[0])[:1])
+                it, consts, _ = self.domain_codes(s.domain, ctx, variant)
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
-                inner.env[s.sym.id] = self.decode(name, s.sym.type)
+                inner.env[s.sym.id] = self._member(name, s.sym.type, variant)
                 call = self.continuation(rest, inner, k)
                 if it is None:
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
