@@ -227,20 +227,25 @@ def seqlast(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
     return (q >> (lenbits + (n - 1) * w)) & ((1 << w) - 1)
 
 
+# A sequence's code: its length in the low `lenbits` bits, then its items, `w` bits each, and
+# zeros past the last item. Cutting one is a shift and a mask of the items' part.
+
 def seqtail(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
-    items = seqitems(q, lenbits, w, cap)
-    if not items:
+    n = q & ((1 << lenbits) - 1)
+    if not n:
         raise ModelError("bounds", "tail() of an empty sequence", site)
-    return seqpack(items[1:], lenbits, w)
+    return ((q >> (lenbits + w)) << lenbits) | (n - 1)
 
 
 def seqcut(q: int, n: int, drop: int, lenbits: int, w: int, cap: int, site: int) -> int:
     """take(q, n) (drop = 0) or drop(q, n) (drop = 1)."""
-    items = seqitems(q, lenbits, w, cap)
-    if not 0 <= n <= len(items):
+    length = q & ((1 << lenbits) - 1)
+    if not 0 <= n <= length:
         what = "drop" if drop else "take"
-        raise ModelError("bounds", f"{what}(q, {n}) of a sequence of length {len(items)}", site)
-    return seqpack(items[n:] if drop else items[:n], lenbits, w)
+        raise ModelError("bounds", f"{what}(q, {n}) of a sequence of length {length}", site)
+    if drop:
+        return ((q >> (lenbits + n * w)) << lenbits) | (length - n)
+    return (((q >> lenbits) & ((1 << (n * w)) - 1)) << lenbits) | n
 
 
 def append(q: int, x: int, lenbits: int, w: int, cap: int, site: int) -> int:

@@ -214,7 +214,7 @@ class Compiler:
             if e.op == "field":
                 return _add_off(off, t.offsets[e.extra]), t.fields[e.extra][1]
             key = e.args[1]
-            slot = self.key_code(self.expr(key, ctx), t.key, key.span)
+            slot = self.key_code(self.expr(key, ctx), t.key, key)
             w = t.value.bits
             if slot.is_const:
                 return _add_off(off, slot.const * w), t.value
@@ -230,11 +230,16 @@ class Compiler:
             return f"(({ctx.state} >> {off}) & {m})"
         return f"(({ctx.state} >> ({off})) & {m})"
 
-    def key_code(self, key: Code, kt: Type, span) -> Code:
-        """The slot of a map key; an integer key outside the key range is an error."""
+    def key_code(self, key: Code, kt: Type, key_expr: ir.Expr) -> Code:
+        """The slot of a map key; an integer key outside the key range is an error (tested only
+        when the key's type does not already keep it inside)."""
         if isinstance(kt, IntType):
             if key.is_const:
                 return self.of(key.const - kt.lo)
+            at = key_expr.type
+            if isinstance(at, IntType) and kt.contains(at):
+                return self.encode(key, kt)
+            span = key_expr.span
             site = self.site("a map key", span)
             return Code(f"_keychk({key.text}, {self.lit(kt.lo)}, {self.lit(kt.hi)}, {site})")
         return self.encode(key, kt)
@@ -518,7 +523,7 @@ class Compiler:
     # maps, records, unions
     def _op_get(self, e, a, ctx):
         t: MapType = e.args[0].type
-        slot = self.key_code(a[1], t.key, e.args[1].span)
+        slot = self.key_code(a[1], t.key, e.args[1])
         w, m = t.value.bits, self.lit((1 << t.value.bits) - 1)
         if slot.is_const:
             shift = str(slot.const * w)
@@ -700,6 +705,15 @@ class Compiler:
             return self._quant_unrolled(e, unrolled)
         return self._quant_generator(e, ctx)
 
+    def _member_test(self, dom: ir.Expr, mask: str, code: int, ctx: Ctx) -> str:
+        """Whether the element of `code` is in the set `dom` (whose mask text is `mask`): for a
+        range a..b whose bounds cannot fail, a comparison instead of building the range's mask."""
+        if (isinstance(dom, ir.Op) and dom.op == "range" and not dom.type.elem.decimals
+                and not any(self.may_fail(x) for x in dom.args)):
+            lo, hi = (self.expr(x, ctx) for x in dom.args)
+            return f"({lo} <= {self.lit(code + dom.type.elem.lo)} <= {hi})"
+        return f"(({mask} >> {code}) & 1)"
+
     def _unrolled_rows(self, e: ir.Quant, ctx: Ctx):
         """[(guard texts, Ctx)] for every combination, when the domains are small."""
         rows = [([], ctx)]
@@ -711,7 +725,8 @@ class Compiler:
                 if consts is not None:
                     candidates = [(code, None) for code in consts]
                 elif mask is not None and b.domain.type.elem.count() <= UNROLL_QUANT:
-                    candidates = [(code, f"(({mask} >> {code}) & 1)") for code in _codes_in(b.domain.type.elem)]
+                    candidates = [(code, self._member_test(b.domain, mask, code, c))
+                                  for code in _codes_in(b.domain.type.elem)]
                 else:
                     return None
                 if len(new_rows) + len(candidates) > UNROLL_QUANT * UNROLL_QUANT:
@@ -932,7 +947,7 @@ class Compiler:
                 off = _add_off(off, t.offsets[step.arg])
                 t = t.fields[step.arg][1]
             elif step.kind == "get":
-                slot = self.key_code(self.expr(step.arg, ctx), t.key, step.arg.span)
+                slot = self.key_code(self.expr(step.arg, ctx), t.key, step.arg)
                 w = t.value.bits
                 off = _add_off(off, slot.const * w if slot.is_const else (
                     slot.text if w == 1 else f"{slot.text} * {w}"))
