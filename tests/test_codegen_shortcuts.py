@@ -19,6 +19,7 @@ from spec.loader import load_text
 from spec.runtime import ModelError, seqcut, seqitems, seqpack, seqtail
 
 from checker.core.result import Verdict
+from checker.engines.explicit.codegen import _hoist_reads
 from checker.engines.explicit.compiled import CompiledModel
 from engine_helpers import differential, prop, run
 from fuzz.differential import compare
@@ -104,3 +105,12 @@ def test_only_keys_that_may_fall_outside_are_checked():
     assert p.verdict is Verdict.VIOLATED and p.message.endswith("4 is outside 0..3"), p.message
     assert len(p.trace.steps) == 5  # pos moved to 4, then Debit
     assert compare(load_text(KEYS), bmc=False) == []
+
+
+def test_fields_of_the_state_read_twice_in_one_expansion_are_read_once():
+    lines = ["if ((s0 >> 3) & 7) == 1 and (s0 & 1):", "    t = ((s0 >> 3) & 7) + (s0 >> 9) + (s0 >> 9)",
+             "    u = ((s0 >> 12) & _T[4]) + ((s0 >> 12) & _T[4]) + ((s0 >> 3) & 15)"]
+    assert _hoist_reads(lines) == [
+        "_v0 = ((s0 >> 3) & 7)", "_v1 = (s0 >> 9)", "_v2 = ((s0 >> 12) & _T[4])",
+        "if _v0 == 1 and (s0 & 1):", "    t = _v0 + _v1 + _v1", "    u = _v2 + _v2 + ((s0 >> 3) & 15)"]
+    assert _hoist_reads(["x = (s0 & 3)"]) == ["x = (s0 & 3)"]

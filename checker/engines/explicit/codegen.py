@@ -1077,6 +1077,24 @@ def _locals_read(node) -> set[int]:
     return out
 
 
+_READ_S0 = re.compile(r"\(\(s0 >> \d+\) & (?:\d+|_T\[\d+\])\)|\(s0 & (?:\d+|_T\[\d+\])\)|\(s0 >> \d+\)")
+
+
+def _hoist_reads(lines: list[str]) -> list[str]:
+    """The lines of one state's expansion, with every field of s0 read more than once in them
+    read once, before them, into a local (`_v<n>`): the guards of a model's action instances
+    and its invariants read the same few fields over and over."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        for m in _READ_S0.finditer(line):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    names = {text: f"_v{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)}
+    if not names:
+        return lines
+    sub = lambda m: names.get(m.group(0), m.group(0))  # noqa: E731
+    return [f"{name} = {text}" for text, name in names.items()] + [_READ_S0.sub(sub, line) for line in lines]
+
+
 def _variant_test(binder, tests) -> str | None:
     """The variant V when the first of tests is `x is V` on binder's local x over a set of union values
     (a Binder or a Choose: both have .sym and .domain)."""
@@ -1535,6 +1553,7 @@ class ModelCompiler(Compiler):
             per.append("n = len(buf)")
             per.append(f"cnt[{k}] += n - m")
             per.append("m = n")
+        per = _hoist_reads(per)
         per.append("if not m and dead < 0 and failed != i:")
         per.append("    dead = i")
         per.append("for t in buf:")
