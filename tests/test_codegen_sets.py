@@ -131,3 +131,13 @@ def test_wide_masks_are_remembered_and_forgotten_when_the_memo_is_full(monkeypat
     assert len(runtime._BITS_MEMO) == 1
     assert runtime.bitsin((1 << 1030) | (1 << 1031) | (1 << 7), 1030, 2) == (1030, 1031)
     assert runtime.bitsin(0b1011, 0, 3) == (0, 1)
+
+
+def test_an_instance_with_nothing_to_choose_from_is_not_called():
+    cm = CompiledModel(load_text(CHOOSES))
+    expand = cm.source[cm.source.index("def expand"):cm.source.index("def labelled")]
+    calls = [line.strip() for line in expand.splitlines() if line.strip().startswith("if ") and "!= 0" in line]
+    assert len(calls) == 3  # TakeA, TakeB, TakeAny start with `choose m in msgs`
+    empty = cm.pack([0] * len(cm.model.vars))  # no messages, last = 0
+    level = cm.expand([empty])
+    assert level[1] == [0, 0, 0, 4]  # only Put's four instances

@@ -1470,7 +1470,7 @@ class ModelCompiler(Compiler):
     def instance(self, env, args, guard_stmts, body, fn, k, label=None) -> list[str]:
         ctx = Ctx("s0", dict(env))
         conds = []
-        for g in guard_stmts:
+        for g in guard_stmts + self._first_choice(body):
             c = self.expr(g.cond, ctx)
             if c.is_const:
                 if not c.const:
@@ -1520,6 +1520,17 @@ class ModelCompiler(Compiler):
             self.call_depth = 1
         self.init_compiled = True
         return ["def initial(ap):"] + _indent(lines)
+
+    def _first_choice(self, body) -> list[ir.Require]:
+        """When a body starts with `choose x in S` over a set S that cannot fail: `S != {}` as one
+        more guard, so that an instance with nothing to choose from is not even called (a
+        message-passing action chooses from a set of messages that is mostly empty)."""
+        if not body or not isinstance(body[0], ir.Choose):
+            return []
+        dom = body[0].domain
+        if not isinstance(dom.type, SetType) or self.may_fail(dom):
+            return []
+        return [ir.Require(body[0].span, ir.Op(BoolType(), dom.span, "ne", [dom, ir.Lit(dom.type, dom.span, 0)]))]
 
     # -- invariants
     def invariant_code(self, inv: ir.InvariantIR) -> str:
