@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec.loader import load_text
-from spec.runtime import ModelError, seqcut, seqitems, seqpack, seqtail
+from spec.runtime import ModelError, generated_globals, round_div, seqcut, seqitems, seqpack, seqtail
 
 from checker.core.result import Verdict
-from checker.engines.explicit.codegen import _hoist_reads
+from checker.engines.explicit.codegen import Compiler, _hoist_reads
 from checker.engines.explicit.compiled import CompiledModel
 from engine_helpers import differential, prop, run
 from fuzz.differential import compare
@@ -114,3 +114,12 @@ def test_fields_of_the_state_read_twice_in_one_expansion_are_read_once():
         "_v0 = ((s0 >> 3) & 7)", "_v1 = (s0 >> 9)", "_v2 = ((s0 >> 12) & _T[4])",
         "if _v0 == 1 and (s0 & 1):", "    t = _v0 + _v1 + _v1", "    u = _v2 + _v2 + ((s0 >> 3) & 15)"]
     assert _hoist_reads(["x = (s0 & 3)"]) == ["x = (s0 & 3)"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.integers(-10 ** 9, 10 ** 9), st.integers(1, 10 ** 6), st.sampled_from(["down", "up", "half_even"]))
+def test_inline_rounding_equals_the_reference(n, d, mode):
+    compiler = Compiler(load_text(KEYS))
+    code = compiler._rounded("l1 * 1", d, mode)
+    namespace = generated_globals(compiler.tables, [])
+    assert eval(code.text, namespace, {"l1": n}) == round_div(n, d, mode)  # noqa: S307 - our own text

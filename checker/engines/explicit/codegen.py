@@ -432,11 +432,20 @@ class Compiler:
     def _op_minof(self, e, a, ctx): return Code(f"min({', '.join(x.text for x in a)})")
     def _op_maxof(self, e, a, ctx): return Code(f"max({', '.join(x.text for x in a)})")
 
+    def _rounded(self, n: str, d: int, mode: str) -> Code:
+        """n / d rounded as `mode` says, for a constant d > 0 (see spec.runtime.round_div): down
+        and up are floor divisions, inline; half_even is the helper's."""
+        if mode == "down":
+            return Code(f"(({n}) // {self.lit(d)})")
+        if mode == "up":
+            return Code(f"(-((-({n})) // {self.lit(d)}))")
+        return Code(f"_rdiv({n}, {self.lit(d)}, {mode!r})")
+
     def _op_fmul(self, e, a, ctx):
         mode, scale = e.extra
         if scale == 1:
             return Code(f"({a[0]} * {a[1]})")
-        return Code(f"_rdiv({a[0]} * {a[1]}, {self.lit(scale)}, {mode!r})")
+        return self._rounded(f"{a[0]} * {a[1]}", scale, mode)
 
     def _op_fdiv(self, e, a, ctx):
         mode, scale = e.extra
@@ -447,7 +456,7 @@ class Compiler:
         mode, src, dst = e.extra
         if dst >= src:
             return Code(f"({a[0]} * {self.lit(10 ** (dst - src))})")
-        return Code(f"_rdiv({a[0]}, {self.lit(10 ** (src - dst))}, {mode!r})")
+        return self._rounded(a[0].text, 10 ** (src - dst), mode)
 
     def _op_div(self, e, a, ctx):
         ta = e.args[0].type
