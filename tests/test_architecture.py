@@ -261,7 +261,7 @@ def test_the_registry_and_the_command_line_defer_the_engines():
     """What issue 13 deferred is still deferred: z3, hypothesis and numpy load on first use."""
     named = {named[0] for m, _, named in DEFERRED if named}
     assert {"checker.engines.explicit.search", "checker.engines.symbolic",
-            "checker.engines.simulate", "checker.cli.commands.conform_run",
+            "checker.engines.simulate", "checker.cli.commands.ci_run", "checker.cli.commands.conform_run",
             "checker.cli.commands.graph_run"} <= named
     registry = {t for t, _, _ in IMPORTS["checker.engines.registry"]}
     assert "checker.engines.symbolic" in registry and "checker.engines.explicit.search" in registry
