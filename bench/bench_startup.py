@@ -66,7 +66,7 @@ def main() -> None:
     args = ap.parse_args()
     base = median_cpu([sys.executable, "-c", "pass"], args.runs)
     print(f"python -c pass: {base:.3f} s (median of {args.runs})")
-    print(f"{"command":<88} {'CPU s':>7} {'beyond':>7}  libraries")
+    print(f"{'command':<88} {'CPU s':>7} {'beyond':>7}  libraries")
     for command in COMMANDS:
         cpu = median_cpu([sys.executable, "-m", "checker.cli", *command], args.runs)
         shown = "syncproof " + " ".join(command)
