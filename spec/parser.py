@@ -8,18 +8,27 @@ for the usual slips (`=` for `==`, a keyword used as a name), how to fix it.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import sys
 from pathlib import Path
 
 from lark import Lark, Token, Tree, v_args
+from lark import __version__ as LARK_VERSION
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from spec import ast, files
+from spec import ast, files, parser_tables
 from spec.diagnostics import Diagnostic, Source, Span, SpecError
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
+TABLES = Path(__file__).with_name("parser_tables.py")
+REGENERATE = 'python -c "import spec.parser as p; p.TABLES.write_text(p.table_source())"'
+# the options that shape lark's tables; the hooks below are given to the parser each time it is made
+TABLE_OPTIONS = {"parser": "lalr", "maybe_placeholders": True, "start": ["start", "value"]}
 
 # Words that start statements or expressions: never names. The words that only
 # start declarations (`init`, `action`, `type`, ...) stay usable as names, so an
@@ -34,9 +43,42 @@ KEYWORDS = {
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, start=["start", "value"], tree_class=_Tree, postlex=_TokenCap(),
-                lexer_callbacks={"NAME": _keyword_as_keyword})
+    """The parser, from the LALR tables in `spec/parser_tables.py` when they were made from this
+    grammar by this version of lark (building them costs a fifth of a second at every start, issue
+    13), else built from the grammar. `Lark._load_from_dict` is how lark's own standalone parsers
+    load their tables."""
+    hooks = {"propagate_positions": True, "tree_class": _Tree, "postlex": _TokenCap(),
+             "lexer_callbacks": {"NAME": _keyword_as_keyword}}
+    if tables_are_current():
+        tables = json.loads(parser_tables.TABLES_JSON, object_pairs_hook=_numbered)
+        return Lark._load_from_dict(tables["data"], tables["memo"], **hooks)
+    return Lark(GRAMMAR.read_text(), **TABLE_OPTIONS, **hooks)
+
+
+def _numbered(pairs) -> dict:
+    """A JSON object of the tables, its keys that are numbers (states, tokens) numbers again."""
+    return {int(k) if k.isdigit() else k: v for k, v in pairs}
+
+
+def grammar_digest() -> str:
+    return hashlib.sha256(GRAMMAR.read_bytes()).hexdigest()
+
+
+def tables_are_current() -> bool:
+    """`spec/parser_tables.py` holds the tables of this grammar, made by this version of lark."""
+    return (parser_tables.GRAMMAR_SHA256, parser_tables.LARK_VERSION) == (grammar_digest(), LARK_VERSION)
+
+
+def table_source() -> str:
+    """The text of `spec/parser_tables.py`: lark's tables for the grammar as JSON in a string, which
+    loads in a few milliseconds (as Python literals they take a tenth of a second). lark numbers
+    the states differently from one run to the next: two runs give equivalent tables, not equal."""
+    data, memo = Lark(GRAMMAR.read_text(), **TABLE_OPTIONS).memo_serialize([TerminalDef, Rule])
+    text = json.dumps({"data": data, "memo": memo}, separators=(",", ":"))
+    lines = "".join(f"    {text[i:i + 96]!r}\n" for i in range(0, len(text), 96))
+    return (f'"""lark\'s LALR tables for spec/grammar.lark, made by `spec.parser.table_source` (do not edit):\n\n'
+            f'    {REGENERATE}\n"""\n\nGRAMMAR_SHA256 = {grammar_digest()!r}\nLARK_VERSION = {LARK_VERSION!r}\n\n'
+            f"TABLES_JSON = (\n{lines})\n")
 
 
 def _keyword_as_keyword(tok: Token) -> Token:

@@ -4,12 +4,20 @@ module top (issue 12).
 The import graph is read with `ast` from the source of `spec/` and `checker/` (nothing is
 imported). `from package import name` is an edge to the submodule `package.name` when there is
 one, else to the package; the implicit import of a module's parent packages is not an edge.
+
+A module that imports another on first use names it in a `Deferred("module", "name")`
+(`checker.core.deferred`, issue 13: the registry's engines, the commands that load hypothesis or
+numpy): that is an edge like an import statement's, so the layering and the cycles are checked
+for it too, and every one of them must resolve.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("spec", "checker")
@@ -51,6 +59,13 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 # Imports inside functions, allowed for optional dependencies only (none today), each with the reason.
 FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {}
 
+# Modules that import by a name computed at run time (importlib), each with the reason. Every other
+# import on first use goes through `Deferred`, whose literal names the layering test reads.
+DYNAMIC_IMPORTS_ALLOWED: dict[str, str] = {
+    "checker.core.deferred": "resolves a Deferred: the names are literals where each Deferred is written",
+    "checker.conform.adapter": "the user's adapter module, named on the command line (--impl MODULE:CLASS)",
+}
+
 
 # ---- reading the tree -------------------------------------------------------------------------
 
@@ -85,9 +100,45 @@ def imports_of(name: str, tree: ast.Module, files: dict[str, Path]) -> list[tupl
                 for a in child.names:
                     sub = f"{base}.{a.name}"
                     out.append((sub if sub in files else base, in_function, child.lineno))
+            elif deferred_name(child) is not None:
+                out.append((deferred_name(child)[0], False, child.lineno))
             visit(child, inside)
     visit(tree, False)
     return out
+
+
+def is_deferred(node: ast.AST) -> bool:
+    """A call of `Deferred` (checker.core.deferred), by its name or as an attribute."""
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "Deferred")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "Deferred"))
+
+
+def deferred_name(node: ast.AST) -> tuple[str, str] | None:
+    """(module, name) of a `Deferred("module", "name")` call with two literal strings, else None."""
+    if not is_deferred(node) or len(node.args) != 2 or node.keywords:
+        return None
+    if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
+        return node.args[0].value, node.args[1].value
+    return None
+
+
+def deferred_calls(root: Path = ROOT) -> list[tuple[str, int, tuple[str, str] | None]]:
+    """(module, line, (module, name) or None when not two literals) for every Deferred call."""
+    return [(m, node.lineno, deferred_name(node)) for m, path in module_files(root).items()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if is_deferred(node)]
+
+
+def dynamic_importers(root: Path = ROOT) -> set[str]:
+    """The modules that call `importlib.import_module` or `__import__`."""
+    found = set()
+    for m, path in module_files(root).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in ("import_module", "__import__"):
+                found.add(m)
+    return found
 
 
 def read_imports(root: Path = ROOT) -> dict[str, list[tuple[str, bool, int]]]:
@@ -190,6 +241,35 @@ def test_the_allow_lists_hold_only_what_is_still_there():
     inside = {(m, t) for m, t, _ in function_level(IMPORTS)}
     assert sorted(set(FUNCTION_LEVEL_ALLOWED) - inside) == []
     assert sorted(set(KNOWN_UPWARD) - set(upward_imports(IMPORTS))) == []
+    assert sorted(set(DYNAMIC_IMPORTS_ALLOWED) - dynamic_importers()) == []
+
+
+DEFERRED = deferred_calls()
+
+
+def test_imports_on_first_use_go_through_deferred():
+    """importlib only where the allow list says why: an import of syncproof's own modules on first
+    use is a `Deferred`, whose literal names the layering test reads."""
+    assert sorted(dynamic_importers() - set(DYNAMIC_IMPORTS_ALLOWED)) == []
+
+
+def test_every_deferred_names_its_module_and_name_in_literals():
+    assert [(m, line) for m, line, named in DEFERRED if named is None] == []
+
+
+def test_the_registry_and_the_command_line_defer_the_engines():
+    """What issue 13 deferred is still deferred: z3, hypothesis and numpy load on first use."""
+    named = {named[0] for m, _, named in DEFERRED if named}
+    assert {"checker.engines.explicit.search", "checker.engines.symbolic",
+            "checker.engines.simulate", "checker.cli.commands.ci_run", "checker.cli.commands.conform_run",
+            "checker.cli.commands.graph_run"} <= named
+    registry = {t for t, _, _ in IMPORTS["checker.engines.registry"]}
+    assert "checker.engines.symbolic" in registry and "checker.engines.explicit.search" in registry
+
+
+@pytest.mark.parametrize("module, name", sorted({named for _, _, named in DEFERRED if named}))
+def test_every_deferred_resolves(module, name):
+    assert hasattr(importlib.import_module(module), name), f"{module} has no {name}"
 
 
 # ---- the rules catch what they are for (synthetic modules) -------------------------------------------
@@ -233,6 +313,27 @@ def test_cycles_are_grouped_apart():
                       "checker.c": "import checker.a\nimport checker.d\n", "checker.d": "",
                       "checker.x": "import checker.y\n", "checker.y": "import checker.x\nimport checker.a\n"})
     assert cycles(graph) == [["checker.a", "checker.b", "checker.c"], ["checker.x", "checker.y"]]
+
+def test_a_deferred_is_an_edge_checked_like_an_import():
+    graph = _imports({"checker.engines.registry":
+                      'from checker.core.deferred import Deferred\n'
+                      'check = Deferred("checker.engines.symbolic.run", "check")\n'
+                      'late = Deferred("checker.cli.main", "main")\n',
+                      "checker.engines.symbolic.run": 'import checker.engines.registry\n',
+                      "checker.core.deferred": "", "checker.cli.main": ""})
+    assert [t for t, _, _ in graph["checker.engines.registry"]] == [
+        "checker.core.deferred", "checker.engines.symbolic.run", "checker.cli.main"]
+    assert upward_imports(graph) == [("checker.engines.registry", "checker.cli.main"),
+                                     ("checker.engines.symbolic.run", "checker.engines.registry")]
+    assert cycles(graph) == [["checker.engines.registry", "checker.engines.symbolic.run"]]
+    assert function_level(graph) == []
+
+
+def test_a_deferred_without_literals_is_not_an_edge_but_is_found():
+    node = ast.parse('Deferred(NAME, "check")').body[0].value
+    assert is_deferred(node) and deferred_name(node) is None
+    assert deferred_name(ast.parse('x.Deferred("a.b", "c")').body[0].value) == ("a.b", "c")
+
 
 def test_relative_imports_resolve_against_the_package():
     graph = _imports({"checker.reports.formats": "from . import text\nfrom ..console import x\n",

@@ -25,19 +25,23 @@ import copy
 from spec import ir
 from spec.diagnostics import SpecError
 
+from checker.core.deferred import Deferred
 from checker.core.limits import Progress, ProgressEvent
 from checker.core.kinds import Strength
 from checker.core.result import Result, Verdict, open_reasons
 from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
-from checker.engines.explicit.search import ExplicitOptions
-from checker.engines.explicit.search import check as explicit_check
-from checker.engines.simulate import simulate
-from checker.engines.simulate.engine import SimProgress, SimulateOptions
-from checker.engines.simulate.wide import require_values
-from checker.engines.symbolic import SymbolicOptions
-from checker.engines.symbolic import check as symbolic_check
-from checker.engines.symbolic.system import System
+
+# Each engine's implementation, imported when that engine first runs (`checker.core.deferred`):
+# numpy with the explicit search, z3 with the symbolic engines, hypothesis with the simulator.
+ExplicitOptions = Deferred("checker.engines.explicit.search", "ExplicitOptions")
+explicit_check = Deferred("checker.engines.explicit.search", "check")
+SymbolicOptions = Deferred("checker.engines.symbolic", "SymbolicOptions")
+symbolic_check = Deferred("checker.engines.symbolic", "check")
+System = Deferred("checker.engines.symbolic.system", "System")
+SimulateOptions = Deferred("checker.engines.simulate.engine", "SimulateOptions")
+simulate = Deferred("checker.engines.simulate", "simulate")
+require_values = Deferred("checker.engines.simulate.wide", "require_values")
 
 STRENGTH = {Strength.PROVED: 3, Strength.EXHAUSTIVE: 3, Strength.BOUNDED: 1, Strength.SAMPLED: 1, Strength.UNKNOWN: 0}
 
@@ -129,7 +133,8 @@ class Simulate:
             return [d.message for d in exc.diagnostics]
         return []
 
-    def event(self, snapshot: SimProgress) -> ProgressEvent:
+    def event(self, snapshot) -> ProgressEvent:
+        """The simulator's `SimProgress` (`checker.engines.simulate.engine`) as a ProgressEvent."""
         return ProgressEvent.of(self.name, snapshot, "shrink" if snapshot.shrinking else "runs")
 
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
