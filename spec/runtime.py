@@ -213,6 +213,11 @@ def seqhead(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
     return (q >> lenbits) & ((1 << w) - 1)
 
 
+def nohead(site: int):
+    """head() of an empty sequence (see seqhead; generated code inlines the rest)."""
+    raise ModelError("bounds", "head of an empty sequence", site)
+
+
 def seqslot(q: int, i: int, lenbits: int, site: int) -> int:
     n = q & ((1 << lenbits) - 1)
     if not 0 <= i < n:
@@ -318,5 +323,5 @@ def generated_globals(tables, messages) -> dict:
         "_seqget": seqget, "_seqhead": seqhead, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
         "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
-        "_fail": fail, "_label": label, "_nofield": nofield, "_bitsin": bitsin,
+        "_fail": fail, "_label": label, "_nofield": nofield, "_nohead": nohead, "_bitsin": bitsin,
     }

@@ -123,3 +123,21 @@ def test_inline_rounding_equals_the_reference(n, d, mode):
     code = compiler._rounded("l1 * 1", d, mode)
     namespace = generated_globals(compiler.tables, [])
     assert eval(code.text, namespace, {"l1": n}) == round_div(n, d, mode)  # noqa: S307 - our own text
+
+
+PEEK = """model Peek
+var q: seq[0..3, 2]
+var x: 0..3
+init { q = [2]  x = 0 }
+action Take { x = head(q)  q = tail(q) }
+"""
+
+
+def test_head_is_read_inline_and_an_empty_one_is_still_an_error():
+    cm = CompiledModel(load_text(PEEK))
+    assert "_nohead(" in cm.source and "_seqhead(" not in cm.source.split("def labelled")[0]
+    r = run(PEEK)
+    p = prop(r, "runtime")
+    assert p.verdict is Verdict.VIOLATED and p.message.endswith("head of an empty sequence"), p.message
+    assert len(p.trace.steps) == 2
+    assert compare(load_text(PEEK), bmc=False) == []

@@ -650,7 +650,11 @@ class Compiler:
     def _op_head(self, e, a, ctx):
         t: SeqType = e.args[0].type
         site = self.site("head()", e.span)
-        return self.decode(f"_seqhead({a[0]}, {self._seqspec(t)}, {site})", t.elem)
+        q = a[0].text
+        if _SIMPLE_NAME.fullmatch(q) or _READ_STATE.fullmatch(q):  # cheap to read twice: inline
+            lenmask, m = self.lit((1 << t.len_bits) - 1), self.lit((1 << t.elem.bits) - 1)
+            return self.decode(f"((({q} >> {t.len_bits}) & {m}) if {q} & {lenmask} else _nohead({site}))", t.elem)
+        return self.decode(f"_seqhead({q}, {self._seqspec(t)}, {site})", t.elem)
 
     def _op_last(self, e, a, ctx):
         t: SeqType = e.args[0].type
@@ -1167,6 +1171,7 @@ def _safe_get(e: ir.Op) -> bool:
 
 
 _SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs nothing
+_READ_STATE = re.compile(_READ_S0.pattern.replace("s0", "s0?"))  # a field of a state: two operations
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
 _BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):")  # locals bound inside an expression
