@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from itertools import combinations, product
 
-BENCH = ["MAXN=10", "INIT_MAX=3"]
+BENCH = ["MAXN=8", "INIT_MAX=5"]
 SMALL = ["N=2", "MAXN=4"]
-STATES = {"small": 640, "bench": 633949}
+STATES = {"small": 640, "bench": 721794}
 
 NCS, E1, E2, W1, W2, CS = range(6)
 
