@@ -28,8 +28,6 @@ states, inside the states the property allows, admits a fair cycle:
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from spec import ir
@@ -60,6 +58,14 @@ class FairnessSets:
         for f in model.fairness:
             (self.weak if f.kind == FairnessKind.WEAK else self.strong).update(by_action.get(f.action, ()))
         self.all = self.weak | self.strong
+        n = len(cm.instances)
+        self.is_weak = np.zeros(n, dtype=bool)
+        self.is_weak[list(self.weak)] = True
+        self.is_strong = np.zeros(n, dtype=bool)
+        self.is_strong[list(self.strong)] = True
+        # a component is refined by the first strongly fair instance, in this order, that it starves
+        self.strong_rank = np.full(n, n, dtype=np.int64)
+        self.strong_rank[list(self.strong)] = np.arange(len(self.strong))
 
 
 class Lasso:
@@ -71,41 +77,125 @@ class Lasso:
         self.cycle = cycle
 
 
+class Cores:
+    """The fair cores found in a set of states (see the module doc), each a strongly connected
+    component of one round of the search: round 0 splits the set, each later round the states of a
+    component of the round before where the strongly fair instance it starves is disabled.
+
+    label[u] is the core u belongs to (-1: none). `ordered` gives a core's states in the order
+    Tarjan's algorithm, run on each round's set with the states in the order of the round before,
+    pops them (`StateGraph.tarjan_order`): a cycle takes the first edge of an instance in that order."""
+
+    def __init__(self, checker: TemporalChecker, roots: np.ndarray):
+        self.checker = checker
+        self.roots = roots
+        self.label = np.full(len(checker.g), -1, dtype=np.int64)
+        self.rounds: list[tuple[np.ndarray, np.ndarray]] = []   # (component of each state, refining instance)
+        self.origin: list[tuple[int, int]] = []                  # core -> (round, component)
+
+    def __len__(self) -> int:
+        return len(self.origin)
+
+    def add_round(self, comp: np.ndarray, chosen: np.ndarray) -> None:
+        """A round's components and what each is: a core (-1), unfair (-2), or refined by instance k."""
+        r = len(self.rounds)
+        self.rounds.append((comp, chosen))
+        fair = np.flatnonzero(chosen == -1)
+        ids = np.full(len(chosen), -1, dtype=np.int64)
+        ids[fair] = np.arange(len(self.origin), len(self.origin) + len(fair))
+        self.origin += [(r, int(c)) for c in fair]
+        inside = comp >= 0
+        self.label[inside] = np.maximum(self.label[inside], ids[comp[inside]])
+
+    def members(self, core: int) -> np.ndarray:
+        r, c = self.origin[core]
+        return np.flatnonzero(self.rounds[r][0] == c)
+
+    def ordered(self, core: int) -> list[int]:
+        r, c = self.origin[core]
+        return self._ordered(r, c)
+
+    def _ordered(self, r: int, c: int) -> list[int]:
+        comp = self.rounds[r][0]
+        members = np.flatnonzero(comp == c)
+        if r == 0:
+            roots = self.roots
+        else:
+            above, chosen = self.rounds[r - 1]
+            pc = int(above[members[0]])
+            a = int(chosen[pc])
+            enabled = self.checker.g.enabled
+            roots = [u for u in self._ordered(r - 1, pc) if a not in enabled(u)]
+        return self.checker.g.tarjan_order(roots, members)
+
+
 class TemporalChecker:
     def __init__(self, model: ir.CheckedModel, cm: CompiledModel, graph: StateGraph):
         self.model = model
         self.cm = cm
         self.g = graph
         self.fair = FairnessSets(model, cm)
-        self._rev = None
+        self._fair_edges = None
 
     # ---- fair cycles ------------------------------------------------------------------
 
-    def fair_cores(self, comp: list[int]):
-        """Subsets of a strongly connected set that admit a fair cycle (see the module doc)."""
-        g, fair = self.g, self.fair
-        if len(comp) == 1:
-            u = comp[0]
-            if not (g.enabled(u) & fair.all):
-                yield comp
-                return
-            if fair.strong:  # a strongly fair instance is enabled here and cannot be taken
-                return
-            return
-        members = set(comp)
-        enabled = self.enabled_in(comp)
-        taken = {k for u in comp for v, k in g.out(u) if v != u and v in members}
-        counts = Counter(k for u in comp for k in enabled[u] if k in fair.all)
-        for a in fair.weak:
-            if a not in taken and counts[a] == len(comp):
-                return
-        for a in fair.strong:
-            if a not in taken and counts[a] > 0:
-                rest = [u for u in comp if a not in enabled[u]]
-                for sub in g.sccs(rest):
-                    yield from self.fair_cores(sub)
-                return
-        yield comp
+    def fair_edges(self):
+        """The steps of fair instances: (source, target, instance) of every edge that changes the
+        state, and the distinct (state, instance) pairs of the instances enabled in each state."""
+        if self._fair_edges is None:
+            g = self.g
+            keep = (g.dst != g.src) & (self.fair.is_weak | self.fair.is_strong)[g.inst]
+            src, dst, inst = g.src[keep], g.dst[keep], g.inst[keep]
+            n_inst = len(self.fair.is_weak)
+            pairs = np.unique(src.astype(np.int64) * n_inst + inst)
+            self._fair_edges = (src, dst, inst, pairs // n_inst, pairs % n_inst)
+        return self._fair_edges
+
+    def cores_in(self, nodes) -> Cores:
+        """The fair cores inside `nodes` (states in the order a search found them)."""
+        g = self.g
+        roots = np.asarray(nodes, dtype=np.int64)
+        cores = Cores(self, roots)
+        allowed = np.zeros(len(g), dtype=bool)
+        allowed[roots] = True
+        _, _, _, en_u, en_k = self.fair_edges()
+        while allowed.any():
+            comp = g.components(allowed)
+            chosen = self.verdicts(comp)
+            cores.add_round(comp, chosen)
+            pick = np.where(comp >= 0, chosen[np.maximum(comp, 0)], -1)
+            allowed = pick >= 0
+            allowed[en_u[pick[en_u] == en_k]] = False   # where the refining instance is enabled
+        return cores
+
+    def verdicts(self, comp: np.ndarray) -> np.ndarray:
+        """For each component: -1 if it admits a fair cycle as it is; -2 if it has none (a weakly fair
+        instance is enabled in all its states and never taken inside it); else the first strongly
+        fair instance enabled in some of its states and never taken inside it."""
+        fair = self.fair
+        src, dst, inst, en_u, en_k = self.fair_edges()
+        n_comp = int(comp.max()) + 1
+        n_inst = len(fair.is_weak)
+        size = np.bincount(comp[comp >= 0], minlength=n_comp)
+        c_src = comp[src]
+        inner = (c_src >= 0) & (c_src == comp[dst])
+        taken = np.unique(c_src[inner] * n_inst + inst[inner])
+        c_en = comp[en_u]
+        keys, counts = np.unique(c_en[c_en >= 0] * n_inst + en_k[c_en >= 0], return_counts=True)
+        starved = keys[~np.isin(keys, taken, assume_unique=True)]
+        counts = counts[~np.isin(keys, taken, assume_unique=True)]
+        c, k = starved // n_inst, starved % n_inst
+        chosen = np.full(n_comp, -1, dtype=np.int64)
+        unfair = np.zeros(n_comp, dtype=bool)
+        unfair[c[fair.is_weak[k] & (counts == size[c])]] = True
+        strong = fair.is_strong[k] & ~unfair[c]
+        c, k = c[strong], k[strong]
+        order = np.lexsort((fair.strong_rank[k], c))
+        c, k = c[order], k[order]
+        first = np.unique(c, return_index=True)[1]
+        chosen[c[first]] = k[first]
+        chosen[unfair] = -2
+        return chosen
 
     def enabled_in(self, nodes) -> dict[int, set[int]]:
         tick, enabled = self.g.tick, self.g.enabled
@@ -115,13 +205,7 @@ class TemporalChecker:
             out[u] = enabled(u)
         return out
 
-    def cores_in(self, nodes) -> list[list[int]]:
-        out = []
-        for comp in self.g.sccs(nodes):
-            out.extend(self.fair_cores(comp))
-        return out
-
-    def cycle(self, core: list[int], entry: int, must_visit=()) -> list[tuple[int, int]]:
+    def cycle(self, cores: Cores, core: int, entry: int, must_visit=()) -> list[tuple[int, int]]:
         """A short cycle from entry back to entry inside core that every fairness constraint accepts.
 
         Starts from the goals the property needs (must_visit), then adds, until none is missing:
@@ -130,14 +214,21 @@ class TemporalChecker:
         strongly fair instance enabled somewhere on the cycle and never taken, one of its edges.
         """
         g, fair = self.g, self.fair
-        members = set(core)
-        allowed = _Mask(members)
-        enabled = self.enabled_in(core)
-        edge_of: dict[int, tuple[int, int]] = {}
-        for u in core:
-            for v, k in g.out(u):
-                if v != u and v in members and k not in edge_of:
-                    edge_of[k] = (u, v)
+        members = cores.members(core)
+        allowed = bytearray(len(g))
+        for u in members.tolist():
+            allowed[u] = 1
+        enabled = self.enabled_in(members.tolist())
+        edges: dict[int, tuple[int, int]] = {}
+
+        def edge_of(a: int) -> tuple[int, int]:
+            if not edges:  # the first edge of each instance, in the core's order
+                for u in cores.ordered(core):
+                    for v, k in g.out(u):
+                        if v != u and allowed[v] and k not in edges:
+                            edges[k] = (u, v)
+            return edges[a]
+
         goals: list[tuple[str, object]] = [("node", {n}) for n in must_visit]
         added: set[int] = set()
         while True:
@@ -153,10 +244,10 @@ class TemporalChecker:
                 everywhere = all(a in enabled[u] for u in nodes)
                 somewhere = any(a in enabled[u] for u in nodes)
                 if a in fair.weak and everywhere:
-                    off = {u for u in core if a not in enabled[u]}
-                    missing.append(("node", off) if off else ("edge", (a, edge_of[a])))
+                    off = {u for u in enabled if a not in enabled[u]}
+                    missing.append(("node", off) if off else ("edge", (a, edge_of(a))))
                 elif a in fair.strong and somewhere:
-                    missing.append(("edge", (a, edge_of[a])))
+                    missing.append(("edge", (a, edge_of(a))))
                 else:
                     continue
                 added.add(a)
@@ -213,94 +304,63 @@ class TemporalChecker:
             note = f"holds vacuously: {text} is never true in a reachable state"
         return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, where_of(prop.span))
 
-    def masks(self, fn, args) -> bytearray:
-        """fn's value in every state, computed a slice at a time (one tick per slice)."""
+    def masks(self, fn, args) -> np.ndarray:
+        """fn's value in every state (a boolean array), computed a slice at a time (one tick per slice)."""
         states, tick, size = self.g.states, self.g.tick, 256
         out = bytearray()
         for a in range(0, len(states), size):
             tick()
-            out += bytes(1 if fn(s, *args) else 0 for s in states[a:a + size])
-        return out
+            out += bytes([1 if fn(s, *args) else 0 for s in states[a:a + size]])
+        return np.frombuffer(out, dtype=bool)
 
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
         kind = prop.kind
         P = self.masks(p_fn, args)
         if kind == TemporalKind.ALWAYS:
-            bad = next((u for u in range(len(g)) if not P[u]), None)
-            return (None if bad is None else Lasso(g.path_to(bad), None)), False
+            bad = np.flatnonzero(~P)
+            return (None if not len(bad) else Lasso(g.path_to(int(bad[0])), None)), False
         if kind == TemporalKind.EVENTUALLY:
-            notP = _neg(P)
-            reach = g.bfs([i for i in g.init if notP[i]], notP)
-            order = {u: r for r, u in enumerate(reach)}
-            best = None
-            for core in self.cores_in(list(reach)):
-                entry = min(core, key=order.__getitem__)
-                if best is None or order[entry] < order[best[1]]:
-                    best = (core, entry)
-            if best is None:
+            reach, pred = g.reach([i for i in g.init if not P[i]], ~P)
+            cores = self.cores_in(reach)
+            inside = reach[cores.label[reach] >= 0]
+            if not len(inside):
                 return None, False
-            core, entry = best
-            stem = _unwind(reach, entry)
-            return Lasso(stem, self.cycle(core, entry)), False
+            entry = int(inside[0])  # the first state of a core the search found
+            return Lasso(g.tree_path(pred, entry), self.cycle(cores, int(cores.label[entry]), entry)), False
         if kind == TemporalKind.ALWAYS_EVENTUALLY:
-            notP = _neg(P)
-            cores = self.cores_in([u for u in range(len(g)) if notP[u]])
-            if not cores:
+            cores = self.cores_in(np.flatnonzero(~P))
+            inside = np.flatnonzero(cores.label >= 0)
+            if not len(inside):
                 return None, False
-            core, entry = min(((c, min(c)) for c in cores), key=lambda ce: ce[1])
-            return Lasso(g.path_to(entry), self.cycle(core, entry)), False
+            entry = int(inside[0])
+            return Lasso(g.path_to(entry), self.cycle(cores, int(cores.label[entry]), entry)), False
         if kind == TemporalKind.EVENTUALLY_ALWAYS:
-            best = None
-            for core in self.cores_in(list(range(len(g)))):
-                bad = [u for u in core if not P[u]]
-                if bad:
-                    entry = min(core)
-                    if best is None or entry < best[1]:
-                        best = (core, entry, min(bad))
-            if best is None:
+            cores = self.cores_in(np.arange(len(g)))
+            bad = np.flatnonzero(~P & (cores.label >= 0))
+            if not len(bad):
                 return None, False
-            core, entry, bad = best
-            return Lasso(g.path_to(entry), self.cycle(core, entry, [bad])), False
+            inside = np.flatnonzero(cores.label >= 0)
+            first = np.unique(cores.label[inside], return_index=True)[1]   # the first state of each core
+            entries = np.sort(inside[first])
+            entry = int(entries[np.isin(cores.label[entries], cores.label[bad])][0])
+            core = int(cores.label[entry])
+            bad_here = int(bad[cores.label[bad] == core][0])
+            return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here])), False
         assert kind == TemporalKind.LEADS_TO
-        Q = self.masks(q_fn, args)
-        notQ = _neg(Q)
-        vacuous = not any(P)
-        cores = self.cores_in([u for u in range(len(g)) if notQ[u]])
-        if not cores:
+        notQ = ~self.masks(q_fn, args)
+        vacuous = not P.any()
+        cores = self.cores_in(np.flatnonzero(notQ))
+        targets = cores.label >= 0
+        if not targets.any():
             return None, vacuous
-        core_of = {u: i for i, c in enumerate(cores) for u in c}
-        can_starve = self.backward(set(core_of), notQ)
-        start = next((u for u in range(len(g)) if P[u] and notQ[u] and u in can_starve), None)
-        if start is None:
+        starts = np.flatnonzero(P & notQ & g.reaching(targets, notQ))
+        if not len(starts):
             return None, vacuous
-        tail = g.path_within(start, set(core_of), notQ)
+        start = int(starts[0])
+        tail = g.path_within(start, set(np.flatnonzero(targets).tolist()), notQ)
         entry = tail[-1][0] if tail else start
-        core = cores[core_of[entry]]
-        return Lasso(g.path_to(start) + tail, self.cycle(core, entry)), False
-
-    def backward(self, targets: set[int], allowed) -> set[int]:
-        """States inside `allowed` from which some target is reachable inside `allowed`."""
-        if self._rev is None:
-            g = self.g
-            n = len(g)
-            src = np.repeat(np.arange(n, dtype=np.int32), np.diff(g.offsets))
-            order = np.argsort(g.dst, kind="stable")
-            self._rev = (np.searchsorted(g.dst[order], np.arange(n + 1)).tolist(), src[order].tolist())
-        rev_off, rev_src = self._rev
-        seen = set(targets)
-        frontier = list(targets)
-        tick = self.g.tick
-        while frontier:
-            nxt = []
-            for v in frontier:
-                tick()
-                for u in rev_src[rev_off[v]:rev_off[v + 1]]:
-                    if allowed[u] and u not in seen:
-                        seen.add(u)
-                        nxt.append(u)
-            frontier = nxt
-        return seen
+        return Lasso(g.path_to(start) + tail, self.cycle(cores, int(cores.label[entry]), entry)), False
 
     # ---- reporting ------------------------------------------------------------------------
 
@@ -341,30 +401,6 @@ def label_step(cm: CompiledModel, prev: int | None, inst: int, s: int) -> TraceS
         if st.action == action and st.params == params and st.state == s:
             return TraceStep(state, action, params, st.choices)
     raise RuntimeError(f"internal error: the interpreter does not reproduce {action} on this trace")
-
-
-class _Mask:
-    """A membership test that looks like a bytearray indexed by state."""
-
-    def __init__(self, members: set[int]):
-        self.members = members
-
-    def __getitem__(self, u: int) -> bool:
-        return u in self.members
-
-
-def _neg(mask: bytearray) -> bytearray:
-    return bytearray(1 - b for b in mask)
-
-
-def _unwind(tree: dict, node: int) -> list[tuple[int, int]]:
-    path = []
-    while node != -1:
-        parent, inst = tree[node]
-        path.append((node, inst))
-        node = parent
-    path.reverse()
-    return path
 
 
 def check_properties(model: ir.CheckedModel, cm: CompiledModel, graph: StateGraph,
