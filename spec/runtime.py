@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from spec import ir
 from spec import values as V
-from spec.types import BoolType, IntType, Type, iter_bits
+from spec.types import BoolType, IntType, SetType, Type, iter_bits
 
 
 class ModelError(Exception):
@@ -278,6 +278,80 @@ def convert(code: int, types, site: int) -> int:
         return to_code(ir.encode_value(dst, plain), dst)
     except V.EncodeError as exc:
         raise ModelError("range", f"{V.show(plain)} does not fit {dst.show()}: {exc}", site) from None
+
+
+CONVERT_TABLE_MAX = 4096   # code points a conversion is tabulated for (else each value is decoded)
+
+
+class TabulatedConvert:
+    """`convert` for one pair of types, from tables computed once.
+
+    A set converts element by element: the conversion of a mask is the union of the
+    conversions of its bits, so it is read from one table per byte of the mask (each
+    entry the union for that byte, or -1 when an element does not fit). Any other type
+    whose codes are few is one table entry per code. A value that does not fit goes
+    through `convert`, which raises the error with its message.
+    """
+
+    __slots__ = ("types", "chunks", "table")
+
+    def __init__(self, types, chunks, table):
+        self.types, self.chunks, self.table = types, chunks, table
+
+    def __call__(self, code: int, site: int) -> int:
+        if self.chunks is not None:
+            chunks = self.chunks
+            if code < 256:
+                r = chunks[0][code]
+                return r if r >= 0 else convert(code, self.types, site)
+            out, rest, k = 0, code, 0
+            while rest:
+                if k == len(chunks):
+                    return convert(code, self.types, site)
+                r = chunks[k][rest & 255]
+                if r < 0:
+                    return convert(code, self.types, site)
+                out |= r
+                rest >>= 8
+                k += 1
+            return out
+        r = self.table[code] if code < len(self.table) else -1
+        return r if r >= 0 else convert(code, self.types, site)
+
+
+def _try_convert(code: int, types) -> int:
+    try:
+        return convert(code, types, -1)
+    except Exception:  # noqa: BLE001 - a code that does not fit, or no value at all: not tabulated
+        return -1
+
+
+def tabulated_convert(src: Type, dst: Type):
+    """A `TabulatedConvert` from `src` to `dst`, or None when the tables would be too large."""
+    if isinstance(src, (IntType, BoolType)):
+        return None
+    if isinstance(src, SetType) and isinstance(dst, SetType):
+        n = src.elem.size
+        if n > CONVERT_TABLE_MAX:
+            return None
+        elems = []
+        for c in range(n):
+            r = _try_convert(1 << c, (src, dst))
+            elems.append(r if r > 0 and r & (r - 1) == 0 else -1)
+        chunks = []
+        for k in range(0, n, 8):
+            tab = [0] * 256
+            for b in range(1, 256):
+                low = b & -b
+                i = k + low.bit_length() - 1
+                prev = tab[b ^ low]
+                e = elems[i] if i < n else -1
+                tab[b] = -1 if prev < 0 or e < 0 else prev | e
+            chunks.append(tab)
+        return TabulatedConvert((src, dst), chunks, None)
+    if src.size > CONVERT_TABLE_MAX:
+        return None
+    return TabulatedConvert((src, dst), None, [_try_convert(c, (src, dst)) for c in range(src.size)])
 
 
 def orall(items) -> int:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError
+from spec.runtime import ModelError, tabulated_convert
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.explicit.layout import StateLayout
@@ -103,6 +103,7 @@ class Compiler:
         self.interp = Interp(model)
         self.big: dict[int, str] = {}                   # long integer constant -> its table entry
         self.fails: dict[str, bool] = {}                # def -> whether its body may fail
+        self.converters: dict = {}                      # (src, dst) -> table entry of its TabulatedConvert
 
     # ---- helpers ---------------------------------------------------------------
 
@@ -689,6 +690,13 @@ class Compiler:
     def _op_convert(self, e, a, ctx):
         src, dst = e.args[0].type, e.type
         site = self.site("a value converted to another range", e.span)
+        key = (src, dst)
+        if key not in self.converters:
+            fast = tabulated_convert(src, dst)
+            self.converters[key] = None if fast is None else self.table(fast)
+        fast = self.converters[key]
+        if fast is not None:
+            return self.decode(f"{fast}({self.encode(a[0], src)}, {site})", dst)
         conv = self.table((src, dst))
         return self.decode(f"_convert({self.encode(a[0], src)}, {conv}, {site})", dst)
 
