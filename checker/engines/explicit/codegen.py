@@ -296,8 +296,11 @@ class Compiler:
             return body
         if len(strict) == 1 and body.text == strict[0][0]:  # the body is the argument
             return Code(strict[0][1])
-        names, args = zip(*strict)
-        return Code(f"(lambda {', '.join(names)}: {body.text})({', '.join(args)})")
+        # each failing argument bound first, left to right, by an assignment expression (a
+        # lambda called in place costs twice as much); a comprehension's iterable cannot hold
+        # one, so _quant_generator moves such an iterable into a function of its own
+        binds = "".join(f"({name} := {arg}), " for name, arg in strict)
+        return Code(f"({binds}{body.text})[{len(strict)}]")
 
     def may_fail(self, e: ir.Expr) -> bool:
         """Whether evaluating e may raise a run-time error (an unknown operator may)."""
@@ -633,7 +636,19 @@ class Compiler:
     def _op_seqget(self, e, a, ctx):
         t: SeqType = e.args[0].type
         site = self.site("a sequence index", e.span)
-        return self.decode(f"_seqget({a[0]}, {a[1]}, {self._seqspec(t)}, {site})", t.elem)
+        call = f"_seqget({a[0]}, {a[1]}, {self._seqspec(t)}, {site})"
+        q, i = a[0].text, a[1]
+        if (_SIMPLE_NAME.fullmatch(q) or _READ_STATE.fullmatch(q)) and (i.is_const or _SIMPLE_NAME.fullmatch(i.text)):
+            # inline when both are cheap to read twice; out of bounds, the call raises the error
+            lenmask, m = self.lit((1 << t.len_bits) - 1), self.lit((1 << t.elem.bits) - 1)
+            if i.is_const:
+                if i.const < 0:
+                    return self.decode(call, t.elem)
+                at = self.lit(t.len_bits + i.const * t.elem.bits)
+                return self.decode(f"((({q} >> {at}) & {m}) if {q} & {lenmask} > {i.const} else {call})", t.elem)
+            at = f"{t.len_bits} + {i.text} * {t.elem.bits}"
+            return self.decode(f"((({q} >> ({at})) & {m}) if 0 <= {i.text} < {q} & {lenmask} else {call})", t.elem)
+        return self.decode(call, t.elem)
 
     def _op_seqin(self, e, a, ctx):
         t: SeqType = e.args[1].type
@@ -720,6 +735,18 @@ class Compiler:
         assert isinstance(t, SeqType)
         return f"_seqitems({d}, {self._seqspec(t)})", None, None
 
+    def _range_codes(self, dom: ir.Expr, ctx: Ctx) -> str | None:
+        """For a range a..b whose bounds cannot fail, the codes of its members as a `range(...)`
+        (no mask built and taken apart again)."""
+        if not (isinstance(dom, ir.Op) and dom.op == "range" and not dom.type.elem.decimals
+                and not any(self.may_fail(x) for x in dom.args)):
+            return None
+        t = dom.type.elem
+        a, b = (self.expr(x, ctx) for x in dom.args)
+        if a.is_const and b.is_const:
+            return None
+        return f"range(max({a} - {self.lit(t.lo)}, 0), min({b} - {self.lit(t.lo)}, {self.lit(t.hi - t.lo)}) + 1)"
+
     def _x_Quant(self, e: ir.Quant, ctx: Ctx) -> Code:
         unrolled = self._unrolled_rows(e, ctx)
         if unrolled is not None:
@@ -769,19 +796,13 @@ class Compiler:
     def _quant_unrolled(self, e: ir.Quant, rows) -> Code:
         kind = e.kind
         if kind in ("forall", "exists"):
-            terms = []
+            items = []
             for guards, c in rows:
                 body = self.expr(e.body, c)
-                if kind == "exists":
-                    if body.is_const and not body.const:
-                        continue
-                    term = " and ".join(guards + ([] if body.is_const else [body.text])) or "True"
-                else:
-                    if body.is_const and body.const:
-                        continue
-                    term = body.text if not guards else \
-                        f"(not ({' and '.join(guards)}) or {body.text})"
-                terms.append(f"({term})")
+                if body.is_const and body.const == (kind == "forall"):
+                    continue  # a row that cannot change the outcome
+                items.append((guards, None if body.is_const else body.text))
+            terms = _guarded_terms(items, kind == "forall")
             if kind == "exists":
                 return Code("(" + " or ".join(terms) + ")") if terms else self.of(False)
             return Code("(" + " and ".join(terms) + ")") if terms else self.of(True)
@@ -843,7 +864,10 @@ class Compiler:
             it, consts, _ = self.domain_codes(b.domain, c, variant)
             if it is None:
                 it = self.table(tuple(consts))
+            it = self._range_codes(b.domain, c) or it
             name = f"l{b.sym.id}"
+            if ":=" in it:
+                it = self.helper(Code(it)).text
             clauses.append(f"for {name} in {it}")
             c = c.bind(b.sym.id, self._member(name, b.sym.type, variant))
             for f in filters.get(level, ()):
@@ -1113,7 +1137,49 @@ def _hoist_reads(lines: list[str]) -> list[str]:
     if not names:
         return lines
     sub = lambda m: names.get(m.group(0), m.group(0))  # noqa: E731
-    return [f"{name} = {text}" for text, name in names.items()] + [_READ_S0.sub(sub, line) for line in lines]
+    lines = [_READ_S0.sub(sub, line) for line in lines]
+    # a sequence of s0 whose items are listed more than once (membership, iteration): listed once
+    counts = {}
+    for line in lines:
+        for m in _ITEMS_V.finditer(line):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    items = {text: f"_w{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)}
+    if items:
+        sub = lambda m: items.get(m.group(0), m.group(0))  # noqa: E731
+        lines = [_ITEMS_V.sub(sub, line) for line in lines]
+    return ([f"{name} = {text}" for text, name in names.items()]
+            + [f"{name} = {text}" for text, name in items.items()] + lines)
+
+
+_ITEMS_V = re.compile(r"_seqitems\(_v\d+, \d+, \d+, \d+\)")  # the items of a hoisted sequence (never fails)
+
+
+def _guarded_terms(items, forall: bool) -> list[str]:
+    """The terms of an unrolled forall (joined by `and`) or exists (joined by `or`) from rows of
+    (guards, body text or None for a constant body): consecutive rows sharing their first guard
+    test it once, `not g or (rows...)` / `g and (rows...)`, so a pair of binders over dynamic
+    ranges tests the outer binder's guard once per value, not once per pair. The guards and
+    bodies are evaluated in the order the rows give, each guard at most as often as before."""
+    out = []
+    i = 0
+    while i < len(items):
+        guards, body = items[i]
+        if not guards:
+            # a constant body is the one that decides: false in a forall, true in an exists
+            out.append(f"({body})" if body is not None else ("False" if forall else "True"))
+            i += 1
+            continue
+        g = guards[0]
+        j = i
+        while j < len(items) and items[j][0] and items[j][0][0] == g:
+            j += 1
+        inner = _guarded_terms([(gs[1:], b) for gs, b in items[i:j]], forall)
+        if forall:
+            out.append(f"(not {_paren(g)} or ({' and '.join(inner)}))")
+        else:
+            out.append(f"({_paren(g)} and ({' or '.join(inner)}))")
+        i = j
+    return out
 
 
 def _variant_test(binder, tests) -> str | None:
@@ -1182,13 +1248,14 @@ _SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs not
 _READ_STATE = re.compile(_READ_S0.pattern.replace("s0", "s0?"))  # a field of a state: two operations
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
-_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):")  # locals bound inside an expression
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\((l\d+) := ")  # locals bound inside an expression
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 
 def _free_names(text: str) -> list[str]:
     """The generated names an expression reads from where it stands."""
-    bound = {name for loop, params in _BOUND_NAME.findall(text) for name in [loop, *params.split(", ")]}
+    bound = {name for loop, params, assigned in _BOUND_NAME.findall(text)
+             for name in [loop, assigned, *params.split(", ")]}
     return sorted(set(_FREE_NAME.findall(text)) - bound)
 
 
