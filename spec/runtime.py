@@ -173,7 +173,7 @@ def ufield(u: int, spec, site: int) -> int:
     for base, end, off, mask in spec:
         if base <= u < end:
             return ((u - base) >> off) & mask
-    raise ModelError("variant", "this value has no such field (it is another variant)", site)
+    return nofield(site)
 
 
 def nofield(site: int):
@@ -209,7 +209,7 @@ def seqget(q: int, i: int, lenbits: int, w: int, cap: int, site: int) -> int:
 
 def seqhead(q: int, lenbits: int, w: int, cap: int, site: int) -> int:
     if q & ((1 << lenbits) - 1) == 0:
-        raise ModelError("bounds", "head of an empty sequence", site)
+        nohead(site)
     return (q >> lenbits) & ((1 << w) - 1)
 
 

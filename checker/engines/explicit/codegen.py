@@ -638,7 +638,7 @@ class Compiler:
         site = self.site("a sequence index", e.span)
         call = f"_seqget({a[0]}, {a[1]}, {self._seqspec(t)}, {site})"
         q, i = a[0].text, a[1]
-        if (_SIMPLE_NAME.fullmatch(q) or _READ_STATE.fullmatch(q)) and (i.is_const or _SIMPLE_NAME.fullmatch(i.text)):
+        if _repeatable(q) and (i.is_const or _SIMPLE_NAME.fullmatch(i.text)):
             # inline when both are cheap to read twice; out of bounds, the call raises the error
             lenmask, m = self.lit((1 << t.len_bits) - 1), self.lit((1 << t.elem.bits) - 1)
             if i.is_const:
@@ -667,7 +667,7 @@ class Compiler:
         t: SeqType = e.args[0].type
         site = self.site("head()", e.span)
         q = a[0].text
-        if _SIMPLE_NAME.fullmatch(q) or _READ_STATE.fullmatch(q):  # cheap to read twice: inline
+        if _repeatable(q):  # inline
             lenmask, m = self.lit((1 << t.len_bits) - 1), self.lit((1 << t.elem.bits) - 1)
             return self.decode(f"((({q} >> {t.len_bits}) & {m}) if {q} & {lenmask} else _nohead({site}))", t.elem)
         return self.decode(f"_seqhead({q}, {self._seqspec(t)}, {site})", t.elem)
@@ -735,16 +735,22 @@ class Compiler:
         assert isinstance(t, SeqType)
         return f"_seqitems({d}, {self._seqspec(t)})", None, None
 
-    def _range_codes(self, dom: ir.Expr, ctx: Ctx) -> str | None:
-        """For a range a..b whose bounds cannot fail, the codes of its members as a `range(...)`
-        (no mask built and taken apart again)."""
+    def _safe_range(self, dom: ir.Expr, ctx: Ctx) -> tuple[Code, Code] | None:
+        """The bounds' code of a domain a..b (integers) whose bounds cannot fail, else None."""
         if not (isinstance(dom, ir.Op) and dom.op == "range" and not dom.type.elem.decimals
                 and not any(self.may_fail(x) for x in dom.args)):
             return None
-        t = dom.type.elem
-        a, b = (self.expr(x, ctx) for x in dom.args)
-        if a.is_const and b.is_const:
+        lo, hi = (self.expr(x, ctx) for x in dom.args)
+        return lo, hi
+
+    def _range_codes(self, dom: ir.Expr, ctx: Ctx) -> str | None:
+        """For a range a..b whose bounds cannot fail and are not both constant, the codes of its
+        members as a `range(...)` (no mask built and taken apart again)."""
+        bounds = self._safe_range(dom, ctx)
+        if bounds is None or (bounds[0].is_const and bounds[1].is_const):
             return None
+        a, b = bounds
+        t = dom.type.elem
         return f"range(max({a} - {self.lit(t.lo)}, 0), min({b} - {self.lit(t.lo)}, {self.lit(t.hi - t.lo)}) + 1)"
 
     def _x_Quant(self, e: ir.Quant, ctx: Ctx) -> Code:
@@ -756,10 +762,9 @@ class Compiler:
     def _member_test(self, dom: ir.Expr, mask: str, code: int, ctx: Ctx) -> str:
         """Whether the element of `code` is in the set `dom` (whose mask text is `mask`): for a
         range a..b whose bounds cannot fail, a comparison instead of building the range's mask."""
-        if (isinstance(dom, ir.Op) and dom.op == "range" and not dom.type.elem.decimals
-                and not any(self.may_fail(x) for x in dom.args)):
-            lo, hi = (self.expr(x, ctx) for x in dom.args)
-            return f"({lo} <= {self.lit(code + dom.type.elem.lo)} <= {hi})"
+        bounds = self._safe_range(dom, ctx)
+        if bounds is not None:
+            return f"({bounds[0]} <= {self.lit(code + dom.type.elem.lo)} <= {bounds[1]})"
         return f"(({mask} >> {code}) & 1)"
 
     def _unrolled_rows(self, e: ir.Quant, ctx: Ctx):
@@ -861,10 +866,11 @@ class Compiler:
         c = ctx
         for level, b in enumerate(e.binders):
             variant = _variant_test(b, filters.get(level, ())[:1])
-            it, consts, _ = self.domain_codes(b.domain, c, variant)
+            it = self._range_codes(b.domain, c)
             if it is None:
-                it = self.table(tuple(consts))
-            it = self._range_codes(b.domain, c) or it
+                it, consts, _ = self.domain_codes(b.domain, c, variant)
+                if it is None:
+                    it = self.table(tuple(consts))
             name = f"l{b.sym.id}"
             if ":=" in it:
                 it = self.helper(Code(it)).text
@@ -1129,29 +1135,27 @@ def _hoist_reads(lines: list[str]) -> list[str]:
     """The lines of one state's expansion, with every field of s0 read more than once in them
     read once, before them, into a local (`_v<n>`): the guards of a model's action instances
     and its invariants read the same few fields over and over."""
-    counts: dict[str, int] = {}
-    for line in lines:
-        for m in _READ_S0.finditer(line):
-            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
-    names = {text: f"_v{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)}
-    if not names:
-        return lines
-    sub = lambda m: names.get(m.group(0), m.group(0))  # noqa: E731
-    lines = [_READ_S0.sub(sub, line) for line in lines]
-    # a sequence of s0 whose items are listed more than once (membership, iteration): listed once
-    counts = {}
-    for line in lines:
-        for m in _ITEMS_V.finditer(line):
-            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
-    items = {text: f"_w{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)}
-    if items:
-        sub = lambda m: items.get(m.group(0), m.group(0))  # noqa: E731
-        lines = [_ITEMS_V.sub(sub, line) for line in lines]
-    return ([f"{name} = {text}" for text, name in names.items()]
-            + [f"{name} = {text}" for text, name in items.items()] + lines)
+    reads, lines = _hoist(lines, _READ_S0, "_v")
+    # then a sequence of s0 whose items are listed more than once (membership, iteration)
+    items, lines = _hoist(lines, _ITEMS_V, "_w")
+    return reads + items + lines
 
 
 _ITEMS_V = re.compile(r"_seqitems\(_v\d+, \d+, \d+, \d+\)")  # the items of a hoisted sequence (never fails)
+
+
+def _hoist(lines: list[str], pattern: re.Pattern, prefix: str) -> tuple[list[str], list[str]]:
+    """(assignments `<prefix><n> = text`, the lines with them in place) for every match of
+    pattern (an expression that cannot fail) found more than once in lines."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        for m in pattern.finditer(line):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    names = {text: f"{prefix}{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)}
+    if not names:
+        return [], lines
+    sub = lambda m: names.get(m.group(0), m.group(0))  # noqa: E731
+    return [f"{name} = {text}" for text, name in names.items()], [pattern.sub(sub, line) for line in lines]
 
 
 def _guarded_terms(items, forall: bool) -> list[str]:
@@ -1246,6 +1250,13 @@ def _safe_get(e: ir.Op) -> bool:
 
 _SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs nothing
 _READ_STATE = re.compile(_READ_S0.pattern.replace("s0", "s0?"))  # a field of a state: two operations
+
+
+def _repeatable(text: str) -> bool:
+    """Whether a generated expression is cheap enough to evaluate twice (a local, a state field)."""
+    return bool(_SIMPLE_NAME.fullmatch(text) or _READ_STATE.fullmatch(text))
+
+
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
 _BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\((l\d+) := ")  # locals bound inside an expression
