@@ -12,17 +12,18 @@ from engine_helpers import model_file, model_of
 
 
 @pytest.fixture(autouse=True)
-def pooled_levels(monkeypatch):
-    """Levels expanded in several chunks while a pool of workers is running (to show it is used)."""
+def shared_levels(monkeypatch):
+    """Levels whose states were held by more than one worker (to show the partitions are used)."""
     seen = []
-    expand = explicit.Explorer._expand
+    merged = explicit.Explorer._merged
 
-    def spy(self, frontier):
-        if self.pool is not None and len(frontier) > self.chunk:
-            seen.append(len(frontier))
-        return expand(self, frontier)
+    def spy(self, answers):
+        busy = [report["successors"] for report, _ in answers if report["successors"]]
+        if len(busy) > 1:
+            seen.append(busy)
+        return merged(self, answers)
 
-    monkeypatch.setattr(explicit.Explorer, "_expand", spy)
+    monkeypatch.setattr(explicit.Explorer, "_merged", spy)
     yield seen
     assert seen, "no level was shared between workers"
 

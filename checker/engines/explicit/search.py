@@ -12,11 +12,16 @@ the trace store its fingerprint and its parent's index in the previous level
 then re-executing forward with the reference interpreter and picking, at each
 step, the successor with the recorded fingerprint (TLC does the same).
 
-With `workers > 1`, chunks of a level are expanded in other processes and
-merged in order, so the result, the statistics and every trace are the same
-for any number of workers. A chunk is sized from the measured cost of a state
-to take about CHUNK_SECONDS, so the time limit, Ctrl-C and the progress
-display are served between chunks whatever a level costs.
+With `workers > 1`, the search is partitioned (`checker.engines.explicit.partition`):
+each worker process owns the visited set, the frontier and the trace store of
+one hash partition of the states, and expands, deduplicates and admits its own
+states; this process only routes batches between them and adds up counts. The
+order of a level is the same for any number of workers, so the result, the
+statistics and every trace are too. In one process a level is expanded a
+chunk at a time, a chunk sized from the measured cost of a state to take
+about CHUNK_SECONDS, so the time limit, Ctrl-C and the progress display are
+served between chunks whatever a level costs (workers report their progress
+within a level the same way).
 
 Limits hold in every phase (`checker.core.limits`): the initial states, the
 search, the state graph, the temporal and determinism checks each tick the
@@ -27,9 +32,7 @@ checked (expanded) before the search stops.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import time
 from dataclasses import dataclass
 
@@ -47,12 +50,11 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.graph import GraphLimit, StateGraph
+from checker.engines.explicit.level import ChunkSizer, Level, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
+from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.visited import FingerprintSet
-
-CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
-FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
 
 
 @dataclass(frozen=True)
@@ -79,65 +81,6 @@ class ExplicitOptions:
         return self.stop_at_first and bool(found) and set(self.until) <= set(found)
 
 
-class _Level:
-    """The outcome of expanding one level (or the merge of its chunks)."""
-
-    def __init__(self, n_actions: int):
-        self.nxt: dict[int, int] = {}
-        self.counts = [0] * n_actions
-        self.bad: list[int] = []
-        self.dead = -1
-        self.err = None
-
-    def merge(self, offset: int, nxt, counts, bad, dead, err) -> None:
-        mine = self.nxt
-        for t, p in nxt.items():
-            if t not in mine:
-                mine[t] = p + offset
-        for k, c in enumerate(counts):
-            self.counts[k] += c
-        self.bad.extend(b + offset for b in bad)
-        if self.dead < 0 and dead >= 0:
-            self.dead = dead + offset
-        if self.err is None and err is not None:
-            i, k, x = err
-            self.err = (i + offset, k, x)
-
-
-# ---- worker processes ------------------------------------------------------------
-
-_WORKER: dict = {}
-
-
-def _worker_init(model: ir.CheckedModel | None, symmetry: bool) -> None:
-    # Ctrl-C reaches every process of the terminal's group: only the main process handles it
-    # (it stops the pool); a worker that raised KeyboardInterrupt would only be replaced
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if model is not None:  # spawned: compile here (forked workers inherit it)
-        cm = CompiledModel(model)
-        _WORKER["cm"] = cm
-        _WORKER["canon"] = Canonicalizer(model, model.symmetric).canon if symmetry and model.symmetric else None
-
-
-def _expand_chunk(chunk: list[int]):
-    """The chunk's expansion, and the seconds it took (to size the next level's chunks)."""
-    t0 = time.perf_counter()
-    cm, canon = _WORKER["cm"], _WORKER["canon"]
-    nxt, counts, bad, dead, err = cm.expand(chunk)
-    if canon is not None:
-        nxt = _canonical(nxt, canon)
-    return (nxt, counts, bad, dead, err), time.perf_counter() - t0
-
-
-def _canonical(nxt: dict, canon) -> dict:
-    out: dict[int, int] = {}
-    for t, p in nxt.items():
-        c = canon(t)
-        if c not in out:
-            out[c] = p
-    return out
-
-
 class Explorer:
     def __init__(self, model: ir.CheckedModel, options: ExplicitOptions, progress=None,
                  budget: Budget | None = None):
@@ -153,14 +96,17 @@ class Explorer:
         self.visited = FingerprintSet(exact=self.model.state_bits <= 64)
         self.level_fps: list[np.ndarray] = []
         self.level_parents: list[np.ndarray] = []
-        self.pool = None
+        self.group: LocalGroup | None = None   # the worker processes of a partitioned search
+        self.group_states = 0                  # states admitted by the partitions
+        self.group_bytes = (0, 0)              # the partitions' visited set and trace store, in bytes
+        self._partial: dict[int, list[int]] = {}   # transitions per action of each worker in this level
         self.inits: list[int] | None = None   # the initial states, kept: enumerating them may be long
         self.init_failures: list = []          # the ModelErrors of the ways through init that fail
         self.counts = [0] * len(self.model.actions)   # transitions per action, of the levels expanded
         self.depth = 0
-        self.level: _Level | None = None       # the level being expanded
+        self.level: Level | None = None        # the level being expanded
         self.queue = 0                         # its states not expanded yet
-        self.chunk = min(FIRST_CHUNK, options.chunk)
+        self.sizer = ChunkSizer(options.chunk)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
 
     # ---- the run: search, then the graph properties ------------------------------------
@@ -177,6 +123,9 @@ class Explorer:
                     graph_results, reason = self._graph_properties()
         except Stopped as exc:
             reason = exc.reason
+        except WorkerDied as exc:   # the states of its partition are lost: no verdict from this run
+            reason = f"{exc} {b.where}; the search stopped, its counts are those of the levels completed"
+            self.level = None
         except KeyboardInterrupt:
             interrupted, reason = True, interrupted_reason(b.where)
         finally:
@@ -192,11 +141,11 @@ class Explorer:
         if self.level is not None:  # interrupted in the middle of a level: what it has done counts
             counts = [a + b for a, b in zip(counts, self.level.counts)]
         stats = Stats(workers=self.opts.workers)
-        stats.distinct_states = len(self.visited)
+        stats.distinct_states = self._states()
         stats.transitions = sum(counts)
         stats.depth = self.depth
         stats.seconds = elapsed
-        stats.states_per_second = len(self.visited) / elapsed if elapsed > 0 else 0.0
+        stats.states_per_second = stats.distinct_states / elapsed if elapsed > 0 else 0.0
         stats.actions = {a.name: c for a, c in zip(self.model.actions, counts)}
         stats.search = self._search_stats()
         stats.graph = self._graph_stats()
@@ -204,11 +153,14 @@ class Explorer:
 
     def _search_stats(self) -> SearchStats:
         """The visited set, the trace store and the reductions."""
-        states = len(self.visited)
-        trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
-        return SearchStats(visited_bytes=self.visited.nbytes, trace_bytes=trace_bytes,
-                           bytes_per_state=self.visited.nbytes / states if states else 0.0,
-                           collision_probability=self.visited.collision_probability(),
+        states = self._states()
+        visited_bytes, trace_bytes = self.group_bytes
+        if self.group_bytes == (0, 0):
+            visited_bytes = self.visited.nbytes
+            trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
+        return SearchStats(visited_bytes=visited_bytes, trace_bytes=trace_bytes,
+                           bytes_per_state=visited_bytes / states if states else 0.0,
+                           collision_probability=self.visited.collision_probability(states),
                            fingerprint="exact" if self.visited.exact else "64-bit",
                            symmetry=[t.name for t in self.symmetric])
 
@@ -230,14 +182,14 @@ class Explorer:
         b.phase("init", "while enumerating the initial states", self._init_progress)
         frontier = self._initial(found)
         b.phase("search", "at depth 0", self._search_progress)
-        if self.opts.workers > 1 and frontier:
-            self._start_pool()
+        if self.opts.workers > 1 and frontier and not self.opts.stops(found):
+            return self._search_partitioned(frontier, found)
         while frontier:
             b.where = f"at depth {self.depth}"
             level = self._expand(frontier)
             self.counts = [a + c for a, c in zip(self.counts, level.counts)]
             self.level = None
-            self._violations(level, frontier, self.depth, found)
+            self._violations(level, frontier.__getitem__, self.depth, found)
             if self.opts.stops(found):
                 return "", False
             if self.limit is not None:
@@ -251,9 +203,13 @@ class Explorer:
             self.depth += 1
         return "", True
 
+    def _states(self) -> int:
+        """Distinct states so far."""
+        return len(self.visited) + self.group_states
+
     def _room(self) -> int | None:
         """How many more states the state limit admits (None: no limit)."""
-        return None if self.opts.max_states is None else self.opts.max_states - len(self.visited)
+        return None if self.opts.max_states is None else self.opts.max_states - self._states()
 
     def _limit_reason(self) -> str:
         where, refused, what = self.limit
@@ -264,7 +220,7 @@ class Explorer:
 
     def _search_progress(self) -> Progress:
         level = self.level.counts if self.level is not None else ()
-        return Progress(len(self.visited), sum(self.counts) + sum(level), self.depth, self.queue,
+        return Progress(self._states(), sum(self.counts) + sum(level), self.depth, self.queue,
                         self.budget.elapsed)
 
     # ---- temporal and determinism properties: on the whole state graph -----------------
@@ -320,37 +276,21 @@ class Explorer:
         self.level_parents.append(np.zeros(len(states), dtype=np.uint32))
         return states
 
-    def _expand(self, frontier: list[int]) -> _Level:
+    def _expand(self, frontier: list[int]) -> Level:
         """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk."""
-        level = self.level = _Level(len(self.model.actions))
+        level = self.level = Level(len(self.model.actions))
         b = self.budget
-        if self.pool is not None and len(frontier) > self.chunk:
-            size = self.chunk
-            chunks = [(i, frontier[i:i + size]) for i in range(0, len(frontier), size)]
-            results = self.pool.imap(_expand_chunk, [c for _, c in chunks])
-            for (offset, chunk), (res, seconds) in zip(chunks, results):
-                self._measured(len(chunk), seconds)
-                level.merge(offset, *res)
-                self.queue = len(frontier) - offset - len(chunk)
-                b.poll()
-            return level
         offset = 0
         while offset < len(frontier):
-            chunk = frontier[offset:offset + self.chunk]
+            chunk = frontier[offset:offset + self.sizer.size]
             t0 = time.perf_counter()
             res = self._expand_local(chunk)
-            self._measured(len(chunk), time.perf_counter() - t0)
+            self.sizer.measured(len(chunk), time.perf_counter() - t0)
             level.merge(offset, *res)
             offset += len(chunk)
             self.queue = len(frontier) - offset
             b.poll()
         return level
-
-    def _measured(self, states: int, seconds: float) -> None:
-        """Sizes the next chunks to take about CHUNK_SECONDS (at most `chunk` states)."""
-        per_state = seconds / states if states else 0.0
-        want = int(CHUNK_SECONDS / per_state) if per_state > 0 else self.opts.chunk
-        self.chunk = max(1, min(self.opts.chunk, want, 2 * self.chunk))
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
@@ -367,7 +307,7 @@ class Explorer:
     def _expand_local(self, chunk):
         nxt, counts, bad, dead, err = self.cm.expand(chunk)
         if self.canon is not None:
-            nxt = _canonical(nxt, self.canon)
+            nxt = canonical(nxt, self.canon)
         return nxt, counts, bad, dead, err
 
     def _dedup(self, nxt: dict[int, int]) -> list[int]:
@@ -388,36 +328,105 @@ class Explorer:
         self.level_parents.append(parents)
         return states
 
-    # ---- workers ----------------------------------------------------------------------
+    # ---- the partitioned search (workers > 1) -----------------------------------------
 
-    def _start_pool(self) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        if "fork" in methods:
-            ctx = multiprocessing.get_context("fork")
-            _WORKER["cm"] = self.cm
-            _WORKER["canon"] = self.canon
-            self.pool = ctx.Pool(self.opts.workers, initializer=_worker_init, initargs=(None, False))
-        else:  # pragma: no cover - platforms without fork
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = ctx.Pool(self.opts.workers, initializer=_worker_init,
-                                 initargs=(self.model, bool(self.symmetric)))
+    def _search_partitioned(self, frontier: list[int], found: dict) -> tuple[str, bool]:
+        """`_search` with the levels' states held by worker processes, one hash partition each
+        (see `checker.engines.explicit.partition`); the same result as one process."""
+        b, n = self.budget, self.opts.workers
+        self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
+                                b.poll, self._worker_progress)
+        fps = self.level_fps[0]
+        own = owners(fps, n)
+        seeds = []
+        for p in range(n):
+            mine = np.flatnonzero(own == p)
+            seeds.append(([frontier[i] for i in mine.tolist()], fps[mine], mine.astype(np.int64)))
+        self.group.call("seed", seeds)
+        self.level_fps, self.level_parents = [], []   # the partitions keep the trace store from here on
+        size = len(frontier)
+        while size:
+            b.where = f"at depth {self.depth}"
+            self.level, self.queue, self._partial = Level(len(self.model.actions)), size, {}
+            answers = self.group.call("expand", [()] * n)
+            level, bad_states = self._merged(answers)
+            self.counts = [a + c for a, c in zip(self.counts, level.counts)]
+            self.level, self.queue = None, 0
+            self._violations(level, bad_states.__getitem__, self.depth, found)
+            if self.opts.stops(found):
+                return "", False
+            if self.limit is not None:
+                return self._limit_reason(), False
+            size = self._next_level(size, answers)
+            if not size:
+                return (self._limit_reason(), False) if self.limit is not None else ("", True)
+            if self.opts.max_depth is not None and self.depth + 1 > self.opts.max_depth:
+                return (f"depth limit {self.opts.max_depth} reached; {size} states at depth "
+                        f"{self.depth + 1} were not explored"), False
+            self.depth += 1
+        return "", True
+
+    def _merged(self, answers) -> tuple[Level, dict[int, int]]:
+        """The partitions' reports on a level as one Level (indices are global), and the states
+        of its `bad` entries by index."""
+        level = Level(len(self.model.actions))
+        bad_states: dict[int, int] = {}
+        errs = []
+        for report, _ in answers:
+            level.counts = [a + c for a, c in zip(level.counts, report["counts"])]
+            bad_states.update(report["bad"])
+            if report["dead"] >= 0 and (level.dead < 0 or report["dead"] < level.dead):
+                level.dead = report["dead"]
+            if report["err"] is not None:
+                errs.append(report["err"])
+        level.bad = sorted(bad_states)
+        level.err = min(errs, key=lambda e: e[0]) if errs else None
+        return level, bad_states
+
+    def _next_level(self, size: int, answers) -> int:
+        """Rounds 2 and 3 of a level (`checker.engines.explicit.partition`): the successors routed to
+        their owners, deduplicated and admitted; the size of the next level."""
+        n = self.opts.workers
+        stride = max(report["stride"] for report, _ in answers)
+        if size * stride >= KEY_LIMIT:
+            raise RuntimeError(f"internal error: a level of {size:,} states with up to {stride:,} successors "
+                               "each is beyond the partitioned search's 63-bit keys")
+        keys = self.group.call("receive", [([batches[p] for _, batches in answers], stride) for p in range(n)])
+        del answers[:]   # the batches: the partitions have them now
+        room = self._room()
+        admitted = self.group.call("admit", [([None if q == p else keys[q] for q in range(n)], room)
+                                             for p in range(n)])
+        size = sum(a[0] for a in admitted)
+        refused = sum(a[1] for a in admitted)
+        self.group_states += size
+        self.group_bytes = (sum(a[2] for a in admitted), sum(a[3] for a in admitted))
+        if refused:
+            self.limit = (f"at depth {self.depth + 1}", refused, f"states at depth {self.depth + 1}")
+        return size
+
+    def _worker_progress(self, index: int, counts: list[int]) -> None:
+        """A worker's transitions per action so far in this level (for the progress display and the
+        statistics of an interrupted run)."""
+        self._partial[index] = counts
+        if self.level is not None:
+            self.level.counts = [sum(c) for c in zip(*self._partial.values())]
 
     def _stop_pool(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        if self.group is not None:
+            self.group.close()
+            self.group = None
 
     # ---- violations -------------------------------------------------------------------
 
-    def _violations(self, level: _Level, frontier: list[int], depth: int, found: dict) -> None:
+    def _violations(self, level: Level, state_at, depth: int, found: dict) -> None:
+        """The level's violations; `state_at(i)` is the state at index i of the level."""
         invs = self.model.invariants
         tick = self.budget.tick
         for i in level.bad:
             tick()
             if all(inv.name in found for inv in invs):
                 break
-            outcome = self.cm.invariants(frontier[i])
+            outcome = self.cm.invariants(state_at(i))
             for inv, ok in zip(invs, outcome):
                 if ok is True or inv.name in found:
                     continue
@@ -468,12 +477,23 @@ class Explorer:
         c = self.canon(s) if self.canon is not None else s
         return int(self.visited.fingerprints([c])[0])
 
+    def _chain(self, depth: int, index: int) -> list[int]:
+        """The fingerprints of the states from an initial state to the one at `index` of level `depth`."""
+        if self.group is None:
+            chain = [index]
+            for d in range(depth, 0, -1):
+                chain.append(int(self.level_parents[d][chain[-1]]))
+            chain.reverse()
+            return [int(self.level_fps[d][i]) for d, i in enumerate(chain)]
+        fps = []
+        for d in range(depth, -1, -1):
+            fp, index = next(a for a in self.group.call("lookup", [(d, index)] * self.opts.workers) if a is not None)
+            fps.append(fp)
+        fps.reverse()
+        return fps
+
     def _trace(self, depth: int, index: int, prop: str, kind: str, message: str, span) -> Trace:
-        chain = [index]
-        for d in range(depth, 0, -1):
-            chain.append(int(self.level_parents[d][chain[-1]]))
-        chain.reverse()
-        fps = [int(self.level_fps[d][i]) for d, i in enumerate(chain)]
+        fps = self._chain(depth, index)
         inits = self._initial_states()
         current = next((s for s in inits if self._fp(s) == fps[0]), None)
         if current is None:

@@ -64,6 +64,13 @@ class FingerprintSet:
             self._merge()
         return new
 
+    def add(self, fps: np.ndarray) -> None:
+        """Adds fingerprints known to be distinct and not in the set."""
+        if len(fps):
+            self.runs.append(np.sort(fps))
+            self.count += len(fps)
+            self._merge()
+
     def _merge(self) -> None:
         runs = self.runs
         while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
@@ -80,9 +87,10 @@ class FingerprintSet:
     def nbytes(self) -> int:
         return sum(r.nbytes for r in self.runs)
 
-    def collision_probability(self) -> float:
-        """TLC's optimistic estimate: n(n-1)/2 pairs, each colliding with chance 1/2**64."""
+    def collision_probability(self, n: int | None = None) -> float:
+        """TLC's optimistic estimate: n(n-1)/2 pairs, each colliding with chance 1/2**64 (n: the
+        states of the search, by default this set's)."""
         if self.exact:
             return 0.0
-        n = self.count
+        n = self.count if n is None else n
         return n * (n - 1) / 2 / float(PRIME)
