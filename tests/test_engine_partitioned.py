@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.core.result import Verdict
+from checker.engines.explicit import tracestore
 from checker.engines.explicit.partition import Partition, owners, ranks_in_runs
 from checker.engines.explicit.search import ExplicitOptions, check
 from engine_helpers import model_file, model_of
@@ -157,3 +159,53 @@ def test_random_structured_models_agree(text):
     if m is None:
         return
     _agree(m, workers=(2,), stop_at_first=False)
+
+
+# ---- the trace store on disk ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_trace_store_on_disk_gives_the_same_traces(monkeypatch, tmp_path, workers):
+    """With no room in memory every level is written to disk and memory-mapped: the same result,
+    and the files are gone when the run ends."""
+    m = model_of(GRID_FAILING)
+    want = check(m, ExplicitOptions(workers=workers, stop_at_first=False))
+    monkeypatch.setattr(tracestore, "SPILL_BYTES", 0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))   # where the run's directory is made
+    spilled = []
+    append = tracestore.TraceStore.append
+
+    def spy(self, *arrays):
+        append(self, *arrays)
+        if len(arrays[0]):
+            spilled.append(isinstance(self.levels[-1][0], np.memmap))
+
+    monkeypatch.setattr(tracestore.TraceStore, "append", spy)
+    got = check(m, ExplicitOptions(workers=workers, stop_at_first=False))
+    assert _summary(got) == _summary(want)
+    assert {p.name: p.trace.length for p in got.violated} == {"Diagonal": 6, "Far": 9, "deadlock": 18}
+    assert got.stats.search.trace_bytes == want.stats.search.trace_bytes > 0
+    if workers == 1:
+        assert spilled and all(spilled)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_trace_store_spills_past_its_budget(tmp_path):
+    store = tracestore.TraceStore(lambda: str(tmp_path / "d"), spill_bytes=100)
+    a = np.arange(5, dtype=np.uint64)
+    store.append(a, a.astype(np.uint32))      # 60 bytes: in memory
+    store.append(a + 10, a.astype(np.uint32))  # 60 more would pass the budget: on disk
+    assert (store.memory, store.disk) == (60, 60)
+    assert isinstance(store.level(1)[0], np.memmap) and not isinstance(store.level(0)[0], np.memmap)
+    assert [int(x) for x in store.level(1)[0][[0, 4]]] == [10, 14]
+    assert store.nbytes == 120 and len(store) == 2
+
+
+GRID_FAILING = """model G
+var x: 0..9
+var y: 0..9
+init { x = 0  y = 0 }
+action Right { require x < 9  x = x + 1 }
+action Up { require y < 9  y = y + 1 }
+invariant Diagonal: not (x == 3 and y == 3)
+invariant Far: x + y < 9
+"""

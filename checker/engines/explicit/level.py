@@ -6,6 +6,11 @@ first discovery: by parent, then by the order the parent generated it. That
 order is what makes traces, the state limit and the choice among violations
 the same for any chunking and any number of workers.
 
+The successors are held by `Successors` in numpy arrays, not in a dict: a
+state that is its own fingerprint (64 bits or fewer) costs 16 bytes until the
+level ends and no Python object, successors already visited are dropped chunk
+by chunk, and duplicates are folded whenever the arrays have doubled.
+
 `ChunkSizer` sizes chunks from the measured cost of a state so that a chunk
 takes about CHUNK_SECONDS: the time limit, Ctrl-C and the progress display are
 served between chunks whatever a level costs.
@@ -13,25 +18,97 @@ served between chunks whatever a level costs.
 
 from __future__ import annotations
 
+import numpy as np
+
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
 FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
+
+
+class Successors:
+    """A level's successors, each with the index of its first parent, in order of first discovery.
+
+    `fingerprints(states)` is the visited set's fingerprint function; when `exact`, a state is its
+    own fingerprint and no Python object is kept. With `visited`, successors already in it are
+    dropped as they arrive (it does not change during a level)."""
+
+    COMPACT_AT = 1 << 16   # entries held before duplicates are first folded
+
+    def __init__(self, fingerprints, exact: bool, visited=None):
+        self.fingerprints = fingerprints
+        self.exact = exact
+        self.visited = visited
+        self.fps: list[np.ndarray] = []
+        self.parents: list[np.ndarray] = []
+        self.states: list[list[int]] = []   # only when not exact
+        self.held = 0
+        self.folded = 0                     # entries after the last fold
+
+    def add(self, offset: int, nxt: dict[int, int]) -> None:
+        """A chunk's successors (successor -> index of its first parent in the chunk), the chunk
+        starting at index `offset` of the level."""
+        if not nxt:
+            return
+        n = len(nxt)
+        parents = np.fromiter(nxt.values(), dtype=np.int64, count=n)
+        parents += offset
+        if self.exact:
+            fps = np.fromiter(nxt, dtype=np.uint64, count=n)
+            states = None
+        else:
+            states = list(nxt)
+            fps = self.fingerprints(states)
+        if self.visited is not None and len(self.visited):
+            keep = ~self.visited.contains(fps)
+            fps, parents = fps[keep], parents[keep]
+            if states is not None:
+                states = [s for s, k in zip(states, keep.tolist()) if k]
+        self.fps.append(fps)
+        self.parents.append(parents)
+        if states is not None:
+            self.states.append(states)
+        self.held += len(fps)
+        if self.held >= max(2 * self.folded, self.COMPACT_AT):
+            self._fold()
+
+    def _fold(self) -> None:
+        """Keeps the first occurrence of each successor, in order."""
+        fps = np.concatenate(self.fps) if len(self.fps) != 1 else self.fps[0]
+        parents = np.concatenate(self.parents) if len(self.parents) != 1 else self.parents[0]
+        _, first = np.unique(fps, return_index=True)
+        first.sort()
+        self.fps, self.parents = [fps[first]], [parents[first]]
+        if not self.exact:
+            states = [s for part in self.states for s in part]
+            self.states = [[states[i] for i in first.tolist()]]
+        self.held = self.folded = len(first)
+
+    def result(self):
+        """(states, fingerprints, parents) of the distinct successors in order of first discovery;
+        states is a uint64 array when exact, else a list."""
+        if not self.fps:
+            empty = np.zeros(0, dtype=np.uint64)
+            return (empty if self.exact else []), empty, np.zeros(0, dtype=np.int64)
+        self._fold()
+        fps, parents = self.fps[0], self.parents[0]
+        return (fps if self.exact else self.states[0]), fps, parents
+
+    def __len__(self) -> int:
+        return self.held
 
 
 class Level:
     """The outcome of expanding one level (or the merge of its chunks)."""
 
-    def __init__(self, n_actions: int):
-        self.nxt: dict[int, int] = {}   # successor -> index of its first parent in the level
+    def __init__(self, n_actions: int, successors: Successors | None = None):
+        self.succ = successors          # the successors (None: not kept)
         self.counts = [0] * n_actions   # transitions per action
         self.bad: list[int] = []        # indices of the states where an invariant fails
         self.dead = -1                  # index of the first state without a successor
         self.err = None                 # (index, action, ModelError) of the first run-time error
 
     def merge(self, offset: int, nxt, counts, bad, dead, err) -> None:
-        mine = self.nxt
-        for t, p in nxt.items():
-            if t not in mine:
-                mine[t] = p + offset
+        if self.succ is not None:
+            self.succ.add(offset, nxt)
         for k, c in enumerate(counts):
             self.counts[k] += c
         self.bad.extend(b + offset for b in bad)

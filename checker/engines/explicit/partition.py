@@ -34,6 +34,7 @@ only needs to deliver the same calls and bytes.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
 import time
@@ -44,8 +45,9 @@ import numpy as np
 from spec import ir
 
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.level import ChunkSizer, Level, canonical
+from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
+from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
 
 MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: packed states with constant low bits spread evenly
@@ -73,15 +75,17 @@ def ranks_in_runs(parents: np.ndarray) -> np.ndarray:
 class Partition:
     """One partition's states: visited set, frontier and trace store (see the module's doc)."""
 
-    def __init__(self, cm: CompiledModel, canon, index: int, count: int, exact: bool, chunk: int):
+    def __init__(self, cm: CompiledModel, canon, index: int, count: int, exact: bool, chunk: int,
+                 directory: str):
+        """`directory`: where this partition's trace store goes when it is too large for memory."""
         self.cm, self.canon = cm, canon
         self.index, self.count = index, count
         self.exact = exact
         self.visited = FingerprintSet(exact)
         self.sizer = ChunkSizer(chunk)
-        self.frontier: list[int] = []
+        self.frontier = []   # a list, or a uint64 array when states are their own fingerprints
         self.gidx = np.zeros(0, dtype=np.int64)    # global index of each frontier state, ascending
-        self.levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (global index, fp, parent)
+        self.levels = TraceStore(lambda: directory)   # per level: (global index, fingerprint, parent)
         self.candidates = None                     # (states, fps, keys, parents) after `receive`
 
     # ---- the rounds of a level ------------------------------------------------------
@@ -91,16 +95,18 @@ class Partition:
         self.visited.add(fps)
         self.frontier = list(states)
         self.gidx = gidx.astype(np.int64)
-        self.levels.append((self.gidx, fps, np.zeros(len(fps), dtype=np.int64)))
+        self.levels.append(self.gidx, fps, np.zeros(len(fps), dtype=np.int64))
 
     def expand(self, progress=None):
         """Round 1: (report, batch per partition as bytes); see the module's doc. `progress`, if
         given, is called with the transitions per action so far, at most every PROGRESS_SECONDS."""
         cm, canon, frontier = self.cm, self.canon, self.frontier
-        level = Level(len(cm.action_names))
+        level = Level(len(cm.action_names), Successors(self.visited.fingerprints, self.exact))
         offset, shown = 0, time.perf_counter()
         while offset < len(frontier):
             chunk = frontier[offset:offset + self.sizer.size]
+            if isinstance(chunk, np.ndarray):
+                chunk = chunk.tolist()
             t0 = time.perf_counter()
             nxt, counts, bad, dead, err = cm.expand(chunk)
             if canon is not None:
@@ -113,7 +119,7 @@ class Partition:
                 shown = now
                 progress(level.counts)
         report = self._report(level)
-        batches, report["stride"] = self._batches(level.nxt)
+        batches, report["stride"] = self._batches(*level.succ.result())
         return report, batches
 
     def receive(self, batches: list[bytes], stride: int) -> np.ndarray:
@@ -152,9 +158,9 @@ class Partition:
             refused = int(len(keep) - np.count_nonzero(keep))
             states, fps, gidx, parents = states[keep], fps[keep], gidx[keep], parents[keep]
         self.visited.add(fps)
-        self.frontier = states.tolist()
+        self.frontier = states if self.exact else states.tolist()
         self.gidx = gidx
-        self.levels.append((gidx, fps, parents))
+        self.levels.append(gidx, fps, parents)
         return len(gidx), refused, self.visited.nbytes, self.trace_bytes()
 
     # ---- traces and sizes ----------------------------------------------------------------
@@ -162,14 +168,14 @@ class Partition:
     def lookup(self, depth: int, index: int):
         """(fingerprint, parent's global index) of the state at `index` of level `depth`, if it is
         in this partition, else None."""
-        gidx, fps, parents = self.levels[depth]
+        gidx, fps, parents = self.levels.level(depth)
         i = int(np.searchsorted(gidx, index))
         if i < len(gidx) and gidx[i] == index:
             return int(fps[i]), int(parents[i])
         return None
 
     def trace_bytes(self) -> int:
-        return sum(g.nbytes + f.nbytes + p.nbytes for g, f, p in self.levels)
+        return self.levels.nbytes
 
     # ---- round 1's parts -------------------------------------------------------------------
 
@@ -180,28 +186,26 @@ class Partition:
         for i in level.bad:
             if len(firsts) == n_inv:
                 break
-            for j, ok in enumerate(self.cm.invariants(frontier[i])):
+            for j, ok in enumerate(self.cm.invariants(int(frontier[i]))):
                 if ok is not True and j not in firsts:
-                    firsts[j] = (int(gidx[i]), frontier[i])
+                    firsts[j] = (int(gidx[i]), int(frontier[i]))
         bad = sorted(set(firsts.values()))
         dead = int(gidx[level.dead]) if level.dead >= 0 else -1
         err = None
         if level.err is not None:
             i, k, x = level.err
             err = (int(gidx[i]), k, x)
-        return {"counts": level.counts, "bad": bad, "dead": dead, "err": err, "successors": len(level.nxt)}
+        return {"counts": level.counts, "bad": bad, "dead": dead, "err": err, "successors": len(level.succ)}
 
-    def _batches(self, nxt: dict[int, int]) -> tuple[list[bytes], int]:
-        """The successors split by owner, pickled: (states or None when they are their own
-        fingerprints, fingerprints, parents' global indices, ranks among the parent's successors);
-        and the largest rank plus one."""
-        states = list(nxt)
-        local = np.fromiter(nxt.values(), dtype=np.int64, count=len(states))
-        parents = self.gidx[local] if len(states) else np.zeros(0, dtype=np.int64)
+    def _batches(self, states, fps: np.ndarray, local: np.ndarray) -> tuple[list[bytes], int]:
+        """The successors (in order of discovery, with their first parent's index in the frontier)
+        split by owner, pickled: (states or None when they are their own fingerprints,
+        fingerprints, parents' global indices, ranks among the parent's successors); and the
+        largest rank plus one."""
+        parents = self.gidx[local] if len(local) else np.zeros(0, dtype=np.int64)
         ranks = ranks_in_runs(local)
-        fps = self.visited.fingerprints(states)
         own = owners(fps, self.count)
-        boxed = None if self.exact else np.array(states + [None], dtype=object)[:-1]
+        boxed = None if self.exact else np.array(list(states) + [None], dtype=object)[:-1]
         out = []
         for p in range(self.count):
             sel = np.flatnonzero(own == p)
@@ -220,7 +224,7 @@ class WorkerDied(Exception):
     """A worker process died (killed, out of memory): the level it was in cannot be trusted."""
 
 
-def _serve(conn, index: int, count: int, exact: bool, chunk: int, model, symmetry: bool) -> None:
+def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str, model, symmetry: bool) -> None:
     """A worker's loop: calls on its Partition, one message each, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the driver's: it stops the workers
     if model is None:   # forked
@@ -228,7 +232,7 @@ def _serve(conn, index: int, count: int, exact: bool, chunk: int, model, symmetr
     else:  # pragma: no cover - spawned (platforms without fork): compile here
         cm = CompiledModel(model)
         canon = Canonicalizer(model, model.symmetric).canon if symmetry and model.symmetric else None
-    part = Partition(cm, canon, index, count, exact, chunk)
+    part = Partition(cm, canon, index, count, exact, chunk, os.path.join(directory, f"partition-{index}"))
 
     def progress(counts):
         conn.send(("progress", index, list(counts)))
@@ -253,7 +257,7 @@ class LocalGroup:
     and `on_progress(index, counts)` for a worker's progress within a level."""
 
     def __init__(self, count: int, model: ir.CheckedModel, cm: CompiledModel, canon, exact: bool, chunk: int,
-                 waiting=None, on_progress=None):
+                 directory: str, waiting=None, on_progress=None):
         self.count = count
         self.waiting = waiting
         self.on_progress = on_progress
@@ -269,7 +273,7 @@ class LocalGroup:
         try:
             for i in range(count):
                 mine, theirs = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(theirs, i, count, exact, chunk, carried, symmetry),
+                proc = ctx.Process(target=_serve, args=(theirs, i, count, exact, chunk, directory, carried, symmetry),
                                    daemon=True, name=f"syncproof-partition-{i}")
                 proc.start()
                 theirs.close()

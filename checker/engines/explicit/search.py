@@ -33,6 +33,8 @@ checked (expanded) before the search stops.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -50,10 +52,11 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.graph import GraphLimit, StateGraph
-from checker.engines.explicit.level import ChunkSizer, Level, canonical
+from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.symmetry import Canonicalizer
+from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
 
 
@@ -94,8 +97,8 @@ class Explorer:
         self.symmetric = list(self.model.symmetric) if options.symmetry else []
         self.canon = Canonicalizer(self.model, self.symmetric).canon if self.symmetric else None
         self.visited = FingerprintSet(exact=self.model.state_bits <= 64)
-        self.level_fps: list[np.ndarray] = []
-        self.level_parents: list[np.ndarray] = []
+        self.store = TraceStore(self._spill_directory)   # per level: fingerprints, parents' indices
+        self.spill_root: str | None = None     # the temporary directory of trace stores on disk
         self.group: LocalGroup | None = None   # the worker processes of a partitioned search
         self.group_states = 0                  # states admitted by the partitions
         self.group_bytes = (0, 0)              # the partitions' visited set and trace store, in bytes
@@ -130,7 +133,9 @@ class Explorer:
             interrupted, reason = True, interrupted_reason(b.where)
         finally:
             self._stop_pool()
-        result = self._result(found, self._stats(), searched, reason, graph_results)
+        stats = self._stats()
+        self._remove_spilled()   # the traces are built: the store is no longer needed
+        result = self._result(found, stats, searched, reason, graph_results)
         if interrupted:
             raise Interrupted(result)
         return result
@@ -156,8 +161,7 @@ class Explorer:
         states = self._states()
         visited_bytes, trace_bytes = self.group_bytes
         if self.group_bytes == (0, 0):
-            visited_bytes = self.visited.nbytes
-            trace_bytes = sum(a.nbytes for a in self.level_fps) + sum(a.nbytes for a in self.level_parents)
+            visited_bytes, trace_bytes = self.visited.nbytes, self.store.nbytes
         return SearchStats(visited_bytes=visited_bytes, trace_bytes=trace_bytes,
                            bytes_per_state=visited_bytes / states if states else 0.0,
                            collision_probability=self.visited.collision_probability(states),
@@ -184,18 +188,18 @@ class Explorer:
         b.phase("search", "at depth 0", self._search_progress)
         if self.opts.workers > 1 and frontier and not self.opts.stops(found):
             return self._search_partitioned(frontier, found)
-        while frontier:
+        while len(frontier):
             b.where = f"at depth {self.depth}"
             level = self._expand(frontier)
             self.counts = [a + c for a, c in zip(self.counts, level.counts)]
             self.level = None
-            self._violations(level, frontier.__getitem__, self.depth, found)
+            self._violations(level, lambda i: int(frontier[i]), self.depth, found)
             if self.opts.stops(found):
                 return "", False
             if self.limit is not None:
                 return self._limit_reason(), False
-            frontier = self._dedup(level.nxt)
-            if not frontier:
+            frontier = self._dedup(level.succ)
+            if not len(frontier):
                 return (self._limit_reason(), False) if self.limit is not None else ("", True)
             if self.opts.max_depth is not None and self.depth + 1 > self.opts.max_depth:
                 return (f"depth limit {self.opts.max_depth} reached; {len(frontier)} states at depth "
@@ -272,17 +276,20 @@ class Explorer:
         if self.visited.refused:
             self.limit = ("while enumerating the initial states", self.visited.refused, "initial states")
         states = [s for s, n in zip(states, new) if n]
-        self.level_fps.append(fps[new])
-        self.level_parents.append(np.zeros(len(states), dtype=np.uint32))
+        self.store.append(fps[new], np.zeros(len(states), dtype=np.uint32))
         return states
 
-    def _expand(self, frontier: list[int]) -> Level:
-        """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk."""
-        level = self.level = Level(len(self.model.actions))
+    def _expand(self, frontier) -> Level:
+        """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk.
+        `frontier`: the level's states, a list or (states of 64 bits or fewer) a uint64 array."""
+        v = self.visited
+        level = self.level = Level(len(self.model.actions), Successors(v.fingerprints, v.exact, v))
         b = self.budget
         offset = 0
         while offset < len(frontier):
             chunk = frontier[offset:offset + self.sizer.size]
+            if isinstance(chunk, np.ndarray):
+                chunk = chunk.tolist()
             t0 = time.perf_counter()
             res = self._expand_local(chunk)
             self.sizer.measured(len(chunk), time.perf_counter() - t0)
@@ -310,22 +317,18 @@ class Explorer:
             nxt = canonical(nxt, self.canon)
         return nxt, counts, bad, dead, err
 
-    def _dedup(self, nxt: dict[int, int]) -> list[int]:
+    def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
-        if not nxt:
-            return []
-        keys = list(nxt)
-        fps = self._fingerprints(keys)
-        new = self.visited.add_new(fps, self._room())
-        if self.visited.refused:
-            self.limit = (f"at depth {self.depth + 1}", self.visited.refused, f"states at depth {self.depth + 1}")
+        states, fps, parents = succ.result()   # distinct, not visited, in order of discovery
+        room = self._room()
+        if room is not None and len(fps) > room:
+            refused = len(fps) - max(room, 0)
+            self.limit = (f"at depth {self.depth + 1}", refused, f"states at depth {self.depth + 1}")
+            keep = max(room, 0)
+            states, fps, parents = states[:keep], fps[:keep], parents[:keep]
+        self.visited.add(fps)
+        self.store.append(fps, parents.astype(np.uint32))
         self.budget.poll()
-        idx = np.flatnonzero(new)
-        states = [keys[i] for i in idx.tolist()]
-        parents = np.fromiter((nxt[s] for s in states), dtype=np.uint32, count=len(states))
-        self.budget.poll()
-        self.level_fps.append(fps[new])
-        self.level_parents.append(parents)
         return states
 
     # ---- the partitioned search (workers > 1) -----------------------------------------
@@ -335,15 +338,15 @@ class Explorer:
         (see `checker.engines.explicit.partition`); the same result as one process."""
         b, n = self.budget, self.opts.workers
         self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
-                                b.poll, self._worker_progress)
-        fps = self.level_fps[0]
+                                self._spill_directory(), b.poll, self._worker_progress)
+        fps = self.store.level(0)[0]
         own = owners(fps, n)
         seeds = []
         for p in range(n):
             mine = np.flatnonzero(own == p)
             seeds.append(([frontier[i] for i in mine.tolist()], fps[mine], mine.astype(np.int64)))
         self.group.call("seed", seeds)
-        self.level_fps, self.level_parents = [], []   # the partitions keep the trace store from here on
+        self.store.clear()   # the partitions keep the trace store from here on
         size = len(frontier)
         while size:
             b.where = f"at depth {self.depth}"
@@ -416,6 +419,18 @@ class Explorer:
             self.group.close()
             self.group = None
 
+    def _spill_directory(self) -> str:
+        """The run's temporary directory for trace stores too large for memory (made once)."""
+        if self.spill_root is None:
+            self.spill_root = tempfile.mkdtemp(prefix="syncproof-traces-")
+        return self.spill_root
+
+    def _remove_spilled(self) -> None:
+        self.store.clear()
+        if self.spill_root is not None:
+            shutil.rmtree(self.spill_root, ignore_errors=True)
+            self.spill_root = None
+
     # ---- violations -------------------------------------------------------------------
 
     def _violations(self, level: Level, state_at, depth: int, found: dict) -> None:
@@ -482,9 +497,9 @@ class Explorer:
         if self.group is None:
             chain = [index]
             for d in range(depth, 0, -1):
-                chain.append(int(self.level_parents[d][chain[-1]]))
+                chain.append(int(self.store.level(d)[1][chain[-1]]))
             chain.reverse()
-            return [int(self.level_fps[d][i]) for d, i in enumerate(chain)]
+            return [int(self.store.level(d)[0][i]) for d, i in enumerate(chain)]
         fps = []
         for d in range(depth, -1, -1):
             fp, index = next(a for a in self.group.call("lookup", [(d, index)] * self.opts.workers) if a is not None)
