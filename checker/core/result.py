@@ -85,6 +85,9 @@ class SearchStats:
     collision_probability: float = 0.0
     fingerprint: str = "exact"      # exact | 64-bit
     symmetry: list = field(default_factory=list)  # symmetric sets reduced
+    cluster: str = ""               # "ray" when the partitions were Ray actors, else "" (this machine)
+    machines: int = 1               # machines the search ran on
+    shipped_bytes: int = 0          # bytes of successor batches sent between partitions (workers > 1)
 
 
 @dataclass

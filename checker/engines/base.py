@@ -39,6 +39,7 @@ class ExplicitSection:
     workers: int = 1
     max_states: int | None = None
     max_depth: int | None = None
+    cluster: str | None = None     # Ray: "local", "auto" or "ray://HOST:PORT"; None: this machine's processes
 
 
 @dataclass(frozen=True)

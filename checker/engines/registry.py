@@ -55,7 +55,7 @@ class EnginesDisagree(RuntimeError):
 def explicit_options(request: CheckRequest) -> ExplicitOptions:
     e = request.explicit
     return ExplicitOptions(invariants=request.properties, deadlock=request.deadlock, symmetry=e.symmetry,
-                           workers=e.workers, max_states=e.max_states, max_depth=e.max_depth,
+                           workers=e.workers, max_states=e.max_states, max_depth=e.max_depth, cluster=e.cluster,
                            timeout=request.timeout, stop_at_first=request.stop_at_first, until=request.until)
 
 

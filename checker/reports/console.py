@@ -136,8 +136,11 @@ def print_stats(result: Result, out: Console) -> None:
     extras = []
     if search.symmetry:
         extras.append(f"symmetry reduction over {', '.join(search.symmetry)}")
-    if s.workers > 1:
-        extras.append(f"{s.workers} workers")
+    if s.workers > 1 or search.cluster:
+        where = f" on Ray, {search.machines} machine{'s' if search.machines != 1 else ''}" if search.cluster else ""
+        extras.append(f"{s.workers} worker{'s' if s.workers != 1 else ''}{where}")
+        if search.shipped_bytes and s.distinct_states:
+            extras.append(f"{search.shipped_bytes / s.distinct_states:.1f} bytes/state sent between workers")
     if extras:
         out.print(" · ".join(extras), style="dim")
     if s.actions:
@@ -321,6 +324,9 @@ def result_json(result: Result) -> dict:
             "fingerprint": search.fingerprint,
             "collision_probability": search.collision_probability,
             "workers": s.workers,
+            "cluster": search.cluster or None,
+            "machines": search.machines,
+            "bytes_shipped_per_state": round(search.shipped_bytes / s.distinct_states, 3) if s.distinct_states else 0.0,
             "symmetry": search.symmetry,
             "actions": s.actions,
             "graph_states": graph.states,

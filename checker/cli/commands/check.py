@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import os
+import re
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,7 +31,12 @@ def add_parser(sub) -> None:
                    help="check only this property: an invariant, temporal or determinism property (repeatable)")
     c.add_argument("--no-deadlock", action="store_true", help="do not report states where no action is enabled")
     c.add_argument("--no-symmetry", action="store_true", help="do not reduce by symmetric sets")
-    c.add_argument("--workers", type=positive(int, MOST_PROCESSES), default=1, metavar="N", help="processes to use (default 1)")
+    c.add_argument("--workers", type=positive(int, MOST_PROCESSES), metavar="N",
+                   help="processes to use (default 1); with --cluster, the number of partitions (default: the "
+                   "machine's cores)")
+    c.add_argument("--cluster", type=cluster_address, metavar="ray|auto|ray://HOST:PORT",
+                   help="run the explicit search on Ray (pip install 'syncproof[ray]'): 'ray' starts Ray on this "
+                   "machine, 'auto' joins the cluster this machine belongs to, ray://HOST:PORT a remote one"),
     c.add_argument("--max-states", type=positive(int), metavar="N", help="stop after N distinct states")
     c.add_argument("--max-depth", type=positive(int), metavar="N", help="explore states up to N steps deep")
     c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")
@@ -50,13 +59,37 @@ def add_parser(sub) -> None:
     c.set_defaults(run=run)
 
 
+CLUSTER_ADDRESS = re.compile(r"ray://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}")
+
+
+def cluster_address(text: str) -> str:
+    """--cluster's value: "local" (for ray), "auto" or a ray:// address."""
+    if text == "ray":
+        return "local"
+    if text == "auto" or CLUSTER_ADDRESS.fullmatch(text):
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is not ray, auto or ray://HOST:PORT")
+
+
+def check_cluster(args) -> None:
+    """--cluster is for the explicit engine and needs Ray: checked before any work (else exit 2)."""
+    if not args.cluster:
+        return
+    if args.engine not in (None, "explicit"):
+        raise SpecError(Diagnostic("E530", f"--cluster runs the explicit engine, not {args.engine}", None,
+                                   "drop --engine, or use --engine explicit"))
+    if importlib.util.find_spec("ray") is None:
+        raise SpecError(Diagnostic("E530", "--cluster needs Ray, which is not installed", None,
+                                   "install it with: pip install 'syncproof[ray]'"))
+
+
 def request(args) -> CheckRequest:
     """The options of the command line as the one request every engine takes."""
     return CheckRequest(
         properties=tuple(args.invariant) if args.invariant else None, deadlock=not args.no_deadlock,
         timeout=args.timeout, stop_at_first=not args.keep_going,
         explicit=ExplicitSection(symmetry=not args.no_symmetry, workers=args.workers, max_states=args.max_states,
-                                 max_depth=args.max_depth),
+                                 max_depth=args.max_depth, cluster=args.cluster),
         symbolic=SymbolicSection(depth=args.depth, k=args.k, rlimit=args.rlimit))
 
 
@@ -101,6 +134,9 @@ def check_outputs(args) -> None:
 def run(args) -> int:
     check_outputs(args)
     check_model_file(args.model)
+    check_cluster(args)
+    if args.workers is None:   # one process; on a cluster, a partition per core of this machine
+        args.workers = max(1, os.cpu_count() or 1) if args.cluster else 1
     model = load(args.model, args.const)
     if args.engine == "explicit" and (args.depth or args.k or args.rlimit):
         raise SpecError(Diagnostic("E610", "--depth, --k and --rlimit are options of the symbolic engines", None,

@@ -120,6 +120,7 @@ class Partition:
                 progress(level.counts)
         report = self._report(level)
         batches, report["stride"] = self._batches(*level.succ.result())
+        report["shipped"] = sum(len(b) for p, b in enumerate(batches) if p != self.index)
         return report, batches
 
     def receive(self, batches: list[bytes], stride: int) -> np.ndarray:

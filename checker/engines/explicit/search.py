@@ -55,6 +55,7 @@ from checker.engines.explicit.graph import GraphLimit, StateGraph
 from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
+from checker.engines.explicit.raygroup import RayGroup
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
@@ -72,6 +73,7 @@ class ExplicitOptions:
     stop_at_first: bool = True                  # False: find every property's shortest violation
     until: tuple[str, ...] = ()                 # stop at the first violation only once all these are found
     chunk: int = 4096                           # states in a chunk of a level, at most
+    cluster: str | None = None                  # Ray: "local", "auto" or "ray://HOST:PORT" (None: processes)
 
     def __post_init__(self):
         for name in ("workers", "chunk"):
@@ -102,6 +104,8 @@ class Explorer:
         self.group: LocalGroup | None = None   # the worker processes of a partitioned search
         self.group_states = 0                  # states admitted by the partitions
         self.group_bytes = (0, 0)              # the partitions' visited set and trace store, in bytes
+        self.shipped = 0                       # bytes of successor batches sent between partitions
+        self.machines = 1                      # machines the partitions ran on
         self._partial: dict[int, list[int]] = {}   # transitions per action of each worker in this level
         self.inits: list[int] | None = None   # the initial states, kept: enumerating them may be long
         self.init_failures: list = []          # the ModelErrors of the ways through init that fail
@@ -166,7 +170,9 @@ class Explorer:
                            bytes_per_state=visited_bytes / states if states else 0.0,
                            collision_probability=self.visited.collision_probability(states),
                            fingerprint="exact" if self.visited.exact else "64-bit",
-                           symmetry=[t.name for t in self.symmetric])
+                           symmetry=[t.name for t in self.symmetric],
+                           cluster="ray" if self.opts.cluster else "", machines=self.machines,
+                           shipped_bytes=self.shipped)
 
     def _graph_stats(self) -> GraphStats | None:
         """The state graph, or how far it got if the search stopped while building it; None: not built."""
@@ -186,7 +192,7 @@ class Explorer:
         b.phase("init", "while enumerating the initial states", self._init_progress)
         frontier = self._initial(found)
         b.phase("search", "at depth 0", self._search_progress)
-        if self.opts.workers > 1 and frontier and not self.opts.stops(found):
+        if (self.opts.workers > 1 or self.opts.cluster) and frontier and not self.opts.stops(found):
             return self._search_partitioned(frontier, found)
         while len(frontier):
             b.where = f"at depth {self.depth}"
@@ -337,8 +343,13 @@ class Explorer:
         """`_search` with the levels' states held by worker processes, one hash partition each
         (see `checker.engines.explicit.partition`); the same result as one process."""
         b, n = self.budget, self.opts.workers
-        self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
-                                self._spill_directory(), b.poll, self._worker_progress)
+        if self.opts.cluster:
+            self.group = RayGroup(n, self.model, bool(self.symmetric), self.visited.exact, self.opts.chunk,
+                                  self.opts.cluster, b.poll)
+            self.machines = self.group.machines
+        else:
+            self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
+                                    self._spill_directory(), b.poll, self._worker_progress)
         fps = self.store.level(0)[0]
         own = owners(fps, n)
         seeds = []
@@ -391,6 +402,7 @@ class Explorer:
         their owners, deduplicated and admitted; the size of the next level."""
         n = self.opts.workers
         stride = max(report["stride"] for report, _ in answers)
+        self.shipped += sum(report["shipped"] for report, _ in answers)
         if size * stride >= KEY_LIMIT:
             raise RuntimeError(f"internal error: a level of {size:,} states with up to {stride:,} successors "
                                "each is beyond the partitioned search's 63-bit keys")

@@ -1,0 +1,117 @@
+"""The partitioned search on a real local Ray cluster: the same result as one process.
+
+Skipped, loudly, when Ray is not installed (`pip install 'syncproof[ray]'`; CI installs it).
+One Ray instance (2 CPUs) serves the whole module: starting Ray takes seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from checker.cli.main import main
+from checker.core.result import Verdict
+from checker.engines.explicit import raygroup
+from checker.engines.explicit.search import ExplicitOptions, check
+from engine_helpers import MODELS, model_file, model_of
+from test_engine_differential import _checked, random_model
+
+ray = pytest.importorskip("ray", reason="RAY IS NOT INSTALLED: the Ray cluster tests did NOT run "
+                                        "(pip install 'syncproof[ray]')")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def _summary(r):
+    props = [(p.name, p.kind, p.verdict, p.message, p.where,
+              dataclasses.asdict(p.trace) if p.trace is not None else None) for p in r.properties]
+    s = r.stats
+    return (r.verdict, r.how, r.reason, s.distinct_states, s.transitions, s.depth, s.actions, props)
+
+
+def _agree(m, workers=2, **options):
+    one = check(m, ExplicitOptions(workers=1, **options))
+    on_ray = check(m, ExplicitOptions(workers=workers, cluster="local", **options))
+    assert _summary(on_ray) == _summary(one)
+    assert on_ray.stats.search.cluster == "ray" and on_ray.stats.search.machines == 1
+    assert on_ray.stats.workers == workers
+    return on_ray
+
+
+GRID = """model Grid
+var x: 0..9
+var y: 0..9
+init { x = 0  y = 0 }
+action Right { require x < 9  x = x + 1 }
+action Up { require y < 9  y = y + 1 }
+action Boom { require x == 7 and y == 7  assert x != y, "boom" }
+invariant Diagonal: not (x == 3 and y == 3)
+invariant Far: x + y < 11
+"""
+
+
+def test_same_violations_and_traces_as_one_process():
+    r = _agree(model_of(GRID), stop_at_first=False)
+    assert {p.name: p.trace.length for p in r.violated} == {"Diagonal": 6, "Far": 11, "runtime": 15, "deadlock": 18}
+    assert r.stats.search.shipped_bytes > 0
+
+
+def test_shipped_models_agree():
+    r = _agree(model_file("two_phase_commit_broken.sync", ["RM=4"]), symmetry=False)
+    assert [p.name for p in r.violated] == ["Consistent"]
+    r = _agree(model_file("two_phase_commit.sync", ["RM=4"]), workers=3, symmetry=True,
+               invariants=("Consistent", "TypeOK"))
+    assert r.verdict is Verdict.HOLDS
+
+
+def test_state_limit_is_exact_on_ray():
+    r = _agree(model_file("two_phase_commit.sync", ["RM=4"]), symmetry=False, max_states=300)
+    assert r.stats.distinct_states == 300 and r.verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_model())
+def test_random_models_agree_on_ray(text):
+    m = _checked(text)
+    if m is None:
+        return
+    _agree(m, deadlock=False, stop_at_first=False)
+
+
+def test_a_killed_worker_is_detected(monkeypatch):
+    """A Ray actor killed in the middle of a run: the result is inconclusive, never a count."""
+    calls = []
+    get = raygroup.RayGroup._get
+
+    def killing(self, refs):
+        calls.append(1)
+        if len(calls) == 8:   # seed, node ids, then within the second level
+            ray.kill(self.actors[1])
+        return get(self, refs)
+
+    monkeypatch.setattr(raygroup.RayGroup, "_get", killing)
+    r = check(model_file("two_phase_commit.sync", ["RM=4"]), ExplicitOptions(workers=2, cluster="local",
+                                                                              symmetry=False))
+    assert r.verdict is Verdict.INCONCLUSIVE
+    assert "a Ray worker died" in r.reason and "the search stopped" in r.reason
+
+
+def test_cli_on_ray_reports_workers_machines_and_bytes(tmp_path, capsys):
+    code = main(["check", str(MODELS / "two_phase_commit.sync"), "--const", "RM=3",
+                 "--cluster", "ray", "--workers", "2", "--no-symmetry", "--json", "--out", str(tmp_path)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["verdict"] == "holds"
+    s = out["stats"]
+    assert (s["distinct_states"], s["workers"], s["cluster"], s["machines"]) == (288, 2, "ray", 1)
+    assert s["bytes_shipped_per_state"] > 0
