@@ -40,6 +40,9 @@ class ExplicitSection:
     max_states: int | None = None
     max_depth: int | None = None
     cluster: str | None = None     # Ray: "local", "auto" or "ray://HOST:PORT"; None: this machine's processes
+    checkpoint: str | None = None  # directory of checkpoints, written at the end of a level
+    checkpoint_every: float = 600.0
+    resume: str | None = None      # directory of the checkpoint to continue from
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def explicit_options(request: CheckRequest) -> ExplicitOptions:
     e = request.explicit
     return ExplicitOptions(invariants=request.properties, deadlock=request.deadlock, symmetry=e.symmetry,
                            workers=e.workers, max_states=e.max_states, max_depth=e.max_depth, cluster=e.cluster,
+                           checkpoint=e.checkpoint, checkpoint_every=e.checkpoint_every, resume=e.resume,
                            timeout=request.timeout, stop_at_first=request.stop_at_first, until=request.until)
 
 

@@ -37,6 +37,14 @@ def add_parser(sub) -> None:
     c.add_argument("--cluster", type=cluster_address, metavar="ray|auto|ray://HOST:PORT",
                    help="run the explicit search on Ray (pip install 'syncproof[ray]'): 'ray' starts Ray on this "
                    "machine, 'auto' joins the cluster this machine belongs to, ray://HOST:PORT a remote one"),
+    c.add_argument("--checkpoint", metavar="DIR",
+                   help="explicit engine: write a checkpoint of the search to DIR at the end of a level, every "
+                   "--checkpoint-every seconds (atomically: a killed run leaves the last one whole)")
+    c.add_argument("--checkpoint-every", type=seconds_or_zero, default=600.0, metavar="SECONDS",
+                   help="seconds between checkpoints, at least (default 600; 0: at the end of every level)")
+    c.add_argument("--resume", metavar="DIR",
+                   help="continue the run whose checkpoint is in DIR (same model, constants and options): the "
+                   "result is the one the uninterrupted run gives; checkpoints go on into DIR")
     c.add_argument("--max-states", type=positive(int), metavar="N", help="stop after N distinct states")
     c.add_argument("--max-depth", type=positive(int), metavar="N", help="explore states up to N steps deep")
     c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")
@@ -71,6 +79,30 @@ def cluster_address(text: str) -> str:
     raise argparse.ArgumentTypeError(f"'{text}' is not ray, auto or ray://HOST:PORT")
 
 
+def seconds_or_zero(text: str) -> float:
+    """--checkpoint-every: 0, or a positive number of seconds."""
+    try:
+        if float(text) == 0:
+            return 0.0
+    except ValueError:
+        pass
+    return positive(float)(text)
+
+
+def check_checkpoints(args) -> None:
+    """--checkpoint and --resume are the explicit engine's, and their directories must be usable:
+    checked before any work (else exit 2)."""
+    if not (args.checkpoint or args.resume):
+        return
+    if args.engine not in (None, "explicit"):
+        raise SpecError(Diagnostic("E531", f"--checkpoint and --resume are for the explicit engine, not "
+                                   f"{args.engine}", None, "drop --engine, or use --engine explicit"))
+    if args.resume and not Path(args.resume).is_dir():
+        raise SpecError(Diagnostic("E531", f"--resume {args.resume}: no such directory", None,
+                                   "give the directory a run with --checkpoint DIR wrote"))
+    writable_dir("--checkpoint" if args.checkpoint else "--resume", args.checkpoint or args.resume)
+
+
 def check_cluster(args) -> None:
     """--cluster is for the explicit engine and needs Ray: checked before any work (else exit 2)."""
     if not args.cluster:
@@ -89,7 +121,9 @@ def request(args) -> CheckRequest:
         properties=tuple(args.invariant) if args.invariant else None, deadlock=not args.no_deadlock,
         timeout=args.timeout, stop_at_first=not args.keep_going,
         explicit=ExplicitSection(symmetry=not args.no_symmetry, workers=args.workers, max_states=args.max_states,
-                                 max_depth=args.max_depth, cluster=args.cluster),
+                                 max_depth=args.max_depth, cluster=args.cluster,
+                                 checkpoint=args.checkpoint or args.resume, checkpoint_every=args.checkpoint_every,
+                                 resume=args.resume),
         symbolic=SymbolicSection(depth=args.depth, k=args.k, rlimit=args.rlimit))
 
 
@@ -135,6 +169,7 @@ def run(args) -> int:
     check_outputs(args)
     check_model_file(args.model)
     check_cluster(args)
+    check_checkpoints(args)
     if args.workers is None:   # one process; on a cluster, a partition per core of this machine
         args.workers = max(1, os.cpu_count() or 1) if args.cluster else 1
     model = load(args.model, args.const)

@@ -44,6 +44,7 @@ import numpy as np
 
 from spec import ir
 
+from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
@@ -175,6 +176,28 @@ class Partition:
             return int(fps[i]), int(parents[i])
         return None
 
+    # ---- checkpoints ----------------------------------------------------------------------
+
+    def save(self, directory: str) -> None:
+        """This partition's part of a checkpoint (`checker.engines.explicit.checkpoint`)."""
+        arrays = {"visited": self.visited.sorted(), "gidx": self.gidx,
+                  "frontier": checkpoint.states_array(self.frontier, self.exact, self.cm.state_bits)}
+        for d in range(len(self.levels)):
+            for k, a in enumerate(self.levels.level(d)):
+                arrays[f"level-{d}-{k}"] = a
+        arrays["levels"] = np.array([len(self.levels)], dtype=np.int64)
+        checkpoint.save_arrays(directory, arrays)
+
+    def load(self, directory: str) -> None:
+        """Continues from this partition's part of a checkpoint."""
+        self.visited = FingerprintSet(self.exact)
+        self.visited.add(checkpoint.load_array(directory, "visited"))
+        self.gidx = checkpoint.load_array(directory, "gidx")
+        frontier = checkpoint.states_of(checkpoint.load_array(directory, "frontier"), self.exact)
+        self.frontier = frontier if self.exact else list(frontier)
+        for d in range(int(checkpoint.load_array(directory, "levels")[0])):
+            self.levels.append(*(checkpoint.load_array(directory, f"level-{d}-{k}") for k in range(3)))
+
     def trace_bytes(self) -> int:
         return self.levels.nbytes
 
@@ -225,9 +248,15 @@ class WorkerDied(Exception):
     """A worker process died (killed, out of memory): the level it was in cannot be trusted."""
 
 
-def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str, model, symmetry: bool) -> None:
-    """A worker's loop: calls on its Partition, one message each, until told to stop."""
+def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str, model, symmetry: bool,
+           drivers_ends: list) -> None:
+    """A worker's loop: calls on its Partition, one message each, until the driver goes away.
+
+    `drivers_ends`: the driver's ends of the pipes, which a forked worker holds copies of; closed
+    here, so that a driver killed (even by SIGKILL) breaks the pipe and its workers end too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the driver's: it stops the workers
+    for end in drivers_ends:
+        end.close()
     if model is None:   # forked
         cm, canon = _INHERITED["cm"], _INHERITED["canon"]
     else:  # pragma: no cover - spawned (platforms without fork): compile here
@@ -239,7 +268,10 @@ def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str
         conn.send(("progress", index, list(counts)))
 
     while True:
-        method, args = conn.recv()
+        try:
+            method, args = conn.recv()
+        except EOFError:   # the driver is gone
+            return
         try:
             if method == "expand":
                 result = part.expand(progress)
@@ -274,7 +306,9 @@ class LocalGroup:
         try:
             for i in range(count):
                 mine, theirs = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(theirs, i, count, exact, chunk, directory, carried, symmetry),
+                inherited = [*self.conns, mine] if carried is None else []
+                proc = ctx.Process(target=_serve, args=(theirs, i, count, exact, chunk, directory, carried, symmetry,
+                                                        inherited),
                                    daemon=True, name=f"syncproof-partition-{i}")
                 proc.start()
                 theirs.close()

@@ -77,6 +77,12 @@ class PartitionActor:
     def admit(self, keys, room):
         return self.part.admit(keys, room)
 
+    def save(self, directory: str) -> None:
+        return self.part.save(directory)
+
+    def load(self, directory: str) -> None:
+        return self.part.load(directory)
+
     def lookup(self, depth: int, index: int):
         return self.part.lookup(depth, index)
 

@@ -32,6 +32,7 @@ checked (expanded) before the search stops.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -48,6 +49,7 @@ from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
 from checker.core.properties import select_invariants, where_of
 from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
+from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
@@ -74,6 +76,9 @@ class ExplicitOptions:
     until: tuple[str, ...] = ()                 # stop at the first violation only once all these are found
     chunk: int = 4096                           # states in a chunk of a level, at most
     cluster: str | None = None                  # Ray: "local", "auto" or "ray://HOST:PORT" (None: processes)
+    checkpoint: str | None = None               # directory of checkpoints (`checker.engines.explicit.checkpoint`)
+    checkpoint_every: float = 600.0             # seconds between checkpoints, at least (one at a level's end)
+    resume: str | None = None                   # directory of a checkpoint to continue from
 
     def __post_init__(self):
         for name in ("workers", "chunk"):
@@ -115,6 +120,8 @@ class Explorer:
         self.queue = 0                         # its states not expanded yet
         self.sizer = ChunkSizer(options.chunk)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
+        self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
+        self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
 
     # ---- the run: search, then the graph properties ------------------------------------
 
@@ -190,10 +197,14 @@ class Explorer:
         """Breadth-first search: (why it stopped early, or ""; whether it saw every reachable state)."""
         b = self.budget
         b.phase("init", "while enumerating the initial states", self._init_progress)
-        frontier = self._initial(found)
-        b.phase("search", "at depth 0", self._search_progress)
-        if (self.opts.workers > 1 or self.opts.cluster) and frontier and not self.opts.stops(found):
-            return self._search_partitioned(frontier, found)
+        partitioned = self.opts.workers > 1 or bool(self.opts.cluster)
+        if self.opts.resume:
+            frontier, snapshot = self._resume(found, partitioned)
+        else:
+            frontier, snapshot = self._initial(found), None
+        b.phase("search", f"at depth {self.depth}", self._search_progress)
+        if partitioned and (len(frontier) or snapshot) and not self.opts.stops(found):
+            return self._search_partitioned(frontier, found, snapshot)
         while len(frontier):
             b.where = f"at depth {self.depth}"
             level = self._expand(frontier)
@@ -211,6 +222,8 @@ class Explorer:
                 return (f"depth limit {self.opts.max_depth} reached; {len(frontier)} states at depth "
                         f"{self.depth + 1} were not explored"), False
             self.depth += 1
+            if self._checkpoint_due():
+                self._save(len(frontier), lambda d: self._save_arrays(d, frontier))
         return "", True
 
     def _states(self) -> int:
@@ -263,10 +276,8 @@ class Explorer:
 
     def _initial(self, found) -> list[int]:
         states = self._initial_states()
-        if self.init_failures:  # the ways through init that succeed are still initial states
-            self._init_error(self.init_failures[0], found)
-            if self.opts.stops(found):
-                return []
+        if self._init_failed(found):
+            return []
         if self.canon is not None:
             tick, canon = self.budget.tick, self.canon
             seen, canon_states = set(), []
@@ -284,6 +295,12 @@ class Explorer:
         states = [s for s, n in zip(states, new) if n]
         self.store.append(fps[new], np.zeros(len(states), dtype=np.uint32))
         return states
+
+    def _init_failed(self, found) -> bool:
+        """Reports a failure of a way through init; whether the search then stops."""
+        if self.init_failures:  # the ways through init that succeed are still initial states
+            self._init_error(self.init_failures[0], found)
+        return self.opts.stops(found)
 
     def _expand(self, frontier) -> Level:
         """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk.
@@ -339,9 +356,10 @@ class Explorer:
 
     # ---- the partitioned search (workers > 1) -----------------------------------------
 
-    def _search_partitioned(self, frontier: list[int], found: dict) -> tuple[str, bool]:
+    def _search_partitioned(self, frontier: list[int], found: dict, snapshot: tuple | None) -> tuple[str, bool]:
         """`_search` with the levels' states held by worker processes, one hash partition each
-        (see `checker.engines.explicit.partition`); the same result as one process."""
+        (see `checker.engines.explicit.partition`); the same result as one process. `snapshot`:
+        (directory, meta) of the checkpoint to resume from."""
         b, n = self.budget, self.opts.workers
         if self.opts.cluster:
             self.group = RayGroup(n, self.model, bool(self.symmetric), self.visited.exact, self.opts.chunk,
@@ -350,15 +368,23 @@ class Explorer:
         else:
             self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
                                     self._spill_directory(), b.poll, self._worker_progress)
-        fps = self.store.level(0)[0]
-        own = owners(fps, n)
-        seeds = []
-        for p in range(n):
-            mine = np.flatnonzero(own == p)
-            seeds.append(([frontier[i] for i in mine.tolist()], fps[mine], mine.astype(np.int64)))
-        self.group.call("seed", seeds)
-        self.store.clear()   # the partitions keep the trace store from here on
-        size = len(frontier)
+        if snapshot is not None:
+            directory, meta = snapshot
+            self.group.call("load", [(os.path.join(directory, f"partition-{p}"),) for p in range(n)])
+            size = meta["size"]
+            self._rebuild(meta["records"], found)
+        else:
+            fps = self.store.level(0)[0]
+            own = owners(fps, n)
+            seeds = []
+            for p in range(n):
+                mine = np.flatnonzero(own == p)
+                seeds.append(([frontier[i] for i in mine.tolist()], fps[mine], mine.astype(np.int64)))
+            self.group.call("seed", seeds)
+            self.group_bytes = (self.visited.nbytes, self.store.nbytes)
+            self.group_states, self.visited = len(self.visited), FingerprintSet(self.visited.exact)
+            self.store.clear()   # the partitions keep the trace store from here on
+            size = len(frontier)
         while size:
             b.where = f"at depth {self.depth}"
             self.level, self.queue, self._partial = Level(len(self.model.actions)), size, {}
@@ -378,6 +404,9 @@ class Explorer:
                 return (f"depth limit {self.opts.max_depth} reached; {size} states at depth "
                         f"{self.depth + 1} were not explored"), False
             self.depth += 1
+            if self._checkpoint_due():
+                self._save(size, lambda d: self.group.call(
+                    "save", [(os.path.join(d, f"partition-{p}"),) for p in range(n)]))
         return "", True
 
     def _merged(self, answers) -> tuple[Level, dict[int, int]]:
@@ -443,6 +472,75 @@ class Explorer:
             shutil.rmtree(self.spill_root, ignore_errors=True)
             self.spill_root = None
 
+    # ---- checkpoints (`checker.engines.explicit.checkpoint`) ---------------------------------
+
+    def _key(self) -> str:
+        """What a checkpoint must have been written by: the model (its generated code, which the
+        constants decide) and every option that changes the search or its result."""
+        o = self.opts
+        consts = {k: str(v) for k, v in self.full_model.const_values().items()}
+        decisive = (o.invariants, o.deadlock, o.symmetry, o.workers, o.max_states, o.max_depth,
+                    o.stop_at_first, tuple(o.until))
+        return checkpoint.key_of(self.cm.source, json.dumps(consts, sort_keys=True), repr(decisive))
+
+    def _checkpoint_due(self) -> bool:
+        if not self.opts.checkpoint:
+            return False
+        return self.budget.elapsed - self.saved_at >= self.opts.checkpoint_every
+
+    def _save(self, size: int, write_parts) -> None:
+        """A checkpoint of the search at the start of level `self.depth` (`size` states)."""
+        meta = {"key": self._key(), "depth": self.depth, "size": size, "states": self._states(),
+                "counts": self.counts, "records": self.records, "limit": self.limit,
+                "shipped": self.shipped, "partitions": self.opts.workers if self.group is not None else 0,
+                "exact": self.visited.exact}
+        checkpoint.write(self.opts.checkpoint, self.depth, meta, write_parts)
+        self.saved_at = self.budget.elapsed
+
+    def _save_arrays(self, directory: str, frontier) -> None:
+        """One process's part of a checkpoint: visited set, frontier, trace store."""
+        arrays = {"visited": self.visited.sorted(),
+                  "frontier": checkpoint.states_array(frontier, self.visited.exact, self.cm.state_bits)}
+        for d in range(len(self.store)):
+            fps, parents = self.store.level(d)
+            arrays[f"level-{d}-fps"], arrays[f"level-{d}-parents"] = fps, parents
+        checkpoint.save_arrays(directory, arrays)
+
+    def _resume(self, found: dict, partitioned: bool):
+        """(the frontier, None) of a one-process checkpoint, or ([], (directory, meta)) of a partitioned
+        one; the counters and the violations found so far restored."""
+        directory, meta = checkpoint.read(self.opts.resume, self._key())
+        self._initial_states()
+        if self._init_failed(found):
+            return [], None
+        self.depth, self.counts, self.shipped = meta["depth"], list(meta["counts"]), meta["shipped"]
+        self.limit = tuple(meta["limit"]) if meta["limit"] else None
+        self.saved_at = self.budget.elapsed
+        if partitioned:
+            self.group_states = meta["states"]
+            return [], (directory, meta)
+        self.visited.add(checkpoint.load_array(directory, "visited"))
+        frontier = checkpoint.states_of(checkpoint.load_array(directory, "frontier"), self.visited.exact)
+        for d in range(self.depth + 1):
+            self.store.append(checkpoint.load_array(directory, f"level-{d}-fps"),
+                              checkpoint.load_array(directory, f"level-{d}-parents"))
+        self._rebuild(meta["records"], found)
+        return frontier, None
+
+    def _rebuild(self, records: dict, found: dict) -> None:
+        """The violations found before the checkpoint, their traces rebuilt from the trace store."""
+        invariants = {inv.name: (j, inv) for j, inv in enumerate(self.model.invariants)}
+        for name, (what, depth, index, k) in records.items():
+            if what == "invariant":
+                j, inv = invariants[name]
+                chain = self._trace(depth, index, name, inv.kind, "", inv.span)
+                ok = self.cm.invariants(chain._states[-1])[j]
+                found[name] = self._invariant_violation(inv, ok, depth, index)
+            elif what == "deadlock":
+                found[name] = self._deadlock(depth, index)
+            else:
+                found[name] = self._runtime_violation(depth, index, k, None)
+
     # ---- violations -------------------------------------------------------------------
 
     def _violations(self, level: Level, state_at, depth: int, found: dict) -> None:
@@ -457,22 +555,31 @@ class Explorer:
             for inv, ok in zip(invs, outcome):
                 if ok is True or inv.name in found:
                     continue
-                message = f"invariant {inv.name} is violated"
-                if isinstance(ok, ModelError):
-                    message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
-                trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
-                trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
-                found[inv.name] = PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message,
-                                                 where_of(inv.span), trace)
+                found[inv.name] = self._invariant_violation(inv, ok, depth, i)
         if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
-            message = "deadlock: no action is enabled in the last state"
-            trace = self._trace(depth, level.dead, Kind.DEADLOCK, Kind.DEADLOCK, message, None)
-            found[Kind.DEADLOCK] = PropertyResult(Kind.DEADLOCK, Kind.DEADLOCK, Verdict.VIOLATED, message, None, trace)
+            found[Kind.DEADLOCK] = self._deadlock(depth, level.dead)
         if level.err is not None and Kind.RUNTIME not in found:
             i, k, exc = level.err
             found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
 
-    def _runtime_violation(self, depth: int, i: int, k: int, exc: ModelError) -> PropertyResult:
+    def _invariant_violation(self, inv, ok, depth: int, i: int) -> PropertyResult:
+        """`ok`: the invariant's outcome in the state (False or a ModelError)."""
+        self.records[inv.name] = ["invariant", depth, i, -1]
+        message = f"invariant {inv.name} is violated"
+        if isinstance(ok, ModelError):
+            message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
+        trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
+        trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
+        return PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message, where_of(inv.span), trace)
+
+    def _deadlock(self, depth: int, i: int) -> PropertyResult:
+        self.records[Kind.DEADLOCK] = ["deadlock", depth, i, -1]
+        message = "deadlock: no action is enabled in the last state"
+        trace = self._trace(depth, i, Kind.DEADLOCK, Kind.DEADLOCK, message, None)
+        return PropertyResult(Kind.DEADLOCK, Kind.DEADLOCK, Verdict.VIOLATED, message, None, trace)
+
+    def _runtime_violation(self, depth: int, i: int, k: int, exc: ModelError | None) -> PropertyResult:
+        self.records[Kind.RUNTIME] = ["runtime", depth, i, k]
         action = self.model.actions[k].name
         trace = self._trace(depth, i, Kind.RUNTIME, Kind.RUNTIME, "", None)
         last = self._replay_state(trace)

@@ -71,6 +71,12 @@ class FingerprintSet:
             self.count += len(fps)
             self._merge()
 
+    def sorted(self) -> np.ndarray:
+        """Every fingerprint, in one sorted array."""
+        if not self.runs:
+            return np.zeros(0, dtype=np.uint64)
+        return np.sort(np.concatenate(self.runs)) if len(self.runs) > 1 else self.runs[0]
+
     def _merge(self) -> None:
         runs = self.runs
         while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
