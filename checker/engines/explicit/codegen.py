@@ -18,7 +18,10 @@ Shapes of generated code:
   - a body without `choose` or later `require` is inlined;
   - any other body becomes functions in continuation-passing style: each
     `choose` and each `if` that may branch or fail ends the current function
-    and continues in a new one, so a failing `require` is just `return`.
+    and continues in a new one, so a failing `require` is just `return`;
+  - an invariant that loops or is long, and reads only some of the variables,
+    is remembered per value of those variables (`memo_mask`): a dictionary
+    from those bits of the state to its outcome, computed on a miss only.
 
 Whatever the model, the source stays within what Python compiles: an
 integer constant longer than LITERAL_BITS is a table entry (Python neither
@@ -52,6 +55,8 @@ MAX_NESTING = 40         # brackets in one generated expression (Python refuses 
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
+MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once): a few MB at most
+MEMO_TEXT = 120          # an invariant whose code is longer than this (or loops) is remembered
 
 
 class _Const:
@@ -1299,6 +1304,7 @@ class ModelCompiler(Compiler):
         self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
         self.ticking = False     # loops call _tick() (the run's budget): only init's do
         self.init_compiled = False
+        self.def_reads: dict[str, set[int]] = {}  # def -> the state variables its body reads
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -1636,6 +1642,40 @@ class ModelCompiler(Compiler):
     def invariant_code(self, inv: ir.InvariantIR) -> str:
         return self.expr(inv.cond, Ctx("s0")).text
 
+    def vars_read(self, e: ir.Expr) -> set[int]:
+        """The indexes of the state variables e reads, itself or in the defs it calls."""
+        out: set[int] = set()
+        for n in ir.iter_ir(e, into_defs=False):
+            if isinstance(n, ir.VarRef):
+                out.add(n.var.index)
+            elif isinstance(n, ir.Call) and n.fn.body is not None:
+                if n.fn.name not in self.def_reads:
+                    self.def_reads[n.fn.name] = self.vars_read(n.fn.body)
+                out |= self.def_reads[n.fn.name]
+        return out
+
+    def memo_mask(self, inv: ir.InvariantIR, code: str) -> int | None:
+        """The bits of the state that decide the invariant, when remembering its outcome per
+        their value pays: the invariant loops or its code is long (a lookup costs a few
+        operations), and it reads only some of the variables (or every state is a miss)."""
+        if not (len(code) > MEMO_TEXT or any(isinstance(n, ir.Quant) for n in ir.iter_ir(inv.cond))):
+            return None
+        mask = 0
+        for i in self.vars_read(inv.cond):
+            mask |= self.layout.masks[i] << self.layout.offsets[i]
+        return mask if mask != (1 << self.layout.bits) - 1 else None
+
+    def memo_lines(self, j: int, code: str, mask: int) -> tuple[str, list[str]]:
+        """(`_c<j> = ` its cache, for the head of expand; the lines setting `_m<j>` to the
+        invariant's outcome, False when it raises), remembered per the bits of the state in
+        mask: looked up inline, computed and stored by a function on a miss."""
+        cache = self.table({})
+        key = f"(s0 & {self.lit(mask)})"
+        body = _hoist_reads(["try:", f"    r = bool({code})", "except ModelError:", "    r = False"])
+        body += [f"if len({cache}) >= {MEMO_SIZE}:", f"    {cache}.clear()", f"{cache}[{key}] = r", "return r"]
+        fn = self.new_function(["s0"], body)
+        return f"_c{j} = {cache}", [f"_m{j} = _c{j}.get({key})", f"if _m{j} is None:", f"    _m{j} = {fn}(s0)"]
+
     # -- the module
     def build(self) -> str:
         """The generated module's source."""
@@ -1651,11 +1691,25 @@ class ModelCompiler(Compiler):
         loop: list[str] = []
         loop.append("for i, s0 in enumerate(frontier):")
         per: list[str] = []
-        if inv_codes:
+        caches: list[str] = []
+        memo_terms, terms = [], []
+        for j, (inv, code) in enumerate(zip(m.invariants, inv_codes)):
+            mask = self.memo_mask(inv, code)
+            if mask is None:
+                terms.append(_paren(code))
+            else:
+                cache, lines = self.memo_lines(j, code, mask)
+                caches.append(cache)
+                per += lines
+                memo_terms.append(f"_m{j}")
+        if terms:
             per.append("try:")
-            per.append(f"    ok = {' and '.join(_paren(c) for c in inv_codes)}")
+            per.append(f"    ok = {' and '.join(memo_terms + terms)}")
             per.append("except ModelError:")
             per.append("    ok = False")
+        elif memo_terms:
+            per.append(f"ok = {' and '.join(memo_terms)}")
+        if terms or memo_terms:
             per.append("if not ok:")
             per.append("    bad.append(i)")
         per.append("m = 0")
@@ -1673,7 +1727,7 @@ class ModelCompiler(Compiler):
         per.append("buf.clear()")
         loop += _indent(per)
         head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
-                "dead = -1", "err = None", "failed = -1"]
+                "dead = -1", "err = None", "failed = -1"] + caches
         body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
         # every transition of one state, labelled with its action instance
         body.append("def labelled(s0):")
