@@ -19,6 +19,10 @@ Shapes of generated code:
   - any other body becomes functions in continuation-passing style: each
     `choose` and each `if` that may branch or fail ends the current function
     and continues in a new one, so a failing `require` is just `return`;
+  - where `x is V` holds (an `if`'s then branch, the right of `and` and
+    `implies`, an `if ... then` expression's then), the local x is known to
+    be a V (`narrowed`): its fields are read without a test, a match on it
+    (or on a constant) is its arm;
   - an invariant that loops or is long, and reads only some of the variables,
     is remembered per value of those variables (`memo_mask`): a dictionary
     from those bits of the state to its outcome, computed on a miss only.
@@ -335,6 +339,12 @@ class Compiler:
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
         t = e.subject.type
+        variant = subj.variant
+        if subj.is_const and isinstance(t, UnionType) and 0 <= subj.const < t.size:
+            variant = t.variant_of(subj.const).name
+        known = next((a for a in e.arms if a.pattern in (None, variant)), None) if variant else None
+        if known is not None:  # the value's variant is known: so is its arm (the first for it, or `_`)
+            return self.expr(known.body, self.arm_test(t, subj, known, ctx)[1])
         parts = []
         for arm in e.arms:
             test, inner = self.arm_test(t, subj, arm, ctx)
@@ -362,6 +372,10 @@ class Compiler:
         if info.payload is not None:
             payload = f"({s} - {base})" if info.base else s
             for sym, off, (_, ft) in zip(arm.locals, info.payload.offsets, info.payload.fields):
+                if subj.is_const:
+                    field_code = ((subj.const - info.base) >> off) & ((1 << ft.bits) - 1)
+                    inner = inner.bind(sym.id, self.decode("", ft, field_code))
+                    continue
                 m = self.lit((1 << ft.bits) - 1)
                 inner = inner.bind(sym.id, self.decode(f"(({payload} >> {off}) & {m})", ft))
         return test, inner
@@ -378,7 +392,7 @@ class Compiler:
             if direct is not None:
                 return direct
         if op == "and":
-            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(False)
             if b.is_const and b.const:
@@ -392,7 +406,7 @@ class Compiler:
                 return a
             return Code(f"({a.text} or {b.text})")
         if op == "implies":
-            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(True)
             return Code(f"((not {a.text}) or {b.text})")
@@ -400,13 +414,27 @@ class Compiler:
             c = self.expr(e.args[0], ctx)
             if c.is_const:
                 return self.expr(e.args[1] if c.const else e.args[2], ctx)
-            a, b = self.expr(e.args[1], ctx), self.expr(e.args[2], ctx)
+            a, b = self.expr(e.args[1], self.narrowed(e.args[0], ctx)), self.expr(e.args[2], ctx)
             return Code(f"({a.text} if {c.text} else {b.text})")
         args = [self.expr(a, ctx) for a in e.args]
         folded = self.fold(e, args)
         if folded is not None:
             return folded
         return getattr(self, "_op_" + op)(e, args, ctx)
+
+    def narrowed(self, cond: ir.Expr, ctx: Ctx) -> Ctx:
+        """A copy of ctx for where cond holds: a local of a union type that one of cond's
+        conjuncts tests with `x is V` is known to be a V there (its field reads test nothing,
+        a match on it takes V's arm, `x is W` is a constant)."""
+        out = Ctx(ctx.state, dict(ctx.env))
+        for c in _conjuncts(cond):
+            if not (isinstance(c, ir.Op) and c.op == "is" and isinstance(c.args[0], ir.Local)
+                    and isinstance(c.args[0].type, UnionType)):
+                continue
+            code = ctx.env.get(c.args[0].sym.id)
+            if code is not None and not code.is_const and code.variant is None:
+                out.env[c.args[0].sym.id] = Code(code.text, variant=c.extra)
+        return out
 
     def _bit_in_state(self, e: ir.Op, ctx: Ctx) -> Code | None:
         """`c in S` with S a place in the state and c constant: one bit of the state."""
@@ -565,7 +593,8 @@ class Compiler:
         known = [x for (name, _), x in zip(e.extra, spec) if name == a[0].variant]
         if known:  # the value is of this variant: no test
             base, _, off, mask = known[0]
-            return self.decode(f"((({a[0]} - {self.lit(base)}) >> {off}) & {self.lit(mask)})", e.type)
+            payload = f"({a[0]} - {self.lit(base)})" if base else a[0].text
+            return self.decode(f"(({payload} >> {off}) & {self.lit(mask)})", e.type)
         site = self.site("a field of a union value", e.span)
         if len(spec) <= UNROLL_VARIANTS and _SIMPLE_NAME.fullmatch(a[0].text):  # inlined
             u = a[0].text
@@ -1253,6 +1282,7 @@ def _safe_get(e: ir.Op) -> bool:
     return not isinstance(kt, IntType) or (isinstance(at, IntType) and kt.contains(at))
 
 
+_CALL = re.compile(r"\b(?:f\d+|_[a-z]+)\(")  # a call of a generated function or a runtime helper
 _SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs nothing
 _READ_STATE = re.compile(_READ_S0.pattern.replace("s0", "s0?"))  # a field of a state: two operations
 
@@ -1362,7 +1392,7 @@ class ModelCompiler(Compiler):
             c = self.expr(s.cond, ctx)
             if c.is_const:
                 return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)), depth)
-            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env)), depth + 1) or ["pass"]
+            then = self.simple(s.then, self.narrowed(s.cond, ctx), depth + 1) or ["pass"]
             lines = [f"if {c}:"] + _indent(then)
             orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)), depth + 1)
             if orelse:
@@ -1459,7 +1489,7 @@ class ModelCompiler(Compiler):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
                 else:
                     c = self.expr(s.cond, ctx)
-                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
+                then = self.cps(s.then, self.narrowed(s.cond, ctx), kk, depth + 1)
                 orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
                 lines += [f"if {c}:"] + _indent(then or ["pass"]) + ["else:"] + _indent(orelse or ["pass"])
                 return lines
@@ -1656,9 +1686,10 @@ class ModelCompiler(Compiler):
 
     def memo_mask(self, inv: ir.InvariantIR, code: str) -> int | None:
         """The bits of the state that decide the invariant, when remembering its outcome per
-        their value pays: the invariant loops or its code is long (a lookup costs a few
-        operations), and it reads only some of the variables (or every state is a miss)."""
-        if not (len(code) > MEMO_TEXT or any(isinstance(n, ir.Quant) for n in ir.iter_ir(inv.cond))):
+        their value pays: its code loops, calls or is long (a lookup costs a few operations; a
+        quantifier unrolled into a short expression is cheaper), and it reads only some of the
+        variables (or every state is a miss)."""
+        if not (len(code) > MEMO_TEXT or " for " in code or _CALL.search(code)):
             return None
         mask = 0
         for i in self.vars_read(inv.cond):
