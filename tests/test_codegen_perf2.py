@@ -20,6 +20,7 @@ import re
 import pytest
 
 from spec.loader import load_text
+from spec.runtime import Memo
 
 from checker.core.result import Verdict
 from checker.engines.explicit import codegen
@@ -66,6 +67,28 @@ def test_a_cache_forgotten_on_every_miss_changes_nothing(monkeypatch, size):
     assert compare(load_text(MEMO), bmc=False) == []
 
 
+def test_an_invariant_missed_in_most_states_is_no_longer_remembered(monkeypatch):
+    monkeypatch.setattr(codegen, "MEMO_SIZE", 8)
+    cm = CompiledModel(load_text(MEMO))
+    assert differential(cm) == STATES
+    memos = [t for t in cm._namespace["_T"] if isinstance(t, Memo)]
+    assert len(memos) == 3 and not all(memo.on for memo in memos)
+    assert compare(load_text(MEMO), bmc=False) == []
+
+
+def test_a_memo_stops_storing_when_three_lookups_in_four_missed():
+    memo = Memo(4)
+    memo.looked = 5
+    assert [memo.store(k, k % 2 == 0) for k in range(4)] == [True, False, True, False]
+    assert not memo.on and len(memo) == 0
+    assert memo.store(5, True) is True and len(memo) == 0
+    memo = Memo(4)
+    memo.looked = 100
+    for k in range(6):
+        memo.store(k, True)
+    assert memo.on and dict(memo) == {4: True, 5: True}
+
+
 def test_the_key_is_the_variables_the_invariant_reads():
     m = load_text(MEMO)
     src = CompiledModel(m).source
@@ -75,7 +98,7 @@ def test_the_key_is_the_variables_the_invariant_reads():
         i = next(v.index for v in m.vars if v.name == name)
         return layout.masks[i] << layout.offsets[i]
 
-    stored = [int(k) for k in re.findall(r"\]\[\(s0 & (\d+)\)\] = r", src)]  # on a miss, per invariant
+    stored = [int(k) for k in re.findall(r"\.store\(\(s0 & (\d+)\), r\)", src)]  # on a miss, per invariant
     assert stored == [field("y") | field("s"), field("s"), field("x") | field("q")]  # y via over()
     expand = src[src.index("def expand"):]
     assert "_m0 = _c0.get(" in expand and "_m2 = _c2.get(" in expand

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError, tabulated_convert
+from spec.runtime import Memo, ModelError, tabulated_convert
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.explicit.layout import StateLayout
@@ -1696,16 +1696,16 @@ class ModelCompiler(Compiler):
             mask |= self.layout.masks[i] << self.layout.offsets[i]
         return mask if mask != (1 << self.layout.bits) - 1 else None
 
-    def memo_lines(self, j: int, code: str, mask: int) -> tuple[str, list[str]]:
-        """(`_c<j> = ` its cache, for the head of expand; the lines setting `_m<j>` to the
-        invariant's outcome, False when it raises), remembered per the bits of the state in
-        mask: looked up inline, computed and stored by a function on a miss."""
-        cache = self.table({})
+    def memo_lines(self, j: int, code: str, mask: int) -> tuple[list[str], list[str]]:
+        """(the lines of the head of expand taking `_c<j>`, the invariant's `spec.runtime.Memo`;
+        the lines setting `_m<j>` to its outcome in s0, False when it raises): looked up by the
+        bits of the state in mask, evaluated and stored by a function on a miss."""
+        cache = self.table(Memo(MEMO_SIZE))
         key = f"(s0 & {self.lit(mask)})"
         body = _hoist_reads(["try:", f"    r = bool({code})", "except ModelError:", "    r = False"])
-        body += [f"if len({cache}) >= {MEMO_SIZE}:", f"    {cache}.clear()", f"{cache}[{key}] = r", "return r"]
-        fn = self.new_function(["s0"], body)
-        return f"_c{j} = {cache}", [f"_m{j} = _c{j}.get({key})", f"if _m{j} is None:", f"    _m{j} = {fn}(s0)"]
+        fn = self.new_function(["s0"], body + [f"return {cache}.store({key}, r)"])
+        head = [f"_c{j} = {cache}", f"_c{j}.looked += len(frontier)"]
+        return head, [f"_m{j} = _c{j}.get({key})", f"if _m{j} is None:", f"    _m{j} = {fn}(s0)"]
 
     # -- the module
     def build(self) -> str:
@@ -1729,8 +1729,8 @@ class ModelCompiler(Compiler):
             if mask is None:
                 terms.append(_paren(code))
             else:
-                cache, lines = self.memo_lines(j, code, mask)
-                caches.append(cache)
+                head, lines = self.memo_lines(j, code, mask)
+                caches += head
                 per += lines
                 memo_terms.append(f"_m{j}")
         if terms:
