@@ -30,15 +30,16 @@ from engine_helpers import differential, prop, run
 from fuzz.differential import compare
 
 # ViaDef reads y only through over(): a key without y would remember the outcome of y == 0.
+# s has 30 possible members, so the loops over it are not unrolled (and the invariants are remembered).
 # Fails raises (division by zero) once 1 is in s. Order is violated only once x == N.
 MEMO = """model Memo
 const N = 2
 var x: 0..N
 var y: 0..N
-var s: set[0..N]
+var s: set[0..29]
 var q: seq[0..N, 2]
 init { x = 0  y = 0  s = {}  q = [] }
-def over(k: 0..N) = k + y
+def over(k: 0..29) = k + y
 action IncX { require x < N  x = x + 1 }
 action IncY { require y < N  y = y + 1 }
 action Add(k: 0..N) { require k not in s  s = s | {k} }

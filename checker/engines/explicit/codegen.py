@@ -60,7 +60,7 @@ MAX_BLOCKS = 40          # nested blocks in one generated function (Python refus
 MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once): a few MB at most
-MEMO_TEXT = 120          # an invariant whose code is longer than this (or loops) is remembered
+MEMO_TEXT = 400          # an invariant whose code is longer than this (or loops, or calls) is remembered
 
 
 class _Const:
