@@ -23,7 +23,7 @@ Shapes of generated code:
     `implies`, an `if ... then` expression's then), the local x is known to
     be a V (`narrowed`): its fields are read without a test, a match on it
     (or on a constant) is its arm;
-  - an invariant that loops or is long, and reads only some of the variables,
+  - an invariant that loops or calls, and reads only some of the variables,
     is remembered per value of those variables (`memo_mask`): a dictionary
     from those bits of the state to its outcome, computed on a miss only.
 
@@ -60,7 +60,6 @@ MAX_BLOCKS = 40          # nested blocks in one generated function (Python refus
 MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once): a few MB at most
-MEMO_TEXT = 400          # an invariant whose code is longer than this (or loops, or calls) is remembered
 
 
 class _Const:
@@ -1686,10 +1685,10 @@ class ModelCompiler(Compiler):
 
     def memo_mask(self, inv: ir.InvariantIR, code: str) -> int | None:
         """The bits of the state that decide the invariant, when remembering its outcome per
-        their value pays: its code loops, calls or is long (a lookup costs a few operations; a
-        quantifier unrolled into a short expression is cheaper), and it reads only some of the
-        variables (or every state is a miss)."""
-        if not (len(code) > MEMO_TEXT or " for " in code or _CALL.search(code)):
+        their value pays: its code loops or calls a function (a lookup costs a few operations:
+        more than a chain of tests that mostly stops early, however long, as measured on the
+        corpus), and it reads only some of the variables (or every state is a miss)."""
+        if not (" for " in code or _CALL.search(code)):
             return None
         mask = 0
         for i in self.vars_read(inv.cond):
