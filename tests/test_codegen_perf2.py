@@ -90,6 +90,15 @@ def test_a_memo_stops_storing_when_three_lookups_in_four_missed():
     assert memo.on and dict(memo) == {4: True, 5: True}
 
 
+def test_a_memo_of_wide_keys_holds_fewer_of_them(monkeypatch):
+    monkeypatch.setattr(codegen, "MEMO_BYTES", 100 * 200)
+    cm = CompiledModel(load_text(MEMO))
+    masks = [int(k) for k in re.findall(r"\.store\(\(s0 & (\d+)\), r\)", cm.source)]
+    sizes = sorted(t.size for t in cm._namespace["_T"] if isinstance(t, Memo))
+    assert sizes == sorted(100 * 200 // (mask.bit_length() // 8 + 100) for mask in masks)  # bytes per entry
+    assert max(sizes) < 200 and differential(cm) == STATES
+
+
 def test_the_key_is_the_variables_the_invariant_reads():
     m = load_text(MEMO)
     src = CompiledModel(m).source

@@ -59,7 +59,8 @@ MAX_NESTING = 40         # brackets in one generated expression (Python refuses 
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
-MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once): a few MB at most
+MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once) ...
+MEMO_BYTES = 8 << 20     # ... fewer when its keys are wide: about this many bytes at most
 
 
 class _Const:
@@ -1699,7 +1700,8 @@ class ModelCompiler(Compiler):
         """(the lines of the head of expand taking `_c<j>`, the invariant's `spec.runtime.Memo`;
         the lines setting `_m<j>` to its outcome in s0, False when it raises): looked up by the
         bits of the state in mask, evaluated and stored by a function on a miss."""
-        cache = self.table(Memo(MEMO_SIZE))
+        size = max(1, min(MEMO_SIZE, MEMO_BYTES // (mask.bit_length() // 8 + 100)))  # a key, its entry
+        cache = self.table(Memo(size))
         key = f"(s0 & {self.lit(mask)})"
         body = _hoist_reads(["try:", f"    r = bool({code})", "except ModelError:", "    r = False"])
         fn = self.new_function(["s0"], body + [f"return {cache}.store({key}, r)"])
