@@ -282,8 +282,9 @@ class _Formatter:
         """A closing bracket; the comments before it stay inside, indented as the items."""
         note = self.note(close)
         comments = self.leading(note, first_blank=True)
-        inner = Nest(INDENT, comments) if comments is not None else None
-        return concat(inner, line, str(close), self.trailing(close))
+        if comments is None:
+            return concat(line, str(close), self.trailing(close))
+        return concat(Nest(INDENT, comments), Hard(fresh=True), str(close), self.trailing(close))
 
     def list_of(self, n: Tree, open_i: int, close_i: int, pad: bool = False, fill: bool = False) -> Doc:
         """A bracketed, comma separated part of `n.children` (items, commas, an optional trailing comma)."""
@@ -471,7 +472,7 @@ class _Formatter:
         if not items and not note.leading:
             return concat(self.tok(open_), self.tok(close))
         body = Nest(INDENT, concat(self.items(items), self.leading(note, first_blank=bool(items))))
-        return concat(self.tok(open_), body, Hard(), str(close), self.trailing(close))
+        return concat(self.tok(open_), body, Hard(fresh=True), str(close), self.trailing(close))
 
     def r_assign(self, n: Tree) -> Doc:
         lv, eq, value = n.children
@@ -653,7 +654,7 @@ class _Formatter:
                 self.quiet.add(commas[i].start_pos)
                 parts.append(self.tok(commas[i]) if i < len(items) - 1 else self.comments_only(commas[i]))
         body = Nest(INDENT, concat(*parts, self.leading(self.note(close), first_blank=True)))
-        return concat(self.tok(kw), " ", self.expr(subject), " ", self.tok(open_), body, Hard(), str(close),
+        return concat(self.tok(kw), " ", self.expr(subject), " ", self.tok(open_), body, Hard(fresh=True), str(close),
                       self.trailing(close))
 
     def r_arm(self, n: Tree) -> Doc:

@@ -149,6 +149,8 @@ class _Printer:
         if not text:
             return
         if self.need_newline:
+            if not text.strip():   # a space after a comment: the newline replaces it
+                return
             self.newline(indent)
         self.parts.append(text)
         self.col += len(text)
