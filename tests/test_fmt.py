@@ -31,7 +31,8 @@ from fuzz.generators import models
 from test_docs import FILES, README, REFERENCE_EXAMPLES, extract, source_of
 
 SHIPPED = sorted(p for d in ("models", "bench/corpus") for p in (ROOT / d).rglob("*.sync"))
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\w+|\.\.|\*\*|\+\+|->|=>|==|!=|<=|>=|\S')
 
@@ -138,17 +139,13 @@ def _glued(a: str, b: str) -> bool:
     return (a.isalnum() or a == "_") and (b.isalnum() or b == "_")
 
 
-@SETTINGS
-@given(st.data())
-def test_the_layout_does_not_depend_on_the_spacing(data):
+def layout_ignores_spacing(data) -> None:
     text = data.draw(models())
     scrambled = data.draw(respaced(text))
     assert format_text(scrambled) == format_text(text)
 
 
-@SETTINGS
-@given(st.data())
-def test_random_models_keep_their_meaning_and_comments(data):
+def meaning_and_comments_kept(data) -> None:
     text = data.draw(respaced(data.draw(models()), comments=True))
     out = format_text(text)
     assert format_text(out) == out
@@ -158,6 +155,32 @@ def test_random_models_keep_their_meaning_and_comments(data):
     except SpecError:
         return   # a generated model the checker rejects (a constant out of range): the AST was compared
     assert shape(load_text(out)) == shape(before)
+
+
+@FEW
+@given(st.data())
+def test_the_layout_does_not_depend_on_the_spacing(data):
+    layout_ignores_spacing(data)
+
+
+@FEW
+@given(st.data())
+def test_random_models_keep_their_meaning_and_comments(data):
+    meaning_and_comments_kept(data)
+
+
+@pytest.mark.slow
+@MANY
+@given(st.data())
+def test_the_layout_does_not_depend_on_the_spacing_many(data):
+    layout_ignores_spacing(data)
+
+
+@pytest.mark.slow
+@MANY
+@given(st.data())
+def test_random_models_keep_their_meaning_and_comments_many(data):
+    meaning_and_comments_kept(data)
 
 
 # ---- layout ----------------------------------------------------------------------------------
