@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import re
 import select
 import sys
 from pathlib import Path
@@ -196,3 +197,31 @@ def test_the_repl_in_a_terminal_completes_steps_and_keeps_history(terminal, tmp_
     terminal.send("\x04")               # Ctrl-D
     assert terminal.exit_code() == 0
     assert "step RMPrepare(r3)" in (tmp_path / "history").read_text()
+
+
+def test_step_n_numbers_the_steps_of_the_current_state():
+    repl, out = session()
+    run(repl, out, "actions")
+    run(repl, out, "step RMPrepare(r1)")
+    assert "after TMRcvPrepared(r=r1)" in run(repl, out, "step 1")   # not the first step of the state before
+
+
+def test_the_readme_session_is_what_the_repl_prints(tmp_path: Path, monkeypatch):
+    """README.md shows a session of `syncproof repl`: each command's output is what it prints."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("$ syncproof repl models/two_phase_commit.sync\n", 1)[1].split("```", 1)[0]
+    prompt = re.compile(r"^(TwoPhaseCommit \[\d+/\d+\]> )(.*)\n", re.M)
+    parts = prompt.split(block)   # the banner, then each prompt, command and what follows
+    monkeypatch.chdir(tmp_path)
+    repl, out = session(seed=None)
+    out.seek(0)
+    out.truncate()
+    assert parts[0].startswith("TwoPhaseCommit: 4 variables")
+    repl.do_state("")
+    assert out.getvalue() == parts[0].split("\n", 1)[1]
+    commands = list(zip(parts[1::3], parts[2::3], parts[3::3]))
+    assert len(commands) >= 6
+    for shown_prompt, command, shown in commands:
+        assert repl.prompt == shown_prompt, command
+        assert run(repl, out, command) == shown, command
+    assert (tmp_path / "walk.itf.json").exists()

@@ -162,7 +162,8 @@ class Repl(cmd.Cmd):
     def __init__(self, session: Session, stdin=None, stdout=None):
         super().__init__(stdin=stdin, stdout=stdout)
         self.s = session
-        self.shown: list[Transition] = []   # the transitions `actions` numbered
+        self.shown: list[Transition] = []   # the transitions `actions` numbered last
+        self.shown_in: list[int] | None = None   # the state they leave
 
     # -- the prompt and the output
 
@@ -214,7 +215,7 @@ class Repl(cmd.Cmd):
 
     def do_actions(self, arg: str) -> None:
         """actions: the steps enabled in the current state, numbered for `step N`."""
-        self.shown = self.s.transitions()
+        self.show(self.s.transitions())
         if not self.shown:
             self.say("no action is enabled: a deadlock")
         for i, t in enumerate(self.shown, 1):
@@ -250,7 +251,7 @@ class Repl(cmd.Cmd):
         transitions = self.s.transitions()
         if arg.strip().isdigit():
             n = int(arg)
-            listed = self.shown or transitions
+            listed = self.shown if self.shown_in == self.s.state else transitions
             if not 1 <= n <= len(listed):
                 self.say(f"no step {n}: `actions` lists {len(listed)}")
                 return None
@@ -267,11 +268,15 @@ class Repl(cmd.Cmd):
             known = {a.name for a in self.s.model.actions}
             self.say(f"{name} is not enabled here with these parameters" if name in known else f"no action {name}")
         else:
-            self.shown = matches
+            self.show(matches)
             self.say(f"{len(matches)} steps match; take one by its number:")
             for i, t in enumerate(matches, 1):
                 self.say(f"  {i}. {t.label}")
         return None
+
+    def show(self, transitions: list[Transition]) -> None:
+        """Number these transitions for `step N` (in this state only)."""
+        self.shown, self.shown_in = transitions, self.s.state
 
     def do_random(self, arg: str) -> None:
         """random: take a step chosen at random among those that do not fail."""
