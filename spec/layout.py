@@ -97,11 +97,20 @@ class IfBreak(Doc):
 class Fill(Doc):
     """`items[0] seps[0] items[1] ...`: each separator breaks only when the next item does not fit."""
 
-    __slots__ = ("items", "seps")
+    __slots__ = ("items", "seps", "start")
 
-    def __init__(self, items: list[Doc], seps: list[Doc]):
-        self.items, self.seps = items, seps
-        self.hard = any(d.hard for d in items + seps)
+    def __init__(self, items: list[Doc], seps: list[Doc], start: int = 0, hard: bool | None = None):
+        self.items, self.seps, self.start = items, seps, start   # the fill from items[start] on
+        self.hard = any(d.hard for d in items + seps) if hard is None else hard
+
+    def rest(self) -> Fill:
+        """The fill after its first item and separator (sharing the lists: no copy per item)."""
+        return Fill(self.items, self.seps, self.start + 1, self.hard)
+
+    def parts(self) -> list[Doc]:
+        """item sep item ... from `start`."""
+        i = self.start
+        return [self.items[i]] + [p for pair in zip(self.seps[i:], self.items[i + 1:]) for p in pair]
 
 
 class Suffix(Doc):
@@ -194,19 +203,19 @@ class _Printer:
     def fill(self, indent: int, mode: int, d: Fill, stack: list) -> None:
         """The first item, then the separator broken or not as the next item fits after it; the
         rest of the fill goes back on the stack."""
-        first = d.items[0]
+        i = d.start
+        first = d.items[i]
         if mode == FLAT:
-            parts = [first] + [p for pair in zip(d.seps, d.items[1:]) for p in pair]
-            stack.extend((indent, FLAT, p) for p in reversed(parts))
+            stack.extend((indent, FLAT, p) for p in reversed(d.parts()))
             return
         first_mode = FLAT if not first.hard and self.fits([(indent, FLAT, first)], []) else BREAK
-        if len(d.items) == 1:
+        if i + 1 == len(d.items):
             stack.append((indent, first_mode, first))
             return
-        sep, nxt = d.seps[0], d.items[1]
+        sep, nxt = d.seps[i], d.items[i + 1]
         both = [(indent, FLAT, first), (indent, FLAT, sep), (indent, FLAT, nxt)]
         sep_mode = FLAT if not (first.hard or sep.hard or nxt.hard) and self.fits(both, []) else BREAK
-        stack.append((indent, BREAK, Fill(d.items[1:], d.seps[1:])))
+        stack.append((indent, BREAK, d.rest()))
         stack.append((indent, sep_mode, sep))
         stack.append((indent, first_mode, first))
 
@@ -238,8 +247,7 @@ class _Printer:
             elif cls is IfBreak:
                 todo.append((indent, mode, d.broken if mode == BREAK else d.flat))
             elif cls is Fill:
-                parts = [d.items[0]] + [p for pair in zip(d.seps, d.items[1:]) for p in pair]
-                todo.extend((indent, mode, p) for p in reversed(parts))
+                todo.extend((indent, mode, p) for p in reversed(d.parts()))
         return False
 
 
