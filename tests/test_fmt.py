@@ -30,10 +30,11 @@ from fuzz.generators import models
 from test_docs import FILES, README, REFERENCE_EXAMPLES, extract, source_of
 
 SHIPPED = sorted(p for d in ("models", "bench/corpus") for p in (ROOT / d).rglob("*.sync"))
-FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HEALTH = [HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]   # whole models
+FEW = settings(max_examples=12, deadline=None, suppress_health_check=HEALTH)
+MANY = settings(max_examples=300, deadline=None, suppress_health_check=HEALTH)
 
-_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\w+|\.\.|\*\*|\+\+|->|=>|==|!=|<=|>=|\S')
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[0-9][0-9_]*\.[0-9][0-9_]*|\w+|\.\.|\*\*|\+\+|->|=>|==|!=|<=|>=|\S')
 
 
 def formatted_ir_is_the_same(path: Path) -> str:
@@ -105,7 +106,7 @@ def _comments(text: str) -> list[tuple[str, bool]]:
     for line in text.splitlines():
         m = next((m for m in _TOKEN.finditer(line) if m.group().startswith("#")), None)
         if m:
-            out.append((m.group(), not line[:m.start()].strip()))
+            out.append((m.group().rstrip(), not line[:m.start()].strip()))
     return out
 
 
@@ -122,10 +123,13 @@ def respaced(draw, text: str, comments: bool = False) -> str:
         if after == len(text):
             out.append(gap)
             break
-        is_comment = text[start] == "#"
-        choice = draw(st.sampled_from(["\n", " \n", "\n  "] if "\n" in gap or is_comment else
-                                      ["", " ", "\n", "\t  ", "\n    "]))
-        if comments and draw(st.integers(0, 5)) == 0:
+        is_comment, before_comment = text[start] == "#", text[after] == "#"
+        if before_comment and "\n" not in gap:   # a comment at the end of a line stays there
+            choice = draw(st.sampled_from(["", " ", "\t  "]))
+        else:
+            choice = draw(st.sampled_from(["\n", " \n", "\n  "] if "\n" in gap or is_comment else
+                                          ["", " ", "\n", "\t  ", "\n    "]))
+        if comments and not before_comment and draw(st.integers(0, 5)) == 0:
             count += 1
             choice = f"\n# c{count}\n" if is_comment or draw(st.booleans()) else f"  # c{count}\n"
         if not choice and _glued(text[end - 1], text[after]):
@@ -154,6 +158,44 @@ def meaning_and_comments_kept(data) -> None:
     except SpecError:
         return   # a generated model the checker rejects (a constant out of range): the AST was compared
     assert shape(load_text(out)) == shape(before)
+
+
+def _every_model_text() -> list[str]:
+    """The shipped models and the reference's examples that parse: every construct of the language."""
+    texts = [p.read_text(encoding="utf-8") for p in SHIPPED]
+    for ex in REFERENCE_EXAMPLES:
+        try:
+            parse(source_of(ex), ex.where)
+        except SpecError:
+            continue
+        texts.append(source_of(ex))
+    return texts
+
+
+EVERY_MODEL = _every_model_text()
+
+
+def shipped_respaced(data) -> None:
+    """A shipped model or an example: its layout whatever its spacing, its comments kept."""
+    text = data.draw(st.sampled_from(EVERY_MODEL))
+    assert format_text(data.draw(respaced(text))) == format_text(text)
+    commented = data.draw(respaced(text, comments=True))
+    out = format_text(commented)
+    assert format_text(out) == out
+    assert _comments(out) == _comments(commented)
+
+
+@FEW
+@given(st.data())
+def test_shipped_models_respaced_and_commented(data):
+    shipped_respaced(data)
+
+
+@pytest.mark.slow
+@MANY
+@given(st.data())
+def test_shipped_models_respaced_and_commented_many(data):
+    shipped_respaced(data)
 
 
 @FEW
