@@ -194,6 +194,9 @@ def test_the_repl_in_a_terminal_completes_steps_and_keeps_history(terminal, tmp_
     assert "after RMPrepare(r=r3)" in terminal.expect("TwoPhaseCommit [1/1]> ")
     terminal.send("msgs\n")
     assert "{Prepared(r3)}" in terminal.expect("TwoPhaseCommit [1/1]> ")
+    terminal.send("tm_sta\x03")         # Ctrl-C drops the line, the session goes on
+    terminal.expect("(interrupted")
+    terminal.expect("TwoPhaseCommit [1/1]> ")
     terminal.send("\x04")               # Ctrl-D
     assert terminal.exit_code() == 0
     assert "step RMPrepare(r3)" in (tmp_path / "history").read_text()

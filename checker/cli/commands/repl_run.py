@@ -381,9 +381,12 @@ def run(args) -> int:
              f"{len(session.inits)} initial state(s). help lists the commands; an expression is evaluated.")
     repl.do_state("")
     try:
-        repl.cmdloop()
-    except KeyboardInterrupt:
-        repl.say()
+        while True:
+            try:
+                repl.cmdloop()
+                break
+            except KeyboardInterrupt:   # Ctrl-C drops the line (or a long evaluation), not the session
+                repl.say("\n(interrupted: quit or Ctrl-D leaves)")
     finally:
         _write_history(history)
     return EXIT_HOLDS
