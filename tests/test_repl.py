@@ -18,7 +18,7 @@ from checker.traces.itf import read_document
 from checker.traces.replay import replay
 from spec.loader import load
 
-from cli_helpers import ROOT
+from cli_helpers import ROOT, run_cli
 
 TPC = str(ROOT / "models" / "two_phase_commit.sync")
 BROKEN = str(ROOT / "models" / "two_phase_commit_broken.sync")
@@ -228,3 +228,12 @@ def test_the_readme_session_is_what_the_repl_prints(tmp_path: Path, monkeypatch)
         assert repl.prompt == shown_prompt, command
         assert run(repl, out, command) == shown, command
     assert (tmp_path / "walk.itf.json").exists()
+
+
+def test_a_model_whose_init_fails_has_no_session(tmp_path: Path, capsys):
+    path = tmp_path / "m.sync"
+    path.write_text("model M\nvar x: 0..3\ninit {\n  x = 3\n  x = x + 1\n}\naction A { x = 0 }\n", encoding="utf-8")
+    code, out, err = run_cli(["repl", path], capsys)
+    assert code == 1 and "init fails: storing into x: 4 is outside 0..3" in err
+    code, out, err = run_cli(["repl", tmp_path / "missing.sync"], capsys)
+    assert code == 2 and "error[E601]" in err

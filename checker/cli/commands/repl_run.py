@@ -27,10 +27,11 @@ from spec.runtime import ModelError, from_code, to_code
 from spec.typecheck import check
 from spec.values import EncodeError, show
 
-from checker.core.exits import EXIT_HOLDS
+from checker.core.exits import EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
 from checker.core.result import Trace, TraceStep
 from checker.traces.itf import ITFError, from_itf, read_document, step_labels, trace_document
+from checker.reports.console import console
 from checker.reports.formats import write_file
 
 try:
@@ -373,7 +374,12 @@ def _args_match(t: Transition, args: list[str]) -> bool:
 
 
 def run(args) -> int:
-    session = Session(args.model, args.const, args.seed)
+    try:
+        session = Session(args.model, args.const, args.seed)
+    except ModelError as exc:   # as `check` reports it: a run-time violation, exit 1
+        console(stderr=True).print(f"{args.model}: init fails: {exc.message}; there is no state to start from",
+                                   markup=False, highlight=False)
+        return EXIT_VIOLATED
     repl = Repl(session)
     history = _history_file()
     _read_history(history)
