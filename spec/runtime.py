@@ -373,6 +373,34 @@ def maxf(items, site: int) -> int:
     return max(items)
 
 
+class Memo(dict):
+    """The remembered outcomes of one invariant, keyed by the bits of the state it reads.
+
+    The generated `expand` looks a state up (`get`) and adds the states of each chunk it
+    expands to `looked`; on a miss it evaluates the invariant and calls `store`. Once `size`
+    outcomes are stored they are forgotten all at once, and when more than three lookups in
+    four were misses since the last time, the invariant reads what changes in nearly every
+    state: nothing is stored any more (each lookup then misses an empty dict).
+    """
+
+    __slots__ = ("size", "looked", "on")
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+        self.looked = 0
+        self.on = True
+
+    def store(self, key: int, outcome: bool) -> bool:
+        if self.on:
+            self[key] = outcome
+            if len(self) >= self.size:
+                self.on = 4 * len(self) <= 3 * self.looked
+                self.clear()
+                self.looked = 0
+        return outcome
+
+
 def label(ap, inst: int):
     """A sink that tags every state it receives with an action instance id."""
     return lambda t: ap((inst, t))

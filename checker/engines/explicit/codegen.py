@@ -18,7 +18,14 @@ Shapes of generated code:
   - a body without `choose` or later `require` is inlined;
   - any other body becomes functions in continuation-passing style: each
     `choose` and each `if` that may branch or fail ends the current function
-    and continues in a new one, so a failing `require` is just `return`.
+    and continues in a new one, so a failing `require` is just `return`;
+  - where `x is V` holds (an `if`'s then branch, the right of `and` and
+    `implies`, an `if ... then` expression's then), the local x is known to
+    be a V (`narrowed`): its fields are read without a test, a match on it
+    (or on a constant) is its arm;
+  - an invariant that loops or calls, and reads only some of the variables,
+    is remembered per value of those variables (`memo_mask`): a dictionary
+    from those bits of the state to its outcome, computed on a miss only.
 
 Whatever the model, the source stays within what Python compiles: an
 integer constant longer than LITERAL_BITS is a table entry (Python neither
@@ -39,7 +46,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import ModelError, tabulated_convert
+from spec.runtime import Memo, ModelError, tabulated_convert
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.explicit.layout import StateLayout
@@ -52,6 +59,8 @@ MAX_NESTING = 40         # brackets in one generated expression (Python refuses 
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
+MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once) ...
+MEMO_BYTES = 8 << 20     # ... fewer when its keys are wide: about this many bytes at most
 
 
 class _Const:
@@ -330,6 +339,12 @@ class Compiler:
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
         t = e.subject.type
+        variant = subj.variant
+        if subj.is_const and isinstance(t, UnionType) and 0 <= subj.const < t.size:
+            variant = t.variant_of(subj.const).name
+        known = next((a for a in e.arms if a.pattern in (None, variant)), None) if variant else None
+        if known is not None:  # the value's variant is known: so is its arm (the first for it, or `_`)
+            return self.expr(known.body, self.arm_test(t, subj, known, ctx)[1])
         parts = []
         for arm in e.arms:
             test, inner = self.arm_test(t, subj, arm, ctx)
@@ -357,6 +372,10 @@ class Compiler:
         if info.payload is not None:
             payload = f"({s} - {base})" if info.base else s
             for sym, off, (_, ft) in zip(arm.locals, info.payload.offsets, info.payload.fields):
+                if subj.is_const:
+                    field_code = ((subj.const - info.base) >> off) & ((1 << ft.bits) - 1)
+                    inner = inner.bind(sym.id, self.decode("", ft, field_code))
+                    continue
                 m = self.lit((1 << ft.bits) - 1)
                 inner = inner.bind(sym.id, self.decode(f"(({payload} >> {off}) & {m})", ft))
         return test, inner
@@ -373,7 +392,7 @@ class Compiler:
             if direct is not None:
                 return direct
         if op == "and":
-            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(False)
             if b.is_const and b.const:
@@ -387,7 +406,7 @@ class Compiler:
                 return a
             return Code(f"({a.text} or {b.text})")
         if op == "implies":
-            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
+            a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(True)
             return Code(f"((not {a.text}) or {b.text})")
@@ -395,13 +414,27 @@ class Compiler:
             c = self.expr(e.args[0], ctx)
             if c.is_const:
                 return self.expr(e.args[1] if c.const else e.args[2], ctx)
-            a, b = self.expr(e.args[1], ctx), self.expr(e.args[2], ctx)
+            a, b = self.expr(e.args[1], self.narrowed(e.args[0], ctx)), self.expr(e.args[2], ctx)
             return Code(f"({a.text} if {c.text} else {b.text})")
         args = [self.expr(a, ctx) for a in e.args]
         folded = self.fold(e, args)
         if folded is not None:
             return folded
         return getattr(self, "_op_" + op)(e, args, ctx)
+
+    def narrowed(self, cond: ir.Expr, ctx: Ctx) -> Ctx:
+        """A copy of ctx for where cond holds: a local of a union type that one of cond's
+        conjuncts tests with `x is V` is known to be a V there (its field reads test nothing,
+        a match on it takes V's arm, `x is W` is a constant)."""
+        out = Ctx(ctx.state, dict(ctx.env))
+        for c in _conjuncts(cond):
+            if not (isinstance(c, ir.Op) and c.op == "is" and isinstance(c.args[0], ir.Local)
+                    and isinstance(c.args[0].type, UnionType)):
+                continue
+            code = ctx.env.get(c.args[0].sym.id)
+            if code is not None and not code.is_const and code.variant is None:
+                out.env[c.args[0].sym.id] = Code(code.text, variant=c.extra)
+        return out
 
     def _bit_in_state(self, e: ir.Op, ctx: Ctx) -> Code | None:
         """`c in S` with S a place in the state and c constant: one bit of the state."""
@@ -560,7 +593,8 @@ class Compiler:
         known = [x for (name, _), x in zip(e.extra, spec) if name == a[0].variant]
         if known:  # the value is of this variant: no test
             base, _, off, mask = known[0]
-            return self.decode(f"((({a[0]} - {self.lit(base)}) >> {off}) & {self.lit(mask)})", e.type)
+            payload = f"({a[0]} - {self.lit(base)})" if base else a[0].text
+            return self.decode(f"(({payload} >> {off}) & {self.lit(mask)})", e.type)
         site = self.site("a field of a union value", e.span)
         if len(spec) <= UNROLL_VARIANTS and _SIMPLE_NAME.fullmatch(a[0].text):  # inlined
             u = a[0].text
@@ -1248,6 +1282,7 @@ def _safe_get(e: ir.Op) -> bool:
     return not isinstance(kt, IntType) or (isinstance(at, IntType) and kt.contains(at))
 
 
+_CALL = re.compile(r"\b(?:f\d+|_[a-z]+)\(")  # a call of a generated function or a runtime helper
 _SIMPLE_NAME = re.compile(r"l\d+")  # a local's name: reading it twice costs nothing
 _READ_STATE = re.compile(_READ_S0.pattern.replace("s0", "s0?"))  # a field of a state: two operations
 
@@ -1299,6 +1334,7 @@ class ModelCompiler(Compiler):
         self.max_call_depth = 1  # ... at most: each `choose` on a path calls the next continuation
         self.ticking = False     # loops call _tick() (the run's budget): only init's do
         self.init_compiled = False
+        self.def_reads: dict[str, set[int]] = {}  # def -> the state variables its body reads
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -1356,7 +1392,7 @@ class ModelCompiler(Compiler):
             c = self.expr(s.cond, ctx)
             if c.is_const:
                 return self.simple(s.then if c.const else s.orelse, Ctx(ctx.state, dict(ctx.env)), depth)
-            then = self.simple(s.then, Ctx(ctx.state, dict(ctx.env)), depth + 1) or ["pass"]
+            then = self.simple(s.then, self.narrowed(s.cond, ctx), depth + 1) or ["pass"]
             lines = [f"if {c}:"] + _indent(then)
             orelse = self.simple(s.orelse, Ctx(ctx.state, dict(ctx.env)), depth + 1)
             if orelse:
@@ -1453,7 +1489,7 @@ class ModelCompiler(Compiler):
                     c = Code(f"(({s.mask_name} >> {s.code}) & 1)")
                 else:
                     c = self.expr(s.cond, ctx)
-                then = self.cps(s.then, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
+                then = self.cps(s.then, self.narrowed(s.cond, ctx), kk, depth + 1)
                 orelse = self.cps(s.orelse, Ctx(ctx.state, dict(ctx.env)), kk, depth + 1)
                 lines += [f"if {c}:"] + _indent(then or ["pass"]) + ["else:"] + _indent(orelse or ["pass"])
                 return lines
@@ -1636,6 +1672,42 @@ class ModelCompiler(Compiler):
     def invariant_code(self, inv: ir.InvariantIR) -> str:
         return self.expr(inv.cond, Ctx("s0")).text
 
+    def vars_read(self, e: ir.Expr) -> set[int]:
+        """The indexes of the state variables e reads, itself or in the defs it calls."""
+        out: set[int] = set()
+        for n in ir.iter_ir(e, into_defs=False):
+            if isinstance(n, ir.VarRef):
+                out.add(n.var.index)
+            elif isinstance(n, ir.Call) and n.fn.body is not None:
+                if n.fn.name not in self.def_reads:
+                    self.def_reads[n.fn.name] = self.vars_read(n.fn.body)
+                out |= self.def_reads[n.fn.name]
+        return out
+
+    def memo_mask(self, inv: ir.InvariantIR, code: str) -> int | None:
+        """The bits of the state that decide the invariant, when remembering its outcome per
+        their value pays: its code loops or calls a function (a lookup costs a few operations:
+        more than a chain of tests that mostly stops early, however long, as measured on the
+        corpus), and it reads only some of the variables (or every state is a miss)."""
+        if not (" for " in code or _CALL.search(code)):
+            return None
+        mask = 0
+        for i in self.vars_read(inv.cond):
+            mask |= self.layout.masks[i] << self.layout.offsets[i]
+        return mask if mask != (1 << self.layout.bits) - 1 else None
+
+    def memo_lines(self, j: int, code: str, mask: int) -> tuple[list[str], list[str]]:
+        """(the lines of the head of expand taking `_c<j>`, the invariant's `spec.runtime.Memo`;
+        the lines setting `_m<j>` to its outcome in s0, False when it raises): looked up by the
+        bits of the state in mask, evaluated and stored by a function on a miss."""
+        size = max(1, min(MEMO_SIZE, MEMO_BYTES // (mask.bit_length() // 8 + 100)))  # a key, its entry
+        cache = self.table(Memo(size))
+        key = f"(s0 & {self.lit(mask)})"
+        body = _hoist_reads(["try:", f"    r = bool({code})", "except ModelError:", "    r = False"])
+        fn = self.new_function(["s0"], body + [f"return {cache}.store({key}, r)"])
+        head = [f"_c{j} = {cache}", f"_c{j}.looked += len(frontier)"]
+        return head, [f"_m{j} = _c{j}.get({key})", f"if _m{j} is None:", f"    _m{j} = {fn}(s0)"]
+
     # -- the module
     def build(self) -> str:
         """The generated module's source."""
@@ -1651,11 +1723,25 @@ class ModelCompiler(Compiler):
         loop: list[str] = []
         loop.append("for i, s0 in enumerate(frontier):")
         per: list[str] = []
-        if inv_codes:
+        caches: list[str] = []
+        memo_terms, terms = [], []
+        for j, (inv, code) in enumerate(zip(m.invariants, inv_codes)):
+            mask = self.memo_mask(inv, code)
+            if mask is None:
+                terms.append(_paren(code))
+            else:
+                head, lines = self.memo_lines(j, code, mask)
+                caches += head
+                per += lines
+                memo_terms.append(f"_m{j}")
+        if terms:
             per.append("try:")
-            per.append(f"    ok = {' and '.join(_paren(c) for c in inv_codes)}")
+            per.append(f"    ok = {' and '.join(memo_terms + terms)}")
             per.append("except ModelError:")
             per.append("    ok = False")
+        elif memo_terms:
+            per.append(f"ok = {' and '.join(memo_terms)}")
+        if terms or memo_terms:
             per.append("if not ok:")
             per.append("    bad.append(i)")
         per.append("m = 0")
@@ -1673,7 +1759,7 @@ class ModelCompiler(Compiler):
         per.append("buf.clear()")
         loop += _indent(per)
         head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
-                "dead = -1", "err = None", "failed = -1"]
+                "dead = -1", "err = None", "failed = -1"] + caches
         body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
         # every transition of one state, labelled with its action instance
         body.append("def labelled(s0):")
