@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from checker.cli.main import main
+from checker.core.limits import Interrupted
 from checker.core.result import Verdict
-from checker.engines.explicit import raygroup
+from checker.engines.explicit import checkpoint, raygroup
 from checker.engines.explicit.search import ExplicitOptions, check
 from engine_helpers import MODELS, model_file, model_of
 from test_engine_differential import _checked, random_model
@@ -115,3 +116,23 @@ def test_cli_on_ray_reports_workers_machines_and_bytes(tmp_path, capsys):
     s = out["stats"]
     assert (s["distinct_states"], s["workers"], s["cluster"], s["machines"]) == (288, 2, "ray", 1)
     assert s["bytes_shipped_per_state"] > 0
+
+
+def test_a_run_on_ray_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """Stopped after the checkpoint of level 6, resumed on Ray: the uninterrupted result."""
+    m = model_file("two_phase_commit_broken.sync", ["RM=4"])
+    opts = dict(workers=2, symmetry=False, stop_at_first=False)
+    want = check(m, ExplicitOptions(**opts))
+    write = checkpoint.write
+
+    def stopping(root, depth, meta, parts):
+        write(root, depth, meta, parts)
+        if depth == 6:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoint, "write", stopping)
+        with pytest.raises(Interrupted):
+            check(m, ExplicitOptions(cluster="local", checkpoint=str(tmp_path), checkpoint_every=0, **opts))
+    got = check(m, ExplicitOptions(cluster="local", resume=str(tmp_path), **opts))
+    assert _summary(got) == _summary(want)
