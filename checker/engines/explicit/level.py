@@ -29,14 +29,17 @@ class Successors:
 
     `fingerprints(states)` is the visited set's fingerprint function; when `exact`, a state is its
     own fingerprint and no Python object is kept. With `visited`, successors already in it are
-    dropped as they arrive (it does not change during a level)."""
+    dropped as they arrive (it does not change during a level); `owned(fps)`, if given, says which
+    fingerprints `visited` speaks for (a partition's set holds only its own states). Dropping
+    visited successors keeps the order of the others, which is all the level's order needs."""
 
     COMPACT_AT = 1 << 16   # entries held before duplicates are first folded
 
-    def __init__(self, fingerprints, exact: bool, visited=None):
+    def __init__(self, fingerprints, exact: bool, visited=None, owned=None):
         self.fingerprints = fingerprints
         self.exact = exact
         self.visited = visited
+        self.owned = owned
         self.fps: list[np.ndarray] = []
         self.parents: list[np.ndarray] = []
         self.states: list[list[int]] = []   # only when not exact
@@ -58,7 +61,10 @@ class Successors:
             states = list(nxt)
             fps = self.fingerprints(states)
         if self.visited is not None and len(self.visited):
-            keep = ~self.visited.contains(fps)
+            seen = self.visited.contains(fps)
+            if self.owned is not None:
+                seen &= self.owned(fps)
+            keep = ~seen
             fps, parents = fps[keep], parents[keep]
             if states is not None:
                 states = [s for s, k in zip(states, keep.tolist()) if k]

@@ -102,7 +102,8 @@ class Partition:
         """Round 1: (report, batch per partition as bytes); see the module's doc. `progress`, if
         given, is called with the transitions per action so far, at most every PROGRESS_SECONDS."""
         cm, canon, frontier = self.cm, self.canon, self.frontier
-        level = Level(len(cm.action_names), Successors(self.visited.fingerprints, self.exact))
+        level = Level(len(cm.action_names), Successors(self.visited.fingerprints, self.exact, self.visited,
+                                                       lambda fps: owners(fps, self.count) == self.index))
         offset, shown = 0, time.perf_counter()
         while offset < len(frontier):
             chunk = frontier[offset:offset + self.sizer.size]
