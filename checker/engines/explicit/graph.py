@@ -18,8 +18,9 @@ the progress display hold in these phases too: `tick` is that budget's tick.
 
 from __future__ import annotations
 
-from array import array
+import time
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -27,6 +28,11 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, dept
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
+
+
+CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
+FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
+MAX_CHUNK = 4096
 
 
 class GraphLimit(Exception):
@@ -39,7 +45,6 @@ class StateGraph:
         """The graph of every state reachable from `inits` (default: the model's initial states)."""
         self.cm = cm
         self.states: list[int] = []
-        self.index: dict[int, int] = {}
         self.parent: list[int] = []
         self.parent_inst: list[int] = []
         self.init: list[int] = []
@@ -48,43 +53,53 @@ class StateGraph:
         self._build(max_states, budget, inits)
 
     def _build(self, max_states, budget: Budget, inits) -> None:
-        states, index, parent, pinst = self.states, self.index, self.parent, self.parent_inst
-        offsets = array("q", [0])
-        dst = array("i")
-        inst = array("i")
+        """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
+        chunk's edges, and their targets are numbered all at once (`SortedNumbers`), new states in
+        the order of their first edge: as a search state by state, edge by edge, numbers them."""
+        states = self.states
+        numbers = SortedNumbers() if self.cm.state_bits <= 64 else DictNumbers()
+        rows: list[np.ndarray] = []      # per chunk: the number of edges of each state
+        dsts: list[np.ndarray] = []
+        insts: list[np.ndarray] = []
+        done = [0, 0]                    # states expanded, edges found
         budget.phase("graph", "while building the state graph",
-                     lambda: Progress(len(states), len(dst), 0, len(states) - len(offsets) + 1, budget.elapsed,
+                     lambda: Progress(len(states), done[1], 0, len(states) - done[0], budget.elapsed,
                                       phase="graph"))
-        tick = self.tick
-        for s in (inits if inits is not None else self.cm.init_states(tick)):
-            if s not in index:
-                index[s] = len(states)
-                self.init.append(len(states))
-                states.append(s)
-                parent.append(-1)
-                pinst.append(-1)
-        labelled = self.cm.labelled
-        i = 0
-        while i < len(states):
-            tick()
-            u = states[i]
-            for k, t in labelled(u):
-                j = index.get(t)
-                if j is None:
-                    j = len(states)
-                    index[t] = j
-                    states.append(t)
-                    parent.append(i)
-                    pinst.append(k)
-                    if max_states is not None and j >= max_states:
-                        raise GraphLimit(f"state limit {max_states} reached while building the state graph")
-                dst.append(j)
-                inst.append(k)
-            offsets.append(len(dst))
-            i += 1
-        self.offsets = np.frombuffer(offsets, dtype=np.int64).copy()
-        self.dst = np.frombuffer(dst, dtype=np.int32).copy() if len(dst) else np.zeros(0, dtype=np.int32)
-        self.inst = np.frombuffer(inst, dtype=np.int32).copy() if len(inst) else np.zeros(0, dtype=np.int32)
+        first = list(inits if inits is not None else self.cm.init_states(self.tick))
+        _, new, _ = numbers.number(first, 0)
+        states += new
+        self.init = list(range(len(new)))
+        self.parent += [-1] * len(new)
+        self.parent_inst += [-1] * len(new)
+        level = self.cm.labelled_level
+        chunk = FIRST_CHUNK
+        while done[0] < len(states):
+            i = done[0]
+            t0 = time.perf_counter()
+            ts, ks, ends = level(states[i:i + chunk])
+            found, new, first = numbers.number(ts, len(states))
+            if max_states is not None and len(states) + len(new) > max_states:
+                raise GraphLimit(f"state limit {max_states} reached while building the state graph")
+            ks = np.array(ks, dtype=np.int32)
+            states += new
+            self.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
+            self.parent_inst += ks[first].tolist()
+            rows.append(np.diff(np.asarray(ends, dtype=np.int64), prepend=0))
+            dsts.append(found.astype(np.int32))
+            insts.append(ks)
+            done[0] += len(ends)
+            done[1] += len(ts)
+            budget.poll()
+            chunk = _next_chunk(chunk, len(ends), time.perf_counter() - t0)
+        self.offsets = np.zeros(len(states) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64), out=self.offsets[1:])
+        self.dst = np.concatenate(dsts) if dsts else np.zeros(0, dtype=np.int32)
+        self.inst = np.concatenate(insts) if insts else np.zeros(0, dtype=np.int32)
+
+    @cached_property
+    def index(self) -> dict[int, int]:
+        """state -> its number."""
+        return {s: i for i, s in enumerate(self.states)}
 
     def __len__(self) -> int:
         return len(self.states)
@@ -258,6 +273,85 @@ class StateGraph:
         first = int(met[np.argmax(inside[met])])
         within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
         return within[::-1].tolist()
+
+
+class SortedNumbers:
+    """The numbers of the states found so far, for states of at most 64 bits: sorted runs of
+    (state, number) searched with numpy, merged as the visited set's runs are (amortised
+    O(log n) a state, and no Python object per state)."""
+
+    def __init__(self):
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+        """(the number of each target, the targets not numbered before in the order of their first
+        occurrence, that occurrence of each): the new ones are numbered from `base` in that order."""
+        keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
+        order = np.argsort(keys)               # sorted queries: the binary searches stay in cache
+        ranked = keys[order]
+        found = self.find(ranked)
+        miss = found < 0
+        missed, at = ranked[miss], order[miss]
+        starts = np.ones(len(missed), dtype=bool)
+        np.not_equal(missed[1:], missed[:-1], out=starts[1:])
+        heads = np.flatnonzero(starts)
+        first = np.minimum.reduceat(at, heads) if len(heads) else heads   # each new state's first occurrence
+        by_first = np.argsort(first)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[by_first] = np.arange(base, base + len(first))
+        found[miss] = rank[np.cumsum(starts) - 1]
+        if len(first):
+            self.add(missed[heads], rank)
+        first = first[by_first]
+        out = np.empty_like(found)
+        out[order] = found
+        return out, keys[first].tolist(), first
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The number of each key, -1 for those not numbered."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        for run, nums in self.runs:
+            at = np.searchsorted(run, keys)
+            np.minimum(at, len(run) - 1, out=at)
+            hit = run[at] == keys
+            found[hit] = nums[at[hit]]
+        return found
+
+    def add(self, keys: np.ndarray, nums: np.ndarray) -> None:
+        """New keys (sorted, none numbered before) and their numbers."""
+        runs = self.runs
+        runs.append((keys, nums))
+        while len(runs) > 1 and len(runs[-2][0]) <= 2 * len(runs[-1][0]):
+            (a, na), (b, nb) = runs.pop(-2), runs.pop()
+            keys = np.concatenate((a, b))
+            order = np.argsort(keys)
+            runs.append((keys[order], np.concatenate((na, nb))[order]))
+
+
+class DictNumbers:
+    """The same as `SortedNumbers` for states of any size, in a dict."""
+
+    def __init__(self):
+        self.index: dict[int, int] = {}
+
+    def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+        index = self.index
+        found = np.fromiter(map(index.get, targets, repeat(-1)), dtype=np.int64, count=len(targets))
+        miss = np.flatnonzero(found < 0)
+        missed = list(map(targets.__getitem__, miss.tolist()))
+        new = list(dict.fromkeys(missed))
+        index.update(zip(new, range(base, base + len(new))))
+        found[miss] = np.fromiter(map(index.__getitem__, missed), dtype=np.int64, count=len(missed))
+        first = np.full(len(new), len(targets), dtype=np.int64)
+        np.minimum.at(first, found[miss] - base, miss)
+        return found, new, first
+
+
+def _next_chunk(chunk: int, states: int, seconds: float) -> int:
+    """The size of the next chunk, from what this one cost: about CHUNK_SECONDS, at most twice as
+    many states as this one and at most MAX_CHUNK."""
+    want = int(CHUNK_SECONDS * states / seconds) if seconds > 0 else MAX_CHUNK
+    return max(1, min(MAX_CHUNK, want, 2 * chunk))
 
 
 def checking(budget: Budget, graph: StateGraph, phase: str, name: str) -> None:
