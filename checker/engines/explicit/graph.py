@@ -48,6 +48,7 @@ class StateGraph:
         self.parent: list[int] = []
         self.parent_inst: list[int] = []
         self.init: list[int] = []
+        self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         budget = budget or Budget()
         self.tick = budget.tick
         self._build(max_states, budget, inits)
@@ -95,6 +96,36 @@ class StateGraph:
         np.cumsum(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64), out=self.offsets[1:])
         self.dst = np.concatenate(dsts) if dsts else np.zeros(0, dtype=np.int32)
         self.inst = np.concatenate(insts) if insts else np.zeros(0, dtype=np.int32)
+
+    def classes(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
+        """The states grouped by their bits under `mask` (what a predicate reading only those bits
+        cannot tell apart): (the first state of each class, classes in the order of those states;
+        the class of every state)."""
+        if mask not in self._classes:
+            self._classes[mask] = self._group(mask)
+        return self._classes[mask]
+
+    def _group(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.states)
+        if self.cm.state_bits <= 64:
+            keys = np.fromiter(self.states, dtype=np.uint64, count=n) & np.uint64(mask)
+            order = np.argsort(keys, kind="stable")
+            ranked = keys[order]
+            starts = np.ones(n, dtype=bool)
+            np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+            first = order[starts]
+            cls = np.empty(n, dtype=np.int64)
+            cls[order] = np.cumsum(starts) - 1
+        else:
+            keys = list(map(mask.__and__, self.states))
+            number = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+            cls = np.fromiter(map(number.__getitem__, keys), dtype=np.int64, count=n)
+            first = np.full(len(number), n, dtype=np.int64)
+            np.minimum.at(first, cls, np.arange(n))
+        by_first = np.argsort(first)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[by_first] = np.arange(len(first))
+        return first[by_first], rank[cls]
 
     @cached_property
     def index(self) -> dict[int, int]:
@@ -147,39 +178,52 @@ class StateGraph:
         """The source state of every edge, in edge order."""
         return np.repeat(np.arange(len(self), dtype=np.int32), np.diff(self.offsets))
 
-    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None) -> csr_matrix:
-        """The edges between `allowed` states (a boolean mask; None: every state) as a sparse matrix
-        whose rows keep the graph's edge order; `reverse` turns every edge round. With `sources`, one
-        more state (number len(self)) has an edge to each of them, in their order: a search from it
-        is a search from all of them at once."""
-        src, dst, n = self.src, self.dst, len(self)
+    @cached_property
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """The edges the searches follow, as compressed rows (offsets, targets): the graph's edges
+        in their order less the self-loops, which no search follows."""
+        keep = self.src != self.dst
+        return _rows(keep, self.offsets), self.dst[keep]
+
+    @cached_property
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """The steps without repeats (two instances, one step), rows sorted: scipy's strong
+        components loop forever on a repeated entry."""
+        indptr, indices = self.steps
+        m = _matrix(indptr.copy(), indices.copy(), len(self))
+        m.sum_duplicates()  # in place
+        return m.indptr.astype(np.int64), m.indices
+
+    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None,
+               rows: tuple[np.ndarray, np.ndarray] | None = None) -> csr_matrix:
+        """The steps (see `steps`; or `rows`) between `allowed` states (a boolean mask; None: every
+        state) as a sparse matrix whose rows keep the graph's edge order; `reverse` turns every
+        edge round. With `sources`, one more state (number len(self)) has an edge to each of them,
+        in their order: a search from it is a search from all of them at once."""
+        indptr, indices = rows or self.steps
+        n = len(self)
         if allowed is not None:
-            keep = allowed[src] & allowed[dst]
-            src, dst = src[keep], dst[keep]
+            keep = np.repeat(allowed, np.diff(indptr)) & allowed[indices]
+            indptr, indices = _rows(keep, indptr), indices[keep]
         if reverse:
-            order = np.argsort(dst, kind="stable")
-            src, dst = dst[order], src[order]
-        counts = np.bincount(src, minlength=n)
+            m = _matrix(indptr, indices, n).transpose().tocsr()
+            indptr, indices = m.indptr.astype(np.int64), m.indices
         if sources is not None:
-            dst = np.concatenate([dst, np.asarray(sources, dtype=np.int32)])
-            counts = np.append(counts, len(sources))
+            indices = np.concatenate([indices, np.asarray(sources, dtype=np.int32)])
+            indptr = np.append(indptr, len(indices))
             n += 1
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        # float64 weights: scipy would convert any other type, and the conversion reorders the rows
-        return csr_matrix((np.ones(len(dst)), dst.astype(np.int32, copy=False), indptr), shape=(n, n))
+        return _matrix(indptr, indices, n)
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         """The strongly connected component of every state of the subgraph induced by `allowed`
-        (numbered from 0), -1 for the states outside it."""
+        (numbered from 0, in the order of scipy's labels), -1 for the states outside it."""
         self.tick()
-        m = self.matrix(allowed)
-        m.sum_duplicates()  # scipy's strong components loop forever on a repeated edge (two instances, one step)
-        _, labels = connected_components(m, directed=True, connection="strong")
-        labels = labels.astype(np.int64)
-        labels[~allowed] = -1
-        _, labels[allowed] = np.unique(labels[allowed], return_inverse=True)
-        return labels
+        _, labels = connected_components(self.matrix(allowed, rows=self.links), directed=True,
+                                         connection="strong")
+        used = np.zeros(len(self) + 1, dtype=np.int64)
+        used[labels[allowed]] = 1
+        number = np.cumsum(used) - 1
+        return np.where(allowed, number[labels], -1)
 
     def reach(self, sources, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Breadth-first search from `sources` (in their order) inside `allowed`: the states reached,
@@ -345,6 +389,18 @@ class DictNumbers:
         first = np.full(len(new), len(targets), dtype=np.int64)
         np.minimum.at(first, found[miss] - base, miss)
         return found, new, first
+
+
+def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The row offsets of the entries `keep` selects from rows with these offsets."""
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return kept[offsets]
+
+
+def _matrix(indptr: np.ndarray, indices: np.ndarray, n: int) -> csr_matrix:
+    # float64 weights: scipy would convert any other type, and the conversion reorders the rows
+    return csr_matrix((np.ones(len(indices)), indices.astype(np.int32, copy=False), indptr), shape=(n, n))
 
 
 def _next_chunk(chunk: int, states: int, seconds: float) -> int:
