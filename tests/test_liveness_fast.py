@@ -367,3 +367,18 @@ def test_a_predicate_reading_no_variable_is_one_class():
     g = StateGraph(CompiledModel(model))
     first, cls = g.classes(0)
     assert first.tolist() == [0] and set(cls.tolist()) == {0}
+
+
+@pytest.mark.parametrize("text", [REFINE, WIDE])
+def test_enabled_bit_sets_are_the_instances_with_a_step_out(text):
+    # WIDE has 73 instances (Send has 70): bit sets of two words
+    model = load_text(text, "m.sync")
+    cm = CompiledModel(model)
+    g = StateGraph(cm)
+    checker = TemporalChecker(model, cm, g)
+    fair = sorted(checker.fair.all)
+    states = np.repeat(np.arange(len(g)), len(fair))
+    insts = np.tile(np.array(fair, dtype=np.int64), len(g))
+    found = checker.steps.is_enabled(states, insts)
+    assert found.tolist() == [k in g.enabled(u) for u, k in zip(states.tolist(), insts.tolist())]
+    assert found.any() and len(cm.instances) > 64 or text is REFINE
