@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from spec.loader import load_text
 
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.graph import DictNumbers, GraphLimit, SortedNumbers, StateGraph
+from checker.engines.explicit.graph import DictNumbers, GraphLimit, HashNumbers, StateGraph
 from checker.engines.explicit.liveness import Cores, TemporalChecker, bit_set
 
 # ---- the references: the code this replaced ----------------------------------------------------
@@ -255,7 +255,7 @@ def test_a_predicate_that_fails_reports_the_first_failing_state():
 # ---- the pieces, on their own ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("numbers", [SortedNumbers, DictNumbers])
+@pytest.mark.parametrize("numbers", [HashNumbers, DictNumbers])
 def test_numbering_gives_new_states_in_order_of_first_occurrence(numbers):
     rng = random.Random(7)
     nums, seen = numbers(), {}

@@ -55,10 +55,10 @@ class StateGraph:
 
     def _build(self, max_states, budget: Budget, inits) -> None:
         """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
-        chunk's edges, and their targets are numbered all at once (`SortedNumbers`), new states in
+        chunk's edges, and their targets are numbered all at once (`HashNumbers`), new states in
         the order of their first edge: as a search state by state, edge by edge, numbers them."""
         states = self.states
-        numbers = SortedNumbers() if self.cm.state_bits <= 64 else DictNumbers()
+        numbers = HashNumbers() if self.cm.state_bits <= 64 else DictNumbers()
         rows: list[np.ndarray] = []      # per chunk: the number of edges of each state
         dsts: list[np.ndarray] = []
         insts: list[np.ndarray] = []
@@ -319,61 +319,71 @@ class StateGraph:
         return within[::-1].tolist()
 
 
-class SortedNumbers:
-    """The numbers of the states found so far, for states of at most 64 bits: sorted runs of
-    (state, number) searched with numpy, merged as the visited set's runs are (amortised
-    O(log n) a state, and no Python object per state)."""
+EMPTY = np.iinfo(np.int64).min    # a free slot of `HashNumbers`
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of key * GOLDEN
+
+
+class HashNumbers:
+    """The numbers of the states found so far, for states of at most 64 bits: an open-addressing
+    hash table (linear probing, at most half full) in numpy arrays, probed for a whole batch of
+    states at once; 16 to 32 bytes a state and no Python object per state."""
 
     def __init__(self):
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._allocate(10)
+        self.count = 0
+
+    def _allocate(self, bits: int) -> None:
+        self.bits = bits
+        self.keys = np.zeros(1 << bits, dtype=np.uint64)
+        self.nums = np.full(1 << bits, EMPTY, dtype=np.int64)
 
     def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
         """(the number of each target, the targets not numbered before in the order of their first
         occurrence, that occurrence of each): the new ones are numbered from `base` in that order."""
         keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
-        order = np.argsort(keys)               # sorted queries: the binary searches stay in cache
-        ranked = keys[order]
-        found = self.find(ranked)
-        miss = found < 0
-        missed, at = ranked[miss], order[miss]
-        starts = np.ones(len(missed), dtype=bool)
-        np.not_equal(missed[1:], missed[:-1], out=starts[1:])
-        heads = np.flatnonzero(starts)
-        first = np.minimum.reduceat(at, heads) if len(heads) else heads   # each new state's first occurrence
-        by_first = np.argsort(first)
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[by_first] = np.arange(base, base + len(first))
-        found[miss] = rank[np.cumsum(starts) - 1]
-        if len(first):
-            self.add(missed[heads], rank)
-        first = first[by_first]
-        out = np.empty_like(found)
-        out[order] = found
-        return out, keys[first].tolist(), first
+        if 2 * (self.count + len(keys)) > len(self.keys):
+            self._grow(self.count + len(keys))
+        at = np.arange(len(keys), dtype=np.int64)
+        slot = self._place(keys, -2 - at)          # a new key's slot holds -2 - its first occurrence
+        held = self.nums[slot]
+        first = np.flatnonzero(held == -2 - at)    # in order: the new states by first occurrence
+        self.nums[slot[first]] = np.arange(base, base + len(first))
+        self.count += len(first)
+        return self.nums[slot], keys[first].tolist(), first
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """The number of each key, -1 for those not numbered."""
-        found = np.full(len(keys), -1, dtype=np.int64)
-        for run, nums in self.runs:
-            at = np.searchsorted(run, keys)
-            np.minimum(at, len(run) - 1, out=at)
-            hit = run[at] == keys
-            found[hit] = nums[at[hit]]
-        return found
+    def _place(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The slot of every key, putting the keys not in the table in free slots, which hold their
+        value (of equal keys, the largest value's): all keys probe together, one slot a round."""
+        nums, table = self.nums, self.keys
+        mask = len(nums) - 1
+        out = np.empty(len(keys), dtype=np.int64)
+        todo = np.arange(len(keys), dtype=np.int64)
+        slot = ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)
+        while len(todo):
+            held, key = nums[slot], keys[todo]
+            free = np.flatnonzero(held == EMPTY)
+            if len(free):
+                s, v = slot[free], values[todo[free]]
+                np.maximum.at(nums, s, v)
+                won = nums[s] == v
+                table[s[won]] = key[free[won]]
+            done = table[slot] == key                 # every slot probed is taken by now
+            out[todo[done]] = slot[done]
+            todo, slot = todo[~done], (slot[~done] + 1) & mask
+        return out
 
-    def add(self, keys: np.ndarray, nums: np.ndarray) -> None:
-        """New keys (sorted, none numbered before) and their numbers."""
-        runs = self.runs
-        runs.append((keys, nums))
-        while len(runs) > 1 and len(runs[-2][0]) <= 2 * len(runs[-1][0]):
-            (a, na), (b, nb) = runs.pop(-2), runs.pop()
-            keys = np.concatenate((a, b))
-            order = np.argsort(keys)
-            runs.append((keys[order], np.concatenate((na, nb))[order]))
+    def _grow(self, need: int) -> None:
+        live = self.nums != EMPTY
+        keys, nums = self.keys[live], self.nums[live]
+        bits = self.bits
+        while (1 << bits) < 2 * need:
+            bits += 1
+        self._allocate(bits)
+        self._place(keys, nums)
 
 
 class DictNumbers:
-    """The same as `SortedNumbers` for states of any size, in a dict."""
+    """The same as `HashNumbers` for states of any size, in a dict."""
 
     def __init__(self):
         self.index: dict[int, int] = {}
