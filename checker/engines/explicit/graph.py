@@ -192,7 +192,7 @@ class StateGraph:
         indptr, indices = self.steps
         m = _matrix(indptr.copy(), indices.copy(), len(self))
         m.sum_duplicates()  # in place
-        return m.indptr.astype(np.int64), m.indices
+        return m.indptr, m.indices
 
     def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None,
                rows: tuple[np.ndarray, np.ndarray] | None = None) -> csr_matrix:
@@ -207,7 +207,7 @@ class StateGraph:
             indptr, indices = _rows(keep, indptr), indices[keep]
         if reverse:
             m = _matrix(indptr, indices, n).transpose().tocsr()
-            indptr, indices = m.indptr.astype(np.int64), m.indices
+            indptr, indices = m.indptr, m.indices
         if sources is not None:
             indices = np.concatenate([indices, np.asarray(sources, dtype=np.int32)])
             indptr = np.append(indptr, len(indices))
@@ -403,7 +403,7 @@ class DictNumbers:
 
 def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The row offsets of the entries `keep` selects from rows with these offsets."""
-    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    kept = np.zeros(len(keep) + 1, dtype=np.int32 if len(keep) < 2 ** 31 else np.int64)
     np.cumsum(keep, out=kept[1:])
     return kept[offsets]
 

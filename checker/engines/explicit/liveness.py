@@ -89,25 +89,23 @@ class FairSteps:
 
     def __init__(self, g: StateGraph, fair: FairnessSets):
         keep = (g.dst != g.src) & (fair.is_weak | fair.is_strong)[g.inst]
-        self.src, self.dst, self.inst = g.src[keep], g.dst[keep], g.inst[keep]
-        self.offsets = np.zeros(len(g) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.src, minlength=len(g)), out=self.offsets[1:])
+        src, inst = g.src[keep], g.inst[keep]
+        self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
+        self.dst = g.dst[keep]
         self.words = _words(len(fair.is_weak))
-        self.word = self.inst >> 6
-        self.bit = np.left_shift(np.uint64(1), (self.inst & 63).astype(np.uint64))
-        self.enabled = self.by_state(np.ones(len(self.src), dtype=bool))
+        self.word = (inst >> 6).astype(np.int64)
+        self.bit = np.left_shift(np.uint64(1), (inst & 63).astype(np.uint64))
+        self.enabled = self.bits(src, len(g))
 
-    def by_state(self, which: np.ndarray) -> np.ndarray:
-        """For every state, the bit set of the instances of its steps that `which` (a mask of the
-        steps) selects."""
-        starts = self.offsets[:-1]
-        rows = np.flatnonzero(self.offsets[1:] > starts)   # reduceat: each row up to the next one
-        out = np.zeros((len(starts), self.words), dtype=np.uint64)
-        for w in range(self.words):
-            bits = np.where(which & (self.word == w), self.bit, np.uint64(0))
-            if len(rows):
-                out[rows, w] = np.bitwise_or.reduceat(bits, starts[rows])
-        return out
+    def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
+        """The bit set of the instances of the steps (those `which` numbers) in each of n groups,
+        group[i] being the group of step i: (n, words)."""
+        out = np.zeros(n * self.words, dtype=np.uint64)
+        if which is None:
+            np.bitwise_or.at(out, group * self.words + self.word, self.bit)
+        else:
+            np.bitwise_or.at(out, group[which] * self.words + self.word[which], self.bit[which])
+        return out.reshape(n, self.words)
 
     def is_enabled(self, states: np.ndarray, inst: np.ndarray) -> np.ndarray:
         """Whether instance inst[i] is enabled in states[i], for every i."""
@@ -211,20 +209,22 @@ class TemporalChecker:
         instance is enabled in all its states and never taken inside it); else the first strongly
         fair instance enabled in some of its states and never taken inside it.
 
-        Bit sets of instances, per state then per component (the components' states sorted by
-        component, each run reduced at once): enabled in all, in some, taken inside."""
+        Bit sets of instances per component: enabled in all its states, in some, taken inside."""
         fair, steps = self.fair, self.steps
-        c_src = comp[steps.src]
-        taken = steps.by_state((c_src >= 0) & (c_src == comp[steps.dst]))
+        n_comp = int(comp.max()) + 1
+        c_src = np.repeat(comp, steps.counts)
+        inner = np.flatnonzero((c_src >= 0) & (c_src == comp[steps.dst]))
+        starved = ~steps.bits(c_src, n_comp, inner)          # not taken inside
         members = np.flatnonzero(comp >= 0)
-        members = members[np.argsort(comp[members], kind="stable")]
-        heads = np.flatnonzero(np.diff(comp[members], prepend=-1))   # components are numbered 0, 1, ...
-        enabled = steps.enabled[members]
-        starved = ~np.bitwise_or.reduceat(taken[members], heads)
-        unfair = (np.bitwise_and.reduceat(enabled, heads) & starved & fair.weak_bits).any(axis=1)
-        candidates = np.bitwise_or.reduceat(enabled, heads) & starved & fair.strong_bits
+        c, enabled = comp[members], steps.enabled[members]
+        some = np.zeros((n_comp, steps.words), dtype=np.uint64)
+        np.bitwise_or.at(some, c, enabled)
+        every = np.full((n_comp, steps.words), ~np.uint64(0))
+        np.bitwise_and.at(every, c, enabled)
+        unfair = (every & starved & fair.weak_bits).any(axis=1)
+        candidates = some & starved & fair.strong_bits
         candidates[unfair] = 0
-        chosen = np.full(len(heads), -1, dtype=np.int64)
+        chosen = np.full(n_comp, -1, dtype=np.int64)
         chosen[unfair] = -2
         rows = np.flatnonzero(candidates.any(axis=1))
         if len(rows):
