@@ -17,7 +17,11 @@ from scipy.sparse.csgraph import connected_components
 
 from spec.loader import load_text
 
+from checker.core.kinds import Kind
+from checker.core.properties import where_of
+from checker.core.result import PropertyResult, Verdict
 from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.determinism import _branch, _instance_text, _trace_to, check_deterministic
 from checker.engines.explicit.graph import DictNumbers, GraphLimit, HashNumbers, StateGraph
 from checker.engines.explicit.liveness import Cores, TemporalChecker, bit_set
 
@@ -382,3 +386,50 @@ def test_enabled_bit_sets_are_the_instances_with_a_step_out(text):
     found = checker.steps.is_enabled(states, insts)
     assert found.tolist() == [k in g.enabled(u) for u, k in zip(states.tolist(), insts.tolist())]
     assert found.any() and len(cm.instances) > 64 or text is REFINE
+
+
+# ---- determinism -----------------------------------------------------------------------------------
+
+
+def old_check_deterministic(model, cm, g, decl):
+    """The reference: state by state, edge by edge."""
+    where = where_of(decl.span)
+    mine = {i for i, (k, _) in enumerate(cm.instances) if k == decl.action}
+    for u in range(len(g)):
+        seen = {}
+        for v, k in g.out(u):
+            if k not in mine:
+                continue
+            if k in seen and seen[k] != v:
+                text = _instance_text(cm, k)
+                message = f"{text} has two different results in the same state"
+                trace = _trace_to(model, cm, g, u, decl.name, Kind.DETERMINISM, message, where)
+                trace.branches = [(f"{text}, first result", _branch(cm, g, u, [(seen[k], k)])),
+                                  (f"{text}, second result", _branch(cm, g, u, [(v, k)]))]
+                return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.VIOLATED, message, where, trace)
+            seen.setdefault(k, v)
+    return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.HOLDS, "", where)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_deterministic_agrees_with_the_edge_by_edge_check(seed):
+    rng = random.Random(1000 + seed)
+    text = random_model(rng)
+    actions = [line.split()[1].split("(")[0] for line in text.splitlines() if line.startswith("action ")]
+    model = load_text(text + "".join(f"deterministic {a}\n" for a in actions), "m.sync")
+    cm = CompiledModel(model)
+    g = StateGraph(cm)
+    for decl in model.deterministic:
+        assert check_deterministic(model, cm, g, decl) == old_check_deterministic(model, cm, g, decl)
+
+
+def test_deterministic_random_models_have_both_verdicts():
+    verdicts = set()
+    for seed in range(40):
+        text = random_model(random.Random(1000 + seed))
+        actions = [line.split()[1].split("(")[0] for line in text.splitlines() if line.startswith("action ")]
+        model = load_text(text + "".join(f"deterministic {a}\n" for a in actions), "m.sync")
+        cm = CompiledModel(model)
+        g = StateGraph(cm)
+        verdicts |= {check_deterministic(model, cm, g, d).verdict for d in model.deterministic}
+    assert verdicts == {Verdict.HOLDS, Verdict.VIOLATED}
