@@ -22,7 +22,7 @@ from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Verdict
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import _branch, _instance_text, _trace_to, check_deterministic
-from checker.engines.explicit.graph import DictNumbers, GraphLimit, HashNumbers, StateGraph
+from checker.engines.explicit.graph import DictNumbers, GraphBuilder, GraphLimit, HashNumbers, StateGraph
 from checker.engines.explicit.liveness import Cores, TemporalChecker, bit_set
 
 # ---- the references: the code this replaced ----------------------------------------------------
@@ -257,6 +257,27 @@ def test_a_predicate_that_fails_reports_the_first_failing_state():
 
 
 # ---- the pieces, on their own ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [REFINE, WIDE])
+@pytest.mark.parametrize("size", [1, 2, 7])
+def test_a_builder_fed_state_by_state_builds_the_same_graph(text, size):
+    # what a search that expands the states in the same order would do, in chunks of any size
+    cm = CompiledModel(load_text(text, "m.sync"))
+    g = object.__new__(StateGraph)
+    g.cm, g.tick, g._classes, g.states, g.parent, g.parent_inst = cm, (lambda: None), {}, [], [], []
+    builder = GraphBuilder(g)
+    builder.start(cm.init_states())
+    while builder.done < len(g.states):
+        ts, ks, ends = [], [], []
+        for s in g.states[builder.done:builder.done + size]:
+            for k, t in cm.labelled(s):
+                ts.append(t)
+                ks.append(k)
+            ends.append(len(ts))
+        builder.add(ts, ks, ends)
+    builder.finish()
+    same_graph(g, OldGraph(cm))
 
 
 @pytest.mark.parametrize("numbers", [HashNumbers, DictNumbers])

@@ -55,47 +55,22 @@ class StateGraph:
 
     def _build(self, max_states, budget: Budget, inits) -> None:
         """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
-        chunk's edges, and their targets are numbered all at once (`HashNumbers`), new states in
-        the order of their first edge: as a search state by state, edge by edge, numbers them."""
+        chunk's edges, which a `GraphBuilder` adds."""
         states = self.states
-        numbers = HashNumbers() if self.cm.state_bits <= 64 else DictNumbers()
-        rows: list[np.ndarray] = []      # per chunk: the number of edges of each state
-        dsts: list[np.ndarray] = []
-        insts: list[np.ndarray] = []
-        done = [0, 0]                    # states expanded, edges found
+        builder = GraphBuilder(self, max_states)
         budget.phase("graph", "while building the state graph",
-                     lambda: Progress(len(states), done[1], 0, len(states) - done[0], budget.elapsed,
+                     lambda: Progress(len(states), builder.edges, 0, len(states) - builder.done, budget.elapsed,
                                       phase="graph"))
-        first = list(inits if inits is not None else self.cm.init_states(self.tick))
-        _, new, _ = numbers.number(first, 0)
-        states += new
-        self.init = list(range(len(new)))
-        self.parent += [-1] * len(new)
-        self.parent_inst += [-1] * len(new)
+        builder.start(inits if inits is not None else self.cm.init_states(self.tick))
         level = self.cm.labelled_level
         chunk = FIRST_CHUNK
-        while done[0] < len(states):
-            i = done[0]
+        while builder.done < len(states):
             t0 = time.perf_counter()
-            ts, ks, ends = level(states[i:i + chunk])
-            found, new, first = numbers.number(ts, len(states))
-            if max_states is not None and len(states) + len(new) > max_states:
-                raise GraphLimit(f"state limit {max_states} reached while building the state graph")
-            ks = np.array(ks, dtype=np.int32)
-            states += new
-            self.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
-            self.parent_inst += ks[first].tolist()
-            rows.append(np.diff(np.asarray(ends, dtype=np.int64), prepend=0))
-            dsts.append(found.astype(np.int32))
-            insts.append(ks)
-            done[0] += len(ends)
-            done[1] += len(ts)
+            ts, ks, ends = level(states[builder.done:builder.done + chunk])
+            builder.add(ts, ks, ends)
             budget.poll()
             chunk = _next_chunk(chunk, len(ends), time.perf_counter() - t0)
-        self.offsets = np.zeros(len(states) + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64), out=self.offsets[1:])
-        self.dst = np.concatenate(dsts) if dsts else np.zeros(0, dtype=np.int32)
-        self.inst = np.concatenate(insts) if insts else np.zeros(0, dtype=np.int32)
+        builder.finish()
 
     def classes(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
         """The states grouped by their bits under `mask` (what a predicate reading only those bits
@@ -317,6 +292,60 @@ class StateGraph:
         first = int(met[np.argmax(inside[met])])
         within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
         return within[::-1].tolist()
+
+
+class GraphBuilder:
+    """Builds a StateGraph from the transitions of its states a chunk of states at a time, in the
+    shape the generated `labelled_level` gives them: (next states, their instance ids, where each
+    state's transitions end). States are numbered from the initial states on, each new one when
+    its first edge is added (all of a chunk's targets at once, `HashNumbers`): as a search state
+    by state, edge by edge, numbers them, so a breadth-first search over the same states without
+    symmetry reduction expands them in the same order and could add its own transitions here."""
+
+    def __init__(self, graph: StateGraph, max_states: int | None = None):
+        self.g = graph
+        self.max_states = max_states
+        self.numbers = HashNumbers() if graph.cm.state_bits <= 64 else DictNumbers()
+        self.rows: list[np.ndarray] = []      # per chunk: the number of edges of each state
+        self.dsts: list[np.ndarray] = []
+        self.insts: list[np.ndarray] = []
+        self.done = 0                          # states whose transitions were added
+        self.edges = 0
+
+    def start(self, inits) -> None:
+        """The initial states (repeats ignored), numbered first."""
+        g = self.g
+        _, new, _ = self.numbers.number(list(inits), 0)
+        g.states += new
+        g.init = list(range(len(new)))
+        g.parent += [-1] * len(new)
+        g.parent_inst += [-1] * len(new)
+
+    def add(self, ts: list[int], ks: list[int], ends: list[int]) -> None:
+        """The transitions of the next len(ends) states (`g.states[done:]`) in number order."""
+        g, i = self.g, self.done
+        found, new, first = self.numbers.number(ts, len(g.states))
+        if self.max_states is not None and len(g.states) + len(new) > self.max_states:
+            raise GraphLimit(f"state limit {self.max_states} reached while building the state graph")
+        ks = np.array(ks, dtype=np.int32)
+        g.states += new
+        g.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
+        g.parent_inst += ks[first].tolist()
+        self.rows.append(np.diff(np.asarray(ends, dtype=np.int64), prepend=0))
+        self.dsts.append(found.astype(np.int32))
+        self.insts.append(ks)
+        self.done += len(ends)
+        self.edges += len(ts)
+
+    def finish(self) -> None:
+        """The edges in compressed rows, once every state's transitions were added."""
+        g = self.g
+        if self.done != len(g.states):
+            raise RuntimeError(f"internal error: the transitions of {len(g.states) - self.done} states were not added")
+        g.offsets = np.zeros(len(g.states) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64), out=g.offsets[1:])
+        g.dst = np.concatenate(self.dsts) if self.dsts else np.zeros(0, dtype=np.int32)
+        g.inst = np.concatenate(self.insts) if self.insts else np.zeros(0, dtype=np.int32)
 
 
 EMPTY = np.iinfo(np.int64).min    # a free slot of `HashNumbers`
