@@ -2,18 +2,21 @@
 
 Safety only needs a visited set; temporal properties and `commute` need every
 edge with its action instance. `StateGraph` is built breadth-first (so its
-parent pointers give shortest paths) from the generated `labelled` function,
-without symmetry reduction, and stores edges in compressed rows (numpy):
-8 bytes per edge.
+parent pointers give shortest paths), without symmetry reduction, a chunk of
+states at a time from the generated `labelled_level` function (`GraphBuilder`:
+a chunk's targets are numbered at once in a numpy hash table), and stores
+edges in compressed rows (numpy): 8 bytes per edge.
 
 Strongly connected components, breadth-first and depth-first searches on any
 subset of states run in C (`scipy.sparse.csgraph`) over a sparse matrix of
-the edges whose rows keep the graph's edge order, so their results are those
-of the same searches written out in Python (see `tarjan_order`).
+the edges whose rows keep the graph's edge order (less self-loops, which no
+search follows), so their results are those of the same searches written out
+in Python (see `tarjan_order`).
 
-Building the graph and every search on it tick the run's budget
-(`checker.core.limits`) once per state they visit, so a time limit, Ctrl-C and
-the progress display hold in these phases too: `tick` is that budget's tick.
+Building the graph polls the run's budget (`checker.core.limits`) after every
+chunk (sized to take about CHUNK_SECONDS) and every search on it ticks it, so
+a time limit, Ctrl-C and the progress display hold in these phases too:
+`tick` is that budget's tick.
 """
 
 from __future__ import annotations
