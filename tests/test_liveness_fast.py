@@ -344,7 +344,7 @@ def random_model(rng: random.Random) -> str:
         if "(p: 0..1)" not in head:
             body = [b.replace("p + 1", "1") for b in body]
         if wide and a == 0:
-            body.append("wide = wide | {x * 23 + y}")
+            body.append("wide = wide | {x * 23}")
         lines.append(head + " { " + "  ".join(body) + " }")
     for name in names:
         kind = rng.choice(["weak", "strong", None, None])
