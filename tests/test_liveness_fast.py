@@ -264,8 +264,7 @@ def test_a_predicate_that_fails_reports_the_first_failing_state():
 def test_a_builder_fed_state_by_state_builds_the_same_graph(text, size):
     # what a search that expands the states in the same order would do, in chunks of any size
     cm = CompiledModel(load_text(text, "m.sync"))
-    g = object.__new__(StateGraph)
-    g.cm, g.tick, g._classes, g.states, g.parent, g.parent_inst = cm, (lambda: None), {}, [], [], []
+    g = StateGraph.shell(cm)
     builder = GraphBuilder(g)
     builder.start(cm.init_states())
     while builder.done < len(g.states):

@@ -46,15 +46,25 @@ class StateGraph:
     def __init__(self, cm: CompiledModel, max_states: int | None = None, budget: Budget | None = None,
                  inits: list[int] | None = None):
         """The graph of every state reachable from `inits` (default: the model's initial states)."""
+        budget = budget or Budget()
+        self._empty(cm, budget)
+        self._build(max_states, budget, inits)
+
+    @classmethod
+    def shell(cls, cm: CompiledModel, budget: Budget | None = None) -> StateGraph:
+        """A graph without states, for a `GraphBuilder` that another search feeds."""
+        g = cls.__new__(cls)
+        g._empty(cm, budget or Budget())
+        return g
+
+    def _empty(self, cm: CompiledModel, budget: Budget) -> None:
         self.cm = cm
         self.states: list[int] = []
         self.parent: list[int] = []
         self.parent_inst: list[int] = []
         self.init: list[int] = []
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        budget = budget or Budget()
         self.tick = budget.tick
-        self._build(max_states, budget, inits)
 
     def _build(self, max_states, budget: Budget, inits) -> None:
         """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
