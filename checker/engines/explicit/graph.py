@@ -341,10 +341,11 @@ class GraphBuilder:
         if self.max_states is not None and len(g.states) + len(new) > self.max_states:
             raise GraphLimit(f"state limit {self.max_states} reached while building the state graph")
         ks = np.array(ks, dtype=np.int32)
+        ends = np.array(ends, dtype=np.int64)
         g.states += new
         g.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
         g.parent_inst += ks[first].tolist()
-        self.rows.append(np.diff(np.asarray(ends, dtype=np.int64), prepend=0))
+        self.rows.append(np.diff(ends, prepend=0))
         self.dsts.append(found.astype(np.int32))
         self.insts.append(ks)
         self.done += len(ends)
