@@ -130,6 +130,13 @@ def test_one_manipulated_print_liquidates_at_the_starting_price():
     assert last["liquidated"] and last["seized_at"] == 3 and last["feed"]["dex"] == 0
 
 
+def test_a_narrower_breaker_only_makes_the_attack_wait_for_a_lagging_published_price():
+    p = _first_violation("oracle_median_broken_single.sync", ["BREAKER=2"])
+    assert p.name == "NoHealthyLiquidation" and p.trace.length == 8
+    before = p.trace.steps[5].state
+    assert before["market"] == 3 and before["published"] == 2
+
+
 # ---- 3. sequencer downtime -------------------------------------------------------------------------
 
 def test_without_a_grace_period_the_outage_liquidates():
