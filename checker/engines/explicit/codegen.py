@@ -1660,7 +1660,7 @@ class ModelCompiler(Compiler):
         return self.body_fns[k]
 
     def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False) -> list[str]:
-        """Every instance of action k; `labelled` emits (instance id, state) pairs instead of states."""
+        """Every instance of action k; `labelled` also emits each state's instance id (to `ak`)."""
         guard_stmts, body = _split_guard(action.body)
         inline = not _has(body, (ir.Choose, ir.Require)) and _block_depth(body) <= MAX_BLOCKS
         fn = None if inline else self.body_function(k, action, body)
@@ -1693,16 +1693,16 @@ class ModelCompiler(Compiler):
                     return []
                 continue
             conds.append(c.text)
-        emit = "ap(s)" if label is None else f"ap(({label}, s))"
+        emit = ["ap(s)"] if label is None else ["ap(s)", f"ak({label})"]
         if fn is not None:
             # every run that reaches the end is a successor, even when another run of the same
             # instance fails (see choice_loop)
-            sink = "ap" if label is None else f"_label(ap, {label})"
+            sink = "ap" if label is None else f"lambda t: (ap(t), ak({label}))"
             call_args = ", ".join(["s0", sink] + args)
             inner = [f"{fn}({call_args})"]
         else:
             bctx = Ctx("s", dict(env))
-            inner = ["s = s0"] + self.simple(body, bctx) + [emit]
+            inner = ["s = s0"] + self.simple(body, bctx) + emit
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if label is not None:  # failures are the safety search's business; here they are no transition
@@ -1841,12 +1841,17 @@ class ModelCompiler(Compiler):
         head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
                 "dead = -1", "err = None", "failed = -1"] + caches
         body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
-        # every transition of one state, labelled with its action instance
-        body.append("def labelled(s0):")
-        lab = ["out = []", "ap = out.append"]
+        # every transition of a list of states, labelled with its action instance: the next
+        # states of all of them in one list, their instance ids in another, and where each
+        # state's transitions end in them
+        body.append("def labelled_level(frontier):")
+        lab = ["out = []", "ap = out.append", "insts = []", "ak = insts.append", "ends = []", "end = ends.append",
+               "for s0 in frontier:"]
+        edges: list[str] = []
         for k, action in enumerate(m.actions):
-            lab.extend(self.action_block(k, action, labelled=True))
-        lab.append("return out")
+            edges.extend(self.action_block(k, action, labelled=True))
+        lab += _indent(_hoist_reads(edges) + ["end(len(out))"])
+        lab.append("return out, insts, ends")
         body += _indent(lab)
         body += self.initial_function()
         # each invariant on its own, for the states where their conjunction failed

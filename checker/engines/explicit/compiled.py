@@ -47,7 +47,8 @@ class CompiledModel:
         exec(compile(self.source, f"<syncproof:{model.name}>", "exec"), namespace)  # noqa: S102 - see codegen
         _room_for_calls(compiler.max_call_depth)
         self.expand = namespace["expand"]
-        self.labelled = namespace["labelled"]  # s -> [(instance id, next state)]
+        # states -> (their next states, the instance id of each, where each state's end)
+        self.labelled_level = namespace["labelled_level"]
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
         self._initial = namespace.get("initial")  # None: init is left to the interpreter
@@ -134,6 +135,11 @@ class CompiledModel:
         branches, failures = self.interp.run_block(action.body, codes, env)
         out = [Step(action.name, params, choices, self.pack(st)) for st, _, choices in branches]
         return out + [Step(action.name, params, exc.choices or (), None, exc) for exc in failures]
+
+    def labelled(self, s: int) -> list[tuple[int, int]]:
+        """Every transition of s as (instance id, next state), in the engine's order."""
+        out, insts, _ = self.labelled_level((s,))
+        return list(zip(insts, out))
 
     def instance_params(self, inst: int) -> dict:
         """The parameters of an action instance, as plain values."""

@@ -16,6 +16,8 @@ other invariants.
 
 from __future__ import annotations
 
+import numpy as np
+
 from spec import ir
 from spec import values as V
 
@@ -59,22 +61,40 @@ def _branch(cm: CompiledModel, g: StateGraph, start: int, path: list[tuple[int, 
 def check_deterministic(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph,
                         decl: ir.DeterministicIR) -> PropertyResult:
     where = where_of(decl.span)
-    mine = {i for i, (k, _) in enumerate(cm.instances) if k == decl.action}
-    for u in range(len(g)):
-        g.tick()
-        seen: dict[int, int] = {}
-        for v, k in g.out(u):
-            if k not in mine:
-                continue
-            if k in seen and seen[k] != v:
-                text = _instance_text(cm, k)
-                message = f"{text} has two different results in the same state"
-                trace = _trace_to(model, cm, g, u, decl.name, Kind.DETERMINISM, message, where)
-                trace.branches = [(f"{text}, first result", _branch(cm, g, u, [(seen[k], k)])),
-                                  (f"{text}, second result", _branch(cm, g, u, [(v, k)]))]
-                return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.VIOLATED, message, where, trace)
-            seen.setdefault(k, v)
-    return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.HOLDS, "", where)
+    g.tick()
+    mine = np.array([k == decl.action for k, _ in cm.instances], dtype=bool)
+    found = _two_results(g, mine)
+    if found is None:
+        return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.HOLDS, "", where)
+    u, k, first, second = found
+    text = _instance_text(cm, k)
+    message = f"{text} has two different results in the same state"
+    trace = _trace_to(model, cm, g, u, decl.name, Kind.DETERMINISM, message, where)
+    trace.branches = [(f"{text}, first result", _branch(cm, g, u, [(first, k)])),
+                      (f"{text}, second result", _branch(cm, g, u, [(second, k)]))]
+    return PropertyResult(decl.name, Kind.DETERMINISM, Verdict.VIOLATED, message, where, trace)
+
+
+def _two_results(g: StateGraph, mine: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The first edge (in the graph's order: state by state) of an instance `mine` selects whose
+    target differs from that of the instance's first edge from the same state: (the state, the
+    instance, the first target, this target); None if there is none."""
+    edges = np.flatnonzero(mine[g.inst])
+    if not len(edges):
+        return None
+    key = g.src[edges].astype(np.int64) * len(mine) + g.inst[edges]
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    starts = np.ones(len(edges), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+    first = np.empty(len(edges), dtype=np.int64)       # the first edge of each edge's (state, instance)
+    first[order] = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    dst = g.dst[edges]
+    other = np.flatnonzero(dst != dst[first])
+    if not len(other):
+        return None
+    e = int(other[0])
+    return int(g.src[edges[e]]), int(g.inst[edges[e]]), int(dst[first[e]]), int(dst[e])
 
 
 def check_commute(model: ir.CheckedModel, cm: CompiledModel, g: StateGraph, decl: ir.CommuteIR) -> PropertyResult:

@@ -2,24 +2,28 @@
 
 Safety only needs a visited set; temporal properties and `commute` need every
 edge with its action instance. `StateGraph` is built breadth-first (so its
-parent pointers give shortest paths) from the generated `labelled` function,
-without symmetry reduction, and stores edges in compressed rows (numpy):
-8 bytes per edge.
+parent pointers give shortest paths), without symmetry reduction, a chunk of
+states at a time from the generated `labelled_level` function (`GraphBuilder`:
+a chunk's targets are numbered at once in a numpy hash table), and stores
+edges in compressed rows (numpy): 8 bytes per edge.
 
 Strongly connected components, breadth-first and depth-first searches on any
 subset of states run in C (`scipy.sparse.csgraph`) over a sparse matrix of
-the edges whose rows keep the graph's edge order, so their results are those
-of the same searches written out in Python (see `tarjan_order`).
+the edges whose rows keep the graph's edge order (less self-loops, which no
+search follows), so their results are those of the same searches written out
+in Python (see `tarjan_order`).
 
-Building the graph and every search on it tick the run's budget
-(`checker.core.limits`) once per state they visit, so a time limit, Ctrl-C and
-the progress display hold in these phases too: `tick` is that budget's tick.
+Building the graph polls the run's budget (`checker.core.limits`) after every
+chunk (sized to take about CHUNK_SECONDS) and every search on it ticks it, so
+a time limit, Ctrl-C and the progress display hold in these phases too:
+`tick` is that budget's tick.
 """
 
 from __future__ import annotations
 
-from array import array
+import time
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -27,6 +31,11 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, dept
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
+
+
+CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
+FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
+MAX_CHUNK = 4096
 
 
 class GraphLimit(Exception):
@@ -37,54 +46,79 @@ class StateGraph:
     def __init__(self, cm: CompiledModel, max_states: int | None = None, budget: Budget | None = None,
                  inits: list[int] | None = None):
         """The graph of every state reachable from `inits` (default: the model's initial states)."""
+        budget = budget or Budget()
+        self._empty(cm, budget)
+        self._build(max_states, budget, inits)
+
+    @classmethod
+    def shell(cls, cm: CompiledModel, budget: Budget | None = None) -> StateGraph:
+        """A graph without states, for a `GraphBuilder` that another search feeds."""
+        g = cls.__new__(cls)
+        g._empty(cm, budget or Budget())
+        return g
+
+    def _empty(self, cm: CompiledModel, budget: Budget) -> None:
         self.cm = cm
         self.states: list[int] = []
-        self.index: dict[int, int] = {}
         self.parent: list[int] = []
         self.parent_inst: list[int] = []
         self.init: list[int] = []
-        budget = budget or Budget()
+        self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.tick = budget.tick
-        self._build(max_states, budget, inits)
 
     def _build(self, max_states, budget: Budget, inits) -> None:
-        states, index, parent, pinst = self.states, self.index, self.parent, self.parent_inst
-        offsets = array("q", [0])
-        dst = array("i")
-        inst = array("i")
+        """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
+        chunk's edges, which a `GraphBuilder` adds."""
+        states = self.states
+        builder = GraphBuilder(self, max_states)
         budget.phase("graph", "while building the state graph",
-                     lambda: Progress(len(states), len(dst), 0, len(states) - len(offsets) + 1, budget.elapsed,
+                     lambda: Progress(len(states), builder.edges, 0, len(states) - builder.done, budget.elapsed,
                                       phase="graph"))
-        tick = self.tick
-        for s in (inits if inits is not None else self.cm.init_states(tick)):
-            if s not in index:
-                index[s] = len(states)
-                self.init.append(len(states))
-                states.append(s)
-                parent.append(-1)
-                pinst.append(-1)
-        labelled = self.cm.labelled
-        i = 0
-        while i < len(states):
-            tick()
-            u = states[i]
-            for k, t in labelled(u):
-                j = index.get(t)
-                if j is None:
-                    j = len(states)
-                    index[t] = j
-                    states.append(t)
-                    parent.append(i)
-                    pinst.append(k)
-                    if max_states is not None and j >= max_states:
-                        raise GraphLimit(f"state limit {max_states} reached while building the state graph")
-                dst.append(j)
-                inst.append(k)
-            offsets.append(len(dst))
-            i += 1
-        self.offsets = np.frombuffer(offsets, dtype=np.int64).copy()
-        self.dst = np.frombuffer(dst, dtype=np.int32).copy() if len(dst) else np.zeros(0, dtype=np.int32)
-        self.inst = np.frombuffer(inst, dtype=np.int32).copy() if len(inst) else np.zeros(0, dtype=np.int32)
+        builder.start(inits if inits is not None else self.cm.init_states(self.tick))
+        level = self.cm.labelled_level
+        chunk = FIRST_CHUNK
+        while builder.done < len(states):
+            t0 = time.perf_counter()
+            ts, ks, ends = level(states[builder.done:builder.done + chunk])
+            builder.add(ts, ks, ends)
+            budget.poll()
+            chunk = _next_chunk(chunk, len(ends), time.perf_counter() - t0)
+        builder.finish()
+
+    def classes(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
+        """The states grouped by their bits under `mask` (what a predicate reading only those bits
+        cannot tell apart): (the first state of each class, classes in the order of those states;
+        the class of every state)."""
+        if mask not in self._classes:
+            self._classes[mask] = self._group(mask)
+        return self._classes[mask]
+
+    def _group(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.states)
+        if self.cm.state_bits <= 64:
+            keys = np.fromiter(self.states, dtype=np.uint64, count=n) & np.uint64(mask)
+            order = np.argsort(keys, kind="stable")
+            ranked = keys[order]
+            starts = np.ones(n, dtype=bool)
+            np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+            first = order[starts]
+            cls = np.empty(n, dtype=np.int64)
+            cls[order] = np.cumsum(starts) - 1
+        else:
+            keys = list(map(mask.__and__, self.states))
+            number = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+            cls = np.fromiter(map(number.__getitem__, keys), dtype=np.int64, count=n)
+            first = np.full(len(number), n, dtype=np.int64)
+            np.minimum.at(first, cls, np.arange(n))
+        by_first = np.argsort(first)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[by_first] = np.arange(len(first))
+        return first[by_first], rank[cls]
+
+    @cached_property
+    def index(self) -> dict[int, int]:
+        """state -> its number."""
+        return {s: i for i, s in enumerate(self.states)}
 
     def __len__(self) -> int:
         return len(self.states)
@@ -132,39 +166,52 @@ class StateGraph:
         """The source state of every edge, in edge order."""
         return np.repeat(np.arange(len(self), dtype=np.int32), np.diff(self.offsets))
 
-    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None) -> csr_matrix:
-        """The edges between `allowed` states (a boolean mask; None: every state) as a sparse matrix
-        whose rows keep the graph's edge order; `reverse` turns every edge round. With `sources`, one
-        more state (number len(self)) has an edge to each of them, in their order: a search from it
-        is a search from all of them at once."""
-        src, dst, n = self.src, self.dst, len(self)
+    @cached_property
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """The edges the searches follow, as compressed rows (offsets, targets): the graph's edges
+        in their order less the self-loops, which no search follows."""
+        keep = self.src != self.dst
+        return _rows(keep, self.offsets), self.dst[keep]
+
+    @cached_property
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """The steps without repeats (two instances, one step), rows sorted: scipy's strong
+        components loop forever on a repeated entry."""
+        indptr, indices = self.steps
+        m = _matrix(indptr.copy(), indices.copy(), len(self))
+        m.sum_duplicates()  # in place
+        return m.indptr, m.indices
+
+    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None,
+               rows: tuple[np.ndarray, np.ndarray] | None = None) -> csr_matrix:
+        """The steps (see `steps`; or `rows`) between `allowed` states (a boolean mask; None: every
+        state) as a sparse matrix whose rows keep the graph's edge order; `reverse` turns every
+        edge round. With `sources`, one more state (number len(self)) has an edge to each of them,
+        in their order: a search from it is a search from all of them at once."""
+        indptr, indices = rows or self.steps
+        n = len(self)
         if allowed is not None:
-            keep = allowed[src] & allowed[dst]
-            src, dst = src[keep], dst[keep]
+            keep = np.repeat(allowed, np.diff(indptr)) & allowed[indices]
+            indptr, indices = _rows(keep, indptr), indices[keep]
         if reverse:
-            order = np.argsort(dst, kind="stable")
-            src, dst = dst[order], src[order]
-        counts = np.bincount(src, minlength=n)
+            m = _matrix(indptr, indices, n).transpose().tocsr()
+            indptr, indices = m.indptr, m.indices
         if sources is not None:
-            dst = np.concatenate([dst, np.asarray(sources, dtype=np.int32)])
-            counts = np.append(counts, len(sources))
+            indices = np.concatenate([indices, np.asarray(sources, dtype=np.int32)])
+            indptr = np.append(indptr, len(indices))
             n += 1
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        # float64 weights: scipy would convert any other type, and the conversion reorders the rows
-        return csr_matrix((np.ones(len(dst)), dst.astype(np.int32, copy=False), indptr), shape=(n, n))
+        return _matrix(indptr, indices, n)
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         """The strongly connected component of every state of the subgraph induced by `allowed`
-        (numbered from 0), -1 for the states outside it."""
+        (numbered from 0, in the order of scipy's labels), -1 for the states outside it."""
         self.tick()
-        m = self.matrix(allowed)
-        m.sum_duplicates()  # scipy's strong components loop forever on a repeated edge (two instances, one step)
-        _, labels = connected_components(m, directed=True, connection="strong")
-        labels = labels.astype(np.int64)
-        labels[~allowed] = -1
-        _, labels[allowed] = np.unique(labels[allowed], return_inverse=True)
-        return labels
+        _, labels = connected_components(self.matrix(allowed, rows=self.links), directed=True,
+                                         connection="strong")
+        used = np.zeros(len(self) + 1, dtype=np.int64)
+        used[labels[allowed]] = 1
+        number = np.cumsum(used) - 1
+        return np.where(allowed, number[labels], -1)
 
     def reach(self, sources, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Breadth-first search from `sources` (in their order) inside `allowed`: the states reached,
@@ -258,6 +305,162 @@ class StateGraph:
         first = int(met[np.argmax(inside[met])])
         within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
         return within[::-1].tolist()
+
+
+class GraphBuilder:
+    """Builds a StateGraph from the transitions of its states a chunk of states at a time, in the
+    shape the generated `labelled_level` gives them: (next states, their instance ids, where each
+    state's transitions end). States are numbered from the initial states on, each new one when
+    its first edge is added (all of a chunk's targets at once, `HashNumbers`): as a search state
+    by state, edge by edge, numbers them, so a breadth-first search over the same states without
+    symmetry reduction expands them in the same order and could add its own transitions here."""
+
+    def __init__(self, graph: StateGraph, max_states: int | None = None):
+        self.g = graph
+        self.max_states = max_states
+        self.numbers = HashNumbers() if graph.cm.state_bits <= 64 else DictNumbers()
+        self.rows: list[np.ndarray] = []      # per chunk: the number of edges of each state
+        self.dsts: list[np.ndarray] = []
+        self.insts: list[np.ndarray] = []
+        self.done = 0                          # states whose transitions were added
+        self.edges = 0
+
+    def start(self, inits) -> None:
+        """The initial states (repeats ignored), numbered first."""
+        g = self.g
+        _, new, _ = self.numbers.number(list(inits), 0)
+        g.states += new
+        g.init = list(range(len(new)))
+        g.parent += [-1] * len(new)
+        g.parent_inst += [-1] * len(new)
+
+    def add(self, ts: list[int], ks: list[int], ends: list[int]) -> None:
+        """The transitions of the next len(ends) states (`g.states[done:]`) in number order."""
+        g, i = self.g, self.done
+        found, new, first = self.numbers.number(ts, len(g.states))
+        if self.max_states is not None and len(g.states) + len(new) > self.max_states:
+            raise GraphLimit(f"state limit {self.max_states} reached while building the state graph")
+        ks = np.array(ks, dtype=np.int32)
+        ends = np.array(ends, dtype=np.int64)
+        g.states += new
+        g.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
+        g.parent_inst += ks[first].tolist()
+        self.rows.append(np.diff(ends, prepend=0))
+        self.dsts.append(found.astype(np.int32))
+        self.insts.append(ks)
+        self.done += len(ends)
+        self.edges += len(ts)
+
+    def finish(self) -> None:
+        """The edges in compressed rows, once every state's transitions were added."""
+        g = self.g
+        if self.done != len(g.states):
+            raise RuntimeError(f"internal error: the transitions of {len(g.states) - self.done} states were not added")
+        g.offsets = np.zeros(len(g.states) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64), out=g.offsets[1:])
+        g.dst = np.concatenate(self.dsts) if self.dsts else np.zeros(0, dtype=np.int32)
+        g.inst = np.concatenate(self.insts) if self.insts else np.zeros(0, dtype=np.int32)
+
+
+EMPTY = np.iinfo(np.int64).min    # a free slot of `HashNumbers`
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of key * GOLDEN
+
+
+class HashNumbers:
+    """The numbers of the states found so far, for states of at most 64 bits: an open-addressing
+    hash table (linear probing, at most half full) in numpy arrays, probed for a whole batch of
+    states at once; 16 to 32 bytes a state and no Python object per state."""
+
+    def __init__(self):
+        self._allocate(10)
+        self.count = 0
+
+    def _allocate(self, bits: int) -> None:
+        self.bits = bits
+        self.keys = np.zeros(1 << bits, dtype=np.uint64)
+        self.nums = np.full(1 << bits, EMPTY, dtype=np.int64)
+
+    def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+        """(the number of each target, the targets not numbered before in the order of their first
+        occurrence, that occurrence of each): the new ones are numbered from `base` in that order."""
+        keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
+        if 2 * (self.count + len(keys)) > len(self.keys):
+            self._grow(self.count + len(keys))
+        at = np.arange(len(keys), dtype=np.int64)
+        slot = self._place(keys, -2 - at)          # a new key's slot holds -2 - its first occurrence
+        held = self.nums[slot]
+        first = np.flatnonzero(held == -2 - at)    # in order: the new states by first occurrence
+        self.nums[slot[first]] = np.arange(base, base + len(first))
+        self.count += len(first)
+        return self.nums[slot], keys[first].tolist(), first
+
+    def _place(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The slot of every key, putting the keys not in the table in free slots, which hold their
+        value (of equal keys, the largest value's): all keys probe together, one slot a round."""
+        nums, table = self.nums, self.keys
+        mask = len(nums) - 1
+        out = np.empty(len(keys), dtype=np.int64)
+        todo = np.arange(len(keys), dtype=np.int64)
+        slot = ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)
+        while len(todo):
+            held, key = nums[slot], keys[todo]
+            free = np.flatnonzero(held == EMPTY)
+            if len(free):
+                s, v = slot[free], values[todo[free]]
+                np.maximum.at(nums, s, v)
+                won = nums[s] == v
+                table[s[won]] = key[free[won]]
+            done = table[slot] == key                 # every slot probed is taken by now
+            out[todo[done]] = slot[done]
+            todo, slot = todo[~done], (slot[~done] + 1) & mask
+        return out
+
+    def _grow(self, need: int) -> None:
+        live = self.nums != EMPTY
+        keys, nums = self.keys[live], self.nums[live]
+        bits = self.bits
+        while (1 << bits) < 2 * need:
+            bits += 1
+        self._allocate(bits)
+        self._place(keys, nums)
+
+
+class DictNumbers:
+    """The same as `HashNumbers` for states of any size, in a dict."""
+
+    def __init__(self):
+        self.index: dict[int, int] = {}
+
+    def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+        index = self.index
+        found = np.fromiter(map(index.get, targets, repeat(-1)), dtype=np.int64, count=len(targets))
+        miss = np.flatnonzero(found < 0)
+        missed = list(map(targets.__getitem__, miss.tolist()))
+        new = list(dict.fromkeys(missed))
+        index.update(zip(new, range(base, base + len(new))))
+        found[miss] = np.fromiter(map(index.__getitem__, missed), dtype=np.int64, count=len(missed))
+        first = np.full(len(new), len(targets), dtype=np.int64)
+        np.minimum.at(first, found[miss] - base, miss)
+        return found, new, first
+
+
+def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The row offsets of the entries `keep` selects from rows with these offsets."""
+    kept = np.zeros(len(keep) + 1, dtype=np.int32 if len(keep) < 2 ** 31 else np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return kept[offsets]
+
+
+def _matrix(indptr: np.ndarray, indices: np.ndarray, n: int) -> csr_matrix:
+    # float64 weights: scipy would convert any other type, and the conversion reorders the rows
+    return csr_matrix((np.ones(len(indices)), indices.astype(np.int32, copy=False), indptr), shape=(n, n))
+
+
+def _next_chunk(chunk: int, states: int, seconds: float) -> int:
+    """The size of the next chunk, from what this one cost: about CHUNK_SECONDS, at most twice as
+    many states as this one and at most MAX_CHUNK."""
+    want = int(CHUNK_SECONDS * states / seconds) if seconds > 0 else MAX_CHUNK
+    return max(1, min(MAX_CHUNK, want, 2 * chunk))
 
 
 def checking(budget: Budget, graph: StateGraph, phase: str, name: str) -> None:

@@ -28,6 +28,8 @@ states, inside the states the property allows, admits a fair cycle:
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from spec import ir
@@ -66,6 +68,49 @@ class FairnessSets:
         # a component is refined by the first strongly fair instance, in this order, that it starves
         self.strong_rank = np.full(n, n, dtype=np.int64)
         self.strong_rank[list(self.strong)] = np.arange(len(self.strong))
+        self.weak_bits = bit_set(self.is_weak)
+        self.strong_bits = bit_set(self.is_strong)
+
+
+def bit_set(mask: np.ndarray) -> np.ndarray:
+    """The instances of a mask as a bit set: bit k % 64 of word k // 64 for instance k."""
+    words = np.zeros(_words(len(mask)) * 64, dtype=bool)
+    words[:len(mask)] = mask
+    return np.packbits(words, bitorder="little").view("<u8").astype(np.uint64)
+
+
+def _words(n_inst: int) -> int:
+    return max(1, (n_inst + 63) // 64)
+
+
+class FairSteps:
+    """The steps of fair instances that change the state, in the graph's edge order, and the bit
+    set (see `bit_set`) of the fair instances enabled in each state: one row of words a state."""
+
+    def __init__(self, g: StateGraph, fair: FairnessSets):
+        keep = (g.dst != g.src) & (fair.is_weak | fair.is_strong)[g.inst]
+        src, inst = g.src[keep], g.inst[keep]
+        self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
+        self.dst = g.dst[keep]
+        self.words = _words(len(fair.is_weak))
+        self.word = (inst >> 6).astype(np.int64)
+        self.bit = np.left_shift(np.uint64(1), (inst & 63).astype(np.uint64))
+        self.enabled = self.bits(src, len(g))
+
+    def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
+        """The bit set of the instances of the steps (those `which` numbers) in each of n groups,
+        group[i] being the group of step i: (n, words)."""
+        out = np.zeros(n * self.words, dtype=np.uint64)
+        if which is None:
+            np.bitwise_or.at(out, group * self.words + self.word, self.bit)
+        else:
+            np.bitwise_or.at(out, group[which] * self.words + self.word[which], self.bit[which])
+        return out.reshape(n, self.words)
+
+    def is_enabled(self, states: np.ndarray, inst: np.ndarray) -> np.ndarray:
+        """Whether instance inst[i] is enabled in states[i], for every i."""
+        word = self.enabled[states, inst >> 6]
+        return ((word >> (inst & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
 
 
 class Lasso:
@@ -135,21 +180,12 @@ class TemporalChecker:
         self.cm = cm
         self.g = graph
         self.fair = FairnessSets(model, cm)
-        self._fair_edges = None
 
     # ---- fair cycles ------------------------------------------------------------------
 
-    def fair_edges(self):
-        """The steps of fair instances: (source, target, instance) of every edge that changes the
-        state, and the distinct (state, instance) pairs of the instances enabled in each state."""
-        if self._fair_edges is None:
-            g = self.g
-            keep = (g.dst != g.src) & (self.fair.is_weak | self.fair.is_strong)[g.inst]
-            src, dst, inst = g.src[keep], g.dst[keep], g.inst[keep]
-            n_inst = len(self.fair.is_weak)
-            pairs = np.unique(src.astype(np.int64) * n_inst + inst)
-            self._fair_edges = (src, dst, inst, pairs // n_inst, pairs % n_inst)
-        return self._fair_edges
+    @cached_property
+    def steps(self) -> FairSteps:
+        return FairSteps(self.g, self.fair)
 
     def cores_in(self, nodes) -> Cores:
         """The fair cores inside `nodes` (states in the order a search found them)."""
@@ -158,43 +194,44 @@ class TemporalChecker:
         cores = Cores(self, roots)
         allowed = np.zeros(len(g), dtype=bool)
         allowed[roots] = True
-        _, _, _, en_u, en_k = self.fair_edges()
         while allowed.any():
             comp = g.components(allowed)
             chosen = self.verdicts(comp)
             cores.add_round(comp, chosen)
             pick = np.where(comp >= 0, chosen[np.maximum(comp, 0)], -1)
             allowed = pick >= 0
-            allowed[en_u[pick[en_u] == en_k]] = False   # where the refining instance is enabled
+            refined = np.flatnonzero(allowed)   # less the states where the refining instance is enabled
+            allowed[refined[self.steps.is_enabled(refined, pick[refined])]] = False
         return cores
 
     def verdicts(self, comp: np.ndarray) -> np.ndarray:
         """For each component: -1 if it admits a fair cycle as it is; -2 if it has none (a weakly fair
         instance is enabled in all its states and never taken inside it); else the first strongly
-        fair instance enabled in some of its states and never taken inside it."""
-        fair = self.fair
-        src, dst, inst, en_u, en_k = self.fair_edges()
+        fair instance enabled in some of its states and never taken inside it.
+
+        Bit sets of instances per component: enabled in all its states, in some, taken inside."""
+        fair, steps = self.fair, self.steps
         n_comp = int(comp.max()) + 1
-        n_inst = len(fair.is_weak)
-        size = np.bincount(comp[comp >= 0], minlength=n_comp)
-        c_src = comp[src]
-        inner = (c_src >= 0) & (c_src == comp[dst])
-        taken = np.unique(c_src[inner] * n_inst + inst[inner])
-        c_en = comp[en_u]
-        keys, counts = np.unique(c_en[c_en >= 0] * n_inst + en_k[c_en >= 0], return_counts=True)
-        starved = keys[~np.isin(keys, taken, assume_unique=True)]
-        counts = counts[~np.isin(keys, taken, assume_unique=True)]
-        c, k = starved // n_inst, starved % n_inst
+        c_src = np.repeat(comp, steps.counts)
+        inner = np.flatnonzero((c_src >= 0) & (c_src == comp[steps.dst]))
+        starved = ~steps.bits(c_src, n_comp, inner)          # not taken inside
+        members = np.flatnonzero(comp >= 0)
+        c, enabled = comp[members], steps.enabled[members]
+        some = np.zeros((n_comp, steps.words), dtype=np.uint64)
+        np.bitwise_or.at(some, c, enabled)
+        every = np.full((n_comp, steps.words), ~np.uint64(0))
+        np.bitwise_and.at(every, c, enabled)
+        unfair = (every & starved & fair.weak_bits).any(axis=1)
+        candidates = some & starved & fair.strong_bits
+        candidates[unfair] = 0
         chosen = np.full(n_comp, -1, dtype=np.int64)
-        unfair = np.zeros(n_comp, dtype=bool)
-        unfair[c[fair.is_weak[k] & (counts == size[c])]] = True
-        strong = fair.is_strong[k] & ~unfair[c]
-        c, k = c[strong], k[strong]
-        order = np.lexsort((fair.strong_rank[k], c))
-        c, k = c[order], k[order]
-        first = np.unique(c, return_index=True)[1]
-        chosen[c[first]] = k[first]
         chosen[unfair] = -2
+        rows = np.flatnonzero(candidates.any(axis=1))
+        if len(rows):
+            n_inst = len(fair.is_strong)
+            bits = np.unpackbits(candidates[rows].astype("<u8").view(np.uint8), axis=1, bitorder="little")
+            rank = np.where(bits[:, :n_inst].astype(bool), fair.strong_rank, n_inst)
+            chosen[rows] = np.argmin(rank, axis=1)
         return chosen
 
     def enabled_in(self, nodes) -> dict[int, set[int]]:
@@ -304,19 +341,30 @@ class TemporalChecker:
             note = f"holds vacuously: {text} is never true in a reachable state"
         return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, where_of(prop.span))
 
-    def masks(self, fn, args) -> np.ndarray:
-        """fn's value in every state (a boolean array), computed a slice at a time (one tick per slice)."""
-        states, tick, size = self.g.states, self.g.tick, 256
-        out = bytearray()
-        for a in range(0, len(states), size):
+    def masks(self, fn, expr: ir.Expr, args) -> np.ndarray:
+        """fn's value (fn compiles expr) in every state (a boolean array): computed once for each
+        class of states that agree on the variables expr reads, on its first state, classes in
+        the order of those states (so the first failure is the first state's); one tick each."""
+        g, tick = self.g, self.g.tick
+        first, cls = g.classes(self.reads(expr))
+        values = np.zeros(len(first), dtype=bool)
+        for c, u in enumerate(first.tolist()):
             tick()
-            out += bytes([1 if fn(s, *args) else 0 for s in states[a:a + size]])
-        return np.frombuffer(out, dtype=bool)
+            values[c] = fn(g.states[u], *args)
+        return values[cls]
+
+    def reads(self, expr: ir.Expr) -> int:
+        """The mask of the state bits of the variables expr reads (in the defs it calls too)."""
+        layout = self.cm.layout
+        mask = 0
+        for i in {n.var.index for n in ir.iter_ir(expr) if isinstance(n, ir.VarRef)}:
+            mask |= layout.masks[i] << layout.offsets[i]
+        return mask
 
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
         kind = prop.kind
-        P = self.masks(p_fn, args)
+        P = self.masks(p_fn, prop.p, args)
         if kind == TemporalKind.ALWAYS:
             bad = np.flatnonzero(~P)
             return (None if not len(bad) else Lasso(g.path_to(int(bad[0])), None)), False
@@ -348,7 +396,7 @@ class TemporalChecker:
             bad_here = int(bad[cores.label[bad] == core][0])
             return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here])), False
         assert kind == TemporalKind.LEADS_TO
-        notQ = ~self.masks(q_fn, args)
+        notQ = ~self.masks(q_fn, prop.q, args)
         vacuous = not P.any()
         cores = self.cores_in(np.flatnonzero(notQ))
         targets = cores.label >= 0
