@@ -205,3 +205,27 @@ def test_checkpoints_are_for_the_explicit_engine(tmp_path, capsys):
     code, _, err = run_cli(["check", MODELS / "two_phase_commit.sync", "--engine", "bmc", "--checkpoint",
                             tmp_path / "ck"], capsys)
     assert code == 2 and "error[E531]: --checkpoint and --resume are for the explicit engine, not bmc" in err
+
+
+def test_a_worker_that_dies_makes_the_run_resume_from_its_checkpoint(tmp_path, monkeypatch):
+    """With checkpoints, a worker killed mid-level (once: a marker file says it happened) makes the
+    run resume from the last checkpoint: the uninterrupted result, with a warning saying so."""
+    from checker.engines.explicit.partition import Partition
+    m = model_file("two_phase_commit_broken.sync", ["RM=4"])
+    opts = dict(workers=2, symmetry=False, stop_at_first=False)
+    want = check(m, ExplicitOptions(**opts))
+    marker = tmp_path / "died"
+    expand = Partition.expand
+
+    def dying_once(self, progress=None):
+        if self.index == 1 and len(self.levels) == 6 and not marker.exists():
+            marker.write_text("x")
+            os._exit(9)
+        return expand(self, progress)
+
+    monkeypatch.setattr(Partition, "expand", dying_once)
+    got = check(m, ExplicitOptions(checkpoint=str(tmp_path / "ck"), checkpoint_every=0, **opts))
+    assert marker.exists()
+    assert _summary(got) == _summary(want)
+    assert any("worker process 1 died (exit code 9) at depth 5; the search resumed from its last checkpoint"
+               in w for w in got.warnings)

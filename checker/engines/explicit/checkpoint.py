@@ -128,6 +128,11 @@ def read(root: str, key: str) -> tuple[str, dict]:
     return directory, meta
 
 
+def exists(root: str) -> bool:
+    """Whether `root` has a complete checkpoint to resume."""
+    return os.path.isfile(os.path.join(root, LATEST))
+
+
 def _write_file(path: str, text: str, atomic: bool = False) -> None:
     target = path + ".tmp" if atomic else path
     with open(target, "w", encoding="utf-8") as f:

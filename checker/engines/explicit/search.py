@@ -32,6 +32,7 @@ checked (expanded) before the search stops.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -61,6 +62,9 @@ from checker.engines.explicit.raygroup import RayGroup
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
+
+
+RESTARTS = 3   # a run with checkpoints resumes after at most this many worker deaths
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class Explorer:
         self.sizer = ChunkSizer(options.chunk)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
+        self.died: str | None = None           # how a worker died, if one did
         self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
 
     # ---- the run: search, then the graph properties ------------------------------------
@@ -138,7 +143,8 @@ class Explorer:
         except Stopped as exc:
             reason = exc.reason
         except WorkerDied as exc:   # the states of its partition are lost: no verdict from this run
-            reason = f"{exc} {b.where}; the search stopped, its counts are those of the levels completed"
+            self.died = f"{exc} {b.where}"
+            reason = f"{self.died}; the search stopped, its counts are those of the levels completed"
             self.level = None
         except KeyboardInterrupt:
             interrupted, reason = True, interrupted_reason(b.where)
@@ -702,8 +708,25 @@ def _open(name, kind, where, exhausted, reason) -> PropertyResult:
 
 def check(model: ir.CheckedModel, options: ExplicitOptions | None = None, progress=None,
           budget: Budget | None = None) -> Result:
-    """Checks every property; Ctrl-C raises `Interrupted` with the partial result (`checker.core.limits`)."""
-    return Explorer(model, options or ExplicitOptions(), progress, budget).run()
+    """Checks every property; Ctrl-C raises `Interrupted` with the partial result (`checker.core.limits`).
+
+    With checkpoints, a run whose worker dies resumes from the last checkpoint (at most RESTARTS
+    times; one budget, so a time limit holds across them) and says so in its warnings; without, it
+    is inconclusive."""
+    options = options or ExplicitOptions()
+    budget = budget or Budget(options.timeout, progress)
+    deaths: list[str] = []
+    while True:
+        explorer = Explorer(model, options, progress, budget)
+        result = explorer.run()
+        if explorer.died is None or not options.checkpoint or len(deaths) == RESTARTS \
+                or not checkpoint.exists(options.checkpoint):
+            break
+        deaths.append(explorer.died)
+        options = dataclasses.replace(options, resume=options.checkpoint)
+    result.warnings.extend(f"warning: {d}; the search resumed from its last checkpoint in {options.checkpoint}"
+                           for d in deaths)
+    return result
 
 
 def default_workers() -> int:
