@@ -7,7 +7,7 @@ not parse or type-check is dropped by the caller). Only the behaviour is mutated
 
     drop-require    a `require` replaced by `skip`
     drop-assign     an assignment replaced by `skip`
-    swap-if         the branches of an `if` swapped (its condition negated)
+    swap-if         the branches of an `if` swapped (its condition negated), statement or expression
     comparison      `<` <-> `<=`, `>` <-> `>=`, `==` <-> `!=`
     arithmetic      `+` <-> `-`
     literal         an integer literal plus one, and minus one
@@ -112,7 +112,7 @@ def _of(node, text: str, offsets: _Offsets) -> list[Mutant]:
         return [mutant("drop-require", start, end, "skip", f"dropped `{source}`")]
     if isinstance(node, ast.Assign):
         return [mutant("drop-assign", start, end, "skip", f"dropped `{source}`")]
-    if isinstance(node, ast.If):
+    if isinstance(node, (ast.If, ast.Ite)):
         a, b = offsets.span(node.cond.span)
         cond = text[a:b]
         return [mutant("swap-if", a, b, f"not ({cond})", f"swapped the branches of `if {' '.join(cond.split())}`")]

@@ -100,6 +100,13 @@ def test_each_binary_operator_is_swapped(op, new):
     assert swapped.apply(text).endswith(f"require (x) {new} (1 * 2) }}\n")
 
 
+def test_an_if_expression_has_its_branches_swapped():
+    text = "model M\nvar x: 0..3\ninit { x = 0 }\naction A { x = if x < 3 then x + 1 else 0 }\n"
+    [swap] = [m for m in mutants(parse(text, "m.sync"), text) if m.operator == "swap-if"]
+    assert swap.apply(text).endswith("x = if not (x < 3) then x + 1 else 0 }\n")
+    assert (swap.line, swap.col, swap.description) == (4, 19, "swapped the branches of `if x < 3`")
+
+
 def test_properties_declarations_and_comments_are_not_mutated():
     text = ("model M\nconst N = 3\nvar x: 0..N\ninit { x = 0 }\n"
             "action A { require x # a comment\n < N }\ninvariant I: x <= N + 1\n")
@@ -199,6 +206,9 @@ def test_a_model_that_does_not_hold_is_refused(tmp_path, capsys):
     code, out, err = run(["mutate", write(tmp_path, "m.sync", COUNTER)], capsys)   # deadlock at x == 3
     assert code == 2 and out == ""
     assert "error[E625]" in err and "deadlock is violated by the model itself" in err
+    two = COUNTER.replace("implies x == 3", "implies x == 2") + "invariant Low: x < 3\n"
+    code, _, err = run(["mutate", write(tmp_path, "m.sync", two), "--no-deadlock"], capsys)
+    assert code == 2 and "Done, Low are violated by the model itself" in err
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -111,8 +111,9 @@ def require_holds(result, path: str) -> None:
     if result.verdict is Verdict.HOLDS:
         return
     if result.verdict is Verdict.VIOLATED:
-        names = ", ".join(p.name for p in result.violated)
-        raise SpecError(Diagnostic("E625", f"{path}: {names} is violated by the model itself", None,
+        names = [p.name for p in result.violated]
+        verb = "is" if len(names) == 1 else "are"
+        raise SpecError(Diagnostic("E625", f"{path}: {', '.join(names)} {verb} violated by the model itself", None,
                                    "mutation analysis needs a model whose properties hold: fix it, or "
                                    "run syncproof check to see the trace"))
     raise SpecError(Diagnostic("E625", f"{path}: the model's own check is inconclusive: {result.reason}", None,
