@@ -12,6 +12,8 @@ from cli_helpers import run_cli as run
 from spec.mutate import OPERATORS, mutants
 from spec.parser import parse
 
+from checker.cli.commands import mutate_run
+
 # Every outcome on one model (checked with --no-deadlock: it stops at x == 3):
 #   drop-require, < -> <=, + -> -   killed: x leaves 0..3, a runtime error
 #   swap-if                          killed: y becomes 1 at x == 1, Done is violated
@@ -200,6 +202,22 @@ def test_min_score(tmp_path, capsys):
     path = write(tmp_path, "m.sync", COUNTER)
     assert run(["mutate", path, "--no-deadlock", "--min-score", "56"], capsys)[0] == 0
     assert run(["mutate", path, "--no-deadlock", "--min-score", "57"], capsys)[0] == 1
+
+
+def test_ctrl_c_reports_the_mutants_checked_so_far(tmp_path, capsys, monkeypatch):
+    checked = []
+    real = mutate_run.check_mutant
+
+    def interrupted_at_the_third(*args):
+        if len(checked) == 2:
+            raise KeyboardInterrupt
+        checked.append(args[0])
+        return real(*args)
+    monkeypatch.setattr(mutate_run, "check_mutant", interrupted_at_the_third)
+    code, data = analysis(tmp_path, capsys)
+    assert code == 130
+    assert data["interrupted"] is True and data["checked"] == 2 and data["generated"] == 20
+    assert [m["outcome"] for m in data["mutants"]] == ["invalid", "survived"]
 
 
 def test_a_model_that_does_not_hold_is_refused(tmp_path, capsys):

@@ -14,7 +14,8 @@ limit. Its outcome is one of
     invalid     the mutant does not parse or type-check: dropped
 
 The score is killed / (killed + survived). The order is the source's; with --max-mutants, the
-mutants checked are drawn with --seed and kept in that order.
+mutants checked are drawn with --seed and kept in that order. Ctrl-C stops the analysis: the
+mutants checked so far are reported, and the exit code is 130.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
@@ -36,7 +39,7 @@ from checker.engines.base import CheckRequest, ExplicitSection
 from checker.engines.explicit.search import Explorer
 from checker.reports.console import console, print_json
 from checker.cli.commands.common import check_model_file
-from checker.core.exits import EXIT_HOLDS, EXIT_VIOLATED
+from checker.core.exits import EXIT_HOLDS, EXIT_INTERRUPTED, EXIT_VIOLATED
 
 OUTCOMES = ("killed", "survived", "equivalent", "unknown", "invalid")
 HINT = "no property fails on this mutant: a property is missing (or the change is harmless)"
@@ -63,6 +66,7 @@ class Analysis:
     generated: int
     seed: int
     checked: list[Checked] = field(default_factory=list)
+    interrupted: bool = False
 
     def count(self, outcome: str, operator: str | None = None) -> int:
         return sum(1 for c in self.checked if c.outcome == outcome and operator in (None, c.mutant.operator))
@@ -99,11 +103,33 @@ def run(args) -> int:
     every = mutants(modules[0], text)
     analysis = Analysis(args.model, model.name, text, len(every), args.seed)
     reference = graph(model, request)
-    for m in sample(every, args.max_mutants, args.seed):
-        analysis.checked.append(check_mutant(m, text, modules, overrides, request, reference))
+    chosen = sample(every, args.max_mutants, args.seed)
+
+    def check_all(advance) -> None:
+        for m in chosen:
+            analysis.checked.append(check_mutant(m, text, modules, overrides, request, reference))
+            advance()
+    try:
+        with_progress(args, len(chosen), check_all)
+    except KeyboardInterrupt:
+        analysis.interrupted = True
     report(analysis, args.format)
+    if analysis.interrupted:
+        return EXIT_INTERRUPTED
     below = args.min_score is not None and analysis.score is not None and analysis.score < args.min_score
     return EXIT_VIOLATED if below else EXIT_HOLDS
+
+
+def with_progress(args, total: int, job) -> None:
+    """job(advance), with a bar of the mutants checked on a terminal (not for --format json)."""
+    err = console(stderr=True)
+    if not err.is_terminal or args.format == "json":
+        job(lambda: None)
+        return
+    with Progress(TextColumn("[bold]mutants"), BarColumn(bar_width=None, pulse_style="cyan"), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=total)
+        job(lambda: bar.advance(task))
 
 
 def require_holds(result, path: str) -> None:
@@ -168,7 +194,7 @@ def report(analysis: Analysis, fmt: str) -> None:
 
 def as_json(a: Analysis) -> dict:
     return {"model": a.model, "path": a.path, "generated": a.generated, "checked": len(a.checked),
-            "seed": a.seed, "score": a.score,
+            "seed": a.seed, "score": a.score, "interrupted": a.interrupted,
             **{o: a.count(o) for o in OUTCOMES},
             "operators": {op: {o: a.count(o, op) for o in OUTCOMES} for op in OPERATORS},
             "mutants": [mutant_json(c, a) for c in a.checked]}
@@ -189,7 +215,10 @@ def as_text(a: Analysis) -> str:
     lines = [f"{a.path}: {a.model}: {len(a.checked)} of {a.generated} mutants checked (seed {a.seed})",
              f"mutation score: {score} ({a.count('killed')} killed of {a.count('killed') + a.count('survived')}; "
              f"{a.count('equivalent')} equivalent, {a.count('unknown')} unknown, "
-             f"{a.count('invalid')} not type-checking, left out)", "",
+             f"{a.count('invalid')} not type-checking, left out)"]
+    if a.interrupted:
+        lines.append("interrupted (Ctrl-C): only the mutants checked before are counted")
+    lines += ["",
              f"  {'operator':<14}" + "".join(f"{o:>11}" for o in OUTCOMES)]
     for op in OPERATORS:
         lines.append(f"  {op:<14}" + "".join(f"{a.count(o, op):>11}" for o in OUTCOMES))
