@@ -189,7 +189,7 @@ def report(analysis: Analysis, fmt: str) -> None:
     if fmt == "json":
         print_json(as_json(analysis))
     else:
-        console().print(as_text(analysis), markup=False, highlight=False, end="")
+        console().print(as_text(analysis), markup=False, highlight=False, end="", soft_wrap=True)
 
 
 def as_json(a: Analysis) -> dict:
