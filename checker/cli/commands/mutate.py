@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from checker.core.deferred import Deferred
 from checker.cli.commands.common import model_args, positive
+from checker.core.deferred import Deferred
 
 run = Deferred("checker.cli.commands.mutate_run", "run")
 

@@ -35,13 +35,13 @@ from spec.mutate import OPERATORS, Mutant, mutants
 from spec.parser import parse
 from spec.typecheck import check
 
+from checker.cli.commands.common import check_model_file
+from checker.core.exits import EXIT_HOLDS, EXIT_INTERRUPTED, EXIT_VIOLATED
 from checker.core.result import Verdict
 from checker.engines import registry as engines
 from checker.engines.base import CheckRequest, ExplicitSection
 from checker.engines.explicit.search import Explorer
 from checker.reports.console import console, print_json
-from checker.cli.commands.common import check_model_file
-from checker.core.exits import EXIT_HOLDS, EXIT_INTERRUPTED, EXIT_VIOLATED
 
 OUTCOMES = ("killed", "survived", "equivalent", "unknown", "invalid")
 HINT = "no property fails on this mutant: a property is missing (or the change is harmless)"
