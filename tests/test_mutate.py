@@ -109,6 +109,17 @@ def test_an_if_expression_has_its_branches_swapped():
     assert (swap.line, swap.col, swap.description) == (4, 19, "swapped the branches of `if x < 3`")
 
 
+def test_the_init_and_actions_of_a_process_are_mutated(tmp_path, capsys):
+    text = ("model P\nconst NODES = {a, b}\nprocess Node[n in NODES] {\n  var c: 0..2\n  init { c = 0 }\n"
+            "  action Tick { require c < 2  c = c + 1 }\n  invariant Low: c <= 2\n}\n")
+    code, data = analysis(tmp_path, capsys, text)
+    assert code == 0
+    assert [(m["line"], m["description"], m["outcome"]) for m in data["mutants"]][:4] == [
+        (5, "dropped `c = 0`", "invalid"), (5, "0 -> 1", "survived"),
+        (6, "dropped `require c < 2`", "killed"), (6, "`c < 2`: < -> <=", "killed")]
+    assert {m["line"] for m in data["mutants"]} == {5, 6}
+
+
 def test_properties_declarations_and_comments_are_not_mutated():
     text = ("model M\nconst N = 3\nvar x: 0..N\ninit { x = 0 }\n"
             "action A { require x # a comment\n < N }\ninvariant I: x <= N + 1\n")
