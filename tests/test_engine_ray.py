@@ -136,3 +136,32 @@ def test_a_run_on_ray_resumes_from_its_checkpoint(tmp_path, monkeypatch):
             check(m, ExplicitOptions(cluster="local", checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     got = check(m, ExplicitOptions(cluster="local", resume=str(tmp_path), **opts))
     assert _summary(got) == _summary(want)
+
+
+CLOCK_AND_WORKERS = ("seconds", "states_per_second", "graph_seconds", "workers", "cluster", "machines",
+                     "bytes_shipped_per_state", "trace_store_bytes")
+
+
+def _json_of(capsys, args):
+    code = main(args)
+    data = json.loads(capsys.readouterr().out)
+    for key in CLOCK_AND_WORKERS:
+        data["stats"].pop(key)
+    return code, data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(MODELS.glob("*.sync")), ids=lambda p: p.stem)
+def test_every_shipped_model_gives_the_same_json_on_ray(capsys, tmp_path, path):
+    """Issue 14's bar: `--cluster ray` gives the single-process JSON apart from timing and worker fields."""
+    code, alone = _json_of(capsys, ["check", str(path), "--json", "--continue", "--out", str(tmp_path / "a")])
+    if alone["engine"] != "explicit":
+        pytest.skip("not enumerable: the symbolic engines check it, --cluster does not apply")
+    ray_code, on_ray = _json_of(capsys, ["check", str(path), "--json", "--continue", "--cluster", "ray",
+                                         "--workers", "2", "--out", str(tmp_path / "b")])
+    on_ray["trace"] = on_ray["trace"] and on_ray["trace"].replace("/b/", "/a/")
+    for p in on_ray["properties"]:
+        p["trace"] = p["trace"] and p["trace"].replace("/b/", "/a/")
+    assert (ray_code, on_ray) == (code, alone)
+    for f in (tmp_path / "a").glob("*.itf.json"):
+        assert f.read_text() == (tmp_path / "b" / f.name).read_text()

@@ -97,6 +97,7 @@ def check_checkpoints(args) -> None:
     if args.engine not in (None, "explicit"):
         raise SpecError(Diagnostic("E531", f"--checkpoint and --resume are for the explicit engine, not "
                                    f"{args.engine}", None, "drop --engine, or use --engine explicit"))
+    args.engine = "explicit"
     if args.resume and not Path(args.resume).is_dir():
         raise SpecError(Diagnostic("E531", f"--resume {args.resume}: no such directory", None,
                                    "give the directory a run with --checkpoint DIR wrote"))
@@ -110,6 +111,7 @@ def check_cluster(args) -> None:
     if args.engine not in (None, "explicit"):
         raise SpecError(Diagnostic("E530", f"--cluster runs the explicit engine, not {args.engine}", None,
                                    "drop --engine, or use --engine explicit"))
+    args.engine = "explicit"   # a model it cannot enumerate is then refused (E520), not checked elsewhere
     if importlib.util.find_spec("ray") is None:
         raise SpecError(Diagnostic("E530", "--cluster needs Ray, which is not installed", None,
                                    "install it with: pip install 'syncproof[ray]'"))
