@@ -165,3 +165,22 @@ def test_every_shipped_model_gives_the_same_json_on_ray(capsys, tmp_path, path):
     assert (ray_code, on_ray) == (code, alone)
     for f in (tmp_path / "a").glob("*.itf.json"):
         assert f.read_text() == (tmp_path / "b" / f.name).read_text()
+
+
+def test_a_killed_actor_with_checkpoints_resumes_to_the_same_result(tmp_path, monkeypatch):
+    calls = []
+    get = raygroup.RayGroup._get
+
+    def killing_once(self, refs):
+        calls.append(1)
+        if len(calls) == 12:   # once, within a later level
+            ray.kill(self.actors[0])
+        return get(self, refs)
+
+    m = model_file("two_phase_commit_broken.sync", ["RM=4"])
+    opts = dict(workers=2, symmetry=False, stop_at_first=False)
+    want = check(m, ExplicitOptions(**opts))
+    monkeypatch.setattr(raygroup.RayGroup, "_get", killing_once)
+    got = check(m, ExplicitOptions(cluster="local", checkpoint=str(tmp_path), checkpoint_every=0, **opts))
+    assert len(calls) > 12 and _summary(got) == _summary(want)
+    assert any("a Ray worker died" in w and "resumed from its last checkpoint" in w for w in got.warnings)
