@@ -17,6 +17,7 @@ from checker.engines.symbolic import SymbolicOptions
 from checker.engines.symbolic import check as symbolic_check
 from cli_helpers import run_cli
 from spec import ast
+from spec.formatter import format_text
 from spec.parser import parse
 from spec.runtime import ModelError
 
@@ -85,6 +86,12 @@ def test_the_parses_like_exists_its_body_extending_right():
     assert isinstance(the, ast.Quant) and the.kind == "the"
     assert the.generator.bindings[0].names[0][0] == "x"
     assert isinstance(the.body, ast.Binary) and the.body.op == "implies"   # all of `x > 1 and ... implies true`
+
+
+def test_the_formatter_writes_the_like_a_quantifier():
+    text = format_text(TWO_LATE)
+    assert "y = the v in 0..3: v == x or (v == 0 and x >= 2)" in text
+    assert format_text(text) == text
 
 
 def test_the_is_a_reserved_word(tmp_path, capsys):
