@@ -105,7 +105,7 @@ def test_the_is_a_reserved_word(tmp_path, capsys):
 @pytest.mark.parametrize("body, at, words", [
     ("the v in q: v > 0", "q:", "'the' chooses from a set, found seq"),
     ("the v in 3: v > 0", "3:", "'the' chooses from a set, found"),
-    ("the v in {1, 2}: v + 1", "v + 1", "expected bool"),
+    ("the v in {1, 2}: v + 1", "v + 1", "the condition of 'the' must be a bool, found 2..3"),
 ])
 def test_type_errors_point_at_the_set_or_the_condition(tmp_path, capsys, body, at, words):
     f = tmp_path / "t.sync"
@@ -117,7 +117,7 @@ def test_type_errors_point_at_the_set_or_the_condition(tmp_path, capsys, body, a
     col = len("action A { y = ") + body.index(at) + 1
     assert f"t.sync:5:{col}:" in text, text
     assert words in text, text
-    assert "^" in text
+    assert "^" in text and "help: write `the v in S: P`" in text
 
 
 def test_a_chosen_value_holds_and_agrees_with_the_interpreter():

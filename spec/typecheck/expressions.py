@@ -87,16 +87,20 @@ class Expressions(CheckerState):
         """`the x in S: P`: the unique element of the set S satisfying P, as a Quant of kind "the"
         whose condition is P and whose body is x (a run-time error unless exactly one satisfies P)."""
         (binding,) = e.generator.bindings
+        ((name, span),) = binding.names
         dom = self.expr(binding.domain, sc)
         if not isinstance(dom.type, SetType):
             self.diag.error("E302", f"'the' chooses from a set, found {dom.type.show()}", binding.domain.span,
-                            "write `the x in S: P` with S a set (a sequence's elements may repeat)")
+                            f"write `the {name} in S: P` with S a set (a sequence's elements may repeat)")
             raise Bail
-        (name, span), = binding.names
         inner = sc.child()
         sym = self._local(name, dom.type.elem, span)
         inner.names[name] = sym
-        cond = self._bool(e.body, inner)
+        cond = self.expr(e.body, inner, BOOL)
+        if cond.type != BOOL:
+            self.diag.error("E302", f"the condition of 'the' must be a bool, found {cond.type.show()}", e.body.span,
+                            f"write `the {name} in S: P` with P true of exactly one element, e.g. `{name} == ...`")
+            raise Bail
         return ir.Quant(dom.type.elem, e.span, "the", [ir.Binder(sym, dom)], cond, ir.Local(dom.type.elem, span, sym))
 
     def _e_Ite(self, e: ast.Ite, sc, expected):
