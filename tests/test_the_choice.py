@@ -73,6 +73,15 @@ NONE_LATE = counter("v == x", dom="0..2")
 # a domain too large to unroll: the generator code
 WIDE = counter("v == x + 1 or (v == x + 20 and x == 3)", top=UNROLL_QUANT + 30, dom=f"x..x + {UNROLL_QUANT}")
 
+# `the` in init and in invariants: Smallest always has one witness (the minimum), Big none once s
+# holds three elements without 3
+INVARIANTS = """model Inv
+var s: set[0..3]
+init { s = {the v in 0..3: v * v == 1} }
+action Add(k: 0..3) { s = s | {k} }
+invariant Smallest: (the v in s: forall w in s: v <= w) <= 1
+invariant Big: len(s) < 3 or (the v in s: v == 3) in s
+"""
 
 def _quant(text: str) -> ast.Quant:
     inv = parse(text).decls[-1]
@@ -128,9 +137,20 @@ def test_a_chosen_value_holds_and_agrees_with_the_interpreter():
     assert prop(r, "runtime").verdict is Verdict.HOLDS
 
 
-@pytest.mark.parametrize("text", [TWO_LATE, NONE_LATE, WIDE], ids=["two", "none", "wide"])
+@pytest.mark.parametrize("text", [TWO_LATE, NONE_LATE, WIDE, INVARIANTS], ids=["two", "none", "wide", "inv"])
 def test_compiled_and_interpreted_agree_state_by_state(text):
     assert differential(model_of(text)) > 1
+
+
+def test_an_invariant_whose_the_fails_is_violated_in_every_engine():
+    r = run(INVARIANTS)
+    assert prop(r, "Smallest").verdict is not Verdict.VIOLATED
+    big = prop(r, "Big")
+    assert big.verdict is Verdict.VIOLATED
+    assert big.trace.length == 2      # {1} -> {0, 1} -> {0, 1, 2}
+    b = symbolic_check(model_of(INVARIANTS), "bmc", SymbolicOptions(depth=4, rlimit=RLIMIT))
+    assert prop(b, "Big").verdict is Verdict.VIOLATED
+    assert prop(b, "Big").trace.length == 2
 
 
 def _shortest_error_distance(text: str) -> int:
