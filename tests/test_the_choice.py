@@ -108,7 +108,7 @@ def test_the_is_a_reserved_word(tmp_path, capsys):
     f.write_text("model R\nvar the: bool\ninit { the = true }\n")
     code, out, err = run_cli(["parse", str(f)], capsys)
     assert code == 2
-    assert "r.sync:2:5" in out + err
+    assert "r.sync:2:5: error[E103]: 'the' is a keyword" in out + err
 
 
 @pytest.mark.parametrize("body, at, words", [
