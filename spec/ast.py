@@ -185,7 +185,7 @@ class Call(Node):
 
 @dataclass
 class Quant(Node):
-    kind: str  # "forall" | "exists"
+    kind: str  # "forall" | "exists" | "the" (one binder: the unique element satisfying body)
     generator: Generator
     body: "Expr"
 

@@ -568,6 +568,12 @@ class _Formatter:
 
     r_forall = r_exists = quant
 
+    def r_the_choice(self, n: Tree) -> Doc:
+        """`the x in S: p`, laid out like a quantifier."""
+        kw, name, in_, domain, colon, body = n.children
+        return concat(self.tok(kw), " ", self.tok(name), " ", self.tok(in_), " ", self.expr(domain), self.tok(colon),
+                      Group(Nest(INDENT, concat(Line(), self.expr(body, hang=False)))))
+
     def r_always(self, n: Tree) -> Doc:
         return self.words(n)
 

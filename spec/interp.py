@@ -13,7 +13,7 @@ import itertools
 
 from spec import ir
 from spec import values as V
-from spec.runtime import ModelError, from_code, round_div, tdiv, tmod, to_code
+from spec.runtime import ModelError, from_code, round_div, tdiv, thef, tmod, to_code
 from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
                     iter_bits)
 
@@ -129,6 +129,12 @@ class Interp:
                 out |= to_code(self.eval(e.body, r, state), t.value) << (to_code(k, t.key) * w)
             return out
         vals = [self.eval(e.body, r, state) for r in rows]
+        if kind == "the":
+            try:
+                return thef(vals, -1)
+            except ModelError as exc:
+                exc.span = e.span  # points the report at the `the` expression
+                raise
         if kind == "sum":
             return sum(vals)
         if not vals:

@@ -14,7 +14,8 @@ Expression nodes:
     VarRef(var)                a state variable (current value)
     Op(op, args, extra)        an operator; `OPS` lists them
     Quant(kind, binders, cond, body)
-                               kind: forall exists set sum min max count map
+                               kind: forall exists set sum min max count map the
+                               (`the x in S: P`: binders [x in S], cond P, body x)
     Match(subject, arms)       arms: (variant name | "some" | "none" | None, locals, body)
     Call(fn, args)             a `def`, inlined by engines
 
@@ -118,7 +119,7 @@ class Binder:
 
 @dataclass(eq=False)
 class Quant(Expr):
-    kind: str = ""  # forall exists set sum min max map
+    kind: str = ""  # forall exists set sum min max map the
     binders: list[Binder] = field(default_factory=list)
     cond: Expr | None = None
     body: Expr | None = None

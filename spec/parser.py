@@ -37,7 +37,7 @@ KEYWORDS = {
     "let", "require", "assert", "if", "then", "else", "for", "in", "choose", "skip",
     "always", "eventually", "leads_to", "determines", "send", "receive",
     "forall", "exists", "and", "or", "not", "implies", "true", "false", "none", "is",
-    "match", "subset",
+    "match", "subset", "the",
 }
 
 
@@ -183,7 +183,7 @@ _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init"
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
-_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "if", "match", "always", "eventually"}
+_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", "match", "always", "eventually"}
 
 
 def _token_text(tok: Token) -> str:
@@ -657,6 +657,11 @@ class _Builder(Transformer_NonRecursive):
 
     def exists(self, meta, items):
         return ast.Quant(self.sp(meta), "exists", ast.Generator(self.sp(meta), items[0], None), items[1])
+
+    def the_choice(self, meta, items):
+        name, domain, body = items
+        binding = ast.Binding(self.sp(meta), [(str(name), self.tsp(name))], domain)
+        return ast.Quant(self.sp(meta), "the", ast.Generator(self.sp(meta), [binding], None), body)
 
     def bindings(self, meta, items):
         return items

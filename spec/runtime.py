@@ -16,7 +16,7 @@ from spec.types import BoolType, IntType, SetType, Type, iter_bits
 class ModelError(Exception):
     """A run-time violation inside an action, `init` or a property.
 
-    kind: range | division | assert | bounds | capacity | variant | empty
+    kind: range | division | assert | bounds | capacity | variant | empty | choice
     """
 
     def __init__(self, kind: str, message: str, site: int = -1):
@@ -42,6 +42,7 @@ KIND_TITLES = {
     "capacity": "sequence capacity exceeded",
     "variant": "wrong variant",
     "empty": "empty collection",
+    "choice": "no unique choice",
 }
 
 
@@ -373,6 +374,14 @@ def maxf(items, site: int) -> int:
     return max(items)
 
 
+def thef(items, site: int):
+    """The one item of `the x in S: P` (the elements of S satisfying P): an error unless exactly one."""
+    if len(items) != 1:
+        found = "no element satisfies" if not items else f"{len(items)} elements satisfy"
+        raise ModelError("choice", f"{found} the condition of 'the' (exactly one must)", site)
+    return items[0]
+
+
 class Memo(dict):
     """The remembered outcomes of one invariant, keyed by the bits of the state it reads.
 
@@ -424,6 +433,6 @@ def generated_globals(tables, messages) -> dict:
         "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
         "_seqget": seqget, "_seqhead": seqhead, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,
-        "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_afail": assert_fail,
+        "_convert": convert, "_orall": orall, "_minf": minf, "_maxf": maxf, "_thef": thef, "_afail": assert_fail,
         "_fail": fail, "_label": label, "_nofield": nofield, "_nohead": nohead, "_bitsin": bitsin,
     }

@@ -77,9 +77,31 @@ class Expressions(CheckerState):
         return binders, inner, cond
 
     def _e_Quant(self, e: ast.Quant, sc, expected):
+        if e.kind == "the":
+            return self._the(e, sc)
         binders, inner, cond = self._generator(e.generator, sc)
         body = self._bool(e.body, inner)
         return ir.Quant(BOOL, e.span, e.kind, binders, cond, body)
+
+    def _the(self, e: ast.Quant, sc: Scope) -> ir.Quant:
+        """`the x in S: P`: the unique element of the set S satisfying P, as a Quant of kind "the"
+        whose condition is P and whose body is x (a run-time error unless exactly one satisfies P)."""
+        (binding,) = e.generator.bindings
+        ((name, span),) = binding.names
+        dom = self.expr(binding.domain, sc)
+        if not isinstance(dom.type, SetType):
+            self.diag.error("E302", f"'the' chooses from a set, found {dom.type.show()}", binding.domain.span,
+                            f"write `the {name} in S: P` with S a set (a sequence's elements may repeat)")
+            raise Bail
+        inner = sc.child()
+        sym = self._local(name, dom.type.elem, span)
+        inner.names[name] = sym
+        cond = self.expr(e.body, inner, BOOL)
+        if cond.type != BOOL:
+            self.diag.error("E302", f"the condition of 'the' must be a bool, found {cond.type.show()}", e.body.span,
+                            f"write `the {name} in S: P` with P true of exactly one element, e.g. `{name} == ...`")
+            raise Bail
+        return ir.Quant(dom.type.elem, e.span, "the", [ir.Binder(sym, dom)], cond, ir.Local(dom.type.elem, span, sym))
 
     def _e_Ite(self, e: ast.Ite, sc, expected):
         c = self._bool(e.cond, sc)

@@ -71,7 +71,7 @@ class Ctx:
 @st.composite
 def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
     """An integer expression; some forms fail at run time (division by zero, a key outside a
-    map's domain, `get(none)`, the minimum of an empty set)."""
+    map's domain, `get(none)`, the minimum of an empty set, `the` without a unique element)."""
     leaves = ctx.of("int") + [f"{r}.a" for r in ctx.of("rec")] \
         + [f"len({s})" for s in ctx.of("set") + ctx.of("seq")] \
         + [f"{m}[{k}]" for m in ctx.of("map") for k in (0, 1)] \
@@ -97,8 +97,11 @@ def int_expr(draw, ctx: Ctx, depth: int = 2) -> str:
     if kind == 8 and ctx.of("map"):
         return f"{draw(st.sampled_from(ctx.of('map')))}[{draw(sub)}]"
     if kind == 9:
-        agg = draw(st.sampled_from(["sum", "min", "max"]))
+        agg = draw(st.sampled_from(["sum", "min", "max", "the"]))
         v = ctx.fresh("e")
+        if agg == "the":  # fails where no element or several satisfy the condition
+            cond = draw(bool_expr(ctx.with_local(Var(v, "int", 0, 2)), depth - 1))
+            return f"(the {v} in {draw(set_expr(ctx, depth - 1))}: {cond})"
         return f"{agg}({v} * 2 for {v} in {draw(set_expr(ctx, depth - 1))})"
     if kind == 10:
         return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"

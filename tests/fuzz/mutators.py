@@ -21,7 +21,7 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 TOKEN = re.compile(r'\s+|#[^\n]*|"(?:\\.|[^"\\\n])*"|\d[\d_]*(?:\.\d[\d_]*)?|\w+|\.\.|->|==|!=|<=|>=|\*\*|\+\+|.',
                    re.S)
 KEYWORDS = ["always", "and", "assert", "choose", "else", "eventually", "exists", "false", "for", "forall", "if",
-            "implies", "in", "is", "let", "match", "none", "not", "or", "require", "skip", "subset", "then",
+            "implies", "in", "is", "let", "match", "none", "not", "or", "require", "skip", "subset", "the", "then",
             "true", "action", "var", "init", "const", "type", "enum", "def", "invariant", "property", "set", "map",
             "option", "seq", "symmetric", "fairness", "import", "{", "}", "(", ")", "[", "]", ":", ",", "=", "..",
             "|", "->", "*", "/", "%", "-", "+", "**", "<", "."]

@@ -329,7 +329,7 @@ class Compiler:
             elif isinstance(x, ir.Match):
                 todo += [x.subject] + [arm.body for arm in x.arms]
             elif isinstance(x, ir.Quant):
-                if x.kind in ("min", "max"):
+                if x.kind in ("min", "max", "the"):
                     return True
                 todo += [b.domain for b in x.binders] + [y for y in (x.cond, x.body) if y is not None]
             elif not isinstance(x, (ir.Lit, ir.Local, ir.VarRef)):
@@ -922,8 +922,8 @@ class Compiler:
                 codes.append(self.encode(self.expr(e.body, c), t.value))
                 offs.append(k * w)
             return Code(self.pack(codes, offs))
-        # min / max
-        site = self.site(f"{kind}()", e.span)
+        # min / max / the
+        site = self.site("the" if kind == "the" else f"{kind}()", e.span)
         items = []
         for guards, c in rows:
             body = self.expr(e.body, c)
@@ -971,7 +971,7 @@ class Compiler:
             kc = self.encode(key, t.key)
             code = self.encode(body, t.value)
             return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
-        site = self.site(f"{kind}()", e.span)
+        site = self.site("the" if kind == "the" else f"{kind}()", e.span)
         return Code(f"_{kind}f(tuple({body} {gen}), {site})")
 
     def _member(self, name: str, t: Type, variant: str | None) -> Code:

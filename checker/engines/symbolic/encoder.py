@@ -461,6 +461,8 @@ class Encoder:
                 seen = mk_or(seen, act)
             self.fail(g, mk_not(seen))
             return best
+        if kind == "the":
+            return self._the(e, active, bodies, g)
         if kind == "set":
             t = e.type.elem
             check_type(e.type, e.span, "this set")
@@ -483,6 +485,17 @@ class Encoder:
                 by_key.setdefault(c, b)
             return MapV(tuple(by_key.get(c, default(t.value)) for c in codes(t.key)))
         raise EncodeError("E510", f"the symbolic engines cannot encode the quantifier '{kind}' yet", e.span)
+
+    def _the(self, e: ir.Quant, active, bodies, g):
+        """`the x in S: P`: the element whose row is active (in S and satisfying P); a run-time error
+        when no row or two rows are active."""
+        out, seen, twice = default(e.type), FALSE, FALSE
+        for act, b in zip(active, bodies):
+            out = SV.ite(act, b, out, e.type)
+            twice = mk_or(twice, mk_and(seen, act))
+            seen = mk_or(seen, act)
+        self.fail(g, mk_or(mk_not(seen), twice))
+        return out
 
     # -- operators
 
