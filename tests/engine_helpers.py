@@ -8,6 +8,7 @@ over the interpreter alone, for counts and distances.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from pathlib import Path
 
@@ -248,3 +249,12 @@ def explicit_model_file(name: str, consts=None):
     if why:
         pytest.skip("for the symbolic engines: " + "; ".join(why))
     return m
+
+
+def result_summary(r: Result) -> tuple:
+    """What a run must give whatever the number of workers, the transport or a resume: verdicts,
+    counts, messages and whole traces (not the timing, memory or worker statistics)."""
+    props = [(p.name, p.kind, p.verdict, p.message, p.where,
+              dataclasses.asdict(p.trace) if p.trace is not None else None) for p in r.properties]
+    s = r.stats
+    return (r.verdict, r.how, r.reason, s.distinct_states, s.transitions, s.depth, s.actions, props)

@@ -6,7 +6,6 @@ written (in this process by an exception, in a child process by SIGKILL), never 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -19,14 +18,7 @@ from checker.core.limits import Interrupted
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.search import ExplicitOptions, check
 from cli_helpers import run_cli
-from engine_helpers import MODELS, ROOT, model_file
-
-
-def _summary(r):
-    props = [(p.name, p.kind, p.verdict, p.message, p.where,
-              dataclasses.asdict(p.trace) if p.trace is not None else None) for p in r.properties]
-    s = r.stats
-    return (r.verdict, r.how, r.reason, s.distinct_states, s.transitions, s.depth, s.actions, props)
+from engine_helpers import MODELS, ROOT, model_file, result_summary
 
 
 def _stopped_after_level(monkeypatch, level):
@@ -54,7 +46,7 @@ def test_resumed_run_gives_the_uninterrupted_result(tmp_path, monkeypatch, worke
             check(m, ExplicitOptions(checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     assert (tmp_path / checkpoint.LATEST).read_text().strip() == f"level-{level}"
     got = check(m, ExplicitOptions(resume=str(tmp_path), checkpoint=str(tmp_path), checkpoint_every=0, **opts))
-    assert _summary(got) == _summary(want)
+    assert result_summary(got) == result_summary(want)
     assert [p.name for p in got.violated] == ["Consistent"]
 
 
@@ -67,7 +59,7 @@ def test_resume_under_a_state_limit_and_symmetry(tmp_path, monkeypatch):
         with pytest.raises(Interrupted):
             check(m, ExplicitOptions(checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     got = check(m, ExplicitOptions(resume=str(tmp_path), **opts))
-    assert _summary(got) == _summary(want)
+    assert result_summary(got) == result_summary(want)
     assert got.stats.distinct_states == 200   # of 314
 
 
@@ -81,7 +73,7 @@ def test_states_beyond_64_bits_are_checkpointed(tmp_path, monkeypatch):
         _stopped_after_level(patch, 3)
         with pytest.raises(Interrupted):
             check(m, ExplicitOptions(checkpoint=str(tmp_path), checkpoint_every=0, **opts))
-    assert _summary(check(m, ExplicitOptions(resume=str(tmp_path), **opts))) == _summary(want)
+    assert result_summary(check(m, ExplicitOptions(resume=str(tmp_path), **opts))) == result_summary(want)
 
 
 KILLER = """
@@ -152,7 +144,7 @@ def test_a_snapshot_cut_short_leaves_the_previous_one(tmp_path, monkeypatch):
             check(m, ExplicitOptions(checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     assert (tmp_path / checkpoint.LATEST).read_text().strip() == "level-4"
     got = check(m, ExplicitOptions(resume=str(tmp_path), **opts))
-    assert _summary(got) == _summary(check(m, ExplicitOptions(**opts)))
+    assert result_summary(got) == result_summary(check(m, ExplicitOptions(**opts)))
 
 
 # ---- bad input: refused with E531, exit 2, nothing checked ------------------------------------------
@@ -226,6 +218,6 @@ def test_a_worker_that_dies_makes_the_run_resume_from_its_checkpoint(tmp_path, m
     monkeypatch.setattr(Partition, "expand", dying_once)
     got = check(m, ExplicitOptions(checkpoint=str(tmp_path / "ck"), checkpoint_every=0, **opts))
     assert marker.exists()
-    assert _summary(got) == _summary(want)
+    assert result_summary(got) == result_summary(want)
     assert any("worker process 1 died (exit code 9) at depth 5; the search resumed from its last checkpoint"
                in w for w in got.warnings)

@@ -7,7 +7,6 @@ violations and the exact state limit must not depend on the number of workers.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tempfile
 
@@ -20,18 +19,13 @@ from checker.core.result import Verdict
 from checker.engines.explicit import tracestore
 from checker.engines.explicit.partition import Partition, owners, ranks_in_runs
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import model_file, model_of
+from engine_helpers import model_file, model_of, result_summary
 from test_engine_differential import _checked, random_model, random_struct_model
 
 
 def _summary(r):
-    props = []
-    for p in r.properties:
-        trace = dataclasses.asdict(p.trace) if p.trace is not None else None
-        props.append((p.name, p.kind, p.verdict, p.message, p.where, trace))
-    s = r.stats
-    return (r.verdict, r.how, r.reason, s.distinct_states, s.transitions, s.depth, s.actions,
-            s.search.fingerprint, s.search.symmetry, props)
+    """result_summary, and the fingerprints and symmetry reduction the search used."""
+    return (*result_summary(r), r.stats.search.fingerprint, r.stats.search.symmetry)
 
 
 def _agree(m, workers=(2, 3), **options):

@@ -6,7 +6,6 @@ One Ray instance (2 CPUs) serves the whole module: starting Ray takes seconds.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -17,7 +16,7 @@ from checker.core.limits import Interrupted
 from checker.core.result import Verdict
 from checker.engines.explicit import checkpoint, raygroup
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import MODELS, model_file, model_of
+from engine_helpers import MODELS, model_file, model_of, result_summary
 from test_engine_differential import _checked, random_model
 
 ray = pytest.importorskip("ray", reason="RAY IS NOT INSTALLED: the Ray cluster tests did NOT run "
@@ -33,17 +32,10 @@ def local_ray():
     ray.shutdown()
 
 
-def _summary(r):
-    props = [(p.name, p.kind, p.verdict, p.message, p.where,
-              dataclasses.asdict(p.trace) if p.trace is not None else None) for p in r.properties]
-    s = r.stats
-    return (r.verdict, r.how, r.reason, s.distinct_states, s.transitions, s.depth, s.actions, props)
-
-
 def _agree(m, workers=2, **options):
     one = check(m, ExplicitOptions(workers=1, **options))
     on_ray = check(m, ExplicitOptions(workers=workers, cluster="local", **options))
-    assert _summary(on_ray) == _summary(one)
+    assert result_summary(on_ray) == result_summary(one)
     assert on_ray.stats.search.cluster == "ray" and on_ray.stats.search.machines == 1
     assert on_ray.stats.workers == workers
     return on_ray
@@ -135,7 +127,7 @@ def test_a_run_on_ray_resumes_from_its_checkpoint(tmp_path, monkeypatch):
         with pytest.raises(Interrupted):
             check(m, ExplicitOptions(cluster="local", checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     got = check(m, ExplicitOptions(cluster="local", resume=str(tmp_path), **opts))
-    assert _summary(got) == _summary(want)
+    assert result_summary(got) == result_summary(want)
 
 
 CLOCK_AND_WORKERS = ("seconds", "states_per_second", "graph_seconds", "workers", "cluster", "machines",
@@ -182,5 +174,5 @@ def test_a_killed_actor_with_checkpoints_resumes_to_the_same_result(tmp_path, mo
     want = check(m, ExplicitOptions(**opts))
     monkeypatch.setattr(raygroup.RayGroup, "_get", killing_once)
     got = check(m, ExplicitOptions(cluster="local", checkpoint=str(tmp_path), checkpoint_every=0, **opts))
-    assert len(calls) > 12 and _summary(got) == _summary(want)
+    assert len(calls) > 12 and result_summary(got) == result_summary(want)
     assert any("a Ray worker died" in w and "resumed from its last checkpoint" in w for w in got.warnings)

@@ -804,17 +804,15 @@ class Compiler:
         if e.kind not in ("exists", "forall") or len(e.binders) < 2 or e.cond is not None:
             return None
         ids = [b.sym.id for b in e.binders]
-        domains = [_local_ids(b.domain) for b in e.binders]
-        if any(d is None or d & set(ids) for d in domains):
+        if any(_locals_read(b.domain) & set(ids) for b in e.binders):
             return None
         joiner = "and" if e.kind == "exists" else "or"
-        parts = _conjuncts(e.body) if joiner == "and" else _disjuncts(e.body)
+        parts = _conjuncts(e.body, joiner)
         groups: list[tuple[set[int], list[ir.Expr]]] = []
         for p in parts:
-            used = _local_ids(p)
-            if used is None or not used & set(ids):
+            used = _locals_read(p) & set(ids)
+            if not used:
                 return None
-            used &= set(ids)
             merged = [g for g in groups if g[0] & used]
             groups = [g for g in groups if not g[0] & used]
             groups.append((used.union(*(g[0] for g in merged)), [q for g in merged for q in g[1]] + [p]))
@@ -826,9 +824,9 @@ class Compiler:
         quants = []
         for used, members in groups:
             members.sort(key=parts.index)
-            body = _conjoin(members, e.body) if joiner == "and" else _disjoin(members, e.body)
+            body = _conjoin(members, e.body, joiner)
             quants.append(ir.Quant(e.type, e.span, e.kind, [b for b in e.binders if b.sym.id in used], None, body))
-        return _conjoin(quants, e) if joiner == "and" else _disjoin(quants, e)
+        return _conjoin(quants, e, joiner)
 
     def _member_test(self, dom: ir.Expr, mask: str, code: int, ctx: Ctx) -> str:
         """Whether the element of `code` is in the set `dom` (whose mask text is `mask`): for a
@@ -1272,61 +1270,18 @@ def _variant_test(binder, tests) -> str | None:
     return t.extra
 
 
-def _conjuncts(e: ir.Expr) -> list[ir.Expr]:
-    """The operands of a chain of `and`s, left to right."""
-    if isinstance(e, ir.Op) and e.op == "and":
-        return _conjuncts(e.args[0]) + _conjuncts(e.args[1])
+def _conjuncts(e: ir.Expr, op: str = "and") -> list[ir.Expr]:
+    """The operands of a chain of `and`s (or of another operator `op`), left to right."""
+    if isinstance(e, ir.Op) and e.op == op:
+        return _conjuncts(e.args[0], op) + _conjuncts(e.args[1], op)
     return [e]
 
 
-def _disjuncts(e: ir.Expr) -> list[ir.Expr]:
-    """The operands of a chain of `or`s, left to right."""
-    if isinstance(e, ir.Op) and e.op == "or":
-        return _disjuncts(e.args[0]) + _disjuncts(e.args[1])
-    return [e]
-
-
-def _disjoin(parts: list[ir.Expr], like: ir.Expr) -> ir.Expr:
-    """parts joined by `or`, left-associated (parts is not empty)."""
+def _conjoin(parts: list[ir.Expr], like: ir.Expr, op: str = "and") -> ir.Expr:
+    """parts joined by `and` (or another operator `op`), left-associated (parts is not empty)."""
     out = parts[0]
     for p in parts[1:]:
-        out = ir.Op(like.type, like.span, "or", [out, p])
-    return out
-
-
-def _local_ids(e: ir.Expr) -> set[int] | None:
-    """The ids of the locals an expression reads (bound inside it or not); None: it holds a node
-    this does not know, so nothing may be concluded."""
-    out: set[int] = set()
-    todo = [e]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, ir.Local):
-            out.add(x.sym.id)
-        elif isinstance(x, ir.Op):
-            if any(isinstance(y, ir.Expr) for y in _flat(x.extra)):
-                return None
-            todo += x.args
-        elif isinstance(x, ir.Call):
-            todo += x.args
-        elif isinstance(x, ir.Match):
-            todo += [x.subject] + [arm.body for arm in x.arms]
-        elif isinstance(x, ir.Quant):
-            todo += [b.domain for b in x.binders] + [y for y in (x.cond, x.body, x.key) if y is not None]
-        elif not isinstance(x, (ir.Lit, ir.VarRef, ir.SymConst)):
-            return None
-    return out
-
-
-def _flat(extra) -> list:
-    return list(extra) if isinstance(extra, (tuple, list)) else [extra]
-
-
-def _conjoin(parts: list[ir.Expr], like: ir.Expr) -> ir.Expr:
-    """parts joined by `and`, left-associated (parts is not empty)."""
-    out = parts[0]
-    for p in parts[1:]:
-        out = ir.Op(like.type, like.span, "and", [out, p])
+        out = ir.Op(like.type, like.span, op, [out, p])
     return out
 
 

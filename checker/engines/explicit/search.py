@@ -535,13 +535,10 @@ class Explorer:
 
     def _rebuild(self, records: dict, found: dict) -> None:
         """The violations found before the checkpoint, their traces rebuilt from the trace store."""
-        invariants = {inv.name: (j, inv) for j, inv in enumerate(self.model.invariants)}
+        invariants = {inv.name: inv for inv in self.model.invariants}
         for name, (what, depth, index, k) in records.items():
             if what == "invariant":
-                j, inv = invariants[name]
-                chain = self._trace(depth, index, name, inv.kind, "", inv.span)
-                ok = self.cm.invariants(chain._states[-1])[j]
-                found[name] = self._invariant_violation(inv, ok, depth, index)
+                found[name] = self._invariant_violation(invariants[name], None, depth, index)
             elif what == "deadlock":
                 found[name] = self._deadlock(depth, index)
             else:
@@ -569,12 +566,16 @@ class Explorer:
             found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
 
     def _invariant_violation(self, inv, ok, depth: int, i: int) -> PropertyResult:
-        """`ok`: the invariant's outcome in the state (False or a ModelError)."""
+        """`ok`: the invariant's outcome in the state (False or a ModelError; None: evaluated here,
+        in the state the trace ends in)."""
         self.records[inv.name] = ["invariant", depth, i, -1]
+        trace = self._trace(depth, i, inv.name, inv.kind, "", inv.span)
+        if ok is None:
+            ok = self.cm.invariants(trace._states[-1])[self.model.invariants.index(inv)]
         message = f"invariant {inv.name} is violated"
         if isinstance(ok, ModelError):
             message = f"invariant {inv.name} cannot be evaluated: {ok.message}"
-        trace = self._trace(depth, i, inv.name, inv.kind, message, inv.span)
+        trace.message = message
         trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
         return PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message, where_of(inv.span), trace)
 
