@@ -237,15 +237,21 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
 
 
 _FIXED_BEFORE = re.compile(r"\bfixed\s*\(\s*[0-9]+\s*\)\s*$")
+_VARIANT_BEFORE = re.compile(r"\b[A-Za-z_]\w*\s*\(\s*(\w+\s*:\s*[^,()]+,\s*)*[A-Za-z_]\w*\s*$")
 
 
 def _type_in_expression(tok: Token, source: Source, span: Span) -> Diagnostic | None:
-    """E107 for a type that an expression cannot spell: `fixed(D) lo..hi` (a call, then a range)
-    where a set is expected. Every other type reads as an expression (spec.typecheck.typesets)."""
+    """E107 for a type that an expression cannot spell, where a set is expected: `fixed(D) lo..hi`
+    (a call, then a range) and a union `Pay(to: USERS) | Cancel` (a call whose argument has a
+    type). Every other type reads as an expression (spec.typecheck.typesets)."""
     pos = tok.start_pos if tok.start_pos is not None else -1
     line_start = source.text.rfind("\n", 0, max(pos, 0)) + 1
-    before = _FIXED_BEFORE.search(source.text[line_start:pos]) if pos >= 0 else None
-    if before is None:
+    text = source.text[line_start:pos] if pos >= 0 else ""
+    if str(tok) == ":" and _VARIANT_BEFORE.search(text):
+        return Diagnostic("E107", "a type is not usable here; write a union type as a named type", span,
+                          "declare it, for example `type Msg = Pay(to: USERS) | Cancel`, and write `Msg` here: "
+                          "a type name is the set of all its values")
+    if _FIXED_BEFORE.search(text) is None:
         return None
     return Diagnostic("E107", "a type is not usable here; write a fixed-point type as a named type",
                       span, "declare it, for example `type Amount = fixed(2) 0..10`, and write `Amount` here: "

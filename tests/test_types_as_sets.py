@@ -215,6 +215,7 @@ invariant Full: len(p[0]) == 2 and len(p[1]) == 2
     ("exists q in seq[x + 1, 2]: true", "E107", "x + 1", "seq[T, N] takes a type and a capacity"),
     ("exists s in set[x + 1]: true", "E324", "x + 1", "set[T] in an expression is the set of all values of a type"),
     ("x[1, 2] == 0", "E107", "x[1, 2]", "takes one key here"),
+    ("forall m in Pay(to: 0..1) | Cancel: true", "E107", ": 0..1", "a type is not usable here; write a union type"),
 ])
 def test_what_an_expression_cannot_spell_says_so(tmp_path, capsys, expr, code, col_of, words):
     f = tmp_path / "e.sync"
