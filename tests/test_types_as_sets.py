@@ -5,7 +5,7 @@ all its values: `choose x in map[0..1, bool]`, `forall r in {a: 0..2, b: bool}: 
 The three forms of the issue on every engine (the interpreter's own BFS, the compiled explicit
 engine checked state by state against it, BMC and k-induction) with exact counts, verdicts and
 trace lengths; membership of records, maps and options; what an expression cannot spell (E107,
-E324); the size limit (E318) before any value is made; the formatter.
+E326); the size limit (E318) before any value is made; the formatter.
 """
 
 from __future__ import annotations
@@ -210,10 +210,10 @@ invariant Full: len(p[0]) == 2 and len(p[1]) == 2
 
 @pytest.mark.parametrize("expr, code, col_of, words", [
     ("forall a in fixed(2) 0..1: true", "E107", "0..1:", "a type is not usable here; write a fixed-point type"),
-    ("forall m in map[0..1, fixed(1) -1..1]: true", "E324", "fixed(1)", "a type is not usable here"),
+    ("forall m in map[0..1, fixed(1) -1..1]: true", "E326", "fixed(1)", "a type is not usable here"),
     ("exists m in map[x + 1, bool]: true", "E107", "x + 1", "map[K, V] takes two types"),
     ("exists q in seq[x + 1, 2]: true", "E107", "x + 1", "seq[T, N] takes a type and a capacity"),
-    ("exists s in set[x + 1]: true", "E324", "x + 1", "set[T] in an expression is the set of all values of a type"),
+    ("exists s in set[x + 1]: true", "E326", "x + 1", "set[T] in an expression is the set of all values of a type"),
     ("x[1, 2] == 0", "E107", "x[1, 2]", "takes one key here"),
     ("forall m in Pay(to: 0..1) | Cancel: true", "E107", ": 0..1", "a type is not usable here; write a union type"),
 ])

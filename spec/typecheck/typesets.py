@@ -50,7 +50,7 @@ class TypeSets(CheckerState):
         te = ast.spelled_type(e)
         if te is None:
             form = _FORMS[e.base.name]
-            self.diag.error("E324", f"{form} in an expression is the set of all values of a type, and this is "
+            self.diag.error("E326", f"{form} in an expression is the set of all values of a type, and this is "
                             "not a type", e.index.span,
                             f"write a type between the brackets as in a declaration, for example "
                             f"{e.base.name}[0..3]")
@@ -98,10 +98,10 @@ class TypeSets(CheckerState):
         return a, b
 
     def _fixed_type_here(self, e: ast.Call) -> None:
-        """E324 for `fixed(D)` with one argument in an expression: the start of a fixed-point type
+        """E326 for `fixed(D)` with one argument in an expression: the start of a fixed-point type
         (`fixed(2) -1..1` reads as `fixed(2) - 1..1`), which no expression can spell."""
         if e.generator is None and len(e.args) == 1 and isinstance(e.args[0], ast.IntLit):
-            self.diag.error("E324", "a type is not usable here; write a fixed-point type as a named type", e.span,
+            self.diag.error("E326", "a type is not usable here; write a fixed-point type as a named type", e.span,
                             "declare it, for example `type Amount = fixed(2) 0..10`, and write `Amount` here: "
                             "a type name is the set of all its values")
             raise Bail
