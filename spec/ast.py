@@ -252,8 +252,45 @@ class Match(Node):
     arms: list[Arm]
 
 
+@dataclass
+class TypeSet(Node):
+    """A type written as an expression, `map[0..1, bool]` or `seq[T, N]`: the set of all its values.
+
+    The parser makes one where only a type can be meant; the type checker reads other spellings
+    (`bool`, `set[T]`, `option[T]`, a tuple or a record of types where a set is expected) with
+    `spelled_type`."""
+
+    type: TypeExpr
+
+
 Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
-        | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match)
+        | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match | TypeSet)
+
+
+def spelled_type(e: "Expr") -> TypeExpr | None:
+    """The type that expression e spells, read as the grammar reads a type: `bool`, a name, `lo..hi`,
+    `set[T]`, `option[T]`, `(T, U)`, `{f: T}`, a `TypeSet`; None when e is no type. Nothing is
+    resolved: whether the names are types is for the type checker to say."""
+    if isinstance(e, TypeSet):
+        return e.type
+    if isinstance(e, Name):
+        return TBool(e.span) if e.name == "bool" else TName(e.span, e.name)
+    if isinstance(e, Binary) and e.op == "..":
+        return TRange(e.span, e.left, e.right)
+    if isinstance(e, Index) and isinstance(e.base, Name) and e.base.name in ("set", "option"):
+        elem = spelled_type(e.index)
+        if elem is None:
+            return None
+        return TSet(e.span, elem) if e.base.name == "set" else TOption(e.span, elem)
+    if isinstance(e, TupleLit):
+        elems = [spelled_type(x) for x in e.elems]
+        return None if any(x is None for x in elems) else TTuple(e.span, elems)
+    if isinstance(e, PairsLit):
+        fields = [Field(k.span, k.name, spelled_type(v)) for k, v in e.pairs if isinstance(k, Name)]
+        if len(fields) != len(e.pairs) or any(f.type is None for f in fields):
+            return None
+        return TRecord(e.span, fields)
+    return None
 
 
 # ---- statements ----------------------------------------------------------

@@ -595,6 +595,11 @@ class _Formatter:
 
     r_field_access = r_index
 
+    def r_type_args(self, n: Tree) -> Doc:
+        """`map[K, V]`, `seq[T, N]` in an expression, written as the type is in a declaration."""
+        base, *rest = n.children
+        return concat(self.node(base), self.list_of(Tree("t", rest), 0, len(rest) - 1))
+
     def r_call(self, n: Tree) -> Doc:
         kids = n.children
         if len(kids) == 3:

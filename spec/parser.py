@@ -227,10 +227,35 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
     # only a name fits here (not an expression, not another keyword): the user meant a name
     name_only = "NAME" in expected and not any(_describe_terminal(t).strip("'").isalpha()
                                                or t == "INT" for t in expected if t != "NAME")
+    typed = _type_in_expression(tok, source, span)
+    if typed is not None:
+        return typed
     if str(tok) in KEYWORDS and name_only:
         return Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name here", span,
                           help or f"rename it, for example '{tok}_'")
     return Diagnostic("E100", f"unexpected {found}; expected {_expected_list(expected)}", span, help)
+
+
+_FIXED_BEFORE = re.compile(r"\bfixed\s*\(\s*[0-9]+\s*\)\s*$")
+_VARIANT_BEFORE = re.compile(r"\b[A-Za-z_]\w*\s*\(\s*(\w+\s*:\s*[^,()]+,\s*)*[A-Za-z_]\w*\s*$")
+
+
+def _type_in_expression(tok: Token, source: Source, span: Span) -> Diagnostic | None:
+    """E107 for a type that an expression cannot spell, where a set is expected: `fixed(D) lo..hi`
+    (a call, then a range) and a union `Pay(to: USERS) | Cancel` (a call whose argument has a
+    type). Every other type reads as an expression (spec.typecheck.typesets)."""
+    pos = tok.start_pos if tok.start_pos is not None else -1
+    line_start = source.text.rfind("\n", 0, max(pos, 0)) + 1
+    text = source.text[line_start:pos] if pos >= 0 else ""
+    if str(tok) == ":" and _VARIANT_BEFORE.search(text):
+        return Diagnostic("E107", "a type is not usable here; write a union type as a named type", span,
+                          "declare it, for example `type Msg = Pay(to: USERS) | Cancel`, and write `Msg` here: "
+                          "a type name is the set of all its values")
+    if _FIXED_BEFORE.search(text) is None:
+        return None
+    return Diagnostic("E107", "a type is not usable here; write a fixed-point type as a named type",
+                      span, "declare it, for example `type Amount = fixed(2) 0..10`, and write `Amount` here: "
+                      "a type name is the set of all its values")
 
 
 def _expected(exc: UnexpectedInput) -> set[str]:
@@ -675,6 +700,26 @@ class _Builder(Transformer_NonRecursive):
 
     def index(self, meta, items):
         return ast.Index(self.sp(meta), items[0], items[1])
+
+    def type_args(self, meta, items):
+        """`map[K, V]` or `seq[T, N]` in an expression: the set of all values of the type."""
+        base, *args = items
+        span = self.sp(meta)
+        kinds = {"map": ("map[K, V]", "two types, the keys' and the values'"), "seq": ("seq[T, N]", "a type and a capacity")}
+        if not isinstance(base, ast.Name) or base.name not in kinds or len(args) != 2:
+            what = f"'{base.name}[...]'" if isinstance(base, ast.Name) else "an index"
+            raise SpecError(Diagnostic("E107", f"{what} takes one key here; only the types map[K, V] and seq[T, N] "
+                                       "take two", span, "index with one key, m[k]; a tuple key is m[(a, b)]"))
+        form, needs = kinds[base.name]
+        first = ast.spelled_type(args[0])
+        second = ast.spelled_type(args[1]) if base.name == "map" else args[1]
+        bad = args[0] if first is None else args[1] if second is None else None
+        if bad is not None:
+            raise SpecError(Diagnostic("E107", f"{form} takes {needs}: this is not a type", bad.span,
+                                       f"write {form} with types as in a declaration, for example "
+                                       f"{'map[0..3, bool]' if base.name == 'map' else 'seq[0..3, 2]'}"))
+        t = ast.TMap(span, first, second) if base.name == "map" else ast.TSeq(span, first, second)
+        return ast.TypeSet(span, t)
 
     def field_access(self, meta, items):
         return ast.FieldAccess(self.sp(meta), items[0], str(items[1]), self.tsp(items[1]))

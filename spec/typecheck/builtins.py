@@ -33,7 +33,7 @@ class Builtins(CheckerState):
 
     def _b_len(self, e, sc, expected):
         (a,) = self._gen_or_args(e, sc, 1) or self._need_args(e)
-        x = self.expr(a, sc)
+        x = self._set_operand(a, sc)
         if isinstance(x.type, SetType):
             return ir.Op(IntType(0, x.type.elem.count()), e.span, "card", [x])
         if isinstance(x.type, SeqType):
@@ -138,6 +138,7 @@ class Builtins(CheckerState):
 
     def _b_fixed(self, e, sc, expected):
         """fixed(x, D): the integer (or amount) x as an amount with D decimals, exactly (scaling up)."""
+        self._fixed_type_here(e)
         args = self._gen_or_args(e, sc, 2) or self._need_args(e)
         a = self._int(args[0], sc)
         d = self._const_int(args[1])

@@ -57,7 +57,7 @@ class Expressions(CheckerState):
             self.diag.items = saved
 
     def domain(self, e: ast.Expr, sc: Scope) -> tuple[ir.Expr, Type]:
-        d = self.expr(e, sc)
+        d = self._set_operand(e, sc)
         elem = elem_type(d.type)
         if elem is None:
             self.diag.error("E302", f"expected a set or a sequence to range over, found {d.type.show()}", e.span)
@@ -88,7 +88,7 @@ class Expressions(CheckerState):
         whose condition is P and whose body is x (a run-time error unless exactly one satisfies P)."""
         (binding,) = e.generator.bindings
         ((name, span),) = binding.names
-        dom = self.expr(binding.domain, sc)
+        dom = self._set_operand(binding.domain, sc)
         if not isinstance(dom.type, SetType):
             self.diag.error("E302", f"'the' chooses from a set, found {dom.type.show()}", binding.domain.span,
                             f"write `the {name} in S: P` with S a set (a sequence's elements may repeat)")

@@ -38,6 +38,10 @@ class Literals(CheckerState):
         raise Bail
 
     def _e_TupleLit(self, e: ast.TupleLit, sc, expected):
+        if isinstance(expected, SetType):   # a tuple of types (spec.typecheck.typesets)
+            found = self._structured_set(e, sc)
+            if found is not None:
+                return found
         hints = [t for _, t in expected.fields] if isinstance(expected, TupleType) and \
             len(expected.fields) == len(e.elems) else [None] * len(e.elems)
         xs = [self.expr(x, sc, h) for x, h in zip(e.elems, hints)]
@@ -113,6 +117,10 @@ class Literals(CheckerState):
         return ir.Quant(t, e.span, "map", [ir.Binder(b.sym, b.domain)], None, body)
 
     def _e_PairsLit(self, e: ast.PairsLit, sc, expected):
+        if isinstance(expected, SetType):   # a record of types (spec.typecheck.typesets)
+            found = self._structured_set(e, sc)
+            if found is not None:
+                return found
         if isinstance(expected, RecordType) and not isinstance(expected, TupleType):
             return self._record_lit(e, sc, expected)
         if isinstance(expected, MapType):

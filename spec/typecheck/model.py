@@ -27,11 +27,12 @@ from spec.typecheck.properties import Properties
 from spec.typecheck.state import ConstOverride
 from spec.typecheck.statements import Statements
 from spec.typecheck.type_exprs import TypeExpressions
+from spec.typecheck.typesets import TypeSets
 from spec.types import ModelValueType
 
 
 class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properties, Expressions, Names, Operators,
-                  Literals, Builtins):
+                  Literals, Builtins, TypeSets):
     """Names and types of a list of modules, the main one first."""
 
     def check(self) -> ir.CheckedModel:

@@ -10,7 +10,7 @@ from spec import ast, ir
 from spec.diagnostics import Span, suggest
 from spec.interp import ConstEvalError, eval_const
 from spec.typecheck.builtins import BUILTINS
-from spec.typecheck.state import LIMITS, MAX_DOMAIN, Ambiguous, Bail, CheckerState, Scope
+from spec.typecheck.state import BOOL, LIMITS, MAX_DOMAIN, Ambiguous, Bail, CheckerState, Scope
 from spec.types import (EnumType, ModelValueType, RecordType, SetType, TupleType, Type, UnionType, amount)
 
 
@@ -61,6 +61,8 @@ class Names(CheckerState):
             what = _a(sc.what) if not sc.state else f"{_a(sc.what)} used in a constant"
             self.diag.error("E205", f"'{e.name}' is a state variable; {what} cannot read the state", e.span)
             raise Bail
+        if e.name == "bool":  # the type, as the set of its two values (spec.typecheck.typesets)
+            return self._all_values(BOOL, e.span)
         names = list(sc.all_names()) + list(self.const_decls) + list(self.vars) + list(self.def_decls) \
             + list(self.values) + list(self.types)
         self.diag.error("E201", f"unknown name '{e.name}'", e.span, suggest(e.name, names))

@@ -55,7 +55,7 @@ class Operators(CheckerState):
     def _set_operation(self, e: ast.Binary, sc: Scope) -> ir.Expr:
         """`A | B`, `A & B`, `A - B` or `A subset B`."""
         op = e.op
-        a, b = self._pair(e.left, e.right, sc)
+        a, b = self._set_pair(e.left, e.right, sc)
         for x, span in ((a, e.left.span), (b, e.right.span)):
             if not isinstance(x.type, SetType):
                 self.diag.error("E302", f"'{_op_text(op)}' needs sets, found {x.type.show()}", span)
@@ -104,6 +104,8 @@ class Operators(CheckerState):
         """
         while isinstance(e, ast.Binary) and e.op == "-":
             e = e.left
+        if self._quiet(lambda: self._structured_set(e, sc)) is not None:
+            return True
         x = self._quiet(lambda: self._try(e, sc))
         return x is not None and isinstance(x.type, SetType)
 
@@ -162,13 +164,13 @@ class Operators(CheckerState):
     def _membership(self, e: ast.Binary, sc: Scope):
         a = self._try(e.left, sc)
         if a is None:
-            b = self.expr(e.right, sc)
+            b = self._set_operand(e.right, sc)
             elem = elem_type(b.type)
             if elem is None:
                 self._not_collection(b, e.right.span)
             a = self.expr(e.left, sc, elem)
         else:
-            b = self.expr(e.right, sc, SetType(a.type) if not isinstance(a.type, IntType) else None)
+            b = self._set_operand(e.right, sc, SetType(a.type) if not isinstance(a.type, IntType) else None)
             elem = elem_type(b.type)
             if elem is None:
                 self._not_collection(b, e.right.span)
@@ -249,6 +251,9 @@ class Operators(CheckerState):
         raise Bail
 
     def _e_Index(self, e: ast.Index, sc, expected):
+        found = self._constructor_set(e, sc)   # `set[T]`, `option[T]` (spec.typecheck.typesets)
+        if found is not None:
+            return found
         base = self.expr(e.base, sc)
         t = base.type
         if isinstance(t, MapType):
