@@ -128,6 +128,13 @@ class Name(Node):
 
 
 @dataclass
+class Primed(Node):
+    """`x'`: state variable x after the step; only in a `step` property (see spec.typecheck.steps)."""
+
+    name: str
+
+
+@dataclass
 class Binary(Node):
     """op is one of: + - * / % ** ++ | & .. == != < <= > >= in notin subset and or implies"""
 
@@ -252,7 +259,7 @@ class Match(Node):
     arms: list[Arm]
 
 
-Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
+Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Primed | Binary | Unary | IsTest | Index | FieldAccess | Call
         | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match)
 
 
@@ -422,6 +429,14 @@ class Invariant(Node):
 
 
 @dataclass
+class StepProperty(Node):
+    """`step Name: expr`: holds of every step (TLA+'s [][expr]_vars); `x` before it, `x'` after it."""
+
+    name: str
+    cond: Expr
+
+
+@dataclass
 class Property(Node):
     """`property Name: <temporal formula>`: always, eventually, leads_to over state predicates."""
 
@@ -480,8 +495,8 @@ class Channel(Node):
     faults: list[tuple[str, Span]]
 
 
-Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Property | Fairness
-        | Deterministic | Converge | Commute | Process | Channel)
+Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | StepProperty | Property
+        | Fairness | Deterministic | Converge | Commute | Process | Channel)
 
 
 @dataclass

@@ -178,7 +178,7 @@ def _expected_list(expected) -> str:
     return ", ".join(names)
 
 
-_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant",
+_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step",
                "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
@@ -189,6 +189,8 @@ _EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", 
 def _token_text(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
+    if str(tok) == "'":
+        return "\"'\""
     return f"'{tok}'"
 
 
@@ -253,6 +255,9 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     pos = tok.start_pos if tok.start_pos is not None else -1
     before = text_all[pos - 1:pos] if pos > 0 else ""
     after = text_all[pos + len(text):pos + len(text) + 1] if pos >= 0 else ""
+    if text == "'":
+        return ("actions assign with 'x = ...'; x' (a variable after the step) is written only in a "
+                "'step' property, and only a variable can be primed")
     if text == "=" and "'=='" in described:
         return "did you mean '=='? ('=' assigns, '==' compares)"
     # `a && b` and `a || b` lex as two '&' or '|': the second one is the unexpected token
@@ -515,6 +520,9 @@ class _Builder(Transformer_NonRecursive):
     def invariant_decl(self, meta, items):
         return ast.Invariant(self.sp(meta), str(items[0]), items[1])
 
+    def step_decl(self, meta, items):
+        return ast.StepProperty(self.sp(meta), str(items[0]), items[1])
+
     def property_decl(self, meta, items):
         return ast.Property(self.sp(meta), str(items[0]), items[1])
 
@@ -721,6 +729,9 @@ class _Builder(Transformer_NonRecursive):
 
     def name(self, meta, items):
         return ast.Name(self.sp(meta), str(items[0]))
+
+    def primed(self, meta, items):
+        return ast.Primed(self.sp(meta), str(items[0]))
 
     def tuple_lit(self, meta, items):
         return ast.TupleLit(self.sp(meta), list(items))
