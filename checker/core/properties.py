@@ -34,3 +34,11 @@ def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
 def where_of(span) -> str | None:
     """file:line:col of a span, as results and traces report it; None without a span."""
     return span.where if span is not None else None
+
+
+def step_message(name: str, action: str, outcome) -> str:
+    """What every engine says of a step that breaks step property `name` (outcome: False, or the
+    ModelError its evaluation raised)."""
+    if outcome is False:
+        return f"step property {name} is violated by the last step ({action})"
+    return f"step property {name} cannot be evaluated on the last step ({action}): {outcome.message}"
