@@ -140,6 +140,17 @@ class CompiledModel:
         except ModelError as exc:
             return exc
 
+    def offending_step(self, sp: ir.StepPropertyIR, before: int) -> tuple[Step, object]:
+        """(the first step out of `before`, in the engine's order and run by the interpreter, that
+        breaks the step property; its outcome: False or the ModelError). Every engine's trace of a
+        step violation ends with it; none is an internal error (the engines disagree)."""
+        for st in self.steps(before):
+            if st.state is not None:
+                ok = self.step_property_holds(sp, before, st.state)
+                if ok is not True:
+                    return st, ok
+        raise RuntimeError(f"internal error: the interpreter does not reproduce the violation of {sp.name}")
+
     def steps(self, s: int) -> list[Step]:
         """Every run of every action instance from s, labelled, in the engine's order.
 

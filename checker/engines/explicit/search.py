@@ -600,15 +600,7 @@ class Explorer:
         engine's order, re-run by the interpreter) that breaks the step property."""
         self.records[sp.name] = ["step", depth, i, -1]
         trace = self._trace(depth, i, sp.name, Kind.STEP, "", sp.span)
-        before = trace._states[-1]
-        for st in self.cm.steps(before):
-            if st.state is None:
-                continue
-            ok = self.cm.step_property_holds(sp, before, st.state)
-            if ok is not True:
-                break
-        else:
-            raise RuntimeError(f"internal error: the interpreter does not reproduce the violation of {sp.name}")
+        st, ok = self.cm.offending_step(sp, trace._states[-1])
         trace._states.append(st.state)
         trace.steps.append(TraceStep(self.cm.decode(st.state), st.action, st.params, st.choices))
         message = step_message(sp.name, st.action, ok)
