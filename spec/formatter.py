@@ -362,7 +362,11 @@ class _Formatter:
         kw, name, colon, cond = n.children
         return self.body(concat(self.tok(kw), " ", self.tok(name), self.tok(colon)), cond)
 
-    r_property_decl = r_invariant_decl
+    r_property_decl = r_step_decl = r_invariant_decl
+
+    def r_primed(self, n: Tree) -> Doc:
+        """`x'`: the name and its prime, together."""
+        return self.tight(n)
 
     def r_type_decl(self, n: Tree) -> Doc:
         kw, name, eq, rhs = n.children
