@@ -48,13 +48,13 @@ _HUGGED = {"match_expr", "set_lit", "pairs_lit", "seq_lit", "tuple_lit", "set_co
 def _lark() -> Lark:
     """The grammar's parser keeping every token (a few tenths of a second to build, once)."""
     return Lark(parser.GRAMMAR.read_text(), parser="lalr", start="start", keep_all_tokens=True,
-                propagate_positions=True, maybe_placeholders=False)
+                propagate_positions=True, maybe_placeholders=False, postlex=parser.StepAsName())
 
 
 def format_text(text: str, name: str = "<input>") -> str:
     """The model `text` in the canonical layout; a `SpecError` if it does not parse."""
     before = parser.parse(text, name)
-    tree = _lark().parse(text)
+    tree = parser.lexing(text, lambda: _lark().parse(text))
     out = _Formatter(text, tree).run()
     after = parser.parse(out, name)
     if shape(before) != shape(after):  # pragma: no cover - a bug in the formatter, never the user's
