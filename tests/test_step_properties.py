@@ -381,3 +381,39 @@ def test_sarif_has_a_rule_for_step_properties(tmp_path, capsys):
     assert any("step property" in r["shortDescription"]["text"] for r in rules.values())
     result = log["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 20
+
+
+# ---- symmetry ----------------------------------------------------------------------------------------
+
+SYMMETRIC = """\
+model Levels
+const P = symmetric {p1, p2, p3}
+var level: map[P, 0..2]
+init {
+  level = {p: 0 for p in P}
+}
+action Up(p: P) {
+  require level[p] < 2
+  level[p] = level[p] + 1
+}
+action Drop(p: P) {
+  require level[p] == 2 and forall q in P: level[q] >= 1
+  level[p] = 0
+}
+step NoDrop: forall p in P: level'[p] >= level[p]
+"""
+
+
+def test_symmetry_reduction_finds_the_same_shortest_violation():
+    m = model_of(SYMMETRIC)
+    differential(m, limit=100)
+    reduced = check(m, ExplicitOptions(deadlock=False))
+    full = check(m, ExplicitOptions(deadlock=False, symmetry=False))
+    assert reduced.stats.distinct_states < full.stats.distinct_states
+    for r in (reduced, full):
+        p = prop(r, "NoDrop")
+        assert p.verdict is Verdict.VIOLATED
+        assert [s.action for s in p.trace.steps[1:]] == ["Up"] * 4 + ["Drop"]
+    assert _interpreted_bfs(m) == {"NoDrop": 5}
+    assert [s.action for s in prop(_symbolic(SYMMETRIC, "bmc", depth=5), "NoDrop").trace.steps[1:]] == \
+        ["Up"] * 4 + ["Drop"]
