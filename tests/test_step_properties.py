@@ -15,7 +15,6 @@ import pytest
 
 from checker.core.kinds import Kind
 from checker.core.result import Verdict
-from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.engines.simulate import SimulateOptions, simulate
 from checker.engines.symbolic import check as symbolic_check
