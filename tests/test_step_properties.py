@@ -13,6 +13,14 @@ from collections import deque
 
 import pytest
 
+# loaded before pytester's in-process run, as tests/test_pytest_plugin.py explains
+import hypothesis  # noqa: F401
+import checker.cli.main  # noqa: F401
+import checker.project.config  # noqa: F401
+import checker.engines.options  # noqa: F401
+import checker.reports.formats.tracerows  # noqa: F401
+import checker.pytest_plugin  # noqa: F401
+import spec.loader  # noqa: F401
 from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.engines.explicit.search import ExplicitOptions, check
@@ -28,6 +36,8 @@ from spec.interp import Interp
 from spec.runtime import ModelError
 
 RLIMIT = 20_000_000
+
+pytest_plugins = ["pytester"]
 
 HEIGHT = """\
 model Height
@@ -416,3 +426,16 @@ def test_symmetry_reduction_finds_the_same_shortest_violation():
     assert _interpreted_bfs(m) == {"NoDrop": 5}
     assert [s.action for s in prop(_symbolic(SYMMETRIC, "bmc", depth=5), "NoDrop").trace.steps[1:]] == \
         ["Up"] * 4 + ["Drop"]
+
+
+# ---- the pytest plugin -------------------------------------------------------------------------------
+
+def test_the_pytest_plugin_has_an_item_per_step_property(pytester):
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntestpaths = ["models"]\nsyncproof_paths = ["models"]\n')
+    (pytester.mkdir("models") / "height.sync").write_text(HEIGHT)
+    result = pytester.runpytest("-q", "-rA", "-p", "no:cacheprovider", "-p", "no:pytest-lsp")
+    # NeverBackwards fails with its trace; so does runtime (after Reorg, an Append overflows paid)
+    result.assert_outcomes(passed=2, failed=2)
+    out = result.stdout.str()
+    assert "counterexample for NeverBackwards: step property NeverBackwards is violated by the last step (Reorg)" in out
+    assert "│ 4 │ Reorg     │ 1      │ 6    │" in out and "Traceback" not in out
