@@ -291,6 +291,8 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     pos = tok.start_pos if tok.start_pos is not None else -1
     before = text_all[pos - 1:pos] if pos > 0 else ""
     after = text_all[pos + len(text):pos + len(text) + 1] if pos >= 0 else ""
+    if text == "'" and not (before.isalnum() or before == "_"):
+        return "strings are written in double quotes: \"...\""
     if text == "'":
         return ("actions assign with 'x = ...'; x' (a variable after the step) is written only in a "
                 "'step' property, and only a variable can be primed")

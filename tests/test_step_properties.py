@@ -8,19 +8,16 @@ Spacer prove them (or give a counterexample to induction that ends with the offe
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections import deque
 
 import pytest
 
 # loaded before pytester's in-process run, as tests/test_pytest_plugin.py explains
-import hypothesis  # noqa: F401
-import checker.cli.main  # noqa: F401
-import checker.project.config  # noqa: F401
-import checker.engines.options  # noqa: F401
-import checker.reports.formats.tracerows  # noqa: F401
-import checker.pytest_plugin  # noqa: F401
-import spec.loader  # noqa: F401
+for _name in ("hypothesis", "checker.cli.main", "checker.project.config", "checker.engines.options",
+              "checker.reports.formats.tracerows", "checker.pytest_plugin", "spec.loader"):
+    importlib.import_module(_name)
 from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.engines.explicit.search import ExplicitOptions, check
@@ -439,3 +436,11 @@ def test_the_pytest_plugin_has_an_item_per_step_property(pytester):
     out = result.stdout.str()
     assert "counterexample for NeverBackwards: step property NeverBackwards is violated by the last step (Reorg)" in out
     assert "│ 4 │ Reorg     │ 1      │ 6    │" in out and "Traceback" not in out
+
+
+def test_a_single_quoted_string_is_not_taken_for_a_prime(tmp_path, capsys):
+    path = tmp_path / "quote.sync"
+    path.write_text("model M\nvar x: 0..3\ninit { x = 0 }\naction A { assert x < 3, 'no' }\n")
+    rc, out, err = run_cli(["check", path, "--no-trace-file"], capsys)
+    assert rc == 2
+    assert "quote.sync:4:27: error[E100]" in out + err and 'strings are written in double quotes' in out + err
