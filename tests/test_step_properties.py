@@ -443,4 +443,4 @@ def test_a_single_quoted_string_is_not_taken_for_a_prime(tmp_path, capsys):
     path.write_text("model M\nvar x: 0..3\ninit { x = 0 }\naction A { assert x < 3, 'no' }\n")
     rc, out, err = run_cli(["check", path, "--no-trace-file"], capsys)
     assert rc == 2
-    assert "quote.sync:4:27: error[E100]" in out + err and 'strings are written in double quotes' in out + err
+    assert "quote.sync:4:26: error[E100]" in out + err and 'strings are written in double quotes' in out + err
