@@ -148,7 +148,7 @@ class SyncCheck(pytest.Collector):
 
     def collect(self):
         model = self.model()
-        names = [(x.name, x.span) for g in ("invariants", "properties", "deterministic", "commutes")
+        names = [(x.name, x.span) for g in ("invariants", "step_properties", "properties", "deterministic", "commutes")
                  for x in getattr(model, g)]
         if self.setting.options.get("properties"):
             names = [(n, s) for n, s in names if n in self.setting.options["properties"]]

@@ -128,6 +128,13 @@ class Name(Node):
 
 
 @dataclass
+class Primed(Node):
+    """`x'`: state variable x after the step; only in a `step` property (see spec.typecheck.steps)."""
+
+    name: str
+
+
+@dataclass
 class Binary(Node):
     """op is one of: + - * / % ** ++ | & .. == != < <= > >= in notin subset and or implies"""
 
@@ -263,7 +270,7 @@ class TypeSet(Node):
     type: TypeExpr
 
 
-Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Binary | Unary | IsTest | Index | FieldAccess | Call
+Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Primed | Binary | Unary | IsTest | Index | FieldAccess | Call
         | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match | TypeSet)
 
 
@@ -459,6 +466,14 @@ class Invariant(Node):
 
 
 @dataclass
+class StepProperty(Node):
+    """`step Name: expr`: holds of every step (TLA+'s [][expr]_vars); `x` before it, `x'` after it."""
+
+    name: str
+    cond: Expr
+
+
+@dataclass
 class Property(Node):
     """`property Name: <temporal formula>`: always, eventually, leads_to over state predicates."""
 
@@ -517,8 +532,8 @@ class Channel(Node):
     faults: list[tuple[str, Span]]
 
 
-Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Property | Fairness
-        | Deterministic | Converge | Commute | Process | Channel)
+Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | StepProperty | Property
+        | Fairness | Deterministic | Converge | Commute | Process | Channel)
 
 
 @dataclass

@@ -48,13 +48,13 @@ _HUGGED = {"match_expr", "set_lit", "pairs_lit", "seq_lit", "tuple_lit", "set_co
 def _lark() -> Lark:
     """The grammar's parser keeping every token (a few tenths of a second to build, once)."""
     return Lark(parser.GRAMMAR.read_text(), parser="lalr", start="start", keep_all_tokens=True,
-                propagate_positions=True, maybe_placeholders=False)
+                propagate_positions=True, maybe_placeholders=False, postlex=parser.StepAsName())
 
 
 def format_text(text: str, name: str = "<input>") -> str:
     """The model `text` in the canonical layout; a `SpecError` if it does not parse."""
     before = parser.parse(text, name)
-    tree = _lark().parse(text)
+    tree = parser.lexing(text, lambda: _lark().parse(text))
     out = _Formatter(text, tree).run()
     after = parser.parse(out, name)
     if shape(before) != shape(after):  # pragma: no cover - a bug in the formatter, never the user's
@@ -362,7 +362,11 @@ class _Formatter:
         kw, name, colon, cond = n.children
         return self.body(concat(self.tok(kw), " ", self.tok(name), self.tok(colon)), cond)
 
-    r_property_decl = r_invariant_decl
+    r_property_decl = r_step_decl = r_invariant_decl
+
+    def r_primed(self, n: Tree) -> Doc:
+        """`x'`: the name and its prime, together."""
+        return self.tight(n)
 
     def r_type_decl(self, n: Tree) -> Doc:
         kw, name, eq, rhs = n.children

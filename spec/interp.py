@@ -45,6 +45,7 @@ class Interp:
     """Evaluates IR expressions and executes statements over list-of-codes states."""
 
     _tick = None  # set by init_outcomes(tick): called once per statement executed on a branch
+    _after = None  # the state after the step, while a step property is evaluated (`x'`)
 
     def __init__(self, model: ir.CheckedModel | None = None):
         self.model = model
@@ -67,6 +68,11 @@ class Interp:
         if state is None:
             raise _NoState
         return from_code(state[e.var.index], e.var.type)
+
+    def _NextRef(self, e, env, state):
+        if self._after is None:
+            raise _NoState
+        return from_code(self._after[e.var.index], e.var.type)
 
     def _Call(self, e, env, state):
         args = [self.eval(a, env, state) for a in e.args]
@@ -529,6 +535,17 @@ class Interp:
             out += [(env, ch, st) for st, _, ch in branches]
             out += [(env, exc.choices, exc) for exc in failures]
         return out
+
+    def step_property_holds(self, sp: ir.StepPropertyIR, before: list[int], after: list[int]) -> bool:
+        """Whether the step from `before` to `after` satisfies the step property; a stuttering step
+        (no variable changes) does, as in TLA+'s [][A]_vars. Raises ModelError as an invariant does."""
+        if list(before) == list(after):
+            return True
+        self._after = after
+        try:
+            return bool(self.eval(sp.cond, {}, before))
+        finally:
+            self._after = None
 
     def invariant_holds(self, inv: ir.InvariantIR, state: list[int]) -> bool:
         return bool(self.eval(inv.cond, {}, state))

@@ -11,7 +11,8 @@ a bool (or 0/1); of any other type to the value's code (see `spec.types`).
 Expression nodes:
     Lit(value)                 a constant in that representation
     Local(sym)                 a parameter, `let`, bound or `choose` variable
-    VarRef(var)                a state variable (current value)
+    VarRef(var)                a state variable (current value; in a step property, before the step)
+    NextRef(var)               a state variable after the step (`x'`): only in a StepPropertyIR's cond
     Op(op, args, extra)        an operator; `OPS` lists them
     Quant(kind, binders, cond, body)
                                kind: forall exists set sum min max count map the
@@ -101,6 +102,14 @@ class Local(Expr):
 
 @dataclass(eq=False)
 class VarRef(Expr):
+    var: VarSym = None  # type: ignore[assignment]
+
+
+@dataclass(eq=False)
+class NextRef(Expr):
+    """`x'`: the variable's value after the step, in a step property (not a VarRef: an evaluator
+    that does not know it fails rather than read the state before)."""
+
     var: VarSym = None  # type: ignore[assignment]
 
 
@@ -231,6 +240,18 @@ class InvariantIR:
     kind: str = "invariant"  # or "converge": replicas that agree on a key agree on their state
 
 
+@dataclass(eq=False)
+class StepPropertyIR:
+    """`step Name: cond`: cond holds of every step (pre-state, post-state) that changes the state.
+
+    TLA+'s [][cond]_vars: a stuttering step (no variable changes) satisfies it, so engines check
+    cond only on transitions whose next state differs. VarRef reads the state before, NextRef after."""
+
+    name: str
+    cond: Expr
+    span: Span | None = field(default=None, repr=False)
+
+
 class TemporalKind(StrEnum):
     """What a temporal property says of its predicates P (and Q); the semantics on a lasso are in
     checker/core/temporal.py."""
@@ -325,6 +346,7 @@ class CheckedModel:
     sources: dict = field(default_factory=dict)    # path -> text, every file loaded
     span: Span | None = field(default=None, repr=False)
     assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
+    step_properties: list = field(default_factory=list)  # StepPropertyIR
 
     @property
     def state_bits(self) -> int:

@@ -7,6 +7,7 @@ for the usual slips (`=` for `==`, a keyword used as a name), how to fix it.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import json
@@ -90,6 +91,41 @@ def _keyword_as_keyword(tok: Token) -> Token:
     return tok
 
 
+_TEXT: contextvars.ContextVar[str] = contextvars.ContextVar("text", default="")   # the text being lexed
+_STEP_DECL = re.compile(r"(?:\s|#[^\n]*)*(?!\d)\w+(?:\s|#[^\n]*)*:")
+
+
+class StepAsName:
+    """A lark post-lexer that gives `step` its meaning (`step_or_name`); lark's own callbacks cannot:
+    a keyword that the NAME pattern also matches is made a keyword inside the NAME match."""
+
+    always_accept = ()
+
+    def process(self, stream):
+        for tok in stream:
+            yield step_or_name(tok) if tok.type == "STEP" else tok
+
+
+def step_or_name(tok: Token) -> Token:
+    """`step` is a soft keyword that also makes a fine variable name. Where the parser could take
+    either (a statement `step = 1` after an expression, whose LALR state also admits the next
+    declaration), the contextual lexer prefers the keyword: it stays one only when `Name :` follows,
+    which no statement or expression starting with a name `step` can be."""
+    text = _TEXT.get()
+    if tok.end_pos is not None and _STEP_DECL.match(text, tok.end_pos):
+        return tok
+    return Token.new_borrow_pos("NAME", str(tok), tok)
+
+
+def lexing(text: str, parse_call):
+    """parse_call() with `text` known to `step_or_name`."""
+    token = _TEXT.set(text)
+    try:
+        return parse_call()
+    finally:
+        _TEXT.reset(token)
+
+
 def parse(text: str, name: str = "<input>") -> ast.Module:
     source = Source(name, text)
     tree = _parse_tree(source, "start")
@@ -119,7 +155,7 @@ def _parse_tree(source: Source, start: str) -> Tree:
     """lark's tree of the source, within the limits of a file (tokens, nesting)."""
     _room_for_nesting()
     try:
-        return _lark().parse(source.text, start=start)
+        return lexing(source.text, lambda: _lark().parse(source.text, start=start))
     except UnexpectedInput as exc:
         raise SpecError(_syntax_diagnostic(exc, source)) from None
     except _TooDeep as exc:
@@ -178,7 +214,7 @@ def _expected_list(expected) -> str:
     return ", ".join(names)
 
 
-_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant",
+_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step",
                "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
@@ -189,6 +225,8 @@ _EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", 
 def _token_text(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
+    if str(tok) == "'":
+        return "\"'\""
     return f"'{tok}'"
 
 
@@ -278,6 +316,11 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     pos = tok.start_pos if tok.start_pos is not None else -1
     before = text_all[pos - 1:pos] if pos > 0 else ""
     after = text_all[pos + len(text):pos + len(text) + 1] if pos >= 0 else ""
+    if text == "'" and not (before.isalnum() or before == "_"):
+        return "strings are written in double quotes: \"...\""
+    if text == "'":
+        return ("actions assign with 'x = ...'; x' (a variable after the step) is written only in a "
+                "'step' property, and only a variable can be primed")
     if text == "=" and "'=='" in described:
         return "did you mean '=='? ('=' assigns, '==' compares)"
     # `a && b` and `a || b` lex as two '&' or '|': the second one is the unexpected token
@@ -307,7 +350,7 @@ class _TooMany(Exception):
 
 class _TokenCap:
     """A lark post-lexer that stops a file at MAX_TOKENS words and symbols, before the parser
-    spends minutes on a multi-megabyte line."""
+    spends minutes on a multi-megabyte line (and reads `step` as `StepAsName` does)."""
 
     always_accept = ()
 
@@ -315,7 +358,7 @@ class _TokenCap:
         for count, tok in enumerate(stream, 1):
             if count > MAX_TOKENS:
                 raise _TooMany(tok)
-            yield tok
+            yield step_or_name(tok) if tok.type == "STEP" else tok
 
 
 def _too_many(exc: _TooMany, source: Source) -> Diagnostic:
@@ -539,6 +582,9 @@ class _Builder(Transformer_NonRecursive):
 
     def invariant_decl(self, meta, items):
         return ast.Invariant(self.sp(meta), str(items[0]), items[1])
+
+    def step_decl(self, meta, items):
+        return ast.StepProperty(self.sp(meta), str(items[0]), items[1])
 
     def property_decl(self, meta, items):
         return ast.Property(self.sp(meta), str(items[0]), items[1])
@@ -766,6 +812,9 @@ class _Builder(Transformer_NonRecursive):
 
     def name(self, meta, items):
         return ast.Name(self.sp(meta), str(items[0]))
+
+    def primed(self, meta, items):
+        return ast.Primed(self.sp(meta), str(items[0]))
 
     def tuple_lit(self, meta, items):
         return ast.TupleLit(self.sp(meta), list(items))

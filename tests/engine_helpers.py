@@ -176,7 +176,11 @@ def compare_state(cm: CompiledModel, s: int) -> tuple[set, bool]:
     # invariants, each on its own and in the level's summary
     ref = interp_invariants(cm, s)
     assert compiled_invariants(cm, s) == ref, (cm.decode(s), ref)
-    assert bad == ([] if all(x is True for x in ref) else [0])
+    # step properties: each holds of every step out of s, by the generated code and the interpreter
+    ref_steps = [all(cm.step_property_holds(sp, s, st.state) is True for st in ok_steps)
+                 for sp in cm.model.step_properties]
+    assert [x is True for x in cm.step_outcomes(s)] == ref_steps, (cm.decode(s), ref_steps)
+    assert bad == ([] if all(x is True for x in ref) and all(ref_steps) else [0])
     mine = set(nxt)
     theirs = {st.state for st in ok_steps}
     assert mine == theirs, (cm.decode(s), sorted(mine ^ theirs))

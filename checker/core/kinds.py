@@ -15,6 +15,7 @@ class Kind(StrEnum):
 
     INVARIANT = "invariant"
     CONVERGE = "converge"          # an invariant over replicas: those that agree on a key agree on their state
+    STEP = "step"                  # a step property: holds of every (pre-state, post-state) transition
     DEADLOCK = "deadlock"          # a reachable state where no action is enabled
     RUNTIME = "runtime"            # a run-time error: overflow, division by zero, a failed assert, ...
     TEMPORAL = "temporal"          # always, eventually, leads_to, under fairness

@@ -1,7 +1,7 @@
 """Which properties a run checks, and where each is written: what every engine shares.
 
 `--property NAME` (and a configuration's `properties`) selects among the
-invariants, temporal properties and determinism declarations; deadlock and
+invariants, step properties, temporal properties and determinism declarations; deadlock and
 run-time errors are not selected this way (`--no-deadlock`).
 """
 
@@ -12,11 +12,11 @@ import copy
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError, suggest
 
-GROUPS = ("invariants", "properties", "deterministic", "commutes")   # the model's properties, by group
+GROUPS = ("invariants", "step_properties", "properties", "deterministic", "commutes")   # the model's properties
 
 
 def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
-    """The model with only the named properties (invariants, temporal, determinism); all when None."""
+    """The model with only the named properties (invariants, step, temporal, determinism); all when None."""
     if names is None:
         return model
     known = [x.name for g in GROUPS for x in getattr(model, g)]
@@ -34,3 +34,11 @@ def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
 def where_of(span) -> str | None:
     """file:line:col of a span, as results and traces report it; None without a span."""
     return span.where if span is not None else None
+
+
+def step_message(name: str, action: str, outcome) -> str:
+    """What every engine says of a step that breaks step property `name` (outcome: False, or the
+    ModelError its evaluation raised)."""
+    if outcome is False:
+        return f"step property {name} is violated by the last step ({action})"
+    return f"step property {name} cannot be evaluated on the last step ({action}): {outcome.message}"

@@ -23,7 +23,7 @@ from checker.reports.steps import failing_step_text, in_transit, loop_text, step
 from checker.traces.itf import to_itf, trace_document
 
 STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
-KIND_NAMES = {Kind.INVARIANT: "invariant", Kind.DEADLOCK: "deadlock", Kind.RUNTIME: "run-time errors"}
+KIND_NAMES = {Kind.INVARIANT: "invariant", Kind.DEADLOCK: "deadlock", Kind.RUNTIME: "run-time errors", Kind.STEP: "step"}
 HOW = {Strength.EXHAUSTIVE: "exhaustive: every reachable state was checked",
        Strength.PROVED: "proved for every reachable state, at any depth",
        Strength.BOUNDED: "bounded: no violation up to the depth checked",

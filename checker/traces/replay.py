@@ -3,7 +3,8 @@
 Every state is decoded with the model's types; the first must be an initial
 state and each next one must follow from the previous by some action (the one
 named in the state's `#meta` when there is one). Along the way every
-invariant is checked; at the end, a deadlock and a recorded failing step.
+invariant is checked, and every step property on every step; at the end, a deadlock and a
+recorded failing step.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states"
                           + (f", looping back to state {loop}" if loop is not None else ""))
     result.trace_property = doc.get("#meta", {}).get("property")
+    _check_step_properties(model, cm, states, result)
     if loop is not None:
         _check_lasso(doc, model, cm, states, loop, taken, result)
         return result
@@ -196,6 +198,19 @@ def _check_invariants(model: ir.CheckedModel, cm: CompiledModel, states: list[in
             if ok is not True:
                 msg = f"invariant {inv.name} is violated in state {i}"
                 result.violations.append((inv.name, i, msg))
+                break
+
+
+def _check_step_properties(model: ir.CheckedModel, cm: CompiledModel, states: list[int],
+                           result: ReplayResult) -> None:
+    """Each step property's first violation along the trace: (name, index of the state after the step)."""
+    for sp in model.step_properties:
+        for i in range(1, len(states)):
+            ok = cm.step_property_holds(sp, states[i - 1], states[i])
+            if ok is not True:
+                why = "is violated" if ok is False else f"cannot be evaluated ({ok.message})"
+                result.violations.append((sp.name, i, f"step property {sp.name} {why} by the step from state "
+                                          f"{i - 1} to state {i}"))
                 break
 
 

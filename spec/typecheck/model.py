@@ -9,7 +9,7 @@ raised together at the end, each pointing at its source.
 declarations (`spec.typecheck.declarations`), constants (`.constants`), type
 expressions (`.type_exprs`), statements (`.statements`), expressions
 (`.expressions`, `.names`, `.operators`, `.literals`), built-in functions
-(`.builtins`) and properties (`.properties`).
+(`.builtins`), properties (`.properties`) and step properties (`.steps`).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from spec.typecheck.operators import Operators
 from spec.typecheck.properties import Properties
 from spec.typecheck.state import ConstOverride
 from spec.typecheck.statements import Statements
+from spec.typecheck.steps import Steps
 from spec.typecheck.type_exprs import TypeExpressions
 from spec.typecheck.typesets import TypeSets
 from spec.types import ModelValueType
 
 
-class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properties, Expressions, Names, Operators,
-                  Literals, Builtins, TypeSets):
+class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properties, Steps, Expressions, Names,
+                  Operators, Literals, Builtins, TypeSets):
     """Names and types of a list of modules, the main one first."""
 
     def check(self) -> ir.CheckedModel:
@@ -47,6 +48,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
         init = self._init(init_decls)
         actions = [self._action(d) for d in decls if isinstance(d, ast.Action)]
         invariants = self._invariants(decls)
+        step_properties = self._step_properties(decls)
         self.action_index = {a.name: i for i, a in enumerate(actions)}
         properties, fairness, deterministic, commutes = self._temporal(decls, actions)
         for d in decls:
@@ -64,7 +66,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
             symmetric=symmetric, warnings=list(self.diag.warnings), properties=properties,
             fairness=fairness, deterministic=deterministic, commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
-            span=self.main.span, assumptions=self.assumptions)
+            span=self.main.span, assumptions=self.assumptions, step_properties=step_properties)
 
     def _symmetry(self) -> list[ModelValueType]:
         """The symmetric sets the engines may reduce by: W101 for those the model breaks."""

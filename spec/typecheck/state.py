@@ -50,6 +50,7 @@ class Scope:
     parent: "Scope | None" = None
     state: bool = True          # may read state variables
     what: str = "expression"   # for messages: "constant", "invariant", ...
+    primed: bool = False       # may read variables after the step (`x'`): in a step property
 
     def lookup(self, name: str):
         s = self
@@ -60,7 +61,7 @@ class Scope:
         return None
 
     def child(self) -> "Scope":
-        return Scope({}, self, self.state, self.what)
+        return Scope({}, self, self.state, self.what, self.primed)
 
     def all_names(self):
         s = self

@@ -30,14 +30,15 @@ from engine_helpers import differential, interp_invariants, naive_prefix
 BMC_DEPTH = 3
 RLIMIT = 2_000_000          # z3 resource units per query: deterministic, unlike seconds
 STATE_LIMIT = 5000          # MAX_SPACE of the generators, with room
-SAFETY = ("invariant", "runtime")   # compared; temporal properties are left to the command line
+SAFETY = ("invariant", "runtime", "step")   # compared; temporal properties are left to the command line
 
 
 def reference(cm: CompiledModel) -> tuple[int, int, dict]:
     """(states, transitions, shortest violation per property) by a naive BFS over the interpreter.
 
     An invariant violated in a state at distance d has a trace of length d; a failing action run
-    from such a state gives `runtime` a trace of length d + 1; a failing way through `init`, 0.
+    from such a state gives `runtime` a trace of length d + 1, and so does a step out of it that
+    breaks a step property; a failing way through `init`, 0.
     """
     _, init_failures = cm.interp.init_outcomes()
     errors: list[int] = []
@@ -47,6 +48,10 @@ def reference(cm: CompiledModel) -> tuple[int, int, dict]:
         for name, ok in zip(cm.invariant_names, interp_invariants(cm, s)):
             if ok is not True:
                 shortest.setdefault(name, d)
+        for sp in cm.model.step_properties:   # broken by a step out of s: a trace of d + 1 steps
+            if sp.name not in shortest and any(cm.step_property_holds(sp, s, st.state) is not True
+                                               for st in cm.steps(s) if st.state is not None):
+                shortest[sp.name] = d + 1
     if init_failures:
         shortest["runtime"] = 0
     elif errors:
@@ -101,8 +106,9 @@ def _against_bmc(m, explicit: dict[str, int], depth: int, rlimit: int) -> list[s
             continue
         want = explicit.get(p.name)
         got = p.trace.length if p.verdict is Verdict.VIOLATED else None
-        if p.kind == "runtime" and want == depth + 1 and got in (None, want):
-            continue  # an action failing from a state at the bound: BMC may or may not look at it
+        if p.kind in ("runtime", "step") and want == depth + 1 and got in (None, want):
+            continue  # an action failing (or breaking a step property) from a state at the bound: BMC
+                      # may or may not look at it
         want = want if want is not None and want <= depth else None
         if p.verdict is Verdict.INCONCLUSIVE and want is None:
             continue  # z3 gave up within its resource limit, or nothing to find that deep

@@ -396,4 +396,8 @@ def models(draw) -> str:
         if draw(st.booleans()):  # weaker, so that more of them hold for a while
             inv = f"{inv} or {draw(bool_expr(Ctx(vs), 1))}"
         lines.append(f"invariant I{n}: {inv}")
+    if draw(st.integers(0, 2)) == 0:  # a step property: x' of any type, on every transition
+        v = draw(st.sampled_from(vs)).name
+        form = draw(st.sampled_from(["{c} or {v}' == {v}", "({c}) implies {v}' != {v}"]))
+        lines.append("step S: " + form.format(c=draw(bool_expr(Ctx(vs), 1)), v=v))
     return "\n".join(lines) + "\n"

@@ -61,6 +61,7 @@ MAX_SOURCE_LINES = 200_000
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once) ...
 MEMO_BYTES = 8 << 20     # ... fewer when its keys are wide: about this many bytes at most
+STEP_AFTER = "s"         # the name of the state after the step in step-property code (`_FREE_NAME` knows it)
 
 
 class _Const:
@@ -285,6 +286,11 @@ class Compiler:
 
     def _x_VarRef(self, e: ir.VarRef, ctx):
         return self.decode(self.read_var(e.var, ctx), e.var.type)
+
+    def _x_NextRef(self, e: ir.NextRef, ctx):
+        """`x'` in a step property: the generated step-property functions hold the state after the
+        step in `s` (and the state before in `s0`, where VarRef reads it; see `step_property_lines`)."""
+        return self.decode(self.read_var(e.var, Ctx(STEP_AFTER)), e.var.type)
 
     def _x_Call(self, e: ir.Call, ctx):
         """The body with the arguments in place; an argument that may fail is evaluated first.
@@ -1743,10 +1749,36 @@ class ModelCompiler(Compiler):
         head = [f"_c{j} = {cache}", f"_c{j}.looked += len(frontier)"]
         return head, [f"_m{j} = _c{j}.get({key})", f"if _m{j} is None:", f"    _m{j} = {fn}(s0)"]
 
+    # -- step properties
+    def step_check_lines(self) -> list[str]:
+        """In expand, after a state's successors are in `buf`: the state is `bad` (looked at again
+        by the search) when a step to one of them breaks a step property."""
+        if not self.model.step_properties:
+            return []
+        return ["if (not bad or bad[-1] != i) and not steps_ok(s0, buf):", "    bad.append(i)"]
+
+    def step_property_functions(self) -> list[str]:
+        """`steps_ok(s0, succ)`: every step from s0 to a state of succ satisfies every step property
+        (one that raises does not); `step_each(s0, s)`: per step property, True, False or the
+        ModelError of the step s0 -> s. A stuttering step (s == s0) satisfies them all."""
+        sps = self.model.step_properties
+        if not sps:
+            return []
+        codes = [self.expr(sp.cond, Ctx("s0")).text for sp in sps]
+        ok = ["for s in succ:", "    if s != s0:", "        try:",
+              f"            if not ({' and '.join(_paren(c) for c in codes)}):", "                return False",
+              "        except ModelError:", "            return False", "return True"]
+        each = ["out = []", "if s == s0:", f"    return [True] * {len(sps)}"]
+        for code in codes:
+            each += ["try:", f"    out.append(bool({code}))", "except ModelError as x:", "    out.append(x)"]
+        each.append("return out")
+        return ["def steps_ok(s0, succ):"] + _indent(ok) + ["def step_each(s0, s):"] + _indent(each)
+
     # -- the module
     def build(self) -> str:
         """The generated module's source."""
-        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions] + [self.model.init]
+        roots = [inv.cond for inv in self.model.invariants] + [a.body for a in self.model.actions] + [self.model.init] \
+            + [sp.cond for sp in self.model.step_properties]
         with recursion_room(roots):
             return self._build()
 
@@ -1786,6 +1818,7 @@ class ModelCompiler(Compiler):
             per.append(f"cnt[{k}] += n - m")
             per.append("m = n")
         per = _hoist_reads(per)
+        per += self.step_check_lines()
         per.append("if not m and dead < 0 and failed != i:")
         per.append("    dead = i")
         per.append("for t in buf:")
@@ -1816,6 +1849,7 @@ class ModelCompiler(Compiler):
             each += ["try:", f"    out.append(bool({code}))", "except ModelError as x:", "    out.append(x)"]
         each.append("return out")
         body += _indent(each)
+        body += self.step_property_functions()
         out: list[str] = []
         for f in self.funcs:
             out += f

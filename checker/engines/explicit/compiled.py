@@ -51,6 +51,7 @@ class CompiledModel:
         self.labelled_level = namespace["labelled_level"]
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
+        self._step_each = namespace.get("step_each")   # None: the model has no step properties
         self._initial = namespace.get("initial")  # None: init is left to the interpreter
         self._namespace = namespace
         namespace["_tick"] = _no_tick
@@ -59,6 +60,7 @@ class CompiledModel:
         self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
+        self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
 
     # ---- packing ------------------------------------------------------------------
 
@@ -112,6 +114,42 @@ class CompiledModel:
     def invariants(self, s: int) -> list:
         """Per invariant: True, False, or the ModelError its evaluation raised."""
         return self._invariant_each(s)
+
+    def step_outcomes(self, s: int) -> list:
+        """Per step property: True when every step from s satisfies it, else the outcome (False or
+        the ModelError) of the first step that does not, in the engine's order."""
+        out: list = [True] * len(self.model.step_properties)
+        if self._step_each is None:
+            return out
+        for _, t in self.labelled(s):
+            for j, ok in enumerate(self._step_each(s, t)):
+                if ok is not True and out[j] is True:
+                    out[j] = ok
+        return out
+
+    def checks(self, s: int) -> list:
+        """`invariants(s)` then `step_outcomes(s)`: the outcomes named by `check_names`."""
+        if not self.model.step_properties:
+            return self.invariants(s)
+        return self.invariants(s) + self.step_outcomes(s)
+
+    def step_property_holds(self, sp: ir.StepPropertyIR, before: int, after: int):
+        """The interpreter's outcome of one step: True, False or the ModelError it raised."""
+        try:
+            return self.interp.step_property_holds(sp, self.unpack(before), self.unpack(after))
+        except ModelError as exc:
+            return exc
+
+    def offending_step(self, sp: ir.StepPropertyIR, before: int) -> tuple[Step, object]:
+        """(the first step out of `before`, in the engine's order and run by the interpreter, that
+        breaks the step property; its outcome: False or the ModelError). Every engine's trace of a
+        step violation ends with it; none is an internal error (the engines disagree)."""
+        for st in self.steps(before):
+            if st.state is not None:
+                ok = self.step_property_holds(sp, before, st.state)
+                if ok is not True:
+                    return st, ok
+        raise RuntimeError(f"internal error: the interpreter does not reproduce the violation of {sp.name}")
 
     def steps(self, s: int) -> list[Step]:
         """Every run of every action instance from s, labelled, in the engine's order.
@@ -209,7 +247,16 @@ class InterpretedModel(CompiledModel):
         self.state_bits = self.layout.bits
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
+        self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
         self.sites = []
+
+    def step_outcomes(self, s: int) -> list:
+        out: list = []
+        succ = [st.state for st in self.steps(s) if st.state is not None]
+        for sp in self.model.step_properties:
+            outcome = next((ok for t in succ for ok in [self.step_property_holds(sp, s, t)] if ok is not True), True)
+            out.append(outcome)
+        return out
 
     def invariants(self, s: int) -> list:
         codes = self.unpack(s)

@@ -206,12 +206,12 @@ class Partition:
 
     def _report(self, level: Level) -> dict:
         frontier, gidx = self.frontier, self.gidx
-        firsts: dict[int, tuple[int, int]] = {}   # invariant index -> its first violation here
-        n_inv = len(self.cm.invariant_names)
+        firsts: dict[int, tuple[int, int]] = {}   # invariant (or step property) index -> its first violation here
+        n_inv = len(self.cm.check_names)
         for i in level.bad:
             if len(firsts) == n_inv:
                 break
-            for j, ok in enumerate(self.cm.invariants(int(frontier[i]))):
+            for j, ok in enumerate(self.cm.checks(int(frontier[i]))):
                 if ok is not True and j not in firsts:
                     firsts[j] = (int(gidx[i]), int(frontier[i]))
         bad = sorted(set(firsts.values()))

@@ -48,7 +48,7 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import select_invariants, where_of
+from checker.core.properties import select_invariants, step_message, where_of
 from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
@@ -539,6 +539,9 @@ class Explorer:
         for name, (what, depth, index, k) in records.items():
             if what == "invariant":
                 found[name] = self._invariant_violation(invariants[name], None, depth, index)
+            elif what == "step":
+                sp = next(x for x in self.model.step_properties if x.name == name)
+                found[name] = self._step_violation(sp, depth, index)
             elif what == "deadlock":
                 found[name] = self._deadlock(depth, index)
             else:
@@ -559,6 +562,7 @@ class Explorer:
                 if ok is True or inv.name in found:
                     continue
                 found[inv.name] = self._invariant_violation(inv, ok, depth, i)
+        self._step_violations(level, state_at, depth, found)
         if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
             found[Kind.DEADLOCK] = self._deadlock(depth, level.dead)
         if level.err is not None and Kind.RUNTIME not in found:
@@ -578,6 +582,30 @@ class Explorer:
         trace.message = message
         trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(trace._states[-1]))
         return PropertyResult(inv.name, inv.kind, Verdict.VIOLATED, message, where_of(inv.span), trace)
+
+    def _step_violations(self, level: Level, state_at, depth: int, found: dict) -> None:
+        """The step properties broken by a step out of a state of the level (`bad` holds the states
+        where an invariant fails or a step out of them breaks a step property)."""
+        sps = self.model.step_properties
+        for i in level.bad if sps else ():
+            self.budget.tick()
+            if all(sp.name in found for sp in sps):
+                break
+            for sp, ok in zip(sps, self.cm.step_outcomes(state_at(i))):
+                if ok is not True and sp.name not in found:
+                    found[sp.name] = self._step_violation(sp, depth, i)
+
+    def _step_violation(self, sp: ir.StepPropertyIR, depth: int, i: int) -> PropertyResult:
+        """The trace to the state at index i of level `depth`, then the first step out of it (in the
+        engine's order, re-run by the interpreter) that breaks the step property."""
+        self.records[sp.name] = ["step", depth, i, -1]
+        trace = self._trace(depth, i, sp.name, Kind.STEP, "", sp.span)
+        st, ok = self.cm.offending_step(sp, trace._states[-1])
+        trace._states.append(st.state)
+        trace.steps.append(TraceStep(self.cm.decode(st.state), st.action, st.params, st.choices))
+        message = step_message(sp.name, st.action, ok)
+        trace.message = message
+        return PropertyResult(sp.name, Kind.STEP, Verdict.VIOLATED, message, where_of(sp.span), trace)
 
     def _deadlock(self, depth: int, i: int) -> PropertyResult:
         self.records[Kind.DEADLOCK] = ["deadlock", depth, i, -1]
@@ -668,6 +696,8 @@ class Explorer:
         pending = "not decided: the search stopped at the first violation" if stopped else reason
         for inv in self.model.invariants:
             props.append(found.get(inv.name) or _open(inv.name, inv.kind, where_of(inv.span), searched, pending))
+        for sp in self.model.step_properties:
+            props.append(found.get(sp.name) or _open(sp.name, Kind.STEP, where_of(sp.span), searched, pending))
         if graph_results is not None:
             props.extend(graph_results)
             found = dict(found)

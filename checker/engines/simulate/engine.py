@@ -60,7 +60,7 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, interrupted_reason
-from checker.core.properties import select_invariants, where_of
+from checker.core.properties import select_invariants, step_message, where_of
 from checker.core.result import PropertyResult, Result, SimulationStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.simulate.draw import avoided, draw_index, hypothesis_settings, room_for_more, swarm
@@ -167,7 +167,8 @@ class Simulator:
         self.progress = progress
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2 ** 32)
         self.classes = {name: _violation_class(name)
-                        for name in [i.name for i in self.model.invariants] + [Kind.DEADLOCK, Kind.RUNTIME]}
+                        for name in [i.name for i in self.model.invariants] + [Kind.DEADLOCK, Kind.RUNTIME]
+                        + [sp.name for sp in self.model.step_properties]}
         n = len(self.model.actions)
         self.c = _Counters(taken=[0] * n, enabled=[0] * n)
         self._ints: dict = {}
@@ -214,6 +215,9 @@ class Simulator:
                     if isinstance(ok, ModelError):
                         return inv.name, inv.kind, f"invariant {inv.name} cannot be evaluated: {ok.message}"
                     return inv.name, inv.kind, f"invariant {inv.name} is violated"
+            for sp, ok in zip(self.model.step_properties, self.cm.step_outcomes(s)):
+                if ok is not True:   # a step out of s breaks it: the trace ends with that step
+                    return sp.name, Kind.STEP, ""
         if h.err is not None:
             return Kind.RUNTIME, Kind.RUNTIME, ""
         if h.dead and self.opts.deadlock:
@@ -423,6 +427,8 @@ class Simulator:
         steps, last = self._steps(self._shorten(exc) if shorten_it else exc.path)
         if exc.kind == Kind.RUNTIME:
             return self._runtime(steps, last)
+        if exc.kind == Kind.STEP:
+            return self._step(exc.prop, steps, last)
         inv = next((i for i in self.model.invariants if i.name == exc.prop), None)
         where = where_of(inv.span) if inv is not None else None
         trace = Trace(self.model.name, exc.prop, exc.kind, steps, exc.message, None, where,
@@ -430,6 +436,16 @@ class Simulator:
         if inv is not None:
             trace.explanation = explain_invariant(self.model, inv, self.cm.unpack(last))
         return PropertyResult(exc.prop, exc.kind, Verdict.VIOLATED, exc.message, where, trace)
+
+    def _step(self, name: str, steps: list[TraceStep], last: int) -> PropertyResult:
+        """The run, then the step out of its last state that breaks step property `name`."""
+        sp = next(x for x in self.model.step_properties if x.name == name)
+        st, ok = self.cm.offending_step(sp, last)
+        steps.append(TraceStep(self.cm.decode(st.state), st.action, st.params, st.choices))
+        message = step_message(name, st.action, ok)
+        trace = Trace(self.model.name, name, Kind.STEP, steps, message, None, where_of(sp.span),
+                      constants=self.full_model.const_values(), engine="simulation")
+        return PropertyResult(name, Kind.STEP, Verdict.VIOLATED, message, where_of(sp.span), trace)
 
     def _runtime(self, steps: list[TraceStep], last: int) -> PropertyResult:
         step = next((st for st in self.cm.steps(last) if st.error is not None), None)
@@ -498,7 +514,9 @@ class Simulator:
             p.how, p.engine = Strength.SAMPLED, "simulation"
             return p
         props = [outcome(i.name, i.kind, where_of(i.span)) for i in m.invariants]
-        unchecked = "not checked: simulation checks invariants, deadlock and run-time errors (use syncproof check)"
+        props += [outcome(sp.name, Kind.STEP, where_of(sp.span)) for sp in m.step_properties]
+        unchecked = ("not checked: simulation checks invariants, step properties, deadlock and run-time errors "
+                     "(use syncproof check)")
         for name, kind, span in ([(p.name, Kind.TEMPORAL, p.span) for p in m.properties]
                                  + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
                                  + [(x.name, Kind.COMMUTE, x.span) for x in m.commutes]):

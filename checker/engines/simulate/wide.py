@@ -188,10 +188,15 @@ class WideSimulator(Simulator):
 
     def _properties(self, found, reason: str = ""):
         props = super()._properties(found, reason)
+        steps = {sp.name for sp in self.model.step_properties}
         for p in props:
             if p.name == Kind.DEADLOCK and p.verdict is Verdict.HOLDS:
                 p.verdict = Verdict.INCONCLUSIVE
                 p.message = "not checked: the parameters are drawn, so a state's enabled steps are not all known"
+            elif p.name in steps and p.kind == Kind.STEP:
+                p.verdict = Verdict.INCONCLUSIVE
+                p.message = ("not checked: simulation with drawn parameters does not check step properties "
+                             "(use --engine bmc, induction or prove)")
         return props
 
     def _warnings(self, found) -> list[str]:

@@ -5,6 +5,7 @@ One predicate, Inv(state, symbolic constants), and the clauses
     init:    assumptions(c) and init(x)                       -> Inv(x, c)
     step:    Inv(x, c) and action a fires from x to y          -> Inv(y, c)    (one per action)
     query:   Inv(x, c) and bad_P(x)                            -> false        (per property)
+             Inv(x, c) and a fires from x to y != x and not P(x, y) -> false    (step property P)
              assumptions(c) and init errs                      -> false        (runtime)
 
 "sat" means Spacer found an interpretation of Inv: an inductive invariant
@@ -81,6 +82,8 @@ class Horn:
             return mk_and(self._inv(self.x), self.system.bad(p, self.step))
         if p.kind == Kind.RUNTIME:
             return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
+        if p.kind == Kind.STEP:   # a reachable state with a step out of it that breaks the property
+            return mk_and(self._inv(self.x), self.system.bad(p, self.step))
         if self.dead is None:
             d = self.system.deadlock(self.system.step(self.x, 0, "hd", limit=MAX_GROUND), exact=False)
             self.dead, self.dead_exact = d.formula, d.exact

@@ -121,6 +121,7 @@ class Encoder:
             check_type(c.type, c.span, f"constant '{c.name}'")
             self.consts[c.name] = fresh(c.type, f"{prefix}const.{c.name}")
         self.errors: list = []
+        self.after: list | None = None   # the state after the step, while a step property is encoded
         self.choices: list[Choice] = []
         self.made: list = []
         self.tag = ""
@@ -183,6 +184,16 @@ class Encoder:
     def invariant(self, inv: ir.InvariantIR, store: list) -> z3.BoolRef:
         """The invariant holds (its evaluation raises nothing and it is true)."""
         value, err = self.evaluate(inv.cond, store)
+        return mk_and(mk_not(err), value)
+
+    def step_property(self, sp: ir.StepPropertyIR, before: list, after: list) -> z3.BoolRef:
+        """The step from `before` to `after` satisfies the step property (as an invariant holds);
+        stuttering is the caller's business (`System.step_offends`)."""
+        self.after = after
+        try:
+            value, err = self.evaluate(sp.cond, before)
+        finally:
+            self.after = None
         return mk_and(mk_not(err), value)
 
     @in_domain
@@ -358,6 +369,11 @@ class Encoder:
         if st is None:
             raise EncodeError("E510", "this constant expression reads the state", e.span)
         return st[e.var.index]
+
+    def _NextRef(self, e, env, st, g):
+        if self.after is None:
+            raise EncodeError("E510", "x' is only read in a step property", e.span)
+        return self.after[e.var.index]
 
     def _Call(self, e, env, st, g):
         args = [self.ev(a, env, st, g) for a in e.args]

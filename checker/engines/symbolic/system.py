@@ -5,6 +5,7 @@ constants: the initial-state formula, one step (with a selector saying which
 action fired), and the "bad" condition of every property in a state:
 
     invariant I   not I(s)
+    step P        some action instance from s fires to a different state s' where not P(s, s')
     runtime       some action instance from s (or `init`) reaches a run-time error
     deadlock      no action instance from s fires or errs
 
@@ -41,6 +42,7 @@ class Prop:
     where: str | None
     inv: ir.InvariantIR | None = None
     shown: str = ""            # the kind reported (an invariant may be a "converge" one)
+    step: ir.StepPropertyIR | None = None   # a step property (kind "step")
 
 
 @dataclass
@@ -78,6 +80,7 @@ class System:
         self.prefix = prefix
         self.props: list[Prop] = [Prop(i.name, Kind.INVARIANT, where_of(i.span), i, getattr(i, "kind", Kind.INVARIANT))
                                   for i in model.invariants]
+        self.props += [Prop(sp.name, Kind.STEP, where_of(sp.span), step=sp) for sp in model.step_properties]
         if deadlock:
             self.props.append(Prop(Kind.DEADLOCK, Kind.DEADLOCK, None))
         self.props.append(Prop(Kind.RUNTIME, Kind.RUNTIME, None))
@@ -171,7 +174,16 @@ class System:
             return mk_not(self.enc.invariant(prop.inv, st.state))
         if prop.kind == Kind.RUNTIME:
             return st.err()
+        if prop.kind == Kind.STEP:
+            return mk_or(*(self.step_offends(prop, st, a) for a in st.actions))
         return self.deadlock(st, exact).formula
+
+    def step_offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
+        """Action instance `a` fires from st's state to a different state (a stuttering step satisfies
+        every step property, as in TLA+'s [][A]_vars) and the step breaks the step property."""
+        enc = self.enc
+        return mk_and(a.fires, mk_not(enc.equal_states(st.state, a.store)),
+                      mk_not(enc.step_property(prop.step, st.state, a.store)))
 
     def deadlock(self, st: StepEnc, exact: bool = True) -> Deadlock:
         """No action instance fires or errs in st's state.
@@ -222,7 +234,7 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
     """
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
-        + [a.cond for a in model.assumptions]
+        + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties]
     for node in ir.iter_ir(roots):
         if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow"):
             a, b = node.args

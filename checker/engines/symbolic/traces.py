@@ -30,7 +30,7 @@ from spec.types import BoolType, EnumType, IntType, MapType, OptionType, RecordT
 
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind
-from checker.core.properties import where_of
+from checker.core.properties import step_message, where_of
 from checker.core.result import Trace, TraceStep
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.system import InitEnc, Prop, StepEnc, System
@@ -64,7 +64,7 @@ def concretize(model: ir.CheckedModel, values: dict) -> ir.CheckedModel:
             return tuple(walk(x) for x in node)
         elif dataclasses.is_dataclass(node) and isinstance(node, (ir.Expr, ir.Stmt, ir.PathStep, ir.Binder,
                                                                   ir.MatchArm, ir.DefSym, ir.ActionIR,
-                                                                  ir.InvariantIR)):
+                                                                  ir.InvariantIR, ir.StepPropertyIR)):
             out = copy.copy(node)
             memo[id(node)] = out
             for f in dataclasses.fields(node):
@@ -79,6 +79,7 @@ def concretize(model: ir.CheckedModel, values: dict) -> ir.CheckedModel:
     m.init = walk(model.init)
     m.actions = walk(model.actions)
     m.invariants = walk(model.invariants)
+    m.step_properties = walk(model.step_properties)
     m.defs = {k: walk(v) for k, v in model.defs.items()}
     m.assumptions = []
     consts = {}
@@ -223,9 +224,10 @@ def minimize(mz: Minimizer, system: System, init: InitEnc, steps: list[StepEnc],
     for st in steps[:depth]:
         mz.least_index(st.selector, len(st.actions))
         _fix_action(mz, st)
-    if prop.kind == Kind.RUNTIME and depth < len(steps):
+    if prop.kind in (Kind.RUNTIME, Kind.STEP) and depth < len(steps):
         st = steps[depth]
-        i = mz.first_true([a.err for a in st.actions])
+        last = [a.err if prop.kind == Kind.RUNTIME else system.step_offends(prop, st, a) for a in st.actions]
+        i = mz.first_true(last)
         if i is not None:
             a = st.actions[i]
             for p, v in a.param_list:
@@ -351,9 +353,35 @@ class Decoder:
             trace.explanation = explain_invariant(concrete, inv, last)
         elif prop.kind == Kind.DEADLOCK:
             trace.message = "deadlock: no action is enabled in the last state"
+        elif prop.kind == Kind.STEP:
+            self._step(m, concrete, trace, prop, steps[len(states) - 1], last)
         else:
             self._runtime(m, concrete, trace, steps[len(states) - 1], last)
         return trace
+
+    def _step(self, m, concrete, trace: Trace, prop: Prop, st: StepEnc, last: list[int]) -> None:
+        """Appends the step out of the last state that breaks step property `prop`: the action the
+        model names, re-run by the interpreter, which must find the step property broken too."""
+        interp = Interp(concrete)
+        sp = next(x for x in concrete.step_properties if x.name == prop.name)
+        for enc in st.actions:
+            if not z3.is_true(m.eval(self.system.step_offends(prop, st, enc), model_completion=True)):
+                continue
+            action = concrete.actions[enc.index]
+            env, plain = _params(action, enc.param_list, m)
+            want = _choices(enc, m)
+            branches, _ = interp.run_block(action.body, last, env)
+            for after, _, choices in sorted(branches, key=lambda b: list(b[2]) != want):
+                try:
+                    ok = interp.step_property_holds(sp, last, after)
+                except ModelError as exc:
+                    ok = exc
+                if ok is not True:
+                    trace.steps.append(TraceStep(decode_state(concrete, after), action.name, plain, tuple(choices)))
+                    trace.message = step_message(sp.name, action.name, ok)
+                    return
+            raise Disagreement(f"{action.name}({plain}) breaks {sp.name} in the encoding but not in the interpreter")
+        raise Disagreement(f"no action breaks {sp.name} in the model of its violation")
 
     def _runtime(self, m, concrete, trace: Trace, st: StepEnc, last: list[int]) -> None:
         interp = Interp(concrete)
@@ -403,6 +431,9 @@ class Decoder:
                              "is false")
         elif prop.kind == Kind.DEADLOCK:
             trace.message = f"not inductive (k = {k}): the last state has no enabled action"
+        elif prop.kind == Kind.STEP:
+            self._step(m, concrete, trace, prop, goal, codes[-1])
+            trace.message = f"not inductive (k = {k}): {trace.message}"
         else:
             self._runtime(m, concrete, trace, goal, codes[-1])
             trace.message = f"not inductive (k = {k}): {trace.message}"

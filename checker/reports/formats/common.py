@@ -8,7 +8,8 @@ from checker.core.kinds import Kind
 from checker.core.result import PropertyResult, Verdict
 from checker.project.runs import Entry
 
-KIND_TITLES = {Kind.INVARIANT: "invariant", Kind.CONVERGE: "convergence", Kind.DEADLOCK: "deadlock freedom",
+KIND_TITLES = {Kind.INVARIANT: "invariant", Kind.CONVERGE: "convergence", Kind.STEP: "step property",
+               Kind.DEADLOCK: "deadlock freedom",
                Kind.RUNTIME: "run-time errors", Kind.TEMPORAL: "temporal property",
                Kind.DETERMINISM: "determinism", Kind.COMMUTE: "commutativity"}
 

@@ -42,6 +42,9 @@ RULE_TEXT = {
                   "that reaches a state where it is false."),
     Kind.CONVERGE: ("Replicas that agree on their inputs disagree on their state.",
                  "The convergence property fails: the trace ends in a state with two diverging replicas."),
+    Kind.STEP: ("A step property is violated by a reachable transition.",
+             "Every step (before and after states) must satisfy the step property; the trace is a shortest "
+             "behaviour whose last step breaks it."),
     Kind.DEADLOCK: ("A reachable state has no enabled action.",
                  "The trace reaches a state in which no action can take a step. Add the missing action, "
                  "or check with deadlock = false if the model is meant to stop."),
