@@ -422,6 +422,14 @@ class Invariant(Node):
 
 
 @dataclass
+class Constraint(Node):
+    """`constraint Name: expr`: a state predicate bounding the search (TLC's CONSTRAINT)."""
+
+    name: str
+    cond: Expr
+
+
+@dataclass
 class Property(Node):
     """`property Name: <temporal formula>`: always, eventually, leads_to over state predicates."""
 
@@ -480,7 +488,7 @@ class Channel(Node):
     faults: list[tuple[str, Span]]
 
 
-Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Property | Fairness
+Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | Constraint | Property | Fairness
         | Deterministic | Converge | Commute | Process | Channel)
 
 

@@ -363,6 +363,7 @@ class _Formatter:
         return self.body(concat(self.tok(kw), " ", self.tok(name), self.tok(colon)), cond)
 
     r_property_decl = r_invariant_decl
+    r_constraint_decl = r_invariant_decl
 
     def r_type_decl(self, n: Tree) -> Doc:
         kw, name, eq, rhs = n.children

@@ -231,6 +231,17 @@ class InvariantIR:
     kind: str = "invariant"  # or "converge": replicas that agree on a key agree on their state
 
 
+@dataclass(eq=False)
+class ConstraintIR:
+    """A state constraint (TLC's CONSTRAINT): a state where `cond` is false (or cannot be evaluated)
+    is checked like any state when generated but is not stored, counted or expanded; an initial
+    state where it is false is dropped. See docs/language.md, "State constraints"."""
+
+    name: str
+    cond: Expr
+    span: Span | None = field(default=None, repr=False)
+
+
 class TemporalKind(StrEnum):
     """What a temporal property says of its predicates P (and Q); the semantics on a lasso are in
     checker/core/temporal.py."""
@@ -325,6 +336,7 @@ class CheckedModel:
     sources: dict = field(default_factory=dict)    # path -> text, every file loaded
     span: Span | None = field(default=None, repr=False)
     assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
+    constraints: list = field(default_factory=list)  # ConstraintIR: the states the search keeps
 
     @property
     def state_bits(self) -> int:

@@ -178,7 +178,7 @@ def _expected_list(expected) -> str:
     return ", ".join(names)
 
 
-_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant",
+_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "constraint",
                "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
@@ -514,6 +514,9 @@ class _Builder(Transformer_NonRecursive):
 
     def invariant_decl(self, meta, items):
         return ast.Invariant(self.sp(meta), str(items[0]), items[1])
+
+    def constraint_decl(self, meta, items):
+        return ast.Constraint(self.sp(meta), str(items[0]), items[1])
 
     def property_decl(self, meta, items):
         return ast.Property(self.sp(meta), str(items[0]), items[1])

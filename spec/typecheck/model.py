@@ -46,6 +46,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
         init = self._init(init_decls)
         actions = [self._action(d) for d in decls if isinstance(d, ast.Action)]
         invariants = self._invariants(decls)
+        constraints = self._constraints(decls)
         self.action_index = {a.name: i for i, a in enumerate(actions)}
         properties, fairness, deterministic, commutes = self._temporal(decls, actions)
         for d in decls:
@@ -63,7 +64,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
             symmetric=symmetric, warnings=list(self.diag.warnings), properties=properties,
             fairness=fairness, deterministic=deterministic, commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
-            span=self.main.span, assumptions=self.assumptions)
+            span=self.main.span, assumptions=self.assumptions, constraints=constraints)
 
     def _symmetry(self) -> list[ModelValueType]:
         """The symmetric sets the engines may reduce by: W101 for those the model breaks."""

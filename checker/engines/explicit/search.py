@@ -341,10 +341,10 @@ class Explorer:
         return np.concatenate(parts)
 
     def _expand_local(self, chunk):
-        nxt, counts, bad, dead, err = self.cm.expand(chunk)
+        nxt, counts, bad, dead, err, cut = self.cm.expand_constrained(chunk)
         if self.canon is not None:
             nxt = canonical(nxt, self.canon)
-        return nxt, counts, bad, dead, err
+        return nxt, counts, bad, dead, err, cut
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
@@ -430,6 +430,8 @@ class Explorer:
                 errs.append(report["err"])
         level.bad = sorted(bad_states)
         level.err = min(errs, key=lambda e: e[0]) if errs else None
+        # a parent's successors are all in its partition's report, in order: a stable sort by parent
+        level.cut = sorted((c for report, _ in answers for c in report.get("cut", ())), key=lambda c: c[0])
         return level, bad_states
 
     def _next_level(self, size: int, answers) -> int:
@@ -539,6 +541,8 @@ class Explorer:
         for name, (what, depth, index, k) in records.items():
             if what == "invariant":
                 found[name] = self._invariant_violation(invariants[name], None, depth, index)
+            elif what == "cut":
+                found[name] = self._cut_violation(invariants[name], None, depth, index, k)
             elif what == "deadlock":
                 found[name] = self._deadlock(depth, index)
             else:
@@ -559,17 +563,49 @@ class Explorer:
                 if ok is True or inv.name in found:
                     continue
                 found[inv.name] = self._invariant_violation(inv, ok, depth, i)
+        self._cut_violations(level, depth, found)
         if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
             found[Kind.DEADLOCK] = self._deadlock(depth, level.dead)
         if level.err is not None and Kind.RUNTIME not in found:
             i, k, exc = level.err
             found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
 
+    def _cut_violations(self, level: Level, depth: int, found: dict) -> None:
+        """Invariants failing in successors of the level that fail a state constraint (at depth + 1:
+        after those of the level itself, so the first violation is still a shortest one)."""
+        invs = self.model.invariants
+        for i, t in level.cut:
+            self.budget.tick()
+            if all(inv.name in found for inv in invs):
+                break
+            for inv, ok in zip(invs, self.cm.invariants(t)):
+                if ok is not True and inv.name not in found:
+                    found[inv.name] = self._cut_violation(inv, ok, depth, i, t)
+
+    def _cut_violation(self, inv, ok, depth: int, i: int, t: int) -> PropertyResult:
+        """A violation in t, a successor of the state at index i of level `depth` that fails a state
+        constraint: the trace to the parent, and the step to t."""
+        self.records[inv.name] = ["cut", depth, i, t]
+        trace = self._trace(depth, i, inv.name, inv.kind, "", inv.span)
+        want = self._fp(t)
+        step = next((st for st in self.cm.steps(trace._states[-1])
+                     if st.state is not None and self._fp(st.state) == want), None)
+        if step is None:
+            raise RuntimeError("internal error: cannot rebuild the last step of the trace "
+                               "(the compiled code and the interpreter disagree)")
+        trace.steps.append(TraceStep(self.cm.decode(step.state), step.action, step.params, step.choices))
+        trace._states.append(step.state)
+        return self._invariant_result(inv, ok, trace)
+
     def _invariant_violation(self, inv, ok, depth: int, i: int) -> PropertyResult:
         """`ok`: the invariant's outcome in the state (False or a ModelError; None: evaluated here,
         in the state the trace ends in)."""
         self.records[inv.name] = ["invariant", depth, i, -1]
         trace = self._trace(depth, i, inv.name, inv.kind, "", inv.span)
+        return self._invariant_result(inv, ok, trace)
+
+    def _invariant_result(self, inv, ok, trace: Trace) -> PropertyResult:
+        """The violation of inv that the trace ends in (`ok`: as in `_invariant_violation`)."""
         if ok is None:
             ok = self.cm.invariants(trace._states[-1])[self.model.invariants.index(inv)]
         message = f"invariant {inv.name} is violated"
