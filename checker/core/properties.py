@@ -34,3 +34,24 @@ def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
 def where_of(span) -> str | None:
     """file:line:col of a span, as results and traces report it; None without a span."""
     return span.where if span is not None else None
+
+
+def require_no_graph_properties_with_constraints(model: ir.CheckedModel, engine: str) -> None:
+    """E540 when a model with state constraints asks for properties of its whole behaviours
+    (temporal properties, `deterministic`, `commute`). A constraint cuts behaviours short: on the
+    constrained graph a state whose successors all fail it ends every run through it, which would
+    make liveness verdicts (and determinism from cut states) say something the model does not;
+    rather than give such a verdict, the engines refuse, and say how to check the rest."""
+    if not model.constraints:
+        return
+    asked = [(p.name, p.span) for g in GROUPS[1:] for p in getattr(model, g)]
+    if not asked:
+        return
+    names = ", ".join(n for n, _ in asked)
+    constraint = model.constraints[0]
+    raise SpecError(Diagnostic(
+        "E540", f"the {engine} engine does not check temporal, determinism or commutation properties "
+        f"({names}) of a model with state constraints", asked[0][1],
+        "check the invariants with --property NAME (they are checked on the constrained state space), "
+        "and these properties without the constraint",
+        notes=(f"the constraint {constraint.name} is at {where_of(constraint.span)}",)))

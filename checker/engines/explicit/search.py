@@ -48,7 +48,7 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import select_invariants, where_of
+from checker.core.properties import require_no_graph_properties_with_constraints, select_invariants, where_of
 from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
@@ -101,6 +101,7 @@ class Explorer:
         require_enumerable(model)  # symbolic constants, parameters too wide to enumerate: E520
         self.full_model = model
         self.model = select_invariants(model, options.invariants)
+        require_no_graph_properties_with_constraints(self.model, "explicit")
         self.opts = options
         self.progress = progress
         self.budget = budget          # made by run() from the options when not given (tests give one)
