@@ -126,6 +126,8 @@ class Explorer:
         self.sizer = ChunkSizer(options.chunk)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
+        self.cut: list = []                    # [depth, parent index, state] of the last level's successors
+                                               # failing a state constraint and an invariant (at depth + 1)
         self.died: str | None = None           # how a worker died, if one did
         self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
 
@@ -138,6 +140,8 @@ class Explorer:
         try:
             with ctrl_c_at_checks(b):
                 reason, searched = self._search(found)
+                if not self.opts.stops(found):   # the last level's cut successors: one deeper
+                    self._cut_violations([], found)
                 self._stop_pool()
                 if searched and self._has_graph_properties() and not self.opts.stops(found):
                     graph_results, reason = self._graph_properties()
@@ -500,7 +504,7 @@ class Explorer:
     def _save(self, size: int, write_parts) -> None:
         """A checkpoint of the search at the start of level `self.depth` (`size` states)."""
         meta = {"key": self._key(), "depth": self.depth, "size": size, "states": self._states(),
-                "counts": self.counts, "records": self.records, "limit": self.limit,
+                "counts": self.counts, "records": self.records, "limit": self.limit, "cut": self.cut,
                 "shipped": self.shipped, "partitions": self.opts.workers if self.group is not None else 0,
                 "exact": self.visited.exact}
         checkpoint.write(self.opts.checkpoint, self.depth, meta, write_parts)
@@ -524,6 +528,7 @@ class Explorer:
             return [], None
         self.depth, self.counts, self.shipped = meta["depth"], list(meta["counts"]), meta["shipped"]
         self.limit = tuple(meta["limit"]) if meta["limit"] else None
+        self.cut = meta.get("cut", [])
         self.saved_at = self.budget.elapsed
         if partitioned:
             self.group_states = meta["states"]
@@ -564,24 +569,37 @@ class Explorer:
                 if ok is True or inv.name in found:
                     continue
                 found[inv.name] = self._invariant_violation(inv, ok, depth, i)
-        self._cut_violations(level, depth, found)
         if self.opts.deadlock and level.dead >= 0 and Kind.DEADLOCK not in found:
             found[Kind.DEADLOCK] = self._deadlock(depth, level.dead)
         if level.err is not None and Kind.RUNTIME not in found:
             i, k, exc = level.err
             found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
+        self._cut_violations([[depth, i, t] for i, t in self._first_cuts(level.cut)], found)
 
-    def _cut_violations(self, level: Level, depth: int, found: dict) -> None:
-        """Invariants failing in successors of the level that fail a state constraint (at depth + 1:
-        after those of the level itself, so the first violation is still a shortest one)."""
-        invs = self.model.invariants
-        for i, t in level.cut:
+    def _first_cuts(self, cut: list) -> list:
+        """(parent index, state) of the first successor failing a state constraint where each
+        invariant fails, in order of generation."""
+        seen: set[int] = set()
+        out = []
+        for i, t in cut:
             self.budget.tick()
-            if all(inv.name in found for inv in invs):
-                break
+            failing = {j for j, ok in enumerate(self.cm.invariants(t)) if ok is not True} - seen
+            if failing:
+                seen |= failing
+                out.append((i, t))
+        return out
+
+    def _cut_violations(self, cut: list, found: dict) -> None:
+        """Reports the invariants failing in the previous level's successors that fail a state
+        constraint (at this level's depth: after this level's own violations, with which they are
+        reported, as BMC reports every violation at the shortest depth), and keeps `cut` ([depth,
+        parent index, state] of this level's) for the next level."""
+        invs = self.model.invariants
+        for depth, i, t in self.cut:
             for inv, ok in zip(invs, self.cm.invariants(t)):
                 if ok is not True and inv.name not in found:
                     found[inv.name] = self._cut_violation(inv, ok, depth, i, t)
+        self.cut = cut
 
     def _cut_violation(self, inv, ok, depth: int, i: int, t: int) -> PropertyResult:
         """A violation in t, a successor of the state at index i of level `depth` that fails a state
