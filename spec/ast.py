@@ -468,6 +468,8 @@ class Invariant(Node):
 @dataclass
 class StepProperty(Node):
     """`step Name: expr`: holds of every step (TLA+'s [][expr]_vars); `x` before it, `x'` after it."""
+class Constraint(Node):
+    """`constraint Name: expr`: a state predicate bounding the search (TLC's CONSTRAINT)."""
 
     name: str
     cond: Expr
@@ -532,8 +534,8 @@ class Channel(Node):
     faults: list[tuple[str, Span]]
 
 
-Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | StepProperty | Property
-        | Fairness | Deterministic | Converge | Commute | Process | Channel)
+Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | StepProperty | Constraint
+        | Property | Fairness | Deterministic | Converge | Commute | Process | Channel)
 
 
 @dataclass

@@ -367,6 +367,7 @@ class _Formatter:
     def r_primed(self, n: Tree) -> Doc:
         """`x'`: the name and its prime, together."""
         return self.tight(n)
+    r_constraint_decl = r_invariant_decl
 
     def r_type_decl(self, n: Tree) -> Doc:
         kw, name, eq, rhs = n.children

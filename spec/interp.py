@@ -512,7 +512,21 @@ class Interp:
             branches, failures = self.run_block(self.model.init, [0] * len(self.model.vars), {})
         finally:
             self._tick = None
-        return _unique([st for st, _, _ in branches]), failures
+        states = _unique([st for st, _, _ in branches])
+        if self.model.constraints:   # an initial state failing a state constraint is dropped
+            states = [st for st in states if self.constrained(st)]
+        return states, failures
+
+    def constrained(self, state: list[int]) -> bool:
+        """Whether the state satisfies every state constraint: it is kept and expanded (a constraint
+        that cannot be evaluated in it is false, see `ir.ConstraintIR`)."""
+        for c in self.model.constraints:
+            try:
+                if not self.eval(c.cond, {}, state):
+                    return False
+            except ModelError:
+                return False
+        return True
 
     def init_states(self, tick=None) -> list[list[int]]:
         """The initial states; raises the first failure of init (see init_outcomes)."""

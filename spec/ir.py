@@ -246,6 +246,10 @@ class StepPropertyIR:
 
     TLA+'s [][cond]_vars: a stuttering step (no variable changes) satisfies it, so engines check
     cond only on transitions whose next state differs. VarRef reads the state before, NextRef after."""
+class ConstraintIR:
+    """A state constraint (TLC's CONSTRAINT): a state where `cond` is false (or cannot be evaluated)
+    is checked like any state when generated but is not stored, counted or expanded; an initial
+    state where it is false is dropped. See docs/language.md, "State constraints"."""
 
     name: str
     cond: Expr
@@ -347,6 +351,7 @@ class CheckedModel:
     span: Span | None = field(default=None, repr=False)
     assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
     step_properties: list = field(default_factory=list)  # StepPropertyIR
+    constraints: list = field(default_factory=list)  # ConstraintIR: the states the search keeps
 
     @property
     def state_bits(self) -> int:

@@ -214,7 +214,7 @@ def _expected_list(expected) -> str:
     return ", ".join(names)
 
 
-_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step",
+_DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step", "constraint",
                "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
@@ -585,6 +585,8 @@ class _Builder(Transformer_NonRecursive):
 
     def step_decl(self, meta, items):
         return ast.StepProperty(self.sp(meta), str(items[0]), items[1])
+    def constraint_decl(self, meta, items):
+        return ast.Constraint(self.sp(meta), str(items[0]), items[1])
 
     def property_decl(self, meta, items):
         return ast.Property(self.sp(meta), str(items[0]), items[1])

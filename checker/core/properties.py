@@ -42,3 +42,22 @@ def step_message(name: str, action: str, outcome) -> str:
     if outcome is False:
         return f"step property {name} is violated by the last step ({action})"
     return f"step property {name} cannot be evaluated on the last step ({action}): {outcome.message}"
+def require_no_graph_properties_with_constraints(model: ir.CheckedModel, engine: str) -> None:
+    """E540 when a model with state constraints asks for properties of its whole behaviours
+    (temporal properties, `deterministic`, `commute`). A constraint cuts behaviours short: on the
+    constrained graph a state whose successors all fail it ends every run through it, which would
+    make liveness verdicts (and determinism from cut states) say something the model does not;
+    rather than give such a verdict, the engines refuse, and say how to check the rest."""
+    if not model.constraints:
+        return
+    asked = [(p.name, p.span) for g in ("properties", "deterministic", "commutes") for p in getattr(model, g)]
+    if not asked:
+        return
+    names = ", ".join(n for n, _ in asked)
+    constraint = model.constraints[0]
+    raise SpecError(Diagnostic(
+        "E540", f"the {engine} engine does not check temporal, determinism or commutation properties "
+        f"({names}) of a model with state constraints", asked[0][1],
+        "check the invariants with --property NAME (they are checked on the constrained state space), "
+        "and these properties without the constraint",
+        notes=(f"the constraint {constraint.name} is at {where_of(constraint.span)}",)))

@@ -135,6 +135,9 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
             return step
         taken.append(step)
     loop = doc.get("loop")
+    breach = _constraint_breach(model, cm, states, loop is not None)
+    if breach is not None:
+        return breach
     if loop is not None and (not 0 <= loop < len(states) or states[loop] != states[-1]):
         return ReplayResult(False, len(states) - 1, f"the lasso does not close: the last state is not state {loop}")
     result = ReplayResult(True, len(states) - 1, f"a behaviour of {model.name} with {len(states)} states"
@@ -148,7 +151,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     _check_failing_step(doc, model, cm, states[-1], len(states) - 1, result)
     if check_deadlock and obstacles(model):
         result.message += " (deadlock not checked: the actions' parameters are too many to enumerate)"
-    elif check_deadlock and not cm.steps(states[-1]):  # a run that fails is enabled, as in the engines
+    elif check_deadlock and cm.in_model(states[-1]) and not cm.steps(states[-1]):  # a run that fails is enabled
         result.violations.append((Kind.DEADLOCK, len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result
@@ -190,6 +193,19 @@ def _follow(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: list[i
     return steps[0]
 
 
+def _constraint_breach(model: ir.CheckedModel, cm: CompiledModel, states: list[int], lasso: bool):
+    """The ReplayResult saying which state fails a state constraint and yet has a next state (only
+    the last state of a finite trace may fail one: it is checked, not expanded), or None."""
+    if not model.constraints:
+        return None
+    for i, s in enumerate(states if lasso else states[:-1]):
+        if not cm.in_model(s):
+            names = ", ".join(c.name for c in model.constraints)
+            return ReplayResult(False, i, f"state {i} fails a state constraint ({names}): the search does not "
+                                "expand it, so it can only be the last state of a trace")
+    return None
+
+
 def _check_invariants(model: ir.CheckedModel, cm: CompiledModel, states: list[int], result: ReplayResult) -> None:
     """Each invariant's first violation along the trace."""
     for inv in model.invariants:
@@ -217,6 +233,8 @@ def _check_step_properties(model: ir.CheckedModel, cm: CompiledModel, states: li
 def _check_failing_step(doc: dict, model: ir.CheckedModel, cm: CompiledModel, last: int, index: int,
                         result: ReplayResult) -> None:
     """Does the recorded failing step (#meta.failing-step) fail from the last state?"""
+    if not cm.in_model(last):   # a state failing a constraint is not expanded: no step of it fails
+        return
     failing = doc.get("#meta", {}).get("failing-step")
     actions = {a.name: a for a in model.actions}
     if failing is None or failing.get("action") not in actions:

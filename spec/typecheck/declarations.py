@@ -47,7 +47,7 @@ class Declarations(CheckerState):
             elif isinstance(d, ast.Def):
                 if self._claim(d.name, d.span, "def"):
                     self.def_decls[d.name] = d
-            elif isinstance(d, (ast.Action, ast.Invariant, ast.StepProperty, ast.Property, ast.Converge)):
+            elif isinstance(d, (ast.Action, ast.Invariant, ast.StepProperty, ast.Constraint, ast.Property, ast.Converge)):
                 if d.name in self.prop_spans:
                     self.diag.error("E202", f"'{d.name}' is already declared", d.span,
                                     notes=(f"the first declaration is at {self.prop_spans[d.name].where}",))

@@ -49,6 +49,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
         actions = [self._action(d) for d in decls if isinstance(d, ast.Action)]
         invariants = self._invariants(decls)
         step_properties = self._step_properties(decls)
+        constraints = self._constraints(decls)
         self.action_index = {a.name: i for i, a in enumerate(actions)}
         properties, fairness, deterministic, commutes = self._temporal(decls, actions)
         for d in decls:
@@ -66,7 +67,8 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
             symmetric=symmetric, warnings=list(self.diag.warnings), properties=properties,
             fairness=fairness, deterministic=deterministic, commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
-            span=self.main.span, assumptions=self.assumptions, step_properties=step_properties)
+            span=self.main.span, assumptions=self.assumptions, step_properties=step_properties,
+            constraints=constraints)
 
     def _symmetry(self) -> list[ModelValueType]:
         """The symmetric sets the engines may reduce by: W101 for those the model breaks."""

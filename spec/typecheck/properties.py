@@ -1,4 +1,4 @@
-"""Properties: invariants, `converge`, temporal properties, fairness, `deterministic` and `commute`.
+"""Properties: invariants, state constraints, `converge`, temporal properties, fairness, `deterministic` and `commute`.
 
 Part of the type checker (`spec.typecheck.model` combines the parts). A temporal
 property must have one of the shapes the engines check (E321).
@@ -35,6 +35,17 @@ class Properties(CheckerState):
                 except Bail:
                     continue
         return invariants
+
+    def _constraints(self, decls: list) -> list[ir.ConstraintIR]:
+        """The state constraints: boolean predicates of one state; one that fails is left out."""
+        out = []
+        for d in decls:
+            if isinstance(d, ast.Constraint):
+                try:
+                    out.append(ir.ConstraintIR(d.name, self._bool(d.cond, Scope(what="constraint")), d.span))
+                except Bail:  # reported; keep checking the other declarations
+                    continue
+        return out
 
     def _temporal(self, decls: list, actions: list[ir.ActionIR]) -> tuple[list, list, list, list]:
         """(temporal properties, fairness, determinism claims, commutation claims), in declaration order."""

@@ -61,6 +61,7 @@ class CompiledModel:
         self.action_names = [a.name for a in model.actions]
         self.invariant_names = [i.name for i in model.invariants]
         self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
+        self._constraint_preds = [self.predicate(c.cond, []) for c in model.constraints]
 
     # ---- packing ------------------------------------------------------------------
 
@@ -84,7 +85,7 @@ class CompiledModel:
         if self._initial is not None:
             states = self._compiled_inits(tick)
             if states is not None:
-                return states, []
+                return [s for s in states if self.in_model(s)], []
         states, failures = self.interp.init_outcomes(tick)
         out, seen = [], set()
         for st in states:
@@ -150,6 +151,41 @@ class CompiledModel:
                 if ok is not True:
                     return st, ok
         raise RuntimeError(f"internal error: the interpreter does not reproduce the violation of {sp.name}")
+
+    # ---- state constraints (`ir.ConstraintIR`) -------------------------------------------
+
+    @property
+    def constrained(self) -> bool:
+        """Whether the model has state constraints."""
+        return bool(self.model.constraints)
+
+    def in_model(self, s: int) -> bool:
+        """Whether s satisfies every state constraint (is kept and expanded); one that cannot be
+        evaluated is false, as in the interpreter (`Interp.constrained`)."""
+        for pred in self._constraint_preds:
+            try:
+                if not pred(s):
+                    return False
+            except ModelError:
+                return False
+        return True
+
+    def expand_constrained(self, chunk: list[int]):
+        """The generated `expand`, with the successors failing a constraint taken out of `nxt`:
+        (nxt, counts, bad, dead, err, cut), where cut lists (index of the parent in the chunk, state)
+        for those of them where an invariant fails, in order of generation. A cut successor is
+        still a transition (its parent is no deadlock) and its invariants are checked (TLC's
+        CONSTRAINT); it is neither stored nor expanded."""
+        nxt, counts, bad, dead, err = self.expand(chunk)
+        if not self._constraint_preds:
+            return nxt, counts, bad, dead, err, []
+        kept, cut = {}, []
+        for t, i in nxt.items():
+            if self.in_model(t):
+                kept[t] = i
+            elif not all(ok is True for ok in self.invariants(t)):
+                cut.append((i, t))
+        return kept, counts, bad, dead, err, cut
 
     def steps(self, s: int) -> list[Step]:
         """Every run of every action instance from s, labelled, in the engine's order.
@@ -249,6 +285,10 @@ class InterpretedModel(CompiledModel):
         self.invariant_names = [i.name for i in model.invariants]
         self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
         self.sites = []
+        self._constraint_preds = []
+
+    def in_model(self, s: int) -> bool:
+        return self.interp.constrained(self.unpack(s))
 
     def step_outcomes(self, s: int) -> list:
         out: list = []

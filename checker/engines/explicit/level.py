@@ -111,8 +111,10 @@ class Level:
         self.bad: list[int] = []        # indices of the states where an invariant fails
         self.dead = -1                  # index of the first state without a successor
         self.err = None                 # (index, action, ModelError) of the first run-time error
+        self.cut: list = []             # (parent index, state): successors failing a state constraint
+                                        # where an invariant fails, in order of generation
 
-    def merge(self, offset: int, nxt, counts, bad, dead, err) -> None:
+    def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
         if self.succ is not None:
             self.succ.add(offset, nxt)
         for k, c in enumerate(counts):
@@ -123,6 +125,7 @@ class Level:
         if self.err is None and err is not None:
             i, k, x = err
             self.err = (i + offset, k, x)
+        self.cut.extend((p + offset, t) for p, t in cut)
 
 
 def canonical(nxt: dict, canon) -> dict:

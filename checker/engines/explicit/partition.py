@@ -110,10 +110,10 @@ class Partition:
             if isinstance(chunk, np.ndarray):
                 chunk = chunk.tolist()
             t0 = time.perf_counter()
-            nxt, counts, bad, dead, err = cm.expand(chunk)
+            nxt, counts, bad, dead, err, cut = cm.expand_constrained(chunk)
             if canon is not None:
                 nxt = canonical(nxt, canon)
-            level.merge(offset, nxt, counts, bad, dead, err)
+            level.merge(offset, nxt, counts, bad, dead, err, cut)
             now = time.perf_counter()
             self.sizer.measured(len(chunk), now - t0)
             offset += len(chunk)
@@ -220,7 +220,20 @@ class Partition:
         if level.err is not None:
             i, k, x = level.err
             err = (int(gidx[i]), k, x)
-        return {"counts": level.counts, "bad": bad, "dead": dead, "err": err, "successors": len(level.succ)}
+        return {"counts": level.counts, "bad": bad, "dead": dead, "err": err, "successors": len(level.succ),
+                "cut": self._cut_report(level)}
+
+    def _cut_report(self, level: Level) -> list[tuple[int, int]]:
+        """(global index of the parent, state) of the first successor failing a state constraint in
+        which each invariant fails, in order of generation (`CompiledModel.expand_constrained`)."""
+        seen: set[int] = set()
+        out = []
+        for i, t in level.cut:
+            failing = {j for j, ok in enumerate(self.cm.invariants(t)) if ok is not True} - seen
+            if failing:
+                seen |= failing
+                out.append((int(self.gidx[i]), t))
+        return out
 
     def _batches(self, states, fps: np.ndarray, local: np.ndarray) -> tuple[list[bytes], int]:
         """The successors (in order of discovery, with their first parent's index in the frontier)

@@ -48,7 +48,7 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import select_invariants, step_message, where_of
+from checker.core.properties import require_no_graph_properties_with_constraints, select_invariants, step_message, where_of
 from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
@@ -101,6 +101,7 @@ class Explorer:
         require_enumerable(model)  # symbolic constants, parameters too wide to enumerate: E520
         self.full_model = model
         self.model = select_invariants(model, options.invariants)
+        require_no_graph_properties_with_constraints(self.model, "explicit")
         self.opts = options
         self.progress = progress
         self.budget = budget          # made by run() from the options when not given (tests give one)
@@ -125,6 +126,8 @@ class Explorer:
         self.sizer = ChunkSizer(options.chunk)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
+        self.cut: list = []                    # [depth, parent index, state] of the last level's successors
+                                               # failing a state constraint and an invariant (at depth + 1)
         self.died: str | None = None           # how a worker died, if one did
         self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
 
@@ -137,6 +140,8 @@ class Explorer:
         try:
             with ctrl_c_at_checks(b):
                 reason, searched = self._search(found)
+                if not self.opts.stops(found):   # the last level's cut successors: one deeper
+                    self._cut_violations([], found)
                 self._stop_pool()
                 if searched and self._has_graph_properties() and not self.opts.stops(found):
                     graph_results, reason = self._graph_properties()
@@ -341,10 +346,10 @@ class Explorer:
         return np.concatenate(parts)
 
     def _expand_local(self, chunk):
-        nxt, counts, bad, dead, err = self.cm.expand(chunk)
+        nxt, counts, bad, dead, err, cut = self.cm.expand_constrained(chunk)
         if self.canon is not None:
             nxt = canonical(nxt, self.canon)
-        return nxt, counts, bad, dead, err
+        return nxt, counts, bad, dead, err, cut
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
@@ -430,6 +435,8 @@ class Explorer:
                 errs.append(report["err"])
         level.bad = sorted(bad_states)
         level.err = min(errs, key=lambda e: e[0]) if errs else None
+        # a parent's successors are all in its partition's report, in order: a stable sort by parent
+        level.cut = sorted((c for report, _ in answers for c in report.get("cut", ())), key=lambda c: c[0])
         return level, bad_states
 
     def _next_level(self, size: int, answers) -> int:
@@ -497,7 +504,7 @@ class Explorer:
     def _save(self, size: int, write_parts) -> None:
         """A checkpoint of the search at the start of level `self.depth` (`size` states)."""
         meta = {"key": self._key(), "depth": self.depth, "size": size, "states": self._states(),
-                "counts": self.counts, "records": self.records, "limit": self.limit,
+                "counts": self.counts, "records": self.records, "limit": self.limit, "cut": self.cut,
                 "shipped": self.shipped, "partitions": self.opts.workers if self.group is not None else 0,
                 "exact": self.visited.exact}
         checkpoint.write(self.opts.checkpoint, self.depth, meta, write_parts)
@@ -521,6 +528,7 @@ class Explorer:
             return [], None
         self.depth, self.counts, self.shipped = meta["depth"], list(meta["counts"]), meta["shipped"]
         self.limit = tuple(meta["limit"]) if meta["limit"] else None
+        self.cut = meta.get("cut", [])
         self.saved_at = self.budget.elapsed
         if partitioned:
             self.group_states = meta["states"]
@@ -542,6 +550,8 @@ class Explorer:
             elif what == "step":
                 sp = next(x for x in self.model.step_properties if x.name == name)
                 found[name] = self._step_violation(sp, depth, index)
+            elif what == "cut":
+                found[name] = self._cut_violation(invariants[name], None, depth, index, k)
             elif what == "deadlock":
                 found[name] = self._deadlock(depth, index)
             else:
@@ -568,12 +578,57 @@ class Explorer:
         if level.err is not None and Kind.RUNTIME not in found:
             i, k, exc = level.err
             found[Kind.RUNTIME] = self._runtime_violation(depth, i, k, exc)
+        self._cut_violations([[depth, i, t] for i, t in self._first_cuts(level.cut)], found)
+
+    def _first_cuts(self, cut: list) -> list:
+        """(parent index, state) of the first successor failing a state constraint where each
+        invariant fails, in order of generation."""
+        seen: set[int] = set()
+        out = []
+        for i, t in cut:
+            self.budget.tick()
+            failing = {j for j, ok in enumerate(self.cm.invariants(t)) if ok is not True} - seen
+            if failing:
+                seen |= failing
+                out.append((i, t))
+        return out
+
+    def _cut_violations(self, cut: list, found: dict) -> None:
+        """Reports the invariants failing in the previous level's successors that fail a state
+        constraint (at this level's depth: after this level's own violations, with which they are
+        reported, as BMC reports every violation at the shortest depth), and keeps `cut` ([depth,
+        parent index, state] of this level's) for the next level."""
+        invs = self.model.invariants
+        for depth, i, t in self.cut:
+            for inv, ok in zip(invs, self.cm.invariants(t)):
+                if ok is not True and inv.name not in found:
+                    found[inv.name] = self._cut_violation(inv, ok, depth, i, t)
+        self.cut = cut
+
+    def _cut_violation(self, inv, ok, depth: int, i: int, t: int) -> PropertyResult:
+        """A violation in t, a successor of the state at index i of level `depth` that fails a state
+        constraint: the trace to the parent, and the step to t."""
+        self.records[inv.name] = ["cut", depth, i, t]
+        trace = self._trace(depth, i, inv.name, inv.kind, "", inv.span)
+        want = self._fp(t)
+        step = next((st for st in self.cm.steps(trace._states[-1])
+                     if st.state is not None and self._fp(st.state) == want), None)
+        if step is None:
+            raise RuntimeError("internal error: cannot rebuild the last step of the trace "
+                               "(the compiled code and the interpreter disagree)")
+        trace.steps.append(TraceStep(self.cm.decode(step.state), step.action, step.params, step.choices))
+        trace._states.append(step.state)
+        return self._invariant_result(inv, ok, trace)
 
     def _invariant_violation(self, inv, ok, depth: int, i: int) -> PropertyResult:
         """`ok`: the invariant's outcome in the state (False or a ModelError; None: evaluated here,
         in the state the trace ends in)."""
         self.records[inv.name] = ["invariant", depth, i, -1]
         trace = self._trace(depth, i, inv.name, inv.kind, "", inv.span)
+        return self._invariant_result(inv, ok, trace)
+
+    def _invariant_result(self, inv, ok, trace: Trace) -> PropertyResult:
+        """The violation of inv that the trace ends in (`ok`: as in `_invariant_violation`)."""
         if ok is None:
             ok = self.cm.invariants(trace._states[-1])[self.model.invariants.index(inv)]
         message = f"invariant {inv.name} is violated"

@@ -193,6 +193,8 @@ class Simulator:
 
     def here(self, s: int) -> _Here:
         h = self._cache.get(s)
+        if h is None and not self.cm.in_model(s):
+            h = self._cut(s)
         if h is None:
             _, _, bad, dead, err = self.cm.expand([s])
             by_action: dict[int, list[tuple[int, int]]] = {}
@@ -206,6 +208,12 @@ class Simulator:
                 self._cache.clear()
             self._cache[s] = h
         return h
+
+    def _cut(self, s: int) -> _Here:
+        """A state failing a state constraint: its invariants are checked, it has no next step (the
+        run ends there) and it is no deadlock, as in the explicit engine."""
+        bad = not all(ok is True for ok in self.cm.invariants(s))
+        return _Here({}, (), (), bad, False, None)
 
     def failure(self, s: int, h: _Here) -> tuple[str, str, str] | None:
         """(property, kind, message) of the first property that fails in s, or None."""

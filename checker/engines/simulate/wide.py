@@ -118,6 +118,8 @@ class WideSimulator(Simulator):
         try:
             self._check(path, s)
             while depth < self.opts.steps and room_for_more(data, 4 + 4 * TRIES):
+                if not self.interp.constrained(list(s)):   # checked, not expanded: the run ends here
+                    break
                 step = self._draw_step(data, s, avoided(data, off, self._ints), path)
                 if step is None:
                     break
@@ -214,6 +216,8 @@ class WideSimulator(Simulator):
         self.budget.tick()
         s, done, path = s0, [], [s0]
         for k, env, choices, _ in steps:
+            if not self.interp.constrained(list(s)):   # not expanded: no step continues the run
+                return None
             if self._fails(s, prop, k, env, choices):
                 return done + [(k, env, choices, None)], path + [(k, env, choices, None)]
             branches, _ = self.attempt(s, k, env)

@@ -80,21 +80,23 @@ class Horn:
         """The query body of a property: a reachable state where it fails."""
         if p.kind == Kind.INVARIANT:
             return mk_and(self._inv(self.x), self.system.bad(p, self.step))
+        expanded = self.system.in_model(self.x)   # a state failing a constraint runs no action
         if p.kind == Kind.RUNTIME:
-            return mk_or(mk_and(self._inv(self.x), self.step.err()), self.init_err)
+            return mk_or(mk_and(self._inv(self.x), expanded, self.step.err()), self.init_err)
         if p.kind == Kind.STEP:   # a reachable state with a step out of it that breaks the property
-            return mk_and(self._inv(self.x), self.system.bad(p, self.step))
+            return mk_and(self._inv(self.x), expanded, self.system.bad(p, self.step))
         if self.dead is None:
             d = self.system.deadlock(self.system.step(self.x, 0, "hd", limit=MAX_GROUND), exact=False)
             self.dead, self.dead_exact = d.formula, d.exact
-        return mk_and(self._inv(self.x), self.dead)
+        return mk_and(self._inv(self.x), expanded, self.dead)
 
     def rules(self, known):
         out = [self.init_rule]
         enc = self.system.enc
+        expanded = self.system.in_model(self.x)   # the constrained transition relation
         for i, a in enumerate(self.step.actions):
             y = self.system.state(f"y{i}")
-            body = mk_and(self._inv(self.x), known, a.fires, enc.same_state(y, a.store))
+            body = mk_and(self._inv(self.x), known, expanded, a.fires, enc.same_state(y, a.store))
             out.append(horn_clause(body, self._inv(y)))
         return out
 

@@ -29,7 +29,7 @@ from spec import ir
 
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Interrupted, ProgressEvent, Stopped, interrupted_reason
-from checker.core.properties import select_invariants, where_of
+from checker.core.properties import require_no_graph_properties_with_constraints, select_invariants, where_of
 from checker.core.result import PropertyResult, Result, Stats, Trace, Verdict, open_reasons
 from checker.engines.symbolic import stop
 from checker.engines.symbolic.bmc import BMC, Clock
@@ -404,6 +404,7 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
     """
     opts = opts or SymbolicOptions()
     model = select_invariants(model, opts.invariants)
+    require_no_graph_properties_with_constraints(model, "bmc")
     start = time.perf_counter()
     run = Run(model, opts)
 
@@ -422,6 +423,7 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
         raise ValueError(mode)
     opts = opts or SymbolicOptions()
     full, model = model, select_invariants(model, opts.invariants)
+    require_no_graph_properties_with_constraints(model, mode)
     start = time.perf_counter()
     run = Run(model, opts, progress, full=full, mode=mode)
     return limited(run, mode, start, lambda: _modes(run, mode))

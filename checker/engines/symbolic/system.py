@@ -100,8 +100,22 @@ class System:
         return InitEnc(self.enc.init(tag), state)
 
     def init_formula(self, ie: InitEnc) -> z3.BoolRef:
-        """The state is an initial state (init ran without error on some path)."""
-        return mk_and(ie.enc.fires, self.enc.same_state(ie.state, ie.enc.store))
+        """The state is an initial state (init ran without error on some path) that satisfies the
+        state constraints (one that fails them is dropped)."""
+        return mk_and(ie.enc.fires, self.enc.same_state(ie.state, ie.enc.store), self.in_model(ie.state))
+
+    def in_model(self, state: list) -> z3.BoolRef:
+        """The state satisfies every state constraint (`ir.ConstraintIR`: one that cannot be evaluated
+        is false), so the search expands it. Every step asserts it of the state it leaves, never of
+        the state it reaches: a path's last state may fail it and its invariants are still checked,
+        as the explicit engine checks a successor it does not keep. With that, the transition
+        relation is the constrained one, whose reachable states are exactly those the explicit
+        engine checks, and k-induction and Spacer prove the invariants over them."""
+        parts = []
+        for c in self.model.constraints:
+            value, err = self.enc.evaluate(c.cond, state)
+            parts.append(mk_and(mk_not(err), value))
+        return mk_and(*parts)
 
     def step(self, state: list, index: int, tag: str, ground: bool = True, limit: int = STEP_GROUND) -> StepEnc:
         """The actions from a state: one instance per parameter value when there are few.
@@ -131,7 +145,7 @@ class System:
         n = len(st.actions)
         if n == 0:
             return FALSE
-        parts = [z3.And(0 <= st.selector, st.selector < n)]
+        parts = [z3.And(0 <= st.selector, st.selector < n), self.in_model(st.state)]
         for i, a in enumerate(st.actions):
             parts.append(z3.Implies(st.selector == i, mk_and(a.fires, self.enc.same_state(nxt, a.store))))
         return mk_and(*parts)
@@ -156,7 +170,7 @@ class System:
                     if x is not atoms[j] and not x.eq(atoms[j]):
                         merged[j] = SV.mk_ite(sel, x, merged[j])
             nxt = enc.state_from_atoms(merged)
-        fires = mk_and(z3.And(0 <= st.selector, st.selector < n),
+        fires = mk_and(z3.And(0 <= st.selector, st.selector < n), self.in_model(st.state),
                        *(z3.Implies(st.selector == i, a.fires) for i, a in enumerate(st.actions)))
         return nxt, fires
 
@@ -172,11 +186,11 @@ class System:
         """The property fails in (or, for runtime, right after) st's state."""
         if prop.kind == Kind.INVARIANT:
             return mk_not(self.enc.invariant(prop.inv, st.state))
-        if prop.kind == Kind.RUNTIME:
-            return st.err()
+        if prop.kind == Kind.RUNTIME:   # only a state the search expands runs its actions
+            return mk_and(self.in_model(st.state), st.err())
         if prop.kind == Kind.STEP:
-            return mk_or(*(self.step_offends(prop, st, a) for a in st.actions))
-        return self.deadlock(st, exact).formula
+            return mk_and(self.in_model(st.state), mk_or(*(self.step_offends(prop, st, a) for a in st.actions)))
+        return mk_and(self.in_model(st.state), self.deadlock(st, exact).formula)
 
     def step_offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
         """Action instance `a` fires from st's state to a different state (a stuttering step satisfies
