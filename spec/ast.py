@@ -468,6 +468,12 @@ class Invariant(Node):
 @dataclass
 class StepProperty(Node):
     """`step Name: expr`: holds of every step (TLA+'s [][expr]_vars); `x` before it, `x'` after it."""
+
+    name: str
+    cond: Expr
+
+
+@dataclass
 class Constraint(Node):
     """`constraint Name: expr`: a state predicate bounding the search (TLC's CONSTRAINT)."""
 

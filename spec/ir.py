@@ -246,6 +246,13 @@ class StepPropertyIR:
 
     TLA+'s [][cond]_vars: a stuttering step (no variable changes) satisfies it, so engines check
     cond only on transitions whose next state differs. VarRef reads the state before, NextRef after."""
+
+    name: str
+    cond: Expr
+    span: Span | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
 class ConstraintIR:
     """A state constraint (TLC's CONSTRAINT): a state where `cond` is false (or cannot be evaluated)
     is checked like any state when generated but is not stored, counted or expanded; an initial

@@ -585,6 +585,7 @@ class _Builder(Transformer_NonRecursive):
 
     def step_decl(self, meta, items):
         return ast.StepProperty(self.sp(meta), str(items[0]), items[1])
+
     def constraint_decl(self, meta, items):
         return ast.Constraint(self.sp(meta), str(items[0]), items[1])
 

@@ -172,7 +172,7 @@ def test_constraint_is_a_soft_keyword():
 BAD = {
     "not boolean": ("constraint C: x + 1", "E30"),
     "unknown name": ("constraint C: z <= 2", "E201"),
-    "primed variable": ("constraint C: x' <= 2", "E1"),
+    "primed variable": ("constraint C: x' <= 2", "E324"),   # a prime is read only in a step property
     "temporal": ("constraint C: always x <= 2", "E321"),
     "same name as an invariant": ("invariant C: x <= 3\nconstraint C: x <= 2", "E202"),
 }

@@ -42,6 +42,8 @@ def step_message(name: str, action: str, outcome) -> str:
     if outcome is False:
         return f"step property {name} is violated by the last step ({action})"
     return f"step property {name} cannot be evaluated on the last step ({action}): {outcome.message}"
+
+
 def require_no_graph_properties_with_constraints(model: ir.CheckedModel, engine: str) -> None:
     """E540 when a model with state constraints asks for properties of its whole behaviours
     (temporal properties, `deterministic`, `commute`). A constraint cuts behaviours short: on the

@@ -48,7 +48,8 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import require_no_graph_properties_with_constraints, select_invariants, step_message, where_of
+from checker.core.properties import (require_no_graph_properties_with_constraints, select_invariants, step_message,
+                                     where_of)
 from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
