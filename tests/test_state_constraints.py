@@ -423,3 +423,37 @@ def test_handful_of_constrained_models_agree(index):
 @given(constrained_model())
 def test_random_constrained_models_agree(text):
     _compare(text)
+
+
+# ---- with step properties ---------------------------------------------------------------------
+
+# Jump goes 2 -> 5, a cut successor; the step into it breaks Small steps (checked: it is
+# generated), the steps out of a cut state are never taken (5 -> 6 would break Bounded)
+STEPS = """model StepsAndCuts
+var x: 0..10
+init { x = 0 }
+action Inc { require x < 2  x = x + 1 }
+action Jump { require x == 2  x = x + 3 }
+action Creep { require x >= 5  x = x + 1 }
+constraint Small: x <= 2
+step SmallSteps: x' <= x + 2
+step Bounded: x' <= 5
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_step_into_a_cut_successor_is_checked_and_none_out_of_it(workers):
+    r = explicit_check(model(STEPS), ExplicitOptions(workers=workers, stop_at_first=False))
+    assert prop(r, "SmallSteps").verdict is Verdict.VIOLATED
+    assert [s.state["x"] for s in prop(r, "SmallSteps").trace.steps] == [0, 1, 2, 5]
+    assert prop(r, "Bounded").verdict is Verdict.HOLDS
+    assert r.stats.distinct_states == 3
+
+
+@pytest.mark.parametrize("mode", ["bmc", "induction", "prove"])
+def test_z3_engines_agree_on_steps_and_cuts(mode):
+    r = symbolic_check(model(STEPS), mode, SymbolicOptions(depth=5, rlimit=RLIMIT, k=4))
+    assert prop(r, "SmallSteps").verdict is Verdict.VIOLATED, mode
+    holds = symbolic_check(model(STEPS.replace("step SmallSteps: x' <= x + 2\n", "")), mode,
+                           SymbolicOptions(depth=5, rlimit=RLIMIT, k=4))
+    assert prop(holds, "Bounded").verdict is Verdict.HOLDS, (mode, prop(holds, "Bounded").message)
