@@ -229,6 +229,9 @@ def _location(where: str, base: Path) -> dict:
                                  "region": {"startLine": max(1, line), "startColumn": max(1, col)}}}
 
 
+location = _location   # for the mutation report (checker.reports.mutation)
+
+
 def _artifact(path: str, base: Path) -> dict:
     p = Path(path)
     full = (p if p.is_absolute() else Path.cwd() / p).resolve()
