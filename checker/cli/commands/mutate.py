@@ -11,22 +11,13 @@ imported when the command runs.
 from __future__ import annotations
 
 import argparse
-import os
 
-from checker.cli.commands.common import model_args, positive
+from checker.cli.commands.common import cores, model_args, positive
 from checker.core.deferred import Deferred
 
 run = Deferred("checker.cli.commands.mutate_run", "run")
 FORMATS = ("text", "json", "markdown", "sarif")   # checker.reports.mutation.FORMATS
 MOST_JOBS = 1024
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:   # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def add_parser(sub) -> None:

@@ -15,8 +15,7 @@ import sys
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from checker.cli.commands.common import check_model_file, writable_file
-from checker.cli.commands.mutate import cores
+from checker.cli.commands.common import check_model_file, cores, writable_file
 from checker.core.exits import EXIT_HOLDS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_VIOLATED
 from checker.project import mutation
 from checker.reports.console import console
