@@ -36,10 +36,15 @@ def score_text(a: Analysis) -> str:
 
 def how_checked(a: Analysis) -> str:
     if a.engine == "explicit":
-        return (f"explicit engine: the model has {a.states:,} states and {a.transitions:,} transitions; "
+        return (f"explicit engine: the model has {plural(a.states, 'state')} and "
+                f"{plural(a.transitions, 'transition')}; "
                 f"a mutant beyond {a.max_states:,} states is checked by BMC to depth {a.depth}")
     return (f"BMC to depth {a.depth}: the model has more than {a.max_states:,} states (--max-states); "
             "a survivor shows no violation to that depth")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def left_out(a: Analysis) -> str:
@@ -147,7 +152,8 @@ RULE = {"id": "syncproof/surviving-mutant", "name": "SurvivingMutant",
 def as_sarif(a: Analysis, base: Path | None = None) -> dict:
     """SARIF 2.1.0 with a warning per surviving mutant; URIs relative to `base` (default: here)."""
     base = (base or Path.cwd()).resolve()
-    results = [sarif_result(c, a, base) for c in a.checked if c.outcome == "survived"]
+    seen: dict[str, int] = {}
+    results = [sarif_result(c, a, base, seen) for c in a.checked if c.outcome == "survived"]
     run = {"tool": {"driver": {"name": "syncproof", "version": __version__, "semanticVersion": __version__,
                                "informationUri": INFO_URI, "rules": [RULE]}},
            "invocations": [{"executionSuccessful": a.count("error") == 0 and not a.interrupted}],
@@ -158,9 +164,13 @@ def as_sarif(a: Analysis, base: Path | None = None) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def sarif_result(c: Checked, a: Analysis, base: Path) -> dict:
+def sarif_result(c: Checked, a: Analysis, base: Path, seen: dict[str, int]) -> dict:
+    """A warning at the mutant's line, fingerprinted by what it changes (not where: an alert follows the
+    code when lines move), and by how many identical changes come before it in the file."""
     m = c.mutant
     key = f"{a.path}\0{m.operator}\0{m.description}\0{a.text[m.start:m.end]}\0{m.replacement}"
+    seen[key] = seen.get(key, 0) + 1
+    key += f"\0{seen[key]}"
     return {"ruleId": RULE["id"], "ruleIndex": 0, "level": "warning", "kind": "fail",
             "message": {"text": f"Surviving mutant ({m.operator}): {m.description}{qualified(c)}. {HINT}."},
             "locations": [location(f"{a.path}:{m.line}:{m.col}", base)],
