@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
 import pytest
+import xmlschema
 from referencing import Registry, Resource
 
 from cli_helpers import ROOT, run_cli as run
@@ -521,3 +523,30 @@ def test_ci_bad_mutation_score(value, needle, tmp_path, capsys, monkeypatch):
     code, out, err = ci(tmp_path, capsys, monkeypatch, value)
     assert code == 2 and "error[E612]" in err and needle in err
     assert "syncproof.toml:4:" in err
+
+
+def test_ci_junit_has_a_mutation_test_case(tmp_path, capsys, monkeypatch):
+    code, out, _ = ci(tmp_path, capsys, monkeypatch, 50, "--format", "junit")
+    assert code == 1
+    xmlschema.XMLSchema(str(DATA / "junit-10.xsd")).validate(out)
+    [case] = [c for c in ET.fromstring(out).iter("testcase") if c.get("name") == "(mutation)"]
+    [failure] = list(case)
+    assert (failure.tag, failure.get("type")) == ("failure", "mutation-score")
+    assert failure.get("message").startswith("mutation score 45.5% < 50%: the configuration asks for a mutation "
+                                             "score of at least 50%")
+    code, out, _ = ci(tmp_path, capsys, monkeypatch, 40, "--format", "junit")
+    assert code == 0
+    [case] = [c for c in ET.fromstring(out).iter("testcase") if c.get("name") == "(mutation)"]
+    assert list(case) == []
+
+
+def test_ci_sarif_reports_a_low_mutation_score(tmp_path, capsys, monkeypatch):
+    code, out, _ = ci(tmp_path, capsys, monkeypatch, 50, "--format", "sarif")
+    assert code == 1
+    doc = json.loads(out)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    [result] = doc["runs"][0]["results"]
+    assert (result["ruleId"], result["level"]) == ("syncproof/mutation-score", "error")
+    assert result["message"]["text"].startswith("m: mutation score 45.5% < 50%: the configuration asks for")
+    code, out, _ = ci(tmp_path, capsys, monkeypatch, 40, "--format", "sarif")
+    assert code == 0 and json.loads(out)["runs"][0]["results"] == []
