@@ -36,7 +36,7 @@ def score_text(a: Analysis) -> str:
 
 def how_checked(a: Analysis) -> str:
     if a.engine == "explicit":
-        return (f"explicit engine: the model has {plural(a.states, 'state')} and "
+        return (f"the explicit engine: the model has {plural(a.states, 'state')} and "
                 f"{plural(a.transitions, 'transition')}; "
                 f"a mutant beyond {a.max_states:,} states is checked by BMC to depth {a.depth}")
     return (f"BMC to depth {a.depth}: the model has more than {a.max_states:,} states (--max-states); "
@@ -58,7 +58,7 @@ def left_out(a: Analysis) -> str:
 def as_text(a: Analysis) -> str:
     lines = [f"{a.path}: {a.model}: {len(a.checked)} of {a.generated} mutants checked (seed {a.seed})",
              f"mutation score: {score_text(a)} ({a.count('killed')} killed of {a.decided}; {left_out(a)})",
-             f"checked by the {how_checked(a)}"]
+             f"checked by {how_checked(a)}"]
     if a.interrupted:
         lines.append("interrupted (Ctrl-C): only the mutants checked before are counted")
     lines += ["", f"  {'operator':<14}" + "".join(f"{o:>11}" for o in OUTCOMES)]
@@ -116,7 +116,7 @@ def mutant_json(c: Checked, a: Analysis) -> dict:
 def as_markdown(a: Analysis) -> str:
     lines = [f"## Mutation analysis of `{a.model}` (`{a.path}`)", "",
              f"**Mutation score: {score_text(a)}** ({a.count('killed')} killed of {a.decided}; {left_out(a)}). "
-             f"{len(a.checked)} of {a.generated} mutants checked (seed {a.seed}) by the {how_checked(a)}."]
+             f"{len(a.checked)} of {a.generated} mutants checked (seed {a.seed}) by {how_checked(a)}."]
     if a.interrupted:
         lines += ["", "> Interrupted (Ctrl-C): only the mutants checked before are counted."]
     lines += ["", "| operator | " + " | ".join(OUTCOMES) + " |", "| --- |" + " ---: |" * len(OUTCOMES)]
