@@ -119,7 +119,7 @@ action Step { require x < 2  x = x + 1 }
 invariant Small: x <= 2
 """
 
-# 4 states under symmetry reduction, 8 without: the graph that decides equivalence is the larger
+# 4 states under symmetry reduction, 8 without: mutation analysis counts the 8
 SYM = """\
 model Sym
 const P = symmetric {a, b, c}
@@ -252,16 +252,20 @@ def test_a_model_violated_within_the_bmc_depth_is_refused(tmp_path, capsys):
     assert "error[E625]" in err and "Small is violated by the model itself" in err
 
 
-def test_equivalence_is_unknown_when_the_graph_exceeds_the_budget(tmp_path, capsys):
-    _, small = analysed(tmp_path, capsys, SYM, "--no-deadlock", "--max-states", "5", "--jobs", "1")
-    _, large = analysed(tmp_path, capsys, SYM, "--no-deadlock", "--jobs", "1")
-    assert small["states"] == 4   # symmetry reduction: within the budget
-    redundant = find(small, 7, "dropped `require true`")
-    assert (redundant["outcome"], redundant["equivalence"]) == ("survived", "unknown")
-    assert redundant["detail"] == "the state graph is beyond --max-states: equivalence unknown"
-    assert find(large, 7, "dropped `require true`")["outcome"] == "equivalent"
+def test_mutants_are_checked_without_symmetry_reduction(tmp_path, capsys):
+    _, data = analysed(tmp_path, capsys, SYM, "--no-deadlock", "--jobs", "1")
+    assert (data["engine"], data["states"]) == ("explicit", 8)   # the concrete states, not the 4 classes
+    assert find(data, 7, "dropped `require true`")["outcome"] == "equivalent"
     # dropping `require not on[p]` adds self-loops: the same states, other transitions
-    assert find(large, 6, "dropped `require not on[p]`")["equivalence"] == "different"
+    assert find(data, 6, "dropped `require not on[p]`")["equivalence"] == "different"
+
+
+def test_equivalence_is_unknown_beyond_the_budget(tmp_path, capsys):
+    _, data = analysed(tmp_path, capsys, SYM, "--no-deadlock", "--max-states", "5", "--depth", "4", "--jobs", "1")
+    assert data["engine"] == "bmc"
+    redundant = find(data, 7, "dropped `require true`")
+    assert (redundant["outcome"], redundant["equivalence"], redundant["detail"]) == (
+        "survived", "unknown", "no violation up to depth 4")
 
 
 def test_the_fingerprint_is_the_labelled_graph():
