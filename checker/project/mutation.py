@@ -275,14 +275,14 @@ def collected(future, m: Mutant) -> Checked:
 
 
 def stop(pool: ProcessPoolExecutor) -> None:
-    """Ends the pool's processes now (a normal end finds them idle), leaving none behind."""
+    """Ends the pool's processes now (a normal end finds them idle), leaving none behind: they are
+    terminated first, then the pool's own thread, which reaps them, is waited for (reaping them here
+    as well races with it: a process reaped by the other thread would look alive)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
             p.terminate()
-    for p in processes:
-        p.join()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def start_worker(context: Context, in_pool: bool = True) -> None:
