@@ -8,9 +8,12 @@ not parse or type-check is dropped by the caller). Only the behaviour is mutated
     drop-require    a `require` replaced by `skip`
     drop-assign     an assignment replaced by `skip`
     swap-if         the branches of an `if` swapped (its condition negated), statement or expression
-    comparison      `<` <-> `<=`, `>` <-> `>=`, `==` <-> `!=`
+    comparison      weakened or strengthened: `<` <-> `<=`, `>` <-> `>=`; and `==` <-> `!=`
+    negate          an ordering comparison negated: `<` -> `>=`, `<=` -> `>`, `>` -> `<=`, `>=` -> `<`
     arithmetic      `+` <-> `-`
     literal         an integer literal plus one, and minus one
+    remove-action   an action (a process's too) removed: its statements become `require false`, so
+                    it takes no step and fairness constraints and properties may still name it
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from dataclasses import dataclass
 
 from spec import ast
 
-OPERATORS = ("drop-require", "drop-assign", "swap-if", "comparison", "arithmetic", "literal")
+OPERATORS = ("drop-require", "drop-assign", "swap-if", "comparison", "negate", "arithmetic", "literal",
+             "remove-action")
 
 SWAP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
+NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}   # `==` and `!=` are each other's negation: SWAP
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ def mutants(module: ast.Module, text: str) -> list[Mutant]:
     """Every mutant of the behaviour of `module` parsed from `text`, in the order of the source."""
     found: list[Mutant] = []
     offsets = _Offsets(text)
+    for action in _actions(module.decls):
+        found.extend(_removed(action, text, offsets))
     for body in _bodies(module.decls):
         for node in _walk(body):
             found.extend(_of(node, text, offsets))
@@ -87,6 +94,26 @@ def _bodies(decls):
             yield d.body
         elif isinstance(d, ast.Process):
             yield from _bodies(d.items)
+
+
+def _actions(decls):
+    """The actions, inside processes too."""
+    for d in decls:
+        if isinstance(d, ast.Action):
+            yield d
+        elif isinstance(d, ast.Process):
+            yield from _actions(d.items)
+
+
+def _removed(action: ast.Action, text: str, offsets: _Offsets) -> list[Mutant]:
+    """The action's statements replaced by `require false`: it keeps its name (fairness and
+    properties may name it) and takes no step."""
+    if not action.body:
+        return []
+    start, _ = offsets.span(action.body[0].span)
+    _, end = offsets.span(action.body[-1].span)
+    line, col = offsets.where(offsets.span(action.span)[0])
+    return [Mutant("remove-action", line, col, start, end, "require false", f"removed action `{action.name}`")]
 
 
 def _walk(value):
@@ -125,7 +152,11 @@ def _of(node, text: str, offsets: _Offsets) -> list[Mutant]:
             return []
         new = SWAP[node.op]
         operator = "comparison" if node.op in COMPARISONS else "arithmetic"
-        return [mutant(operator, at, at + len(node.op), new, f"`{source}`: {node.op} -> {new}")]
+        found = [mutant(operator, at, at + len(node.op), new, f"`{source}`: {node.op} -> {new}")]
+        if node.op in NEGATE:
+            new = NEGATE[node.op]
+            found.append(mutant("negate", at, at + len(node.op), new, f"`{source}` negated: {node.op} -> {new}"))
+        return found
     return []
 
 

@@ -29,7 +29,7 @@ from checker.reports.console import result_json
 from report_helpers import COUNTER, DATA, MODELS, ROOT, entries, run_of
 
 SNAPSHOT = DATA / "contract.json"
-SCHEMAS = ("result-1.json", "run-1.json")
+SCHEMAS = ("result-1.json", "run-1.json", "mutate-1.json")
 
 
 def _fields(value, prefix: str = "") -> set[str]:

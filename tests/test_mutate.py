@@ -12,7 +12,7 @@ from cli_helpers import run_cli as run
 from spec.mutate import OPERATORS, mutants
 from spec.parser import parse
 
-from checker.cli.commands import mutate_run
+from checker.project import mutation
 
 # Every outcome on one model (checked with --no-deadlock: it stops at x == 3):
 #   drop-require, < -> <=, + -> -   killed: x leaves 0..3, a runtime error
@@ -76,7 +76,9 @@ def test_every_operator_in_source_order():
         ("drop-assign", 4, 14, "skip", "dropped `y = 0`"),
         ("literal", 4, 18, "1", "0 -> 1"),
         ("drop-require", 6, 3, "skip", "dropped `require x < 3`"),
+        ("remove-action", 5, 1, "require false", "removed action `Inc`"),
         ("comparison", 6, 13, "<=", "`x < 3`: < -> <="),
+        ("negate", 6, 13, ">=", "`x < 3` negated: < -> >="),
         ("literal", 6, 15, "2", "3 -> 2"),
         ("literal", 6, 15, "4", "3 -> 4"),
         ("drop-assign", 7, 3, "skip", "dropped `x = x + 1`"),
@@ -116,7 +118,7 @@ def test_the_init_and_actions_of_a_process_are_mutated(tmp_path, capsys):
     assert code == 0
     assert [(m["line"], m["description"], m["outcome"]) for m in data["mutants"]][:4] == [
         (5, "dropped `c = 0`", "invalid"), (5, "0 -> 1", "survived"),
-        (6, "dropped `require c < 2`", "killed"), (6, "`c < 2`: < -> <=", "killed")]
+        (6, "dropped `require c < 2`", "killed"), (6, "removed action `Tick`", "survived")]
     assert {m["line"] for m in data["mutants"]} == {5, 6}
 
 
@@ -125,7 +127,7 @@ def test_properties_declarations_and_comments_are_not_mutated():
             "action A { require x # a comment\n < N }\ninvariant I: x <= N + 1\n")
     # the comparison with a comment between its operands is left alone; N and the invariant too
     assert [m.description for m in mutants(parse(text, "m.sync"), text)] == [
-        "dropped `x = 0`", "0 -> 1", "dropped `require x # a comment < N`"]
+        "dropped `x = 0`", "0 -> 1", "dropped `require x # a comment < N`", "removed action `A`"]
 
 
 def test_a_mutant_is_shown_as_a_diff_of_the_model():
@@ -149,12 +151,14 @@ def test_killed_surviving_equivalent_and_invalid_mutants(tmp_path, capsys):
     assert outcome(data, "dropped `y = 0`") == "invalid"
     assert [m["outcome"] for m in data["mutants"] if m["description"] == "1 -> 2"] == ["killed", "invalid"]
     counts = {o: data[o] for o in ("killed", "survived", "equivalent", "unknown", "invalid")}
-    assert counts == {"killed": 9, "survived": 7, "equivalent": 1, "unknown": 0, "invalid": 3}
-    assert data["score"] == pytest.approx(100 * 9 / 16)
-    assert data["generated"] == data["checked"] == 20
+    assert outcome(data, "removed action `Inc`") == "survived"
+    assert outcome(data, "`x < 3` negated: < -> >=") == "survived"
+    assert counts == {"killed": 9, "survived": 9, "equivalent": 1, "unknown": 0, "invalid": 3}
+    assert data["score"] == pytest.approx(100 * 9 / 18)
+    assert data["generated"] == data["checked"] == 22
     assert set(data["operators"]) == set(OPERATORS)
     assert data["operators"]["swap-if"] == {"killed": 1, "survived": 0, "equivalent": 0, "unknown": 0,
-                                            "invalid": 0}
+                                            "invalid": 0, "error": 0}
     assert sum(data["operators"][op]["killed"] for op in OPERATORS) == 9
 
 
@@ -165,11 +169,12 @@ def test_a_killed_mutant_names_the_property(tmp_path, capsys):
     assert "diff" not in swap
 
 
-def test_a_mutant_beyond_the_state_limit_is_unknown(tmp_path, capsys):
-    code, data = analysis(tmp_path, capsys, GROW, "--max-states", "3")
+def test_a_mutant_beyond_the_state_budget_is_checked_by_bmc(tmp_path, capsys):
+    code, data = analysis(tmp_path, capsys, GROW, "--max-states", "3", "--depth", "4")
     assert code == 0
-    assert outcome(data, "`x < 2`: < -> <=") == "unknown"
-    assert [m["outcome"] for m in data["mutants"] if m["description"] == "2 -> 3"] == ["unknown"]
+    [wider] = [m for m in data["mutants"] if m["description"] == "`x < 2`: < -> <="]
+    assert (wider["outcome"], wider["engine"], wider["detail"]) == ("survived", "bmc", "no violation up to depth 4")
+    assert [m["engine"] for m in data["mutants"] if m["description"] == "2 -> 3"] == ["bmc"]
     assert outcome(data, "2 -> 1") == "survived"
     assert data["score"] == pytest.approx(100 * data["killed"] / (data["killed"] + data["survived"]))
 
@@ -189,7 +194,7 @@ def test_sampling_is_deterministic_and_keeps_the_source_order(tmp_path, capsys):
     _, other = analysis(tmp_path, capsys, COUNTER, "--max-mutants", "5", "--seed", "8")
     where = [(m["line"], m["col"], m["description"]) for m in first["mutants"]]
     assert first == again
-    assert first["checked"] == 5 and first["generated"] == 20 and first["seed"] == 7
+    assert first["checked"] == 5 and first["generated"] == 22 and first["seed"] == 7
     assert where == sorted(where, key=lambda w: (w[0], w[1]))
     assert where != [(m["line"], m["col"], m["description"]) for m in other["mutants"]]
 
@@ -200,34 +205,34 @@ def test_text_report_score_operators_and_survivors(tmp_path, capsys):
     path = write(tmp_path, "m.sync", COUNTER)
     code, out, err = run(["mutate", path, "--no-deadlock"], capsys)
     assert code == 0 and err == ""
-    assert f"{path}: Counter: 20 of 20 mutants checked (seed 0)" in out
-    assert "mutation score: 56.2% (9 killed of 16; 1 equivalent, 0 unknown, 3 not type-checking, left out)" in out
+    assert f"{path}: Counter: 22 of 22 mutants checked (seed 0)" in out
+    assert "mutation score: 50.0% (9 killed of 18; 1 equivalent, 0 unknown, 3 not type-checking, left out)" in out
     assert "  swap-if                 1          0          0          0          0" in out
-    assert "surviving mutants (7):" in out and "equivalent mutants (1):" in out
+    assert "surviving mutants (9):" in out and "equivalent mutants (1):" in out
     assert f"{path}:6:15: literal: 3 -> 2\n  --- {path}\n  +++ {path} (mutant)\n" in out
     assert "  -  require x < 3\n  +  require x < 2\n" in out
-    assert out.count("hint: no property fails on this mutant: a property is missing") == 7
+    assert out.count("hint: no property fails on this mutant: a property is missing") == 9
 
 
 def test_min_score(tmp_path, capsys):
     path = write(tmp_path, "m.sync", COUNTER)
-    assert run(["mutate", path, "--no-deadlock", "--min-score", "56"], capsys)[0] == 0
-    assert run(["mutate", path, "--no-deadlock", "--min-score", "57"], capsys)[0] == 1
+    assert run(["mutate", path, "--no-deadlock", "--min-score", "50"], capsys)[0] == 0
+    assert run(["mutate", path, "--no-deadlock", "--min-score", "51"], capsys)[0] == 1
 
 
 def test_ctrl_c_reports_the_mutants_checked_so_far(tmp_path, capsys, monkeypatch):
     checked = []
-    real = mutate_run.check_mutant
+    real = mutation.check_mutant
 
     def interrupted_at_the_third(*args):
         if len(checked) == 2:
             raise KeyboardInterrupt
         checked.append(args[0])
         return real(*args)
-    monkeypatch.setattr(mutate_run, "check_mutant", interrupted_at_the_third)
-    code, data = analysis(tmp_path, capsys)
+    monkeypatch.setattr(mutation, "check_mutant", interrupted_at_the_third)
+    code, data = analysis(tmp_path, capsys, COUNTER, "--jobs", "1")
     assert code == 130
-    assert data["interrupted"] is True and data["checked"] == 2 and data["generated"] == 20
+    assert data["interrupted"] is True and data["checked"] == 2 and data["generated"] == 22
     assert [m["outcome"] for m in data["mutants"]] == ["invalid", "survived"]
 
 
@@ -243,7 +248,7 @@ def test_a_model_that_does_not_hold_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("args, needle", [
     (["--max-mutants", "0"], "error[E600]: argument --max-mutants"),
     (["--min-score", "101"], "expected a percentage from 0 to 100"),
-    (["--format", "sarif"], "error[E600]: argument --format"),
+    (["--format", "html"], "error[E600]: argument --format"),
 ])
 def test_bad_options_exit_2(args, needle, tmp_path, capsys):
     code, _, err = run(["mutate", write(tmp_path, "m.sync", COUNTER), *args], capsys)

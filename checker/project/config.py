@@ -43,7 +43,7 @@ from checker.project.runs import EXPECTABLE, Entry, Expectation
 CONFIG_FILES = ("syncproof.toml", "pyproject.toml")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 TOP_KEYS = ("models", "engine", "out", "trace-files", "reports")
-MODEL_KEYS = ("path", "exclude", "name", "constants", "engine", "expect", "violates")
+MODEL_KEYS = ("path", "exclude", "name", "constants", "engine", "expect", "violates", "mutation-score")
 
 
 @dataclass
@@ -56,6 +56,7 @@ class ModelConfig:
     constants: dict = field(default_factory=dict)   # NAME -> value text for spec.loader
     options: dict = field(default_factory=dict)     # engine options, validated
     expect: Expectation = field(default_factory=Expectation)
+    mutation_score: float | None = None             # the least mutation score (syncproof mutate), percent
 
 
 @dataclass
@@ -406,6 +407,7 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
     engines = _engines(entry["engine"], problems, "engine", i) if "engine" in entry else default_engines
     constants = _constants(entry.get("constants", {}), problems, i)
     expect = _expectation(entry, problems, i)
+    score = _mutation_score(entry, expect, problems, i)
     options = {k: v for k, v in entry.items() if k in known_options and k not in MODEL_KEYS}
     for key, value in options.items():
         accepting = [e for e in engines if engine_config.option(e, key)]
@@ -424,7 +426,7 @@ def _model(i: int, entry: dict, root: Path, defaults: dict, default_engines: lis
             opts = {k: v for k, v in {**defaults, **options}.items() if engine_config.option(engine, k)}
             show_engine = len(engines) > 1 or engine not in ("auto", "explicit")
             label = name or _auto_name(f, constants, engine, show_engine)
-            out.append(ModelConfig(i, label, f, display_path(f, cwd), engine, constants, opts, expect))
+            out.append(ModelConfig(i, label, f, display_path(f, cwd), engine, constants, opts, expect, score))
     return out
 
 
@@ -522,6 +524,22 @@ def _expectation(entry: dict, problems: _Problems, i: int) -> Expectation:
     return Expectation(verdict or "holds")
 
 
+def _mutation_score(entry: dict, expect: Expectation, problems: _Problems, i: int) -> float | None:
+    """`mutation-score`: a percentage, for a model expected to hold (mutants of a broken one say nothing)."""
+    value = entry.get("mutation-score")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        problems.add("E612", f"'mutation-score' must be a percentage from 0 to 100, not "
+                     f"{engine_config.describe(value)}", "mutation-score", i)
+        return None
+    if not expect.is_default:
+        problems.add("E612", f"'mutation-score' needs a model that holds, but 'expect' is \"{expect.verdict}\"",
+                     "mutation-score", i, "mutation analysis plants faults in a correct model")
+        return None
+    return float(value)
+
+
 def _auto_name(path: Path, constants: dict, engine: str, show_engine: bool) -> str:
     """file stem[constants][engine]: two_phase_commit[RM=4], optimistic_concurrency_broken[bmc]."""
     name = path.name.removesuffix(".sync")
@@ -564,7 +582,7 @@ def load_entries(config: Config, load=None) -> tuple[list[Entry], list[Diagnosti
     cache: dict = {}
     entries = []
     for m in config.models:
-        entry = Entry(m.name, m.shown, m.engine, dict(m.constants), m.expect)
+        entry = Entry(m.name, m.shown, m.engine, dict(m.constants), m.expect, min_score=m.mutation_score)
         key = (m.path, tuple(sorted(m.constants.items())))
         if key not in cache:
             try:

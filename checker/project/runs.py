@@ -72,6 +72,8 @@ class Entry:
     errors: list[Diagnostic] = field(default_factory=list)   # the model did not load: bad input
     crash: str | None = None                                # an internal error
     seconds: float = 0.0
+    min_score: float | None = None   # `mutation-score`: the least mutation score for the check to pass
+    mutation: dict | None = None     # the analysis: score, killed, ...; or {"failure": why it did not run}
 
     @property
     def outcome(self) -> str:
@@ -86,7 +88,29 @@ class Entry:
     def passed(self) -> bool:
         if self.result is None or self.errors or self.crash is not None:
             return False
-        return self.expect.met(self.result)
+        return self.expect.met(self.result) and self.mutation_passed
+
+    @property
+    def mutation_passed(self) -> bool:
+        """No `mutation-score` asked for, or the mutation score reaches it."""
+        if self.min_score is None:
+            return True
+        score = (self.mutation or {}).get("score")
+        return score is not None and score >= self.min_score
+
+    def mutation_text(self) -> str:
+        """The mutation analysis in a few words, for summaries ("" when none was asked for)."""
+        m = self.mutation
+        if self.min_score is None:
+            return ""
+        if m is None:
+            return "mutation analysis not run"
+        if "failure" in m:
+            return f"mutation analysis failed: {m['failure']}"
+        if m["score"] is None:
+            return "no mutant decided"
+        below = f" < {self.min_score:g}%" if m["score"] < self.min_score else ""
+        return f"mutation score {m['score']:.1f}%{below}"
 
     @property
     def exit_code(self) -> int:
@@ -101,6 +125,8 @@ class Entry:
 
     def status(self) -> str:
         """One word for summaries: the outcome, or 'expected' when a configured violation happened."""
+        if self.min_score is not None and self.result is not None and self.expect.met(self.result):
+            return f"{self.outcome}, {self.mutation_text()}"
         if self.passed and self.outcome != "holds":
             return f"{self.outcome} (expected)"
         if not self.passed and self.outcome == "holds":

@@ -16,8 +16,10 @@ from checker.project.config import display_path, load_entries, read_config
 from checker.cli.output import check_destinations, emit
 from checker.traces.itf import write_trace
 from checker.project.runs import Entry, Run
-from checker.cli.commands.common import writable_dir, writable_file
+from checker.cli.commands.common import cores, writable_dir, writable_file
 from checker.core.exits import EXIT_HOLDS
+from checker.core.result import Verdict
+from checker.project import mutation
 
 
 def run(args) -> int:
@@ -40,6 +42,7 @@ def run(args) -> int:
         if not args.quiet:
             _say(f"[{i}/{len(pairs)}] {entry.name} · {entry.engine} …")
         _check(entry, m.options)
+        _mutate(entry, m.options, args.quiet, f"[{i}/{len(pairs)}] {entry.name}")
         if write and entry.result is not None:
             _write_traces(entry, out_dir)
         if not args.quiet:
@@ -90,6 +93,30 @@ def _check(entry: Entry, options: dict) -> None:
             raise
         entry.crash = f"{type(exc).__name__}: {exc}"
     entry.seconds = time.perf_counter() - t0
+
+
+def _mutate(entry: Entry, options: dict, quiet: bool, label: str) -> None:
+    """The mutation analysis of a check with a `mutation-score` whose model holds, as `syncproof
+    mutate` runs it on every core; its score decides whether the check passes."""
+    if entry.min_score is None or entry.result is None or entry.result.verdict is not Verdict.HOLDS:
+        return
+    if not quiet:
+        _say(f"{label} · mutation analysis …")
+    t0 = time.perf_counter()
+    consts = tuple(f"{k}={v}" for k, v in entry.constants.items())
+    try:
+        a = mutation.analyse(entry.path, mutation.Options(consts=consts, deadlock=options.get("deadlock", True),
+                                                          jobs=cores()))
+    except SpecError as exc:   # the model's own check is inconclusive for the analysis (E625)
+        entry.mutation = {"failure": exc.diagnostics[0].message}
+    else:
+        if a.interrupted:
+            raise KeyboardInterrupt
+        entry.mutation = {"score": a.score, "min_score": entry.min_score, "engine": a.engine,
+                          "generated": a.generated, **{o: a.count(o) for o in mutation.OUTCOMES}}
+    entry.seconds += time.perf_counter() - t0
+    if not quiet:
+        _say(f"{label} · {entry.mutation_text()}")
 
 
 def _write_traces(entry: Entry, out_dir: Path) -> None:

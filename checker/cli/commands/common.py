@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -120,3 +121,11 @@ def _reason(exc: Exception) -> str:
 def _refuse(what: str, problem: str | None, help: str) -> None:
     if problem is not None:
         raise SpecError(Diagnostic("E606", f"{what}: {problem}", None, help))
+
+
+def cores() -> int:
+    """The cores this process may run on (the default of `mutate --jobs`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not on Linux
+        return max(1, os.cpu_count() or 1)

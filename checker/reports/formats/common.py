@@ -94,6 +94,8 @@ def outcome_line(entry: Entry) -> str:
         text = f"holds ({r.how})"
     if entry.passed and r.verdict is not Verdict.HOLDS:
         text += " — as expected"
+    elif entry.expect.met(r) and not entry.mutation_passed:
+        text += f" — {entry.mutation_text()} (mutation-score = {entry.min_score:g} asks for at least that)"
     elif not entry.passed and r.verdict is not Verdict.INCONCLUSIVE and not entry.errors:
         if r.verdict is Verdict.HOLDS or not entry.expect.is_default:
             text += f" — expected {entry.expect.describe()}"

@@ -52,6 +52,7 @@ def entry_json(e: Entry) -> dict:
         "result": result_json(e.result) if e.result is not None else None,
         "errors": [diagnostic_json(d) for d in e.errors] + ([{"code": "internal", "message": e.crash, "where": None,
                                                                "help": None}] if e.crash else []),
+        **({"mutation": e.mutation} if e.min_score is not None else {}),
     }
 
 

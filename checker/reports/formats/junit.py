@@ -114,6 +114,12 @@ def _suite(entry: Entry, run: Run, host: str):
             tc = case("(expectation)")
             what = f"{', '.join(missing)} not violated" if missing else "every property holds"
             mark(tc, "failure", "expectation", f"{what}, but the configuration expects {entry.expect.describe()}")
+    if entry.min_score is not None and entry.mutation is not None:
+        tc = case("(mutation)")
+        if not entry.mutation_passed:
+            mark(tc, "failure", "mutation-score", f"{entry.mutation_text()}: the configuration asks for a "
+                 f"mutation score of at least {entry.min_score:g}% (syncproof mutate {entry.path} lists the "
+                 "surviving mutants)")
     for key in ("tests", "failures", "errors", "skipped"):
         suite.set(key, str(counts[key]))
     suite.set("time", _time(entry.seconds))

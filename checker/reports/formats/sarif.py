@@ -65,6 +65,9 @@ RULE_TEXT = {
     "expectation": ("A check does not give the verdict the configuration expects.",
                     "The configuration expects a violation (expect = \"violated\" or violates = [...]) and the "
                     "check found none, or other ones."),
+    "mutation-score": ("The mutation score is below the configured minimum.",
+                       "Too many faults planted in the model (syncproof mutate) are caught by no property: add "
+                       "the properties that the surviving mutants show are missing."),
     "internal-error": ("syncproof failed.", "An internal error in syncproof: please report it."),
 }
 
@@ -162,6 +165,12 @@ def _entry_results(entry: Entry, rule, base: Path) -> list[dict]:
             else "every property holds"
         out.append(_result(rid, k, "error", f"{entry.name}: {what}, but the configuration expects "
                            f"{entry.expect.describe()}", model_where(entry), base, entry, "expectation"))
+    if entry.min_score is not None and entry.mutation is not None and not entry.mutation_passed:
+        rid, k = rule("mutation-score")
+        out.append(_result(rid, k, "error", f"{entry.name}: {entry.mutation_text()}: the configuration asks for a "
+                           f"mutation score of at least {entry.min_score:g}% (syncproof mutate {entry.path} --format "
+                           "sarif shows each surviving mutant on its line)", model_where(entry), base, entry,
+                           "mutation-score"))
     return out
 
 
@@ -230,6 +239,9 @@ def _location(where: str, base: Path) -> dict:
     artifact = _artifact(path, base)
     return {"physicalLocation": {"artifactLocation": artifact,
                                  "region": {"startLine": max(1, line), "startColumn": max(1, col)}}}
+
+
+location = _location   # for the mutation report (checker.reports.mutation)
 
 
 def _artifact(path: str, base: Path) -> dict:
