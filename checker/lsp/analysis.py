@@ -74,6 +74,7 @@ class Analysis:
     locals: dict[tuple, Symbol] = field(default_factory=dict)
     occurrences: list[Occurrence] = field(default_factory=list)
     import_of: dict[str, ast.Import] = field(default_factory=dict)   # a module's source -> the document's import
+    also: dict[str, list[Span]] = field(default_factory=dict)   # a global declared again (enum members of two enums)
     internal_error: str | None = None
     _local_types: dict | None = None
 
@@ -175,6 +176,7 @@ def _keep_index(a: Analysis, previous: Analysis) -> None:
     a.stale = True
     a.modules, a.model, a.import_of = previous.modules, previous.model, previous.import_of
     a.globals, a.locals, a.occurrences = previous.globals, previous.locals, previous.occurrences
+    a.also = previous.also
 
 
 def _load_imports(a: Analysis, main: ast.Module, read: Read, cache: dict) -> list[Diagnostic]:
@@ -272,8 +274,11 @@ class _Indexer:
                 self.glob(v.name, "variant", name_span(v, v.name, skip_keyword=False), d, d.name)
 
     def glob(self, name: str, kind: str, span: Span | None, decl, container=None) -> None:
-        if span is None or name in self.a.globals:
-            return      # a name declared twice: the checker says so; the first is the definition
+        if span is None:
+            return
+        if name in self.a.globals:   # two enums with a member of one name (resolved by type), or an error
+            self.a.also.setdefault(name, []).append(span)
+            return
         self.a.globals[name] = Symbol(name, kind, span, decl, container)
         self.a.occurrences.append(Occurrence(span, ("g", name), True))
 
@@ -641,6 +646,10 @@ def rename(a: Analysis, line: int, col: int, new: str) -> list[tuple[Span, str]]
     if not IDENT.match(new) or new in WORDS:
         raise RenameRefused(f"'{new}' cannot be a name" + (" (it is a keyword)" if new in WORDS else ""))
     sym = a.symbol(o.key)
+    if o.key[0] == "g" and sym.name in a.also:
+        where = ", ".join(s.where for s in [sym.span, *a.also[sym.name]])
+        raise RenameRefused(f"'{sym.name}' is declared more than once ({where}): which one a use means "
+                            "depends on its type")
     if o.key[0] == "g" and new in a.globals and new != sym.name:
         raise RenameRefused(f"'{new}' is already declared at {a.globals[new].span.where}")
     return [(u.span, new) for u in a.uses(o.key)]
