@@ -16,6 +16,7 @@ Positions here are the spans' own: 1-based lines and columns counted in characte
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -445,8 +446,18 @@ class _Indexer:
 
 def offset(source: Source, line: int, col: int) -> int:
     """The character offset of 1-based (line, col) in a source."""
-    lines = source.text.split("\n")
-    return sum(len(x) + 1 for x in lines[:line - 1]) + col - 1
+    starts = _line_starts(source.text)
+    return (starts[line - 1] if 0 < line <= len(starts) else len(source.text)) + col - 1
+
+
+@functools.lru_cache(maxsize=16)
+def _line_starts(text: str) -> tuple[int, ...]:
+    """The offset where each line starts (a str caches its hash: a hit costs a comparison)."""
+    out, at = [0], text.find("\n")
+    while at >= 0:
+        out.append(at + 1)
+        at = text.find("\n", at + 1)
+    return tuple(out)
 
 
 def span_text(span: Span) -> str:
@@ -480,7 +491,8 @@ def _text(node) -> str | None:
 def doc_comment(decl: ast.Node) -> str | None:
     """The comment lines right above a declaration (no blank line between), without their '#'."""
     sp = decl.span
-    lines = sp.source.text.split("\n")[:sp.line - 1]
+    text = sp.source.text
+    lines = text[:max(offset(sp.source, sp.line, 1) - 1, 0)].split("\n")[-40:] if sp.line > 1 else []
     out = []
     for line in reversed(lines):
         s = line.strip()

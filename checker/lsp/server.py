@@ -27,7 +27,7 @@ from checker import __version__
 from checker.lsp import analysis as A
 from checker.lsp import lens
 
-DEBOUNCE = 0.05     # seconds of quiet after a change before its diagnostics are published
+DEBOUNCE = 0.03     # seconds of quiet after a change before its diagnostics are published
 log = logging.getLogger(__name__)
 
 SYMBOL_KINDS = {
