@@ -38,8 +38,8 @@ DECLARATION_WORDS = {
 }
 WORDS = KEYWORDS | DECLARATION_WORDS
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_DID_YOU_MEAN = re.compile(r"did you mean '([A-Za-z_][A-Za-z0-9_]*)'\?")
-_QUOTED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)'")
+_DID_YOU_MEAN = re.compile(r"did you mean '([^'\s]+)'\?")
+_QUOTED = re.compile(r"'([^'\s]+)'")
 
 Read = Callable[[Path], "str | None"]   # the text of a file (None when it cannot be read)
 
@@ -585,7 +585,8 @@ def _ir_locals(model: ir.CheckedModel):
 # ---- quick fixes, completion, rename ---------------------------------------------------------------
 
 def quick_fix(d: Diagnostic) -> tuple[Span, str] | None:
-    """(span of the misspelt name, its replacement) for a "did you mean 'x'?" diagnostic."""
+    """(span of the misspelt name or operator, its replacement) for a "did you mean 'x'?"
+    diagnostic: the first word quoted in its message, where the span spells it."""
     m = _DID_YOU_MEAN.search(d.help or "")
     wrong = _QUOTED.search(d.message)
     if m is None or wrong is None or d.span is None:
@@ -594,7 +595,9 @@ def quick_fix(d: Diagnostic) -> tuple[Span, str] | None:
     if sp.line != sp.end_line:
         return None
     text = span_text(sp)
-    at = [x.start() for x in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(wrong.group(1))}(?![A-Za-z0-9_])", text)]
+    word = wrong.group(1)
+    pattern = rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])" if IDENT.match(word) else re.escape(word)
+    at = [x.start() for x in re.finditer(pattern, text)]
     if not at:
         return None
     col = sp.col + at[-1]

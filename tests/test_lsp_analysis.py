@@ -1,0 +1,172 @@
+"""The language server's knowledge of a model without the protocol (`checker.lsp.analysis`), the
+`syncproof lsp` command without pygls, and random edits that must never break the server."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.cli.commands import lsp as lsp_command
+from checker.cli.main import main
+from checker.lsp import analysis as A
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+TPC = (MODELS / "two_phase_commit.sync").read_text()
+
+
+def read(path: Path) -> str | None:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return None
+
+
+def analyze(text: str, name: str = "/m/model.sync", previous=None) -> A.Analysis:
+    return A.analyze(name, text, read, previous)
+
+
+def pos(text: str, needle: str, into: int = 0) -> tuple[int, int]:
+    i = text.index(needle) + into
+    return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1
+
+
+# ---- the command without pygls ------------------------------------------------------------------------
+
+def test_without_pygls_the_command_says_how_to_install_it(monkeypatch, capsys):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(lsp_command.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pygls" else real(name, *a))
+    assert main(["lsp"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error[E640]: the language server needs pygls, which is not installed")
+    assert "pip install 'syncproof[lsp]'" in err and "Traceback" not in err
+
+
+# ---- diagnostics and quick fixes ----------------------------------------------------------------------------
+
+def test_every_error_is_collected_with_its_code_and_span():
+    text = TPC.replace("var msgs: set[Msg]", "var msgs: set[Mgs]").replace("require Abort in msgs", "require Abrot in msgs")
+    a = analyze(text)
+    assert [(d.code, d.span.line, d.span.col) for d in a.diagnostics] == [
+        ("E203", *pos(text, "Mgs]")), ("E201", *pos(text, "Abrot"))]
+    fixes = [A.quick_fix(d) for d in a.diagnostics]
+    assert [(A.span_text(s), new) for s, new in fixes] == [("Mgs", "Msg"), ("Abrot", "Abort")]
+
+
+def test_the_assignment_for_a_comparison_gets_its_operator_as_a_quick_fix():
+    text = TPC.replace("require tm_state == init\n  tm_state = aborted", "require tm_state = init\n  tm_state = aborted")
+    [d] = analyze(text).diagnostics
+    span, new = A.quick_fix(d)
+    assert d.code.startswith("E1") and (span.line, span.col, A.span_text(span), new) == (
+        *pos(text, "= init\n  tm_state = aborted"), "=", "==")
+
+
+def test_a_warning_is_published_as_a_warning():
+    a = analyze("model M\nvar x: 0..1\ninit {\n  x = 0\n}\n")
+    assert [(d.code, d.severity) for d in a.diagnostics] == [("W102", "warning")]
+
+
+def test_an_unreadable_import_is_e602_at_the_import():
+    [d] = analyze('model M\nimport "nowhere.sync"\nvar x: 0..1\ninit {\n  x = 0\n}\n').diagnostics
+    assert (d.code, d.span.line, d.span.col) == ("E602", 2, 1) and "nowhere.sync" in d.message
+
+
+def test_a_text_that_does_not_parse_keeps_the_last_index():
+    good = analyze(TPC)
+    bad = analyze(TPC + "\naction {", previous=good)
+    assert bad.stale and bad.globals is good.globals and bad.diagnostics[0].code.startswith("E1")
+    assert not analyze(TPC + "\naction {").globals   # nothing to keep without an earlier parse
+
+
+# ---- names --------------------------------------------------------------------------------------------------
+
+def test_doc_comment_and_hover_of_a_def():
+    text = "model M\n\n# how far x may go\n# (inclusive)\ndef room(k: 0..3) -> bool = x + k <= 3\n" \
+           "var x: 0..3\ninit {\n  x = 0\n}\naction Inc {\n  require room(1)\n  x = x + 1\n}\n"
+    a = analyze(text)
+    assert a.diagnostics == []
+    o = a.occurrence_at(*pos(text, "room(1)"))
+    assert A.hover_text(a, a.symbol(o.key)) == "```syncproof\ndef room(k: 0..3) -> bool\n```\n\nhow far x may go\n(inclusive)"
+    k = a.occurrence_at(*pos(text, "k <= 3"))
+    assert A.hover_text(a, a.symbol(k.key)) == "```syncproof\n(parameter) k: 0..3\n```"
+
+
+def test_lets_and_binders_are_scoped():
+    text = "model M\nconst S = {1, 2}\nvar x: 0..9\ninit {\n  x = 0\n}\naction A {\n  let y = x + 1\n" \
+           "  require forall y in S: y > 0\n  require y < 9\n  x = y\n}\n"
+    a = analyze(text)
+    assert a.diagnostics == []
+    let = a.occurrence_at(*pos(text, "let y", 4)).key
+    binder = a.occurrence_at(*pos(text, "forall y", 7)).key
+    assert let != binder
+    assert [u.span.line for u in a.uses(let)] == [8, 10, 11]
+    assert [(u.span.line, u.span.col) for u in a.uses(binder)] == [(9, 18), (9, 26)]
+
+
+def test_rename_refuses_what_would_break_the_model():
+    a = analyze(TPC)
+    with pytest.raises(A.RenameRefused, match="already declared"):
+        A.rename(a, *pos(TPC, "var msgs", 4), "tm_state")
+    with pytest.raises(A.RenameRefused, match="cannot be a name"):
+        A.rename(a, *pos(TPC, "var msgs", 4), "2x")
+    with pytest.raises(A.RenameRefused, match="no declared name"):
+        A.rename(a, *pos(TPC, "require", 2), "x")
+
+
+def test_completion_after_a_dot_of_a_non_record_is_empty_and_elsewhere_none():
+    a = analyze(TPC)
+    assert A.field_completions(a, "  x = msgs.", 5, 12) == []
+    assert A.field_completions(a, "  x = msgs", 5, 11) is None
+
+
+# ---- positions in the protocol's units ----------------------------------------------------------------------
+
+def test_positions_count_utf16_units():
+    pytest.importorskip("lsprotocol", reason="the server's conversions need lsprotocol (pip install -e '.[lsp]')")
+    from checker.lsp import server as S
+    text = "model M\n# déjà vu 𝄞\nconst 𝄞x = 1\n"
+    p = S.lsp_position(text, 3, 8)     # after the 7 characters "const 𝄞": 𝄞 is two UTF-16 units
+    assert (p.line, p.character) == (2, 8)
+    assert S.span_position(text, p) == (3, 8)
+
+
+# ---- random edits never break the server ---------------------------------------------------------------------
+
+PIECES = ["{", "}", "(", ")", "[", "]", ".", ":", "=", "==", "\n", " ", "let ", "action ", "x", "msgs", "RM",
+          "forall r in RM: ", "#", '"', "é", "𝄞", "0..", "match ", "=> ", "|", "import \"x.sync\"\n", "def f(", "process "]
+
+
+@st.composite
+def edits(draw):
+    text = TPC
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text)))
+        j = draw(st.integers(i, min(len(text), i + 40)))
+        text = text[:i] + "".join(draw(st.lists(st.sampled_from(PIECES), max_size=4))) + text[j:]
+    return text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits(), st.integers(1, 80), st.integers(1, 40))
+def test_random_edits_never_break_the_analysis(text, line, col):
+    previous = analyze(TPC)
+    a = analyze(text, previous=previous)
+    assert a.internal_error is None, a.internal_error
+    for d in a.diagnostics:
+        assert d.code[0] in "EW" and (d.span is None or d.span.line >= 1)
+        A.quick_fix(d)
+    lines = text.split("\n")
+    o = a.occurrence_at(line, col)
+    if o is not None and a.symbol(o.key) is not None:
+        A.hover_text(a, a.symbol(o.key))
+        try:
+            A.rename(a, line, col, "renamed")
+        except A.RenameRefused:
+            pass
+    A.completions(a, line, col)
+    A.field_completions(a, lines[line - 1] if line <= len(lines) else "", line, col)
