@@ -367,3 +367,38 @@ async def test_the_check_lens_says_holds(client):
     alone = registry.run(load(path), "explicit", CheckRequest(properties=("Consistent",), deadlock=False))
     assert result["verdict"] == "holds" and result["states"] == alone.stats.distinct_states > 10
     close_doc(client, path)
+
+
+# ---- any input ------------------------------------------------------------------------------------------------
+
+GARBAGE = ["", "\x00\x01", "model", "model M\naction {", "}{)(][", "model M\nimport \"/dev/zero\"\n", "é𝄞\r\n\t" * 50,
+           "model M\n" + "(" * 5000, "model M\nconst X = " + "9" * 5000 + "\n", "model M\nvar x: 0..1\ninit { x = }\n"]
+
+
+async def test_the_server_answers_every_request_on_any_text(client, tmp_path):
+    path = tmp_path / "garbage.sync"
+    await open_doc(client, path, GARBAGE[0])
+    for version, text in enumerate(GARBAGE[1:], start=2):
+        client.diagnostics.pop(uri(path), None)
+        client.text_document_did_change(T.DidChangeTextDocumentParams(
+            text_document=T.VersionedTextDocumentIdentifier(uri=uri(path), version=version),
+            content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
+        diags = await wait_diagnostics(client, uri(path))
+        assert text == "" or all(d.code and d.code[0] in "EW" for d in diags)
+        for line, char in ((0, 0), (0, 3), (1, 2), (40, 1)):
+            p = T.Position(line=line, character=char)
+            await client.text_document_hover_async(T.HoverParams(text_document=doc(path), position=p))
+            await client.text_document_definition_async(T.DefinitionParams(text_document=doc(path), position=p))
+            await client.text_document_completion_async(T.CompletionParams(text_document=doc(path), position=p))
+        await client.text_document_document_symbol_async(T.DocumentSymbolParams(text_document=doc(path)))
+        await client.text_document_code_lens_async(T.CodeLensParams(text_document=doc(path)))
+        formatted = await client.text_document_formatting_async(T.DocumentFormattingParams(
+            text_document=doc(path), options=T.FormattingOptions(tab_size=2, insert_spaces=True)))
+        assert (formatted is None) == (diags[0].code.startswith("E1") if diags else False)
+    close_doc(client, path)
+    # and it still serves a real model
+    text = await open_doc(client, MODELS / "two_phase_commit.sync")
+    h = await client.text_document_hover_async(T.HoverParams(text_document=doc(MODELS / "two_phase_commit.sync"),
+                                                             position=at(text, "var msgs", into=4)))
+    assert "var msgs: set[Msg]" in h.contents.value
+    close_doc(client, MODELS / "two_phase_commit.sync")

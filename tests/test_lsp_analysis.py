@@ -170,3 +170,32 @@ def test_random_edits_never_break_the_analysis(text, line, col):
             pass
     A.completions(a, line, col)
     A.field_completions(a, lines[line - 1] if line <= len(lines) else "", line, col)
+
+
+# ---- the check lens's worker ----------------------------------------------------------------------------------
+
+def test_the_worker_stops_at_the_editors_limits():
+    from checker.lsp import worker
+    path = str(MODELS / "two_phase_commit.sync")
+    stopped = worker.check(path, TPC, "Consistent", max_states=5, timeout=60)
+    assert stopped["verdict"] == "inconclusive" and "steps" not in stopped
+    done = worker.check(path, TPC, "Consistent", max_states=10**6, timeout=60)
+    assert done["verdict"] == "holds" and done["states"] > stopped["states"]
+
+
+def test_the_worker_reports_a_model_that_does_not_check():
+    from checker.lsp import worker
+    out = worker.check("/m/x.sync", TPC.replace("var msgs: set[Msg]", "var msgs: set[Mgs]"), "Consistent", 100, 60)
+    assert out["verdict"] == "error" and "error[E203]: unknown type 'Mgs'" in out["message"]
+
+
+def test_the_lens_limits_come_from_the_initialization_options():
+    pytest.importorskip("lsprotocol", reason="the lens needs lsprotocol (pip install -e '.[lsp]')")
+    from checker.lsp import lens
+    checks = lens.Checks(server=None)
+    checks.configure({"check": {"maxStates": 7, "timeout": 2.5}})
+    assert (checks.max_states, checks.timeout) == (7, 2.5)
+    checks.configure({"check": {"maxStates": -1, "timeout": "x"}})   # nonsense is ignored
+    assert (checks.max_states, checks.timeout) == (7, 2.5)
+    checks.configure(None)
+    assert (lens.Checks(None).max_states, lens.Checks(None).timeout) == (lens.MAX_STATES, lens.TIMEOUT)
