@@ -402,3 +402,23 @@ async def test_the_server_answers_every_request_on_any_text(client, tmp_path):
                                                              position=at(text, "var msgs", into=4)))
     assert "var msgs: set[Msg]" in h.contents.value
     close_doc(client, MODELS / "two_phase_commit.sync")
+
+
+async def test_an_edit_of_an_open_imported_file_is_seen_by_the_importer(client, tmp_path):
+    lib, main = tmp_path / "lib.sync", tmp_path / "main.sync"
+    lib_text = "model Lib\nconst K = 2\nvar k: 0..K\n"
+    lib.write_text(lib_text)
+    await open_doc(client, main, "model Main\nimport \"lib.sync\"\ninit {\n  k = 0\n}\naction Inc {\n"
+                                 "  require k < K\n  k = k + 1\n}\n")
+    assert list(client.diagnostics[uri(main)]) == []
+    await open_doc(client, lib, lib_text)
+    # the editor's text of lib.sync, unsaved, renames K: the importer's uses of K are now unknown
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=uri(lib), version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=lib_text.replace("K", "KMAX"))]))
+    client.diagnostics.pop(uri(main), None)
+    client.text_document_did_save(T.DidSaveTextDocumentParams(text_document=doc(lib)))
+    diags = await wait_diagnostics(client, uri(main))
+    assert [d.code for d in diags] == ["E201"] and "unknown name 'K'" in diags[0].message
+    close_doc(client, lib)
+    close_doc(client, main)

@@ -77,7 +77,8 @@ class SyncproofServer(LanguageServer):
     def analysis(self, uri: str) -> A.Analysis:
         doc = self.workspace.get_text_document(uri)
         cached = self.analyses.get(uri)
-        if cached is not None and cached[0] == doc.version and cached[1].text == doc.source:
+        if cached is not None and cached[0] is not None and cached[0] == doc.version \
+                and cached[1].text == doc.source:
             return cached[1]
         previous = cached[1] if cached else None
         a = A.analyze(self.path_of(uri), doc.source, self.read, previous, self.parsed)
@@ -85,6 +86,13 @@ class SyncproofServer(LanguageServer):
             log.error("syncproof could not analyse %s (a bug): %s", uri, a.internal_error)
         self.analyses[uri] = (doc.version, a)
         return a
+
+    def invalidate_others(self, uri: str) -> None:
+        """The other documents' analyses are out of date (one may import `uri`): they are made
+        again when next needed, the old one kept as `previous`."""
+        for other, (_, a) in list(self.analyses.items()):
+            if other != uri:
+                self.analyses[other] = (None, a)
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
@@ -186,12 +194,15 @@ def did_open(ls: SyncproofServer, params: T.DidOpenTextDocumentParams) -> None:
 
 @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SyncproofServer, params: T.DidChangeTextDocumentParams) -> None:
+    ls.invalidate_others(params.text_document.uri)
     ls.publish_soon(params.text_document.uri)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: SyncproofServer, params: T.DidSaveTextDocumentParams) -> None:
-    # another open document may import this one
+    """Another open document may import this one: each is checked again (on a change, only when a
+    request asks; on a save, its diagnostics are published)."""
+    ls.invalidate_others(params.text_document.uri)
     for uri in list(ls.workspace.text_documents):
         ls.publish_soon(uri)
 
