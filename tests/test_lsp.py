@@ -422,3 +422,30 @@ async def test_an_edit_of_an_open_imported_file_is_seen_by_the_importer(client, 
     assert [d.code for d in diags] == ["E201"] and "unknown name 'K'" in diags[0].message
     close_doc(client, lib)
     close_doc(client, main)
+
+
+async def test_an_imported_file_is_seen_through_the_open_model_that_imports_it(client):
+    main, censor = MODELS / "rollup_sequencer.sync", MODELS / "adversaries" / "censor.sync"
+    # on its own the adversary does not check: TXS is the importing model's
+    alone = await open_doc(client, censor)
+    assert {d.code for d in client.diagnostics[uri(censor)]} == {"E203"}
+    close_doc(client, censor)
+    text = await open_doc(client, main)
+    await open_doc(client, censor, alone)
+    assert list(client.diagnostics[uri(censor)]) == []
+    [loc] = await client.text_document_definition_async(T.DefinitionParams(
+        text_document=doc(censor), position=at(alone, "set[TXS]", into=4)))
+    assert loc.uri == uri(main) and loc.range.start == at(text, "const TXS", into=6)
+    refs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=doc(censor), position=at(alone, "var censored", into=4),
+        context=T.ReferenceContext(include_declaration=False)))
+    assert at(text, "t not in censored", into=9) in [r.range.start for r in refs if r.uri == uri(main)]
+    # a typo in the adversary is reported in it, as the importer sees it
+    client.diagnostics.pop(uri(censor), None)
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=uri(censor), version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=alone.replace("set[TXS]", "set[TXZ]"))]))
+    [d] = await wait_diagnostics(client, uri(censor))
+    assert d.code == "E203" and "did you mean 'TXS'?" in d.message
+    close_doc(client, censor)
+    close_doc(client, main)

@@ -173,6 +173,30 @@ def analyze(path: str, text: str, read: Read, previous: Analysis | None = None,
     return a
 
 
+def in_context(outer: Analysis, path: str, text: str, previous: Analysis | None = None) -> Analysis | None:
+    """The analysis of the file `path` as a model that imports it sees it (`outer`, made with this
+    very text of the file): its names resolve to the importer's declarations and its references
+    include the importer's uses, and its diagnostics are those that point into it. (An imported
+    file such as models/adversaries/censor.sync uses names of the models that import it: on its
+    own it does not check.) None when `outer` did not read this text of the file."""
+    name = str(_key(Path(path)))
+    module = next((m for m in outer.modules if m.source is not None and m.source.name == name), None)
+    mine = [d for d in outer.diagnostics if d.span is not None and d.span.source.name == name]
+    a = Analysis(name, text, diagnostics=mine)
+    if module is None:
+        if not any(d.code.startswith("E1") for d in mine):
+            return None
+        if previous is not None and previous.modules:
+            _keep_index(a, previous)
+        return a
+    if module.source.text != text:
+        return None
+    a.modules, a.model, a.import_of, a.also = outer.modules, outer.model, outer.import_of, outer.also
+    a.globals, a.locals, a.occurrences = outer.globals, outer.locals, outer.occurrences
+    a.internal_error = outer.internal_error
+    return a
+
+
 def _keep_index(a: Analysis, previous: Analysis) -> None:
     a.stale = True
     a.modules, a.model, a.import_of = previous.modules, previous.model, previous.import_of

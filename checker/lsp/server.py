@@ -58,6 +58,7 @@ class SyncproofServer(LanguageServer):
         self.parsed: dict = {}                    # imported files: path -> (text, module)
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.checks = lens.Checks(self)
+        self.visiting: set[str] = set()           # documents being analysed through an importer
 
     # ---- documents and their analyses ---------------------------------------------------------
 
@@ -81,11 +82,31 @@ class SyncproofServer(LanguageServer):
                 and cached[1].text == doc.source:
             return cached[1]
         previous = cached[1] if cached else None
-        a = A.analyze(self.path_of(uri), doc.source, self.read, previous, self.parsed)
+        a = self.through_importer(uri, doc.source, previous)
+        if a is None:
+            a = A.analyze(self.path_of(uri), doc.source, self.read, previous, self.parsed)
         if a.internal_error:
             log.error("syncproof could not analyse %s (a bug): %s", uri, a.internal_error)
         self.analyses[uri] = (doc.version, a)
         return a
+
+    def through_importer(self, uri: str, text: str, previous: A.Analysis | None) -> A.Analysis | None:
+        """The document as an open document that imports it sees it (`analysis.in_context`), or
+        None when no open document imports it."""
+        if uri in self.visiting:
+            return None
+        name = str(Path(self.path_of(uri)).resolve())
+        importers = [u for u, (_, a) in self.analyses.items()
+                     if u != uri and name in a.import_of and u in self.workspace.text_documents]
+        self.visiting.add(uri)
+        try:
+            for u in importers:
+                a = A.in_context(self.analysis(u), name, text, previous)
+                if a is not None:
+                    return a
+        finally:
+            self.visiting.discard(uri)
+        return None
 
     def invalidate_others(self, uri: str) -> None:
         """The other documents' analyses are out of date (one may import `uri`): they are made
