@@ -116,6 +116,15 @@ def test_rename_refuses_what_would_break_the_model():
         A.rename(a, *pos(TPC, "var msgs", 4), "2x")
     with pytest.raises(A.RenameRefused, match="no declared name"):
         A.rename(a, *pos(TPC, "require", 2), "x")
+    # a parameter renamed to a variable its action uses would hide the variable
+    with pytest.raises(A.RenameRefused, match="would then mean another name"):
+        A.rename(a, *pos(TPC, "action RMPrepare(r", len("action RMPrepare(")), "msgs")
+    # a variable renamed to a parameter's name, in the action of that parameter
+    with pytest.raises(A.RenameRefused, match="would then mean another name"):
+        A.rename(a, *pos(TPC, "var msgs", 4), "r")
+    # a parameter renamed to a name no one else uses there is fine
+    edits = A.rename(a, *pos(TPC, "action RMPrepare(r", len("action RMPrepare(")), "rm")
+    assert len(edits) == 4 and {new for _, new in edits} == {"rm"}
 
 
 def test_completion_after_a_dot_of_a_non_record_is_empty_and_elsewhere_none():

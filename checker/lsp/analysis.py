@@ -691,4 +691,29 @@ def rename(a: Analysis, line: int, col: int, new: str) -> list[tuple[Span, str]]
                             "depends on its type")
     if o.key[0] == "g" and new in a.globals and new != sym.name:
         raise RenameRefused(f"'{new}' is already declared at {a.globals[new].span.where}")
-    return [(u.span, new) for u in a.uses(o.key)]
+    uses = a.uses(o.key)
+    clash = _capture(a, o.key, sym, new, uses)
+    if clash is not None:
+        raise RenameRefused(f"'{new}' would then mean another name at {clash.where}")
+    return [(u.span, new) for u in uses]
+
+
+def _capture(a: Analysis, key: tuple, sym: Symbol, new: str, uses: list[Occurrence]) -> Span | None:
+    """A place where the renamed name would be confused with another one: a local renamed to a
+    name used (or bound) in its declaration, a global renamed to a local's name where it is used."""
+    if key[0] == "l":
+        d = sym.decl.span
+        for o in a.occurrences:
+            if (_inside(o.span, d) and o.key != key and (a.symbol(o.key) or sym).name == new
+                    and (o.key[0] == "l" or a.symbol(o.key) is not None)):
+                return o.span
+        return None
+    for local in a.locals.values():
+        if local.name == new and any(_inside(u.span, local.decl.span) for u in uses):
+            return local.span
+    return None
+
+
+def _inside(span: Span, outer: Span) -> bool:
+    return span.source.name == outer.source.name and \
+        (outer.line, outer.col) <= (span.line, span.col) <= (outer.end_line, outer.end_col)
