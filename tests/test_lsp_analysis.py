@@ -208,3 +208,51 @@ def test_the_lens_limits_come_from_the_initialization_options():
     assert (checks.max_states, checks.timeout) == (7, 2.5)
     checks.configure(None)
     assert (lens.Checks(None).max_states, lens.Checks(None).timeout) == (lens.MAX_STATES, lens.TIMEOUT)
+
+
+# ---- record fields ---------------------------------------------------------------------------------------------
+
+LEDGER = (MODELS / "options_ledger.sync").read_text()
+
+
+def test_a_field_has_its_declaration_uses_and_a_rename():
+    a = analyze(LEDGER)
+    assert a.diagnostics == []
+    use = a.occurrence_at(*pos(LEDGER, ".margin", 1))
+    assert use.key == ("f", "margin") and a.declarations(use.key) == [a.symbol(use.key).span]
+    decl = a.symbol(use.key).span
+    assert (decl.line, decl.col) == pos(LEDGER, "margin: 0..MAX_MARGIN")
+    assert "(field) margin: 0..MAX_MARGIN  # of Slot" in A.hover_text(a, a.symbol(use.key))
+    edits = A.rename(a, *pos(LEDGER, ".margin", 1), "collateral")
+    renamed = _apply(LEDGER, edits)
+    code = "\n".join(line.split("#", 1)[0] for line in renamed.split("\n"))
+    assert "margin" not in code.replace("MAX_MARGIN", "").replace("Margin", "")
+    from spec.loader import load_text
+    assert load_text(renamed).vars   # the renamed model checks: every access and literal followed
+
+
+def test_a_field_rename_refuses_a_clash():
+    a = analyze(LEDGER)
+    with pytest.raises(A.RenameRefused, match="already a field of this record"):
+        A.rename(a, *pos(LEDGER, ".margin", 1), "holder")
+    with pytest.raises(A.RenameRefused, match="a record literal's 'TOTAL:' would name it"):
+        A.rename(a, *pos(LEDGER, ".margin", 1), "TOTAL")
+
+
+def test_a_field_of_two_records_has_both_declarations_and_no_rename():
+    text = "model M\ntype A = {n: 0..1}\ntype B = {n: 0..2}\nvar a: A\nvar b: B\ninit {\n  a = {n: 0}\n  b = {n: 0}\n}\n" \
+           "action Inc {\n  require a.n < 1\n  a.n = a.n + 1\n}\n"
+    a = analyze(text)
+    assert a.diagnostics == []
+    key = a.occurrence_at(*pos(text, "a.n < 1", 2)).key
+    assert [(s.line, s.col) for s in a.declarations(key)] == [(2, 11), (3, 11)]
+    with pytest.raises(A.RenameRefused, match="declared in several records"):
+        A.rename(a, *pos(text, "a.n < 1", 2), "m")
+
+
+def _apply(text: str, edits) -> str:
+    lines = text.split("\n")
+    for span, new in sorted(edits, key=lambda e: (e[0].line, -e[0].col)):
+        row = lines[span.line - 1]
+        lines[span.line - 1] = row[:span.col - 1] + new + row[span.end_col - 1:]
+    return "\n".join(lines)

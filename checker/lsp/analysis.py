@@ -76,6 +76,7 @@ class Analysis:
     occurrences: list[Occurrence] = field(default_factory=list)
     import_of: dict[str, ast.Import] = field(default_factory=dict)   # a module's source -> the document's import
     also: dict[str, list[Span]] = field(default_factory=dict)   # a global declared again (enum members of two enums)
+    fields: dict[str, list[Symbol]] = field(default_factory=dict)   # record fields by name, every declaration
     internal_error: str | None = None
     _local_types: dict | None = None
 
@@ -94,7 +95,20 @@ class Analysis:
         return best
 
     def symbol(self, key: tuple) -> Symbol | None:
+        if key[0] == "f":
+            found = self.fields.get(key[1])
+            return found[0] if found else None
         return self.globals.get(key[1]) if key[0] == "g" else self.locals.get(key)
+
+    def declarations(self, key: tuple) -> list[Span]:
+        """Where the name is declared: one place, or several for a member of two enums or a field
+        of several records (which one a use means depends on its type)."""
+        if key[0] == "f":
+            return [s.span for s in self.fields.get(key[1], [])]
+        sym = self.symbol(key)
+        if sym is None:
+            return []
+        return [sym.span] + (self.also.get(sym.name, []) if key[0] == "g" else [])
 
     def uses(self, key: tuple) -> list[Occurrence]:
         return [o for o in self.occurrences if o.key == key]
@@ -192,6 +206,7 @@ def in_context(outer: Analysis, path: str, text: str, previous: Analysis | None 
     if module.source.text != text:
         return None
     a.modules, a.model, a.import_of, a.also = outer.modules, outer.model, outer.import_of, outer.also
+    a.fields = outer.fields
     a.globals, a.locals, a.occurrences = outer.globals, outer.locals, outer.occurrences
     a.internal_error = outer.internal_error
     return a
@@ -201,7 +216,7 @@ def _keep_index(a: Analysis, previous: Analysis) -> None:
     a.stale = True
     a.modules, a.model, a.import_of = previous.modules, previous.model, previous.import_of
     a.globals, a.locals, a.occurrences = previous.globals, previous.locals, previous.occurrences
-    a.also = previous.also
+    a.also, a.fields = previous.also, previous.fields
 
 
 def _load_imports(a: Analysis, main: ast.Module, read: Read, cache: dict) -> list[Diagnostic]:
@@ -320,6 +335,20 @@ class _Indexer:
     def ref(self, name: str, span: Span | None, env: dict) -> None:
         if span is not None:
             self.a.occurrences.append(Occurrence(span, env.get(name, ("g", name)), False))
+
+    def field_decl(self, f: ast.Field, record: ast.Node) -> None:
+        """A record's (or a variant's) field; its Symbol's decl is the record, shared by its fields."""
+        span = name_span(f, f.name, skip_keyword=False)
+        if span is None:
+            return
+        owner = record.name if isinstance(record, ast.Variant) else getattr(self.top, "name", None)
+        self.a.fields.setdefault(f.name, []).append(
+            Symbol(f.name, "field", span, record, owner if isinstance(owner, str) else None, _text(f.type)))
+        self.a.occurrences.append(Occurrence(span, ("f", f.name), True))
+
+    def field_ref(self, name: str, span: Span | None) -> None:
+        if span is not None:
+            self.a.occurrences.append(Occurrence(span, ("f", name), False))
 
     # declarations
     def decl(self, d: ast.Node, env: dict) -> None:
@@ -450,17 +479,24 @@ class _Indexer:
                     self.ref(n.pattern, n.pattern_span, env)
                 return
             if isinstance(n, ast.FieldAccess):
-                return self.walk(n.base, env)
+                self.walk(n.base, env)
+                return self.field_ref(n.name, n.name_span)
+            if isinstance(n, ast.LField):
+                self.walk(n.base, env)
+                return self.field_ref(n.name, _last_word(n.span, n.name))
             if isinstance(n, ast.PairsLit):
                 for k, v in n.pairs:   # a record literal's keys are its fields, not names in scope
-                    if not (isinstance(k, ast.Name) and k.name not in env and k.name not in self.a.globals):
+                    if isinstance(k, ast.Name) and k.name not in env and k.name not in self.a.globals:
+                        self.field_ref(k.name, k.span)
+                    else:
                         self.walk(k, env)
                     self.walk(v, env)
                 return
-            if isinstance(n, ast.Field):
-                return self.walk(n.type, env)
-            if isinstance(n, ast.Variant):
-                return self.walk(n.fields, env)
+            if isinstance(n, (ast.TRecord, ast.Variant)):
+                for f in n.fields or ():
+                    self.field_decl(f, n)
+                    self.walk(f.type, env)
+                return
         for f in dataclasses.fields(n):
             if f.name != "span":
                 self.walk(getattr(n, f.name), env)
@@ -506,6 +542,18 @@ def name_span(node: ast.Node, name: str, skip_keyword: bool = True) -> Span | No
     line = sp.line + before.count("\n")
     col = (sp.col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
     return Span(sp.source, line, col, line, col + len(name))
+
+
+def _last_word(span: Span, name: str) -> Span | None:
+    """The span of the last `.name` in a span (the field of `a[i].name`)."""
+    text = span_text(span)
+    at = text.rfind("." + name)
+    if at < 0:
+        return None
+    before = text[:at + 1]
+    line = span.line + before.count("\n")
+    col = (span.col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
+    return Span(span.source, line, col, line, col + len(name))
 
 
 def _text(node) -> str | None:
@@ -562,13 +610,17 @@ def hover_text(a: Analysis, sym: Symbol) -> str:
         head = f"{sym.name}: member of {sym.container}"
     elif sym.kind == "variant":
         head = f"{sym.name}: variant of {sym.container}"
+    elif sym.kind == "field":
+        decls = a.fields.get(sym.name, [sym])
+        head = "\n".join(f"(field) {s.name}: {s.type_text}" + (f"  # of {s.container}" if s.container else "")
+                         for s in decls)
     elif sym.kind in ("param", "let", "binder", "choose", "for", "receive", "pattern"):
         shown = t.show() if t is not None else sym.type_text
         head = f"({_LOCAL_WORDS[sym.kind]}) {sym.name}" + (f": {shown}" if shown else "")
     else:
         head = signature(sym)
     parts = [f"```syncproof\n{head}\n```"]
-    doc = doc_comment(sym.decl) if sym.kind not in _LOCAL_WORDS else None
+    doc = doc_comment(sym.decl) if sym.kind not in _LOCAL_WORDS and sym.kind != "field" else None
     if doc:
         parts.append(doc)
     return "\n\n".join(parts)
@@ -685,6 +737,18 @@ def rename(a: Analysis, line: int, col: int, new: str) -> list[tuple[Span, str]]
     if not IDENT.match(new) or new in WORDS:
         raise RenameRefused(f"'{new}' cannot be a name" + (" (it is a keyword)" if new in WORDS else ""))
     sym = a.symbol(o.key)
+    if o.key[0] == "f" and len(a.fields[sym.name]) > 1:
+        where = ", ".join(s.span.where for s in a.fields[sym.name])
+        raise RenameRefused(f"the field '{sym.name}' is declared in several records ({where}): which one a use "
+                            "means depends on its type")
+    if o.key[0] == "f" and any(f.decl is sym.decl for f in a.fields.get(new, ())):
+        raise RenameRefused(f"'{new}' is already a field of this record")
+    if o.key[0] == "f" and new in a.globals:
+        raise RenameRefused(f"'{new}' is declared at {a.globals[new].span.where}: a record literal's "
+                            f"'{new}:' would name it")
+    if o.key[0] == "g" and new in a.fields:
+        raise RenameRefused(f"'{new}' is a record field ({a.fields[new][0].span.where}): a record literal's "
+                            f"'{new}:' would name the renamed '{sym.name}'")
     if o.key[0] == "g" and sym.name in a.also:
         where = ", ".join(s.where for s in [sym.span, *a.also[sym.name]])
         raise RenameRefused(f"'{sym.name}' is declared more than once ({where}): which one a use means "

@@ -297,12 +297,9 @@ def _covering(r: T.Range, inner: T.Range) -> T.Range:
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
 def definition(ls: SyncproofServer, params: T.DefinitionParams) -> list[T.Location] | None:
-    """Where the name is declared; a member of two enums has two declarations."""
+    """Where the name is declared; a member of two enums, or a field of two records, has two."""
     a, o = _at(ls, params.text_document.uri, params.position)
-    sym = a.symbol(o.key) if o is not None else None
-    if sym is None:
-        return None
-    return [location(sym.span)] + [location(s) for s in (a.also.get(sym.name, []) if o.key[0] == "g" else [])]
+    return [location(s) for s in a.declarations(o.key)] or None if o is not None else None
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
