@@ -449,3 +449,23 @@ async def test_an_imported_file_is_seen_through_the_open_model_that_imports_it(c
     assert d.code == "E203" and "did you mean 'TXS'?" in d.message
     close_doc(client, censor)
     close_doc(client, main)
+
+
+async def test_the_server_answers_while_a_check_runs(client):
+    """The check runs in a worker process: while it does (its start alone takes a good part of a
+    second), the server answers, and the lens says the check is running."""
+    path = MODELS / "two_phase_commit.sync"
+    text = await open_doc(client, path)
+    task = asyncio.ensure_future(client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="syncproof.check", arguments=[uri(path), "TypeOK"])))
+    titles, hovers = [], 0
+    while not task.done():
+        lenses = await client.text_document_code_lens_async(T.CodeLensParams(text_document=doc(path)))
+        titles += [x.command.title for x in lenses if x.command.arguments[1] == "TypeOK"]
+        h = await client.text_document_hover_async(T.HoverParams(text_document=doc(path),
+                                                                 position=at(text, "var msgs", into=4)))
+        hovers += "var msgs: set[Msg]" in h.contents.value
+        await asyncio.sleep(0.02)
+    assert (await task)["verdict"] == "holds"
+    assert "checking TypeOK..." in titles and hovers >= 1
+    close_doc(client, path)

@@ -256,3 +256,14 @@ def _apply(text: str, edits) -> str:
         row = lines[span.line - 1]
         lines[span.line - 1] = row[:span.col - 1] + new + row[span.end_col - 1:]
     return "\n".join(lines)
+
+
+def test_the_worker_reports_a_model_the_engine_cannot_check(monkeypatch, capsys):
+    import io
+    import json
+    from checker.lsp import worker
+    large = MODELS / "options_ledger_large.sync"
+    monkeypatch.setattr("sys.stdin", io.StringIO(large.read_text()))
+    assert worker.main([str(large), "Conservation", "1000", "60"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "error" and "error[E520]: the explicit engine cannot enumerate this model" in out["message"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from spec import ast, files
 from spec import values as V
+from spec.diagnostics import SpecError
 
 from checker.core.result import Verdict
 from checker.engines import registry
@@ -77,6 +78,8 @@ def main(argv: list[str]) -> int:
     path, name, max_states, timeout = argv[0], argv[1], int(argv[2]), float(argv[3])
     try:
         out = check(path, sys.stdin.read(), name, max_states, timeout)
+    except SpecError as exc:   # the engine cannot check this model (E520: it cannot enumerate it, ...)
+        out = {"verdict": "error", "message": exc.render()}
     except Exception as exc:  # noqa: BLE001 - reported to the editor, not a traceback on a pipe
         out = {"verdict": "error", "message": f"{type(exc).__name__}: {exc}"}
     sys.stdout.write(json.dumps(out) + "\n")
