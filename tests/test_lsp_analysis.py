@@ -142,6 +142,11 @@ def test_positions_count_utf16_units():
     p = S.lsp_position(text, 3, 8)     # after the 7 characters "const 𝄞": 𝄞 is two UTF-16 units
     assert (p.line, p.character) == (2, 8)
     assert S.span_position(text, p) == (3, 8)
+    # a client that prefers UTF-8 counts bytes: 𝄞 is four
+    p = S.lsp_position(text, 3, 8, "utf-8")
+    assert (p.line, p.character) == (2, 10)
+    assert S.span_position(text, p, "utf-8") == (3, 8)
+    assert S.lsp_position(text, 2, 5, "utf-32").character == 4
 
 
 # ---- random edits never break the server ---------------------------------------------------------------------

@@ -149,15 +149,25 @@ server = SyncproofServer()
 
 # ---- positions ---------------------------------------------------------------------------------------
 
-def _units(text: str) -> int:
+# the unit of the protocol's columns: UTF-16 unless the client and pygls agreed on another at
+# initialization (a client such as Neovim may prefer UTF-8); one client per server process
+ENCODING = {"encoding": "utf-16"}
+
+
+def _units(text: str, encoding: str | None = None) -> int:
+    encoding = encoding or ENCODING["encoding"]
+    if encoding == "utf-8":
+        return len(text.encode("utf-8"))
+    if encoding == "utf-32":
+        return len(text)
     return len(text.encode("utf-16-le")) // 2
 
 
-def lsp_position(span_source_text: str, line: int, col: int) -> T.Position:
-    """1-based (line, col) in characters -> the protocol's 0-based position in UTF-16 units."""
+def lsp_position(span_source_text: str, line: int, col: int, encoding: str | None = None) -> T.Position:
+    """1-based (line, col) in characters -> the protocol's 0-based position in its units."""
     lines = span_source_text.split("\n")
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return T.Position(line=max(line - 1, 0), character=_units(text[:max(col - 1, 0)]))
+    return T.Position(line=max(line - 1, 0), character=_units(text[:max(col - 1, 0)], encoding))
 
 
 def lsp_range(span: Span | None) -> T.Range:
@@ -167,13 +177,13 @@ def lsp_range(span: Span | None) -> T.Range:
     return T.Range(start=lsp_position(text, span.line, span.col), end=lsp_position(text, span.end_line, span.end_col))
 
 
-def span_position(text: str, pos: T.Position) -> tuple[int, int]:
+def span_position(text: str, pos: T.Position, encoding: str | None = None) -> tuple[int, int]:
     """The protocol's position -> 1-based (line, col) in characters."""
     lines = text.split("\n")
     line = lines[pos.line] if 0 <= pos.line < len(lines) else ""
     units, col = 0, 0
     while col < len(line) and units < pos.character:
-        units += _units(line[col])
+        units += _units(line[col], encoding)
         col += 1
     return pos.line + 1, col + 1
 
@@ -205,6 +215,7 @@ def lsp_diagnostic(a: A.Analysis, d: Diagnostic) -> T.Diagnostic:
 
 @server.feature(T.INITIALIZE)
 def initialize(ls: SyncproofServer, params: T.InitializeParams) -> None:
+    ENCODING["encoding"] = str(ls.workspace.position_encoding or "utf-16")
     ls.checks.configure(params.initialization_options)
 
 
