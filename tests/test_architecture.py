@@ -49,6 +49,8 @@ LAYERS = [
     # implementation testing: runs a Python implementation against the model; above the reports
     # because `assert_conforms` (the pytest API) returns the text report of a mismatch
     ("checker.conform", "checker.adapter"),
+    # the language server: the front end for an editor, and the explicit engine for its "check" lens
+    ("checker.lsp",),
     # the entry points: the command line and the pytest plugin
     ("checker.cli", "checker.pytest_plugin"),
 ]

@@ -26,6 +26,7 @@ from checker.cli.commands import catalog
 from checker.cli.commands import fmt
 from checker.cli.commands import repl
 from checker.cli.commands import mutate
+from checker.cli.commands import lsp
 from checker.cli.commands.common import Parser
 from checker.reports.formats.common import stats_line
 from checker.traces.itf import ITFError
@@ -33,7 +34,7 @@ from checker.reports.console import console
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from checker.project.runs import Entry
 
-COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform, fmt, repl, mutate]
+COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform, fmt, repl, mutate, lsp]
 
 
 def build_parser() -> Parser:
