@@ -206,6 +206,21 @@ def test_ci_builds_the_extension_and_runs_the_grammar_tests():
     assert ci.index("editors/vscode/build.sh") < ci.index("pytest")
 
 
+def test_the_screenshot_shows_a_model_that_loads():
+    # scripts/screenshot.mjs renders scripts/showcase.sync into docs/images/vscode-highlighting.png
+    from spec.loader import load
+    model = load(EXT / "scripts" / "showcase.sync")
+    assert model.name == "EscrowSettlement"
+    png = (ROOT / "docs" / "images" / "vscode-highlighting.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+
+
+def test_the_readme_example_is_a_real_test():
+    readme = (EXT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```\n(fairness weak.*?)```", readme, re.S)[1]
+    assert example in (EXT / "tests" / "declarations.sync").read_text(encoding="utf-8")
+
+
 # ---- with node: the grammar tests themselves ------------------------------------------------
 
 NPM = shutil.which("npm")
