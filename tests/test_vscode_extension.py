@@ -10,13 +10,17 @@ flags it has; the language configuration's indentation rules do what they say.
 
 With npm and editors/vscode/node_modules (editors/vscode/build.sh, which
 .ci/run runs, installs them): the grammar tests run with vscode-tmgrammar-test
-and must pass, and a test file with a wrong scope must make them fail.
-Otherwise those tests skip, loudly.
+and must pass, and a test file with a wrong scope must make them fail; and
+(marked slow) the compiled extension runs in node against a stand-in for the
+vscode API with this repository's CLI: it starts `syncproof lsp`, and its
+check command writes and opens the HTML report. Otherwise those tests skip,
+loudly.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -203,6 +207,7 @@ def test_the_language_configuration():
 def test_ci_builds_the_extension_and_runs_the_grammar_tests():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "editors/vscode/build.sh" in ci and "npm test" in ci
+    assert "test:extension" in MANIFEST["scripts"]["test"] and "test:grammar" in MANIFEST["scripts"]["test"]
     assert ci.index("editors/vscode/build.sh") < ci.index("pytest")
 
 
@@ -243,7 +248,7 @@ def _run(tool: Path, *files: str) -> subprocess.CompletedProcess:
 
 
 def test_the_grammar_tests_pass(tmgrammar_test):
-    proc = subprocess.run([NPM, "test", "--silent"], cwd=EXT, capture_output=True, text=True, timeout=120)
+    proc = _run(tmgrammar_test, "tests/*.sync")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for path in TESTS:
         assert f"tests/{path.name} run successfuly" in proc.stdout, proc.stdout
@@ -258,6 +263,18 @@ def test_a_wrong_scope_fails_the_grammar_tests(tmgrammar_test, tmp_path):
     proc = _run(tmgrammar_test, str(bad))
     assert proc.returncode != 0
     assert "entity.name.function.syncproof" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_the_extension_runs_the_cli_and_opens_the_report(tmgrammar_test):
+    # compiles src/extension.ts, then runs it in node against a stand-in for the vscode API with
+    # this repository's CLI (editors/vscode/tests/extension.test.js says what it checks)
+    compiled = subprocess.run([NPM, "run", "compile", "--silent"], cwd=EXT, capture_output=True, text=True, timeout=300)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    proc = subprocess.run(["node", "--test", "tests/extension.test.js"], cwd=EXT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHON": sys.executable})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "# pass 6" in proc.stdout and "# fail 0" in proc.stdout, proc.stdout
 
 
 if __name__ == "__main__":
