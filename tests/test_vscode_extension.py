@@ -208,7 +208,7 @@ def test_ci_builds_the_extension_and_runs_the_grammar_tests():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "editors/vscode/build.sh" in ci and "npm test" in ci
     assert "test:extension" in MANIFEST["scripts"]["test"] and "test:grammar" in MANIFEST["scripts"]["test"]
-    assert ci.index("editors/vscode/build.sh") < ci.index("pytest")
+    assert ci.index("pip install -e '.[test]'") < ci.index("editors/vscode/build.sh") < ci.index("\npytest\n")
 
 
 def test_the_screenshot_shows_a_model_that_loads():
