@@ -2,8 +2,8 @@
 
 Always run (no node needed): the TextMate grammar is valid JSON whose regular
 expressions compile and whose includes resolve; every keyword and operator of
-spec/grammar.lark is named in it and asserted, with a keyword-like scope, in a
-grammar test file (editors/vscode/tests/*.sync), so a new keyword cannot be
+spec/grammar.lark, and every built-in function, is named in it and asserted,
+with a keyword-like scope, in a grammar test file (editors/vscode/tests/*.sync), so a new keyword cannot be
 forgotten; package.json contributes the language, the grammar, the commands
 and the `syncproof.path` setting; the check command asks the real CLI for
 flags it has; the language configuration's indentation rules do what they say.
@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from spec.typecheck.builtins import BUILTINS
 from test_docs import GRAMMAR_OPERATORS, GRAMMAR_WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,14 @@ def test_there_is_a_test_file_per_group_of_constructs():
 def test_every_keyword_has_a_scope_assertion(word):
     assert _keyword_scoped(word), \
         f"no grammar test asserts a keyword scope on '{word}': add a line using it to editors/vscode/tests/*.sync"
+
+
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_every_builtin_function_is_highlighted_and_asserted(name):
+    assert any(re.search(rf"(?<![A-Za-z_]){name}(?![A-Za-z_])", rx) for rx in REGEXES), \
+        f"the built-in function '{name}' is not in {GRAMMAR.relative_to(ROOT)}"
+    assert any(text == name and scopes.startswith("support.function.builtin") for text, scopes, _ in ASSERTED), \
+        f"no grammar test asserts support.function.builtin on '{name}(...)'"
 
 
 @pytest.mark.parametrize("op", sorted(GRAMMAR_OPERATORS))

@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("syncproof.checkModel", (uri?: vscode.Uri) => checkModel(context, uri)),
     vscode.commands.registerCommand("syncproof.restartServer", () => restartClient()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration("syncproof.path")) {
+      if (e.affectsConfiguration("syncproof.path") || e.affectsConfiguration("syncproof.lens")) {
         void restartClient();
       }
     }),
@@ -56,6 +56,12 @@ export function executable(): string {
   return exe;
 }
 
+/** The limits of the server's "check" code lens (checker/lsp/lens.py reads `check.maxStates`, `check.timeout`). */
+export function initializationOptions(): { check: { maxStates: number; timeout: number } } {
+  const config = vscode.workspace.getConfiguration("syncproof");
+  return { check: { maxStates: config.get<number>("lens.maxStates") ?? 200000, timeout: config.get<number>("lens.timeout") ?? 60 } };
+}
+
 async function startClient(): Promise<void> {
   const command = executable();
   const serverOptions: ServerOptions = { command, args: ["lsp"], transport: TransportKind.stdio };
@@ -65,6 +71,7 @@ async function startClient(): Promise<void> {
       { scheme: "untitled", language: LANGUAGE },
     ],
     outputChannel: output,
+    initializationOptions: initializationOptions(),
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.sync") },
   };
   client = new LanguageClient(LANGUAGE, "syncproof language server", serverOptions, clientOptions);

@@ -20,7 +20,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "syncproof-ext-"));
 const exe = path.join(tmp, "syncproof");
 fs.writeFileSync(exe, `#!/bin/sh\nPYTHONPATH="${ROOT}" exec "${process.env.PYTHON || "python3"}" -m checker.cli "$@"\n`, { mode: 0o755 });
 
-const settings = { path: exe, "check.arguments": ["--no-trace-file", "--quiet"] };
+const settings = { path: exe, "check.arguments": ["--no-trace-file", "--quiet"], "lens.maxStates": 5000, "lens.timeout": 7 };
 const log = { clients: [], opened: [], messages: [], output: [], commands: {} };
 let startFails = false;
 
@@ -82,6 +82,7 @@ test("activation starts `syncproof lsp` for .sync documents and registers the co
   const { server, client } = log.clients[0];
   assert.deepEqual([server.command, server.args], [exe, ["lsp"]]);
   assert.deepEqual(client.documentSelector.map((s) => s.language), ["syncproof", "syncproof"]);
+  assert.deepEqual(client.initializationOptions, { check: { maxStates: 5000, timeout: 7 } });
   assert.deepEqual(Object.keys(log.commands).sort(), ["syncproof.checkModel", "syncproof.restartServer"]);
 });
 
