@@ -55,6 +55,7 @@ BROKEN = {
     "options_ledger_broken_expiry.sync": ("NoExerciseAfterExpiry", 5,
                                           ["Write", "Buy", "Expire", "UpdatePrice", "Exercise"]),
     "options_ledger_broken_margin.sync": ("CoversPayout", 4, ["Write", "Buy", "UpdatePrice", "UpdatePrice"]),
+    "options_ledger_broken_gap.sync": ("CoversIntrinsic", 2, ["Write", "UpdatePrice"]),
     "options_amm_broken.sync": ("SharesBacked", 3, ["Deposit", "Buy", "Sell"]),
     "atomic_settlement_broken.sync": ("Atomic", 5, ["Prepare", "Prepare", "Collect", "Timeout", "Apply"]),
     "atomic_settlement_broken_replay.sync": ("Conservation", 9, ["Prepare", "Prepare", "Collect", "Collect", "Commit",
