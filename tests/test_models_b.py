@@ -38,6 +38,7 @@ BROKEN = {
     "oracle_feed_broken_replay": (["NoHealthyLiquidation"], 4, False),
     "snapshot_reconciliation_broken": (["DriftNeverSurvivesSnapshot"], 2, False),
     "gossip_replicas_broken": (["SameUpdatesSameMargin"], 6, False),
+    "gossip_replicas_broken_tiebreak": (["ConservativeMargin"], 4, False),
     "bridge_broken": (["Backed"], 4, False),
 }
 
