@@ -55,10 +55,11 @@ BROKEN = {
     "options_ledger_broken_expiry.sync": ("NoExerciseAfterExpiry", 5,
                                           ["Write", "Buy", "Expire", "UpdatePrice", "Exercise"]),
     "options_ledger_broken_margin.sync": ("CoversPayout", 4, ["Write", "Buy", "UpdatePrice", "UpdatePrice"]),
+    "options_ledger_broken_gap.sync": ("CoversIntrinsic", 2, ["Write", "UpdatePrice"]),
     "options_amm_broken.sync": ("SharesBacked", 3, ["Deposit", "Buy", "Sell"]),
     "atomic_settlement_broken.sync": ("Atomic", 5, ["Prepare", "Prepare", "Collect", "Timeout", "Apply"]),
-    "atomic_settlement_broken_replay.sync": ("runtime", 9, ["Prepare", "Prepare", "Collect", "Collect", "Commit", "Apply",
-                                                            "duplicate_decisions", "Apply"]),
+    "atomic_settlement_broken_replay.sync": ("Conservation", 9, ["Prepare", "Prepare", "Collect", "Collect", "Commit",
+                                                                 "Apply", "duplicate_decisions", "Apply", "Apply"]),
     "state_channel_broken.sync": ("LatestWins", 6, ["Update", "Close", "Tick", "Challenge", "Tick", "Finalize"]),
     "state_channel_broken_early.sync": ("LatestWins", 4, ["Update", "Close", "Tick", "Finalize"]),
 }
@@ -136,12 +137,15 @@ def test_atomic_settlement_books_the_premium_without_margin():
 
 
 def test_atomic_settlement_replayed_commit_books_twice():
+    # the duplicated commit credits the seller the premium a second time: money created, not a range error
     r, p = _first_violation("atomic_settlement_broken_replay.sync")
-    assert "storing into booked[margin]: 4 is outside 0..3" in p.message
-    assert p.trace.steps[-2].action == "duplicate_decisions"
-    # the same bug on the settlement ledger creates money (the premium is credited twice)
+    assert p.trace.steps[-3].action == "duplicate_decisions"
+    last = p.trace.steps[-1].state
+    assert last["start"]["settlement"] == 1 and last["booked"]["settlement"] == 2
+    assert last["available"]["settlement"] == 0 and last["reserved"]["settlement"] == 0
+    # exhaustively, commits applied again and again also overflow the account's range, later
     r = check(model_file("atomic_settlement_broken_replay.sync"), ExplicitOptions(stop_at_first=False))
-    assert {q.name: q.trace.length for q in r.violated} == {"Conservation": 9, "runtime": 9}
+    assert {q.name: q.trace.length for q in r.violated} == {"Conservation": 9, "runtime": 13}
 
 
 def test_state_channel_stale_state_is_paid():
