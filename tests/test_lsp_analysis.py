@@ -272,3 +272,19 @@ def test_the_worker_reports_a_model_the_engine_cannot_check(monkeypatch, capsys)
     assert worker.main([str(large), "Conservation", "1000", "60"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "error" and "error[E520]: the explicit engine cannot enumerate this model" in out["message"]
+
+
+def test_step_properties_and_constraints_are_symbols_and_a_primed_name_is_a_use():
+    text = "model M\nvar x: 0..9\ninit {\n  x = 0\n}\naction Inc {\n  require x < 9\n  x = x + 1\n}\n" \
+           "step Grows: x' >= x\nconstraint Small: x <= 5\n"
+    a = analyze(text)
+    assert a.diagnostics == []
+    assert {s.name: s.kind for s in a.symbols_of() if s.kind in ("step", "constraint")} == \
+        {"Grows": "step", "Small": "constraint"}
+    key = a.occurrence_at(*pos(text, "x' >=")).key
+    assert key == ("g", "x")
+    assert (10, 13) in [(u.span.line, u.span.col) for u in a.uses(key)]
+    renamed = _apply(text, A.rename(a, *pos(text, "var x", 4), "y"))
+    assert "step Grows: y' >= y" in renamed
+    from spec.loader import load_text
+    assert load_text(renamed).step_properties

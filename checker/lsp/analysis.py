@@ -33,7 +33,7 @@ from spec.types import MapType, OptionType, RecordType, SeqType, TupleType, Type
 # every word of the grammar: completion offers them, rename refuses them
 DECLARATION_WORDS = {
     "model", "import", "const", "symmetric", "assume", "enum", "type", "var", "def", "init", "action",
-    "invariant", "property", "fairness", "weak", "strong", "deterministic", "converge", "commute", "process",
+    "invariant", "step", "constraint", "property", "fairness", "weak", "strong", "deterministic", "converge", "commute", "process",
     "channel", "capacity", "with", "from", "to", "bool", "fixed", "set", "map", "seq", "option", "some",
 }
 WORDS = KEYWORDS | DECLARATION_WORDS
@@ -273,8 +273,9 @@ def _key(p: Path) -> Path:
 # ---- the index: declarations, scopes, uses --------------------------------------------------------
 
 GLOBAL_KINDS = {ast.Const: "const", ast.Enum: "enum", ast.TypeDef: "type", ast.Def: "def", ast.Action: "action",
-                ast.Invariant: "invariant", ast.Property: "property", ast.Assume: "assume",
-                ast.Converge: "invariant", ast.Process: "process", ast.Channel: "channel"}
+                ast.Invariant: "invariant", ast.StepProperty: "step", ast.Constraint: "constraint",
+                ast.Property: "property", ast.Assume: "assume", ast.Converge: "invariant", ast.Process: "process",
+                ast.Channel: "channel"}
 
 
 def _index(a: Analysis) -> None:
@@ -444,6 +445,8 @@ class _Indexer:
             if isinstance(n, ast.Name):
                 return self.ref(n.name, n.span, env)
             if isinstance(n, (ast.LName, ast.TName)):
+                return self.ref(n.name, name_span(n, n.name, skip_keyword=False), env)
+            if isinstance(n, ast.Primed):   # x' in a step property: a use of the variable x
                 return self.ref(n.name, name_span(n, n.name, skip_keyword=False), env)
             if isinstance(n, ast.Call):
                 self.ref(n.name, n.name_span, env)

@@ -99,7 +99,7 @@ class Checks:
         out = []
         for (u, name), r in self.results.items():
             sym = a.globals.get(name)
-            if u != uri or sym is None or sym.kind not in ("invariant", "property"):
+            if u != uri or sym is None or sym.kind not in ("invariant", "step", "property"):
                 continue
             out.append(T.Diagnostic(range=self.server.range_of(sym.span), message=f"{name}: {_summary(r)}",
                                     severity=_SEVERITIES.get(r["verdict"], T.DiagnosticSeverity.Warning),

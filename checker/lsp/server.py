@@ -34,7 +34,8 @@ SYMBOL_KINDS = {
     "const": T.SymbolKind.Constant, "enum": T.SymbolKind.Enum, "member": T.SymbolKind.EnumMember,
     "type": T.SymbolKind.Struct, "variant": T.SymbolKind.EnumMember, "var": T.SymbolKind.Variable,
     "def": T.SymbolKind.Function, "action": T.SymbolKind.Method, "invariant": T.SymbolKind.Property,
-    "property": T.SymbolKind.Property, "assume": T.SymbolKind.Boolean, "process": T.SymbolKind.Class,
+    "property": T.SymbolKind.Property, "step": T.SymbolKind.Property, "constraint": T.SymbolKind.Boolean,
+    "assume": T.SymbolKind.Boolean, "process": T.SymbolKind.Class,
     "channel": T.SymbolKind.Field,
 }
 COMPLETION_KINDS = {
@@ -43,6 +44,7 @@ COMPLETION_KINDS = {
     "variant": T.CompletionItemKind.EnumMember, "var": T.CompletionItemKind.Variable,
     "def": T.CompletionItemKind.Function, "action": T.CompletionItemKind.Method,
     "invariant": T.CompletionItemKind.Property, "property": T.CompletionItemKind.Property,
+    "step": T.CompletionItemKind.Property, "constraint": T.CompletionItemKind.Property,
     "process": T.CompletionItemKind.Class, "channel": T.CompletionItemKind.Field,
     "builtin": T.CompletionItemKind.Function, "keyword": T.CompletionItemKind.Keyword,
     "field": T.CompletionItemKind.Field,
@@ -394,7 +396,8 @@ def formatting(ls: SyncproofServer, params: T.DocumentFormattingParams) -> list[
 def code_lens(ls: SyncproofServer, params: T.CodeLensParams) -> list[T.CodeLens]:
     a = ls.analysis(params.text_document.uri)
     return [T.CodeLens(range=lsp_range(s.span), command=ls.checks.command(params.text_document.uri, s.name))
-            for s in a.symbols_of() if s.kind in ("invariant", "property") and s.decl.span.source.name == a.path]
+            for s in a.symbols_of()
+            if s.kind in ("invariant", "step", "property") and s.decl.span.source.name == a.path]
 
 
 @server.command(lens.COMMAND)
