@@ -6,7 +6,7 @@ testing anything is an *obligation* with a *witness*: a closed state predicate
 that is true in a reachable state exactly when the case does happen.
 
     W201  `A implies B`         witness: A (under the guards and binders around it)
-    W202  `forall x in S: P`    witness: some x in S (and its `where`); also the
+    W202  `forall x in S: P`    witness: some x in S; also the
                                 `forall` of a temporal property's binders
     W203  `P leads_to Q`        witness: P, for some binding of the property's binders
     W204  no initial state      every property holds: there is no behaviour to test
@@ -15,8 +15,8 @@ that is true in a reachable state exactly when the case does happen.
 
 A witness is built from the property's own expressions: the guards that
 short-circuit evaluation on the way to the case (`a and b` evaluates b only
-where a holds, `a implies b` only where a, `if c then x else y`, a quantifier's
-`where`) are kept in front of it and the quantifiers around it become `exists`,
+where a holds, `a implies b` only where a, `if c then x else y`, a comprehension's
+`if`) are kept in front of it and the quantifiers around it become `exists`,
 so a witness is evaluated only where the property itself would evaluate the
 case. Cases inside `match` arms and `def` bodies (which bind names the witness
 could not close over) are not examined. A case nested in one found vacuous (an
@@ -191,7 +191,7 @@ class _Collector:
         """The W202 obligation of a `forall` (`what` with {} for its domains)."""
         some = ir.Quant(BOOL, span, kind="exists", binders=binders, cond=cond, body=_true(span))
         domains = ", ".join(f"`{_text(b.domain)}`" for b in binders)
-        where = " that satisfies its `where`" if cond is not None else ""
+        where = " that satisfies its condition" if cond is not None else ""   # (a `forall` has none today)
         return self.add(Obligation(
             prop, "W202",
             f"{what.format(domains)} has no element{where} in any reachable state{_bound(frames)}: "
