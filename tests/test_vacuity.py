@@ -130,6 +130,14 @@ def test_a_case_inside_a_vacuous_one_is_not_reported_again(tmp_path, capsys):
     assert codes(r) == [("W202", 8)]
 
 
+def test_w202_a_temporal_property_over_an_empty_set(tmp_path, capsys):
+    # its leads_to is inside the forall: not reported again
+    _, r = check(tmp_path, capsys, QUEUE + "fairness weak Serve\n"
+                 "property Each: forall u in USERS - USERS: u in waiting leads_to u in served\n", "--no-deadlock")
+    assert found(r) == [("W202", 9, 28, "the `forall` over `USERS - USERS` of property Each has no element in any "
+                         "reachable state: Each holds without ever testing its body")]
+
+
 # ---- W203: a `leads_to` whose left side never holds --------------------------------------------
 
 def test_w203_a_trigger_that_never_holds(tmp_path, capsys):
@@ -323,6 +331,12 @@ def test_bmc_and_models_the_explicit_engine_cannot_enumerate_are_refused(tmp_pat
     assert "error[E630]: --vacuity decides its cases with the explicit engine, which cannot enumerate this model: " \
            "constant 'MAX' is symbolic" in err
     assert "Traceback" not in err
+
+
+def test_a_model_without_properties_says_so(tmp_path, capsys):
+    code, r = check(tmp_path, capsys, COUNTER, "--no-deadlock")
+    assert code == 0 and found(r) == [] and vacuity_notes(r) == [
+        "vacuity: not examined: the model has no invariant, temporal or determinism property"]
 
 
 def test_a_model_without_cases_says_so(tmp_path, capsys):

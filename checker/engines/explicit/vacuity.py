@@ -260,8 +260,12 @@ def analyse(model: ir.CheckedModel, result: Result, run, limits: GraphLimits = G
     violation and the check's limits (a Result; it may raise KeyboardInterrupt)."""
     held = holding(result) - {Kind.RUNTIME, Kind.DEADLOCK}
     if not held:
-        why = result.reason or ("no property held: the check stopped at its first violation (with --continue "
-                                "the others are decided)" if result.violated else "no property held")
+        if result.verdict is Verdict.HOLDS:
+            why = "the model has no invariant, temporal or determinism property"
+        elif result.violated:
+            why = "no property held: the check stopped at its first violation (with --continue the others are decided)"
+        else:
+            why = result.reason or "no property held"
         return [], [f"{NOTE}not examined: {why}"]
     obs = obligations(model, held)
     decls = [d for d in model.deterministic + model.commutes if d.name in held]
