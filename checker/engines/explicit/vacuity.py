@@ -260,24 +260,16 @@ def analyse(model: ir.CheckedModel, result: Result, run, limits: GraphLimits = G
     violation and the check's limits (a Result; it may raise KeyboardInterrupt)."""
     held = holding(result) - {Kind.RUNTIME, Kind.DEADLOCK}
     if not held:
-        if result.verdict is Verdict.HOLDS:
-            why = "the model has no invariant, temporal or determinism property"
-        elif result.violated:
-            why = "no property held: the check stopped at its first violation (with --continue the others are decided)"
-        else:
-            why = result.reason or "no property held"
-        return [], [f"{NOTE}not examined: {why}"]
+        return [], [f"{NOTE}not examined: {_nothing_held(result)}"]
     obs = obligations(model, held)
     decls = [d for d in model.deterministic + model.commutes if d.name in held]
     try:
         r = run(witness_model(model, obs))
     except KeyboardInterrupt:
         return [], [f"{NOTE}not examined: interrupted (Ctrl-C)"]
-    runtime = next((p for p in r.properties if p.name == Kind.RUNTIME), None)
-    if r.interrupted or runtime is None or runtime.verdict is not Verdict.HOLDS:
-        why = (runtime.message if runtime is not None and runtime.verdict is Verdict.VIOLATED else "") \
-            or r.reason or "the search was cut short"
-        return [], [f"{NOTE}not examined: the second search did not see every reachable state ({why})"]
+    cut = _cut_short(r)
+    if cut:
+        return [], [f"{NOTE}not examined: the second search did not see every reachable state ({cut})"]
     # the search saw every reachable state: each witness is decided
     if r.stats.distinct_states == 0:
         return [_no_state(model, sorted(held))], []
@@ -286,8 +278,8 @@ def analyse(model: ir.CheckedModel, result: Result, run, limits: GraphLimits = G
     warnings = [_warning(o) for i, o in enumerate(obs) if i in vacuous and not _inside(obs, o, vacuous)]
     warnings += [_never_taken(model, d) for d in decls
                  if isinstance(d, ir.DeterministicIR) and r.stats.actions.get(model.actions[d.action].name) == 0]
-    commutes = [d for d in decls if isinstance(d, ir.CommuteIR)]
     notes = []
+    commutes = [d for d in decls if isinstance(d, ir.CommuteIR)]
     if commutes:
         found, note = _commutes(model, commutes, limits)
         warnings += found
@@ -296,6 +288,25 @@ def analyse(model: ir.CheckedModel, result: Result, run, limits: GraphLimits = G
         notes.append(f"{NOTE}the properties that held have no case to examine (no `implies`, `forall`, "
                      "`leads_to`, `deterministic` or `commute`)")
     return warnings, notes
+
+
+def _nothing_held(result: Result) -> str:
+    if result.verdict is Verdict.HOLDS:
+        return "the model has no invariant, temporal or determinism property"
+    if result.violated:
+        return "no property held: the check stopped at its first violation (with --continue the others are decided)"
+    return result.reason or "no property held"
+
+
+def _cut_short(r: Result) -> str:
+    """Why the second search did not see every reachable state ("" when it did). Its run-time
+    errors property holds exactly when it did: it never stops at a violation."""
+    runtime = next((p for p in r.properties if p.name == Kind.RUNTIME), None)
+    if not r.interrupted and runtime is not None and runtime.verdict is Verdict.HOLDS:
+        return ""
+    if runtime is not None and runtime.verdict is Verdict.VIOLATED:
+        return runtime.message
+    return r.reason or ("interrupted (Ctrl-C)" if r.interrupted else "the search was cut short")
 
 
 def _inside(obs: list[Obligation], o: Obligation, vacuous: set[int]) -> bool:
