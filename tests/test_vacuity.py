@@ -288,6 +288,16 @@ def test_a_violated_model_is_not_examined(tmp_path, capsys):
     assert code == 1 and codes(r) == [("W201", 8)]
 
 
+def test_a_run_time_error_leaves_vacuity_unexamined(tmp_path, capsys):
+    text = "model Overflow\nvar x: 0..3\ninit { x = 0 }\naction Inc { x = x + 1 }\n" \
+           "invariant Cap: x == 3 implies x > 2\ninvariant Never: x == 2 and x == 3 implies false\n"
+    code, r = check(tmp_path, capsys, text, "--no-deadlock", "--continue")
+    assert code == 1 and [p["verdict"] for p in r["properties"]] == ["holds", "holds", "violated"]
+    assert found(r) == []
+    [note] = vacuity_notes(r)
+    assert note.startswith("vacuity: not examined: the second search met a run-time error (")
+
+
 def test_a_check_cut_short_by_the_state_limit_is_not_examined(tmp_path, capsys):
     code, r = check(tmp_path, capsys, COUNTER + "invariant Cap: x == 6 implies false\n", "--no-deadlock",
                     "--max-states", "4")

@@ -269,7 +269,7 @@ def analyse(model: ir.CheckedModel, result: Result, run, limits: GraphLimits = G
         return [], [f"{NOTE}not examined: interrupted (Ctrl-C)"]
     cut = _cut_short(r)
     if cut:
-        return [], [f"{NOTE}not examined: the second search did not see every reachable state ({cut})"]
+        return [], [f"{NOTE}not examined: {cut}"]
     # the search saw every reachable state: each witness is decided
     if r.stats.distinct_states == 0:
         return [_no_state(model, sorted(held))], []
@@ -299,14 +299,16 @@ def _nothing_held(result: Result) -> str:
 
 
 def _cut_short(r: Result) -> str:
-    """Why the second search did not see every reachable state ("" when it did). Its run-time
-    errors property holds exactly when it did: it never stops at a violation."""
+    """Why the second search's verdicts are not to be trusted ("" when they are): it did not see
+    every reachable state (its run-time errors property holds exactly when it did, since it never
+    stops at a violation), or a run-time error happened in it."""
     runtime = next((p for p in r.properties if p.name == Kind.RUNTIME), None)
     if not r.interrupted and runtime is not None and runtime.verdict is Verdict.HOLDS:
         return ""
     if runtime is not None and runtime.verdict is Verdict.VIOLATED:
-        return runtime.message
-    return r.reason or ("interrupted (Ctrl-C)" if r.interrupted else "the search was cut short")
+        return f"the second search met a run-time error ({runtime.message})"
+    why = r.reason or ("interrupted (Ctrl-C)" if r.interrupted else "the search was cut short")
+    return f"the second search did not see every reachable state ({why})"
 
 
 def _inside(obs: list[Obligation], o: Obligation, vacuous: set[int]) -> bool:
