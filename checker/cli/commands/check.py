@@ -14,14 +14,20 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load
 
 from checker.core import limits
+from checker.core.deferred import Deferred
 from checker.engines import registry as engines
 from checker.engines.options import MOST_PROCESSES
-from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection
+from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection, reporter
+from checker.engines.explicit.enumerable import require_enumerable
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
 from checker.reports.console import console
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
+
+# numpy and the state graph, imported when --vacuity is given (`checker.core.deferred`)
+analyse_vacuity = Deferred("checker.engines.explicit.vacuity", "analyse")
+vacuity_limits = Deferred("checker.engines.explicit.vacuity", "GraphLimits")
 
 
 def add_parser(sub) -> None:
@@ -50,6 +56,9 @@ def add_parser(sub) -> None:
     c.add_argument("--timeout", type=positive(float), metavar="SECONDS", help="stop after this long")
     c.add_argument("--continue", dest="keep_going", action="store_true",
                    help="after a violation, go on to find a shortest violation of every property")
+    c.add_argument("--vacuity", action="store_true",
+                   help="after the check, warn about properties that held only because the case they test never "
+                   "happens (a second explicit search; see docs/language.md, 'Vacuity')")
     c.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
@@ -178,6 +187,42 @@ def run(args) -> int:
     if args.engine == "explicit" and (args.depth or args.k or args.rlimit):
         raise SpecError(Diagnostic("E610", "--depth, --k and --rlimit are options of the symbolic engines", None,
                                    "use --max-depth to bound the explicit engine"))
+    check_vacuity(args, model)
     req = request(args)
     result = with_progress(args, lambda on_event: engines.run(model, args.engine, req, on_event))
+    if args.vacuity and not result.interrupted:
+        with_progress(args, lambda on_event: vacuity(model, result, args, on_event))
     return report(result, args, model)
+
+
+def check_vacuity(args, model) -> None:
+    """--vacuity decides its cases with an exhaustive explicit search, and examines properties that
+    hold: checked before any work (else exit 2)."""
+    if not args.vacuity:
+        return
+    if args.engine == "bmc":
+        raise SpecError(Diagnostic("E630", "--vacuity examines the properties that hold, and the bmc engine never "
+                                   "says a property holds (only that it is not violated up to a depth)", None,
+                                   "use --engine explicit, induction, prove, symbolic or all, or drop --vacuity"))
+    try:
+        require_enumerable(model)
+    except SpecError as exc:
+        d = exc.diagnostics[0]
+        raise SpecError(Diagnostic("E630", "--vacuity decides its cases with the explicit engine, which cannot "
+                                   "enumerate this model: " + d.message.split(": ", 1)[-1], d.span,
+                                   "drop --vacuity, or give the constants values and the variables and "
+                                   "parameters smaller ranges")) from None
+
+
+def vacuity(model, result, args, on_event) -> None:
+    """`--vacuity`: the warnings and notes of `checker.engines.explicit.vacuity` added to `result`
+    (they do not change its verdict or exit code)."""
+    witness_request = CheckRequest(
+        properties=None, deadlock=False, timeout=args.timeout, stop_at_first=False,
+        explicit=ExplicitSection(symmetry=not args.no_symmetry, workers=args.workers, max_states=args.max_states,
+                                 max_depth=args.max_depth))
+    limits_ = vacuity_limits(args.max_states, args.timeout, reporter(engines.EXPLICIT.event, on_event))
+    warnings, notes = analyse_vacuity(
+        model, result, lambda m: engines.run(m, engines.EXPLICIT.name, witness_request, on_event), limits_)
+    result.warnings.extend(warnings)
+    result.notes.extend(notes)
