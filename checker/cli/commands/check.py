@@ -14,14 +14,19 @@ from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load
 
 from checker.core import limits
+from checker.core.deferred import Deferred
+from checker.core.result import Verdict
 from checker.engines import registry as engines
 from checker.engines.options import MOST_PROCESSES
 from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection
+from checker.engines.explicit.enumerable import require_enumerable
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
 from checker.reports.console import console
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
+
+measure_coverage = Deferred("checker.engines.explicit.coverage", "coverage")
 
 
 def add_parser(sub) -> None:
@@ -53,6 +58,9 @@ def add_parser(sub) -> None:
     c.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
+    c.add_argument("--coverage", action="store_true",
+                   help="after the check, count how often every action, statement and branch ran over the "
+                   "reachable states, and warn about those never reached or taken (docs/language.md, 'Coverage')")
     add_format_args(c)  # --format, --output, --report, and --json (= --format json)
     c.add_argument("--quiet", action="store_true", help="no progress display")
     c.add_argument("--engine", choices=engines.CHECK_NAMES, metavar="ENGINE",
@@ -180,4 +188,23 @@ def run(args) -> int:
                                    "use --max-depth to bound the explicit engine"))
     req = request(args)
     result = with_progress(args, lambda on_event: engines.run(model, args.engine, req, on_event))
+    if args.coverage and not result.interrupted:
+        add_coverage(model, result, args)
     return report(result, args, model)
+
+
+def add_coverage(model, result, args) -> None:
+    """--coverage: `checker.engines.explicit.coverage` over the states the check explored, into `result`
+    (its warnings with the others). A check that stopped at its first violation explored the states up
+    to that violation's depth: coverage stops there too."""
+    try:
+        require_enumerable(model)
+    except SpecError as exc:
+        result.notes.append("coverage: not measured: " + exc.diagnostics[0].message)
+        return
+    depth, why = args.max_depth, ""
+    if result.verdict is Verdict.VIOLATED and not args.keep_going and (depth is None or result.stats.depth < depth):
+        depth = result.stats.depth
+        why = f"the check stopped at its first violation, at depth {depth} (--continue explores every state)"
+    result.coverage = measure_coverage(model, args.max_states, depth, args.timeout, depth_reason=why)
+    result.warnings.extend(w.render() for w in result.coverage.warnings)
