@@ -378,6 +378,25 @@ def result_json(result: Result) -> dict:
         "symbolic_constants": result.symbolic_constants,
         "notes": result.notes,
         **({"simulation": _sampling_json(s)} if result.how == Strength.SAMPLED else {}),
+        **({"coverage": coverage_json(result.coverage)} if result.coverage is not None else {}),
+    }
+
+
+def coverage_json(cov: CoverageReport) -> dict:
+    """`check --coverage` in the result: the counts of `checker.core.coverage`, and its warnings."""
+    return {
+        "states": cov.states,
+        "depth": cov.depth,
+        "complete": cov.complete,
+        "partial": cov.partial or None,
+        "seconds": round(cov.seconds, 6),
+        "summary": cov.totals(),
+        "actions": [{"name": a.name, "where": a.where, "runs": a.runs, "enabled": a.enabled,
+                     "transitions": a.transitions, "changed": a.changed, "failed": a.failed} for a in cov.actions],
+        "statements": [{"where": s.where, "block": s.block, "kind": s.kind, "text": s.text, "reached": s.reached,
+                        "branches": dict(s.branches), "changed": s.changed} for s in cov.statements],
+        "warnings": [{"code": d.code, "message": d.message, "where": d.span.where if d.span else None,
+                      "help": d.help} for d in cov.warnings],
     }
 
 
