@@ -90,16 +90,18 @@ class CoverageReport:
                 f"{t['branches']} branches taken, {scope}")
 
     def lines(self) -> dict[tuple[str, int], tuple[int, bool, bool]]:
-        """(file, line) -> (times reached: the most of the statements starting there, whether one of
-        them was never reached, whether one of them has a branch never taken): the source gutter."""
+        """(file, line) -> (times reached: the most of the statements starting there, whether none of
+        them was ever reached, whether one of them was not or has a branch never taken): the source
+        gutter."""
         out: dict[tuple[str, int], tuple[int, bool, bool]] = {}
         for s in self.statements:
             if s.span is None:
                 continue
             key = (s.span.source.name, s.span.line)
-            n, miss, part = out.get(key, (0, False, False))
-            out[key] = (max(n, s.reached), miss or not s.reached, part or (bool(s.reached) and untaken(s)))
-        return out
+            n, _, part = out.get(key, (0, True, False))
+            n = max(n, s.reached)
+            out[key] = (n, n == 0, part or not s.reached or bool(untaken(s)))
+        return {k: (n, miss, part and not miss) for k, (n, miss, part) in out.items()}
 
 
 def untaken(s: StatementCoverage) -> list[str]:
