@@ -15,18 +15,16 @@ from spec.loader import load
 
 from checker.core import limits
 from checker.core.deferred import Deferred
-from checker.core.result import Verdict
 from checker.engines import registry as engines
 from checker.engines.options import MOST_PROCESSES
 from checker.engines.base import CheckRequest, ExplicitSection, SymbolicSection
-from checker.engines.explicit.enumerable import require_enumerable
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
 from checker.reports.console import console
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
 
-measure_coverage = Deferred("checker.engines.explicit.coverage", "coverage")
+measure_coverage = Deferred("checker.engines.explicit.coverage", "add_to")
 
 
 def add_parser(sub) -> None:
@@ -194,17 +192,6 @@ def run(args) -> int:
 
 
 def add_coverage(model, result, args) -> None:
-    """--coverage: `checker.engines.explicit.coverage` over the states the check explored, into `result`
-    (its warnings with the others). A check that stopped at its first violation explored the states up
-    to that violation's depth: coverage stops there too."""
-    try:
-        require_enumerable(model)
-    except SpecError as exc:
-        result.notes.append("coverage: not measured: " + exc.diagnostics[0].message)
-        return
-    depth, why = args.max_depth, ""
-    if result.verdict is Verdict.VIOLATED and not args.keep_going and (depth is None or result.stats.depth < depth):
-        depth = result.stats.depth
-        why = f"the check stopped at its first violation, at depth {depth} (--continue explores every state)"
-    result.coverage = measure_coverage(model, args.max_states, depth, args.timeout, depth_reason=why)
-    result.warnings.extend(w.render() for w in result.coverage.warnings)
+    """--coverage: `checker.engines.explicit.coverage` over the states the check explored, into `result`."""
+    measure_coverage(model, result, max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
+                     stop_at_first=not args.keep_going)

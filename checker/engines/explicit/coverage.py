@@ -36,11 +36,13 @@ from __future__ import annotations
 import time
 
 from spec import ir
-from spec.diagnostics import Diagnostic
+from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
 
 from checker.core.coverage import ActionCoverage, CoverageReport, StatementCoverage
 from checker.core.limits import Budget, Stopped
+from checker.core.result import Result, Verdict
+from checker.engines.explicit.enumerable import require_enumerable
 
 KIND = {ir.Assign: "assign", ir.LetS: "let", ir.Require: "require", ir.Assert: "assert", ir.If: "if",
         ir.For: "for", ir.Choose: "choose"}
@@ -78,6 +80,24 @@ class Counter:
         c[YES] += values
         if not values:
             c[NO] += 1
+
+
+def add_to(model: ir.CheckedModel, result: Result, max_states: int | None = None, max_depth: int | None = None,
+           timeout: float | None = None, stop_at_first: bool = True) -> None:
+    """The coverage of the states a check explored, into its result (`result.coverage`, and its warnings
+    with the others); a note instead when the model cannot be enumerated. A check that stopped at its
+    first violation explored the states up to that violation's depth: coverage stops there too."""
+    try:
+        require_enumerable(model)
+    except SpecError as exc:
+        result.notes.append("coverage: not measured: " + exc.diagnostics[0].message)
+        return
+    why = ""
+    if result.verdict is Verdict.VIOLATED and stop_at_first and (max_depth is None or result.stats.depth < max_depth):
+        max_depth = result.stats.depth
+        why = f"the check stopped at its first violation, at depth {max_depth} (--continue explores every state)"
+    result.coverage = coverage(model, max_states, max_depth, timeout, depth_reason=why)
+    result.warnings.extend(w.render() for w in result.coverage.warnings)
 
 
 def coverage(model: ir.CheckedModel, max_states: int | None = None, max_depth: int | None = None,
