@@ -89,6 +89,11 @@ ul.expl { margin: 4px 0; }
 .controls { margin: 6px 0; font-size: 13px; }
 .warn { color: var(--warn); }
 body.only-failed tr.passed-row, body.only-failed section.check.passed { display: none; }
+footer { padding: 16px 28px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
+"""
+
+# only in a report with coverage (check --coverage), so the others stay as they were
+COVERAGE_CSS = """
 table.cov { margin: 8px 0 16px; border: 1px solid var(--line); }
 table.cov td { padding: 0 8px; vertical-align: top; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
        monospace; font-size: 12.5px; white-space: pre; }
@@ -98,7 +103,6 @@ table.cov tr.hit td.gut { color: var(--ok); }
 table.cov tr.miss td { background: var(--del); }
 table.cov tr.miss td.gut { color: var(--bad); font-weight: bold; }
 table.cov tr.part td.gut { background: var(--chg); color: var(--warn); font-weight: bold; }
-footer { padding: 16px 28px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 """
 
 JS = """
@@ -143,11 +147,12 @@ def render_html(run: Run) -> str:
         body.append(_entry(k, entry, root))
     body.append("</main>")
     body.append(_footer(run))
+    css = COVERAGE_CSS if any(e.result is not None and e.result.coverage is not None for e in run.entries) else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<meta name=\"generator\" content=\"syncproof {esc(__version__)}\">\n"
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<title>{esc(title)}</title>\n<style>{CSS}{css}</style>\n</head>\n<body>\n"
             + "\n".join(body) + f"\n<script>{JS}</script>\n</body>\n</html>\n")
 
 
