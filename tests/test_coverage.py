@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from cdp import Browser, find_chromium
 from checker.core.coverage import CoverageReport
 from checker.engines.explicit.coverage import coverage
 from checker.engines.explicit.search import ExplicitOptions, check
@@ -370,3 +371,25 @@ def test_pytest_plugin_without_coverage_lists_nothing(pytester):
     assert "syncproof coverage" not in result.stdout.str()
     result = pytester.runpytest("-q", "-p", "no:cacheprovider", "--syncproof-coverage")
     assert "syncproof coverage" in result.stdout.str()
+
+
+def test_html_coverage_in_a_browser(tmp_path):
+    """The page with coverage loads in headless Chromium without a console error, and the gutter's
+    never-reached line is drawn red (skips only without Chromium, as tests/test_html_browser.py)."""
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("CHROMIUM IS NOT INSTALLED: the coverage gutter was NOT tested in a browser")
+    m = load_text(DEAD, "dead.sync")
+    r = check(m, ExplicitOptions())
+    r.coverage = coverage(m)
+    page = tmp_path / "cov.html"
+    page.write_text(render("html", single_run(r, m, "dead.sync")), encoding="utf-8")
+    b = Browser(chromium)
+    try:
+        b.open(page.as_uri())
+        assert b.errors() == []
+        assert b.evaluate("getComputedStyle(document.querySelector('table.cov tr.miss td')).backgroundColor") == \
+            "rgb(254, 202, 202)"    # --del
+        assert b.evaluate("document.querySelectorAll('table.cov tr').length") == len(DEAD.split("\n"))
+    finally:
+        b.close()
