@@ -393,3 +393,33 @@ def test_html_coverage_in_a_browser(tmp_path):
         assert b.evaluate("document.querySelectorAll('table.cov tr').length") == len(DEAD.split("\n"))
     finally:
         b.close()
+
+
+def test_sugar_is_reported_as_written():
+    """A `send` checks its channel's capacity with a require, a `receive` chooses a message: a
+    capacity never reached is no warning, and a receive that never has a message says so."""
+    text = """model Sugar
+type Msg = Ping | Pong
+channel pings: Msg capacity 3 with reordering
+channel never: Msg capacity 1 with reordering
+var sent: 0..1
+init { sent = 0 }
+action Send {
+  require sent == 0
+  send Ping to pings
+  sent = 1
+}
+action Hear {
+  receive m from never
+  sent = 0
+}
+"""
+    cov = cov_of(text)
+    assert [(w.code, w.span.line, w.message, w.help) for w in cov.warnings] == [
+        ("W211", 12, "action Hear is never enabled in any reachable state",
+         "its receive at line 13 never lets a run through"),
+        ("W217", 13, "this `receive` (its choose) never has a value to choose in any reachable state (reached 2 "
+                     "times): its set is always empty", None),
+    ]
+    assert [(s.kind, s.reached, s.branches) for s in cov.statements if s.text == "send Ping to pings"] == [
+        ("require", 1, {"passed": 1, "failed": 0}), ("assign", 1, {})]

@@ -243,6 +243,19 @@ def source_text(span, width: int = 48) -> str:
 
 # ---- warnings ------------------------------------------------------------------------------------
 
+def _written(s: ir.Stmt, keyword: str) -> bool:
+    """Whether the model's text has this statement as written (not one that sugar expands into: a
+    `send` checks the channel's capacity with a require, a `receive` chooses a message)."""
+    return s.span is None or source_text(s.span).split(" ", 1)[0] == keyword
+
+
+def _this(s: ir.Stmt, keyword: str) -> str:
+    """'this require', or for sugar 'this `send` (its require)'."""
+    if _written(s, keyword):
+        return f"this {keyword}"
+    return f"this `{source_text(s.span).split(' ', 1)[0]}` (its {keyword})"
+
+
 class Warnings:
     """The warnings of a coverage report: never enabled, never reached, never taken."""
 
@@ -269,7 +282,7 @@ class Warnings:
         for s in walk(stmts):
             c = self.counter.get(s)
             if c[REACHED] and not c[YES] and isinstance(s, (ir.Require, ir.Choose)) and s.span:
-                what = "require" if isinstance(s, ir.Require) else "choose"
+                what = source_text(s.span).split(" ", 1)[0]
                 return f"its {what} at line {s.span.line} never lets a run through"
         return None
 
@@ -325,18 +338,19 @@ class Warnings:
             if c[NO]:
                 self.block(s.orelse, s, init)
         elif isinstance(s, ir.Require):
-            span = s.cond.span or s.span
+            written = _written(s, "require")
+            span = (s.cond.span or s.span) if written else s.span
             if not c[YES]:
-                self.warn("W215", f"this require never passes {self.scope} ({times}): the statements after it are "
-                          "never run", span)
-            elif not c[NO]:
+                self.warn("W215", f"{_this(s, 'require')} never passes {self.scope} ({times}): the statements after "
+                          "it are never run", span)
+            elif not c[NO] and written:   # a send's capacity check that never fails is no fault of the model's
                 self.warn("W216", f"this require never fails {self.scope} ({times}): it does not restrict the "
                           "model", span, "a require that never fails is either redundant or a sign that the case "
                           "it guards against is never reached")
         elif isinstance(s, ir.Choose):
             if not c[YES]:
-                self.warn("W217", f"this choose never has a value to choose {self.scope} ({times}): its set is "
-                          "always empty", s.domain.span or s.span)
+                self.warn("W217", f"{_this(s, 'choose')} never has a value to choose {self.scope} ({times}): its set "
+                          "is always empty", (s.domain.span or s.span) if _written(s, "choose") else s.span)
         elif isinstance(s, ir.For):
             if c[YES]:
                 self.block(s.body, s, init)
