@@ -15,6 +15,7 @@ import pytest
 
 from cdp import Browser, find_chromium
 from checker.core.coverage import CoverageReport
+from checker.engines.explicit import coverage as module
 from checker.engines.explicit.coverage import coverage
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.cli.output import single_run
@@ -423,3 +424,19 @@ action Hear {
     ]
     assert [(s.kind, s.reached, s.branches) for s in cov.statements if s.text == "send Ping to pings"] == [
         ("require", 1, {"passed": 1, "failed": 0}), ("assign", 1, {})]
+
+
+def test_ctrl_c_during_coverage_keeps_what_was_counted(monkeypatch):
+    """Ctrl-C in the coverage pass: the check's result is reported with the partial coverage, exit 130."""
+    m = load_text(COUNTER, "m.sync")
+    r = check(m, ExplicitOptions())
+    calls = []
+
+    def tick():
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(module.Budget, "tick", lambda self: tick())
+    module.add_to(m, r)
+    assert (r.coverage.partial, r.interrupted, r.exit_code) == ("interrupted (Ctrl-C)", True, 130)
+    assert r.coverage.states >= 1

@@ -47,6 +47,7 @@ from checker.engines.explicit.enumerable import require_enumerable
 KIND = {ir.Assign: "assign", ir.LetS: "let", ir.Require: "require", ir.Assert: "assert", ir.If: "if",
         ir.For: "for", ir.Choose: "choose"}
 REACHED, YES, NO, CHANGED = range(4)
+INTERRUPTED = "interrupted (Ctrl-C)"
 
 
 class Counter:
@@ -98,6 +99,8 @@ def add_to(model: ir.CheckedModel, result: Result, max_states: int | None = None
         why = f"the check stopped at its first violation, at depth {max_depth} (--continue explores every state)"
     result.coverage = coverage(model, max_states, max_depth, timeout, depth_reason=why)
     result.warnings.extend(w.render() for w in result.coverage.warnings)
+    if result.coverage.partial == INTERRUPTED:
+        result.interrupted = True   # the report is shown, with what was counted, and the exit code says so
 
 
 def coverage(model: ir.CheckedModel, max_states: int | None = None, max_depth: int | None = None,
@@ -170,6 +173,8 @@ def _explore(model, interp: Interp, actions: list[ActionCoverage], max_states, m
             depth += 1
     except Stopped as stop:
         return len(seen), depth, stop.reason
+    except KeyboardInterrupt:
+        return len(seen), depth, INTERRUPTED
     return len(seen), depth, partial
 
 
