@@ -129,6 +129,9 @@ def _explore(model, interp: Interp, actions: list[ActionCoverage], max_states, m
     """Breadth-first over the reachable states, running every action instance in each: (states run,
     the depth reached, why states were left out or "")."""
     tick = budget.tick
+    # state constraints (where the model has them): a successor that fails one is a transition, but is
+    # not kept or run, as in the check (the interpreter already drops such initial states)
+    kept = interp.constrained if getattr(model, "constraints", None) else None
     seen: set[tuple] = set()
     level: list[tuple] = []
     partial = ""
@@ -158,7 +161,7 @@ def _explore(model, interp: Interp, actions: list[ActionCoverage], max_states, m
                             cov.transitions += 1
                             if t != state:
                                 cov.changed += 1
-                            if t in seen:
+                            if t in seen or (kept is not None and not kept(st)):
                                 continue
                             if max_depth is not None and depth >= max_depth:
                                 partial = partial or depth_reason or f"depth limit {max_depth} reached"
