@@ -17,7 +17,12 @@ when the configuration checks the file several ways). A violated property
 fails with its trace; one the configuration expects to be violated is an
 xfail (strict when `violates` names it); an inconclusive property fails,
 as in `syncproof ci`. A model that does not load is a collection error with
-its diagnostics. Checks go through the engine registry with the request of
+its diagnostics.
+
+With `--syncproof-coverage` (or the ini option `syncproof_coverage = true`)
+each check also measures the model's coverage (`syncproof check --coverage`)
+and the end of the session lists, per model, what was covered and the
+statements never reached and branches never taken (warnings W211-W218). Checks go through the engine registry with the request of
 their configured options (`checker.engines.options.request`).
 """
 
@@ -33,6 +38,7 @@ from spec.loader import load
 from checker.core.kinds import Kind
 from checker.core.result import Verdict
 from checker.engines import options as engine_config
+from checker.engines.explicit.coverage import add_to as add_coverage
 from checker.project.config import ModelConfig, display_path, find_config, read_config
 from checker.project.runs import Expectation
 from checker.reports.formats.tracerows import trace_text
@@ -44,8 +50,13 @@ def pytest_addoption(parser) -> None:
     parser.addini("syncproof_config", default="",
                   help="syncproof: the configuration with [tool.syncproof] (default: found from the rootdir)")
     group = parser.getgroup("syncproof")
+    parser.addini("syncproof_coverage", type="bool", default=False,
+                  help="syncproof: measure the coverage of every model checked and list what was never reached")
     group.addoption("--no-syncproof", action="store_true", default=False,
                     help="do not collect *.sync models, whatever syncproof_paths says")
+    group.addoption("--syncproof-coverage", action="store_true", default=False,
+                    help="measure the coverage of every model checked and list what was never reached (as "
+                    "syncproof check --coverage)")
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -72,6 +83,26 @@ class PropertyFailed(Exception):
 
 
 _CONFIG = pytest.StashKey[object]()
+_COVERAGE = pytest.StashKey[list]()   # (check name, model path, CoverageReport or a note), in the order measured
+
+
+def _wants_coverage(config) -> bool:
+    return bool(config.getoption("syncproof_coverage", False) or config.getini("syncproof_coverage"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """--syncproof-coverage: per model, the summary line and the warnings of its coverage."""
+    measured = config.stash.get(_COVERAGE, [])
+    if not measured:
+        return
+    terminalreporter.write_sep("=", "syncproof coverage")
+    for name, shown, cov in measured:
+        if isinstance(cov, str):
+            terminalreporter.write_line(f"{shown} ({name}): {cov}")
+            continue
+        terminalreporter.write_line(f"{shown} ({name}): {cov.summary()}")
+        for d in cov.warnings:
+            terminalreporter.write_line(d.render())
 
 
 def _configured(session_config, path: Path):
@@ -144,7 +175,18 @@ class SyncCheck(pytest.Collector):
                 self._result = engine_config.run(self.model(), self.setting.engine, opts)
             except SpecError as exc:
                 raise SyncError(exc.render()) from None
+            if _wants_coverage(self.config):
+                self._measure(opts)
         return self._result
+
+    def _measure(self, opts: dict) -> None:
+        """The coverage of the states the check explored, kept for the session's summary."""
+        r = self._result
+        add_coverage(self.model(), r, max_states=opts.get("max-states"), max_depth=opts.get("max-depth"),
+                     timeout=opts.get("timeout"), stop_at_first=not opts.get("continue", False))
+        what = r.coverage if r.coverage is not None else next(
+            (n.removeprefix("coverage: ") for n in r.notes if n.startswith("coverage:")), "not measured")
+        self.config.stash.setdefault(_COVERAGE, []).append((self.setting.name, self.setting.shown, what))
 
     def collect(self):
         model = self.model()

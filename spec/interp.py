@@ -46,6 +46,9 @@ class Interp:
 
     _tick = None  # set by init_outcomes(tick): called once per statement executed on a branch
     _after = None  # the state after the step, while a step property is evaluated (`x'`)
+    # a coverage counter (checker.engines.explicit.coverage), told of every statement a run reaches and of
+    # its outcome; None (the default) costs one attribute test per statement
+    _cover = None
 
     def __init__(self, model: ir.CheckedModel | None = None):
         self.model = model
@@ -417,6 +420,8 @@ class Interp:
         """exec_stmt on one run; a ModelError ends the run and is kept with its choices."""
         if self._tick is not None:
             self._tick()
+        if self._cover is not None:
+            self._cover.reached(s)
         try:
             return self.exec_stmt(s, state, env, choices, failures)
         except ModelError as exc:
@@ -437,24 +442,37 @@ class Interp:
                 if exc.span is None:  # a bad index in the target itself: point at the assignment
                     exc.span = s.span
                 raise
+            if self._cover is not None:
+                self._cover.assigned(s, st[s.var.index] != state[s.var.index])
             return [(st, env, choices)]
         if isinstance(s, ir.LetS):
             en = dict(env)
             en[s.sym.id] = self.eval(s.value, env, state)
             return [(state, en, choices)]
         if isinstance(s, ir.Require):
-            return [(state, env, choices)] if self.eval(s.cond, env, state) else []
+            ok = bool(self.eval(s.cond, env, state))
+            if self._cover is not None:
+                self._cover.branch(s, ok)
+            return [(state, env, choices)] if ok else []
         if isinstance(s, ir.Assert):
-            if not self.eval(s.cond, env, state):
+            ok = bool(self.eval(s.cond, env, state))
+            if self._cover is not None:
+                self._cover.branch(s, ok)
+            if not ok:
                 exc = ModelError("assert", s.message or "assertion failed")
                 exc.span = s.span
                 raise exc
             return [(state, env, choices)]
         if isinstance(s, ir.If):
-            body = s.then if self.eval(s.cond, env, state) else s.orelse
+            c = bool(self.eval(s.cond, env, state))
+            if self._cover is not None:
+                self._cover.branch(s, c)
+            body = s.then if c else s.orelse
             return ((st, _restrict(en, env), ch) for st, en, ch in self._run(body, state, env, choices, failures))
         if isinstance(s, ir.For):
             values = list(self.elements(s.domain, env, state))
+            if self._cover is not None:
+                self._cover.counted(s, len(values))
 
             def iteration(i, st, en, ch):
                 inner = dict(en)
@@ -467,6 +485,8 @@ class Interp:
                 en = dict(env)
                 en[s.sym.id] = v
                 out.append((state, en, choices + ((s.sym.name, ir.decode_value(s.sym.type, v)),)))
+            if self._cover is not None:
+                self._cover.counted(s, len(out))
             return out
         raise AssertionError(s)
 

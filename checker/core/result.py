@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from checker.core.exits import EXIT_HOLDS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_VIOLATED
+from checker.core.coverage import CoverageReport
 from checker.core.kinds import Kind, Strength
 
 
@@ -148,6 +149,7 @@ class Result:
     symbolic_constants: dict = field(default_factory=dict)   # name -> type, checked for every value
     notes: list[str] = field(default_factory=list)           # which engines ran and why
     interrupted: bool = False        # Ctrl-C ended the run: the statistics are partial (checker.core.limits)
+    coverage: CoverageReport | None = None   # check --coverage (checker.engines.explicit.coverage)
 
     @property
     def violated(self) -> list[PropertyResult]:

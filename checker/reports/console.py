@@ -17,6 +17,7 @@ from rich.text import Text
 from spec import values as V
 
 from checker import __version__
+from checker.core.coverage import CoverageReport, untaken
 from checker.core.kinds import Kind, Strength
 from checker.core.result import GraphStats, Result, SearchStats, SimulationStats, Stats, Trace, Verdict
 from checker.reports.steps import failing_step_text, in_transit, loop_text, step_label
@@ -79,6 +80,8 @@ def print_result(result: Result, out: Console, sources: dict | None = None) -> N
                       Text(note, style="dim") if p.verdict is Verdict.INCONCLUSIVE else Text(note))
     out.print(table)
     print_stats(result, out)
+    if result.coverage is not None:
+        print_coverage(result.coverage, out, result.path)
     for p in result.violated:
         if p.trace is not None:
             out.print()
@@ -147,6 +150,33 @@ def print_stats(result: Result, out: Console) -> None:
         parts = [f"{name} {_fmt_int(c)}" for name, c in s.actions.items()]
         out.print("transitions per action: " + " · ".join(parts), style="dim")
 
+
+
+def print_coverage(cov: CoverageReport, out: Console, path: str = "") -> None:
+    """`check --coverage`: a table of the actions, one of the statements, and the summary line."""
+    out.print()
+    scope = f"partial: {cov.partial}" if cov.partial else "every reachable state"
+    out.print(Text(f"coverage over {_fmt_int(cov.states)} state{'s' if cov.states != 1 else ''} ({scope}; no "
+                   f"symmetry reduction), {cov.seconds:.2f} s", style="bold"))
+    if cov.actions:
+        t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+        for name in ("action", "runs", "enabled", "transitions", "changed", "failed"):
+            t.add_column(name, justify="left" if name == "action" else "right")
+        for a in cov.actions:
+            t.add_row(Text(a.name), *(_fmt_int(n) for n in (a.runs, a.enabled, a.transitions, a.changed, a.failed)),
+                      style="yellow" if not a.enabled else None)
+        out.print(t)
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    for name in ("line", "in", "statement", "reached", "branches", "changed"):
+        t.add_column(name, justify="right" if name in ("reached", "changed") else "left")
+    for s in cov.statements:
+        line = str(s.line) if s.span is None or s.span.source.name == path else s.where.rsplit(":", 1)[0]
+        branches = " · ".join(f"{b} {_fmt_int(n)}" for b, n in s.branches.items())
+        missed = not s.reached or untaken(s)
+        t.add_row(line, Text(s.block), Text(s.text), _fmt_int(s.reached), branches,
+                  "" if s.changed is None else _fmt_int(s.changed), style="yellow" if missed else None)
+    out.print(t)
+    out.print(cov.summary())
 
 
 def print_sampling(result: Result, out: Console) -> None:
@@ -348,6 +378,25 @@ def result_json(result: Result) -> dict:
         "symbolic_constants": result.symbolic_constants,
         "notes": result.notes,
         **({"simulation": _sampling_json(s)} if result.how == Strength.SAMPLED else {}),
+        **({"coverage": coverage_json(result.coverage)} if result.coverage is not None else {}),
+    }
+
+
+def coverage_json(cov: CoverageReport) -> dict:
+    """`check --coverage` in the result: the counts of `checker.core.coverage`, and its warnings."""
+    return {
+        "states": cov.states,
+        "depth": cov.depth,
+        "complete": cov.complete,
+        "partial": cov.partial or None,
+        "seconds": round(cov.seconds, 6),
+        "summary": cov.totals(),
+        "actions": [{"name": a.name, "where": a.where, "runs": a.runs, "enabled": a.enabled,
+                     "transitions": a.transitions, "changed": a.changed, "failed": a.failed} for a in cov.actions],
+        "statements": [{"where": s.where, "block": s.block, "kind": s.kind, "text": s.text, "reached": s.reached,
+                        "branches": dict(s.branches), "changed": s.changed} for s in cov.statements],
+        "warnings": [{"code": d.code, "message": d.message, "where": d.span.where if d.span else None,
+                      "help": d.help} for d in cov.warnings],
     }
 
 

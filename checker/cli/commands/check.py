@@ -28,6 +28,7 @@ from checker.cli.commands.common import check_model_file, model_args, positive, 
 # numpy and the state graph, imported when --vacuity is given (`checker.core.deferred`)
 analyse_vacuity = Deferred("checker.engines.explicit.vacuity", "analyse")
 vacuity_limits = Deferred("checker.engines.explicit.vacuity", "GraphLimits")
+measure_coverage = Deferred("checker.engines.explicit.coverage", "add_to")
 
 
 def add_parser(sub) -> None:
@@ -62,6 +63,9 @@ def add_parser(sub) -> None:
     c.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     c.add_argument("--no-trace-file", action="store_true", help="do not write counterexample files")
+    c.add_argument("--coverage", action="store_true",
+                   help="after the check, count how often every action, statement and branch ran over the "
+                   "reachable states, and warn about those never reached or taken (docs/language.md, 'Coverage')")
     add_format_args(c)  # --format, --output, --report, and --json (= --format json)
     c.add_argument("--quiet", action="store_true", help="no progress display")
     c.add_argument("--engine", choices=engines.CHECK_NAMES, metavar="ENGINE",
@@ -192,6 +196,8 @@ def run(args) -> int:
     result = with_progress(args, lambda on_event: engines.run(model, args.engine, req, on_event))
     if args.vacuity and not result.interrupted:
         with_progress(args, lambda on_event: vacuity(model, result, args, on_event))
+    if args.coverage and not result.interrupted:
+        add_coverage(model, result, args)
     return report(result, args, model)
 
 
@@ -226,3 +232,9 @@ def vacuity(model, result, args, on_event) -> None:
         model, result, lambda m: engines.run(m, engines.EXPLICIT.name, witness_request, on_event), limits_)
     result.warnings.extend(warnings)
     result.notes.extend(notes)
+
+
+def add_coverage(model, result, args) -> None:
+    """--coverage: `checker.engines.explicit.coverage` over the states the check explored, into `result`."""
+    measure_coverage(model, result, max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
+                     stop_at_first=not args.keep_going)

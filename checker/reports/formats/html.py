@@ -92,6 +92,19 @@ body.only-failed tr.passed-row, body.only-failed section.check.passed { display:
 footer { padding: 16px 28px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 """
 
+# only in a report with coverage (check --coverage), so the others stay as they were
+COVERAGE_CSS = """
+table.cov { margin: 8px 0 16px; border: 1px solid var(--line); }
+table.cov td { padding: 0 8px; vertical-align: top; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
+       monospace; font-size: 12.5px; white-space: pre; }
+table.cov td.gut { text-align: right; color: var(--muted); background: var(--soft); min-width: 4em; }
+table.cov td.ln { text-align: right; color: var(--muted); border-right: 1px solid var(--line); }
+table.cov tr.hit td.gut { color: var(--ok); }
+table.cov tr.miss td { background: var(--del); }
+table.cov tr.miss td.gut { color: var(--bad); font-weight: bold; }
+table.cov tr.part td.gut { background: var(--chg); color: var(--warn); font-weight: bold; }
+"""
+
 JS = """
 'use strict';
 (function () {
@@ -134,11 +147,12 @@ def render_html(run: Run) -> str:
         body.append(_entry(k, entry, root))
     body.append("</main>")
     body.append(_footer(run))
+    css = COVERAGE_CSS if any(e.result is not None and e.result.coverage is not None for e in run.entries) else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<meta name=\"generator\" content=\"syncproof {esc(__version__)}\">\n"
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<title>{esc(title)}</title>\n<style>{CSS}{css}</style>\n</head>\n<body>\n"
             + "\n".join(body) + f"\n<script>{JS}</script>\n</body>\n</html>\n")
 
 
@@ -199,6 +213,8 @@ def _entry(k: int, e: Entry, root) -> str:
         out.append(_stats(e))
         for w in r.warnings:
             out.append(f'<p class="warn">{esc(w)}</p>')
+        if r.coverage is not None:
+            out.append(_coverage(e))
         for p in r.violated:
             out.append(_counterexample(k, e, p, root))
     out.append("</section>")
@@ -262,6 +278,42 @@ def _stats(e: Entry) -> str:
         out.append(f'<details><summary>transitions per action</summary><table class="actions"><tbody>{rows}'
                    '</tbody></table></details>')
     return "\n".join(out)
+
+
+def _coverage(e: Entry) -> str:
+    """`check --coverage`: the summary, the actions, and each model file with a gutter of the times its
+    statements were reached (never reached: red; a branch never taken: yellow)."""
+    cov = e.result.coverage
+    out = [f'<h3>Coverage</h3><p>{esc(cov.summary())} · no symmetry reduction · {cov.seconds:.2f} s</p>']
+    if cov.actions:
+        rows = "".join(f'<tr><td>{esc(a.name)}</td>' + "".join(f'<td class="num">{n:,}</td>' for n in
+                       (a.runs, a.enabled, a.transitions, a.changed, a.failed))
+                       + f'<td>{"<span class=warn>never enabled</span>" if not a.enabled else ""}</td></tr>'
+                       for a in cov.actions)
+        out.append('<table class="actions"><thead><tr><th>action</th><th>runs</th><th>enabled</th><th>transitions'
+                   f'</th><th>changed</th><th>failed</th><th></th></tr></thead><tbody>{rows}</tbody></table>')
+    lines = cov.lines()
+    for path in dict.fromkeys(f for f, _ in sorted(lines)):
+        text = e.sources.get(path)
+        if text is not None:
+            out.append(_gutter(path, text, lines))
+    return "\n".join(out)
+
+
+def _gutter(path: str, text: str, lines: dict) -> str:
+    rows = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if (path, n) not in lines:
+            rows.append(f'<tr><td class="gut"></td><td class="ln">{n}</td><td>{esc(line)}</td></tr>')
+            continue
+        count, miss, part = lines[(path, n)]
+        cls, title = ("miss", "never reached") if miss else \
+            ("part", "a statement here is never reached or a branch never taken") if part else \
+            ("hit", f"reached {count:,} time{'s' if count != 1 else ''}")
+        rows.append(f'<tr class="{cls}" title="{title}"><td class="gut">{count:,}</td><td class="ln">{n}</td>'
+                    f'<td>{esc(line)}</td></tr>')
+    return (f'<p class="muted">{esc(path)}: times each line\'s statements were reached</p>'
+            f'<div class="scroll"><table class="cov"><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _cx_id(k: int, name: str) -> str:
