@@ -233,6 +233,9 @@ class _Process:
                 if f.name not in ("generator", "span"):
                     setattr(out, f.name, self._any(getattr(e, f.name), inner))
             return out
+        if isinstance(e, ast.LetIn):
+            return ast.LetIn(e.span, e.name, e.name_span, self.expr(e.value, bound),
+                             self.expr(e.body, bound | {e.name}), e.type)
         if isinstance(e, ast.Match):
             arms = []
             for arm in e.arms:

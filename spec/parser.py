@@ -96,14 +96,29 @@ _STEP_DECL = re.compile(r"(?:\s|#[^\n]*)*(?!\d)\w+(?:\s|#[^\n]*)*:")
 
 
 class StepAsName:
-    """A lark post-lexer that gives `step` its meaning (`step_or_name`); lark's own callbacks cannot:
-    a keyword that the NAME pattern also matches is made a keyword inside the NAME match."""
+    """A lark post-lexer that gives `step`, `div` and `mod` their meaning (`soft_keyword`); lark's own
+    callbacks cannot: a keyword that the NAME pattern also matches is made a keyword inside the NAME match."""
 
     always_accept = ()
 
     def process(self, stream):
         for tok in stream:
-            yield step_or_name(tok) if tok.type == "STEP" else tok
+            yield soft_keyword(tok)
+
+
+_ASSIGNED = re.compile(r"(?:\s|#[^\n]*)*(?:=(?!=)|\[|\.(?!\.))")
+
+
+def soft_keyword(tok: Token) -> Token:
+    """`step`, and the operators `div` and `mod`, as keywords or names (see `step_or_name`). `div` and
+    `mod` are operators after an expression and names everywhere else; where both could follow (a
+    statement after an expression statement), the name is the one being assigned: `mod = 1`, `mod[k]
+    = 1`, `mod.f = 1`, none of which an operator's operand can start."""
+    if tok.type == "STEP":
+        return step_or_name(tok)
+    if tok.type in ("DIV", "MOD") and tok.end_pos is not None and _ASSIGNED.match(_TEXT.get(), tok.end_pos):
+        return Token.new_borrow_pos("NAME", str(tok), tok)
+    return tok
 
 
 def step_or_name(tok: Token) -> Token:
@@ -179,7 +194,7 @@ _TERMINAL_NAMES = {
     "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'",
     "COLON": "':'", "COMMA": "','", "EQUAL": "'='", "DOT": "'.'", "PLUS": "'+'", "MINUS": "'-'",
     "STAR": "'*'", "SLASH": "'/'", "PERCENT": "'%'", "VBAR": "'|'", "AMPERSAND": "'&'",
-    "LESSTHAN": "'<'", "MORETHAN": "'>'",
+    "LESSTHAN": "'<'", "MORETHAN": "'>'", "FAIRNESS": "'weak' or 'strong'",
 }
 
 
@@ -358,7 +373,7 @@ class _TokenCap:
         for count, tok in enumerate(stream, 1):
             if count > MAX_TOKENS:
                 raise _TooMany(tok)
-            yield step_or_name(tok) if tok.type == "STEP" else tok
+            yield soft_keyword(tok)
 
 
 def _too_many(exc: _TooMany, source: Source) -> Diagnostic:
@@ -700,8 +715,14 @@ class _Builder(Transformer_NonRecursive):
     mul = _bin("*")
     div = _bin("/")
     mod = _bin("%")
+    floor_div = _bin("div")
+    floor_mod = _bin("mod")
     pow_op = _bin("**")
     del _bin
+
+    def let_expr(self, meta, items):
+        name, typ, value, body = items
+        return ast.LetIn(self.sp(meta), str(name), self.tsp(name), value, body, typ)
 
     def not_op(self, meta, items):
         return ast.Unary(self.sp(meta), "not", items[0])

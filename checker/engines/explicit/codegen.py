@@ -334,6 +334,8 @@ class Compiler:
                 todo += x.args
             elif isinstance(x, ir.Match):
                 todo += [x.subject] + [arm.body for arm in x.arms]
+            elif isinstance(x, ir.LetIn):
+                todo += [x.value, x.body]
             elif isinstance(x, ir.Quant):
                 if x.kind in ("min", "max", "the"):
                     return True
@@ -341,6 +343,17 @@ class Compiler:
             elif not isinstance(x, (ir.Lit, ir.Local, ir.VarRef)):
                 return True
         return False
+
+    def _x_LetIn(self, e: ir.LetIn, ctx):
+        """`let x = v in body`: v evaluated first (it may fail where body would not read it, as the
+        interpreter does), into the local's generated name by an assignment expression; a constant
+        or a local is put in place instead."""
+        value = self.expr(e.value, ctx)
+        if value.is_const or _repeatable(value.text):
+            return self.expr(e.body, ctx.bind(e.sym.id, value))
+        name = f"l{e.sym.id}"
+        body = self.expr(e.body, ctx.bind(e.sym.id, Code(name, variant=value.variant)))
+        return Code(f"(({name} := {value.text}), {body.text})[1]")
 
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
@@ -512,6 +525,16 @@ class Compiler:
         if a[1].is_const and a[1].const > 0 and ta.lo >= 0:
             return Code(f"({a[0]} % {a[1]})")
         return Code(f"_tmod({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    def _op_floordiv(self, e, a, ctx):
+        if a[1].is_const and a[1].const != 0:
+            return Code(f"({a[0]} // {a[1]})")
+        return Code(f"_floordiv({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    def _op_floormod(self, e, a, ctx):
+        if a[1].is_const and a[1].const != 0:
+            return Code(f"({a[0]} % {a[1]})")
+        return Code(f"_floormod({a[0]}, {a[1]}, {self.site('a division', e.span)})")
 
     # comparison and logic
     def _op_eq(self, e, a, ctx): return Code(f"({a[0]} == {a[1]})")
