@@ -284,6 +284,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
     if typed is not None:
         return typed
     if str(tok) in KEYWORDS and name_only:
+        if str(tok) == "none":
+            help = help or ("'none' is the empty option: for a variable that may hold no member, declare it "
+                            "option[E] (its values are none and some(m)), or give the member another name, "
+                            "for example 'nobody'")
         return Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name here", span,
                           help or f"rename it, for example '{tok}_'")
     return Diagnostic("E100", f"unexpected {found}; expected {_expected_list(expected)}", span, help)
@@ -325,6 +329,9 @@ def _expected(exc: UnexpectedInput) -> set[str]:
     return expected
 
 
+_LISTED_MEMBER = re.compile(r"\{\s*(?!\d)\w+\s*$")   # `{red` before a ',' where a type's `{f: T}` was expected
+
+
 def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     text = str(tok)
     described = {_describe_terminal(t) for t in expected}
@@ -336,6 +343,22 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     if text == "'":
         return ("actions assign with 'x = ...'; x' (a variable after the step) is written only in a "
                 "'step' property, and only a variable can be primed")
+    if text == "(" and {"NAME", "INT", "MINUS"} <= set(expected) and "LPAR" not in expected:
+        return ("a range bound in a type is constant arithmetic without brackets: write 0..N - 1 ('..' binds "
+                "more loosely than '+' and '-'); only a whole upper bound may be bracketed, 0..(N - 1)")
+    if text == ")" and "'..'" in described and "','" not in described:
+        return ("a type's lower bound cannot be bracketed ('(' starting a type opens a tuple type): write "
+                "N - 1..M, as '..' binds more loosely than '+' and '-'")
+    if "'in'" in described and text in ("and", "or", "implies", "=>", "not", "if", "leads_to"):
+        return (f"the value of a 'let' in an expression ends at its 'in', and '{text}' cannot be part of it "
+                "unbracketed: write let ok = (a and b) in ...")
+    if "'weak' or 'strong'" in described:
+        return ("fairness is 'fairness weak A, B' (an action enabled without interruption is taken) or "
+                "'fairness strong A' (an action enabled again and again is taken)")
+    if text == "," and described == {"':'"} and _LISTED_MEMBER.search(text_all[max(0, pos - 200):pos]):
+        return ("in a type, '{' opens a record type {field: type, ...}: a type cannot list values. For some "
+                "members of an enum, use the enum and say which it takes: 'invariant V: x in {a, b}' (for a "
+                "parameter, 'require p in {a, b}')")
     if text == "=" and "'=='" in described:
         return "did you mean '=='? ('=' assigns, '==' compares)"
     # `a && b` and `a || b` lex as two '&' or '|': the second one is the unexpected token

@@ -128,7 +128,7 @@ class Operators(CheckerState):
             self.diag.error("E302", f"the exponent is too large ({tb.show()})", e.right.span)
             raise Bail
         if op in ("div", "mod"):
-            self._truncation_warning(e, ta, tb)
+            self._truncation_warning(e, a, b)
         t = interval(op, ta, tb)
         t = IntType(t.lo, t.hi, dec)
         if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
@@ -136,22 +136,25 @@ class Operators(CheckerState):
             return ir.Lit(IntType(v, v, dec), e.span, v)
         return ir.Op(t, e.span, op, [a, b])
 
-    def _truncation_warning(self, e: ast.Binary, ta: IntType, tb: IntType) -> None:
+    def _truncation_warning(self, e: ast.Binary, a: ir.Expr, b: ir.Expr) -> None:
         """W230/W231: `/` or `%` on an operand that may be negative, where they differ from TLA+'s
         (floor) division and modulus. A port from TLA+ that writes `(i - 1) % N` expects N - 1
         for i = 0 and gets -1."""
-        if ta.lo >= 0 and tb.lo >= 0:
+        if a.type.lo >= 0 and b.type.lo >= 0:
             return
         left, right = span_text(e.left.span) or "a", span_text(e.right.span) or "b"
+        ranges = ", ".join(f"{text} in {x.type.show()}" for x, text in ((a, left), (b, right))
+                           if not isinstance(x, ir.Lit))
+        where = f" ({ranges})" if ranges else ""
         if e.op == "%":
-            d = Diagnostic("W230", f"'%' keeps the sign of the dividend: it may be negative here "
-                           f"({left} in {ta.show()}, {right} in {tb.show()}), e.g. -1 % 6 == -1",
-                           e.span, f"if you mean TLA+'s % (a result in 0..b-1 for b > 0), write "
+            d = Diagnostic("W230", f"'%' keeps the sign of the dividend, and an operand may be negative "
+                           f"here{where}: -1 % 6 == -1", e.span,
+                           f"if you mean TLA+'s % (a result in 0..b-1 for b > 0, -1 mod 6 == 5), write "
                            f"{left} mod {right}", severity="warning")
         else:
-            d = Diagnostic("W231", f"'/' truncates toward zero and an operand may be negative here "
-                           f"({left} in {ta.show()}, {right} in {tb.show()}), e.g. -7 / 2 == -3",
-                           e.span, f"if you mean TLA+'s \\div (rounding toward minus infinity, -7 div 2 == -4), "
+            d = Diagnostic("W231", f"'/' truncates toward zero, and an operand may be negative here{where}: "
+                           f"-7 / 2 == -3", e.span,
+                           f"if you mean TLA+'s \\div (rounding toward minus infinity, -7 div 2 == -4), "
                            f"write {left} div {right}", severity="warning")
         if d not in self.diag.warnings:  # an operand typed twice (look-ahead) warns once
             self.diag.warnings.append(d)
