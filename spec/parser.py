@@ -234,7 +234,7 @@ _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init"
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
-_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", "match", "always", "eventually"}
+_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", "match", "always", "eventually", "let"}
 
 
 def _token_text(tok: Token) -> str:

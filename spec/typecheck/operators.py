@@ -140,8 +140,8 @@ class Operators(CheckerState):
         """W230/W231: `/` or `%` on an operand that may be negative, where they differ from TLA+'s
         (floor) division and modulus. A port from TLA+ that writes `(i - 1) % N` expects N - 1
         for i = 0 and gets -1."""
-        if a.type.lo >= 0 and b.type.lo >= 0:
-            return
+        if (a.type.lo >= 0 and b.type.lo >= 0) or (isinstance(a, ir.Lit) and isinstance(b, ir.Lit)):
+            return  # never negative, or a constant whose value the writer sees
         left, right = span_text(e.left.span) or "a", span_text(e.right.span) or "b"
         ranges = ", ".join(f"{text} in {x.type.show()}" for x, text in ((a, left), (b, right))
                            if not isinstance(x, ir.Lit))
