@@ -807,14 +807,14 @@ def _tdiv(a, b, ta: IntType):
 
 def _floormod(a, b, tb: IntType):
     """`a mod b`: the remainder of division rounding toward minus infinity, with the sign of b.
-    z3's Int `%` is Euclidean (never negative), which is the same for b > 0; bit-vector `SMod` is
-    this one."""
+    z3's Int `%` is Euclidean (never negative), which is the same for b > 0; on bit-vectors `%` is
+    bvsmod, which is this one."""
     na, nb = num(a), num(b)
     if na is not None and nb is not None and nb != 0:
         return ival(floormod(na, nb))
     if z3.is_bv(a) or z3.is_bv(b):
         a, b = SV.align(a, b, extra=1)
-        return z3.SMod(a, b)
+        return a % b   # bvsmod: the sign of the divisor
     r = a % b
     if tb.lo > 0:
         return r
@@ -829,7 +829,7 @@ def _floordiv(a, b, tb: IntType):
         return ival(floordiv(na, nb))
     if z3.is_bv(a) or z3.is_bv(b):
         a, b = SV.align(a, b, extra=1)
-        return (a - z3.SMod(a, b)) / b
+        return (a - a % b) / b
     if tb.lo > 0:
         return a / b
     q = a / b  # Euclidean: one more than the floor when b < 0 and the division is not exact
