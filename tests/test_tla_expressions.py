@@ -337,7 +337,7 @@ invariant I: y / 2 <= 2 and (y % 3) == (y % 3) and -7 / 2 == -3
     got = [(w.code, w.span.line, w.span.col) for w in m.warnings]
     assert got == [("W230", 5, 16), ("W231", 6, 14), ("W230", 6, 30), ("W230", 6, 41)]
     w = m.warnings[0]
-    assert w.severity == "warning" and "y in -3..3" in w.message and w.help.endswith("write y mod 2")
+    assert w.severity == "warning" and "(the dividend in -3..3)" in w.message and w.help.endswith("write 'mod' in place of '%'")
     assert load_text(text.replace("%", "mod").replace("/", "div"), "w.sync").warnings == []
 
 

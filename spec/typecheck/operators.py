@@ -142,20 +142,20 @@ class Operators(CheckerState):
         for i = 0 and gets -1."""
         if (a.type.lo >= 0 and b.type.lo >= 0) or (isinstance(a, ir.Lit) and isinstance(b, ir.Lit)):
             return  # never negative, or a constant whose value the writer sees
-        left, right = span_text(e.left.span) or "a", span_text(e.right.span) or "b"
-        ranges = ", ".join(f"{text} in {x.type.show()}" for x, text in ((a, left), (b, right))
+        ranges = ", ".join(f"{what} in {x.type.show()}" for x, what in ((a, "the dividend"), (b, "the divisor"))
                            if not isinstance(x, ir.Lit))
         where = f" ({ranges})" if ranges else ""
+        # no source text in the message: a warning is the same however the model is laid out
         if e.op == "%":
             d = Diagnostic("W230", f"'%' keeps the sign of the dividend, and an operand may be negative "
                            f"here{where}: -1 % 6 == -1", e.span,
-                           f"if you mean TLA+'s % (a result in 0..b-1 for b > 0, -1 mod 6 == 5), write "
-                           f"{left} mod {right}", severity="warning")
+                           "if you mean TLA+'s % (a result in 0..b-1 for b > 0, -1 mod 6 == 5), write 'mod' "
+                           "in place of '%'", severity="warning")
         else:
             d = Diagnostic("W231", f"'/' truncates toward zero, and an operand may be negative here{where}: "
                            f"-7 / 2 == -3", e.span,
-                           f"if you mean TLA+'s \\div (rounding toward minus infinity, -7 div 2 == -4), "
-                           f"write {left} div {right}", severity="warning")
+                           "if you mean TLA+'s \\div (rounding toward minus infinity, -7 div 2 == -4), write "
+                           "'div' in place of '/'", severity="warning")
         if d not in self.diag.warnings:  # an operand typed twice (look-ahead) warns once
             self.diag.warnings.append(d)
 
