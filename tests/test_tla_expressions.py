@@ -449,3 +449,13 @@ def test_the_integer_encoding_of_a_variable_divisor_is_floor_division_for_every_
         s = z3.Solver()
         s.add(a == x, b == y, z3.Or(q != x // y, r != x % y))
         assert s.check() == z3.unsat, (x, y)
+
+
+def test_the_explanation_of_a_false_let_invariant_shows_the_let_value():
+    from checker.core.explain import explain_invariant
+
+    m = model_of(VIOLATED.replace("t < 5", "t < 5 and a >= 0"))
+    cm = CompiledModel(m)
+    dist, _ = naive_bfs(cm)
+    last = next(s for s in dist if cm.decode(s)["a"] == 3)
+    assert explain_invariant(m, m.invariants[0], cm.unpack(last)) == ["with t = 6: t = 6"]

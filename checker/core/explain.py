@@ -105,7 +105,16 @@ class Explainer:
             for p, a in zip(e.fn.params, e.args):
                 inner[p.id] = self.value(a, env, state)
             return self.false(e.fn.body, inner, state, prefix)
+        if isinstance(e, ir.LetIn):
+            return self.false(e.body, *self._let(e, env, state, prefix))
         self._leaf(e, env, state, prefix)
+
+    def _let(self, e: ir.LetIn, env, state, prefix: str):
+        """(env, state, prefix) for the body of `let x = v in body`: x bound, and shown as a binding."""
+        v = self.value(e.value, env, state)
+        inner = dict(env)
+        inner[e.sym.id] = v
+        return inner, state, prefix + f"with {e.sym.name} = {V.show(ir.decode_value(e.sym.type, v))}: "
 
     def true(self, e: ir.Expr, env, state, prefix: str = "") -> None:
         """e is true here (and that is the problem): say why."""
@@ -125,6 +134,8 @@ class Explainer:
             row = self._find(e, env, state, want=True)
             if row is not None:
                 return self.true(e.body, row, state, prefix + self._binding(e, row))
+        if isinstance(e, ir.LetIn):
+            return self.true(e.body, *self._let(e, env, state, prefix))
         self._leaf(e, env, state, prefix)
 
     def _leaf(self, e: ir.Expr, env, state, prefix: str) -> None:
