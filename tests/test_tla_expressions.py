@@ -459,3 +459,18 @@ def test_the_explanation_of_a_false_let_invariant_shows_the_let_value():
     dist, _ = naive_bfs(cm)
     last = next(s for s in dist if cm.decode(s)["a"] == 3)
     assert explain_invariant(m, m.invariants[0], cm.unpack(last)) == ["with t = 6: t = 6"]
+
+
+def test_a_def_with_a_let_inlined_into_its_own_argument_keeps_both_bindings():
+    """f(f(a)) compiles f's let twice, the inner copy inside the outer body's use of x: each copy
+    binds a name of its own, or the inner one would overwrite the outer's before it is read."""
+    text = """model D
+var a: 0..3
+init { a = 1 }
+def f(x: 0..7) = let t = min(x + 1, 7) in max(x, t)
+action Up { require a < 3  a = a + 1 }
+invariant Two: f(f(a)) == a + 2
+"""
+    m = model_of(text)
+    assert differential(m) == 3
+    assert run(text, deadlock=False).verdict is Verdict.HOLDS

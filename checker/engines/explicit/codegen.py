@@ -351,7 +351,9 @@ class Compiler:
         value = self.expr(e.value, ctx)
         if value.is_const or _repeatable(value.text):
             return self.expr(e.body, ctx.bind(e.sym.id, value))
-        name = f"l{e.sym.id}"
+        # a fresh name at every place the let is compiled: a def's let inlined twice, once inside an
+        # argument of the other (`f(f(a))`), must not overwrite the outer binding before it is read
+        name = self.tmp()
         body = self.expr(e.body, ctx.bind(e.sym.id, Code(name, variant=value.variant)))
         return Code(f"(({name} := {value.text}), {body.text})[1]")
 
@@ -1358,7 +1360,7 @@ def _repeatable(text: str) -> bool:
 
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
-_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\((l\d+) := ")  # locals bound inside an expression
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\(((?:l|_t)\d+) := ")  # bound inside an expression
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 
