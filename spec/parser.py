@@ -329,6 +329,7 @@ def _expected(exc: UnexpectedInput) -> set[str]:
     return expected
 
 
+_PREFIX_WORDS = {"if", "forall", "exists", "the", "let", "not", "always", "eventually"}   # `?prefix` and `not`
 _LISTED_MEMBER = re.compile(r"\{\s*(?!\d)\w+\s*$")   # `{red` before a ',' where a type's `{f: T}` was expected
 
 
@@ -349,6 +350,9 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     if text == ")" and "'..'" in described and "','" not in described:
         return ("a type's lower bound cannot be bracketed ('(' starting a type opens a tuple type): write "
                 "N - 1..M, as '..' binds more loosely than '+' and '-'")
+    if text in _PREFIX_WORDS and "LPAR" in expected and text.upper() not in expected:
+        return (f"an expression starting with '{text}' extends as far right as it can, so it cannot stand "
+                f"here unbracketed: write ({text} ...)")
     if "'in'" in described and text in ("and", "or", "implies", "=>", "not", "if", "leads_to"):
         return (f"the value of a 'let' in an expression ends at its 'in', and '{text}' cannot be part of it "
                 "unbracketed: write let ok = (a and b) in ...")

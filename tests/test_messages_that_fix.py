@@ -133,3 +133,15 @@ def test_none_as_an_enum_member_suggests_an_option(cli):
     assert code == 2
     assert "m.sync:2:21: error[E103]: 'none' is a keyword and cannot be used as a name here" in out
     assert "declare it option[E] (its values are none and some(m))" in out
+
+
+@pytest.mark.parametrize("text,col,word", [
+    ("invariant I: let w = if a > 1 then 1 else 0 in w >= 0", 22, "if"),
+    ("invariant I: a == if a > 1 then 1 else 0", 19, "if"),
+    ("invariant I: 1 + forall k in 0..1: k == a", 18, "forall"),
+])
+def test_a_prefix_expression_where_only_a_term_fits_is_told_to_take_brackets(text, col, word):
+    (d,) = errors(f"model P\nvar a: 0..3\ninit {{ a = 0 }}\n{text}\n")
+    assert (d.code, d.span.col) == ("E100", col)
+    assert d.help == (f"an expression starting with '{word}' extends as far right as it can, so it cannot stand "
+                      f"here unbracketed: write ({word} ...)")
