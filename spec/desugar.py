@@ -274,7 +274,7 @@ class _Process:
             if isinstance(s, ast.Assign):
                 out.append(ast.Assign(s.span, self.lvalue(s.target, bound), self.expr(s.value, bound)))
             elif isinstance(s, ast.Let):
-                out.append(ast.Let(s.span, s.name, s.name_span, self.expr(s.value, bound)))
+                out.append(ast.Let(s.span, s.name, s.name_span, self.expr(s.value, bound), s.type))
                 bound = bound | {s.name}
             elif isinstance(s, ast.Choose):
                 out.append(ast.Choose(s.span, s.var, s.var_span, self.expr(s.domain, bound)))

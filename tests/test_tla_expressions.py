@@ -474,3 +474,17 @@ invariant Two: f(f(a)) == a + 2
     m = model_of(text)
     assert differential(m) == 3
     assert run(text, deadlock=False).verdict is Verdict.HOLDS
+
+
+def test_a_typed_let_statement_in_a_process_keeps_its_type():
+    """The process desugaring dropped `let x: T`'s type, and with it the range check at the let."""
+    text = """model P
+const NODES = {n1, n2}
+process Node[n in NODES] {
+  var v: 0..3
+  init { v = 0 }
+  action Inc { require v < 3  let w: 0..1 = v  v = w + 1 }
+}
+"""
+    r = run(text, deadlock=False)
+    assert [(p.name, p.trace.length) for p in r.violated] == [("runtime", 3)]   # at v == 2
