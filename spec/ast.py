@@ -205,6 +205,17 @@ class Ite(Node):
 
 
 @dataclass
+class LetIn(Node):
+    """`let x = value in body` in an expression (the statement `let` is `Let`)."""
+
+    name: str
+    name_span: Span = field(repr=False, compare=False)
+    value: "Expr"
+    body: "Expr"
+    type: "TypeExpr | None" = None   # `let x: T = v in e`: v is checked (and range-checked) as a T
+
+
+@dataclass
 class TupleLit(Node):
     elems: list["Expr"]
 
@@ -271,7 +282,7 @@ class TypeSet(Node):
 
 
 Expr = (IntLit | DecLit | BoolLit | NoneLit | Name | Primed | Binary | Unary | IsTest | Index | FieldAccess | Call
-        | Quant | Ite | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match | TypeSet)
+        | Quant | Ite | LetIn | TupleLit | SetLit | SetComp | PairsLit | MapComp | SeqLit | Match | TypeSet)
 
 
 def spelled_type(e: "Expr") -> TypeExpr | None:

@@ -233,6 +233,9 @@ class _Process:
                 if f.name not in ("generator", "span"):
                     setattr(out, f.name, self._any(getattr(e, f.name), inner))
             return out
+        if isinstance(e, ast.LetIn):
+            return ast.LetIn(e.span, e.name, e.name_span, self.expr(e.value, bound),
+                             self.expr(e.body, bound | {e.name}), e.type)
         if isinstance(e, ast.Match):
             arms = []
             for arm in e.arms:
@@ -271,7 +274,7 @@ class _Process:
             if isinstance(s, ast.Assign):
                 out.append(ast.Assign(s.span, self.lvalue(s.target, bound), self.expr(s.value, bound)))
             elif isinstance(s, ast.Let):
-                out.append(ast.Let(s.span, s.name, s.name_span, self.expr(s.value, bound)))
+                out.append(ast.Let(s.span, s.name, s.name_span, self.expr(s.value, bound), s.type))
                 bound = bound | {s.name}
             elif isinstance(s, ast.Choose):
                 out.append(ast.Choose(s.span, s.var, s.var_span, self.expr(s.domain, bound)))

@@ -36,7 +36,7 @@ _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 _CHAINS = {
     "implies_op": "implies", "leads_to": "implies", "or_op": "or", "and_op": "and",
     "union_op": "|", "inter_op": "&", "add": "+", "sub": "+", "concat": "+",
-    "mul": "*", "div": "*", "mod": "*",
+    "mul": "*", "div": "*", "mod": "*", "floor_div": "*", "floor_mod": "*",
 }
 _COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge", "member", "not_member", "subset", "pow_op"}
 # what may follow `=` on the same line however long it is: it breaks inside its own brackets
@@ -566,6 +566,8 @@ class _Formatter:
         open_, inner, close = n.children
         return concat(self.tok(open_), Align(self.expr(inner, hang=False)), self.tok(close))
 
+    r_rb_hi = r_atom   # `0..(N - 1)` in a type
+
     def quant(self, n: Tree) -> Doc:
         kw, bindings, colon, body = n.children
         return concat(self.tok(kw), " ", self.node(bindings), self.tok(colon),
@@ -577,6 +579,12 @@ class _Formatter:
         """`the x in S: p`, laid out like a quantifier."""
         kw, name, in_, domain, colon, body = n.children
         return concat(self.tok(kw), " ", self.tok(name), " ", self.tok(in_), " ", self.expr(domain), self.tok(colon),
+                      Group(Nest(INDENT, concat(Line(), self.expr(body, hang=False)))))
+
+    def r_let_expr(self, n: Tree) -> Doc:
+        """`let x = v in body`: the body on the same line if it fits, else on the next, indented."""
+        *head, in_, body = n.children
+        return concat(self.typed_names(head), " ", self.tok(in_),
                       Group(Nest(INDENT, concat(Line(), self.expr(body, hang=False)))))
 
     def r_always(self, n: Tree) -> Doc:

@@ -13,7 +13,7 @@ import itertools
 
 from spec import ir
 from spec import values as V
-from spec.runtime import ModelError, from_code, round_div, tdiv, thef, tmod, to_code
+from spec.runtime import ModelError, floordiv, floormod, from_code, round_div, tdiv, thef, tmod, to_code
 from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType,
                     iter_bits)
 
@@ -83,6 +83,11 @@ class Interp:
         for p, a in zip(e.fn.params, args):
             inner[p.id] = a
         return self.eval(e.fn.body, inner, state)
+
+    def _LetIn(self, e, env, state):
+        inner = dict(env)
+        inner[e.sym.id] = self.eval(e.value, env, state)
+        return self.eval(e.body, inner, state)
 
     def _Match(self, e, env, state):
         v = self.eval(e.subject, env, state)
@@ -199,6 +204,8 @@ class Interp:
     def op_mul(self, e, a, b): return a * b
     def op_div(self, e, a, b): return tdiv(a, b)
     def op_mod(self, e, a, b): return tmod(a, b)
+    def op_floordiv(self, e, a, b): return floordiv(a, b)
+    def op_floormod(self, e, a, b): return floormod(a, b)
     def op_pow(self, e, a, b): return a ** b
     def op_neg(self, e, a): return -a
 

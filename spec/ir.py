@@ -18,6 +18,8 @@ Expression nodes:
                                kind: forall exists set sum min max count map the
                                (`the x in S: P`: binders [x in S], cond P, body x)
     Match(subject, arms)       arms: (variant name | "some" | "none" | None, locals, body)
+    LetIn(sym, value, body)    `let x = value in body`: value is evaluated first (even if body
+                               does not read x), then body with x bound to it
     Call(fn, args)             a `def`, inlined by engines
 
 Statements: Assign, LetS, Require, Assert, If, For, Choose.
@@ -35,7 +37,8 @@ from spec.values import EncodeError, Fixed
 # op name: meaning (arity)
 OPS = {
     "add": "a + b", "sub": "a - b", "mul": "a * b", "div": "a / b (truncates toward zero)",
-    "mod": "a % b (sign of a)", "pow": "a ** b", "neg": "-a", "abs": "|a|",
+    "mod": "a % b (sign of a)", "floordiv": "a div b (rounds toward minus infinity)",
+    "floormod": "a mod b (sign of b: 0..b-1 for b > 0)", "pow": "a ** b", "neg": "-a", "abs": "|a|",
     "eq": "a == b", "ne": "a != b", "lt": "a < b", "le": "a <= b", "gt": "a > b", "ge": "a >= b",
     "and": "a and b", "or": "a or b", "not": "not a", "implies": "a implies b",
     "ite": "if a then b else c",
@@ -146,6 +149,13 @@ class MatchArm:
 class Match(Expr):
     subject: Expr = None  # type: ignore[assignment]
     arms: list[MatchArm] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class LetIn(Expr):
+    sym: LocalSym = None  # type: ignore[assignment]
+    value: Expr = None  # type: ignore[assignment]
+    body: Expr = None  # type: ignore[assignment]
 
 
 @dataclass(eq=False)
@@ -423,6 +433,8 @@ def iter_ir(node, into_defs: bool = True):
             elif isinstance(n, Match):
                 stack.append(n.subject)
                 stack.extend(a.body for a in n.arms)
+            elif isinstance(n, LetIn):
+                stack.extend((n.value, n.body))
             elif isinstance(n, Call):
                 stack.extend(n.args)
                 if into_defs and n.fn.body is not None:

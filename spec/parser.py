@@ -96,14 +96,29 @@ _STEP_DECL = re.compile(r"(?:\s|#[^\n]*)*(?!\d)\w+(?:\s|#[^\n]*)*:")
 
 
 class StepAsName:
-    """A lark post-lexer that gives `step` its meaning (`step_or_name`); lark's own callbacks cannot:
-    a keyword that the NAME pattern also matches is made a keyword inside the NAME match."""
+    """A lark post-lexer that gives `step`, `div` and `mod` their meaning (`soft_keyword`); lark's own
+    callbacks cannot: a keyword that the NAME pattern also matches is made a keyword inside the NAME match."""
 
     always_accept = ()
 
     def process(self, stream):
         for tok in stream:
-            yield step_or_name(tok) if tok.type == "STEP" else tok
+            yield soft_keyword(tok)
+
+
+_ASSIGNED = re.compile(r"(?:\s|#[^\n]*)*(?:=(?!=)|\[|\.(?!\.))")
+
+
+def soft_keyword(tok: Token) -> Token:
+    """`step`, and the operators `div` and `mod`, as keywords or names (see `step_or_name`). `div` and
+    `mod` are operators after an expression and names everywhere else; where both could follow (a
+    statement after an expression statement), the name is the one being assigned: `mod = 1`, `mod[k]
+    = 1`, `mod.f = 1`, none of which an operator's operand can start."""
+    if tok.type == "STEP":
+        return step_or_name(tok)
+    if tok.type in ("DIV", "MOD") and tok.end_pos is not None and _ASSIGNED.match(_TEXT.get(), tok.end_pos):
+        return Token.new_borrow_pos("NAME", str(tok), tok)
+    return tok
 
 
 def step_or_name(tok: Token) -> Token:
@@ -179,7 +194,7 @@ _TERMINAL_NAMES = {
     "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'",
     "COLON": "':'", "COMMA": "','", "EQUAL": "'='", "DOT": "'.'", "PLUS": "'+'", "MINUS": "'-'",
     "STAR": "'*'", "SLASH": "'/'", "PERCENT": "'%'", "VBAR": "'|'", "AMPERSAND": "'&'",
-    "LESSTHAN": "'<'", "MORETHAN": "'>'",
+    "LESSTHAN": "'<'", "MORETHAN": "'>'", "FAIRNESS": "'weak' or 'strong'",
 }
 
 
@@ -219,7 +234,7 @@ _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init"
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
-_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", "match", "always", "eventually"}
+_EXPR_WORDS = {"true", "false", "none", "not", "forall", "exists", "the", "if", "match", "always", "eventually", "let"}
 
 
 def _token_text(tok: Token) -> str:
@@ -269,6 +284,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source) -> Diagnostic:
     if typed is not None:
         return typed
     if str(tok) in KEYWORDS and name_only:
+        if str(tok) == "none":
+            help = help or ("'none' is the empty option: for a variable that may hold no member, declare it "
+                            "option[E] (its values are none and some(m)), or give the member another name, "
+                            "for example 'nobody'")
         return Diagnostic("E103", f"'{tok}' is a keyword and cannot be used as a name here", span,
                           help or f"rename it, for example '{tok}_'")
     return Diagnostic("E100", f"unexpected {found}; expected {_expected_list(expected)}", span, help)
@@ -310,6 +329,10 @@ def _expected(exc: UnexpectedInput) -> set[str]:
     return expected
 
 
+_PREFIX_WORDS = {"if", "forall", "exists", "the", "let", "not", "always", "eventually"}   # `?prefix` and `not`
+_LISTED_MEMBER = re.compile(r"\{\s*(?!\d)\w+\s*$")   # `{red` before a ',' where a type's `{f: T}` was expected
+
+
 def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     text = str(tok)
     described = {_describe_terminal(t) for t in expected}
@@ -321,6 +344,25 @@ def _syntax_help(tok: Token, expected, text_all: str = "") -> str | None:
     if text == "'":
         return ("actions assign with 'x = ...'; x' (a variable after the step) is written only in a "
                 "'step' property, and only a variable can be primed")
+    if text == "(" and {"NAME", "INT", "MINUS"} <= set(expected) and "LPAR" not in expected:
+        return ("a range bound in a type is constant arithmetic without brackets: write 0..N - 1 ('..' binds "
+                "more loosely than '+' and '-'); only a whole upper bound may be bracketed, 0..(N - 1)")
+    if text == ")" and "'..'" in described and "','" not in described:
+        return ("a type's lower bound cannot be bracketed ('(' starting a type opens a tuple type): write "
+                "N - 1..M, as '..' binds more loosely than '+' and '-'")
+    if text in _PREFIX_WORDS and "LPAR" in expected and text.upper() not in expected:
+        return (f"an expression starting with '{text}' extends as far right as it can, so it cannot stand "
+                f"here unbracketed: write ({text} ...)")
+    if "'in'" in described and text in ("and", "or", "implies", "=>", "not", "if", "leads_to"):
+        return (f"the value of a 'let' in an expression ends at its 'in', and '{text}' cannot be part of it "
+                "unbracketed: write let ok = (a and b) in ...")
+    if "'weak' or 'strong'" in described:
+        return ("fairness is 'fairness weak A, B' (an action enabled without interruption is taken) or "
+                "'fairness strong A' (an action enabled again and again is taken)")
+    if text == "," and described == {"':'"} and _LISTED_MEMBER.search(text_all[max(0, pos - 200):pos]):
+        return ("in a type, '{' opens a record type {field: type, ...}: a type cannot list values. For some "
+                "members of an enum, use the enum and say which it takes: 'invariant V: x in {a, b}' (for a "
+                "parameter, 'require p in {a, b}')")
     if text == "=" and "'=='" in described:
         return "did you mean '=='? ('=' assigns, '==' compares)"
     # `a && b` and `a || b` lex as two '&' or '|': the second one is the unexpected token
@@ -358,7 +400,7 @@ class _TokenCap:
         for count, tok in enumerate(stream, 1):
             if count > MAX_TOKENS:
                 raise _TooMany(tok)
-            yield step_or_name(tok) if tok.type == "STEP" else tok
+            yield soft_keyword(tok)
 
 
 def _too_many(exc: _TooMany, source: Source) -> Diagnostic:
@@ -700,8 +742,14 @@ class _Builder(Transformer_NonRecursive):
     mul = _bin("*")
     div = _bin("/")
     mod = _bin("%")
+    floor_div = _bin("div")
+    floor_mod = _bin("mod")
     pow_op = _bin("**")
     del _bin
+
+    def let_expr(self, meta, items):
+        name, typ, value, body = items
+        return ast.LetIn(self.sp(meta), str(name), self.tsp(name), value, body, typ)
 
     def not_op(self, meta, items):
         return ast.Unary(self.sp(meta), "not", items[0])

@@ -77,6 +77,21 @@ def tmod(a: int, b: int, site: int = -1) -> int:
     return a - b * tdiv(a, b)
 
 
+def floordiv(a: int, b: int, site: int = -1) -> int:
+    """`a div b`: division rounding toward minus infinity (TLA+'s \\div, Python's //)."""
+    if b == 0:
+        raise ModelError("division", f"division by zero ({a} div 0)", site)
+    return a // b
+
+
+def floormod(a: int, b: int, site: int = -1) -> int:
+    """`a mod b`, the remainder of `floordiv`: it has the sign of b, so it is in 0..b-1 for b > 0
+    (TLA+'s %, Python's %)."""
+    if b == 0:
+        raise ModelError("division", f"division by zero ({a} mod 0)", site)
+    return a % b
+
+
 def round_div(n: int, d: int, mode: str) -> int:
     """n / d rounded: down (toward minus infinity), up (toward plus infinity), half_even (bankers')."""
     if d < 0:
@@ -429,7 +444,7 @@ def generated_globals(tables, messages) -> dict:
     return {
         "__builtins__": dict(SAFE_BUILTINS),
         "ModelError": ModelError, "_T": tables, "_M": messages,
-        "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_keychk": keychk, "_inrange": inrange,
+        "_bits": bits_small, "_tdiv": tdiv, "_tmod": tmod, "_floordiv": floordiv, "_floormod": floormod, "_keychk": keychk, "_inrange": inrange,
         "_rangemask": rangemask, "_ufield": ufield, "_optget": optget, "_seqitems": seqitems,
         "_seqget": seqget, "_seqhead": seqhead, "_seqslot": seqslot, "_seqlast": seqlast, "_seqtail": seqtail,
         "_append": append, "_seqcut": seqcut, "_rdiv": round_div, "_fdiv": fdiv_rounded, "_concat": concat, "_narrow": narrow, "_nf": narrow_fail,

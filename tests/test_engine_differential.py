@@ -226,8 +226,8 @@ def int_expr(draw, depth=2, locals_=()):
     if kind == 3:
         op = draw(st.sampled_from(["+", "-", "*"]))
         return f"({draw(sub)} {op} {draw(sub)})"
-    if kind == 4:
-        op = draw(st.sampled_from(["/", "%"]))
+    if kind == 4:  # truncating and floor division, on operands of either sign (or zero: an error)
+        op = draw(st.sampled_from(["/", "%", "div", "mod"]))
         return f"({draw(sub)} {op} {draw(sub)})"
     if kind == 5:
         return f"(-{draw(sub)})" if draw(st.booleans()) else f"abs({draw(sub)})"
@@ -247,6 +247,9 @@ def int_expr(draw, depth=2, locals_=()):
                f"{draw(set_expr(depth - 1, locals_))}{cond})"
     if kind == 11:
         return f"{draw(st.sampled_from(['min', 'max']))}({draw(set_expr(depth - 1, locals_))})"
+    if kind == 12:  # a let in an expression; the value may fail where the body does not read it
+        v = f"e{depth}"
+        return f"(let {v} = {draw(sub)} in {draw(int_expr(depth - 1, locals_ + (v,)))})"
     return draw(st.one_of(*leaves))
 
 
@@ -263,7 +266,9 @@ def bool_expr(draw, depth=2, locals_=()):
         op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
         return f"({draw(ie)} {op} {draw(ie)})"
     if kind == 3:
-        return f"(not {draw(bool_expr(depth - 1, locals_))})"
+        if draw(st.booleans()):
+            return f"(not {draw(bool_expr(depth - 1, locals_))})"
+        return f"({draw(bool_expr(depth - 1, locals_))} == not {draw(bool_expr(depth - 1, locals_))})"
     if kind == 4:
         op = draw(st.sampled_from(["and", "or", "implies"]))
         return f"({draw(bool_expr(depth - 1, locals_))} {op} {draw(bool_expr(depth - 1, locals_))})"
@@ -284,6 +289,9 @@ def bool_expr(draw, depth=2, locals_=()):
     if kind == 8:
         return f"(if {draw(bool_expr(depth - 1, locals_))} then {draw(bool_expr(depth - 1, locals_))} " \
                f"else {draw(bool_expr(depth - 1, locals_))})"
+    if kind == 9 and draw(st.booleans()):
+        v = f"g{depth}"
+        return f"(let {v} = {draw(ie)} in {draw(bool_expr(depth - 1, locals_ + (v,)))})"
     return draw(leaves)
 
 

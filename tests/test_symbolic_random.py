@@ -5,7 +5,7 @@
 - every proof (k-induction, CHC) is of a property the explicit engine finds to hold.
 
 The models cover every type of the language and the constructs whose encoding is subtle:
-truncating division and sign-of-dividend remainder, range checks, sequence bounds and capacity,
+truncating division and sign-of-dividend remainder, floor `div` and `mod`, `let ... in`, range checks, sequence bounds and capacity,
 `get(none)`, min/max of nothing, short-circuit `and`/`forall`, `choose`, `for`, `if`, `assert`.
 """
 
@@ -62,7 +62,7 @@ def int_expr(draw, depth, locals_=()):
         return draw(st.sampled_from(ints(locals_)))
     a, b = draw(int_expr(depth - 1, locals_)), draw(int_expr(depth - 1, locals_))
     kind = draw(st.integers(0, 18))
-    if kind <= 3 or kind > 12:
+    if kind <= 3 or kind > 15:
         return f"({a} {draw(st.sampled_from(['+', '-', '*']))} {b})"
     if kind == 4:
         return f"({a} / {draw(st.sampled_from(['2', '-2', 'x', 'y']))})"      # y may be 0: division error
@@ -80,6 +80,13 @@ def int_expr(draw, depth, locals_=()):
         return f"{draw(st.sampled_from(['min', 'max']))}(v for v in s)"              # empty: an error
     if kind == 11:
         return "(match o { some(v) -> v, none -> y })"
+    if kind == 13:   # floor division: Euclidean in z3's integers, so negative divisors matter
+        return f"({a} div {draw(st.sampled_from(['2', '-2', 'x', 'y']))})"
+    if kind == 14:
+        return f"({a} mod {draw(st.sampled_from(['2', '-3', 'y']))})"
+    if kind == 15:   # a let in an expression, its value evaluated even where the body does not read it
+        v = f"t{len(locals_)}"
+        return f"(let {v} = {a} in {draw(int_expr(depth - 1, locals_ + (v,)))})"
     return f"len({{v for v in s if v != {a}}})"
 
 

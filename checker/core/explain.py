@@ -8,6 +8,8 @@ comparison. Each line pairs a piece of the source with its value.
 
 from __future__ import annotations
 
+import re
+
 from spec import ir
 from spec import values as V
 from spec.interp import Interp
@@ -24,6 +26,31 @@ def source_text(e: ir.Expr) -> str | None:
         return None
     line = sp.source.line(sp.line)
     return line[sp.col - 1: sp.end_col - 1] or None
+
+
+QUOTE_WIDTH = 100   # characters of a predicate quoted in a verdict's message
+
+
+def quote(e: ir.Expr | None, fallback: str) -> str:
+    """The source text of e to quote in a message, however many lines it spans (each run of spaces,
+    line breaks and comments read as one space, cut at QUOTE_WIDTH characters); `fallback` for an
+    expression the model does not spell (made by the checker)."""
+    if e is None:
+        return fallback
+    one = source_text(e)
+    if one is not None:
+        return one
+    sp = e.span
+    if sp is None or sp.end_line < sp.line:
+        return fallback
+    lines = [sp.source.line(n) for n in range(sp.line, sp.end_line + 1)]
+    lines[-1] = lines[-1][:sp.end_col - 1]
+    lines[0] = lines[0][sp.col - 1:]
+    text = " ".join(re.sub(r"#[^\n]*", "", line).strip() for line in lines)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return fallback
+    return text if len(text) <= QUOTE_WIDTH else text[:QUOTE_WIDTH - 1].rstrip() + "…"
 
 
 def _show(e: ir.Expr, value) -> str:
@@ -78,7 +105,16 @@ class Explainer:
             for p, a in zip(e.fn.params, e.args):
                 inner[p.id] = self.value(a, env, state)
             return self.false(e.fn.body, inner, state, prefix)
+        if isinstance(e, ir.LetIn):
+            return self.false(e.body, *self._let(e, env, state, prefix))
         self._leaf(e, env, state, prefix)
+
+    def _let(self, e: ir.LetIn, env, state, prefix: str):
+        """(env, state, prefix) for the body of `let x = v in body`: x bound, and shown as a binding."""
+        v = self.value(e.value, env, state)
+        inner = dict(env)
+        inner[e.sym.id] = v
+        return inner, state, prefix + f"with {e.sym.name} = {V.show(ir.decode_value(e.sym.type, v))}: "
 
     def true(self, e: ir.Expr, env, state, prefix: str = "") -> None:
         """e is true here (and that is the problem): say why."""
@@ -98,6 +134,8 @@ class Explainer:
             row = self._find(e, env, state, want=True)
             if row is not None:
                 return self.true(e.body, row, state, prefix + self._binding(e, row))
+        if isinstance(e, ir.LetIn):
+            return self.true(e.body, *self._let(e, env, state, prefix))
         self._leaf(e, env, state, prefix)
 
     def _leaf(self, e: ir.Expr, env, state, prefix: str) -> None:

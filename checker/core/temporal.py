@@ -11,12 +11,12 @@ from __future__ import annotations
 from spec import ir
 from spec.ir import TemporalKind
 
-from checker.core.explain import source_text
+from checker.core.explain import quote
 
 
 def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:
     """What a counterexample to a temporal property shows, in words."""
-    p = source_text(prop.p) or "P"
+    p = quote(prop.p, "P")
     where = f" (with {binding})" if binding else ""
     fairness = "fair " if model.fairness else ""
     if prop.kind == TemporalKind.ALWAYS:
@@ -27,7 +27,7 @@ def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:
         return f"a {fairness}behaviour where {p} stops holding for ever{where}"
     if prop.kind == TemporalKind.EVENTUALLY_ALWAYS:
         return f"a {fairness}behaviour where {p} keeps becoming false{where}"
-    q = source_text(prop.q) or "Q"
+    q = quote(prop.q, "Q")
     return f"{p} holds, then {q} never does on a {fairness}behaviour{where}"
 
 

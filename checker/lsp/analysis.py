@@ -459,6 +459,12 @@ class _Indexer:
                 return self.walk(n.body, env)
             if isinstance(n, ast.Quant):
                 return self.walk(n.body, self.generator(n.generator, env))
+            if isinstance(n, ast.LetIn):   # `let x = v in e`: x is a local of e only
+                self.walk(n.type, env)
+                self.walk(n.value, env)
+                inner = dict(env)
+                self.local(n.name, n.name_span, "let", inner, _text(n.type) if n.type else None)
+                return self.walk(n.body, inner)
             if isinstance(n, ast.SetComp):
                 return self.walk(n.elem, self.generator(n.generator, env))
             if isinstance(n, ast.MapComp):

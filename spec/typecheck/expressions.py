@@ -15,7 +15,7 @@ from spec import ast, ir
 from spec import values as V
 from spec.diagnostics import Span, suggest
 from spec.interp import eval_const
-from spec.typecheck.state import BOOL, Ambiguous, Bail, CheckerState, Scope
+from spec.typecheck.state import BOOL, FAILED_LOCAL, Ambiguous, Bail, CheckerState, Scope
 from spec.types import IntType, OptionType, SeqType, SetType, Type, UnionType, fits, join, same_shape
 
 
@@ -115,6 +115,20 @@ class Expressions(CheckerState):
         if expected is not None and same_shape(t, expected) and not isinstance(t, IntType):
             t = expected
         return ir.Op(t, e.span, "ite", [c, self.coerce(a, t, e.then.span), self.coerce(b, t, e.orelse.span)])
+
+    def _e_LetIn(self, e: ast.LetIn, sc, expected):
+        """`let x = v in body`: v is checked in the scope around, body with x bound to it."""
+        inner = sc.child()
+        try:
+            declared, value = self._let_value(e, sc)
+        except Bail:
+            inner.names[e.name] = FAILED_LOCAL  # the body's other errors are still reported
+            self.expr(e.body, inner, expected)
+            raise
+        sym = self._local(e.name, declared or value.type, e.name_span)
+        inner.names[e.name] = sym
+        body = self.expr(e.body, inner, expected)
+        return ir.LetIn(body.type, e.span, sym, value, body)
 
     def _e_Match(self, e: ast.Match, sc, expected):
         subj = self.expr(e.subject, sc)

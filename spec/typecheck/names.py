@@ -10,7 +10,7 @@ from spec import ast, ir
 from spec.diagnostics import Span, suggest
 from spec.interp import ConstEvalError, eval_const
 from spec.typecheck.builtins import BUILTINS
-from spec.typecheck.state import BOOL, LIMITS, MAX_DOMAIN, Ambiguous, Bail, CheckerState, Scope
+from spec.typecheck.state import BOOL, LIMITS, MAX_DOMAIN, FAILED_LOCAL, Ambiguous, Bail, CheckerState, Scope
 from spec.types import (EnumType, ModelValueType, RecordType, SetType, TupleType, Type, UnionType, amount)
 
 
@@ -19,6 +19,8 @@ class Names(CheckerState):
 
     def _e_Name(self, e: ast.Name, sc: Scope, expected):
         local = sc.lookup(e.name)
+        if local is FAILED_LOCAL:
+            raise Bail
         if local is not None:
             return ir.Local(local.type, e.span, local)
         if e.name in self.const_decls:

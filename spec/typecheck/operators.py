@@ -8,13 +8,16 @@ are lined up or refused with a hint (E322).
 from __future__ import annotations
 
 from spec import ast, ir
-from spec.diagnostics import Span, suggest
+from spec.diagnostics import Diagnostic, Span, suggest
 from spec.interp import eval_const
 from spec.typecheck.expressions import elem_type
 from spec.typecheck.intervals import interval
 from spec.typecheck.state import BOOL, LIMITS, MAX_DOMAIN, Bail, CheckerState, Scope, span_text
 from spec.types import (IntType, MapType, OptionType, RecordType, SeqType, SetType, TupleType, Type, UnionType,
                         join, same_shape)
+
+
+DIVISIONS = ("div", "mod", "floordiv", "floormod")   # by zero: E319, or a run-time violation
 
 
 class Operators(CheckerState):
@@ -111,10 +114,11 @@ class Operators(CheckerState):
 
     def _arith(self, e: ast.Binary, sc: Scope):
         a, b = self._int(e.left, sc), self._int(e.right, sc)
-        op = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}[e.op]
+        op = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow", "div": "floordiv",
+              "mod": "floormod"}[e.op]
         a, b, dec = self._decimals(op, a, b, e)
         ta, tb = a.type, b.type
-        if op in ("div", "mod") and isinstance(b, ir.Lit) and b.value == 0:
+        if op in DIVISIONS and isinstance(b, ir.Lit) and b.value == 0:
             self.diag.error("E319", "division by zero", e.right.span)
             raise Bail
         if op == "pow" and tb.lo < 0:
@@ -123,12 +127,37 @@ class Operators(CheckerState):
         if op == "pow" and tb.hi > 4096 and not (ta.lo >= -1 and ta.hi <= 1):
             self.diag.error("E302", f"the exponent is too large ({tb.show()})", e.right.span)
             raise Bail
+        if op in ("div", "mod"):
+            self._truncation_warning(e, a, b)
         t = interval(op, ta, tb)
         t = IntType(t.lo, t.hi, dec)
         if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
             v = eval_const(ir.Op(t, None, op, [a, b]))
             return ir.Lit(IntType(v, v, dec), e.span, v)
         return ir.Op(t, e.span, op, [a, b])
+
+    def _truncation_warning(self, e: ast.Binary, a: ir.Expr, b: ir.Expr) -> None:
+        """W230/W231: `/` or `%` on an operand that may be negative, where they differ from TLA+'s
+        (floor) division and modulus. A port from TLA+ that writes `(i - 1) % N` expects N - 1
+        for i = 0 and gets -1."""
+        if (a.type.lo >= 0 and b.type.lo >= 0) or (isinstance(a, ir.Lit) and isinstance(b, ir.Lit)):
+            return  # never negative, or a constant whose value the writer sees
+        ranges = ", ".join(f"{what} in {x.type.show()}" for x, what in ((a, "the dividend"), (b, "the divisor"))
+                           if not isinstance(x, ir.Lit))
+        where = f" ({ranges})" if ranges else ""
+        # no source text in the message: a warning is the same however the model is laid out
+        if e.op == "%":
+            d = Diagnostic("W230", f"'%' keeps the sign of the dividend, and an operand may be negative "
+                           f"here{where}: -1 % 6 == -1", e.span,
+                           "if you mean TLA+'s % (a result in 0..b-1 for b > 0, -1 mod 6 == 5), write 'mod' "
+                           "in place of '%'", severity="warning")
+        else:
+            d = Diagnostic("W231", f"'/' truncates toward zero, and an operand may be negative here{where}: "
+                           f"-7 / 2 == -3", e.span,
+                           "if you mean TLA+'s \\div (rounding toward minus infinity, -7 div 2 == -4), write "
+                           "'div' in place of '/'", severity="warning")
+        if d not in self.diag.warnings:  # an operand typed twice (look-ahead) warns once
+            self.diag.warnings.append(d)
 
     def _decimals(self, op: str, a: ir.Expr, b: ir.Expr, e) -> tuple[ir.Expr, ir.Expr, int]:
         """Operands of integer arithmetic, fixed-point amounts lined up; and the result's decimals.
@@ -139,15 +168,15 @@ class Operators(CheckerState):
         """
         da, db = a.type.decimals, b.type.decimals
         if da == db:
-            if da and op in ("mul", "div", "mod", "pow"):
-                name = {"mul": "mul", "div": "div", "mod": "div", "pow": "mul"}[op]
+            if da and op in ("mul", "pow") + DIVISIONS:
+                name = "mul" if op in ("mul", "pow") else "div"
                 self.diag.error("E322", f"'{e.op}' on fixed-point amounts rounds: say how", e.span,
                                 f"write {name}(a, b, down), {name}(a, b, up) or {name}(a, b, half_even)")
                 raise Bail
             return a, b, da
         if op == "mul" and (da == 0 or db == 0):
             return a, b, da or db
-        if op in ("add", "sub") or op not in ("mul", "div", "mod", "pow"):
+        if op in ("add", "sub") or op not in ("mul", "pow") + DIVISIONS:
             # a literal with fewer decimals scales up exactly: 1 and 1.5 are 1.00 and 1.50
             if da < db and isinstance(a, ir.Lit):
                 return self._scale_lit(a, db), b, db
@@ -281,7 +310,7 @@ def _mix_hint(op: str, e: ast.Binary, da: int, db: int) -> str:
     """How to write `e`, whose operands have da and db decimals, with the conversion that fits."""
     if op in ("mul", "pow"):
         return "multiply amounts with mul(a, b, mode): the result has the decimals of a, rounded as mode says"
-    if op in ("div", "mod"):
+    if op in DIVISIONS:
         return "divide with div(a, b, mode): the result has the decimals of a, rounded as mode says"
     low, d = (e.left, db) if da < db else (e.right, da)
     text = span_text(low.span) or "x"

@@ -29,6 +29,17 @@ class Bail(Exception):
     """An error was reported; abandon the current expression."""
 
 
+class FailedLocal:
+    """What a `let`, `choose` or `let ... in` name stands for once its value failed to check (and was
+    reported): a use of it abandons its expression quietly, instead of an `unknown name` at every use."""
+
+    def __repr__(self) -> str:
+        return "FAILED_LOCAL"
+
+
+FAILED_LOCAL = FailedLocal()
+
+
 @dataclass
 
 

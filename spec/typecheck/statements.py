@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from spec import ast, ir
 from spec.diagnostics import Span, suggest
-from spec.typecheck.state import BOOL, Bail, CheckerState, Scope
+from spec.typecheck.state import BOOL, FAILED_LOCAL, Bail, CheckerState, Scope
 from spec.types import MapType, RecordType, SeqType, TupleType, Type, symmetric_sets
 
 
@@ -69,12 +69,11 @@ class Statements(CheckerState):
                                 f"'{_lvalue_text(s.target)}'")
             return ir.Assign(s.span, var, path, value)
         if isinstance(s, ast.Let):
-            declared = self._type(s.type, sc) if s.type is not None else None
-            if s.type is not None and declared is None:
-                raise Bail
-            value = self.expr(s.value, sc, declared)
-            if declared is not None:
-                value = self.coerce(value, declared, s.value.span, f"'{s.name}'")
+            try:
+                declared, value = self._let_value(s, sc)
+            except Bail:
+                sc.names[s.name] = FAILED_LOCAL  # reported once: its later uses say nothing more
+                raise
             sym = self._local(s.name, declared or value.type, s.name_span)
             sc.names[s.name] = sym
             return ir.LetS(s.span, sym, value)
@@ -95,13 +94,27 @@ class Statements(CheckerState):
             self._note_loop(loop)
             return loop
         if isinstance(s, ast.Choose):
-            dom, elem = self.domain(s.domain, sc)
+            try:
+                dom, elem = self.domain(s.domain, sc)
+            except Bail:
+                sc.names[s.var] = FAILED_LOCAL
+                raise
             sym = self._local(s.var, elem, s.var_span)
             sc.names[s.var] = sym
             return ir.Choose(s.span, sym, dom)
         if isinstance(s, ast.Skip):
             return None
         raise AssertionError(s)
+
+    def _let_value(self, s: ast.Let | ast.LetIn, sc: Scope) -> tuple[Type | None, ir.Expr]:
+        """The declared type (or None) and the checked value of a `let` statement or expression."""
+        declared = self._type(s.type, sc) if s.type is not None else None
+        if s.type is not None and declared is None:
+            raise Bail
+        value = self.expr(s.value, sc, declared)
+        if declared is not None:
+            value = self.coerce(value, declared, s.value.span, f"'{s.name}'")
+        return declared, value
 
     def _lvalue(self, lv: ast.LValue, sc: Scope) -> tuple[ir.VarSym, list[ir.PathStep], Type]:
         if isinstance(lv, ast.LName):

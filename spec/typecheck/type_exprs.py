@@ -9,7 +9,7 @@ from __future__ import annotations
 from spec import ast
 from spec.diagnostics import Span, suggest
 from spec.typecheck.state import BOOL, LIMITS, Bail, CheckerState, Scope
-from spec.types import (MAX_CAPACITY, MAX_ELEMENT_CODES, IntType, MapType, OptionType, RecordType, SeqType,
+from spec.types import (MAX_CAPACITY, MAX_ELEMENT_CODES, EnumType, IntType, MapType, OptionType, RecordType, SeqType,
                         SetType, TupleType, Type, UnionType, element_limit, over_limit, tuple_type)
 
 
@@ -166,9 +166,18 @@ class TypeExpressions(CheckerState):
             self.diag.error("E203", f"unknown type '{t.name}'", t.span, suggest(t.name, known))
         elif found is None and t.name in self.const_decls and t.name not in self.types \
                 and t.name not in self.const_failed:
-            self.diag.error("E314", f"'{t.name}' is a constant, not a type", t.span,
-                            "a constant set of model values (const X = {a, b}) is also a type")
+            self.diag.error("E314", f"'{t.name}' is a constant, not a type", t.span, self._subset_help(t.name))
         return found
+
+    def _subset_help(self, name: str) -> str:
+        """How to say "a variable over some members of an enum" (a constant set of them is no type)."""
+        info = self.consts.get(name)
+        elem = getattr(getattr(info, "type", None), "elem", None)
+        if isinstance(elem, EnumType):
+            return (f"a set of some members of an enum is not a type: declare it of type {elem.name} and say "
+                    f"which members it takes, 'invariant V: x in {name}' (for a parameter, 'require p in {name}'); "
+                    f"or declare an enum of its own if its values never mix with {elem.name}'s")
+        return "a constant set of model values (const X = {a, b}) is also a type"
 
     def _declared(self, t: Type, span: Span) -> Type | None:
         """t, or None when a value of t would break a limit of the state (reported)."""

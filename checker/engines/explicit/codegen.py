@@ -334,6 +334,8 @@ class Compiler:
                 todo += x.args
             elif isinstance(x, ir.Match):
                 todo += [x.subject] + [arm.body for arm in x.arms]
+            elif isinstance(x, ir.LetIn):
+                todo += [x.value, x.body]
             elif isinstance(x, ir.Quant):
                 if x.kind in ("min", "max", "the"):
                     return True
@@ -341,6 +343,19 @@ class Compiler:
             elif not isinstance(x, (ir.Lit, ir.Local, ir.VarRef)):
                 return True
         return False
+
+    def _x_LetIn(self, e: ir.LetIn, ctx):
+        """`let x = v in body`: v evaluated first (it may fail where body would not read it, as the
+        interpreter does), into the local's generated name by an assignment expression; a constant
+        or a local is put in place instead."""
+        value = self.expr(e.value, ctx)
+        if value.is_const or _repeatable(value.text):
+            return self.expr(e.body, ctx.bind(e.sym.id, value))
+        # a fresh name at every place the let is compiled: a def's let inlined twice, once inside an
+        # argument of the other (`f(f(a))`), must not overwrite the outer binding before it is read
+        name = self.tmp()
+        body = self.expr(e.body, ctx.bind(e.sym.id, Code(name, variant=value.variant)))
+        return Code(f"(({name} := {value.text}), {body.text})[1]")
 
     def _x_Match(self, e: ir.Match, ctx):
         subj = self.code_of(e.subject, ctx)
@@ -512,6 +527,16 @@ class Compiler:
         if a[1].is_const and a[1].const > 0 and ta.lo >= 0:
             return Code(f"({a[0]} % {a[1]})")
         return Code(f"_tmod({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    def _op_floordiv(self, e, a, ctx):
+        if a[1].is_const and a[1].const != 0:
+            return Code(f"({a[0]} // {a[1]})")
+        return Code(f"_floordiv({a[0]}, {a[1]}, {self.site('a division', e.span)})")
+
+    def _op_floormod(self, e, a, ctx):
+        if a[1].is_const and a[1].const != 0:
+            return Code(f"({a[0]} % {a[1]})")
+        return Code(f"_floormod({a[0]}, {a[1]}, {self.site('a division', e.span)})")
 
     # comparison and logic
     def _op_eq(self, e, a, ctx): return Code(f"({a[0]} == {a[1]})")
@@ -1335,7 +1360,7 @@ def _repeatable(text: str) -> bool:
 
 _LIVE_NAME = re.compile(r"\b(?:l\d+|_snap\d+)\b")   # generated names of locals and set snapshots
 _FREE_NAME = re.compile(r"\b(?:s0?|l\d+|_snap\d+|_t\d+)\b")  # ... and of states and temporaries
-_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\((l\d+) := ")  # locals bound inside an expression
+_BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\(((?:l|_t)\d+) := ")  # bound inside an expression
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 

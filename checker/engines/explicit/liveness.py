@@ -38,7 +38,7 @@ from spec.interp import Interp
 from spec.ir import FairnessKind, TemporalKind
 from spec.runtime import ModelError
 
-from checker.core.explain import source_text
+from checker.core.explain import quote
 from checker.core.kinds import Kind
 from checker.core.limits import Budget
 from checker.core.properties import where_of
@@ -337,7 +337,7 @@ class TemporalChecker:
                 return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.VIOLATED, message, where_of(prop.span), trace)
         note = ""
         if vacuous_all and prop.kind == TemporalKind.LEADS_TO:
-            text = source_text(prop.p) or "its premise"
+            text = quote(prop.p, "its premise")
             note = f"holds vacuously: {text} is never true in a reachable state"
         return PropertyResult(prop.name, Kind.TEMPORAL, Verdict.HOLDS, note, where_of(prop.span))
 

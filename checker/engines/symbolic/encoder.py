@@ -32,7 +32,7 @@ import z3
 
 from spec import ir
 from spec import values as V
-from spec.runtime import from_code, round_div, tdiv, tmod, to_code
+from spec.runtime import floordiv, floormod, from_code, round_div, tdiv, tmod, to_code
 from spec.types import IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.symbolic import values as SV
@@ -382,6 +382,11 @@ class Encoder:
             inner[p.id] = a
         return self.ev(e.fn.body, inner, st, g)
 
+    def _LetIn(self, e: ir.LetIn, env, st, g):
+        inner = dict(env)
+        inner[e.sym.id] = self.ev(e.value, env, st, g)
+        return self.ev(e.body, inner, st, g)
+
     def _Match(self, e: ir.Match, env, st, g):
         v = self.ev(e.subject, env, st, g)
         t = e.subject.type
@@ -559,6 +564,14 @@ class Encoder:
             a, b = SV.align(a, b, extra=1)
             return z3.SRem(a, b)
         return sub(a, mul(b, _tdiv(a, b, e.args[0].type)))
+
+    def op_floordiv(self, e, g, a, b):
+        self.fail(g, SV.eq_term(b, ival(0)))
+        return _floordiv(a, b, e.args[1].type)
+
+    def op_floormod(self, e, g, a, b):
+        self.fail(g, SV.eq_term(b, ival(0)))
+        return _floormod(a, b, e.args[1].type)
 
     def op_pow(self, e, g, a, b):
         nb = num(b)
@@ -790,6 +803,37 @@ def _tdiv(a, b, ta: IntType):
     if ta.lo >= 0:
         return a / b
     return mk_ite(a >= 0, a / b, -((-a) / b))
+
+
+def _floormod(a, b, tb: IntType):
+    """`a mod b`: the remainder of division rounding toward minus infinity, with the sign of b.
+    z3's Int `%` is Euclidean (never negative), which is the same for b > 0; on bit-vectors `%` is
+    bvsmod, which is this one."""
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None and nb != 0:
+        return ival(floormod(na, nb))
+    if z3.is_bv(a) or z3.is_bv(b):
+        a, b = SV.align(a, b, extra=1)
+        return a % b   # bvsmod: the sign of the divisor
+    r = a % b
+    if tb.lo > 0:
+        return r
+    return mk_ite(b > 0, r, mk_ite(r == 0, r, r + b))
+
+
+def _floordiv(a, b, tb: IntType):
+    """`a div b`, rounding toward minus infinity: (a - a mod b) / b, an exact division (so Euclidean
+    and truncating division agree on it)."""
+    na, nb = num(a), num(b)
+    if na is not None and nb is not None and nb != 0:
+        return ival(floordiv(na, nb))
+    if z3.is_bv(a) or z3.is_bv(b):
+        a, b = SV.align(a, b, extra=1)
+        return (a - a % b) / b
+    if tb.lo > 0:
+        return a / b
+    q = a / b  # Euclidean: one more than the floor when b < 0 and the division is not exact
+    return mk_ite(b > 0, q, mk_ite(a % b == 0, q, q - 1))
 
 
 def _round_div(n, d, mode: str):

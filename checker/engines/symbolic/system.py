@@ -250,11 +250,11 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
         + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties]
     for node in ir.iter_ir(roots):
-        if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow"):
+        if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow", "floordiv", "floormod"):
             a, b = node.args
             if node.op == "mul" and not isinstance(a, ir.Lit) and not isinstance(b, ir.Lit):
                 return True
-            if node.op in ("div", "mod", "pow") and not isinstance(b, ir.Lit):
+            if node.op != "mul" and not isinstance(b, ir.Lit):
                 return True
         if isinstance(node, ir.Op) and node.op in ("fmul", "fdiv"):
             a, b = node.args
