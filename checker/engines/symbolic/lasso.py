@@ -47,7 +47,7 @@ from spec.runtime import ModelError
 from checker.core.kinds import Kind, Strength
 from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
-from checker.core.temporal import describe, lasso_violates
+from checker.core.temporal import describe, property_violated
 from checker.engines.explicit.enumerable import obstacles
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
@@ -252,8 +252,7 @@ class LassoSearch:
         interp = Interp(concrete)
         cprop = next(p for p in concrete.properties if p.name == prop.name)
         try:
-            P = [bool(interp.eval(cprop.p, ienv, c)) for c in codes]
-            Q = [bool(interp.eval(cprop.q, ienv, c)) for c in codes] if cprop.q is not None else None
+            violated = property_violated(cprop, lambda e: [bool(interp.eval(e, ienv, c)) for c in codes], loop)
         except ModelError as exc:
             where = f" (with {binding})" if binding else ""
             trace.message = f"property {prop.name} cannot be evaluated: {exc.message}{where}"
@@ -261,7 +260,7 @@ class LassoSearch:
             return trace
         if errors:
             raise Disagreement(f"property {prop.name} can be evaluated in the interpreter in the last state")
-        if not lasso_violates(prop.kind, P, Q, loop):
+        if not violated:
             raise Disagreement(f"the interpreter does not find that the lasso violates {prop.name}")
         if loop is not None and concrete.fairness and not obstacles(concrete):
             # fairness, checked on the state graph's terms (every instance's steps enumerated)
