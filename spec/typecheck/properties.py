@@ -130,7 +130,8 @@ class Properties(CheckerState):
                             e.span, "write 'property Name: forall x in S: <formula>'; a quantifier inside a "
                             "temporal operator, or 'exists', is not supported")
         else:
-            what = f"'{e.op}'" if isinstance(e, (ast.Binary, ast.Unary)) else "this expression"
+            what = f"'{e.op}'" if isinstance(e, (ast.Binary, ast.Unary)) else \
+                "'if'" if isinstance(e, ast.Ite) else "this expression"
             self.diag.error("E321", f"{what} cannot take a temporal formula as an operand", e.span,
                             "temporal formulas combine with not, and, or, implies, leads_to, always and "
                             "eventually; other operators take state predicates only")
