@@ -394,3 +394,12 @@ def test_every_misuse_in_a_formula_is_reported():
     with pytest.raises(SpecError) as info:
         load_text(TOGGLE + "property F: ((eventually x == 1) == true) and (always x)\n", "m.sync")
     assert info.value.codes == ["E321", "E302"]
+
+
+def test_the_stem_is_cut_where_the_cycle_begins():
+    """The product lasso goes round 0..3 once before the automaton settles; the trace does not."""
+    model, r = explicit(TOGGLE + "property F: always (x == 3 implies always x == 3)\n")
+    p = result_of(r, "F")
+    assert [s.state["x"] for s in p.trace.steps] == [0, 1, 2, 3, 0]
+    assert p.trace.loop == 0
+    Oracle(model).check_trace(model.properties[0], p.trace)

@@ -30,7 +30,9 @@ per action instance, as in liveness.py) and the same lasso counterexamples.
    component met, then a cycle in it that visits one state of each acceptance set and adds a
    state or step for each fairness constraint it would otherwise break (as liveness.py does);
    projected on the graph less its stutter steps, which changes neither the formula's value
-   (no next operator) nor fairness.
+   (no next operator) nor fairness; then its stem cut at the first visit of the cycle's entry
+   when the shorter lasso still violates the formula (checked on it). Not always a shortest
+   lasso of the graph.
 
 The product has (graph states x automaton nodes) nodes at most, built with numpy and searched with
 scipy like the graph itself: the fast paths stay much cheaper.
@@ -43,6 +45,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from spec import ir
+
+from checker.core.temporal import formula_holds
 
 STUTTER = -1      # as in liveness.py: a step of no instance
 TRUE, FALSE = ("true",), ("false",)
@@ -413,7 +417,26 @@ class FormulaCheck:
         """(stem, cycle) of a fair behaviour violating the formula, or None; a model.ModelError when
         a predicate cannot be evaluated in a state."""
         values = [self.checker.masks(fn, a, args) for fn, a in zip(self.fns, self.atoms)]
-        return FormulaSearch(self.checker, Product(self.checker.g, self.automaton, values)).lasso()
+        found = FormulaSearch(self.checker, Product(self.checker.g, self.automaton, values)).lasso()
+        return None if found is None else self.shorter(*found, values)
+
+    def shorter(self, stem: list, cycle: list, values: list):
+        """The lasso with its stem cut at the first visit of the cycle's entry, when that lasso still
+        violates the formula (its cycle, hence its fairness, is the same); else as it is.
+
+        The product must return to the same automaton node, so its lasso can go round the graph's
+        cycle once before the automaton settles: `always (P implies always P)` against a loop
+        through P and not P."""
+        entry = stem[-1][0]
+        tail = [u for u, _ in cycle] or [entry]
+        for i in range(len(stem) - 1):
+            if stem[i][0] == entry:
+                states = [u for u, _ in stem[:i + 1]] + tail
+                at = {id(a): v[states].tolist() for a, v in zip(self.atoms, values)}
+                if not formula_holds(self.prop.formula, at, i, len(states)):
+                    return stem[:i + 1], cycle
+                break
+        return stem, cycle
 
 
 __all__ = ["Automaton", "FormulaCheck", "FormulaSearch", "Product", "negation_normal_form"]
