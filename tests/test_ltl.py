@@ -321,6 +321,11 @@ property Never: forall p in P: not (eventually (done[p] and eventually always do
     assert never.trace.binding == {"p": "p1"}
     assert never.message.endswith("(with p = p1)")
     Oracle(model).check_trace(model.properties[1], never.trace)
+    b = symbolic_check(model, "bmc", SymbolicOptions(depth=4, stop_at_first=False, rlimit=40_000_000))
+    assert result_of(b, "Once").verdict is Verdict.INCONCLUSIVE
+    never = result_of(b, "Never")
+    assert never.verdict is Verdict.VIOLATED and never.trace.binding == {"p": "p1"}
+    Oracle(model).check_trace(model.properties[1], never.trace)
 
 
 def test_automaton_of_always_eventually():
