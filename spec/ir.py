@@ -282,6 +282,7 @@ class TemporalKind(StrEnum):
     ALWAYS_EVENTUALLY = "always_eventually"
     EVENTUALLY_ALWAYS = "eventually_always"
     LEADS_TO = "leads_to"
+    FORMULA = "formula"      # any other nesting: PropertyIR.formula, checked by checker/engines/explicit/ltl.py
 
 
 class FairnessKind(StrEnum):
@@ -292,8 +293,34 @@ class FairnessKind(StrEnum):
 
 
 @dataclass(eq=False)
+class TemporalFormula:
+    """A temporal formula over state predicates (LTL without next or until).
+
+    op is "atom" (`expr`: a boolean Expr of one state), "not", "and", "or", "implies",
+    "always", "eventually" or "leads_to" (`a leads_to b` is `always (a implies eventually b)`);
+    args are the operands (TemporalFormula)."""
+
+    op: str
+    args: list = field(default_factory=list)
+    expr: Expr | None = None
+    span: Span | None = field(default=None, repr=False)
+
+    def atoms(self) -> list[Expr]:
+        """The state predicates, left to right, each once (by identity)."""
+        if self.op == "atom":
+            return [self.expr]
+        out: list[Expr] = []
+        for a in self.args:
+            out += [e for e in a.atoms() if all(e is not x for x in out)]
+        return out
+
+
+@dataclass(eq=False)
 class PropertyIR:
-    """A temporal property over state predicates p (and q for leads_to), for every binding of binders."""
+    """A temporal property over state predicates p (and q for leads_to), for every binding of binders.
+
+    `formula` is the whole formula (every kind has one); for kind FORMULA it is the only
+    meaning and p is its first state predicate (for messages), q None."""
 
     name: str
     kind: TemporalKind
@@ -301,6 +328,13 @@ class PropertyIR:
     p: Expr
     q: Expr | None = None
     span: Span | None = field(default=None, repr=False)
+    formula: TemporalFormula | None = field(default=None, repr=False)
+
+    def predicates(self) -> list[Expr]:
+        """Every state predicate the property evaluates."""
+        if self.kind == TemporalKind.FORMULA:
+            return self.formula.atoms()
+        return [e for e in (self.p, self.q) if e is not None]
 
 
 @dataclass(eq=False)

@@ -185,7 +185,7 @@ def test_temporal_operators_only_in_properties():
     assert info.value.codes == ["E321"]
     with pytest.raises(SpecError) as info:
         load_text("model T\nvar x: bool\ninit { x = true }\naction A { x = true }\n"
-                  "property P: eventually (x leads_to x)\n")
+                  "property P: (eventually x) == x\n")
     assert info.value.codes == ["E321"]
 
 

@@ -21,7 +21,7 @@ from spec.runtime import KIND_TITLES, ModelError, to_code
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
 from checker.core.result import Trace
-from checker.core.temporal import lasso_violates
+from checker.core.temporal import property_violated
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
@@ -292,12 +292,12 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
     interp = Interp(model)
     for env in _bindings(prop, doc.get("#meta", {}).get("binding", {}), interp):
         try:
-            P = [bool(interp.eval(prop.p, env, cm.unpack(s))) for s in states]
-            Q = [bool(interp.eval(prop.q, env, cm.unpack(s))) for s in states] if prop.q is not None else None
+            violated = property_violated(prop, lambda e: [bool(interp.eval(e, env, cm.unpack(s))) for s in states],
+                                         loop)
         except ModelError as exc:
             result.violations.append((prop.name, loop, f"property {prop.name} cannot be evaluated: {exc.message}"))
             return
-        if lasso_violates(prop.kind, P, Q, loop):
+        if violated:
             result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))
             return
 

@@ -1,7 +1,10 @@
 """Properties: invariants, state constraints, `converge`, temporal properties, fairness, `deterministic` and `commute`.
 
 Part of the type checker (`spec.typecheck.model` combines the parts). A temporal
-property must have one of the shapes the engines check (E321).
+property is a formula over state predicates built with always, eventually,
+leads_to, not, and, or, implies (E321 for anything else that holds a temporal
+operator); the five common shapes get their own kind (the engines' fast paths),
+any other nesting is kind FORMULA.
 """
 
 from __future__ import annotations
@@ -98,13 +101,41 @@ class Properties(CheckerState):
             f = f.body
         kind, p, q = temporal_shape(f)
         if kind is None:
-            self.diag.error("E321", "unsupported temporal formula", f.span,
-                            "write one of: always P, eventually P, always eventually P, eventually always P, "
-                            "P leads_to Q (P, Q without temporal operators), under optional 'forall x in S:'")
-            raise Bail
+            formula = self._formula(f, sc)
+            return ir.PropertyIR(d.name, ir.TemporalKind.FORMULA, binders, formula.atoms()[0], None, d.span,
+                                 formula)
         pe = self._bool(p, sc)
         qe = self._bool(q, sc) if q is not None else None
-        return ir.PropertyIR(d.name, kind, binders, pe, qe, d.span)
+        return ir.PropertyIR(d.name, kind, binders, pe, qe, d.span, shape_formula(kind, pe, qe, f.span))
+
+    def _formula(self, e, sc: Scope) -> ir.TemporalFormula:
+        """A temporal formula: state predicates (typed as conditions) under temporal and boolean
+        operators; every misuse in it is reported (E321), then Bail."""
+        if not _is_temporal(e):
+            return ir.TemporalFormula("atom", expr=self._bool(e, sc), span=e.span)
+        if isinstance(e, ast.Unary) and e.op in ("always", "eventually", "not"):
+            return ir.TemporalFormula(e.op, [self._formula(e.operand, sc)], span=e.span)
+        if isinstance(e, ast.Binary) and e.op in TEMPORAL_CONNECTIVES:
+            args, failed = [], False
+            for side in (e.left, e.right):
+                try:
+                    args.append(self._formula(side, sc))
+                except Bail:
+                    failed = True
+            if failed:
+                raise Bail
+            return ir.TemporalFormula(e.op, args, span=e.span)
+        if isinstance(e, ast.Quant):
+            self.diag.error("E321", f"'{e.kind}' over a temporal formula must come first in the property",
+                            e.span, "write 'property Name: forall x in S: <formula>'; a quantifier inside a "
+                            "temporal operator, or 'exists', is not supported")
+        else:
+            what = f"'{e.op}'" if isinstance(e, (ast.Binary, ast.Unary)) else \
+                "'if'" if isinstance(e, ast.Ite) else "this expression"
+            self.diag.error("E321", f"{what} cannot take a temporal formula as an operand", e.span,
+                            "temporal formulas combine with not, and, or, implies, leads_to, always and "
+                            "eventually; other operators take state predicates only")
+        raise Bail
 
     def _converge(self, d: ast.Converge) -> ir.InvariantIR:
         """forall n in S: key(n) determines state(n)  ==  forall n, n' in S: key(n) == key(n') implies state(n) == state(n')."""
@@ -125,6 +156,23 @@ class Properties(CheckerState):
                     eq.args[0].label = text
                     eq.args[1].label = re.sub(rf"\b{re.escape(d.var)}\b", other, text)
         return ir.InvariantIR(d.name, cond, d.span, "converge")
+
+
+TEMPORAL_CONNECTIVES = ("and", "or", "implies", "leads_to")
+
+
+def shape_formula(kind: str, p: ir.Expr, q: ir.Expr | None, span: Span) -> ir.TemporalFormula:
+    """The formula a property of one of the five shapes stands for."""
+    def node(op, *args):
+        return ir.TemporalFormula(op, list(args), span=span)
+    P = ir.TemporalFormula("atom", expr=p, span=p.span)
+    if kind == "leads_to":
+        return node("leads_to", P, ir.TemporalFormula("atom", expr=q, span=q.span))
+    ops = {"always": ["always"], "eventually": ["eventually"], "always_eventually": ["always", "eventually"],
+           "eventually_always": ["eventually", "always"]}[kind]
+    for op in reversed(ops):
+        P = node(op, P)
+    return P
 
 
 def temporal_shape(f):

@@ -24,6 +24,7 @@ states, inside the states the property allows, admits a fair cycle:
     eventually always P   a fair cycle through a not-P state
     P leads_to Q          a reachable P-and-not-Q state, then a fair cycle inside not-Q
     always P              an invariant: a finite trace to a not-P state
+    any other formula     a fair accepting lasso of the product with a Büchi automaton (ltl.py)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 from checker.core.temporal import describe
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph, checking
+from checker.engines.explicit.ltl import FormulaCheck
 
 STUTTER = -1
 
@@ -180,6 +182,7 @@ class TemporalChecker:
         self.cm = cm
         self.g = graph
         self.fair = FairnessSets(model, cm)
+        self.formulas: dict[str, FormulaCheck] = {}
 
     # ---- fair cycles ------------------------------------------------------------------
 
@@ -364,6 +367,11 @@ class TemporalChecker:
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
         kind = prop.kind
+        if kind == TemporalKind.FORMULA:
+            if prop.name not in self.formulas:
+                self.formulas[prop.name] = FormulaCheck(self, prop)
+            found = self.formulas[prop.name].lasso(args)
+            return (None if found is None else Lasso(*found)), False
         P = self.masks(p_fn, prop.p, args)
         if kind == TemporalKind.ALWAYS:
             bad = np.flatnonzero(~P)

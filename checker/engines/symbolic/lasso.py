@@ -47,7 +47,7 @@ from spec.runtime import ModelError
 from checker.core.kinds import Kind, Strength
 from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
-from checker.core.temporal import describe, lasso_violates
+from checker.core.temporal import describe, property_violated
 from checker.engines.explicit.enumerable import obstacles
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
@@ -186,8 +186,7 @@ class LassoSearch:
         try:
             loop = None
             if errors:
-                s.add(z3.Or(*(self.system.enc.evaluate(e, self.states[k], env)[1]
-                              for e in (prop.p, prop.q) if e is not None)))
+                s.add(z3.Or(*(self.system.enc.evaluate(e, self.states[k], env)[1] for e in prop.predicates())))
             elif prop.kind == TemporalKind.ALWAYS:
                 s.add(z3.Not(self._holds(prop.p, env, k)))
             else:
@@ -204,7 +203,9 @@ class LassoSearch:
                         off = z3.And(*(z3.Implies(cyc[i], self._disabled_at(i, j)) for i in range(k)))
                     s.add(z3.Or(taken, off))
                 P = [self._holds(prop.p, env, i) for i in range(k + 1)]
-                if prop.kind == TemporalKind.EVENTUALLY:
+                if prop.kind == TemporalKind.FORMULA:
+                    s.add(z3.Not(self._formula(prop.formula, env, k, cyc)[0]))
+                elif prop.kind == TemporalKind.EVENTUALLY:
                     s.add(*(z3.Not(p) for p in P))
                 elif prop.kind == TemporalKind.ALWAYS_EVENTUALLY:
                     s.add(*(z3.Implies(cyc[i], z3.Not(P[i])) for i in range(k + 1)))
@@ -223,6 +224,33 @@ class LassoSearch:
             return r, m, (None if loop is None else m.eval(loop, model_completion=True).as_long())
         finally:
             s.pop()
+
+    def _formula(self, f: ir.TemporalFormula, env: dict, k: int, cyc: list) -> list:
+        """A general temporal formula's value at each position 0 .. k of the lasso (state k is state
+        `loop`, and cyc[i] says position i is on the cycle): from position i the behaviour visits
+        positions i .. k, then the cycle for ever, so `always a` at i is a at all of those, and
+        `eventually a` at one (checker.core.temporal.formula_holds on a concrete lasso)."""
+        if f.op == "atom":
+            return [self._holds(f.expr, env, i) for i in range(k + 1)]
+        args = [self._formula(a, env, k, cyc) for a in f.args]
+        if f.op == "not":
+            return [z3.Not(v) for v in args[0]]
+        if f.op in ("and", "or", "implies"):
+            combine = {"and": z3.And, "or": z3.Or, "implies": z3.Implies}[f.op]
+            return [combine(x, y) for x, y in zip(*args)]
+        if f.op == "leads_to":
+            a, b = args
+            return self._future("always", [z3.Implies(x, y) for x, y in zip(a, self._future("eventually", b, cyc))],
+                                cyc)
+        return self._future(f.op, args[0], cyc)
+
+    @staticmethod
+    def _future(op: str, v: list, cyc: list) -> list:
+        k = len(v) - 1
+        if op == "always":
+            return [z3.And(*v[i:], *(z3.Implies(cyc[j], v[j]) for j in range(i))) for i in range(k + 1)]
+        assert op == "eventually", op
+        return [z3.Or(*v[i:], *(z3.And(cyc[j], v[j]) for j in range(i))) for i in range(k + 1)]
 
     # ---- the trace ---------------------------------------------------------------------------
 
@@ -252,8 +280,7 @@ class LassoSearch:
         interp = Interp(concrete)
         cprop = next(p for p in concrete.properties if p.name == prop.name)
         try:
-            P = [bool(interp.eval(cprop.p, ienv, c)) for c in codes]
-            Q = [bool(interp.eval(cprop.q, ienv, c)) for c in codes] if cprop.q is not None else None
+            violated = property_violated(cprop, lambda e: [bool(interp.eval(e, ienv, c)) for c in codes], loop)
         except ModelError as exc:
             where = f" (with {binding})" if binding else ""
             trace.message = f"property {prop.name} cannot be evaluated: {exc.message}{where}"
@@ -261,7 +288,7 @@ class LassoSearch:
             return trace
         if errors:
             raise Disagreement(f"property {prop.name} can be evaluated in the interpreter in the last state")
-        if not lasso_violates(prop.kind, P, Q, loop):
+        if not violated:
             raise Disagreement(f"the interpreter does not find that the lasso violates {prop.name}")
         if loop is not None and concrete.fairness and not obstacles(concrete):
             # fairness, checked on the state graph's terms (every instance's steps enumerated)

@@ -247,6 +247,10 @@ def _expand_choices(a, moves):
 def prove_temporal(model: ir.CheckedModel, clock: Clock, prop: ir.PropertyIR, proved: list[str],
                    budget: float | None = None) -> LiveProof:
     """Spacer on the product system, binding by binding; proved only when every binding is."""
+    if prop.kind == TemporalKind.FORMULA:
+        return LiveProof("unknown", "not proved: the proof handles the five common shapes of temporal property, "
+                                    "not a general formula (the bounded lasso search checks it; "
+                                    "--engine explicit checks it at every depth)")
     try:
         bindings = list(property_bindings(model, prop, False))
     except SymbolicConstError as exc:
