@@ -309,7 +309,8 @@ class FairnessIR:
 def fairness_conditions(model: "CheckedModel", instances) -> list[tuple[FairnessKind, tuple[int, ...]]]:
     """The fairness conditions of a model, each (kind, the instances it covers, ascending), without
     repeats, in declaration order. `instances` are (action index, ...) pairs in instance order, as
-    the engines number them; a per-instance declaration gives one condition per instance."""
+    the engines number them; a per-instance declaration gives one condition per instance. A condition
+    declared weakly and strongly fair is strongly fair only (strong implies weak)."""
     by_action: dict[int, list[int]] = {}
     for inst, (k, *_) in enumerate(instances):
         by_action.setdefault(k, []).append(inst)
@@ -324,7 +325,8 @@ def fairness_conditions(model: "CheckedModel", instances) -> list[tuple[Fairness
             if c and (f.kind, c) not in seen:
                 seen.add((f.kind, c))
                 out.append((f.kind, c))
-    return out
+    # strong fairness implies weak fairness of the same condition
+    return [(k, c) for k, c in out if k == FairnessKind.STRONG or (FairnessKind.STRONG, c) not in seen]
 
 
 @dataclass(eq=False)

@@ -51,25 +51,41 @@ STUTTER = -1
 
 
 class FairnessSets:
+    """The fairness conditions (spec.ir.fairness_conditions), numbered 0..n-1: weak and strong are
+    sets of condition numbers; `of_instance[i]` the conditions instance i belongs to (one per
+    instance for `fairness weak A`; a group `{A, B}` is one condition for all their instances)."""
+
     def __init__(self, model: ir.CheckedModel, cm: CompiledModel):
-        by_action: dict[int, list[int]] = {}
-        for inst, (k, _) in enumerate(cm.instances):
-            by_action.setdefault(k, []).append(inst)
-        self.weak: set[int] = set()
-        self.strong: set[int] = set()
-        for f in model.fairness:
-            (self.weak if f.kind == FairnessKind.WEAK else self.strong).update(by_action.get(f.action, ()))
+        # numbered in the order of their instances (for per-instance fairness, the instance order)
+        conds = sorted(ir.fairness_conditions(model, cm.instances), key=lambda c: (c[1][0], len(c[1]), c[1], c[0]))
+        self.members = [c for _, c in conds]
+        self.weak = {j for j, (kind, _) in enumerate(conds) if kind == FairnessKind.WEAK}
+        self.strong = {j for j, (kind, _) in enumerate(conds) if kind == FairnessKind.STRONG}
         self.all = self.weak | self.strong
-        n = len(cm.instances)
+        n_inst = len(cm.instances)
+        self.of_instance: list[tuple[int, ...]] = [() for _ in range(n_inst)]
+        for j, c in enumerate(self.members):
+            for i in c:
+                self.of_instance[i] += (j,)
+        pairs = [(i, j) for i in range(n_inst) for j in self.of_instance[i]]
+        self.pair_inst = np.array([i for i, _ in pairs], dtype=np.int64)   # (instance, condition) pairs
+        self.pair_cond = np.array([j for _, j in pairs], dtype=np.int64)   # by instance
+        self.n_of_instance = np.array([len(c) for c in self.of_instance], dtype=np.int64)
+        n = len(conds)
+        self.n = n
         self.is_weak = np.zeros(n, dtype=bool)
         self.is_weak[list(self.weak)] = True
         self.is_strong = np.zeros(n, dtype=bool)
         self.is_strong[list(self.strong)] = True
-        # a component is refined by the first strongly fair instance, in this order, that it starves
+        # a component is refined by the first strongly fair condition, in this order, that it starves
         self.strong_rank = np.full(n, n, dtype=np.int64)
-        self.strong_rank[list(self.strong)] = np.arange(len(self.strong))
+        self.strong_rank[sorted(self.strong)] = np.arange(len(self.strong))
         self.weak_bits = bit_set(self.is_weak)
         self.strong_bits = bit_set(self.is_strong)
+
+    def conditions(self, instances) -> set[int]:
+        """The conditions of some instances (the conditions taken by their steps, or enabled)."""
+        return {j for i in instances for j in self.of_instance[i]}
 
 
 def bit_set(mask: np.ndarray) -> np.ndarray:
@@ -84,17 +100,26 @@ def _words(n_inst: int) -> int:
 
 
 class FairSteps:
-    """The steps of fair instances that change the state, in the graph's edge order, and the bit
-    set (see `bit_set`) of the fair instances enabled in each state: one row of words a state."""
+    """The steps that change the state, one for each fairness condition of the step's instance, in
+    the graph's edge order, and the bit set (see `bit_set`) of the conditions enabled in each
+    state: one row of words a state."""
 
     def __init__(self, g: StateGraph, fair: FairnessSets):
-        keep = (g.dst != g.src) & (fair.is_weak | fair.is_strong)[g.inst]
-        src, inst = g.src[keep], g.inst[keep]
+        per_edge = fair.n_of_instance[g.inst] if len(fair.n_of_instance) else np.zeros(len(g.inst), dtype=np.int64)
+        keep = np.flatnonzero((g.dst != g.src) & (per_edge > 0))
+        times = per_edge[keep]
+        edge = np.repeat(keep, times)
+        # the k-th condition of each kept edge: its instance's first pair, plus k
+        first = np.concatenate(([0], np.cumsum(fair.n_of_instance)[:-1])) if len(fair.n_of_instance) else \
+            np.zeros(0, dtype=np.int64)
+        k = np.arange(len(edge)) - np.repeat(np.cumsum(times) - times, times)
+        cond = fair.pair_cond[first[g.inst[edge]] + k] if len(edge) else np.zeros(0, dtype=np.int64)
+        src = g.src[edge]
         self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
-        self.dst = g.dst[keep]
-        self.words = _words(len(fair.is_weak))
-        self.word = (inst >> 6).astype(np.int64)
-        self.bit = np.left_shift(np.uint64(1), (inst & 63).astype(np.uint64))
+        self.dst = g.dst[edge]
+        self.words = _words(fair.n)
+        self.word = (cond >> 6).astype(np.int64)
+        self.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
         self.enabled = self.bits(src, len(g))
 
     def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
@@ -108,7 +133,7 @@ class FairSteps:
         return out.reshape(n, self.words)
 
     def is_enabled(self, states: np.ndarray, inst: np.ndarray) -> np.ndarray:
-        """Whether instance inst[i] is enabled in states[i], for every i."""
+        """Whether condition inst[i] is enabled in states[i], for every i."""
         word = self.enabled[states, inst >> 6]
         return ((word >> (inst & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
 
@@ -169,7 +194,7 @@ class Cores:
             above, chosen = self.rounds[r - 1]
             pc = int(above[members[0]])
             a = int(chosen[pc])
-            enabled = self.checker.g.enabled
+            enabled = self.checker.conds_enabled
             roots = [u for u in self._ordered(r - 1, pc) if a not in enabled(u)]
         return self.checker.g.tarjan_order(roots, members)
 
@@ -234,12 +259,16 @@ class TemporalChecker:
             chosen[rows] = np.argmin(rank, axis=1)
         return chosen
 
+    def conds_enabled(self, u: int) -> set[int]:
+        """The fairness conditions enabled in state u."""
+        return self.fair.conditions(self.g.enabled(u))
+
     def enabled_in(self, nodes) -> dict[int, set[int]]:
-        tick, enabled = self.g.tick, self.g.enabled
+        tick = self.g.tick
         out = {}
         for u in nodes:
             tick()
-            out[u] = enabled(u)
+            out[u] = self.conds_enabled(u)
         return out
 
     def cycle(self, cores: Cores, core: int, entry: int, must_visit=()) -> list[tuple[int, int]]:
@@ -258,12 +287,13 @@ class TemporalChecker:
         enabled = self.enabled_in(members.tolist())
         edges: dict[int, tuple[int, int]] = {}
 
-        def edge_of(a: int) -> tuple[int, int]:
-            if not edges:  # the first edge of each instance, in the core's order
+        def edge_of(a: int) -> tuple[int, int, int]:
+            if not edges:  # the first edge of each condition, in the core's order: (instance, u, v)
                 for u in cores.ordered(core):
                     for v, k in g.out(u):
-                        if v != u and allowed[v] and k not in edges:
-                            edges[k] = (u, v)
+                        if v != u and allowed[v]:
+                            for c in fair.of_instance[k]:
+                                edges.setdefault(c, (k, u, v))
             return edges[a]
 
         goals: list[tuple[str, object]] = [("node", {n}) for n in must_visit]
@@ -274,7 +304,7 @@ class TemporalChecker:
             prev, taken = entry, set()
             for v, k in path:
                 if v != prev:
-                    taken.add(k)
+                    taken.update(fair.of_instance[k])
                 prev = v
             missing = []
             for a in sorted(fair.all - taken - added):
@@ -304,10 +334,10 @@ class TemporalChecker:
                 path += step
                 here = step[-1][0]
             else:
-                a, (u, v) = goal
+                _, (k, u, v) = goal
                 if here != u:
                     path += g.path_within(here, {u}, allowed)
-                path.append((v, a))
+                path.append((v, k))
                 here = v
         if here != entry:
             path += g.path_within(here, {entry}, allowed)
