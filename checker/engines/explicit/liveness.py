@@ -46,6 +46,7 @@ from checker.core.result import PropertyResult, Trace, TraceStep, Verdict
 from checker.core.temporal import describe
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph, checking
+from checker.engines.explicit.shortlasso import OutOfWork, Stem, depths, shortest_lasso
 
 STUTTER = -1
 
@@ -391,6 +392,63 @@ class TemporalChecker:
             mask |= layout.masks[i] << layout.offsets[i]
         return mask
 
+    @cached_property
+    def tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """(depth, BFS parent) of every state from the initial states: shortest stems."""
+        g = self.g
+        order, pred = g.reach(g.init, np.ones(len(g), dtype=bool))
+        return depths(order, pred, len(g)), pred
+
+    def anywhere(self, visit=None) -> Stem:
+        """Stems from an initial state through any states."""
+        dist, pred = self.tree
+        return Stem(dist, lambda u: self.g.tree_path(pred, u), visit)
+
+    def after_trigger(self, trigger: np.ndarray, allowed: np.ndarray) -> Stem:
+        """Shortest stems that pass a `trigger` state and stay inside `allowed` from there on: a
+        breadth-first search inside `allowed` whose sources join at the depth they are reached."""
+        g = self.g
+        d0, pred0 = self.tree
+        starts = np.flatnonzero(trigger & allowed & (d0 >= 0))
+        dist = np.full(len(g), -1, dtype=np.int64)
+        pred = np.full(len(g), -1, dtype=np.int64)
+        joining: dict[int, list[int]] = {}
+        for t in starts.tolist():
+            joining.setdefault(int(d0[t]), []).append(t)
+        frontier: list[int] = []
+        level = min(joining) if joining else 0
+        while frontier or any(k >= level for k in joining):
+            for t in joining.get(level, ()):
+                if dist[t] < 0:
+                    dist[t] = level
+                    frontier.append(t)
+            nxt = []
+            for u in frontier:
+                g.tick()
+                for v, _ in g.out(u):
+                    if allowed[v] and dist[v] < 0:
+                        dist[v] = level + 1
+                        pred[v] = u
+                        nxt.append(int(v))
+            frontier = nxt
+            level += 1
+
+        def path(u: int) -> list[tuple[int, int]]:
+            tail = []
+            while pred[u] >= 0:
+                tail.append((u, g.edge_instance(int(pred[u]), u)))
+                u = int(pred[u])
+            return g.tree_path(pred0, u) + tail[::-1]
+        return Stem(dist, path)
+
+    def lasso(self, cores: Cores, stems: list[Stem], greedy) -> Lasso | None:
+        """A shortest fair lasso (shortlasso.py), or greedy()'s when that search runs out of work."""
+        try:
+            found = shortest_lasso(self, cores, stems)
+        except OutOfWork:
+            return greedy()
+        return None if found is None else Lasso(*found)
+
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
         kind = prop.kind
@@ -404,27 +462,37 @@ class TemporalChecker:
             inside = reach[cores.label[reach] >= 0]
             if not len(inside):
                 return None, False
-            entry = int(inside[0])  # the first state of a core the search found
-            return Lasso(g.tree_path(pred, entry), self.cycle(cores, int(cores.label[entry]), entry)), False
+
+            def greedy():
+                entry = int(inside[0])  # the first state of a core the search found
+                return Lasso(g.tree_path(pred, entry), self.cycle(cores, int(cores.label[entry]), entry))
+            stem = Stem(depths(reach, pred, len(g)), lambda u: g.tree_path(pred, u))
+            return self.lasso(cores, [stem], greedy), False
         if kind == TemporalKind.ALWAYS_EVENTUALLY:
             cores = self.cores_in(np.flatnonzero(~P))
             inside = np.flatnonzero(cores.label >= 0)
             if not len(inside):
                 return None, False
-            entry = int(inside[0])
-            return Lasso(g.path_to(entry), self.cycle(cores, int(cores.label[entry]), entry)), False
+
+            def greedy():
+                entry = int(inside[0])
+                return Lasso(g.path_to(entry), self.cycle(cores, int(cores.label[entry]), entry))
+            return self.lasso(cores, [self.anywhere()], greedy), False
         if kind == TemporalKind.EVENTUALLY_ALWAYS:
             cores = self.cores_in(np.arange(len(g)))
             bad = np.flatnonzero(~P & (cores.label >= 0))
             if not len(bad):
                 return None, False
-            inside = np.flatnonzero(cores.label >= 0)
-            first = np.unique(cores.label[inside], return_index=True)[1]   # the first state of each core
-            entries = np.sort(inside[first])
-            entry = int(entries[np.isin(cores.label[entries], cores.label[bad])][0])
-            core = int(cores.label[entry])
-            bad_here = int(bad[cores.label[bad] == core][0])
-            return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here])), False
+
+            def greedy():
+                inside = np.flatnonzero(cores.label >= 0)
+                first = np.unique(cores.label[inside], return_index=True)[1]   # the first state of each core
+                entries = np.sort(inside[first])
+                entry = int(entries[np.isin(cores.label[entries], cores.label[bad])][0])
+                core = int(cores.label[entry])
+                bad_here = int(bad[cores.label[bad] == core][0])
+                return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here]))
+            return self.lasso(cores, [self.anywhere(~P)], greedy), False
         assert kind == TemporalKind.LEADS_TO
         notQ = ~self.masks(q_fn, prop.q, args)
         vacuous = not P.any()
@@ -435,10 +503,15 @@ class TemporalChecker:
         starts = np.flatnonzero(P & notQ & g.reaching(targets, notQ))
         if not len(starts):
             return None, vacuous
-        start = int(starts[0])
-        tail = g.path_within(start, set(np.flatnonzero(targets).tolist()), notQ)
-        entry = tail[-1][0] if tail else start
-        return Lasso(g.path_to(start) + tail, self.cycle(cores, int(cores.label[entry]), entry)), False
+
+        def greedy():
+            start = int(starts[0])
+            tail = g.path_within(start, set(np.flatnonzero(targets).tolist()), notQ)
+            entry = tail[-1][0] if tail else start
+            return Lasso(g.path_to(start) + tail, self.cycle(cores, int(cores.label[entry]), entry))
+        # P and not Q on the stem, not Q from there on; or a P state on the cycle (all not Q)
+        stems = [self.after_trigger(P & notQ, notQ), self.anywhere(P)]
+        return self.lasso(cores, stems, greedy), False
 
     # ---- reporting ------------------------------------------------------------------------
 
