@@ -13,6 +13,8 @@ channel net: Msg capacity 3 [with loss, duplication, reordering]
     an empty channel. `loss` adds the action `lose_net` (any message in
     transit disappears) and `duplication` the action `duplicate_net` (a
     message in transit is delivered twice); both stay within the capacity.
+    A `receive m from net` (with reordering) in an action's own body makes
+    `m` a parameter of the action, so fairness is per message.
 
 The generated nodes carry the span of the declaration they come from, so
 errors still point at the user's source.

@@ -3,19 +3,22 @@
 Semantics (as TLA+): a behaviour is an infinite sequence of states; every
 state may stutter (repeat), so a state where no action is enabled stutters
 forever, and without fairness `eventually P` fails as soon as P is false in
-an initial state. `fairness weak A` requires, for every instance of A (each
-value of its parameters), that if it is enabled from some point on forever
-it is eventually taken; `fairness strong A`, that if it is enabled
-infinitely often it is taken infinitely often. Enabled and taken mean a step
-that changes the state (TLA+'s <<A>>_vars); a self-loop is a stutter.
+an initial state. Fairness is a list of conditions (spec.ir.FairnessIR):
+`fairness weak A` gives one for every instance of A (each value of its
+parameters), `fairness weak {A, B}` one for all the instances of A and B
+together. A weak condition says that if it is enabled (one of its instances
+is) from some point on forever, it is eventually taken (one of its instances
+is); a strong one, that if it is enabled infinitely often it is taken
+infinitely often. Enabled and taken mean a step that changes the state
+(TLA+'s <<A>>_vars); a self-loop is a stutter.
 
 A counterexample is a lasso: a stem from an initial state and a cycle the
 behaviour repeats forever. It exists iff some strongly connected set of
 states, inside the states the property allows, admits a fair cycle:
 
-  - weak: each weakly fair instance is taken inside the set, or disabled in
+  - weak: each weakly fair condition is taken inside the set, or disabled in
     one of its states (then visiting that state infinitely often suffices);
-  - strong: each strongly fair instance is taken inside the set or disabled
+  - strong: each strongly fair condition is taken inside the set or disabled
     in all of its states; otherwise the states where it is enabled are
     removed and the rest is searched again (Emerson-Lei).
 
@@ -24,6 +27,9 @@ states, inside the states the property allows, admits a fair cycle:
     eventually always P   a fair cycle through a not-P state
     P leads_to Q          a reachable P-and-not-Q state, then a fair cycle inside not-Q
     always P              an invariant: a finite trace to a not-P state
+
+The lasso reported is a shortest one (shortlasso.py), or, when that search
+runs out of its work count, the one built greedily by `cycle`.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ A counterexample to a temporal property is a behaviour that ends in a cycle
 the semantics, which is TLA+'s). Here the behaviour is a path of states
 s0 .. sK from an initial state, each step an action or a stutter (the state
 repeats), and sK equal to some earlier sL: the steps from sL to sK repeat for
-ever. The path is fair when, for every fair
-action instance (each value of the action's parameters),
+ever. The path is fair when, for every fairness condition (an instance of an
+action declared fair, each value of its parameters; or a group `{A, B}`, all
+the instances of its actions together: taken when one is, disabled when all
+are),
 
     weak     it is taken on the cycle, or it is disabled in a state of the cycle
     strong   it is taken on the cycle, or it is disabled in every state of the cycle
