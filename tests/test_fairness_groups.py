@@ -227,3 +227,17 @@ def test_every_group_error_is_reported():
         load_text(path_text, "m.sync")
     codes = sorted(d.code for d in exc.value.diagnostics)
     assert codes == ["E201", "E336", "E337"]
+
+
+# ---- the editor: a name in a group is a use of the action ------------------------------------
+
+def test_a_name_in_a_group_is_a_reference_and_renames():
+    from checker.lsp import analysis as A
+    text = TURNS.replace("FAIR", "fairness weak {Left, Right}, Left")
+    a = A.analyze("/m/model.sync", text, lambda path: None)
+    i = text.index("action Left") + len("action L")
+    at = (text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1)
+    key = a.occurrence_at(*at).key
+    assert sorted((u.span.line, u.span.col) for u in a.uses(key)) == [(6, 8), (8, 16), (8, 30)]
+    edits = A.rename(a, *at, "West")
+    assert len(edits) == 3 and {new for _, new in edits} == {"West"}

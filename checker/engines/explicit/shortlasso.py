@@ -192,14 +192,18 @@ def shortest_lasso(checker, cores, stems: list[Stem]):
     """(stem, cycle) of a shortest fair lasso whose entry is in a core and whose stem is one of
     `stems` (with its cycle goal), or None when there is none; raises OutOfWork."""
     inside = np.flatnonzero(cores.label >= 0)
-    cands = []
+    parts = []
     for i, s in enumerate(stems):
-        ok = np.ones(len(cores), dtype=bool)
+        ok = s.dist[inside] >= 0
         if s.visit is not None:   # only cores with a state to visit
-            ok[:] = False
-            ok[np.unique(cores.label[inside[s.visit[inside]]])] = True
-        cands += [(int(s.dist[u]), int(u), i) for u in inside.tolist() if s.dist[u] >= 0 and ok[cores.label[u]]]
-    cands.sort()
+            goal = np.zeros(len(cores), dtype=bool)
+            goal[cores.label[inside[s.visit[inside]]]] = True
+            ok &= goal[cores.label[inside]]
+        u = inside[ok]
+        parts.append(np.stack([s.dist[u], u, np.full(len(u), i)]))
+    table = np.concatenate(parts, axis=1)
+    order = np.lexsort((table[2], table[1], table[0]))   # by stem length, then state, then stem
+    cands = table[:, order].T.tolist()
     search = ShortestCycles(checker, cores)
     best, found = None, None
     for d, e, i in cands:
