@@ -241,3 +241,34 @@ def test_a_name_in_a_group_is_a_reference_and_renames():
     assert sorted((u.span.line, u.span.col) for u in a.uses(key)) == [(6, 8), (8, 16), (8, 30)]
     edits = A.rename(a, *at, "West")
     assert len(edits) == 3 and {new for _, new in edits} == {"West"}
+
+
+# ---- a group over more instances than BMC grounds ---------------------------------------------
+
+WIDE = """model Wide
+var x: 0..255
+var stop: bool
+init { x = 0 stop = false }
+action Set(v: 0..255) { require not stop  x = v }
+action Halt { require x == 7  stop = true }
+FAIR
+property Zero: always eventually x == 0
+"""
+
+
+def test_a_group_of_an_action_too_wide_to_ground_is_one_formula():
+    # per instance, BMC cannot encode the 256 conditions; the group {Set} is one
+    model = model_of(WIDE, "fairness weak {Set}")
+    b = next(o.result for o in check_temporal(model, Clock(None, RLIMIT), 4) if o.result.name == "Zero")
+    e = next(p for p in explicit_check(model, ExplicitOptions(stop_at_first=False, deadlock=False)).properties
+             if p.name == "Zero")
+    assert b.verdict is Verdict.VIOLATED and e.verdict is Verdict.VIOLATED
+    # the shortest: away from 0, then between two other values for ever: the group is taken
+    assert [s.action for s in e.trace.steps] == [None, "Set", "Set", "Set"]
+    assert all(s.state["x"] != 0 for s in e.trace.steps[e.trace.loop:])
+    assert b.trace.length == e.trace.length == 3
+    rep = replay(json.loads(json.dumps(trace_document(b.trace, "m.sync"))), model, check_deadlock=False)
+    assert rep.valid and "Zero" in [v[0] for v in rep.violations], rep.message
+    per_instance = model_of(WIDE, "fairness weak Set")
+    b = next(o.result for o in check_temporal(per_instance, Clock(None, RLIMIT), 4) if o.result.name == "Zero")
+    assert b.verdict is Verdict.INCONCLUSIVE and "fairness of Set is per parameter value" in b.message
