@@ -501,9 +501,19 @@ class Property(Node):
 
 
 @dataclass
+class FairGroup(Node):
+    """`{A, B}` in a fairness declaration: every instance of the actions together, one condition."""
+
+    actions: list[tuple[str, Span]]
+
+
+@dataclass
 class Fairness(Node):
+    """`fairness weak A, {B, C}`: `actions` are fair per instance, each group as one condition."""
+
     kind: str  # "weak" | "strong"
     actions: list[tuple[str, Span]]
+    groups: list[FairGroup] = field(default_factory=list)
 
 
 @dataclass

@@ -13,6 +13,8 @@ channel net: Msg capacity 3 [with loss, duplication, reordering]
     an empty channel. `loss` adds the action `lose_net` (any message in
     transit disappears) and `duplication` the action `duplicate_net` (a
     message in transit is delivered twice); both stay within the capacity.
+    A `receive m from net` (with reordering) in an action's own body makes
+    `m` a parameter of the action, so fairness is per message.
 
 The generated nodes carry the span of the declaration they come from, so
 errors still point at the user's source.
@@ -123,6 +125,13 @@ class _Channel:
                 ast.Let(s.span, s.var, s.var_span, b.call("head", b.name(ch))),
                 b.assign(b.lname(ch), b.call("tail", b.name(ch)))]
 
+    def received(self, s: ast.Receive) -> list[ast.Stmt]:
+        """A `receive` whose message is a parameter of the action (see `_lift_receives`)."""
+        b, ch = _B(s.span), self.decl.name
+        return [b.require(b.bin(">", b.index(b.name(ch), b.name(s.var)), b.int(0))),
+                b.assign(b.lindex(b.lname(ch), b.name(s.var)),
+                         b.bin("-", b.index(b.name(ch), b.name(s.var)), b.int(1)))]
+
     def fault_actions(self) -> list[ast.Action]:
         d, b, ch, cap = self.decl, _B(self.decl.span), self.decl.name, self.decl.capacity
         out = []
@@ -151,6 +160,42 @@ class _Channel:
                 b.require(b.bin("and", present, b.bin("<", b.call("len", b.name(ch)), cap))),
                 b.assign(b.lname(ch), b.call("append", b.name(ch), b.index(b.name(ch), i)))]))
         return out
+
+
+def _lift_receives(action: ast.Action, channels: dict) -> ast.Action:
+    """`receive m from ch` from a channel `with reordering`, as a statement of the action's body
+    itself (not inside `if` or `for`), makes `m` a parameter of the action: one instance per
+    message, so fairness of the action is per message (TLA+'s WF_vars(Receive(m)) for each m), as a
+    `choose` would not be. The same transitions: the message must be in transit where the
+    `receive` stands. Not lifted when the name is used before the `receive` (it means something
+    else there) or is already a parameter."""
+    params, body, used = list(action.params), [], {q.name for q in action.params}
+    for s in action.body:
+        ch = channels.get(s.channel) if isinstance(s, ast.Receive) else None
+        if ch is not None and ch.bag and s.var not in used and ch.elem != "?":
+            params.append(ast.Param(s.var_span, s.var, ast.TName(s.var_span, ch.elem)))
+            body.extend(ch.received(s))
+            used.add(s.var)
+            continue
+        body.append(s)
+        used |= _names_in(s)
+    if len(params) == len(action.params):
+        return action
+    return ast.Action(action.span, action.name, params, body)
+
+
+def _names_in(node: ast.Node) -> set[str]:
+    """Every name a statement mentions or binds."""
+    out, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Name, ast.LName)):
+            out.add(n.name)
+        for attr in ("name", "var"):
+            if isinstance(n, (ast.Let, ast.Choose, ast.For, ast.Receive)) and isinstance(getattr(n, attr, None), str):
+                out.add(getattr(n, attr))
+        stack.extend(_children(n))
+    return out
 
 
 def _rewrite_stmts(stmts, channels: dict, diag: Collector):
@@ -421,6 +466,8 @@ def desugar(modules: list[ast.Module]) -> list[ast.Module]:
     for m in out:
         for i, d in enumerate(m.decls):
             if isinstance(d, (ast.Action, ast.Init)):
+                if isinstance(d, ast.Action):
+                    d = _lift_receives(d, channels)
                 body = _rewrite_stmts(d.body, channels, diag)
                 m.decls[i] = ast.Action(d.span, d.name, d.params, body) if isinstance(d, ast.Action) \
                     else ast.Init(d.span, body)

@@ -442,8 +442,18 @@ class _Formatter:
         return concat(head, self.braces(open_, items, close))
 
     def r_fairness_decl(self, n: Tree) -> Doc:
-        kw, kind, names = n.children
-        return concat(self.tok(kw), " ", self.tok(kind), " ", self.node(names))
+        """`fairness weak A, {B, C}`: as many items a line as fit, a group kept on one line if it fits."""
+        kw, kind, *rest = n.children
+        items = [self.node(c) for c in rest if isinstance(c, Tree)]
+        seps = [concat(self.tok(c), Line()) for c in rest if isinstance(c, Token)]
+        return concat(self.tok(kw), " ", self.tok(kind), " ", Nest(INDENT * 2, Fill(items, seps)))
+
+    def r_fair_one(self, n: Tree) -> Doc:
+        return self.tok(n.children[0])
+
+    def r_fair_group(self, n: Tree) -> Doc:
+        kids = [c for c in n.children if c is not None]
+        return self.list_of(Tree("fair_group", kids), 0, len(kids) - 1)
 
     def r_converge_decl(self, n: Tree) -> Doc:
         kw, name, colon, forall, var, in_, domain, colon2, key, determines, state = n.children

@@ -286,7 +286,7 @@ class TemporalKind(StrEnum):
 
 
 class FairnessKind(StrEnum):
-    """Fairness of an action, per action instance (each value of its parameters)."""
+    """Weak or strong fairness of a condition: one action instance, or a group (see FairnessIR)."""
 
     WEAK = "weak"        # enabled from some point on for ever: taken eventually
     STRONG = "strong"    # enabled infinitely often: taken infinitely often
@@ -339,9 +339,38 @@ class PropertyIR:
 
 @dataclass(eq=False)
 class FairnessIR:
+    """`fairness weak A` (grouped False): each instance of action A (each value of its parameters) is
+    a fairness condition of its own. `fairness weak {A, B}` (grouped True): one condition for every
+    instance of every action listed, together: enabled when one of them is, taken when one of them
+    is (TLA+'s WF_vars(A \\/ B), and WF_vars(\\E i: A(i)) for `{A}`)."""
+
     kind: FairnessKind
-    action: int                    # index into CheckedModel.actions
+    actions: tuple[int, ...]       # indexes into CheckedModel.actions; one when not grouped
     span: Span | None = field(default=None, repr=False)
+    grouped: bool = False
+
+
+def fairness_conditions(model: "CheckedModel", instances) -> list[tuple[FairnessKind, tuple[int, ...]]]:
+    """The fairness conditions of a model, each (kind, the instances it covers, ascending), without
+    repeats, in declaration order. `instances` are (action index, ...) pairs in instance order, as
+    the engines number them; a per-instance declaration gives one condition per instance. A condition
+    declared weakly and strongly fair is strongly fair only (strong implies weak)."""
+    by_action: dict[int, list[int]] = {}
+    for inst, (k, *_) in enumerate(instances):
+        by_action.setdefault(k, []).append(inst)
+    out: list = []
+    seen = set()
+    for f in model.fairness:
+        if f.grouped:
+            conds = [tuple(sorted(i for k in set(f.actions) for i in by_action.get(k, ())))]
+        else:
+            conds = [(i,) for k in f.actions for i in by_action.get(k, ())]
+        for c in conds:
+            if c and (f.kind, c) not in seen:
+                seen.add((f.kind, c))
+                out.append((f.kind, c))
+    # strong fairness implies weak fairness of the same condition
+    return [(k, c) for k, c in out if k == FairnessKind.STRONG or (FairnessKind.STRONG, c) not in seen]
 
 
 @dataclass(eq=False)

@@ -635,7 +635,16 @@ class _Builder(Transformer_NonRecursive):
         return ast.Property(self.sp(meta), str(items[0]), items[1])
 
     def fairness_decl(self, meta, items):
-        return ast.Fairness(self.sp(meta), str(items[0]), items[1])
+        kind, *rest = items
+        names = [x for x in rest if isinstance(x, tuple)]
+        groups = [x for x in rest if isinstance(x, ast.FairGroup)]
+        return ast.Fairness(self.sp(meta), str(kind), names, groups)
+
+    def fair_one(self, meta, items):
+        return (str(items[0]), self.tsp(items[0]))
+
+    def fair_group(self, meta, items):
+        return ast.FairGroup(self.sp(meta), [(str(t), self.tsp(t)) for t in items if t is not None])
 
     def deterministic_decl(self, meta, items):
         return ast.Deterministic(self.sp(meta), items[0])

@@ -94,10 +94,15 @@ class OldChecker(TemporalChecker):
     """Predicates state by state; fair-cycle verdicts from the distinct (state, instance) pairs."""
 
     def fair_edges(self):
-        g = self.g
-        keep = (g.dst != g.src) & (self.fair.is_weak | self.fair.is_strong)[g.inst]
+        """(src, dst, condition) of the fair steps, one row for each fairness condition of the step's
+        instance, and the distinct (state, enabled condition) pairs."""
+        g, fair = self.g, self.fair
+        keep = (g.dst != g.src) & (fair.n_of_instance[g.inst] > 0)
         src, dst, inst = g.src[keep], g.dst[keep], g.inst[keep]
-        n_inst = len(self.fair.is_weak)
+        times = fair.n_of_instance[inst]
+        src, dst = np.repeat(src, times), np.repeat(dst, times)
+        inst = np.array([c for i in inst.tolist() for c in fair.of_instance[i]], dtype=np.int64)
+        n_inst = fair.n
         pairs = np.unique(src.astype(np.int64) * n_inst + inst)
         return src, dst, inst, pairs // n_inst, pairs % n_inst
 

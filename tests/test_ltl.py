@@ -4,8 +4,8 @@ brute-force oracle, the fast paths against the general engine, bounded lasso sea
 The oracle is the semantics written out: it builds the state graph with the reference interpreter
 (every state may stutter; an action step that does not change the state is a stutter), enumerates
 every lasso of at most BOUND states from an initial state, keeps the fair ones (fairness per action
-instance, enabled and taken meaning a step that changes the state) and evaluates the formula on each
-by unrolling the lasso. It shares no code with the engine but the interpreter.
+instance or per group, enabled and taken meaning a step that changes the state) and evaluates the
+formula on each by unrolling the lasso. It shares no code with the engine but the interpreter.
 """
 
 from __future__ import annotations
@@ -53,11 +53,10 @@ class Oracle:
                     out.append((step.state, (step.action, tuple(sorted(step.params.items())))))
                     todo.append(step.state)
             self.edges[s] = out
-        fair = {}
-        for f in model.fairness:
-            name = model.actions[f.action].name
-            fair[name] = "strong" if f.kind == ir.FairnessKind.STRONG or fair.get(name) == "strong" else "weak"
-        self.fair = fair
+        # fairness conditions: (kind, action names, grouped); a group is one condition for all the
+        # instances of its actions (enabled when one is, taken when one is)
+        self.conds = [("strong" if f.kind == ir.FairnessKind.STRONG else "weak",
+                       frozenset(model.actions[k].name for k in f.actions), f.grouped) for f in model.fairness]
 
     def enabled(self, s: int) -> set:
         return {inst for _, inst in self.edges[s] if inst is not None}
@@ -66,14 +65,20 @@ class Oracle:
         """insts[i] is the step from states[i] to states[i + 1] (None: a stutter)."""
         cycle = states[loop:-1]
         taken = {insts[i] for i in range(loop, len(states) - 1)} - {None}
-        every = set.intersection(*(self.enabled(s) for s in cycle))
-        some = set.union(*(self.enabled(s) for s in cycle))
-        for inst in some:
-            kind = self.fair.get(inst[0])
-            if kind == "weak" and inst in every and inst not in taken:
-                return False
-            if kind == "strong" and inst not in taken:
-                return False
+        enabled = [self.enabled(s) for s in cycle]
+        for kind, names, grouped in self.conds:
+            if grouped:
+                units = [lambda inst, names=names: inst[0] in names]
+            else:
+                units = [lambda inst, i=i: inst == i for e in enabled for i in e if i[0] in names]
+            for unit in units:
+                on = [any(unit(i) for i in e) for e in enabled]
+                if any(unit(i) for i in taken):
+                    continue
+                if kind == "weak" and all(on):
+                    return False
+                if kind == "strong" and any(on):
+                    return False
         return True
 
     def holds(self, f: ir.TemporalFormula, states: list[int], loop: int, env: dict) -> bool:
@@ -179,6 +184,9 @@ def random_model(draw) -> str:
         kind = draw(st.sampled_from([None, None, "weak", "strong"]))
         if kind:
             lines.append(f"fairness {kind} {name}")
+    if draw(st.booleans()):   # a group: one condition for all the instances of its actions
+        group = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
+        lines.append(f"fairness {draw(st.sampled_from(['weak', 'strong']))} {{{', '.join(group)}}}")
     return "\n".join(lines) + "\n"
 
 

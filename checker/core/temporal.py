@@ -11,7 +11,7 @@ from __future__ import annotations
 from spec import ir
 from spec.ir import TemporalKind
 
-from checker.core.explain import quote
+from checker.core.explain import quote, source_text
 
 
 def describe(model: ir.CheckedModel, prop: ir.PropertyIR, binding: str) -> str:

@@ -382,7 +382,8 @@ class _Indexer:
             self.walk(d.key, inner)
             self.walk(d.state, inner)
         elif isinstance(d, (ast.Fairness, ast.Deterministic)):
-            for name, span in d.actions or ():
+            groups = [n for g in getattr(d, "groups", ()) for n in g.actions]
+            for name, span in [*(d.actions or ()), *groups]:
                 self.ref(name, span, env)
         elif isinstance(d, ast.Commute):
             for name, span in (d.first, d.second):

@@ -318,22 +318,38 @@ def _bindings(prop: ir.PropertyIR, recorded: dict, interp) -> list[dict]:
 
 
 def _unfair(model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int, taken: list) -> str | None:
-    """Why the cycle from state `loop` back to it is not fair (None: it is). Fairness is per action
-    instance; `taken[i - 1]` is the step into state i (None: a stutter step)."""
+    """Why the cycle from state `loop` back to it is not fair (None: it is). `taken[i - 1]` is the
+    step into state i (None: a stutter step). A condition is an instance of an action declared fair
+    on its own, or a group `{A, B}` of declared actions together (see spec.ir.FairnessIR)."""
     order = {a.name: k for k, a in enumerate(model.actions)}
-    strong = {model.actions[f.action].name for f in model.fairness if f.kind == FairnessKind.STRONG}
-    fair = strong | {model.actions[f.action].name for f in model.fairness}
+    decls = [(n, f, {model.actions[k].name for k in f.actions}) for n, f in enumerate(model.fairness)]
+    fair = set().union(*(names for _, _, names in decls)) if decls else set()
 
-    def instance(st):
-        return st.action, tuple(sorted(st.params.items(), key=str))
+    def conditions(st) -> set:
+        """(sort key, what it is called, strong) of each condition the step belongs to."""
+        params = tuple(sorted(st.params.items(), key=str))
+        out = set()
+        for n, f, names in decls:
+            if st.action not in names:
+                continue
+            strong = f.kind == FairnessKind.STRONG
+            if f.grouped:
+                first = min(order[a] for a in names)
+                label = "{" + ", ".join(sorted(names, key=order.get)) + "}"
+                out.add(((first, "", not strong, n), label, strong))
+            else:
+                out.add(((order[st.action], str(params), not strong, -1), st.action, strong))
+        return out
     cycle = range(loop, len(states))
-    enabled = [{instance(st) for st in cm.steps(states[i]) if st.action in fair and st.state not in (None, states[i])}
+    enabled = [set().union(*(conditions(st) for st in cm.steps(states[i])
+                             if st.action in fair and st.state not in (None, states[i])))
                for i in cycle]
-    took = {instance(taken[i - 1]) for i in cycle if i > loop and taken[i - 1] is not None
-            and states[i] != states[i - 1]}
-    for act, params in sorted(set().union(*enabled) - took, key=lambda inst: (order[inst[0]], str(inst[1]))):
-        if act in strong:
-            return f"{act} is enabled and never taken"
-        if all((act, params) in en for en in enabled):
-            return f"{act} is enabled throughout and never taken"
+    took = set().union(*(conditions(taken[i - 1]) for i in cycle if i > loop and taken[i - 1] is not None
+                         and states[i] != states[i - 1]))
+    for cond in sorted(set().union(*enabled) - took):
+        _, label, strong = cond
+        if strong:
+            return f"{label} is enabled and never taken"
+        if all(cond in en for en in enabled):
+            return f"{label} is enabled throughout and never taken"
     return None

@@ -58,7 +58,7 @@ class Properties(CheckerState):
                 if isinstance(d, ast.Property):
                     properties.append(self._property(d))
                 elif isinstance(d, ast.Fairness):
-                    fairness.extend(ir.FairnessIR(d.kind, i, span) for i, span in self._action_refs(d.actions))
+                    fairness.extend(self._fairness(d))
                 elif isinstance(d, ast.Deterministic):
                     deterministic.extend(self._deterministic(d, actions))
                 elif isinstance(d, ast.Commute):
@@ -66,6 +66,41 @@ class Properties(CheckerState):
             except Bail:
                 continue
         return properties, fairness, _unique_by_name(deterministic), commutes
+
+    def _fairness(self, d: ast.Fairness) -> list[ir.FairnessIR]:
+        """One declaration per action named on its own (per instance), one per group; a group must
+        name at least one action (E336), each once (E337). Every error is reported."""
+        out, failed = [], False
+        try:
+            out += [ir.FairnessIR(d.kind, (i,), span) for i, span in self._action_refs(d.actions)]
+        except Bail:
+            failed = True
+        for g in d.groups:
+            try:
+                out.append(self._fair_group(d.kind, g))
+            except Bail:
+                failed = True
+        if failed:
+            raise Bail
+        return out
+
+    def _fair_group(self, kind: str, g: ast.FairGroup) -> ir.FairnessIR:
+        if not g.actions:
+            self.diag.error("E336", "an empty fairness group", g.span,
+                            "name the actions that are fair together, e.g. {Send, Receive}")
+            raise Bail
+        seen: dict[str, Span] = {}
+        dup = False
+        for name, span in g.actions:
+            if name in seen:
+                self.diag.error("E337", f"'{name}' is named twice in this fairness group", span,
+                                f"a group is a set of actions: remove one '{name}'")
+                dup = True
+            seen.setdefault(name, span)
+        refs = self._action_refs(g.actions)
+        if dup:
+            raise Bail
+        return ir.FairnessIR(kind, tuple(i for i, _ in refs), g.span, grouped=True)
 
     def _deterministic(self, d: ast.Deterministic, actions: list[ir.ActionIR]) -> list[ir.DeterministicIR]:
         """One claim per action named (every action when none is)."""

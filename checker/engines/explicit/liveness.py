@@ -3,19 +3,22 @@
 Semantics (as TLA+): a behaviour is an infinite sequence of states; every
 state may stutter (repeat), so a state where no action is enabled stutters
 forever, and without fairness `eventually P` fails as soon as P is false in
-an initial state. `fairness weak A` requires, for every instance of A (each
-value of its parameters), that if it is enabled from some point on forever
-it is eventually taken; `fairness strong A`, that if it is enabled
-infinitely often it is taken infinitely often. Enabled and taken mean a step
-that changes the state (TLA+'s <<A>>_vars); a self-loop is a stutter.
+an initial state. Fairness is a list of conditions (spec.ir.FairnessIR):
+`fairness weak A` gives one for every instance of A (each value of its
+parameters), `fairness weak {A, B}` one for all the instances of A and B
+together. A weak condition says that if it is enabled (one of its instances
+is) from some point on forever, it is eventually taken (one of its instances
+is); a strong one, that if it is enabled infinitely often it is taken
+infinitely often. Enabled and taken mean a step that changes the state
+(TLA+'s <<A>>_vars); a self-loop is a stutter.
 
 A counterexample is a lasso: a stem from an initial state and a cycle the
 behaviour repeats forever. It exists iff some strongly connected set of
 states, inside the states the property allows, admits a fair cycle:
 
-  - weak: each weakly fair instance is taken inside the set, or disabled in
+  - weak: each weakly fair condition is taken inside the set, or disabled in
     one of its states (then visiting that state infinitely often suffices);
-  - strong: each strongly fair instance is taken inside the set or disabled
+  - strong: each strongly fair condition is taken inside the set or disabled
     in all of its states; otherwise the states where it is enabled are
     removed and the rest is searched again (Emerson-Lei).
 
@@ -25,6 +28,9 @@ states, inside the states the property allows, admits a fair cycle:
     P leads_to Q          a reachable P-and-not-Q state, then a fair cycle inside not-Q
     always P              an invariant: a finite trace to a not-P state
     any other formula     a fair accepting lasso of the product with a Büchi automaton (ltl.py)
+
+The lasso reported is a shortest one (shortlasso.py), or, when that search
+runs out of its work count, the one built greedily by `cycle`.
 """
 
 from __future__ import annotations
@@ -48,30 +54,47 @@ from checker.core.temporal import describe
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph, checking
 from checker.engines.explicit.ltl import FormulaCheck
+from checker.engines.explicit.shortlasso import OutOfWork, Stem, depths, shortest_lasso
 
 STUTTER = -1
 
 
 class FairnessSets:
+    """The fairness conditions (spec.ir.fairness_conditions), numbered 0..n-1: weak and strong are
+    sets of condition numbers; `of_instance[i]` the conditions instance i belongs to (one per
+    instance for `fairness weak A`; a group `{A, B}` is one condition for all their instances)."""
+
     def __init__(self, model: ir.CheckedModel, cm: CompiledModel):
-        by_action: dict[int, list[int]] = {}
-        for inst, (k, _) in enumerate(cm.instances):
-            by_action.setdefault(k, []).append(inst)
-        self.weak: set[int] = set()
-        self.strong: set[int] = set()
-        for f in model.fairness:
-            (self.weak if f.kind == FairnessKind.WEAK else self.strong).update(by_action.get(f.action, ()))
+        # numbered in the order of their instances (for per-instance fairness, the instance order)
+        conds = sorted(ir.fairness_conditions(model, cm.instances), key=lambda c: (c[1][0], len(c[1]), c[1], c[0]))
+        self.members = [c for _, c in conds]
+        self.weak = {j for j, (kind, _) in enumerate(conds) if kind == FairnessKind.WEAK}
+        self.strong = {j for j, (kind, _) in enumerate(conds) if kind == FairnessKind.STRONG}
         self.all = self.weak | self.strong
-        n = len(cm.instances)
+        n_inst = len(cm.instances)
+        self.of_instance: list[tuple[int, ...]] = [() for _ in range(n_inst)]
+        for j, c in enumerate(self.members):
+            for i in c:
+                self.of_instance[i] += (j,)
+        pairs = [(i, j) for i in range(n_inst) for j in self.of_instance[i]]
+        self.pair_inst = np.array([i for i, _ in pairs], dtype=np.int64)   # (instance, condition) pairs
+        self.pair_cond = np.array([j for _, j in pairs], dtype=np.int64)   # by instance
+        self.n_of_instance = np.array([len(c) for c in self.of_instance], dtype=np.int64)
+        n = len(conds)
+        self.n = n
         self.is_weak = np.zeros(n, dtype=bool)
         self.is_weak[list(self.weak)] = True
         self.is_strong = np.zeros(n, dtype=bool)
         self.is_strong[list(self.strong)] = True
-        # a component is refined by the first strongly fair instance, in this order, that it starves
+        # a component is refined by the first strongly fair condition, in this order, that it starves
         self.strong_rank = np.full(n, n, dtype=np.int64)
-        self.strong_rank[list(self.strong)] = np.arange(len(self.strong))
+        self.strong_rank[sorted(self.strong)] = np.arange(len(self.strong))
         self.weak_bits = bit_set(self.is_weak)
         self.strong_bits = bit_set(self.is_strong)
+
+    def conditions(self, instances) -> set[int]:
+        """The conditions of some instances (the conditions taken by their steps, or enabled)."""
+        return {j for i in instances for j in self.of_instance[i]}
 
 
 def bit_set(mask: np.ndarray) -> np.ndarray:
@@ -86,17 +109,26 @@ def _words(n_inst: int) -> int:
 
 
 class FairSteps:
-    """The steps of fair instances that change the state, in the graph's edge order, and the bit
-    set (see `bit_set`) of the fair instances enabled in each state: one row of words a state."""
+    """The steps that change the state, one for each fairness condition of the step's instance, in
+    the graph's edge order, and the bit set (see `bit_set`) of the conditions enabled in each
+    state: one row of words a state."""
 
     def __init__(self, g: StateGraph, fair: FairnessSets):
-        keep = (g.dst != g.src) & (fair.is_weak | fair.is_strong)[g.inst]
-        src, inst = g.src[keep], g.inst[keep]
+        per_edge = fair.n_of_instance[g.inst] if len(fair.n_of_instance) else np.zeros(len(g.inst), dtype=np.int64)
+        keep = np.flatnonzero((g.dst != g.src) & (per_edge > 0))
+        times = per_edge[keep]
+        edge = np.repeat(keep, times)
+        # the k-th condition of each kept edge: its instance's first pair, plus k
+        first = np.concatenate(([0], np.cumsum(fair.n_of_instance)[:-1])) if len(fair.n_of_instance) else \
+            np.zeros(0, dtype=np.int64)
+        k = np.arange(len(edge)) - np.repeat(np.cumsum(times) - times, times)
+        cond = fair.pair_cond[first[g.inst[edge]] + k] if len(edge) else np.zeros(0, dtype=np.int64)
+        src = g.src[edge]
         self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
-        self.dst = g.dst[keep]
-        self.words = _words(len(fair.is_weak))
-        self.word = (inst >> 6).astype(np.int64)
-        self.bit = np.left_shift(np.uint64(1), (inst & 63).astype(np.uint64))
+        self.dst = g.dst[edge]
+        self.words = _words(fair.n)
+        self.word = (cond >> 6).astype(np.int64)
+        self.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
         self.enabled = self.bits(src, len(g))
 
     def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
@@ -110,7 +142,7 @@ class FairSteps:
         return out.reshape(n, self.words)
 
     def is_enabled(self, states: np.ndarray, inst: np.ndarray) -> np.ndarray:
-        """Whether instance inst[i] is enabled in states[i], for every i."""
+        """Whether condition inst[i] is enabled in states[i], for every i."""
         word = self.enabled[states, inst >> 6]
         return ((word >> (inst & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
 
@@ -171,7 +203,7 @@ class Cores:
             above, chosen = self.rounds[r - 1]
             pc = int(above[members[0]])
             a = int(chosen[pc])
-            enabled = self.checker.g.enabled
+            enabled = self.checker.conds_enabled
             roots = [u for u in self._ordered(r - 1, pc) if a not in enabled(u)]
         return self.checker.g.tarjan_order(roots, members)
 
@@ -237,12 +269,16 @@ class TemporalChecker:
             chosen[rows] = np.argmin(rank, axis=1)
         return chosen
 
+    def conds_enabled(self, u: int) -> set[int]:
+        """The fairness conditions enabled in state u."""
+        return self.fair.conditions(self.g.enabled(u))
+
     def enabled_in(self, nodes) -> dict[int, set[int]]:
-        tick, enabled = self.g.tick, self.g.enabled
+        tick = self.g.tick
         out = {}
         for u in nodes:
             tick()
-            out[u] = enabled(u)
+            out[u] = self.conds_enabled(u)
         return out
 
     def cycle(self, cores: Cores, core: int, entry: int, must_visit=()) -> list[tuple[int, int]]:
@@ -261,12 +297,13 @@ class TemporalChecker:
         enabled = self.enabled_in(members.tolist())
         edges: dict[int, tuple[int, int]] = {}
 
-        def edge_of(a: int) -> tuple[int, int]:
-            if not edges:  # the first edge of each instance, in the core's order
+        def edge_of(a: int) -> tuple[int, int, int]:
+            if not edges:  # the first edge of each condition, in the core's order: (instance, u, v)
                 for u in cores.ordered(core):
                     for v, k in g.out(u):
-                        if v != u and allowed[v] and k not in edges:
-                            edges[k] = (u, v)
+                        if v != u and allowed[v]:
+                            for c in fair.of_instance[k]:
+                                edges.setdefault(c, (k, u, v))
             return edges[a]
 
         goals: list[tuple[str, object]] = [("node", {n}) for n in must_visit]
@@ -277,7 +314,7 @@ class TemporalChecker:
             prev, taken = entry, set()
             for v, k in path:
                 if v != prev:
-                    taken.add(k)
+                    taken.update(fair.of_instance[k])
                 prev = v
             missing = []
             for a in sorted(fair.all - taken - added):
@@ -307,10 +344,10 @@ class TemporalChecker:
                 path += step
                 here = step[-1][0]
             else:
-                a, (u, v) = goal
+                _, (k, u, v) = goal
                 if here != u:
                     path += g.path_within(here, {u}, allowed)
-                path.append((v, a))
+                path.append((v, k))
                 here = v
         if here != entry:
             path += g.path_within(here, {entry}, allowed)
@@ -364,6 +401,63 @@ class TemporalChecker:
             mask |= layout.masks[i] << layout.offsets[i]
         return mask
 
+    @cached_property
+    def tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """(depth, BFS parent) of every state from the initial states: shortest stems."""
+        g = self.g
+        order, pred = g.reach(g.init, np.ones(len(g), dtype=bool))
+        return depths(order, pred, len(g)), pred
+
+    def anywhere(self, visit=None) -> Stem:
+        """Stems from an initial state through any states."""
+        dist, pred = self.tree
+        return Stem(dist, lambda u: self.g.tree_path(pred, u), visit)
+
+    def after_trigger(self, trigger: np.ndarray, allowed: np.ndarray) -> Stem:
+        """Shortest stems that pass a `trigger` state and stay inside `allowed` from there on: a
+        breadth-first search inside `allowed` whose sources join at the depth they are reached."""
+        g = self.g
+        d0, pred0 = self.tree
+        starts = np.flatnonzero(trigger & allowed & (d0 >= 0))
+        dist = np.full(len(g), -1, dtype=np.int64)
+        pred = np.full(len(g), -1, dtype=np.int64)
+        joining: dict[int, list[int]] = {}
+        for t in starts.tolist():
+            joining.setdefault(int(d0[t]), []).append(t)
+        frontier: list[int] = []
+        level = min(joining) if joining else 0
+        while frontier or any(k >= level for k in joining):
+            for t in joining.get(level, ()):
+                if dist[t] < 0:
+                    dist[t] = level
+                    frontier.append(t)
+            nxt = []
+            for u in frontier:
+                g.tick()
+                for v, _ in g.out(u):
+                    if allowed[v] and dist[v] < 0:
+                        dist[v] = level + 1
+                        pred[v] = u
+                        nxt.append(int(v))
+            frontier = nxt
+            level += 1
+
+        def path(u: int) -> list[tuple[int, int]]:
+            tail = []
+            while pred[u] >= 0:
+                tail.append((u, g.edge_instance(int(pred[u]), u)))
+                u = int(pred[u])
+            return g.tree_path(pred0, u) + tail[::-1]
+        return Stem(dist, path)
+
+    def lasso(self, cores: Cores, stems: list[Stem], greedy) -> Lasso | None:
+        """A shortest fair lasso (shortlasso.py), or greedy()'s when that search runs out of work."""
+        try:
+            found = shortest_lasso(self, cores, stems)
+        except OutOfWork:
+            return greedy()
+        return None if found is None else Lasso(*found)
+
     def check_instance(self, prop, p_fn, q_fn, args):
         g = self.g
         kind = prop.kind
@@ -382,27 +476,37 @@ class TemporalChecker:
             inside = reach[cores.label[reach] >= 0]
             if not len(inside):
                 return None, False
-            entry = int(inside[0])  # the first state of a core the search found
-            return Lasso(g.tree_path(pred, entry), self.cycle(cores, int(cores.label[entry]), entry)), False
+
+            def greedy():
+                entry = int(inside[0])  # the first state of a core the search found
+                return Lasso(g.tree_path(pred, entry), self.cycle(cores, int(cores.label[entry]), entry))
+            stem = Stem(depths(reach, pred, len(g)), lambda u: g.tree_path(pred, u))
+            return self.lasso(cores, [stem], greedy), False
         if kind == TemporalKind.ALWAYS_EVENTUALLY:
             cores = self.cores_in(np.flatnonzero(~P))
             inside = np.flatnonzero(cores.label >= 0)
             if not len(inside):
                 return None, False
-            entry = int(inside[0])
-            return Lasso(g.path_to(entry), self.cycle(cores, int(cores.label[entry]), entry)), False
+
+            def greedy():
+                entry = int(inside[0])
+                return Lasso(g.path_to(entry), self.cycle(cores, int(cores.label[entry]), entry))
+            return self.lasso(cores, [self.anywhere()], greedy), False
         if kind == TemporalKind.EVENTUALLY_ALWAYS:
             cores = self.cores_in(np.arange(len(g)))
             bad = np.flatnonzero(~P & (cores.label >= 0))
             if not len(bad):
                 return None, False
-            inside = np.flatnonzero(cores.label >= 0)
-            first = np.unique(cores.label[inside], return_index=True)[1]   # the first state of each core
-            entries = np.sort(inside[first])
-            entry = int(entries[np.isin(cores.label[entries], cores.label[bad])][0])
-            core = int(cores.label[entry])
-            bad_here = int(bad[cores.label[bad] == core][0])
-            return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here])), False
+
+            def greedy():
+                inside = np.flatnonzero(cores.label >= 0)
+                first = np.unique(cores.label[inside], return_index=True)[1]   # the first state of each core
+                entries = np.sort(inside[first])
+                entry = int(entries[np.isin(cores.label[entries], cores.label[bad])][0])
+                core = int(cores.label[entry])
+                bad_here = int(bad[cores.label[bad] == core][0])
+                return Lasso(g.path_to(entry), self.cycle(cores, core, entry, [bad_here]))
+            return self.lasso(cores, [self.anywhere(~P)], greedy), False
         assert kind == TemporalKind.LEADS_TO
         notQ = ~self.masks(q_fn, prop.q, args)
         vacuous = not P.any()
@@ -413,10 +517,15 @@ class TemporalChecker:
         starts = np.flatnonzero(P & notQ & g.reaching(targets, notQ))
         if not len(starts):
             return None, vacuous
-        start = int(starts[0])
-        tail = g.path_within(start, set(np.flatnonzero(targets).tolist()), notQ)
-        entry = tail[-1][0] if tail else start
-        return Lasso(g.path_to(start) + tail, self.cycle(cores, int(cores.label[entry]), entry)), False
+
+        def greedy():
+            start = int(starts[0])
+            tail = g.path_within(start, set(np.flatnonzero(targets).tolist()), notQ)
+            entry = tail[-1][0] if tail else start
+            return Lasso(g.path_to(start) + tail, self.cycle(cores, int(cores.label[entry]), entry))
+        # P and not Q on the stem, not Q from there on; or a P state on the cycle (all not Q)
+        stems = [self.after_trigger(P & notQ, notQ), self.anywhere(P)]
+        return self.lasso(cores, stems, greedy), False
 
     # ---- reporting ------------------------------------------------------------------------
 

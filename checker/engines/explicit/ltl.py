@@ -5,7 +5,7 @@ The five common shapes (`always P`, `eventually P`, ...) have their own searches
 `checker.engines.explicit.liveness`; this module checks every other formula (ir.TemporalKind.FORMULA):
 always, eventually, leads_to, not, and, or and implies nested over state predicates, with the same
 semantics (TLA+'s: every state may stutter, so a state without a step stutters for ever; fairness
-per action instance, as in liveness.py) and the same lasso counterexamples.
+per fairness condition: an action instance, or a group of them, as in liveness.py) and the same lasso counterexamples.
 
 1. The negation of the formula, in negation normal form over literals of its state predicates, with
    `eventually f` as `true U f`, `always f` as `false R f` and `a leads_to b` as
@@ -242,6 +242,7 @@ class FormulaSearch:
         graph_of = np.arange(p.n, dtype=np.int64) // p.nq
         auto_of = np.arange(p.n, dtype=np.int64) % p.nq
         label = np.full(p.n, -1, dtype=np.int64)
+        first_pair = np.concatenate(([0], np.cumsum(fair.n_of_instance)[:-1])).astype(np.int64)
         found = 0
         while allowed.any():
             comp = p.components(allowed)
@@ -255,12 +256,16 @@ class FormulaSearch:
                 is_acc[acc] = True
                 hit = members[is_acc[auto_of[members]]]
                 ok &= np.bincount(comp[hit], minlength=nc) > 0
-            fair_step = inner & (p.inst >= 0)
-            fair_step[fair_step] = (fair.is_weak | fair.is_strong)[p.inst[fair_step]]
+            # the fairness conditions taken inside each component: one bit per (step, condition of
+            # its instance) pair, as liveness.FairSteps counts them
+            fair_step = np.flatnonzero(inner & (p.inst >= 0))
+            per = fair.n_of_instance[p.inst[fair_step]] if len(fair_step) else np.zeros(0, dtype=np.int64)
+            step = np.repeat(fair_step, per)
+            nth = np.arange(len(step)) - np.repeat(np.cumsum(per) - per, per)
+            cond = fair.pair_cond[first_pair[p.inst[step]] + nth] if len(step) else np.zeros(0, dtype=np.int64)
             taken = np.zeros(nc * words, dtype=np.uint64)
-            k = p.inst[fair_step]
-            np.bitwise_or.at(taken, cs[fair_step] * words + (k >> 6),
-                             np.left_shift(np.uint64(1), (k & 63).astype(np.uint64)))
+            np.bitwise_or.at(taken, cs[step] * words + (cond >> 6),
+                             np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64)))
             starved = ~taken.reshape(nc, words)
             enabled = steps.enabled[graph_of[members]]
             some = np.zeros((nc, words), dtype=np.uint64)
@@ -315,7 +320,7 @@ class FormulaSearch:
         a node of every acceptance set and fair (as liveness.TemporalChecker.cycle does on the graph)."""
         p, fair, g = self.p, self.fair, self.checker.g
         allowed = set(members.tolist())
-        enabled = {u: g.enabled(u // p.nq) for u in allowed}
+        enabled = {u: fair.conditions(g.enabled(u // p.nq)) for u in allowed}
         goals: list = []
         for acc in p.aut.accepting:
             accepting = set(acc)
@@ -324,7 +329,7 @@ class FormulaSearch:
         while True:
             path = self._walk(entry, goals, allowed)
             nodes = {entry} | {v for v, _ in path}
-            taken = {k for _, k in path if k != STUTTER}
+            taken = fair.conditions(k for _, k in path if k != STUTTER)
             missing = []
             for a in sorted(fair.all - taken - added):
                 if a in fair.weak and all(a in enabled[u] for u in nodes):
@@ -340,12 +345,13 @@ class FormulaSearch:
             goals += missing
 
     def _edge(self, a: int, allowed: set) -> tuple[int, int, int]:
-        p = self.p
+        """A step (instance, u, v) inside `allowed` of an instance of fairness condition a."""
+        p, fair = self.p, self.fair
         for u in sorted(allowed):
             for v, k in p.out(u):
-                if k == a and v in allowed:
-                    return a, u, v
-        raise AssertionError(f"internal error: instance {a} is not taken inside a fair component")
+                if k != STUTTER and a in fair.of_instance[k] and v in allowed:
+                    return k, u, v
+        raise AssertionError(f"internal error: fairness condition {a} is not taken inside a fair component")
 
     def _walk(self, entry: int, goals, allowed: set) -> list[tuple[int, int]]:
         path: list[tuple[int, int]] = []

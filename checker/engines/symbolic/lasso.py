@@ -5,8 +5,10 @@ A counterexample to a temporal property is a behaviour that ends in a cycle
 the semantics, which is TLA+'s). Here the behaviour is a path of states
 s0 .. sK from an initial state, each step an action or a stutter (the state
 repeats), and sK equal to some earlier sL: the steps from sL to sK repeat for
-ever. The path is fair when, for every fair
-action instance (each value of the action's parameters),
+ever. The path is fair when, for every fairness condition (an instance of an
+action declared fair, each value of its parameters; or a group `{A, B}`, all
+the instances of its actions together: taken when one is, disabled when all
+are),
 
     weak     it is taken on the cycle, or it is disabled in a state of the cycle
     strong   it is taken on the cycle, or it is disabled in every state of the cycle
@@ -76,10 +78,10 @@ class LassoSearch:
         self.solver.add(self.system.init_formula(self.system.init(self.states[0], "lasso.init")))
         self.steps = []          # StepEnc from state i
         self.stutter = []        # Bool: step i repeats state i
-        fair_actions = fair_kinds(model)
-        self.ungrounded = sorted({model.actions[k].name for k in fair_actions
+        self.ungrounded = sorted({model.actions[k].name for k in per_instance_fair(model)
                                   if model.actions[k].params and not _groundable(self.system, model.actions[k])})
-        self.fair: list[tuple[int, str]] = []    # (position among a step's instances, weak | strong)
+        # (positions among a step's instances, weak | strong): one per fairness condition
+        self.fair: list[tuple[tuple[int, ...], str]] = []
         self._disabled: dict = {}
         self.lemmas: list = []                   # invariants that hold in every state searched
 
@@ -100,8 +102,7 @@ class LassoSearch:
             i = len(self.states) - 1
             st = self.system.step(self.states[i], i, f"L{i}", limit=STEP_GROUND)
             if not self.steps:
-                kinds = fair_kinds(self.model)
-                self.fair = [(j, kinds[a.index]) for j, a in enumerate(st.actions) if a.index in kinds]
+                self.fair = fair_conditions(self.model, st.actions)
             nxt = self.system.state(f"L{i + 1}")
             stut = z3.Bool(f"lasso.stutter@{i}")
             self.solver.add(z3.Implies(stut, self.system.enc.same_state(nxt, self.states[i])))
@@ -195,12 +196,13 @@ class LassoSearch:
                 s.add(z3.Or(*(z3.And(loop == j, self.system.enc.equal_states(self.states[j], self.states[k]))
                               for j in range(k))))
                 cyc = [loop <= i for i in range(k + 1)]      # state i is on the cycle
-                for j, kind in self.fair:
-                    taken = z3.Or(*(z3.And(cyc[i], self._taken(i, j)) for i in range(k)))
+                for js, kind in self.fair:   # a group: taken when one is, disabled when all are
+                    taken = z3.Or(*(z3.And(cyc[i], self._taken(i, j)) for i in range(k) for j in js))
+                    disabled = [z3.And(*(self._disabled_at(i, j) for j in js)) for i in range(k)]
                     if kind == FairnessKind.WEAK:
-                        off = z3.Or(*(z3.And(cyc[i], self._disabled_at(i, j)) for i in range(k)))
+                        off = z3.Or(*(z3.And(cyc[i], disabled[i]) for i in range(k)))
                     else:
-                        off = z3.And(*(z3.Implies(cyc[i], self._disabled_at(i, j)) for i in range(k)))
+                        off = z3.And(*(z3.Implies(cyc[i], disabled[i]) for i in range(k)))
                     s.add(z3.Or(taken, off))
                 P = [self._holds(prop.p, env, i) for i in range(k + 1)]
                 if prop.kind == TemporalKind.FORMULA:
@@ -298,13 +300,17 @@ class LassoSearch:
         return trace
 
 
-def fair_kinds(model: ir.CheckedModel) -> dict:
-    """Action index -> weak | strong; an action declared both is strongly fair (which implies weak)."""
-    kinds: dict = {}
-    for f in model.fairness:
-        if f.kind == FairnessKind.STRONG or f.action not in kinds:
-            kinds[f.action] = f.kind
-    return kinds
+def fair_conditions(model: ir.CheckedModel, actions) -> list[tuple[tuple[int, ...], str]]:
+    """The fairness conditions over one step's instance encodings (StepEnc.actions), each (the
+    positions of its instances, weak | strong). An action that is not grounded has one encoding for
+    all its instances: right for a group, and refused for per-instance fairness (`ungrounded`)."""
+    instances = [(a.index,) for a in actions]
+    return [(members, kind) for kind, members in ir.fairness_conditions(model, instances)]
+
+
+def per_instance_fair(model: ir.CheckedModel) -> set[int]:
+    """The actions declared fair per instance (`fairness weak A`, not in a group)."""
+    return {f.actions[0] for f in model.fairness if not f.grouped}
 
 
 def _groundable(system: System, action: ir.ActionIR) -> bool:
@@ -336,4 +342,4 @@ def check_temporal(model: ir.CheckedModel, clock: Clock, depth: int, names=None)
     return [search.check(p, depth) for p in props]
 
 
-__all__ = ["LassoSearch", "LassoOutcome", "check_temporal", "fair_kinds"]
+__all__ = ["LassoSearch", "LassoOutcome", "check_temporal", "fair_conditions"]

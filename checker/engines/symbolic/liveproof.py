@@ -51,7 +51,7 @@ from spec.ir import FairnessKind, TemporalKind
 from checker.engines.symbolic import values as SV
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.chc import spacer, spacer_unknown
-from checker.engines.symbolic.lasso import fair_kinds, property_bindings, symbolic_domain
+from checker.engines.symbolic.lasso import fair_conditions, per_instance_fair, property_bindings, symbolic_domain
 from checker.engines.symbolic.system import STEP_GROUND, System, horn_clause
 from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_not, mk_or
 
@@ -74,11 +74,11 @@ class LiveHorn:
         self.env = env
         x = sys_.state("x")
         self.step = sys_.step(x, 0, "lv", limit=STEP_GROUND)
-        kinds = fair_kinds(model)
-        self.fair = [(j, kinds[a.index]) for j, a in enumerate(self.step.actions) if a.index in kinds]
+        # one per fairness condition: (positions of its instances among the step's, weak | strong)
+        self.fair = fair_conditions(model, self.step.actions)
         self.obstacle = ""
         self.enabled = {}
-        for j, _ in self.fair:
+        for j in sorted({j for js, _ in self.fair for j in js}):
             a = self.step.actions[j]
             with SV.domain(enc.bv):
                 moves = mk_and(a.fires, mk_not(enc.equal_states(a.store, x)))
@@ -86,7 +86,9 @@ class LiveHorn:
             if self.enabled[j] is None:
                 why = (f"`choose` over more than {MAX_CHOICES} values" if a.grounded
                        else f"more than {STEP_GROUND} parameter values")
-                self.obstacle = (f"fairness of {a.action.name} is per instance, and it has {why}: not "
+                what = ("is per instance" if a.index in per_instance_fair(model)
+                        else "is a fairness group's member")
+                self.obstacle = (f"fairness of {a.action.name} {what}, and it has {why}: not "
                                  f"encoded without quantifiers")
                 break
         # flags: [fair_0 (weak: ok; strong: taken, enabled), ...] + property flags
@@ -147,9 +149,9 @@ class LiveHorn:
     def _fair_flags(self, old: list, taken: int | None, changes):
         """Fairness flags after stepping out of x by instance `taken` (None: a stutter)."""
         out, i = [], 0
-        for j, kind in self.fair:
-            enabled = self.enabled[j]
-            took = changes if taken == j else FALSE
+        for js, kind in self.fair:   # a group: enabled when one of its instances is
+            enabled = mk_or(*(self.enabled[j] for j in js))
+            took = changes if taken in js else FALSE
             if kind == FairnessKind.WEAK:
                 out.append(z3.Or(old[i], took, z3.Not(enabled)))
                 i += 1
