@@ -31,7 +31,9 @@ RLIMIT = 40_000_000   # z3's resource units per query: verdicts that do not depe
 CORRECT = {
     "loss_waterfall.sync": (96, 689, 5, ["NegativeEquityAccounted", "ClaimsEqualAssets", "LiquidatedAtZero",
                                          "ZeroSum", "DeficitsCleared"]),
-    "oracle_median.sync": (863, 1927, 11, ["NoHealthyLiquidation", "SettlementFair", "PublishedTracksOracle"]),
+    "oracle_median.sync": (863, 1927, 11, ["NoHealthyLiquidation", "SettlementFair", "PublishedTracksOracle",
+                                         "BreakerNeverTrips", "LiquidatedBelowThreshold", "UnderWaterLiquidated",
+                                         "Settles"]),
     "sequencer_downtime.sync": (970, 2945, 10, ["UsersCanReact", "LiquidatedOnlyUnderWater", "FrozenWhileDown",
                                                 "OneBlockPerTick", "BadDebtLiquidated",
                                                 "OracleNotStaleForEver"]),
