@@ -40,7 +40,8 @@ CORRECT = {
     "portfolio_margin.sync": (301, 539, 10, ["NoHealthyLiquidation", "PartialWhenPossible", "NoOverLiquidation",
                                            "LiquidationAtTheMark", "UnderMarginLiquidated"]),
     "bridge_finality.sync": (19, 42, 7, ["Backed", "HonestSignFinal", "MintedHasQuorum", "ByzantineF",
-                                         "EveryFinalMinted"]),
+                                         "FinalMeansConfirmed", "OneConfirmationPerBlock", "FinalIsFinal",
+                                         "EveryFinalMinted", "EveryDepositSettles"]),
     "vault_shares.sync": (1044, 10256, 6, ["NoDilution", "RoundingFavoursVault", "Conservation"]),
 }
 
