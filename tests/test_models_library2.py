@@ -42,7 +42,8 @@ CORRECT = {
     "bridge_finality.sync": (19, 42, 7, ["Backed", "HonestSignFinal", "MintedHasQuorum", "ByzantineF",
                                          "FinalMeansConfirmed", "OneConfirmationPerBlock", "FinalIsFinal",
                                          "EveryFinalMinted", "EveryDepositSettles"]),
-    "vault_shares.sync": (1044, 10256, 6, ["NoDilution", "RoundingFavoursVault", "Conservation"]),
+    "vault_shares.sync": (1044, 10256, 6, ["NoDilution", "RoundingFavoursVault", "Conservation",
+                                           "VictimWithdraws"]),
 }
 
 # model: (violated property, trace length, actions of the trace)
