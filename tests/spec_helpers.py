@@ -96,6 +96,8 @@ def canon(e) -> str:
         return "none"
     if isinstance(e, ast.Name):
         return e.name
+    if isinstance(e, ast.Primed):
+        return f"{e.name}'"
     if isinstance(e, ast.Binary):
         return f"({canon(e.left)} {_OPS.get(e.op, e.op)} {canon(e.right)})"
     if isinstance(e, ast.Unary):
@@ -253,6 +255,8 @@ def _decl(d) -> str:
         return f"action {d.name}{_params(d.params)} {_block(d.body, '')}"
     if isinstance(d, ast.Invariant):
         return f"invariant {d.name}: {canon(d.cond)}"
+    if isinstance(d, ast.StepProperty):
+        return f"step {d.name}: {canon(d.cond)}"
     if isinstance(d, ast.Property):
         return f"property {d.name}: {canon(d.formula)}"
     if isinstance(d, ast.Fairness):

@@ -34,8 +34,8 @@ CORRECT = {
                                                "CommitFollowsCoordinator", "AbortFollowsCoordinator",
                                                "PreparedVotesAreReal", "UndecidedLedgerHasDecision",
                                                "EveryLedgerDecides"]),
-    "state_channel.sync": (443, 1516, 7, ["SplitsConserve", "LatestWins", "OnChainIsSigned", "AnswerPending",
-                                          "StaleAnswered", "EveryCloseFinalizes"]),
+    "state_channel.sync": (443, 1516, 7, ["SplitsConserve", "LatestWins", "NoPayoutBeforeClose", "OnChainIsSigned",
+                                          "AnswerPending", "StaleAnswered", "EveryCloseFinalizes", "ChannelCloses"]),
 }
 
 

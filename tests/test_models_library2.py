@@ -30,13 +30,20 @@ RLIMIT = 40_000_000   # z3's resource units per query: verdicts that do not depe
 # model: (distinct states, transitions, depth, properties besides deadlock and runtime)
 CORRECT = {
     "loss_waterfall.sync": (96, 689, 5, ["NegativeEquityAccounted", "ClaimsEqualAssets", "LiquidatedAtZero",
-                                         "ZeroSum", "DeficitsCleared"]),
-    "oracle_median.sync": (863, 1927, 11, ["NoHealthyLiquidation", "SettlementFair", "PublishedTracksOracle"]),
-    "sequencer_downtime.sync": (970, 2945, 10, ["UsersCanReact"]),
-    "portfolio_margin.sync": (301, 539, 10, ["NoHealthyLiquidation", "PartialWhenPossible", "NoOverLiquidation"]),
+                                         "ZeroSum", "MarkToMarket", "UnderMarginLiquidated", "DeficitsCleared"]),
+    "oracle_median.sync": (863, 1927, 11, ["NoHealthyLiquidation", "SettlementFair", "PublishedTracksOracle",
+                                         "BreakerNeverTrips", "LiquidatedBelowThreshold", "UnderWaterLiquidated",
+                                         "Settles"]),
+    "sequencer_downtime.sync": (970, 2945, 10, ["UsersCanReact", "LiquidatedOnlyUnderWater", "FrozenWhileDown",
+                                                "OneBlockPerTick", "BadDebtLiquidated",
+                                                "OracleNotStaleForEver"]),
+    "portfolio_margin.sync": (301, 539, 10, ["NoHealthyLiquidation", "PartialWhenPossible", "NoOverLiquidation",
+                                           "LiquidationAtTheMark", "UnderMarginLiquidated"]),
     "bridge_finality.sync": (19, 42, 7, ["Backed", "HonestSignFinal", "MintedHasQuorum", "ByzantineF",
-                                         "EveryFinalMinted"]),
-    "vault_shares.sync": (1044, 10256, 6, ["NoDilution", "RoundingFavoursVault", "Conservation"]),
+                                         "FinalMeansConfirmed", "OneConfirmationPerBlock", "FinalIsFinal",
+                                         "EveryFinalMinted", "EveryDepositSettles"]),
+    "vault_shares.sync": (1044, 10256, 6, ["NoDilution", "RoundingFavoursVault", "Conservation",
+                                           "VictimWithdraws"]),
 }
 
 # model: (violated property, trace length, actions of the trace)

@@ -238,6 +238,11 @@ def test_explicit_and_lasso_search_agree_on_every_model(name):
             doc = json.loads(json.dumps(trace_document(p.trace, str(model.path))))
             r = replay(doc, model, check_deadlock=False)
             assert r.valid and n in [v[0] for v in r.violations], r.message
+        elif "there are more than 64 of them" in p.message:
+            # the lasso search's documented limit on fairness over many parameter values
+            # (vault_shares' Redeem): it says so rather than search without the fairness
+            assert x.verdict is Verdict.HOLDS and p.verdict is Verdict.INCONCLUSIVE, (n, p.message)
+            assert p.message.startswith("not checked: fairness of "), p.message
         else:
             assert x.verdict is Verdict.HOLDS
             assert (p.verdict, p.how) == (Verdict.INCONCLUSIVE, "bounded"), (n, p.message)

@@ -8,9 +8,12 @@ what each model shows (the first sentence of its header comment, which is
 its first line when that line is a sentence), its properties, its verdict,
 the distinct states and the time, which engines handle it, for each broken
 variant the property it violates and the length of its counterexample, and
-the adversary modules with the models that import them. Everything but the
-time column is deterministic, so the file can be committed and a test can
-compare it with a fresh run (`without_times` drops that column).
+the adversary modules with the models that import them, and each correct
+model's mutation score as recorded in DIR/mutation-scores.json
+(`checker.project.scores`: mutation analysis takes minutes, so the catalog
+reads the recorded figures; `--rescore` re-runs it and rewrites the file).
+Everything but the time column is deterministic, so the file can be committed
+and a test can compare it with a fresh run (`without_times` drops that column).
 
 Exit code: 0 when every correct model holds and every broken variant
 (`*_broken*.sync`) is violated, 1 otherwise (the surprises are listed on
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spec import files
-from spec.diagnostics import SpecError
+from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load
 
 from checker.core.kinds import Kind
@@ -35,7 +38,8 @@ from checker.engines.base import CheckRequest
 from checker.reports.formats import write_file
 from checker.reports.console import console
 from checker.core.result import Verdict
-from checker.cli.commands.common import positive, writable_file
+from checker.cli.commands.common import cores, positive, writable_file
+from checker.project import scores as recorded
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 
 TIME = "time"
@@ -51,6 +55,13 @@ def add_parser(sub) -> None:
     c.add_argument("--quiet", action="store_true", help="do not list the models on stderr as they are checked")
     c.add_argument("--timeout", type=positive(float), metavar="SECONDS",
                    help="stop checking one model after this long (its figures are then not deterministic)")
+    c.add_argument("--rescore", action="store_true",
+                   help=f"re-run mutation analysis on every correct model and write DIR/{recorded.FILE} "
+                   "(minutes; without it the recorded scores are shown)")
+    c.add_argument("--rescore-model", action="append", default=[], metavar="MODEL",
+                   help="re-run mutation analysis on this model only (its file name without .sync; repeatable)")
+    c.add_argument("--jobs", "-j", type=positive(int, most=1024), metavar="N",
+                   help="mutation analysis on N processes (default: the cores, here %d)" % cores())
     c.set_defaults(run=run)
 
 
@@ -197,21 +208,34 @@ CHC) and *simulation* check invariants, deadlock and run-time errors. *symbolic*
 model can be encoded for z3."""
 
 
+SCORES_NOTE = f"""Mutation score: the share of the model's mutants that a property kills, as `syncproof mutate
+models/<model>.sync` gives it at its default options (killed of killed + surviving; equivalent
+mutants, those with the model's own state graph, are left out). Mutation analysis takes minutes,
+so the scores are recorded in [{recorded.FILE}]({recorded.FILE}) with the mutants that survive,
+and `{COMMAND} --rescore` re-runs it (`--rescore-model MODEL` for one model); a model changed since
+it was scored shows *stale*. Broken variants are not scored: their properties are already violated,
+and mutation analysis needs a model whose properties hold. A survivor that remains is explained in
+a comment in its model (a change without effect on anything money depends on)."""
+
+
 def render(entries: list[Entry], directory: Path) -> str:
-    parts = [INTRO, _models_table(entries), ENGINES_NOTE, _broken_table(entries),
+    scored = recorded.read(directory)
+    parts = [INTRO, _models_table(entries, directory, scored), ENGINES_NOTE, SCORES_NOTE, _broken_table(entries),
              _adversaries_table(entries, directory)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _models_table(entries: list[Entry]) -> str:
+def _models_table(entries: list[Entry], directory: Path, scored: recorded.Scores) -> str:
     out = ["## Models", "",
-           _row(["model", "what it shows", "properties", "verdict", "states", TIME, "engines", "broken variants"]),
-           "|---|---|---|---|--:|--:|---|---|"]
+           _row(["model", "what it shows", "properties", "verdict", "states", TIME, "engines", "mutation score",
+                 "broken variants"]),
+           "|---|---|---|---|--:|--:|---|--:|---|"]
     for e in entries:
         if not e.broken:
             family = ", ".join(_link(b.stem) for b in _family(entries, e)) or "none"
+            score = recorded.shown(scored.get(e.stem), directory / f"{e.stem}.sync")
             out.append(_row([_link(e.stem), e.summary, ", ".join(e.properties), _verdict(e), _states(e),
-                             _time(e.seconds), ", ".join(e.engines), family]))
+                             _time(e.seconds), ", ".join(e.engines), score, family]))
     return "\n".join(out)
 
 
@@ -305,6 +329,40 @@ def _unusable(directory: Path) -> str | None:
     return None
 
 
+def rescored(directory: Path, args) -> set[str] | None:
+    """The models whose mutation scores are re-run (None: no rescoring); E607 for a name that is not
+    a correct model of DIR."""
+    if not args.rescore and not args.rescore_model:
+        return None
+    correct = {p.name.removesuffix(".sync") for p in directory.glob("*.sync") if "_broken" not in p.name}
+    if args.rescore:
+        return correct
+    for stem in args.rescore_model:
+        if stem not in correct:
+            known = ", ".join(sorted(correct))
+            raise SpecError(Diagnostic("E607", f"--rescore-model {stem}: no correct model {stem}.sync in {directory} "
+                                       "(broken variants are not scored)", None, f"the correct models: {known}"))
+    return set(args.rescore_model)
+
+
+def rescore(entries: list[Entry], directory: Path, chosen: set[str], jobs: int, say) -> None:
+    """Mutation analysis of each chosen model that holds, written to DIR/mutation-scores.json (after
+    each model, so an interrupted run keeps what it finished). A full rescore drops the entries of
+    models that are gone."""
+    scored = recorded.read(directory)
+    if chosen == {e.stem for e in entries if not e.broken}:
+        scored.models = {k: v for k, v in scored.models.items() if k in chosen}
+    for e in entries:
+        if e.stem not in chosen or e.verdict != Verdict.HOLDS.value:
+            continue
+        say(f"mutating {e.stem}")
+        start = time.perf_counter()
+        scored.models[e.stem] = recorded.analyse(directory / f"{e.stem}.sync", jobs)
+        say(f"  {recorded.shown(scored.models[e.stem], directory / f'{e.stem}.sync')} "
+            f"in {time.perf_counter() - start:.1f} s")
+        write_file(str(directory / recorded.FILE), scored.to_json())
+
+
 def run(args) -> int:
     directory = Path(args.dir)
     err = console(stderr=True)
@@ -314,8 +372,12 @@ def run(args) -> int:
         return EXIT_BAD_INPUT
     if args.write:
         writable_file("--write", args.write)
-    progress = None if args.quiet else (lambda p: err.print(f"checking {p}", markup=False, highlight=False))
-    entries = collect(directory, progress, args.timeout)
+    say = (lambda text: None) if args.quiet else (lambda text: err.print(text, markup=False, highlight=False))
+    recorded.read(directory)   # a malformed scores file is refused before anything is checked
+    chosen = rescored(directory, args)
+    entries = collect(directory, lambda p: say(f"checking {p}"), args.timeout)
+    if chosen is not None:
+        rescore(entries, directory, chosen, args.jobs or cores(), say)
     text = render(entries, directory)
     if args.write:
         try:

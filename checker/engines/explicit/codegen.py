@@ -1657,10 +1657,12 @@ class ModelCompiler(Compiler):
             names = [f"l{p.id}" for p in action.params]
             table = self.table(tuple(itertools.product(*[p.type.codes() for p in action.params])))
             target = ", ".join(names) + ("," if len(names) == 1 else "")
-            lines.append(f"for _j, ({target}) in enumerate({table}):")
             env = {p.id: self.decode(f"l{p.id}", p.type) for p in action.params}
             label = f"{base} + _j" if labelled else None
-            lines += _indent(self.instance(env, names, guard_stmts, body, fn, k, label))
+            each = self.instance(env, names, guard_stmts, body, fn, k, label)
+            if each:   # none when a guard is constantly false (`require false`): no loop at all
+                lines.append(f"for _j, ({target}) in enumerate({table}):")
+                lines += _indent(each)
         else:
             for j, combo in enumerate(combos):
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
