@@ -399,7 +399,8 @@ def test_html_coverage_in_a_browser(tmp_path):
 
 def test_sugar_is_reported_as_written():
     """A `send` checks its channel's capacity with a require, a `receive` chooses a message: a
-    capacity never reached is no warning, and a receive that never has a message says so."""
+    capacity never reached is no warning, and a receive that never has a message says so (a
+    receive requires that its message, a parameter of the action, is in the channel)."""
     text = """model Sugar
 type Msg = Ping | Pong
 channel pings: Msg capacity 3 with reordering
@@ -420,8 +421,8 @@ action Hear {
     assert [(w.code, w.span.line, w.message, w.help) for w in cov.warnings] == [
         ("W211", 12, "action Hear is never enabled in any reachable state",
          "its receive at line 13 never lets a run through"),
-        ("W217", 13, "this `receive` (its choose) never has a value to choose in any reachable state (reached 2 "
-                     "times): its set is always empty", None),
+        ("W215", 13, "this `receive` never has a message to receive in any reachable state (reached 4 times): "
+                     "its channel never holds one it accepts, and the statements after it are never run", None),
     ]
     assert [(s.kind, s.reached, s.branches) for s in cov.statements if s.text == "send Ping to pings"] == [
         ("require", 1, {"passed": 1, "failed": 0}), ("assign", 1, {})]

@@ -253,7 +253,7 @@ def source_text(span, width: int = 48) -> str:
 
 def _written(s: ir.Stmt, keyword: str) -> bool:
     """Whether the model's text has this statement as written (not one that sugar expands into: a
-    `send` checks the channel's capacity with a require, a `receive` chooses a message)."""
+    `send` checks the channel's capacity with a require, a `receive` requires its message)."""
     return s.span is None or source_text(s.span).split(" ", 1)[0] == keyword
 
 
@@ -348,7 +348,11 @@ class Warnings:
         elif isinstance(s, ir.Require):
             written = _written(s, "require")
             span = (s.cond.span or s.span) if written else s.span
-            if not c[YES]:
+            if not c[YES] and not written and _written(s, "receive"):
+                # a receive is a require that the message (a parameter of the action) is in the channel
+                self.warn("W215", f"this `receive` never has a message to receive {self.scope} ({times}): its "
+                          "channel never holds one it accepts, and the statements after it are never run", span)
+            elif not c[YES]:
                 self.warn("W215", f"{_this(s, 'require')} never passes {self.scope} ({times}): the statements after "
                           "it are never run", span)
             elif not c[NO] and written:   # a send's capacity check that never fails is no fault of the model's
