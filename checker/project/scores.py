@@ -17,12 +17,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load_modules
 
-from checker.project import mutation
+from checker.core.deferred import Deferred
+
+if TYPE_CHECKING:
+    from checker.project import mutation
+
+# mutation analysis (numpy, the state graph) is imported when a score is computed, not when the
+# catalog reads the recorded ones (`checker.core.deferred`)
+mutation_options = Deferred("checker.project.mutation", "Options")
+run_analysis = Deferred("checker.project.mutation", "analyse")
 
 FILE = "mutation-scores.json"
 SCHEMA = "syncproof.mutation-scores/1"
@@ -31,7 +40,7 @@ COUNTS = ("killed", "survived", "equivalent", "unknown", "invalid", "error")
 
 def options(jobs: int = 1) -> mutation.Options:
     """The options every recorded score is made with: `syncproof mutate`'s defaults."""
-    return mutation.Options(jobs=jobs)
+    return mutation_options(jobs=jobs)
 
 
 def _recorded_options() -> dict:
@@ -65,7 +74,7 @@ def survivor(c: mutation.Checked) -> str:
 
 def analyse(path: Path, jobs: int = 1) -> dict:
     """One model scored (mutation analysis at the recorded options)."""
-    a = mutation.analyse(str(path), options(jobs))
+    a = run_analysis(str(path), options(jobs))
     if a.interrupted:
         raise KeyboardInterrupt
     return entry(a, path)
