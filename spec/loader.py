@@ -88,7 +88,7 @@ def load(path: str | Path, consts: list[str] | dict | None = None) -> ir.Checked
 
 def load_abstracts(modules: list[ast.Module], chain: tuple = ()) -> dict:
     """The abstract model of each `refines` of the main module, checked with its own constants, by
-    the declaration's file:line:col (what `spec.typecheck.check` takes). The path is relative to the
+    the path as written (what `spec.typecheck.check` takes). The path is relative to the
     file that says `refines`; one that cannot be read is E355, a model that refines itself (directly
     or through others: `chain` holds the files on the way) E354."""
     out: dict = {}
@@ -110,7 +110,9 @@ def load_abstracts(modules: list[ast.Module], chain: tuple = ()) -> dict:
             raise SpecError(Diagnostic("E355", f"cannot read the abstract model '{d.path}': {exc.reason}",
                                        d.span, help)) from None
         abstract_modules = load_modules(target)
-        out[d.span.where] = check(abstract_modules, None, load_abstracts(abstract_modules, chain + (key,)))
+        if d.path in out:
+            continue
+        out[d.path] = check(abstract_modules, None, load_abstracts(abstract_modules, chain + (key,)))
     return out
 
 

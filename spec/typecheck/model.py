@@ -97,7 +97,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
 def check(modules: list[ast.Module], overrides: dict[str, ConstOverride] | None = None,
           abstracts: dict | None = None) -> ir.CheckedModel:
     """Names and types of the main module (first) and its imports, constants fixed; `abstracts`:
-    the abstract models of its `refines` declarations, by the declaration's file:line:col
+    the abstract models of its `refines` declarations, by the path each names
     (`spec.loader` loads them)."""
     checker = TypeChecker(desugar(modules), overrides)
     checker.abstracts = abstracts or {}

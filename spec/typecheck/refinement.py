@@ -2,8 +2,8 @@
 
 Part of the type checker (`spec.typecheck.model` combines the parts). The abstract
 model is loaded and checked first (`spec.loader`, which also refuses cycles and
-unreadable files) and handed in as `abstracts`, keyed by the `refines` declaration's
-`file:line:col`. Here each mapping expression is typed over the concrete state against
+unreadable files) and handed in as `abstracts`, keyed by the path as the `refines`
+declaration writes it. Here each mapping expression is typed over the concrete state against
 the type of the abstract variable it gives: every abstract variable needs exactly one
 (E350 missing, E351 unknown or twice), of the abstract variable's type (E352; integer
 ranges may differ, a value outside the abstract range is a violation at run time). The
@@ -22,7 +22,7 @@ from spec.types import same_shape
 class Refinements(CheckerState):
     """Checks the `refines` declarations of the main module."""
 
-    abstracts: dict = {}   # refines declaration's span.where -> the abstract CheckedModel
+    abstracts: dict = {}   # the path a `refines` names -> the abstract CheckedModel
 
     def _refinements(self) -> list[ir.RefinementIR]:
         out = []
@@ -39,7 +39,7 @@ class Refinements(CheckerState):
         return out
 
     def _refinement(self, d: ast.Refines) -> ir.RefinementIR | None:
-        abstract = self.abstracts.get(d.span.where)
+        abstract = self.abstracts.get(d.path)
         if abstract is None:
             self.diag.error("E355", f"the abstract model '{d.path}' is not loaded: 'refines' needs a model "
                             "loaded from a file", d.span,
