@@ -231,3 +231,10 @@ def test_agrees_with_a_brute_force_oracle(tmp_path, seed):
     r = check(load(path), ExplicitOptions(deadlock=False))
     expected = _oracle(path)
     assert _prop(r, "refines Counter").verdict is (Verdict.HOLDS if expected else Verdict.VIOLATED)
+
+
+def test_a_const_override_applies_to_a_constant_of_the_abstract_model_too():
+    m = load(ROOT / "models" / "two_phase_commit_refines.sync", ["RM=4"])
+    assert m.refinements[0].abstract.types["RM"] == m.types["RM"]
+    r = check(m, ExplicitOptions(invariants=("refines AtomicCommit",)))
+    assert _prop(r, "refines AtomicCommit").verdict is Verdict.HOLDS

@@ -88,8 +88,11 @@ class Refinements(CheckerState):
         except Bail:
             return None
         if not same_shape(x.type, avar.type):
-            self.diag.error("E352", f"the mapping of {model}.{avar.name} has type {x.type.show()}, the abstract "
-                            f"variable has type {avar.type.show()}", e.value.span,
+            found, wanted = x.type.show(), avar.type.show()
+            if found == wanted:   # alike in name: say how they differ
+                found, wanted = repr(x.type), repr(avar.type)
+            self.diag.error("E352", f"the mapping of {model}.{avar.name} has type {found}, the abstract "
+                            f"variable has type {wanted}", e.value.span,
                             "types must be the same (enums and model values declared alike, "
                             "integer ranges may differ)")
             return None
