@@ -123,7 +123,7 @@ def test_other_engines_say_not_checked(tmp_path, engine):
     r = registry.run(model, engine, CheckRequest(deadlock=False))
     p = _prop(r, "refines Counter")
     assert p.verdict is Verdict.INCONCLUSIVE
-    assert p.message == f"not checked: the {r.engine} engine does not check refinement (use --engine explicit)"
+    assert p.message == f"not checked: the {r.engine} engine does not check refinement (only the explicit engine does: syncproof check --engine explicit)"
     assert r.verdict is not Verdict.HOLDS
 
 

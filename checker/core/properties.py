@@ -80,4 +80,4 @@ def refinement_notes(model: ir.CheckedModel) -> list[str]:
 def refinements_not_checked(model: ir.CheckedModel, engine: str) -> list:
     """(name, where, reason) of each refinement an engine other than explicit reports inconclusive."""
     return [(r.name, where_of(r.span), f"not checked: the {engine} engine does not check refinement "
-             "(use --engine explicit)") for r in model.refinements]
+             "(only the explicit engine does: syncproof check --engine explicit)") for r in model.refinements]
