@@ -230,7 +230,8 @@ def _expected_list(expected) -> str:
 
 
 _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step", "constraint",
-               "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
+               "property", "fairness", "deterministic", "converge", "commute", "process", "channel",
+               "refines"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
