@@ -561,8 +561,27 @@ class Channel(Node):
     faults: list[tuple[str, Span]]
 
 
+@dataclass
+class RefineEntry(Node):
+    """`avar = expr` in a `refines` mapping: the abstract variable's value in a concrete state."""
+
+    name: str
+    value: Expr
+
+
+@dataclass
+class Refines(Node):
+    """`refines Name from "path" { avar = expr ... }`: this model implements the model in `path`
+    (called `Name`) under the mapping (see spec.typecheck.refinement, spec.refinement)."""
+
+    name: str
+    path: str
+    entries: list[RefineEntry]
+    name_span: Span = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+
 Decl = (Import | Const | Assume | Enum | TypeDef | Var | Def | Init | Action | Invariant | StepProperty | Constraint
-        | Property | Fairness | Deterministic | Converge | Commute | Process | Channel)
+        | Property | Fairness | Deterministic | Converge | Commute | Process | Channel | Refines)
 
 
 @dataclass

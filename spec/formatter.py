@@ -474,6 +474,16 @@ class _Formatter:
             parts.extend([" ", self.tok(faults[0]), " ", self.node(faults[1])])
         return concat(*parts)
 
+    def r_refines_decl(self, n: Tree) -> Doc:
+        """`refines A from "path" {`, one mapping a line, `}`."""
+        kw, name, from_, path, open_, *entries, close = n.children
+        head = concat(self.tok(kw), " ", self.tok(name), " ", self.tok(from_), " ", self.tok(path), " ")
+        return concat(head, self.braces(open_, entries, close))
+
+    def r_refine_entry(self, n: Tree) -> Doc:
+        name, eq, value = n.children
+        return self.rhs(concat(self.tok(name), " ", self.tok(eq)), value)
+
     # -- statements
 
     def r_block(self, n: Tree) -> Doc:

@@ -263,6 +263,20 @@ class StepPropertyIR:
 
 
 @dataclass(eq=False)
+class RefinementIR:
+    """`refines A from "path" { ... }`: the model implements the abstract model under `mapping` (one
+    expression over the concrete state per abstract variable, in the abstract model's order). Every
+    initial state maps to an abstract initial state; every step maps to a step of an abstract action
+    or to a stutter (the mapped state unchanged). The reference meaning is spec.refinement."""
+
+    name: str                     # "refines A": the property's name in results
+    abstract: "CheckedModel"
+    mapping: list                 # Expr per abstract variable
+    span: Span | None = field(default=None, repr=False)
+    path: str = ""                # as written
+
+
+@dataclass(eq=False)
 class ConstraintIR:
     """A state constraint (TLC's CONSTRAINT): a state where `cond` is false (or cannot be evaluated)
     is checked like any state when generated but is not stored, counted or expanded; an initial
@@ -432,6 +446,7 @@ class CheckedModel:
     assumptions: list = field(default_factory=list)  # AssumeIR on symbolic constants
     step_properties: list = field(default_factory=list)  # StepPropertyIR
     constraints: list = field(default_factory=list)  # ConstraintIR: the states the search keeps
+    refinements: list = field(default_factory=list)  # RefinementIR
 
     @property
     def state_bits(self) -> int:

@@ -83,7 +83,47 @@ def load(path: str | Path, consts: list[str] | dict | None = None) -> ir.Checked
     """Parse and check the model at `path` with constants overridden by `consts`."""
     overrides = _overrides(consts)
     modules = load_modules(path)
-    return check(modules, overrides)
+    return check(modules, overrides, load_abstracts(modules, (_key(Path(path)),), overrides))
+
+
+def load_abstracts(modules: list[ast.Module], chain: tuple = (), overrides: dict | None = None) -> dict:
+    """The abstract model of each `refines` of the main module, checked with its own constants, by
+    the path as written (what `spec.typecheck.check` takes). The path is relative to the
+    file that says `refines`; one that cannot be read is E355, a model that refines itself (directly
+    or through others: `chain` holds the files on the way) E354. A constant the abstract model declares
+    too takes the value `overrides` (--const) gives it, so that the types they make stay the same."""
+    out: dict = {}
+    main = modules[0]
+    base = Path(main.source.name).parent if main.source and main.source.name else Path(".")
+    for d in main.decls:
+        if not isinstance(d, ast.Refines):
+            continue
+        target = base / d.path
+        key = _key(target)
+        if key in chain:
+            raise SpecError(Diagnostic("E354", f"refinement cycle: '{d.path}' is this model or refines it",
+                                       d.span, "a model cannot refine itself, directly or through the models "
+                                       "it refines"))
+        try:
+            files.read_text(target)
+        except files.FileProblem as exc:
+            help = f"the path is relative to {base}" if exc.reason == "no such file" else None
+            raise SpecError(Diagnostic("E355", f"cannot read the abstract model '{d.path}': {exc.reason}",
+                                       d.span, help)) from None
+        if d.path in out:
+            continue
+        abstract_modules = load_modules(target)
+        declared = {c.name for m in abstract_modules for c in m.decls if isinstance(c, ast.Const)}
+        shared = {k: v for k, v in (overrides or {}).items() if k in declared}
+        out[d.path] = check(abstract_modules, shared, load_abstracts(abstract_modules, chain + (key,), shared))
+    return out
+
+
+def _key(path: Path):
+    try:
+        return path.resolve()
+    except (OSError, ValueError):
+        return path
 
 
 def _overrides(consts: list[str] | dict | None) -> dict[str, ConstOverride]:

@@ -230,7 +230,8 @@ def _expected_list(expected) -> str:
 
 
 _DECL_WORDS = {"import", "const", "assume", "enum", "type", "var", "def", "init", "action", "invariant", "step", "constraint",
-               "property", "fairness", "deterministic", "converge", "commute", "process", "channel"}
+               "property", "fairness", "deterministic", "converge", "commute", "process", "channel",
+               "refines"}
 _STMT_WORDS = {"let", "require", "assert", "if", "for", "choose", "skip", "send", "receive"}
 
 
@@ -527,6 +528,13 @@ class _Builder(Transformer_NonRecursive):
 
     def import_decl(self, meta, items):
         return ast.Import(self.sp(meta), _unquote(items[0]))
+
+    def refines_decl(self, meta, items):
+        name, path, *entries = items
+        return ast.Refines(self.sp(meta), str(name), _unquote(path), entries, self.tsp(name))
+
+    def refine_entry(self, meta, items):
+        return ast.RefineEntry(self.tsp(items[0]), str(items[0]), items[1])
 
     def name_list(self, meta, items):
         return [(str(t), self.tsp(t)) for t in items]

@@ -271,6 +271,9 @@ def _decl(d) -> str:
     if isinstance(d, ast.Channel):
         faults = f" with {', '.join(f for f, _ in d.faults)}" if d.faults else ""
         return f"channel {d.name}: {_type(d.elem)} capacity {canon(d.capacity)}{faults}"
+    if isinstance(d, ast.Refines):
+        entries = "".join(f"\n  {e.name} = {canon(e.value)}" for e in d.entries)
+        return f'refines {d.name} from "{d.path}" {{{entries}\n}}'
     if isinstance(d, ast.Process):
         inner = "\n".join("  " + _decl(item).replace("\n", "\n  ") for item in d.items)
         return f"process {d.name}[{d.var} in {d.domain}] {{\n{inner}\n}}"

@@ -163,7 +163,7 @@ def source_of(ex: Example) -> str:
 def load_example(ex: Example, tmp_path: Path) -> ir.CheckedModel:
     consts = ex.values("const")
     source = source_of(ex)
-    if re.search(r"^\s*import\b", ex.text, re.M):
+    if re.search(r"^\s*(import|refines)\b", ex.text, re.M):
         for name, lib in FILES.items():
             target = tmp_path / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +243,7 @@ def test_the_context_of_fragments_is_the_one_shown():
 
 def test_every_imported_file_is_imported():
     imports = {m for e in REFERENCE_EXAMPLES + README_EXAMPLES
-               for m in re.findall(r'^\s*import\s+"([^"]+)"', e.text, re.M)}
+               for m in re.findall(r'^\s*(?:import|refines\s+\w+\s+from)\s+"([^"]+)"', e.text, re.M)}
     assert set(FILES) <= imports, f"files that no example imports: {set(FILES) - imports}"
     assert imports <= set(FILES), f"imports of files that no block provides: {imports - set(FILES)}"
 

@@ -21,7 +21,7 @@ from spec import formatter
 from spec.diagnostics import SpecError
 from spec.formatter import format_text, shape
 from spec.layout import Group, Line, Nest, concat, render
-from spec.loader import load, load_modules, load_text
+from spec.loader import load, load_abstracts, load_modules, load_text
 from spec.parser import parse
 from spec.typecheck import check
 
@@ -44,12 +44,13 @@ def formatted_ir_is_the_same(path: Path) -> str:
     after = [parse(texts[m.source.name], m.source.name) for m in modules]
     assert shape(after) == shape(modules)
     try:
-        before = check(modules, {})
+        abstracts = load_abstracts(modules)   # the models a `refines` names
+        before = check(modules, {}, abstracts)
     except SpecError:   # a file only ever imported (models/adversaries): it does not check alone
         with pytest.raises(SpecError):
             check(after, {})
         return texts[str(path)]
-    assert shape(check(after, {})) == shape(before)
+    assert shape(check(after, {}, abstracts)) == shape(before)
     return texts[str(path)]
 
 

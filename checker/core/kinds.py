@@ -21,6 +21,7 @@ class Kind(StrEnum):
     TEMPORAL = "temporal"          # always, eventually, leads_to, under fairness
     DETERMINISM = "determinism"    # an action declared deterministic
     COMMUTE = "commute"            # two actions declared to commute
+    REFINEMENT = "refinement"      # `refines A`: every initial state and step maps to A's (or a stutter)
 
 
 class Strength(StrEnum):

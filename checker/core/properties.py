@@ -1,7 +1,8 @@
 """Which properties a run checks, and where each is written: what every engine shares.
 
 `--property NAME` (and a configuration's `properties`) selects among the
-invariants, step properties, temporal properties and determinism declarations; deadlock and
+invariants, step properties, temporal properties, determinism declarations and refinements
+(`--property "refines A"`); deadlock and
 run-time errors are not selected this way (`--no-deadlock`).
 """
 
@@ -12,7 +13,7 @@ import copy
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError, suggest
 
-GROUPS = ("invariants", "step_properties", "properties", "deterministic", "commutes")   # the model's properties
+GROUPS = ("invariants", "step_properties", "properties", "deterministic", "commutes", "refinements")   # the model's properties
 
 
 def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
@@ -63,3 +64,20 @@ def require_no_graph_properties_with_constraints(model: ir.CheckedModel, engine:
         "check the invariants with --property NAME (they are checked on the constrained state space), "
         "and these properties without the constraint",
         notes=(f"the constraint {constraint.name} is at {where_of(constraint.span)}",)))
+
+
+def refinement_notes(model: ir.CheckedModel) -> list[str]:
+    """What a `refines` does not check, said in the result: the abstract model's fairness (and its
+    own properties, which the abstract model's own check decides)."""
+    out = []
+    for r in model.refinements:
+        if r.abstract.fairness:
+            out.append(f"{r.name}: the fairness of {r.abstract.name} is not checked (a refinement is checked "
+                       "for its initial states and steps only, not as liveness)")
+    return out
+
+
+def refinements_not_checked(model: ir.CheckedModel, engine: str) -> list:
+    """(name, where, reason) of each refinement an engine other than explicit reports inconclusive."""
+    return [(r.name, where_of(r.span), f"not checked: the {engine} engine does not check refinement "
+             "(only the explicit engine does: syncproof check --engine explicit)") for r in model.refinements]

@@ -27,8 +27,9 @@ from spec.diagnostics import SpecError
 
 from checker.core.deferred import Deferred
 from checker.core.limits import Progress, ProgressEvent
-from checker.core.kinds import Strength
-from checker.core.result import Result, Verdict, open_reasons
+from checker.core.kinds import Kind, Strength
+from checker.core.properties import refinement_notes, refinements_not_checked
+from checker.core.result import PropertyResult, Result, Verdict, open_reasons
 from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
 
@@ -118,7 +119,8 @@ class Symbolic:
         return event
 
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
-        return symbolic_check(model, self.name, symbolic_options(request), reporter(self.event, on_event))
+        result = symbolic_check(model, self.name, symbolic_options(request), reporter(self.event, on_event))
+        return refinements_unchecked(model, request, result)
 
 
 class Simulate:
@@ -139,7 +141,8 @@ class Simulate:
         return ProgressEvent.of(self.name, snapshot, "shrink" if snapshot.shrinking else "runs")
 
     def check(self, model: ir.CheckedModel, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
-        return simulate(model, simulate_options(request), reporter(self.event, on_event))
+        return refinements_unchecked(model, request, simulate(model, simulate_options(request),
+                                                              reporter(self.event, on_event)))
 
 
 class Auto:
@@ -205,6 +208,28 @@ def resolve(name: str, model: ir.CheckedModel) -> str:
 def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_event: OnEvent | None = None) -> Result:
     """Checks `model` with the engine called `name` (None: auto) and returns its Result."""
     return ENGINES[name or AUTO.name].check(model, request, on_event)
+
+
+def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result: Result) -> Result:
+    """The result of an engine that does not check `refines` (only the explicit engine does), with
+    each selected refinement reported inconclusive, "not checked", never as holding."""
+    chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties]
+    if not chosen:
+        return result
+    opened = [PropertyResult(name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, why, where, how=Strength.UNKNOWN,
+                             engine=result.engine)
+              for name, where, why in refinements_not_checked(model, result.engine)
+              if any(r.name == name for r in chosen)]
+    at = next((i for i, p in enumerate(result.properties) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)),
+              len(result.properties))
+    result.properties[at:at] = opened
+    if result.verdict is Verdict.HOLDS:
+        result.verdict, result.how = Verdict.INCONCLUSIVE, Strength.UNKNOWN
+        result.reason = open_reasons(opened)
+    elif result.verdict is Verdict.INCONCLUSIVE:
+        result.reason = "; ".join(x for x in (result.reason, open_reasons(opened)) if x)
+    result.notes.extend(refinement_notes(model))
+    return result
 
 
 def annotate_explicit(result: Result) -> Result:

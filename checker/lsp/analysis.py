@@ -25,6 +25,7 @@ from typing import Callable
 from spec import ast, ir
 from spec import values as V
 from spec.diagnostics import Diagnostic, Source, Span, SpecError
+from spec.loader import load_abstracts
 from spec.parser import KEYWORDS, parse
 from spec.typecheck import check
 from spec.typecheck.builtins import BUILTINS
@@ -178,7 +179,8 @@ def analyze(path: str, text: str, read: Read, previous: Analysis | None = None,
     _index(a)
     if not a.diagnostics:
         try:
-            a.model = check(a.modules, {})
+            # the abstract models of `refines` are read from disk, not from the editor's buffers
+            a.model = check(a.modules, {}, load_abstracts(a.modules, (_key(Path(path)),)))
             a.diagnostics.extend(a.model.warnings)
         except SpecError as exc:
             a.diagnostics.extend(exc.diagnostics)

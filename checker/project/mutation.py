@@ -47,11 +47,12 @@ import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
-from spec.loader import load, load_modules, parse_const_option
+from spec.loader import load, load_abstracts, load_modules, parse_const_option
 from spec.mutate import Mutant, mutants
 from spec.parser import parse
 from spec.typecheck import check
@@ -292,6 +293,7 @@ def start_worker(context: Context, in_pool: bool = True) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["context"] = context
     _WORKER["modules"] = load_modules(context.path)
+    _WORKER["abstracts"] = load_abstracts(_WORKER["modules"], (Path(context.path).resolve(),))
     _WORKER["overrides"] = {o.name: o for o in map(parse_const_option, context.consts)}
 
 
@@ -310,7 +312,8 @@ def check_mutant(m: Mutant) -> Checked:
 def decide(m: Mutant, context: Context) -> Checked:
     modules = _WORKER["modules"]
     try:
-        model = check([parse(m.apply(context.text), modules[0].source.name)] + modules[1:], _WORKER["overrides"])
+        model = check([parse(m.apply(context.text), modules[0].source.name)] + modules[1:], _WORKER["overrides"],
+                      _WORKER["abstracts"])
     except SpecError as exc:
         return Checked(m, "invalid", exc.diagnostics[0].message)
     if context.engine == "explicit":

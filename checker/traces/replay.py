@@ -16,6 +16,7 @@ from spec import values as V
 from spec.diagnostics import SpecError
 from spec.interp import Interp
 from spec.ir import FairnessKind
+from spec.refinement import Refinement
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
@@ -59,7 +60,8 @@ def decode_states(doc: dict, model: ir.CheckedModel, cm: CompiledModel) -> list[
 
 def _check_vars(doc: dict, model: ir.CheckedModel) -> None:
     names = [v.name for v in model.vars]
-    given = doc["vars"]
+    columns = {f"{r.abstract.name}.{v.name}" for r in model.refinements for v in r.abstract.vars}
+    given = [n for n in doc["vars"] if n not in columns]   # a refinement's abstract state, beside the state
     missing = [n for n in names if n not in given]
     extra = [n for n in given if n not in names]
     if missing or extra:
@@ -144,6 +146,7 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
                           + (f", looping back to state {loop}" if loop is not None else ""))
     result.trace_property = doc.get("#meta", {}).get("property")
     _check_step_properties(model, cm, states, result)
+    _check_refinements(model, cm, states, result)
     if loop is not None:
         _check_lasso(doc, model, cm, states, loop, taken, result)
         return result
@@ -228,6 +231,29 @@ def _check_step_properties(model: ir.CheckedModel, cm: CompiledModel, states: li
                 result.violations.append((sp.name, i, f"step property {sp.name} {why} by the step from state "
                                           f"{i - 1} to state {i}"))
                 break
+
+
+def _check_refinements(model: ir.CheckedModel, cm: CompiledModel, states: list[int], result: ReplayResult) -> None:
+    """Each refinement's first violation along the trace (`spec.refinement`): the initial state, or
+    a step whose mapped states are neither an abstract step nor a stutter."""
+    for r in model.refinements:
+        ref = Refinement(model, r)
+        before = None
+        for i, s in enumerate(states):
+            try:
+                after = ref.map(cm.unpack(s))
+            except ModelError as exc:
+                result.violations.append((r.name, i, ref.error_message(exc, i)))
+                break
+            if i == 0 and not ref.initial(after):
+                result.violations.append((r.name, 0, ref.init_message(after)))
+                break
+            if i > 0 and not ref.step(before, after):
+                result.violations.append((r.name, i, f"{r.name} is violated by the step from state {i - 1} to "
+                                          f"state {i}: no action of {r.abstract.name} takes {ref.show(before)} "
+                                          f"to {ref.show(after)}"))
+                break
+            before = after
 
 
 def _check_failing_step(doc: dict, model: ir.CheckedModel, cm: CompiledModel, last: int, index: int,

@@ -9,7 +9,8 @@ raised together at the end, each pointing at its source.
 declarations (`spec.typecheck.declarations`), constants (`.constants`), type
 expressions (`.type_exprs`), statements (`.statements`), expressions
 (`.expressions`, `.names`, `.operators`, `.literals`), built-in functions
-(`.builtins`), properties (`.properties`) and step properties (`.steps`).
+(`.builtins`), properties (`.properties`), step properties (`.steps`) and refinement mappings
+(`.refinement`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from spec.typecheck.literals import Literals
 from spec.typecheck.names import Names
 from spec.typecheck.operators import Operators
 from spec.typecheck.properties import Properties
+from spec.typecheck.refinement import Refinements
 from spec.typecheck.state import ConstOverride
 from spec.typecheck.statements import Statements
 from spec.typecheck.steps import Steps
@@ -32,8 +34,8 @@ from spec.typecheck.typesets import TypeSets
 from spec.types import ModelValueType
 
 
-class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properties, Steps, Expressions, Names,
-                  Operators, Literals, Builtins, TypeSets):
+class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properties, Steps, Refinements, Expressions,
+                  Names, Operators, Literals, Builtins, TypeSets):
     """Names and types of a list of modules, the main one first."""
 
     def check(self) -> ir.CheckedModel:
@@ -50,6 +52,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
         invariants = self._invariants(decls)
         step_properties = self._step_properties(decls)
         constraints = self._constraints(decls)
+        refinements = self._refinements()
         self.action_index = {a.name: i for i, a in enumerate(actions)}
         properties, fairness, deterministic, commutes = self._temporal(decls, actions)
         for d in decls:
@@ -68,7 +71,7 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
             fairness=fairness, deterministic=deterministic, commutes=commutes,
             sources={m.source.name: m.source.text for m in self.modules if m.source},
             span=self.main.span, assumptions=self.assumptions, step_properties=step_properties,
-            constraints=constraints)
+            constraints=constraints, refinements=refinements)
 
     def _symmetry(self) -> list[ModelValueType]:
         """The symmetric sets the engines may reduce by: W101 for those the model breaks."""
@@ -91,6 +94,11 @@ class TypeChecker(Declarations, Constants, TypeExpressions, Statements, Properti
         return out
 
 
-def check(modules: list[ast.Module], overrides: dict[str, ConstOverride] | None = None) -> ir.CheckedModel:
-    """Names and types of the main module (first) and its imports, constants fixed."""
-    return TypeChecker(desugar(modules), overrides).check()
+def check(modules: list[ast.Module], overrides: dict[str, ConstOverride] | None = None,
+          abstracts: dict | None = None) -> ir.CheckedModel:
+    """Names and types of the main module (first) and its imports, constants fixed; `abstracts`:
+    the abstract models of its `refines` declarations, by the path each names
+    (`spec.loader` loads them)."""
+    checker = TypeChecker(desugar(modules), overrides)
+    checker.abstracts = abstracts or {}
+    return checker.check()

@@ -48,9 +48,10 @@ from spec.runtime import KIND_TITLES, ModelError
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import (require_no_graph_properties_with_constraints, select_invariants, step_message,
-                                     where_of)
-from checker.core.result import GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict
+from checker.core.properties import (refinement_notes, require_no_graph_properties_with_constraints, select_invariants,
+                                     step_message, where_of)
+from checker.core.result import (GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict,
+                                 open_reasons)
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
@@ -60,6 +61,7 @@ from checker.engines.explicit.level import ChunkSizer, Level, Successors, canoni
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.raygroup import RayGroup
+from checker.engines.explicit.refinement import check_refinements
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
@@ -131,6 +133,7 @@ class Explorer:
                                                # failing a state constraint and an invariant (at depth + 1)
         self.died: str | None = None           # how a worker died, if one did
         self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
+        self.refinements: dict[str, PropertyResult] = {}   # `refines`, decided after the search
 
     # ---- the run: search, then the graph properties ------------------------------------
 
@@ -146,6 +149,9 @@ class Explorer:
                 self._stop_pool()
                 if searched and self._has_graph_properties() and not self.opts.stops(found):
                     graph_results, reason = self._graph_properties()
+                if searched and self.model.refinements and not self.opts.stops(found):
+                    self.refinements = check_refinements(self.model, self.cm, b, self.opts.max_states)
+                    found.update({n: p for n, p in self.refinements.items() if p.verdict is Verdict.VIOLATED})
         except Stopped as exc:
             reason = exc.reason
         except WorkerDied as exc:   # the states of its partition are lost: no verdict from this run
@@ -764,6 +770,9 @@ class Explorer:
                                      + [(d.name, Kind.DETERMINISM, d.span) for d in m.deterministic]
                                      + [(c.name, Kind.COMMUTE, c.span) for c in m.commutes]):
                 props.append(_open(name, kind, where_of(span), False, pending or reason))
+        for r in self.model.refinements:
+            props.append(self.refinements.get(r.name) or PropertyResult(
+                r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, pending or reason or "not checked", where_of(r.span)))
         if self.opts.deadlock:
             props.append(found.get(Kind.DEADLOCK) or _open(Kind.DEADLOCK, Kind.DEADLOCK, None, searched, pending))
         props.append(found.get(Kind.RUNTIME) or _open(Kind.RUNTIME, Kind.RUNTIME, None, searched, pending))
@@ -781,10 +790,15 @@ class Explorer:
         if searched and never:
             warnings.append(f"warning: no transition from {', '.join(never)}: never enabled (or it always "
                             "fails); a guard that is never true makes 'holds' vacuous for that action")
-        return Result(self.model.name, self.model.path, "explicit", verdict,
-                      Strength.EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN, props, stats,
-                      reason if verdict is Verdict.INCONCLUSIVE else "",
-                      warnings, self.full_model.const_values())
+        open_ = [p for p in props if p.kind is Kind.REFINEMENT and p.verdict is Verdict.INCONCLUSIVE]
+        if verdict is Verdict.HOLDS and open_:
+            verdict, reason = Verdict.INCONCLUSIVE, open_reasons(open_)
+        result = Result(self.model.name, self.model.path, "explicit", verdict,
+                        Strength.EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN, props, stats,
+                        reason if verdict is Verdict.INCONCLUSIVE else "",
+                        warnings, self.full_model.const_values())
+        result.notes.extend(refinement_notes(self.model))
+        return result
 
 
 def _open(name, kind, where, exhausted, reason) -> PropertyResult:
