@@ -34,24 +34,12 @@ from spec.ir import FairnessKind
 from spec.refinement import Refinement
 
 from checker.core.kinds import Kind
-from checker.core.properties import where_of
+from checker.core.properties import fairness_name, fairness_names, where_of
 from checker.core.result import PropertyResult, Verdict
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.graph import StateGraph
 from checker.engines.explicit.liveness import FairSteps, Lasso, TemporalChecker, lasso_trace
 from checker.engines.explicit.shortlasso import Stem, depths
-
-
-def fairness_name(r: ir.RefinementIR, f: ir.FairnessIR) -> str:
-    """The result's name: `refines A: fairness weak Commit`, `refines A: fairness strong {B, C}`."""
-    names = [r.abstract.actions[k].name for k in f.actions]
-    what = "{" + ", ".join(names) + "}" if f.grouped else ", ".join(names)
-    return f"{r.name}: fairness {f.kind} {what}"
-
-
-def fairness_names(r: ir.RefinementIR) -> list[str]:
-    """The names of the results of a refinement's abstract fairness, in declaration order, once each."""
-    return list(dict.fromkeys(fairness_name(r, f) for f in r.abstract.fairness))
 
 
 def unchecked(r: ir.RefinementIR, why: str) -> list[PropertyResult]:
