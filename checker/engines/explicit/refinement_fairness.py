@@ -118,9 +118,9 @@ class _AbstractFairness:
         ref, n_abs = self.ref, len(self.abstract)
         on = np.array([ref.enabled(cond, a) for a in self.abstract], dtype=bool)[self.mapped]
         uniq, of_edge = self.pairs
-        took = np.array([ref.takes(cond, self.abstract[p // n_abs], self.abstract[p % n_abs]) for p in uniq.tolist()],
-                        dtype=bool)
-        keep = (of_edge < 0) | ~took[np.maximum(of_edge, 0)]
+        took = np.array([False] + [ref.takes(cond, self.abstract[p // n_abs], self.abstract[p % n_abs])
+                                   for p in uniq.tolist()], dtype=bool)
+        keep = ~took[of_edge + 1]   # of_edge -1 (a mapped stutter): the False in front
         checker = _Restricted(self, self.g.restricted(keep))
         if kind == FairnessKind.WEAK:
             cores = checker.cores_in(np.flatnonzero(on))
