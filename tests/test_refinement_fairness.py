@@ -6,8 +6,11 @@ agreement with a brute-force oracle (every strongly connected set of steps) on s
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from pathlib import Path
+
+import pytest
 
 
 from checker.core.kinds import Kind
@@ -15,7 +18,7 @@ from checker.core.result import Verdict
 from checker.engines import registry
 from checker.engines.base import CheckRequest
 from checker.engines.explicit.search import ExplicitOptions, check
-from cli_helpers import ROOT
+from cli_helpers import ROOT, run_cli
 from spec.interp import Interp
 from spec.ir import FairnessKind
 from spec.loader import load
@@ -396,3 +399,25 @@ def test_agrees_with_a_brute_force_oracle(tmp_path):
             if violated:   # a lasso: the loop closes
                 assert p.trace.loop is not None and p.trace.steps[p.trace.loop].state == p.trace.steps[-1].state
         compared += 1
+
+
+@pytest.mark.parametrize("fair", ["", "fairness weak B"])
+def test_the_cli_writes_the_lasso_and_replay_finds_the_violation(tmp_path, capsys, fair):
+    (tmp_path / "abs.sync").write_text(COUNTER, encoding="utf-8")
+    path = tmp_path / "conc.sync"
+    path.write_text(_fair(TWO, fair), encoding="utf-8")
+    code, out, _ = run_cli(["check", str(path), "--no-deadlock", "--json", "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    trace = Path(json.loads(out)["trace"])
+    doc = json.loads(trace.read_text())
+    assert doc["vars"] == ["a", "b", "Counter.n"] and doc["loop"] == 0
+    assert doc["#meta"]["property"] == WEAK_INC
+    code, out, _ = run_cli(["replay", str(trace), str(path), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["valid"] is True
+    assert [v["property"] for v in data["violations"]] == [WEAK_INC]
+    # with A weakly fair the same lasso is not a fair behaviour: replay says so
+    path.write_text(_fair(TWO, fair + "\nfairness weak A"), encoding="utf-8")
+    code, out, _ = run_cli(["replay", str(trace), str(path), "--json"], capsys)
+    data = json.loads(out)
+    assert data["valid"] is False and "not fair" in data["message"]
