@@ -326,7 +326,7 @@ class Explorer:
             self.graph_seconds = b.elapsed - t0
         for r in todo:
             ref = Refinement(self.model, r)
-            checking(self.budget, self.graph, "refinement", f"the fairness of {r.abstract.name} ({r.name})")
+            checking(self.budget, self.graph, "temporal", f"the fairness of {r.abstract.name} ({r.name})")
             out.update({p.name: p for p in check_abstract_fairness(self.model, self.cm, self.graph, ref)})
         return out
 
