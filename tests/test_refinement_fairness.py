@@ -209,7 +209,14 @@ refines Counter from "abs.sync" { n = a }
     r = _run(tmp_path, COUNTER, concrete)
     assert _prop(r, "refines Counter").verdict is Verdict.VIOLATED
     p = _prop(r, WEAK_INC)
-    assert p.verdict is Verdict.INCONCLUSIVE and p.message.startswith("not checked")
+    assert (p.verdict, p.message) == (Verdict.INCONCLUSIVE, "not checked: refines Counter is violated")
+
+
+def test_not_checked_with_state_constraints(tmp_path):
+    r = _run(tmp_path, COUNTER, _fair(TWO, "constraint Low: b == 0 or a < 3"))
+    assert _prop(r, "refines Counter").verdict is Verdict.HOLDS
+    p = _prop(r, WEAK_INC)
+    assert p.verdict is Verdict.INCONCLUSIVE and "state constraints" in p.message
 
 
 def test_the_state_limit_makes_it_inconclusive():
@@ -219,7 +226,7 @@ def test_the_state_limit_makes_it_inconclusive():
     assert _prop(r, "refines AtomicCommit").verdict is Verdict.INCONCLUSIVE
     p = _prop(r, "refines AtomicCommit: fairness weak Commit")
     assert p.verdict is Verdict.INCONCLUSIVE
-    assert p.message == "not checked: its initial states and steps are not decided"
+    assert p.message == "not checked: refines AtomicCommit is not decided"
     assert r.verdict is Verdict.INCONCLUSIVE
 
 

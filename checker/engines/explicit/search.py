@@ -303,10 +303,8 @@ class Explorer:
                 continue
             safety = self.refinements.get(r.name)
             if safety is None or safety.verdict is not Verdict.HOLDS:
-                why = "not checked: its initial states and steps are not" + \
-                    (" all mapped to the abstract model's" if safety is not None and
-                     safety.verdict is Verdict.VIOLATED else " decided")
-                results = unchecked_fairness(r, why)
+                broken = safety is not None and safety.verdict is Verdict.VIOLATED
+                results = unchecked_fairness(r, f"not checked: {r.name} is {'violated' if broken else 'not decided'}")
             elif self.model.constraints:
                 results = unchecked_fairness(r, "not checked: the model has state constraints, which cut its "
                                              "behaviours short (check the fairness without them)")
