@@ -81,10 +81,6 @@ class Refinement:
                 for k, env in self.instances)
         return out
 
-    def instance_keys(self) -> list[tuple]:
-        """The instances as spec.ir.fairness_conditions wants them: (action index, parameter values)."""
-        return [(k, tuple(env.values())) for k, env in self.instances]
-
     def enabled(self, cond: tuple[int, ...], a: AbstractState) -> bool:
         """Whether one of the instances of `cond` takes `a` to a state other than `a`."""
         succ = self.by_instance(a)
