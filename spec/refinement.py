@@ -9,9 +9,17 @@ takes map(s) to map(t)) or to a stutter (map(s) == map(t)). An abstract run that
 The abstract model is enumerated (its initial states, and every instance of every action from
 each mapped state, remembered): the explicit engine and replay use this class, and refuse an
 abstract model the explicit engine cannot enumerate.
+
+The abstract model's fairness is read through the same enumeration: an abstract fairness condition
+(spec.ir.fairness_conditions over `instances`) is enabled in an abstract state when one of its
+instances has a successor there that differs from it, and a mapped step a -> b is a step of the
+condition when a != b and one of its instances takes a to b (TLA+'s ENABLED <<A>>_v and <<A>>_v:
+stutters count for neither). checker/engines/explicit/refinement_fairness.py decides it.
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from spec import ir
 from spec import values as V
@@ -31,6 +39,13 @@ class Refinement:
         self.interp = Interp(r.abstract)
         self._inits: set | None = None
         self._successors: dict[AbstractState, set] = {}
+        self._by_instance: dict[AbstractState, tuple[frozenset, ...]] = {}
+
+    @cached_property
+    def instances(self) -> list[tuple[int, dict]]:
+        """The abstract action instances, (action index, parameter values by symbol id), in the order
+        the explicit engine numbers them (made when first needed: only an enumerable model has them)."""
+        return [(k, env) for k, a in enumerate(self.abstract.actions) for env in self.interp.param_values(a)]
 
     @property
     def name(self) -> str:
@@ -52,13 +67,38 @@ class Refinement:
         """The abstract states one step of an abstract action reaches from `a` (runs that fail left out)."""
         out = self._successors.get(a)
         if out is None:
-            out = set()
-            for action in self.abstract.actions:
-                for _, _, st in self.interp.successors(action, list(a)):
-                    if not isinstance(st, ModelError):
-                        out.add(tuple(st))
-            self._successors[a] = out
+            out = self._successors[a] = set().union(*self.by_instance(a))
         return out
+
+    def by_instance(self, a: AbstractState) -> tuple[frozenset, ...]:
+        """The abstract states each abstract instance (`instances`) reaches from `a` in one run that
+        does not fail."""
+        out = self._by_instance.get(a)
+        if out is None:
+            acts = self.abstract.actions
+            out = self._by_instance[a] = tuple(
+                frozenset(tuple(st) for st, _, _ in self.interp.run_block(acts[k].body, list(a), env)[0])
+                for k, env in self.instances)
+        return out
+
+    def enabled(self, cond: tuple[int, ...], a: AbstractState) -> bool:
+        """Whether one of the instances of `cond` takes `a` to a state other than `a`."""
+        succ = self.by_instance(a)
+        return any(succ[i] - {a} for i in cond)
+
+    def takes(self, cond: tuple[int, ...], a: AbstractState, b: AbstractState) -> bool:
+        """Whether a -> b is a step of an instance of `cond` that changes the state."""
+        succ = self.by_instance(a)
+        return a != b and any(b in succ[i] for i in cond)
+
+    def instance_name(self, i: int) -> str:
+        """Instance i in words: Prepare(r: r1), or Commit."""
+        k, env = self.instances[i]
+        action = self.abstract.actions[k]
+        if not action.params:
+            return action.name
+        args = ", ".join(f"{p.name}: {V.show(ir.decode_value(p.type, env[p.id]))}" for p in action.params)
+        return f"{action.name}({args})"
 
     def step(self, a: AbstractState, b: AbstractState) -> bool:
         """Whether a -> b is an abstract step or a stutter."""

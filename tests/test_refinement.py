@@ -132,11 +132,15 @@ def test_engine_all_takes_the_explicit_verdict(tmp_path):
     assert _prop(r, "refines Counter").verdict is Verdict.VIOLATED
 
 
-def test_abstract_fairness_is_noted_as_not_checked(tmp_path):
+def test_abstract_fairness_is_checked_by_explicit_and_noted_by_the_others(tmp_path):
+    # the fairness itself: tests/test_refinement_fairness.py
     _write(tmp_path, "abs.sync", COUNTER + "fairness weak Inc\n")
     _write(tmp_path, "conc.sync", HOLDS)
     r = check(load(tmp_path / "conc.sync"), ExplicitOptions(deadlock=False))
-    assert any("the fairness of Counter is not checked" in n for n in r.notes)
+    assert _prop(r, "refines Counter: fairness weak Inc").verdict is Verdict.VIOLATED   # A need not be taken
+    assert not any("fairness of Counter" in n for n in r.notes)
+    r = registry.run(load(tmp_path / "conc.sync"), "bmc", CheckRequest(deadlock=False))
+    assert any("the fairness of Counter is not checked by the bmc engine" in n for n in r.notes)
 
 
 # ---- errors: exit 2, file:line:col --------------------------------------------------------------

@@ -21,6 +21,11 @@ def select_invariants(model: ir.CheckedModel, names) -> ir.CheckedModel:
     if names is None:
         return model
     known = [x.name for g in GROUPS for x in getattr(model, g)]
+    for r in model.refinements:   # a refinement's abstract fairness is checked with it
+        extra = fairness_names(r)
+        known += extra
+        if set(extra) & set(names):
+            names = list(names) + [r.name]
     bad = [n for n in names if n not in known]
     if bad:
         raise SpecError([Diagnostic("E604", f"--property {n}: the model has no property '{n}'", None,
@@ -66,18 +71,34 @@ def require_no_graph_properties_with_constraints(model: ir.CheckedModel, engine:
         notes=(f"the constraint {constraint.name} is at {where_of(constraint.span)}",)))
 
 
-def refinement_notes(model: ir.CheckedModel) -> list[str]:
-    """What a `refines` does not check, said in the result: the abstract model's fairness (and its
-    own properties, which the abstract model's own check decides)."""
+def refinement_notes(model: ir.CheckedModel, engine: str) -> list[str]:
+    """What an engine other than explicit leaves out of a `refines`, said in the result: besides the
+    refinement itself (inconclusive), the abstract model's fairness, which only the explicit engine
+    checks (one result per abstract fairness declaration there)."""
     out = []
     for r in model.refinements:
         if r.abstract.fairness:
-            out.append(f"{r.name}: the fairness of {r.abstract.name} is not checked (a refinement is checked "
-                       "for its initial states and steps only, not as liveness)")
+            out.append(f"{r.name}: the fairness of {r.abstract.name} is not checked by the {engine} engine "
+                       "(the explicit engine checks it: syncproof check --engine explicit)")
     return out
 
 
 def refinements_not_checked(model: ir.CheckedModel, engine: str) -> list:
-    """(name, where, reason) of each refinement an engine other than explicit reports inconclusive."""
-    return [(r.name, where_of(r.span), f"not checked: the {engine} engine does not check refinement "
-             "(only the explicit engine does: syncproof check --engine explicit)") for r in model.refinements]
+    """(name, where, reason) of each refinement, and of each of its abstract fairness declarations,
+    that an engine other than explicit reports inconclusive."""
+    why = (f"not checked: the {engine} engine does not check refinement "
+           "(only the explicit engine does: syncproof check --engine explicit)")
+    return [(n, where_of(r.span), why) for r in model.refinements for n in [r.name] + fairness_names(r)]
+
+
+def fairness_name(r: ir.RefinementIR, f: ir.FairnessIR) -> str:
+    """The name of the result of an abstract fairness declaration under refinement r:
+    `refines A: fairness weak Commit`, `refines A: fairness strong {B, C}`."""
+    names = [r.abstract.actions[k].name for k in f.actions]
+    what = "{" + ", ".join(names) + "}" if f.grouped else ", ".join(names)
+    return f"{r.name}: fairness {f.kind} {what}"
+
+
+def fairness_names(r: ir.RefinementIR) -> list[str]:
+    """The names of the results of r's abstract fairness, in declaration order, once each."""
+    return list(dict.fromkeys(fairness_name(r, f) for f in r.abstract.fairness))

@@ -28,7 +28,7 @@ from spec.diagnostics import SpecError
 from checker.core.deferred import Deferred
 from checker.core.limits import Progress, ProgressEvent
 from checker.core.kinds import Kind, Strength
-from checker.core.properties import refinement_notes, refinements_not_checked
+from checker.core.properties import fairness_names, refinement_notes, refinements_not_checked
 from checker.core.result import PropertyResult, Result, Verdict, open_reasons
 from checker.engines.base import CheckRequest, Engine, OnEvent, reporter
 from checker.engines.explicit import enumerable
@@ -213,13 +213,14 @@ def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_even
 def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result: Result) -> Result:
     """The result of an engine that does not check `refines` (only the explicit engine does), with
     each selected refinement reported inconclusive, "not checked", never as holding."""
-    chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties]
+    chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties
+              or set(fairness_names(r)) & set(request.properties)]
     if not chosen:
         return result
+    names = {n for r in chosen for n in [r.name] + fairness_names(r)}
     opened = [PropertyResult(name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, why, where, how=Strength.UNKNOWN,
                              engine=result.engine)
-              for name, where, why in refinements_not_checked(model, result.engine)
-              if any(r.name == name for r in chosen)]
+              for name, where, why in refinements_not_checked(model, result.engine) if name in names]
     at = next((i for i, p in enumerate(result.properties) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)),
               len(result.properties))
     result.properties[at:at] = opened
@@ -228,7 +229,7 @@ def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result:
         result.reason = open_reasons(opened)
     elif result.verdict is Verdict.INCONCLUSIVE:
         result.reason = "; ".join(x for x in (result.reason, open_reasons(opened)) if x)
-    result.notes.extend(refinement_notes(model))
+    result.notes.extend(refinement_notes(model, result.engine))
     return result
 
 

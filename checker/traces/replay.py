@@ -21,10 +21,12 @@ from spec.runtime import KIND_TITLES, ModelError, to_code
 
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
+from checker.core.properties import fairness_name
 from checker.core.result import Trace
 from checker.core.temporal import property_violated
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
+from checker.engines.explicit.refinement_fairness import conditions_of
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
 
 
@@ -304,6 +306,10 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
     """Is the lasso fair, and does it violate the temporal property it is recorded for?"""
     name = doc.get("#meta", {}).get("property")
     prop = next((p for p in model.properties if p.name == name), None)
+    decl = next(((r, f) for r in model.refinements for f in r.abstract.fairness if fairness_name(r, f) == name), None)
+    if decl is not None:
+        _check_abstract_fairness(model, cm, states, loop, taken, result, name, *decl)
+        return
     if prop is None:
         result.message += f"; the model has no temporal property '{name}' to check it against"
         return
@@ -325,6 +331,29 @@ def _check_lasso(doc: dict, model: ir.CheckedModel, cm: CompiledModel, states: l
             return
         if violated:
             result.violations.append((prop.name, loop, f"the fair lasso violates {prop.name}"))
+            return
+
+
+def _check_abstract_fairness(model: ir.CheckedModel, cm: CompiledModel, states: list[int], loop: int, taken: list,
+                             result: ReplayResult, name: str, r: ir.RefinementIR, f: ir.FairnessIR) -> None:
+    """Is the lasso fair, and does its loop, mapped, break the abstract fairness declaration `f`
+    (checker/engines/explicit/refinement_fairness.py says what that means)?"""
+    unfair = _unfair(model, cm, states, loop, taken)
+    if unfair:
+        result.message += f"; the cycle is not fair: {unfair}"
+        result.valid = False
+        return
+    ref = Refinement(model, r)
+    try:
+        mapped = [ref.map(cm.unpack(s)) for s in states[loop:]]
+    except ModelError:
+        return   # reported by _check_refinements
+    pairs = list(zip(mapped, mapped[1:]))
+    for cond in conditions_of(ref, f):
+        on = [ref.enabled(cond, a) for a in mapped]
+        ok = all(on) if f.kind == FairnessKind.WEAK else any(on)
+        if ok and not any(ref.takes(cond, a, b) for a, b in pairs):
+            result.violations.append((name, loop, f"the fair lasso violates {name}"))
             return
 
 

@@ -57,6 +57,16 @@ class StateGraph:
         g._empty(cm, budget or Budget())
         return g
 
+    def restricted(self, keep: np.ndarray) -> StateGraph:
+        """The same states (numbers, initial states, BFS parents) with only the edges `keep` selects
+        (a mask in edge order): the searches on it follow those edges alone."""
+        sub = StateGraph.__new__(StateGraph)
+        sub.cm, sub.tick, sub._classes = self.cm, self.tick, self._classes
+        sub.states, sub.init, sub.parent, sub.parent_inst = self.states, self.init, self.parent, self.parent_inst
+        sub.offsets = _rows(keep, self.offsets).astype(np.int64)
+        sub.dst, sub.inst = self.dst[keep], self.inst[keep]
+        return sub
+
     def _empty(self, cm: CompiledModel, budget: Budget) -> None:
         self.cm = cm
         self.states: list[int] = []

@@ -43,12 +43,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from spec import ir
+from spec.refinement import Refinement
 from spec.runtime import KIND_TITLES, ModelError
 
 from checker.core.explain import explain_invariant
 from checker.core.kinds import Kind, Strength
 from checker.core.limits import Budget, Interrupted, Progress, Stopped, ctrl_c_at_checks, interrupted_reason
-from checker.core.properties import (refinement_notes, require_no_graph_properties_with_constraints, select_invariants,
+from checker.core.properties import (require_no_graph_properties_with_constraints, select_invariants,
                                      step_message, where_of)
 from checker.core.result import (GraphStats, PropertyResult, Result, SearchStats, Stats, Trace, TraceStep, Verdict,
                                  open_reasons)
@@ -56,12 +57,14 @@ from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
-from checker.engines.explicit.graph import GraphLimit, StateGraph
+from checker.engines.explicit.graph import GraphLimit, StateGraph, checking
 from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.raygroup import RayGroup
 from checker.engines.explicit.refinement import check_refinements
+from checker.engines.explicit.refinement_fairness import check_abstract_fairness, fairness_names
+from checker.engines.explicit.refinement_fairness import unchecked as unchecked_fairness
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
@@ -152,6 +155,9 @@ class Explorer:
                 if searched and self.model.refinements and not self.opts.stops(found):
                     self.refinements = check_refinements(self.model, self.cm, b, self.opts.max_states)
                     found.update({n: p for n, p in self.refinements.items() if p.verdict is Verdict.VIOLATED})
+                    if not self.opts.stops(found):
+                        self.refinements.update(self._abstract_fairness())
+                        found.update({n: p for n, p in self.refinements.items() if p.verdict is Verdict.VIOLATED})
         except Stopped as exc:
             reason = exc.reason
         except WorkerDied as exc:   # the states of its partition are lost: no verdict from this run
@@ -286,6 +292,41 @@ class Explorer:
                    + check_determinism(self.model, self.cm, self.graph, b))
         self.graph_seconds = b.elapsed - t0
         return results, ""
+
+    def _abstract_fairness(self) -> dict[str, PropertyResult]:
+        """The results of the abstract models' fairness (refinement_fairness.py), by name: for each
+        refinement that holds, on the state graph (built here if no other property needed it)."""
+        out: dict[str, PropertyResult] = {}
+        todo = []
+        for r in self.model.refinements:
+            if not r.abstract.fairness:
+                continue
+            safety = self.refinements.get(r.name)
+            if safety is None or safety.verdict is not Verdict.HOLDS:
+                broken = safety is not None and safety.verdict is Verdict.VIOLATED
+                results = unchecked_fairness(r, f"not checked: {r.name} is {'violated' if broken else 'not decided'}")
+            elif self.model.constraints:
+                results = unchecked_fairness(r, "not checked: the model has state constraints, which cut its "
+                                             "behaviours short (check the fairness without them)")
+            else:
+                todo.append(r)
+                continue
+            out.update({p.name: p for p in results})
+        if todo and self.graph is None:
+            b = self.budget
+            t0 = self.graph_started = b.elapsed
+            try:
+                self.graph = StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
+            except GraphLimit as exc:
+                for r in todo:
+                    out.update({p.name: p for p in unchecked_fairness(r, f"not decided: {exc}")})
+                return out
+            self.graph_seconds = b.elapsed - t0
+        for r in todo:
+            ref = Refinement(self.model, r)
+            checking(self.budget, self.graph, "temporal", f"the fairness of {r.abstract.name} ({r.name})")
+            out.update({p.name: p for p in check_abstract_fairness(self.model, self.cm, self.graph, ref)})
+        return out
 
     def _initial_states(self) -> list[int]:
         if self.inits is None:
@@ -771,8 +812,9 @@ class Explorer:
                                      + [(c.name, Kind.COMMUTE, c.span) for c in m.commutes]):
                 props.append(_open(name, kind, where_of(span), False, pending or reason))
         for r in self.model.refinements:
-            props.append(self.refinements.get(r.name) or PropertyResult(
-                r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, pending or reason or "not checked", where_of(r.span)))
+            for name in [r.name] + fairness_names(r):
+                props.append(self.refinements.get(name) or PropertyResult(
+                    name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, pending or reason or "not checked", where_of(r.span)))
         if self.opts.deadlock:
             props.append(found.get(Kind.DEADLOCK) or _open(Kind.DEADLOCK, Kind.DEADLOCK, None, searched, pending))
         props.append(found.get(Kind.RUNTIME) or _open(Kind.RUNTIME, Kind.RUNTIME, None, searched, pending))
@@ -797,7 +839,6 @@ class Explorer:
                         Strength.EXHAUSTIVE if verdict is not Verdict.INCONCLUSIVE else Strength.UNKNOWN, props, stats,
                         reason if verdict is Verdict.INCONCLUSIVE else "",
                         warnings, self.full_model.const_values())
-        result.notes.extend(refinement_notes(self.model))
         return result
 
 
