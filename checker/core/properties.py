@@ -78,6 +78,8 @@ def refinement_notes(model: ir.CheckedModel) -> list[str]:
 
 
 def refinements_not_checked(model: ir.CheckedModel, engine: str) -> list:
-    """(name, where, reason) of each refinement an engine other than explicit reports inconclusive."""
+    """(name, where, reason) of each refinement an engine that does not check it reports inconclusive
+    (the explicit engine, BMC and k-induction check it)."""
     return [(r.name, where_of(r.span), f"not checked: the {engine} engine does not check refinement "
-             "(only the explicit engine does: syncproof check --engine explicit)") for r in model.refinements]
+             "(the explicit, bmc and induction engines do: syncproof check --engine explicit)")
+            for r in model.refinements]

@@ -211,15 +211,20 @@ def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_even
 
 
 def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result: Result) -> Result:
-    """The result of an engine that does not check `refines` (only the explicit engine does), with
-    each selected refinement reported inconclusive, "not checked", never as holding."""
+    """The result of an engine, with each selected refinement it did not report (Spacer, simulation:
+    only the explicit engine, BMC and k-induction check `refines`) reported inconclusive, "not
+    checked", never as holding; and the notes on what no engine checks of a refinement."""
     chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties]
     if not chosen:
         return result
+    result.notes.extend(refinement_notes(model))
+    reported = {p.name for p in result.properties}
     opened = [PropertyResult(name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, why, where, how=Strength.UNKNOWN,
                              engine=result.engine)
               for name, where, why in refinements_not_checked(model, result.engine)
-              if any(r.name == name for r in chosen)]
+              if any(r.name == name for r in chosen) and name not in reported]
+    if not opened:
+        return result
     at = next((i for i, p in enumerate(result.properties) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)),
               len(result.properties))
     result.properties[at:at] = opened
@@ -228,7 +233,6 @@ def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result:
         result.reason = open_reasons(opened)
     elif result.verdict is Verdict.INCONCLUSIVE:
         result.reason = "; ".join(x for x in (result.reason, open_reasons(opened)) if x)
-    result.notes.extend(refinement_notes(model))
     return result
 
 

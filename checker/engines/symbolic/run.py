@@ -37,6 +37,7 @@ from checker.engines.symbolic.chc import prove
 from checker.engines.symbolic.induction import k_induction
 from checker.engines.symbolic.lasso import LassoSearch
 from checker.engines.symbolic.liveproof import prove_temporal
+from checker.engines.symbolic.refinement import prepare as prepare_refinements
 from checker.engines.symbolic.system import Prop
 
 DEFAULT_DEPTH = 10
@@ -47,6 +48,8 @@ COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as l
 TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
 FIRST_TEMPORAL = 5.0    # Spacer's first, short try on a temporal property (symbolic, all)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
+REFINING = ("bmc", "induction")   # the modes that check `refines` (`checker.engines.symbolic.refinement`);
+                                  # Spacer and the lasso search do not, so the others leave it to the registry
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,14 @@ class Run:
     lemmas: list = None  # type: ignore[assignment]           # its other invariants, proved (see _lemmas)
     halted: str = ""     # why the run ended early: the time limit, Ctrl-C (see `_halt`)
     mode: str = "symbolic"  # the name its progress events carry
+    refinements: tuple = ()  # `RefinementEnc`s checked as safety properties (modes bmc, induction)
+    refinements_open: list = field(default_factory=list)  # PropertyResults: refinements not encoded (why)
 
     def __post_init__(self):
         if self.full is None:
             self.full = self.model
         self.clock = Clock(self.opts.timeout, self.opts.rlimit)
-        self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize)
+        self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize, refinements=self.refinements)
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
 
     def say(self, text: str) -> None:
@@ -425,7 +430,9 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
     full, model = model, select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, mode)
     start = time.perf_counter()
-    run = Run(model, opts, progress, full=full, mode=mode)
+    refinements, refinements_open = prepare_refinements(model) if mode in REFINING else ((), [])
+    run = Run(model, opts, progress, full=full, mode=mode, refinements=tuple(refinements),
+              refinements_open=refinements_open)
     return limited(run, mode, start, lambda: _modes(run, mode))
 
 
@@ -556,6 +563,8 @@ def result(run: Run, engine: str, seconds: float) -> Result:
             message = message or "not decided: the search stopped at the first violation"
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
+    at = next((i for i, p in enumerate(props) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)), len(props))
+    props[at:at] = run.refinements_open
     props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
     props += unchecked(model, engine, set(run.temporal), bool(_violated(run)), run.halted)
     verdict, how, reason = _overall(props)
