@@ -46,7 +46,7 @@ from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Verdict
 from checker.engines.explicit import enumerable
 from checker.engines.symbolic import values as SV
-from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_or
+from checker.engines.symbolic.values import mk_and, mk_or
 
 MAX_TRANSITIONS = 100_000   # reachable abstract transitions enumerated at most (beyond: inconclusive)
 
@@ -64,8 +64,10 @@ class AbstractGraph:
         return sum(len(v) for v in self.succ.values())
 
 
-def explore(ref: Refinement, limit: int = MAX_TRANSITIONS) -> AbstractGraph | str:
-    """The abstract model's reachable states and transitions, or why they were not enumerated."""
+def explore(ref: Refinement, limit: int | None = None) -> AbstractGraph | str:
+    """The abstract model's reachable states and transitions (at most `limit`, MAX_TRANSITIONS by
+    default), or why they were not enumerated."""
+    limit = MAX_TRANSITIONS if limit is None else limit
     why = enumerable.obstacles(ref.abstract)
     if why:
         return f"the abstract model {ref.abstract.name} cannot be enumerated ({'; '.join(why)})"
@@ -98,6 +100,10 @@ class RefinementEnc:
         self.r = r
         self.graph = graph
         self.types = [v.type for v in r.abstract.vars]
+        self.preds: dict[int, list[int]] = {j: [] for j in range(len(graph.states))}
+        for i, js in graph.succ.items():
+            for j in js:
+                self.preds[j].append(i)
 
     @property
     def name(self) -> str:
@@ -112,45 +118,39 @@ class RefinementEnc:
             errs.append(err)
         return values, mk_or(*errs)
 
-    def is_state(self, bv: bool, values: list, a: AbstractState) -> z3.BoolRef:
+    def matches(self, bv: bool, values: list) -> list:
+        """Per reachable abstract state (by index), the condition that the mapped values are it: at
+        most one holds. Each abstract variable is compared with each of its values once."""
         with SV.domain(bv):
-            return mk_and(*(SV.eq_code(v, t, c) for v, t, c in zip(values, self.types, a)))
+            seen: dict = {}
 
-    def index(self, bv: bool, values: list):
-        """The index of the mapped state among the reachable abstract states (-1: none of them)."""
-        out = z3.IntVal(-1)
-        for i in range(len(self.graph.states) - 1, -1, -1):
-            c = self.is_state(bv, values, self.graph.states[i])
-            if z3.is_true(c):
-                out = z3.IntVal(i)
-            elif not z3.is_false(c):
-                out = z3.If(c, z3.IntVal(i), out)
-        return out
+            def is_code(j: int, code: int):
+                if (j, code) not in seen:
+                    seen[j, code] = SV.eq_code(values[j], self.types[j], code)
+                return seen[j, code]
+            return [mk_and(*(is_code(j, c) for j, c in enumerate(a))) for a in self.graph.states]
 
-    def initial(self, bv: bool, values: list) -> z3.BoolRef:
-        return mk_or(*(self.is_state(bv, values, self.graph.states[i]) for i in self.graph.inits))
+    def initial(self, matches: list) -> z3.BoolRef:
+        return mk_or(*(matches[i] for i in self.graph.inits))
+
+    def reachable(self, matches: list) -> z3.BoolRef:
+        return mk_or(*matches)
+
+    def after(self, matches: list) -> list:
+        """Per reachable abstract state b, the condition that a reachable transition leads from the state
+        `matches` describes to b (computed once per state, used by every action from it)."""
+        return [mk_or(*(matches[i] for i in self.preds[j])) for j in range(len(self.graph.states))]
+
+    def moves(self, after: list, matches: list) -> z3.BoolRef:
+        """The state `matches` describes is one a reachable transition leads to (`after`: from the pre-state)."""
+        return mk_or(*(mk_and(a, m) for a, m in zip(after, matches) if not z3.is_false(a)))
 
     def same(self, bv: bool, a: list, b: list) -> z3.BoolRef:
         with SV.domain(bv):
             return mk_and(*(SV.eq(x, y, t) for x, y, t in zip(a, b, self.types)))
 
-    def moves(self, pre, post) -> z3.BoolRef:
-        """(pre, post) (indices) is a reachable abstract transition."""
-        parts = []
-        for i, js in self.graph.succ.items():
-            if js:
-                parts.append(mk_and(_is(pre, i), mk_or(*(_is(post, j) for j in js))))
-        return mk_or(*parts)
 
-
-def _is(term, i: int) -> z3.BoolRef:
-    n = SV.num(term)
-    if n is not None:
-        return TRUE if n == i else FALSE
-    return term == i
-
-
-def prepare(model: ir.CheckedModel, limit: int = MAX_TRANSITIONS) -> tuple[list[RefinementEnc], list[PropertyResult]]:
+def prepare(model: ir.CheckedModel, limit: int | None = None) -> tuple[list[RefinementEnc], list[PropertyResult]]:
     """Per refinement of `model`: its encoding, or an inconclusive result saying why there is none."""
     encs, open_ = [], []
     for r in model.refinements:

@@ -97,7 +97,7 @@ class System:
         self._ids = itertools.count()
         self.warnings: list[str] = []
         self.ground = {a.name: _ground_count(a) for a in model.actions}
-        self._mapped: dict = {}   # (refinement, id(state)) -> (state, values, err, index)
+        self._mapped: dict = {}   # (refinement, id(state)) -> (state, values, err, matches), and its `after`
 
     # ---- states and steps ------------------------------------------------------------------
 
@@ -217,32 +217,34 @@ class System:
                       mk_not(enc.step_property(prop.step, st.state, a.store)))
 
     def mapped(self, prop: Prop, state: list) -> tuple:
-        """(abstract values, mapping error, index among the reachable abstract states) of a state,
-        encoded once per state."""
+        """(abstract values, mapping error, `RefinementEnc.matches`) of a state, encoded once per state."""
         key = (prop.name, id(state))
         got = self._mapped.get(key)
         if got is None or got[0] is not state:
             values, err = prop.ref.mapped(self.enc, state)
-            got = self._mapped[key] = (state, values, err, prop.ref.index(self.enc.bv, values))
+            got = self._mapped[key] = (state, values, err, prop.ref.matches(self.enc.bv, values))
         return got[1:]
 
     def abstractly_reachable(self, prop: Prop, state: list) -> z3.BoolRef:
         """The state's mapping can be evaluated and is a reachable state of the abstract model."""
-        _, err, index = self.mapped(prop, state)
-        n = SV.num(index)
-        return mk_and(mk_not(err), index >= 0 if n is None else z3.BoolVal(n >= 0))
+        _, err, matches = self.mapped(prop, state)
+        return mk_and(mk_not(err), prop.ref.reachable(matches))
 
     def refinement_init_bad(self, prop: Prop, state: list) -> z3.BoolRef:
         """The (initial) state's mapping fails or is not an initial state of the abstract model."""
-        values, err, _ = self.mapped(prop, state)
-        return mk_or(err, mk_not(prop.ref.initial(self.enc.bv, values)))
+        _, err, matches = self.mapped(prop, state)
+        return mk_or(err, mk_not(prop.ref.initial(matches)))
 
     def refinement_offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
         """Action instance `a` fires from st's state to a state whose mapping fails, or is neither the
         mapped state of st's (a stutter) nor the end of a reachable abstract step from it."""
-        before, _, i = self.mapped(prop, st.state)
-        after, err, j = self.mapped(prop, a.store)
-        ok = mk_or(prop.ref.same(self.enc.bv, before, after), prop.ref.moves(i, j))
+        before, _, pre = self.mapped(prop, st.state)
+        key = (prop.name, "after", id(st.state))
+        got = self._mapped.get(key)
+        if got is None or got[0] is not st.state:
+            got = self._mapped[key] = (st.state, prop.ref.after(pre))
+        values, err, post = self.mapped(prop, a.store)
+        ok = mk_or(prop.ref.same(self.enc.bv, before, values), prop.ref.moves(got[1], post))
         return mk_and(a.fires, mk_or(err, mk_not(ok)))
 
     def offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
