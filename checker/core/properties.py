@@ -79,7 +79,7 @@ def refinement_notes(model: ir.CheckedModel) -> list[str]:
 
 def refinements_not_checked(model: ir.CheckedModel, engine: str) -> list:
     """(name, where, reason) of each refinement an engine that does not check it reports inconclusive
-    (the explicit engine, BMC and k-induction check it)."""
+    (the explicit and the symbolic engines check it; simulation does not)."""
     return [(r.name, where_of(r.span), f"not checked: the {engine} engine does not check refinement "
-             "(the explicit, bmc and induction engines do: syncproof check --engine explicit)")
+             "(the explicit and symbolic engines do: syncproof check --engine explicit or bmc)")
             for r in model.refinements]

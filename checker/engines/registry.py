@@ -211,9 +211,9 @@ def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_even
 
 
 def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result: Result) -> Result:
-    """The result of an engine, with each selected refinement it did not report (Spacer, simulation:
-    only the explicit engine, BMC and k-induction check `refines`) reported inconclusive, "not
-    checked", never as holding; and the notes on what no engine checks of a refinement."""
+    """The result of an engine, with each selected refinement it did not report (simulation does not
+    check `refines`; the explicit and symbolic engines do, or say why not) reported inconclusive,
+    "not checked", never as holding; and the notes on what no engine checks of a refinement."""
     chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties]
     if not chosen:
         return result

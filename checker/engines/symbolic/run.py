@@ -48,8 +48,8 @@ COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as l
 TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
 FIRST_TEMPORAL = 5.0    # Spacer's first, short try on a temporal property (symbolic, all)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
-REFINING = ("bmc", "induction")   # the modes that check `refines` (`checker.engines.symbolic.refinement`);
-                                  # Spacer and the lasso search do not, so the others leave it to the registry
+REFINING = ("bmc", "induction", "prove", "symbolic", "all")   # the modes that check `refines`
+                                                              # (`checker.engines.symbolic.refinement`)
 
 
 @dataclass(frozen=True)
@@ -353,7 +353,7 @@ def run_prove(run: Run, rounds: str = "all") -> list[str]:
     run.say("prove: Spacer (CHC)")
     assumed = tuple(o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS)
     out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed,
-                run.opts.stop_at_first and not run.opts.until, rounds)
+                run.opts.stop_at_first and not run.opts.until, rounds, run.refinements)
     for name in out.proved:
         run.decided(name, Strength.PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:

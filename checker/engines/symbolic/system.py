@@ -305,7 +305,8 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
     """
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
-        + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties]
+        + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties] \
+        + [e for r in model.refinements for e in r.mapping]
     for node in ir.iter_ir(roots):
         if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow", "floordiv", "floormod"):
             a, b = node.args
