@@ -15,7 +15,8 @@ the last state are set aside and the rest tried again with only each other
 (and what is already proved) as hypotheses, which is sound. `runtime` and
 `deadlock` are goals but not hypotheses (a hypothesis "no action errs from
 this state" would quantify over all actions' parameters); leaving a
-hypothesis out only weakens the induction.
+hypothesis out only weakens the induction. A refinement's hypothesis is that
+the state maps to a reachable abstract state (`checker.engines.symbolic.refinement`).
 
 The first failed step of each property is kept as its counterexample to
 induction: states where the invariants hold, the steps between them, and

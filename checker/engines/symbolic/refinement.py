@@ -1,4 +1,4 @@
-"""Refinement (`refines A from "path" { ... }`) as a safety property of BMC and k-induction.
+"""Refinement (`refines A from "path" { ... }`) as a safety property of the symbolic engines.
 
 The abstract model A is small and enumerable by design (a specification), so its part is
 computed explicitly, once, before any z3 query (`explore`, with the reference interpreter of
@@ -28,7 +28,8 @@ refinement holds iff no reachable state has a bad step out of it and every initi
 init OK. The conjunct H(s) changes nothing on reachable states up to the first violation (they
 all satisfy it), so BMC's first violation is the real first violation, and H is a sound
 hypothesis for k-induction: along a shortest path to a first violation every state, the last
-included, satisfies H. A trace is decoded and re-checked by the interpreter against the whole
+included, satisfies H. For the same reason Spacer (`chc`) may ask for a reachable state with H and
+a bad step, or an initial state that is not init OK: a proof rules out every violation. A trace is decoded and re-checked by the interpreter against the whole
 of A (`spec.refinement.Refinement`), so a disagreement is an internal error, never a verdict.
 """
 

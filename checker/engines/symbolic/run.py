@@ -12,6 +12,9 @@
 
 Each mode is data: the steps it runs in order on one `Run` (`MODES`).
 
+A `refines` is one more safety property of every mode (`checker.engines.symbolic.refinement`): its
+abstract model is enumerated before the run, and one that cannot be is reported inconclusive.
+
 Each property keeps the strongest result any engine gave it, with how it was
 established: proved (CHC or k-induction: every reachable state), exhaustive
 (BMC that ran out of loop-free paths), bounded (no violation up to a depth),
