@@ -29,8 +29,15 @@ init OK. The conjunct H(s) changes nothing on reachable states up to the first v
 all satisfy it), so BMC's first violation is the real first violation, and H is a sound
 hypothesis for k-induction: along a shortest path to a first violation every state, the last
 included, satisfies H. For the same reason Spacer (`chc`) may ask for a reachable state with H and
-a bad step, or an initial state that is not init OK: a proof rules out every violation. A trace is decoded and re-checked by the interpreter against the whole
-of A (`spec.refinement.Refinement`), so a disagreement is an internal error, never a verdict.
+a bad step, or an initial state that is not init OK: a proof rules out every violation. A trace
+is decoded and re-checked by the interpreter against the whole of A (`spec.refinement.Refinement`),
+so a disagreement is an internal error, never a verdict.
+
+The encoding (`RefinementEnc`): per concrete state, one condition per reachable abstract state
+("the mapped values are this state", each abstract variable compared with each of its values
+once); "in R" and "in Init" are disjunctions of those, and for the step, once per pre-state, the
+condition per abstract state b that some transition of T leads from the mapped pre-state to b,
+so each action instance adds one disjunction over R. Sizes grow with |R| + |T| per state.
 """
 
 from __future__ import annotations
