@@ -414,7 +414,8 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
     model = select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, "bmc")
     start = time.perf_counter()
-    run = Run(model, opts)
+    refinements, refinements_open = prepare_refinements(model)
+    run = Run(model, opts, refinements=tuple(refinements), refinements_open=refinements_open)
 
     def engines():
         run_induction(run, k)
