@@ -97,7 +97,8 @@ class System:
         self._ids = itertools.count()
         self.warnings: list[str] = []
         self.ground = {a.name: _ground_count(a) for a in model.actions}
-        self._mapped: dict = {}   # (refinement, id(state)) -> (state, values, err, matches), and its `after`
+        self._mapped: dict = {}   # (refinement, id(state)) -> (state, values, err, matches)
+        self._after: dict = {}    # (refinement, id(state)) -> (state, `RefinementEnc.after` of it)
 
     # ---- states and steps ------------------------------------------------------------------
 
@@ -239,10 +240,10 @@ class System:
         """Action instance `a` fires from st's state to a state whose mapping fails, or is neither the
         mapped state of st's (a stutter) nor the end of a reachable abstract step from it."""
         before, _, pre = self.mapped(prop, st.state)
-        key = (prop.name, "after", id(st.state))
-        got = self._mapped.get(key)
+        key = (prop.name, id(st.state))
+        got = self._after.get(key)
         if got is None or got[0] is not st.state:
-            got = self._mapped[key] = (st.state, prop.ref.after(pre))
+            got = self._after[key] = (st.state, prop.ref.after(pre))
         values, err, post = self.mapped(prop, a.store)
         ok = mk_or(prop.ref.same(self.enc.bv, before, values), prop.ref.moves(got[1], post))
         return mk_and(a.fires, mk_or(err, mk_not(ok)))
