@@ -56,12 +56,16 @@ class Refinement:
         return tuple(to_code(self.concrete.eval(e, {}, codes), v.type)
                      for e, v in zip(self.r.mapping, self.abstract.vars))
 
-    def initial(self, a: AbstractState) -> bool:
-        """Whether `a` is an initial state of the abstract model."""
+    def initial_states(self) -> set:
+        """The abstract model's initial states."""
         if self._inits is None:
             states, _ = self.interp.init_outcomes()   # a failing way through init gives no state
             self._inits = {tuple(s) for s in states}
-        return a in self._inits
+        return self._inits
+
+    def initial(self, a: AbstractState) -> bool:
+        """Whether `a` is an initial state of the abstract model."""
+        return a in self.initial_states()
 
     def successors(self, a: AbstractState) -> set:
         """The abstract states one step of an abstract action reaches from `a` (runs that fail left out)."""

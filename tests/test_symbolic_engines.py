@@ -30,7 +30,7 @@ from cli_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-SAFETY = ("invariant", "converge", "deadlock", "runtime")
+SAFETY = ("invariant", "converge", "deadlock", "runtime", "refinement")   # what BMC checks too
 
 # Plain BMC (no lemmas) on every model goes this deep; the slow set takes it to the explicit engine's
 # depth too, which takes many minutes on the deep models (every path of that length must be refuted,

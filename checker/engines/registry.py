@@ -211,16 +211,23 @@ def run(model: ir.CheckedModel, name: str | None, request: CheckRequest, on_even
 
 
 def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result: Result) -> Result:
-    """The result of an engine that does not check `refines` (only the explicit engine does), with
-    each selected refinement reported inconclusive, "not checked", never as holding."""
+    """The result of an engine, with each selected refinement and abstract fairness declaration it
+    did not report (simulation checks neither; the symbolic engines check the refinement, not the
+    abstract fairness; each says why not where it cannot) reported inconclusive, "not checked",
+    never as holding; and the notes on what the engine leaves out of a refinement."""
     chosen = [r for r in model.refinements if request.properties is None or r.name in request.properties
               or set(fairness_names(r)) & set(request.properties)]
     if not chosen:
         return result
+    result.notes.extend(refinement_notes(model, result.engine))
     names = {n for r in chosen for n in [r.name] + fairness_names(r)}
+    reported = {p.name for p in result.properties}
     opened = [PropertyResult(name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, why, where, how=Strength.UNKNOWN,
                              engine=result.engine)
-              for name, where, why in refinements_not_checked(model, result.engine) if name in names]
+              for name, where, why in refinements_not_checked(model, result.engine)
+              if name in names and name not in reported]
+    if not opened:
+        return result
     at = next((i for i, p in enumerate(result.properties) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)),
               len(result.properties))
     result.properties[at:at] = opened
@@ -229,7 +236,6 @@ def refinements_unchecked(model: ir.CheckedModel, request: CheckRequest, result:
         result.reason = open_reasons(opened)
     elif result.verdict is Verdict.INCONCLUSIVE:
         result.reason = "; ".join(x for x in (result.reason, open_reasons(opened)) if x)
-    result.notes.extend(refinement_notes(model, result.engine))
     return result
 
 

@@ -18,6 +18,7 @@ was within it and the properties hold.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -167,8 +168,8 @@ class BMC:
     """An incremental unrolling from the initial states; `check_depth(d)` looks for violations at d."""
 
     def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool = True, minimize: bool = True,
-                 engine: str = "bmc", bv: bool | None = None):
-        self.system = System(model, deadlock, bv=nonlinear(model) if bv is None else bv)
+                 engine: str = "bmc", bv: bool | None = None, refinements: tuple = ()):
+        self.system = System(model, deadlock, bv=nonlinear(model) if bv is None else bv, refinements=refinements)
         self.clock = clock
         self.minimize = minimize
         self.decoder = Decoder(self.system, engine)
@@ -272,12 +273,18 @@ class BMC:
         sound (every state at depth d satisfies it) and turns the next depths into nearly
         one-step questions. A property that cannot fail one step after a state satisfying the
         invariants known at d - 1, in a state satisfying those known at d, is not asked of the
-        whole unrolling at all (`_one_step`).
+        whole unrolling at all (`_one_step`). A refinement's initial state is asked at depth 0
+        before its first steps (`_refinement_init`).
         """
         self._extend(d)
         st = self._step(d)
         out = []
         for p in sorted(props, key=lambda p: p.kind != Kind.INVARIANT):
+            if p.kind == Kind.REFINEMENT and d == 0:
+                found = self._refinement_init(p)
+                if found is not None:
+                    out.append(found)
+                    continue
             if self._one_step(p, d):
                 r = z3.unsat
                 self.shortcuts += 1
@@ -293,6 +300,18 @@ class BMC:
                 self._learn(d, [p])
         self.checked = max(self.checked, d)
         return out
+
+    def _refinement_init(self, p: Prop) -> Found | None:
+        """A violation of refinement p by an initial state (its trace: that state), or None."""
+        r = self._ask(self.system.refinement_init_bad(p, self.states[0]))
+        if r == z3.unknown:
+            return Found(p, "unknown", reason=self.clock.reason(self.solver), depth=0)
+        if r == z3.unsat:
+            return None
+        part = dataclasses.replace(p, part="init")
+        m = self._model(self.steps, 0, part)
+        return Found(p, "violated", self.decoder.violation(m, part, self.init, self.states[:1], self.steps[:1]),
+                     depth=0)
 
     def _learn(self, d: int, props: list[Prop]) -> None:
         for p in props if self.learn else ():

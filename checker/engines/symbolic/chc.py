@@ -54,8 +54,8 @@ class CHCOutcome:
 class Horn:
     """The clauses of one model, built once; `solve(props)` runs Spacer on some of its queries."""
 
-    def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool):
-        self.system = System(model, deadlock, prefix="h.")
+    def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool, refinements: tuple = ()):
+        self.system = System(model, deadlock, prefix="h.", refinements=refinements)
         self.clock = clock
         enc = self.system.enc
         x = self.system.state("x")
@@ -70,6 +70,7 @@ class Horn:
         self.step = self.system.step(x, 0, "h", ground=False)
         self.known = mk_and(enc.state_wf(x), self.system.consts())   # true in every reachable state
         self.init_err = mk_and(self.system.consts(), self.system.init_error(init))
+        self.init = init
         self.dead = None
         self.dead_exact = True
 
@@ -85,6 +86,10 @@ class Horn:
             return mk_or(mk_and(self._inv(self.x), expanded, self.step.err()), self.init_err)
         if p.kind == Kind.STEP:   # a reachable state with a step out of it that breaks the property
             return mk_and(self._inv(self.x), expanded, self.system.bad(p, self.step))
+        if p.kind == Kind.REFINEMENT:   # the same, or an initial state that does not map to an initial one
+            bad_init = mk_and(self.system.consts(), self.system.init_formula(self.init),
+                              self.system.refinement_init_bad(p, self.init.state))
+            return mk_or(mk_and(self._inv(self.x), self.system.bad(p, self.step)), bad_init)
         if self.dead is None:
             d = self.system.deadlock(self.system.step(self.x, 0, "hd", limit=MAX_GROUND), exact=False)
             self.dead, self.dead_exact = d.formula, d.exact
@@ -140,7 +145,7 @@ def spacer(clock: Clock, clauses: list, budget: float | None = None):
 
 def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
           query_seconds: float | None = None, assumed: tuple[str, ...] = (),
-          stop_at_first: bool = False, rounds: str = "all") -> CHCOutcome:
+          stop_at_first: bool = False, rounds: str = "all", refinements: tuple = ()) -> CHCOutcome:
     """Spacer on the properties, with invariants proved so far (here or by `assumed`) as known facts.
 
     Rounds with growing budgets, because Spacer is sometimes quick on one property and
@@ -148,7 +153,7 @@ def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: boo
     first), then the ones left together, then each of those alone with the time that is left.
     rounds="first" runs only the first round, "rest" only the others.
     """
-    horn = Horn(model, clock, deadlock)
+    horn = Horn(model, clock, deadlock, refinements)
     by_name = {p.name: p for p in horn.system.props}
     todo = sorted((by_name[p.name] for p in props), key=lambda p: p.kind != Kind.INVARIANT)
     proved = [by_name[n] for n in assumed if n in by_name and by_name[n].kind == Kind.INVARIANT]

@@ -15,7 +15,8 @@ the last state are set aside and the rest tried again with only each other
 (and what is already proved) as hypotheses, which is sound. `runtime` and
 `deadlock` are goals but not hypotheses (a hypothesis "no action errs from
 this state" would quantify over all actions' parameters); leaving a
-hypothesis out only weakens the induction.
+hypothesis out only weakens the induction. A refinement's hypothesis is that
+the state maps to a reachable abstract state (`checker.engines.symbolic.refinement`).
 
 The first failed step of each property is kept as its counterexample to
 induction: states where the invariants hold, the steps between them, and
@@ -33,7 +34,7 @@ from spec import ir
 
 from checker.core.kinds import Kind
 from checker.engines.symbolic.bmc import BMC, Clock
-from checker.engines.symbolic.system import Prop, StepEnc, System, hypothesis, nonlinear, simple_path
+from checker.engines.symbolic.system import HYPOTHESES, Prop, StepEnc, System, hypothesis, nonlinear, simple_path
 from checker.engines.symbolic.traces import Decoder
 from checker.engines.symbolic.values import mk_or
 
@@ -51,8 +52,8 @@ class InductionOutcome:
 class StepCase:
     """The step-case solver: a growing loop-free path of arbitrary states."""
 
-    def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool):
-        self.system = System(model, deadlock, prefix="k.", bv=nonlinear(model))
+    def __init__(self, model: ir.CheckedModel, clock: Clock, deadlock: bool, refinements: tuple = ()):
+        self.system = System(model, deadlock, prefix="k.", bv=nonlinear(model), refinements=refinements)
         self.clock = clock
         self.solver = z3.Solver()
         self.solver.add(self.system.consts())
@@ -94,15 +95,15 @@ class StepCase:
         bads = {p.name: self.system.bad(p, goal) for p in todo}
         lit = z3.FreshBool("goal")
         self.solver.add(z3.Implies(lit, mk_or(*bads.values())))
-        hyps = [self.holds_lit(p, i) for p in todo + proved if p.kind == Kind.INVARIANT for i in range(k)]
-        hyps += [self.holds_lit(p, k) for p in proved if p.kind == Kind.INVARIANT]
+        hyps = [self.holds_lit(p, i) for p in todo + proved if p.kind in HYPOTHESES for i in range(k)]
+        hyps += [self.holds_lit(p, k) for p in proved if p.kind in HYPOTHESES]
         return self.clock.check(self.solver, *hyps, lit), bads
 
 
 def k_induction(bmc: BMC, clock: Clock, props: list[Prop], max_k: int, deadlock: bool,
                 progress=None) -> InductionOutcome:
     model = bmc.system.model
-    step = StepCase(model, clock, deadlock)
+    step = StepCase(model, clock, deadlock, bmc.system.refinements)
     by_name = {p.name: p for p in step.system.props}
     todo = [by_name[p.name] for p in props]
     out = InductionOutcome({}, {}, {}, {}, 0, -1)

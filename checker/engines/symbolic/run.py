@@ -12,6 +12,9 @@
 
 Each mode is data: the steps it runs in order on one `Run` (`MODES`).
 
+A `refines` is one more safety property of every mode (`checker.engines.symbolic.refinement`): its
+abstract model is enumerated before the run, and one that cannot be is reported inconclusive.
+
 Each property keeps the strongest result any engine gave it, with how it was
 established: proved (CHC or k-induction: every reachable state), exhaustive
 (BMC that ran out of loop-free paths), bounded (no violation up to a depth),
@@ -37,6 +40,7 @@ from checker.engines.symbolic.chc import prove
 from checker.engines.symbolic.induction import k_induction
 from checker.engines.symbolic.lasso import LassoSearch
 from checker.engines.symbolic.liveproof import prove_temporal
+from checker.engines.symbolic.refinement import prepare as prepare_refinements
 from checker.engines.symbolic.system import Prop
 
 DEFAULT_DEPTH = 10
@@ -47,6 +51,8 @@ COMPLETE_SECONDS = 5.0  # the least the loop-free-path question gets (else: as l
 TEMPORAL_SECONDS = 10.0  # the least the lasso search gets per temporal property without --timeout
 FIRST_TEMPORAL = 5.0    # Spacer's first, short try on a temporal property (symbolic, all)
 QUICK_K = 3             # k-induction's limit when it runs before Spacer (symbolic, all)
+REFINING = ("bmc", "induction", "prove", "symbolic", "all")   # the modes that check `refines`
+                                                              # (`checker.engines.symbolic.refinement`)
 
 
 @dataclass(frozen=True)
@@ -102,12 +108,14 @@ class Run:
     lemmas: list = None  # type: ignore[assignment]           # its other invariants, proved (see _lemmas)
     halted: str = ""     # why the run ended early: the time limit, Ctrl-C (see `_halt`)
     mode: str = "symbolic"  # the name its progress events carry
+    refinements: tuple = ()  # `RefinementEnc`s checked as safety properties (modes bmc, induction)
+    refinements_open: list = field(default_factory=list)  # PropertyResults: refinements not encoded (why)
 
     def __post_init__(self):
         if self.full is None:
             self.full = self.model
         self.clock = Clock(self.opts.timeout, self.opts.rlimit)
-        self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize)
+        self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize, refinements=self.refinements)
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
 
     def say(self, text: str) -> None:
@@ -348,7 +356,7 @@ def run_prove(run: Run, rounds: str = "all") -> list[str]:
     run.say("prove: Spacer (CHC)")
     assumed = tuple(o.prop.name for o in run.outcomes.values() if o.verdict is Verdict.HOLDS)
     out = prove(run.model, run.clock, todo, run.opts.deadlock, QUERY_SECONDS, assumed,
-                run.opts.stop_at_first and not run.opts.until, rounds)
+                run.opts.stop_at_first and not run.opts.until, rounds, run.refinements)
     for name in out.proved:
         run.decided(name, Strength.PROVED, "prove", "proved by a CHC solver (z3 Spacer): an inductive invariant exists")
     if out.proved:
@@ -406,7 +414,8 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
     model = select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, "bmc")
     start = time.perf_counter()
-    run = Run(model, opts)
+    refinements, refinements_open = prepare_refinements(model)
+    run = Run(model, opts, refinements=tuple(refinements), refinements_open=refinements_open)
 
     def engines():
         run_induction(run, k)
@@ -425,7 +434,9 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
     full, model = model, select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, mode)
     start = time.perf_counter()
-    run = Run(model, opts, progress, full=full, mode=mode)
+    refinements, refinements_open = prepare_refinements(model) if mode in REFINING else ((), [])
+    run = Run(model, opts, progress, full=full, mode=mode, refinements=tuple(refinements),
+              refinements_open=refinements_open)
     return limited(run, mode, start, lambda: _modes(run, mode))
 
 
@@ -556,6 +567,8 @@ def result(run: Run, engine: str, seconds: float) -> Result:
             message = message or "not decided: the search stopped at the first violation"
         props.append(PropertyResult(o.prop.name, o.prop.shown or o.prop.kind, o.verdict, message, o.prop.where,
                                     o.trace, None, o.how, o.engine, o.cti))
+    at = next((i for i, p in enumerate(props) if p.kind in (Kind.DEADLOCK, Kind.RUNTIME)), len(props))
+    props[at:at] = run.refinements_open
     props += [run.temporal[p.name] for p in model.properties if p.name in run.temporal]
     props += unchecked(model, engine, set(run.temporal), bool(_violated(run)), run.halted)
     verdict, how, reason = _overall(props)

@@ -6,6 +6,10 @@ action fired), and the "bad" condition of every property in a state:
 
     invariant I   not I(s)
     step P        some action instance from s fires to a different state s' where not P(s, s')
+    refines A     s maps into A's reachable states, and some action instance from s fires to an
+                  s' whose mapping fails or is neither a stutter nor a reachable step of A (and,
+                  asked apart at depth 0, the initial state does not map to one of A: see
+                  `checker.engines.symbolic.refinement`)
     runtime       some action instance from s (or `init`) reaches a run-time error
     deadlock      no action instance from s fires or errs
 
@@ -33,6 +37,7 @@ from checker.engines.symbolic.values import FALSE, TRUE, mk_and, mk_not, mk_or
 
 MAX_GROUND = 4096   # parameter values per action up to which deadlock is encoded without quantifiers
 STEP_GROUND = 64    # parameter values per action up to which a step has one instance per value
+HYPOTHESES = (Kind.INVARIANT, Kind.REFINEMENT)   # the kinds whose `System.holds` is a k-induction hypothesis
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Prop:
     inv: ir.InvariantIR | None = None
     shown: str = ""            # the kind reported (an invariant may be a "converge" one)
     step: ir.StepPropertyIR | None = None   # a step property (kind "step")
+    ref: object = None         # a refinement (kind "refinement"): its `RefinementEnc`
+    part: str = ""             # "init": a refinement's initial-state part (asked apart, at depth 0)
 
 
 @dataclass
@@ -74,19 +81,24 @@ class Deadlock:
 class System:
     """A checked model as init, steps and properties over z3 terms (one per engine run)."""
 
-    def __init__(self, model: ir.CheckedModel, deadlock: bool = True, prefix: str = "", bv: bool = False):
+    def __init__(self, model: ir.CheckedModel, deadlock: bool = True, prefix: str = "", bv: bool = False,
+                 refinements: tuple = ()):
         self.model = model
+        self.refinements = tuple(refinements)   # `RefinementEnc`s: the refinements checked here
         self.enc = Encoder(model, prefix, bv)
         self.prefix = prefix
         self.props: list[Prop] = [Prop(i.name, Kind.INVARIANT, where_of(i.span), i, getattr(i, "kind", Kind.INVARIANT))
                                   for i in model.invariants]
         self.props += [Prop(sp.name, Kind.STEP, where_of(sp.span), step=sp) for sp in model.step_properties]
+        self.props += [Prop(r.name, Kind.REFINEMENT, where_of(r.r.span), ref=r) for r in self.refinements]
         if deadlock:
             self.props.append(Prop(Kind.DEADLOCK, Kind.DEADLOCK, None))
         self.props.append(Prop(Kind.RUNTIME, Kind.RUNTIME, None))
         self._ids = itertools.count()
         self.warnings: list[str] = []
         self.ground = {a.name: _ground_count(a) for a in model.actions}
+        self._mapped: dict = {}   # (refinement, id(state)) -> (state, values, err, matches)
+        self._after: dict = {}    # (refinement, id(state)) -> (state, `RefinementEnc.after` of it)
 
     # ---- states and steps ------------------------------------------------------------------
 
@@ -177,9 +189,12 @@ class System:
     # ---- properties ----------------------------------------------------------------------------
 
     def holds(self, prop: Prop, state: list) -> z3.BoolRef:
-        """An invariant holds in the state (True for the others: see `bad`)."""
+        """An invariant holds in the state; a refinement's state maps into the abstract model's reachable
+        states (its k-induction hypothesis); True for the others (see `bad`)."""
         if prop.kind == Kind.INVARIANT:
             return self.enc.invariant(prop.inv, state)
+        if prop.kind == Kind.REFINEMENT:
+            return self.abstractly_reachable(prop, state)
         return TRUE
 
     def bad(self, prop: Prop, st: StepEnc, exact: bool = True) -> z3.BoolRef:
@@ -190,6 +205,9 @@ class System:
             return mk_and(self.in_model(st.state), st.err())
         if prop.kind == Kind.STEP:
             return mk_and(self.in_model(st.state), mk_or(*(self.step_offends(prop, st, a) for a in st.actions)))
+        if prop.kind == Kind.REFINEMENT:
+            return mk_and(self.in_model(st.state), self.abstractly_reachable(prop, st.state),
+                          mk_or(*(self.refinement_offends(prop, st, a) for a in st.actions)))
         return mk_and(self.in_model(st.state), self.deadlock(st, exact).formula)
 
     def step_offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
@@ -198,6 +216,45 @@ class System:
         enc = self.enc
         return mk_and(a.fires, mk_not(enc.equal_states(st.state, a.store)),
                       mk_not(enc.step_property(prop.step, st.state, a.store)))
+
+    def mapped(self, prop: Prop, state: list) -> tuple:
+        """(abstract values, mapping error, `RefinementEnc.matches`) of a state, encoded once per state."""
+        key = (prop.name, id(state))
+        got = self._mapped.get(key)
+        if got is None or got[0] is not state:
+            values, err = prop.ref.mapped(self.enc, state)
+            got = self._mapped[key] = (state, values, err, prop.ref.matches(self.enc.bv, values))
+        return got[1:]
+
+    def abstractly_reachable(self, prop: Prop, state: list) -> z3.BoolRef:
+        """The state's mapping can be evaluated and is a reachable state of the abstract model."""
+        _, err, matches = self.mapped(prop, state)
+        return mk_and(mk_not(err), prop.ref.reachable(matches))
+
+    def refinement_init_bad(self, prop: Prop, state: list) -> z3.BoolRef:
+        """The (initial) state's mapping fails or is not an initial state of the abstract model."""
+        _, err, matches = self.mapped(prop, state)
+        return mk_or(err, mk_not(prop.ref.initial(matches)))
+
+    def refinement_offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
+        """Action instance `a` fires from st's state to a state whose mapping fails, or is neither the
+        mapped state of st's (a stutter) nor the end of a reachable abstract step from it."""
+        before, _, pre = self.mapped(prop, st.state)
+        key = (prop.name, id(st.state))
+        got = self._after.get(key)
+        if got is None or got[0] is not st.state:
+            got = self._after[key] = (st.state, prop.ref.after(pre))
+        values, err, post = self.mapped(prop, a.store)
+        ok = mk_or(prop.ref.same(self.enc.bv, before, values), prop.ref.moves(got[1], post))
+        return mk_and(a.fires, mk_or(err, mk_not(ok)))
+
+    def offends(self, prop: Prop, st: StepEnc, a: ActionEnc) -> z3.BoolRef:
+        """Action instance `a` is the one that breaks prop out of st's state (runtime, step, refinement)."""
+        if prop.kind == Kind.RUNTIME:
+            return a.err
+        if prop.kind == Kind.STEP:
+            return self.step_offends(prop, st, a)
+        return self.refinement_offends(prop, st, a)
 
     def deadlock(self, st: StepEnc, exact: bool = True) -> Deadlock:
         """No action instance fires or errs in st's state.
@@ -236,8 +293,9 @@ def _equal_states(system: System, a: list, b: list) -> z3.BoolRef:
 
 
 def hypothesis(system: System, props: list[Prop], state: list) -> z3.BoolRef:
-    """Every invariant among props holds in the state (the k-induction hypothesis for one state)."""
-    return mk_and(*(system.holds(p, state) for p in props if p.kind == Kind.INVARIANT))
+    """Every invariant among props holds in the state, and every refinement's mapping is a reachable
+    abstract state (the k-induction hypothesis for one state)."""
+    return mk_and(*(system.holds(p, state) for p in props if p.kind in HYPOTHESES))
 
 
 def nonlinear(model: ir.CheckedModel) -> bool:
@@ -248,7 +306,8 @@ def nonlinear(model: ir.CheckedModel) -> bool:
     z3 bit-blasts, so that, for example, `amount * fee / 10000` stays decidable.
     """
     roots = [model.init] + [a.body for a in model.actions] + [i.cond for i in model.invariants] \
-        + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties]
+        + [a.cond for a in model.assumptions] + [sp.cond for sp in model.step_properties] \
+        + [e for r in model.refinements for e in r.mapping]
     for node in ir.iter_ir(roots):
         if isinstance(node, ir.Op) and node.op in ("mul", "div", "mod", "pow", "floordiv", "floormod"):
             a, b = node.args
@@ -308,5 +367,5 @@ def free_consts(*exprs) -> list:
     return out
 
 
-__all__ = ["System", "Prop", "StepEnc", "InitEnc", "Deadlock", "simple_path", "hypothesis",
+__all__ = ["System", "Prop", "HYPOTHESES", "StepEnc", "InitEnc", "Deadlock", "simple_path", "hypothesis",
            "free_consts", "horn_clause", "nonlinear"]

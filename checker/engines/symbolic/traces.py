@@ -25,6 +25,7 @@ import z3
 from spec import ir
 from spec import values as V
 from spec.interp import Interp, eval_const
+from spec.refinement import Refinement
 from spec.runtime import KIND_TITLES, ModelError, from_code
 from spec.types import BoolType, EnumType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
@@ -81,6 +82,7 @@ def concretize(model: ir.CheckedModel, values: dict) -> ir.CheckedModel:
     m.invariants = walk(model.invariants)
     m.step_properties = walk(model.step_properties)
     m.defs = {k: walk(v) for k, v in model.defs.items()}
+    m.refinements = [dataclasses.replace(r, mapping=walk(r.mapping)) for r in model.refinements]
     m.assumptions = []
     consts = {}
     for name, c in model.consts.items():
@@ -224,9 +226,9 @@ def minimize(mz: Minimizer, system: System, init: InitEnc, steps: list[StepEnc],
     for st in steps[:depth]:
         mz.least_index(st.selector, len(st.actions))
         _fix_action(mz, st)
-    if prop.kind in (Kind.RUNTIME, Kind.STEP) and depth < len(steps):
+    if prop.kind in (Kind.RUNTIME, Kind.STEP, Kind.REFINEMENT) and depth < len(steps) and prop.part != "init":
         st = steps[depth]
-        last = [a.err if prop.kind == Kind.RUNTIME else system.step_offends(prop, st, a) for a in st.actions]
+        last = [system.offends(prop, st, a) for a in st.actions]
         i = mz.first_true(last)
         if i is not None:
             a = st.actions[i]
@@ -247,6 +249,18 @@ def _fix_action(mz: Minimizer, st: StepEnc) -> None:
         mz.value(v, p.type)
     for ch in a.choices:
         mz.value(ch.value, ch.type)
+
+
+def _refinement_init(ref: Refinement, codes: list[int]) -> str:
+    """The message of an initial state that breaks refinement, as the interpreter sees it."""
+    try:
+        a = ref.map(codes)
+    except ModelError as exc:
+        return ref.error_message(exc, 0)
+    if ref.initial(a):
+        raise Disagreement(f"{ref.name}: the initial state maps to an initial state of {ref.abstract.name} "
+                           "in the interpreter")
+    return ref.init_message(a)
 
 
 # ---- decoding ------------------------------------------------------------------------------------
@@ -355,9 +369,60 @@ class Decoder:
             trace.message = "deadlock: no action is enabled in the last state"
         elif prop.kind == Kind.STEP:
             self._step(m, concrete, trace, prop, steps[len(states) - 1], last)
+        elif prop.kind == Kind.REFINEMENT:
+            self._refinement(m, concrete, trace, prop, None if prop.part == "init" else steps[len(states) - 1],
+                             codes)
         else:
             self._runtime(m, concrete, trace, steps[len(states) - 1], last)
         return trace
+
+    def _refinement(self, m, concrete, trace: Trace, prop: Prop, st: StepEnc | None, codes: list) -> None:
+        """The message of a refinement violation, checked by the interpreter against the whole abstract
+        model (`spec.refinement`): the initial state's (st None), or the step out of the last state the
+        model names, which is appended; then the abstract state beside each state of the trace."""
+        ref = Refinement(concrete, next(r for r in concrete.refinements if r.name == prop.name))
+        codes = list(codes)
+        if st is None:
+            trace.message = _refinement_init(ref, codes[0])
+        else:
+            after, step, trace.message = self._refinement_step(m, concrete, ref, prop, st, codes[-1], len(codes))
+            trace.steps.append(step)
+            codes.append(after)
+        for ts, c in zip(trace.steps, codes):
+            try:
+                ts.state.update(ref.columns(ref.map(c)))
+            except ModelError:
+                pass
+
+    def _refinement_step(self, m, concrete, ref: Refinement, prop: Prop, st: StepEnc, last: list[int], index: int):
+        """(the state after, its TraceStep, the message) of the step out of `last` that breaks refinement."""
+        interp = Interp(concrete)
+        try:
+            a = ref.map(last)
+        except ModelError as exc:
+            raise Disagreement(f"{prop.name}: the interpreter cannot evaluate the mapping of the last state of "
+                               f"the trace, which the encoding could ({exc.message})") from None
+        for enc in st.actions:
+            if not z3.is_true(m.eval(self.system.refinement_offends(prop, st, enc), model_completion=True)):
+                continue
+            action = concrete.actions[enc.index]
+            env, plain = _params(action, enc.param_list, m)
+            want = _choices(enc, m)
+            branches, _ = interp.run_block(action.body, last, env)
+            for after, _, choices in sorted(branches, key=lambda b: list(b[2]) != want):
+                try:
+                    b = ref.map(after)
+                except ModelError as exc:
+                    message = ref.error_message(exc, index)
+                else:
+                    if ref.step(a, b):
+                        continue
+                    message = ref.step_message(a, b, action.name)
+                step = TraceStep(decode_state(concrete, after), action.name, plain, tuple(choices))
+                return after, step, message
+            raise Disagreement(f"{action.name}({plain}) breaks {prop.name} in the encoding but not in the "
+                               "interpreter")
+        raise Disagreement(f"no action breaks {prop.name} in the model of its violation")
 
     def _step(self, m, concrete, trace: Trace, prop: Prop, st: StepEnc, last: list[int]) -> None:
         """Appends the step out of the last state that breaks step property `prop`: the action the
@@ -433,6 +498,9 @@ class Decoder:
             trace.message = f"not inductive (k = {k}): the last state has no enabled action"
         elif prop.kind == Kind.STEP:
             self._step(m, concrete, trace, prop, goal, codes[-1])
+            trace.message = f"not inductive (k = {k}): {trace.message}"
+        elif prop.kind == Kind.REFINEMENT:
+            self._refinement(m, concrete, trace, prop, goal, codes)
             trace.message = f"not inductive (k = {k}): {trace.message}"
         else:
             self._runtime(m, concrete, trace, goal, codes[-1])
