@@ -88,11 +88,7 @@ PLAIN_SLOW = {"options_amm", "options_amm_broken", "oracle_feed", "oracle_feed_b
 # "inconclusive", not a disagreement; their own tests (tests/test_models_library2.py) run BMC and
 # k-induction at the depths z3 reaches
 BEYOND_RLIMIT = {"vault_shares": "products of shares and assets: z3's rlimit runs out at depth 3-4",
-                 "loss_waterfall": "signed PnL sums over traders: z3's rlimit runs out before the explicit depth (5)",
-                 # its bug breaks only the refinement, which BMC does not check: BMC must show no run-time
-                 # error to the explicit depth (18), and with no invariant there is no lemma to help it
-                 "options_ledger_refines_broken": "no invariants, hence no lemmas: z3's rlimit runs out at depth 7 "
-                                                  "of the explicit depth (18)"}
+                 "loss_waterfall": "signed PnL sums over traders: z3's rlimit runs out before the explicit depth (5)"}
 
 
 def _models(slow=frozenset(), beyond=frozenset()):
@@ -145,8 +141,7 @@ def _agrees(model, r, violated, depth):
             assert p.verdict is Verdict.HOLDS and p.how in ("proved", "exhaustive"), (p.name, p.how)
 
 
-@pytest.mark.parametrize("path", _models(LEMMA_SLOW,
-                                         {"vault_shares", "loss_waterfall", "options_ledger_refines_broken"}))
+@pytest.mark.parametrize("path", _models(LEMMA_SLOW, {"vault_shares", "loss_waterfall"}))
 def test_explicit_and_bmc_agree_on_every_model(path):
     """BMC to the depth the explicit engine needed, with what k-induction proves as lemmas.
 
@@ -173,7 +168,7 @@ def test_explicit_and_plain_bmc_agree_on_every_model(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", _models(beyond={"vault_shares", "options_ledger_refines_broken"}))
+@pytest.mark.parametrize("path", _models(beyond={"vault_shares"}))
 def test_explicit_and_plain_bmc_agree_on_every_model_to_the_explicit_depth(path):
     """Plain BMC (no lemmas) on every model to the depth the explicit engine needed: minutes each."""
     model = _enumerable(path)
