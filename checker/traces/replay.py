@@ -26,7 +26,6 @@ from checker.core.result import Trace
 from checker.core.temporal import property_violated
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
-from checker.engines.explicit.refinement_fairness import conditions_of
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
 
 
@@ -349,6 +348,8 @@ def _check_abstract_fairness(model: ir.CheckedModel, cm: CompiledModel, states: 
     except ModelError:
         return   # reported by _check_refinements
     pairs = list(zip(mapped, mapped[1:]))
+    # imported here: the module loads numpy and scipy, which `syncproof --version` and `parse` must not
+    from checker.engines.explicit.refinement_fairness import conditions_of
     for cond in conditions_of(ref, f):
         on = [ref.enabled(cond, a) for a in mapped]
         ok = all(on) if f.kind == FairnessKind.WEAK else any(on)
