@@ -12,6 +12,8 @@ import dataclasses
 from collections import deque
 from pathlib import Path
 
+import pytest
+
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.core.result import Result, Verdict
@@ -20,6 +22,22 @@ from spec.runtime import ModelError
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
+
+
+# shipped models whose per-model runs (a naive BFS on the interpreter, every shortest trace, a
+# simulation) take seconds each: over a minute of the default run together on two busy cores. Their
+# per-model tests run in the slow set (`pytest -m slow`); the default run still checks each of them
+# (verdicts, counterexamples, formatting, symmetry, compiled code against the interpreter).
+HEAVY = {"validity_proofs", "validity_proofs_broken_input", "validity_proofs_broken_snapshot", "portfolio_margin",
+         "portfolio_margin_broken_legs", "portfolio_margin_broken_trigger", "options_ledger_broken_gap",
+         "options_ledger_broken_margin", "oracle_feed_broken_replay"}
+
+
+def shipped(names, heavy=HEAVY) -> list:
+    """pytest parameters, one per shipped model (a file name or a path), those in `heavy` marked slow."""
+    def stem(n):
+        return Path(n).name.removesuffix(".sync")
+    return [pytest.param(n, id=Path(n).name, marks=[pytest.mark.slow] if stem(n) in heavy else []) for n in names]
 
 
 def model_of(text: str, consts: list[str] | None = None, name: str = "t.sync"):

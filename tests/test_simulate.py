@@ -16,6 +16,7 @@ from checker.traces.shrink import shorten
 from checker.engines.simulate import SimulateOptions, simulate
 from spec.loader import load, load_text
 from cli_helpers import run_cli as run
+from engine_helpers import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -37,7 +38,7 @@ def shortest(model, prop: str | None = None, depth: int | None = None) -> dict:
     return {p.name: p.trace.length for p in result.violated if p.kind in SAFETY and p.trace is not None}
 
 
-@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shipped(BROKEN))
 def test_simulation_finds_the_known_bug_with_a_short_trace(path):
     """Every safety bug of a broken model is found within 1,000 runs (fixed seed), and the shrunk
     trace is at most twice as long as the explicit engine's shortest one for that property."""
