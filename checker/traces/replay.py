@@ -19,6 +19,7 @@ from spec.ir import FairnessKind
 from spec.refinement import Refinement
 from spec.runtime import KIND_TITLES, ModelError, to_code
 
+from checker.core.deferred import Deferred
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_HOLDS, EXIT_VIOLATED
 from checker.core.kinds import Kind
 from checker.core.properties import fairness_name
@@ -27,6 +28,9 @@ from checker.core.temporal import property_violated
 from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
+
+# on first use: the module loads numpy and scipy, which `syncproof --version`, `--help` and `parse` must not
+conditions_of = Deferred("checker.engines.explicit.refinement_fairness", "conditions_of")
 
 
 @dataclass
@@ -348,8 +352,6 @@ def _check_abstract_fairness(model: ir.CheckedModel, cm: CompiledModel, states: 
     except ModelError:
         return   # reported by _check_refinements
     pairs = list(zip(mapped, mapped[1:]))
-    # imported here: the module loads numpy and scipy, which `syncproof --version` and `parse` must not
-    from checker.engines.explicit.refinement_fairness import conditions_of
     for cond in conditions_of(ref, f):
         on = [ref.enabled(cond, a) for a in mapped]
         ok = all(on) if f.kind == FairnessKind.WEAK else any(on)
