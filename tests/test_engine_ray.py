@@ -60,6 +60,7 @@ def test_same_violations_and_traces_as_one_process():
     assert r.stats.search.shipped_bytes > 0
 
 
+@pytest.mark.slow   # 10-30 s of Ray scheduling on two busy cores; the default run keeps one of each kind
 def test_shipped_models_agree():
     r = _agree(model_file("two_phase_commit_broken.sync", ["RM=4"]), symmetry=False)
     assert [p.name for p in r.violated] == ["Consistent"]
@@ -68,6 +69,7 @@ def test_shipped_models_agree():
     assert r.verdict is Verdict.HOLDS
 
 
+@pytest.mark.slow   # 10-30 s of Ray scheduling on two busy cores; the default run keeps one of each kind
 def test_state_limit_is_exact_on_ray():
     r = _agree(model_file("two_phase_commit.sync", ["RM=4"]), symmetry=False, max_states=300)
     assert r.stats.distinct_states == 300 and r.verdict is Verdict.INCONCLUSIVE
@@ -111,6 +113,7 @@ def test_cli_on_ray_reports_workers_machines_and_bytes(tmp_path, capsys):
     assert s["bytes_shipped_per_state"] > 0
 
 
+@pytest.mark.slow   # 10-30 s of Ray scheduling on two busy cores; the default run keeps one of each kind
 def test_a_run_on_ray_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     """Stopped after the checkpoint of level 6, resumed on Ray: the uninterrupted result."""
     m = model_file("two_phase_commit_broken.sync", ["RM=4"])

@@ -70,7 +70,7 @@ LEMMA_SLOW = {"atomic_settlement_broken_replay", "options_amm", "options_amm_bro
               "rollup_sequencer", "rollup_sequencer_broken", "rollup_sequencer_broken_delay",
               "options_ledger_broken_margin", "options_ledger_broken_gap", "gossip_replicas_broken",
               "gossip_replicas_broken_tiebreak", "validity_proofs_broken_input", "validity_proofs_broken_snapshot",
-              "state_channel_broken"}
+              "state_channel_broken", "options_ledger_refines"}
 PLAIN_SLOW = {"options_amm", "options_amm_broken", "oracle_feed", "oracle_feed_broken", "oracle_feed_broken_replay",
               "gossip_replicas", "gossip_replicas_broken",
               "loss_waterfall", "loss_waterfall_broken", "portfolio_margin", "portfolio_margin_broken_legs",
@@ -80,7 +80,8 @@ PLAIN_SLOW = {"options_amm", "options_amm_broken", "oracle_feed", "oracle_feed_b
               "options_ledger", "options_ledger_broken", "options_ledger_broken_margin", "options_ledger_broken_expiry",
               "options_ledger_broken_gap", "rollup_sequencer", "rollup_sequencer_broken", "atomic_settlement",
               "atomic_settlement_broken", "atomic_settlement_broken_replay", "snapshot_reconciliation",
-              "gossip_replicas_broken_tiebreak", "state_channel", "state_channel_broken", "bridge", "bridge_broken"}
+              "gossip_replicas_broken_tiebreak", "state_channel", "state_channel_broken", "bridge", "bridge_broken",
+              "options_ledger_refines"}
 
 
 # models whose nonlinear arithmetic (products of share and asset balances, signed sums of PnL) uses up
