@@ -51,6 +51,24 @@ def test_the_recorded_score_is_current_and_consistent(recorded, stem):
     assert len(e["survivors"]) == e["survived"]
 
 
+def test_the_fingerprint_covers_imports_and_the_abstract_model_of_a_refines(tmp_path):
+    (tmp_path / "abstract").mkdir()
+    (tmp_path / "abstract" / "a.sync").write_text("model A\nvar n: 0..2\ninit { n = 0 }\n"
+                                                  "action Inc { require n < 2  n = n + 1 }\n")
+    (tmp_path / "lib.sync").write_text("model Lib\nconst K = 1\n")
+    (tmp_path / "m.sync").write_text('model M\nimport "lib.sync"\n\nvar a: 0..2\ninit { a = 0 }\n'
+                                     'action Up { require a < 2  a = a + K }\n'
+                                     'refines A from "abstract/a.sync" { n = a }\n')
+    assert load(tmp_path / "m.sync").refinements   # the model is well formed
+    before = scores.digest(tmp_path / "m.sync")
+    assert scores.digest(tmp_path / "m.sync") == before
+    (tmp_path / "lib.sync").write_text("model Lib\nconst K = 1  # a comment\n")
+    after_import = scores.digest(tmp_path / "m.sync")
+    assert after_import != before
+    (tmp_path / "abstract" / "a.sync").write_text((tmp_path / "abstract" / "a.sync").read_text() + "# edited\n")
+    assert scores.digest(tmp_path / "m.sync") != after_import
+
+
 def test_the_catalog_shows_every_score(recorded):
     text = (MODELS / "README.md").read_text(encoding="utf-8")
     assert "| mutation score |" in text and SCORES_NOTE in text

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from pathlib import Path
 
+from spec import ast
 from spec.diagnostics import Diagnostic, SpecError
 from spec.loader import load_modules
 
@@ -49,11 +50,22 @@ def _recorded_options() -> dict:
 
 
 def digest(path: Path) -> str:
-    """sha256 over the model's source and the sources of the modules it imports, in load order."""
+    """sha256 over the model's source and the sources of the modules it imports, in load order, then
+    (for each `refines`, depth first) over those of the abstract model it names: a score goes stale
+    when the abstract model it was checked against changes too."""
     h = hashlib.sha256()
-    for module in load_modules(str(path)):
-        h.update(module.source.text.encode("utf-8"))
-        h.update(b"\0")
+    todo, seen = [Path(path)], set()
+    while todo:
+        p = todo.pop()
+        if p.resolve() in seen:
+            continue
+        seen.add(p.resolve())
+        modules = load_modules(str(p))
+        for module in modules:
+            h.update(module.source.text.encode("utf-8"))
+            h.update(b"\0")
+        refines = [d.path for d in modules[0].decls if isinstance(d, ast.Refines)]
+        todo += [p.parent / r for r in reversed(refines)]
     return h.hexdigest()
 
 
