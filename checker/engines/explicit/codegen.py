@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import Memo, ModelError, tabulated_convert
+from spec.runtime import Memo, ModelError, generated_globals, tabulated_convert
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.explicit.layout import StateLayout
@@ -58,6 +58,7 @@ LITERAL_BITS = 256       # longer integer constants are table entries, not sourc
 MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
+MASK_CODES = 1 << 12     # a loop over a set of a type of at most this many values may become a mask (_mask_of)
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once) ...
 MEMO_BYTES = 8 << 20     # ... fewer when its keys are wide: about this many bytes at most
@@ -981,12 +982,14 @@ class Compiler:
     def _quant_generator(self, e: ir.Quant, ctx: Ctx) -> Code:
         filters, body_ir = self._filters(e)
         clauses = []
+        tests = []                      # the loop's tests, when it has one binder over a set
         c = ctx
+        set_text = None
         for level, b in enumerate(e.binders):
             variant = _variant_test(b, filters.get(level, ())[:1])
             it = self._range_codes(b.domain, c)
             if it is None:
-                it, consts, _ = self.domain_codes(b.domain, c, variant)
+                it, consts, set_text = self.domain_codes(b.domain, c, variant)
                 if it is None:
                     it = self.table(tuple(consts))
             name = f"l{b.sym.id}"
@@ -998,11 +1001,18 @@ class Compiler:
                 test = self.expr(f, c)
                 if not (test.is_const and test.const):
                     clauses.append(f"if {test}")
+                    tests.append(test.text)
         if e.cond is not None:
-            clauses.append(f"if {self.expr(e.cond, c)}")
+            cond = self.expr(e.cond, c)
+            clauses.append(f"if {cond}")
+            tests.append(cond.text)
         gen = " ".join(clauses)
         body = self.expr(body_ir, c)
         kind = e.kind
+        if len(e.binders) == 1 and set_text is not None:
+            masked = self._quant_masked(e, name, variant, set_text, tests, body_ir, body)
+            if masked is not None:
+                return masked
         if kind == "forall":
             return Code(f"all({body} {gen})")
         if kind == "exists":
@@ -1020,6 +1030,59 @@ class Compiler:
             return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
         site = self.site("the" if kind == "the" else f"{kind}()", e.span)
         return Code(f"_{kind}f(tuple({body} {gen}), {site})")
+
+    def _quant_masked(self, e: ir.Quant, name: str, variant, set_text: str, tests: list[str],
+                      body_ir: ir.Expr, body: Code) -> Code | None:
+        """A one-binder loop over a set whose tests read nothing but the member, as one `&` with
+        the mask of the members that pass (computed here, over every code of the element type).
+
+        `exists m in msgs: m is P1b and m.acc == 1 and m.bal == b` (b a constant once the
+        quantifier around it is unrolled) is `msgs & MASK != 0`; a forall is `msgs & BAD == 0`;
+        `{m for m in msgs if ...}` is `msgs & MASK`. The tests are evaluated on each code in the
+        order and with the short cuts of the loop; a test that reads anything else (a name
+        unknown here: a state, a parameter, another loop's local) or fails on some code leaves the
+        loop as it was. None: not of that form.
+        """
+        kind = e.kind
+        if kind == "exists":
+            text = " and ".join([*tests, f"({body})"])
+        elif kind == "forall":
+            text = " and ".join([*tests, f"not ({body})"])
+        elif kind == "set" and _is_local(body_ir, e.binders[0].sym) and e.type.elem == e.binders[0].domain.type.elem:
+            if not tests:
+                return None
+            text = " and ".join(tests)
+        else:
+            return None
+        mask = self._mask_of(name, text, e.binders[0].domain.type.elem, variant)
+        if mask is None:
+            return None
+        m = self.lit(mask)
+        if kind == "exists":
+            return Code(f"(({set_text} & {m}) != 0)")
+        if kind == "forall":
+            return Code(f"(({set_text} & {m}) == 0)")
+        return Code(f"({set_text} & {m})")
+
+    def _mask_of(self, name: str, text: str, t: Type, variant) -> int | None:
+        """The mask of the codes of t (of one variant, with one) on which `text` is true, when it
+        reads only `name` and fails on none; else None."""
+        if ":=" in text or t.count() > MASK_CODES:
+            return None
+        codes = t.codes()
+        if variant is not None:
+            info = t.variant(variant)
+            codes = [x for x in codes if info.base <= x < info.base + info.size]
+        namespace = generated_globals(self.tables, getattr(self, "messages", []))
+        try:
+            test = eval(f"lambda {name}: ({text})", namespace)  # noqa: S307 - generated code, see module doc
+            mask = 0
+            for x in codes:
+                if test(x):
+                    mask |= 1 << x
+        except Exception:  # noqa: BLE001 - NameError (reads more than the member), ModelError, ...
+            return None
+        return mask
 
     def _member(self, name: str, t: Type, variant: str | None) -> Code:
         """A loop's local over a set's members (of one variant, when the loop asks for it)."""
@@ -1302,6 +1365,10 @@ def _guarded_terms(items, forall: bool) -> list[str]:
             out.append(f"({_paren(g)} and ({' or '.join(inner)}))")
         i = j
     return out
+
+
+def _is_local(e: ir.Expr, sym) -> bool:
+    return isinstance(e, ir.Local) and e.sym.id == sym.id
 
 
 def _variant_test(binder, tests) -> str | None:
