@@ -6,6 +6,12 @@ is `msgs & MASK`, the masks computed at compile time over every code of the elem
 (`codegen._quant_masked`). A loop whose tests read the state, a `let` or another loop's local,
 or fail on some member (division by zero below), or that has two binders, stays a loop.
 
+Two more shortcuts of the same code: the `require` right after a `choose` is tested in the
+choice loop, before the call that runs the rest of the body, when it cannot fail (in the IR, or
+in its compiled text: a field of a message whose variant the loop already knows); and `a or
+true`, `a and false`, `a implies true` are constants when a cannot fail (the unrolled
+`chosen(v) and chosen(w) implies v == w` for v == w).
+
 Each is checked state by state against the reference interpreter, and by the engine's counts,
 verdicts and shortest violations against a naive search over the interpreter, with the masks
 and without them.
@@ -119,3 +125,60 @@ def test_the_mask_of_a_test(text, mask):
     from spec.types import IntType
     compiler = codegen.Compiler(load_text(MASKS))
     assert compiler._mask_of("l0", text, IntType(0, 3), None) == mask
+
+
+# Take's require reads a field of a Req (known in the loop) and hi: tested in the loop. Divide's
+# fails on Req(_, 0, _): it stays in the body, and its error is reported. Tautology's left fails
+# when k == 1: the `or true` is still evaluated.
+CHOOSE = """model Choose
+type Msg = Req(src: 0..1, n: 0..3, pad: 0..4) | Ack(src: 0..1, n: 0..3)
+var msgs: set[Msg]
+var hi: map[0..1, 0..3]
+var k: 0..3
+init { msgs = {}  hi = {a: 0 for a in 0..1}  k = 0 }
+action Send(n: 0..2) { require len(msgs) < 3  msgs = msgs | {Req(0, n, 0)} }
+action Take(a: 0..1) {
+  choose m in msgs
+  require m is Req and m.n >= hi[a]
+  hi[a] = m.n
+  msgs = msgs | {Ack(a, m.n)}
+}
+action Divide {
+  choose m in msgs
+  require m is Req and 6 / m.n >= k
+  k = (k + 1) % 4
+}
+invariant Tautology: (6 / (k - 1) >= 0 or true) and (hi[0] <= 3 implies true)
+invariant Never: not (hi[1] == 3 and false) and (k == 2 implies false or hi[0] > 0)
+"""
+
+
+def test_a_choice_agrees_with_the_interpreter_and_a_naive_search():
+    assert differential(load_text(CHOOSE)) == 485
+    assert compare(load_text(CHOOSE), bmc=False) == []
+
+
+def test_a_require_that_cannot_fail_is_tested_in_the_choice_loop():
+    src = CompiledModel(load_text(CHOOSE)).source
+    skips = re.findall(r"for l\d+ in _bitsin\(.*\n\s+if not (.*): continue", src)
+    assert len(skips) == 1 and "_tdiv" not in skips[0]                    # Take's, not Divide's
+    assert re.search(r"if not \(\(_tdiv\(6, .*: return", src)            # Divide's, in its body
+    assert "or True" in src                                                 # Tautology's left may fail
+    ok = re.search(r"ok = (.*)", src).group(1)                              # Tautology is remembered (_m0)
+    assert "True" not in ok and "False" not in ok and "== 3" not in ok      # Never: no hi[1] == 3 and false
+
+
+def test_the_choice_verdicts():
+    r = run(CHOOSE, stop_at_first=False)
+    assert r.stats.distinct_states == 485
+    assert "division by zero" in prop(r, "Tautology").message and len(prop(r, "Tautology").trace.steps) == 3
+    assert len(prop(r, "Never").trace.steps) == 4
+    runtime = [p for p in r.properties if "Divide" in (p.message or "")]
+    assert runtime and "division by zero" in runtime[0].message
+
+
+def test_a_hoisted_shift_of_the_state_is_masked_not_shifted_again():
+    from checker.engines.explicit.codegen import _hoist_reads
+    line = "a = ((s0 >> 36) & 5) + ((s0 >> 36) & 5) + (s0 >> 36) + (s0 >> 36) + ((s0 >> 2) & 3) + ((s0 >> 2) & 3)"
+    assert _hoist_reads([line]) == [
+        "_v1 = (s0 >> 36)", "_v0 = (_v1 & 5)", "_v2 = ((s0 >> 2) & 3)", "a = _v0 + _v0 + _v1 + _v1 + _v2 + _v2"]

@@ -437,6 +437,8 @@ class Compiler:
                 return b if a.const else self.of(False)
             if b.is_const and b.const:
                 return a
+            if b.is_const and self._pure(e.args[0], a):
+                return self.of(False)
             return Code(f"({a.text} and {b.text})")
         if op == "or":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
@@ -444,11 +446,17 @@ class Compiler:
                 return self.of(True) if a.const else b
             if b.is_const and not b.const:
                 return a
+            if b.is_const and self._pure(e.args[0], a):
+                return self.of(True)
             return Code(f"({a.text} or {b.text})")
         if op == "implies":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(True)
+            if b.is_const and b.const and self._pure(e.args[0], a):
+                return self.of(True)
+            if b.is_const and not b.const:
+                return Code(f"(not {a.text})")
             return Code(f"((not {a.text}) or {b.text})")
         if op == "ite":
             c = self.expr(e.args[0], ctx)
@@ -461,6 +469,11 @@ class Compiler:
         if folded is not None:
             return folded
         return getattr(self, "_op_" + op)(e, args, ctx)
+
+    def _pure(self, e: ir.Expr, code: Code) -> bool:
+        """Whether e (compiled to code) can be left out: it cannot fail and binds no name that
+        the code around it reads. `a or true` is then true, `a and false` false."""
+        return ":=" not in code.text and (not self.may_fail(e) or _cannot_fail(code.text))
 
     def narrowed(self, cond: ir.Expr, ctx: Ctx) -> Ctx:
         """A copy of ctx for where cond holds: a local of a union type that one of cond's
@@ -1317,11 +1330,31 @@ def _hoist_reads(lines: list[str]) -> list[str]:
     read once, before them, into a local (`_v<n>`): the guards of a model's action instances
     and its invariants read the same few fields over and over."""
     reads, lines = _hoist(lines, _READ_S0, "_v")
+    reads = _reuse_shifts(reads)
     # then a sequence of s0 whose items are listed more than once (membership, iteration)
     items, lines = _hoist(lines, _ITEMS_V, "_w")
     return reads + items + lines
 
 
+def _reuse_shifts(reads: list[str]) -> list[str]:
+    """`_v3 = ((s0 >> 36) & M)` as `_v3 = (_v1 & M)` when `_v1 = (s0 >> 36)` is read too (the
+    last variable, often a wide set of messages, masked for each of its patterns): one shift of
+    the whole state, not one per mask. A shift reused so is read first."""
+    shifts = {text: name for name, _, text in (r.partition(" = ") for r in reads) if _SHIFT_S0.fullmatch(text)}
+    first, rest = [], []
+    for r in reads:
+        name, _, text = r.partition(" = ")
+        m = _MASKED_SHIFT_S0.fullmatch(text)
+        if m and m.group(1) in shifts:
+            r = f"{name} = ({shifts[m.group(1)]} & {m.group(2)})"
+            first.append(m.group(1))
+        rest.append(r)
+    ahead = [f"{shifts[t]} = {t}" for t in dict.fromkeys(first)]
+    return ahead + [r for r in rest if r not in ahead]
+
+
+_SHIFT_S0 = re.compile(r"\(s0 >> \d+\)")
+_MASKED_SHIFT_S0 = re.compile(r"\((\(s0 >> \d+\)) & (\d+|_T\[\d+\])\)")
 _ITEMS_V = re.compile(r"_seqitems\(_v\d+, \d+, \d+, \d+\)")  # the items of a hoisted sequence (never fails)
 
 
@@ -1365,6 +1398,18 @@ def _guarded_terms(items, forall: bool) -> list[str]:
             out.append(f"({_paren(g)} and ({' or '.join(inner)}))")
         i = j
     return out
+
+
+# Calls of these cannot raise a ModelError (on the codes generated code hands them).
+_PURE_CALLS = frozenset({"any", "all", "bool", "int", "abs", "len", "sum", "tuple", "range", "enumerate",
+                         "bit_count", "_bits", "_bitsin", "_orall", "_inrange", "_rangemask"})
+
+
+def _cannot_fail(text: str) -> bool:
+    """Whether generated expression text cannot raise a ModelError: it calls no helper that can
+    (`_nofield`, `_optget`, `_tdiv`, a function of its own, ...). The text of an expression the
+    IR says may fail often cannot: a field of a union value read where its variant is known."""
+    return all(n in _PURE_CALLS for n in re.findall(r"([A-Za-z_][A-Za-z_0-9]*)\(", text))
 
 
 def _is_local(e: ir.Expr, sym) -> bool:
@@ -1626,10 +1671,20 @@ class ModelCompiler(Compiler):
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
                 inner.env[s.sym.id] = self._member(name, s.sym.type, variant)
+                test = None
+                if rest[:1] and isinstance(rest[0], ir.Require):
+                    # tested in the loop, when it cannot fail: no call for a value it turns down
+                    test = self.expr(rest[0].cond, inner)
+                    if self.may_fail(rest[0].cond) and not _cannot_fail(test.text):
+                        test = None
+                    else:
+                        rest = rest[1:]
                 call = self.continuation(rest, inner, k)
                 if it is None:
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
-                lines += self.choice_loop(name, it, call)
+                if test is not None and test.is_const and not test.const:
+                    return lines
+                lines += self.choice_loop(name, it, call, None if test is None or test.is_const else test.text)
                 return lines
             if isinstance(s, ir.If) and (deep or _has(s.then + s.orelse, (ir.Choose,))):
                 kk = k
@@ -1650,8 +1705,9 @@ class ModelCompiler(Compiler):
             lines += self.simple([s], ctx, depth)
         return lines + k(ctx)
 
-    def choice_loop(self, name: str, it: str, call: str) -> list[str]:
-        """Every value of a `choose`, each continuing on its own.
+    def choice_loop(self, name: str, it: str, call: str, test: str | None = None) -> list[str]:
+        """Every value of a `choose` (that passes `test`, the require after it when that cannot
+        fail), each continuing on its own.
 
         A value whose run raises a ModelError ends that run only: the other values still give
         their successors (already handed to `ap`), then the first failure is raised again for
@@ -1659,8 +1715,9 @@ class ModelCompiler(Compiler):
         """
         failed = f"_f{next(self.tmp_ids)}"
         tick = ["    _tick()"] if self.ticking else []
+        skip = [f"    if not {_paren(test)}: continue"] if test is not None else []
         return [f"{failed} = None",
-                f"for {name} in {it}:"] + tick + [
+                f"for {name} in {it}:"] + tick + skip + [
                 "    try:",
                 f"        {call}",
                 "    except ModelError as _x:",
