@@ -182,3 +182,14 @@ def test_a_hoisted_shift_of_the_state_is_masked_not_shifted_again():
     line = "a = ((s0 >> 36) & 5) + ((s0 >> 36) & 5) + (s0 >> 36) + (s0 >> 36) + ((s0 >> 2) & 3) + ((s0 >> 2) & 3)"
     assert _hoist_reads([line]) == [
         "_v1 = (s0 >> 36)", "_v0 = (_v1 & 5)", "_v2 = ((s0 >> 2) & 3)", "a = _v0 + _v0 + _v1 + _v1 + _v2 + _v2"]
+
+
+def test_an_instance_is_called_only_when_its_set_has_a_member_of_the_variant_it_requires():
+    m = load_text(CHOOSE)
+    src = CompiledModel(m).source
+    expand = src[src.index("def expand"):src.index("def labelled")]
+    elem = next(v for v in m.vars if v.name == "msgs").type.elem
+    info = elem.variant("Req")
+    reqs = sum(1 << c for c in elem.codes() if info.base <= c < info.base + info.size)
+    guards = re.findall(r"if \(\(_v\d+ & (\d+)\) != 0\):\n\s+f\d+\(s0", expand)
+    assert [int(g) for g in guards] == [reqs] * 3                          # Take(0), Take(1), Divide

@@ -1337,18 +1337,22 @@ def _hoist_reads(lines: list[str]) -> list[str]:
 
 
 def _reuse_shifts(reads: list[str]) -> list[str]:
-    """`_v3 = ((s0 >> 36) & M)` as `_v3 = (_v1 & M)` when `_v1 = (s0 >> 36)` is read too (the
-    last variable, often a wide set of messages, masked for each of its patterns): one shift of
-    the whole state, not one per mask. A shift reused so is read first."""
-    shifts = {text: name for name, _, text in (r.partition(" = ") for r in reads) if _SHIFT_S0.fullmatch(text)}
+    """`_v3 = ((s0 >> 36) & M)` as `_v3 = (_v1 & M)`, `_v1 = (s0 >> 36)`, when that shift is
+    read on its own or masked more than once (the last variable, often a wide set of messages,
+    masked for each of its patterns): one shift of the whole state, not one per mask. A shift
+    reused so is read first."""
+    parsed = [(name, text, _MASKED_SHIFT_S0.fullmatch(text)) for name, _, text in (r.partition(" = ") for r in reads)]
+    shifts = {text: name for name, text, _ in parsed if _SHIFT_S0.fullmatch(text)}
+    masked = [m.group(1) for _, _, m in parsed if m]
+    for text in dict.fromkeys(masked):
+        if text not in shifts and masked.count(text) > 1:
+            shifts[text] = f"_v{len(reads) + len(shifts)}"
     first, rest = [], []
-    for r in reads:
-        name, _, text = r.partition(" = ")
-        m = _MASKED_SHIFT_S0.fullmatch(text)
+    for name, text, m in parsed:
         if m and m.group(1) in shifts:
-            r = f"{name} = ({shifts[m.group(1)]} & {m.group(2)})"
+            text = f"({shifts[m.group(1)]} & {m.group(2)})"
             first.append(m.group(1))
-        rest.append(r)
+        rest.append(f"{name} = {text}")
     ahead = [f"{shifts[t]} = {t}" for t in dict.fromkeys(first)]
     return ahead + [r for r in rest if r not in ahead]
 
@@ -1868,14 +1872,22 @@ class ModelCompiler(Compiler):
         return ["def initial(ap):"] + _indent(lines)
 
     def _first_choice(self, body) -> list[ir.Require]:
-        """When a body starts with `choose x in S` over a set S that cannot fail: `S != {}` as one
-        more guard, so that an instance with nothing to choose from is not even called (a
+        """When a body starts with `choose x in S` over a set S that cannot fail: `S != {}` (or,
+        when the require after it starts with `x is V`, `S & {every V} != {}`) as one more guard, so that an instance with nothing to choose from is not even called (a
         message-passing action chooses from a set of messages that is mostly empty)."""
         if not body or not isinstance(body[0], ir.Choose):
             return []
         dom = body[0].domain
         if not isinstance(dom.type, SetType) or self.may_fail(dom):
             return []
+        first = _conjuncts(body[1].cond)[:1] if len(body) > 1 and isinstance(body[1], ir.Require) else []
+        variant = _variant_test(body[0], first)
+        if variant is not None:
+            # `choose m in msgs  require m is V and ...`: msgs & {every V} != {}; a member of
+            # another variant stops at `m is V`, with no error
+            info = dom.type.elem.variant(variant)
+            vs = sum(1 << c for c in _codes_in(dom.type.elem) if info.base <= c < info.base + info.size)
+            dom = ir.Op(dom.type, dom.span, "inter", [dom, ir.Lit(dom.type, dom.span, vs)])
         return [ir.Require(body[0].span, ir.Op(BoolType(), dom.span, "ne", [dom, ir.Lit(dom.type, dom.span, 0)]))]
 
     # -- invariants
