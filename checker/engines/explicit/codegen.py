@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.diagnostics import Diagnostic, SpecError
 from spec.interp import Interp
-from spec.runtime import Memo, ModelError, tabulated_convert
+from spec.runtime import Memo, ModelError, generated_globals, tabulated_convert
 from spec.types import BoolType, IntType, MapType, OptionType, RecordType, SeqType, SetType, Type, UnionType
 
 from checker.engines.explicit.layout import StateLayout
@@ -58,6 +58,7 @@ LITERAL_BITS = 256       # longer integer constants are table entries, not sourc
 MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
+MASK_CODES = 1 << 12     # a loop over a set of a type of at most this many values may become a mask (_mask_of)
 UNROLL_VARIANTS = 4      # a union field read on at most this many variants is inlined (no _ufield call)
 MEMO_SIZE = 1 << 16      # an invariant's remembered outcomes (then forgotten all at once) ...
 MEMO_BYTES = 8 << 20     # ... fewer when its keys are wide: about this many bytes at most
@@ -436,6 +437,8 @@ class Compiler:
                 return b if a.const else self.of(False)
             if b.is_const and b.const:
                 return a
+            if b.is_const and self._pure(e.args[0], a):
+                return self.of(False)
             return Code(f"({a.text} and {b.text})")
         if op == "or":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
@@ -443,11 +446,17 @@ class Compiler:
                 return self.of(True) if a.const else b
             if b.is_const and not b.const:
                 return a
+            if b.is_const and self._pure(e.args[0], a):
+                return self.of(True)
             return Code(f"({a.text} or {b.text})")
         if op == "implies":
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], self.narrowed(e.args[0], ctx))
             if a.is_const:
                 return b if a.const else self.of(True)
+            if b.is_const and b.const and self._pure(e.args[0], a):
+                return self.of(True)
+            if b.is_const and not b.const:
+                return Code(f"(not {a.text})")
             return Code(f"((not {a.text}) or {b.text})")
         if op == "ite":
             c = self.expr(e.args[0], ctx)
@@ -460,6 +469,11 @@ class Compiler:
         if folded is not None:
             return folded
         return getattr(self, "_op_" + op)(e, args, ctx)
+
+    def _pure(self, e: ir.Expr, code: Code) -> bool:
+        """Whether e (compiled to code) can be left out: it cannot fail and binds no name that
+        the code around it reads. `a or true` is then true, `a and false` false."""
+        return ":=" not in code.text and (not self.may_fail(e) or _cannot_fail(code.text))
 
     def narrowed(self, cond: ir.Expr, ctx: Ctx) -> Ctx:
         """A copy of ctx for where cond holds: a local of a union type that one of cond's
@@ -981,12 +995,14 @@ class Compiler:
     def _quant_generator(self, e: ir.Quant, ctx: Ctx) -> Code:
         filters, body_ir = self._filters(e)
         clauses = []
+        tests = []                      # the loop's tests, when it has one binder over a set
         c = ctx
+        set_text = None
         for level, b in enumerate(e.binders):
             variant = _variant_test(b, filters.get(level, ())[:1])
             it = self._range_codes(b.domain, c)
             if it is None:
-                it, consts, _ = self.domain_codes(b.domain, c, variant)
+                it, consts, set_text = self.domain_codes(b.domain, c, variant)
                 if it is None:
                     it = self.table(tuple(consts))
             name = f"l{b.sym.id}"
@@ -998,11 +1014,18 @@ class Compiler:
                 test = self.expr(f, c)
                 if not (test.is_const and test.const):
                     clauses.append(f"if {test}")
+                    tests.append(test.text)
         if e.cond is not None:
-            clauses.append(f"if {self.expr(e.cond, c)}")
+            cond = self.expr(e.cond, c)
+            clauses.append(f"if {cond}")
+            tests.append(cond.text)
         gen = " ".join(clauses)
         body = self.expr(body_ir, c)
         kind = e.kind
+        if len(e.binders) == 1 and set_text is not None:
+            masked = self._quant_masked(e, name, variant, set_text, tests, body_ir, body)
+            if masked is not None:
+                return masked
         if kind == "forall":
             return Code(f"all({body} {gen})")
         if kind == "exists":
@@ -1020,6 +1043,59 @@ class Compiler:
             return Code(f"_orall(({code} << ({kc} * {t.value.bits})) {gen})")
         site = self.site("the" if kind == "the" else f"{kind}()", e.span)
         return Code(f"_{kind}f(tuple({body} {gen}), {site})")
+
+    def _quant_masked(self, e: ir.Quant, name: str, variant, set_text: str, tests: list[str],
+                      body_ir: ir.Expr, body: Code) -> Code | None:
+        """A one-binder loop over a set whose tests read nothing but the member, as one `&` with
+        the mask of the members that pass (computed here, over every code of the element type).
+
+        `exists m in msgs: m is P1b and m.acc == 1 and m.bal == b` (b a constant once the
+        quantifier around it is unrolled) is `msgs & MASK != 0`; a forall is `msgs & BAD == 0`;
+        `{m for m in msgs if ...}` is `msgs & MASK`. The tests are evaluated on each code in the
+        order and with the short cuts of the loop; a test that reads anything else (a name
+        unknown here: a state, a parameter, another loop's local) or fails on some code leaves the
+        loop as it was. None: not of that form.
+        """
+        kind = e.kind
+        if kind == "exists":
+            text = " and ".join([*tests, f"({body})"])
+        elif kind == "forall":
+            text = " and ".join([*tests, f"not ({body})"])
+        elif kind == "set" and _is_local(body_ir, e.binders[0].sym) and e.type.elem == e.binders[0].domain.type.elem:
+            if not tests:
+                return None
+            text = " and ".join(tests)
+        else:
+            return None
+        mask = self._mask_of(name, text, e.binders[0].domain.type.elem, variant)
+        if mask is None:
+            return None
+        m = self.lit(mask)
+        if kind == "exists":
+            return Code(f"(({set_text} & {m}) != 0)")
+        if kind == "forall":
+            return Code(f"(({set_text} & {m}) == 0)")
+        return Code(f"({set_text} & {m})")
+
+    def _mask_of(self, name: str, text: str, t: Type, variant) -> int | None:
+        """The mask of the codes of t (of one variant, with one) on which `text` is true, when it
+        reads only `name` and fails on none; else None."""
+        if ":=" in text or t.count() > MASK_CODES:
+            return None
+        codes = t.codes()
+        if variant is not None:
+            info = t.variant(variant)
+            codes = [x for x in codes if info.base <= x < info.base + info.size]
+        namespace = generated_globals(self.tables, getattr(self, "messages", []))
+        try:
+            test = eval(f"lambda {name}: ({text})", namespace)  # noqa: S307 - generated code, see module doc
+            mask = 0
+            for x in codes:
+                if test(x):
+                    mask |= 1 << x
+        except Exception:  # noqa: BLE001 - NameError (reads more than the member), ModelError, ...
+            return None
+        return mask
 
     def _member(self, name: str, t: Type, variant: str | None) -> Code:
         """A loop's local over a set's members (of one variant, when the loop asks for it)."""
@@ -1254,11 +1330,35 @@ def _hoist_reads(lines: list[str]) -> list[str]:
     read once, before them, into a local (`_v<n>`): the guards of a model's action instances
     and its invariants read the same few fields over and over."""
     reads, lines = _hoist(lines, _READ_S0, "_v")
+    reads = _reuse_shifts(reads)
     # then a sequence of s0 whose items are listed more than once (membership, iteration)
     items, lines = _hoist(lines, _ITEMS_V, "_w")
     return reads + items + lines
 
 
+def _reuse_shifts(reads: list[str]) -> list[str]:
+    """`_v3 = ((s0 >> 36) & M)` as `_v3 = (_v1 & M)`, `_v1 = (s0 >> 36)`, when that shift is
+    read on its own or masked more than once (the last variable, often a wide set of messages,
+    masked for each of its patterns): one shift of the whole state, not one per mask. A shift
+    reused so is read first."""
+    parsed = [(name, text, _MASKED_SHIFT_S0.fullmatch(text)) for name, _, text in (r.partition(" = ") for r in reads)]
+    shifts = {text: name for name, text, _ in parsed if _SHIFT_S0.fullmatch(text)}
+    masked = [m.group(1) for _, _, m in parsed if m]
+    for text in dict.fromkeys(masked):
+        if text not in shifts and masked.count(text) > 1:
+            shifts[text] = f"_v{len(reads) + len(shifts)}"
+    first, rest = [], []
+    for name, text, m in parsed:
+        if m and m.group(1) in shifts:
+            text = f"({shifts[m.group(1)]} & {m.group(2)})"
+            first.append(m.group(1))
+        rest.append(f"{name} = {text}")
+    ahead = [f"{shifts[t]} = {t}" for t in dict.fromkeys(first)]
+    return ahead + [r for r in rest if r not in ahead]
+
+
+_SHIFT_S0 = re.compile(r"\(s0 >> \d+\)")
+_MASKED_SHIFT_S0 = re.compile(r"\((\(s0 >> \d+\)) & (\d+|_T\[\d+\])\)")
 _ITEMS_V = re.compile(r"_seqitems\(_v\d+, \d+, \d+, \d+\)")  # the items of a hoisted sequence (never fails)
 
 
@@ -1302,6 +1402,22 @@ def _guarded_terms(items, forall: bool) -> list[str]:
             out.append(f"({_paren(g)} and ({' or '.join(inner)}))")
         i = j
     return out
+
+
+# Calls of these cannot raise a ModelError (on the codes generated code hands them).
+_PURE_CALLS = frozenset({"any", "all", "bool", "int", "abs", "len", "sum", "tuple", "range", "enumerate",
+                         "bit_count", "_bits", "_bitsin", "_orall", "_inrange", "_rangemask"})
+
+
+def _cannot_fail(text: str) -> bool:
+    """Whether generated expression text cannot raise a ModelError: it calls no helper that can
+    (`_nofield`, `_optget`, `_tdiv`, a function of its own, ...). The text of an expression the
+    IR says may fail often cannot: a field of a union value read where its variant is known."""
+    return all(n in _PURE_CALLS for n in re.findall(r"([A-Za-z_][A-Za-z_0-9]*)\(", text))
+
+
+def _is_local(e: ir.Expr, sym) -> bool:
+    return isinstance(e, ir.Local) and e.sym.id == sym.id
 
 
 def _variant_test(binder, tests) -> str | None:
@@ -1559,10 +1675,20 @@ class ModelCompiler(Compiler):
                 name = f"l{s.sym.id}"
                 inner = Ctx(ctx.state, dict(ctx.env))
                 inner.env[s.sym.id] = self._member(name, s.sym.type, variant)
+                test = None
+                if rest[:1] and isinstance(rest[0], ir.Require):
+                    # tested in the loop, when it cannot fail: no call for a value it turns down
+                    test = self.expr(rest[0].cond, inner)
+                    if self.may_fail(rest[0].cond) and not _cannot_fail(test.text):
+                        test = None
+                    else:
+                        rest = rest[1:]
                 call = self.continuation(rest, inner, k)
                 if it is None:
                     it = self.tuple_text(consts) if len(consts) <= UNROLL_PARAMS else self.table(tuple(consts))
-                lines += self.choice_loop(name, it, call)
+                if test is not None and test.is_const and not test.const:
+                    return lines
+                lines += self.choice_loop(name, it, call, None if test is None or test.is_const else test.text)
                 return lines
             if isinstance(s, ir.If) and (deep or _has(s.then + s.orelse, (ir.Choose,))):
                 kk = k
@@ -1583,8 +1709,9 @@ class ModelCompiler(Compiler):
             lines += self.simple([s], ctx, depth)
         return lines + k(ctx)
 
-    def choice_loop(self, name: str, it: str, call: str) -> list[str]:
-        """Every value of a `choose`, each continuing on its own.
+    def choice_loop(self, name: str, it: str, call: str, test: str | None = None) -> list[str]:
+        """Every value of a `choose` (that passes `test`, the require after it when that cannot
+        fail), each continuing on its own.
 
         A value whose run raises a ModelError ends that run only: the other values still give
         their successors (already handed to `ap`), then the first failure is raised again for
@@ -1592,8 +1719,9 @@ class ModelCompiler(Compiler):
         """
         failed = f"_f{next(self.tmp_ids)}"
         tick = ["    _tick()"] if self.ticking else []
+        skip = [f"    if not {_paren(test)}: continue"] if test is not None else []
         return [f"{failed} = None",
-                f"for {name} in {it}:"] + tick + [
+                f"for {name} in {it}:"] + tick + skip + [
                 "    try:",
                 f"        {call}",
                 "    except ModelError as _x:",
@@ -1744,14 +1872,22 @@ class ModelCompiler(Compiler):
         return ["def initial(ap):"] + _indent(lines)
 
     def _first_choice(self, body) -> list[ir.Require]:
-        """When a body starts with `choose x in S` over a set S that cannot fail: `S != {}` as one
-        more guard, so that an instance with nothing to choose from is not even called (a
+        """When a body starts with `choose x in S` over a set S that cannot fail: `S != {}` (or,
+        when the require after it starts with `x is V`, `S & {every V} != {}`) as one more guard, so that an instance with nothing to choose from is not even called (a
         message-passing action chooses from a set of messages that is mostly empty)."""
         if not body or not isinstance(body[0], ir.Choose):
             return []
         dom = body[0].domain
         if not isinstance(dom.type, SetType) or self.may_fail(dom):
             return []
+        first = _conjuncts(body[1].cond)[:1] if len(body) > 1 and isinstance(body[1], ir.Require) else []
+        variant = _variant_test(body[0], first)
+        if variant is not None:
+            # `choose m in msgs  require m is V and ...`: msgs & {every V} != {}; a member of
+            # another variant stops at `m is V`, with no error
+            info = dom.type.elem.variant(variant)
+            vs = sum(1 << c for c in _codes_in(dom.type.elem) if info.base <= c < info.base + info.size)
+            dom = ir.Op(dom.type, dom.span, "inter", [dom, ir.Lit(dom.type, dom.span, vs)])
         return [ir.Require(body[0].span, ir.Op(BoolType(), dom.span, "ne", [dom, ir.Lit(dom.type, dom.span, 0)]))]
 
     # -- invariants
