@@ -33,6 +33,40 @@ HEAVY = {"validity_proofs", "validity_proofs_broken_input", "validity_proofs_bro
          "options_ledger_broken_margin", "oracle_feed_broken_replay"}
 
 
+# The slow set's symbolic runs over every model (plain BMC to the explicit depth, the lasso search,
+# the temporal proofs) take minutes per model. CI's 90 minutes held them for the 32 models shipped
+# before issue 16 (measured: the slow set in 2,053 s) and for these small ones; on issue 16's larger
+# models they are not run (skipped, saying so): those models are checked by the explicit engine in
+# the default run, by BMC with lemmas to the explicit depth in the slow set, and by their own tests
+# (tests/test_models_library*.py) at the depths z3 reaches.
+SYMBOLIC_MEASURED = {
+    "atomic_settlement", "atomic_settlement_broken", "atomic_settlement_broken_replay", "bridge", "bridge_broken",
+    "gossip_replicas", "gossip_replicas_broken", "optimistic_concurrency", "optimistic_concurrency_broken",
+    "options_amm", "options_amm_broken", "options_ledger", "options_ledger_broken", "options_ledger_broken_expiry",
+    "options_ledger_broken_margin", "options_ledger_large", "options_ledger_large_broken", "oracle_feed",
+    "oracle_feed_broken", "oracle_feed_broken_replay", "rollup_sequencer", "rollup_sequencer_broken",
+    "rollup_sequencer_broken_censor", "settlement_lock", "settlement_lock_broken", "snapshot_reconciliation",
+    "snapshot_reconciliation_broken", "state_channel", "state_channel_broken", "state_channel_broken_early",
+    "two_phase_commit", "two_phase_commit_broken",
+    # issue 16 and 15's small models (7 to 80 states)
+    "bridge_finality", "bridge_finality_broken_early", "bridge_finality_broken_threshold", "two_phase_commit_refines",
+    "two_phase_commit_refines_broken", "options_ledger_broken_gap", "loss_waterfall_broken"}
+NOT_MEASURED = pytest.mark.skip(reason="minutes of z3 per model: not in the slow set's measured budget "
+                                       "(tests/engine_helpers.SYMBOLIC_MEASURED says what checks it instead)")
+
+
+def slow_symbolic(names, fast=()) -> list:
+    """pytest parameters for a symbolic run over every model: `fast` ones in the default run, the
+    measured others in the slow set, the rest skipped (SYMBOLIC_MEASURED)."""
+    out = []
+    for n in names:
+        marks = [] if n in fast else [pytest.mark.slow]
+        if n not in fast and n not in SYMBOLIC_MEASURED:
+            marks.append(NOT_MEASURED)
+        out.append(pytest.param(n, id=n, marks=marks))
+    return out
+
+
 def shipped(names, heavy=HEAVY) -> list:
     """pytest parameters, one per shipped model (a file name or a path), those in `heavy` marked slow."""
     def stem(n):

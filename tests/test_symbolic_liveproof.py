@@ -24,6 +24,7 @@ from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.lasso import check_temporal
 from checker.engines.symbolic.liveproof import LiveProof, prove_temporal
 from cli_helpers import run_cli, run_cli_fresh
+from engine_helpers import slow_symbolic
 from spec.loader import load, load_text
 from test_liveness import MUTEX, REFINE
 from test_symbolic_temporal import explicit_temporal, temporal_model
@@ -235,7 +236,7 @@ def _agree(model, explicit, rlimit: int) -> dict:
 QUICK = ["settlement_lock_broken"]   # the others take more than a few seconds: the slow set
 
 
-@pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
+@pytest.mark.parametrize("name", slow_symbolic(TEMPORAL, QUICK))
 def test_proofs_agree_with_the_explicit_engine_on_the_models(name):
     model = load(ROOT / "models" / f"{name}.sync")
     if EXPLICIT.obstacles(model):

@@ -26,6 +26,7 @@ from checker.engines.symbolic import check as symbolic_check
 from checker.engines.symbolic.bmc import Clock
 from checker.engines.symbolic.lasso import check_temporal
 from cli_helpers import run_cli
+from engine_helpers import slow_symbolic
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 from test_liveness import MUTEX, REFINE
@@ -212,7 +213,7 @@ TEMPORAL = sorted(p.stem for p in (ROOT / "models").glob("*.sync") if "\npropert
 HOLDING_DEPTH = 4
 
 
-@pytest.mark.parametrize("name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in TEMPORAL])
+@pytest.mark.parametrize("name", slow_symbolic(TEMPORAL, FAST))
 def test_explicit_and_lasso_search_agree_on_every_model(name):
     model = load(ROOT / "models" / f"{name}.sync")
     if EXPLICIT.obstacles(model):
