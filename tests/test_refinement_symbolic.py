@@ -21,39 +21,10 @@ from checker.engines.base import CheckRequest, SymbolicSection
 from checker.engines.symbolic import refinement as symref
 from cli_helpers import ROOT, run_cli
 from spec.loader import load
+from test_refinement import COUNTER, HOLDS, INIT, STEP   # the small cases, checked here on every engine
 
 RLIMIT = 40_000_000
 SYMBOLIC = ("bmc", "induction")
-
-COUNTER = """model Counter
-var n: 0..3
-init { n = 0 }
-action Inc { require n < 3  n = n + 1 }
-"""
-
-HOLDS = """model Concrete
-var a: 0..3
-var b: 0..3
-init { a = 0 b = 0 }
-action A { require a < 3  a = a + 1 }
-action B { require b < 3  b = b + 1 }
-refines Counter from "abs.sync" { n = a }
-"""
-
-STEP = """model Jumper
-var a: 0..3
-init { a = 0 }
-action A { require a < 3  a = a + 1 }
-action Jump { require a == 1  a = 3 }
-refines Counter from "abs.sync" { n = a }
-"""
-
-INIT = """model Late
-var a: 0..3
-init { a = 1 }
-action A { require a < 3  a = a + 1 }
-refines Counter from "abs.sync" { n = a }
-"""
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -273,6 +273,21 @@ def decode_state(model: ir.CheckedModel, codes: list[int]) -> dict:
     return {v.name: ir.decode_value(v.type, from_code(c, v.type)) for v, c in zip(model.vars, codes)}
 
 
+def _offending(m, interp: Interp, st: StepEnc, last: list[int], offends):
+    """Per action instance from `last` whose `offends(enc)` the z3 model makes true: (the action, its
+    parameters as plain values, the interpreter's runs of it as (state after, choices), the run with
+    the model's choices first)."""
+    for enc in st.actions:
+        if not z3.is_true(m.eval(offends(enc), model_completion=True)):
+            continue
+        action = interp.model.actions[enc.index]
+        env, plain = _params(action, enc.param_list, m)
+        want = _choices(enc, m)
+        branches, _ = interp.run_block(action.body, last, env)
+        runs = sorted(branches, key=lambda b: list(b[2]) != want)
+        yield action, plain, [(after, choices) for after, _, choices in runs]
+
+
 def _params(action: ir.ActionIR, plist, m) -> tuple[dict, dict]:
     env = {p.id: SV.value_of(v, p.type, m) for p, v in plist}
     plain = {p.name: ir.decode_value(p.type, env[p.id]) for p in action.params}
@@ -402,14 +417,9 @@ class Decoder:
         except ModelError as exc:
             raise Disagreement(f"{prop.name}: the interpreter cannot evaluate the mapping of the last state of "
                                f"the trace, which the encoding could ({exc.message})") from None
-        for enc in st.actions:
-            if not z3.is_true(m.eval(self.system.refinement_offends(prop, st, enc), model_completion=True)):
-                continue
-            action = concrete.actions[enc.index]
-            env, plain = _params(action, enc.param_list, m)
-            want = _choices(enc, m)
-            branches, _ = interp.run_block(action.body, last, env)
-            for after, _, choices in sorted(branches, key=lambda b: list(b[2]) != want):
+        for action, plain, branches in _offending(m, interp, st, last,
+                                                  lambda enc: self.system.refinement_offends(prop, st, enc)):
+            for after, choices in branches:
                 try:
                     b = ref.map(after)
                 except ModelError as exc:
@@ -429,14 +439,9 @@ class Decoder:
         model names, re-run by the interpreter, which must find the step property broken too."""
         interp = Interp(concrete)
         sp = next(x for x in concrete.step_properties if x.name == prop.name)
-        for enc in st.actions:
-            if not z3.is_true(m.eval(self.system.step_offends(prop, st, enc), model_completion=True)):
-                continue
-            action = concrete.actions[enc.index]
-            env, plain = _params(action, enc.param_list, m)
-            want = _choices(enc, m)
-            branches, _ = interp.run_block(action.body, last, env)
-            for after, _, choices in sorted(branches, key=lambda b: list(b[2]) != want):
+        for action, plain, branches in _offending(m, interp, st, last,
+                                                  lambda enc: self.system.step_offends(prop, st, enc)):
+            for after, choices in branches:
                 try:
                     ok = interp.step_property_holds(sp, last, after)
                 except ModelError as exc:
