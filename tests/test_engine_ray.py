@@ -146,6 +146,18 @@ def _json_of(capsys, args):
     return code, data
 
 
+def _assert_same_run(tmp_path, got, want) -> None:
+    """(exit code, JSON) of a run that wrote its traces to tmp_path/b equal those of one that wrote
+    them to tmp_path/a, and so are the trace files."""
+    code, data = got
+    data["trace"] = data["trace"] and data["trace"].replace("/b/", "/a/")
+    for p in data["properties"]:
+        p["trace"] = p["trace"] and p["trace"].replace("/b/", "/a/")
+    assert (code, data) == want
+    for f in (tmp_path / "a").glob("*.itf.json"):
+        assert f.read_text() == (tmp_path / "b" / f.name).read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(MODELS.glob("*.sync")), ids=lambda p: p.stem)
 def test_every_shipped_model_gives_the_same_json_on_ray(capsys, tmp_path, path):
@@ -155,12 +167,7 @@ def test_every_shipped_model_gives_the_same_json_on_ray(capsys, tmp_path, path):
         pytest.skip("not enumerable: the symbolic engines check it, --cluster does not apply")
     ray_code, on_ray = _json_of(capsys, ["check", str(path), "--json", "--continue", "--cluster", "ray",
                                          "--workers", "2", "--out", str(tmp_path / "b")])
-    on_ray["trace"] = on_ray["trace"] and on_ray["trace"].replace("/b/", "/a/")
-    for p in on_ray["properties"]:
-        p["trace"] = p["trace"] and p["trace"].replace("/b/", "/a/")
-    assert (ray_code, on_ray) == (code, alone)
-    for f in (tmp_path / "a").glob("*.itf.json"):
-        assert f.read_text() == (tmp_path / "b" / f.name).read_text()
+    _assert_same_run(tmp_path, (ray_code, on_ray), (code, alone))
 
 
 def test_a_killed_actor_with_checkpoints_resumes_to_the_same_result(tmp_path, monkeypatch):
@@ -219,9 +226,4 @@ def test_shipped_models_killed_and_resumed_on_ray_give_the_same_json(capsys, tmp
     capsys.readouterr()
     assert stopped == 130 and written[-1] == stop_after, (stopped, written)
     resumed_code, resumed = _json_of(capsys, ["check", str(path), *ray_args, "--resume", ckpt])
-    resumed["trace"] = resumed["trace"] and resumed["trace"].replace("/b/", "/a/")
-    for p in resumed["properties"]:
-        p["trace"] = p["trace"] and p["trace"].replace("/b/", "/a/")
-    assert (resumed_code, resumed) == (code, alone)
-    for f in (tmp_path / "a").glob("*.itf.json"):
-        assert f.read_text() == (tmp_path / "b" / f.name).read_text()
+    _assert_same_run(tmp_path, (resumed_code, resumed), (code, alone))
