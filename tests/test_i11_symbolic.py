@@ -146,3 +146,51 @@ def test_rlimit_with_the_explicit_engine_is_refused(capsys):
     code, _, err = run_cli(["check", ROOT / "models/two_phase_commit.sync", "--engine", "explicit",
                             "--rlimit", "5"], capsys)
     assert code == 2 and "E610" in err and "--rlimit" in err
+
+
+# ---- the watchdog interrupts queries, never a whole z3 context ---------------------------------------------
+
+def test_the_deadline_leaves_nothing_pending_in_z3_for_what_comes_after(monkeypatch):
+    """z3 keeps a context's interrupt that arrives while no query runs and cancels the context's next
+    operation with it, whatever that is (a later run in the same process: `syncproof ci`, the language
+    server). Here the watchdog fires at an expired deadline with no query running; afterwards z3 must
+    still simplify (a cancelled simplification returns its input unchanged)."""
+    import threading
+    from checker.engines.symbolic import stop
+    fired = threading.Event()
+    real = stop._interrupt_all
+
+    def spy(clock):
+        real(clock)
+        fired.set()
+    monkeypatch.setattr(stop, "_interrupt_all", spy)
+    with stop.watching(Clock(0.0)):
+        assert fired.wait(60)
+    x = z3.Int("x")
+    assert z3.eq(z3.simplify(x + 1 - 1 + 2 * x), 3 * x)
+    s = z3.Solver()
+    s.add(x * x == 2 * x + 3, x > 0)
+    assert s.check() == z3.sat and s.model()[x].as_long() == 3
+
+
+def test_the_watchdog_interrupts_a_running_query_at_ctrl_c():
+    """A query with no time limit at all ends when Ctrl-C is seen (here: set by a timer, as the
+    signal handler sets it while the main thread is inside z3)."""
+    import threading
+    from checker.engines.symbolic import stop
+    n = 12   # pigeonhole, n pigeons in n - 1 holes: hours for z3
+    p = [[z3.Bool(f"p{i}_{j}") for j in range(n - 1)] for i in range(n)]
+    s = z3.Solver()
+    for i in range(n):
+        s.add(z3.Or(p[i]))
+    for j in range(n - 1):
+        for i in range(n):
+            for k in range(i + 1, n):
+                s.add(z3.Not(z3.And(p[i][j], p[k][j])))
+    clock = Clock(None)
+    timer = threading.Timer(0.5, lambda: setattr(clock, "interrupted", True))
+    with stop.watching(clock):
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            clock.check(s)
+    assert s.reason_unknown() in ("interrupted", "canceled")

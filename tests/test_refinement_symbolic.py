@@ -216,6 +216,49 @@ def test_an_abstract_model_past_the_transition_limit(tmp_path, monkeypatch):
                          "than the symbolic engines enumerate (the explicit engine checks it)")
 
 
+def _stopping_enumeration(monkeypatch, how):
+    """The abstract model's enumeration meets the time limit (how="time") or Ctrl-C (how="ctrl-c")
+    after its first state: deterministic, whatever the machine's speed."""
+    from checker.engines.symbolic import stop
+    from spec.refinement import Refinement
+    successors = Refinement.successors
+
+    def slow(self, a):
+        if how == "time":
+            stop._active[0].deadline = 0.0     # the clock's next poll finds the time up
+        else:
+            raise KeyboardInterrupt
+        return successors(self, a)
+    monkeypatch.setattr(Refinement, "successors", slow)
+
+
+@pytest.mark.parametrize("engine", ["bmc", "induction", "symbolic"])
+def test_the_time_limit_covers_the_abstract_enumeration(tmp_path, monkeypatch, engine):
+    _stopping_enumeration(monkeypatch, "time")
+    model = load(_pair(tmp_path, HOLDS))
+    r = registry.run(model, engine, CheckRequest(deadlock=False, timeout=100.0,
+                                                 symbolic=SymbolicSection(rlimit=RLIMIT)))
+    p = _ref(r)
+    assert (p.verdict, p.how) == (Verdict.INCONCLUSIVE, Strength.UNKNOWN)
+    assert p.message == ("not checked: time limit of 100s reached while enumerating the abstract model "
+                         "Counter")
+    assert r.verdict is Verdict.INCONCLUSIVE
+    # the run halted there: nothing else was checked past the limit either
+    assert all(q.verdict is Verdict.INCONCLUSIVE for q in r.properties), [(q.name, q.verdict) for q in r.properties]
+
+
+def test_ctrl_c_covers_the_abstract_enumeration(tmp_path, monkeypatch):
+    from checker.core.limits import Interrupted
+    _stopping_enumeration(monkeypatch, "ctrl-c")
+    with pytest.raises(Interrupted) as caught:
+        _run(load(_pair(tmp_path, HOLDS)), "bmc")
+    partial = caught.value.result
+    assert partial.interrupted
+    p = _ref(partial)
+    assert p.verdict is Verdict.INCONCLUSIVE
+    assert p.message == "not checked: interrupted (Ctrl-C) while enumerating the abstract model Counter"
+
+
 def test_simulation_still_says_not_checked(tmp_path):
     r = registry.run(load(_pair(tmp_path, HOLDS)), "simulate", CheckRequest(deadlock=False, seed=1))
     p = _ref(r)

@@ -58,7 +58,7 @@ class Clock:
         self.deadline = None if timeout is None else self.start + timeout
         self.rlimit = rlimit
         self.interrupted = False     # Ctrl-C was pressed (set by `stop.watching`)
-        self.contexts: list = []     # z3 contexts besides the main one, interrupted with it
+        self.running: list = []      # the solvers inside `check` now: what `stop`'s watchdog interrupts
         self.queries = 0
         self.solver_seconds = 0.0
 
@@ -95,10 +95,16 @@ class Clock:
             return z3.unknown
         # set on every query: a solver keeps the timeout of its last budgeted one
         solver.set("timeout", NO_TIMEOUT if left is None else max(1, int(left * 1000)))
+        # registered before the last look at Ctrl-C: either that look sees it, or the watchdog sees
+        # this solver (and interrupts it again each half second, in case the query had not begun)
+        self.running.append(solver)
         t0 = time.perf_counter()
         try:
+            if self.interrupted:
+                raise KeyboardInterrupt
             return solver.check(*assumptions)
         finally:
+            self.running.remove(solver)
             self.queries += 1
             self.solver_seconds += time.perf_counter() - t0
             if self.interrupted:

@@ -132,16 +132,13 @@ def spacer(clock: Clock, clauses: list, budget: float | None = None):
     Spacer's search depends on the order of the terms it is given, which in the shared context
     depends on every term made before, in this run or an earlier one in the same process: with a
     resource limit the verdict would depend on that history (a proof found in 8 s in a fresh
-    process took over a minute after other queries). Ctrl-C and the deadline interrupt it too."""
+    process took over a minute after other queries). Ctrl-C and the deadline interrupt it too
+    (`Clock.check`, `stop`)."""
     ctx = z3.Context()
     s = z3.SolverFor("HORN", ctx=ctx)
     for c in clauses:
         s.add(c.translate(ctx))
-    clock.contexts.append(ctx)
-    try:
-        return clock.check(s, budget=budget), s
-    finally:
-        clock.contexts.remove(ctx)
+    return clock.check(s, budget=budget), s
 
 def prove(model: ir.CheckedModel, clock: Clock, props: list[Prop], deadlock: bool,
           query_seconds: float | None = None, assumed: tuple[str, ...] = (),

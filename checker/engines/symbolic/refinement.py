@@ -72,9 +72,10 @@ class AbstractGraph:
         return sum(len(v) for v in self.succ.values())
 
 
-def explore(ref: Refinement, limit: int | None = None) -> AbstractGraph | str:
+def explore(ref: Refinement, limit: int | None = None, poll=None) -> AbstractGraph | str:
     """The abstract model's reachable states and transitions (at most `limit`, MAX_TRANSITIONS by
-    default), or why they were not enumerated."""
+    default), or why they were not enumerated. `poll` (the run's `Clock.poll`), called once per
+    abstract state, ends the enumeration at the time limit or Ctrl-C (it raises)."""
     limit = MAX_TRANSITIONS if limit is None else limit
     why = enumerable.obstacles(ref.abstract)
     if why:
@@ -91,6 +92,8 @@ def explore(ref: Refinement, limit: int | None = None) -> AbstractGraph | str:
     succ: dict[int, list[int]] = {}
     count, i = 0, 0
     while i < len(states):
+        if poll is not None:
+            poll()
         a = states[i]
         succ[i] = [add(b) for b in sorted(ref.successors(a)) if b != a]
         count += len(succ[i])
@@ -158,11 +161,14 @@ class RefinementEnc:
             return mk_and(*(SV.eq(x, y, t) for x, y, t in zip(a, b, self.types)))
 
 
-def prepare(model: ir.CheckedModel, limit: int | None = None) -> tuple[list[RefinementEnc], list[PropertyResult]]:
-    """Per refinement of `model`: its encoding, or an inconclusive result saying why there is none."""
+def prepare(model: ir.CheckedModel, limit: int | None = None,
+            poll=None) -> tuple[list[RefinementEnc], list[PropertyResult]]:
+    """Per refinement of `model`: its encoding, or an inconclusive result saying why there is none.
+    `poll` as in `explore`: a `Stopped` or KeyboardInterrupt it raises ends the enumeration (the
+    caller makes every refinement inconclusive, `unchecked`)."""
     encs, open_ = [], []
     for r in model.refinements:
-        graph = explore(Refinement(model, r), limit)
+        graph = explore(Refinement(model, r), limit, poll)
         if isinstance(graph, str):
             open_.append(PropertyResult(r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, f"not checked: {graph}",
                                         where_of(r.span), how=Strength.UNKNOWN))
@@ -171,4 +177,11 @@ def prepare(model: ir.CheckedModel, limit: int | None = None) -> tuple[list[Refi
     return encs, open_
 
 
-__all__ = ["AbstractGraph", "RefinementEnc", "explore", "prepare", "MAX_TRANSITIONS"]
+def unchecked(model: ir.CheckedModel, reason: str) -> list[PropertyResult]:
+    """Every refinement of `model` inconclusive: the enumeration of `prepare` ended for `reason`."""
+    return [PropertyResult(r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE,
+                           f"not checked: {reason} while enumerating the abstract model {r.abstract.name}",
+                           where_of(r.span), how=Strength.UNKNOWN) for r in model.refinements]
+
+
+__all__ = ["AbstractGraph", "RefinementEnc", "explore", "prepare", "unchecked", "MAX_TRANSITIONS"]

@@ -41,6 +41,7 @@ from checker.engines.symbolic.induction import k_induction
 from checker.engines.symbolic.lasso import LassoSearch
 from checker.engines.symbolic.liveproof import prove_temporal
 from checker.engines.symbolic.refinement import prepare as prepare_refinements
+from checker.engines.symbolic.refinement import unchecked as unchecked_refinements
 from checker.engines.symbolic.system import Prop
 
 DEFAULT_DEPTH = 10
@@ -114,7 +115,8 @@ class Run:
     def __post_init__(self):
         if self.full is None:
             self.full = self.model
-        self.clock = Clock(self.opts.timeout, self.opts.rlimit)
+        if self.clock is None:
+            self.clock = Clock(self.opts.timeout, self.opts.rlimit)
         self.bmc = BMC(self.model, self.clock, self.opts.deadlock, self.opts.minimize, refinements=self.refinements)
         self.outcomes = {p.name: Outcome(p) for p in self.bmc.props}
 
@@ -414,8 +416,7 @@ def bmc_with_lemmas(model: ir.CheckedModel, depth: int, opts: SymbolicOptions | 
     model = select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, "bmc")
     start = time.perf_counter()
-    refinements, refinements_open = prepare_refinements(model)
-    run = Run(model, opts, refinements=tuple(refinements), refinements_open=refinements_open)
+    run = _start(model, opts, "symbolic")
 
     def engines():
         run_induction(run, k)
@@ -434,10 +435,29 @@ def check(model: ir.CheckedModel, mode: str, opts: SymbolicOptions | None = None
     full, model = model, select_invariants(model, opts.invariants)
     require_no_graph_properties_with_constraints(model, mode)
     start = time.perf_counter()
-    refinements, refinements_open = prepare_refinements(model) if mode in REFINING else ((), [])
-    run = Run(model, opts, progress, full=full, mode=mode, refinements=tuple(refinements),
-              refinements_open=refinements_open)
+    run = _start(model, opts, mode, progress, full)
     return limited(run, mode, start, lambda: _modes(run, mode))
+
+
+def _start(model: ir.CheckedModel, opts: SymbolicOptions, mode: str, progress=None, full=None) -> Run:
+    """The Run of `mode` on `model`, its refinements' abstract models enumerated first (`prepare`),
+    under the run's clock: the time limit and Ctrl-C end the enumeration too. Then every
+    refinement is inconclusive and the run halts at its first step (`limited`): with the time
+    limit's reason, or raising Interrupted with what it had (Ctrl-C)."""
+    clock = Clock(opts.timeout, opts.rlimit)
+    refinements, refinements_open, interrupted = (), [], False
+    if mode in REFINING and model.refinements:
+        try:
+            with stop.watching(clock):
+                refinements, refinements_open = prepare_refinements(model, poll=clock.poll)
+        except Stopped as exc:
+            refinements_open = unchecked_refinements(model, exc.reason)
+        except KeyboardInterrupt:
+            refinements_open, interrupted = unchecked_refinements(model, "interrupted (Ctrl-C)"), True
+    run = Run(model, opts, progress, clock=clock, full=full, mode=mode, refinements=tuple(refinements),
+              refinements_open=refinements_open)
+    clock.interrupted = clock.interrupted or interrupted
+    return run
 
 
 # ---- the modes: each a list of steps, run in order on one Run ----------------------------------

@@ -11,8 +11,13 @@ signal for the length of a query, cancels that query alone and lets the run go o
   own code, and in z3's code (a destructor, a term half made) leaves it to `Clock.poll`, which
   every query and every unit of encoding work calls;
 - a watchdog thread wakes on the signal (through `signal.set_wakeup_fd`, which works while the
-  main thread is inside z3) and at the deadline, and interrupts every z3 context in use
-  (`Clock.contexts`), so a long `check()` returns at once;
+  main thread is inside z3) and at the deadline, and interrupts every solver inside a query
+  (`Clock.running`), so a long `check()` returns at once; again each half second after, in case
+  a query was about to begin. Only queries: `Solver.interrupt` cancels the query running and
+  nothing else, whereas a context's `interrupt()` that arrives while no query runs stays pending
+  in z3 and cancels whatever the context does next (a simplification left undone, a model
+  incomplete) -- in this run's last steps or in the next run of the same process (`syncproof ci`,
+  the language server, `mutate`): seen to turn an unsat query sat;
 - `poll()` between units of encoding work (an action's encoding, a state of a loop-free path)
   raises `limits.Stopped` once the deadline has passed.
 
@@ -45,9 +50,10 @@ def _in_z3(frame) -> bool:
 
 
 def _interrupt_all(clock) -> None:
-    for ctx in [z3.main_ctx(), *clock.contexts]:
+    """Interrupts the queries running now (see the module docstring: never a whole context)."""
+    for solver in list(clock.running):
         try:
-            ctx.interrupt()
+            solver.interrupt()
         except z3.Z3Exception:
             pass
 
@@ -69,19 +75,18 @@ def watching(clock):
             raise KeyboardInterrupt
 
     def watchdog():
-        fired = False
         while not done.is_set():
-            left = clock.left()
-            wait = 0.5 if left is None else max(0.0, min(0.5, left))
+            if clock.interrupted or clock.expired():
+                _interrupt_all(clock)
+                wait = 0.5
+            else:
+                left = clock.left()
+                wait = 0.5 if left is None else max(0.0, min(0.5, left))
             ready, _, _ = select.select([read], [], [], wait)
             if done.is_set():
                 return
             if ready and signal.SIGINT in os.read(read, 512):
                 clock.interrupted = True    # the main thread may be in z3, its handler not yet run
-                _interrupt_all(clock)
-            elif not fired and clock.expired():
-                fired = True
-                _interrupt_all(clock)
 
     ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN   # (nohup, a background job): leave it so
     old_handler = signal.getsignal(signal.SIGINT) if ignored else signal.signal(signal.SIGINT, on_sigint)
