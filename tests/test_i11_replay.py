@@ -326,6 +326,29 @@ def test_a_step_of_a_model_with_too_many_instances_must_name_its_own(here, capsy
     assert message in " ".join(out.split())
 
 
+# a deadlock in a model whose parameters are too many to enumerate: z3 decides whether any instance
+# is enabled in the last state (found by the fuzzer: a mutant's deadlock that replay could not confirm)
+WIDE_DEAD = WIDE.replace("invariant Low: x < 2", "invariant Low: x < 4").replace("x + k <= 3", "x + k <= 3 and k >= 1")
+
+
+@pytest.mark.parametrize("last, dead", [(3, True), (2, False), (0, False)])
+def test_a_deadlock_with_too_many_instances_is_decided_by_z3(here, capsys, last, dead):
+    (here / "wide.sync").write_text(WIDE_DEAD)
+    states = [{"x": {"#bigint": "0"}}]
+    if last:
+        states.append({"#meta": {"action": "Add", "parameters": {"k": {"#bigint": str(last)}}},
+                       "x": {"#bigint": str(last)}})
+    doc = {"#meta": {"property": "deadlock"}, "vars": ["x"], "states": states}
+    got, out, err = run_cli(["replay", write_doc(here / "t.itf.json", doc), "wide.sync", "--json"], capsys)
+    data = json.loads(out)
+    assert data["valid"] and err == ""
+    assert data["violations"] == ([{"property": "deadlock", "state": len(states) - 1,
+                                    "message": f"deadlock: no action is enabled in state {len(states) - 1}"}]
+                                  if dead else [])
+    assert "not checked" not in data["message"]
+    assert got == (1 if dead else 0)
+
+
 def test_conform_replay_names_the_trace_and_the_place(here, capsys, monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))  # conform appends the directory it searches
     (here / "flag.sync").write_text(BANKLIKE)
