@@ -51,16 +51,23 @@ SYMBOLIC_MEASURED = {
     # issue 16 and 15's small models (7 to 80 states)
     "bridge_finality", "bridge_finality_broken_early", "bridge_finality_broken_threshold", "two_phase_commit_refines",
     "two_phase_commit_refines_broken", "options_ledger_broken_gap", "loss_waterfall_broken"}
+# The runs of minutes per shipped model, over every model (plain BMC to the explicit depth, the lasso
+# search, the temporal proofs, Ray against one process): marked slow and exhaustive. Together they take
+# hours on two cores, more than CI's 90 minutes with the rest, so .ci/run leaves them out
+# (`pytest -m "slow and not exhaustive"`); run them by hand before a release or after changing an
+# engine: `pytest -m exhaustive`. Each model keeps a faster check of the same engine in the default
+# run or the slow set (one BMC agreement run per model, Ray on the small models and on random ones).
+EXHAUSTIVE = pytest.mark.exhaustive
 NOT_MEASURED = pytest.mark.skip(reason="minutes of z3 per model: not in the slow set's measured budget "
                                        "(tests/engine_helpers.SYMBOLIC_MEASURED says what checks it instead)")
 
 
 def slow_symbolic(names, fast=()) -> list:
     """pytest parameters for a symbolic run over every model: `fast` ones in the default run, the
-    measured others in the slow set, the rest skipped (SYMBOLIC_MEASURED)."""
+    measured others in the exhaustive set (EXHAUSTIVE), the rest skipped (SYMBOLIC_MEASURED)."""
     out = []
     for n in names:
-        marks = [] if n in fast else [pytest.mark.slow]
+        marks = [] if n in fast else [pytest.mark.slow, EXHAUSTIVE]
         if n not in fast and n not in SYMBOLIC_MEASURED:
             marks.append(NOT_MEASURED)
         out.append(pytest.param(n, id=n, marks=marks))

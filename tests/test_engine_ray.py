@@ -17,7 +17,8 @@ from checker.core.limits import Interrupted
 from checker.core.result import Verdict
 from checker.engines.explicit import checkpoint, raygroup
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import MODELS, model_file, model_of, result_summary
+from engine_helpers import EXHAUSTIVE, MODELS, model_file, model_of, result_summary
+from spec.loader import load
 from test_engine_differential import _checked, random_model
 
 ray = pytest.importorskip("ray", reason="RAY IS NOT INSTALLED: the Ray cluster tests did NOT run "
@@ -158,13 +159,22 @@ def _assert_same_run(tmp_path, got, want) -> None:
         assert f.read_text() == (tmp_path / "b" / f.name).read_text()
 
 
+def _explicit_by_default(path) -> None:
+    """Skips a model that `check` gives to the symbolic engines (--cluster does not apply), before
+    any engine runs: such models are the ones whose symbolic runs take minutes."""
+    from checker.engines.registry import resolve
+    if resolve("auto", load(path)) != "explicit":
+        pytest.skip("not enumerable: the symbolic engines check it, --cluster does not apply")
+
+
 @pytest.mark.slow
+@EXHAUSTIVE
 @pytest.mark.parametrize("path", sorted(MODELS.glob("*.sync")), ids=lambda p: p.stem)
 def test_every_shipped_model_gives_the_same_json_on_ray(capsys, tmp_path, path):
     """Issue 14's bar: `--cluster ray` gives the single-process JSON apart from timing and worker fields."""
+    _explicit_by_default(path)
     code, alone = _json_of(capsys, ["check", str(path), "--json", "--continue", "--out", str(tmp_path / "a")])
-    if alone["engine"] != "explicit":
-        pytest.skip("not enumerable: the symbolic engines check it, --cluster does not apply")
+    assert alone["engine"] == "explicit"
     ray_code, on_ray = _json_of(capsys, ["check", str(path), "--json", "--continue", "--cluster", "ray",
                                          "--workers", "2", "--out", str(tmp_path / "b")])
     _assert_same_run(tmp_path, (ray_code, on_ray), (code, alone))
@@ -201,10 +211,10 @@ RESUMED = ["two_phase_commit_broken", "two_phase_commit_refines", "options_ledge
 def test_shipped_models_killed_and_resumed_on_ray_give_the_same_json(capsys, tmp_path, monkeypatch, path):
     """Issue 14's bar, second half: a run on Ray stopped right after the checkpoint of a level drawn
     at random (seeded by the model's name) and resumed on Ray gives the single-process JSON and traces."""
+    _explicit_by_default(path)
     code, alone = _json_of(capsys, ["check", str(path), "--json", "--continue", "--no-symmetry",
                                     "--out", str(tmp_path / "a")])
-    if alone["engine"] != "explicit":
-        pytest.skip("not enumerable: the symbolic engines check it, --cluster does not apply")
+    assert alone["engine"] == "explicit"
     depth = alone["stats"]["depth"]
     if depth < 2:
         pytest.skip(f"a search {depth} level(s) deep has no level to stop after")

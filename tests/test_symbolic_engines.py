@@ -27,7 +27,7 @@ from checker.engines.symbolic.run import bmc_with_lemmas
 from spec.diagnostics import SpecError
 from spec.loader import load, load_text
 from cli_helpers import run_cli
-from engine_helpers import NOT_MEASURED, SYMBOLIC_MEASURED
+from engine_helpers import EXHAUSTIVE, NOT_MEASURED, SYMBOLIC_MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -170,6 +170,7 @@ def test_explicit_and_plain_bmc_agree_on_every_model(path):
 
 
 @pytest.mark.slow
+@EXHAUSTIVE
 @pytest.mark.parametrize("path", [p if p.id in SYMBOLIC_MEASURED else pytest.param(*p.values, id=p.id, marks=[*p.marks, NOT_MEASURED])
                                   for p in _models(beyond={"vault_shares"})])
 def test_explicit_and_plain_bmc_agree_on_every_model_to_the_explicit_depth(path):
