@@ -127,7 +127,10 @@ def executable(model: ir.CheckedModel) -> CompiledModel:
         return InterpretedModel(model)
 
 
-def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> ReplayResult:
+def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True, deadlocked=None) -> ReplayResult:
+    """Whether the ITF document is a behaviour of the model, and what it violates. `deadlocked(model,
+    codes)` (`checker.engines.symbolic.deadlock`, passed by the command line) decides a deadlock in a
+    model whose parameters are too many to enumerate: True, False or None (undecided)."""
     check_document(doc)
     cm = executable(model)
     if not doc["states"]:
@@ -159,41 +162,17 @@ def replay(doc: dict, model: ir.CheckedModel, check_deadlock: bool = True) -> Re
     _check_failing_step(doc, model, cm, states[-1], len(states) - 1, result)
     if not check_deadlock or not cm.in_model(states[-1]):   # a state failing a constraint is not expanded
         return result
-    dead = _deadlock_asked_of_z3(model, cm, states[-1]) if obstacles(model) else not cm.steps(states[-1])
+    if not obstacles(model):
+        dead = not cm.steps(states[-1])
+    else:   # the parameters are too many to try: asked of z3 when the caller can (a layer above this one)
+        dead = deadlocked(model, cm.layout.unpack(states[-1])) if deadlocked is not None else None
     if dead is None:
-        result.message += (" (deadlock not checked: the actions' parameters are too many to enumerate, and z3 "
-                           "did not decide within its resource limit)")
+        result.message += (" (deadlock not checked: the actions' parameters are too many to enumerate"
+                           + (", and z3 did not decide within its resource limit)" if deadlocked else ")"))
     elif dead:   # a run that fails is enabled
         result.violations.append((Kind.DEADLOCK, len(states) - 1,
                                   f"deadlock: no action is enabled in state {len(states) - 1}"))
     return result
-
-
-DEADLOCK_RLIMIT = 50_000_000   # z3's resource units for the question below: the same answer on any machine
-
-
-def _deadlock_asked_of_z3(model: ir.CheckedModel, cm, state: int) -> bool | None:
-    """Whether no action instance fires or errs in `state`, for a model whose parameters are too many
-    to enumerate: z3 looks for an instance (parameters and choices) that is enabled there. True: a
-    deadlock; False: not one; None: z3 did not decide within DEADLOCK_RLIMIT (or cannot encode the
-    model, which the symbolic engine that wrote such a trace could)."""
-    import z3
-
-    from checker.engines.symbolic import values as SV
-    from checker.engines.symbolic.system import System, nonlinear
-    try:
-        system = System(model, deadlock=True, bv=nonlinear(model))
-        with SV.domain(system.enc.bv):
-            st = system.state("replay")
-            fixed = [SV.eq_code(x, v.type, c) for x, v, c in zip(st, model.vars, cm.layout.unpack(state))]
-            step = system.step(st, 0, "replay")
-            solver = z3.Solver()
-            solver.set("rlimit", DEADLOCK_RLIMIT)
-            solver.add(system.consts(), *fixed, SV.mk_or(*(a.live for a in step.actions)))
-            r = solver.check()
-    except SV.EncodeError:
-        return None
-    return True if r == z3.unsat else False if r == z3.sat else None
 
 
 def replay_engine_trace(trace: Trace, model: ir.CheckedModel, path: str, check_deadlock: bool = True) -> ReplayResult:
