@@ -52,7 +52,8 @@ SYMBOLIC_MEASURED = {
     "bridge_finality", "bridge_finality_broken_early", "bridge_finality_broken_threshold", "two_phase_commit_refines",
     "two_phase_commit_refines_broken", "options_ledger_broken_gap", "loss_waterfall_broken"}
 # The runs of minutes per shipped model, over every model (plain BMC to the explicit depth, the lasso
-# search, the temporal proofs, Ray against one process): marked slow and exhaustive. Together they take
+# search, the temporal proofs, Ray against one process), and the BMC agreement runs of the heaviest
+# models (test_symbolic_engines.LEMMA_EXHAUSTIVE, PLAIN_EXHAUSTIVE): marked slow and exhaustive. Together they take
 # hours on two cores, more than CI's 90 minutes with the rest, so .ci/run leaves them out
 # (`pytest -m "slow and not exhaustive"`); run them by hand before a release or after changing an
 # engine: `pytest -m exhaustive`. Each model keeps a faster check of the same engine in the default
