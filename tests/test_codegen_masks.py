@@ -85,6 +85,7 @@ def test_the_engine_finds_what_a_naive_search_over_the_interpreter_finds():
     assert compare(load_text(MASKS), bmc=False) == []
 
 
+@pytest.mark.slow   # 46 s on two busy cores: the two tests above with masks off (the code generator's older path)
 def test_without_masks_the_same(monkeypatch):
     monkeypatch.setattr(codegen, "MASK_CODES", 0)
     assert differential(load_text(MASKS)) == STATES
