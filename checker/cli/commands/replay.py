@@ -48,4 +48,3 @@ def run(args) -> int:
     for prop, i, msg in result.violations:
         out.print(f"VIOLATED {prop}: {msg}", style="bold red", markup=False)
     return result.exit_code
-

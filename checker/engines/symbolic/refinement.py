@@ -170,8 +170,7 @@ def prepare(model: ir.CheckedModel, limit: int | None = None,
     for r in model.refinements:
         graph = explore(Refinement(model, r), limit, poll)
         if isinstance(graph, str):
-            open_.append(PropertyResult(r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, f"not checked: {graph}",
-                                        where_of(r.span), how=Strength.UNKNOWN))
+            open_.append(_not_checked(r, graph))
         else:
             encs.append(RefinementEnc(r, graph))
     return encs, open_
@@ -179,9 +178,13 @@ def prepare(model: ir.CheckedModel, limit: int | None = None,
 
 def unchecked(model: ir.CheckedModel, reason: str) -> list[PropertyResult]:
     """Every refinement of `model` inconclusive: the enumeration of `prepare` ended for `reason`."""
-    return [PropertyResult(r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE,
-                           f"not checked: {reason} while enumerating the abstract model {r.abstract.name}",
-                           where_of(r.span), how=Strength.UNKNOWN) for r in model.refinements]
+    return [_not_checked(r, f"{reason} while enumerating the abstract model {r.abstract.name}")
+            for r in model.refinements]
+
+
+def _not_checked(r: ir.RefinementIR, why: str) -> PropertyResult:
+    return PropertyResult(r.name, Kind.REFINEMENT, Verdict.INCONCLUSIVE, f"not checked: {why}", where_of(r.span),
+                          how=Strength.UNKNOWN)
 
 
 __all__ = ["AbstractGraph", "RefinementEnc", "explore", "prepare", "unchecked", "MAX_TRANSITIONS"]

@@ -445,7 +445,7 @@ def _start(model: ir.CheckedModel, opts: SymbolicOptions, mode: str, progress=No
     refinement is inconclusive and the run halts at its first step (`limited`): with the time
     limit's reason, or raising Interrupted with what it had (Ctrl-C)."""
     clock = Clock(opts.timeout, opts.rlimit)
-    refinements, refinements_open, interrupted = (), [], False
+    refinements, refinements_open = (), []
     if mode in REFINING and model.refinements:
         try:
             with stop.watching(clock):
@@ -453,11 +453,10 @@ def _start(model: ir.CheckedModel, opts: SymbolicOptions, mode: str, progress=No
         except Stopped as exc:
             refinements_open = unchecked_refinements(model, exc.reason)
         except KeyboardInterrupt:
-            refinements_open, interrupted = unchecked_refinements(model, "interrupted (Ctrl-C)"), True
-    run = Run(model, opts, progress, clock=clock, full=full, mode=mode, refinements=tuple(refinements),
-              refinements_open=refinements_open)
-    clock.interrupted = clock.interrupted or interrupted
-    return run
+            refinements_open = unchecked_refinements(model, "interrupted (Ctrl-C)")
+            clock.interrupted = True   # the run's first poll raises it again, with the partial result
+    return Run(model, opts, progress, clock=clock, full=full, mode=mode, refinements=tuple(refinements),
+               refinements_open=refinements_open)
 
 
 # ---- the modes: each a list of steps, run in order on one Run ----------------------------------
