@@ -69,6 +69,22 @@ def test_an_explicit_check_loads_neither_z3_nor_hypothesis(engine):
                    for m in modules)
 
 
+def test_a_safety_check_loads_neither_scipy_nor_the_progress_bar():
+    """scipy's graph searches serve liveness only, rich.progress a terminal only: a safety check
+    piped to a file imports neither (together a third of a small model's check)."""
+    code, out, modules = run_with_imports("check", TWO_PHASE, "--property", "Consistent", "--no-trace-file")
+    assert code == 0 and "HOLDS" in out, out
+    tops = {m.split(".")[0] for m in modules}
+    assert "numpy" in tops and "scipy" not in tops
+    assert "rich.progress" not in modules
+
+
+def test_a_liveness_check_still_loads_scipy():
+    code, out, modules = run_with_imports("check", TWO_PHASE, "--no-trace-file")
+    assert code == 0, out
+    assert "scipy.sparse.csgraph" in modules
+
+
 def test_bmc_loads_z3_and_still_checks():
     code, out, modules = run_with_imports("check", TWO_PHASE, "--engine", "bmc", "--depth", "3", "--no-trace-file")
     assert code == 3, out   # bounded: inconclusive beyond depth 3, nothing violated

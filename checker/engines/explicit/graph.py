@@ -24,13 +24,15 @@ from __future__ import annotations
 import time
 from functools import cached_property
 from itertools import repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -216,7 +218,7 @@ class StateGraph:
         """The strongly connected component of every state of the subgraph induced by `allowed`
         (numbered from 0, in the order of scipy's labels), -1 for the states outside it."""
         self.tick()
-        _, labels = connected_components(self.matrix(allowed, rows=self.links), directed=True,
+        _, labels = csgraph().connected_components(self.matrix(allowed, rows=self.links), directed=True,
                                          connection="strong")
         used = np.zeros(len(self) + 1, dtype=np.int64)
         used[labels[allowed]] = 1
@@ -232,7 +234,7 @@ class StateGraph:
         n = len(self)
         if not sources:
             return np.zeros(0, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-        order, pred = breadth_first_order(self.matrix(allowed, sources=sources), n, directed=True)
+        order, pred = csgraph().breadth_first_order(self.matrix(allowed, sources=sources), n, directed=True)
         pred = pred[:n].astype(np.int64)
         pred[(pred == n) | (pred < 0)] = -1
         return order[1:].astype(np.int64), pred
@@ -245,7 +247,7 @@ class StateGraph:
         sources = np.flatnonzero(targets & allowed)
         if len(sources):
             m = self.matrix(allowed, reverse=True, sources=sources)
-            found = breadth_first_order(m, n, directed=True, return_predecessors=False)
+            found = csgraph().breadth_first_order(m, n, directed=True, return_predecessors=False)
             out[found[1:]] = True
         return out
 
@@ -309,11 +311,12 @@ class StateGraph:
         inside[comp] = True
         m = self.matrix(allowed)
         ancestors = np.zeros(n, dtype=bool)
-        ancestors[breadth_first_order(m.transpose(), int(comp[0]), directed=True, return_predecessors=False)] = True
+        ancestors[csgraph().breadth_first_order(m.transpose(), int(comp[0]), directed=True,
+                                                return_predecessors=False)] = True
         root = int(roots[np.argmax(ancestors[roots])])
-        met = depth_first_order(m, root, directed=True, return_predecessors=False)
+        met = csgraph().depth_first_order(m, root, directed=True, return_predecessors=False)
         first = int(met[np.argmax(inside[met])])
-        within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
+        within = csgraph().depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
         return within[::-1].tolist()
 
 
@@ -461,8 +464,16 @@ def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return kept[offsets]
 
 
+def csgraph():
+    """scipy's graph searches, imported on first use: a safety check never needs them, and
+    importing scipy.sparse costs a small model's whole check (issue 13, start-up)."""
+    from scipy.sparse import csgraph as module
+    return module
+
+
 def _matrix(indptr: np.ndarray, indices: np.ndarray, n: int) -> csr_matrix:
     # float64 weights: scipy would convert any other type, and the conversion reorders the rows
+    from scipy.sparse import csr_matrix
     return csr_matrix((np.ones(len(indices)), indices.astype(np.int32, copy=False), indptr), shape=(n, n))
 
 
