@@ -1524,8 +1524,9 @@ def _indent(lines: list[str], n: int = 1) -> list[str]:
 class ModelCompiler(Compiler):
     """Assembles the generated module: body functions, `expand`, `check_invariants`."""
 
-    def __init__(self, model: ir.CheckedModel):
+    def __init__(self, model: ir.CheckedModel, graph_search: bool = False):
         super().__init__(model)
+        self.graph_search = graph_search  # also `expand_labelled`: a search that builds the state graph
         self.messages: list[str] = []
         self.body_fns: dict[int, str] = {}
         self.pending: list = []  # continuations to compile: (name, params, stmts, Ctx, k, call depth)
@@ -1791,8 +1792,11 @@ class ModelCompiler(Compiler):
             self.compile_pending()
         return self.body_fns[k]
 
-    def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False) -> list[str]:
-        """Every instance of action k; `labelled` also emits each state's instance id (to `ak`)."""
+    def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False, errors: bool | None = None) -> list[str]:
+        """Every instance of action k; `labelled` also emits each state's instance id (to `ak`);
+        `errors` (default: when not labelled) records a run-time error as `expand` does (in `err`),
+        else it is no transition and nothing more."""
+        errors = not labelled if errors is None else errors
         guard_stmts, body = _split_guard(action.body)
         inline = not _has(body, (ir.Choose, ir.Require)) and _block_depth(body) <= MAX_BLOCKS
         fn = None if inline else self.body_function(k, action, body)
@@ -1805,7 +1809,7 @@ class ModelCompiler(Compiler):
             target = ", ".join(names) + ("," if len(names) == 1 else "")
             env = {p.id: self.decode(f"l{p.id}", p.type) for p in action.params}
             label = f"{base} + _j" if labelled else None
-            each = self.instance(env, names, guard_stmts, body, fn, k, label)
+            each = self.instance(env, names, guard_stmts, body, fn, k, label, errors)
             if each:   # none when a guard is constantly false (`require false`): no loop at all
                 lines.append(f"for _j, ({target}) in enumerate({table}):")
                 lines += _indent(each)
@@ -1814,10 +1818,10 @@ class ModelCompiler(Compiler):
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
                 args = [self.lit(c) for c in combo]  # the body function takes codes (it decodes them)
                 label = str(base + j) if labelled else None
-                lines += self.instance(env, args, guard_stmts, body, fn, k, label)
+                lines += self.instance(env, args, guard_stmts, body, fn, k, label, errors)
         return lines
 
-    def instance(self, env, args, guard_stmts, body, fn, k, label=None) -> list[str]:
+    def instance(self, env, args, guard_stmts, body, fn, k, label=None, errors=True) -> list[str]:
         ctx = Ctx("s0", dict(env))
         conds = []
         for g in guard_stmts + self._first_choice(body):
@@ -1839,7 +1843,7 @@ class ModelCompiler(Compiler):
             inner = ["s = s0"] + self.simple(body, bctx) + emit
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
-        if label is not None:  # failures are the safety search's business; here they are no transition
+        if not errors:  # failures are the safety search's business; here they are no transition
             return ["try:"] + _indent(inner) + ["except ModelError:", "    pass"]
         return ["try:"] + _indent(inner) + [
             "except ModelError as x:",
@@ -1955,6 +1959,29 @@ class ModelCompiler(Compiler):
         each.append("return out")
         return ["def steps_ok(s0, succ):"] + _indent(ok) + ["def step_each(s0, s):"] + _indent(each)
 
+    def expand_state(self, checks: list[str], labelled: bool) -> list[str]:
+        """The body of `expand`'s loop over states after the invariants (`checks`): every action
+        instance, counted; the step properties; a deadlock; the successors into `nxt`. `labelled`
+        gives each transition's instance id (`ak`) and keeps every transition (`out`, and where
+        each state's end in `ends`) instead of the first parent of each successor (`nxt`)."""
+        per = list(checks)
+        per.append("m = 0")
+        for k, action in enumerate(self.model.actions):
+            per.extend(self.action_block(k, action, labelled=labelled, errors=True))
+            per.append("n = len(buf)")
+            per.append(f"cnt[{k}] += n - m")
+            per.append("m = n")
+        per = _hoist_reads(per)
+        per += self.step_check_lines()
+        per.append("if not m and dead < 0 and failed != i:")
+        per.append("    dead = i")
+        if labelled:
+            per += ["out += buf", "end(len(out))"]
+        else:
+            per += ["for t in buf:", "    if t not in nxt:", "        nxt[t] = i"]
+        per.append("buf.clear()")
+        return per
+
     # -- the module
     def build(self) -> str:
         """The generated module's source."""
@@ -1992,24 +2019,18 @@ class ModelCompiler(Compiler):
         if terms or memo_terms:
             per.append("if not ok:")
             per.append("    bad.append(i)")
-        per.append("m = 0")
-        for k, action in enumerate(m.actions):
-            per.extend(self.action_block(k, action))
-            per.append("n = len(buf)")
-            per.append(f"cnt[{k}] += n - m")
-            per.append("m = n")
-        per = _hoist_reads(per)
-        per += self.step_check_lines()
-        per.append("if not m and dead < 0 and failed != i:")
-        per.append("    dead = i")
-        per.append("for t in buf:")
-        per.append("    if t not in nxt:")
-        per.append("        nxt[t] = i")
-        per.append("buf.clear()")
-        loop += _indent(per)
-        head = ["nxt = {}", "buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
+        head = ["buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
                 "dead = -1", "err = None", "failed = -1"] + caches
-        body += _indent(head + loop + ["return nxt, cnt, bad, dead, err"])
+        body += _indent(["nxt = {}"] + head + loop + _indent(self.expand_state(per, labelled=False))
+                        + ["return nxt, cnt, bad, dead, err"])
+        graph_search: list[str] = []
+        if self.graph_search:
+            # `expand` that gives every transition labelled, as `labelled_level` does: the search
+            # builds the state graph as it goes (`checker.engines.explicit.graph`)
+            head += ["out = []", "insts = []", "ak = insts.append", "ends = []", "end = ends.append"]
+            graph_search = ["def expand_labelled(frontier):"] + _indent(
+                head + loop + _indent(self.expand_state(per, labelled=True))
+                + ["return (out, ends), cnt, bad, dead, err, insts"])
         # every transition of a list of states, labelled with its action instance: the next
         # states of all of them in one list, their instance ids in another, and where each
         # state's transitions end in them
@@ -2035,6 +2056,8 @@ class ModelCompiler(Compiler):
         for f in self.funcs:
             out += f
         out += body
+        if len(out) + len(graph_search) <= MAX_SOURCE_LINES:  # else the graph is built after the search
+            out += graph_search
         if len(out) > MAX_SOURCE_LINES:
             raise SpecError(Diagnostic("E502", f"the generated code for this model has {len(out)} lines; "
                                        "the explicit engine cannot compile it", m.span,

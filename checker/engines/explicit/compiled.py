@@ -38,9 +38,10 @@ class Step:
 class CompiledModel:
     _initial = None  # the generated `initial`, when init compiled
 
-    def __init__(self, model: ir.CheckedModel):
+    def __init__(self, model: ir.CheckedModel, graph_search: bool = False):
+        """`graph_search`: also generate `expand_labelled` (None when the code would be too long)."""
         self.model = model
-        compiler = ModelCompiler(model)
+        compiler = ModelCompiler(model, graph_search)
         self.source = compiler.build()
         self.sites = compiler.sites
         namespace = generated_globals(compiler.tables, compiler.messages)
@@ -49,6 +50,8 @@ class CompiledModel:
         self.expand = namespace["expand"]
         # states -> (their next states, the instance id of each, where each state's end)
         self.labelled_level = namespace["labelled_level"]
+        # expand, and every transition labelled as labelled_level gives them (graph_search)
+        self.expand_labelled = namespace.get("expand_labelled")
         self.instances = _instances(model)     # instance id -> (action index, parameter codes)
         self._invariant_each = namespace["invariant_each"]
         self._step_each = namespace.get("step_each")   # None: the model has no step properties

@@ -53,13 +53,31 @@ class Successors:
             return
         n = len(nxt)
         parents = np.fromiter(nxt.values(), dtype=np.int64, count=n)
-        parents += offset
         if self.exact:
-            fps = np.fromiter(nxt, dtype=np.uint64, count=n)
-            states = None
+            self._add(np.fromiter(nxt, dtype=np.uint64, count=n), parents + offset, None)
         else:
             states = list(nxt)
-            fps = self.fingerprints(states)
+            self._add(self.fingerprints(states), parents + offset, states)
+
+    def add_transitions(self, offset: int, ts: list[int], ends: list[int]) -> None:
+        """`add` from every transition of the chunk's states, repeats included: the successors
+        `ts`, where each state's end in them (`ends`, as the generated `expand_labelled` gives them)."""
+        if not ts:
+            return
+        parents = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
+        if self.exact:
+            fps = np.fromiter(ts, dtype=np.uint64, count=len(ts))
+            _, first = np.unique(fps, return_index=True)
+            first.sort()
+            self._add(fps[first], parents[first] + offset, None)
+        else:
+            nxt: dict[int, int] = {}
+            for t, p in zip(ts, parents.tolist()):
+                if t not in nxt:
+                    nxt[t] = p
+            self.add(offset, nxt)
+
+    def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
             seen = self.visited.contains(fps)
             if self.owned is not None:
@@ -115,8 +133,13 @@ class Level:
                                         # where an invariant fails, in order of generation
 
     def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
+        """A chunk's outcome, the chunk starting at index `offset` of the level; `nxt`: its successors
+        (successor -> index of its first parent in the chunk), or every transition (`add_transitions`)."""
         if self.succ is not None:
-            self.succ.add(offset, nxt)
+            if isinstance(nxt, dict):
+                self.succ.add(offset, nxt)
+            else:
+                self.succ.add_transitions(offset, *nxt)
         for k, c in enumerate(counts):
             self.counts[k] += c
         self.bad.extend(b + offset for b in bad)

@@ -57,7 +57,7 @@ from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
-from checker.engines.explicit.graph import GraphLimit, StateGraph, checking
+from checker.engines.explicit.graph import GraphBuilder, GraphLimit, StateGraph, checking
 from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
@@ -111,8 +111,8 @@ class Explorer:
         self.opts = options
         self.progress = progress
         self.budget = budget          # made by run() from the options when not given (tests give one)
-        self.cm = CompiledModel(self.model)
         self.symmetric = list(self.model.symmetric) if options.symmetry else []
+        self.cm = CompiledModel(self.model, graph_search=self._graph_in_search())
         self.canon = Canonicalizer(self.model, self.symmetric).canon if self.symmetric else None
         self.visited = FingerprintSet(exact=self.model.state_bits <= 64)
         self.store = TraceStore(self._spill_directory)   # per level: fingerprints, parents' indices
@@ -137,6 +137,7 @@ class Explorer:
         self.died: str | None = None           # how a worker died, if one did
         self.saved_at = 0.0                    # when the last checkpoint was written (budget seconds)
         self.refinements: dict[str, PropertyResult] = {}   # `refines`, decided after the search
+        self.builder: GraphBuilder | None = None   # the state graph, built by the search as it goes
 
     # ---- the run: search, then the graph properties ------------------------------------
 
@@ -229,6 +230,9 @@ class Explorer:
         b.phase("search", f"at depth {self.depth}", self._search_progress)
         if partitioned and (len(frontier) or snapshot) and not self.opts.stops(found):
             return self._search_partitioned(frontier, found, snapshot)
+        if self.cm.expand_labelled is not None and not self.opts.resume:
+            self.builder = GraphBuilder(StateGraph.shell(self.cm, b), self.opts.max_states)
+            self.builder.start(self._initial_states())
         while len(frontier):
             b.where = f"at depth {self.depth}"
             level = self._expand(frontier)
@@ -280,11 +284,27 @@ class Explorer:
         m = self.model
         return bool(m.properties or m.deterministic or m.commutes)
 
+    def _graph_in_search(self) -> bool:
+        """Whether the search builds the state graph as it goes (one process, no symmetry reduction:
+        it then expands the graph's states in the graph's order), rather than the graph properties
+        exploring the states again after it."""
+        o = self.opts
+        return (self._has_graph_properties() and not self.model.constraints and not self.symmetric
+                and o.workers <= 1 and not o.cluster and not o.resume)
+
+    def _searched_graph(self) -> StateGraph | None:
+        """The state graph the search built, if it saw every state."""
+        builder, self.builder = self.builder, None
+        if builder is None or builder.done != len(builder.g.states):
+            return None
+        builder.finish()
+        return builder.g
+
     def _graph_properties(self):
         b = self.budget
         t0 = self.graph_started = b.elapsed
         try:
-            self.graph = StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
+            self.graph = self._searched_graph() or StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
         except GraphLimit as exc:
             return None, str(exc)
         self.graph_seconds = b.elapsed - t0
@@ -316,7 +336,8 @@ class Explorer:
             b = self.budget
             t0 = self.graph_started = b.elapsed
             try:
-                self.graph = StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
+                self.graph = self._searched_graph() or StateGraph(self.cm, self.opts.max_states, b,
+                                                                  self._initial_states())
             except GraphLimit as exc:
                 for r in todo:
                     out.update({p.name: p for p in unchecked_fairness(r, f"not decided: {exc}")})
@@ -394,10 +415,29 @@ class Explorer:
         return np.concatenate(parts)
 
     def _expand_local(self, chunk):
+        if self.builder is not None:
+            return self._expand_building(chunk)
         nxt, counts, bad, dead, err, cut = self.cm.expand_constrained(chunk)
         if self.canon is not None:
             nxt = canonical(nxt, self.canon)
         return nxt, counts, bad, dead, err, cut
+
+    def _expand_building(self, chunk):
+        """`_expand_local` that adds the chunk's transitions to the state graph (`builder`). The
+        chunk is the graph's next states, in the graph's order, unless a fingerprint collision or
+        the state limit dropped a state the graph has: the graph is then left to be built after
+        the search (where the limit stops it with its own message)."""
+        transitions, counts, bad, dead, err, ks = self.cm.expand_labelled(chunk)
+        ts, ends = transitions
+        builder = self.builder
+        if chunk != builder.g.states[builder.done:builder.done + len(chunk)]:
+            self.builder = None
+        else:
+            try:
+                builder.add(ts, ks, ends)
+            except GraphLimit:
+                self.builder = None
+        return transitions, counts, bad, dead, err, []
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
