@@ -23,6 +23,12 @@ from checker.cli.output import check_destinations, emit, single_run
 from checker.reports.console import console
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
 
+# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
+BarColumn = Deferred("rich.progress", "BarColumn")
+Progress = Deferred("rich.progress", "Progress")
+TextColumn = Deferred("rich.progress", "TextColumn")
+TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
+
 # numpy and the state graph, imported when --vacuity is given (`checker.core.deferred`)
 analyse_vacuity = Deferred("checker.engines.explicit.vacuity", "analyse")
 vacuity_limits = Deferred("checker.engines.explicit.vacuity", "GraphLimits")
@@ -150,8 +156,6 @@ def with_progress(args, job):
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
         return limits.run_reporting(lambda: job(None))
-    # rich.progress only on a terminal: importing it takes 40 ms of a small model's check
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("[bold]exploring"), BarColumn(bar_width=None, pulse_style="cyan"),
                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")

@@ -8,6 +8,7 @@ import shlex
 
 from spec.loader import load
 
+from checker.core.deferred import Deferred
 from checker.cli.commands.common import check_model_file, writable_dir
 from checker.conform.adapter import load_adapter
 from checker.conform.determinism import DeterminismOptions, check_determinism, replay_determinism
@@ -16,6 +17,11 @@ from checker.conform.run import ConformOptions, Conformance, replay_trace
 from checker.reports.console import console, print_json
 from checker.traces.constants import trace_consts
 from checker.traces.itf import naming, read_document
+
+# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
+Progress = Deferred("rich.progress", "Progress")
+TextColumn = Deferred("rich.progress", "TextColumn")
+TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 
 def _command(args, seed, replay: str | None = None) -> str:
@@ -37,8 +43,6 @@ def _progress(args, job):
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
         return job(None)
-    # rich.progress only on a terminal: importing it takes 40 ms of a small model's check
-    from rich.progress import Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("[bold]conformance"), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")

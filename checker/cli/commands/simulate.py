@@ -6,12 +6,18 @@ import shlex
 
 from spec.loader import load
 
+from checker.core.deferred import Deferred
 from checker.core import limits
 from checker.engines import registry as engines
 from checker.engines.base import CheckRequest, SimulateSection
 from checker.reports.console import console
 from checker.cli.commands.check import check_outputs, report
 from checker.cli.commands.common import check_model_file, model_args, positive
+
+# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
+Progress = Deferred("rich.progress", "Progress")
+TextColumn = Deferred("rich.progress", "TextColumn")
+TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 
 def add_parser(sub) -> None:
@@ -59,8 +65,6 @@ def with_progress(args, job):
     err = console(stderr=True)
     if not (err.is_terminal and not args.quiet and not args.json):
         return limits.run_reporting(lambda: job(None))
-    # rich.progress only on a terminal: importing it takes 40 ms of a small model's check
-    from rich.progress import Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("[bold]simulating"), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("", total=None, info="")

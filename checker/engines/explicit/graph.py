@@ -24,15 +24,19 @@ from __future__ import annotations
 import time
 from functools import cached_property
 from itertools import repeat
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from checker.core.deferred import Deferred
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
 
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
+# scipy, imported on first use: a safety check never needs it, and importing scipy.sparse takes
+# as long as a small model's whole check (issue 13, start-up)
+csr_matrix = Deferred("scipy.sparse", "csr_matrix")
+breadth_first_order = Deferred("scipy.sparse.csgraph", "breadth_first_order")
+connected_components = Deferred("scipy.sparse.csgraph", "connected_components")
+depth_first_order = Deferred("scipy.sparse.csgraph", "depth_first_order")
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -218,7 +222,7 @@ class StateGraph:
         """The strongly connected component of every state of the subgraph induced by `allowed`
         (numbered from 0, in the order of scipy's labels), -1 for the states outside it."""
         self.tick()
-        _, labels = csgraph().connected_components(self.matrix(allowed, rows=self.links), directed=True,
+        _, labels = connected_components(self.matrix(allowed, rows=self.links), directed=True,
                                          connection="strong")
         used = np.zeros(len(self) + 1, dtype=np.int64)
         used[labels[allowed]] = 1
@@ -234,7 +238,7 @@ class StateGraph:
         n = len(self)
         if not sources:
             return np.zeros(0, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-        order, pred = csgraph().breadth_first_order(self.matrix(allowed, sources=sources), n, directed=True)
+        order, pred = breadth_first_order(self.matrix(allowed, sources=sources), n, directed=True)
         pred = pred[:n].astype(np.int64)
         pred[(pred == n) | (pred < 0)] = -1
         return order[1:].astype(np.int64), pred
@@ -247,7 +251,7 @@ class StateGraph:
         sources = np.flatnonzero(targets & allowed)
         if len(sources):
             m = self.matrix(allowed, reverse=True, sources=sources)
-            found = csgraph().breadth_first_order(m, n, directed=True, return_predecessors=False)
+            found = breadth_first_order(m, n, directed=True, return_predecessors=False)
             out[found[1:]] = True
         return out
 
@@ -311,12 +315,11 @@ class StateGraph:
         inside[comp] = True
         m = self.matrix(allowed)
         ancestors = np.zeros(n, dtype=bool)
-        ancestors[csgraph().breadth_first_order(m.transpose(), int(comp[0]), directed=True,
-                                                return_predecessors=False)] = True
+        ancestors[breadth_first_order(m.transpose(), int(comp[0]), directed=True, return_predecessors=False)] = True
         root = int(roots[np.argmax(ancestors[roots])])
-        met = csgraph().depth_first_order(m, root, directed=True, return_predecessors=False)
+        met = depth_first_order(m, root, directed=True, return_predecessors=False)
         first = int(met[np.argmax(inside[met])])
-        within = csgraph().depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
+        within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
         return within[::-1].tolist()
 
 
@@ -347,22 +350,26 @@ class GraphBuilder:
         g.parent += [-1] * len(new)
         g.parent_inst += [-1] * len(new)
 
-    def add(self, ts: list[int], ks: list[int], ends: list[int]) -> None:
-        """The transitions of the next len(ends) states (`g.states[done:]`) in number order."""
+    def add(self, ts: list[int], ks: list[int], ends: list[int]) -> tuple[list[int], np.ndarray]:
+        """The transitions of the next len(ends) states (`g.states[done:]`) in number order; gives
+        the states numbered for the first time, in order, and the index of the first parent of each
+        among those len(ends) states."""
         g, i = self.g, self.done
         found, new, first = self.numbers.number(ts, len(g.states))
         if self.max_states is not None and len(g.states) + len(new) > self.max_states:
             raise GraphLimit(f"state limit {self.max_states} reached while building the state graph")
         ks = np.array(ks, dtype=np.int32)
         ends = np.array(ends, dtype=np.int64)
+        parents = np.searchsorted(ends, first, side="right")
         g.states += new
-        g.parent += (i + np.searchsorted(ends, first, side="right")).tolist()
+        g.parent += (i + parents).tolist()
         g.parent_inst += ks[first].tolist()
         self.rows.append(np.diff(ends, prepend=0))
         self.dsts.append(found.astype(np.int32))
         self.insts.append(ks)
         self.done += len(ends)
         self.edges += len(ts)
+        return new, parents
 
     def finish(self) -> None:
         """The edges in compressed rows, once every state's transitions were added."""
@@ -464,16 +471,8 @@ def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return kept[offsets]
 
 
-def csgraph():
-    """scipy's graph searches, imported on first use: a safety check never needs them, and
-    importing scipy.sparse costs a small model's whole check (issue 13, start-up)."""
-    from scipy.sparse import csgraph as module
-    return module
-
-
 def _matrix(indptr: np.ndarray, indices: np.ndarray, n: int) -> csr_matrix:
     # float64 weights: scipy would convert any other type, and the conversion reorders the rows
-    from scipy.sparse import csr_matrix
     return csr_matrix((np.ones(len(indices)), indices.astype(np.int32, copy=False), indptr), shape=(n, n))
 
 

@@ -77,6 +77,17 @@ class Successors:
                     nxt[t] = p
             self.add(offset, nxt)
 
+    def add_first(self, offset: int, states: list[int], parents: np.ndarray) -> None:
+        """`add` of successors seen for the first time (by the state graph: distinct, none of them
+        expanded before), each with the index of its first parent in the chunk."""
+        if not states:
+            return
+        parents = parents.astype(np.int64) + offset
+        if self.exact:
+            self._add(np.fromiter(states, dtype=np.uint64, count=len(states)), parents, None)
+        else:
+            self._add(self.fingerprints(states), parents, list(states))
+
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
             seen = self.visited.contains(fps)
@@ -120,6 +131,30 @@ class Successors:
         return self.held
 
 
+class Transitions:
+    """A chunk's successors as every transition, repeats included (`Successors.add_transitions`)."""
+
+    __slots__ = ("ts", "ends")
+
+    def __init__(self, ts: list[int], ends: list[int]):
+        self.ts, self.ends = ts, ends
+
+    def add_to(self, succ: Successors, offset: int) -> None:
+        succ.add_transitions(offset, self.ts, self.ends)
+
+
+class FirstSeen:
+    """A chunk's successors seen for the first time, with their first parents (`Successors.add_first`)."""
+
+    __slots__ = ("states", "parents")
+
+    def __init__(self, states: list[int], parents: np.ndarray):
+        self.states, self.parents = states, parents
+
+    def add_to(self, succ: Successors, offset: int) -> None:
+        succ.add_first(offset, self.states, self.parents)
+
+
 class Level:
     """The outcome of expanding one level (or the merge of its chunks)."""
 
@@ -134,12 +169,12 @@ class Level:
 
     def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
         """A chunk's outcome, the chunk starting at index `offset` of the level; `nxt`: its successors
-        (successor -> index of its first parent in the chunk), or every transition (`add_transitions`)."""
+        (successor -> index of its first parent in the chunk), or `Transitions` or `FirstSeen`."""
         if self.succ is not None:
             if isinstance(nxt, dict):
                 self.succ.add(offset, nxt)
             else:
-                self.succ.add_transitions(offset, *nxt)
+                nxt.add_to(self.succ, offset)
         for k, c in enumerate(counts):
             self.counts[k] += c
         self.bad.extend(b + offset for b in bad)

@@ -40,17 +40,12 @@ scipy like the graph itself: the fast paths stay much cheaper.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from spec import ir
 
 from checker.core.temporal import formula_holds
-from checker.engines.explicit.graph import csgraph
-
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
+from checker.engines.explicit.graph import breadth_first_order, connected_components, csr_matrix
 
 STUTTER = -1      # as in liveness.py: a step of no instance
 TRUE, FALSE = ("true",), ("false",)
@@ -196,7 +191,6 @@ class Product:
             rows = np.concatenate([rows, np.full(len(sources), n, dtype=np.int64)])
             cols = np.concatenate([cols, np.asarray(sources, dtype=np.int64)])
             n += 1
-        from scipy.sparse import csr_matrix
         m = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
         m.sum_duplicates()
         return m
@@ -208,14 +202,14 @@ class Product:
         pred = np.full(self.n, -1, dtype=np.int64)
         if not self.init:
             return np.zeros(0, dtype=np.int64), pred
-        order, p = csgraph().breadth_first_order(self.matrix(sources=self.init), self.n, directed=True)
+        order, p = breadth_first_order(self.matrix(sources=self.init), self.n, directed=True)
         p = p[:self.n].astype(np.int64)
         p[(p == self.n) | (p < 0)] = -1
         return order[1:].astype(np.int64), p
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         self.g.tick()
-        _, labels = csgraph().connected_components(self.matrix(allowed), directed=True, connection="strong")
+        _, labels = connected_components(self.matrix(allowed), directed=True, connection="strong")
         used = np.zeros(self.n, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1

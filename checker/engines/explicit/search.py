@@ -58,7 +58,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.graph import GraphBuilder, GraphLimit, StateGraph, checking
-from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
+from checker.engines.explicit.level import ChunkSizer, FirstSeen, Level, Successors, Transitions, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.raygroup import RayGroup
@@ -427,17 +427,17 @@ class Explorer:
         chunk is the graph's next states, in the graph's order, unless a fingerprint collision or
         the state limit dropped a state the graph has: the graph is then left to be built after
         the search (where the limit stops it with its own message)."""
-        transitions, counts, bad, dead, err, ks = self.cm.expand_labelled(chunk)
-        ts, ends = transitions
+        (ts, ends), counts, bad, dead, err, ks = self.cm.expand_labelled(chunk)
         builder = self.builder
-        if chunk != builder.g.states[builder.done:builder.done + len(chunk)]:
-            self.builder = None
-        else:
+        if chunk == builder.g.states[builder.done:builder.done + len(chunk)]:
             try:
-                builder.add(ts, ks, ends)
+                # the states new to the graph are those new to the search (bar fingerprint
+                # collisions, which the visited set still drops)
+                return FirstSeen(*builder.add(ts, ks, ends)), counts, bad, dead, err, []
             except GraphLimit:
-                self.builder = None
-        return transitions, counts, bad, dead, err, []
+                pass
+        self.builder = None
+        return Transitions(ts, ends), counts, bad, dead, err, []
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
