@@ -287,10 +287,11 @@ class Explorer:
     def _graph_in_search(self) -> bool:
         """Whether the search builds the state graph as it goes (one process, no symmetry reduction:
         it then expands the graph's states in the graph's order), rather than the graph properties
-        exploring the states again after it."""
+        exploring the states again after it. Not a search resumed from a checkpoint, which starts
+        in the middle; its code is the same as the run's that wrote the checkpoint (`_key`)."""
         o = self.opts
         return (self._has_graph_properties() and not self.model.constraints and not self.symmetric
-                and o.workers <= 1 and not o.cluster and not o.resume)
+                and o.workers <= 1 and not o.cluster)
 
     def _searched_graph(self) -> StateGraph | None:
         """The state graph the search built, if it saw every state."""
