@@ -1505,6 +1505,30 @@ def _free_names(text: str) -> list[str]:
     return sorted(set(_FREE_NAME.findall(text)) - bound)
 
 
+_STATE = re.compile(r"\bs\b")   # the state after the step, in the body's generated lines
+
+
+def _folded(updates: list[str], emit: list[str]) -> list[str] | None:
+    """A straight-line body's `s = E` lines and then `ap(s)` as one `ap(E)`, each E taking the one
+    before in place of s (issue 13: two stores and loads of s a transition): when every line is
+    such an update reading s once (the first reads s0, a name, as often as it likes), and the
+    result nests within MAX_NESTING. None: the lines as they are."""
+    if not updates or emit[0] != "ap(s)":
+        return None
+    text = "s0"
+    for line in updates:
+        if not line.startswith("s = "):
+            return None
+        e = line[4:]
+        if text != "s0" and len(_STATE.findall(e)) != 1:
+            return None
+        sub = text if text == "s0" else f"({text})"
+        text = _STATE.sub(lambda _: sub, e)
+    if _nesting(text) > MAX_NESTING:
+        return None
+    return [f"ap({text})"] + emit[1:]
+
+
 def _nesting(text: str) -> int:
     """How deeply brackets nest in a generated expression (its strings hold none)."""
     if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
@@ -1840,7 +1864,8 @@ class ModelCompiler(Compiler):
             inner = [f"{fn}({call_args})"]
         else:
             bctx = Ctx("s", dict(env))
-            inner = ["s = s0"] + self.simple(body, bctx) + emit
+            updates = self.simple(body, bctx)
+            inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition
@@ -1969,7 +1994,7 @@ class ModelCompiler(Compiler):
         for k, action in enumerate(self.model.actions):
             per.extend(self.action_block(k, action, labelled=labelled, errors=True))
             per.append("n = len(buf)")
-            per.append(f"cnt[{k}] += n - m")
+            per.append(f"_n{k} += n - m")   # a local, cheaper than an item of a list
             per.append("m = n")
         per = _hoist_reads(per)
         per += self.step_check_lines()
@@ -2019,10 +2044,12 @@ class ModelCompiler(Compiler):
         if terms or memo_terms:
             per.append("if not ok:")
             per.append("    bad.append(i)")
-        head = ["buf = []", "ap = buf.append", f"cnt = [0] * {len(m.actions)}", "bad = []",
+        counts = [f"_n{k}" for k in range(len(m.actions))]   # transitions per action
+        cnt = f"[{', '.join(counts)}]"
+        head = ["buf = []", "ap = buf.append", *(f"{c} = 0" for c in counts), "bad = []",
                 "dead = -1", "err = None", "failed = -1"] + caches
         body += _indent(["nxt = {}"] + head + loop + _indent(self.expand_state(per, labelled=False))
-                        + ["return nxt, cnt, bad, dead, err"])
+                        + [f"return nxt, {cnt}, bad, dead, err"])
         graph_search: list[str] = []
         if self.graph_search:
             # `expand` that gives every transition labelled, as `labelled_level` does: the search
@@ -2030,7 +2057,7 @@ class ModelCompiler(Compiler):
             head += ["out = []", "insts = []", "ak = insts.append", "ends = []", "end = ends.append"]
             graph_search = ["def expand_labelled(frontier):"] + _indent(
                 head + loop + _indent(self.expand_state(per, labelled=True))
-                + ["return (out, ends), cnt, bad, dead, err, insts"])
+                + [f"return (out, ends), {cnt}, bad, dead, err, insts"])
         # every transition of a list of states, labelled with its action instance: the next
         # states of all of them in one list, their instance ids in another, and where each
         # state's transitions end in them
