@@ -133,6 +133,9 @@ class Compiler:
         self.big: dict[int, str] = {}                   # long integer constant -> its table entry
         self.fails: dict[str, bool] = {}                # def -> whether its body may fail
         self.converters: dict = {}                      # (src, dst) -> table entry of its TabulatedConvert
+        # in a straight-line body inlined in expand: the variables it has not assigned yet, which
+        # it reads from s0 (`state_of`); None elsewhere
+        self.unwritten: set[int] | None = None
 
     # ---- helpers ---------------------------------------------------------------
 
@@ -194,19 +197,28 @@ class Compiler:
 
     # ---- state access ------------------------------------------------------------
 
+    def state_of(self, var: ir.VarSym | None, ctx: Ctx) -> str:
+        """The name of the state to read var from: s0 in a straight-line body inlined in expand
+        that has not assigned var yet (the same value; every instance's reads of s0 are read once
+        a state, `_hoist_reads`: the pointwise maximum of 20 gossip instances), else ctx.state."""
+        if ctx.state == "s" and self.unwritten is not None and var is not None and var.index in self.unwritten:
+            return "s0"
+        return ctx.state
+
     def read_var(self, var: ir.VarSym, ctx: Ctx) -> str:
         """The variable's code, read from the packed state."""
         m = self.lit((1 << var.type.bits) - 1)
         if var.type.bits == 0:
             return "0"
         off = self.layout.offset(var)
+        st = self.state_of(var, ctx)
         if off == 0:
             if var.type.bits == self.layout.bits:
-                return ctx.state
-            return f"({ctx.state} & {m})"
+                return st
+            return f"({st} & {m})"
         if self.layout.is_last(var):
-            return f"({ctx.state} >> {off})"
-        return f"(({ctx.state} >> {off}) & {m})"
+            return f"({st} >> {off})"
+        return f"(({st} >> {off}) & {m})"
 
     def decode(self, code: str, t: Type, const=None) -> Code:
         """Code text -> value text (integers get their lower bound back)."""
@@ -252,13 +264,15 @@ class Compiler:
             return _add_off(off, scaled), t.value
         return None
 
-    def read_location(self, off, t: Type, ctx: Ctx) -> str:
+    def read_location(self, off, t: Type, ctx: Ctx, var: ir.VarSym | None = None) -> str:
+        """The code at a location of the state (of the variable var, when known: `state_of`)."""
         m = self.lit((1 << t.bits) - 1)
+        st = self.state_of(var, ctx)
         if isinstance(off, int):
             if off == 0:
-                return f"({ctx.state} & {m})"
-            return f"(({ctx.state} >> {off}) & {m})"
-        return f"(({ctx.state} >> ({off})) & {m})"
+                return f"({st} & {m})"
+            return f"(({st} >> {off}) & {m})"
+        return f"(({st} >> ({off})) & {m})"
 
     def key_code(self, key: Code, kt: Type, key_expr: ir.Expr) -> Code:
         """The slot of a map key; an integer key outside the key range is an error (tested only
@@ -426,7 +440,7 @@ class Compiler:
             loc = self.location(e, ctx)
             if loc is not None:
                 off, t = loc
-                return self.decode(self.read_location(off, t, ctx), t)
+                return self.decode(self.read_location(off, t, ctx, _root_var(e)), t)
         if op == "in" and isinstance(e.args[1].type, SetType) and not self._has_local_base(e.args[1]):
             direct = self._bit_in_state(e, ctx)
             if direct is not None:
@@ -502,9 +516,10 @@ class Compiler:
         if loc is None:
             return None
         off = _add_off(loc[0], c)
+        st = self.state_of(_root_var(e.args[1]), ctx)
         if isinstance(off, int):
-            return Code(f"(({ctx.state} >> {off}) & 1)")
-        return Code(f"(({ctx.state} >> ({off})) & 1)")
+            return Code(f"(({st} >> {off}) & 1)")
+        return Code(f"(({st} >> ({off})) & 1)")
 
     @staticmethod
     def _has_local_base(e: ir.Op) -> bool:
@@ -1498,6 +1513,13 @@ _BOUND_NAME = re.compile(r"\bfor (l\d+) in\b|\blambda ([^:]*):|\(((?:l|_t)\d+) :
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 
+def _root_var(e: ir.Expr) -> ir.VarSym | None:
+    """The state variable a chain of map reads and record fields starts from, if it does."""
+    while isinstance(e, ir.Op) and e.op in ("get", "field"):
+        e = e.args[0]
+    return e.var if isinstance(e, ir.VarRef) else None
+
+
 def _free_names(text: str) -> list[str]:
     """The generated names an expression reads from where it stands."""
     bound = {name for loop, params, assigned in _BOUND_NAME.findall(text)
@@ -1576,6 +1598,20 @@ class ModelCompiler(Compiler):
                 lines += self.simple_stmt(s, ctx, depth)
         return lines
 
+    def written(self, stmts) -> None:
+        """The variables stmts assign, anywhere inside them, are no longer read from s0 (`state_of`)."""
+        if self.unwritten is None:
+            return
+        todo = list(stmts)
+        while todo:
+            x = todo.pop()
+            if isinstance(x, ir.Assign):
+                self.unwritten.discard(x.var.index)
+            elif isinstance(x, ir.If):
+                todo += x.then + x.orelse
+            elif isinstance(x, ir.For):
+                todo += x.body
+
     def block_function(self, s, ctx: Ctx) -> list[str]:
         """A deeply nested statement moved into a function of its own, from state s to state s.
 
@@ -1583,13 +1619,20 @@ class ModelCompiler(Compiler):
         """
         assert ctx.state == "s", ctx.state
         params = ["s"] + self.live(ctx, [s])
-        fn = self.new_function(params, self.simple_stmt(s, Ctx("s", dict(ctx.env)), 0) + ["return s"])
+        unwritten, self.unwritten = self.unwritten, None   # the function has no s0
+        try:
+            fn = self.new_function(params, self.simple_stmt(s, Ctx("s", dict(ctx.env)), 0) + ["return s"])
+        finally:
+            self.unwritten = unwritten
+        self.written([s])
         call = [f"s = {fn}({', '.join(params)})"]
         return call + ["if s is None: return"] if _has([s], (ir.Require,)) else call
 
     def simple_stmt(self, s, ctx: Ctx, depth: int = 0) -> list[str]:
         if isinstance(s, ir.Assign):
-            return self.assign_lines(s, ctx)
+            lines = self.assign_lines(s, ctx)
+            self.written([s])
+            return lines
         if isinstance(s, ir.LetS):
             v = self.expr(s.value, ctx)
             if v.is_const:
@@ -1637,6 +1680,7 @@ class ModelCompiler(Compiler):
             name = f"l{s.sym.id}"
             inner = Ctx(ctx.state, dict(ctx.env))
             inner.env[s.sym.id] = self.decode(name, s.sym.type)
+            self.written(s.body)   # a later round reads what an earlier one assigned
             body = self.simple(s.body, inner, depth + 1) or ["pass"]
             tick = ["_tick()"] if self.ticking else []
             return [f"for {name} in {it}:"] + _indent(tick + body)
@@ -1864,7 +1908,11 @@ class ModelCompiler(Compiler):
             inner = [f"{fn}({call_args})"]
         else:
             bctx = Ctx("s", dict(env))
-            updates = self.simple(body, bctx)
+            self.unwritten = {v.index for v in self.model.vars}
+            try:
+                updates = self.simple(body, bctx)
+            finally:
+                self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
