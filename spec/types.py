@@ -40,7 +40,7 @@ class Type:
 
     size: int
 
-    @property
+    @cached_property
     def bits(self) -> int:
         return (self.size - 1).bit_length()
 
@@ -166,11 +166,11 @@ class RecordType(Type):
             off += t.bits
         return tuple(out)
 
-    @property
+    @cached_property
     def bits(self) -> int:  # type: ignore[override]
         return sum(t.bits for _, t in self.fields)
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return 1 << self.bits
 
@@ -262,7 +262,7 @@ class UnionType(Type):
             base += info.size
         return tuple(out)
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return sum(i.size for i in self.infos)
 
@@ -322,7 +322,7 @@ class UnionType(Type):
 class OptionType(Type):
     elem: Type
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return 1 + self.elem.size
 
@@ -354,11 +354,11 @@ class OptionType(Type):
 class SetType(Type):
     elem: Type
 
-    @property
+    @cached_property
     def bits(self) -> int:  # type: ignore[override]
         return self.elem.size
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return 1 << self.elem.size
 
@@ -394,11 +394,11 @@ class MapType(Type):
     key: Type
     value: Type
 
-    @property
+    @cached_property
     def bits(self) -> int:  # type: ignore[override]
         return self.key.size * self.value.bits
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return 1 << self.bits
 
@@ -450,11 +450,11 @@ class SeqType(Type):
     def len_bits(self) -> int:
         return self.capacity.bit_length()
 
-    @property
+    @cached_property
     def bits(self) -> int:  # type: ignore[override]
         return self.len_bits + self.capacity * self.elem.bits
 
-    @property
+    @cached_property
     def size(self) -> int:  # type: ignore[override]
         return 1 << self.bits
 

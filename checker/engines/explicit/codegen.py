@@ -133,6 +133,7 @@ class Compiler:
         self.big: dict[int, str] = {}                   # long integer constant -> its table entry
         self.fails: dict[str, bool] = {}                # def -> whether its body may fail
         self.converters: dict = {}                      # (src, dst) -> table entry of its TabulatedConvert
+        self.type_codes: dict[int, tuple] = {}          # id of a type -> (the type, its codes): codes_of
         # in a straight-line body inlined in expand: the variables it has not assigned yet, which
         # it reads from s0 (`state_of`); None elsewhere
         self.unwritten: set[int] | None = None
@@ -1097,7 +1098,7 @@ class Compiler:
         reads only `name` and fails on none; else None."""
         if ":=" in text or t.count() > MASK_CODES:
             return None
-        codes = t.codes()
+        codes = self.codes_of(t)
         if variant is not None:
             info = t.variant(variant)
             codes = [x for x in codes if info.base <= x < info.base + info.size]
@@ -1111,6 +1112,14 @@ class Compiler:
         except Exception:  # noqa: BLE001 - NameError (reads more than the member), ModelError, ...
             return None
         return mask
+
+    def codes_of(self, t: Type) -> tuple[int, ...]:
+        """t's codes (of at most MASK_CODES values), listed once per compilation: a model's message
+        type is listed for every mask of a loop over its messages (paxos_commit: a thousand times)."""
+        held = self.type_codes.get(id(t))
+        if held is None:
+            held = self.type_codes[id(t)] = (t, tuple(t.codes()))   # t kept: its id stays its own
+        return held[1]
 
     def _member(self, name: str, t: Type, variant: str | None) -> Code:
         """A loop's local over a set's members (of one variant, when the loop asks for it)."""
