@@ -287,14 +287,19 @@ class Explorer:
     def _graph_in_search(self) -> bool:
         """Whether the search builds the state graph as it goes (one process, no symmetry reduction:
         it then expands the graph's states in the graph's order), rather than the graph properties
-        exploring the states again after it. Not a search resumed from a checkpoint, which starts
-        in the middle; its code is the same as the run's that wrote the checkpoint (`_key`)."""
+        exploring the states again after it. A search resumed from a checkpoint, which starts in
+        the middle, builds none (`_search`), but its generated code is still that of the run that
+        wrote the checkpoint, whose key it is part of (`_key`)."""
         o = self.opts
         return (self._has_graph_properties() and not self.model.constraints and not self.symmetric
                 and o.workers <= 1 and not o.cluster)
 
+    def _whole_graph(self) -> StateGraph:
+        """The state graph: the one the search built, if it saw every state, else built now."""
+        return self._searched_graph() or StateGraph(self.cm, self.opts.max_states, self.budget,
+                                                    self._initial_states())
+
     def _searched_graph(self) -> StateGraph | None:
-        """The state graph the search built, if it saw every state."""
         builder, self.builder = self.builder, None
         if builder is None or builder.done != len(builder.g.states):
             return None
@@ -305,7 +310,7 @@ class Explorer:
         b = self.budget
         t0 = self.graph_started = b.elapsed
         try:
-            self.graph = self._searched_graph() or StateGraph(self.cm, self.opts.max_states, b, self._initial_states())
+            self.graph = self._whole_graph()
         except GraphLimit as exc:
             return None, str(exc)
         self.graph_seconds = b.elapsed - t0
@@ -337,8 +342,7 @@ class Explorer:
             b = self.budget
             t0 = self.graph_started = b.elapsed
             try:
-                self.graph = self._searched_graph() or StateGraph(self.cm, self.opts.max_states, b,
-                                                                  self._initial_states())
+                self.graph = self._whole_graph()
             except GraphLimit as exc:
                 for r in todo:
                     out.update({p.name: p for p in unchecked_fairness(r, f"not decided: {exc}")})
