@@ -82,6 +82,7 @@ def test_large_types_are_not_tabulated(monkeypatch):
         assert _outcome(lambda c: fast(c, 1), code) == _outcome(lambda c: convert(c, (src, dst), 1), code)
 
 
+@pytest.mark.slow   # 9 s on two busy cores (the default run must stay within 10 minutes there)
 def test_compiled_code_converts_through_tables_and_agrees_with_the_interpreter():
     m = load_text(CONV)
     cm = CompiledModel(m)
@@ -95,6 +96,7 @@ def test_compiled_code_with_tables_searches_as_the_interpreter_does():
     assert compare(load_text(CONV), bmc=False) == []
 
 
+@pytest.mark.slow   # 9 s on two busy cores
 def test_without_tables_the_plain_conversion_is_used_and_agrees(monkeypatch):
     monkeypatch.setattr(runtime, "CONVERT_TABLE_MAX", 0)
     m = load_text(CONV)

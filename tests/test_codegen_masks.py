@@ -77,10 +77,12 @@ def _loops(source: str) -> list[str]:
     return re.findall(r"for l\d+ in _bits(?:in)?\(", source)
 
 
+@pytest.mark.slow   # 18 s on two busy cores (the default run must stay within 10 minutes there)
 def test_every_reachable_state_agrees_with_the_interpreter():
     assert differential(load_text(MASKS)) == STATES
 
 
+@pytest.mark.slow   # 18 s on two busy cores
 def test_the_engine_finds_what_a_naive_search_over_the_interpreter_finds():
     assert compare(load_text(MASKS), bmc=False) == []
 
