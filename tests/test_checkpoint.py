@@ -162,6 +162,7 @@ def run_cli_quiet(args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+@pytest.mark.slow   # 7 s on two busy cores (the default run must stay within 10 minutes there)
 def test_resume_of_another_run_is_refused(tmp_path):
     ck = _written(tmp_path)
     for other in (["--const", "RM=4"], ["--const", "RM=3", "--no-symmetry"], ["--const", "RM=3", "--workers", "2"],
