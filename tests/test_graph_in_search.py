@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
-import checker.engines.explicit.search as explicit
 import checker.engines.explicit.visited as visited
 from checker.engines.explicit.graph import GraphBuilder, GraphLimit, StateGraph
-from checker.engines.explicit.level import Successors
 from checker.engines.explicit.search import ExplicitOptions, Explorer
 from engine_helpers import model_file, model_of
 
@@ -191,28 +188,3 @@ def test_no_graph_in_the_search_with_symmetry_workers_or_without_graph_propertie
     assert Explorer(m, ExplicitOptions(symmetry=False, workers=2)).cm.expand_labelled is None
     safety = ExplicitOptions(symmetry=False, invariants=("Consistent",))
     assert Explorer(m, safety).cm.expand_labelled is None
-
-
-@pytest.mark.parametrize("exact", [True, False])
-def test_successors_from_every_transition_are_those_from_the_first_parents(exact):
-    """`Successors.add_transitions` (repeats included) against `add` of the first parent of each."""
-    rng = np.random.default_rng(7)
-    big = 0 if exact else 1 << 70
-    fp = (lambda states: np.fromiter(states, dtype=np.uint64, count=len(states))) if exact else \
-        (lambda states: np.fromiter((s % visited.PRIME for s in states), dtype=np.uint64, count=len(states)))
-    one, other = Successors(fp, exact), Successors(fp, exact)
-    offset = 0
-    for _ in range(6):
-        sizes = rng.integers(0, 6, size=rng.integers(1, 9))
-        ends = np.cumsum(sizes).tolist()
-        ts = [big + int(t) for t in rng.integers(0, 40, size=ends[-1] if ends else 0)]
-        nxt: dict[int, int] = {}
-        for i, (a, b) in enumerate(zip([0] + ends[:-1], ends)):
-            for t in ts[a:b]:
-                nxt.setdefault(t, i)
-        one.add(offset, nxt)
-        other.add_transitions(offset, ts, ends)
-        offset += len(ends)
-    a, b = one.result(), other.result()
-    assert [list(x) if not isinstance(x, np.ndarray) else x.tolist() for x in a] == \
-        [list(x) if not isinstance(x, np.ndarray) else x.tolist() for x in b]

@@ -17,11 +17,20 @@ from rich.text import Text
 from spec import values as V
 
 from checker import __version__
+from checker.core.deferred import Deferred
 from checker.core.coverage import CoverageReport, untaken
 from checker.core.kinds import Kind, Strength
 from checker.core.result import GraphStats, Result, SearchStats, SimulationStats, Stats, Trace, Verdict
 from checker.reports.steps import failing_step_text, in_transit, loop_text, step_label
 from checker.traces.itf import to_itf, trace_document
+
+# rich.progress, imported on first use: the commands show a bar only on a terminal, and importing it
+# takes 40 ms of a small model's check
+BarColumn = Deferred("rich.progress", "BarColumn")
+MofNCompleteColumn = Deferred("rich.progress", "MofNCompleteColumn")
+Progress = Deferred("rich.progress", "Progress")
+TextColumn = Deferred("rich.progress", "TextColumn")
+TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 STYLE = {Verdict.HOLDS: "bold green", Verdict.VIOLATED: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
 KIND_NAMES = {Kind.INVARIANT: "invariant", Kind.DEADLOCK: "deadlock", Kind.RUNTIME: "run-time errors", Kind.STEP: "step"}

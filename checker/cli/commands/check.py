@@ -20,14 +20,8 @@ from checker.engines.explicit.enumerable import require_enumerable
 from checker.traces.itf import write_trace
 from checker.reports.formats import add_format_args
 from checker.cli.output import check_destinations, emit, single_run
-from checker.reports.console import console
+from checker.reports.console import BarColumn, Progress, TextColumn, TimeElapsedColumn, console
 from checker.cli.commands.common import check_model_file, model_args, positive, writable_dir
-
-# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
-BarColumn = Deferred("rich.progress", "BarColumn")
-Progress = Deferred("rich.progress", "Progress")
-TextColumn = Deferred("rich.progress", "TextColumn")
-TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 # numpy and the state graph, imported when --vacuity is given (`checker.core.deferred`)
 analyse_vacuity = Deferred("checker.engines.explicit.vacuity", "analyse")

@@ -8,20 +8,14 @@ import shlex
 
 from spec.loader import load
 
-from checker.core.deferred import Deferred
 from checker.cli.commands.common import check_model_file, writable_dir
 from checker.conform.adapter import load_adapter
 from checker.conform.determinism import DeterminismOptions, check_determinism, replay_determinism
 from checker.conform.report import conform_json, determinism_json, print_conform, print_determinism, write_divergence, write_mismatch
 from checker.conform.run import ConformOptions, Conformance, replay_trace
-from checker.reports.console import console, print_json
+from checker.reports.console import Progress, TextColumn, TimeElapsedColumn, console, print_json
 from checker.traces.constants import trace_consts
 from checker.traces.itf import naming, read_document
-
-# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
-Progress = Deferred("rich.progress", "Progress")
-TextColumn = Deferred("rich.progress", "TextColumn")
-TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 
 def _command(args, seed, replay: str | None = None) -> str:

@@ -6,18 +6,12 @@ import shlex
 
 from spec.loader import load
 
-from checker.core.deferred import Deferred
 from checker.core import limits
 from checker.engines import registry as engines
 from checker.engines.base import CheckRequest, SimulateSection
-from checker.reports.console import console
+from checker.reports.console import Progress, TextColumn, TimeElapsedColumn, console
 from checker.cli.commands.check import check_outputs, report
 from checker.cli.commands.common import check_model_file, model_args, positive
-
-# rich.progress, imported on first use: only on a terminal (it takes 40 ms of a small model's check)
-Progress = Deferred("rich.progress", "Progress")
-TextColumn = Deferred("rich.progress", "TextColumn")
-TimeElapsedColumn = Deferred("rich.progress", "TimeElapsedColumn")
 
 
 def add_parser(sub) -> None:

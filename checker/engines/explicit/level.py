@@ -18,6 +18,8 @@ served between chunks whatever a level costs.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
@@ -58,24 +60,6 @@ class Successors:
         else:
             states = list(nxt)
             self._add(self.fingerprints(states), parents + offset, states)
-
-    def add_transitions(self, offset: int, ts: list[int], ends: list[int]) -> None:
-        """`add` from every transition of the chunk's states, repeats included: the successors
-        `ts`, where each state's end in them (`ends`, as the generated `expand_labelled` gives them)."""
-        if not ts:
-            return
-        parents = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
-        if self.exact:
-            fps = np.fromiter(ts, dtype=np.uint64, count=len(ts))
-            _, first = np.unique(fps, return_index=True)
-            first.sort()
-            self._add(fps[first], parents[first] + offset, None)
-        else:
-            nxt: dict[int, int] = {}
-            for t, p in zip(ts, parents.tolist()):
-                if t not in nxt:
-                    nxt[t] = p
-            self.add(offset, nxt)
 
     def add_first(self, offset: int, states: list[int], parents: np.ndarray) -> None:
         """`add` of successors seen for the first time (by the state graph: distinct, none of them
@@ -131,28 +115,11 @@ class Successors:
         return self.held
 
 
-class Transitions:
-    """A chunk's successors as every transition, repeats included (`Successors.add_transitions`)."""
-
-    __slots__ = ("ts", "ends")
-
-    def __init__(self, ts: list[int], ends: list[int]):
-        self.ts, self.ends = ts, ends
-
-    def add_to(self, succ: Successors, offset: int) -> None:
-        succ.add_transitions(offset, self.ts, self.ends)
-
-
-class FirstSeen:
+class FirstSeen(NamedTuple):
     """A chunk's successors seen for the first time, with their first parents (`Successors.add_first`)."""
 
-    __slots__ = ("states", "parents")
-
-    def __init__(self, states: list[int], parents: np.ndarray):
-        self.states, self.parents = states, parents
-
-    def add_to(self, succ: Successors, offset: int) -> None:
-        succ.add_first(offset, self.states, self.parents)
+    states: list[int]
+    parents: np.ndarray
 
 
 class Level:
@@ -169,12 +136,12 @@ class Level:
 
     def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
         """A chunk's outcome, the chunk starting at index `offset` of the level; `nxt`: its successors
-        (successor -> index of its first parent in the chunk), or `Transitions` or `FirstSeen`."""
+        (successor -> index of its first parent in the chunk), or `FirstSeen`."""
         if self.succ is not None:
-            if isinstance(nxt, dict):
-                self.succ.add(offset, nxt)
+            if isinstance(nxt, FirstSeen):
+                self.succ.add_first(offset, nxt.states, nxt.parents)
             else:
-                nxt.add_to(self.succ, offset)
+                self.succ.add(offset, nxt)
         for k, c in enumerate(counts):
             self.counts[k] += c
         self.bad.extend(b + offset for b in bad)

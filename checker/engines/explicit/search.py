@@ -58,7 +58,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.graph import GraphBuilder, GraphLimit, StateGraph, checking
-from checker.engines.explicit.level import ChunkSizer, FirstSeen, Level, Successors, Transitions, canonical
+from checker.engines.explicit.level import ChunkSizer, FirstSeen, Level, Successors, canonical
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.raygroup import RayGroup
@@ -431,7 +431,8 @@ class Explorer:
         """`_expand_local` that adds the chunk's transitions to the state graph (`builder`). The
         chunk is the graph's next states, in the graph's order, unless a fingerprint collision or
         the state limit dropped a state the graph has: the graph is then left to be built after
-        the search (where the limit stops it with its own message)."""
+        the search (where the limit stops it with its own message), and this chunk and the rest
+        are expanded as without it."""
         (ts, ends), counts, bad, dead, err, ks = self.cm.expand_labelled(chunk)
         builder = self.builder
         if chunk == builder.g.states[builder.done:builder.done + len(chunk)]:
@@ -442,7 +443,7 @@ class Explorer:
             except GraphLimit:
                 pass
         self.builder = None
-        return Transitions(ts, ends), counts, bad, dead, err, []
+        return self._expand_local(chunk)
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
