@@ -1869,11 +1869,10 @@ class ModelCompiler(Compiler):
             self.compile_pending()
         return self.body_fns[k]
 
-    def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False, errors: bool | None = None) -> list[str]:
+    def action_block(self, k: int, action: ir.ActionIR, labelled: bool = False, errors: bool = True) -> list[str]:
         """Every instance of action k; `labelled` also emits each state's instance id (to `ak`);
-        `errors` (default: when not labelled) records a run-time error as `expand` does (in `err`),
-        else it is no transition and nothing more."""
-        errors = not labelled if errors is None else errors
+        `errors` records a run-time error as `expand` does (in `err`), else it is no transition
+        and nothing more."""
         guard_stmts, body = _split_guard(action.body)
         inline = not _has(body, (ir.Choose, ir.Require)) and _block_depth(body) <= MAX_BLOCKS
         fn = None if inline else self.body_function(k, action, body)
@@ -2049,7 +2048,7 @@ class ModelCompiler(Compiler):
         per = list(checks)
         per.append("m = 0")
         for k, action in enumerate(self.model.actions):
-            per.extend(self.action_block(k, action, labelled=labelled, errors=True))
+            per.extend(self.action_block(k, action, labelled=labelled))
             per.append("n = len(buf)")
             per.append(f"_n{k} += n - m")   # a local, cheaper than an item of a list
             per.append("m = n")
@@ -2123,7 +2122,7 @@ class ModelCompiler(Compiler):
                "for s0 in frontier:"]
         edges: list[str] = []
         for k, action in enumerate(m.actions):
-            edges.extend(self.action_block(k, action, labelled=True))
+            edges.extend(self.action_block(k, action, labelled=True, errors=False))
         lab += _indent(_hoist_reads(edges) + ["end(len(out))"])
         lab.append("return out, insts, ends")
         body += _indent(lab)
