@@ -21,6 +21,7 @@ from checker.core.kinds import Kind
 from checker.core.properties import where_of
 from checker.core.result import PropertyResult, Verdict
 from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.csgraph import Csr
 from checker.engines.explicit.determinism import _branch, _instance_text, _trace_to, check_deterministic
 from checker.engines.explicit.graph import DictNumbers, GraphBuilder, GraphLimit, HashNumbers, StateGraph
 from checker.engines.explicit.liveness import Cores, TemporalChecker, bit_set
@@ -78,10 +79,13 @@ class OldGraph(StateGraph):
             n += 1
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return csr_matrix((np.ones(len(dst)), dst.astype(np.int32, copy=False), indptr), shape=(n, n))
+        return Csr(indptr, dst.astype(np.int64), n)
 
     def components(self, allowed):
-        m = self.matrix(allowed)
+        """scipy's components, numbered in the order of scipy's labels (the engine's are numbered
+        by their smallest states: the results must not depend on it)."""
+        g = self.matrix(allowed)
+        m = csr_matrix((np.ones(g.edges), g.indices.astype(np.int32), g.indptr), shape=(g.n, g.n))
         m.sum_duplicates()
         _, labels = connected_components(m, directed=True, connection="strong")
         labels = labels.astype(np.int64)

@@ -58,6 +58,57 @@ def test_the_help_loads_no_engine():
     assert loaded(modules) == []
 
 
+
+# the model's parser and loader, the engines' registry, and rich (the console): what a command's work
+# needs, not its options
+FRONT_END = ("lark", "rich", "spec.parser", "spec.loader", "spec.ir", "checker.engines.registry",
+             "checker.reports.console", "checker.traces.itf")
+COMMANDS = ("check", "parse", "replay", "simulate", "ci", "graph", "catalog", "conform", "fmt", "repl", "mutate",
+            "lsp")
+
+
+def front_end(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m in FRONT_END or m.split(".")[0] in FRONT_END)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"], ["simulate", "--help"]])
+def test_the_version_and_the_help_load_no_parser_no_engine_and_no_console(args):
+    """Every command's options are read without its work (`checker.cli.commands.COMMAND_run`)."""
+    code, out, modules = run_with_imports(*args)
+    assert code == 0 and out
+    assert front_end(modules) == []
+    assert [m for m in modules if m.startswith("checker.cli.commands.") and m.endswith("_run")] == []
+
+
+def test_a_check_printed_as_text_loads_no_other_format_and_no_replay():
+    """The HTML page, the sequence diagrams and the other formats load only when asked for, and
+    replay only with `syncproof replay`."""
+    code, out, modules = run_with_imports("check", TWO_PHASE, "--property", "Consistent", "--no-trace-file")
+    assert code == 0 and "HOLDS" in out, out
+    formats = sorted(m.removeprefix("checker.reports.formats.") for m in modules
+                     if m.startswith("checker.reports.formats."))
+    assert formats == ["common", "text", "tracerows"]
+    assert "checker.traces.replay" not in modules and "checker.cli.commands.replay_run" not in modules
+
+
+def test_a_check_in_json_loads_that_format_only():
+    code, out, modules = run_with_imports("check", TWO_PHASE, "--property", "Consistent", "--no-trace-file",
+                                          "--format", "json")
+    assert code == 0 and json.loads(out)["verdict"] == "holds", out
+    assert "checker.reports.formats.jsonfmt" in modules
+    assert "checker.reports.formats.html" not in modules and "checker.reports.formats.sequence" not in modules
+
+
+def test_the_options_name_what_they_stand_for():
+    """Names written in the options' modules, so that they load nothing: the same as the originals."""
+    from checker.cli.commands import catalog, check
+    from checker.engines import registry
+    from checker.project import scores
+    assert check.ENGINE_NAMES == registry.CHECK_NAMES
+    assert catalog.SCORES_FILE == scores.FILE
+    assert set(COMMANDS) == {m.__name__.rsplit(".", 1)[-1] for m in __import__("checker.cli.main").cli.main.COMMANDS}
+
+
 @pytest.mark.parametrize("engine", [[], ["--engine", "explicit"]])
 def test_an_explicit_check_loads_neither_z3_nor_hypothesis(engine):
     code, out, modules = run_with_imports("check", TWO_PHASE, *engine, "--no-trace-file")
@@ -79,10 +130,13 @@ def test_a_safety_check_loads_neither_scipy_nor_the_progress_bar():
     assert "rich.progress" not in modules
 
 
-def test_a_liveness_check_still_loads_scipy():
+def test_a_small_liveness_check_does_not_load_scipy():
+    """The graph searches of a small graph run in Python (checker.engines.explicit.csgraph): importing
+    scipy.sparse would take longer than the whole check."""
     code, out, modules = run_with_imports("check", TWO_PHASE, "--no-trace-file")
-    assert code == 0, out
-    assert "scipy.sparse.csgraph" in modules
+    assert code == 0 and "HOLDS" in out, out
+    assert "checker.engines.explicit.liveness" in modules
+    assert not any(m.split(".")[0] == "scipy" for m in modules)
 
 
 def test_bmc_loads_z3_and_still_checks():

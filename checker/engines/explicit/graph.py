@@ -8,10 +8,10 @@ a chunk's targets are numbered at once in a numpy hash table), and stores
 edges in compressed rows (numpy): 8 bytes per edge.
 
 Strongly connected components, breadth-first and depth-first searches on any
-subset of states run in C (`scipy.sparse.csgraph`) over a sparse matrix of
-the edges whose rows keep the graph's edge order (less self-loops, which no
-search follows), so their results are those of the same searches written out
-in Python (see `tarjan_order`).
+subset of states run over compressed rows of the edges that keep the graph's
+edge order (less self-loops, which no search follows), in C (scipy) for a
+large graph and in Python for a small one (`csgraph`), so their results are
+those of the same searches written out in Python (see `tarjan_order`).
 
 Building the graph polls the run's budget (`checker.core.limits`) after every
 chunk (sized to take about CHUNK_SECONDS) and every search on it ticks it, so
@@ -27,16 +27,9 @@ from itertools import repeat
 
 import numpy as np
 
-from checker.core.deferred import Deferred
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
-
-# scipy, imported on first use: a safety check never needs it, and importing scipy.sparse takes
-# as long as a small model's whole check (issue 13, start-up)
-csr_matrix = Deferred("scipy.sparse", "csr_matrix")
-breadth_first_order = Deferred("scipy.sparse.csgraph", "breadth_first_order")
-connected_components = Deferred("scipy.sparse.csgraph", "connected_components")
-depth_first_order = Deferred("scipy.sparse.csgraph", "depth_first_order")
+from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, canonical, dfs, strong_components, transpose
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -193,15 +186,13 @@ class StateGraph:
     def links(self) -> tuple[np.ndarray, np.ndarray]:
         """The steps without repeats (two instances, one step), rows sorted: scipy's strong
         components loop forever on a repeated entry."""
-        indptr, indices = self.steps
-        m = _matrix(indptr.copy(), indices.copy(), len(self))
-        m.sum_duplicates()  # in place
-        return m.indptr, m.indices
+        g = canonical(Csr(*self.steps, len(self)))
+        return g.indptr, g.indices
 
     def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None,
-               rows: tuple[np.ndarray, np.ndarray] | None = None) -> csr_matrix:
+               rows: tuple[np.ndarray, np.ndarray] | None = None) -> Csr:
         """The steps (see `steps`; or `rows`) between `allowed` states (a boolean mask; None: every
-        state) as a sparse matrix whose rows keep the graph's edge order; `reverse` turns every
+        state) as compressed rows that keep the graph's edge order; `reverse` turns every
         edge round. With `sources`, one more state (number len(self)) has an edge to each of them,
         in their order: a search from it is a search from all of them at once."""
         indptr, indices = rows or self.steps
@@ -210,20 +201,18 @@ class StateGraph:
             keep = np.repeat(allowed, np.diff(indptr)) & allowed[indices]
             indptr, indices = _rows(keep, indptr), indices[keep]
         if reverse:
-            m = _matrix(indptr, indices, n).transpose().tocsr()
-            indptr, indices = m.indptr, m.indices
+            indptr, indices, _ = transpose(Csr(indptr, indices, n))
         if sources is not None:
             indices = np.concatenate([indices, np.asarray(sources, dtype=np.int32)])
             indptr = np.append(indptr, len(indices))
             n += 1
-        return _matrix(indptr, indices, n)
+        return Csr(indptr, indices, n)
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         """The strongly connected component of every state of the subgraph induced by `allowed`
-        (numbered from 0, in the order of scipy's labels), -1 for the states outside it."""
+        (numbered from 0 in the order of their smallest states), -1 for the states outside it."""
         self.tick()
-        _, labels = connected_components(self.matrix(allowed, rows=self.links), directed=True,
-                                         connection="strong")
+        labels = strong_components(self.matrix(allowed, rows=self.links))
         used = np.zeros(len(self) + 1, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1
@@ -238,10 +227,10 @@ class StateGraph:
         n = len(self)
         if not sources:
             return np.zeros(0, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-        order, pred = breadth_first_order(self.matrix(allowed, sources=sources), n, directed=True)
-        pred = pred[:n].astype(np.int64)
+        order, pred = bfs(self.matrix(allowed, sources=sources), n)
+        pred = pred[:n]
         pred[(pred == n) | (pred < 0)] = -1
-        return order[1:].astype(np.int64), pred
+        return order[1:], pred
 
     def reaching(self, targets: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """States inside `allowed` from which some of `targets` (a mask) is reachable inside it."""
@@ -251,7 +240,7 @@ class StateGraph:
         sources = np.flatnonzero(targets & allowed)
         if len(sources):
             m = self.matrix(allowed, reverse=True, sources=sources)
-            found = breadth_first_order(m, n, directed=True, return_predecessors=False)
+            found = bfs_reached(m, n)
             out[found[1:]] = True
         return out
 
@@ -315,11 +304,11 @@ class StateGraph:
         inside[comp] = True
         m = self.matrix(allowed)
         ancestors = np.zeros(n, dtype=bool)
-        ancestors[breadth_first_order(m.transpose(), int(comp[0]), directed=True, return_predecessors=False)] = True
+        ancestors[bfs_reached(transpose(m), int(comp[0]))] = True
         root = int(roots[np.argmax(ancestors[roots])])
-        met = depth_first_order(m, root, directed=True, return_predecessors=False)
+        met = dfs(m, root)
         first = int(met[np.argmax(inside[met])])
-        within = depth_first_order(self.matrix(inside), first, directed=True, return_predecessors=False)
+        within = dfs(self.matrix(inside), first)
         return within[::-1].tolist()
 
 
@@ -469,11 +458,6 @@ def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     kept = np.zeros(len(keep) + 1, dtype=np.int32 if len(keep) < 2 ** 31 else np.int64)
     np.cumsum(keep, out=kept[1:])
     return kept[offsets]
-
-
-def _matrix(indptr: np.ndarray, indices: np.ndarray, n: int) -> csr_matrix:
-    # float64 weights: scipy would convert any other type, and the conversion reorders the rows
-    return csr_matrix((np.ones(len(indices)), indices.astype(np.int32, copy=False), indptr), shape=(n, n))
 
 
 def _next_chunk(chunk: int, states: int, seconds: float) -> int:

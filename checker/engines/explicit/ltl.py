@@ -34,8 +34,8 @@ per fairness condition: an action instance, or a group of them, as in liveness.p
    when the shorter lasso still violates the formula (checked on it). Not always a shortest
    lasso of the graph.
 
-The product has (graph states x automaton nodes) nodes at most, built with numpy and searched with
-scipy like the graph itself: the fast paths stay much cheaper.
+The product has (graph states x automaton nodes) nodes at most, built with numpy and searched like
+the graph itself (`csgraph`): the fast paths stay much cheaper.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import numpy as np
 from spec import ir
 
 from checker.core.temporal import formula_holds
-from checker.engines.explicit.graph import breadth_first_order, connected_components, csr_matrix
+from checker.engines.explicit.csgraph import Csr, bfs, from_pairs, strong_components
 
 STUTTER = -1      # as in liveness.py: a step of no instance
 TRUE, FALSE = ("true",), ("false",)
@@ -182,7 +182,7 @@ class Product:
         self.init = [int(u) * nq + q for u in g.init for q in aut.initial if label[q][u]]
         self._rows = None
 
-    def matrix(self, allowed: np.ndarray | None = None, sources=None) -> csr_matrix:
+    def matrix(self, allowed: np.ndarray | None = None, sources=None) -> Csr:
         """The steps between `allowed` nodes, without repeats; with `sources`, one more node (number
         self.n) with a step to each of them."""
         keep = np.ones(len(self.src), dtype=bool) if allowed is None else allowed[self.src] & allowed[self.dst]
@@ -191,9 +191,7 @@ class Product:
             rows = np.concatenate([rows, np.full(len(sources), n, dtype=np.int64)])
             cols = np.concatenate([cols, np.asarray(sources, dtype=np.int64)])
             n += 1
-        m = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-        m.sum_duplicates()
-        return m
+        return from_pairs(rows, cols, n)
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """The nodes reachable from the initial nodes in breadth-first order, and the parent of each
@@ -202,14 +200,14 @@ class Product:
         pred = np.full(self.n, -1, dtype=np.int64)
         if not self.init:
             return np.zeros(0, dtype=np.int64), pred
-        order, p = breadth_first_order(self.matrix(sources=self.init), self.n, directed=True)
-        p = p[:self.n].astype(np.int64)
+        order, p = bfs(self.matrix(sources=self.init), self.n)
+        p = p[:self.n]
         p[(p == self.n) | (p < 0)] = -1
-        return order[1:].astype(np.int64), p
+        return order[1:], p
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         self.g.tick()
-        _, labels = connected_components(self.matrix(allowed), directed=True, connection="strong")
+        labels = strong_components(self.matrix(allowed))
         used = np.zeros(self.n, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1
