@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from checker.cli.main import main
-from checker.cli.commands.catalog import COMMAND, collect, header_line, render, surprises, without_times
+from checker.cli.commands.catalog_run import COMMAND, collect, header_line, render, surprises, without_times
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"

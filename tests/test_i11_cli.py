@@ -299,7 +299,7 @@ def test_ci_console_and_junit_show_trace_files_relative_to_the_project(project, 
 
 
 def test_graph_and_catalog_check_their_output_first(project, capsys, monkeypatch):
-    monkeypatch.setattr("checker.cli.commands.catalog.collect", lambda *a: pytest.fail("the models were checked"))
+    monkeypatch.setattr("checker.cli.commands.catalog_run.collect", lambda *a: pytest.fail("the models were checked"))
     for command in (["graph", "models/depths.sync", "--output"], ["catalog", "models", "--write"]):
         code, _, err = run([*command, "/dev/null/out"], capsys)
         assert code == 2

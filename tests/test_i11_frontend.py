@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli.commands.catalog import check_file
+from checker.cli.commands.catalog_run import check_file
 from cli_helpers import run_cli
 from spec import files
 from spec.diagnostics import Diagnostic, Source, Span

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli.commands.catalog import SCORES_NOTE
+from checker.cli.commands.catalog_run import SCORES_NOTE
 from checker.cli.main import main
 from checker.engines import registry as engines
 from checker.engines.base import CheckRequest

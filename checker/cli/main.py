@@ -28,11 +28,14 @@ from checker.cli.commands import repl
 from checker.cli.commands import mutate
 from checker.cli.commands import lsp
 from checker.cli.commands.common import Parser
-from checker.reports.formats.common import stats_line
-from checker.traces.itf import ITFError
-from checker.reports.console import console
+from checker.core.deferred import Deferred
 from checker.core.exits import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
-from checker.project.runs import Entry
+from checker.traces.errors import ITFError
+
+# rich and the reports, imported when a message is printed: `--version` and `--help` need neither
+console = Deferred("checker.reports.console", "console")
+stats_line = Deferred("checker.reports.formats.common", "stats_line")
+Entry = Deferred("checker.project.runs", "Entry")
 
 COMMANDS = [check, parse, replay, simulate, ci, graph, catalog, conform, fmt, repl, mutate, lsp]
 

@@ -40,6 +40,13 @@ PROGRESS = 0.25   # seconds between progress reports, at most
 MAX_STRIDE = 1024  # ticks between clock reads, at most: a unit that becomes 1000 times dearer
                    # mid-phase still has the clock read within about a second
 
+# The largest value a numeric option takes, in a configuration (checker.engines.options) and on
+# the command line: beyond it a number is surely a mistake, and some would break the run itself (a
+# process per worker, a timer of 10^4000 s).
+MOST_SECONDS = 10 ** 9          # timeouts: about 31 years
+MOST_COUNT = 10 ** 18           # states, depths, runs, steps, seeds
+MOST_PROCESSES = 256            # workers
+
 
 class Stopped(BaseException):
     """A limit was reached: the engine ends the run with the verdict inconclusive and `reason`.

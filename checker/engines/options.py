@@ -19,17 +19,13 @@ from dataclasses import dataclass
 
 from spec import ir
 
+from checker.core.limits import MOST_COUNT, MOST_PROCESSES, MOST_SECONDS
 from checker.core.result import Result
 from checker.engines import registry
 from checker.engines.base import CheckRequest, ExplicitSection, SimulateSection, SymbolicSection
 
 INT, NUMBER, BOOL, NAMES = "a positive integer", "a positive number", "true or false", "a list of names"
 
-# The largest value a numeric option takes, here and on the command line: beyond it a number is
-# surely a mistake, and some would break the run itself (a process per worker, a timer of 10^4000 s).
-MOST_SECONDS = 10 ** 9          # timeouts: about 31 years
-MOST_COUNT = 10 ** 18           # states, depths, runs, steps, seeds
-MOST_PROCESSES = 256            # workers
 
 
 @dataclass(frozen=True)

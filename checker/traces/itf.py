@@ -29,16 +29,7 @@ from spec.types import (BoolType, EnumType, IntType, MapType, OptionType, Record
 
 from checker import __version__
 from checker.core.result import Trace, TraceStep
-
-
-class ITFError(ValueError):
-    """A file that is not an ITF trace of the model, with where it went wrong (and the file, when
-    known: `path: message`)."""
-
-    def __init__(self, message: str, path: str | Path | None = None, at: str | None = None):
-        where = f"{path}:{at}" if at else path
-        super().__init__(f"{where}: {message}" if path is not None else message)
-        self.path = path
+from checker.traces.errors import ITFError
 
 
 def to_itf(value):

@@ -13,7 +13,7 @@ from spec import files
 from spec.diagnostics import Diagnostic, SpecError
 
 from checker.core.exits import EXIT_BAD_INPUT
-from checker.engines.options import MOST_COUNT, MOST_SECONDS
+from checker.core.limits import MOST_COUNT, MOST_SECONDS
 
 
 class Parser(argparse.ArgumentParser):

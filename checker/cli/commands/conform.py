@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from checker.cli.commands.common import model_args, positive
 from checker.core.deferred import Deferred
-from checker.engines.options import MOST_PROCESSES
+from checker.core.limits import MOST_PROCESSES
 
 # the work, with hypothesis and the implementation's adapter: imported when the command runs
 run = Deferred("checker.cli.commands.conform_run", "run")

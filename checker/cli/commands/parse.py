@@ -1,13 +1,15 @@
-"""`syncproof parse MODEL`: syntax and type check only."""
+"""`syncproof parse MODEL`: syntax and type check only.
+
+Here the options only; the work is in `checker.cli.commands.parse_run`, imported when the command
+runs.
+"""
 
 from __future__ import annotations
 
-from spec.loader import load
+from checker.core.deferred import Deferred
+from checker.cli.commands.common import model_args
 
-from checker.traces.itf import to_itf
-from checker.reports.console import console, print_json
-from checker.cli.commands.common import check_model_file, model_args
-from checker.core.exits import EXIT_HOLDS
+run = Deferred("checker.cli.commands.parse_run", "run")
 
 
 def add_parser(sub) -> None:
@@ -15,22 +17,3 @@ def add_parser(sub) -> None:
     model_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
-
-
-def run(args) -> int:
-    check_model_file(args.model)
-    model = load(args.model, args.const)
-    for w in model.warnings:
-        console(stderr=True).print(w.render(), markup=False)
-    if args.json:
-        print_json({"model": model.name, "path": model.path, "ok": True,
-                    "variables": {v.name: v.type.show() for v in model.vars},
-                    "actions": [a.name for a in model.actions],
-                    "invariants": [i.name for i in model.invariants],
-                    "state_bits": model.state_bits,
-                    "constants": {k: to_itf(v) for k, v in model.const_values().items()}})
-        return EXIT_HOLDS
-    console().print(f"{model.path}: {model.name} is well-formed: {len(model.vars)} variables "
-                    f"({model.state_bits} bits of state), {len(model.actions)} actions, "
-                    f"{len(model.invariants)} invariants", markup=False)
-    return EXIT_HOLDS

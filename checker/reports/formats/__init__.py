@@ -18,17 +18,21 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checker.project.runs import Run
-from checker.reports.formats.html import render_html
-from checker.reports.formats.jsonfmt import render_json
-from checker.reports.formats.junit import render_junit
-from checker.reports.formats.markdown import render_markdown
-from checker.reports.formats.sarif import render_sarif
-from checker.reports.formats.text import render_text
+from checker.core.deferred import Deferred
 
-RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif, "junit": render_junit,
-             "markdown": render_markdown, "html": render_html}
+if TYPE_CHECKING:   # the options (add_format_args) are read without loading results and runs
+    from checker.project.runs import Run
+
+# each renderer imported when its format is asked for (issue 13: start-up): the HTML page and the
+# sequence diagrams alone took a tenth of a small model's check printed as text
+RENDERERS = {"text": Deferred("checker.reports.formats.text", "render_text"),
+             "json": Deferred("checker.reports.formats.jsonfmt", "render_json"),
+             "sarif": Deferred("checker.reports.formats.sarif", "render_sarif"),
+             "junit": Deferred("checker.reports.formats.junit", "render_junit"),
+             "markdown": Deferred("checker.reports.formats.markdown", "render_markdown"),
+             "html": Deferred("checker.reports.formats.html", "render_html")}
 FORMATS = tuple(RENDERERS)
 
 
