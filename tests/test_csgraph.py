@@ -27,7 +27,9 @@ def random_pairs(rng: random.Random) -> tuple[np.ndarray, np.ndarray, int]:
     n = rng.choice([1, 2, 3, rng.randint(4, 40), rng.randint(100, 400)])
     shape = rng.random()
     m = rng.randint(0, 4 * n)
-    if shape < 0.3:    # a few long cycles and chains: deep searches
+    if shape < 0.15:   # no cycles but self-loops: strong components by peeling nodes off alone
+        pairs = [tuple(sorted((rng.randrange(n), rng.randrange(n)))) for _ in range(m)]
+    elif shape < 0.4:  # a few long cycles and chains: deep searches
         nodes = list(range(n))
         rng.shuffle(nodes)
         pairs = list(zip(nodes, nodes[1:] + nodes[:1]))[: rng.randint(0, n)]
@@ -74,7 +76,8 @@ def test_the_rows_are_scipys(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS[::10])
-def test_the_searches_are_scipys(seed):
+def test_the_searches_are_scipys(seed, monkeypatch):
+    monkeypatch.setattr(csgraph, "_in_scipy", lambda g: False)
     rng = random.Random(seed)
     for _ in range(10):
         rows, cols, n = random_pairs(rng)
@@ -89,6 +92,9 @@ def test_the_searches_are_scipys(seed):
             assert csgraph._dfs(g, start).tolist() == s_dfs.tolist()
         c = canonical(g)
         labels = connected_components(scipy_matrix(c), directed=True, connection="strong")[1]
+        for rounds in (0, 1, 3, 10_000):   # peeling stopped early, or not
+            monkeypatch.setattr(csgraph, "TRIM_ROUNDS", rounds)
+            assert csgraph.strong_components(c).tolist() == csgraph.by_first_node(labels).tolist()
         assert csgraph.by_first_node(csgraph._strong(c)).tolist() == csgraph.by_first_node(labels).tolist()
         assert csgraph.by_first_node(labels)[0] == 0 and np.all(np.diff(np.maximum.accumulate(
             csgraph.by_first_node(labels))) <= 1)   # numbered in order of first node
@@ -116,6 +122,8 @@ def test_small_graphs_are_searched_here_and_large_ones_in_scipy(monkeypatch):
     assert calls == ["python"]
     monkeypatch.setattr(csgraph, "SMALL", 5)   # 3 nodes + 3 edges: large
     assert csgraph.strong_components(g).tolist() == [0, 0, 0] and calls == ["python"]
+    dag = from_pairs(np.array([0, 1]), np.array([1, 2]), 3)   # peeled off: no search at all
+    assert csgraph.strong_components(dag).tolist() == [0, 1, 2] and calls == ["python"]
 
 
 # ---- whole checks: the same results from either implementation -------------------------------------
@@ -123,6 +131,7 @@ def test_small_graphs_are_searched_here_and_large_ones_in_scipy(monkeypatch):
 def _check(m, in_scipy: bool, monkeypatch):
     with monkeypatch.context() as mp:
         mp.setattr(csgraph, "_in_scipy", lambda g: in_scipy)
+        mp.setattr(csgraph, "_scipy_loaded", lambda: in_scipy)
         return Explorer(m, ExplicitOptions(symmetry=False, stop_at_first=False)).run()
 
 

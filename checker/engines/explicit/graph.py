@@ -29,7 +29,7 @@ import numpy as np
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, canonical, dfs, strong_components, transpose
+from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, dfs, strong_components, transpose
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -182,20 +182,12 @@ class StateGraph:
         keep = self.src != self.dst
         return _rows(keep, self.offsets), self.dst[keep]
 
-    @cached_property
-    def links(self) -> tuple[np.ndarray, np.ndarray]:
-        """The steps without repeats (two instances, one step), rows sorted: scipy's strong
-        components loop forever on a repeated entry."""
-        g = canonical(Csr(*self.steps, len(self)))
-        return g.indptr, g.indices
-
-    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None,
-               rows: tuple[np.ndarray, np.ndarray] | None = None) -> Csr:
-        """The steps (see `steps`; or `rows`) between `allowed` states (a boolean mask; None: every
+    def matrix(self, allowed: np.ndarray | None = None, reverse: bool = False, sources=None) -> Csr:
+        """The steps (see `steps`) between `allowed` states (a boolean mask; None: every
         state) as compressed rows that keep the graph's edge order; `reverse` turns every
         edge round. With `sources`, one more state (number len(self)) has an edge to each of them,
         in their order: a search from it is a search from all of them at once."""
-        indptr, indices = rows or self.steps
+        indptr, indices = self.steps
         n = len(self)
         if allowed is not None:
             keep = np.repeat(allowed, np.diff(indptr)) & allowed[indices]
@@ -212,7 +204,7 @@ class StateGraph:
         """The strongly connected component of every state of the subgraph induced by `allowed`
         (numbered from 0 in the order of their smallest states), -1 for the states outside it."""
         self.tick()
-        labels = strong_components(self.matrix(allowed, rows=self.links))
+        labels = strong_components(self.matrix(allowed))
         used = np.zeros(len(self) + 1, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1
