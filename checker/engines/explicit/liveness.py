@@ -117,12 +117,18 @@ class FairSteps:
         per_edge = fair.n_of_instance[g.inst] if len(fair.n_of_instance) else np.zeros(len(g.inst), dtype=np.int64)
         keep = np.flatnonzero((g.dst != g.src) & (per_edge > 0))
         times = per_edge[keep]
-        edge = np.repeat(keep, times)
         # the k-th condition of each kept edge: its instance's first pair, plus k
         first = np.concatenate(([0], np.cumsum(fair.n_of_instance)[:-1])) if len(fair.n_of_instance) else \
             np.zeros(0, dtype=np.int64)
-        k = np.arange(len(edge)) - np.repeat(np.cumsum(times) - times, times)
-        cond = fair.pair_cond[first[g.inst[edge]] + k] if len(edge) else np.zeros(0, dtype=np.int64)
+        if not len(keep):
+            edge, cond = keep, np.zeros(0, dtype=np.int64)
+        elif times.max() == 1:   # one condition an instance, the usual case: no repeats
+            edge = keep
+            cond = fair.pair_cond[first[g.inst[edge]]]
+        else:
+            edge = np.repeat(keep, times)
+            k = np.arange(len(edge)) - np.repeat(np.cumsum(times) - times, times)
+            cond = fair.pair_cond[first[g.inst[edge]] + k]
         src = g.src[edge]
         self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
         self.dst = g.dst[edge]
