@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
 
@@ -19,6 +20,7 @@ from checker.engines.explicit.search import ExplicitOptions, Explorer
 from engine_helpers import model_file, model_of
 from test_graph_in_search import _same
 from test_liveness_fast import random_model
+from test_ltl import formulas, random_model as ltl_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,3 +155,11 @@ def test_every_shipped_graph_property_has_the_same_results_either_way(name, monk
 def test_random_temporal_models_have_the_same_results_either_way(seed, monkeypatch):
     m = model_of(random_model(random.Random(seed)))
     _same(_check(m, False, monkeypatch), _check(m, True, monkeypatch))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(ltl_model(), formulas())
+def test_temporal_formulas_have_the_same_results_either_way(text, formula):
+    m = model_of(text + f"property F: {formula}\nproperty G: always eventually x == 0\n")
+    with pytest.MonkeyPatch.context() as mp:
+        _same(_check(m, False, mp), _check(m, True, mp))

@@ -207,7 +207,10 @@ class Product:
 
     def components(self, allowed: np.ndarray) -> np.ndarray:
         self.g.tick()
-        labels = strong_components(self.matrix(allowed))
+        keep = allowed[self.src] & allowed[self.dst]   # rows in order, repeats kept: no sort needed
+        kept = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept[1:])
+        labels = strong_components(Csr(kept[self.offsets], self.dst[keep], self.n))
         used = np.zeros(self.n, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1
