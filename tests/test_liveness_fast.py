@@ -24,7 +24,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.csgraph import Csr
 from checker.engines.explicit.determinism import _branch, _instance_text, _trace_to, check_deterministic
 from checker.engines.explicit.graph import DictNumbers, GraphBuilder, GraphLimit, HashNumbers, StateGraph
-from checker.engines.explicit.liveness import Cores, TemporalChecker, bit_set
+from checker.engines.explicit.liveness import Cores, FairSteps, TemporalChecker, bit_set
 
 # ---- the references: the code this replaced ----------------------------------------------------
 
@@ -310,6 +310,19 @@ def test_bit_sets(n_inst):
     words = bit_set(mask)
     found = [bool((int(words[k // 64]) >> (k % 64)) & 1) for k in range(len(words) * 64)]
     assert found == mask.tolist() + [False] * (len(words) * 64 - n_inst)
+
+
+@pytest.mark.parametrize("n_cond", [1, 5, 64, 65, 200])
+def test_bit_sets_by_source_are_those_step_by_step(n_cond):
+    rng = np.random.default_rng(n_cond)
+    steps = object.__new__(FairSteps)
+    steps.words = (n_cond + 63) // 64
+    cond = rng.integers(0, n_cond, size=500)
+    steps.word = (cond >> 6).astype(np.int64)
+    steps.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
+    src = np.sort(rng.integers(0, 80, size=500))
+    assert (steps.by_source(src, 90) == steps.bits(src, 90)).all()
+    assert not steps.by_source(src[:0], 3).any()
 
 
 # ---- random models ---------------------------------------------------------------------------------

@@ -111,9 +111,9 @@ def dfs(g: Csr, start: int) -> np.ndarray:
 
 def strong_components(g: Csr) -> np.ndarray:
     """The strongly connected component of every node, numbered in the order of their smallest nodes
-    (repeated edges allowed). The nodes on no cycle are peeled off first (`_trim`): on a graph
+    (repeated edges allowed). The nodes on no cycle are peeled off first (`on_cycles`): on a graph
     without cycles that is all the work."""
-    alive = _trim(g)
+    alive = on_cycles(g)
     labels = np.arange(g.n, dtype=np.int64)
     if alive.any():
         nodes = np.flatnonzero(alive)
@@ -179,7 +179,7 @@ def _edges_of(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total), counts
 
 
-def _trim(g: Csr) -> np.ndarray:
+def on_cycles(g: Csr) -> np.ndarray:
     """The nodes that may lie on a cycle: the others are peeled off, a round at a time, as nodes no
     remaining node has an edge to (at most TRIM_ROUNDS rounds). A node of a strongly connected
     component of more than one node, or with a self-loop, always has an edge from a remaining node,

@@ -29,7 +29,7 @@ import numpy as np
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, dfs, strong_components, transpose
+from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, dfs, on_cycles, strong_components, transpose
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -200,11 +200,17 @@ class StateGraph:
             n += 1
         return Csr(indptr, indices, n)
 
+    @cached_property
+    def on_cycles(self) -> np.ndarray:
+        """The states that may lie on a cycle of steps (`csgraph.on_cycles`); the others lie on none."""
+        return on_cycles(self.matrix())
+
     def components(self, allowed: np.ndarray) -> np.ndarray:
         """The strongly connected component of every state of the subgraph induced by `allowed`
         (numbered from 0 in the order of their smallest states), -1 for the states outside it."""
         self.tick()
-        labels = strong_components(self.matrix(allowed))
+        inside = allowed & self.on_cycles   # a state on no cycle is a component of its own in any subgraph
+        labels = strong_components(self.matrix(inside)) if inside.any() else np.arange(len(self))
         used = np.zeros(len(self) + 1, dtype=np.int64)
         used[labels[allowed]] = 1
         number = np.cumsum(used) - 1

@@ -135,7 +135,18 @@ class FairSteps:
         self.words = _words(fair.n)
         self.word = (cond >> 6).astype(np.int64)
         self.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
-        self.enabled = self.bits(src, len(g))
+        self.enabled = self.by_source(src, len(g))
+
+    def by_source(self, src: np.ndarray, n: int) -> np.ndarray:
+        """`bits(src, n)` for steps in order of their sources (src non-decreasing): each state's run of
+        steps or-ed at once (reduceat) rather than step by step."""
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        if len(src):
+            starts = np.flatnonzero(np.concatenate(([True], src[1:] != src[:-1])))
+            for w in range(self.words):
+                bits = self.bit if self.words == 1 else np.where(self.word == w, self.bit, np.uint64(0))
+                out[src[starts], w] = np.bitwise_or.reduceat(bits, starts)
+        return out
 
     def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
         """The bit set of the instances of the steps (those `which` numbers) in each of n groups,
