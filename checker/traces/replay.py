@@ -29,7 +29,7 @@ from checker.engines.explicit.compiled import CompiledModel, InterpretedModel
 from checker.engines.explicit.enumerable import obstacles
 from checker.traces.itf import ITFError, check_document, from_itf, to_itf, trace_document
 
-# on first use: the module loads numpy and scipy, which `syncproof --version`, `--help` and `parse` must not
+# on first use: the module loads numpy, which `syncproof --version`, `--help` and `parse` must not
 conditions_of = Deferred("checker.engines.explicit.refinement_fairness", "conditions_of")
 
 
