@@ -117,15 +117,21 @@ def test_the_written_out_searches_handle_deep_graphs_without_recursion():
 
 def test_small_graphs_are_searched_here_and_large_ones_in_scipy(monkeypatch):
     calls = []
+    bfs = csgraph._bfs
     monkeypatch.setattr(csgraph, "_strong", lambda g: calls.append("python") or np.zeros(g.n, dtype=np.int64))
+    monkeypatch.setattr(csgraph, "_bfs", lambda g, start: calls.append("numpy") or bfs(g, start))
     monkeypatch.delitem(sys.modules, "scipy.sparse.csgraph")
     g = from_pairs(np.arange(3), np.array([1, 2, 0]), 3)
     csgraph.strong_components(g)
     assert calls == ["python"]
-    monkeypatch.setattr(csgraph, "SMALL", 5)   # 3 nodes + 3 edges: large
-    assert csgraph.strong_components(g).tolist() == [0, 0, 0] and calls == ["python"]
     dag = from_pairs(np.array([0, 1]), np.array([1, 2]), 3)   # peeled off: no search at all
     assert csgraph.strong_components(dag).tolist() == [0, 1, 2] and calls == ["python"]
+    assert csgraph.bfs(g, 1)[0].tolist() == [1, 2, 0] and calls == ["python", "numpy"]
+    monkeypatch.setattr(csgraph, "SMALL", 5)   # 3 nodes + 3 edges: large, but not LARGE
+    assert csgraph.bfs(g, 1)[0].tolist() == [1, 2, 0] and calls == ["python", "numpy", "numpy"]
+    monkeypatch.setattr(csgraph, "LARGE", 5)
+    assert csgraph.bfs(g, 1)[0].tolist() == [1, 2, 0] and len(calls) == 3
+    assert csgraph.strong_components(g).tolist() == [0, 0, 0] and len(calls) == 3
 
 
 # ---- whole checks: the same results from either implementation -------------------------------------
