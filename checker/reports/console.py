@@ -153,6 +153,10 @@ def print_stats(result: Result, out: Console) -> None:
         extras.append(f"{s.workers} worker{'s' if s.workers != 1 else ''}{where}")
         if search.shipped_bytes and s.distinct_states:
             extras.append(f"{search.shipped_bytes / s.distinct_states:.1f} bytes/state sent between workers")
+    if search.kernel.startswith("numpy"):
+        extras.append("levels expanded with numpy" + search.kernel[len("numpy"):])
+    elif search.kernel:
+        extras.append("levels expanded by the generated Python (not numpy: " + search.kernel[len("python: "):] + ")")
     if extras:
         out.print(" · ".join(extras), style="dim")
     if s.actions:
@@ -367,6 +371,7 @@ def result_json(result: Result) -> dict:
             "machines": search.machines,
             "bytes_shipped_per_state": round(search.shipped_bytes / s.distinct_states, 3) if s.distinct_states else 0.0,
             "symmetry": search.symmetry,
+            "kernel": search.kernel or None,
             "actions": s.actions,
             "graph_states": graph.states,
             "graph_transitions": graph.edges,

@@ -1591,6 +1591,10 @@ class ModelCompiler(Compiler):
         self.ticking = False     # loops call _tick() (the run's budget): only init's do
         self.init_compiled = False
         self.def_reads: dict[str, set[int]] = {}  # def -> the state variables its body reads
+        # while `expand` is compiled: each instance as `checker.engines.explicit.vector` takes it
+        # (action, guards, body lines or None); None when not recording, or an instance is looped over
+        self.recording: list | None = None
+        self.kernel_plan: tuple | None = None    # (those instances or None, invariant codes)
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -1880,6 +1884,7 @@ class ModelCompiler(Compiler):
         base = self.instance_base(k)
         lines: list[str] = []
         if combos is None:
+            self.recording = None   # the level kernel takes unrolled instances only
             names = [f"l{p.id}" for p in action.params]
             table = self.table(tuple(itertools.product(*[p.type.codes() for p in action.params])))
             target = ", ".join(names) + ("," if len(names) == 1 else "")
@@ -1922,6 +1927,8 @@ class ModelCompiler(Compiler):
             finally:
                 self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
+        if self.recording is not None and label is None and errors:
+            self.recording.append((k, list(conds), None if fn is not None else list(inner)))
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition
@@ -2104,8 +2111,10 @@ class ModelCompiler(Compiler):
         cnt = f"[{', '.join(counts)}]"
         head = ["buf = []", "ap = buf.append", *(f"{c} = 0" for c in counts), "bad = []",
                 "dead = -1", "err = None", "failed = -1"] + caches
-        body += _indent(["nxt = {}"] + head + loop + _indent(self.expand_state(per, labelled=False))
-                        + [f"return nxt, {cnt}, bad, dead, err"])
+        self.recording = [] if not m.step_properties else None
+        expand_per = self.expand_state(per, labelled=False)
+        self.kernel_plan, self.recording = (self.recording, inv_codes), None
+        body += _indent(["nxt = {}"] + head + loop + _indent(expand_per) + [f"return nxt, {cnt}, bad, dead, err"])
         graph_search: list[str] = []
         if self.graph_search:
             # `expand` that gives every transition labelled, as `labelled_level` does: the search

@@ -65,6 +65,25 @@ class CompiledModel:
         self.invariant_names = [i.name for i in model.invariants]
         self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
         self._constraint_preds = [self.predicate(c.cond, []) for c in model.constraints]
+        self._kernel_plan = compiler.kernel_plan
+        self._kernel = None
+        self.kernel_why: str | None = None   # why there is no level kernel, once asked
+
+    def level_kernel(self):
+        """The level kernel (`checker.engines.explicit.vector`): `expand` of a uint64 array of
+        states with numpy, or None (then `kernel_why` says why). Translated on first use."""
+        if self._kernel is None and self.kernel_why is None:
+            from checker.engines.explicit import vector
+            instances, invariants = self._kernel_plan
+            if self.model.step_properties:
+                self.kernel_why = "the model has step properties"
+            elif self._constraint_preds:
+                self.kernel_why = "the model has state constraints"
+            else:
+                plan = None if instances is None else [vector.Instance(*row) for row in instances]
+                self._kernel, self.kernel_why = vector.build(plan, invariants, self.state_bits,
+                                                             len(self.model.actions))
+        return self._kernel
 
     # ---- packing ------------------------------------------------------------------
 

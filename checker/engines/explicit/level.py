@@ -72,6 +72,21 @@ class Successors:
         else:
             self._add(self.fingerprints(states), parents, list(states))
 
+    def add_arrays(self, offset: int, states: np.ndarray, parents: np.ndarray) -> None:
+        """A chunk's successors from the level kernel (`vector.Arrays`): uint64 states, repeats
+        allowed, each with the index of its parent in the chunk, in order of generation. Only
+        when `exact` and not a partition's (no `owned`). The chunk's repeats go first: a chunk
+        gives several times more transitions than distinct states, and the visited set is
+        searched faster with sorted keys."""
+        assert self.exact and self.owned is None
+        if not len(states):
+            return
+        distinct, first = np.unique(states, return_index=True)
+        if self.visited is not None and len(self.visited):
+            first = first[~self.visited.contains(distinct)]
+        first.sort()
+        self._keep(states[first], parents[first].astype(np.int64) + offset, None)
+
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
             seen = self.visited.contains(fps)
@@ -81,6 +96,9 @@ class Successors:
             fps, parents = fps[keep], parents[keep]
             if states is not None:
                 states = [s for s, k in zip(states, keep.tolist()) if k]
+        self._keep(fps, parents, states)
+
+    def _keep(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         self.fps.append(fps)
         self.parents.append(parents)
         if states is not None:
@@ -136,10 +154,13 @@ class Level:
 
     def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
         """A chunk's outcome, the chunk starting at index `offset` of the level; `nxt`: its successors
-        (successor -> index of its first parent in the chunk), or `FirstSeen`."""
+        (successor -> index of its first parent in the chunk), `FirstSeen`, or the level kernel's
+        `vector.Arrays` (states, parents)."""
         if self.succ is not None:
             if isinstance(nxt, FirstSeen):
                 self.succ.add_first(offset, nxt.states, nxt.parents)
+            elif isinstance(nxt, tuple):
+                self.succ.add_arrays(offset, *nxt)
             else:
                 self.succ.add(offset, nxt)
         for k, c in enumerate(counts):

@@ -70,6 +70,7 @@ from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
 
 
+KERNEL_CHUNKS = 16   # a chunk of the level kernel holds this many of `chunk` (see Explorer.kernel_sizer)
 RESTARTS = 3   # a run with checkpoints resumes after at most this many worker deaths
 
 
@@ -89,6 +90,9 @@ class ExplicitOptions:
     checkpoint: str | None = None               # directory of checkpoints (`checker.engines.explicit.checkpoint`)
     checkpoint_every: float = 600.0             # seconds between checkpoints, at least (one at a level's end)
     resume: str | None = None                   # directory of a checkpoint to continue from
+    # levels of at least this many states are expanded by the level kernel (numpy, `vector`) where
+    # the model allows it; None: never. Below it the generated code is as fast.
+    kernel_from: int | None = 1024
 
     def __post_init__(self):
         for name in ("workers", "chunk"):
@@ -130,6 +134,9 @@ class Explorer:
         self.level: Level | None = None        # the level being expanded
         self.queue = 0                         # its states not expanded yet
         self.sizer = ChunkSizer(options.chunk)
+        # the level kernel's chunks are larger: each costs a few hundred numpy calls, whatever its size
+        self.kernel_sizer = ChunkSizer(options.chunk * KERNEL_CHUNKS)
+        self.kernel_chunks = [0, 0]            # chunks expanded by the level kernel, and in all
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
         self.cut: list = []                    # [depth, parent index, state] of the last level's successors
@@ -204,7 +211,14 @@ class Explorer:
                            fingerprint="exact" if self.visited.exact else "64-bit",
                            symmetry=[t.name for t in self.symmetric],
                            cluster="ray" if self.opts.cluster else "", machines=self.machines,
-                           shipped_bytes=self.shipped)
+                           shipped_bytes=self.shipped, kernel=self._kernel_stat())
+
+    def _kernel_stat(self) -> str:
+        """What expanded the levels (SearchStats.kernel)."""
+        used, chunks = self.kernel_chunks
+        if used:
+            return "numpy" if used == chunks else f"numpy ({used:,} of {chunks:,} chunks)"
+        return f"python: {self.cm.kernel_why}" if self.cm.kernel_why else ""
 
     def _graph_stats(self) -> GraphStats | None:
         """The state graph, or how far it got if the search stopped while building it; None: not built."""
@@ -393,19 +407,34 @@ class Explorer:
         v = self.visited
         level = self.level = Level(len(self.model.actions), Successors(v.fingerprints, v.exact, v))
         b = self.budget
+        kernel = self._kernel(len(frontier))
+        if kernel is not None and not isinstance(frontier, np.ndarray):
+            frontier = np.array(frontier, dtype=np.uint64)
         offset = 0
         while offset < len(frontier):
-            chunk = frontier[offset:offset + self.sizer.size]
-            if isinstance(chunk, np.ndarray):
-                chunk = chunk.tolist()
+            sizer = self.sizer if kernel is None else self.kernel_sizer
+            chunk = frontier[offset:offset + sizer.size]
             t0 = time.perf_counter()
-            res = self._expand_local(chunk)
-            self.sizer.measured(len(chunk), time.perf_counter() - t0)
+            res = kernel(chunk) if kernel is not None else None
+            if kernel is not None:
+                self.kernel_chunks[0] += res is not None
+                self.kernel_chunks[1] += 1
+            if res is None:   # no kernel, or a state of the chunk fails: the generated code reports it
+                res = self._expand_local(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk)
+            sizer.measured(len(chunk), time.perf_counter() - t0)
             level.merge(offset, *res)
             offset += len(chunk)
             self.queue = len(frontier) - offset
             b.poll()
         return level
+
+    def _kernel(self, states: int):
+        """The level kernel, for a level of this many states (`kernel_from`) in one process, without
+        symmetry or a graph being built; else None. The kernel is translated on first use."""
+        if self.opts.kernel_from is None or states < self.opts.kernel_from or self.builder is not None \
+                or self.canon is not None:
+            return None
+        return self.cm.level_kernel()
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
