@@ -20,8 +20,13 @@ from spec.interp import Interp
 from spec.runtime import ModelError, from_code, generated_globals
 from spec.types import IntType, Type
 
+from checker.core.deferred import Deferred
 from checker.engines.explicit.codegen import Code, Ctx, ModelCompiler, recursion_room
 from checker.engines.explicit.layout import StateLayout
+
+# the level kernel needs numpy, which the interpreter's users (simulation, replay) do not load
+build_kernel = Deferred("checker.engines.explicit.vector", "build")
+kernel_instance = Deferred("checker.engines.explicit.vector", "Instance")
 
 
 @dataclass
@@ -73,15 +78,14 @@ class CompiledModel:
         """The level kernel (`checker.engines.explicit.vector`): `expand` of a uint64 array of
         states with numpy, or None (then `kernel_why` says why). Translated on first use."""
         if self._kernel is None and self.kernel_why is None:
-            from checker.engines.explicit import vector
             instances, invariants = self._kernel_plan
             if self.model.step_properties:
                 self.kernel_why = "the model has step properties"
             elif self._constraint_preds:
                 self.kernel_why = "the model has state constraints"
             else:
-                plan = None if instances is None else [vector.Instance(*row) for row in instances]
-                self._kernel, self.kernel_why = vector.build(plan, invariants, self.state_bits,
+                plan = None if instances is None else [kernel_instance(*row) for row in instances]
+                self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
                                                              len(self.model.actions))
         return self._kernel
 

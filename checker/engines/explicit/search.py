@@ -216,7 +216,7 @@ class Explorer:
     def _kernel_stat(self) -> str:
         """What expanded the levels (SearchStats.kernel)."""
         used, chunks = self.kernel_chunks
-        if used:
+        if chunks:
             return "numpy" if used == chunks else f"numpy ({used:,} of {chunks:,} chunks)"
         return f"python: {self.cm.kernel_why}" if self.cm.kernel_why else ""
 

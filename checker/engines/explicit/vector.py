@@ -120,10 +120,9 @@ class Kernel:
     def invariants(self, codes: list[str]) -> str:
         if not codes:
             return "None"
-        parts = [self.truth(self.parse(c)) for c in codes]
-        v = parts[0]
-        for p in parts[1:]:
-            v = self.emit(f"({v.text} & {p.text})", "bool", 0, 1, (v, p))
+        v = _const(True)
+        for c in codes:
+            v = self.boolop_of(v, self.truth(self.parse(c)))
         return self.array(v)
 
     def instance(self, j: int, inst: Instance) -> None:
@@ -180,7 +179,7 @@ class Kernel:
             if bad.const is False:
                 return None
             if path is not None:
-                bad = self.emit(f"({path.text} & {bad.text})", "bool", 0, 1, (path, bad))
+                bad = self.boolop_of(path, bad)
             self.lines.append(f"E = {self.array(bad)} if E is None else (E | {bad.text})")
             self.fails = True
             return None
@@ -223,8 +222,8 @@ class Kernel:
     def parse(self, text: str) -> Val:
         return self.expr(ast.parse(text, mode="eval").body)
 
-    def emit(self, text: str, kind: str, lo: int, hi: int, args=()) -> Val:
-        """A new temporary holding text, unless every argument is constant (then folded by the caller)."""
+    def emit(self, text: str, kind: str, lo: int, hi: int) -> Val:
+        """A new temporary holding text (an array: the callers fold constants themselves)."""
         if not -BOUND <= lo <= hi < BOUND:
             raise Unsupported("a value that may not fit in 62 bits")
         self.ids += 1
@@ -291,6 +290,16 @@ class Kernel:
             return self.ifexp(self.truth(self.expr(node.test)), self.expr(node.body), self.expr(node.orelse))
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.NamedExpr):   # a `let` of the model: `((_t3 := value), body)[1]`
+            v = self.expr(node.value)
+            self.scope[node.target.id] = v
+            return v
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Tuple) \
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
+            vals = [self.expr(x) for x in node.value.elts]   # in order: the walrus first
+            if not -len(vals) <= node.slice.value < len(vals):
+                raise Unsupported("an index out of its tuple")
+            return vals[node.slice.value]
         raise Unsupported(f"the expression {type(node).__name__}")
 
     def binop(self, op: ast.operator, a: Val, b: Val) -> Val:
@@ -317,7 +326,7 @@ class Kernel:
                 raise Unsupported("a division by a value that is not a constant other than zero")
             c = b.const
             if isinstance(op, ast.Mod):
-                return "%", (0, c - 1) if c > 0 else (c + 1, 0)
+                return ("%", 0, c - 1) if c > 0 else ("%", c + 1, 0)
             corners = [a.lo // c, a.hi // c]
             return "//", min(corners), max(corners)
         if isinstance(op, (ast.LShift, ast.RShift)):
@@ -532,3 +541,5 @@ def build(instances, invariants: list[str], state_bits: int, n_actions: int):
         return None, str(exc)
     except (SyntaxError, RecursionError, MemoryError) as exc:   # code nested too deep for Python's parser
         return None, f"the generated code could not be translated ({type(exc).__name__})"
+    except Exception as exc:  # noqa: BLE001 - a defect here must cost speed, never a result
+        return None, f"internal error in the translation ({type(exc).__name__}: {exc}); please report it"

@@ -1,0 +1,355 @@
+"""The level kernel (`checker.engines.explicit.vector`) against the generated code it translates.
+
+The kernel expands a chunk of states with numpy; it must give exactly what the generated `expand`
+gives: the next states with their first parents in the same order, the transitions per action,
+the states where an invariant fails and the first deadlock -- or hand the chunk back (None)
+exactly when an enabled action fails on one of its states. Checked on the shipped models the
+kernel takes, on random straight-line models (hypothesis) and on random expressions of the
+generated code's own form; and whole searches with and without the kernel must give the same
+results (verdicts, traces, counts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.core.result import Verdict
+from checker.engines.explicit import vector
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from engine_helpers import MODELS, explicit_model_file, model_of, result_summary
+
+
+def reachable(cm: CompiledModel, limit: int) -> list[int]:
+    """The first `limit` states of the breadth-first search, by the generated code."""
+    frontier = cm.init_states()
+    seen = set(frontier)
+    out = list(frontier)
+    while frontier and len(out) < limit:
+        nxt = cm.expand(frontier)[0]
+        frontier = [t for t in nxt if t not in seen]
+        seen.update(frontier)
+        out += frontier
+    return out[:limit]
+
+
+def assert_same_expansion(cm: CompiledModel, states: list[int], size: int) -> int:
+    """The kernel and the generated code agree on every chunk of `size` states; the number of
+    chunks the kernel handed back (an action fails there)."""
+    kernel = cm.level_kernel()
+    assert kernel is not None, cm.kernel_why
+    handed_back = 0
+    for start in range(0, len(states), size):
+        chunk = states[start:start + size]
+        nxt, counts, bad, dead, err = cm.expand(chunk)
+        got = kernel(np.array(chunk, dtype=np.uint64))
+        if got is None:
+            assert err is not None   # handed back exactly when an enabled action fails
+            handed_back += 1
+            continue
+        assert err is None
+        arrays, k_counts, k_bad, k_dead, k_err = got
+        first: dict[int, int] = {}
+        for t, p in zip(arrays.states.tolist(), arrays.parents.tolist()):
+            first.setdefault(t, p)
+        assert list(first.items()) == list(nxt.items())
+        assert (k_counts, k_bad, k_dead, k_err) == (counts, bad, dead, None)
+        assert len(arrays.states) == sum(counts)   # every transition, repeats included
+    return handed_back
+
+
+def same_search(m, **options) -> None:
+    """A whole search gives the same result with the kernel on every level and without it (on the
+    invariants: a graph property has the state graph built during the search, without the kernel)."""
+    options.setdefault("invariants", tuple(i.name for i in m.invariants))
+    with_kernel = check(m, ExplicitOptions(symmetry=False, kernel_from=0, **options))
+    without = check(m, ExplicitOptions(symmetry=False, kernel_from=None, **options))
+    assert result_summary(with_kernel) == result_summary(without)
+    assert with_kernel.stats.search.kernel.startswith("numpy")
+    assert without.stats.search.kernel == ""
+    return with_kernel
+
+
+# ---- the shipped models -----------------------------------------------------------------
+
+SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
+TAKEN = ["two_phase_commit.sync", "two_phase_commit_broken.sync", "two_phase_commit_refines.sync",
+         "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync",
+         "bridge_finality_broken_early.sync", "sequencer_downtime_broken.sync"]
+
+
+def test_the_kernel_takes_the_shipped_models_it_should():
+    """The straight-line shipped models with states of 62 bits or fewer (a test that the list
+    above is not empty of real work: each of them gets a kernel)."""
+    for name in TAKEN:
+        cm = CompiledModel(explicit_model_file(name))
+        assert cm.level_kernel() is not None, (name, cm.kernel_why)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_models_expand_the_same(name):
+    m = explicit_model_file(name, ["RM=4"] if name.startswith("two_phase") else [])
+    cm = CompiledModel(m)
+    if cm.level_kernel() is None:
+        assert name not in TAKEN
+        assert cm.kernel_why   # and it says why
+        return
+    states = reachable(cm, 3000)
+    for size in (len(states), 97, 5):
+        assert_same_expansion(cm, states, size)
+
+
+@pytest.mark.parametrize("name", TAKEN)
+def test_shipped_models_search_the_same(name):
+    m = explicit_model_file(name, ["RM=4"] if name.startswith("two_phase") else [])
+    same_search(m)
+    same_search(m, stop_at_first=False, chunk=3)
+
+
+def test_a_large_level_uses_the_kernel_by_default():
+    m = explicit_model_file("two_phase_commit.sync", ["RM=5"])
+    r = check(m, ExplicitOptions(symmetry=False, invariants=("Consistent",)))
+    assert r.stats.search.kernel == "numpy"
+    assert (r.stats.distinct_states, r.stats.transitions) == (8832, 58145)
+    small = check(explicit_model_file("two_phase_commit.sync"), ExplicitOptions(symmetry=False))
+    assert small.stats.search.kernel == ""   # no level of 1,024 states: not even translated
+
+
+def test_why_not_is_in_the_result():
+    m = model_of("model W\nvar a: 0..70000\nvar b: 0..70000\nvar c: 0..70000\nvar d: 0..70000\n"
+                 "init { a = 0 b = 0 c = 0 d = 0 }\naction A { require a < 3  a = a + 1 }\n")
+    r = check(m, ExplicitOptions(symmetry=False, kernel_from=0))
+    assert r.stats.search.kernel == "python: states of 68 bits (at most 62)"
+    assert r.stats.distinct_states == 4
+
+
+# ---- a failing action hands its chunk back ------------------------------------------------
+
+OVERFLOW = """model O
+var x: 0..5
+var y: 0..3
+init { x = 0  y = 0 }
+action Up { x = x + 1 }
+action Side(k: 0..3) { require x < 4  y = k }
+invariant Small: x + y < 9
+"""
+
+
+def test_a_chunk_where_an_action_fails_goes_to_the_generated_code():
+    m = model_of(OVERFLOW)
+    cm = CompiledModel(m)
+    states = reachable(cm, 10_000)
+    assert assert_same_expansion(cm, states, 4) > 0
+    r = same_search(m, chunk=2)
+    assert r.verdict is Verdict.VIOLATED and [p.name for p in r.violated] == ["runtime"]
+    assert r.stats.search.kernel.startswith("numpy (")   # "numpy (k of n chunks)"
+    r = same_search(m, stop_at_first=False, chunk=1)
+
+
+# ---- random straight-line models ----------------------------------------------------------
+
+HEADER = """model R
+var x: 0..7
+var y: -3..4
+var b: bool
+var s: set[0..3]
+var m: map[0..2, 0..3]
+init {
+  x = 0
+  y = 0
+  b = false
+  s = {}
+  m = {k: 0 for k in 0..2}
+}
+"""
+POPCOUNT = hasattr(np, "bitwise_count")
+
+
+@st.composite
+def iexpr(draw, depth, params):
+    leaves = ["x", "y", "m[0]", "m[2]"] + [f"m[{p}]" for p in params] + list(params)
+    if depth <= 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(leaves) | st.integers(-2, 5).map(str))
+    sub = iexpr(depth - 1, params)
+    kind = draw(st.integers(0, 6 if POPCOUNT else 5))
+    if kind <= 1:
+        return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*']))} {draw(sub)})"
+    if kind == 2:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    if kind == 3:
+        return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"
+    if kind == 4:
+        return f"(if {draw(bexpr(depth - 1, params))} then {draw(sub)} else {draw(sub)})"
+    if kind == 5:
+        return f"(let v{depth} = {draw(sub)} in (v{depth} + {draw(sub)}))"
+    return f"len({draw(sexpr(depth - 1, params))})"
+
+
+@st.composite
+def bexpr(draw, depth, params):
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(st.sampled_from(["b", "true", "false", "(x == 3)", "(y < 0)"]))
+    sub = bexpr(depth - 1, params)
+    kind = draw(st.integers(0, 4))
+    if kind <= 1:
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        return f"({draw(iexpr(depth - 1, params))} {op} {draw(iexpr(depth - 1, params))})"
+    if kind == 2:
+        return f"({draw(sub)} {draw(st.sampled_from(['and', 'or', 'implies']))} {draw(sub)})"
+    if kind == 3:
+        return f"(not {draw(sub)})"
+    elem = draw(st.sampled_from(["0", "3"] + list(params)))
+    return f"({elem} {draw(st.sampled_from(['in', 'not in']))} {draw(sexpr(depth - 1, params))})"
+
+
+@st.composite
+def sexpr(draw, depth, params):
+    leaves = ["s", "{}", "{0, 2}", "{1}"] + [f"{{{p}}}" for p in params]
+    if depth <= 0 or draw(st.booleans()):
+        return draw(st.sampled_from(leaves))
+    sub = sexpr(depth - 1, params)
+    return f"({draw(sub)} {draw(st.sampled_from(['|', '&', '-']))} {draw(sub)})"
+
+
+@st.composite
+def stmts(draw, params, depth=1):
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.integers(0, 7))
+        e = draw(iexpr(2, params))
+        if kind == 0:
+            out.append(f"x = {e}")                       # may leave 0..7: a run-time error
+        elif kind == 1:
+            out.append(f"y = min(max({e}, -3), 4)")
+        elif kind == 2:
+            out.append(f"b = {draw(bexpr(2, params))}")
+        elif kind == 3:
+            out.append(f"s = {draw(sexpr(2, params))}")
+        elif kind == 4:
+            key = draw(st.sampled_from(["0", "1", "2"] + list(params)))
+            out.append(f"m[{key}] = min(max({e}, 0), 3)")
+        elif kind == 5 and depth > 0:
+            out += [f"if {draw(bexpr(1, params))} {{", *draw(stmts(params, depth - 1)), "} else {",
+                    *draw(stmts(params, depth - 1)), "}"]
+        elif kind == 6 and depth > 0:
+            out += ["for i in 0..2 {", *draw(stmts(params + ("i",), depth - 1)), "}"]
+        else:
+            out.append(f"assert {draw(bexpr(1, params))}" if draw(st.integers(0, 3)) == 0 else "x = (x + 1) % 8")
+    return out
+
+
+@st.composite
+def straight_model(draw):
+    parts = [HEADER]
+    for n in range(draw(st.integers(1, 3))):
+        params = ("p",) if draw(st.booleans()) else ()
+        head = f"action A{n}(p: 0..2) {{" if params else f"action A{n} {{"
+        body = [f"require {draw(bexpr(1, params))}"] if draw(st.booleans()) else []
+        body += draw(stmts(params))
+        parts += [head, *("  " + line for line in body), "}"]
+    for n in range(draw(st.integers(0, 2))):
+        parts.append(f"invariant I{n}: {draw(bexpr(2, ()))}")
+    return "\n".join(parts) + "\n"
+
+
+def _checked(text):
+    from spec.diagnostics import SpecError
+    try:
+        return model_of(text)
+    except SpecError:
+        return None   # a model the type checker turns down (a `for` local shadowing a parameter)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(straight_model(), st.sampled_from([1, 7, 4096]))
+def test_random_straight_line_models_expand_the_same(text, size):
+    m = _checked(text)
+    if m is None:
+        return
+    cm = CompiledModel(m)
+    assert cm.level_kernel() is not None, cm.kernel_why   # every model of this form is taken
+    assert_same_expansion(cm, reachable(cm, 5000), size)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(straight_model())
+def test_random_straight_line_models_search_the_same(text):
+    m = _checked(text)
+    if m is None:
+        return
+    same_search(m, deadlock=True, chunk=5)
+    same_search(m, deadlock=False, stop_at_first=False)
+
+
+# ---- random expressions of the generated code's form --------------------------------------
+
+BITS = 20
+
+
+@st.composite
+def pyexpr(draw, depth=3):
+    """A Python expression over s0 of the kind the code generator writes."""
+    field = f"((s0 >> {draw(st.integers(0, BITS - 3))}) & {draw(st.sampled_from([1, 3, 7]))})"
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(st.sampled_from([field, "s0", "True", "False"]) | st.integers(-9, 9).map(str))
+    sub = pyexpr(depth - 1)
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*', '&', '|', '^']))} {draw(sub)})"
+    if kind == 1:
+        return f"({draw(sub)} {draw(st.sampled_from(['<<', '>>']))} {draw(st.integers(0, 6))})"
+    if kind == 2:   # `and`/`or` of truth values and bits, as the generator writes them
+        bits = [draw(st.sampled_from([field, f"({draw(sub)} == {draw(sub)})", "True"])) for _ in range(2)]
+        return f"({bits[0]} {draw(st.sampled_from(['and', 'or']))} {bits[1]})"
+    if kind == 3:
+        return f"(not {draw(sub)})"
+    if kind == 4:
+        return f"({draw(sub)} {draw(st.sampled_from(['<', '<=', '==', '!=']))} {draw(sub)} < {draw(sub)})"
+    if kind == 5:
+        return f"({draw(sub)} if {draw(sub)} else {draw(sub)})"
+    if kind == 6:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    if kind == 7:
+        return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"
+    if kind == 8:
+        return f"(~({draw(sub)} | 0))" if draw(st.booleans()) else f"({draw(sub)} // {draw(st.sampled_from([1, 3, -2]))})"
+    return f"({draw(sub)} % {draw(st.sampled_from([2, 5, -3]))})"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pyexpr(), pyexpr(), st.lists(st.integers(0, (1 << BITS) - 1), min_size=1, max_size=40))
+def test_translated_expressions_are_pythons(guard, value, states):
+    """Guard and next state of a one-instance kernel, row by row, against Python's eval of the
+    same text (the kernel's next state is its value's 64 bits, which is Python's value when
+    that value is a state: a number of 62 bits or fewer)."""
+    try:
+        k = vector.Kernel([vector.Instance(0, [guard], [f"ap({value})"])], [f"bool({guard})"], BITS, 1)
+    except vector.Unsupported as exc:
+        assert "truth value" in str(exc) or "0 and 1" in str(exc) or "constantly" in str(exc), exc
+        return
+    S = np.array(states, dtype=np.int64)
+    ok, G, N, E = k.kernel(S)
+    assert E is None
+    for i, s0 in enumerate(states):
+        want_guard = bool(eval(guard, {}, {"s0": s0}))  # noqa: S307 - the test's own expressions
+        assert bool(G[i, 0]) is want_guard
+        assert bool(ok[i]) is want_guard
+        assert int(N[i, 0]) == int(eval(value, {}, {"s0": s0}))  # noqa: S307
+
+
+def test_values_that_may_not_fit_are_refused():
+    k = vector.Kernel([vector.Instance(0, [], ["ap(((s0 >> 2) & 1073741823) * 1073741823)"])], [], 40, 1)
+    assert k.columns == 1   # 2**30 * 2**30 fits in 62 bits
+    for text, why in [("ap(s0 * s0)", "may not fit"), ("ap(s0 << 30)", "may not fit"),
+                      ("ap(s0 >> (s0 & 127))", "shift"), ("ap(_f3(s0))", "a call of _f3"),
+                      ("ap(s0 // (s0 & 3))", "division"), (f"ap({1 << 70})", "wider than 62 bits"),
+                      ("ap(s0 in s0)", "comparison In"), ("ap(((s0 & 4) and s0))", "0 and 1"),
+                      ("ap(_T[3])", "Subscript"), ("t = 1\nap(u)", "the name u")]:
+        with pytest.raises(vector.Unsupported, match=why):
+            vector.Kernel([vector.Instance(0, [], [text])], [], 40, 1)
+    with pytest.raises(vector.Unsupported, match="63 bits"):
+        vector.Kernel([], [], 63, 0)
+    assert vector.build(None, [], 10, 1) == (None, "an action whose parameters are looped over, not unrolled")
