@@ -104,6 +104,7 @@ def _stable(text):
     return data
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_process_killed_with_sigkill_resumes_exactly(tmp_path, workers):
     model = str(MODELS / "two_phase_commit_broken.sync")

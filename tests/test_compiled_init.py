@@ -120,6 +120,7 @@ def test_the_budget_ticks_during_a_compiled_enumeration():
     assert cm.init_outcomes()[0] == interp_inits(cm)  # a stopped enumeration leaves nothing behind
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 @settings(max_examples=150, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(models())

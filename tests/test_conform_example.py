@@ -45,6 +45,7 @@ def test_an_off_by_one_in_margin_calls_is_caught_with_a_shortest_trace(model):
     assert [(where.split(".")[-1], e, o) for where, e, o in m.diffs] == [("called", False, True)]
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_a_missing_expiry_guard_is_caught_with_a_shortest_trace(model):
     m = conform(model, ExerciseAfterExpiryAdapter, runs=300, seed=0).mismatch
     assert m is not None and m.kind == ACCEPTED and m.action == "Exercise"

@@ -266,6 +266,7 @@ def test_the_line_shown_is_the_line_the_parser_counted(brk):
     assert d.render().splitlines()[1:] == ["  4 | init { x = 5 }", "    |            ^"]
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_a_chain_of_3000_imports(tmp_path):
     write(tmp_path, "m0.sync", SMALL + 'import "m1.sync"\n')
     for i in range(1, 3000):

@@ -115,6 +115,7 @@ def test_a_timeout_stops_bmc_with_exit_3_and_says_so():
 
 # ---- item 7: --rlimit, a budget that does not depend on the machine's speed ------------------------------
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_an_exhausted_rlimit_is_unknown_resource_limit_and_the_same_every_time(capsys):
     args = ["check", ROOT / "models/two_phase_commit.sync", "--engine", "prove", "--rlimit", "2000", "--json",
             "--no-trace-file"]

@@ -165,6 +165,7 @@ def edits(draw):
     return text
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits(), st.integers(1, 80), st.integers(1, 40))
 def test_random_edits_never_break_the_analysis(text, line, col):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 # imported here so that pytester's in-process runs find them loaded (it unloads what a run imports,
 # and importing them again, with pytest's assertion rewriting, is most of a run's time)
 import hypothesis  # noqa: F401  (its pytest plugin imports it at the end of every run)
@@ -100,6 +102,7 @@ def test_no_syncproof_option_turns_it_off(pytester):
     assert pytester.runpytest("--no-syncproof", "--collect-only", "-q").ret == 5
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_this_repository_collects_no_model():
     # models/ is not in syncproof_paths: even pointing pytest at it collects nothing
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",

@@ -56,6 +56,7 @@ def _steps(p) -> list:
 
 # ---- the shipped example ------------------------------------------------------------------------
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_bmc_checks_two_phase_commit_exhaustively():
     r = _run(load(ROOT / "models" / "two_phase_commit_refines.sync"), "bmc", properties=("refines AtomicCommit",))
     p = _ref(r)

@@ -177,6 +177,7 @@ def test_the_parser_tables_are_those_of_the_grammar():
         f"regenerate it with {parser.REGENERATE}")
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_the_tables_parse_as_the_grammar_does(monkeypatch):
     """Every shipped model gives the same syntax tree from the stored tables and from tables built
     from the grammar, and a syntax error the same diagnostic."""

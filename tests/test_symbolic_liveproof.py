@@ -48,6 +48,7 @@ def statuses(text: str) -> dict:
 
 # ---- known answers -------------------------------------------------------------------------
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_fairness_decides_mutual_exclusion_progress():
     assert statuses(MUTEX) == {"Progress": "reachable"}                    # stuttering
     assert statuses(MUTEX + "fairness weak Enter, Leave\n") == {"Progress": "reachable"}  # starvation
@@ -172,6 +173,7 @@ def test_prove_engine_proves_a_temporal_property():
     assert data["verdict"] == "holds" and data["how"] == "proved"
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_prove_engine_finds_the_lasso_of_a_violation(capsys, tmp_path):
     model = ROOT / "models/settlement_lock_broken.sync"
     code, out, _ = run_cli(["check", model, *RL, "--engine", "prove", "--json", "--out", tmp_path], capsys)

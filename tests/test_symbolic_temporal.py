@@ -195,6 +195,7 @@ def test_induction_says_which_engines_check_temporal_properties(capsys):
                             "(a CHC proof), --engine bmc looks for violations, the explicit engine checks them")
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_bmc_engine_bounds_a_holding_temporal_property(capsys):
     code, out, _ = run_cli(["check", ROOT / "models/two_phase_commit.sync", *RL, "--engine", "bmc", "--depth", "6",
                             "--json"], capsys)
@@ -356,6 +357,7 @@ def check_temporal_budget(model, depth, budget=None, clock=None):
     return LassoSearch(model, clock or Clock(None)).check(model.properties[0], depth, budget).result
 
 
+@pytest.mark.slow   # 2-5 s on two busy cores: CI's slow selection runs it (the default run stays under 10 minutes)
 def test_symbolic_mode_runs_the_lasso_search_after_the_proofs():
     model = load(ROOT / "models/settlement_lock_broken.sync")
     r = symbolic_check(model, "symbolic", SymbolicOptions(depth=6, rlimit=RLIMIT))
