@@ -353,3 +353,49 @@ def test_values_that_may_not_fit_are_refused():
     with pytest.raises(vector.Unsupported, match="63 bits"):
         vector.Kernel([], [], 63, 0)
     assert vector.build(None, [], 10, 1) == (None, "an action whose parameters are looped over, not unrolled")
+
+
+# ---- the state graph built during the search, by the kernel --------------------------------
+
+GRAPH_CASES = [("two_phase_commit.sync", ["RM=4"], {}),
+               ("two_phase_commit_broken.sync", ["RM=3"], {"stop_at_first": False})]
+
+
+def _graph(g) -> tuple:
+    return (list(g.states), list(g.init), list(g.parent), list(g.parent_inst),
+            g.offsets.tolist(), g.dst.tolist(), g.inst.tolist())
+
+
+@pytest.mark.parametrize("name, consts, options", GRAPH_CASES, ids=[c[0] for c in GRAPH_CASES])
+@pytest.mark.parametrize("chunk", [3, 4096])
+def test_the_kernel_builds_the_state_graph_as_the_generated_code_does(name, consts, options, chunk, monkeypatch):
+    """With temporal properties the search builds the state graph as it goes: from the kernel's
+    labelled transitions, the same graph (states, numbers, parents, edges, labels, their order)
+    as one built after the search, and the same results as without the kernel."""
+    from checker.engines.explicit.graph import StateGraph
+    from checker.engines.explicit.search import Explorer
+    m = explicit_model_file(name, consts)
+    built, searched = [], Explorer._searched_graph
+    monkeypatch.setattr(Explorer, "_searched_graph", lambda self: built.append(searched(self)) or built[-1])
+    e = Explorer(m, ExplicitOptions(symmetry=False, kernel_from=0, chunk=chunk, **options))
+    with_kernel = e.run()
+    assert with_kernel.stats.search.kernel == "numpy"
+    assert built and built[0] is e.graph   # the graph the search built, to the end
+    assert _graph(e.graph) == _graph(StateGraph(e.cm, inits=e.cm.init_states()))
+    without = check(m, ExplicitOptions(symmetry=False, kernel_from=None, chunk=chunk, **options))
+    assert result_summary(with_kernel) == result_summary(without)
+    assert (with_kernel.stats.graph.states, with_kernel.stats.graph.edges) == \
+        (without.stats.graph.states, without.stats.graph.edges)
+
+
+def test_labelled_chunks_are_the_generated_codes():
+    cm = CompiledModel(explicit_model_file("two_phase_commit.sync", ["RM=4"]), graph_search=True)
+    states = reachable(cm, 2000)
+    for size in (len(states), 13):
+        for start in range(0, len(states), size):
+            chunk = states[start:start + size]
+            (ts, ends), counts, bad, dead, err, ks = cm.expand_labelled(chunk)
+            (kts, kends), kcounts, kbad, kdead, kerr, kks = cm.level_kernel().labelled(
+                np.array(chunk, dtype=np.uint64))
+            assert (kts.tolist(), kends.tolist(), kks.tolist()) == (ts, ends, ks)
+            assert (kcounts, kbad, kdead, kerr) == (counts, bad, dead, err)

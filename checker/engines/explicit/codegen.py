@@ -1592,7 +1592,8 @@ class ModelCompiler(Compiler):
         self.init_compiled = False
         self.def_reads: dict[str, set[int]] = {}  # def -> the state variables its body reads
         # while `expand` is compiled: each instance as `checker.engines.explicit.vector` takes it
-        # (action, guards, body lines or None); None when not recording, or an instance is looped over
+        # (action, guards, body lines or None, instance id); None when not recording, or an instance is
+        # looped over
         self.recording: list | None = None
         self.kernel_plan: tuple | None = None    # (those instances or None, invariant codes)
 
@@ -1899,10 +1900,10 @@ class ModelCompiler(Compiler):
                 env = {p.id: self.decode("", p.type, c) for p, c in zip(action.params, combo)}
                 args = [self.lit(c) for c in combo]  # the body function takes codes (it decodes them)
                 label = str(base + j) if labelled else None
-                lines += self.instance(env, args, guard_stmts, body, fn, k, label, errors)
+                lines += self.instance(env, args, guard_stmts, body, fn, k, label, errors, ident=base + j)
         return lines
 
-    def instance(self, env, args, guard_stmts, body, fn, k, label=None, errors=True) -> list[str]:
+    def instance(self, env, args, guard_stmts, body, fn, k, label=None, errors=True, ident=None) -> list[str]:
         ctx = Ctx("s0", dict(env))
         conds = []
         for g in guard_stmts + self._first_choice(body):
@@ -1928,7 +1929,7 @@ class ModelCompiler(Compiler):
                 self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if self.recording is not None and label is None and errors:
-            self.recording.append((k, list(conds), None if fn is not None else list(inner)))
+            self.recording.append((k, list(conds), None if fn is not None else list(inner), ident))
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition

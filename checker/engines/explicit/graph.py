@@ -390,7 +390,10 @@ class HashNumbers:
     def number(self, targets: list[int], base: int) -> tuple[np.ndarray, list[int], np.ndarray]:
         """(the number of each target, the targets not numbered before in the order of their first
         occurrence, that occurrence of each): the new ones are numbered from `base` in that order."""
-        keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
+        if isinstance(targets, np.ndarray):   # from the level kernel
+            keys = targets.astype(np.uint64, copy=False)
+        else:
+            keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
         if 2 * (self.count + len(keys)) > len(self.keys):
             self._grow(self.count + len(keys))
         at = np.arange(len(keys), dtype=np.int64)

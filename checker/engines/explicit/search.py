@@ -415,7 +415,7 @@ class Explorer:
             sizer = self.sizer if kernel is None else self.kernel_sizer
             chunk = frontier[offset:offset + sizer.size]
             t0 = time.perf_counter()
-            res = kernel(chunk) if kernel is not None else None
+            res = self._kernel_chunk(kernel, chunk) if kernel is not None else None
             if kernel is not None:
                 self.kernel_chunks[0] += res is not None
                 self.kernel_chunks[1] += 1
@@ -429,12 +429,30 @@ class Explorer:
         return level
 
     def _kernel(self, states: int):
-        """The level kernel, for a level of this many states (`kernel_from`) in one process, without
-        symmetry or a graph being built; else None. The kernel is translated on first use."""
-        if self.opts.kernel_from is None or states < self.opts.kernel_from or self.builder is not None \
-                or self.canon is not None:
+        """The level kernel, for a level of this many states (`kernel_from`) in one process without
+        symmetry; else None. The kernel is translated on first use."""
+        if self.opts.kernel_from is None or states < self.opts.kernel_from or self.canon is not None:
             return None
         return self.cm.level_kernel()
+
+    def _kernel_chunk(self, kernel, chunk: np.ndarray):
+        """The chunk's outcome by the level kernel, as `_expand_local` gives it (adding its transitions
+        to the state graph being built, as `_expand_building` does); None when an action fails on
+        one of its states (the generated code then reports it)."""
+        builder = self.builder
+        if builder is None:
+            return kernel(chunk)
+        got = kernel.labelled(chunk)
+        if got is None:
+            return None
+        (ts, ends), counts, bad, dead, err, ks = got
+        if chunk.tolist() == builder.g.states[builder.done:builder.done + len(chunk)]:
+            try:
+                return FirstSeen(*builder.add(ts, ks, ends)), counts, bad, dead, err, []
+            except GraphLimit:
+                pass
+        self.builder = None   # as in _expand_building: the graph is built after the search
+        return kernel(chunk)
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python

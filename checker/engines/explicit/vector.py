@@ -78,6 +78,7 @@ class Instance(NamedTuple):
     action: int
     guards: list
     body: list | None
+    ident: int = 0      # the instance's id (`CompiledModel.instances`), which labels its transitions
 
 
 class Kernel:
@@ -100,6 +101,7 @@ class Kernel:
                 raise Unsupported("an action body that is not a straight line (choose, require, loop)")
         self.columns = len(instances)
         self.column_action = np.array([i.action for i in instances], dtype=np.int64)
+        self.column_ident = np.array([i.ident for i in instances], dtype=np.int32)
         self.n_actions = n_actions
         ok = self.invariants(invariants)
         self.lines.append(f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)")
@@ -504,12 +506,31 @@ class LevelKernel:
         self.rows = max(64, CELLS // max(1, kernel.columns + kernel.temps))
 
     def __call__(self, chunk: np.ndarray):
+        got = self._run(chunk, False)
+        if got is None:
+            return None
+        (states, parents, _), counts, bad, dead = got
+        return Arrays(states, parents), counts, bad, dead, None
+
+    def labelled(self, chunk: np.ndarray):
+        """The generated `expand_labelled` of the chunk: ((every transition's next state, where each
+        state's transitions end), counts, bad, dead, err, the instance id of each transition); None
+        as for a call."""
+        got = self._run(chunk, True)
+        if got is None:
+            return None
+        (states, parents, idents), counts, bad, dead = got
+        ends = np.cumsum(np.bincount(parents, minlength=len(chunk)))
+        return (states, ends), counts, bad, dead, None, idents
+
+    def _run(self, chunk: np.ndarray, labelled: bool):
         S = np.ascontiguousarray(chunk).view(np.int64)
         k = self.k
+        width = max(1, k.columns)
         counts = np.zeros(k.n_actions, dtype=np.int64)
         bad: list[int] = []
         dead = -1
-        states, parents = [], []
+        states, parents, idents = [], [], []
         for start in range(0, len(S), self.rows):
             part = S[start:start + self.rows]
             ok, G, N, E = k.kernel(part)
@@ -525,10 +546,13 @@ class LevelKernel:
                     dead = int(idle[0]) + start
             flat = np.flatnonzero(G.ravel())
             states.append(N.ravel()[flat].view(np.uint64))
-            parents.append(flat // max(1, k.columns) + start)
-        nxt = Arrays(np.concatenate(states) if len(states) != 1 else states[0],
-                     np.concatenate(parents) if len(parents) != 1 else parents[0])
-        return nxt, counts.tolist(), bad, dead, None
+            parents.append(flat // width + start)
+            if labelled:
+                idents.append(k.column_ident[flat % width])
+        out = tuple(np.concatenate(x) if len(x) != 1 else x[0] for x in (states, parents, idents) if x)
+        if not labelled:
+            out += (None,)
+        return out, counts.tolist(), bad, dead
 
 
 def build(instances, invariants: list[str], state_bits: int, n_actions: int):
