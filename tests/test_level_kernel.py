@@ -77,7 +77,8 @@ def same_search(m, **options) -> None:
 
 SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
 TAKEN = ["two_phase_commit.sync", "two_phase_commit_broken.sync", "two_phase_commit_refines.sync",
-         "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync",
+         "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync", "atomic_settlement.sync",
+         "atomic_settlement_broken.sync", "atomic_settlement_broken_replay.sync", "loss_waterfall_broken.sync",
          "bridge_finality_broken_early.sync", "sequencer_downtime_broken.sync"]
 
 
@@ -218,7 +219,7 @@ def sexpr(draw, depth, params):
 def stmts(draw, params, depth=1):
     out = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.integers(0, 7))
+        kind = draw(st.integers(0, 8))
         e = draw(iexpr(2, params))
         if kind == 0:
             out.append(f"x = {e}")                       # may leave 0..7: a run-time error
@@ -236,6 +237,8 @@ def stmts(draw, params, depth=1):
                     *draw(stmts(params, depth - 1)), "}"]
         elif kind == 6 and depth > 0:
             out += ["for i in 0..2 {", *draw(stmts(params + ("i",), depth - 1)), "}"]
+        elif kind == 7:   # a `require` after other statements (the body is then a function of its own)
+            out.append(f"require {draw(bexpr(1, params))}")
         else:
             out.append(f"assert {draw(bexpr(1, params))}" if draw(st.integers(0, 3)) == 0 else "x = (x + 1) % 8")
     return out

@@ -1929,7 +1929,8 @@ class ModelCompiler(Compiler):
                 self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if self.recording is not None and label is None and errors:
-            self.recording.append((k, list(conds), None if fn is not None else list(inner), ident))
+            self.recording.append((k, list(conds), self.kernel_body(body, env, emit) if fn is not None else list(inner),
+                                   ident))
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition
@@ -1939,6 +1940,19 @@ class ModelCompiler(Compiler):
             "    failed = i",  # an action that fails was enabled: not a deadlock
             f"    if err is None: err = (i, {k}, x)",
         ]
+
+    def kernel_body(self, body, env, emit) -> list[str] | None:
+        """For the level kernel (`checker.engines.explicit.vector`), a body compiled to a function
+        because a `require` follows its first statement: the same statements in line, each
+        `require` an `if not c: return` ending the run there, as in the body function. None for a
+        body with a `choose` or nested too deep to stay in line."""
+        if _has(body, (ir.Choose,)) or _block_depth(body) > MAX_BLOCKS // 2:
+            return None
+        self.unwritten = {v.index for v in self.model.vars}
+        try:
+            return ["s = s0"] + self.simple(body, Ctx("s", dict(env))) + emit
+        finally:
+            self.unwritten = None
 
     # -- init
     def initial_function(self) -> list[str]:

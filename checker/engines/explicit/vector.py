@@ -96,6 +96,7 @@ class Kernel:
         self.temps = 0                       # an instance's own temporaries, at most
         self.deleted = 0
         self.fails = False
+        self.killed: Val | None = None
         for inst in instances:
             if inst.body is None:
                 raise Unsupported("an action body that is not a straight line (choose, require, loop)")
@@ -138,6 +139,7 @@ class Kernel:
             raise Unsupported("a guard that is constantly false")   # the generator leaves such out
         if guard is not None and guard.const is True:
             guard = None
+        self.killed = None   # the rows whose run ended at a `require` in the body
         succ = None
         for stmt in ast.parse("\n".join(inst.body)).body:
             got = self.statement(stmt, guard)
@@ -147,7 +149,10 @@ class Kernel:
                 succ = got
         if succ is None:
             raise Unsupported("an instance without a next state")
-        self.lines.append(f"G[:, {j}] = {guard.text if guard is not None else 'True'}")
+        if self.killed is not None:
+            alive = self.unary(ast.Not(), self.killed)
+            guard = alive if guard is None else self.boolop_of(guard, alive)
+        self.lines.append(f"G[:, {j}] = {self.array(guard) if guard is not None else 'True'}")
         self.lines.append(f"N[:, {j}] = {succ.text}")
         # the instance's own temporaries are dropped: only those over s0 alone are shared
         shared = {v.text for v in self.cache.values()}
@@ -182,8 +187,13 @@ class Kernel:
                 return None
             if path is not None:
                 bad = self.boolop_of(path, bad)
+            if self.killed is not None:   # a run that ended at a `require` does not get here
+                bad = self.boolop_of(bad, self.unary(ast.Not(), self.killed))
             self.lines.append(f"E = {self.array(bad)} if E is None else (E | {bad.text})")
             self.fails = True
+            return None
+        if isinstance(stmt, ast.Return) and stmt.value is None:   # a `require` that fails: no transition
+            self.killed = _const(True) if path is None else (path if self.killed is None else self.boolop_or(self.killed, path))
             return None
         if isinstance(stmt, ast.If):
             self.branches(stmt, path)
@@ -404,6 +414,15 @@ class Kernel:
             out = c if out is None else self.boolop_of(out, c)
             left = right
         return out
+
+    def boolop_or(self, a: Val, b: Val) -> Val:
+        if a.const is True or b.const is True:
+            return _const(True)
+        if a.const is False:
+            return b
+        if b.const is False:
+            return a
+        return self.emit(f"({a.text} | {b.text})", "bool", 0, 1)
 
     def boolop_of(self, a: Val, b: Val) -> Val:
         if a.const is False or b.const is False:
