@@ -76,6 +76,7 @@ def same_search(m, **options) -> None:
 # ---- the shipped models -----------------------------------------------------------------
 
 SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
+CORPUS = MODELS.parent / "bench" / "corpus"
 TAKEN = ["two_phase_commit.sync", "two_phase_commit_broken.sync", "two_phase_commit_refines.sync",
          "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync", "atomic_settlement.sync",
          "atomic_settlement_broken.sync", "atomic_settlement_broken_replay.sync", "loss_waterfall_broken.sync",
@@ -171,7 +172,7 @@ POPCOUNT = hasattr(np, "bitwise_count")
 
 @st.composite
 def iexpr(draw, depth, params):
-    leaves = ["x", "y", "m[0]", "m[2]"] + [f"m[{p}]" for p in params] + list(params)
+    leaves = ["x", "y", "m[0]", "m[2]"] + [f"m[{p}]" for p in params if not p.startswith("c")] + list(params)
     if depth <= 0 or draw(st.integers(0, 3)) == 0:
         return draw(st.sampled_from(leaves) | st.integers(-2, 5).map(str))
     sub = iexpr(depth - 1, params)
@@ -219,7 +220,12 @@ def sexpr(draw, depth, params):
 def stmts(draw, params, depth=1):
     out = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.integers(0, 8))
+        kind = draw(st.integers(0, 9))
+        if kind == 9 and depth == 1:   # a `choose` in the body itself: one column per value
+            name = f"c{len(out)}"
+            out.append(f"choose {name} in {draw(sexpr(1, params))}")
+            params = params + (name,)
+            continue
         e = draw(iexpr(2, params))
         if kind == 0:
             out.append(f"x = {e}")                       # may leave 0..7: a run-time error
@@ -230,7 +236,7 @@ def stmts(draw, params, depth=1):
         elif kind == 3:
             out.append(f"s = {draw(sexpr(2, params))}")
         elif kind == 4:
-            key = draw(st.sampled_from(["0", "1", "2"] + list(params)))
+            key = draw(st.sampled_from(["0", "1", "2"] + [p for p in params if not p.startswith("c")]))
             out.append(f"m[{key}] = min(max({e}, 0), 3)")
         elif kind == 5 and depth > 0:
             out += [f"if {draw(bexpr(1, params))} {{", *draw(stmts(params, depth - 1)), "} else {",
@@ -402,3 +408,31 @@ def test_labelled_chunks_are_the_generated_codes():
                 np.array(chunk, dtype=np.uint64))
             assert (kts.tolist(), kends.tolist(), kks.tolist()) == (ts, ends, ks)
             assert (kcounts, kbad, kdead, kerr) == (counts, bad, dead, err)
+
+
+# ---- the benchmark corpus ------------------------------------------------------------------------
+
+def _small(name: str) -> list[str]:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"corpus_{name}", CORPUS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return list(mod.SMALL)
+
+
+CORPUS_TAKEN = {"bakery_init", "nested_ledger"}   # chooses among a set's members, 62 bits or fewer
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.sync")))
+def test_corpus_models_expand_the_same(name):
+    from spec.loader import load
+    m = load(CORPUS / f"{name}.sync", _small(name))
+    cm = CompiledModel(m)
+    if cm.level_kernel() is None:
+        assert name not in CORPUS_TAKEN, cm.kernel_why
+        return
+    assert name in CORPUS_TAKEN
+    states = reachable(cm, 4000)
+    for size in (len(states), 61):
+        assert_same_expansion(cm, states, size)
+    same_search(m, max_states=3000)

@@ -56,6 +56,7 @@ UNROLL_QUANT = 24        # quantifier domains of at most this many values unroll
 UNROLL_FOR = 64          # statement loops over at most this many values unrolled
 LITERAL_BITS = 256       # longer integer constants are table entries, not source text
 MAX_NESTING = 40         # brackets in one generated expression (Python refuses 200)
+KERNEL_WAYS = 256        # ways through an action instance's `choose`s that the level kernel takes
 MAX_BLOCKS = 40          # nested blocks in one generated function (Python refuses 100 indents)
 MAX_SOURCE_LINES = 200_000
 MASK_CODES = 1 << 12     # a loop over a set of a type of at most this many values may become a mask (_mask_of)
@@ -1929,8 +1930,8 @@ class ModelCompiler(Compiler):
                 self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if self.recording is not None and label is None and errors:
-            self.recording.append((k, list(conds), self.kernel_body(body, env, emit) if fn is not None else list(inner),
-                                   ident))
+            self.recording.append((k, list(conds), self.kernel_bodies(body, env, emit) if fn is not None
+                                   else [list(inner)], ident))
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition
@@ -1941,18 +1942,57 @@ class ModelCompiler(Compiler):
             f"    if err is None: err = (i, {k}, x)",
         ]
 
-    def kernel_body(self, body, env, emit) -> list[str] | None:
+    def kernel_bodies(self, body, env, emit) -> list[list[str]] | None:
         """For the level kernel (`checker.engines.explicit.vector`), a body compiled to a function
-        because a `require` follows its first statement: the same statements in line, each
-        `require` an `if not c: return` ending the run there, as in the body function. None for a
-        body with a `choose` or nested too deep to stay in line."""
-        if _has(body, (ir.Choose,)) or _block_depth(body) > MAX_BLOCKS // 2:
+        (a `require` after its first statement, or a `choose`): the same statements in line, one
+        list of lines per way through its `choose`s (each value of each, in the order the generated
+        code tries them: lowest code first), each `require` an `if not c: return` ending the run
+        there, as in the body function; a value not in the set chosen from ends it the same way.
+        None for a `choose` inside an `if` or a loop, over a sequence, or with too many values, and
+        for a body nested too deep to stay in line."""
+        if _block_depth(body) > MAX_BLOCKS // 2:
             return None
         self.unwritten = {v.index for v in self.model.vars}
+        out: list[list[str]] = []
         try:
-            return ["s = s0"] + self.simple(body, Ctx("s", dict(env))) + emit
+            return out if self._ways(list(body), Ctx("s", dict(env)), ["s = s0"], out, emit) else None
         finally:
             self.unwritten = None
+
+    def _ways(self, stmts, ctx: Ctx, lines: list[str], out: list, emit: list[str]) -> bool:
+        for i, s in enumerate(stmts):
+            if isinstance(s, ir.Choose):
+                t = s.domain.type
+                if not isinstance(t, SetType):
+                    return False
+                d = self.code_of(s.domain, ctx)
+                rest = stmts[i + 1:]
+                if d.is_const:
+                    codes, test = _set_bits(d.const), None
+                else:
+                    first = _conjuncts(rest[0].cond)[:1] if rest and isinstance(rest[0], ir.Require) else []
+                    variant = _variant_test(s, first)
+                    codes = self.codes_of(t.elem)
+                    if variant is not None:   # only that variant's members get past the require
+                        info = t.elem.variant(variant)
+                        codes = tuple(c for c in codes if info.base <= c < info.base + info.size)
+                    test = d.text
+                if (len(out) + 1) * max(1, len(codes)) > KERNEL_WAYS:
+                    return False
+                for c in codes:
+                    inner = Ctx(ctx.state, dict(ctx.env))
+                    inner.env[s.sym.id] = self.decode("", s.sym.type, c)
+                    member = [] if test is None else [f"if not (({test} >> {c}) & 1): return"]
+                    unwritten = set(self.unwritten)
+                    if not self._ways(rest, inner, lines + member, out, emit):
+                        return False
+                    self.unwritten = unwritten
+                return True
+            if _has([s], (ir.Choose,)):
+                return False
+            lines = lines + self.simple([s], ctx)
+        out.append(lines + emit)
+        return True
 
     # -- init
     def initial_function(self) -> list[str]:

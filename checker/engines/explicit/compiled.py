@@ -84,7 +84,10 @@ class CompiledModel:
             elif self._constraint_preds:
                 self.kernel_why = "the model has state constraints"
             else:
-                plan = None if instances is None else [kernel_instance(*row) for row in instances]
+                # one column of the kernel per way through an instance's `choose`s, in order
+                plan = None if instances is None else [
+                    kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
+                    for way in (ways if ways is not None else [None])]
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
                                                              len(self.model.actions))
         return self._kernel
