@@ -71,6 +71,7 @@ class CompiledModel:
         self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
         self._constraint_preds = [self.predicate(c.cond, []) for c in model.constraints]
         self._kernel_plan = compiler.kernel_plan
+        self._tables = compiler.tables
         self._kernel = None
         self.kernel_why: str | None = None   # why there is no level kernel, once asked
 
@@ -89,7 +90,7 @@ class CompiledModel:
                     kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
                     for way in (ways if ways is not None else [None])]
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
-                                                             len(self.model.actions))
+                                                             len(self.model.actions), self._tables)
         return self._kernel
 
     # ---- packing ------------------------------------------------------------------

@@ -27,6 +27,7 @@ Exactness:
 from __future__ import annotations
 
 import ast
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -85,7 +86,8 @@ class Kernel:
     """The translation of one model's `expand`: `kernel(S)` over an int64 array of states gives
     (invariants hold per row or None, guard matrix, next-state matrix, failure per row or None)."""
 
-    def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int):
+    def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
+                 tables=()):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
         self.state = Val("S", "int", 0, (1 << state_bits) - 1)
@@ -93,10 +95,15 @@ class Kernel:
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
         self.scope: dict[str, Val] = {}      # an instance's names (s, _tN, lN) -> value
         self.ids = 0
-        self.temps = 0                       # an instance's own temporaries, at most
-        self.deleted = 0
+        self.temps = 0                       # temporaries held at once, at most (a row's arrays)
         self.fails = False
         self.killed: Val | None = None
+        self.tables = tables                 # the generated code's `_T`: conversions read from tables
+        self.arrays: dict[str, np.ndarray] = {}   # the kernel's own lookup arrays, by name
+        # run-time checks (a partial helper of the runtime) met while translating an expression:
+        # the rows where they fail, each under the conditions (`and`, `or`, `if`) it is evaluated on
+        self.failed: list[Val] = []
+        self.context: list[tuple[Val, bool]] = []   # (truth value, whether it must be False)
         for inst in instances:
             if inst.body is None:
                 raise Unsupported("an action body that is not a straight line (choose, require, loop)")
@@ -111,12 +118,12 @@ class Kernel:
         for j, inst in enumerate(instances):
             self.instance(j, inst)
         self.lines.append(f"return {ok}, G, N, E")
-        source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in self.lines)
-        namespace = {"_np": np}
+        lines, self.temps = _dropped_after_last_use(self.lines)
+        source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
+        namespace = {"_np": np, **self.arrays}
         exec(compile(source, "<syncproof:kernel>", "exec"), namespace)  # noqa: S102 - generated, see above
         self.source = source
         self.kernel = namespace["kernel"]
-        self.temps += self.ids - self.deleted   # ... and those kept to the end
 
     # ---- statements ------------------------------------------------------------------------
 
@@ -124,22 +131,26 @@ class Kernel:
         if not codes:
             return "None"
         v = _const(True)
-        for c in codes:
-            v = self.boolop_of(v, self.truth(self.parse(c)))
+        for c in codes:   # `ok = a and b and ...` in a try: an invariant that raises is False
+            x = self.truth(self.parse(c))
+            bad = self.take_failed()
+            v = self.boolop_of(v, x)
+            if bad is not None:
+                v = self.boolop_of(v, self.unary(ast.Not(), bad))
         return self.array(v)
 
     def instance(self, j: int, inst: Instance) -> None:
         self.scope = {}
-        first = self.ids + 1
+        self.killed = None   # the rows whose run ended at a `require` in the body
         guard = None
-        for g in inst.guards:
+        for g in inst.guards:   # `if g1 and g2 ...:`: each one evaluated where those before hold
             t = self.truth(self.parse(g))
+            self.error_rows(self.take_failed(), guard)
             guard = t if guard is None else self.boolop_of(guard, t)
         if guard is not None and guard.const is False:
             raise Unsupported("a guard that is constantly false")   # the generator leaves such out
         if guard is not None and guard.const is True:
             guard = None
-        self.killed = None   # the rows whose run ended at a `require` in the body
         succ = None
         for stmt in ast.parse("\n".join(inst.body)).body:
             got = self.statement(stmt, guard)
@@ -154,13 +165,6 @@ class Kernel:
             guard = alive if guard is None else self.boolop_of(guard, alive)
         self.lines.append(f"G[:, {j}] = {self.array(guard) if guard is not None else 'True'}")
         self.lines.append(f"N[:, {j}] = {succ.text}")
-        # the instance's own temporaries are dropped: only those over s0 alone are shared
-        shared = {v.text for v in self.cache.values()}
-        mine = [f"_a{i}" for i in range(first, self.ids + 1) if f"_a{i}" not in shared]
-        if mine:
-            self.lines.append(f"del {', '.join(mine)}")
-            self.deleted += len(mine)
-        self.temps = max(self.temps, len(mine))
         self.scope = {}
 
     def statement(self, stmt: ast.stmt, path: Val | None) -> Val | None:
@@ -170,6 +174,7 @@ class Kernel:
             if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
                 raise Unsupported("an assignment to something other than a name")
             self.scope[stmt.targets[0].id] = self.expr(stmt.value)
+            self.error_rows(self.take_failed(), path)
             return None
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _called(stmt.value) == "ap":
             if len(stmt.value.args) != 1 or stmt.value.keywords:
@@ -177,20 +182,15 @@ class Kernel:
             v = self.expr(stmt.value.args[0])
             if v.kind != "int":
                 raise Unsupported("a next state that is a truth value")
+            self.error_rows(self.take_failed(), path)
             return v
         if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 \
                 and isinstance(stmt.body[0], ast.Expr) and isinstance(stmt.body[0].value, ast.Call) \
                 and _called(stmt.body[0].value) in FAILS:
             # a run-time failure on the rows where the test holds (and the instance runs)
             bad = self.truth(self.expr(stmt.test))
-            if bad.const is False:
-                return None
-            if path is not None:
-                bad = self.boolop_of(path, bad)
-            if self.killed is not None:   # a run that ended at a `require` does not get here
-                bad = self.boolop_of(bad, self.unary(ast.Not(), self.killed))
-            self.lines.append(f"E = {self.array(bad)} if E is None else (E | {bad.text})")
-            self.fails = True
+            self.error_rows(self.take_failed(), path)
+            self.error_rows(bad, path)
             return None
         if isinstance(stmt, ast.Return) and stmt.value is None:   # a `require` that fails: no transition
             self.killed = _const(True) if path is None else (path if self.killed is None else self.boolop_or(self.killed, path))
@@ -202,11 +202,41 @@ class Kernel:
             return None
         raise Unsupported(f"a statement {type(stmt).__name__}")
 
+    def error_rows(self, bad: Val | None, path: Val | None) -> None:
+        """A run-time error on the rows where `bad` holds, the statement runs (`path`) and the run
+        did not end at a `require` before: the chunk is then handed back."""
+        if bad is None or bad.const is False:
+            return
+        if path is not None:
+            bad = self.boolop_of(path, bad)
+        if self.killed is not None:   # a run that ended at a `require` does not get here
+            bad = self.boolop_of(bad, self.unary(ast.Not(), self.killed))
+        self.lines.append(f"E = {self.array(bad)} if E is None else (E | {bad.text})")
+        self.fails = True
+
+    def take_failed(self) -> Val | None:
+        """The rows where a check of the expression just translated fails; and forgets them."""
+        parts, self.failed = self.failed, []
+        out = None
+        for p in parts:
+            out = p if out is None else self.boolop_or(out, p)
+        return out
+
+    def fail_where(self, bad: Val) -> None:
+        """A check that fails on the rows where `bad` holds, and where the expression holding it is
+        evaluated at all (the `and`, `or` and conditional expressions around it)."""
+        if bad.const is False:
+            return
+        for cond, negated in self.context:
+            bad = self.boolop_of(bad, self.unary(ast.Not(), cond) if negated else cond)
+        self.failed.append(bad)
+
     def branches(self, stmt: ast.If, path: Val | None) -> None:
         """Both branches of an `if`, each under its own path; a name either assigns is then the
         one or the other row by row (a name only one branch assigns, not known before, is not
         known after: the generated code never reads it there)."""
         c = self.truth(self.expr(stmt.test))
+        self.error_rows(self.take_failed(), path)
         if c.const is not None:
             for s in (stmt.body if c.const else stmt.orelse):
                 if self.statement(s, path) is not None:
@@ -281,8 +311,9 @@ class Kernel:
         key = ast.dump(node) if pure else None
         if key is not None and key in self.cache:
             return self.cache[key]
+        checks = len(self.failed)
         v = self._expr(node)
-        if key is not None and v.const is None:
+        if key is not None and v.const is None and len(self.failed) == checks:   # a check is per use
             self.cache[key] = v
         return v
 
@@ -299,7 +330,13 @@ class Kernel:
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.IfExp):
-            return self.ifexp(self.truth(self.expr(node.test)), self.expr(node.body), self.expr(node.orelse))
+            test = self.truth(self.expr(node.test))
+            self.context.append((test, False))
+            body = self.expr(node.body)
+            self.context[-1] = (test, True)
+            orelse = self.expr(node.orelse)
+            self.context.pop()
+            return self.ifexp(test, body, orelse)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.NamedExpr):   # a `let` of the model: `((_t3 := value), body)[1]`
@@ -322,10 +359,23 @@ class Kernel:
                 return _const(bool(_apply(sym, a.const, b.const)))
             return self.emit(f"({a.text} {sym} {b.text})", "bool", 0, 1)
         a, b = self.number(a), self.number(b)
+        if isinstance(op, (ast.LShift, ast.RShift)) and b.const is None:
+            b = self.shift_amount(b, isinstance(op, ast.RShift))
         sym, lo, hi = self.int_op(op, a, b)
         if a.const is not None and b.const is not None:
             return _const(_apply(sym, a.const, b.const))
         return self.emit(f"({a.text} {sym} {b.text})", "int", lo, hi)
+
+    def shift_amount(self, b: Val, right: bool) -> Val:
+        """A shift's amount, bounded: Python refuses a negative one (an error here: the chunk is
+        handed back, where the generated code meets it); `x >> n` for n of 63 or more is x >> 63
+        (0 or -1, as Python's for any |x| < 2**62)."""
+        if b.lo < 0:
+            self.fail_where(self.emit(f"({b.text} < 0)", "bool", 0, 1))
+        if b.lo >= 0 and (b.hi <= 63 or not right):
+            return b
+        top = 63 if right else b.hi
+        return self.emit(f"_np.clip({b.text}, 0, {top})", "int", max(0, b.lo), min(max(0, b.hi), top))
 
     def int_op(self, op: ast.operator, a: Val, b: Val) -> tuple[str, int, int]:
         """The operator's source, and the bounds of its result over the operands' bounds."""
@@ -382,11 +432,17 @@ class Kernel:
         """`and` / `or` as & / | of truth values. Python's `a and b` is one of its operands, not a
         truth value: the same number only when every operand is a truth value or 0 or 1 (what the
         generated code makes of the model's booleans); anything else is refused."""
-        vals = [self.expr(x) for x in node.values]
-        if any(v.kind != "bool" and not 0 <= v.lo <= v.hi <= 1 for v in vals):
-            raise Unsupported("`and`/`or` of numbers other than 0 and 1")
-        vals = [self.truth(v) for v in vals]
         is_and = isinstance(node.op, ast.And)
+        vals = []
+        depth = len(self.context)
+        for x in node.values:   # each operand is evaluated where those before did not decide
+            v = self.expr(x)
+            if v.kind != "bool" and not 0 <= v.lo <= v.hi <= 1:
+                raise Unsupported("`and`/`or` of numbers other than 0 and 1")
+            v = self.truth(v)
+            vals.append(v)
+            self.context.append((v, not is_and))
+        del self.context[depth:]
         consts = [v.const for v in vals if v.const is not None]
         if (False if is_and else True) in consts:
             return _const(not is_and)
@@ -450,7 +506,12 @@ class Kernel:
             if a.const is not None:
                 return _const(a.const.bit_count())
             return self.emit(f"_np.bitwise_count({a.text}).astype(_np.int64)", "int", 0, 63)
+        if isinstance(node.func, ast.Subscript) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "_T" and isinstance(node.func.slice, ast.Constant):
+            return self.tabulated(node)
         fn = _called(node)
+        if fn in PARTIAL:
+            return PARTIAL[fn](self, [self.expr(x) for x in node.args])
         args = [self.expr(x) for x in node.args]
         if fn == "bool" and len(args) == 1:
             return self.truth(args[0])
@@ -473,6 +534,138 @@ class Kernel:
                 v = self.emit(f"_np.{pick.__name__}({v.text}, {w.text})", "int", lo, hi)
             return v
         raise Unsupported(f"a call of {fn or 'an expression'}")
+
+
+    # ---- the runtime's helpers that check their argument (spec/runtime.py) ---------------------
+
+    def _consts(self, args: list[Val], n: int, first: int = 1) -> list[int]:
+        if len(args) != n or any(a.const is None for a in args[first:]):
+            raise Unsupported("a runtime check with arguments that are not constants")
+        return [a.const for a in args[first:]]
+
+    def checked_const(self, value: int, fails: bool) -> Val:
+        """A check of a constant: its value, or an error wherever it is evaluated."""
+        if fails:
+            self.fail_where(_const(True))
+        return _const(value)
+
+    def optget(self, args: list[Val]) -> Val:
+        """`_optget(o, site)`: o - 1, an error where o is 0 (get of none)."""
+        self._consts(args, 2)
+        o = self.number(args[0])
+        if o.const is not None:
+            return self.checked_const(o.const - 1, o.const == 0)
+        self.fail_where(self.emit(f"({o.text} == 0)", "bool", 0, 1))
+        return self.emit(f"({o.text} - 1)", "int", o.lo - 1, o.hi - 1)
+
+    def narrow(self, args: list[Val]) -> Val:
+        """`_narrow(x, lo, hi, site)`: x, an error where x is outside lo..hi."""
+        lo, hi, _ = self._consts(args, 4)
+        x = self.number(args[0])
+        if x.const is not None:
+            return self.checked_const(x.const, not lo <= x.const <= hi)
+        if lo <= x.lo and x.hi <= hi:
+            return x
+        self.fail_where(self.emit(f"(({x.text} < {lo}) | ({x.text} > {hi}))", "bool", 0, 1))
+        return Val(x.text, "int", max(x.lo, lo), min(x.hi, hi)) if max(x.lo, lo) <= min(x.hi, hi) else x
+
+    def keychk(self, args: list[Val]) -> Val:
+        """`_keychk(k, lo, hi, site)`: k - lo, an error where k is outside lo..hi."""
+        lo, hi, _ = self._consts(args, 4)
+        k = self.number(args[0])
+        if k.const is not None:
+            return self.checked_const(k.const - lo, not lo <= k.const <= hi)
+        if not (lo <= k.lo and k.hi <= hi):
+            self.fail_where(self.emit(f"(({k.text} < {lo}) | ({k.text} > {hi}))", "bool", 0, 1))
+        return self.emit(f"({k.text} - {lo})", "int", k.lo - lo, k.hi - lo)
+
+    def inrange(self, args: list[Val]) -> Val:
+        """`_inrange(x, mask, lo, hi)`: bit x - lo of mask where lo <= x <= hi, else 0."""
+        lo, hi = self._consts(args, 4, 2)
+        x, mask = self.number(args[0]), self.number(args[1])
+        if mask.lo < 0:
+            raise Unsupported("a membership test in a negative mask")
+        if x.const is not None:   # the generator's own folding makes this rare
+            if not lo <= x.const <= hi:
+                return _const(0)
+            return self.binop(ast.BitAnd(), self.binop(ast.RShift(), mask, _const(x.const - lo)), _const(1))
+        shift = self.emit(f"_np.clip({x.text} - {lo}, 0, 63)", "int", 0, 63)
+        return self.emit(f"_np.where(({x.text} >= {lo}) & ({x.text} <= {hi}), ({mask.text} >> {shift.text}) & 1, 0)",
+                         "int", 0, 1)
+
+    def tabulated(self, node: ast.Call) -> Val:
+        """`_T[i](code, site)` of a `TabulatedConvert`: a set's conversion read byte by byte from its
+        tables (each entry the union for that byte, -1 where an element does not fit: an error),
+        or another type's from one table entry per code."""
+        i = node.func.slice.value
+        conv = self.tables[i] if isinstance(i, int) and 0 <= i < len(self.tables) else None
+        if type(conv).__name__ != "TabulatedConvert" or len(node.args) != 2:
+            raise Unsupported("a call of a table entry that is not a conversion")
+        x = self.number(self.expr(node.args[0]))
+        if x.const is not None or x.lo < 0:
+            raise Unsupported("a conversion of a constant or a negative code")
+        if conv.chunks is None:
+            table = np.asarray(conv.table, dtype=np.int64)
+            if len(table) == 0 or len(table) > 1 << 16 or table.max(initial=0) >= BOUND:
+                raise Unsupported("a conversion table that is empty or too large")
+            name = self.array_of(table)
+            index = self.emit(f"_np.minimum({x.text}, {len(table) - 1})", "int", 0, len(table) - 1)
+            out = self.emit(f"{name}[{index.text}]", "int", int(table.min()), int(table.max()))
+            self.fail_where(self.emit(f"(({x.text} >= {len(table)}) | ({out.text} < 0))", "bool", 0, 1))
+            return out
+        out, bad, hi = None, None, 0
+        for k in range((max(1, x.hi.bit_length()) + 7) // 8):
+            byte = self.emit(f"(({x.text} >> {8 * k}) & 255)", "int", 0, 255)
+            if k >= len(conv.chunks):   # bits beyond the tables: convert's error
+                part_bad = self.emit(f"({byte.text} != 0)", "bool", 0, 1)
+            else:
+                table = np.asarray(conv.chunks[k], dtype=np.int64)
+                if len(table) != 256 or table.max(initial=0) >= BOUND:
+                    raise Unsupported("a conversion table of an unexpected shape")
+                r = self.emit(f"{self.array_of(table)}[{byte.text}]", "int", int(table.min()), int(table.max()))
+                hi |= int(table.max())
+                part_bad = self.emit(f"({r.text} < 0)", "bool", 0, 1)
+                out = r if out is None else self.emit(f"({out.text} | {r.text})", "int", -1,
+                                                      (1 << max(1, hi.bit_length())) - 1)
+            bad = part_bad if bad is None else self.boolop_or(bad, part_bad)
+        self.fail_where(bad)
+        if out is None:
+            raise Unsupported("a conversion without tables")
+        return Val(out.text, "int", 0, (1 << max(1, hi.bit_length())) - 1)
+
+    def array_of(self, table: np.ndarray) -> str:
+        name = f"_K{len(self.arrays)}"
+        self.arrays[name] = table
+        return name
+
+
+PARTIAL = {"_optget": Kernel.optget, "_narrow": Kernel.narrow, "_keychk": Kernel.keychk, "_inrange": Kernel.inrange}
+
+
+_TEMP = re.compile(r"\b_a\d+\b")
+
+
+def _dropped_after_last_use(lines: list[str]) -> tuple[list[str], int]:
+    """The kernel's lines, each temporary deleted after the line that reads it last (a chunk's
+    memory is then that of the temporaries alive at once, not of all of them), and how many are
+    alive at once at most."""
+    last: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for name in _TEMP.findall(line):
+            last[name] = i
+    dying: dict[int, list[str]] = {}
+    for name, i in last.items():
+        dying.setdefault(i, []).append(name)
+    out, alive, most = [], 0, 0
+    for i, line in enumerate(lines):
+        out.append(line)
+        if line.startswith("_a") and " = " in line:
+            alive += 1
+            most = max(most, alive)
+        if i in dying and not line.startswith("return"):
+            out.append(f"del {', '.join(dying[i])}")
+            alive -= len(dying[i])
+    return out, most
 
 
 def _called(node: ast.Call) -> str | None:
@@ -574,12 +767,12 @@ class LevelKernel:
         return out, counts.tolist(), bad, dead
 
 
-def build(instances, invariants: list[str], state_bits: int, n_actions: int):
+def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
     """(LevelKernel, None) or (None, why not)."""
     try:
         if instances is None:
             raise Unsupported("an action whose parameters are looped over, not unrolled")
-        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions)), None
+        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables)), None
     except Unsupported as exc:
         return None, str(exc)
     except (SyntaxError, RecursionError, MemoryError) as exc:   # code nested too deep for Python's parser
