@@ -141,6 +141,14 @@ invariant Small: x + y < 9
 """
 
 
+def test_what_runs_before_a_choose_from_nothing_still_fails():
+    m = model_of("model C\nvar b: bool\nvar x: 0..3\ninit { b = false x = 0 }\n"
+                 "action A { for i in 0..2 { assert b }  choose c in ({} & {0, 2})  x = c }\n"
+                 "action B { require x < 3  x = x + 1 }\n")
+    r = same_search(m)
+    assert [p.name for p in r.violated] == ["runtime"]
+
+
 def test_a_chunk_where_an_action_fails_goes_to_the_generated_code():
     m = model_of(OVERFLOW)
     cm = CompiledModel(m)

@@ -1979,6 +1979,9 @@ class ModelCompiler(Compiler):
                     test = d.text
                 if (len(out) + 1) * max(1, len(codes)) > KERNEL_WAYS:
                     return False
+                if not codes:   # nothing to choose from: no transition, but what ran before may fail
+                    out.append(lines + ["return"] + emit)
+                    return True
                 for c in codes:
                     inner = Ctx(ctx.state, dict(ctx.env))
                     inner.env[s.sym.id] = self.decode("", s.sym.type, c)
