@@ -11,7 +11,9 @@ The corpus is every bench/corpus/NAME.sync with a transcription NAME.py beside i
 (bench/corpus/naive.py). Per model: distinct states, transitions, the engine's seconds,
 distinct states per second, bytes per state of the visited set, the peak memory of the
 process, the naive BFS's seconds over the transcription, and the engine's speed over the
-naive one (above 1: the engine is faster). Each run is a fresh process, so the peak memory
+naive one (above 1: the engine is faster), and what expanded the levels: the level kernel
+(numpy, `checker.engines.explicit.vector`) or the generated Python and why not the kernel (the
+result's `stats.kernel`). Each run is a fresh process, so the peak memory
 is that run's. Two-phase commit with 7 and 8 RMs (models/two_phase_commit.sync, symmetry
 off) is compared with SPIN's BFS when bench/spin/run_spin.py is there and spin and gcc
 are installed.
@@ -76,7 +78,8 @@ def child_engine(path: str, overrides: list[str], workers: int, properties: list
     r = check(m, tuple(properties) if properties else None, symmetry=False, workers=workers)
     s = r.stats
     return {"verdict": r.verdict.value, "states": s.distinct_states, "transitions": s.transitions,
-            "seconds": s.seconds, "bytes_per_state": s.search.bytes_per_state, "peak_mib": peak_mib()}
+            "seconds": s.seconds, "bytes_per_state": s.search.bytes_per_state, "peak_mib": peak_mib(),
+            "kernel": s.search.kernel}
 
 
 def child_naive(name: str, overrides: list[str]) -> dict:
@@ -96,7 +99,7 @@ def measure(*args: str) -> dict:
 # ---- the corpus table ----------------------------------------------------------------------
 
 HEAD = (f"{'model':<17} {'size':<26} {'states':>10} {'transitions':>12} {'engine s':>9} {'states/s':>9} "
-        f"{'B/state':>7} {'peakMiB':>7} {'naive s':>8} {'eng/naive':>9} {'SPIN s':>7} {'eng/SPIN':>8}")
+        f"{'B/state':>7} {'peakMiB':>7} {'naive s':>8} {'eng/naive':>9} {'SPIN s':>7} {'eng/SPIN':>8}  levels expanded by")
 
 
 def table_row(name, size, e, naive_s=None, spin_s=None) -> str:
@@ -106,8 +109,9 @@ def table_row(name, size, e, naive_s=None, spin_s=None) -> str:
     naive = f"{naive_s:>8.2f} {naive_s / e['seconds']:>9.2f}" if naive_s else f"{'-':>8} {'-':>9}"
     spin = f"{spin_s:>7.2f} {e['seconds'] / spin_s:>8.1f}" if spin_s else f"{'-':>7} {'-':>8}"
     verdict = "" if e["verdict"] == "holds" else f"  ({e['verdict']})"
+    kernel = e.get("kernel") or "-"
     return (f"{name:<17} {size:<26} {e['states']:>10,} {e['transitions']:>12,} {e['seconds']:>9.2f} {rate:>9,.0f} "
-            f"{e['bytes_per_state']:>7.1f} {e['peak_mib']:>7.0f} {naive}{spin}{verdict}")
+            f"{e['bytes_per_state']:>7.1f} {e['peak_mib']:>7.0f} {naive}{spin}  {kernel}{verdict}")
 
 
 def corpus_table(args) -> None:
