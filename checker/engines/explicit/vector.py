@@ -589,6 +589,8 @@ class Kernel:
             if not lo <= x.const <= hi:
                 return _const(0)
             return self.binop(ast.BitAnd(), self.binop(ast.RShift(), mask, _const(x.const - lo)), _const(1))
+        if not -BOUND <= x.lo - lo <= x.hi - lo < BOUND:
+            raise Unsupported("a value that may not fit in 62 bits")
         shift = self.emit(f"_np.clip({x.text} - {lo}, 0, 63)", "int", 0, 63)
         return self.emit(f"_np.where(({x.text} >= {lo}) & ({x.text} <= {hi}), ({mask.text} >> {shift.text}) & 1, 0)",
                          "int", 0, 1)
