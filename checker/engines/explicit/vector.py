@@ -36,6 +36,7 @@ BOUND = 1 << 62                 # every value computed lies in [-BOUND, BOUND)
 MAX_STATE_BITS = 62             # wider states stay on the generated code
 CELLS = 1 << 21                 # rows x (instances + temporaries) held at once: a sub-chunk's size
 FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a ModelError
+UNROLLED = 256                  # values of a generator unrolled, at most
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
 
 
@@ -68,7 +69,8 @@ def _const(v) -> Val:
 
 
 def _bitlen(lo: int, hi: int) -> int:
-    return max(abs(lo).bit_length(), abs(hi).bit_length())
+    """n such that every number of lo..hi lies in -2**n .. 2**n - 1 (two's complement, n bits and a sign)."""
+    return max(lo.bit_length() if lo >= 0 else (~lo).bit_length(), hi.bit_length() if hi >= 0 else (~hi).bit_length())
 
 
 class Instance(NamedTuple):
@@ -111,10 +113,10 @@ class Kernel:
         self.column_action = np.array([i.action for i in instances], dtype=np.int64)
         self.column_ident = np.array([i.ident for i in instances], dtype=np.int32)
         self.n_actions = n_actions
+        self.lines.append("E = None")
         ok = self.invariants(invariants)
         self.lines.append(f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)")
         self.lines.append(f"N = _np.empty((S.shape[0], {self.columns}), dtype=_np.int64)")
-        self.lines.append("E = None")
         for j, inst in enumerate(instances):
             self.instance(j, inst)
         self.lines.append(f"return {ok}, G, N, E")
@@ -131,12 +133,13 @@ class Kernel:
         if not codes:
             return "None"
         v = _const(True)
-        for c in codes:   # `ok = a and b and ...` in a try: an invariant that raises is False
+        for c in codes:
+            # `ok = a and b and ...` in a try: where an invariant raises, ok is False -- here the
+            # chunk is handed back instead, so that a check reported on more rows than the
+            # generated code reaches can never make a state bad
             x = self.truth(self.parse(c))
-            bad = self.take_failed()
+            self.error_rows(self.take_failed(), v if v.const is None else None)
             v = self.boolop_of(v, x)
-            if bad is not None:
-                v = self.boolop_of(v, self.unary(ast.Not(), bad))
         return self.array(v)
 
     def instance(self, j: int, inst: Instance) -> None:
@@ -147,8 +150,9 @@ class Kernel:
             t = self.truth(self.parse(g))
             self.error_rows(self.take_failed(), guard)
             guard = t if guard is None else self.boolop_of(guard, t)
-        if guard is not None and guard.const is False:
-            raise Unsupported("a guard that is constantly false")   # the generator leaves such out
+        if guard is not None and guard.const is False:   # the generator leaves out those it knows of
+            self.lines += [f"G[:, {j}] = False", f"N[:, {j}] = 0"]
+            return
         if guard is not None and guard.const is True:
             guard = None
         succ = None
@@ -198,6 +202,15 @@ class Kernel:
         if isinstance(stmt, ast.If):
             self.branches(stmt, path)
             return None
+        if isinstance(stmt, ast.For) and isinstance(stmt.target, ast.Name) and not stmt.orelse:
+            # a loop over a set's members (or a sequence's items): unrolled over every member it
+            # may have, each round an `if` of its membership; a round's assignments carry to the next
+            rounds = self.members(stmt.iter)
+            self.error_rows(self.take_failed(), path)
+            for value, member in rounds:
+                self.scope[stmt.target.id] = value
+                self.conditional(_const(True) if member is None else member, stmt.body, [], path)
+            return None
         if isinstance(stmt, ast.Pass):
             return None
         raise Unsupported(f"a statement {type(stmt).__name__}")
@@ -237,14 +250,17 @@ class Kernel:
         known after: the generated code never reads it there)."""
         c = self.truth(self.expr(stmt.test))
         self.error_rows(self.take_failed(), path)
+        self.conditional(c, stmt.body, stmt.orelse, path)
+
+    def conditional(self, c: Val, body: list, orelse: list, path: Val | None) -> None:
         if c.const is not None:
-            for s in (stmt.body if c.const else stmt.orelse):
+            for s in (body if c.const else orelse):
                 if self.statement(s, path) is not None:
                     raise Unsupported("a next state inside an `if`")
             return
         before = dict(self.scope)
         outcomes = []
-        for arm, cond in ((stmt.body, c), (stmt.orelse, self.unary(ast.Not(), c))):
+        for arm, cond in ((body, c), (orelse, self.unary(ast.Not(), c))):
             self.scope = dict(before)
             arm_path = cond if path is None else self.boolop_of(path, cond)
             for s in arm:
@@ -459,6 +475,13 @@ class Kernel:
         left = self.expr(node.left)
         out = None
         for op, right_node in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)) and len(node.ops) == 1:
+                # x in a tuple, a sequence's items, a set's members: one equality per member
+                found = _const(False)
+                for value, member in self.members(right_node):
+                    eq = self._op("==", self.number(left), self.number(value))
+                    found = self.boolop_or(found, self._and(member, eq))
+                return found if isinstance(op, ast.In) else self.unary(ast.Not(), found)
             if type(op) not in syms:
                 raise Unsupported(f"the comparison {type(op).__name__}")
             right = self.expr(right_node)
@@ -510,6 +533,14 @@ class Kernel:
                 and node.func.value.id == "_T" and isinstance(node.func.slice, ast.Constant):
             return self.tabulated(node)
         fn = _called(node)
+        if fn in ("all", "any", "sum", "_orall") and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp):
+            return self.reduce(fn, node.args[0])
+        if fn in ("_minf", "_maxf") and len(node.args) == 2 and isinstance(node.args[0], ast.Call) \
+                and _called(node.args[0]) == "tuple" and len(node.args[0].args) == 1 \
+                and isinstance(node.args[0].args[0], ast.GeneratorExp):
+            return self.reduce(fn, node.args[0].args[0])
+        if fn in ("_minf", "_maxf") and len(node.args) == 2:   # of a tuple built from members
+            return self.extreme(fn, self.tuple_members(node.args[0]))
         if fn in PARTIAL:
             return PARTIAL[fn](self, [self.expr(x) for x in node.args])
         args = [self.expr(x) for x in node.args]
@@ -641,7 +672,255 @@ class Kernel:
         return name
 
 
-PARTIAL = {"_optget": Kernel.optget, "_narrow": Kernel.narrow, "_keychk": Kernel.keychk, "_inrange": Kernel.inrange}
+    # ---- generators, unrolled over every member the iterable may have ---------------------------
+
+    def members(self, it: ast.expr) -> list[tuple[Val, Val | None]]:
+        """(value, whether it is a member) for each member the iterable of a generator may have, in
+        its order: the set bits of a mask, a sequence's items, a constant tuple, a range."""
+        if isinstance(it, ast.Tuple):
+            return [(self.expr(x), None) for x in it.elts]
+        if isinstance(it, ast.Subscript) and isinstance(it.value, ast.Name) and it.value.id == "_T" \
+                and isinstance(it.slice, ast.Constant):
+            i = it.slice.value
+            table = self.tables[i] if isinstance(i, int) and 0 <= i < len(self.tables) else None
+            if not isinstance(table, tuple) or not all(type(x) is int for x in table):
+                raise Unsupported("a loop over a table entry that is not a tuple of codes")
+            return [(_const(x), None) for x in table]
+        if not isinstance(it, ast.Call) or it.keywords:
+            raise Unsupported("a loop over something other than a set, a sequence, a range or constants")
+        fn = _called(it)
+        args = [self.number(self.expr(x)) for x in it.args]
+        if fn in ("_bits", "_bitsin"):
+            mask = args[0]
+            if mask.lo < 0:
+                raise Unsupported("a loop over a negative mask")
+            lo, hi = 0, mask.hi.bit_length()
+            if fn == "_bitsin":
+                base, size = self._consts(args, 3)
+                lo, hi = base, min(hi, base + size)
+            if mask.const is not None:
+                return [(_const(c), None) for c in range(lo, hi) if mask.const >> c & 1]
+            return [(_const(c), self.truth(self._op("&", self._op(">>", mask, _const(c)), _const(1))))
+                    for c in range(lo, hi)]
+        if fn == "_seqitems":
+            lb, w, cap = self._consts(args, 4)
+            q = args[0]
+            n = self._length(q, lb)
+            return [(self._item(q, _const(i), lb, w), self._op(">", n, _const(i))) for i in range(cap)]
+        if fn == "range" and len(args) == 2:
+            a, b = args
+            if b.hi - a.lo > UNROLLED:
+                raise Unsupported("a loop over a range too wide to unroll")
+            return [(_const(c), None if a.const is not None and b.const is not None else
+                     self.boolop_of(self._op("<=", a, _const(c)), self._op("<", _const(c), b)))
+                    for c in range(a.lo, b.hi) if a.const is None or b.const is None or a.const <= c < b.const]
+        raise Unsupported(f"a loop over {fn or 'an expression'}")
+
+    def reduce(self, fn: str, gen: ast.GeneratorExp) -> Val:
+        """all/any/sum/_orall/_minf/_maxf of a generator, unrolled: each way through its `for`s is a
+        term, taken on the rows where each value is a member and passes the `if`s. all and any stop
+        at the first term that decides them, as Python's do: a term's checks count only where no
+        term before decided."""
+        combos: list[tuple[dict, Val | None]] = [({}, None)]
+        saved = dict(self.scope)
+        for comp in gen.generators:
+            if comp.is_async or not isinstance(comp.target, ast.Name):
+                raise Unsupported("a generator of an unexpected form")
+            out = []
+            for binding, active in combos:
+                self.scope.update(binding)
+                for value, member in self.members(comp.iter):
+                    b = {**binding, comp.target.id: value}
+                    out.append((b, self._and(active, member)))
+                    if len(out) > UNROLLED:
+                        raise Unsupported("a generator of too many values to unroll")
+            combos = out
+            # the generator's `if`s, each evaluated where the member is one
+            filtered = []
+            for binding, active in combos:
+                self.scope.update(binding)
+                for test in comp.ifs:   # (checked on more rows than all/any reach: only ever handed back)
+                    if active is not None:
+                        self.context.append((active, False))
+                    t = self.truth(self.expr(test))
+                    if active is not None:
+                        self.context.pop()
+                    active = self._and(active, t)
+                filtered.append((binding, active))
+            combos = filtered
+        self.scope = dict(saved)
+        acc: Val | None = None
+        undecided: Val | None = None     # all/any: no term before decided
+        terms: list[tuple[Val, Val | None]] = []   # min/max
+        for binding, active in combos:
+            if active is not None and active.const is False:
+                continue
+            self.scope.update(binding)
+            where = self._and(active, undecided)
+            if where is not None:
+                self.context.append((where, False))
+            v = self.expr(gen.elt)
+            if where is not None:
+                self.context.pop()
+            if fn in ("all", "any"):
+                t = self.truth(v)
+                decides = self._and(active, self.unary(ast.Not(), t) if fn == "all" else t)
+                acc = decides if acc is None else self.boolop_or(acc, decides)
+                stop = self.unary(ast.Not(), decides)
+                undecided = stop if undecided is None else self.boolop_of(undecided, stop)
+            elif fn in ("sum", "_orall"):
+                x = self.number(v)
+                term = x if active is None else self.ifexp(active, x, _const(0))
+                acc = term if acc is None else self._op("+" if fn == "sum" else "|", acc, term)
+            else:   # min/max: every term is evaluated (the tuple is built first)
+                terms.append((v, active))
+        self.scope = saved
+        if fn == "all":
+            return _const(True) if acc is None else self.unary(ast.Not(), acc)
+        if fn == "any":
+            return _const(False) if acc is None else acc
+        if fn in ("sum", "_orall"):
+            return _const(0) if acc is None else acc
+        return self.extreme(fn, terms)
+
+    def tuple_members(self, node: ast.expr) -> list[tuple[Val, Val | None]]:
+        """A tuple the generated code builds member by member -- `((0,) if bit0 else ()) + ((1,) if
+        bit1 else ())` -- as (value, where it is in the tuple) in order."""
+        if isinstance(node, ast.Tuple):
+            return [(self.expr(x), None) for x in node.elts]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.tuple_members(node.left) + self.tuple_members(node.right)
+        if isinstance(node, ast.IfExp):
+            t = self.truth(self.expr(node.test))
+            yes = [(v, self._and(c, t)) for v, c in self.tuple_members(node.body)]
+            no = [(v, self._and(c, self.unary(ast.Not(), t))) for v, c in self.tuple_members(node.orelse)]
+            return yes + no
+        raise Unsupported(f"a tuple made by {type(node).__name__}")
+
+    def extreme(self, fn: str, members: list[tuple[Val, Val | None]]) -> Val:
+        """min (_minf) or max (_maxf) of the members present; an error where there is none."""
+        acc: Val | None = None
+        found: Val | None = None
+        for value, active in members:
+            if active is not None and active.const is False:
+                continue
+            x = self.number(value)
+            if acc is None or found is None:
+                best = x
+            elif found.const is True:
+                best = self._pick_of(fn, acc, x)
+            else:
+                best = self.ifexp(found, self._pick_of(fn, acc, x), x)
+            acc = best if active is None or acc is None else self.ifexp(active, best, acc)
+            taken = _const(True) if active is None else active
+            found = taken if found is None else self.boolop_or(found, taken)
+        self.fail_where(_const(True) if found is None else self.unary(ast.Not(), found))
+        return _const(0) if acc is None else acc
+
+    def _and(self, a: Val | None, b: Val | None) -> Val | None:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return self.boolop_of(a, b)
+
+    def _pick_of(self, fn: str, acc: Val | None, x: Val) -> Val:
+        if acc is None:
+            return x
+        pick = "minimum" if fn == "_minf" else "maximum"
+        if acc.const is not None and x.const is not None:
+            return _const(min(acc.const, x.const) if fn == "_minf" else max(acc.const, x.const))
+        lo = min(acc.lo, x.lo) if fn == "_minf" else max(acc.lo, x.lo)
+        hi = min(acc.hi, x.hi) if fn == "_minf" else max(acc.hi, x.hi)
+        return self.emit(f"_np.{pick}({acc.text}, {x.text})", "int", lo, hi)
+
+    # a sequence's code: its length in the low `lb` bits, then its items, `w` bits each
+    def _op(self, sym: str, a: Val, b: Val) -> Val:
+        ops = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, ">>": ast.RShift, "<<": ast.LShift, "&": ast.BitAnd,
+               "|": ast.BitOr}
+        if sym in ops:
+            return self.binop(ops[sym](), a, b)
+        if a.const is not None and b.const is not None:
+            return _const(bool(_apply(sym, a.const, b.const)))
+        return self.emit(f"({a.text} {sym} {b.text})", "bool", 0, 1)
+
+    def _length(self, q: Val, lb: int) -> Val:
+        return self._op("&", q, _const((1 << lb) - 1))
+
+    def _item(self, q: Val, i: Val, lb: int, w: int) -> Val:
+        at = self._op("+", _const(lb), self._op("*", i, _const(w)))
+        return self._op("&", self._op(">>", q, at), _const((1 << w) - 1))
+
+    def _outside(self, i: Val, lo: int, n: Val, strict: bool = True) -> Val:
+        """not lo <= i < n (<= n when not strict)."""
+        return self.boolop_or(self._op("<", i, _const(lo)), self._op(">=" if strict else ">", i, n))
+
+    def seqget(self, args: list[Val]) -> Val:
+        lb, w, _, _ = self._consts(args, 6, 2)
+        q, i = self.number(args[0]), self.number(args[1])
+        n = self._length(q, lb)
+        self.fail_where(self._outside(i, 0, n))
+        return self._item(q, i, lb, w)
+
+    def seqslot(self, args: list[Val]) -> Val:
+        lb, _ = self._consts(args, 4, 2)
+        q, i = self.number(args[0]), self.number(args[1])
+        self.fail_where(self._outside(i, 0, self._length(q, lb)))
+        return i
+
+    def seqhead(self, args: list[Val]) -> Val:
+        lb, w, _, _ = self._consts(args, 5)
+        q = self.number(args[0])
+        self.fail_where(self._op("==", self._length(q, lb), _const(0)))
+        return self._item(q, _const(0), lb, w)
+
+    def seqlast(self, args: list[Val]) -> Val:
+        lb, w, _, _ = self._consts(args, 5)
+        q = self.number(args[0])
+        n = self._length(q, lb)
+        self.fail_where(self._op("==", n, _const(0)))
+        return self._item(q, self._op("-", n, _const(1)), lb, w)
+
+    def seqtail(self, args: list[Val]) -> Val:
+        lb, w, _, _ = self._consts(args, 5)
+        q = self.number(args[0])
+        n = self._length(q, lb)
+        self.fail_where(self._op("==", n, _const(0)))
+        rest = self._op("<<", self._op(">>", q, _const(lb + w)), _const(lb))
+        return self._op("|", rest, self._op("-", n, _const(1)))
+
+    def seqcut(self, args: list[Val]) -> Val:
+        """take(q, k) (drop = 0) or drop(q, k) (drop = 1)."""
+        drop, lb, w, _, _ = self._consts(args, 7, 2)
+        q, k = self.number(args[0]), self.number(args[1])
+        length = self._length(q, lb)
+        self.fail_where(self._outside(k, 0, length, strict=False))
+        if drop:
+            rest = self._op("<<", self._op(">>", q, self._op("+", _const(lb), self._op("*", k, _const(w)))), _const(lb))
+            return self._op("|", rest, self._op("-", length, k))
+        width = self._op("*", k, _const(w))
+        kept = self._op("&", self._op(">>", q, _const(lb)), self._op("-", self._op("<<", _const(1), width), _const(1)))
+        return self._op("|", self._op("<<", kept, _const(lb)), k)
+
+    def append(self, args: list[Val]) -> Val:
+        lb, w, cap, _ = self._consts(args, 6, 2)
+        q, x = self.number(args[0]), self.number(args[1])
+        n = self._length(q, lb)
+        self.fail_where(self._op(">=", n, _const(cap)))
+        at = self._op("+", _const(lb), self._op("*", n, _const(w)))
+        return self._op("|", self._op("+", q, _const(1)), self._op("<<", x, at))
+
+    def always_fails(self, args: list[Val]) -> Val:
+        """`_nohead(site)`, `_nofield(site)`: an error wherever it is evaluated."""
+        self._consts(args, 1, 0)
+        self.fail_where(_const(True))
+        return _const(0)
+
+
+PARTIAL = {"_optget": Kernel.optget, "_narrow": Kernel.narrow, "_keychk": Kernel.keychk, "_inrange": Kernel.inrange,
+           "_seqget": Kernel.seqget, "_seqslot": Kernel.seqslot, "_seqhead": Kernel.seqhead, "_seqlast": Kernel.seqlast,
+           "_seqtail": Kernel.seqtail, "_seqcut": Kernel.seqcut, "_append": Kernel.append,
+           "_nohead": Kernel.always_fails, "_nofield": Kernel.always_fails}
 
 
 _TEMP = re.compile(r"\b_a\d+\b")
