@@ -1,26 +1,30 @@
 """A chunk of a BFS level expanded at once with numpy: the level kernel (issue 13).
 
 The generated `expand` (`checker.engines.explicit.codegen`) runs every action instance on one
-state at a time, in Python. Where a model's states fit in 62 bits and every action instance is a
-straight line (guards, then assignments), the same code can run on a whole chunk of states at
-once: each state a row of an int64 array, each instance a column of guard outcomes and next
-states. This module translates the generated Python of each instance, of the invariants, and the
-checks of a run-time failure (a value out of its range) into numpy over arrays, and assembles
-the chunk's outcome in the form `expand` gives it.
+state at a time, in Python. Where a model's states fit in 62 bits, the same code runs here on a
+whole chunk of states at once: each state a row of an int64 array, each action instance (each way
+through its `choose`s: `ModelCompiler.kernel_bodies`) a column of guard outcomes and next states.
+This module translates the generated Python of each instance and of the invariants into numpy
+over those arrays, and assembles the chunk's outcome in the form `expand` gives it.
 
 Nothing here reads the model: the input is the generated code's text (names it made, integer
-literals), parsed with Python's own `ast` and taken node by node from a short list. Anything
-else -- a call to a runtime helper, a loop, a long literal, a value that could leave 62 bits --
-makes `build` give no kernel (and the reason), and the search stays on the generated `expand`.
+literals), parsed with Python's own `ast` and taken node by node from a closed list of forms
+(arithmetic and bit operations, comparisons, `and`/`or`/`not`, conditional expressions, the
+runtime's checking helpers, generators over a set's members or a sequence's items, loops over
+them, `require` as `if not c: return`). Anything else makes `build` give no kernel and the reason,
+and the search stays on the generated `expand`. Lookup tables (set conversions) are data passed in.
 
 Exactness:
 - every value is bounded before it is computed (an interval per node, from the state's width):
   an int64 holds it, so numpy's arithmetic is Python's. A translation whose bounds leave
   [-2**62, 2**62) is refused.
-- `and`, `or` and conditional expressions are evaluated on both sides: nothing translated can
-  raise or overflow, so evaluating what Python would skip changes no value.
-- a run-time failure (`if not lo <= t <= hi: _nf(...)`) becomes a mask; a chunk where an enabled
-  instance fails is given back (None) for the generated `expand` to report exactly as it does.
+- `and`, `or`, conditional expressions and unrolled loops are evaluated on both sides: nothing
+  translated can raise or overflow, so evaluating what Python would skip changes no value.
+- a run-time check (a value out of its range, `assert`, get of none, a sequence's bounds, ...)
+  becomes a mask of the rows where it fails, under the conditions that decide whether Python
+  evaluates it at all. A chunk where an enabled instance fails, or an invariant raises, is handed
+  back (None) for the generated `expand` to report exactly as it does: a check reported on more
+  rows than Python reaches costs speed, never a result.
 - the order of next states is the generated code's: by state, then by instance (row-major).
 """
 
@@ -98,7 +102,6 @@ class Kernel:
         self.scope: dict[str, Val] = {}      # an instance's names (s, _tN, lN) -> value
         self.ids = 0
         self.temps = 0                       # temporaries held at once, at most (a row's arrays)
-        self.fails = False
         self.killed: Val | None = None
         self.tables = tables                 # the generated code's `_T`: conversions read from tables
         self.arrays: dict[str, np.ndarray] = {}   # the kernel's own lookup arrays, by name
@@ -225,7 +228,6 @@ class Kernel:
         if self.killed is not None:   # a run that ended at a `require` does not get here
             bad = self.boolop_of(bad, self.unary(ast.Not(), self.killed))
         self.lines.append(f"E = {self.array(bad)} if E is None else (E | {bad.text})")
-        self.fails = True
 
     def take_failed(self) -> Val | None:
         """The rows where a check of the expression just translated fails; and forgets them."""
