@@ -105,8 +105,9 @@ def test_shipped_models_expand_the_same(name):
         assert cm.kernel_why   # and it says why
         return
     states = reachable(cm, 3000)
-    for size in (len(states), 97, 5):
+    for size in (len(states), 97):
         assert_same_expansion(cm, states, size)
+    assert_same_expansion(cm, states[:300], 5)   # (a kernel call per 5 states: long on large kernels)
 
 
 @pytest.mark.parametrize("name", TAKEN)
@@ -410,6 +411,10 @@ def test_values_that_may_not_fit_are_refused():
                       ("ap(_T[3])", "Subscript"), ("t = 1\nap(u)", "the name u")]:
         with pytest.raises(vector.Unsupported, match=why):
             vector.Kernel([vector.Instance(0, [], [text])], [], 40, 1)
+    with pytest.MonkeyPatch.context() as mp:   # a kernel too long to pay is refused while it is made
+        mp.setattr(vector, "MAX_OPERATIONS", 3)
+        with pytest.raises(vector.Unsupported, match="more than 3 numpy operations"):
+            vector.Kernel([vector.Instance(0, ["(s0 & 1)"], ["ap((s0 + 1) * 2 - 1)"])], [], 40, 1)
     with pytest.raises(vector.Unsupported, match="63 bits"):
         vector.Kernel([], [], 63, 0)
     assert vector.build(None, [], 10, 1) == (None, "an action whose parameters are looped over, not unrolled")

@@ -1593,8 +1593,8 @@ class ModelCompiler(Compiler):
         self.init_compiled = False
         self.def_reads: dict[str, set[int]] = {}  # def -> the state variables its body reads
         # while `expand` is compiled: each instance as `checker.engines.explicit.vector` takes it
-        # (action, guards, body lines or None, instance id); None when not recording, or an instance is
-        # looped over
+        # (action, guards, its ways' lines or the (body, env, emit) to compile them from with
+        # `kernel_bodies`, instance id); None when not recording, or an instance is looped over
         self.recording: list | None = None
         self.kernel_plan: tuple | None = None    # (those instances or None, invariant codes)
 
@@ -1930,8 +1930,10 @@ class ModelCompiler(Compiler):
                 self.unwritten = None
             inner = _folded(updates, emit) or ["s = s0"] + updates + emit
         if self.recording is not None and label is None and errors:
-            self.recording.append((k, list(conds), self.kernel_bodies(body, env, emit) if fn is not None
-                                   else [list(inner)], ident))
+            # a body function's lines for the kernel are compiled only if the kernel is asked for
+            # (`kernel_bodies`): that doubles the compile time of a model of long bodies
+            self.recording.append((k, list(conds), [list(inner)] if fn is None else (body, dict(env), list(emit)),
+                                   ident))
         if conds:
             inner = [f"if {' and '.join(conds)}:"] + _indent(inner)
         if not errors:  # failures are the safety search's business; here they are no transition

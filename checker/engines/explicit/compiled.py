@@ -71,6 +71,7 @@ class CompiledModel:
         self.check_names = self.invariant_names + [sp.name for sp in model.step_properties]
         self._constraint_preds = [self.predicate(c.cond, []) for c in model.constraints]
         self._kernel_plan = compiler.kernel_plan
+        self._compiler = compiler   # compiles the kernel's lines of body functions when asked
         self._tables = compiler.tables
         self._kernel = None
         self.kernel_why: str | None = None   # why there is no level kernel, once asked
@@ -86,12 +87,21 @@ class CompiledModel:
                 self.kernel_why = "the model has state constraints"
             else:
                 # one column of the kernel per way through an instance's `choose`s, in order
-                plan = None if instances is None else [
+                # one column per way, each body compiled for the kernel only when the translation
+                # gets to it (it stops at the first thing it cannot take)
+                plan = None if instances is None else (
                     kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
-                    for way in (ways if ways is not None else [None])]
+                    for way in (self._ways(ways) or [None]))
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
                                                              len(self.model.actions), self._tables)
         return self._kernel
+
+    def _ways(self, ways) -> list | None:
+        """An instance's ways through its chooses (lists of lines), compiled now if need be."""
+        if isinstance(ways, tuple):
+            with recursion_room([ways[0]]):
+                return self._compiler.kernel_bodies(*ways)
+        return ways
 
     # ---- packing ------------------------------------------------------------------
 

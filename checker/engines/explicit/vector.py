@@ -41,6 +41,8 @@ MAX_STATE_BITS = 62             # wider states stay on the generated code
 CELLS = 1 << 21                 # rows x (instances + temporaries) held at once: a sub-chunk's size
 FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a ModelError
 UNROLLED = 256                  # values of a generator unrolled, at most
+MAX_OPERATIONS = 12_000         # numpy operations of a kernel (a chunk), at most: beyond, it is slow to
+                                # translate and compile, and no faster than the generated code
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
 
 
@@ -108,20 +110,26 @@ class Kernel:
         # run-time checks (a partial helper of the runtime) met while translating an expression:
         # the rows where they fail, each under the conditions (`and`, `or`, `if`) it is evaluated on
         self.failed: list[Val] = []
+        self.shapes: dict[int, object] = {}    # id of an ast node -> its shape (see `shape`)
+        self.interned: dict[tuple, int] = {}
+        self.alive: list = []
         self.context: list[tuple[Val, bool]] = []   # (truth value, whether it must be False)
-        for inst in instances:
-            if inst.body is None:
-                raise Unsupported("an action body that is not a straight line (choose, require, loop)")
-        self.columns = len(instances)
-        self.column_action = np.array([i.action for i in instances], dtype=np.int64)
-        self.column_ident = np.array([i.ident for i in instances], dtype=np.int32)
         self.n_actions = n_actions
         self.lines.append("E = None")
         ok = self.invariants(invariants)
-        self.lines.append(f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)")
-        self.lines.append(f"N = _np.empty((S.shape[0], {self.columns}), dtype=_np.int64)")
-        for j, inst in enumerate(instances):
+        matrices = len(self.lines)
+        self.lines += ["", ""]    # G and N, once the columns are counted
+        taken = []
+        for j, inst in enumerate(instances):   # (an iterable: the caller may compile them one by one)
+            if inst.body is None:
+                raise Unsupported("an action body that is not a straight line (choose, require, loop)")
             self.instance(j, inst)
+            taken.append(inst)
+        self.columns = len(taken)
+        self.column_action = np.array([i.action for i in taken], dtype=np.int64)
+        self.column_ident = np.array([i.ident for i in taken], dtype=np.int32)
+        self.lines[matrices] = f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
+        self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}), dtype=_np.int64)"
         self.lines.append(f"return {ok}, G, N, E")
         lines, self.temps = _dropped_after_last_use(self.lines)
         source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
@@ -286,6 +294,8 @@ class Kernel:
         """A new temporary holding text (an array: the callers fold constants themselves)."""
         if not -BOUND <= lo <= hi < BOUND:
             raise Unsupported("a value that may not fit in 62 bits")
+        if self.ids >= MAX_OPERATIONS:   # unrolled, the model's code is too long to pay
+            raise Unsupported(f"more than {MAX_OPERATIONS:,} numpy operations a chunk")
         self.ids += 1
         name = f"_a{self.ids}"
         self.lines.append(f"{name} = {text}")
@@ -325,8 +335,7 @@ class Kernel:
             if isinstance(node.value, bool) or isinstance(node.value, int):
                 return _const(node.value)
             raise Unsupported(f"the constant {node.value!r}")
-        pure = self._reads_only_s0(node)
-        key = ast.dump(node) if pure else None
+        key = self.shape(node)
         if key is not None and key in self.cache:
             return self.cache[key]
         checks = len(self.failed)
@@ -335,8 +344,42 @@ class Kernel:
             self.cache[key] = v
         return v
 
-    def _reads_only_s0(self, node: ast.expr) -> bool:
-        return all(n.id == "s0" for n in ast.walk(node) if isinstance(n, ast.Name))
+    def shape(self, node: ast.AST):
+        """A number naming the expression's shape when it reads nothing but s0 (the same number for
+        the same expression wherever it appears: hash-consed, bottom up, once per node), else None."""
+        memo = self.shapes
+        got = memo.get(id(node), memo)
+        if got is not memo:
+            return got
+        if isinstance(node, ast.Name):
+            out = 0 if node.id == "s0" else None
+        else:
+            parts: list = [type(node).__name__]
+            out = 0
+            for name, value in ast.iter_fields(node):
+                if isinstance(value, ast.AST):
+                    if isinstance(value, (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)):
+                        parts.append(type(value).__name__)
+                        continue
+                    sub = self.shape(value)
+                    if sub is None:
+                        out = None
+                    parts.append(sub)
+                elif isinstance(value, list):
+                    subs = []
+                    for x in value:
+                        sub = self.shape(x) if isinstance(x, ast.AST) else (type(x).__name__, x)
+                        if sub is None:
+                            out = None
+                        subs.append(sub)
+                    parts.append(tuple(subs))
+                else:
+                    parts.append((name, type(value).__name__, value))
+            if out is not None:
+                out = self.interned.setdefault(tuple(parts), len(self.interned) + 1)
+        memo[id(node)] = out
+        self.alive.append(node)   # ids stay those nodes' while remembered
+        return out
 
     def _expr(self, node: ast.expr) -> Val:
         if isinstance(node, ast.BinOp):
