@@ -135,8 +135,9 @@ def test_a_run_on_ray_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     assert result_summary(got) == result_summary(want)
 
 
+# (and `kernel`: the partitions run the generated code, one process the level kernel where it can)
 CLOCK_AND_WORKERS = ("seconds", "states_per_second", "graph_seconds", "workers", "cluster", "machines",
-                     "bytes_shipped_per_state", "trace_store_bytes")
+                     "bytes_shipped_per_state", "trace_store_bytes", "kernel")
 
 
 def _json_of(capsys, args):

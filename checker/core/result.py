@@ -90,7 +90,7 @@ class SearchStats:
     machines: int = 1               # machines the search ran on
     shipped_bytes: int = 0          # bytes of successor batches sent between partitions (workers > 1)
     # what expanded the large levels: "numpy" (the level kernel, `checker.engines.explicit.vector`;
-    # "numpy (k of n chunks)" when a chunk where an action fails went to the generated code), "python:
+    # "numpy, and the generated code where an action fails" when such chunks went back to it), "python:
     # <why not numpy>", or "" when no level was large enough to ask (or workers, symmetry, a graph)
     kernel: str = ""
 
