@@ -86,6 +86,16 @@ def model_of(text: str, consts: list[str] | None = None, name: str = "t.sync"):
     return load_text(text, name, consts)
 
 
+def checked_model(text: str):
+    """A generated model's text checked, or None when the type checker turns it down (a constant
+    division by zero, a loop's local shadowing a parameter, ...)."""
+    from spec.diagnostics import SpecError
+    try:
+        return model_of(text)
+    except SpecError:
+        return None
+
+
 def run(text: str, consts: list[str] | None = None, **options) -> Result:
     """Check a model given as text with the explicit engine.
 

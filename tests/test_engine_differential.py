@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.core.result import Verdict
-from engine_helpers import (MODELS, differential, explicit_model_file, interp_invariants, model_of, naive_bfs,
-                            naive_prefix, prop, shipped)
+from engine_helpers import (MODELS, checked_model, differential, explicit_model_file, interp_invariants, model_of,
+                            naive_bfs, naive_prefix, prop, shipped)
 
 # ---- the shipped models ---------------------------------------------------------------
 
@@ -387,14 +387,6 @@ def random_model(draw):
     return "\n".join(parts) + "\n"
 
 
-def _checked(text):
-    from spec.diagnostics import SpecError
-    try:
-        return model_of(text)
-    except SpecError:
-        return None  # a generated model the type checker rejects (a constant division by zero)
-
-
 def _naive_violations(cm):
     """Distances, transitions, the levels where each invariant fails and those where an action
     fails, with the interpreter."""
@@ -411,7 +403,7 @@ def _naive_violations(cm):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_model_compiled_matches_interpreter(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     differential(m, limit=400)
@@ -420,7 +412,7 @@ def test_random_model_compiled_matches_interpreter(text):
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_model_engine_matches_naive_bfs(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     cm = CompiledModel(m)
@@ -608,7 +600,7 @@ def random_struct_model(draw):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_struct_model())
 def test_random_structured_model_compiled_matches_interpreter(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     differential(m, limit=400)

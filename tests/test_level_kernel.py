@@ -20,7 +20,7 @@ from checker.core.result import Verdict
 from checker.engines.explicit import vector
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import MODELS, explicit_model_file, model_of, result_summary
+from engine_helpers import MODELS, checked_model, explicit_model_file, model_of, result_summary
 
 
 def reachable(cm: CompiledModel, limit: int) -> list[int]:
@@ -310,18 +310,10 @@ def straight_model(draw):
     return "\n".join(parts) + "\n"
 
 
-def _checked(text):
-    from spec.diagnostics import SpecError
-    try:
-        return model_of(text)
-    except SpecError:
-        return None   # a model the type checker turns down (a `for` local shadowing a parameter)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(straight_model(), st.sampled_from([1, 7, 4096]))
 def test_random_straight_line_models_expand_the_same(text, size):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     cm = CompiledModel(m)
@@ -332,7 +324,7 @@ def test_random_straight_line_models_expand_the_same(text, size):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(straight_model())
 def test_random_straight_line_models_search_the_same(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     same_search(m, deadlock=True, chunk=5)

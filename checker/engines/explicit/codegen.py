@@ -1445,6 +1445,12 @@ def _is_local(e: ir.Expr, sym) -> bool:
     return isinstance(e, ir.Local) and e.sym.id == sym.id
 
 
+def _variant_codes(t, variant: str, codes) -> tuple[int, ...]:
+    """The codes among `codes` of the union type t's values of that variant."""
+    info = t.variant(variant)
+    return tuple(c for c in codes if info.base <= c < info.base + info.size)
+
+
 def _variant_test(binder, tests) -> str | None:
     """The variant V when the first of tests is `x is V` on binder's local x over a set of union values
     (a Binder or a Choose: both have .sym and .domain)."""
@@ -1976,8 +1982,7 @@ class ModelCompiler(Compiler):
                     variant = _variant_test(s, first)
                     codes = self.codes_of(t.elem)
                     if variant is not None:   # only that variant's members get past the require
-                        info = t.elem.variant(variant)
-                        codes = tuple(c for c in codes if info.base <= c < info.base + info.size)
+                        codes = _variant_codes(t.elem, variant, codes)
                     test = d.text
                 if (len(out) + 1) * max(1, len(codes)) > KERNEL_WAYS:
                     return False
@@ -2037,8 +2042,7 @@ class ModelCompiler(Compiler):
         if variant is not None:
             # `choose m in msgs  require m is V and ...`: msgs & {every V} != {}; a member of
             # another variant stops at `m is V`, with no error
-            info = dom.type.elem.variant(variant)
-            vs = sum(1 << c for c in _codes_in(dom.type.elem) if info.base <= c < info.base + info.size)
+            vs = sum(1 << c for c in _variant_codes(dom.type.elem, variant, _codes_in(dom.type.elem)))
             dom = ir.Op(dom.type, dom.span, "inter", [dom, ir.Lit(dom.type, dom.span, vs)])
         return [ir.Require(body[0].span, ir.Op(BoolType(), dom.span, "ne", [dom, ir.Lit(dom.type, dom.span, 0)]))]
 

@@ -91,12 +91,12 @@ class CompiledModel:
                 # gets to it (it stops at the first thing it cannot take)
                 plan = None if instances is None else (
                     kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
-                    for way in (self._ways(ways) or [None]))
+                    for way in (self._kernel_ways(ways) or [None]))
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
                                                              len(self.model.actions), self._tables)
         return self._kernel
 
-    def _ways(self, ways) -> list | None:
+    def _kernel_ways(self, ways) -> list | None:
         """An instance's ways through its chooses (lists of lines), compiled now if need be."""
         if isinstance(ways, tuple):
             with recursion_room([ways[0]]):

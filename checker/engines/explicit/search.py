@@ -441,20 +441,12 @@ class Explorer:
         """The chunk's outcome by the level kernel, as `_expand_local` gives it (adding its transitions
         to the state graph being built, as `_expand_building` does); None when an action fails on
         one of its states (the generated code then reports it)."""
-        builder = self.builder
-        if builder is None:
+        if self.builder is None:
             return kernel(chunk)
         got = kernel.labelled(chunk)
         if got is None:
             return None
-        (ts, ends), counts, bad, dead, err, ks = got
-        if chunk.tolist() == builder.g.states[builder.done:builder.done + len(chunk)]:
-            try:
-                return FirstSeen(*builder.add(ts, ks, ends)), counts, bad, dead, err, []
-            except GraphLimit:
-                pass
-        self.builder = None   # as in _expand_building: the graph is built after the search
-        return kernel(chunk)
+        return self._into_graph(chunk.tolist(), got) or kernel(chunk)
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
@@ -477,12 +469,16 @@ class Explorer:
         return nxt, counts, bad, dead, err, cut
 
     def _expand_building(self, chunk):
-        """`_expand_local` that adds the chunk's transitions to the state graph (`builder`). The
-        chunk is the graph's next states, in the graph's order, unless a fingerprint collision or
-        the state limit dropped a state the graph has: the graph is then left to be built after
-        the search (where the limit stops it with its own message), and this chunk and the rest
-        are expanded as without it."""
-        (ts, ends), counts, bad, dead, err, ks = self.cm.expand_labelled(chunk)
+        """`_expand_local` that adds the chunk's transitions to the state graph (`builder`)."""
+        return self._into_graph(chunk, self.cm.expand_labelled(chunk)) or self._expand_local(chunk)
+
+    def _into_graph(self, chunk: list[int], labelled):
+        """The chunk's outcome with its transitions (`labelled`, as the generated `expand_labelled`
+        gives them) added to the state graph. The chunk is the graph's next states, in the graph's
+        order, unless a fingerprint collision or the state limit dropped a state the graph has: the
+        graph is then left to be built after the search (where the limit stops it with its own
+        message), and None says to expand this chunk and the rest as without it."""
+        (ts, ends), counts, bad, dead, err, ks = labelled
         builder = self.builder
         if chunk == builder.g.states[builder.done:builder.done + len(chunk)]:
             try:
@@ -492,7 +488,7 @@ class Explorer:
             except GraphLimit:
                 pass
         self.builder = None
-        return self._expand_local(chunk)
+        return None
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""

@@ -31,6 +31,7 @@ Exactness:
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from typing import NamedTuple
 
@@ -44,6 +45,16 @@ UNROLLED = 256                  # values of a generator unrolled, at most
 MAX_OPERATIONS = 12_000         # numpy operations of a kernel (a chunk), at most: beyond, it is slow to
                                 # translate and compile, and no faster than the generated code
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
+
+# the operators translated, with their source and their meaning on Python's integers
+BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<",
+          ast.RShift: ">>", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
+COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_BY_SYMBOL = {sym: op for op, sym in BINARY.items()}
+_APPLY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
+          "<<": operator.lshift, ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor,
+          "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+          ">=": operator.ge}
 
 
 class Unsupported(Exception):
@@ -137,6 +148,9 @@ class Kernel:
         exec(compile(source, "<syncproof:kernel>", "exec"), namespace)  # noqa: S102 - generated, see above
         self.source = source
         self.kernel = namespace["kernel"]
+        # what only the translation needed (the cache's arrays' names, the parsed code)
+        self.cache = self.shapes = self.interned = self.scope = {}
+        self.alive = []
 
     # ---- statements ------------------------------------------------------------------------
 
@@ -413,9 +427,8 @@ class Kernel:
         raise Unsupported(f"the expression {type(node).__name__}")
 
     def binop(self, op: ast.operator, a: Val, b: Val) -> Val:
-        bitwise = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
-        if type(op) in bitwise and a.kind == b.kind == "bool":
-            sym = bitwise[type(op)]
+        if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor)) and a.kind == b.kind == "bool":
+            sym = BINARY[type(op)]
             if a.const is not None and b.const is not None:
                 return _const(bool(_apply(sym, a.const, b.const)))
             return self.emit(f"({a.text} {sym} {b.text})", "bool", 0, 1)
@@ -440,8 +453,10 @@ class Kernel:
 
     def int_op(self, op: ast.operator, a: Val, b: Val) -> tuple[str, int, int]:
         """The operator's source, and the bounds of its result over the operands' bounds."""
+        if type(op) not in BINARY:
+            raise Unsupported(f"the operator {type(op).__name__}")
+        sym = BINARY[type(op)]
         if isinstance(op, (ast.Add, ast.Sub, ast.Mult)):
-            sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}[type(op)]
             corners = [_apply(sym, x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
             return sym, min(corners), max(corners)
         if isinstance(op, (ast.FloorDiv, ast.Mod)):
@@ -455,20 +470,17 @@ class Kernel:
         if isinstance(op, (ast.LShift, ast.RShift)):
             if b.lo < 0 or b.hi > (61 if isinstance(op, ast.LShift) else 63):
                 raise Unsupported("a shift by an amount out of 0..61")
-            sym = "<<" if isinstance(op, ast.LShift) else ">>"
             corners = [_apply(sym, x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
             return sym, min(corners), max(corners)
-        if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
-            sym = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}[type(op)]
-            if a.lo >= 0 and b.lo >= 0:
-                if sym == "&":
-                    return sym, 0, min(a.hi, b.hi)
-                return sym, 0, (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
-            if sym == "&" and (a.lo >= 0 or b.lo >= 0):
-                return sym, 0, a.hi if a.lo >= 0 else b.hi
-            n = max(_bitlen(a.lo, a.hi), _bitlen(b.lo, b.hi))
-            return sym, -(1 << n), (1 << n) - 1
-        raise Unsupported(f"the operator {type(op).__name__}")
+        # & | ^
+        if a.lo >= 0 and b.lo >= 0:
+            if sym == "&":
+                return sym, 0, min(a.hi, b.hi)
+            return sym, 0, (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
+        if sym == "&" and (a.lo >= 0 or b.lo >= 0):
+            return sym, 0, a.hi if a.lo >= 0 else b.hi
+        n = max(_bitlen(a.lo, a.hi), _bitlen(b.lo, b.hi))
+        return sym, -(1 << n), (1 << n) - 1
 
     def unary(self, op: ast.unaryop, a: Val) -> Val:
         if isinstance(op, ast.Not):
@@ -516,7 +528,6 @@ class Kernel:
         return self.emit("(" + sym.join(v.text for v in rest) + ")", "bool", 0, 1)
 
     def compare(self, node: ast.Compare) -> Val:
-        syms = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
         left = self.expr(node.left)
         out = None
         for op, right_node in zip(node.ops, node.comparators):
@@ -527,10 +538,10 @@ class Kernel:
                     eq = self._op("==", self.number(left), self.number(value))
                     found = self.boolop_or(found, self._and(member, eq))
                 return found if isinstance(op, ast.In) else self.unary(ast.Not(), found)
-            if type(op) not in syms:
+            if type(op) not in COMPARE:
                 raise Unsupported(f"the comparison {type(op).__name__}")
             right = self.expr(right_node)
-            sym = syms[type(op)]
+            sym = COMPARE[type(op)]
             if left.const is not None and right.const is not None:
                 c = _const(bool(_apply(sym, left.const, right.const)))
             else:
@@ -539,23 +550,18 @@ class Kernel:
             left = right
         return out
 
-    def boolop_or(self, a: Val, b: Val) -> Val:
-        if a.const is True or b.const is True:
-            return _const(True)
-        if a.const is False:
+    def boolop_of(self, a: Val, b: Val, conj: bool = True) -> Val:
+        """a and b (a or b when not `conj`) of truth values, constants folded."""
+        if a.const is (not conj) or b.const is (not conj):   # False decides an `and`, True an `or`
+            return _const(not conj)
+        if a.const is conj:
             return b
-        if b.const is False:
+        if b.const is conj:
             return a
-        return self.emit(f"({a.text} | {b.text})", "bool", 0, 1)
+        return self.emit(f"({a.text} {'&' if conj else '|'} {b.text})", "bool", 0, 1)
 
-    def boolop_of(self, a: Val, b: Val) -> Val:
-        if a.const is False or b.const is False:
-            return _const(False)
-        if a.const is True:
-            return b
-        if b.const is True:
-            return a
-        return self.emit(f"({a.text} & {b.text})", "bool", 0, 1)
+    def boolop_or(self, a: Val, b: Val) -> Val:
+        return self.boolop_of(a, b, conj=False)
 
     def ifexp(self, test: Val, a: Val, b: Val) -> Val:
         if test.const is not None:
@@ -598,16 +604,9 @@ class Kernel:
             lo = 0 if a.lo <= 0 <= a.hi else min(abs(a.lo), abs(a.hi))
             return self.emit(f"_np.abs({a.text})", "int", lo, max(abs(a.lo), abs(a.hi)))
         if fn in ("min", "max") and len(args) >= 2:
-            args = [self.number(a) for a in args]
-            pick = np.minimum if fn == "min" else np.maximum
-            v = args[0]
-            for w in args[1:]:
-                if v.const is not None and w.const is not None:
-                    v = _const(min(v.const, w.const) if fn == "min" else max(v.const, w.const))
-                    continue
-                lo = min(v.lo, w.lo) if fn == "min" else max(v.lo, w.lo)
-                hi = min(v.hi, w.hi) if fn == "min" else max(v.hi, w.hi)
-                v = self.emit(f"_np.{pick.__name__}({v.text}, {w.text})", "int", lo, hi)
+            v = None
+            for w in args:
+                v = self._pick_of(fn, v, self.number(w))
             return v
         raise Unsupported(f"a call of {fn or 'an expression'}")
 
@@ -870,21 +869,19 @@ class Kernel:
         return self.boolop_of(a, b)
 
     def _pick_of(self, fn: str, acc: Val | None, x: Val) -> Val:
+        """min (fn `min` or `_minf`) or max of acc and x; x alone when acc is None."""
         if acc is None:
             return x
-        pick = "minimum" if fn == "_minf" else "maximum"
+        pick = min if fn in ("min", "_minf") else max
         if acc.const is not None and x.const is not None:
-            return _const(min(acc.const, x.const) if fn == "_minf" else max(acc.const, x.const))
-        lo = min(acc.lo, x.lo) if fn == "_minf" else max(acc.lo, x.lo)
-        hi = min(acc.hi, x.hi) if fn == "_minf" else max(acc.hi, x.hi)
-        return self.emit(f"_np.{pick}({acc.text}, {x.text})", "int", lo, hi)
+            return _const(pick(acc.const, x.const))
+        return self.emit(f"_np.{'minimum' if pick is min else 'maximum'}({acc.text}, {x.text})", "int",
+                         pick(acc.lo, x.lo), pick(acc.hi, x.hi))
 
     # a sequence's code: its length in the low `lb` bits, then its items, `w` bits each
     def _op(self, sym: str, a: Val, b: Val) -> Val:
-        ops = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, ">>": ast.RShift, "<<": ast.LShift, "&": ast.BitAnd,
-               "|": ast.BitOr}
-        if sym in ops:
-            return self.binop(ops[sym](), a, b)
+        if sym in _BY_SYMBOL:
+            return self.binop(_BY_SYMBOL[sym](), a, b)
         if a.const is not None and b.const is not None:
             return _const(bool(_apply(sym, a.const, b.const)))
         return self.emit(f"({a.text} {sym} {b.text})", "bool", 0, 1)
@@ -999,39 +996,7 @@ def _called(node: ast.Call) -> str | None:
 
 
 def _apply(sym: str, x: int, y: int):
-    if sym == "+":
-        return x + y
-    if sym == "-":
-        return x - y
-    if sym == "*":
-        return x * y
-    if sym == "//":
-        return x // y
-    if sym == "%":
-        return x % y
-    if sym == "<<":
-        return x << y
-    if sym == ">>":
-        return x >> y
-    if sym == "&":
-        return x & y
-    if sym == "|":
-        return x | y
-    if sym == "^":
-        return x ^ y
-    if sym == "==":
-        return x == y
-    if sym == "!=":
-        return x != y
-    if sym == "<":
-        return x < y
-    if sym == "<=":
-        return x <= y
-    if sym == ">":
-        return x > y
-    if sym == ">=":
-        return x >= y
-    raise AssertionError(sym)
+    return _APPLY[sym](x, y)
 
 
 class LevelKernel:
