@@ -19,8 +19,8 @@ from checker.core.result import Verdict
 from checker.engines.explicit import tracestore
 from checker.engines.explicit.partition import Partition, owners, ranks_in_runs
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import model_file, model_of, result_summary
-from test_engine_differential import _checked, random_model, random_struct_model
+from engine_helpers import checked_model, model_file, model_of, result_summary
+from test_engine_differential import random_model, random_struct_model
 
 
 def _summary(r):
@@ -140,7 +140,7 @@ def test_an_error_in_a_worker_is_an_internal_error(monkeypatch):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model(), st.integers(1, 60))
 def test_random_models_agree(text, limit):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     _agree(m, workers=(2,), deadlock=False, stop_at_first=False)
@@ -150,7 +150,7 @@ def test_random_models_agree(text, limit):
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_struct_model())
 def test_random_structured_models_agree(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     _agree(m, workers=(2,), stop_at_first=False)

@@ -17,9 +17,9 @@ from checker.core.limits import Interrupted
 from checker.core.result import Verdict
 from checker.engines.explicit import checkpoint, raygroup
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import EXHAUSTIVE, MODELS, model_file, model_of, result_summary
+from engine_helpers import EXHAUSTIVE, MODELS, checked_model, model_file, model_of, result_summary
 from spec.loader import load
-from test_engine_differential import _checked, random_model
+from test_engine_differential import random_model
 
 ray = pytest.importorskip("ray", reason="RAY IS NOT INSTALLED: the Ray cluster tests did NOT run "
                                         "(pip install 'syncproof[ray]')")
@@ -80,7 +80,7 @@ def test_state_limit_is_exact_on_ray():
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_model())
 def test_random_models_agree_on_ray(text):
-    m = _checked(text)
+    m = checked_model(text)
     if m is None:
         return
     _agree(m, deadlock=False, stop_at_first=False)
