@@ -20,7 +20,7 @@ from checker.core.result import Verdict
 from checker.engines.explicit import vector
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
-from engine_helpers import MODELS, checked_model, explicit_model_file, model_of, result_summary
+from engine_helpers import MODELS, checked_model, explicit_model_file, model_of, result_summary, shipped
 
 
 def reachable(cm: CompiledModel, limit: int) -> list[int]:
@@ -96,7 +96,7 @@ def test_the_kernel_takes_the_shipped_models_it_should():
         assert cm.level_kernel() is not None, (name, cm.kernel_why)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", shipped(SHIPPED))   # the HEAVY ones in the slow set
 def test_shipped_models_expand_the_same(name):
     m = explicit_model_file(name, ["RM=4"] if name.startswith("two_phase") else [])
     cm = CompiledModel(m)
