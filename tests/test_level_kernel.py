@@ -45,7 +45,7 @@ def assert_same_expansion(cm: CompiledModel, states: list[int], size: int) -> in
     for start in range(0, len(states), size):
         chunk = states[start:start + size]
         nxt, counts, bad, dead, err = cm.expand(chunk)
-        got = kernel(np.array(chunk, dtype=np.uint64))
+        got = kernel(chunk if kernel.wide else np.array(chunk, dtype=np.uint64))
         if got is None:
             # handed back exactly when an enabled action fails, or an invariant raises (the
             # generated code takes that for False)
@@ -54,12 +54,15 @@ def assert_same_expansion(cm: CompiledModel, states: list[int], size: int) -> in
             continue
         assert err is None
         arrays, k_counts, k_bad, k_dead, k_err = got
-        first: dict[int, int] = {}
-        for t, p in zip(arrays.states.tolist(), arrays.parents.tolist()):
-            first.setdefault(t, p)
-        assert list(first.items()) == list(nxt.items())
+        if kernel.wide:   # the distinct successors to their first parents, as the generated code's
+            assert list(arrays.items()) == list(nxt.items())
+        else:
+            first: dict[int, int] = {}
+            for t, p in zip(arrays.states.tolist(), arrays.parents.tolist()):
+                first.setdefault(t, p)
+            assert list(first.items()) == list(nxt.items())
+            assert len(arrays.states) == sum(counts)   # every transition, repeats included
         assert (k_counts, k_bad, k_dead, k_err) == (counts, bad, dead, None)
-        assert len(arrays.states) == sum(counts)   # every transition, repeats included
     return handed_back
 
 
@@ -127,11 +130,55 @@ def test_a_large_level_uses_the_kernel_by_default():
 
 
 def test_why_not_is_in_the_result():
-    m = model_of("model W\nvar a: 0..70000\nvar b: 0..70000\nvar c: 0..70000\nvar d: 0..70000\n"
-                 "init { a = 0 b = 0 c = 0 d = 0 }\naction A { require a < 3  a = a + 1 }\n")
+    m = model_of("model W\nvar a: 0..70000\nvar b: set[0..999]\n"
+                 "init { a = 0 b = {} }\naction A { require a < 3  a = a + 1 }\n")
     r = check(m, ExplicitOptions(symmetry=False, kernel_from=0))
-    assert r.stats.search.kernel == "python: states of 68 bits (at most 62)"
+    assert r.stats.search.kernel == "python: states of 1017 bits (at most 992)"
     assert r.stats.distinct_states == 4
+
+
+WIDE = """model W
+var a: 0..70000
+var b: 0..70000
+var c: 0..70000
+var d: 0..70000
+var m: map[0..3, 0..40000]
+init { a = 0 b = 0 c = 0 d = 0 m = {k: 0 for k in 0..3} }
+action A(k: 0..3) { require a < 5  a = a + 1  m[k] = m[k] + a * 7000 }
+action B { require b < a  b = b + 1  d = 70000 - b }
+action C(k: 0..3) { require m[k] > 0 and c < 3  c = c + 1  m[k] = m[k] - 1 }
+invariant Bounded: m[0] + m[1] <= 80000
+"""
+
+
+def test_states_wider_than_62_bits_are_expanded_in_limbs():
+    """Fields across the limbs' boundaries, a field at the top, writes of each: the same search
+    (and the run-time error: a value beyond 40000) as the generated code's."""
+    m = model_of(WIDE)
+    cm = CompiledModel(m)
+    assert cm.state_bits > 62 and cm.level_kernel() is not None and cm.level_kernel().wide, cm.kernel_why
+    assert assert_same_expansion(cm, reachable(cm, 20_000), 500) > 0   # a chunk where m[k] overflows
+    r = same_search(m, stop_at_first=False, chunk=50)
+    assert [p.name for p in r.violated] == ["deadlock", "runtime"]
+    assert r.stats.search.kernel == "numpy, and the generated code where an action fails"
+
+
+def test_limbs_and_ints_convert_exactly():
+    import random
+    rnd = random.Random(5)
+    for limbs in (2, 3, 7, 16):
+        states = [0, (1 << (62 * limbs)) - 1] + [rnd.getrandbits(rnd.randint(1, 62 * limbs)) for _ in range(300)]
+        rows = vector._limbs_of_ints(states, limbs)
+        assert rows.shape == (len(states), limbs) and rows.min() >= 0 and rows.max() <= vector.LIMB_MASK
+        assert [sum(int(x) << (62 * j) for j, x in enumerate(r)) for r in rows.tolist()] == states
+        assert vector._ints_of_limbs(rows) == states
+
+
+def test_repeats_are_folded_exactly_even_when_hashes_collide(monkeypatch):
+    rows = np.array([[1, 2], [3, 4], [1, 2], [5, 6], [3, 4], [1, 3], [5, 6]], dtype=np.int64)
+    assert vector._first_of_each(rows).tolist() == [0, 1, 3, 5]
+    monkeypatch.setattr(vector, "_MIX", np.uint64(0))   # every row the same hash: [1, 2] and [1, 3] too
+    assert vector._first_of_each(rows).tolist() == [0, 1, 3, 5]
 
 
 # ---- a failing action hands its chunk back ------------------------------------------------
@@ -175,7 +222,9 @@ var s: set[0..3]
 var m: map[0..2, 0..3]
 var o: option[0..3]
 var q: seq[0..3, 3]
+var big: map[0..3, 0..BIG]
 init {
+  big = {k: 0 for k in 0..3}
   x = 0
   y = 0
   b = false
@@ -190,7 +239,8 @@ POPCOUNT = hasattr(np, "bitwise_count")
 
 @st.composite
 def iexpr(draw, depth, params):
-    leaves = ["x", "y", "m[0]", "m[2]"] + [f"m[{p}]" for p in params if not p.startswith("c")] + list(params)
+    leaves = ["x", "y", "m[0]", "m[2]", "big[1]", "big[3]"] + [f"m[{p}]" for p in params if not p.startswith("c")] \
+        + list(params)
     if depth <= 0 or draw(st.integers(0, 3)) == 0:
         return draw(st.sampled_from(leaves) | st.integers(-2, 5).map(str))
     sub = iexpr(depth - 1, params)
@@ -272,6 +322,9 @@ def stmts(draw, params, depth=1):
             out.append(f"b = {draw(bexpr(2, params))}")
         elif kind == 3:
             out.append(f"s = {draw(sexpr(2, params))}")
+        elif kind == 4 and draw(st.booleans()):   # the map `big`: 4 fields of 16 bits when BIG is 60000
+            key = draw(st.sampled_from(["0", "3"] + [p for p in params if not p.startswith("c")]))
+            out.append(f"big[{key}] = " + draw(st.sampled_from([f"min(max({e}, 0), BIG)", f"big[{key}] + {e}"])))
         elif kind == 4:
             key = draw(st.sampled_from(["0", "1", "2"] + [p for p in params if not p.startswith("c")]))
             out.append(f"m[{key}] = min(max({e}, 0), 3)")
@@ -298,6 +351,8 @@ def stmts(draw, params, depth=1):
 
 @st.composite
 def straight_model(draw):
+    # states of 32 bits, or of 92 (two limbs: the kernel's wide states), the fields of `big` across them
+    big = draw(st.sampled_from(["1", "60000"]))
     parts = [HEADER]
     for n in range(draw(st.integers(1, 3))):
         params = ("p",) if draw(st.booleans()) else ()
@@ -307,7 +362,7 @@ def straight_model(draw):
         parts += [head, *("  " + line for line in body), "}"]
     for n in range(draw(st.integers(0, 2))):
         parts.append(f"invariant I{n}: {draw(bexpr(2, ()))}")
-    return "\n".join(parts) + "\n"
+    return ("\n".join(parts) + "\n").replace("BIG", big)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -407,15 +462,34 @@ def test_values_that_may_not_fit_are_refused():
         mp.setattr(vector, "MAX_OPERATIONS", 3)
         with pytest.raises(vector.Unsupported, match="more than 3 numpy operations"):
             vector.Kernel([vector.Instance(0, ["(s0 & 1)"], ["ap((s0 + 1) * 2 - 1)"])], [], 40, 1)
-    with pytest.raises(vector.Unsupported, match="63 bits"):
-        vector.Kernel([], [], 63, 0)
+    with pytest.raises(vector.Unsupported, match="993 bits"):
+        vector.Kernel([], [], 993, 0)
     assert vector.build(None, [], 10, 1) == (None, "an action whose parameters are looped over, not unrolled")
 
 
 # ---- the state graph built during the search, by the kernel --------------------------------
 
 GRAPH_CASES = [("two_phase_commit.sync", ["RM=4"], {}),
-               ("two_phase_commit_broken.sync", ["RM=3"], {"stop_at_first": False})]
+               ("two_phase_commit_broken.sync", ["RM=3"], {"stop_at_first": False}),
+               ("wide", [], {"stop_at_first": False})]
+# states of 81 bits (two limbs), a liveness property that holds and one that fails
+WIDE_LIVE = """model WL
+var a: 0..70000
+var b: 0..70000
+var c: 0..70000
+var m: map[0..3, 0..40000]
+init { a = 0 b = 0 c = 0 m = {k: 0 for k in 0..3} }
+action A(k: 0..3) { require a < 3  a = a + 1  m[k] = min(m[k] + 7000, 40000) }
+action B { require b < a  b = b + 1  c = 70000 - b }
+action Reset { require a == 3 and b == 3  a = 0  b = 0 }
+fairness weak A, B
+property Settles: eventually (b == 3)
+property Grows: always eventually (m[0] > 0)
+"""
+
+
+def _graph_model(name: str, consts: list[str]):
+    return model_of(WIDE_LIVE) if name == "wide" else explicit_model_file(name, consts)
 
 
 def _graph(g) -> tuple:
@@ -431,7 +505,7 @@ def test_the_kernel_builds_the_state_graph_as_the_generated_code_does(name, cons
     as one built after the search, and the same results as without the kernel."""
     from checker.engines.explicit.graph import StateGraph
     from checker.engines.explicit.search import Explorer
-    m = explicit_model_file(name, consts)
+    m = _graph_model(name, consts)
     built, searched = [], Explorer._searched_graph
     monkeypatch.setattr(Explorer, "_searched_graph", lambda self: built.append(searched(self)) or built[-1])
     e = Explorer(m, ExplicitOptions(symmetry=False, kernel_from=0, chunk=chunk, **options))
@@ -445,16 +519,19 @@ def test_the_kernel_builds_the_state_graph_as_the_generated_code_does(name, cons
         (without.stats.graph.states, without.stats.graph.edges)
 
 
-def test_labelled_chunks_are_the_generated_codes():
-    cm = CompiledModel(explicit_model_file("two_phase_commit.sync", ["RM=4"]), graph_search=True)
+@pytest.mark.parametrize("name, consts", [("two_phase_commit.sync", ["RM=4"]), ("wide", [])])
+def test_labelled_chunks_are_the_generated_codes(name, consts):
+    cm = CompiledModel(_graph_model(name, consts), graph_search=True)
+    kernel = cm.level_kernel()
+    assert kernel.wide == (name == "wide")
     states = reachable(cm, 2000)
     for size in (len(states), 13):
         for start in range(0, len(states), size):
             chunk = states[start:start + size]
             (ts, ends), counts, bad, dead, err, ks = cm.expand_labelled(chunk)
-            (kts, kends), kcounts, kbad, kdead, kerr, kks = cm.level_kernel().labelled(
-                np.array(chunk, dtype=np.uint64))
-            assert (kts.tolist(), kends.tolist(), kks.tolist()) == (ts, ends, ks)
+            (kts, kends), kcounts, kbad, kdead, kerr, kks = kernel.labelled(
+                chunk if kernel.wide else np.array(chunk, dtype=np.uint64))
+            assert (list(kts), kends.tolist(), kks.tolist()) == (ts, ends, ks)
             assert (kcounts, kbad, kdead, kerr) == (counts, bad, dead, err)
 
 
@@ -468,7 +545,7 @@ def _small(name: str) -> list[str]:
     return list(mod.SMALL)
 
 
-CORPUS_TAKEN = {"bakery_init", "nested_ledger", "gossip_symmetric", "sequencer_log"}   # 62 bits or fewer
+CORPUS_TAKEN = {"bakery_init", "nested_ledger", "gossip_symmetric", "sequencer_log", "margin_fixed"}
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.sync")))

@@ -410,7 +410,7 @@ class Explorer:
         level = self.level = Level(len(self.model.actions), Successors(v.fingerprints, v.exact, v))
         b = self.budget
         kernel = self._kernel(len(frontier))
-        if kernel is not None and not isinstance(frontier, np.ndarray):
+        if kernel is not None and not kernel.wide and not isinstance(frontier, np.ndarray):
             frontier = np.array(frontier, dtype=np.uint64)
         offset = 0
         while offset < len(frontier):
@@ -446,7 +446,7 @@ class Explorer:
         got = kernel.labelled(chunk)
         if got is None:
             return None
-        return self._into_graph(chunk.tolist(), got) or kernel(chunk)
+        return self._into_graph(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, got) or kernel(chunk)
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python

@@ -38,7 +38,9 @@ from typing import NamedTuple
 import numpy as np
 
 BOUND = 1 << 62                 # every value computed lies in [-BOUND, BOUND)
-MAX_STATE_BITS = 62             # wider states stay on the generated code
+LIMB = 62                       # a wider state is held in limbs of this many bits (`Wide`)
+LIMB_MASK = (1 << LIMB) - 1
+MAX_STATE_BITS = 16 * LIMB      # wider states stay on the generated code
 CELLS = 1 << 21                 # rows x (instances + temporaries) held at once: a sub-chunk's size
 FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a ModelError
 UNROLLED = 256                  # values of a generator unrolled, at most
@@ -85,6 +87,32 @@ def _const(v) -> Val:
     return Val(repr(v), "int", v, v, v)
 
 
+class Wide(NamedTuple):
+    """A number of more than 62 bits (a state, or a mask of one, of a model whose states are wider):
+    its limbs, lowest first, each a Val in 0..2**62-1 holding 62 of its bits, shifted right by
+    `shift` bits (a constant, or an array: a map's entry at a key read from the state). A right
+    shift is only recorded: the bits are read where a narrow value is wanted (`Kernel.narrowed`),
+    from two limbs at most for a field of at most 62 bits."""
+
+    limbs: tuple
+    shift: int | Val = 0
+
+
+class Big(NamedTuple):
+    """An integer constant outside [-2**62, 2**62): a mask of a wide state."""
+
+    value: int
+
+
+def _number_const(v: int) -> Val | Big:
+    return _const(v) if -BOUND <= v < BOUND else Big(v)
+
+
+def _limb_bits(limbs) -> int:
+    """How many bits the number of these limbs may have."""
+    return max((LIMB * j + x.hi.bit_length() for j, x in enumerate(limbs) if x.hi > 0), default=0)
+
+
 def _bitlen(lo: int, hi: int) -> int:
     """n such that every number of lo..hi lies in -2**n .. 2**n - 1 (two's complement, n bits and a sign)."""
     return max(lo.bit_length() if lo >= 0 else (~lo).bit_length(), hi.bit_length() if hi >= 0 else (~hi).bit_length())
@@ -109,8 +137,17 @@ class Kernel:
                  tables=()):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
-        self.state = Val("S", "int", 0, (1 << state_bits) - 1)
         self.lines: list[str] = []
+        # a state of at most 62 bits is one int64 column S; a wider one `limbs` columns of S, each 62
+        # of its bits (lowest first), and N has a third axis of as many limbs
+        self.limbs = 0 if state_bits <= LIMB else -(-state_bits // LIMB)
+        if self.limbs:
+            top = state_bits - LIMB * (self.limbs - 1)
+            self.state = Wide(tuple(Val(f"_s{j}", "int", 0, LIMB_MASK if j < self.limbs - 1 else (1 << top) - 1)
+                                    for j in range(self.limbs)))
+            self.lines += [f"_s{j} = S[:, {j}]" for j in range(self.limbs)]
+        else:
+            self.state = Val("S", "int", 0, (1 << state_bits) - 1)
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
         self.scope: dict[str, Val] = {}      # an instance's names (s, _tN, lN) -> value
         self.ids = 0
@@ -140,7 +177,8 @@ class Kernel:
         self.column_action = np.array([i.action for i in taken], dtype=np.int64)
         self.column_ident = np.array([i.ident for i in taken], dtype=np.int32)
         self.lines[matrices] = f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
-        self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}), dtype=_np.int64)"
+        limbs = f", {self.limbs}" if self.limbs else ""
+        self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}{limbs}), dtype=_np.int64)"
         self.lines.append(f"return {ok}, G, N, E")
         lines, self.temps = _dropped_after_last_use(self.lines)
         source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
@@ -193,7 +231,13 @@ class Kernel:
             alive = self.unary(ast.Not(), self.killed)
             guard = alive if guard is None else self.boolop_of(guard, alive)
         self.lines.append(f"G[:, {j}] = {self.array(guard) if guard is not None else 'True'}")
-        self.lines.append(f"N[:, {j}] = {succ.text}")
+        if not self.limbs:
+            self.lines.append(f"N[:, {j}] = {succ.text}")
+        else:
+            limbs = self.limbs_of(succ, self.limbs)
+            if len(limbs) > self.limbs or any(x.lo < 0 or x.hi > LIMB_MASK for x in limbs):
+                raise Unsupported("a next state that may not fit in the state's bits")
+            self.lines += [f"N[:, {j}, {i}] = {x.text}" for i, x in enumerate(limbs)]
         self.scope = {}
 
     def statement(self, stmt: ast.stmt, path: Val | None) -> Val | None:
@@ -202,14 +246,16 @@ class Kernel:
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
                 raise Unsupported("an assignment to something other than a name")
-            self.scope[stmt.targets[0].id] = self.expr(stmt.value)
+            self.scope[stmt.targets[0].id] = self.wexpr(stmt.value)
             self.error_rows(self.take_failed(), path)
             return None
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _called(stmt.value) == "ap":
             if len(stmt.value.args) != 1 or stmt.value.keywords:
                 raise Unsupported("ap with other than one argument")
-            v = self.expr(stmt.value.args[0])
-            if v.kind != "int":
+            v = self.wexpr(stmt.value.args[0])
+            if not self.limbs:
+                v = self.narrowed(v)
+            if isinstance(v, Val) and v.kind != "int":
                 raise Unsupported("a next state that is a truth value")
             self.error_rows(self.take_failed(), path)
             return v
@@ -220,6 +266,8 @@ class Kernel:
             bad = self.truth(self.expr(stmt.test))
             self.error_rows(self.take_failed(), path)
             self.error_rows(bad, path)
+            if self.limbs:
+                self.within_check(stmt.test)
             return None
         if isinstance(stmt, ast.Return) and stmt.value is None:   # a `require` that fails: no transition
             self.killed = _const(True) if path is None else (path if self.killed is None else self.boolop_or(self.killed, path))
@@ -239,6 +287,23 @@ class Kernel:
         if isinstance(stmt, ast.Pass):
             return None
         raise Unsupported(f"a statement {type(stmt).__name__}")
+
+    def within_check(self, test: ast.expr) -> None:
+        """After `if not lo <= x <= hi: _nf(...)`, x clipped to lo..hi: the same number wherever the
+        run goes on (elsewhere the chunk is handed back, or the row is not a transition), and bounds
+        that make a field written into a wide state not negative."""
+        if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Compare)):
+            return
+        c = test.operand
+        if len(c.ops) != 2 or not all(isinstance(o, ast.LtE) for o in c.ops) or not isinstance(c.comparators[0], ast.Name):
+            return
+        lo, hi = self.expr(c.left), self.expr(c.comparators[1])
+        x = self.scope.get(c.comparators[0].id)
+        if not isinstance(x, Val) or x.const is not None or x.kind != "int" or lo.const is None or hi.const is None \
+                or lo.const > hi.const or lo.const <= x.lo and x.hi <= hi.const:
+            return
+        self.scope[c.comparators[0].id] = self.emit(f"_np.clip({x.text}, {lo.const}, {hi.const})", "int",
+                                                    max(x.lo, lo.const), min(x.hi, hi.const))
 
     def error_rows(self, bad: Val | None, path: Val | None) -> None:
         """A run-time error on the rows where `bad` holds, the statement runs (`path`) and the run
@@ -297,7 +362,7 @@ class Kernel:
             a, b = then.get(name, before.get(name)), orelse.get(name, before.get(name))
             if a is None or b is None:
                 continue
-            self.scope[name] = a if a is b else self.ifexp(c, a, b)
+            self.scope[name] = a if a is b else self.wifexp(c, a, b)
 
     # ---- expressions -----------------------------------------------------------------------
 
@@ -339,6 +404,11 @@ class Kernel:
         return self.emit(f"{v.text}.astype(_np.int64)", "int", 0, 1)
 
     def expr(self, node: ast.expr) -> Val:
+        """The expression's value, narrow (an int64 or bool per row)."""
+        return self.narrowed(self.wexpr(node))
+
+    def wexpr(self, node: ast.expr) -> Val | Wide | Big:
+        """The expression's value, which may be wider than 62 bits (`Wide`, `Big`)."""
         if isinstance(node, ast.Name):
             if node.id == "s0":
                 return self.state
@@ -346,15 +416,18 @@ class Kernel:
                 return self.scope[node.id]
             raise Unsupported(f"the name {node.id}")
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or isinstance(node.value, int):
+            if isinstance(node.value, bool):
                 return _const(node.value)
+            if isinstance(node.value, int):
+                return _number_const(node.value)
             raise Unsupported(f"the constant {node.value!r}")
         key = self.shape(node)
         if key is not None and key in self.cache:
             return self.cache[key]
         checks = len(self.failed)
         v = self._expr(node)
-        if key is not None and v.const is None and len(self.failed) == checks:   # a check is per use
+        if key is not None and (isinstance(v, Wide) or isinstance(v, Val) and v.const is None) \
+                and len(self.failed) == checks:   # a check is per use
             self.cache[key] = v
         return v
 
@@ -397,9 +470,13 @@ class Kernel:
 
     def _expr(self, node: ast.expr) -> Val:
         if isinstance(node, ast.BinOp):
-            return self.binop(node.op, self.expr(node.left), self.expr(node.right))
+            return self.wbinop(node.op, self.wexpr(node.left), self.wexpr(node.right))
         if isinstance(node, ast.UnaryOp):
-            return self.unary(node.op, self.expr(node.operand))
+            v = self.wexpr(node.operand)
+            if isinstance(v, Big) and isinstance(node.op, (ast.Invert, ast.USub, ast.UAdd)):
+                return _number_const(~v.value if isinstance(node.op, ast.Invert) else
+                                     -v.value if isinstance(node.op, ast.USub) else v.value)
+            return self.unary(node.op, self.narrowed(v))
         if isinstance(node, ast.BoolOp):
             return self.boolop(node)
         if isinstance(node, ast.Compare):
@@ -407,20 +484,20 @@ class Kernel:
         if isinstance(node, ast.IfExp):
             test = self.truth(self.expr(node.test))
             self.context.append((test, False))
-            body = self.expr(node.body)
+            body = self.wexpr(node.body)
             self.context[-1] = (test, True)
-            orelse = self.expr(node.orelse)
+            orelse = self.wexpr(node.orelse)
             self.context.pop()
-            return self.ifexp(test, body, orelse)
+            return self.wifexp(test, body, orelse)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.NamedExpr):   # a `let` of the model: `((_t3 := value), body)[1]`
-            v = self.expr(node.value)
+            v = self.wexpr(node.value)
             self.scope[node.target.id] = v
             return v
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Tuple) \
                 and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
-            vals = [self.expr(x) for x in node.value.elts]   # in order: the walrus first
+            vals = [self.wexpr(x) for x in node.value.elts]   # in order: the walrus first
             if not -len(vals) <= node.slice.value < len(vals):
                 raise Unsupported("an index out of its tuple")
             return vals[node.slice.value]
@@ -528,7 +605,13 @@ class Kernel:
         return self.emit("(" + sym.join(v.text for v in rest) + ")", "bool", 0, 1)
 
     def compare(self, node: ast.Compare) -> Val:
-        left = self.expr(node.left)
+        left = self.wexpr(node.left)
+        first = None   # the first comparand, when already evaluated
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):   # equality of wide numbers
+            first = self.wexpr(node.comparators[0])
+            if isinstance(left, (Wide, Big)) or isinstance(first, (Wide, Big)):
+                return self.wide_equal(left, first, isinstance(node.ops[0], ast.Eq))
+        left = self.narrowed(left)
         out = None
         for op, right_node in zip(node.ops, node.comparators):
             if isinstance(op, (ast.In, ast.NotIn)) and len(node.ops) == 1:
@@ -540,7 +623,7 @@ class Kernel:
                 return found if isinstance(op, ast.In) else self.unary(ast.Not(), found)
             if type(op) not in COMPARE:
                 raise Unsupported(f"the comparison {type(op).__name__}")
-            right = self.expr(right_node)
+            right, first = (self.expr(right_node) if first is None else first), None
             sym = COMPARE[type(op)]
             if left.const is not None and right.const is not None:
                 c = _const(bool(_apply(sym, left.const, right.const)))
@@ -549,6 +632,185 @@ class Kernel:
             out = c if out is None else self.boolop_of(out, c)
             left = right
         return out
+
+    # ---- numbers wider than 62 bits: a wide state's limbs -------------------------------------
+
+    def narrowed(self, v: Val | Wide | Big) -> Val:
+        """v as a narrow value: a wide one's bits read when there are at most 62 of them."""
+        if isinstance(v, Val):
+            return v
+        if isinstance(v, Big):
+            raise Unsupported(f"the literal {v.value} is wider than 62 bits")
+        width = _limb_bits(v.limbs) - (v.shift if isinstance(v.shift, int) else v.shift.lo)
+        if width > LIMB:
+            raise Unsupported("a value that may not fit in 62 bits")
+        return self.read(v.limbs, v.shift, max(width, 0))
+
+    def read(self, limbs, at: int | Val, n: int) -> Val:
+        """Bits at..at+n-1 (n <= 62) of the number of these limbs, as a narrow value."""
+        if n <= 0:
+            return _const(0)
+        if isinstance(at, Val):
+            if at.const is None:
+                return self.read_at(limbs, at, n)
+            at = at.const
+        q, r = divmod(at, LIMB)
+        limb = limbs[q] if q < len(limbs) else _const(0)
+        low = self.binop(ast.RShift(), limb, _const(r)) if r else limb
+        take = min(n, LIMB - r)
+        if low.hi >= 1 << take:
+            low = self.binop(ast.BitAnd(), low, _const((1 << take) - 1))
+        if n == take:
+            return low
+        nxt = limbs[q + 1] if q + 1 < len(limbs) else _const(0)
+        rest = n - take
+        if nxt.hi >= 1 << rest:
+            nxt = self.binop(ast.BitAnd(), nxt, _const((1 << rest) - 1))
+        high = self.binop(ast.LShift(), nxt, _const(take))
+        return self.binop(ast.BitOr(), low, high)
+
+    def read_at(self, limbs, at: Val, n: int) -> Val:
+        """Bits at..at+n-1 (n <= 62) of the number of these limbs, `at` an array (a map's entry by
+        a key read from the state): the two limbs holding them picked row by row."""
+        if at.lo < 0:   # Python's negative shift is an error
+            self.fail_where(self.emit(f"({at.text} < 0)", "bool", 0, 1))
+            at = self.emit(f"_np.maximum({at.text}, 0)", "int", 0, max(at.hi, 0))
+        q0, q1 = at.lo // LIMB, at.hi // LIMB
+        if q1 - q0 >= 31:   # np.choose takes at most 32 arrays
+            raise Unsupported("a field of a wide state at an offset of too many limbs")
+        zero = _const(0)
+        pick = [limbs[q] if q < len(limbs) else zero for q in range(q0, q1 + 2)]
+        if q0 == q1:
+            low, high = pick
+            r = self.binop(ast.Sub(), at, _const(LIMB * q0)) if q0 else at
+        else:
+            which = self.emit(f"({at.text} // {LIMB} - {q0})", "int", 0, q1 - q0)
+            low = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[:-1])},))", "int",
+                            min(x.lo for x in pick[:-1]), max(x.hi for x in pick[:-1]))
+            high = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[1:])},))", "int",
+                             min(x.lo for x in pick[1:]), max(x.hi for x in pick[1:]))
+            r = self.emit(f"({at.text} % {LIMB})", "int", 0, LIMB - 1)
+        # (high's low r bits) above (low >> r): 62 bits, of which the first n
+        return self.emit(f"((({low.text} >> {r.text}) | (({high.text} & ((1 << {r.text}) - 1)) << ({LIMB} - {r.text})))"
+                         f" & {(1 << n) - 1})", "int", 0, (1 << n) - 1)
+
+    def limbs_of(self, v: Val | Wide | Big, n: int, mask: bool = False) -> list[Val]:
+        """The limbs of a number that is not negative (at least n; more when it has more). With
+        `mask` (an operand of & with a number that is not negative), a negative number's limbs are
+        its two's complement's, ones beyond; else a number that may be negative is an error where
+        it is (the generated code's next state would be negative) and 0 there."""
+        if isinstance(v, Big) or isinstance(v, Val) and v.const is not None and v.kind == "int":
+            value = v.value if isinstance(v, Big) else v.const
+            if value < 0:   # a mask: ones beyond its bits, which the other operand does not have
+                return [_const((value >> (LIMB * j)) & LIMB_MASK) for j in range(n)]
+            count = max(n, -(-value.bit_length() // LIMB))
+            return [_const((value >> (LIMB * j)) & LIMB_MASK) for j in range(count)]
+        if isinstance(v, Val):
+            v = self.number(v)
+            if v.lo < 0 and mask:
+                low = self.binop(ast.BitAnd(), v, _const(LIMB_MASK))
+                sign = _const(LIMB_MASK) if v.hi < 0 else \
+                    self.binop(ast.BitAnd(), self.binop(ast.RShift(), v, _const(LIMB)), _const(LIMB_MASK))
+                return [low] + [sign] * (n - 1)
+            if v.lo < 0:
+                if v.hi < 0:
+                    raise Unsupported("a negative number where a wide one is wanted")
+                self.fail_where(self.emit(f"({v.text} < 0)", "bool", 0, 1))
+                v = self.emit(f"_np.maximum({v.text}, 0)", "int", 0, v.hi)
+            return [v] + [_const(0)] * (n - 1)
+        limbs = list(v.limbs)
+        if not isinstance(v.shift, int):
+            raise Unsupported("a wide number shifted by an amount read from the state")
+        if v.shift:   # the shifted number's limbs, read
+            total = _limb_bits(limbs)
+            limbs = [self.read(limbs, v.shift + LIMB * j, LIMB) for j in range(max(1, -(-(total - v.shift) // LIMB)))]
+        return limbs + [_const(0)] * (n - len(limbs))
+
+    def paired(self, a, b, mask: bool = False) -> tuple[list[Val], list[Val]]:
+        """The limbs of a and b, as many of each (`mask`: see `limbs_of`)."""
+        n = max(len(x.limbs) if isinstance(x, Wide) else 1 for x in (a, b))
+        la, lb = self.limbs_of(a, n, mask), self.limbs_of(b, n, mask)
+        n = max(len(la), len(lb))
+        return la + [_const(0)] * (n - len(la)), lb + [_const(0)] * (n - len(lb))
+
+    def widened(self, x: Val, k: int) -> Wide:
+        """x << k as limbs (x not negative, k a constant)."""
+        q, r = divmod(k, LIMB)
+        low = self.binop(ast.BitAnd(), x, _const((1 << (LIMB - r)) - 1)) if x.hi >= 1 << (LIMB - r) else x
+        limbs = [_const(0)] * q + [self.binop(ast.LShift(), low, _const(r)) if r else low]
+        if x.hi >= 1 << (LIMB - r):
+            limbs.append(self.binop(ast.RShift(), x, _const(LIMB - r)))
+        return Wide(tuple(limbs))
+
+    def wbinop(self, op: ast.operator, a, b):
+        """binop of values that may be wide."""
+        if isinstance(op, (ast.LShift, ast.RShift)) and isinstance(b, Val) and b.const is not None \
+                and b.const > MAX_STATE_BITS + LIMB:
+            raise Unsupported("a shift by more than a state's bits")
+        if isinstance(a, Val) and isinstance(b, Val):
+            if isinstance(op, ast.LShift) and a.kind == "int" and b.const is not None and b.const >= 0 \
+                    and a.hi >= 0 and max(a.hi << b.const, -(a.lo << b.const)) >= BOUND:
+                if a.const is not None:
+                    return _number_const(a.const << b.const)
+                return self.widened(self.limbs_of(a, 1)[0], b.const)   # (not negative: a field of a state)
+            return self.binop(op, a, b)
+        consts = [x.value if isinstance(x, Big) else x.const if isinstance(x, Val) else None for x in (a, b)]
+        if None not in consts and type(op) in BINARY and not isinstance(op, (ast.FloorDiv, ast.Mod)):
+            if isinstance(op, (ast.LShift, ast.RShift)) and consts[1] < 0:
+                raise Unsupported("a negative shift of a constant")
+            return _number_const(_apply(BINARY[type(op)], int(consts[0]), int(consts[1])))
+        if isinstance(op, ast.RShift) and isinstance(a, Wide) and isinstance(b, Val) and b.kind == "int" \
+                and (b.const is None or b.const >= 0):
+            if isinstance(a.shift, int) and b.const is not None:
+                return Wide(a.limbs, a.shift + b.const)
+            return Wide(a.limbs, self.binop(ast.Add(), _const(a.shift) if isinstance(a.shift, int) else a.shift, b))
+        if isinstance(op, ast.BitAnd) and isinstance(b, Wide) and isinstance(a, Val):
+            a, b = b, a
+        if isinstance(op, ast.BitAnd) and isinstance(a, Wide) and isinstance(b, Val) and b.lo >= 0:
+            # a field of a wide number: its bits read, then masked
+            n = b.hi.bit_length()
+            low = a.shift if isinstance(a.shift, int) else a.shift.lo
+            x = self.read(a.limbs, a.shift, min(n, max(0, _limb_bits(a.limbs) - low)))
+            if b.const is not None and b.const == (1 << n) - 1:
+                return x
+            return self.binop(op, x, self.number(b))
+        if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
+            if isinstance(op, (ast.BitOr, ast.BitXor)) and any(isinstance(x, Big) and x.value < 0 for x in (a, b)):
+                raise Unsupported("a negative wide number")
+            # a & b is not negative where one of them is not (a wide number never is)
+            mask = isinstance(op, ast.BitAnd) and any(isinstance(x, Wide) or isinstance(x, Big) and x.value >= 0
+                                                      or isinstance(x, Val) and x.lo >= 0 for x in (a, b))
+            la, lb = self.paired(a, b, mask)
+            limbs = []
+            for x, y in zip(la, lb):
+                if isinstance(op, ast.BitAnd) and y.const == LIMB_MASK or not isinstance(op, ast.BitAnd) and y.const == 0:
+                    limbs.append(x)
+                elif isinstance(op, ast.BitAnd) and x.const == LIMB_MASK or not isinstance(op, ast.BitAnd) and x.const == 0:
+                    limbs.append(y)
+                else:
+                    limbs.append(self.binop(op, x, y))
+            return Wide(tuple(limbs))
+        return self.binop(op, self.narrowed(a), self.narrowed(b))
+
+    def wifexp(self, test: Val, a, b):
+        """ifexp of values that may be wide."""
+        if isinstance(a, Val) and isinstance(b, Val):
+            return self.ifexp(test, a, b)
+        if test.const is not None:
+            return a if test.const else b
+        la, lb = self.paired(a, b)
+        return Wide(tuple(x if x is y else self.ifexp(test, x, y) for x, y in zip(la, lb)))
+
+    def wide_equal(self, a, b, eq: bool) -> Val:
+        """a == b (a != b when not `eq`) of numbers that may be wide."""
+        for x in (a, b):
+            if isinstance(x, Big) and x.value < 0 or isinstance(x, Val) and x.lo < 0:
+                raise Unsupported("a comparison of a wide number with a negative one")
+        la, lb = self.paired(a, b)
+        same = _const(True)
+        for x, y in zip(la, lb):
+            same = self.boolop_of(same, self._op("==", x, y))
+        return same if eq else self.unary(ast.Not(), same)
 
     def boolop_of(self, a: Val, b: Val, conj: bool = True) -> Val:
         """a and b (a or b when not `conj`) of truth values, constants folded."""
@@ -1000,22 +1262,28 @@ def _apply(sym: str, x: int, y: int):
 
 
 class LevelKernel:
-    """`expand` of a chunk of states (a uint64 array) by the kernel: the generated `expand`'s
-    (next states, counts, bad, dead, err) with the next states as `Arrays`; None when an enabled
-    instance fails on some state of the chunk (the generated code reports that)."""
+    """`expand` of a chunk of states by the kernel: the generated `expand`'s (next states, counts, bad,
+    dead, err), the next states as `Arrays` when states fit in 62 bits (the chunk a uint64 array),
+    else as its dict of distinct successors to first parents (the chunk a list of ints); None when
+    an enabled instance fails on some state of the chunk (the generated code reports that)."""
 
     def __init__(self, kernel: Kernel):
         self.k = kernel
-        self.rows = max(64, CELLS // max(1, kernel.columns + kernel.temps))
+        self.wide = kernel.limbs > 0
+        self.rows = max(64, CELLS // max(1, kernel.columns * max(1, kernel.limbs) + kernel.temps))
 
-    def __call__(self, chunk: np.ndarray):
+    def __call__(self, chunk):
         got = self._run(chunk, False)
         if got is None:
             return None
         (states, parents, _), counts, bad, dead = got
-        return Arrays(states, parents), counts, bad, dead, None
+        if not self.wide:
+            return Arrays(states, parents), counts, bad, dead, None
+        # a chunk's repeats folded on the limbs (the first of each, in order), before Python ints are made
+        first = _first_of_each(states)
+        return dict(zip(_ints_of_limbs(states[first]), parents[first].tolist())), counts, bad, dead, None
 
-    def labelled(self, chunk: np.ndarray):
+    def labelled(self, chunk):
         """The generated `expand_labelled` of the chunk: ((every transition's next state, where each
         state's transitions end), counts, bad, dead, err, the instance id of each transition); None
         as for a call."""
@@ -1024,11 +1292,16 @@ class LevelKernel:
             return None
         (states, parents, idents), counts, bad, dead = got
         ends = np.cumsum(np.bincount(parents, minlength=len(chunk)))
+        if self.wide:
+            states = _ints_of_limbs(states)
         return (states, ends), counts, bad, dead, None, idents
 
-    def _run(self, chunk: np.ndarray, labelled: bool):
-        S = np.ascontiguousarray(chunk).view(np.int64)
+    def _run(self, chunk, labelled: bool):
         k = self.k
+        if self.wide:
+            S = _limbs_of_ints(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, k.limbs)
+        else:
+            S = np.ascontiguousarray(chunk).view(np.int64)
         width = max(1, k.columns)
         counts = np.zeros(k.n_actions, dtype=np.int64)
         bad: list[int] = []
@@ -1048,14 +1321,87 @@ class LevelKernel:
                 if len(idle):
                     dead = int(idle[0]) + start
             flat = np.flatnonzero(G.ravel())
-            states.append(N.ravel()[flat].view(np.uint64))
+            if self.wide:
+                states.append(N.reshape(-1, k.limbs)[flat])
+            else:
+                states.append(N.ravel()[flat].view(np.uint64))
             parents.append(flat // width + start)
             if labelled:
                 idents.append(k.column_ident[flat % width])
+        if not states:   # an empty chunk
+            states.append(np.zeros((0, k.limbs) if self.wide else 0, dtype=np.int64 if self.wide else np.uint64))
+            parents.append(np.zeros(0, dtype=np.int64))
+            if labelled:
+                idents.append(np.zeros(0, dtype=np.int32))
         out = tuple(np.concatenate(x) if len(x) != 1 else x[0] for x in (states, parents, idents) if x)
         if not labelled:
             out += (None,)
         return out, counts.tolist(), bad, dead
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _first_of_each(rows: np.ndarray) -> np.ndarray:
+    """The index of the first occurrence of each distinct row, in order. Rows are grouped by a
+    64-bit hash of their limbs (sorting one key is several times faster than sorting rows); where a
+    group's rows are not all equal (two rows of one hash), the rows themselves are sorted."""
+    cols = [np.ascontiguousarray(rows[:, j]) for j in range(rows.shape[1])]
+    h = np.zeros(len(rows), dtype=np.uint64)
+    for c in cols:
+        h ^= c.view(np.uint64)
+        h *= _MIX
+        h ^= h >> np.uint64(29)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    start = np.ones(len(rows), dtype=bool)
+    np.not_equal(hs[1:], hs[:-1], out=start[1:])
+    at = np.flatnonzero(start)
+    firsts = order[at]
+    group_first = np.repeat(firsts, np.diff(at, append=len(rows)))
+    if not all(np.array_equal(c[order], c[group_first]) for c in cols):
+        order = np.lexsort(cols[::-1])   # stable, the first limb the first key
+        start[1:] = np.any([c[order][1:] != c[order][:-1] for c in cols], axis=0)
+        firsts = order[start]
+    firsts.sort()
+    return firsts
+
+
+def _words(limbs: int) -> int:
+    """64-bit words holding that many limbs."""
+    return -(-LIMB * limbs // 64)
+
+
+def _limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
+    """States (ints of at most limbs * 62 bits) as rows of limbs (int64, 62 bits each, lowest first)."""
+    words = _words(limbs)
+    raw = b"".join([x.to_bytes(8 * words, "little") for x in states])
+    w = np.frombuffer(raw, dtype=np.uint64).reshape(len(states), words)
+    out = np.empty((len(states), limbs), dtype=np.int64)
+    for j in range(limbs):
+        q, r = divmod(LIMB * j, 64)
+        x = w[:, q] >> np.uint64(r)
+        if 64 - r < LIMB:   # the limb's high bits are in the next word
+            x |= w[:, q + 1] << np.uint64(64 - r)
+        out[:, j] = (x & np.uint64(LIMB_MASK)).view(np.int64)
+    return out
+
+
+def _ints_of_limbs(rows: np.ndarray) -> list[int]:
+    """Rows of limbs (each in 0..2**62-1) as ints."""
+    n, limbs = rows.shape
+    words = _words(limbs)
+    u = rows.view(np.uint64)
+    w = np.zeros((n, words), dtype=np.uint64)
+    for j in range(limbs):
+        q, r = divmod(LIMB * j, 64)
+        w[:, q] |= u[:, j] << np.uint64(r)
+        if 64 - r < LIMB:
+            w[:, q + 1] |= u[:, j] >> np.uint64(64 - r)
+    raw = w.tobytes()
+    size = 8 * words
+    from_bytes = int.from_bytes
+    return [from_bytes(raw[i:i + size], "little") for i in range(0, len(raw), size)]
 
 
 def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
