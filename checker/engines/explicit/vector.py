@@ -1,9 +1,10 @@
 """A chunk of a BFS level expanded at once with numpy: the level kernel (issue 13).
 
 The generated `expand` (`checker.engines.explicit.codegen`) runs every action instance on one
-state at a time, in Python. Where a model's states fit in 62 bits, the same code runs here on a
-whole chunk of states at once: each state a row of an int64 array, each action instance (each way
-through its `choose`s: `ModelCompiler.kernel_bodies`) a column of guard outcomes and next states.
+state at a time, in Python. Here the same code runs on a whole chunk of states at once: each state
+a row of an int64 array (a state of more than 62 bits a row of limbs, 62 of its bits each: `Wide`),
+each action instance (each way through its `choose`s: `ModelCompiler.kernel_bodies`) a column of
+guard outcomes and next states.
 This module translates the generated Python of each instance and of the invariants into numpy
 over those arrays, and assembles the chunk's outcome in the form `expand` gives it.
 
@@ -130,8 +131,9 @@ class Instance(NamedTuple):
 
 
 class Kernel:
-    """The translation of one model's `expand`: `kernel(S)` over an int64 array of states gives
-    (invariants hold per row or None, guard matrix, next-state matrix, failure per row or None)."""
+    """The translation of one model's `expand`: `kernel(S)` over an int64 array of states (of
+    rows of `limbs` limbs when states are wider than 62 bits) gives (invariants hold per row or
+    None, guard matrix, next-state matrix (of limbs), failure per row or None)."""
 
     def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
                  tables=()):
