@@ -181,6 +181,31 @@ def test_repeats_are_folded_exactly_even_when_hashes_collide(monkeypatch):
     assert vector._first_of_each(rows).tolist() == [0, 1, 3, 5]
 
 
+UNION = """model U
+type Msg = Req(clock: 1..3) | Ack | Rel(clock: 1..3, who: 0..1)
+var q: seq[Msg, 3]
+var c: 0..3
+init { q = [] c = 0 }
+action SendReq(k: 1..3) { require len(q) < 3  q = append(q, Req(k)) }
+action SendAck { require len(q) < 3  q = append(q, Ack) }
+action SendRel(k: 1..3) { require len(q) < 3  q = append(q, Rel(k, 1)) }
+action Take { require q != [] and not (head(q) is Ack)  c = head(q).clock  q = tail(q) }
+action Peek { require len(q) == 3 and c == 3  c = head(q).clock }
+"""
+
+
+def test_a_union_field_read_through_its_table():
+    """`_ufield`: the field of the first variant holding the value, an error on a variant without
+    it (Peek on an Ack): those chunks, and only those, handed back."""
+    m = model_of(UNION)
+    cm = CompiledModel(m)
+    assert "_ufield(" in cm.source and cm.level_kernel() is not None, cm.kernel_why
+    states = reachable(cm, 5000)
+    assert 0 < assert_same_expansion(cm, states, 40) < len(states) // 40
+    r = same_search(m, stop_at_first=False, chunk=40)
+    assert [p.name for p in r.violated] == ["deadlock", "runtime"]
+
+
 # ---- a failing action hands its chunk back ------------------------------------------------
 
 OVERFLOW = """model O
@@ -545,7 +570,7 @@ def _small(name: str) -> list[str]:
     return list(mod.SMALL)
 
 
-CORPUS_TAKEN = {"bakery_init", "nested_ledger", "gossip_symmetric", "sequencer_log", "margin_fixed"}
+CORPUS_TAKEN = {"bakery_init", "nested_ledger", "gossip_symmetric", "sequencer_log", "margin_fixed", "fifo_mutex"}
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.sync")))

@@ -856,6 +856,8 @@ class Kernel:
             return self.reduce(fn, node.args[0].args[0])
         if fn in ("_minf", "_maxf") and len(node.args) == 2:   # of a tuple built from members
             return self.extreme(fn, self.tuple_members(node.args[0]))
+        if fn == "_ufield" and len(node.args) == 3:
+            return self.ufield(node)
         if fn in PARTIAL:
             return PARTIAL[fn](self, [self.expr(x) for x in node.args])
         args = [self.expr(x) for x in node.args]
@@ -973,6 +975,33 @@ class Kernel:
         if out is None:
             raise Unsupported("a conversion without tables")
         return Val(out.text, "int", 0, (1 << max(1, hi.bit_length())) - 1)
+
+    def ufield(self, node: ast.Call) -> Val:
+        """`_ufield(u, _T[i], site)`: a field of a union value, read on the first of the variants
+        (base, end, offset, mask) of the table whose codes base..end-1 hold u; an error where none does."""
+        spec = self.table_entry(node.args[1])
+        if not isinstance(spec, tuple) or not spec or not all(
+                isinstance(v, tuple) and len(v) == 4 and all(type(x) is int for x in v) for v in spec):
+            raise Unsupported("a union's field read from a table of an unexpected form")
+        u = self.number(self.expr(node.args[0]))
+        self._consts([u, self.expr(node.args[2])], 2)
+        out: Val | None = None
+        none_holds: Val = _const(True)
+        for base, end, off, mask in reversed(spec):   # the first variant that holds u is the one read
+            here = self.boolop_of(self._op("<=", _const(base), u), self._op("<", u, _const(end)))
+            value = self._op("&", self._op(">>", self._op("-", u, _const(base)), _const(off)), _const(mask))
+            out = value if out is None else self.ifexp(here, value, out)
+            none_holds = self.boolop_of(none_holds, self.unary(ast.Not(), here))
+        self.fail_where(none_holds)
+        return out
+
+    def table_entry(self, node: ast.expr):
+        """The generated code's table entry `_T[i]` (data), or None."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_T" \
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int \
+                and 0 <= node.slice.value < len(self.tables):
+            return self.tables[node.slice.value]
+        return None
 
     def array_of(self, table: np.ndarray) -> str:
         name = f"_K{len(self.arrays)}"
