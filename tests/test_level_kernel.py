@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from checker.core.result import Verdict
@@ -397,6 +397,7 @@ def straight_model(draw):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(straight_model(), st.sampled_from([1, 7, 4096]))
+@example(HEADER.replace("BIG", "60000") + "action A0 {\n  big[3] = min(max((-min(s)), 0), 60000)\n}\n", 1)   # 0 << 76
 def test_random_straight_line_models_expand_the_same(text, size):
     m = checked_model(text)
     if m is None:

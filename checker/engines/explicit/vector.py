@@ -751,7 +751,7 @@ class Kernel:
             raise Unsupported("a shift by more than a state's bits")
         if isinstance(a, Val) and isinstance(b, Val):
             if isinstance(op, ast.LShift) and a.kind == "int" and b.const is not None and b.const >= 0 \
-                    and a.hi >= 0 and max(a.hi << b.const, -(a.lo << b.const)) >= BOUND:
+                    and a.hi >= 0 and (b.const > 61 or max(a.hi << b.const, -(a.lo << b.const)) >= BOUND):
                 if a.const is not None:
                     return _number_const(a.const << b.const)
                 return self.widened(self.limbs_of(a, 1)[0], b.const)   # (not negative: a field of a state)
