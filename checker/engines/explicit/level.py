@@ -87,6 +87,25 @@ class Successors:
         first.sort()
         self._keep(states[first], parents[first].astype(np.int64) + offset, None)
 
+    def add_rows(self, offset: int, rows: np.ndarray, parents: np.ndarray) -> None:
+        """`add_arrays` of states wider than 62 bits (`vector.Rows`): rows of limbs. Their
+        fingerprints are made from the limbs; the first successor of each fingerprint (the one
+        `_fold` would keep) that is not visited is made an int, and only those."""
+        assert self.visited is not None and self.owned is None
+        if not len(rows):
+            return
+        from checker.engines.explicit.vector import LIMB, ints_of_limbs   # (loaded: it made the rows)
+        fps = self.visited.fingerprints_of_limbs(rows, LIMB)
+        distinct, first = np.unique(fps, return_index=True)
+        if len(self.visited):
+            first = first[~self.visited.contains(distinct)]
+        first.sort()
+        kept = parents[first].astype(np.int64) + offset
+        if self.exact:
+            self._keep(fps[first], kept, None)
+        else:
+            self._keep(fps[first], kept, ints_of_limbs(rows[first]))
+
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
             seen = self.visited.contains(fps)
@@ -155,10 +174,12 @@ class Level:
     def merge(self, offset: int, nxt, counts, bad, dead, err, cut=()) -> None:
         """A chunk's outcome, the chunk starting at index `offset` of the level; `nxt`: its successors
         (successor -> index of its first parent in the chunk), `FirstSeen`, or the level kernel's
-        `vector.Arrays` (states, parents)."""
+        `vector.Arrays` (states, parents) or `vector.Rows`."""
         if self.succ is not None:
             if isinstance(nxt, FirstSeen):
                 self.succ.add_first(offset, nxt.states, nxt.parents)
+            elif hasattr(nxt, "rows"):   # `vector.Rows`
+                self.succ.add_rows(offset, nxt.rows, nxt.parents)
             elif isinstance(nxt, tuple):
                 self.succ.add_arrays(offset, *nxt)
             else:

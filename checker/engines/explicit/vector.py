@@ -72,6 +72,14 @@ class Arrays(NamedTuple):
     parents: np.ndarray
 
 
+class Rows(NamedTuple):
+    """`Arrays` of states wider than 62 bits: each next state a row of limbs (int64, 62 bits each,
+    lowest first; `Successors.add_rows` makes ints of those it keeps)."""
+
+    rows: np.ndarray
+    parents: np.ndarray
+
+
 class Val(NamedTuple):
     text: str           # a name or a literal of the kernel's source
     kind: str           # "bool" or "int"
@@ -303,6 +311,9 @@ class Kernel:
         x = self.scope.get(c.comparators[0].id)
         if not isinstance(x, Val) or x.const is not None or x.kind != "int" or lo.const is None or hi.const is None \
                 or lo.const > hi.const or lo.const <= x.lo and x.hi <= hi.const:
+            return
+        if max(x.lo, lo.const) > min(x.hi, hi.const):   # the check fails wherever it is reached
+            self.scope[c.comparators[0].id] = _const(lo.const)
             return
         self.scope[c.comparators[0].id] = self.emit(f"_np.clip({x.text}, {lo.const}, {hi.const})", "int",
                                                     max(x.lo, lo.const), min(x.hi, hi.const))
@@ -714,9 +725,10 @@ class Kernel:
                 sign = _const(LIMB_MASK) if v.hi < 0 else \
                     self.binop(ast.BitAnd(), self.binop(ast.RShift(), v, _const(LIMB)), _const(LIMB_MASK))
                 return [low] + [sign] * (n - 1)
-            if v.lo < 0:
-                if v.hi < 0:
-                    raise Unsupported("a negative number where a wide one is wanted")
+            if v.lo < 0 and v.hi < 0:   # an error wherever it is reached
+                self.fail_where(_const(True))
+                v = _const(0)
+            elif v.lo < 0:
                 self.fail_where(self.emit(f"({v.text} < 0)", "bool", 0, 1))
                 v = self.emit(f"_np.maximum({v.text}, 0)", "int", 0, v.hi)
             return [v] + [_const(0)] * (n - 1)
@@ -1295,8 +1307,8 @@ def _apply(sym: str, x: int, y: int):
 class LevelKernel:
     """`expand` of a chunk of states by the kernel: the generated `expand`'s (next states, counts, bad,
     dead, err), the next states as `Arrays` when states fit in 62 bits (the chunk a uint64 array),
-    else as its dict of distinct successors to first parents (the chunk a list of ints); None when
-    an enabled instance fails on some state of the chunk (the generated code reports that)."""
+    else as `Rows` (the chunk a list of ints); None when an enabled instance fails on some state of
+    the chunk (the generated code reports that)."""
 
     def __init__(self, kernel: Kernel):
         self.k = kernel
@@ -1308,11 +1320,7 @@ class LevelKernel:
         if got is None:
             return None
         (states, parents, _), counts, bad, dead = got
-        if not self.wide:
-            return Arrays(states, parents), counts, bad, dead, None
-        # a chunk's repeats folded on the limbs (the first of each, in order), before Python ints are made
-        first = _first_of_each(states)
-        return dict(zip(_ints_of_limbs(states[first]), parents[first].tolist())), counts, bad, dead, None
+        return (Rows if self.wide else Arrays)(states, parents), counts, bad, dead, None
 
     def labelled(self, chunk):
         """The generated `expand_labelled` of the chunk: ((every transition's next state, where each
@@ -1324,7 +1332,7 @@ class LevelKernel:
         (states, parents, idents), counts, bad, dead = got
         ends = np.cumsum(np.bincount(parents, minlength=len(chunk)))
         if self.wide:
-            states = _ints_of_limbs(states)
+            states = ints_of_limbs(states)
         return (states, ends), counts, bad, dead, None, idents
 
     def _run(self, chunk, labelled: bool):
@@ -1370,34 +1378,6 @@ class LevelKernel:
         return out, counts.tolist(), bad, dead
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _first_of_each(rows: np.ndarray) -> np.ndarray:
-    """The index of the first occurrence of each distinct row, in order. Rows are grouped by a
-    64-bit hash of their limbs (sorting one key is several times faster than sorting rows); where a
-    group's rows are not all equal (two rows of one hash), the rows themselves are sorted."""
-    cols = [np.ascontiguousarray(rows[:, j]) for j in range(rows.shape[1])]
-    h = np.zeros(len(rows), dtype=np.uint64)
-    for c in cols:
-        h ^= c.view(np.uint64)
-        h *= _MIX
-        h ^= h >> np.uint64(29)
-    order = np.argsort(h, kind="stable")
-    hs = h[order]
-    start = np.ones(len(rows), dtype=bool)
-    np.not_equal(hs[1:], hs[:-1], out=start[1:])
-    at = np.flatnonzero(start)
-    firsts = order[at]
-    group_first = np.repeat(firsts, np.diff(at, append=len(rows)))
-    if not all(np.array_equal(c[order], c[group_first]) for c in cols):
-        order = np.lexsort(cols[::-1])   # stable, the first limb the first key
-        start[1:] = np.any([c[order][1:] != c[order][:-1] for c in cols], axis=0)
-        firsts = order[start]
-    firsts.sort()
-    return firsts
-
-
 def _words(limbs: int) -> int:
     """64-bit words holding that many limbs."""
     return -(-LIMB * limbs // 64)
@@ -1418,7 +1398,7 @@ def _limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
     return out
 
 
-def _ints_of_limbs(rows: np.ndarray) -> list[int]:
+def ints_of_limbs(rows: np.ndarray) -> list[int]:
     """Rows of limbs (each in 0..2**62-1) as ints."""
     n, limbs = rows.shape
     words = _words(limbs)

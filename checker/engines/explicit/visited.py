@@ -18,6 +18,23 @@ PRIME = 0xE4A28D3B6F1C9A31  # 64-bit prime; 2**64 mod PRIME is not small, so
                            # structured differences of packed states do not collide
 
 
+_P = np.uint64(PRIME)
+_TABLES: dict[int, np.ndarray] = {}
+
+
+def _high_table(t: int) -> np.ndarray:
+    """(h * 2**64) mod PRIME for every h of t bits."""
+    if t not in _TABLES:
+        _TABLES[t] = np.array([(h << 64) % PRIME for h in range(1 << t)], dtype=np.uint64)
+    return _TABLES[t]
+
+
+def _add_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a + b) mod PRIME of a, b below PRIME (2 * PRIME > 2**64: one subtraction, wrapping)."""
+    c = a + b
+    return np.where((c < a) | (c >= _P), c - _P, c)
+
+
 class FingerprintSet:
     def __init__(self, exact: bool):
         self.exact = exact
@@ -30,6 +47,31 @@ class FingerprintSet:
             return np.fromiter(states, dtype=np.uint64, count=len(states))
         p = PRIME
         return np.fromiter((s % p for s in states), dtype=np.uint64, count=len(states))
+
+    def fingerprints_of_limbs(self, rows: np.ndarray, bits: int) -> np.ndarray:
+        """`fingerprints` of states given as rows of limbs (int64, `bits` bits each, lowest first:
+        the level kernel's wide states), with numpy: the same numbers, without a Python int."""
+        u = rows.view(np.uint64)
+        if self.exact:   # a state of at most 64 bits is its own fingerprint
+            out = np.zeros(len(rows), dtype=np.uint64)
+            for j in range(rows.shape[1]):
+                if bits * j < 64:
+                    out |= u[:, j] << np.uint64(bits * j)
+            return out
+        # Horner from the top limb: r = (r * 2**bits + limb) mod PRIME, r * 2**bits taken 16 bits
+        # (or fewer) at a time: r * 2**t = hi * 2**64 + lo, and hi * 2**64 mod PRIME is a table's
+        r = u[:, -1] % _P
+        for j in range(rows.shape[1] - 2, -1, -1):
+            left = bits
+            while left:
+                t = min(16, left)
+                left -= t
+                hi = r >> np.uint64(64 - t)
+                lo = r << np.uint64(t)
+                lo = np.where(lo >= _P, lo - _P, lo)
+                r = _add_mod(lo, _high_table(t)[hi])
+            r = _add_mod(r, u[:, j] % _P)
+        return r
 
     def contains(self, fps: np.ndarray) -> np.ndarray:
         found = np.zeros(len(fps), dtype=bool)
