@@ -177,6 +177,17 @@ def test_limbs_and_ints_convert_exactly():
         assert vector.ints_of_limbs(rows) == states
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=300), st.sampled_from([np.uint64, np.int64]))
+def test_distinct_first_is_numpys_unique(keys, dtype):
+    """The first occurrence of each key (which successor keeps its first parent), as np.unique's."""
+    from checker.engines.explicit.visited import distinct_first
+    a = np.array(keys, dtype=dtype)
+    got, first = distinct_first(a)
+    want, want_first = np.unique(a, return_index=True)
+    assert got.tolist() == want.tolist() and first.tolist() == want_first.tolist()
+
+
 def test_fingerprints_of_limbs_are_those_of_the_ints():
     """The visited set's fingerprints of wide states, made from their limbs with numpy, are the
     ones made from the ints (s mod PRIME; beyond 64 bits), or the states themselves (64 bits)."""

@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from checker.engines.explicit.visited import distinct_first
+
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
 FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
 
@@ -81,7 +83,7 @@ class Successors:
         assert self.exact and self.owned is None
         if not len(states):
             return
-        distinct, first = np.unique(states, return_index=True)
+        distinct, first = distinct_first(states)
         if self.visited is not None and len(self.visited):
             first = first[~self.visited.contains(distinct)]
         first.sort()
@@ -96,7 +98,7 @@ class Successors:
             return
         from checker.engines.explicit.vector import LIMB, ints_of_limbs   # (loaded: it made the rows)
         fps = self.visited.fingerprints_of_limbs(rows, LIMB)
-        distinct, first = np.unique(fps, return_index=True)
+        distinct, first = distinct_first(fps)
         if len(self.visited):
             first = first[~self.visited.contains(distinct)]
         first.sort()
@@ -130,7 +132,7 @@ class Successors:
         """Keeps the first occurrence of each successor, in order."""
         fps = np.concatenate(self.fps) if len(self.fps) != 1 else self.fps[0]
         parents = np.concatenate(self.parents) if len(self.parents) != 1 else self.parents[0]
-        _, first = np.unique(fps, return_index=True)
+        _, first = distinct_first(fps)
         first.sort()
         self.fps, self.parents = [fps[first]], [parents[first]]
         if not self.exact:
