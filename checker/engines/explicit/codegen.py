@@ -1980,7 +1980,9 @@ class ModelCompiler(Compiler):
                 else:
                     first = _conjuncts(rest[0].cond)[:1] if rest and isinstance(rest[0], ir.Require) else []
                     variant = _variant_test(s, first)
-                    codes = self.codes_of(t.elem)
+                    # the generated code tries a set's members by code (`_bits`): a record's codes
+                    # are not listed in that order (the canonical order of values is by field)
+                    codes = sorted(self.codes_of(t.elem))
                     if variant is not None:   # only that variant's members get past the require
                         codes = _variant_codes(t.elem, variant, codes)
                     test = d.text

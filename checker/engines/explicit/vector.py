@@ -144,7 +144,7 @@ class Kernel:
     None, guard matrix, next-state matrix (of limbs), failure per row or None)."""
 
     def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
-                 tables=()):
+                 tables=(), invariants_by=None):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
         self.lines: list[str] = []
@@ -174,7 +174,17 @@ class Kernel:
         self.context: list[tuple[Val, bool]] = []   # (truth value, whether it must be False)
         self.n_actions = n_actions
         self.lines.append("E = None")
-        ok = self.invariants(invariants)
+        start = list(self.lines)
+        self.invariants_by = None   # a function of a list of states giving the bad ones, when the
+                                    # invariants are left to the generated code
+        try:
+            ok = self.invariants(invariants)
+        except Unsupported:
+            if invariants_by is None:
+                raise
+            # the actions alone: what was translated of the invariants is dropped
+            self.lines, self.failed, self.context, self.cache = start, [], [], {}
+            self.invariants_by, ok = invariants_by, "None"
         matrices = len(self.lines)
         self.lines += ["", ""]    # G and N, once the columns are counted
         taken = []
@@ -245,6 +255,8 @@ class Kernel:
             self.lines.append(f"N[:, {j}] = {succ.text}")
         else:
             limbs = self.limbs_of(succ, self.limbs)
+            while len(limbs) > self.limbs and limbs[-1].const == 0:
+                limbs.pop()
             if len(limbs) > self.limbs or any(x.lo < 0 or x.hi > LIMB_MASK for x in limbs):
                 raise Unsupported("a next state that may not fit in the state's bits")
             self.lines += [f"N[:, {j}, {i}] = {x.text}" for i, x in enumerate(limbs)]
@@ -756,6 +768,45 @@ class Kernel:
             limbs.append(self.binop(ast.RShift(), x, _const(LIMB - r)))
         return Wide(tuple(limbs))
 
+    def widened_at(self, x: Val, k: Val) -> Wide:
+        """x << k as limbs, x not negative and k an array: the limb k // 62 holds x's low bits, the
+        next one its high bits, row by row."""
+        if k.hi > MAX_STATE_BITS + LIMB:
+            raise Unsupported("a shift by more than a state's bits")
+        q0, q1 = k.lo // LIMB, k.hi // LIMB
+        if q1 - q0 > 16:
+            raise Unsupported("a shift across too many limbs")
+        q = self.emit(f"({k.text} // {LIMB})", "int", q0, q1)
+        r = self.emit(f"({k.text} % {LIMB})", "int", 0, LIMB - 1)
+        low = self.emit(f"(({x.text} & ((1 << ({LIMB} - {r.text})) - 1)) << {r.text})", "int", 0, LIMB_MASK)
+        high = self.emit(f"({x.text} >> ({LIMB} - {r.text}))", "int", 0, min(x.hi, LIMB_MASK))
+        total = k.hi + x.hi.bit_length()   # the bits the number may have
+        limbs = [_const(0)] * q0
+        for j in range(q0, q1 + 2):
+            parts = []
+            if j <= q1:
+                parts.append(f"_np.where({q.text} == {j}, {low.text}, 0)")
+            if j > q0 and x.hi > 0:
+                parts.append(f"_np.where({q.text} == {j - 1}, {high.text}, 0)")
+            top = min(LIMB_MASK, (1 << max(0, total - LIMB * j)) - 1)
+            limbs.append(self.emit(" | ".join(parts), "int", 0, top) if parts and top else _const(0))
+        return Wide(tuple(limbs))
+
+    def wide_left(self, a: Wide, k: int) -> Wide:
+        """a << k (k a constant): each limb's bits moved up k, across limbs."""
+        limbs = self.limbs_of(a, 1)
+        q, r = divmod(k, LIMB)
+        out = [_const(0)] * q
+        for j in range(len(limbs) + 1):
+            low = limbs[j] if j < len(limbs) else _const(0)     # its low 62 - r bits, moved up r
+            below = limbs[j - 1] if j else _const(0)            # the high r bits of the limb below
+            part = self.binop(ast.LShift(), self.binop(ast.BitAnd(), low, _const((1 << (LIMB - r)) - 1)), _const(r)) \
+                if r else low
+            if r:
+                part = self.binop(ast.BitOr(), part, self.binop(ast.RShift(), below, _const(LIMB - r)))
+            out.append(part)
+        return Wide(tuple(out))
+
     def wbinop(self, op: ast.operator, a, b):
         """binop of values that may be wide."""
         if isinstance(op, (ast.LShift, ast.RShift)) and isinstance(b, Val) and b.const is not None \
@@ -767,6 +818,9 @@ class Kernel:
                 if a.const is not None:
                     return _number_const(a.const << b.const)
                 return self.widened(self.limbs_of(a, 1)[0], b.const)   # (not negative: a field of a state)
+            if isinstance(op, ast.LShift) and a.kind == "int" and b.const is None and a.lo >= 0 and b.lo >= 0 \
+                    and self.limbs and (b.hi > 61 or (a.hi << b.hi) >= BOUND):
+                return self.widened_at(a, b)   # a member added to a set of more than 62 members
             return self.binop(op, a, b)
         consts = [x.value if isinstance(x, Big) else x.const if isinstance(x, Val) else None for x in (a, b)]
         if None not in consts and type(op) in BINARY and not isinstance(op, (ast.FloorDiv, ast.Mod)):
@@ -778,6 +832,9 @@ class Kernel:
             if isinstance(a.shift, int) and b.const is not None:
                 return Wide(a.limbs, a.shift + b.const)
             return Wide(a.limbs, self.binop(ast.Add(), _const(a.shift) if isinstance(a.shift, int) else a.shift, b))
+        if isinstance(op, ast.LShift) and isinstance(a, Wide) and isinstance(b, Val) and b.const is not None \
+                and b.const >= 0:
+            return self.wide_left(a, b.const)
         if isinstance(op, ast.BitAnd) and isinstance(b, Wide) and isinstance(a, Val):
             a, b = b, a
         if isinstance(op, ast.BitAnd) and isinstance(a, Wide) and isinstance(b, Val) and b.lo >= 0:
@@ -1346,6 +1403,8 @@ class LevelKernel:
         bad: list[int] = []
         dead = -1
         states, parents, idents = [], [], []
+        if k.invariants_by is not None:   # the invariants by the generated code, state by state
+            bad = k.invariants_by(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk)
         for start in range(0, len(S), self.rows):
             part = S[start:start + self.rows]
             ok, G, N, E = k.kernel(part)
@@ -1415,12 +1474,13 @@ def ints_of_limbs(rows: np.ndarray) -> list[int]:
     return [from_bytes(raw[i:i + size], "little") for i in range(0, len(raw), size)]
 
 
-def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
-    """(LevelKernel, None) or (None, why not)."""
+def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=(), invariants_by=None):
+    """(LevelKernel, None) or (None, why not). `invariants_by`: the bad states of a list of states
+    by the generated code, used when the invariants cannot be translated."""
     try:
         if instances is None:
             raise Unsupported("an action whose parameters are looped over, not unrolled")
-        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables)), None
+        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables, invariants_by)), None
     except Unsupported as exc:
         return None, str(exc)
     except (SyntaxError, RecursionError, MemoryError) as exc:   # code nested too deep for Python's parser
