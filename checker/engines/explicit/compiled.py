@@ -93,8 +93,7 @@ class CompiledModel:
                     kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
                     for way in (self._kernel_ways(ways) or [None]))
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
-                                                             len(self.model.actions), self._tables,
-                                                             self.bad_states)
+                                                             len(self.model.actions), self._tables)
         return self._kernel
 
     def _kernel_ways(self, ways) -> list | None:
@@ -156,11 +155,6 @@ class CompiledModel:
     def invariants(self, s: int) -> list:
         """Per invariant: True, False, or the ModelError its evaluation raised."""
         return self._invariant_each(s)
-
-    def bad_states(self, states: list[int]) -> list[int]:
-        """The indices of the states where an invariant does not hold or raises (as `expand` says)."""
-        each = self._invariant_each
-        return [i for i, s in enumerate(states) if not all(x is True for x in each(s))]
 
     def step_outcomes(self, s: int) -> list:
         """Per step property: True when every step from s satisfies it, else the outcome (False or

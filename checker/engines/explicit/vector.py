@@ -144,7 +144,7 @@ class Kernel:
     None, guard matrix, next-state matrix (of limbs), failure per row or None)."""
 
     def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
-                 tables=(), invariants_by=None):
+                 tables=()):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
         self.lines: list[str] = []
@@ -174,17 +174,7 @@ class Kernel:
         self.context: list[tuple[Val, bool]] = []   # (truth value, whether it must be False)
         self.n_actions = n_actions
         self.lines.append("E = None")
-        start = list(self.lines)
-        self.invariants_by = None   # a function of a list of states giving the bad ones, when the
-                                    # invariants are left to the generated code
-        try:
-            ok = self.invariants(invariants)
-        except Unsupported:
-            if invariants_by is None:
-                raise
-            # the actions alone: what was translated of the invariants is dropped
-            self.lines, self.failed, self.context, self.cache = start, [], [], {}
-            self.invariants_by, ok = invariants_by, "None"
+        ok = self.invariants(invariants)
         matrices = len(self.lines)
         self.lines += ["", ""]    # G and N, once the columns are counted
         taken = []
@@ -1403,8 +1393,6 @@ class LevelKernel:
         bad: list[int] = []
         dead = -1
         states, parents, idents = [], [], []
-        if k.invariants_by is not None:   # the invariants by the generated code, state by state
-            bad = k.invariants_by(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk)
         for start in range(0, len(S), self.rows):
             part = S[start:start + self.rows]
             ok, G, N, E = k.kernel(part)
@@ -1474,13 +1462,12 @@ def ints_of_limbs(rows: np.ndarray) -> list[int]:
     return [from_bytes(raw[i:i + size], "little") for i in range(0, len(raw), size)]
 
 
-def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=(), invariants_by=None):
-    """(LevelKernel, None) or (None, why not). `invariants_by`: the bad states of a list of states
-    by the generated code, used when the invariants cannot be translated."""
+def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
+    """(LevelKernel, None) or (None, why not)."""
     try:
         if instances is None:
             raise Unsupported("an action whose parameters are looped over, not unrolled")
-        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables, invariants_by)), None
+        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables)), None
     except Unsupported as exc:
         return None, str(exc)
     except (SyntaxError, RecursionError, MemoryError) as exc:   # code nested too deep for Python's parser
