@@ -171,7 +171,7 @@ def test_limbs_and_ints_convert_exactly():
     rnd = random.Random(5)
     for limbs in (2, 3, 7, 16):
         states = [0, (1 << (62 * limbs)) - 1] + [rnd.getrandbits(rnd.randint(1, 62 * limbs)) for _ in range(300)]
-        rows = vector._limbs_of_ints(states, limbs)
+        rows = vector.limbs_of_ints(states, limbs)
         assert rows.shape == (len(states), limbs) and rows.min() >= 0 and rows.max() <= vector.LIMB_MASK
         assert [sum(int(x) << (62 * j) for j, x in enumerate(r)) for r in rows.tolist()] == states
         assert vector.ints_of_limbs(rows) == states
@@ -197,12 +197,12 @@ def test_fingerprints_of_limbs_are_those_of_the_ints():
     for limbs in (2, 3, 16):
         states = [0, 1, PRIME - 1, PRIME, PRIME + 1, (1 << (62 * limbs)) - 1] + \
             [rnd.getrandbits(rnd.randint(1, 62 * limbs)) for _ in range(2000)]
-        rows = vector._limbs_of_ints(states, limbs)
+        rows = vector.limbs_of_ints(states, limbs)
         fs = FingerprintSet(False)
         assert fs.fingerprints_of_limbs(rows, 62).tolist() == fs.fingerprints(states).tolist()
     states = [0, (1 << 64) - 1] + [rnd.getrandbits(64) for _ in range(500)]
     fs = FingerprintSet(True)
-    assert fs.fingerprints_of_limbs(vector._limbs_of_ints(states, 2), 62).tolist() == states
+    assert fs.fingerprints_of_limbs(vector.limbs_of_ints(states, 2), 62).tolist() == states
 
 
 UNION = """model U

@@ -46,7 +46,7 @@ class Successors:
         self.owned = owned
         self.fps: list[np.ndarray] = []
         self.parents: list[np.ndarray] = []
-        self.states: list[list[int]] = []   # only when not exact
+        self.states: list = []   # only when not exact: lists of ints, or the kernel's rows of limbs
         self.held = 0
         self.folded = 0                     # entries after the last fold
 
@@ -96,17 +96,15 @@ class Successors:
         assert self.visited is not None and self.owned is None
         if not len(rows):
             return
-        from checker.engines.explicit.vector import LIMB, ints_of_limbs   # (loaded: it made the rows)
+        from checker.engines.explicit.vector import LIMB   # (loaded: it made the rows)
         fps = self.visited.fingerprints_of_limbs(rows, LIMB)
         distinct, first = distinct_first(fps)
         if len(self.visited):
             first = first[~self.visited.contains(distinct)]
         first.sort()
         kept = parents[first].astype(np.int64) + offset
-        if self.exact:
-            self._keep(fps[first], kept, None)
-        else:
-            self._keep(fps[first], kept, ints_of_limbs(rows[first]))
+        # (ints are made when the level ends, of the states it keeps: `result`)
+        self._keep(fps[first], kept, None if self.exact else rows[first])
 
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
@@ -136,8 +134,12 @@ class Successors:
         first.sort()
         self.fps, self.parents = [fps[first]], [parents[first]]
         if not self.exact:
-            states = [s for part in self.states for s in part]
-            self.states = [[states[i] for i in first.tolist()]]
+            if any(isinstance(part, np.ndarray) for part in self.states):   # the kernel's rows of limbs
+                rows = _rows_of(self.states)
+                self.states = [rows[first]]
+            else:
+                states = [s for part in self.states for s in part]
+                self.states = [[states[i] for i in first.tolist()]]
         self.held = self.folded = len(first)
 
     def result(self):
@@ -148,10 +150,25 @@ class Successors:
             return (empty if self.exact else []), empty, np.zeros(0, dtype=np.int64)
         self._fold()
         fps, parents = self.fps[0], self.parents[0]
-        return (fps if self.exact else self.states[0]), fps, parents
+        if self.exact:
+            return fps, fps, parents
+        states = self.states[0]
+        if isinstance(states, np.ndarray):
+            from checker.engines.explicit.vector import ints_of_limbs
+            states = ints_of_limbs(states)
+        return states, fps, parents
 
     def __len__(self) -> int:
         return self.held
+
+
+def _rows_of(parts: list) -> np.ndarray:
+    """Successors held as the kernel's rows of limbs and as ints (chunks the generated code
+    expanded), in order, as one array of rows."""
+    from checker.engines.explicit.vector import limbs_of_ints
+    limbs = next(p.shape[1] for p in parts if isinstance(p, np.ndarray))
+    rows = [p if isinstance(p, np.ndarray) else limbs_of_ints(p, limbs) for p in parts]
+    return np.concatenate(rows) if len(rows) != 1 else rows[0]
 
 
 class FirstSeen(NamedTuple):

@@ -1385,7 +1385,7 @@ class LevelKernel:
     def _run(self, chunk, labelled: bool):
         k = self.k
         if self.wide:
-            S = _limbs_of_ints(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, k.limbs)
+            S = limbs_of_ints(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, k.limbs)
         else:
             S = np.ascontiguousarray(chunk).view(np.int64)
         width = max(1, k.columns)
@@ -1430,7 +1430,7 @@ def _words(limbs: int) -> int:
     return -(-LIMB * limbs // 64)
 
 
-def _limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
+def limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
     """States (ints of at most limbs * 62 bits) as rows of limbs (int64, 62 bits each, lowest first)."""
     words = _words(limbs)
     raw = b"".join([x.to_bytes(8 * words, "little") for x in states])

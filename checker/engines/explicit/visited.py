@@ -29,10 +29,13 @@ def _high_table(t: int) -> np.ndarray:
     return _TABLES[t]
 
 
-def _add_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(a + b) mod PRIME of a, b below PRIME (2 * PRIME > 2**64: one subtraction, wrapping)."""
-    c = a + b
-    return np.where((c < a) | (c >= _P), c - _P, c)
+def _add_mod_into(a: np.ndarray, b: np.ndarray) -> None:
+    """a = (a + b) mod PRIME, in place, of a, b below PRIME (2 * PRIME > 2**64: one subtraction,
+    wrapping, where the sum passed 2**64 or PRIME)."""
+    a += b
+    over = a < b
+    over |= a >= _P
+    np.subtract(a, _P, out=a, where=over)
 
 
 def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,11 +83,11 @@ class FingerprintSet:
             while left:
                 t = min(16, left)
                 left -= t
-                hi = r >> np.uint64(64 - t)
-                lo = r << np.uint64(t)
-                lo = np.where(lo >= _P, lo - _P, lo)
-                r = _add_mod(lo, _high_table(t)[hi])
-            r = _add_mod(r, u[:, j] % _P)
+                high = _high_table(t)[r >> np.uint64(64 - t)]
+                r <<= np.uint64(t)                      # lo, then lo mod PRIME
+                np.subtract(r, _P, out=r, where=r >= _P)
+                _add_mod_into(r, high)
+            _add_mod_into(r, u[:, j] % _P)
         return r
 
     def contains(self, fps: np.ndarray) -> np.ndarray:
