@@ -26,6 +26,8 @@ from checker.engines.explicit.visited import distinct_first
 
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
 FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
+KERNEL_CHUNKS = 16     # a chunk of the level kernel holds this many of a chunk's states: each of its
+                       # chunks costs a few hundred numpy calls, whatever its size
 
 
 class Successors:
@@ -77,15 +79,15 @@ class Successors:
     def add_arrays(self, offset: int, states: np.ndarray, parents: np.ndarray) -> None:
         """A chunk's successors from the level kernel (`vector.Arrays`): uint64 states, repeats
         allowed, each with the index of its parent in the chunk, in order of generation. Only
-        when `exact` and not a partition's (no `owned`). The chunk's repeats go first: a chunk
+        when `exact`. The chunk's repeats go first: a chunk
         gives several times more transitions than distinct states, and the visited set is
         searched faster with sorted keys."""
-        assert self.exact and self.owned is None
+        assert self.exact
         if not len(states):
             return
         distinct, first = distinct_first(states)
         if self.visited is not None and len(self.visited):
-            first = first[~self.visited.contains(distinct)]
+            first = first[~self._seen(distinct)]
         first.sort()
         self._keep(states[first], parents[first].astype(np.int64) + offset, None)
 
@@ -93,25 +95,29 @@ class Successors:
         """`add_arrays` of states wider than 62 bits (`vector.Rows`): rows of limbs. Their
         fingerprints are made from the limbs; the first successor of each fingerprint (the one
         `_fold` would keep) that is not visited is made an int, and only those."""
-        assert self.visited is not None and self.owned is None
+        assert self.visited is not None
         if not len(rows):
             return
         from checker.engines.explicit.vector import LIMB   # (loaded: it made the rows)
         fps = self.visited.fingerprints_of_limbs(rows, LIMB)
         distinct, first = distinct_first(fps)
         if len(self.visited):
-            first = first[~self.visited.contains(distinct)]
+            first = first[~self._seen(distinct)]
         first.sort()
         kept = parents[first].astype(np.int64) + offset
         # (ints are made when the level ends, of the states it keeps: `result`)
         self._keep(fps[first], kept, None if self.exact else rows[first])
 
+    def _seen(self, fps: np.ndarray) -> np.ndarray:
+        """The fingerprints the visited set holds (of those it speaks for: `owned`)."""
+        seen = self.visited.contains(fps)
+        if self.owned is not None:
+            seen &= self.owned(fps)
+        return seen
+
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:
         if self.visited is not None and len(self.visited):
-            seen = self.visited.contains(fps)
-            if self.owned is not None:
-                seen &= self.owned(fps)
-            keep = ~seen
+            keep = ~self._seen(fps)
             fps, parents = fps[keep], parents[keep]
             if states is not None:
                 states = [s for s, k in zip(states, keep.tolist()) if k]

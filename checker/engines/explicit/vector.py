@@ -700,10 +700,11 @@ class Kernel:
             r = self.binop(ast.Sub(), at, _const(LIMB * q0)) if q0 else at
         else:
             which = self.emit(f"({at.text} // {LIMB} - {q0})", "int", 0, q1 - q0)
-            low = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[:-1])},))", "int",
-                            min(x.lo for x in pick[:-1]), max(x.hi for x in pick[:-1]))
-            high = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[1:])},))", "int",
-                             min(x.lo for x in pick[1:]), max(x.hi for x in pick[1:]))
+            # (mode clip: on a row where a failed check leaves `at` outside its bounds, no error)
+            low = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[:-1])},), mode='clip')",
+                            "int", min(x.lo for x in pick[:-1]), max(x.hi for x in pick[:-1]))
+            high = self.emit(f"_np.choose({which.text}, ({', '.join(x.text for x in pick[1:])},), mode='clip')",
+                             "int", min(x.lo for x in pick[1:]), max(x.hi for x in pick[1:]))
             r = self.emit(f"({at.text} % {LIMB})", "int", 0, LIMB - 1)
         # (high's low r bits) above (low >> r): 62 bits, of which the first n
         return self.emit(f"((({low.text} >> {r.text}) | (({high.text} & ((1 << {r.text}) - 1)) << ({LIMB} - {r.text})))"
@@ -967,7 +968,11 @@ class Kernel:
         if lo <= x.lo and x.hi <= hi:
             return x
         self.fail_where(self.emit(f"(({x.text} < {lo}) | ({x.text} > {hi}))", "bool", 0, 1))
-        return Val(x.text, "int", max(x.lo, lo), min(x.hi, hi)) if max(x.lo, lo) <= min(x.hi, hi) else x
+        if max(x.lo, lo) > min(x.hi, hi):   # it fails wherever it is evaluated: any value in lo..hi will do
+            return _const(lo)
+        # x where the check passes (elsewhere the chunk is handed back, or the row is no transition),
+        # clipped: no later offset or index leaves its bounds on a row where it fails
+        return self.emit(f"_np.clip({x.text}, {max(x.lo, lo)}, {min(x.hi, hi)})", "int", max(x.lo, lo), min(x.hi, hi))
 
     def keychk(self, args: list[Val]) -> Val:
         """`_keychk(k, lo, hi, site)`: k - lo, an error where k is outside lo..hi."""
@@ -977,6 +982,9 @@ class Kernel:
             return self.checked_const(k.const - lo, not lo <= k.const <= hi)
         if not (lo <= k.lo and k.hi <= hi):
             self.fail_where(self.emit(f"(({k.text} < {lo}) | ({k.text} > {hi}))", "bool", 0, 1))
+            # the index of the entry, within the map where the check passes (elsewhere the chunk is
+            # handed back, or the row is no transition): an offset into the state that stays in it
+            return self.emit(f"_np.clip({k.text} - {lo}, 0, {hi - lo})", "int", 0, hi - lo)
         return self.emit(f"({k.text} - {lo})", "int", k.lo - lo, k.hi - lo)
 
     def inrange(self, args: list[Val]) -> Val:
@@ -1011,7 +1019,8 @@ class Kernel:
             if len(table) == 0 or len(table) > 1 << 16 or table.max(initial=0) >= BOUND:
                 raise Unsupported("a conversion table that is empty or too large")
             name = self.array_of(table)
-            index = self.emit(f"_np.minimum({x.text}, {len(table) - 1})", "int", 0, len(table) - 1)
+            # (clipped both ways: a value a failed check bounds may be anything on the rows it fails)
+            index = self.emit(f"_np.clip({x.text}, 0, {len(table) - 1})", "int", 0, len(table) - 1)
             out = self.emit(f"{name}[{index.text}]", "int", int(table.min()), int(table.max()))
             self.fail_where(self.emit(f"(({x.text} >= {len(table)}) | ({out.text} < 0))", "bool", 0, 1))
             return out
