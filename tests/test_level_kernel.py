@@ -526,6 +526,63 @@ def test_translated_expressions_are_pythons(guard, value, states):
             assert int(N[i, 0]) == want
 
 
+WBITS = 130   # three limbs
+
+
+@st.composite
+def wide_field(draw):
+    """A field of a wide s0 as the generator reads it: at a constant offset (across limbs too), or
+    at an offset read from the state (a map's entry), masked."""
+    mask = draw(st.sampled_from([1, 7, 255, (1 << 40) - 1, (1 << 62) - 1]))
+    if draw(st.booleans()):
+        return f"((s0 >> {draw(st.integers(0, WBITS + 3))}) & {mask})"
+    key = f"((s0 >> {draw(st.integers(0, WBITS - 3))}) & 7)"
+    return f"((s0 >> ({draw(st.integers(0, 100))} + {key} * {draw(st.integers(1, 4))})) & {mask})"
+
+
+@st.composite
+def wide_next(draw, depth=2):
+    """A next state as the generator writes it: fields cleared and set, bits added and removed."""
+    if depth <= 0 or draw(st.integers(0, 3)) == 0:
+        return "s0"
+    sub = draw(wide_next(depth - 1))
+    at, width = draw(st.integers(0, WBITS - 8)), draw(st.sampled_from([1, 3, 8]))
+    mask = (1 << width) - 1
+    kind = draw(st.integers(0, 6))
+    if kind == 5:   # a set of more than 62 members: its low bits dropped, a member added at a key
+        return f"(({sub} >> {at}) << {at})"
+    if kind == 6:
+        return f"({sub} | (1 << ({at // 2} + ((s0 >> {draw(st.integers(0, WBITS - 3))}) & 7) * 9)))"
+    if kind == 0:
+        return f"(({sub} & {~(mask << at)}) | (({draw(wide_field())} & {mask}) << {at}))"
+    if kind == 1:
+        return f"({sub} | {1 << at})"
+    if kind == 2:
+        return f"({sub} & {~(1 << at)})"
+    if kind == 3:
+        return f"({sub} ^ {mask << at})"
+    return f"({sub} if {draw(wide_field())} > 3 else {draw(wide_next(depth - 1))})"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wide_field(), wide_next(), st.lists(st.integers(0, (1 << WBITS) - 1), min_size=1, max_size=30))
+def test_translated_wide_expressions_are_pythons(field, value, states):
+    """Reads and writes of a 130-bit state in limbs, row by row, against Python's eval."""
+    guard = f"({field} % 3 != 1) or ({value} == s0)"
+    k = vector.Kernel([vector.Instance(0, [guard], [f"ap({value})"]), vector.Instance(0, [], [f"ap({field})"])],
+                      [f"({field} < 100)"], WBITS, 1)
+    ok, G, N, E = k.kernel(vector.limbs_of_ints(states, k.limbs))
+    assert E is None
+    got = vector.ints_of_limbs(np.ascontiguousarray(N[:, 0, :]))
+    fields = vector.ints_of_limbs(np.ascontiguousarray(N[:, 1, :]))   # the field's value as a next state
+    for i, s0 in enumerate(states):
+        env = {"s0": s0}
+        assert fields[i] == eval(field, {}, env)  # noqa: S307 - the test's own text
+        assert bool(ok[i]) is bool(eval(f"({field} < 100)", {}, env))  # noqa: S307
+        assert bool(G[i, 0]) is bool(eval(guard, {}, env))  # noqa: S307
+        assert got[i] == eval(value, {}, env)  # noqa: S307
+
+
 def test_values_that_may_not_fit_are_refused():
     k = vector.Kernel([vector.Instance(0, [], ["ap(((s0 >> 2) & 1073741823) * 1073741823)"])], [], 40, 1)
     assert k.columns == 1   # 2**30 * 2**30 fits in 62 bits

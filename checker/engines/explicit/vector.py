@@ -717,6 +717,8 @@ class Kernel:
         it is (the generated code's next state would be negative) and 0 there."""
         if isinstance(v, Big) or isinstance(v, Val) and v.const is not None and v.kind == "int":
             value = v.value if isinstance(v, Big) else v.const
+            if value < 0 and not mask:
+                raise Unsupported("a negative number where a wide one is wanted")
             if value < 0:   # a mask: ones beyond its bits, which the other operand does not have
                 return [_const((value >> (LIMB * j)) & LIMB_MASK) for j in range(n)]
             count = max(n, -(-value.bit_length() // LIMB))

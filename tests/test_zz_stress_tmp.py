@@ -1,0 +1,641 @@
+"""The level kernel (`checker.engines.explicit.vector`) against the generated code it translates.
+
+The kernel expands a chunk of states with numpy; it must give exactly what the generated `expand`
+gives: the next states with their first parents in the same order, the transitions per action,
+the states where an invariant fails and the first deadlock -- or hand the chunk back (None)
+exactly when an enabled action fails on one of its states. Checked on the shipped models the
+kernel takes, on random straight-line models (hypothesis) and on random expressions of the
+generated code's own form; and whole searches with and without the kernel must give the same
+results (verdicts, traces, counts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from checker.core.result import Verdict
+from checker.engines.explicit import vector
+from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.search import ExplicitOptions, check
+from engine_helpers import MODELS, checked_model, explicit_model_file, model_of, result_summary, shipped
+
+
+def reachable(cm: CompiledModel, limit: int) -> list[int]:
+    """The first `limit` states of the breadth-first search, by the generated code."""
+    frontier = cm.init_states()
+    seen = set(frontier)
+    out = list(frontier)
+    while frontier and len(out) < limit:
+        nxt = cm.expand(frontier)[0]
+        frontier = [t for t in nxt if t not in seen]
+        seen.update(frontier)
+        out += frontier
+    return out[:limit]
+
+
+def assert_same_expansion(cm: CompiledModel, states: list[int], size: int) -> int:
+    """The kernel and the generated code agree on every chunk of `size` states; the number of
+    chunks the kernel handed back (an action fails there)."""
+    kernel = cm.level_kernel()
+    assert kernel is not None, cm.kernel_why
+    handed_back = 0
+    for start in range(0, len(states), size):
+        chunk = states[start:start + size]
+        nxt, counts, bad, dead, err = cm.expand(chunk)
+        got = kernel(chunk if kernel.wide else np.array(chunk, dtype=np.uint64))
+        if got is None:
+            # handed back exactly when an enabled action fails, or an invariant raises (the
+            # generated code takes that for False)
+            assert err is not None or any(not isinstance(ok, bool) for t in chunk for ok in cm.invariants(t))
+            handed_back += 1
+            continue
+        assert err is None
+        arrays, k_counts, k_bad, k_dead, k_err = got
+        ts = vector.ints_of_limbs(arrays.rows) if kernel.wide else arrays.states.tolist()
+        first: dict[int, int] = {}
+        for t, p in zip(ts, arrays.parents.tolist()):
+            first.setdefault(t, p)
+        assert list(first.items()) == list(nxt.items())
+        assert len(ts) == sum(counts)   # every transition, repeats included
+        assert (k_counts, k_bad, k_dead, k_err) == (counts, bad, dead, None)
+    return handed_back
+
+
+def same_search(m, **options) -> None:
+    """A whole search gives the same result with the kernel on every level and without it (on the
+    invariants: a graph property has the state graph built during the search, without the kernel)."""
+    options.setdefault("invariants", tuple(i.name for i in m.invariants))
+    with_kernel = check(m, ExplicitOptions(symmetry=False, kernel_from=0, **options))
+    without = check(m, ExplicitOptions(symmetry=False, kernel_from=None, **options))
+    assert result_summary(with_kernel) == result_summary(without)
+    assert with_kernel.stats.search.kernel.startswith("numpy")
+    assert without.stats.search.kernel == ""
+    return with_kernel
+
+
+# ---- the shipped models -----------------------------------------------------------------
+
+SHIPPED = sorted(p.name for p in MODELS.glob("*.sync"))
+CORPUS = MODELS.parent / "bench" / "corpus"
+TAKEN = ["bridge.sync", "rollup_sequencer.sync", "rollup_sequencer_broken_censor.sync", "settlement_lock.sync",
+         "state_channel.sync", "state_channel_broken.sync", "snapshot_reconciliation_broken.sync",
+         "oracle_median_broken_single.sync", "options_ledger.sync", "options_ledger_refines.sync", "optimistic_concurrency.sync",
+         "oracle_median_broken_expiry.sync", "two_phase_commit.sync", "two_phase_commit_broken.sync", "two_phase_commit_refines.sync",
+         "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync", "atomic_settlement.sync",
+         "atomic_settlement_broken.sync", "atomic_settlement_broken_replay.sync", "loss_waterfall_broken.sync",
+         "bridge_finality_broken_early.sync", "sequencer_downtime_broken.sync"]
+
+
+def test_the_kernel_takes_the_shipped_models_it_should():
+    """The straight-line shipped models with states of 62 bits or fewer (a test that the list
+    above is not empty of real work: each of them gets a kernel)."""
+    for name in TAKEN:
+        cm = CompiledModel(explicit_model_file(name))
+        assert cm.level_kernel() is not None, (name, cm.kernel_why)
+
+
+@pytest.mark.parametrize("name", shipped(SHIPPED))   # the HEAVY ones in the slow set
+def test_shipped_models_expand_the_same(name):
+    m = explicit_model_file(name, ["RM=4"] if name.startswith("two_phase") else [])
+    cm = CompiledModel(m)
+    if cm.level_kernel() is None:
+        assert name not in TAKEN
+        assert cm.kernel_why   # and it says why
+        return
+    states = reachable(cm, 3000)
+    for size in (len(states), 97):
+        assert_same_expansion(cm, states, size)
+    assert_same_expansion(cm, states[:300], 5)   # (a kernel call per 5 states: long on large kernels)
+
+
+@pytest.mark.parametrize("name", TAKEN)
+def test_shipped_models_search_the_same(name):
+    m = explicit_model_file(name, ["RM=4"] if name.startswith("two_phase") else [])
+    same_search(m)
+    same_search(m, stop_at_first=False, chunk=3)
+
+
+def test_a_large_level_uses_the_kernel_by_default():
+    m = explicit_model_file("two_phase_commit.sync", ["RM=5"])
+    r = check(m, ExplicitOptions(symmetry=False, invariants=("Consistent",)))
+    assert r.stats.search.kernel == "numpy"
+    assert (r.stats.distinct_states, r.stats.transitions) == (8832, 58145)
+    small = check(explicit_model_file("two_phase_commit.sync"), ExplicitOptions(symmetry=False))
+    assert small.stats.search.kernel == ""   # no level of 1,024 states: not even translated
+
+
+def test_why_not_is_in_the_result():
+    m = model_of("model W\nvar a: 0..70000\nvar b: set[0..999]\n"
+                 "init { a = 0 b = {} }\naction A { require a < 3  a = a + 1 }\n")
+    r = check(m, ExplicitOptions(symmetry=False, kernel_from=0))
+    assert r.stats.search.kernel == "python: states of 1017 bits (at most 992)"
+    assert r.stats.distinct_states == 4
+
+
+WIDE = """model W
+var a: 0..70000
+var b: 0..70000
+var c: 0..70000
+var d: 0..70000
+var m: map[0..3, 0..40000]
+init { a = 0 b = 0 c = 0 d = 0 m = {k: 0 for k in 0..3} }
+action A(k: 0..3) { require a < 5  a = a + 1  m[k] = m[k] + 7000 + a }
+action B { require b < a  b = b + 1  d = 70000 - b }
+action C(k: 0..3) { require m[k] > 0 and c < 3  c = c + 1  m[k] = m[k] - 1 }
+action D { require c < 3  c = c + 1  d = m[a % 4] }
+action E { require c == 1 and b == 1 and a == 5  m[0] = m[0] + 30000 }
+invariant Bounded: m[0] + m[1] <= 80000 and m[(a + 3) % 4] <= 40000
+"""
+
+
+def test_states_wider_than_62_bits_are_expanded_in_limbs():
+    """Fields across the limbs' boundaries, a field at the top, writes of each, reads at a key read
+    from the state: the same search (and the run-time error: a value beyond 40000) as the
+    generated code's."""
+    m = model_of(WIDE)
+    cm = CompiledModel(m)
+    assert cm.state_bits > 62 and cm.level_kernel() is not None and cm.level_kernel().wide, cm.kernel_why
+    states = reachable(cm, 20_000)
+    for size in (len(states), 50):   # (some chunks have a state where E overflows m[0])
+        assert 0 < assert_same_expansion(cm, states, size) <= max(1, len(states) // size // 2)
+    r = same_search(m, stop_at_first=False, chunk=50)
+    assert [p.name for p in r.violated] == ["deadlock", "runtime"]
+    assert r.stats.search.kernel == "numpy, and the generated code where an action fails"
+
+
+def test_limbs_and_ints_convert_exactly():
+    import random
+    rnd = random.Random(5)
+    for limbs in (2, 3, 7, 16):
+        states = [0, (1 << (62 * limbs)) - 1] + [rnd.getrandbits(rnd.randint(1, 62 * limbs)) for _ in range(300)]
+        rows = vector.limbs_of_ints(states, limbs)
+        assert rows.shape == (len(states), limbs) and rows.min() >= 0 and rows.max() <= vector.LIMB_MASK
+        assert [sum(int(x) << (62 * j) for j, x in enumerate(r)) for r in rows.tolist()] == states
+        assert vector.ints_of_limbs(rows) == states
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=300), st.sampled_from([np.uint64, np.int64]))
+def test_distinct_first_is_numpys_unique(keys, dtype):
+    """The first occurrence of each key (which successor keeps its first parent), as np.unique's."""
+    from checker.engines.explicit.visited import distinct_first
+    a = np.array(keys, dtype=dtype)
+    got, first = distinct_first(a)
+    want, want_first = np.unique(a, return_index=True)
+    assert got.tolist() == want.tolist() and first.tolist() == want_first.tolist()
+
+
+def test_fingerprints_of_limbs_are_those_of_the_ints():
+    """The visited set's fingerprints of wide states, made from their limbs with numpy, are the
+    ones made from the ints (s mod PRIME; beyond 64 bits), or the states themselves (64 bits)."""
+    import random
+    from checker.engines.explicit.visited import PRIME, FingerprintSet
+    rnd = random.Random(3)
+    for limbs in (2, 3, 16):
+        states = [0, 1, PRIME - 1, PRIME, PRIME + 1, (1 << (62 * limbs)) - 1] + \
+            [rnd.getrandbits(rnd.randint(1, 62 * limbs)) for _ in range(2000)]
+        rows = vector.limbs_of_ints(states, limbs)
+        fs = FingerprintSet(False)
+        assert fs.fingerprints_of_limbs(rows, 62).tolist() == fs.fingerprints(states).tolist()
+    states = [0, (1 << 64) - 1] + [rnd.getrandbits(64) for _ in range(500)]
+    fs = FingerprintSet(True)
+    assert fs.fingerprints_of_limbs(vector.limbs_of_ints(states, 2), 62).tolist() == states
+
+
+UNION = """model U
+type Msg = Req(clock: 1..3) | Ack | Rel(clock: 1..3, who: 0..1)
+var q: seq[Msg, 3]
+var c: 0..3
+init { q = [] c = 0 }
+action SendReq(k: 1..3) { require len(q) < 3  q = append(q, Req(k)) }
+action SendAck { require len(q) < 3  q = append(q, Ack) }
+action SendRel(k: 1..3) { require len(q) < 3  q = append(q, Rel(k, 1)) }
+action Take { require q != [] and not (head(q) is Ack)  c = head(q).clock  q = tail(q) }
+action Peek { require len(q) == 3 and c == 3  c = head(q).clock }
+"""
+
+
+def test_a_union_field_read_through_its_table():
+    """`_ufield`: the field of the first variant holding the value, an error on a variant without
+    it (Peek on an Ack): those chunks, and only those, handed back."""
+    m = model_of(UNION)
+    cm = CompiledModel(m)
+    assert "_ufield(" in cm.source and cm.level_kernel() is not None, cm.kernel_why
+    states = reachable(cm, 5000)
+    assert 0 < assert_same_expansion(cm, states, 40) < len(states) // 40
+    r = same_search(m, stop_at_first=False, chunk=40)
+    assert [p.name for p in r.violated] == ["deadlock", "runtime"]
+
+
+RECORDS = """model Rc
+type Msg = { a: 0..2, b: 0..2 }
+var msgs: set[Msg]
+var got: 0..20
+init { msgs = {} got = 0 }
+action Send(x: 0..2, y: 0..2) { require len(msgs) < 3  msgs = msgs | {{ a: x, b: y }} }
+action Take {
+  choose m in msgs
+  got = min(got + m.a * 3 + m.b, 20)
+  msgs = msgs - {m}
+}
+"""
+
+
+def test_a_choose_over_records_tries_them_in_the_generated_codes_order():
+    """The generated code tries a set's members by code; a record's codes are not listed in that
+    order (by field), and the kernel's columns follow the members' codes: same successors, same order."""
+    m = model_of(RECORDS)
+    cm = CompiledModel(m)
+    states = reachable(cm, 3000)
+    for size in (len(states), 50):
+        assert assert_same_expansion(cm, states, size) == 0
+    same_search(m, max_states=2000)
+
+
+# ---- a failing action hands its chunk back ------------------------------------------------
+
+OVERFLOW = """model O
+var x: 0..5
+var y: 0..3
+init { x = 0  y = 0 }
+action Up { x = x + 1 }
+action Side(k: 0..3) { require x < 4  y = k }
+invariant Small: x + y < 9
+"""
+
+
+def test_what_runs_before_a_choose_from_nothing_still_fails():
+    m = model_of("model C\nvar b: bool\nvar x: 0..3\ninit { b = false x = 0 }\n"
+                 "action A { for i in 0..2 { assert b }  choose c in ({} & {0, 2})  x = c }\n"
+                 "action B { require x < 3  x = x + 1 }\n")
+    r = same_search(m)
+    assert [p.name for p in r.violated] == ["runtime"]
+
+
+def test_a_chunk_where_an_action_fails_goes_to_the_generated_code():
+    m = model_of(OVERFLOW)
+    cm = CompiledModel(m)
+    states = reachable(cm, 10_000)
+    assert assert_same_expansion(cm, states, 4) > 0
+    r = same_search(m, chunk=2)
+    assert r.verdict is Verdict.VIOLATED and [p.name for p in r.violated] == ["runtime"]
+    assert r.stats.search.kernel == "numpy, and the generated code where an action fails"
+    r = same_search(m, stop_at_first=False, chunk=1)
+
+
+# ---- random straight-line models ----------------------------------------------------------
+
+HEADER = """model R
+var x: 0..7
+var y: -3..4
+var b: bool
+var s: set[0..3]
+var m: map[0..2, 0..3]
+var o: option[0..3]
+var q: seq[0..3, 3]
+var big: map[0..3, 0..BIG]
+init {
+  big = {k: 0 for k in 0..3}
+  x = 0
+  y = 0
+  b = false
+  s = {}
+  m = {k: 0 for k in 0..2}
+  o = none
+  q = []
+}
+"""
+POPCOUNT = hasattr(np, "bitwise_count")
+
+
+@st.composite
+def iexpr(draw, depth, params):
+    leaves = ["x", "y", "m[0]", "m[2]", "big[1]", "big[3]", "big[m[1]]"] + [f"m[{p}]" for p in params if not p.startswith("c")] \
+        + list(params)
+    if depth <= 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(leaves) | st.integers(-2, 5).map(str))
+    sub = iexpr(depth - 1, params)
+    kind = draw(st.integers(0, 11 if POPCOUNT else 8))
+    if kind == 10:   # generators over a set: sums, minima and maxima (of nothing: an error)
+        agg = draw(st.sampled_from(["sum", "min", "max"]))
+        return f"{agg}(v{depth} + {draw(st.integers(-1, 2))} for v{depth} in {draw(sexpr(depth - 1, params))})"
+    if kind == 11:
+        return draw(st.sampled_from(["min(s)", "max(s)", "sum(v for v in s if v > 0)"]))
+    if kind == 7:   # checks of the runtime where they cannot fail, and where they can
+        return draw(st.sampled_from(["(if o is some then get(o) else 1)", "(if o is none then 0 else get(o) + 1)",
+                                     "get(o)"]))
+    if kind == 8:
+        return f"m[{draw(sub)}]"        # a key out of 0..2: a run-time error
+    if kind == 9:   # sequences: reads that fail on an empty or short one, and those guarded
+        return draw(st.sampled_from(["len(q)", "q[0]", "q[1]", "head(q)", "last(q)", "len(tail(q))",
+                                     "(if len(q) > 1 then q[1] else 0)", "len(take(q, 2))", "len(drop(q, 1))",
+                                     "(if q == [] then 0 else last(q))"]))
+    if kind <= 1:
+        return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*']))} {draw(sub)})"
+    if kind == 2:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    if kind == 3:
+        return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"
+    if kind == 4:
+        return f"(if {draw(bexpr(depth - 1, params))} then {draw(sub)} else {draw(sub)})"
+    if kind == 5:
+        return f"(let v{depth} = {draw(sub)} in (v{depth} + {draw(sub)}))"
+    return f"len({draw(sexpr(depth - 1, params))})"
+
+
+@st.composite
+def bexpr(draw, depth, params):
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(st.sampled_from(["b", "true", "false", "(x == 3)", "(y < 0)", "(o is some and get(o) > 1)",
+                                     "(o is none or get(o) < 3)"]))
+    sub = bexpr(depth - 1, params)
+    kind = draw(st.integers(0, 4))
+    if kind <= 1:
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        return f"({draw(iexpr(depth - 1, params))} {op} {draw(iexpr(depth - 1, params))})"
+    if kind == 2:
+        return f"({draw(sub)} {draw(st.sampled_from(['and', 'or', 'implies']))} {draw(sub)})"
+    if kind == 3:
+        return f"(not {draw(sub)})"
+    if kind == 4 and draw(st.booleans()):   # quantifiers, and membership in a sequence
+        q = draw(st.sampled_from(["forall", "exists"]))
+        return draw(st.sampled_from([f"({q} v in s: v < x)", f"({q} v in s: m[0] + v > y)", "(2 in q)",
+                                     "(x not in q)", f"({q} v in {draw(sexpr(depth - 1, params))}: v != 1)"]))
+    elem = draw(st.sampled_from(["0", "3"] + list(params)))
+    return f"({elem} {draw(st.sampled_from(['in', 'not in']))} {draw(sexpr(depth - 1, params))})"
+
+
+@st.composite
+def sexpr(draw, depth, params):
+    leaves = ["s", "{}", "{0, 2}", "{1}"] + [f"{{{p}}}" for p in params]
+    if depth <= 0 or draw(st.booleans()):
+        return draw(st.sampled_from(leaves))
+    sub = sexpr(depth - 1, params)
+    return f"({draw(sub)} {draw(st.sampled_from(['|', '&', '-']))} {draw(sub)})"
+
+
+@st.composite
+def stmts(draw, params, depth=1):
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.integers(0, 9))
+        if kind == 9 and depth == 1:   # a `choose` in the body itself: one column per value
+            name = f"c{len(out)}"
+            out.append(f"choose {name} in {draw(sexpr(1, params))}")
+            params = params + (name,)
+            continue
+        e = draw(iexpr(2, params))
+        if kind == 0:
+            out.append(f"x = {e}")                       # may leave 0..7: a run-time error
+        elif kind == 1:
+            out.append(f"y = min(max({e}, -3), 4)")
+        elif kind == 2:
+            out.append(f"b = {draw(bexpr(2, params))}")
+        elif kind == 3:
+            out.append(f"s = {draw(sexpr(2, params))}")
+        elif kind == 4 and draw(st.booleans()):   # the map `big`: 4 fields of 16 bits when BIG is 60000
+            key = draw(st.sampled_from(["0", "3"] + [p for p in params if not p.startswith("c")]))
+            out.append(f"big[{key}] = " + draw(st.sampled_from([f"min(max({e}, 0), BIG)", f"big[{key}] + {e}"])))
+        elif kind == 4:
+            key = draw(st.sampled_from(["0", "1", "2"] + [p for p in params if not p.startswith("c")]))
+            out.append(f"m[{key}] = min(max({e}, 0), 3)")
+        elif kind == 5 and depth > 0:
+            out += [f"if {draw(bexpr(1, params))} {{", *draw(stmts(params, depth - 1)), "} else {",
+                    *draw(stmts(params, depth - 1)), "}"]
+        elif kind == 6 and depth > 0 and draw(st.booleans()):   # a loop over a set's members
+            out += ["for w in s {", f"  x = min(max(x + w - {draw(st.integers(0, 2))}, 0), 7)",
+                    *draw(stmts(params, depth - 1)), "}"]
+        elif kind == 6 and depth > 0:
+            out += ["for i in 0..2 {", *draw(stmts(params + ("i",), depth - 1)), "}"]
+        elif kind == 8 and draw(st.booleans()):
+            item = f"min(max({e}, 0), 3)"
+            out.append(draw(st.sampled_from([f"q = append(q, {item})", f"q = if len(q) < 3 then append(q, {item}) else tail(q)",
+                                             "q = drop(q, 1)", "q = take(q, 1)", f"q = [{item}]"])))
+        elif kind == 7 and draw(st.booleans()):
+            out.append(f"o = if {draw(bexpr(1, params))} then some(min(max({e}, 0), 3)) else none")
+        elif kind == 7:   # a `require` after other statements (the body is then a function of its own)
+            out.append(f"require {draw(bexpr(1, params))}")
+        else:
+            out.append(f"assert {draw(bexpr(1, params))}" if draw(st.integers(0, 3)) == 0 else "x = (x + 1) % 8")
+    return out
+
+
+@st.composite
+def straight_model(draw):
+    # states of 32 bits, or of 92 (two limbs: the kernel's wide states), the fields of `big` across them
+    big = draw(st.sampled_from(["1", "60000"]))
+    parts = [HEADER]
+    for n in range(draw(st.integers(1, 3))):
+        params = ("p",) if draw(st.booleans()) else ()
+        head = f"action A{n}(p: 0..2) {{" if params else f"action A{n} {{"
+        body = [f"require {draw(bexpr(1, params))}"] if draw(st.booleans()) else []
+        body += draw(stmts(params))
+        parts += [head, *("  " + line for line in body), "}"]
+    for n in range(draw(st.integers(0, 2))):
+        parts.append(f"invariant I{n}: {draw(bexpr(2, ()))}")
+    return ("\n".join(parts) + "\n").replace("BIG", big)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(straight_model(), st.sampled_from([1, 7, 4096]))
+@example(HEADER.replace("BIG", "60000") + "action A0 {\n  big[3] = min(max((-min(s)), 0), 60000)\n}\n", 1)   # 0 << 76
+def test_random_straight_line_models_expand_the_same(text, size):
+    m = checked_model(text)
+    if m is None:
+        return
+    cm = CompiledModel(m)
+    assert cm.level_kernel() is not None, cm.kernel_why   # every model of this form is taken
+    assert_same_expansion(cm, reachable(cm, 5000), size)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(straight_model())
+@example(HEADER.replace("BIG", "60000") + "action A2 {\n  big[3] = big[3] + 1\n  if (x < 3) {\n"
+         "    x = (if (exists v in s: v < x) then -2 else (-3))\n  }\n}\n")   # a range check that always fails
+@example(HEADER.replace("BIG", "60000") + "action A0 {\n  x = m[big[1] + 3]\n}\n")   # a key never in range
+def test_random_straight_line_models_search_the_same(text):
+    m = checked_model(text)
+    if m is None:
+        return
+    same_search(m, deadlock=True, chunk=5)
+    same_search(m, deadlock=False, stop_at_first=False)
+
+
+# ---- random expressions of the generated code's form --------------------------------------
+
+BITS = 20
+
+
+@st.composite
+def pyexpr(draw, depth=3):
+    """A Python expression over s0 of the kind the code generator writes."""
+    field = f"((s0 >> {draw(st.integers(0, BITS - 3))}) & {draw(st.sampled_from([1, 3, 7]))})"
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(st.sampled_from([field, "s0", "True", "False"]) | st.integers(-9, 9).map(str))
+    sub = pyexpr(depth - 1)
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        return f"({draw(sub)} {draw(st.sampled_from(['+', '-', '*', '&', '|', '^']))} {draw(sub)})"
+    if kind == 1:
+        if draw(st.booleans()):   # by more than 63 too: Python's x >> n is then 0 or -1
+            return f"({draw(sub)} >> ((s0 >> {draw(st.integers(0, BITS - 7))}) & 127))"
+        return f"({draw(sub)} {draw(st.sampled_from(['<<', '>>']))} {draw(st.integers(0, 6))})"
+    if kind == 2:   # `and`/`or` of truth values and bits, as the generator writes them
+        bits = [draw(st.sampled_from([field, f"({draw(sub)} == {draw(sub)})", "True"])) for _ in range(2)]
+        return f"({bits[0]} {draw(st.sampled_from(['and', 'or']))} {bits[1]})"
+    if kind == 3:
+        return f"(not {draw(sub)})"
+    if kind == 4:
+        return f"({draw(sub)} {draw(st.sampled_from(['<', '<=', '==', '!=']))} {draw(sub)} < {draw(sub)})"
+    if kind == 5:
+        return f"({draw(sub)} if {draw(sub)} else {draw(sub)})"
+    if kind == 6:
+        return f"{draw(st.sampled_from(['min', 'max']))}({draw(sub)}, {draw(sub)})"
+    if kind == 7:
+        return f"abs({draw(sub)})" if draw(st.booleans()) else f"(-{draw(sub)})"
+    if kind == 8:
+        return f"(~({draw(sub)} | 0))" if draw(st.booleans()) else f"({draw(sub)} // {draw(st.sampled_from([1, 3, -2]))})"
+    return f"({draw(sub)} % {draw(st.sampled_from([2, 5, -3]))})"
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pyexpr(), pyexpr(), st.lists(st.integers(0, (1 << BITS) - 1), min_size=1, max_size=40))
+def test_translated_expressions_are_pythons(guard, value, states):
+    """Guard and next state of a one-instance kernel, row by row, against Python's eval of the
+    same text (the kernel's next state is its value's 64 bits, which is Python's value when
+    that value is a state: a number of 62 bits or fewer)."""
+    try:
+        k = vector.Kernel([vector.Instance(0, [guard], [f"ap({value})"]), vector.Instance(0, [], [f"ap({value})"])],
+                          [f"bool({guard})"], BITS, 1)
+    except vector.Unsupported as exc:
+        assert "truth value" in str(exc) or "0 and 1" in str(exc), exc
+        return
+    S = np.array(states, dtype=np.int64)
+    ok, G, N, E = k.kernel(S)
+    assert E is None
+    for i, s0 in enumerate(states):
+        want_guard = bool(eval(guard, {}, {"s0": s0}))  # noqa: S307 - the test's own expressions
+        assert bool(G[i, 0]) is want_guard
+        assert bool(ok[i]) is want_guard
+        want = int(eval(value, {}, {"s0": s0}))  # noqa: S307
+        assert int(N[i, 1]) == want and bool(G[i, 1])
+        if want_guard:   # (the next state of a row where the guard fails is not looked at)
+            assert int(N[i, 0]) == want
+
+
+def test_values_that_may_not_fit_are_refused():
+    k = vector.Kernel([vector.Instance(0, [], ["ap(((s0 >> 2) & 1073741823) * 1073741823)"])], [], 40, 1)
+    assert k.columns == 1   # 2**30 * 2**30 fits in 62 bits
+    for text, why in [("ap(s0 * s0)", "may not fit"), ("ap(s0 << 30)", "may not fit"),
+                      ("ap(1 << (s0 & 127))", "shift"), ("ap(_f3(s0))", "a call of _f3"),
+                      ("ap(s0 // (s0 & 3))", "division"), (f"ap({1 << 70})", "wider than 62 bits"),
+                      ("ap(s0 in s0)", "a loop over something other than"), ("ap(((s0 & 4) and s0))", "0 and 1"),
+                      ("ap(_T[3])", "Subscript"), ("t = 1\nap(u)", "the name u")]:
+        with pytest.raises(vector.Unsupported, match=why):
+            vector.Kernel([vector.Instance(0, [], [text])], [], 40, 1)
+    with pytest.MonkeyPatch.context() as mp:   # a kernel too long to pay is refused while it is made
+        mp.setattr(vector, "MAX_OPERATIONS", 3)
+        with pytest.raises(vector.Unsupported, match="more than 3 numpy operations"):
+            vector.Kernel([vector.Instance(0, ["(s0 & 1)"], ["ap((s0 + 1) * 2 - 1)"])], [], 40, 1)
+    with pytest.raises(vector.Unsupported, match="993 bits"):
+        vector.Kernel([], [], 993, 0)
+    assert vector.build(None, [], 10, 1) == (None, "an action whose parameters are looped over, not unrolled")
+
+
+# ---- the state graph built during the search, by the kernel --------------------------------
+
+GRAPH_CASES = [("two_phase_commit.sync", ["RM=4"], {}),
+               ("two_phase_commit_broken.sync", ["RM=3"], {"stop_at_first": False}),
+               ("wide", [], {"stop_at_first": False})]
+# states of 81 bits (two limbs), a liveness property that holds and one that fails
+WIDE_LIVE = """model WL
+var a: 0..70000
+var b: 0..70000
+var c: 0..70000
+var m: map[0..3, 0..40000]
+init { a = 0 b = 0 c = 0 m = {k: 0 for k in 0..3} }
+action A(k: 0..3) { require a < 3  a = a + 1  m[k] = min(m[k] + 7000, 40000) }
+action B { require b < a  b = b + 1  c = 70000 - b }
+action Reset { require a == 3 and b == 3  a = 0  b = 0 }
+fairness weak A, B
+property Settles: eventually (b == 3)
+property Grows: always eventually (m[0] > 0)
+"""
+
+
+def _graph_model(name: str, consts: list[str]):
+    return model_of(WIDE_LIVE) if name == "wide" else explicit_model_file(name, consts)
+
+
+def _graph(g) -> tuple:
+    return (list(g.states), list(g.init), list(g.parent), list(g.parent_inst),
+            g.offsets.tolist(), g.dst.tolist(), g.inst.tolist())
+
+
+@pytest.mark.parametrize("name, consts, options", GRAPH_CASES, ids=[c[0] for c in GRAPH_CASES])
+@pytest.mark.parametrize("chunk", [3, 4096])
+def test_the_kernel_builds_the_state_graph_as_the_generated_code_does(name, consts, options, chunk, monkeypatch):
+    """With temporal properties the search builds the state graph as it goes: from the kernel's
+    labelled transitions, the same graph (states, numbers, parents, edges, labels, their order)
+    as one built after the search, and the same results as without the kernel."""
+    from checker.engines.explicit.graph import StateGraph
+    from checker.engines.explicit.search import Explorer
+    m = _graph_model(name, consts)
+    built, searched = [], Explorer._searched_graph
+    monkeypatch.setattr(Explorer, "_searched_graph", lambda self: built.append(searched(self)) or built[-1])
+    e = Explorer(m, ExplicitOptions(symmetry=False, kernel_from=0, chunk=chunk, **options))
+    with_kernel = e.run()
+    assert with_kernel.stats.search.kernel == "numpy"
+    assert built and built[0] is e.graph   # the graph the search built, to the end
+    assert _graph(e.graph) == _graph(StateGraph(e.cm, inits=e.cm.init_states()))
+    without = check(m, ExplicitOptions(symmetry=False, kernel_from=None, chunk=chunk, **options))
+    assert result_summary(with_kernel) == result_summary(without)
+    assert (with_kernel.stats.graph.states, with_kernel.stats.graph.edges) == \
+        (without.stats.graph.states, without.stats.graph.edges)
+
+
+@pytest.mark.parametrize("name, consts", [("two_phase_commit.sync", ["RM=4"]), ("wide", [])])
+def test_labelled_chunks_are_the_generated_codes(name, consts):
+    cm = CompiledModel(_graph_model(name, consts), graph_search=True)
+    kernel = cm.level_kernel()
+    assert kernel.wide == (name == "wide")
+    states = reachable(cm, 2000)
+    for size in (len(states), 13):
+        for start in range(0, len(states), size):
+            chunk = states[start:start + size]
+            (ts, ends), counts, bad, dead, err, ks = cm.expand_labelled(chunk)
+            (kts, kends), kcounts, kbad, kdead, kerr, kks = kernel.labelled(
+                chunk if kernel.wide else np.array(chunk, dtype=np.uint64))
+            assert (list(kts), kends.tolist(), kks.tolist()) == (ts, ends, ks)
+            assert (kcounts, kbad, kdead, kerr) == (counts, bad, dead, err)
+
+
+# ---- the benchmark corpus ------------------------------------------------------------------------
+
+def _small(name: str) -> list[str]:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"corpus_{name}", CORPUS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return list(mod.SMALL)
+
+
+CORPUS_TAKEN = {"bakery_init", "nested_ledger", "gossip_symmetric", "sequencer_log", "margin_fixed", "fifo_mutex"}
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.sync")))
+def test_corpus_models_expand_the_same(name):
+    from spec.loader import load
+    m = load(CORPUS / f"{name}.sync", _small(name))
+    cm = CompiledModel(m)
+    if cm.level_kernel() is None:
+        assert name not in CORPUS_TAKEN, cm.kernel_why
+        return
+    assert name in CORPUS_TAKEN
+    states = reachable(cm, 4000)
+    for size in (len(states), 61):
+        assert_same_expansion(cm, states, size)
+    same_search(m, max_states=3000)
