@@ -788,15 +788,21 @@ class Kernel:
     def wide_left(self, a: Wide, k: int) -> Wide:
         """a << k (k a constant): each limb's bits moved up k, across limbs."""
         limbs = self.limbs_of(a, 1)
+        total = _limb_bits(limbs) + k   # the bits the number may have
         q, r = divmod(k, LIMB)
         out = [_const(0)] * q
         for j in range(len(limbs) + 1):
+            room = total - LIMB * (q + j)   # of this limb's bits, those the number may have
+            if room <= 0:
+                break
             low = limbs[j] if j < len(limbs) else _const(0)     # its low 62 - r bits, moved up r
             below = limbs[j - 1] if j else _const(0)            # the high r bits of the limb below
             part = self.binop(ast.LShift(), self.binop(ast.BitAnd(), low, _const((1 << (LIMB - r)) - 1)), _const(r)) \
                 if r else low
             if r:
                 part = self.binop(ast.BitOr(), part, self.binop(ast.RShift(), below, _const(LIMB - r)))
+            if part.const is None and room < LIMB and part.hi >= 1 << room:
+                part = Val(part.text, "int", 0, (1 << room) - 1)
             out.append(part)
         return Wide(tuple(out))
 
