@@ -456,6 +456,7 @@ def test_random_straight_line_models_expand_the_same(text, size):
 @example(HEADER.replace("BIG", "60000") + "action A2 {\n  big[3] = big[3] + 1\n  if (x < 3) {\n"
          "    x = (if (exists v in s: v < x) then -2 else (-3))\n  }\n}\n")   # a range check that always fails
 @example(HEADER.replace("BIG", "60000") + "action A0 {\n  x = m[big[1] + 3]\n}\n")   # a key never in range
+@example(HEADER.replace("BIG", "60000") + "action A0 {\n  x = -min(1, 1)\n}\n")   # a constant out of range
 def test_random_straight_line_models_search_the_same(text):
     m = checked_model(text)
     if m is None:

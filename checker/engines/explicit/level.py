@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from checker.engines.explicit.limbs import LIMB, ints_of_limbs, limbs_of_ints
 from checker.engines.explicit.visited import distinct_first
 
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
@@ -98,7 +99,6 @@ class Successors:
         assert self.visited is not None
         if not len(rows):
             return
-        from checker.engines.explicit.vector import LIMB   # (loaded: it made the rows)
         fps = self.visited.fingerprints_of_limbs(rows, LIMB)
         distinct, first = distinct_first(fps)
         if len(self.visited):
@@ -160,7 +160,6 @@ class Successors:
             return fps, fps, parents
         states = self.states[0]
         if isinstance(states, np.ndarray):
-            from checker.engines.explicit.vector import ints_of_limbs
             states = ints_of_limbs(states)
         return states, fps, parents
 
@@ -171,7 +170,6 @@ class Successors:
 def _rows_of(parts: list) -> np.ndarray:
     """Successors held as the kernel's rows of limbs and as ints (chunks the generated code
     expanded), in order, as one array of rows."""
-    from checker.engines.explicit.vector import limbs_of_ints
     limbs = next(p.shape[1] for p in parts if isinstance(p, np.ndarray))
     rows = [p if isinstance(p, np.ndarray) else limbs_of_ints(p, limbs) for p in parts]
     return np.concatenate(rows) if len(rows) != 1 else rows[0]

@@ -38,9 +38,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from checker.engines.explicit.limbs import LIMB, LIMB_MASK, ints_of_limbs, limbs_of_ints
+
 BOUND = 1 << 62                 # every value computed lies in [-BOUND, BOUND)
-LIMB = 62                       # a wider state is held in limbs of this many bits (`Wide`)
-LIMB_MASK = (1 << LIMB) - 1
 MAX_STATE_BITS = 16 * LIMB      # wider states stay on the generated code
 CELLS = 1 << 21                 # rows x (instances + temporaries) held at once: a sub-chunk's size
 FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a ModelError
@@ -311,7 +311,7 @@ class Kernel:
             return
         lo, hi = self.expr(c.left), self.expr(c.comparators[1])
         x = self.scope.get(c.comparators[0].id)
-        if not isinstance(x, Val) or x.const is not None or x.kind != "int" or lo.const is None or hi.const is None \
+        if not isinstance(x, Val) or x.kind != "int" or lo.const is None or hi.const is None \
                 or lo.const > hi.const or lo.const <= x.lo and x.hi <= hi.const:
             return
         if max(x.lo, lo.const) > min(x.hi, hi.const):   # the check fails wherever it is reached
@@ -717,8 +717,9 @@ class Kernel:
         it is (the generated code's next state would be negative) and 0 there."""
         if isinstance(v, Big) or isinstance(v, Val) and v.const is not None and v.kind == "int":
             value = v.value if isinstance(v, Big) else v.const
-            if value < 0 and not mask:
-                raise Unsupported("a negative number where a wide one is wanted")
+            if value < 0 and not mask:   # the generated code's state would be negative: an error where
+                self.fail_where(_const(True))   # it is reached, the chunk handed back
+                value = 0
             if value < 0:   # a mask: ones beyond its bits, which the other operand does not have
                 return [_const((value >> (LIMB * j)) & LIMB_MASK) for j in range(n)]
             count = max(n, -(-value.bit_length() // LIMB))
@@ -1440,43 +1441,6 @@ class LevelKernel:
         if not labelled:
             out += (None,)
         return out, counts.tolist(), bad, dead
-
-
-def _words(limbs: int) -> int:
-    """64-bit words holding that many limbs."""
-    return -(-LIMB * limbs // 64)
-
-
-def limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
-    """States (ints of at most limbs * 62 bits) as rows of limbs (int64, 62 bits each, lowest first)."""
-    words = _words(limbs)
-    raw = b"".join([x.to_bytes(8 * words, "little") for x in states])
-    w = np.frombuffer(raw, dtype=np.uint64).reshape(len(states), words)
-    out = np.empty((len(states), limbs), dtype=np.int64)
-    for j in range(limbs):
-        q, r = divmod(LIMB * j, 64)
-        x = w[:, q] >> np.uint64(r)
-        if 64 - r < LIMB:   # the limb's high bits are in the next word
-            x |= w[:, q + 1] << np.uint64(64 - r)
-        out[:, j] = (x & np.uint64(LIMB_MASK)).view(np.int64)
-    return out
-
-
-def ints_of_limbs(rows: np.ndarray) -> list[int]:
-    """Rows of limbs (each in 0..2**62-1) as ints."""
-    n, limbs = rows.shape
-    words = _words(limbs)
-    u = rows.view(np.uint64)
-    w = np.zeros((n, words), dtype=np.uint64)
-    for j in range(limbs):
-        q, r = divmod(LIMB * j, 64)
-        w[:, q] |= u[:, j] << np.uint64(r)
-        if 64 - r < LIMB:
-            w[:, q + 1] |= u[:, j] >> np.uint64(64 - r)
-    raw = w.tobytes()
-    size = 8 * words
-    from_bytes = int.from_bytes
-    return [from_bytes(raw[i:i + size], "little") for i in range(0, len(raw), size)]
 
 
 def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
