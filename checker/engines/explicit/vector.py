@@ -311,14 +311,20 @@ class Kernel:
             return
         lo, hi = self.expr(c.left), self.expr(c.comparators[1])
         x = self.scope.get(c.comparators[0].id)
-        if not isinstance(x, Val) or x.kind != "int" or lo.const is None or hi.const is None \
-                or lo.const > hi.const or lo.const <= x.lo and x.hi <= hi.const:
-            return
-        if max(x.lo, lo.const) > min(x.hi, hi.const):   # the check fails wherever it is reached
-            self.scope[c.comparators[0].id] = _const(lo.const)
-            return
-        self.scope[c.comparators[0].id] = self.emit(f"_np.clip({x.text}, {lo.const}, {hi.const})", "int",
-                                                    max(x.lo, lo.const), min(x.hi, hi.const))
+        if isinstance(x, Val) and x.kind == "int" and lo.const is not None and hi.const is not None \
+                and lo.const <= hi.const:
+            self.scope[c.comparators[0].id] = self.passed(x, lo.const, hi.const)
+
+    def passed(self, x: Val, lo: int, hi: int) -> Val:
+        """x on the rows where a check that it lies in lo..hi passes (elsewhere the chunk is handed
+        back, or the row is no transition): clipped to lo..hi where its bounds are wider, so that no
+        later offset or index leaves its bounds on a row where the check fails; lo where the check
+        fails wherever it is reached."""
+        if lo <= x.lo and x.hi <= hi:
+            return x
+        if max(x.lo, lo) > min(x.hi, hi):
+            return _const(lo)
+        return self.emit(f"_np.clip({x.text}, {max(x.lo, lo)}, {min(x.hi, hi)})", "int", max(x.lo, lo), min(x.hi, hi))
 
     def error_rows(self, bad: Val | None, path: Val | None) -> None:
         """A run-time error on the rows where `bad` holds, the statement runs (`path`) and the run
@@ -753,15 +759,6 @@ class Kernel:
         n = max(len(la), len(lb))
         return la + [_const(0)] * (n - len(la)), lb + [_const(0)] * (n - len(lb))
 
-    def widened(self, x: Val, k: int) -> Wide:
-        """x << k as limbs (x not negative, k a constant)."""
-        q, r = divmod(k, LIMB)
-        low = self.binop(ast.BitAnd(), x, _const((1 << (LIMB - r)) - 1)) if x.hi >= 1 << (LIMB - r) else x
-        limbs = [_const(0)] * q + [self.binop(ast.LShift(), low, _const(r)) if r else low]
-        if x.hi >= 1 << (LIMB - r):
-            limbs.append(self.binop(ast.RShift(), x, _const(LIMB - r)))
-        return Wide(tuple(limbs))
-
     def widened_at(self, x: Val, k: Val) -> Wide:
         """x << k as limbs, x not negative and k an array: the limb k // 62 holds x's low bits, the
         next one its high bits, row by row."""
@@ -786,22 +783,25 @@ class Kernel:
             limbs.append(self.emit(" | ".join(parts), "int", 0, top) if parts and top else _const(0))
         return Wide(tuple(limbs))
 
-    def wide_left(self, a: Wide, k: int) -> Wide:
-        """a << k (k a constant): each limb's bits moved up k, across limbs."""
+    def wide_left(self, a: Wide | Val, k: int) -> Wide:
+        """a << k (k a constant, a not negative): each limb's bits moved up k, across limbs."""
         limbs = self.limbs_of(a, 1)
         total = _limb_bits(limbs) + k   # the bits the number may have
         q, r = divmod(k, LIMB)
+        stay = (1 << (LIMB - r)) - 1    # the bits of a limb that stay in it, moved up r
         out = [_const(0)] * q
         for j in range(len(limbs) + 1):
             room = total - LIMB * (q + j)   # of this limb's bits, those the number may have
             if room <= 0:
                 break
-            low = limbs[j] if j < len(limbs) else _const(0)     # its low 62 - r bits, moved up r
-            below = limbs[j - 1] if j else _const(0)            # the high r bits of the limb below
-            part = self.binop(ast.LShift(), self.binop(ast.BitAnd(), low, _const((1 << (LIMB - r)) - 1)), _const(r)) \
-                if r else low
-            if r:
-                part = self.binop(ast.BitOr(), part, self.binop(ast.RShift(), below, _const(LIMB - r)))
+            low = limbs[j] if j < len(limbs) else _const(0)
+            if low.hi > stay:
+                low = self.binop(ast.BitAnd(), low, _const(stay))
+            part = self.binop(ast.LShift(), low, _const(r)) if r else low
+            below = limbs[j - 1] if j else _const(0)    # its high r bits come up into this limb
+            if r and below.hi > stay:
+                high = self.binop(ast.RShift(), below, _const(LIMB - r))
+                part = high if part.const == 0 else self.binop(ast.BitOr(), part, high)
             if part.const is None and room < LIMB and part.hi >= 1 << room:
                 part = Val(part.text, "int", 0, (1 << room) - 1)
             out.append(part)
@@ -817,7 +817,7 @@ class Kernel:
                     and a.hi >= 0 and (b.const > 61 or max(a.hi << b.const, -(a.lo << b.const)) >= BOUND):
                 if a.const is not None:
                     return _number_const(a.const << b.const)
-                return self.widened(self.limbs_of(a, 1)[0], b.const)   # (not negative: a field of a state)
+                return self.wide_left(a, b.const)   # (not negative: a field of a state; else an error there)
             if isinstance(op, ast.LShift) and a.kind == "int" and b.const is None and a.lo >= 0 and b.lo >= 0 \
                     and self.limbs and (b.hi > 61 or (a.hi << b.hi) >= BOUND):
                 return self.widened_at(a, b)   # a member added to a set of more than 62 members
@@ -977,11 +977,7 @@ class Kernel:
         if lo <= x.lo and x.hi <= hi:
             return x
         self.fail_where(self.emit(f"(({x.text} < {lo}) | ({x.text} > {hi}))", "bool", 0, 1))
-        if max(x.lo, lo) > min(x.hi, hi):   # it fails wherever it is evaluated: any value in lo..hi will do
-            return _const(lo)
-        # x where the check passes (elsewhere the chunk is handed back, or the row is no transition),
-        # clipped: no later offset or index leaves its bounds on a row where it fails
-        return self.emit(f"_np.clip({x.text}, {max(x.lo, lo)}, {min(x.hi, hi)})", "int", max(x.lo, lo), min(x.hi, hi))
+        return self.passed(x, lo, hi)
 
     def keychk(self, args: list[Val]) -> Val:
         """`_keychk(k, lo, hi, site)`: k - lo, an error where k is outside lo..hi."""
