@@ -102,6 +102,33 @@ def test_the_searches_are_scipys(seed, monkeypatch):
             csgraph.by_first_node(labels))) <= 1)   # numbered in order of first node
 
 
+@pytest.mark.parametrize("seed", SEEDS[::10])
+def test_a_search_within_a_subset_is_scipys_on_the_subgraph(seed):
+    """bfs_within (sources in their order, repeats and sources outside the subset among them) is
+    scipy's breadth-first search on the subgraph the subset induces, from a node with an edge to
+    each source in their order."""
+    rng = random.Random(seed)
+    for _ in range(10):
+        rows, cols, n = random_pairs(rng)
+        g = raw(rows, cols, n)
+        allowed = np.array([rng.random() < rng.choice([0.3, 0.8, 1.0]) for _ in range(n)], dtype=bool)
+        sources = [rng.randrange(n) for _ in range(rng.randint(1, 5))]
+        sources += sources[:rng.randint(0, len(sources))]   # repeats
+        inside = [u for u in sources if allowed[u]]
+        order, pred = csgraph.bfs_within(g, sources, allowed)
+        if not inside:
+            assert order.tolist() == [] and (pred == -1).all()
+            continue
+        keep = allowed[rows] & allowed[cols]
+        sub_rows = np.concatenate([rows[keep], np.full(len(inside), n)])
+        sub_cols = np.concatenate([cols[keep], np.array(inside, dtype=np.int64)])
+        m = scipy_matrix(raw(sub_rows, sub_cols, n + 1))
+        s_order, s_pred = breadth_first_order(m, n, directed=True)
+        assert order.tolist() == s_order[1:].tolist()
+        s_pred = s_pred[:n]
+        assert pred.tolist() == np.where((s_pred == n) | (s_pred < 0), -1, s_pred).tolist()
+
+
 def test_the_written_out_searches_handle_deep_graphs_without_recursion():
     n = 50_000   # one cycle through every node, and a chain beside it
     nxt = np.roll(np.arange(n), -1)

@@ -9,6 +9,7 @@ some values fail) and states wider than 64 bits."""
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -312,17 +313,52 @@ def test_bit_sets(n_inst):
     assert found == mask.tolist() + [False] * (len(words) * 64 - n_inst)
 
 
+class _Edges:
+    """What FairSteps reads of a StateGraph."""
+
+    def __init__(self, offsets, dst, inst, on_cycles):
+        self.offsets, self.dst, self.inst, self.on_cycles = offsets, dst, inst, on_cycles
+        self.src = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+
+def _conditions(words_row) -> set[int]:
+    return {64 * w + b for w, word in enumerate(words_row.tolist()) for b in range(64) if (int(word) >> b) & 1}
+
+
 @pytest.mark.parametrize("n_cond", [1, 5, 64, 65, 200])
-def test_bit_sets_by_source_are_those_step_by_step(n_cond):
+def test_fair_steps_are_those_step_by_step(n_cond):
+    """The conditions enabled in each state (steps that change it), and the steps between states on
+    cycles with the conditions of their instances, against a loop over the edges; instances with
+    no condition, one, or several, states without steps and with self-loops only."""
     rng = np.random.default_rng(n_cond)
-    steps = object.__new__(FairSteps)
-    steps.words = (n_cond + 63) // 64
-    cond = rng.integers(0, n_cond, size=500)
-    steps.word = (cond >> 6).astype(np.int64)
-    steps.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
-    src = np.sort(rng.integers(0, 80, size=500))
-    assert (steps.by_source(src, 90) == steps.bits(src, 90)).all()
-    assert not steps.by_source(src[:0], 3).any()
+    n, n_inst = 90, 40
+    of_instance = [sorted(set(rng.integers(0, n_cond, size=int(rng.integers(0, 4))).tolist())) for _ in range(n_inst)]
+    pairs = [(i, j) for i in range(n_inst) for j in of_instance[i]]
+    fair = SimpleNamespace(n=n_cond, n_of_instance=np.array([len(c) for c in of_instance], dtype=np.int64),
+                           pair_inst=np.array([i for i, _ in pairs], dtype=np.int64),
+                           pair_cond=np.array([j for _, j in pairs], dtype=np.int64))
+    counts = rng.integers(0, 6, size=n)
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    src = np.repeat(np.arange(n), counts)
+    dst = np.where(rng.random(len(src)) < 0.2, src, rng.integers(0, n, size=len(src))).astype(np.int32)
+    inst = rng.integers(0, n_inst, size=len(src)).astype(np.int32)
+    on = rng.random(n) < 0.5
+    steps = FairSteps(_Edges(offsets, dst, inst, on), fair)
+    assert steps.words == (n_cond + 63) // 64
+    for u in range(n):
+        expected = {c for e in range(offsets[u], offsets[u + 1]) if dst[e] != u for c in of_instance[inst[e]]}
+        assert _conditions(steps.enabled[u]) == expected
+    cyclic = [e for e in range(len(src)) if on[src[e]] and on[dst[e]] and src[e] != dst[e]]
+    assert cyclic, "the test should have steps between states on cycles"
+    assert steps.src.tolist() == [src[e] for e in cyclic]
+    assert steps.dst.tolist() == [dst[e] for e in cyclic]
+    assert [_conditions(row) for row in steps.bits] == [set(of_instance[inst[e]]) for e in cyclic]
+    some = rng.integers(0, n, size=50)
+    cond = rng.integers(0, n_cond, size=50)
+    assert steps.is_enabled(some, cond).tolist() == [int(c) in _conditions(steps.enabled[u]) for u, c in zip(some, cond)]
 
 
 # ---- random models ---------------------------------------------------------------------------------

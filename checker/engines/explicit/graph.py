@@ -29,7 +29,8 @@ import numpy as np
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.csgraph import Csr, bfs, bfs_reached, dfs, on_cycles, strong_components, transpose
+from checker.engines.explicit.csgraph import (Csr, bfs, bfs_in_scipy, bfs_reached, bfs_within, dfs, on_cycles,
+                                             strong_components, transpose)
 
 
 CHUNK_SECONDS = 0.05   # what expanding a chunk of states should take (the budget is polled in between)
@@ -225,6 +226,9 @@ class StateGraph:
         n = len(self)
         if not sources:
             return np.zeros(0, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+        steps = Csr(*self.steps, n)
+        if not bfs_in_scipy(steps):   # the same search, without building the subgraph
+            return bfs_within(steps, sources, allowed)
         order, pred = bfs(self.matrix(allowed, sources=sources), n)
         pred = pred[:n]
         pred[(pred == n) | (pred < 0)] = -1
@@ -376,7 +380,9 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of k
 class HashNumbers:
     """The numbers of the states found so far, for states of at most 64 bits: an open-addressing
     hash table (linear probing, at most half full) in numpy arrays, probed for a whole batch of
-    states at once; 16 to 32 bytes a state and no Python object per state."""
+    states at once; 16 to 32 bytes a state and no Python object per state. A batch is looked up
+    first (most targets are states found before, found at their first slot); only the states new
+    to the table are then numbered and put in."""
 
     def __init__(self):
         self._allocate(10)
@@ -396,34 +402,76 @@ class HashNumbers:
             keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
         if 2 * (self.count + len(keys)) > len(self.keys):
             self._grow(self.count + len(keys))
-        at = np.arange(len(keys), dtype=np.int64)
-        slot = self._place(keys, -2 - at)          # a new key's slot holds -2 - its first occurrence
-        held = self.nums[slot]
-        first = np.flatnonzero(held == -2 - at)    # in order: the new states by first occurrence
-        self.nums[slot[first]] = np.arange(base, base + len(first))
+        found = self._find(keys)
+        miss = np.flatnonzero(found == EMPTY)
+        if not len(miss):
+            return found, [], miss
+        # the new states: each miss claims the first free slot of its probe sequence for its key
+        # (where several race for one, one takes it, the others with its key stay, the rest probe
+        # on); a claimed slot holds its key's first occurrence, then the key's number
+        slot = self._claim(keys, miss)
+        nums = self.nums
+        np.minimum.at(nums, slot, miss)
+        firsts = nums[slot] == miss
+        first = miss[firsts]                           # in order: the new states by first occurrence
+        nums[slot[firsts]] = np.arange(base, base + len(first))
+        found[miss] = nums[slot]
         self.count += len(first)
-        return self.nums[slot], keys[first].tolist(), first
+        return found, keys[first].tolist(), first
 
-    def _place(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """The slot of every key, putting the keys not in the table in free slots, which hold their
-        value (of equal keys, the largest value's): all keys probe together, one slot a round."""
-        nums, table = self.nums, self.keys
-        mask = len(nums) - 1
-        out = np.empty(len(keys), dtype=np.int64)
-        todo = np.arange(len(keys), dtype=np.int64)
-        slot = ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)
+    def _claim(self, keys: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The slot of each of keys[at], none of which is in the table: the first slot of its probe
+        sequence that is free or claimed by its key in this batch. A free slot is claimed by one of
+        the keys that reach it in a round, which puts its key there and its position in nums."""
+        table, nums, mask = self.keys, self.nums, len(self.keys) - 1
+        slot = self._slots(keys[at])
+        todo = np.arange(len(at), dtype=np.int64)
         while len(todo):
-            held, key = nums[slot], keys[todo]
-            free = np.flatnonzero(held == EMPTY)
+            s = slot[todo]
+            free = np.flatnonzero(nums[s] == EMPTY)
             if len(free):
-                s, v = slot[free], values[todo[free]]
-                np.maximum.at(nums, s, v)
-                won = nums[s] == v
-                table[s[won]] = key[free[won]]
-            done = table[slot] == key                 # every slot probed is taken by now
-            out[todo[done]] = slot[done]
-            todo, slot = todo[~done], (slot[~done] + 1) & mask
+                s_free, a_free = s[free], at[todo[free]]
+                nums[s_free] = a_free
+                took = nums[s_free] == a_free
+                table[s_free[took]] = keys[a_free[took]]
+            todo = todo[table[s] != keys[at[todo]]]   # every slot probed is claimed by now
+            slot[todo] = (slot[todo] + 1) & mask
+        return slot
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def _find(self, keys: np.ndarray) -> np.ndarray:
+        """The number of every key, EMPTY for those not in the table: all keys probe together, one
+        slot a round, until their key or a free slot."""
+        table, nums, mask = self.keys, self.nums, len(self.keys) - 1
+        slot = self._slots(keys)
+        out = nums[slot]
+        todo = np.flatnonzero((table[slot] != keys) & (out != EMPTY))
+        while len(todo):
+            s = (slot[todo] + 1) & mask
+            slot[todo] = s
+            got = nums[s]
+            out[todo] = got
+            todo = todo[(table[s] != keys[todo]) & (got != EMPTY)]
         return out
+
+    def _put(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Puts distinct keys, none in the table, each in the first free slot of its probe sequence
+        (where several race for a slot, one takes it and the others probe on)."""
+        table, nums, mask = self.keys, self.nums, len(self.keys) - 1
+        slot = self._slots(keys)
+        todo = np.arange(len(keys), dtype=np.int64)
+        while len(todo):
+            s = slot[todo]
+            free = np.flatnonzero(nums[s] == EMPTY)
+            s_free, k_free = s[free], todo[free]
+            nums[s_free] = values[k_free]
+            placed = np.zeros(len(todo), dtype=bool)
+            placed[free] = nums[s_free] == values[k_free]   # values are distinct: the one that took it
+            table[s_free[placed[free]]] = keys[k_free[placed[free]]]
+            todo = todo[~placed]
+            slot[todo] = (slot[todo] + 1) & mask
 
     def _grow(self, need: int) -> None:
         live = self.nums != EMPTY
@@ -432,7 +480,7 @@ class HashNumbers:
         while (1 << bits) < 2 * need:
             bits += 1
         self._allocate(bits)
-        self._place(keys, nums)
+        self._put(keys, nums)
 
 
 class DictNumbers:

@@ -109,54 +109,43 @@ def _words(n_inst: int) -> int:
 
 
 class FairSteps:
-    """The steps that change the state, one for each fairness condition of the step's instance, in
-    the graph's edge order, and the bit set (see `bit_set`) of the conditions enabled in each
-    state: one row of words a state."""
+    """What the fair-core search needs of the steps that change the state (a self-loop is a
+    stutter): the bit set (see `bit_set`) of the conditions enabled in each state, one row of words
+    a state (`enabled`); and the steps between two states that may lie on a cycle (`on_cycles`),
+    the only ones that can join two states of a strongly connected component of any subgraph, with
+    the bit set of the conditions of each step's instance (`src`, `dst`, `bits`, in edge order)."""
 
     def __init__(self, g: StateGraph, fair: FairnessSets):
-        per_edge = fair.n_of_instance[g.inst] if len(fair.n_of_instance) else np.zeros(len(g.inst), dtype=np.int64)
-        keep = np.flatnonzero((g.dst != g.src) & (per_edge > 0))
-        times = per_edge[keep]
-        # the k-th condition of each kept edge: its instance's first pair, plus k
-        first = np.concatenate(([0], np.cumsum(fair.n_of_instance)[:-1])) if len(fair.n_of_instance) else \
-            np.zeros(0, dtype=np.int64)
-        if not len(keep):
-            edge, cond = keep, np.zeros(0, dtype=np.int64)
-        elif times.max() == 1:   # one condition an instance, the usual case: no repeats
-            edge = keep
-            cond = fair.pair_cond[first[g.inst[edge]]]
-        else:
-            edge = np.repeat(keep, times)
-            k = np.arange(len(edge)) - np.repeat(np.cumsum(times) - times, times)
-            cond = fair.pair_cond[first[g.inst[edge]] + k]
-        src = g.src[edge]
-        self.counts = np.bincount(src, minlength=len(g))   # of each state, in state order
-        self.dst = g.dst[edge]
+        self.g = g
         self.words = _words(fair.n)
-        self.word = (cond >> 6).astype(np.int64)
-        self.bit = np.left_shift(np.uint64(1), (cond & 63).astype(np.uint64))
-        self.enabled = self.by_source(src, len(g))
-
-    def by_source(self, src: np.ndarray, n: int) -> np.ndarray:
-        """`bits(src, n)` for steps in order of their sources (src non-decreasing): each state's run of
-        steps or-ed at once (reduceat) rather than step by step."""
-        out = np.zeros((n, self.words), dtype=np.uint64)
-        if len(src):
-            starts = np.flatnonzero(np.concatenate(([True], src[1:] != src[:-1])))
-            for w in range(self.words):
-                bits = self.bit if self.words == 1 else np.where(self.word == w, self.bit, np.uint64(0))
-                out[src[starts], w] = np.bitwise_or.reduceat(bits, starts)
-        return out
-
-    def bits(self, group: np.ndarray, n: int, which: np.ndarray | None = None) -> np.ndarray:
-        """The bit set of the instances of the steps (those `which` numbers) in each of n groups,
-        group[i] being the group of step i: (n, words)."""
-        out = np.zeros(n * self.words, dtype=np.uint64)
-        if which is None:
-            np.bitwise_or.at(out, group * self.words + self.word, self.bit)
+        # the conditions of each instance, as a bit set: one row of words an instance
+        self.of_instance = np.zeros((len(fair.n_of_instance), self.words), dtype=np.uint64)
+        if len(fair.pair_inst):
+            np.bitwise_or.at(self.of_instance, (fair.pair_inst, fair.pair_cond >> 6),
+                             np.left_shift(np.uint64(1), (fair.pair_cond & 63).astype(np.uint64)))
+        on = g.on_cycles
+        if on.any():
+            cyclic = np.flatnonzero(on[g.src] & on[g.dst] & (g.src != g.dst))
         else:
-            np.bitwise_or.at(out, group[which] * self.words + self.word[which], self.bit[which])
-        return out.reshape(n, self.words)
+            cyclic = np.zeros(0, dtype=np.int64)
+        self.src, self.dst = g.src[cyclic], g.dst[cyclic]
+        self.bits = self.of_instance[g.inst[cyclic]]
+
+    @cached_property
+    def enabled(self) -> np.ndarray:
+        """(states, words): the conditions enabled in each state, or-ed over each state's row of
+        steps at once (reduceat over the rows that have steps)."""
+        g = self.g
+        out = np.zeros((len(g), self.words), dtype=np.uint64)
+        if not len(g.inst):
+            return out
+        per_edge = self.of_instance[g.inst]
+        per_edge[g.src == g.dst] = 0
+        rows = np.flatnonzero(np.diff(g.offsets) > 0)
+        starts = g.offsets[rows]
+        for w in range(self.words):
+            out[rows, w] = np.bitwise_or.reduceat(per_edge[:, w], starts)
+        return out
 
     def is_enabled(self, states: np.ndarray, inst: np.ndarray) -> np.ndarray:
         """Whether condition inst[i] is enabled in states[i], for every i."""
@@ -264,15 +253,21 @@ class TemporalChecker:
         Bit sets of instances per component: enabled in all its states, in some, taken inside."""
         fair, steps = self.fair, self.steps
         n_comp = int(comp.max()) + 1
-        c_src = np.repeat(comp, steps.counts)
-        inner = np.flatnonzero((c_src >= 0) & (c_src == comp[steps.dst]))
-        starved = ~steps.bits(c_src, n_comp, inner)          # not taken inside
+        taken = np.zeros((n_comp, steps.words), dtype=np.uint64)   # taken inside
+        if len(steps.src):   # only a step between states on cycles can join two of one component
+            c_src = comp[steps.src]
+            inner = np.flatnonzero((c_src >= 0) & (c_src == comp[steps.dst]))
+            np.bitwise_or.at(taken, c_src[inner], steps.bits[inner])
+        starved = ~taken
         members = np.flatnonzero(comp >= 0)
         c, enabled = comp[members], steps.enabled[members]
-        some = np.zeros((n_comp, steps.words), dtype=np.uint64)
-        np.bitwise_or.at(some, c, enabled)
-        every = np.full((n_comp, steps.words), ~np.uint64(0))
-        np.bitwise_and.at(every, c, enabled)
+        if n_comp == len(members):   # each state a component of its own, numbered in state order
+            some = every = enabled
+        else:
+            some = np.zeros((n_comp, steps.words), dtype=np.uint64)
+            np.bitwise_or.at(some, c, enabled)
+            every = np.full((n_comp, steps.words), ~np.uint64(0))
+            np.bitwise_and.at(every, c, enabled)
         unfair = (every & starved & fair.weak_bits).any(axis=1)
         candidates = some & starved & fair.strong_bits
         candidates[unfair] = 0
@@ -488,6 +483,8 @@ class TemporalChecker:
             bad = np.flatnonzero(~P)
             return (None if not len(bad) else Lasso(g.path_to(int(bad[0])), None)), False
         if kind == TemporalKind.EVENTUALLY:
+            if not (self.cores_in(np.flatnonzero(~P)).label >= 0).any():
+                return None, False   # no fair cycle inside not-P at all (the usual case: it holds)
             reach, pred = g.reach([i for i in g.init if not P[i]], ~P)
             cores = self.cores_in(reach)
             inside = reach[cores.label[reach] >= 0]
