@@ -177,15 +177,34 @@ def test_limbs_and_ints_convert_exactly():
         assert vector.ints_of_limbs(rows) == states
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 40), max_size=300), st.sampled_from([np.uint64, np.int64]))
+# keys of few bits (sorted with their indices below them), of 64 bits (argsorted), and about the
+# boundary between the two for batches of up to 300 (9 bits of index: keys below 2**55 are packed)
+KEYS = st.one_of(st.integers(0, 40), st.integers(0, 2 ** 64 - 1),
+                 st.sampled_from([2 ** 55 - 1, 2 ** 55, 2 ** 56 - 1, 2 ** 56, 2 ** 57, 2 ** 63 - 1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(KEYS, max_size=300), st.sampled_from([np.uint64, np.int64]))
 def test_distinct_first_is_numpys_unique(keys, dtype):
     """The first occurrence of each key (which successor keeps its first parent), as np.unique's."""
     from checker.engines.explicit.visited import distinct_first
+    if dtype is np.int64:
+        keys = [k % 2 ** 63 for k in keys]
     a = np.array(keys, dtype=dtype)
     got, first = distinct_first(a)
     want, want_first = np.unique(a, return_index=True)
     assert got.tolist() == want.tolist() and first.tolist() == want_first.tolist()
+
+
+def test_distinct_first_of_a_large_batch_is_numpys_unique():
+    from checker.engines.explicit.visited import distinct_first
+    rng = np.random.default_rng(3)
+    for high in (1000, 2 ** 40, 2 ** 46, 2 ** 47, 2 ** 64 - 1):   # 2**17 keys: 17 bits of index
+        a = rng.integers(0, high, size=2 ** 17, dtype=np.uint64, endpoint=True)
+        a[rng.integers(0, len(a), size=5000)] = a[:5000]   # repeats
+        got, first = distinct_first(a)
+        want, want_first = np.unique(a, return_index=True)
+        assert np.array_equal(got, want) and np.array_equal(first, want_first), high
 
 
 def test_fingerprints_of_limbs_are_those_of_the_ints():

@@ -40,13 +40,27 @@ def _add_mod_into(a: np.ndarray, b: np.ndarray) -> None:
 
 def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`np.unique(keys, return_index=True)`: the distinct keys, sorted, and the index of the first
-    occurrence of each; the first from the smallest index in each run of an unstable sort (half
-    the time of the stable sort np.unique needs for the first occurrences)."""
-    if len(keys) == 0:
+    occurrence of each. Where each key leaves room below it for an index (states of few bits), the
+    keys with their indices below them are sorted as one array of numbers (np.sort, several times
+    faster than an argsort), the first of each run being the first occurrence; else the smallest
+    index in each run of an unstable argsort (half the time of the stable sort np.unique needs)."""
+    n = len(keys)
+    if n == 0:
         return keys[:0], np.zeros(0, dtype=np.intp)
+    low = max(1, (n - 1).bit_length())   # bits for an index
+    if keys.dtype == np.uint64 and low < 64 and int(keys.max()) >> (64 - low) == 0:
+        shift = np.uint64(low)
+        packed = keys << shift
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        ordered = packed >> shift
+        start = np.ones(n, dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+        at = np.flatnonzero(start)
+        return ordered[at], (packed[at] & np.uint64((1 << low) - 1)).astype(np.intp)
     order = np.argsort(keys)
     ordered = keys[order]
-    start = np.ones(len(keys), dtype=bool)
+    start = np.ones(n, dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
     at = np.flatnonzero(start)
     return ordered[at], np.minimum.reduceat(order, at)
