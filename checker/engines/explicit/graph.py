@@ -402,6 +402,9 @@ class HashNumbers:
             keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
         if 2 * (self.count + len(keys)) > len(self.keys):
             self._grow(self.count + len(keys))
+        low = max(1, (len(keys) - 1).bit_length())   # bits for a position in the batch
+        if len(keys) and low < 64 and int(keys.max()) >> (64 - low) == 0:
+            return self._number_distinct(keys, base, np.uint64(low))
         found = self._find(keys)
         miss = np.flatnonzero(found == EMPTY)
         if not len(miss):
@@ -418,6 +421,33 @@ class HashNumbers:
         found[miss] = nums[slot]
         self.count += len(first)
         return found, keys[first].tolist(), first
+
+    def _number_distinct(self, keys: np.ndarray, base: int, low: np.uint64):
+        """`number` of keys of few bits: the batch's distinct keys and the first occurrence of each
+        come from one sort of the keys with their positions below them (`visited.distinct_first`);
+        only those are looked up, and the new ones put in the table."""
+        n = len(keys)
+        packed = keys << low
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        ordered = packed >> low
+        starts = np.ones(n, dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        at = np.flatnonzero(starts)
+        distinct = ordered[at]
+        where = (packed & np.uint64((1 << int(low)) - 1)).astype(np.intp)   # each sorted key's position
+        first_of = where[at]                                              # of each distinct key, its first
+        num = self._find(distinct)
+        new = np.flatnonzero(num == EMPTY)
+        if len(new):
+            new = new[np.argsort(first_of[new])]                          # by first occurrence
+            num[new] = np.arange(base, base + len(new))
+            self._put(distinct[new], num[new])
+            self.count += len(new)
+        found = np.empty(n, dtype=np.int64)
+        found[where] = num[np.cumsum(starts) - 1]
+        first = first_of[new]
+        return found, distinct[new].tolist(), first
 
     def _claim(self, keys: np.ndarray, at: np.ndarray) -> np.ndarray:
         """The slot of each of keys[at], none of which is in the table: the first slot of its probe
