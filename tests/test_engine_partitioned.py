@@ -86,6 +86,22 @@ def test_states_beyond_64_bits_agree():
     assert r.violated[0].trace.length == 5   # Bump 3, Bump 3, Move, Bump 3, Bump 2
 
 
+def test_workers_expand_with_the_level_kernel_as_one_process_without_it():
+    """Each partition expands its levels with the level kernel as one process does (chunks where an
+    action fails handed back to the generated code, states wider than 62 bits in limbs): the same
+    results as one process with the generated code alone."""
+    from test_level_kernel import OVERFLOW
+    from test_level_kernel import WIDE as LIMBS
+    cases = [(model_file("two_phase_commit.sync", ["RM=4"]), {"max_states": 555}),
+             (model_file("two_phase_commit_broken.sync", ["RM=4"]), {"stop_at_first": False}),
+             (model_of(LIMBS), {"stop_at_first": False}), (model_of(OVERFLOW), {"stop_at_first": False})]
+    for m, options in cases:
+        one = check(m, ExplicitOptions(workers=1, symmetry=False, kernel_from=None, **options))
+        two = check(m, ExplicitOptions(workers=2, symmetry=False, kernel_from=0, chunk=40, **options))
+        assert _summary(two) == _summary(one), m.name
+        assert two.stats.search.kernel.startswith("numpy"), (m.name, two.stats.search.kernel)
+
+
 def test_state_limit_is_exact_for_any_number_of_workers():
     m = model_file("two_phase_commit.sync", ["RM=4"])
     for limit in (1, 7, 100, 555):

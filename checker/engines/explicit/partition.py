@@ -46,7 +46,7 @@ from spec import ir
 
 from checker.engines.explicit import checkpoint
 from checker.engines.explicit.compiled import CompiledModel
-from checker.engines.explicit.level import ChunkSizer, Level, Successors, canonical
+from checker.engines.explicit.level import KERNEL_CHUNKS, ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
 from checker.engines.explicit.visited import FingerprintSet
@@ -77,13 +77,16 @@ class Partition:
     """One partition's states: visited set, frontier and trace store (see the module's doc)."""
 
     def __init__(self, cm: CompiledModel, canon, index: int, count: int, exact: bool, chunk: int,
-                 directory: str):
-        """`directory`: where this partition's trace store goes when it is too large for memory."""
+                 directory: str, kernel_from: int | None = None):
+        """`directory`: where this partition's trace store goes when it is too large for memory;
+        `kernel_from`: `ExplicitOptions.kernel_from` (None: never the level kernel)."""
         self.cm, self.canon = cm, canon
         self.index, self.count = index, count
         self.exact = exact
         self.visited = FingerprintSet(exact)
         self.sizer = ChunkSizer(chunk)
+        self.kernel_from = kernel_from if canon is None else None   # (the kernel does not canonicalize)
+        self.kernel_sizer = ChunkSizer(chunk * KERNEL_CHUNKS)
         self.frontier = []   # a list, or a uint64 array when states are their own fingerprints
         self.gidx = np.zeros(0, dtype=np.int64)    # global index of each frontier state, ascending
         self.levels = TraceStore(lambda: directory)   # per level: (global index, fingerprint, parent)
@@ -105,22 +108,35 @@ class Partition:
         level = Level(len(cm.action_names), Successors(self.visited.fingerprints, self.exact, self.visited,
                                                        lambda fps: owners(fps, self.count) == self.index))
         offset, shown = 0, time.perf_counter()
+        kernel = None   # the level kernel, as one process uses it (`Explorer._expand`)
+        if self.kernel_from is not None and len(frontier) >= self.kernel_from:
+            kernel = cm.level_kernel()
+        if kernel is not None and not kernel.wide and not isinstance(frontier, np.ndarray):
+            frontier = np.array(frontier, dtype=np.uint64)
+        used = chunks = 0
+        sizer = self.sizer if kernel is None else self.kernel_sizer
         while offset < len(frontier):
-            chunk = frontier[offset:offset + self.sizer.size]
-            if isinstance(chunk, np.ndarray):
-                chunk = chunk.tolist()
+            chunk = frontier[offset:offset + sizer.size]
             t0 = time.perf_counter()
-            nxt, counts, bad, dead, err, cut = cm.expand_constrained(chunk)
-            if canon is not None:
-                nxt = canonical(nxt, canon)
-            level.merge(offset, nxt, counts, bad, dead, err, cut)
+            res = kernel(chunk) if kernel is not None else None
+            if kernel is not None:
+                used, chunks = used + (res is not None), chunks + 1
+            if res is None:   # no kernel, or an action fails on a state of the chunk
+                if isinstance(chunk, np.ndarray):
+                    chunk = chunk.tolist()
+                nxt, counts, bad, dead, err, cut = cm.expand_constrained(chunk)
+                if canon is not None:
+                    nxt = canonical(nxt, canon)
+                res = nxt, counts, bad, dead, err, cut
+            level.merge(offset, *res)
             now = time.perf_counter()
-            self.sizer.measured(len(chunk), now - t0)
+            sizer.measured(len(chunk), now - t0)
             offset += len(chunk)
             if progress is not None and now - shown >= PROGRESS_SECONDS:
                 shown = now
                 progress(level.counts)
         report = self._report(level)
+        report["kernel"] = (used, chunks, cm.kernel_why)
         batches, report["stride"] = self._batches(*level.succ.result())
         report["shipped"] = sum(len(b) for p, b in enumerate(batches) if p != self.index)
         return report, batches
@@ -263,7 +279,7 @@ class WorkerDied(Exception):
 
 
 def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str, model, symmetry: bool,
-           drivers_ends: list) -> None:
+           drivers_ends: list, kernel_from: int | None = None) -> None:
     """A worker's loop: calls on its Partition, one message each, until the driver goes away.
 
     `drivers_ends`: the driver's ends of the pipes, which a forked worker holds copies of; closed
@@ -276,7 +292,7 @@ def _serve(conn, index: int, count: int, exact: bool, chunk: int, directory: str
     else:  # pragma: no cover - spawned (platforms without fork): compile here
         cm = CompiledModel(model)
         canon = Canonicalizer(model, model.symmetric).canon if symmetry and model.symmetric else None
-    part = Partition(cm, canon, index, count, exact, chunk, os.path.join(directory, f"partition-{index}"))
+    part = Partition(cm, canon, index, count, exact, chunk, os.path.join(directory, f"partition-{index}"), kernel_from)
 
     def progress(counts):
         conn.send(("progress", index, list(counts)))
@@ -304,12 +320,15 @@ class LocalGroup:
     and `on_progress(index, counts)` for a worker's progress within a level."""
 
     def __init__(self, count: int, model: ir.CheckedModel, cm: CompiledModel, canon, exact: bool, chunk: int,
-                 directory: str, waiting=None, on_progress=None):
+                 directory: str, waiting=None, on_progress=None, kernel_from: int | None = None):
         self.count = count
         self.waiting = waiting
         self.on_progress = on_progress
         if "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
+            if kernel_from is not None and canon is None:
+                # translated here, once, and inherited: a forked worker then compiles nothing
+                cm.level_kernel()
             _INHERITED["cm"], _INHERITED["canon"] = cm, canon
             carried, symmetry = None, False
         else:  # pragma: no cover - platforms without fork
@@ -322,7 +341,7 @@ class LocalGroup:
                 mine, theirs = ctx.Pipe()
                 inherited = [*self.conns, mine] if carried is None else []
                 proc = ctx.Process(target=_serve, args=(theirs, i, count, exact, chunk, directory, carried, symmetry,
-                                                        inherited),
+                                                        inherited, kernel_from),
                                    daemon=True, name=f"syncproof-partition-{i}")
                 proc.start()
                 theirs.close()

@@ -53,11 +53,12 @@ class PartitionActor:
     """A Partition in a Ray actor: compiles the model where it runs; its trace store spills to a
     temporary directory of its own machine, removed by `close`."""
 
-    def __init__(self, model: ir.CheckedModel, symmetry: bool, index: int, count: int, exact: bool, chunk: int):
+    def __init__(self, model: ir.CheckedModel, symmetry: bool, index: int, count: int, exact: bool, chunk: int,
+                 kernel_from: int | None = None):
         cm = CompiledModel(model)
         canon = Canonicalizer(model, model.symmetric).canon if symmetry and model.symmetric else None
         self.directory = tempfile.mkdtemp(prefix="syncproof-ray-traces-")
-        self.part = Partition(cm, canon, index, count, exact, chunk, self.directory)
+        self.part = Partition(cm, canon, index, count, exact, chunk, self.directory, kernel_from)
         self.count = count
 
     def node(self) -> str:
@@ -95,7 +96,7 @@ class RayGroup:
     the actors run on."""
 
     def __init__(self, count: int, model: ir.CheckedModel, symmetry: bool, exact: bool, chunk: int,
-                 address: str = "local", waiting=None):
+                 address: str = "local", waiting=None, kernel_from: int | None = None):
         ray = self.ray = load_ray()
         self.count = count
         self.waiting = waiting
@@ -114,7 +115,7 @@ class RayGroup:
             self.started = True
         cpus = ray.cluster_resources().get("CPU", 1.0)
         actor = ray.remote(num_cpus=min(1.0, cpus / count), max_restarts=0)(PartitionActor)
-        self.actors = [actor.remote(model, symmetry, i, count, exact, chunk) for i in range(count)]
+        self.actors = [actor.remote(model, symmetry, i, count, exact, chunk, kernel_from) for i in range(count)]
         self.machines = len(set(self._get([a.node.remote() for a in self.actors])))
 
     def call(self, method: str, args: list[tuple]) -> list:

@@ -136,6 +136,7 @@ class Explorer:
         self.sizer = ChunkSizer(options.chunk)
         self.kernel_sizer = ChunkSizer(options.chunk * KERNEL_CHUNKS)
         self.kernel_chunks = [0, 0]            # chunks expanded by the level kernel, and in all
+        self.kernel_why = None                 # why the partitions' level kernel was not made (theirs)
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
         self.cut: list = []                    # [depth, parent index, state] of the last level's successors
@@ -218,7 +219,8 @@ class Explorer:
         if chunks:
             # (not how many chunks: their sizes follow the machine's speed, and a result does not)
             return "numpy" if used == chunks else HANDED_BACK
-        return f"python: {self.cm.kernel_why}" if self.cm.kernel_why else ""
+        why = self.cm.kernel_why or self.kernel_why
+        return f"python: {why}" if why else ""
 
     def _graph_stats(self) -> GraphStats | None:
         """The state graph, or how far it got if the search stopped while building it; None: not built."""
@@ -511,11 +513,12 @@ class Explorer:
         b, n = self.budget, self.opts.workers
         if self.opts.cluster:
             self.group = RayGroup(n, self.model, bool(self.symmetric), self.visited.exact, self.opts.chunk,
-                                  self.opts.cluster, b.poll)
+                                  self.opts.cluster, b.poll, kernel_from=self.opts.kernel_from)
             self.machines = self.group.machines
         else:
             self.group = LocalGroup(n, self.model, self.cm, self.canon, self.visited.exact, self.opts.chunk,
-                                    self._spill_directory(), b.poll, self._worker_progress)
+                                    self._spill_directory(), b.poll, self._worker_progress,
+                                    kernel_from=self.opts.kernel_from)
         if snapshot is not None:
             directory, meta = snapshot
             self.group.call("load", [(os.path.join(directory, f"partition-{p}"),) for p in range(n)])
@@ -570,6 +573,10 @@ class Explorer:
                 level.dead = report["dead"]
             if report["err"] is not None:
                 errs.append(report["err"])
+            used, chunks, why = report.get("kernel", (0, 0, None))
+            self.kernel_chunks[0] += used
+            self.kernel_chunks[1] += chunks
+            self.kernel_why = self.kernel_why or why
         level.bad = sorted(bad_states)
         level.err = min(errs, key=lambda e: e[0]) if errs else None
         # a parent's successors are all in its partition's report, in order: a stable sort by parent
