@@ -49,7 +49,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS, ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
-from checker.engines.explicit.visited import FingerprintSet
+from checker.engines.explicit.visited import FingerprintSet, distinct_first
 
 MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: packed states with constant low bits spread evenly
 PROGRESS_SECONDS = 0.2                # a worker reports its progress within a level at most this often
@@ -91,6 +91,7 @@ class Partition:
         self.gidx = np.zeros(0, dtype=np.int64)    # global index of each frontier state, ascending
         self.levels = TraceStore(lambda: directory)   # per level: (global index, fingerprint, parent)
         self.candidates = None                     # (states, fps, keys, parents) after `receive`
+        self.own = None                            # this partition's batch of its own successors after `expand`
 
     # ---- the rounds of a level ------------------------------------------------------
 
@@ -139,11 +140,14 @@ class Partition:
         report["kernel"] = (used, chunks, cm.kernel_why)
         batches, report["stride"] = self._batches(*level.succ.result())
         report["shipped"] = sum(len(b) for p, b in enumerate(batches) if p != self.index)
+        # this partition's own batch stays here, unpickled: `receive` is given None in its place
+        self.own, batches[self.index] = batches[self.index], None
         return report, batches
 
     def receive(self, batches: list[bytes], stride: int) -> np.ndarray:
         """Round 2: the sorted keys of this partition's new states among the batches sent to it."""
-        parts = [pickle.loads(b) for b in batches]
+        parts = [self.own if b is None else pickle.loads(b) for b in batches]
+        self.own = None
         fps = np.concatenate([p[1] for p in parts])
         parents = np.concatenate([p[2] for p in parts])
         keys = parents * np.int64(stride) + np.concatenate([p[3] for p in parts])
@@ -152,11 +156,13 @@ class Partition:
         else:
             states = np.array([s for p in parts for s in p[0]] or [], dtype=object)
         if len(fps):
-            order = np.lexsort((keys, fps))          # by fingerprint, then key: the first is the smallest
-            ordered = fps[order]
-            first = order[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
-            fresh = first[~self.visited.contains(fps[first])]
-            pick = fresh[np.argsort(keys[fresh], kind="stable")]
+            # keys are distinct, and each batch is in their order: a merge of sorted runs; then each
+            # fingerprint's first occurrence in key order is its smallest key
+            by_key = np.argsort(keys, kind="stable")
+            distinct, first = distinct_first(fps[by_key])
+            first = first[~self.visited.contains(distinct)]
+            first.sort()
+            pick = by_key[first]
         else:
             pick = np.zeros(0, dtype=np.intp)
         self.candidates = (states[pick], fps[pick], keys[pick], parents[pick])
@@ -253,7 +259,7 @@ class Partition:
 
     def _batches(self, states, fps: np.ndarray, local: np.ndarray) -> tuple[list[bytes], int]:
         """The successors (in order of discovery, with their first parent's index in the frontier)
-        split by owner, pickled: (states or None when they are their own fingerprints,
+        split by owner, pickled but for this partition's own: (states or None when they are their own fingerprints,
         fingerprints, parents' global indices, ranks among the parent's successors); and the
         largest rank plus one."""
         parents = self.gidx[local] if len(local) else np.zeros(0, dtype=np.int64)
@@ -264,7 +270,8 @@ class Partition:
         for p in range(self.count):
             sel = np.flatnonzero(own == p)
             part = None if boxed is None else boxed[sel].tolist()
-            out.append(pickle.dumps((part, fps[sel], parents[sel], ranks[sel]), protocol=pickle.HIGHEST_PROTOCOL))
+            batch = (part, fps[sel], parents[sel], ranks[sel])
+            out.append(batch if p == self.index else pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
         stride = int(ranks.max()) + 1 if len(ranks) else 1
         return out, stride
 
