@@ -716,3 +716,17 @@ def test_corpus_models_expand_the_same(name):
     for size in (len(states), 61):
         assert_same_expansion(cm, states, size)
     same_search(m, max_states=3000)
+
+
+def test_temporaries_no_line_reads_are_not_computed():
+    """A chain of temporaries that only lead to one nobody reads goes, however long; what G, N, E
+    and the return read stays, and so does what those temporaries read."""
+    lines = ["E = None", "_a1 = (S & 7)", "_a2 = (_a1 + 1)", "_a3 = (_a2 == 4)", "_a4 = (S >> 3)",
+             "_a5 = (_a4 & _a1)", "_a6 = (_a5 != 0)", "_a7 = (_a6 | _a3)", "_a8 = (S > 1)",
+             "E = _a8 if E is None else (E | _a8)", "_a9 = (_a1 == 0)", "G[:, 0] = _a9", "N[:, 0] = _a4",
+             "_a10 = (_a4 + 1)", "return _a10, G, N, E"]
+    kept = vector._without_unread(lines)
+    assert kept == ["E = None", "_a1 = (S & 7)", "_a4 = (S >> 3)", "_a8 = (S > 1)",
+                    "E = _a8 if E is None else (E | _a8)", "_a9 = (_a1 == 0)", "G[:, 0] = _a9", "N[:, 0] = _a4",
+                    "_a10 = (_a4 + 1)", "return _a10, G, N, E"]
+    assert vector._without_unread(kept) == kept

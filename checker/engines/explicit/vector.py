@@ -190,7 +190,7 @@ class Kernel:
         limbs = f", {self.limbs}" if self.limbs else ""
         self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}{limbs}), dtype=_np.int64)"
         self.lines.append(f"return {ok}, G, N, E")
-        lines, self.temps = _dropped_after_last_use(self.lines)
+        lines, self.temps = _dropped_after_last_use(_without_unread(self.lines))
         source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
         namespace = {"_np": np, **self.arrays}
         exec(compile(source, "<syncproof:kernel>", "exec"), namespace)  # noqa: S102 - generated, see above
@@ -1332,6 +1332,22 @@ PARTIAL = {"_optget": Kernel.optget, "_narrow": Kernel.narrow, "_keychk": Kernel
 
 
 _TEMP = re.compile(r"\b_a\d+\b")
+
+
+def _without_unread(lines: list[str]) -> list[str]:
+    """The kernel's lines less the temporaries no line reads (a branch's condition that only its
+    translation needed), and then those only they read, and so on: every line is a numpy
+    expression without effects but its value, or a write to G, N or E, which stay."""
+    while True:
+        read = {name for line in lines for name in _TEMP.findall(line.split(" = ", 1)[1] if _ASSIGNED.match(line)
+                                                                 else line)}
+        kept = [line for line in lines if not ((m := _ASSIGNED.match(line)) and m.group(1) not in read)]
+        if len(kept) == len(lines):
+            return kept
+        lines = kept
+
+
+_ASSIGNED = re.compile(r"(_a\d+) = ")
 
 
 def _dropped_after_last_use(lines: list[str]) -> tuple[list[str], int]:
