@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.search import ExplicitOptions, check
 from checker.core.result import Verdict
+from checker.engines.explicit import symmetry
 from checker.engines.explicit.symmetry import Canonicalizer
 from engine_helpers import MODELS, assert_replays, explicit_model_file, model_file, model_of, naive_bfs, prop
 
@@ -251,3 +252,42 @@ def test_canon_of_random_states_is_an_orbit_invariant(data):
              for p in itertools.permutations(range(3)) for k in itertools.permutations(range(2))]
     assert c in orbit
     assert {canon.canon(t) for t in orbit} == {c}
+
+
+@pytest.mark.parametrize("text, consts", [
+    (None, ["RM=3"]), (POINTERS, []), (EDGES, []), (GRAPH, []), (MESSAGES, [])],
+    ids=["2pc-3", "pointers-3", "edges", "graph", "messages"])
+def test_memoized_canon_is_the_canon_without_memos(text, consts, monkeypatch):
+    """The memos of the canonicalizer (variables' signatures and renamed values, signatures of
+    small values) change nothing: the same representative of every reachable state as with the
+    memos emptied at every call and no small value memoized, in either order of calls."""
+    m = model_file("two_phase_commit.sync", consts) if text is None else model_of(text, consts)
+    states, _, memoized, _ = brute_force(m)
+    got = [memoized.canon(s) for s in states] + [memoized.canon(s) for s in reversed(states)]
+    assert memoized._sigs_of or memoized._plan is not None
+    monkeypatch.setattr(symmetry, "MEMO_ENTRIES", 1)
+    monkeypatch.setattr(symmetry, "MEMO_BITS", -1)
+    plain = symmetry.Canonicalizer(m, m.symmetric)
+    want = [plain.canon(s) for s in states] + [plain.canon(s) for s in reversed(states)]
+    assert got == want
+
+
+def test_memoized_canon_of_random_rich_states_is_the_canon_without_memos(monkeypatch):
+    """As above on states of the model with two symmetric sets, records, unions and tie-breaking
+    (the memos are per set), drawn at random, each canonicalized twice."""
+    import random
+    m = model_of(RICH)
+    memoized = Canonicalizer(m, list(m.symmetric))
+    rng = random.Random(11)
+    codes = [v.type.codes() for v in m.vars]
+    states = []
+    for _ in range(400):
+        s = 0
+        for v, vc in zip(m.vars, codes):
+            s |= rng.choice(vc) << memoized.layout.offset(v)
+        states.append(s)
+    got = [memoized.canon(s) for s in states + states]
+    monkeypatch.setattr(symmetry, "MEMO_ENTRIES", 1)
+    monkeypatch.setattr(symmetry, "MEMO_BITS", -1)
+    plain = Canonicalizer(m, list(m.symmetric))
+    assert got == [plain.canon(s) for s in states + states]

@@ -23,6 +23,8 @@ from spec.types import (EnumType, ModelValueType, MapType, OptionType, RecordTyp
 from checker.engines.explicit.layout import StateLayout
 
 MAX_TIES = 720
+MEMO_ENTRIES = 1 << 18   # entries of each memo of variables' values (signatures, renamed values)
+MEMO_BITS = 12           # values of at most this many bits have their signatures memoized, for good
 
 
 def _contains(t: Type, syms) -> bool:
@@ -66,6 +68,11 @@ class Canonicalizer:
         self.exact_sort = all(_fact_arity(t, symset) <= 1 for _, t in self.vars)
         self._perm = {}
         self._sig = {}
+        # memos of the values of the variables (a variable's value recurs across many states):
+        # (variable, set k, value) -> its signature for each member; (variable, value, renaming) ->
+        # the value renamed. Emptied when they hold MEMO_ENTRIES entries.
+        self._sigs_of: dict[tuple, tuple] = {}
+        self._renamed: dict[tuple, int] = {}
         self._plan = self._fast_plan()
         self._n = len(self.syms[0].members) if self.syms else 0
         self._identity = list(range(self._n))
@@ -158,6 +165,15 @@ class Canonicalizer:
         if key in self._sig:
             return self._sig[key]
         f = self._make_sig(t, k)
+        if t.bits <= MEMO_BITS:   # a value of few bits (a set's element, a map's entry): its signatures memoized
+            n, table = len(self.syms[k].members), {}
+
+            def memoized(code, e, f=f):
+                got = table.get(code * n + e)
+                if got is None:
+                    got = table[code * n + e] = f(code, e)
+                return got
+            f = memoized
         self._sig[key] = f
         return f
 
@@ -328,11 +344,21 @@ class Canonicalizer:
     def _canon_general(self, s: int) -> int:
         vals = [(v, (s >> self.layout.offsets[v.index]) & ((1 << t.bits) - 1)) for v, t in self.vars]
         orders = []
+        memo = self._sigs_of
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
         for k, T in enumerate(self.syms):
-            sigs = []
-            for e in range(len(T.members)):
-                sigs.append(tuple(self.sig_fn(v.type, k)(code, e) for v, code in vals))
-            order = sorted(range(len(T.members)), key=sigs.__getitem__)
+            members = range(len(T.members))
+            columns = []   # per variable: its signature for each member
+            for v, code in vals:
+                key = (v.index, k, code)
+                got = memo.get(key)
+                if got is None:
+                    f = self.sig_fn(v.type, k)
+                    got = memo[key] = tuple(f(code, e) for e in members)
+                columns.append(got)
+            sigs = list(zip(*columns))   # per member: its signature in each variable
+            order = sorted(members, key=sigs.__getitem__)
             orders.append((order, sigs))
         base = self._apply(s, vals, [self._pi(order) for order, _ in orders])
         if self.exact_sort:
@@ -347,9 +373,17 @@ class Canonicalizer:
         return pi
 
     def _apply(self, s: int, vals, pis) -> int:
+        memo = self._renamed
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        renaming = tuple(map(tuple, pis))
         for v, code in vals:
+            key = (v.index, code, renaming)
+            renamed = memo.get(key)
+            if renamed is None:
+                renamed = memo[key] = self.perm_fn(v.type)(code, pis)
             m, off = (1 << v.type.bits) - 1, self.layout.offsets[v.index]
-            s = (s & ~(m << off)) | (self.perm_fn(v.type)(code, pis) << off)
+            s = (s & ~(m << off)) | (renamed << off)
         return s
 
     def _tie_break(self, s, vals, orders, best):
