@@ -674,6 +674,28 @@ def test_the_kernel_builds_the_state_graph_as_the_generated_code_does(name, cons
         (without.stats.graph.states, without.stats.graph.edges)
 
 
+@pytest.mark.parametrize("name, consts, options", GRAPH_CASES, ids=[c[0] for c in GRAPH_CASES])
+def test_a_graph_built_after_the_search_by_the_kernel_is_the_generated_codes(name, consts, options, monkeypatch):
+    """The state graph built after a search (with symmetry reduction, the graph has none) expands
+    its chunks with the kernel from `kernel_from` states on: the same graph as the generated
+    code's; and the whole check with symmetry gives the same results with the kernel as without."""
+    from checker.engines.explicit.graph import StateGraph
+    m = _graph_model(name, consts)
+    cm = CompiledModel(m)
+    calls = []
+    labelled = vector.LevelKernel.labelled
+    monkeypatch.setattr(vector.LevelKernel, "labelled", lambda self, chunk: calls.append(len(chunk)) or
+                        labelled(self, chunk))
+    by_kernel = StateGraph(cm, inits=cm.init_states(), kernel_from=0)
+    assert calls and sum(calls) == len(by_kernel)   # every chunk by the kernel
+    assert _graph(by_kernel) == _graph(StateGraph(cm, inits=cm.init_states()))
+    if m.symmetric:
+        on = check(m, ExplicitOptions(symmetry=True, kernel_from=0, **options))
+        off = check(m, ExplicitOptions(symmetry=True, kernel_from=None, **options))
+        assert result_summary(on) == result_summary(off)
+        assert (on.stats.graph.states, on.stats.graph.edges) == (off.stats.graph.states, off.stats.graph.edges)
+
+
 @pytest.mark.parametrize("name, consts", [("two_phase_commit.sync", ["RM=4"]), ("wide", [])])
 def test_labelled_chunks_are_the_generated_codes(name, consts):
     cm = CompiledModel(_graph_model(name, consts), graph_search=True)
@@ -730,3 +752,18 @@ def test_temporaries_no_line_reads_are_not_computed():
                     "E = _a8 if E is None else (E | _a8)", "_a9 = (_a1 == 0)", "G[:, 0] = _a9", "N[:, 0] = _a4",
                     "_a10 = (_a4 + 1)", "return _a10, G, N, E"]
     assert vector._without_unread(kept) == kept
+
+
+@pytest.mark.parametrize("text", ["WIDE", "OVERFLOW"])
+def test_a_graph_built_by_the_kernel_hands_back_the_chunks_where_an_action_fails(text, monkeypatch):
+    """Chunks where an action fails on some state are expanded by the generated code (a failing
+    branch is no transition of the graph): the same graph either way."""
+    from checker.engines.explicit.graph import StateGraph
+    cm = CompiledModel(model_of(globals()[text]))
+    handed = []
+    labelled = vector.LevelKernel.labelled
+    monkeypatch.setattr(vector.LevelKernel, "labelled", lambda self, chunk: (lambda got: handed.append(got is None)
+                                                                             or got)(labelled(self, chunk)))
+    by_kernel = StateGraph(cm, inits=cm.init_states(), kernel_from=0)
+    assert any(handed) and not all(handed), handed
+    assert _graph(by_kernel) == _graph(StateGraph(cm, inits=cm.init_states()))

@@ -29,6 +29,7 @@ import numpy as np
 
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
+from checker.engines.explicit.level import KERNEL_CHUNKS
 from checker.engines.explicit.csgraph import (Csr, bfs, bfs_in_scipy, bfs_reached, bfs_within, dfs, on_cycles,
                                              strong_components, transpose)
 
@@ -44,11 +45,13 @@ class GraphLimit(Exception):
 
 class StateGraph:
     def __init__(self, cm: CompiledModel, max_states: int | None = None, budget: Budget | None = None,
-                 inits: list[int] | None = None):
-        """The graph of every state reachable from `inits` (default: the model's initial states)."""
+                 inits: list[int] | None = None, kernel_from: int | None = None):
+        """The graph of every state reachable from `inits` (default: the model's initial states);
+        chunks of at least `kernel_from` states (None: none) expanded by the level kernel, where
+        the model has one, as the search expands its levels."""
         budget = budget or Budget()
         self._empty(cm, budget)
-        self._build(max_states, budget, inits)
+        self._build(max_states, budget, inits, kernel_from)
 
     @classmethod
     def shell(cls, cm: CompiledModel, budget: Budget | None = None) -> StateGraph:
@@ -76,9 +79,10 @@ class StateGraph:
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.tick = budget.tick
 
-    def _build(self, max_states, budget: Budget, inits) -> None:
+    def _build(self, max_states, budget: Budget, inits, kernel_from: int | None) -> None:
         """Breadth-first, a chunk of states at a time: the generated `labelled_level` gives the
-        chunk's edges, which a `GraphBuilder` adds."""
+        chunk's edges, or the level kernel (the same edges in the same order; a chunk where an
+        action fails is handed back to the generated code), which a `GraphBuilder` adds."""
         states = self.states
         builder = GraphBuilder(self, max_states)
         budget.phase("graph", "while building the state graph",
@@ -86,13 +90,22 @@ class StateGraph:
                                       phase="graph"))
         builder.start(inits if inits is not None else self.cm.init_states(self.tick))
         level = self.cm.labelled_level
-        chunk = FIRST_CHUNK
+        chunk, most = FIRST_CHUNK, MAX_CHUNK
         while builder.done < len(states):
             t0 = time.perf_counter()
-            ts, ks, ends = level(states[builder.done:builder.done + chunk])
+            part = states[builder.done:builder.done + chunk]
+            got = None
+            if kernel_from is not None and len(part) >= kernel_from and self.cm.level_kernel() is not None:
+                kernel = self.cm.level_kernel()
+                got = kernel.labelled(part if kernel.wide else np.array(part, dtype=np.uint64))
+                most = MAX_CHUNK * KERNEL_CHUNKS
+            if got is not None:
+                (ts, ends), _, _, _, _, ks = got
+            else:
+                ts, ks, ends = level(part)
             builder.add(ts, ks, ends)
             budget.poll()
-            chunk = _next_chunk(chunk, len(ends), time.perf_counter() - t0)
+            chunk = _next_chunk(chunk, len(ends), time.perf_counter() - t0, most)
         builder.finish()
 
     def classes(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
@@ -539,11 +552,11 @@ def _rows(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return kept[offsets]
 
 
-def _next_chunk(chunk: int, states: int, seconds: float) -> int:
+def _next_chunk(chunk: int, states: int, seconds: float, most: int = MAX_CHUNK) -> int:
     """The size of the next chunk, from what this one cost: about CHUNK_SECONDS, at most twice as
-    many states as this one and at most MAX_CHUNK."""
-    want = int(CHUNK_SECONDS * states / seconds) if seconds > 0 else MAX_CHUNK
-    return max(1, min(MAX_CHUNK, want, 2 * chunk))
+    many states as this one and at most `most`."""
+    want = int(CHUNK_SECONDS * states / seconds) if seconds > 0 else most
+    return max(1, min(most, want, 2 * chunk))
 
 
 def checking(budget: Budget, graph: StateGraph, phase: str, name: str) -> None:

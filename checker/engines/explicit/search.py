@@ -313,7 +313,7 @@ class Explorer:
     def _whole_graph(self) -> StateGraph:
         """The state graph: the one the search built, if it saw every state, else built now."""
         return self._searched_graph() or StateGraph(self.cm, self.opts.max_states, self.budget,
-                                                    self._initial_states())
+                                                    self._initial_states(), self.opts.kernel_from)
 
     def _searched_graph(self) -> StateGraph | None:
         builder, self.builder = self.builder, None
