@@ -6,12 +6,15 @@ was built greedily: 7 steps on RING below where 3 suffice, 8 on a shipped model 
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checker.core.result import Verdict
 from checker.engines.explicit import shortlasso
+from checker.engines.explicit.csgraph import bfs_within, from_pairs
 from checker.engines.explicit.search import ExplicitOptions
 from checker.engines.explicit.search import check as explicit_check
 from checker.engines.symbolic.bmc import Clock
@@ -136,3 +139,22 @@ def test_a_shipped_model_has_the_bmc_length():
     want = check_temporal(model, Clock(None, 400_000_000), 6, names={"DriftRepaired"})[0].result
     assert want.verdict is Verdict.VIOLATED
     assert want.trace.length == got.trace.length == 6
+
+
+def test_depths_are_the_hops_to_the_root_of_the_search_tree():
+    """Depths by pointer jumping against a walk up the tree, on breadth-first trees of random graphs
+    (a forest from several sources, states not reached left at -1)."""
+    rng = random.Random(4)
+    for _ in range(60):
+        n = rng.randint(1, 300)
+        m = rng.randint(0, 3 * n)
+        g = from_pairs(np.array([rng.randrange(n) for _ in range(m)]), np.array([rng.randrange(n) for _ in range(m)]), n)
+        allowed = np.array([rng.random() < 0.8 for _ in range(n)])
+        order, pred = bfs_within(g, [rng.randrange(n) for _ in range(rng.randint(1, 4))], allowed)
+        want = [-1] * n
+        for u in order.tolist():
+            hops, w = 0, u
+            while pred[w] >= 0:
+                hops, w = hops + 1, int(pred[w])
+            want[u] = hops
+        assert shortlasso.depths(order, pred, n).tolist() == want

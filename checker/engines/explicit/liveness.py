@@ -176,10 +176,19 @@ class Cores:
         self.roots = roots
         self.label = np.full(len(checker.g), -1, dtype=np.int64)
         self.rounds: list[tuple[np.ndarray, np.ndarray]] = []   # (component of each state, refining instance)
-        self.origin: list[tuple[int, int]] = []                  # core -> (round, component)
+        self.cores: list[np.ndarray] = []   # per round, its components that are cores, numbered on from the last round's
+        self.count = 0
 
     def __len__(self) -> int:
-        return len(self.origin)
+        return self.count
+
+    def origin(self, core: int) -> tuple[int, int]:
+        """(round, component) of a core."""
+        for r, comps in enumerate(self.cores):
+            if core < len(comps):
+                return r, int(comps[core])
+            core -= len(comps)
+        raise IndexError(core)
 
     def add_round(self, comp: np.ndarray, chosen: np.ndarray) -> None:
         """A round's components and what each is: a core (-1), unfair (-2), or refined by instance k."""
@@ -187,17 +196,18 @@ class Cores:
         self.rounds.append((comp, chosen))
         fair = np.flatnonzero(chosen == -1)
         ids = np.full(len(chosen), -1, dtype=np.int64)
-        ids[fair] = np.arange(len(self.origin), len(self.origin) + len(fair))
-        self.origin += [(r, int(c)) for c in fair]
+        ids[fair] = np.arange(self.count, self.count + len(fair))
+        self.cores.append(fair)
+        self.count += len(fair)
         inside = comp >= 0
         self.label[inside] = np.maximum(self.label[inside], ids[comp[inside]])
 
     def members(self, core: int) -> np.ndarray:
-        r, c = self.origin[core]
+        r, c = self.origin(core)
         return np.flatnonzero(self.rounds[r][0] == c)
 
     def ordered(self, core: int) -> list[int]:
-        r, c = self.origin[core]
+        r, c = self.origin(core)
         return self._ordered(r, c)
 
     def _ordered(self, r: int, c: int) -> list[int]:

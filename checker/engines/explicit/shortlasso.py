@@ -48,9 +48,22 @@ def depths(order: np.ndarray, pred: np.ndarray, n: int) -> np.ndarray:
     """The depth of every state in a breadth-first tree (`order`, `pred` as StateGraph.reach), -1
     for those not reached."""
     dist = np.full(n, -1, dtype=np.int64)
-    for u in order.tolist():
-        p = int(pred[u])
-        dist[u] = 0 if p < 0 else dist[p] + 1
+    order = np.asarray(order, dtype=np.int64)
+    if not len(order):
+        return dist
+    # pointer jumping: each reached state's hops to its root, doubling the jump each round
+    up = pred[order].astype(np.int64)
+    hops = (up >= 0).astype(np.int64)
+    jump = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    jump[order], count[order] = up, hops
+    live = order[up >= 0]
+    while len(live):
+        j = jump[live]
+        count[live] += count[j]
+        jump[live] = jump[j]
+        live = live[jump[live] >= 0]
+    dist[order] = count[order]
     return dist
 
 
