@@ -73,6 +73,7 @@ class Canonicalizer:
         # the value renamed. Emptied when they hold MEMO_ENTRIES entries.
         self._sigs_of: dict[tuple, tuple] = {}
         self._renamed: dict[tuple, int] = {}
+        self._renamings: dict[tuple, int] = {}
         self._plan = self._fast_plan()
         self._n = len(self.syms[0].members) if self.syms else 0
         self._identity = list(range(self._n))
@@ -195,9 +196,11 @@ class Canonicalizer:
             if t.key == T and not _contains(t.value, symset):
                 return lambda code, e: (code >> (e * w)) & m
             if t.key == T:
+                keys = t.key.codes()
+
                 def sig_map_t(code, e):
                     own = fv((code >> (e * w)) & m, e)
-                    rest = tuple(sorted(fv((code >> (c * w)) & m, e) for c in t.key.codes() if c != e))
+                    rest = tuple(sorted(fv((code >> (c * w)) & m, e) for c in keys if c != e))
                     return (own, rest)
                 return sig_map_t
             fk = self.sig_fn(t.key, k)
@@ -376,7 +379,9 @@ class Canonicalizer:
         memo = self._renamed
         if len(memo) >= MEMO_ENTRIES:
             memo.clear()
-        renaming = tuple(map(tuple, pis))
+            self._renamings.clear()
+        renamings = self._renamings   # each renaming numbered, so that a memo's key is all ints
+        renaming = renamings.setdefault(tuple(map(tuple, pis)), len(renamings))
         for v, code in vals:
             key = (v.index, code, renaming)
             renamed = memo.get(key)
