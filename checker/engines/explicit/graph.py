@@ -30,6 +30,7 @@ import numpy as np
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS
+from checker.engines.explicit.visited import runs_of
 from checker.engines.explicit.csgraph import (Csr, bfs, bfs_in_scipy, bfs_reached, bfs_within, dfs, on_cycles,
                                              strong_components, transpose)
 
@@ -95,8 +96,8 @@ class StateGraph:
             t0 = time.perf_counter()
             part = states[builder.done:builder.done + chunk]
             got = None
-            if kernel_from is not None and len(part) >= kernel_from and self.cm.level_kernel() is not None:
-                kernel = self.cm.level_kernel()
+            kernel = self.cm.level_kernel() if kernel_from is not None and len(part) >= kernel_from else None
+            if kernel is not None:
                 got = kernel.labelled(part if kernel.wide else np.array(part, dtype=np.uint64))
                 most = MAX_CHUNK * KERNEL_CHUNKS
             if got is not None:
@@ -393,9 +394,8 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of k
 class HashNumbers:
     """The numbers of the states found so far, for states of at most 64 bits: an open-addressing
     hash table (linear probing, at most half full) in numpy arrays, probed for a whole batch of
-    states at once; 16 to 32 bytes a state and no Python object per state. A batch is looked up
-    first (most targets are states found before, found at their first slot); only the states new
-    to the table are then numbered and put in."""
+    states at once; 16 to 32 bytes a state and no Python object per state. Only a batch's distinct
+    states are looked up (`visited.runs_of`), and only those new to the table numbered and put in."""
 
     def __init__(self):
         self._allocate(10)
@@ -415,71 +415,22 @@ class HashNumbers:
             keys = np.fromiter(targets, dtype=np.uint64, count=len(targets))
         if 2 * (self.count + len(keys)) > len(self.keys):
             self._grow(self.count + len(keys))
-        low = max(1, (len(keys) - 1).bit_length())   # bits for a position in the batch
-        if len(keys) and low < 64 and int(keys.max()) >> (64 - low) == 0:
-            return self._number_distinct(keys, base, np.uint64(low))
-        found = self._find(keys)
-        miss = np.flatnonzero(found == EMPTY)
-        if not len(miss):
-            return found, [], miss
-        # the new states: each miss claims the first free slot of its probe sequence for its key
-        # (where several race for one, one takes it, the others with its key stay, the rest probe
-        # on); a claimed slot holds its key's first occurrence, then the key's number
-        slot = self._claim(keys, miss)
-        nums = self.nums
-        np.minimum.at(nums, slot, miss)
-        firsts = nums[slot] == miss
-        first = miss[firsts]                           # in order: the new states by first occurrence
-        nums[slot[firsts]] = np.arange(base, base + len(first))
-        found[miss] = nums[slot]
-        self.count += len(first)
-        return found, keys[first].tolist(), first
-
-    def _number_distinct(self, keys: np.ndarray, base: int, low: np.uint64):
-        """`number` of keys of few bits: the batch's distinct keys and the first occurrence of each
-        come from one sort of the keys with their positions below them (`visited.distinct_first`);
-        only those are looked up, and the new ones put in the table."""
-        n = len(keys)
-        packed = keys << low
-        packed |= np.arange(n, dtype=np.uint64)
-        packed.sort()
-        ordered = packed >> low
-        starts = np.ones(n, dtype=bool)
-        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-        at = np.flatnonzero(starts)
-        distinct = ordered[at]
-        where = (packed & np.uint64((1 << int(low)) - 1)).astype(np.intp)   # each sorted key's position
-        first_of = where[at]                                              # of each distinct key, its first
+        if not len(keys):
+            return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.intp)
+        # the batch's distinct keys and the first occurrence of each, from one sort: only those are
+        # looked up, and the new ones numbered in order of first occurrence and put in the table
+        ordered, where, starts, first_of = runs_of(keys)
+        distinct = ordered[starts]
         num = self._find(distinct)
         new = np.flatnonzero(num == EMPTY)
         if len(new):
-            new = new[np.argsort(first_of[new])]                          # by first occurrence
+            new = new[np.argsort(first_of[new])]
             num[new] = np.arange(base, base + len(new))
             self._put(distinct[new], num[new])
             self.count += len(new)
-        found = np.empty(n, dtype=np.int64)
+        found = np.empty(len(keys), dtype=np.int64)
         found[where] = num[np.cumsum(starts) - 1]
-        first = first_of[new]
-        return found, distinct[new].tolist(), first
-
-    def _claim(self, keys: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """The slot of each of keys[at], none of which is in the table: the first slot of its probe
-        sequence that is free or claimed by its key in this batch. A free slot is claimed by one of
-        the keys that reach it in a round, which puts its key there and its position in nums."""
-        table, nums, mask = self.keys, self.nums, len(self.keys) - 1
-        slot = self._slots(keys[at])
-        todo = np.arange(len(at), dtype=np.int64)
-        while len(todo):
-            s = slot[todo]
-            free = np.flatnonzero(nums[s] == EMPTY)
-            if len(free):
-                s_free, a_free = s[free], at[todo[free]]
-                nums[s_free] = a_free
-                took = nums[s_free] == a_free
-                table[s_free[took]] = keys[a_free[took]]
-            todo = todo[table[s] != keys[at[todo]]]   # every slot probed is claimed by now
-            slot[todo] = (slot[todo] + 1) & mask
-        return slot
+        return found, distinct[new].tolist(), first_of[new]
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         return ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)

@@ -38,32 +38,39 @@ def _add_mod_into(a: np.ndarray, b: np.ndarray) -> None:
     np.subtract(a, _P, out=a, where=over)
 
 
+def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The keys (not empty) sorted; the position in `keys` of each sorted key; a mask of where each
+    run of equal keys starts; and the first occurrence (least position) of each run's key. Where
+    each key leaves room below it for a position (states of few bits), the keys with their
+    positions below them are sorted as one array of numbers (np.sort, several times faster than an
+    argsort), the first of each run being the first occurrence; else an unstable argsort, and the
+    least position of each run (half the time of the stable sort np.unique needs)."""
+    n = len(keys)
+    low = max(1, (n - 1).bit_length())   # bits for a position
+    packed = keys.dtype == np.uint64 and low < 64 and int(keys.max()) >> (64 - low) == 0
+    if packed:
+        shift = np.uint64(low)
+        both = keys << shift
+        both |= np.arange(n, dtype=np.uint64)
+        both.sort()
+        ordered = both >> shift
+        where = (both & np.uint64((1 << low) - 1)).astype(np.intp)
+    else:
+        where = np.argsort(keys)
+        ordered = keys[where]
+    starts = np.ones(n, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    at = np.flatnonzero(starts)
+    return ordered, where, starts, where[at] if packed else np.minimum.reduceat(where, at)
+
+
 def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`np.unique(keys, return_index=True)`: the distinct keys, sorted, and the index of the first
-    occurrence of each. Where each key leaves room below it for an index (states of few bits), the
-    keys with their indices below them are sorted as one array of numbers (np.sort, several times
-    faster than an argsort), the first of each run being the first occurrence; else the smallest
-    index in each run of an unstable argsort (half the time of the stable sort np.unique needs)."""
-    n = len(keys)
-    if n == 0:
+    occurrence of each (`runs_of`)."""
+    if len(keys) == 0:
         return keys[:0], np.zeros(0, dtype=np.intp)
-    low = max(1, (n - 1).bit_length())   # bits for an index
-    if keys.dtype == np.uint64 and low < 64 and int(keys.max()) >> (64 - low) == 0:
-        shift = np.uint64(low)
-        packed = keys << shift
-        packed |= np.arange(n, dtype=np.uint64)
-        packed.sort()
-        ordered = packed >> shift
-        start = np.ones(n, dtype=bool)
-        np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
-        at = np.flatnonzero(start)
-        return ordered[at], (packed[at] & np.uint64((1 << low) - 1)).astype(np.intp)
-    order = np.argsort(keys)
-    ordered = keys[order]
-    start = np.ones(n, dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
-    at = np.flatnonzero(start)
-    return ordered[at], np.minimum.reduceat(order, at)
+    ordered, _, starts, first = runs_of(keys)
+    return ordered[starts], first
 
 
 class FingerprintSet:
