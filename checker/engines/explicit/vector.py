@@ -522,6 +522,9 @@ class Kernel:
             if not -len(vals) <= node.slice.value < len(vals):
                 raise Unsupported("an index out of its tuple")
             return vals[node.slice.value]
+        entry = self.table_entry(node)
+        if type(entry) is int:   # a constant the generated code keeps in its table: a wide mask
+            return _number_const(entry)
         raise Unsupported(f"the expression {type(node).__name__}")
 
     def binop(self, op: ast.operator, a: Val, b: Val) -> Val:
@@ -909,7 +912,17 @@ class Kernel:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "bit_count" and not node.args:
             if not _HAS_POPCOUNT:
                 raise Unsupported("bit_count (numpy 2 has bitwise_count)")
-            a = self.number(self.expr(node.func.value))
+            w = self.wexpr(node.func.value)
+            if isinstance(w, Big):
+                return _const(w.value.bit_count())
+            if isinstance(w, Wide):   # a set of more than 62 members: its limbs' counts added
+                total: Val = _const(0)
+                for limb in self.limbs_of(w, 1):
+                    part = _const(limb.const.bit_count()) if limb.const is not None else \
+                        self.emit(f"_np.bitwise_count({limb.text}).astype(_np.int64)", "int", 0, LIMB)
+                    total = self._op("+", total, part)
+                return total
+            a = self.number(w)
             if a.const is not None:
                 return _const(a.const.bit_count())
             return self.emit(f"_np.bitwise_count({a.text}).astype(_np.int64)", "int", 0, 63)
@@ -1099,6 +1112,8 @@ class Kernel:
         if not isinstance(it, ast.Call) or it.keywords:
             raise Unsupported("a loop over something other than a set, a sequence, a range or constants")
         fn = _called(it)
+        if fn in ("_bits", "_bitsin") and it.args:
+            return self.set_members(fn, it)
         args = [self.number(self.expr(x)) for x in it.args]
         if fn in ("_bits", "_bitsin"):
             mask = args[0]
@@ -1192,6 +1207,63 @@ class Kernel:
         if fn in ("sum", "_orall"):
             return _const(0) if acc is None else acc
         return self.extreme(fn, terms)
+
+    def set_members(self, fn: str, it: ast.Call) -> list[tuple[Val, Val | None]]:
+        """The members `_bits(mask)` or `_bitsin(mask, base, size)` may have: each bit the mask may
+        hold, a constant, with that bit of the mask on the row. A mask written `x & C` (C a constant:
+        a field's or a variant's bits) holds none of C's zero bits; a wide mask (a set of more than
+        62 members) is read bit by bit from its limbs."""
+        arg, rest = it.args[0], [self.number(self.expr(x)) for x in it.args[1:]]
+        possible = None   # a constant the mask lies within, when its form says so
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.BitAnd):
+            for side, other in ((arg.right, arg.left), (arg.left, arg.right)):
+                c = self.int_constant(side)
+                if c is not None and c >= 0:
+                    possible, arg = c, other
+                    break
+        mask = self.wexpr(arg)
+        if isinstance(mask, Val):
+            mask = self.number(mask)
+            if mask.lo < 0 and possible is None:
+                raise Unsupported("a loop over a negative mask")
+            top = mask.hi.bit_length() if mask.lo >= 0 else possible.bit_length()
+            bits = [c for c in range(top) if possible is None or possible >> c & 1]
+        elif isinstance(mask, Big):
+            if mask.value < 0:
+                raise Unsupported("a loop over a negative mask")
+            bits = [c for c in range(mask.value.bit_length())
+                    if mask.value >> c & 1 and (possible is None or possible >> c & 1)]
+        else:
+            if not isinstance(mask.shift, int):
+                raise Unsupported("a loop over a wide set shifted by an amount read from the state")
+            top = max(0, _limb_bits(mask.limbs) - mask.shift)
+            if possible is not None:
+                top = min(top, possible.bit_length())
+            bits = [c for c in range(top) if possible is None or possible >> c & 1]
+        if fn == "_bitsin":
+            base, size = self._consts([_const(0), *rest], 3)
+            bits = [c for c in bits if base <= c < base + size]
+        if isinstance(mask, Val) and mask.const is not None:
+            return [(_const(c), None) for c in bits if mask.const >> c & 1]
+        if isinstance(mask, Big):
+            return [(_const(c), None) for c in bits]
+        if len(bits) > UNROLLED:
+            raise Unsupported("a loop over a set of too many members to unroll")
+        out = []
+        for c in bits:
+            if isinstance(mask, Val):
+                bit = self._op("&", self._op(">>", mask, _const(c)), _const(1))
+            else:
+                bit = self.read(mask.limbs, mask.shift + c, 1)
+            out.append((_const(c), self.truth(bit)))
+        return out
+
+    def int_constant(self, node: ast.expr) -> int | None:
+        """The integer a literal or a table entry of the generated code holds, else None."""
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        entry = self.table_entry(node)
+        return entry if type(entry) is int else None
 
     def tuple_members(self, node: ast.expr) -> list[tuple[Val, Val | None]]:
         """A tuple the generated code builds member by member -- `((0,) if bit0 else ()) + ((1,) if
