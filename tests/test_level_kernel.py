@@ -86,7 +86,8 @@ TAKEN = ["bridge.sync", "rollup_sequencer.sync", "rollup_sequencer_broken_censor
          "oracle_median_broken_expiry.sync", "two_phase_commit.sync", "two_phase_commit_broken.sync", "two_phase_commit_refines.sync",
          "two_phase_commit_refines_broken.sync", "settlement_lock_broken.sync", "atomic_settlement.sync",
          "atomic_settlement_broken.sync", "atomic_settlement_broken_replay.sync", "loss_waterfall_broken.sync",
-         "bridge_finality_broken_early.sync", "sequencer_downtime_broken.sync"]
+         "bridge_finality_broken_early.sync", "sequencer_downtime_broken.sync", "gossip_replicas.sync",
+         "gossip_replicas_broken.sync", "gossip_replicas_broken_tiebreak.sync"]
 
 
 def test_the_kernel_takes_the_shipped_models_it_should():
@@ -572,7 +573,11 @@ def wide_next(draw, depth=2):
     sub = draw(wide_next(depth - 1))
     at, width = draw(st.integers(0, WBITS - 8)), draw(st.sampled_from([1, 3, 8]))
     mask = (1 << width) - 1
-    kind = draw(st.integers(0, 6))
+    kind = draw(st.integers(0, 8))
+    if kind in (7, 8):   # a map's entry at a key read from the state cleared: `s & ~(mask << k)`
+        k = f"({at // 2} + ((s0 >> {draw(st.integers(0, WBITS - 3))}) & 7) * 9)"
+        cleared = f"~({mask} << {k})" if draw(st.booleans()) else f"~({draw(wide_field())} << {at})"
+        return f"({sub} & {cleared})" if kind == 7 else f"({cleared} & {sub})"
     if kind == 5:   # a set of more than 62 members: its low bits dropped, a member added at a key
         return f"(({sub} >> {at}) << {at})"
     if kind == 6:

@@ -490,6 +490,16 @@ class Kernel:
         return out
 
     def _expr(self, node: ast.expr) -> Val:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            for inv, other in ((node.right, node.left), (node.left, node.right)):
+                if isinstance(inv, ast.UnaryOp) and isinstance(inv.op, ast.Invert):
+                    # `s & ~(mask << k)`: a field of a wide state cleared (k read from the state
+                    # for a map's entry at a key); each limb of s and not the mask's
+                    w = self.wexpr(inv.operand)
+                    if isinstance(w, Wide):
+                        return self.and_not(self.wexpr(other), w)
+                    inverted = _number_const(~w.value) if isinstance(w, Big) else self.unary(ast.Invert(), w)
+                    return self.wbinop(node.op, self.wexpr(other), inverted)
         if isinstance(node, ast.BinOp):
             return self.wbinop(node.op, self.wexpr(node.left), self.wexpr(node.right))
         if isinstance(node, ast.UnaryOp):
@@ -865,6 +875,19 @@ class Kernel:
                     limbs.append(self.binop(op, x, y))
             return Wide(tuple(limbs))
         return self.binop(op, self.narrowed(a), self.narrowed(b))
+
+    def and_not(self, a, w: Wide) -> Wide:
+        """a & ~w, a not negative (a state, or a part of one), w wide."""
+        if isinstance(a, Big) and a.value < 0 or isinstance(a, Val) and a.lo < 0:
+            raise Unsupported("a negative number masked by a wide one")
+        la, lw = self.paired(a, w)
+        limbs = []
+        for x, y in zip(la, lw):
+            if x.const == 0 or y.const == 0:
+                limbs.append(x)
+            else:
+                limbs.append(self.binop(ast.BitAnd(), x, self.unary(ast.Invert(), y)))
+        return Wide(tuple(limbs))
 
     def wifexp(self, test: Val, a, b):
         """ifexp of values that may be wide."""
