@@ -963,6 +963,8 @@ class Kernel:
             return self.extreme(fn, self.tuple_members(node.args[0]))
         if fn == "_ufield" and len(node.args) == 3:
             return self.ufield(node)
+        if fn in DIVISIONS:
+            return self.division(fn, node)
         if fn in PARTIAL:
             return PARTIAL[fn](self, [self.expr(x) for x in node.args])
         args = [self.expr(x) for x in node.args]
@@ -994,6 +996,68 @@ class Kernel:
         if fails:
             self.fail_where(_const(True))
         return _const(value)
+
+    def division(self, fn: str, node: ast.Call) -> Val:
+        """The runtime's divisions by a value read from the state (`spec.runtime`): `_tdiv`/`_tmod`
+        (toward zero), `_floordiv`/`_floormod` (toward minus infinity, Python's // and %),
+        `_fdiv(n, d, mode, site)` and `_rdiv(n, d, mode)` (n / d rounded down, up or half to even);
+        an error where d is 0, d taken as 1 there. numpy's // and % of int64 are Python's for
+        values within the bounds (checked by `emit`)."""
+        rounded = fn in ("_fdiv", "_rdiv")
+        want = {"_fdiv": 4, "_rdiv": 3}.get(fn, 3)
+        if len(node.args) != want:
+            raise Unsupported(f"{fn} of {len(node.args)} arguments")
+        mode = None
+        if rounded:
+            m = node.args[2]
+            if not isinstance(m, ast.Constant) or m.value not in ("down", "up", "half_even"):
+                raise Unsupported("a rounding that is not down, up or half_even")
+            mode = m.value
+        n, d = (self.number(self.expr(x)) for x in node.args[:2])
+        for x in node.args[(3 if rounded else 2):]:
+            self._consts([_const(0), self.expr(x)], 2)   # the error's site: a constant
+        if d.const == 0 or d.lo == d.hi == 0:
+            return self.checked_const(0, True)
+        if d.lo <= 0 <= d.hi:
+            self.fail_where(self._op("==", d, _const(0)))
+            d = self.emit(f"_np.where({d.text} == 0, 1, {d.text})", "int", min(d.lo, 1), max(d.hi, 1))
+        big_n = max(abs(n.lo), abs(n.hi))
+        big_d = max(abs(d.lo), abs(d.hi))
+        if fn == "_floordiv":
+            return self._divided("//", n, d, -big_n, big_n)
+        if fn == "_floormod":
+            lo, hi = (0, d.hi - 1) if d.lo > 0 else (d.lo + 1, 0) if d.hi < 0 else (1 - big_d, big_d - 1)
+            return self._divided("%", n, d, lo, hi)
+        if fn in ("_tdiv", "_tmod"):
+            an = self.emit(f"_np.abs({n.text})", "int", 0, big_n) if n.const is None else _const(abs(n.const))
+            ad = self.emit(f"_np.abs({d.text})", "int", 1, big_d) if d.const is None else _const(abs(d.const))
+            if fn == "_tmod":   # the sign of n, smaller than d and than n
+                r = self._divided("%", an, ad, 0, min(big_n, big_d - 1))
+                return self.ifexp(self._op("<", n, _const(0)), self.unary(ast.USub(), r), r)
+            q = self._divided("//", an, ad, 0, big_n)
+            same = self._op("==", self._op(">=", n, _const(0)), self._op(">", d, _const(0)))
+            return self.ifexp(same, q, self.unary(ast.USub(), q))
+        # round_div: the divisor made positive, then the floor and its remainder
+        negative = self._op("<", d, _const(0))
+        n = self.ifexp(negative, self.unary(ast.USub(), n), n)
+        d = self.ifexp(negative, self.unary(ast.USub(), d), d)
+        d = Val(d.text, d.kind, max(d.lo, 1), d.hi, d.const)   # 0 was replaced, and the sign taken
+        q = self._divided("//", n, d, -big_n, big_n)
+        if mode == "down":
+            return q
+        r = self._divided("%", n, d, 0, big_d - 1)
+        if mode == "up":
+            return self._op("+", q, self.number(self._op("!=", r, _const(0))))
+        twice = self._op("*", r, _const(2))
+        odd = self._op("==", self._op("&", q, _const(1)), _const(1))
+        up = self.boolop_or(self._op(">", twice, d), self.boolop_of(self._op("==", twice, d), odd))
+        return self._op("+", q, self.number(up))
+
+    def _divided(self, sym: str, n: Val, d: Val, lo: int, hi: int) -> Val:
+        """n // d or n % d, d never 0 on any row, its result within lo..hi."""
+        if n.const is not None and d.const is not None:
+            return _const(_apply(sym, n.const, d.const))
+        return self.emit(f"({n.text} {sym} {d.text})", "int", lo, hi)
 
     def optget(self, args: list[Val]) -> Val:
         """`_optget(o, site)`: o - 1, an error where o is 0 (get of none)."""
@@ -1420,6 +1484,7 @@ class Kernel:
         return _const(0)
 
 
+DIVISIONS = frozenset({"_tdiv", "_tmod", "_floordiv", "_floormod", "_fdiv", "_rdiv"})
 PARTIAL = {"_optget": Kernel.optget, "_narrow": Kernel.narrow, "_keychk": Kernel.keychk, "_inrange": Kernel.inrange,
            "_seqget": Kernel.seqget, "_seqslot": Kernel.seqslot, "_seqhead": Kernel.seqhead, "_seqlast": Kernel.seqlast,
            "_seqtail": Kernel.seqtail, "_seqcut": Kernel.seqcut, "_append": Kernel.append,
