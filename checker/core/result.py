@@ -91,7 +91,8 @@ class SearchStats:
     shipped_bytes: int = 0          # bytes of successor batches sent between partitions (workers > 1)
     # what expanded the large levels: "numpy" (the level kernel, `checker.engines.explicit.vector`;
     # "numpy, and the generated code where an action fails" when such chunks went back to it), "python:
-    # <why not numpy>", or "" when no level was large enough to ask (or workers, symmetry, a graph)
+    # <why not numpy>", or "" when no level was large enough to ask (or workers, symmetry, a graph);
+    # "numpy (the generated code checks I, J: <why>)" when invariants I and J could not be translated
     kernel: str = ""
 
 

@@ -1603,6 +1603,9 @@ class ModelCompiler(Compiler):
         # `kernel_bodies`, instance id); None when not recording, or an instance is looped over
         self.recording: list | None = None
         self.kernel_plan: tuple | None = None    # (those instances or None, invariant codes)
+        # per invariant, (head lines, lines per state) setting `_m<j>` to its outcome in s0 (False
+        # when it raises), memoised as in expand: the level kernel's invariants it cannot translate
+        self.invariant_checks: list[tuple[list[str], list[str]]] = []
 
     def message(self, text: str) -> int:
         self.messages.append(text)
@@ -2154,15 +2157,19 @@ class ModelCompiler(Compiler):
         per: list[str] = []
         caches: list[str] = []
         memo_terms, terms = [], []
+        self.invariant_checks = []
         for j, (inv, code) in enumerate(zip(m.invariants, inv_codes)):
             mask = self.memo_mask(inv, code)
             if mask is None:
                 terms.append(_paren(code))
+                self.invariant_checks.append(([], ["try:", f"    _m{j} = bool({code})", "except ModelError:",
+                                                   f"    _m{j} = False"]))
             else:
                 head, lines = self.memo_lines(j, code, mask)
                 caches += head
                 per += lines
                 memo_terms.append(f"_m{j}")
+                self.invariant_checks.append((head, lines))
         if terms:
             per.append("try:")
             per.append(f"    ok = {' and '.join(memo_terms + terms)}")

@@ -93,8 +93,29 @@ class CompiledModel:
                     kernel_instance(k, guards, way, ident) for k, guards, ways, ident in instances
                     for way in (self._kernel_ways(ways) or [None]))
                 self._kernel, self.kernel_why = build_kernel(plan, invariants, self.state_bits,
-                                                             len(self.model.actions), self._tables)
+                                                             len(self.model.actions), self._tables,
+                                                             self._invariants_of_rows)
         return self._kernel
+
+    def _invariants_of_rows(self, which: list[int]):
+        """`bad(states, rows)`: the rows (indexes into the list of ints `states`) where one of the
+        invariants of the indexes `which` fails or raises -- the generated code's lines for them,
+        memoised as in expand; for the level kernel's invariants it cannot translate."""
+        checks = self._compiler.invariant_checks
+        head, body = [], []
+        for j in which:
+            h, lines = checks[j]
+            head += h
+            body += lines
+        test = " and ".join(f"_m{j}" for j in which)
+        text = "\n".join(["def _kernel_invariants(states, frontier):", "    bad = []",
+                          *(f"    {line}" for line in head),
+                          "    for i in frontier:", "        s0 = states[i]",
+                          *(f"        {line}" for line in body),
+                          f"        if not ({test}):", "            bad.append(i)", "    return bad", ""])
+        space = dict(self._namespace)   # the generated module's helpers, tables and functions
+        exec(compile(text, "<syncproof:kernel-invariants>", "exec"), space)  # noqa: S102 - generated code
+        return space["_kernel_invariants"]
 
     def _kernel_ways(self, ways) -> list | None:
         """An instance's ways through its chooses (lists of lines), compiled now if need be."""

@@ -218,7 +218,13 @@ class Explorer:
         used, chunks = self.kernel_chunks
         if chunks:
             # (not how many chunks: their sizes follow the machine's speed, and a result does not)
-            return "numpy" if used == chunks else HANDED_BACK
+            stat = "numpy" if used == chunks else HANDED_BACK
+            kernel = self.cm.level_kernel()
+            left = kernel.k.in_python if kernel is not None else []
+            if left:   # invariants it could not translate: checked by the generated code, state by state
+                names = ", ".join(self.cm.invariant_names[j] for j in left)
+                stat += f" (the generated code checks {names}: {kernel.k.python_why[0]})"
+            return stat
         why = self.cm.kernel_why or self.kernel_why
         return f"python: {why}" if why else ""
 

@@ -144,7 +144,7 @@ class Kernel:
     None, guard matrix, next-state matrix (of limbs), failure per row or None)."""
 
     def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
-                 tables=()):
+                 tables=(), python_invariants: bool = False):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
         self.lines: list[str] = []
@@ -173,6 +173,12 @@ class Kernel:
         self.alive: list = []
         self.context: list[tuple[Val, bool]] = []   # (truth value, whether it must be False)
         self.n_actions = n_actions
+        # with `python_invariants`, an invariant that cannot be translated is left to the generated
+        # code (its index in `in_python`, the reason in `python_why`) rather than the whole kernel
+        self.python_invariants = python_invariants
+        self.in_python: list[int] = []
+        self.python_why: list[str] = []
+        self.waived = 0        # operations of translations given up (not in the kernel's count)
         self.lines.append("E = None")
         ok = self.invariants(invariants)
         matrices = len(self.lines)
@@ -206,13 +212,26 @@ class Kernel:
         if not codes:
             return "None"
         v = _const(True)
-        for c in codes:
+        for j, c in enumerate(codes):
             # `ok = a and b and ...` in a try: where an invariant raises, ok is False -- here the
             # chunk is handed back instead, so that a check reported on more rows than the
             # generated code reaches can never make a state bad
-            x = self.truth(self.parse(c))
+            saved = list(self.failed), list(self.context), dict(self.scope), self.ids
+            try:
+                x = self.truth(self.parse(c))
+            except Unsupported as exc:
+                if not self.python_invariants:
+                    raise
+                # given up: its lines stay, unread (`_without_unread` drops them), its checks go
+                self.failed, self.context, self.scope = saved[0], saved[1], saved[2]
+                self.waived += self.ids - saved[3]
+                self.in_python.append(j)
+                self.python_why.append(str(exc))
+                continue
             self.error_rows(self.take_failed(), v if v.const is None else None)
             v = self.boolop_of(v, x)
+        if len(self.in_python) == len(codes):
+            return "None"
         return self.array(v)
 
     def instance(self, j: int, inst: Instance) -> None:
@@ -394,7 +413,7 @@ class Kernel:
         """A new temporary holding text (an array: the callers fold constants themselves)."""
         if not -BOUND <= lo <= hi < BOUND:
             raise Unsupported("a value that may not fit in 62 bits")
-        if self.ids >= MAX_OPERATIONS:   # unrolled, the model's code is too long to pay
+        if self.ids - self.waived >= MAX_OPERATIONS:   # unrolled, the model's code is too long to pay
             raise Unsupported(f"more than {MAX_OPERATIONS:,} numpy operations a chunk")
         self.ids += 1
         name = f"_a{self.ids}"
@@ -1547,8 +1566,10 @@ class LevelKernel:
     else as `Rows` (the chunk a list of ints); None when an enabled instance fails on some state of
     the chunk (the generated code reports that)."""
 
-    def __init__(self, kernel: Kernel):
+    def __init__(self, kernel: Kernel, python_check=None):
         self.k = kernel
+        # (states as ints, rows) -> the rows where an invariant of `kernel.in_python` fails or raises
+        self.python_check = python_check if kernel.in_python else None
         self.wide = kernel.limbs > 0
         self.rows = max(64, CELLS // max(1, kernel.columns * max(1, kernel.limbs) + kernel.temps))
 
@@ -1583,6 +1604,7 @@ class LevelKernel:
         bad: list[int] = []
         dead = -1
         states, parents, idents = [], [], []
+        ints = None   # the chunk's states as ints, for the invariants the generated code checks
         for start in range(0, len(S), self.rows):
             part = S[start:start + self.rows]
             ok, G, N, E = k.kernel(part)
@@ -1590,7 +1612,17 @@ class LevelKernel:
                 return None
             if k.columns:
                 counts += np.bincount(k.column_action, weights=G.sum(axis=0), minlength=k.n_actions).astype(np.int64)
-            if ok is not None:
+            if self.python_check is not None:
+                if ints is None:
+                    ints = chunk.tolist() if isinstance(chunk, np.ndarray) else chunk
+                # on the rows where the translated invariants hold (elsewhere the state is bad anyway)
+                rows = range(start, start + len(part)) if ok is None else (np.flatnonzero(ok) + start).tolist()
+                failed = self.python_check(ints, rows)
+                if ok is None:
+                    bad += failed
+                else:
+                    bad += sorted((np.flatnonzero(~ok) + start).tolist() + failed)
+            elif ok is not None:
                 bad += (np.flatnonzero(~ok) + start).tolist()
             if dead < 0:
                 idle = np.flatnonzero(~G.any(axis=1)) if k.columns else np.arange(len(part))
@@ -1615,12 +1647,15 @@ class LevelKernel:
         return out, counts.tolist(), bad, dead
 
 
-def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=()):
-    """(LevelKernel, None) or (None, why not)."""
+def build(instances, invariants: list[str], state_bits: int, n_actions: int, tables=(), python_check=None):
+    """(LevelKernel, None) or (None, why not). With `python_check(which)`, a function checking the
+    invariants of the indexes `which` as `LevelKernel` calls it, the invariants that cannot be
+    translated are left to it (`LevelKernel.k.in_python`); without, they make no kernel."""
     try:
         if instances is None:
             raise Unsupported("an action whose parameters are looped over, not unrolled")
-        return LevelKernel(Kernel(instances, invariants, state_bits, n_actions, tables)), None
+        k = Kernel(instances, invariants, state_bits, n_actions, tables, python_invariants=python_check is not None)
+        return LevelKernel(k, python_check(k.in_python) if k.in_python else None), None
     except Unsupported as exc:
         return None, str(exc)
     except (SyntaxError, RecursionError, MemoryError) as exc:   # code nested too deep for Python's parser
