@@ -179,10 +179,13 @@ def test_limbs_and_ints_convert_exactly():
         assert vector.ints_of_limbs(rows) == states
 
 
-# keys of few bits (sorted with their indices below them), of 64 bits (argsorted), and about the
-# boundary between the two for batches of up to 300 (9 bits of index: keys below 2**55 are packed)
+# keys of few bits (sorted with their indices below them), of 64 bits (sorted by their high bits
+# with the index below them), about the boundary between the two for batches of up to 300 (9 bits
+# of index: keys below 2**55 are packed), and keys of 64 bits that differ only in their low bits
 KEYS = st.one_of(st.integers(0, 40), st.integers(0, 2 ** 64 - 1),
-                 st.sampled_from([2 ** 55 - 1, 2 ** 55, 2 ** 56 - 1, 2 ** 56, 2 ** 57, 2 ** 63 - 1]))
+                 st.sampled_from([2 ** 55 - 1, 2 ** 55, 2 ** 56 - 1, 2 ** 56, 2 ** 57, 2 ** 63 - 1]),
+                 st.tuples(st.sampled_from([2 ** 63, 0xFEDC_BA98_7654_3000, 2 ** 64 - 2 ** 12]),
+                           st.integers(0, 2 ** 12 - 1)).map(lambda t: t[0] | t[1]))
 
 
 @settings(max_examples=300, deadline=None)
@@ -196,6 +199,12 @@ def test_distinct_first_is_numpys_unique(keys, dtype):
     got, first = distinct_first(a)
     want, want_first = np.unique(a, return_index=True)
     assert got.tolist() == want.tolist() and first.tolist() == want_first.tolist()
+    if len(a):   # and each key's position, equal keys in order of position
+        from checker.engines.explicit.visited import runs_of
+        ordered, where, starts, _ = runs_of(a)
+        assert np.array_equal(a[where], ordered) and sorted(where.tolist()) == list(range(len(a)))
+        if dtype is np.uint64:   # (sorted with their positions: equal keys in order of position)
+            assert [(int(k), int(p)) for k, p in zip(ordered, where)] == sorted((int(k), p) for p, k in enumerate(a))
 
 
 def test_distinct_first_of_a_large_batch_is_numpys_unique():
@@ -207,6 +216,12 @@ def test_distinct_first_of_a_large_batch_is_numpys_unique():
         got, first = distinct_first(a)
         want, want_first = np.unique(a, return_index=True)
         assert np.array_equal(got, want) and np.array_equal(first, want_first), high
+    # keys of 64 bits in 8 groups of equal high bits, each group's keys differing in their low bits
+    a = (rng.integers(0, 8, size=2 ** 17, dtype=np.uint64) << np.uint64(40)) | np.uint64(2 ** 63) \
+        | rng.integers(0, 2 ** 17, size=2 ** 17, dtype=np.uint64)
+    got, first = distinct_first(a)
+    want, want_first = np.unique(a, return_index=True)
+    assert np.array_equal(got, want) and np.array_equal(first, want_first)
 
 
 def test_fingerprints_of_limbs_are_those_of_the_ints():

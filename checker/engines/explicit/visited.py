@@ -55,6 +55,9 @@ def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         both.sort()
         ordered = both >> shift
         where = (both & np.uint64((1 << low) - 1)).astype(np.intp)
+    elif keys.dtype == np.uint64 and low < 48:
+        ordered, where = _sorted_by_high_bits(keys, low)
+        packed = True   # (within a run, positions ascend: its first is its first occurrence)
     else:
         where = np.argsort(keys)
         ordered = keys[where]
@@ -62,6 +65,30 @@ def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
     return ordered, where, starts, where[at] if packed else np.minimum.reduceat(where, at)
+
+
+def _sorted_by_high_bits(keys: np.ndarray, low: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of 64 bits sorted, and each one's position, equal keys in order of position: each key's
+    high 64 - low bits with its position in the low bits sorted as one array of numbers (np.sort),
+    which orders the keys but those that differ only in their low bits; the few groups of equal
+    high bits holding different keys are then sorted by key, stably."""
+    mask = np.uint64((1 << low) - 1)
+    both = keys & ~mask
+    both |= np.arange(len(keys), dtype=np.uint64)
+    both.sort()
+    where = (both & mask).astype(np.intp)
+    ordered = keys[where]
+    both &= ~mask   # the high bits alone
+    mixed = np.flatnonzero((both[1:] == both[:-1]) & (ordered[1:] != ordered[:-1]))
+    if len(mixed):   # every member of those groups, sorted by (group, key), stably: in one lexsort
+        group = np.cumsum(np.concatenate(([True], both[1:] != both[:-1]))) - 1
+        hit = np.zeros(group[-1] + 1, dtype=bool)
+        hit[group[mixed]] = True
+        at = np.flatnonzero(hit[group])
+        order = at[np.lexsort((ordered[at], group[at]))]
+        ordered[at] = ordered[order]
+        where[at] = where[order]
+    return ordered, where
 
 
 def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
