@@ -1563,8 +1563,9 @@ def _apply(sym: str, x: int, y: int):
 class LevelKernel:
     """`expand` of a chunk of states by the kernel: the generated `expand`'s (next states, counts, bad,
     dead, err), the next states as `Arrays` when states fit in 62 bits (the chunk a uint64 array),
-    else as `Rows` (the chunk a list of ints); None when an enabled instance fails on some state of
-    the chunk (the generated code reports that)."""
+    else as `Rows` (the chunk a list of ints), less the transitions from a state to itself (their
+    target is visited: its parent); None when an enabled instance fails on some state of the chunk
+    (the generated code reports that). `labelled` gives every transition."""
 
     def __init__(self, kernel: Kernel, python_check=None):
         self.k = kernel
@@ -1628,7 +1629,19 @@ class LevelKernel:
                 idle = np.flatnonzero(~G.any(axis=1)) if k.columns else np.arange(len(part))
                 if len(idle):
                     dead = int(idle[0]) + start
-            flat = np.flatnonzero(G.ravel())
+            if labelled or not k.columns:
+                flat = np.flatnonzero(G.ravel())
+            else:
+                # a successor equal to its parent is visited (the parent is): left out here, before
+                # it is fingerprinted and sorted (a message delivered again, a step that changes nothing)
+                if self.wide:
+                    taken = N[:, :, 0] != part[:, :1]
+                    for j in range(1, k.limbs):
+                        taken |= N[:, :, j] != part[:, j:j + 1]
+                else:
+                    taken = N != part[:, None]
+                taken &= G
+                flat = np.flatnonzero(taken.ravel())
             if self.wide:
                 states.append(N.reshape(-1, k.limbs)[flat])
             else:
