@@ -88,13 +88,15 @@ def test_states_beyond_64_bits_agree():
 
 def test_workers_expand_with_the_level_kernel_as_one_process_without_it():
     """Each partition expands its levels with the level kernel as one process does (chunks where an
-    action fails handed back to the generated code, states wider than 62 bits in limbs): the same
-    results as one process with the generated code alone."""
-    from test_level_kernel import OVERFLOW
+    action fails handed back to the generated code, states wider than 62 bits in limbs, invariants
+    it cannot translate checked by the generated code, a set of 80 members): the same results as
+    one process with the generated code alone."""
+    from test_level_kernel import OVERFLOW, PYTHON_INVARIANTS, SET_OF_80
     from test_level_kernel import WIDE as LIMBS
     cases = [(model_file("two_phase_commit.sync", ["RM=4"]), {"max_states": 555}),
              (model_file("two_phase_commit_broken.sync", ["RM=4"]), {"stop_at_first": False}),
-             (model_of(LIMBS), {"stop_at_first": False}), (model_of(OVERFLOW), {"stop_at_first": False})]
+             (model_of(LIMBS), {"stop_at_first": False}), (model_of(OVERFLOW), {"stop_at_first": False}),
+             (model_of(PYTHON_INVARIANTS), {"stop_at_first": False}), (model_of(SET_OF_80), {"stop_at_first": False})]
     for m, options in cases:
         one = check(m, ExplicitOptions(workers=1, symmetry=False, kernel_from=None, **options))
         two = check(m, ExplicitOptions(workers=2, symmetry=False, kernel_from=0, chunk=40, **options))
