@@ -97,6 +97,15 @@ class CompiledModel:
                                                              self._invariants_of_rows)
         return self._kernel
 
+    def kernel_note(self) -> str:
+        """What `stats.kernel` adds when the level kernel made here left invariants to the generated
+        code ("" when it left none, or none was made)."""
+        kernel = getattr(self, "_kernel", None)
+        if kernel is None or not kernel.k.in_python:
+            return ""
+        names = ", ".join(self.invariant_names[j] for j in kernel.k.in_python)
+        return f" (the generated code checks {names}: {kernel.k.python_why[0]})"
+
     def _invariants_of_rows(self, which: list[int]):
         """`bad(states, rows)`: the rows (indexes into the list of ints `states`) where one of the
         invariants of the indexes `which` fails or raises -- the generated code's lines for them,

@@ -137,7 +137,7 @@ class Partition:
                 shown = now
                 progress(level.counts)
         report = self._report(level)
-        report["kernel"] = (used, chunks, cm.kernel_why)
+        report["kernel"] = (used, chunks, cm.kernel_why, cm.kernel_note())
         batches, report["stride"] = self._batches(*level.succ.result())
         report["shipped"] = sum(len(b) for p, b in enumerate(batches) if p != self.index)
         # this partition's own batch stays here, unpickled: `receive` is given None in its place

@@ -137,6 +137,7 @@ class Explorer:
         self.kernel_sizer = ChunkSizer(options.chunk * KERNEL_CHUNKS)
         self.kernel_chunks = [0, 0]            # chunks expanded by the level kernel, and in all
         self.kernel_why = None                 # why the partitions' level kernel was not made (theirs)
+        self.kernel_note = ""                  # the invariants their kernel left to the generated code
         self.limit: tuple[str, int, str] | None = None   # where the state limit cut, refused, what
         self.records: dict[str, list] = {}     # violation -> [what, depth, index]: rebuilt on resume
         self.cut: list = []                    # [depth, parent index, state] of the last level's successors
@@ -218,13 +219,9 @@ class Explorer:
         used, chunks = self.kernel_chunks
         if chunks:
             # (not how many chunks: their sizes follow the machine's speed, and a result does not)
-            stat = "numpy" if used == chunks else HANDED_BACK
-            kernel = self.cm.level_kernel()
-            left = kernel.k.in_python if kernel is not None else []
-            if left:   # invariants it could not translate: checked by the generated code, state by state
-                names = ", ".join(self.cm.invariant_names[j] for j in left)
-                stat += f" (the generated code checks {names}: {kernel.k.python_why[0]})"
-            return stat
+            # (and the invariants it left to the generated code, if any: from the kernel made here,
+            # or the partitions')
+            return ("numpy" if used == chunks else HANDED_BACK) + (self.cm.kernel_note() or self.kernel_note)
         why = self.cm.kernel_why or self.kernel_why
         return f"python: {why}" if why else ""
 
@@ -579,10 +576,11 @@ class Explorer:
                 level.dead = report["dead"]
             if report["err"] is not None:
                 errs.append(report["err"])
-            used, chunks, why = report.get("kernel", (0, 0, None))
+            used, chunks, why, note = report.get("kernel", (0, 0, None, ""))
             self.kernel_chunks[0] += used
             self.kernel_chunks[1] += chunks
             self.kernel_why = self.kernel_why or why
+            self.kernel_note = self.kernel_note or note
         level.bad = sorted(bad_states)
         level.err = min(errs, key=lambda e: e[0]) if errs else None
         # a parent's successors are all in its partition's report, in order: a stable sort by parent

@@ -1218,21 +1218,9 @@ class Kernel:
         if not isinstance(it, ast.Call) or it.keywords:
             raise Unsupported("a loop over something other than a set, a sequence, a range or constants")
         fn = _called(it)
-        if fn in ("_bits", "_bitsin") and it.args:
+        if fn in ("_bits", "_bitsin"):
             return self.set_members(fn, it)
         args = [self.number(self.expr(x)) for x in it.args]
-        if fn in ("_bits", "_bitsin"):
-            mask = args[0]
-            if mask.lo < 0:
-                raise Unsupported("a loop over a negative mask")
-            lo, hi = 0, mask.hi.bit_length()
-            if fn == "_bitsin":
-                base, size = self._consts(args, 3)
-                lo, hi = base, min(hi, base + size)
-            if mask.const is not None:
-                return [(_const(c), None) for c in range(lo, hi) if mask.const >> c & 1]
-            return [(_const(c), self.truth(self._op("&", self._op(">>", mask, _const(c)), _const(1))))
-                    for c in range(lo, hi)]
         if fn == "_seqitems":
             lb, w, cap = self._consts(args, 4)
             q = args[0]
@@ -1319,6 +1307,8 @@ class Kernel:
         hold, a constant, with that bit of the mask on the row. A mask written `x & C` (C a constant:
         a field's or a variant's bits) holds none of C's zero bits; a wide mask (a set of more than
         62 members) is read bit by bit from its limbs."""
+        if not it.args:
+            raise Unsupported(f"{fn} of no mask")
         arg, rest = it.args[0], [self.number(self.expr(x)) for x in it.args[1:]]
         possible = None   # a constant the mask lies within, when its form says so
         if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.BitAnd):

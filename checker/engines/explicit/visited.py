@@ -47,8 +47,9 @@ def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     least position of each run (half the time of the stable sort np.unique needs)."""
     n = len(keys)
     low = max(1, (n - 1).bit_length())   # bits for a position
-    packed = keys.dtype == np.uint64 and low < 64 and int(keys.max()) >> (64 - low) == 0
-    if packed:
+    # whether equal keys come out in order of position (their first is their first occurrence)
+    by_position = keys.dtype == np.uint64 and low < 64 and int(keys.max()) >> (64 - low) == 0
+    if by_position:
         shift = np.uint64(low)
         both = keys << shift
         both |= np.arange(n, dtype=np.uint64)
@@ -57,14 +58,14 @@ def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         where = (both & np.uint64((1 << low) - 1)).astype(np.intp)
     elif keys.dtype == np.uint64 and low < 48:
         ordered, where = _sorted_by_high_bits(keys, low)
-        packed = True   # (within a run, positions ascend: its first is its first occurrence)
+        by_position = True
     else:
         where = np.argsort(keys)
         ordered = keys[where]
     starts = np.ones(n, dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
-    return ordered, where, starts, where[at] if packed else np.minimum.reduceat(where, at)
+    return ordered, where, starts, where[at] if by_position else np.minimum.reduceat(where, at)
 
 
 def _sorted_by_high_bits(keys: np.ndarray, low: int) -> tuple[np.ndarray, np.ndarray]:
