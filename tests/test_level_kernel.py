@@ -565,7 +565,8 @@ def test_translated_expressions_are_pythons(guard, value, states):
         assert "truth value" in str(exc) or "0 and 1" in str(exc), exc
         return
     S = np.array(states, dtype=np.int64)
-    ok, G, N, E = k.kernel(S)
+    ok, G, N, E, F = k.kernel(S)
+    assert F is None
     assert E is None
     for i, s0 in enumerate(states):
         want_guard = bool(eval(guard, {}, {"s0": s0}))  # noqa: S307 - the test's own expressions
@@ -624,9 +625,12 @@ def wide_next(draw, depth=2):
 def test_translated_wide_expressions_are_pythons(field, value, states):
     """Reads and writes of a 130-bit state in limbs, row by row, against Python's eval."""
     guard = f"({field} % 3 != 1) or ({value} == s0)"
+    patched = len(states) % 2 == 0   # (both forms of the next states, by the rows drawn)
     k = vector.Kernel([vector.Instance(0, [guard], [f"ap({value})"]), vector.Instance(0, [], [f"ap({field})"])],
-                      [f"({field} < 100)"], WBITS, 1)
-    ok, G, N, E = k.kernel(vector.limbs_of_ints(states, k.limbs))
+                      [f"({field} < 100)"], WBITS, 1, patched=patched)
+    S = vector.limbs_of_ints(states, k.limbs)
+    ok, G, N, E, F = k.kernel(S)
+    N = k.matrix(S, N)   # (rows, instances, limbs)
     assert E is None
     got = vector.ints_of_limbs(np.ascontiguousarray(N[:, 0, :]))
     fields = vector.ints_of_limbs(np.ascontiguousarray(N[:, 1, :]))   # the field's value as a next state
@@ -636,6 +640,50 @@ def test_translated_wide_expressions_are_pythons(field, value, states):
         assert bool(ok[i]) is bool(eval(f"({field} < 100)", {}, env))  # noqa: S307
         assert bool(G[i, 0]) is bool(eval(guard, {}, env))  # noqa: S307
         assert got[i] == eval(value, {}, env)  # noqa: S307
+        if patched:
+            assert bool(F[i, 0]) is (got[i] != s0) and bool(F[i, 1]) is (fields[i] != s0)
+        else:
+            assert F is None
+
+
+@st.composite
+def masked_set(draw):
+    """A set of a wide state masked by a constant of more than 62 bits (a variant's members, a
+    quorum's reports), as the generated code tests and counts it: the mask's bits read where they
+    are, the set shifted or not, masked twice or once."""
+    at = draw(st.integers(0, WBITS - 1))
+    constant = draw(st.integers(0, (1 << draw(st.sampled_from([63, 70, 125, 135]))) - 1))
+    masked = f"((s0 >> {at}) & {constant})" if draw(st.booleans()) else f"({constant} & (s0 >> {at}))"
+    if draw(st.booleans()):
+        masked = f"({masked} & {draw(st.integers(0, (1 << 130) - 1))})"
+    if draw(st.integers(0, 4)) == 0:   # not masked
+        masked = f"(s0 >> {at})"
+    form = draw(st.sampled_from(["== 0", "!= 0", "count", "loop"]))
+    if form == "count":
+        return f"({masked}).bit_count()"
+    if form == "loop":
+        return f"sum((l % 7) for l in _bits({masked}))"
+    return f"int({masked} {form})"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(masked_set(), st.randoms(use_true_random=False))
+def test_sets_of_a_wide_state_masked_by_wide_constants_are_pythons(value, rnd):
+    """A wide set masked by a wide constant is masked limb by limb where it lies, and tested or
+    counted without its bits moved: against Python's eval, on random states, states with few
+    bits set and none."""
+    from spec import runtime
+    states = [rnd.getrandbits(WBITS) for _ in range(20)]
+    states += [s & rnd.getrandbits(WBITS) & rnd.getrandbits(WBITS) & rnd.getrandbits(WBITS) for s in states] + [0]
+    text = value.replace("int(", "(")
+    k = vector.Kernel([vector.Instance(0, [], [f"ap({text} + 0)"])], [], WBITS, 1)
+    S = vector.limbs_of_ints(states, k.limbs)
+    ok, G, N, E, F = k.kernel(S)
+    assert E is None
+    got = vector.ints_of_limbs(np.ascontiguousarray(k.matrix(S, N)[:, 0, :]))
+    env = {"_bits": runtime.bits_small}
+    for i, s0 in enumerate(states):
+        assert got[i] == int(eval(text, env, {"s0": s0})), (text, s0)  # noqa: S307 - the test's own text
 
 
 @st.composite
@@ -676,7 +724,9 @@ def test_loops_over_sets_of_a_wide_state_are_pythons(loop, states):
     except vector.Unsupported as exc:
         assert "too many" in str(exc), exc   # (an unmasked set of 125 members and an `if`: 256 at most)
         return
-    ok, G, N, E = k.kernel(vector.limbs_of_ints(states, k.limbs))
+    S = vector.limbs_of_ints(states, k.limbs)
+    ok, G, N, E, F = k.kernel(S)
+    N = k.matrix(S, N)   # (rows, instances, limbs)
     assert E is None
     got = vector.ints_of_limbs(np.ascontiguousarray(N[:, 0, :]))
     env = {"_bits": runtime.bits_small, "_bitsin": runtime.bitsin, "_T": tables}
@@ -740,7 +790,7 @@ def test_divisions_by_values_of_the_state_are_the_runtimes(fn):
             text = f"{name}({n}, {d}, {mode!r})" if name == "_rdiv" else \
                 f"{name}({n}, {d}, {mode!r}, 7)" if name == "_fdiv" else f"{name}({n}, {d}, 7)"
             k = vector.Kernel([vector.Instance(0, [], [f"ap({text})"])], [], BITS, 1)
-            ok, G, N, E = k.kernel(states)
+            ok, G, N, E, F = k.kernel(states)
             for i, s0 in enumerate(states.tolist()):
                 try:
                     want = eval(text, env, {"s0": s0})  # noqa: S307 - the test's own text
@@ -926,6 +976,34 @@ def test_corpus_models_expand_the_same(name):
     for size in (len(states), 61):
         assert_same_expansion(cm, states, size)
     same_search(m, max_states=3000)
+
+
+WIDE_MODELS = [("models", "gossip_replicas.sync", []), ("text", "SET_OF_80", []),
+               ("corpus", "bridge_union", []), ("corpus", "gossip_symmetric", ["NODES=5", "UPDATES=1"])]
+
+
+@pytest.mark.parametrize("where, name, consts", WIDE_MODELS, ids=[w[1] for w in WIDE_MODELS])
+@pytest.mark.parametrize("patched", [True, False])
+def test_wide_next_states_patched_or_whole_are_the_generated_codes(where, name, consts, patched, monkeypatch):
+    """A wide model's next states written as patches of their parents (the limbs an instance
+    changes) or whole: the same expansion, labelled transitions and search as the generated code."""
+    from spec.loader import load
+    monkeypatch.setattr(vector, "PATCHED", patched)
+    from spec.loader import load_text
+    m = explicit_model_file(name, consts) if where == "models" else load_text(SET_OF_80) if where == "text" \
+        else load(CORPUS / f"{name}.sync", consts)
+    cm = CompiledModel(m)
+    kernel = cm.level_kernel()
+    assert kernel is not None and kernel.wide and kernel.patched is patched, cm.kernel_why
+    states = reachable(cm, 1500)
+    for size in (len(states), 61):
+        assert_same_expansion(cm, states, size)
+    for start in range(0, len(states), 250):
+        chunk = states[start:start + 250]
+        (ts, ends), counts, bad, dead, err, idents = kernel.labelled(chunk)
+        out, _, want_ends = cm.labelled_level(chunk)
+        assert list(ts) == list(out) and list(ends) == list(want_ends)
+    same_search(m, max_states=1500)
 
 
 def test_temporaries_no_line_reads_are_not_computed():

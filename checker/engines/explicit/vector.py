@@ -48,6 +48,7 @@ UNROLLED = 256                  # values of a generator unrolled, at most
 MAX_OPERATIONS = 12_000         # numpy operations of a kernel (a chunk), at most: beyond, it is slow to
                                 # translate and compile, and no faster than the generated code
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
+PATCHED: bool | None = None     # wide next states as patches (True), whole (False), or as `Kernel` chooses
 
 # the operators translated, with their source and their meaning on Python's integers
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<",
@@ -101,10 +102,13 @@ class Wide(NamedTuple):
     its limbs, lowest first, each a Val in 0..2**62-1 holding 62 of its bits, shifted right by
     `shift` bits (a constant, or an array: a map's entry at a key read from the state). A right
     shift is only recorded: the bits are read where a narrow value is wanted (`Kernel.narrowed`),
-    from two limbs at most for a field of at most 62 bits."""
+    from two limbs at most for a field of at most 62 bits. `within`, when known, is a constant
+    (not negative) whose bits the number's, before the shift, lie within: a set masked by a
+    constant (`Kernel.masked`), whose other bits are never read."""
 
     limbs: tuple
     shift: int | Val = 0
+    within: int | None = None
 
 
 class Big(NamedTuple):
@@ -141,10 +145,17 @@ class Instance(NamedTuple):
 class Kernel:
     """The translation of one model's `expand`: `kernel(S)` over an int64 array of states (of
     rows of `limbs` limbs when states are wider than 62 bits) gives (invariants hold per row or
-    None, guard matrix, next-state matrix (of limbs), failure per row or None)."""
+    None, guard matrix, next states, failure per row or None, F).
+
+    States of at most 62 bits: the next states are a matrix (rows, instances), F is None.
+    Wider states: a next state is its parent with a few limbs changed (a field set, a message
+    added), so only those are computed: N is (rows, patches), each patch a limb (`patch_limb`)
+    of one instance's next state (`patch_start[j]` .. `patch_start[j + 1]` are instance j's), and
+    F (rows, instances) says where the next state differs from its parent at all.
+    `next_rows` assembles next states from them."""
 
     def __init__(self, instances: list[Instance], invariants: list[str], state_bits: int, n_actions: int,
-                 tables=(), python_invariants: bool = False):
+                 tables=(), python_invariants: bool = False, patched: bool | None = None):
         if state_bits > MAX_STATE_BITS:
             raise Unsupported(f"states of {state_bits} bits (at most {MAX_STATE_BITS})")
         self.lines: list[str] = []
@@ -180,9 +191,11 @@ class Kernel:
         self.python_why: list[str] = []
         self.waived = 0        # operations of translations given up (not in the kernel's count)
         self.lines.append("E = None")
+        self.patch_limb: list[int] = []      # wide states: the limb of each patch (a column of N)
+        self.patch_start: list[int] = [0]    # wide states: instance j's patches start here
         ok = self.invariants(invariants)
         matrices = len(self.lines)
-        self.lines += ["", ""]    # G and N, once the columns are counted
+        self.lines += ["", "", ""]    # G, N and F, once the columns are counted
         taken = []
         for j, inst in enumerate(instances):   # (an iterable: the caller may compile them one by one)
             if inst.body is None:
@@ -193,10 +206,25 @@ class Kernel:
         self.column_action = np.array([i.action for i in taken], dtype=np.int64)
         self.column_ident = np.array([i.ident for i in taken], dtype=np.int32)
         self.lines[matrices] = f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
-        limbs = f", {self.limbs}" if self.limbs else ""
-        self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}{limbs}), dtype=_np.int64)"
-        self.lines.append(f"return {ok}, G, N, E")
-        lines, self.temps = _dropped_after_last_use(_without_unread(self.lines))
+        # wide states: patches where at most half the limbs of a next state change on average
+        # (each costs a comparison with the parent's limb too, and a write where it is taken);
+        # else whole next states, compared with their parents limb by limb after the kernel
+        self.patched = bool(self.limbs) and (2 * len(self.patch_limb) <= self.columns * self.limbs
+                                             if patched is None else patched)
+        self.lines = [x for line in self.lines for x in ([line] if isinstance(line, str) else self.next_state_lines(*line))]
+        if self.patched:
+            self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {len(self.patch_limb)}), dtype=_np.int64)"
+            self.lines[matrices + 2] = f"F = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
+        else:
+            limbs = f", {self.limbs}" if self.limbs else ""
+            self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}{limbs}), dtype=_np.int64)"
+            self.lines[matrices + 2] = "F = None"
+        self.patches = len(self.patch_limb)
+        self.patch_limb = np.array(self.patch_limb, dtype=np.int64)
+        self.patch_start = np.array(self.patch_start, dtype=np.int64)
+        self.patch_count = np.diff(self.patch_start)
+        self.lines.append(f"return {ok}, G, N, E, F")
+        lines, self.temps = _dropped_after_last_use(_without_unread([x for x in self.lines if x]))
         source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
         namespace = {"_np": np, **self.arrays}
         exec(compile(source, "<syncproof:kernel>", "exec"), namespace)  # noqa: S102 - generated, see above
@@ -205,6 +233,28 @@ class Kernel:
         # what only the translation needed (the cache's arrays' names, the parsed code)
         self.cache = self.shapes = self.interned = self.scope = {}
         self.alive = []
+
+    def next_rows(self, S: np.ndarray, N: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Wide states: the next states of instances `cols` from the states at `rows` of S (a
+        kernel's input, N its patches), as rows of limbs: each its parent's row with its
+        instance's patches written in."""
+        out = S[rows]
+        m = self.patch_count[cols]
+        total = int(m.sum())
+        if total:
+            which = np.repeat(np.arange(len(rows)), m)
+            d = np.repeat(self.patch_start[cols] - (np.cumsum(m) - m), m) + np.arange(total)
+            out[which, self.patch_limb[d]] = N[rows[which], d]
+        return out
+
+    def matrix(self, S: np.ndarray, N: np.ndarray) -> np.ndarray:
+        """Wide states: every instance's next state from every row, (rows, instances, limbs)."""
+        if not self.patched:
+            return N
+        n = S.shape[0]
+        rows = np.repeat(np.arange(n), self.columns)
+        cols = np.tile(np.arange(self.columns), n)
+        return self.next_rows(S, N, rows, cols).reshape(n, self.columns, self.limbs)
 
     # ---- statements ------------------------------------------------------------------------
 
@@ -243,7 +293,12 @@ class Kernel:
             self.error_rows(self.take_failed(), guard)
             guard = t if guard is None else self.boolop_of(guard, t)
         if guard is not None and guard.const is False:   # the generator leaves out those it knows of
-            self.lines += [f"G[:, {j}] = False", f"N[:, {j}] = 0"]
+            self.lines.append(f"G[:, {j}] = False")
+            if self.limbs:   # (the parent: no patch)
+                self.lines.append((j, [x.text for x in self.state.limbs], 0))
+                self.patch_start.append(len(self.patch_limb))
+            else:
+                self.lines.append(f"N[:, {j}] = 0")
             return
         if guard is not None and guard.const is True:
             guard = None
@@ -268,8 +323,21 @@ class Kernel:
                 limbs.pop()
             if len(limbs) > self.limbs or any(x.lo < 0 or x.hi > LIMB_MASK for x in limbs):
                 raise Unsupported("a next state that may not fit in the state's bits")
-            self.lines += [f"N[:, {j}, {i}] = {x.text}" for i, x in enumerate(limbs)]
+            # (the lines are written once the form is chosen: `next_state_lines`)
+            self.lines.append((j, [x.text for x in limbs], len(self.patch_limb)))
+            self.patch_limb += [i for i, x in enumerate(limbs) if x.text != f"_s{i}"]
+            self.patch_start.append(len(self.patch_limb))
         self.scope = {}
+
+    def next_state_lines(self, j: int, limbs: list[str], first: int) -> list[str]:
+        """The lines writing instance j's next state (its limbs' texts), patches from the `first`:
+        its changed limbs and whether it differs from its parent, or all its limbs."""
+        if not self.patched:
+            return [f"N[:, {j}, {i}] = {x}" for i, x in enumerate(limbs)]
+        changed = [(i, x) for i, x in enumerate(limbs) if x != f"_s{i}"]
+        lines = [f"N[:, {first + d}] = {x}" for d, (i, x) in enumerate(changed)]
+        differs = " | ".join(f"({x} != _s{i})" for i, x in changed) or "False"
+        return lines + [f"F[:, {j}] = {differs}"]
 
     def statement(self, stmt: ast.stmt, path: Val | None) -> Val | None:
         """Runs one statement of a body under `path` (the rows it runs on; None: all of them);
@@ -867,8 +935,11 @@ class Kernel:
         if isinstance(op, ast.LShift) and isinstance(a, Wide) and isinstance(b, Val) and b.const is not None \
                 and b.const >= 0:
             return self.wide_left(a, b.const)
-        if isinstance(op, ast.BitAnd) and isinstance(b, Wide) and isinstance(a, Val):
+        if isinstance(op, ast.BitAnd) and isinstance(b, Wide) and isinstance(a, (Val, Big)):
             a, b = b, a
+        if isinstance(op, ast.BitAnd) and isinstance(a, Wide) and isinstance(a.shift, int) \
+                and isinstance(b, Big) and b.value >= 0:
+            return self.masked(a, b.value)
         if isinstance(op, ast.BitAnd) and isinstance(a, Wide) and isinstance(b, Val) and b.lo >= 0:
             # a field of a wide number: its bits read, then masked
             n = b.hi.bit_length()
@@ -894,6 +965,52 @@ class Kernel:
                     limbs.append(self.binop(op, x, y))
             return Wide(tuple(limbs))
         return self.binop(op, self.narrowed(a), self.narrowed(b))
+
+    def masked(self, a: Wide, c: int) -> Wide:
+        """a & c, c a constant wider than 62 bits (a set's members of one kind, a map's entries),
+        a shifted by a constant: (x >> k) & c is (x & (c << k)) >> k, so each limb of x is masked
+        where it is, none read across limbs, and a limb c leaves no bit of is 0. The shift stays
+        recorded; `within` says which bits may be set."""
+        m = c << a.shift
+        if a.within is not None:
+            m &= a.within
+        limbs = []
+        for j, x in enumerate(a.limbs):
+            part = (m >> (LIMB * j)) & LIMB_MASK
+            if part == 0 or x.const == 0:
+                limbs.append(_const(0))
+            elif part == LIMB_MASK or x.const is None and x.lo >= 0 and part == (1 << x.hi.bit_length()) - 1:
+                limbs.append(x)
+            else:
+                limbs.append(self.binop(ast.BitAnd(), x, _const(part)))
+        while len(limbs) > 1 and limbs[-1].const == 0:
+            limbs.pop()
+        return Wide(tuple(limbs), a.shift, m)
+
+    def whole(self, w: Wide) -> bool:
+        """Whether w's shift drops none of its bits (they lie within a constant with none below
+        it): its limbs then tell whether it is 0, and its number of bits set, as they are."""
+        return isinstance(w.shift, int) and w.within is not None and w.within & ((1 << w.shift) - 1) == 0
+
+    def is_zero(self, w: Wide) -> Val:
+        """w == 0: no limb has a bit at or above its shift, one comparison of the limbs or'ed."""
+        parts = []
+        for j, x in enumerate(w.limbs):
+            below = w.shift - LIMB * j   # of this limb's bits, those shifted out
+            if below >= LIMB:
+                continue
+            if below > 0 and not self.whole(w):
+                x = self.binop(ast.RShift(), x, _const(below))
+            if x.const is not None:
+                if x.const:
+                    return _const(False)
+                continue
+            parts.append(x)
+        if not parts:
+            return _const(True)
+        if len(parts) == 1:
+            return self._op("==", parts[0], _const(0))
+        return self.emit(f"(({' | '.join(x.text for x in parts)}) == 0)", "bool", 0, 1)
 
     def and_not(self, a, w: Wide) -> Wide:
         """a & ~w, a not negative (a state, or a part of one), w wide."""
@@ -922,6 +1039,11 @@ class Kernel:
         for x in (a, b):
             if isinstance(x, Big) and x.value < 0 or isinstance(x, Val) and x.lo < 0:
                 raise Unsupported("a comparison of a wide number with a negative one")
+        for x, y in ((a, b), (b, a)):
+            if isinstance(x, Wide) and isinstance(x.shift, int) and isinstance(y, Val) and y.const is not None \
+                    and y.kind == "int" and y.const == 0:
+                zero = self.is_zero(x)
+                return zero if eq else self.unary(ast.Not(), zero)
         la, lb = self.paired(a, b)
         same = _const(True)
         for x, y in zip(la, lb):
@@ -959,7 +1081,7 @@ class Kernel:
                 return _const(w.value.bit_count())
             if isinstance(w, Wide):   # a set of more than 62 members: its limbs' counts added
                 total: Val = _const(0)
-                for limb in self.limbs_of(w, 1):
+                for limb in (w.limbs if self.whole(w) else self.limbs_of(w, 1)):
                     part = _const(limb.const.bit_count()) if limb.const is not None else \
                         self.emit(f"_np.bitwise_count({limb.text}).astype(_np.int64)", "int", 0, LIMB)
                     total = self._op("+", total, part)
@@ -1333,6 +1455,9 @@ class Kernel:
             if not isinstance(mask.shift, int):
                 raise Unsupported("a loop over a wide set shifted by an amount read from the state")
             top = max(0, _limb_bits(mask.limbs) - mask.shift)
+            if mask.within is not None:
+                within = mask.within >> mask.shift
+                possible = within if possible is None else possible & within
             if possible is not None:
                 top = min(top, possible.bit_length())
             bits = [c for c in range(top) if possible is None or possible >> c & 1]
@@ -1562,7 +1687,9 @@ class LevelKernel:
         # (states as ints, rows) -> the rows where an invariant of `kernel.in_python` fails or raises
         self.python_check = python_check if kernel.in_python else None
         self.wide = kernel.limbs > 0
-        self.rows = max(64, CELLS // max(1, kernel.columns * max(1, kernel.limbs) + kernel.temps))
+        self.patched = kernel.patched
+        self.rows = max(64, CELLS // max(1, kernel.patches + 2 * kernel.columns + kernel.temps if self.patched
+                                         else kernel.columns * max(1, kernel.limbs) + kernel.temps))
 
     def __call__(self, chunk):
         got = self._run(chunk, False)
@@ -1598,7 +1725,7 @@ class LevelKernel:
         ints = None   # the chunk's states as ints, for the invariants the generated code checks
         for start in range(0, len(S), self.rows):
             part = S[start:start + self.rows]
-            ok, G, N, E = k.kernel(part)
+            ok, G, N, E, F = k.kernel(part)
             if E is not None and E.any():
                 return None
             if k.columns:
@@ -1624,15 +1751,19 @@ class LevelKernel:
             else:
                 # a successor equal to its parent is visited (the parent is): left out here, before
                 # it is fingerprinted and sorted (a message delivered again, a step that changes nothing)
-                if self.wide:
+                if self.patched:
+                    taken = F & G
+                elif self.wide:
                     taken = N[:, :, 0] != part[:, :1]
                     for j in range(1, k.limbs):
                         taken |= N[:, :, j] != part[:, j:j + 1]
+                    taken &= G
                 else:
-                    taken = N != part[:, None]
-                taken &= G
+                    taken = (N != part[:, None]) & G
                 flat = np.flatnonzero(taken.ravel())
-            if self.wide:
+            if self.patched:
+                states.append(k.next_rows(part, N, flat // width, flat % width))
+            elif self.wide:
                 states.append(N.reshape(-1, k.limbs)[flat])
             else:
                 states.append(N.ravel()[flat].view(np.uint64))
@@ -1657,7 +1788,8 @@ def build(instances, invariants: list[str], state_bits: int, n_actions: int, tab
     try:
         if instances is None:
             raise Unsupported("an action whose parameters are looped over, not unrolled")
-        k = Kernel(instances, invariants, state_bits, n_actions, tables, python_invariants=python_check is not None)
+        k = Kernel(instances, invariants, state_bits, n_actions, tables, python_invariants=python_check is not None,
+                   patched=PATCHED)
         return LevelKernel(k, python_check(k.in_python) if k.in_python else None), None
     except Unsupported as exc:
         return None, str(exc)
