@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 
 from checker.engines.explicit.limbs import LIMB, LIMB_MASK, ints_of_limbs, limbs_of_ints
+from spec.runtime import generated_globals
 
 BOUND = 1 << 62                 # every value computed lies in [-BOUND, BOUND)
 MAX_STATE_BITS = 16 * LIMB      # wider states stay on the generated code
@@ -170,6 +171,11 @@ class Kernel:
         else:
             self.state = Val("S", "int", 0, (1 << state_bits) - 1)
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
+        self.bits: dict[tuple, Val] = {}     # a member's bit of a set -> its truth value
+        # expressions of constants evaluated by Python (`constant`): the generated code's namespace,
+        # and each expression's code and the names it reads, by id of its node
+        self.env = generated_globals(tables, ())
+        self.compiled: dict[int, tuple] = {}
         self.scope: dict[str, Val] = {}      # an instance's names (s, _tN, lN) -> value
         self.ids = 0
         self.temps = 0                       # temporaries held at once, at most (a row's arrays)
@@ -231,7 +237,7 @@ class Kernel:
         self.source = source
         self.kernel = namespace["kernel"]
         # what only the translation needed (the cache's arrays' names, the parsed code)
-        self.cache = self.shapes = self.interned = self.scope = {}
+        self.cache = self.shapes = self.interned = self.scope = self.bits = self.compiled = {}
         self.alive = []
 
     def next_rows(self, S: np.ndarray, N: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -435,8 +441,8 @@ class Kernel:
     def fail_where(self, bad: Val) -> None:
         """A check that fails on the rows where `bad` holds, and where the expression holding it is
         evaluated at all (the `and`, `or` and conditional expressions around it)."""
-        if bad.const is False:
-            return
+        if bad.const is False or any(cond.const is negated for cond, negated in self.context):
+            return   # (never evaluated: `x if True else _nofield(...)`)
         for cond, negated in self.context:
             bad = self.boolop_of(bad, self.unary(ast.Not(), cond) if negated else cond)
         self.failed.append(bad)
@@ -1362,6 +1368,10 @@ class Kernel:
         term, taken on the rows where each value is a member and passes the `if`s. all and any stop
         at the first term that decides them, as Python's do: a term's checks count only where no
         term before decided."""
+        if fn in ("all", "any"):
+            got = self.reduce_by_mask(fn, gen)
+            if got is not None:
+                return got
         combos: list[tuple[dict, Val | None]] = [({}, None)]
         saved = dict(self.scope)
         for comp in gen.generators:
@@ -1424,11 +1434,94 @@ class Kernel:
             return _const(0) if acc is None else acc
         return self.extreme(fn, terms)
 
-    def set_members(self, fn: str, it: ast.Call) -> list[tuple[Val, Val | None]]:
-        """The members `_bits(mask)` or `_bitsin(mask, base, size)` may have: each bit the mask may
-        hold, a constant, with that bit of the mask on the row. A mask written `x & C` (C a constant:
-        a field's or a variant's bits) holds none of C's zero bits; a wide mask (a set of more than
-        62 members) is read bit by bit from its limbs."""
+    def reduce_by_mask(self, fn: str, gen: ast.GeneratorExp) -> Val | None:
+        """all/any over a set's members (`_bits`, `_bitsin`) of a condition that is a constant for
+        each member (it reads the member only, not the state: a message's fields against constants,
+        an inner loop's member against an outer one's): the members where it is False (all) or True
+        (any) are a constant C, and the outcome is whether the set has none of C's bits -- one
+        mask and one comparison, not a term per member. None (nothing emitted that counts) where it
+        is not of that form: `reduce` unrolls it."""
+        if len(gen.generators) != 1:
+            return None
+        comp = gen.generators[0]
+        it = comp.iter
+        if comp.is_async or not isinstance(comp.target, ast.Name) or not isinstance(it, ast.Call) \
+                or it.keywords or _called(it) not in ("_bits", "_bitsin"):
+            return None
+        saved = list(self.failed), list(self.context), dict(self.scope), self.ids
+        try:
+            mask, bits = self.set_bits(_called(it), it)
+            if isinstance(mask, Big) or isinstance(mask, Val) and mask.const is not None:
+                return None   # (the members are constants: unrolled, every term folds)
+            chosen = 0
+            for c in bits:
+                # the member's outcome: Python's own, where it reads constants only (fast: every
+                # member of every instance, pairs of members in a loop within a loop), else translated
+                passes: bool | None = True
+                for test in comp.ifs:
+                    x = self.constant(test, comp.target.id, c)
+                    passes = None if x is None else passes and x
+                    if not passes:
+                        break
+                v = self.constant(gen.elt, comp.target.id, c) if passes else None
+                if passes is None or passes and v is None:
+                    self.scope[comp.target.id] = _const(c)
+                    passes = True
+                    for test in comp.ifs:
+                        t = self.truth(self.expr(test))
+                        if t.const is None:
+                            raise Unsupported("an `if` that reads the state")
+                        passes = passes and t.const
+                    v = self.truth(self.expr(gen.elt)).const if passes else fn == "all"
+                    if v is None or len(self.failed) != len(saved[0]):
+                        raise Unsupported("a condition that reads the state, or checks")
+                elif not passes:
+                    v = fn == "all"
+                if v is (fn == "any"):
+                    chosen |= 1 << c
+        except Unsupported:
+            self.failed, self.context, self.scope = saved[0], saved[1], saved[2]
+            self.waived += self.ids - saved[3]
+            return None
+        self.scope = saved[2]
+        if not chosen:
+            return _const(fn == "all")
+        picked = self.wbinop(ast.BitAnd(), mask, _number_const(chosen))
+        none = self.is_zero(picked) if isinstance(picked, Wide) else self._op("==", self.number(picked), _const(0))
+        return none if fn == "all" else self.unary(ast.Not(), none)
+
+    def constant(self, node: ast.expr, name: str, value: int) -> bool | None:
+        """The truth of an expression of the generated code that reads only `name` (bound to
+        `value`), constants of the scope and the runtime's helpers, as Python evaluates it (in the
+        namespace the generated code runs in: `spec.runtime.generated_globals`); None where it
+        reads anything else (the state, a value per row) or raises."""
+        entry = self.compiled.get(id(node))
+        if entry is None:
+            inner = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            names = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - inner - set(self.env)
+                           - set(self.env["__builtins__"]))
+            entry = self.compiled[id(node)] = (compile(ast.Expression(node), "<syncproof:kernel>", "eval"), names)
+            self.alive.append(node)   # (its id stays its own while remembered)
+        code, names = entry
+        env = dict(self.env)
+        for n in names:
+            if n == name:
+                env[n] = value
+                continue
+            v = self.scope.get(n)
+            if not isinstance(v, Val) or v.const is None:
+                return None
+            env[n] = v.const
+        try:
+            got = eval(code, env)  # noqa: S307 - the generated code's own text, in its own namespace
+        except Exception:  # noqa: BLE001 - a check that fails, or anything else: translated instead
+            return None
+        return bool(got) if type(got) in (bool, int) else None
+
+    def set_bits(self, fn: str, it: ast.Call) -> tuple:
+        """(the mask, the bits it may hold) of `_bits(mask)` or `_bitsin(mask, base, size)`, in
+        order. A mask written `x & C` (C a constant: a field's or a variant's bits) holds none of
+        C's zero bits: the mask given is then x; a bit of the list is a member where x has it."""
         if not it.args:
             raise Unsupported(f"{fn} of no mask")
         arg, rest = it.args[0], [self.number(self.expr(x)) for x in it.args[1:]]
@@ -1464,6 +1557,13 @@ class Kernel:
         if fn == "_bitsin":
             base, size = self._consts([_const(0), *rest], 3)
             bits = [c for c in bits if base <= c < base + size]
+        return mask, bits
+
+    def set_members(self, fn: str, it: ast.Call) -> list[tuple[Val, Val | None]]:
+        """The members `_bits(mask)` or `_bitsin(mask, base, size)` may have: each bit the mask may
+        hold (`set_bits`), a constant, with that bit of the mask on the row; a wide mask (a set of
+        more than 62 members) is read bit by bit from its limbs."""
+        mask, bits = self.set_bits(fn, it)
         if isinstance(mask, Val) and mask.const is not None:
             return [(_const(c), None) for c in bits if mask.const >> c & 1]
         if isinstance(mask, Big):
@@ -1472,11 +1572,17 @@ class Kernel:
             raise Unsupported("a loop over a set of too many members to unroll")
         out = []
         for c in bits:
-            if isinstance(mask, Val):
-                bit = self._op("&", self._op(">>", mask, _const(c)), _const(1))
-            else:
-                bit = self.read(mask.limbs, mask.shift + c, 1)
-            out.append((_const(c), self.truth(bit)))
+            # (a member's bit is read once: the same set is looped over by many instances)
+            key = ("bit", mask.text, c) if isinstance(mask, Val) else \
+                ("bit", tuple(x.text for x in mask.limbs), mask.shift + c)
+            bit = self.bits.get(key)
+            if bit is None:
+                if isinstance(mask, Val):
+                    bit = self._op("&", self._op(">>", mask, _const(c)), _const(1))
+                else:
+                    bit = self.read(mask.limbs, mask.shift + c, 1)
+                bit = self.bits[key] = self.truth(bit)
+            out.append((_const(c), bit))
         return out
 
     def int_constant(self, node: ast.expr) -> int | None:
