@@ -48,6 +48,8 @@ FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a Mod
 UNROLLED = 256                  # values of a generator unrolled, at most
 MAX_OPERATIONS = 12_000         # numpy operations of a kernel (a chunk), at most: beyond, it is slow to
                                 # translate and compile, and no faster than the generated code
+MAX_TRANSLATED = 1_000_000      # expressions translated for a kernel, at most (loops unrolled within loops
+                                # whose terms fold to constants or repeat emit nothing, but take time)
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
 PATCHED: bool | None = None     # wide next states as patches (True), whole (False), or as `Kernel` chooses
 
@@ -172,6 +174,8 @@ class Kernel:
             self.state = Val("S", "int", 0, (1 << state_bits) - 1)
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
         self.bits: dict[tuple, Val] = {}     # a member's bit of a set -> its truth value
+        self.emitted: dict[tuple, Val] = {}  # (text, kind, bounds) -> the temporary holding it
+        self.translated = 0                  # expressions translated (`MAX_TRANSLATED`)
         # expressions of constants evaluated by Python (`constant`): the generated code's namespace,
         # and each expression's code and the names it reads, by id of its node
         self.env = generated_globals(tables, ())
@@ -237,7 +241,7 @@ class Kernel:
         self.source = source
         self.kernel = namespace["kernel"]
         # what only the translation needed (the cache's arrays' names, the parsed code)
-        self.cache = self.shapes = self.interned = self.scope = self.bits = self.compiled = {}
+        self.cache = self.shapes = self.interned = self.scope = self.bits = self.compiled = self.emitted = {}
         self.alive = []
 
     def next_rows(self, S: np.ndarray, N: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -484,15 +488,21 @@ class Kernel:
         return self.expr(ast.parse(text, mode="eval").body)
 
     def emit(self, text: str, kind: str, lo: int, hi: int) -> Val:
-        """A new temporary holding text (an array: the callers fold constants themselves)."""
+        """A new temporary holding text (an array: the callers fold constants themselves); the one
+        already holding it where the same text was emitted before (the kernel is straight-line
+        code of arrays never written again: the same text is the same value at any later line)."""
         if not -BOUND <= lo <= hi < BOUND:
             raise Unsupported("a value that may not fit in 62 bits")
+        got = self.emitted.get((text, kind, lo, hi))
+        if got is not None:
+            return got
         if self.ids - self.waived >= MAX_OPERATIONS:   # unrolled, the model's code is too long to pay
             raise Unsupported(f"more than {MAX_OPERATIONS:,} numpy operations a chunk")
         self.ids += 1
         name = f"_a{self.ids}"
         self.lines.append(f"{name} = {text}")
-        return Val(name, kind, lo, hi)
+        v = self.emitted[(text, kind, lo, hi)] = Val(name, kind, lo, hi)
+        return v
 
     def array(self, v: Val) -> str:
         """v's text as an array of the rows (a constant broadcast)."""
@@ -523,6 +533,9 @@ class Kernel:
 
     def wexpr(self, node: ast.expr) -> Val | Wide | Big:
         """The expression's value, which may be wider than 62 bits (`Wide`, `Big`)."""
+        self.translated += 1
+        if self.translated > MAX_TRANSLATED:
+            raise Unsupported(f"more than {MAX_TRANSLATED:,} expressions to translate")
         if isinstance(node, ast.Name):
             if node.id == "s0":
                 return self.state
@@ -1368,6 +1381,15 @@ class Kernel:
         term, taken on the rows where each value is a member and passes the `if`s. all and any stop
         at the first term that decides them, as Python's do: a term's checks count only where no
         term before decided."""
+        if fn in ("all", "any") and len(gen.generators) > 1:
+            # all(e for a in A for b in B) is all(all(e for b in B) for a in A), any likewise (the
+            # same terms in the same order, stopping at the same one): the inner quantifier may be
+            # a mask (`reduce_by_mask`) for each member of the outer
+            first = gen.generators[0]
+            inner = ast.Call(ast.Name(fn, ast.Load()), [ast.GeneratorExp(gen.elt, gen.generators[1:])], [])
+            outer = ast.GeneratorExp(ast.copy_location(inner, gen.elt), [first])
+            self.alive += [inner, outer]   # (ids of nodes made here stay theirs while remembered)
+            return self.reduce(fn, ast.fix_missing_locations(ast.copy_location(outer, gen)))
         if fn in ("all", "any"):
             got = self.reduce_by_mask(fn, gen)
             if got is not None:
@@ -1737,14 +1759,18 @@ _TEMP = re.compile(r"\b_a\d+\b")
 def _without_unread(lines: list[str]) -> list[str]:
     """The kernel's lines less the temporaries no line reads (a branch's condition that only its
     translation needed), and then those only they read, and so on: every line is a numpy
-    expression without effects but its value, or a write to G, N or E, which stay."""
-    while True:
-        read = {name for line in lines for name in _TEMP.findall(line.split(" = ", 1)[1] if _ASSIGNED.match(line)
-                                                                 else line)}
-        kept = [line for line in lines if not ((m := _ASSIGNED.match(line)) and m.group(1) not in read)]
-        if len(kept) == len(lines):
-            return kept
-        lines = kept
+    expression without effects but its value, or a write to G, N, F or E, which stay. One pass
+    from the end: each temporary is assigned once, before the lines that read it."""
+    needed: set[str] = set()
+    kept = []
+    for line in reversed(lines):
+        m = _ASSIGNED.match(line)
+        if m and m.group(1) not in needed:
+            continue
+        needed.update(_TEMP.findall(line.split(" = ", 1)[1] if m else line))
+        kept.append(line)
+    kept.reverse()
+    return kept
 
 
 _ASSIGNED = re.compile(r"(_a\d+) = ")
