@@ -600,7 +600,16 @@ def wide_next(draw, depth=2):
     sub = draw(wide_next(depth - 1))
     at, width = draw(st.integers(0, WBITS - 8)), draw(st.sampled_from([1, 3, 8]))
     mask = (1 << width) - 1
-    kind = draw(st.integers(0, 8))
+    kind = draw(st.integers(0, 10))
+    if kind in (9, 10):   # a member added to a set held above other fields: ((s >> k) | (b << e)) << k
+        b = draw(st.sampled_from(["1", "3", f"({draw(wide_field())} & 255)"]))   # (within the state's bits)
+        room = WBITS - at - 8
+        e = draw(st.sampled_from([str(draw(st.integers(0, room))),
+                                  f"(((s0 >> {draw(st.integers(0, WBITS - 3))}) & 7) * {room // 7})"]))
+        op = "|" if kind == 9 else "^"
+        down = f"({sub} >> {at})" if at < 2 or draw(st.booleans()) else f"(({sub} >> 1) >> {at - 1})"
+        side = f"({down} {op} ({b} << {e}))" if draw(st.booleans()) else f"(({b} << {e}) {op} {down})"
+        return f"(({side} << {at}) | ({sub} & {(1 << at) - 1}))"
     if kind in (7, 8):   # a map's entry at a key read from the state cleared: `s & ~(mask << k)`
         k = f"({at // 2} + ((s0 >> {draw(st.integers(0, WBITS - 3))}) & 7) * 9)"
         cleared = f"~({mask} << {k})" if draw(st.booleans()) else f"~({draw(wide_field())} << {at})"

@@ -606,6 +606,10 @@ class Kernel:
                         return self.and_not(self.wexpr(other), w)
                     inverted = _number_const(~w.value) if isinstance(w, Big) else self.unary(ast.Invert(), w)
                     return self.wbinop(node.op, self.wexpr(other), inverted)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitOr, ast.BitXor)) and self.limbs:
+            got = self.shifted_or(node)
+            if got is not None:
+                return got
         if isinstance(node, ast.BinOp):
             return self.wbinop(node.op, self.wexpr(node.left), self.wexpr(node.right))
         if isinstance(node, ast.UnaryOp):
@@ -888,15 +892,20 @@ class Kernel:
             raise Unsupported("a shift across too many limbs")
         q = self.emit(f"({k.text} // {LIMB})", "int", q0, q1)
         r = self.emit(f"({k.text} % {LIMB})", "int", 0, LIMB - 1)
-        low = self.emit(f"(({x.text} & ((1 << ({LIMB} - {r.text})) - 1)) << {r.text})", "int", 0, LIMB_MASK)
-        high = self.emit(f"({x.text} >> ({LIMB} - {r.text}))", "int", 0, min(x.hi, LIMB_MASK))
+        if x.hi <= 1:   # (a bit: it stays in its limb)
+            low = self.emit(f"({x.text} << {r.text})", "int", 0, LIMB_MASK)
+        else:
+            low = self.emit(f"(({x.text} & ((1 << ({LIMB} - {r.text})) - 1)) << {r.text})", "int", 0, LIMB_MASK)
+        # (the bits moved past the limb: x >> (62 - r), r at most 61, so at most x >> 1)
+        high = _const(0) if x.hi <= 1 else \
+            self.emit(f"({x.text} >> ({LIMB} - {r.text}))", "int", 0, min(x.hi >> 1, LIMB_MASK))
         total = k.hi + x.hi.bit_length()   # the bits the number may have
         limbs = [_const(0)] * q0
         for j in range(q0, q1 + 2):
             parts = []
             if j <= q1:
                 parts.append(f"_np.where({q.text} == {j}, {low.text}, 0)")
-            if j > q0 and x.hi > 0:
+            if j > q0 and high.const != 0:
                 parts.append(f"_np.where({q.text} == {j - 1}, {high.text}, 0)")
             top = min(LIMB_MASK, (1 << max(0, total - LIMB * j)) - 1)
             limbs.append(self.emit(" | ".join(parts), "int", 0, top) if parts and top else _const(0))
@@ -953,6 +962,9 @@ class Kernel:
             return Wide(a.limbs, self.binop(ast.Add(), _const(a.shift) if isinstance(a.shift, int) else a.shift, b))
         if isinstance(op, ast.LShift) and isinstance(a, Wide) and isinstance(b, Val) and b.const is not None \
                 and b.const >= 0:
+            if isinstance(a.shift, int) and a.shift == b.const:   # (x >> k) << k: x's bits below k cleared
+                return Wide(tuple(self.low_cleared(x, a.shift - LIMB * j) for j, x in enumerate(a.limbs)),
+                            0, None if a.within is None else a.within & ~((1 << a.shift) - 1))
             return self.wide_left(a, b.const)
         if isinstance(op, ast.BitAnd) and isinstance(b, Wide) and isinstance(a, (Val, Big)):
             a, b = b, a
@@ -1030,6 +1042,40 @@ class Kernel:
         if len(parts) == 1:
             return self._op("==", parts[0], _const(0))
         return self.emit(f"(({' | '.join(x.text for x in parts)}) == 0)", "bool", 0, 1)
+
+    def low_cleared(self, x: Val, n: int) -> Val:
+        """The limb x with its n lowest bits cleared (all of them for n >= 62, none for n <= 0)."""
+        if n <= 0:
+            return x
+        if n >= LIMB or x.hi < 1 << n:
+            return _const(0)
+        return self.binop(ast.BitAnd(), x, _const(LIMB_MASK & ~((1 << n) - 1)))
+
+    def shifted_or(self, node: ast.BinOp) -> Wide | None:
+        """`(a >> k) | (b << e)` (or ^) of a wide a, k a constant, b and e not negative (a member
+        added to a set held above other fields: the generated code's `((s >> k) | (1 << i)) << k`):
+        `(a | (b << (e + k))) >> k`, the same number, with a's limbs or'ed where they are and the
+        shift recorded, rather than every limb moved k bits and back. None where it is not of that
+        form (the caller translates it as it is)."""
+        for left, right in ((node.left, node.right), (node.right, node.left)):
+            if not (isinstance(left, ast.BinOp) and isinstance(left.op, ast.RShift)
+                    and isinstance(left.right, ast.Constant) and type(left.right.value) is int
+                    and left.right.value > 0 and isinstance(right, ast.BinOp) and isinstance(right.op, ast.LShift)):
+                continue
+            a = self.wexpr(left.left)
+            if not isinstance(a, Wide) or not isinstance(a.shift, int):
+                continue
+            b, e = self.wexpr(right.left), self.wexpr(right.right)
+            if not isinstance(b, Val) or b.kind != "int" or b.lo < 0 or not isinstance(e, Val) or e.kind != "int" \
+                    or e.lo < 0:
+                continue
+            k = a.shift + left.right.value   # a's number is its limbs' >> a.shift
+            moved = self.wbinop(ast.LShift(), b, self.binop(ast.Add(), e, _const(k)))
+            both = self.wbinop(node.op, Wide(a.limbs), moved)
+            if not isinstance(both, Wide) or both.shift != 0:
+                return None
+            return Wide(both.limbs, k)
+        return None
 
     def and_not(self, a, w: Wide) -> Wide:
         """a & ~w, a not negative (a state, or a part of one), w wide."""
