@@ -48,8 +48,9 @@ FAILS = frozenset({"_nf", "_afail"})   # runtime functions that only raise a Mod
 UNROLLED = 256                  # values of a generator unrolled, at most
 MAX_OPERATIONS = 12_000         # numpy operations of a kernel (a chunk), at most: beyond, it is slow to
                                 # translate and compile, and no faster than the generated code
-MAX_TRANSLATED = 1_000_000      # expressions translated for a kernel, at most (loops unrolled within loops
-                                # whose terms fold to constants or repeat emit nothing, but take time)
+MAX_TRANSLATED = 250_000        # expressions translated for one invariant or instance, at most, and four
+                                # times that for a kernel (loops unrolled within loops whose terms fold to
+                                # constants or repeat emit nothing, but take time: about a second here)
 _HAS_POPCOUNT = hasattr(np, "bitwise_count")
 PATCHED: bool | None = None     # wide next states as patches (True), whole (False), or as `Kernel` chooses
 
@@ -175,7 +176,8 @@ class Kernel:
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
         self.bits: dict[tuple, Val] = {}     # a member's bit of a set -> its truth value
         self.emitted: dict[tuple, Val] = {}  # (text, kind, bounds) -> the temporary holding it
-        self.translated = 0                  # expressions translated (`MAX_TRANSLATED`)
+        self.translated = 0                  # expressions translated (`MAX_TRANSLATED`): in all,
+        self.translating = 0                 # and before the invariant or instance being translated
         # expressions of constants evaluated by Python (`constant`): the generated code's namespace,
         # and each expression's code and the names it reads, by id of its node
         self.env = generated_globals(tables, ())
@@ -277,6 +279,7 @@ class Kernel:
             # chunk is handed back instead, so that a check reported on more rows than the
             # generated code reaches can never make a state bad
             saved = list(self.failed), list(self.context), dict(self.scope), self.ids
+            self.translating = self.translated
             try:
                 x = self.truth(self.parse(c))
             except Unsupported as exc:
@@ -296,6 +299,7 @@ class Kernel:
 
     def instance(self, j: int, inst: Instance) -> None:
         self.scope = {}
+        self.translating = self.translated
         self.killed = None   # the rows whose run ended at a `require` in the body
         guard = None
         for g in inst.guards:   # `if g1 and g2 ...:`: each one evaluated where those before hold
@@ -534,8 +538,9 @@ class Kernel:
     def wexpr(self, node: ast.expr) -> Val | Wide | Big:
         """The expression's value, which may be wider than 62 bits (`Wide`, `Big`)."""
         self.translated += 1
-        if self.translated > MAX_TRANSLATED:
-            raise Unsupported(f"more than {MAX_TRANSLATED:,} expressions to translate")
+        if self.translated > self.translating + MAX_TRANSLATED or self.translated > 4 * MAX_TRANSLATED:
+            raise Unsupported(f"more than {MAX_TRANSLATED if self.translated <= 4 * MAX_TRANSLATED else 4 * MAX_TRANSLATED:,}"
+                              " expressions to translate")
         if isinstance(node, ast.Name):
             if node.id == "s0":
                 return self.state
@@ -1503,12 +1508,15 @@ class Kernel:
         return self.extreme(fn, terms)
 
     def reduce_by_mask(self, fn: str, gen: ast.GeneratorExp) -> Val | None:
-        """all/any over a set's members (`_bits`, `_bitsin`) of a condition that is a constant for
-        each member (it reads the member only, not the state: a message's fields against constants,
-        an inner loop's member against an outer one's): the members where it is False (all) or True
-        (any) are a constant C, and the outcome is whether the set has none of C's bits -- one
-        mask and one comparison, not a term per member. None (nothing emitted that counts) where it
-        is not of that form: `reduce` unrolls it."""
+        """all/any over a set's members (`_bits`, `_bitsin`), the members grouped by their
+        condition's value: a constant for most (it reads the member only: a message's fields
+        against constants, an inner loop's member against an outer one's), or the same array for
+        several (the same computation: the kernel computes the same text once). `all` is then, for
+        each group, "the set holds none of the group's members, or the condition holds": one mask
+        of the set and one comparison per group, not a term per member; `any` likewise. Only
+        where no member's condition checks anything (nothing then depends on where all/any stop),
+        and every `if` is a constant per member; else None, nothing emitted that counts, and
+        `reduce` unrolls it."""
         if len(gen.generators) != 1:
             return None
         comp = gen.generators[0]
@@ -1521,9 +1529,10 @@ class Kernel:
             mask, bits = self.set_bits(_called(it), it)
             if isinstance(mask, Big) or isinstance(mask, Val) and mask.const is not None:
                 return None   # (the members are constants: unrolled, every term folds)
-            chosen = 0
+            groups: dict = {}    # the condition's value (a constant, or its text) -> [its members' bits, value]
+            translated = 0
             for c in bits:
-                # the member's outcome: Python's own, where it reads constants only (fast: every
+                # the member's condition: Python's own, where it reads constants only (fast: every
                 # member of every instance, pairs of members in a loop within a loop), else translated
                 passes: bool | None = True
                 for test in comp.ifs:
@@ -1531,7 +1540,8 @@ class Kernel:
                     passes = None if x is None else passes and x
                     if not passes:
                         break
-                v = self.constant(gen.elt, comp.target.id, c) if passes else None
+                found = self.constant(gen.elt, comp.target.id, c) if passes else None
+                v = None if found is None else _const(found)
                 if passes is None or passes and v is None:
                     self.scope[comp.target.id] = _const(c)
                     passes = True
@@ -1540,23 +1550,37 @@ class Kernel:
                         if t.const is None:
                             raise Unsupported("an `if` that reads the state")
                         passes = passes and t.const
-                    v = self.truth(self.expr(gen.elt)).const if passes else fn == "all"
-                    if v is None or len(self.failed) != len(saved[0]):
-                        raise Unsupported("a condition that reads the state, or checks")
-                elif not passes:
-                    v = fn == "all"
-                if v is (fn == "any"):
-                    chosen |= 1 << c
+                    if passes:
+                        v = self.truth(self.expr(gen.elt))
+                        translated += v.const is None
+                    if len(self.failed) != len(saved[0]) or translated > UNROLLED:
+                        raise Unsupported("a condition that checks, or too many")
+                if not passes:
+                    continue
+                group = groups.setdefault(v.text, [0, v])
+                group[0] |= 1 << c
+            self.scope = dict(saved[2])
+            out: Val | None = None
+            for members, v in groups.values():
+                if v.const is (fn == "all"):   # (never decides)
+                    continue
+                picked = self.wbinop(ast.BitAnd(), mask, _number_const(members))
+                if isinstance(picked, Big):
+                    raise Unsupported("a constant set")
+                none = self.is_zero(picked) if isinstance(picked, Wide) else \
+                    self._op("==", self.number(picked), _const(0))
+                if fn == "all":
+                    term = none if v.const is not None else self.boolop_or(none, v)
+                    out = term if out is None else self.boolop_of(out, term)
+                else:
+                    some = self.unary(ast.Not(), none)
+                    term = some if v.const is not None else self.boolop_of(some, v)
+                    out = term if out is None else self.boolop_or(out, term)
         except Unsupported:
             self.failed, self.context, self.scope = saved[0], saved[1], saved[2]
             self.waived += self.ids - saved[3]
             return None
-        self.scope = saved[2]
-        if not chosen:
-            return _const(fn == "all")
-        picked = self.wbinop(ast.BitAnd(), mask, _number_const(chosen))
-        none = self.is_zero(picked) if isinstance(picked, Wide) else self._op("==", self.number(picked), _const(0))
-        return none if fn == "all" else self.unary(ast.Not(), none)
+        return _const(fn == "all") if out is None else out
 
     def constant(self, node: ast.expr, name: str, value: int) -> bool | None:
         """The truth of an expression of the generated code that reads only `name` (bound to
