@@ -217,7 +217,9 @@ class Kernel:
         self.columns = len(taken)
         self.column_action = np.array([i.action for i in taken], dtype=np.int64)
         self.column_ident = np.array([i.ident for i in taken], dtype=np.int32)
-        self.lines[matrices] = f"G = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
+        # (each matrix is written an instance (a patch) at a time: held instance by instance, each
+        # one's row contiguous, and given back transposed, by row: a view)
+        self.lines[matrices] = f"G = _np.empty(({self.columns}, S.shape[0]), dtype=_np.bool_)"
         # wide states: patches where at most half the limbs of a next state change on average
         # (each costs a comparison with the parent's limb too, and a write where it is taken);
         # else whole next states, compared with their parents limb by limb after the kernel
@@ -225,17 +227,18 @@ class Kernel:
                                              if patched is None else patched)
         self.lines = [x for line in self.lines for x in ([line] if isinstance(line, str) else self.next_state_lines(*line))]
         if self.patched:
-            self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {len(self.patch_limb)}), dtype=_np.int64)"
-            self.lines[matrices + 2] = f"F = _np.empty((S.shape[0], {self.columns}), dtype=_np.bool_)"
+            self.lines[matrices + 1] = f"N = _np.empty(({len(self.patch_limb)}, S.shape[0]), dtype=_np.int64)"
+            self.lines[matrices + 2] = f"F = _np.empty(({self.columns}, S.shape[0]), dtype=_np.bool_)"
         else:
-            limbs = f", {self.limbs}" if self.limbs else ""
-            self.lines[matrices + 1] = f"N = _np.empty((S.shape[0], {self.columns}{limbs}), dtype=_np.int64)"
+            limbs = f"{self.limbs}, " if self.limbs else ""
+            self.lines[matrices + 1] = f"N = _np.empty(({self.columns}, {limbs}S.shape[0]), dtype=_np.int64)"
             self.lines[matrices + 2] = "F = None"
         self.patches = len(self.patch_limb)
         self.patch_limb = np.array(self.patch_limb, dtype=np.int64)
         self.patch_start = np.array(self.patch_start, dtype=np.int64)
         self.patch_count = np.diff(self.patch_start)
-        self.lines.append(f"return {ok}, G, N, E, F")
+        rows_first = "N.transpose(2, 0, 1)" if self.limbs and not self.patched else "N.T"
+        self.lines.append(f"return {ok}, G.T, {rows_first}, E, {'F.T' if self.patched else 'None'}")
         lines, self.temps = _dropped_after_last_use(_without_unread([x for x in self.lines if x]))
         source = "def kernel(S):\n" + "".join(f"    {line}\n" for line in lines)
         namespace = {"_np": np, **self.arrays}
@@ -307,12 +310,12 @@ class Kernel:
             self.error_rows(self.take_failed(), guard)
             guard = t if guard is None else self.boolop_of(guard, t)
         if guard is not None and guard.const is False:   # the generator leaves out those it knows of
-            self.lines.append(f"G[:, {j}] = False")
+            self.lines.append(f"G[{j}] = False")
             if self.limbs:   # (the parent: no patch)
                 self.lines.append((j, [x.text for x in self.state.limbs], 0))
                 self.patch_start.append(len(self.patch_limb))
             else:
-                self.lines.append(f"N[:, {j}] = 0")
+                self.lines.append(f"N[{j}] = 0")
             return
         if guard is not None and guard.const is True:
             guard = None
@@ -328,9 +331,9 @@ class Kernel:
         if self.killed is not None:
             alive = self.unary(ast.Not(), self.killed)
             guard = alive if guard is None else self.boolop_of(guard, alive)
-        self.lines.append(f"G[:, {j}] = {self.array(guard) if guard is not None else 'True'}")
+        self.lines.append(f"G[{j}] = {guard.text if guard is not None else 'True'}")
         if not self.limbs:
-            self.lines.append(f"N[:, {j}] = {succ.text}")
+            self.lines.append(f"N[{j}] = {succ.text}")
         else:
             limbs = self.limbs_of(succ, self.limbs)
             while len(limbs) > self.limbs and limbs[-1].const == 0:
@@ -347,11 +350,11 @@ class Kernel:
         """The lines writing instance j's next state (its limbs' texts), patches from the `first`:
         its changed limbs and whether it differs from its parent, or all its limbs."""
         if not self.patched:
-            return [f"N[:, {j}, {i}] = {x}" for i, x in enumerate(limbs)]
+            return [f"N[{j}, {i}] = {x}" for i, x in enumerate(limbs)]
         changed = [(i, x) for i, x in enumerate(limbs) if x != f"_s{i}"]
-        lines = [f"N[:, {first + d}] = {x}" for d, (i, x) in enumerate(changed)]
+        lines = [f"N[{first + d}] = {x}" for d, (i, x) in enumerate(changed)]
         differs = " | ".join(f"({x} != _s{i})" for i, x in changed) or "False"
-        return lines + [f"F[:, {j}] = {differs}"]
+        return lines + [f"F[{j}] = {differs}"]
 
     def statement(self, stmt: ast.stmt, path: Val | None) -> Val | None:
         """Runs one statement of a body under `path` (the rows it runs on; None: all of them);
@@ -1966,9 +1969,9 @@ class LevelKernel:
             if self.patched:
                 states.append(k.next_rows(part, N, flat // width, flat % width))
             elif self.wide:
-                states.append(N.reshape(-1, k.limbs)[flat])
+                states.append(N[flat // width, flat % width])
             else:
-                states.append(N.ravel()[flat].view(np.uint64))
+                states.append(N[flat // width, flat % width].view(np.uint64))
             parents.append(flat // width + start)
             if labelled:
                 idents.append(k.column_ident[flat % width])
