@@ -698,7 +698,8 @@ def test_sets_of_a_wide_state_masked_by_wide_constants_are_pythons(value, rnd):
 @st.composite
 def member_condition(draw):
     """all/any over a set's members of a condition on the member alone (`reduce_by_mask`), as the
-    generated code writes quantifiers over a message set: with an `if` or not, within a loop over
+    generated code writes quantifiers over a message set, or on the state where members share a
+    value (grouped by it): with an `if` or not, within a loop over
     the same or another set whose member it compares with (the outer loop's condition reads the
     state through the inner loop), or with a check that fails for some members (`_optget` of
     none, a union's other variant)."""
@@ -711,7 +712,9 @@ def member_condition(draw):
     inner_fn, outer_fn = draw(st.sampled_from(["all", "any"])), draw(st.sampled_from(["all", "any"]))
     cond = draw(st.sampled_from([f"(l % 5 != {k % 5})", f"(l >= {k * 7})", f"((l >> 1) & 3 == {k % 4})",
                                  f"(_optget(l % 4, 3) != {k % 3})",
-                                 f"((((l - 4) >> 1) & 7) if 4 <= l < 90 else _nofield(2)) > {k % 5}"]))
+                                 f"((((l - 4) >> 1) & 7) if 4 <= l < 90 else _nofield(2)) > {k % 5}",
+                                 f"((s0 >> (l % 8 + {k})) & 1 == 1)",   # (the state's: members grouped by it)
+                                 f"(l % 3 == {k % 3} or (s0 >> {k}) & 3 != 0)"]))
     cut = f" if l % 3 != {k % 3}" if draw(st.booleans()) else ""
     inner_set = a_set()
     inner = f"{inner_fn}({cond} for l in _bits({inner_set}){cut})"
