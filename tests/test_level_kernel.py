@@ -578,6 +578,30 @@ def test_translated_expressions_are_pythons(guard, value, states):
             assert int(N[i, 0]) == want
 
 
+IDENTITY_OPERANDS = ["((s0 >> 3) & 255)", "(((s0 >> 3) & 255) - 128)", "(s0 & 1)"]
+IDENTITY_CONSTANTS = [0, 1, -1, 2, 7, 8, 127, 255, 256, 511, 383, -256]
+
+
+@pytest.mark.parametrize("sym", ["&", "|", "^", "+", "-", "*", "<<", ">>", "//"])
+def test_operations_with_a_constant_that_leave_a_value_are_pythons(sym):
+    """x & 0, x | 0, x + 0, x * 1, x << 0, x >> 8 of an 8-bit x, a mask covering all of x's bits
+    and the like are folded to x or 0 without a numpy operation (`_identity`): each operator with
+    edge constants on either side of fields (negative ones too), against Python's eval on 600
+    states (fails with 0 - x taken for x, or x >> 7 of an 8-bit x for 0)."""
+    states = np.random.default_rng(7).integers(0, 1 << BITS, 600)
+    for x in IDENTITY_OPERANDS:
+        for c in IDENTITY_CONSTANTS:
+            if sym in ("<<", ">>") and not 0 <= c <= 40 or sym == "//" and c == 0:
+                continue
+            texts = [f"({x} {sym} {c})"] + ([] if sym in ("<<", ">>", "//") else [f"({c} {sym} {x})"])
+            for text in texts:
+                k = vector.Kernel([vector.Instance(0, [], [f"ap({text})"])], [], BITS, 1)
+                ok, G, N, E, F = k.kernel(states)
+                assert E is None
+                for i, s0 in enumerate(states.tolist()):
+                    assert int(N[i, 0]) == eval(text, {}, {"s0": s0}), (text, s0)  # noqa: S307 - the test's text
+
+
 WBITS = 130   # three limbs
 
 

@@ -667,6 +667,9 @@ class Kernel:
         sym, lo, hi = self.int_op(op, a, b)
         if a.const is not None and b.const is not None:
             return _const(_apply(sym, a.const, b.const))
+        same = _identity(sym, a, b)
+        if same is not None:
+            return same
         return self.emit(f"({a.text} {sym} {b.text})", "int", lo, hi)
 
     def shift_amount(self, b: Val, right: bool) -> Val:
@@ -1870,6 +1873,34 @@ def _dropped_after_last_use(lines: list[str]) -> tuple[list[str], int]:
             out.append(f"del {', '.join(dying[i])}")
             alive -= len(dying[i])
     return out, most
+
+
+def _covers(mask: int, x: Val) -> bool:
+    """Whether `x & mask` is x: x not negative and every bit it may have in the mask."""
+    return x.lo >= 0 and (mask == -1 or mask >= 0 and mask | ((1 << x.hi.bit_length()) - 1) == mask)
+
+
+def _identity(sym: str, a: Val, b: Val) -> Val | None:
+    """The value of `a sym b` (integers, one of them at least an array) where it is one of them
+    or 0 whatever the array holds: x & 0, x | 0, x + 0, x * 1, x << 0, a mask that covers every
+    bit x may have, a right shift past them; else None."""
+    for x, c, first in ((a, b.const, False), (b, a.const, True)):
+        if c is None:
+            continue
+        if sym == "&":
+            if c == 0:
+                return _const(0)
+            if _covers(c, x):
+                return x
+        elif sym in ("|", "^", "+") and c == 0:
+            return x
+        elif sym == "*" and c in (0, 1):
+            return x if c == 1 else _const(0)
+        elif not first and sym in ("-", "<<", ">>", "//") and c == (1 if sym == "//" else 0):
+            return x
+        elif not first and sym == ">>" and x.lo >= 0 and c >= x.hi.bit_length():
+            return _const(0)
+    return None
 
 
 def _called(node: ast.Call) -> str | None:
