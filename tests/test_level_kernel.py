@@ -721,7 +721,7 @@ def test_sets_of_a_wide_state_masked_by_wide_constants_are_pythons(value, rnd):
 
 @st.composite
 def member_condition(draw):
-    """all/any over a set's members of a condition on the member alone (`reduce_by_mask`), as the
+    """all/any over a set's members of a condition on the member alone (`reduce_by_groups`), as the
     generated code writes quantifiers over a message set, or on the state where members share a
     value (grouped by it): with an `if` or not, within a loop over
     the same or another set whose member it compares with (the outer loop's condition reads the

@@ -312,7 +312,7 @@ class Kernel:
         if guard is not None and guard.const is False:   # the generator leaves out those it knows of
             self.lines.append(f"G[{j}] = False")
             if self.limbs:   # (the parent: no patch)
-                self.lines.append((j, [x.text for x in self.state.limbs], 0))
+                self.lines.append((j, [x.text for x in self.state.limbs], [], 0))
                 self.patch_start.append(len(self.patch_limb))
             else:
                 self.lines.append(f"N[{j}] = 0")
@@ -340,18 +340,19 @@ class Kernel:
                 limbs.pop()
             if len(limbs) > self.limbs or any(x.lo < 0 or x.hi > LIMB_MASK for x in limbs):
                 raise Unsupported("a next state that may not fit in the state's bits")
-            # (the lines are written once the form is chosen: `next_state_lines`)
-            self.lines.append((j, [x.text for x in limbs], len(self.patch_limb)))
-            self.patch_limb += [i for i, x in enumerate(limbs) if x.text != f"_s{i}"]
+            # (the lines are written once the form is chosen: `next_state_lines`); the limbs that
+            # are not the parent's own are the instance's patches
+            changed = [(i, x.text) for i, x in enumerate(limbs) if x.text != f"_s{i}"]
+            self.lines.append((j, [x.text for x in limbs], changed, len(self.patch_limb)))
+            self.patch_limb += [i for i, _ in changed]
             self.patch_start.append(len(self.patch_limb))
         self.scope = {}
 
-    def next_state_lines(self, j: int, limbs: list[str], first: int) -> list[str]:
-        """The lines writing instance j's next state (its limbs' texts), patches from the `first`:
-        its changed limbs and whether it differs from its parent, or all its limbs."""
+    def next_state_lines(self, j: int, limbs: list[str], changed: list[tuple[int, str]], first: int) -> list[str]:
+        """The lines writing instance j's next state (its limbs' texts): all its limbs, or its
+        patches (the `changed` limbs, from the `first`) and whether it differs from its parent."""
         if not self.patched:
             return [f"N[{j}, {i}] = {x}" for i, x in enumerate(limbs)]
-        changed = [(i, x) for i, x in enumerate(limbs) if x != f"_s{i}"]
         lines = [f"N[{first + d}] = {x}" for d, (i, x) in enumerate(changed)]
         differs = " | ".join(f"({x} != _s{i})" for i, x in changed) or "False"
         return lines + [f"F[{j}] = {differs}"]
@@ -1441,14 +1442,14 @@ class Kernel:
         if fn in ("all", "any") and len(gen.generators) > 1:
             # all(e for a in A for b in B) is all(all(e for b in B) for a in A), any likewise (the
             # same terms in the same order, stopping at the same one): the inner quantifier may be
-            # a mask (`reduce_by_mask`) for each member of the outer
+            # a mask (`reduce_by_groups`) for each member of the outer
             first = gen.generators[0]
             inner = ast.Call(ast.Name(fn, ast.Load()), [ast.GeneratorExp(gen.elt, gen.generators[1:])], [])
             outer = ast.GeneratorExp(ast.copy_location(inner, gen.elt), [first])
             self.alive += [inner, outer]   # (ids of nodes made here stay theirs while remembered)
             return self.reduce(fn, ast.fix_missing_locations(ast.copy_location(outer, gen)))
         if fn in ("all", "any"):
-            got = self.reduce_by_mask(fn, gen)
+            got = self.reduce_by_groups(fn, gen)
             if got is not None:
                 return got
         combos: list[tuple[dict, Val | None]] = [({}, None)]
@@ -1513,7 +1514,7 @@ class Kernel:
             return _const(0) if acc is None else acc
         return self.extreme(fn, terms)
 
-    def reduce_by_mask(self, fn: str, gen: ast.GeneratorExp) -> Val | None:
+    def reduce_by_groups(self, fn: str, gen: ast.GeneratorExp) -> Val | None:
         """all/any over a set's members (`_bits`, `_bitsin`), the members grouped by their
         condition's value: a constant for most (it reads the member only: a message's fields
         against constants, an inner loop's member against an outer one's), or the same array for
@@ -1997,15 +1998,16 @@ class LevelKernel:
                 else:
                     taken = (N != part[:, None]) & G
                 flat = np.flatnonzero(taken.ravel())
+            src, cols = np.divmod(flat, width)   # each transition's state in the chunk, and instance
             if self.patched:
-                states.append(k.next_rows(part, N, flat // width, flat % width))
+                states.append(k.next_rows(part, N, src, cols))
             elif self.wide:
-                states.append(N[flat // width, flat % width])
+                states.append(N[src, cols])
             else:
-                states.append(N[flat // width, flat % width].view(np.uint64))
-            parents.append(flat // width + start)
+                states.append(N[src, cols].view(np.uint64))
+            parents.append(src + start)
             if labelled:
-                idents.append(k.column_ident[flat % width])
+                idents.append(k.column_ident[cols])
         if not states:   # an empty chunk
             states.append(np.zeros((0, k.limbs) if self.wide else 0, dtype=np.int64 if self.wide else np.uint64))
             parents.append(np.zeros(0, dtype=np.int64))
