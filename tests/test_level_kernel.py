@@ -234,6 +234,73 @@ def test_distinct_first_of_a_large_batch_is_numpys_unique():
     assert np.array_equal(got, want) and np.array_equal(first, want_first)
 
 
+def _first_by_unique(a: np.ndarray) -> list[int]:
+    _, first = np.unique(a, return_index=True)
+    return sorted(first.tolist())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(KEYS, max_size=300), st.sampled_from([np.uint64, np.int64]), st.booleans(),
+       st.sampled_from([1, 2, 8]))
+def test_first_occurrences_by_hashing_are_numpys(keys, dtype, ordered, rounds):
+    """Each key's first occurrence found by hashing (forced on small batches), with numpy's
+    scatter trusted or not, and with the keys left after one, two or eight rounds sorted: the
+    same positions as np.unique's. (Fails with a slot's greatest position taken, the keys that lost
+    their slot dropped or kept as firsts, or the later rounds' positions not mapped back.)"""
+    from checker.engines.explicit import visited
+    if dtype is np.int64:
+        keys = [k % 2 ** 63 for k in keys]
+    a = np.array(keys, dtype=dtype)
+    saved = visited.HASHED_FROM, visited.ORDERED_SCATTER, visited._ROUNDS
+    visited.HASHED_FROM, visited.ORDERED_SCATTER, visited._ROUNDS = 0, ordered, rounds
+    try:
+        got = visited.first_occurrences(a)
+    finally:
+        visited.HASHED_FROM, visited.ORDERED_SCATTER, visited._ROUNDS = saved
+    assert got.tolist() == _first_by_unique(a)
+
+
+def test_first_occurrences_of_large_batches_are_numpys():
+    """Batches above HASHED_FROM, random and structured (keys that differ in their high bits or
+    low bits only, one key repeated, all distinct), each both ways of finding a slot's least."""
+    from checker.engines.explicit import visited
+    rng = np.random.default_rng(11)
+    n = 3 * visited.HASHED_FROM + 17
+    batches = [rng.integers(0, high, size=n, dtype=np.uint64, endpoint=True)
+               for high in (0, 5, 1000, 2 ** 40, 2 ** 64 - 1)]
+    batches += [np.arange(n, dtype=np.uint64) % np.uint64(300) << np.uint64(shift) for shift in (0, 20, 55)]
+    batches += [np.arange(n, dtype=np.uint64)[::-1].copy(), np.full(n, 2 ** 63 + 7, dtype=np.uint64)]
+    for a in batches:
+        a[rng.integers(0, n, size=n // 3)] = a[: n // 3]   # repeats, after their first
+        want = _first_by_unique(a)
+        for ordered in (True, False):
+            visited.ORDERED_SCATTER = ordered
+            try:
+                assert visited.first_occurrences(a).tolist() == want
+                assert visited.first_occurrences(a.view(np.int64)).tolist() == want
+            finally:
+                visited.ORDERED_SCATTER = True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(KEYS, max_size=200), st.lists(KEYS, min_size=1, max_size=200), st.integers(0, 3))
+def test_visited_lookups_grouped_by_top_bits_are_exact(held, asked, grouped_from):
+    """`contains` of fingerprints looked up in the order of their top bits (forced on small
+    batches) gives each one's answer at its own position. (Fails with the answers left in the
+    looked-up order.)"""
+    from checker.engines.explicit import visited
+    fs = visited.FingerprintSet(exact=False)
+    if held:
+        fs.add(np.unique(np.array(held, dtype=np.uint64)))
+    a = np.array(asked, dtype=np.uint64)
+    saved, visited.GROUPED_FROM = visited.GROUPED_FROM, grouped_from
+    try:
+        got = fs.contains(a)
+    finally:
+        visited.GROUPED_FROM = saved
+    assert got.tolist() == [k in set(held) for k in asked]
+
+
 def test_fingerprints_of_limbs_are_those_of_the_ints():
     """The visited set's fingerprints of wide states, made from their limbs with numpy, are the
     ones made from the ints (s mod PRIME; beyond 64 bits), or the states themselves (64 bits)."""

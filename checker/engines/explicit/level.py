@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from checker.engines.explicit.limbs import LIMB, ints_of_limbs, limbs_of_ints
-from checker.engines.explicit.visited import distinct_first
+from checker.engines.explicit.visited import first_occurrences
 
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
 FIRST_CHUNK = 16       # states in the first chunk, before any cost is measured
@@ -80,16 +80,15 @@ class Successors:
     def add_arrays(self, offset: int, states: np.ndarray, parents: np.ndarray) -> None:
         """A chunk's successors from the level kernel (`vector.Arrays`): uint64 states, repeats
         allowed, each with the index of its parent in the chunk, in order of generation. Only
-        when `exact`. The chunk's repeats go first: a chunk
-        gives several times more transitions than distinct states, and the visited set is
-        searched faster with sorted keys."""
+        when `exact`. The chunk's repeats go first (`first_occurrences`): a chunk gives several
+        times more transitions than distinct states, and the visited set is searched for the
+        distinct ones only."""
         assert self.exact
         if not len(states):
             return
-        distinct, first = distinct_first(states)
+        first = first_occurrences(states)
         if self.visited is not None and len(self.visited):
-            first = first[~self._seen(distinct)]
-        first.sort()
+            first = first[~self._seen(states[first])]
         self._keep(states[first], parents[first].astype(np.int64) + offset, None)
 
     def add_rows(self, offset: int, rows: np.ndarray, parents: np.ndarray) -> None:
@@ -100,10 +99,9 @@ class Successors:
         if not len(rows):
             return
         fps = self.visited.fingerprints_of_limbs(rows, LIMB)
-        distinct, first = distinct_first(fps)
+        first = first_occurrences(fps)
         if len(self.visited):
-            first = first[~self._seen(distinct)]
-        first.sort()
+            first = first[~self._seen(fps[first])]
         kept = parents[first].astype(np.int64) + offset
         # (ints are made when the level ends, of the states it keeps: `result`)
         self._keep(fps[first], kept, None if self.exact else rows[first])
@@ -136,8 +134,7 @@ class Successors:
         """Keeps the first occurrence of each successor, in order."""
         fps = np.concatenate(self.fps) if len(self.fps) != 1 else self.fps[0]
         parents = np.concatenate(self.parents) if len(self.parents) != 1 else self.parents[0]
-        _, first = distinct_first(fps)
-        first.sort()
+        first = first_occurrences(fps)
         self.fps, self.parents = [fps[first]], [parents[first]]
         if not self.exact:
             if any(isinstance(part, np.ndarray) for part in self.states):   # the kernel's rows of limbs
