@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 import checker.engines.explicit.visited as visited
@@ -138,9 +139,10 @@ def test_wide_states_are_fingerprinted():
 
 
 def test_a_fingerprint_collision_leaves_the_graph_to_after_the_search(monkeypatch):
-    """Fingerprints modulo a small prime collide: the search drops states the graph holds, notices
-    it, and the graph is built after the search, as it was without the search building it."""
-    monkeypatch.setattr(visited, "PRIME", 101)
+    """Fingerprints taken modulo a small prime collide: the search drops states the graph holds,
+    notices it, and the graph is built after the search, as it was without the search building it."""
+    mixed = visited._mixed
+    monkeypatch.setattr(visited, "_mixed", lambda u: mixed(u) % np.uint64(101))
     aligned, dropped = [], []
     building = Explorer._expand_building
 

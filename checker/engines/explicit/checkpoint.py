@@ -26,7 +26,7 @@ import numpy as np
 
 from spec.diagnostics import Diagnostic, SpecError
 
-FORMAT = "syncproof.checkpoint/1"
+FORMAT = "syncproof.checkpoint/2"   # 2: states wider than 64 bits fingerprinted by visited._mixed
 LATEST = "LATEST"
 
 

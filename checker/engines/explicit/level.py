@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from checker.engines.explicit.limbs import LIMB, ints_of_limbs, limbs_of_ints
+from checker.engines.explicit.limbs import ints_of_limbs, limbs_of_ints
 from checker.engines.explicit.visited import first_occurrences
 
 CHUNK_SECONDS = 0.05   # what a chunk of a level should take to expand
@@ -98,7 +98,7 @@ class Successors:
         assert self.visited is not None
         if not len(rows):
             return
-        fps = self.visited.fingerprints_of_limbs(rows, LIMB)
+        fps = self.visited.fingerprints_of_limbs(rows)
         first = first_occurrences(fps)
         if len(self.visited):
             first = first[~self._seen(fps[first])]

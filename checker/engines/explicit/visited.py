@@ -1,8 +1,8 @@
 """The visited set: 64-bit fingerprints in sorted numpy runs, 8 bytes a state.
 
 States that fit in 64 bits are their own fingerprint (no collision is
-possible); larger ones are reduced modulo a fixed 64-bit prime (a Rabin
-fingerprint), with the collision probability reported as TLC does.
+possible); larger ones are hashed to 64 bits from their 62-bit limbs
+(`_mixed`), with the collision probability reported as TLC does.
 
 New fingerprints arrive a BFS level (or chunk) at a time. Each batch is
 checked against the sorted runs with a vectorised binary search and added as
@@ -14,28 +14,57 @@ from __future__ import annotations
 
 import numpy as np
 
-PRIME = 0xE4A28D3B6F1C9A31  # 64-bit prime; 2**64 mod PRIME is not small, so
-                           # structured differences of packed states do not collide
+from checker.engines.explicit.limbs import LIMB, limbs_of_ints
+
+FINGERPRINT = "limbs-fmix64-sum/1"   # names the function below (checkpoints record it)
+_GOLDEN = 0x9E3779B97F4A7C15
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_SHIFT = np.uint64(33)
+_KEYS: list[np.uint64] = []     # each limb position's key
+_ZEROS: list[int] = [0]         # the sum of the first L limbs' contributions when they are 0
 
 
-_P = np.uint64(PRIME)
-_TABLES: dict[int, np.ndarray] = {}
+def _fmix(x: int) -> int:
+    """MurmurHash3's 64-bit finaliser of one number (a bijection of 64-bit numbers)."""
+    m = (1 << 64) - 1
+    x ^= x >> 33
+    x = x * 0xFF51AFD7ED558CCD & m
+    x ^= x >> 33
+    x = x * 0xC4CEB9FE1A85EC53 & m
+    return x ^ x >> 33
 
 
-def _high_table(t: int) -> np.ndarray:
-    """(h * 2**64) mod PRIME for every h of t bits."""
-    if t not in _TABLES:
-        _TABLES[t] = np.array([(h << 64) % PRIME for h in range(1 << t)], dtype=np.uint64)
-    return _TABLES[t]
+def _keys(limbs: int) -> None:
+    while len(_KEYS) < limbs:
+        key = _fmix((len(_KEYS) + 1) * _GOLDEN & (1 << 64) - 1)
+        _KEYS.append(np.uint64(key))
+        _ZEROS.append((_ZEROS[-1] + _fmix(key)) & (1 << 64) - 1)
 
 
-def _add_mod_into(a: np.ndarray, b: np.ndarray) -> None:
-    """a = (a + b) mod PRIME, in place, of a, b below PRIME (2 * PRIME > 2**64: one subtraction,
-    wrapping, where the sum passed 2**64 or PRIME)."""
-    a += b
-    over = a < b
-    over |= a >= _P
-    np.subtract(a, _P, out=a, where=over)
+def _mixed(u: np.ndarray) -> np.ndarray:
+    """The fingerprints of rows of 62-bit limbs (uint64, lowest first): the sum, modulo 2**64, of
+    each limb xor its position's key through MurmurHash3's 64-bit finaliser, less what a limb of 0
+    adds there, so that high limbs of 0 add nothing and a state's fingerprint does not depend on
+    how many limbs hold it. Two states that differ in one limb never collide (the finaliser is a
+    bijection); otherwise a pair collides with a chance of about 2**-64, as a random function's.
+    Ten numpy operations a limb, on columns: 10 to 20 times faster than a Rabin fingerprint's
+    modular Horner steps."""
+    n, limbs = u.shape
+    _keys(limbs)
+    acc = np.zeros(n, dtype=np.uint64)
+    x = np.empty(n, dtype=np.uint64)
+    t = np.empty(n, dtype=np.uint64)
+    for j in range(limbs):
+        np.bitwise_xor(u[:, j], _KEYS[j], out=x)
+        for c in _FMIX:
+            np.right_shift(x, _SHIFT, out=t)
+            x ^= t
+            x *= c
+        np.right_shift(x, _SHIFT, out=t)
+        x ^= t
+        acc += x
+    acc -= np.uint64(_ZEROS[limbs])
+    return acc
 
 
 def runs_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -178,33 +207,22 @@ class FingerprintSet:
     def fingerprints(self, states: list[int]) -> np.ndarray:
         if self.exact:
             return np.fromiter(states, dtype=np.uint64, count=len(states))
-        p = PRIME
-        return np.fromiter((s % p for s in states), dtype=np.uint64, count=len(states))
+        if not len(states):
+            return np.zeros(0, dtype=np.uint64)
+        limbs = max(1, -(-max(states).bit_length() // LIMB))
+        return _mixed(limbs_of_ints(states, limbs).view(np.uint64))
 
-    def fingerprints_of_limbs(self, rows: np.ndarray, bits: int) -> np.ndarray:
-        """`fingerprints` of states given as rows of limbs (int64, `bits` bits each, lowest first:
-        the level kernel's wide states), with numpy: the same numbers, without a Python int."""
+    def fingerprints_of_limbs(self, rows: np.ndarray) -> np.ndarray:
+        """`fingerprints` of states given as rows of limbs (int64, 62 bits each, lowest first: the
+        level kernel's wide states), with numpy: the same numbers, without a Python int."""
         u = rows.view(np.uint64)
         if self.exact:   # a state of at most 64 bits is its own fingerprint
             out = np.zeros(len(rows), dtype=np.uint64)
             for j in range(rows.shape[1]):
-                if bits * j < 64:
-                    out |= u[:, j] << np.uint64(bits * j)
+                if LIMB * j < 64:
+                    out |= u[:, j] << np.uint64(LIMB * j)
             return out
-        # Horner from the top limb: r = (r * 2**bits + limb) mod PRIME, r * 2**bits taken 16 bits
-        # (or fewer) at a time: r * 2**t = hi * 2**64 + lo, and hi * 2**64 mod PRIME is a table's
-        r = u[:, -1] % _P
-        for j in range(rows.shape[1] - 2, -1, -1):
-            left = bits
-            while left:
-                t = min(16, left)
-                left -= t
-                high = _high_table(t)[r >> np.uint64(64 - t)]
-                r <<= np.uint64(t)                      # lo, then lo mod PRIME
-                np.subtract(r, _P, out=r, where=r >= _P)
-                _add_mod_into(r, high)
-            _add_mod_into(r, u[:, j] % _P)
-        return r
+        return _mixed(u)
 
     def contains(self, fps: np.ndarray) -> np.ndarray:
         """Which of the fingerprints the set holds. Many are looked up in the order of their top 16
@@ -287,4 +305,4 @@ class FingerprintSet:
         if self.exact:
             return 0.0
         n = self.count if n is None else n
-        return n * (n - 1) / 2 / float(PRIME)
+        return n * (n - 1) / 2 / 2.0 ** 64
