@@ -63,17 +63,26 @@ def test_resume_under_a_state_limit_and_symmetry(tmp_path, monkeypatch):
     assert got.stats.distinct_states == 200   # of 314
 
 
-def test_states_beyond_64_bits_are_checkpointed(tmp_path, monkeypatch):
-    from test_engine_partitioned import WIDE
-    from engine_helpers import model_of
-    m = model_of(WIDE)
-    opts = dict(stop_at_first=False, max_depth=7)
+@pytest.mark.parametrize("kernel_from", [None, 0])
+def test_states_beyond_64_bits_are_checkpointed(tmp_path, monkeypatch, kernel_from):
+    """Wide states, held as ints or (the level kernel's levels) as rows of limbs."""
+    m = model_file("gossip_replicas_broken.sync", [])
+    opts = dict(stop_at_first=False, max_depth=7, kernel_from=kernel_from, symmetry=False,
+                invariants=("RegisterIsNewestSeen", "TimestampsBehindWrites"))   # (no state graph)
     want = check(m, ExplicitOptions(**opts))
+    assert m.state_bits > 64 and want.stats.search.kernel.startswith("numpy") == (kernel_from == 0)
+    as_rows, states_array = [], checkpoint.states_array
+
+    def spy(states, exact, bits):
+        as_rows.append(getattr(states, "ndim", 1) == 2)
+        return states_array(states, exact, bits)
     with monkeypatch.context() as patch:
+        patch.setattr(checkpoint, "states_array", spy)
         _stopped_after_level(patch, 3)
         with pytest.raises(Interrupted):
             check(m, ExplicitOptions(checkpoint=str(tmp_path), checkpoint_every=0, **opts))
     assert result_summary(check(m, ExplicitOptions(resume=str(tmp_path), **opts))) == result_summary(want)
+    assert as_rows == [kernel_from == 0] * 3   # levels 1, 2, 3
 
 
 KILLER = """

@@ -1038,6 +1038,18 @@ def test_invariants_the_kernel_cannot_translate_are_the_generated_codes():
         vector.Kernel([], cm._kernel_plan[1], cm.state_bits, 2)
 
 
+def test_invariants_the_generated_code_checks_on_a_wide_level_held_as_rows():
+    """The same model with 64 more bits of state (a set never written): its levels are held as
+    the kernel's rows of limbs from one to the next, and the invariants left to the generated
+    code read the states those rows are; the same search as the generated code's."""
+    m = model_of(PYTHON_INVARIANTS.replace("var k: 0..39", "var k: 0..39\nvar pad: set[0..63]")
+                 .replace("k = 0 }", "k = 0  pad = {} }"))
+    assert m.state_bits > 64
+    r = same_search(m, stop_at_first=False, chunk=50)
+    assert [p.name for p in r.violated] == ["Pairs", "Quotients"]
+    assert r.stats.search.kernel.startswith("numpy (the generated code checks Pairs, Quotients")
+
+
 def test_a_translation_too_long_is_refused(monkeypatch):
     """Loops within loops whose terms fold or repeat emit few operations but take time to translate:
     beyond MAX_TRANSLATED expressions the kernel is refused (here an invariant over triples of a

@@ -26,6 +26,8 @@ import numpy as np
 
 from spec.diagnostics import Diagnostic, SpecError
 
+from checker.engines.explicit.limbs import state_ints
+
 FORMAT = "syncproof.checkpoint/2"   # 2: states wider than 64 bits fingerprinted by visited._mixed
 LATEST = "LATEST"
 
@@ -49,7 +51,7 @@ def states_array(states, exact: bool, bits: int) -> np.ndarray:
     if exact:
         return np.asarray(states, dtype=np.uint64) if not isinstance(states, np.ndarray) else states
     width = max(1, (bits + 7) // 8)
-    raw = b"".join(int(s).to_bytes(width, "little") for s in states)
+    raw = b"".join(int(s).to_bytes(width, "little") for s in state_ints(states))
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(states), width)
 
 

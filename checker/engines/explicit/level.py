@@ -145,9 +145,10 @@ class Successors:
                 self.states = [[states[i] for i in first.tolist()]]
         self.held = self.folded = len(first)
 
-    def result(self):
+    def result(self, rows: bool = False):
         """(states, fingerprints, parents) of the distinct successors in order of first discovery;
-        states is a uint64 array when exact, else a list."""
+        states is a uint64 array when exact, else a list, or with `rows` the kernel's rows of limbs
+        where the level holds them (`limbs.state_ints` reads either)."""
         if not self.fps:
             empty = np.zeros(0, dtype=np.uint64)
             return (empty if self.exact else []), empty, np.zeros(0, dtype=np.int64)
@@ -156,7 +157,7 @@ class Successors:
         if self.exact:
             return fps, fps, parents
         states = self.states[0]
-        if isinstance(states, np.ndarray):
+        if isinstance(states, np.ndarray) and not rows:
             states = ints_of_limbs(states)
         return states, fps, parents
 

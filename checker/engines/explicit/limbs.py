@@ -33,6 +33,20 @@ def limbs_of_ints(states: list[int], limbs: int) -> np.ndarray:
     return out
 
 
+def state_ints(states) -> list[int]:
+    """A level's states (or a chunk's) as Python ints: a list of ints, a uint64 array (states of
+    at most 64 bits) or the kernel's rows of limbs (a level it expanded: `level.Successors.result`)."""
+    if isinstance(states, np.ndarray):
+        return ints_of_limbs(states) if states.ndim == 2 else states.tolist()
+    return states
+
+
+def state_at(states, i: int) -> int:
+    """The state at index i of a level held as `state_ints` takes it."""
+    s = states[i]
+    return int(s) if not isinstance(s, np.ndarray) else ints_of_limbs(s[None, :])[0]
+
+
 def ints_of_limbs(rows: np.ndarray) -> list[int]:
     """Rows of limbs (each in 0..2**62-1) as ints."""
     n, limbs = rows.shape

@@ -59,6 +59,7 @@ from checker.engines.explicit.determinism import check_all as check_determinism
 from checker.engines.explicit.enumerable import require_enumerable
 from checker.engines.explicit.graph import GraphBuilder, GraphLimit, StateGraph, checking
 from checker.engines.explicit.level import KERNEL_CHUNKS, ChunkSizer, FirstSeen, Level, Successors, canonical
+from checker.engines.explicit.limbs import state_at, state_ints
 from checker.engines.explicit.liveness import check_properties as check_temporal
 from checker.engines.explicit.partition import KEY_LIMIT, LocalGroup, WorkerDied, owners
 from checker.engines.explicit.raygroup import RayGroup
@@ -257,7 +258,7 @@ class Explorer:
             level = self._expand(frontier)
             self.counts = [a + c for a, c in zip(self.counts, level.counts)]
             self.level = None
-            self._violations(level, lambda i: int(frontier[i]), self.depth, found)
+            self._violations(level, lambda i: state_at(frontier, i), self.depth, found)
             if self.opts.stops(found):
                 return "", False
             if self.limit is not None:
@@ -408,7 +409,8 @@ class Explorer:
 
     def _expand(self, frontier) -> Level:
         """The level's expansion, chunk by chunk, in order; the budget is polled after every chunk.
-        `frontier`: the level's states, a list or (states of 64 bits or fewer) a uint64 array."""
+        `frontier`: the level's states, a list, (states of 64 bits or fewer) a uint64 array, or
+        (wider ones that the level kernel expanded) its rows of limbs (`limbs.state_ints`)."""
         v = self.visited
         level = self.level = Level(len(self.model.actions), Successors(v.fingerprints, v.exact, v))
         b = self.budget
@@ -425,7 +427,7 @@ class Explorer:
                 self.kernel_chunks[0] += res is not None
                 self.kernel_chunks[1] += 1
             if res is None:   # no kernel, or a state of the chunk fails: the generated code reports it
-                res = self._expand_local(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk)
+                res = self._expand_local(state_ints(chunk))
             sizer.measured(len(chunk), time.perf_counter() - t0)
             level.merge(offset, *res)
             offset += len(chunk)
@@ -449,7 +451,7 @@ class Explorer:
         got = kernel.labelled(chunk)
         if got is None:
             return None
-        return self._into_graph(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, got) or kernel(chunk)
+        return self._into_graph(state_ints(chunk), got) or kernel(chunk)
 
     def _fingerprints(self, states: list[int]) -> np.ndarray:
         """Fingerprints of a level, a slice at a time (beyond 64 bits each one is a Python
@@ -495,7 +497,7 @@ class Explorer:
 
     def _dedup(self, succ: Successors):
         """The new states of the next level (up to the state limit), recorded for traces."""
-        states, fps, parents = succ.result()   # distinct, not visited, in order of discovery
+        states, fps, parents = succ.result(rows=True)   # distinct, not visited, in order of discovery
         room = self._room()
         if room is not None and len(fps) > room:
             refused = len(fps) - max(room, 0)

@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from checker.engines.explicit.limbs import LIMB, LIMB_MASK, ints_of_limbs, limbs_of_ints
+from checker.engines.explicit.limbs import LIMB, LIMB_MASK, ints_of_limbs, limbs_of_ints, state_ints
 from spec.runtime import generated_globals
 
 BOUND = 1 << 62                 # every value computed lies in [-BOUND, BOUND)
@@ -1951,7 +1951,7 @@ class LevelKernel:
     def _run(self, chunk, labelled: bool):
         k = self.k
         if self.wide:
-            S = limbs_of_ints(chunk.tolist() if isinstance(chunk, np.ndarray) else chunk, k.limbs)
+            S = chunk if isinstance(chunk, np.ndarray) and chunk.ndim == 2 else limbs_of_ints(state_ints(chunk), k.limbs)
         else:
             S = np.ascontiguousarray(chunk).view(np.int64)
         width = max(1, k.columns)
@@ -1969,7 +1969,7 @@ class LevelKernel:
                 counts += np.bincount(k.column_action, weights=G.sum(axis=0), minlength=k.n_actions).astype(np.int64)
             if self.python_check is not None:
                 if ints is None:
-                    ints = chunk.tolist() if isinstance(chunk, np.ndarray) else chunk
+                    ints = state_ints(chunk)
                 # on the rows where the translated invariants hold (elsewhere the state is bad anyway)
                 rows = range(start, start + len(part)) if ok is None else (np.flatnonzero(ok) + start).tolist()
                 failed = self.python_check(ints, rows)
