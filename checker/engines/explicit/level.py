@@ -108,9 +108,11 @@ class Successors:
 
     def _seen(self, fps: np.ndarray) -> np.ndarray:
         """The fingerprints the visited set holds (of those it speaks for: `owned`)."""
-        seen = self.visited.contains(fps)
-        if self.owned is not None:
-            seen &= self.owned(fps)
+        if self.owned is None:
+            return self.visited.contains(fps)
+        mine = np.flatnonzero(self.owned(fps))   # (only those are looked up)
+        seen = np.zeros(len(fps), dtype=bool)
+        seen[mine] = self.visited.contains(fps[mine])
         return seen
 
     def _add(self, fps: np.ndarray, parents: np.ndarray, states: list[int] | None) -> None:

@@ -49,7 +49,7 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS, ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
-from checker.engines.explicit.visited import FingerprintSet, distinct_first
+from checker.engines.explicit.visited import FingerprintSet, first_occurrences
 
 MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: packed states with constant low bits spread evenly
 PROGRESS_SECONDS = 0.2                # a worker reports its progress within a level at most this often
@@ -159,10 +159,9 @@ class Partition:
             # keys are distinct, and each batch is in their order: a merge of sorted runs; then each
             # fingerprint's first occurrence in key order is its smallest key
             by_key = np.argsort(keys, kind="stable")
-            distinct, first = distinct_first(fps[by_key])
-            first = first[~self.visited.contains(distinct)]
-            first.sort()
-            pick = by_key[first]
+            ordered = fps[by_key]
+            first = first_occurrences(ordered)
+            pick = by_key[first[~self.visited.contains(ordered[first])]]
         else:
             pick = np.zeros(0, dtype=np.intp)
         self.candidates = (states[pick], fps[pick], keys[pick], parents[pick])
