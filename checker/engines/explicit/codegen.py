@@ -135,6 +135,7 @@ class Compiler:
         self.fails: dict[str, bool] = {}                # def -> whether its body may fail
         self.converters: dict = {}                      # (src, dst) -> table entry of its TabulatedConvert
         self.type_codes: dict[int, tuple] = {}          # id of a type -> (the type, its codes): codes_of
+        self.masks: dict[tuple, int | None] = {}        # (name, text, id of the type, variant) -> _mask_of's
         # in a straight-line body inlined in expand: the variables it has not assigned yet, which
         # it reads from s0 (`state_of`); None elsewhere
         self.unwritten: set[int] | None = None
@@ -1099,6 +1100,12 @@ class Compiler:
         reads only `name` and fails on none; else None."""
         if ":=" in text or t.count() > MASK_CODES:
             return None
+        key = (name, text, id(t), variant)   # (the type is held by type_codes: its id stays its own)
+        if key not in self.masks:
+            self.masks[key] = self._mask_by_eval(name, text, t, variant)
+        return self.masks[key]
+
+    def _mask_by_eval(self, name: str, text: str, t: Type, variant) -> int | None:
         codes = self.codes_of(t)
         if variant is not None:
             info = t.variant(variant)

@@ -170,7 +170,9 @@ class Kernel:
             top = state_bits - LIMB * (self.limbs - 1)
             self.state = Wide(tuple(Val(f"_s{j}", "int", 0, LIMB_MASK if j < self.limbs - 1 else (1 << top) - 1)
                                     for j in range(self.limbs)))
-            self.lines += [f"_s{j} = S[:, {j}]" for j in range(self.limbs)]
+            # each limb a contiguous array (one transposing copy): S[:, j] is a column with a
+            # stride of the state's width, which every operation reading it would walk
+            self.lines += ["_ST = _np.ascontiguousarray(S.T)"] + [f"_s{j} = _ST[{j}]" for j in range(self.limbs)]
         else:
             self.state = Val("S", "int", 0, (1 << state_bits) - 1)
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
