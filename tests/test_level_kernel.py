@@ -709,6 +709,22 @@ def test_operations_with_a_constant_that_leave_a_value_are_pythons(sym):
                     assert int(N[i, 0]) == eval(text, {}, {"s0": s0}), (text, s0)  # noqa: S307 - the test's text
 
 
+@pytest.mark.parametrize("sym", ["==", "!=", "<", "<=", ">", ">="])
+def test_a_negated_comparison_is_pythons(sym):
+    """`not (a OP b)` is translated as the opposite comparison, one numpy operation (the kernel's
+    `negated`): each operator between fields, and a field and constants on its edges, on either
+    side, against Python's eval on 600 states; and the translation has no `~` left. (Fails with
+    any operator given a wrong opposite: < for >=, or <= for >.)"""
+    states = np.random.default_rng(9).integers(0, 1 << BITS, 600)
+    x, y = "((s0 >> 3) & 15)", "((s0 >> 9) & 15)"
+    for a, b in [(x, y), (y, x), (x, "0"), ("7", x), (x, "15"), ("8", y), (x, x)]:
+        text = f"(not ({a} {sym} {b}))"
+        k = vector.Kernel([vector.Instance(0, [text], ["ap(s0)"])], [], BITS, 1)
+        assert "~" not in k.source or a == b, (text, k.source)
+        ok, G, N, E, F = k.kernel(states)
+        assert G[:, 0].tolist() == [bool(eval(text, {}, {"s0": s0})) for s0 in states.tolist()], text  # noqa: S307
+
+
 WBITS = 130   # three limbs
 
 

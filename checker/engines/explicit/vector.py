@@ -130,6 +130,11 @@ def _limb_bits(limbs) -> int:
     return max((LIMB * j + x.hi.bit_length() for j, x in enumerate(limbs) if x.hi > 0), default=0)
 
 
+_ATOM = r"(_[a-z]+\d+|S|-?\d+)"   # a temporary, the state (or a limb of it), an integer
+_COMPARISON = re.compile(rf"\({_ATOM} (==|!=|<|<=|>|>=) {_ATOM}\)")
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
 def _bitlen(lo: int, hi: int) -> int:
     """n such that every number of lo..hi lies in -2**n .. 2**n - 1 (two's complement, n bits and a sign)."""
     return max(lo.bit_length() if lo >= 0 else (~lo).bit_length(), hi.bit_length() if hi >= 0 else (~hi).bit_length())
@@ -178,6 +183,7 @@ class Kernel:
         self.cache: dict[str, Val] = {}      # expression over s0 only -> its temporary
         self.bits: dict[tuple, Val] = {}     # a member's bit of a set -> its truth value
         self.emitted: dict[tuple, Val] = {}  # (text, kind, bounds) -> the temporary holding it
+        self.negated: dict[str, str] = {}    # a temporary holding a comparison -> the text of its negation
         self.translated = 0                  # expressions translated (`MAX_TRANSLATED`): in all,
         self.translating = 0                 # and before the invariant or instance being translated
         # expressions of constants evaluated by Python (`constant`): the generated code's namespace,
@@ -249,6 +255,7 @@ class Kernel:
         self.kernel = namespace["kernel"]
         # what only the translation needed (the cache's arrays' names, the parsed code)
         self.cache = self.shapes = self.interned = self.scope = self.bits = self.compiled = self.emitted = {}
+        self.negated = {}
         self.alive = []
 
     def next_rows(self, S: np.ndarray, N: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -512,6 +519,10 @@ class Kernel:
         name = f"_a{self.ids}"
         self.lines.append(f"{name} = {text}")
         v = self.emitted[(text, kind, lo, hi)] = Val(name, kind, lo, hi)
+        if kind == "bool":
+            m = _COMPARISON.fullmatch(text)
+            if m is not None:
+                self.negated[name] = f"({m[1]} {_NEGATED[m[2]]} {m[3]})"
         return v
 
     def array(self, v: Val) -> str:
@@ -722,6 +733,8 @@ class Kernel:
             t = self.truth(a)
             if t.const is not None:
                 return _const(not t.const)
+            if t.text in self.negated:   # not (a == b) is a != b: one operation, not two
+                return self.emit(self.negated[t.text], "bool", 0, 1)
             return self.emit(f"(~{t.text})", "bool", 0, 1)
         a = self.number(a)   # Python's -True and ~True are -1 and -2
         if isinstance(op, ast.USub):
