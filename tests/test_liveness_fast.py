@@ -292,13 +292,14 @@ def test_a_builder_fed_state_by_state_builds_the_same_graph(text, size):
 @pytest.mark.parametrize("numbers", [HashNumbers, DictNumbers])
 @pytest.mark.parametrize("high", [200, 2 ** 50, 2 ** 64])
 def test_numbering_gives_new_states_in_order_of_first_occurrence(numbers, high):
-    """Batches with repeats, of states of few bits (HashNumbers sorts them with their positions) and
-    of up to 64 bits (it claims slots), over enough batches that the table grows."""
+    """Batches with repeats, of states of few bits and of up to 64 bits (HashNumbers claims slots),
+    small ones and some above `visited.HASHED_FROM` (the new states of a batch deduplicated by
+    hashing), over enough batches that the table grows."""
     rng = random.Random(7)
-    pool = [rng.randrange(high) for _ in range(300)] + [0, high - 1]
+    pool = [rng.randrange(high) for _ in range(600)] + [0, high - 1]
     nums, seen = numbers(), {}
     for _ in range(60):
-        batch = [rng.choice(pool) for _ in range(rng.randint(0, rng.choice([30, 400])))]
+        batch = [rng.choice(pool) for _ in range(rng.randint(0, rng.choice([30, 400, 3000])))]
         found, new, first = nums.number(batch, len(seen))
         expected_new = [t for t in dict.fromkeys(batch) if t not in seen]
         assert new == expected_new

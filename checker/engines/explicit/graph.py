@@ -30,7 +30,7 @@ import numpy as np
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS
-from checker.engines.explicit.visited import runs_of
+from checker.engines.explicit.visited import first_occurrences
 from checker.engines.explicit.csgraph import (Csr, bfs, bfs_in_scipy, bfs_reached, bfs_within, dfs, on_cycles,
                                              strong_components, transpose)
 
@@ -394,8 +394,8 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of k
 class HashNumbers:
     """The numbers of the states found so far, for states of at most 64 bits: an open-addressing
     hash table (linear probing, at most half full) in numpy arrays, probed for a whole batch of
-    states at once; 16 to 32 bytes a state and no Python object per state. Only a batch's distinct
-    states are looked up (`visited.runs_of`), and only those new to the table numbered and put in."""
+    states at once; 16 to 32 bytes a state and no Python object per state. Every state of a batch
+    is looked up; those not found are numbered in order of first occurrence and put in."""
 
     def __init__(self):
         self._allocate(10)
@@ -417,20 +417,20 @@ class HashNumbers:
             self._grow(self.count + len(keys))
         if not len(keys):
             return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.intp)
-        # the batch's distinct keys and the first occurrence of each, from one sort: only those are
-        # looked up, and the new ones numbered in order of first occurrence and put in the table
-        ordered, where, starts, first_of = runs_of(keys)
-        distinct = ordered[starts]
-        num = self._find(distinct)
-        new = np.flatnonzero(num == EMPTY)
-        if len(new):
-            new = new[np.argsort(first_of[new])]
-            num[new] = np.arange(base, base + len(new))
-            self._put(distinct[new], num[new])
-            self.count += len(new)
-        found = np.empty(len(keys), dtype=np.int64)
-        found[where] = num[np.cumsum(starts) - 1]
-        return found, distinct[new].tolist(), first_of[new]
+        # every key is looked up (a probe costs less than sorting the batch); those not found are
+        # the new states, numbered in order of first occurrence (`first_occurrences`, by hashing),
+        # put in, and then found like the others
+        num = self._find(keys)
+        missing = np.flatnonzero(num == EMPTY)
+        if not len(missing):
+            return num, [], np.zeros(0, dtype=np.intp)
+        absent = keys[missing]
+        first = first_occurrences(absent)
+        fresh = absent[first]
+        self._put(fresh, np.arange(base, base + len(first), dtype=np.int64))
+        self.count += len(first)
+        num[missing] = self._find(absent)
+        return num, fresh.tolist(), missing[first]
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         return ((keys * GOLDEN) >> np.uint64(64 - self.bits)).astype(np.int64)
