@@ -16,7 +16,6 @@ import numpy as np
 
 from checker.engines.explicit.limbs import LIMB, limbs_of_ints
 
-FINGERPRINT = "limbs-fmix64-sum/1"   # names the function below (checkpoints record it)
 _GOLDEN = 0x9E3779B97F4A7C15
 _FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _SHIFT = np.uint64(33)
