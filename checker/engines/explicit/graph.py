@@ -30,7 +30,7 @@ import numpy as np
 from checker.core.limits import Budget, Progress
 from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS
-from checker.engines.explicit.visited import first_occurrences
+from checker.engines.explicit.visited import GOLDEN, first_occurrences
 from checker.engines.explicit.csgraph import (Csr, bfs, bfs_in_scipy, bfs_reached, bfs_within, dfs, on_cycles,
                                              strong_components, transpose)
 
@@ -388,7 +388,6 @@ class GraphBuilder:
 
 
 EMPTY = np.iinfo(np.int64).min    # a free slot of `HashNumbers`
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: the high bits of key * GOLDEN
 
 
 class HashNumbers:

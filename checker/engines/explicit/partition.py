@@ -49,9 +49,8 @@ from checker.engines.explicit.compiled import CompiledModel
 from checker.engines.explicit.level import KERNEL_CHUNKS, ChunkSizer, Level, Successors, canonical
 from checker.engines.explicit.symmetry import Canonicalizer
 from checker.engines.explicit.tracestore import TraceStore
-from checker.engines.explicit.visited import FingerprintSet, first_occurrences
+from checker.engines.explicit.visited import GOLDEN, FingerprintSet, first_occurrences
 
-MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: packed states with constant low bits spread evenly
 PROGRESS_SECONDS = 0.2                # a worker reports its progress within a level at most this often
 KEY_LIMIT = 1 << 63                   # keys are int64: (parent index) * stride + rank must stay below
 
@@ -59,7 +58,7 @@ KEY_LIMIT = 1 << 63                   # keys are int64: (parent index) * stride 
 def owners(fps: np.ndarray, n: int) -> np.ndarray:
     """The partition (0..n-1) of each fingerprint."""
     with np.errstate(over="ignore"):
-        mixed = fps * MIX
+        mixed = fps * GOLDEN   # (packed states with constant low bits spread evenly)
     return ((mixed >> np.uint64(32)) % np.uint64(n)).astype(np.intp)
 
 

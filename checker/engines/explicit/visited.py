@@ -16,7 +16,8 @@ import numpy as np
 
 from checker.engines.explicit.limbs import LIMB, limbs_of_ints
 
-_GOLDEN = 0x9E3779B97F4A7C15
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing (2**64 / the golden ratio): the high bits
+                                         # of key * GOLDEN spread keys that differ in their low bits
 _FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _SHIFT = np.uint64(33)
 _KEYS: list[np.uint64] = []     # each limb position's key
@@ -35,7 +36,7 @@ def _fmix(x: int) -> int:
 
 def _keys(limbs: int) -> None:
     while len(_KEYS) < limbs:
-        key = _fmix((len(_KEYS) + 1) * _GOLDEN & (1 << 64) - 1)
+        key = _fmix((len(_KEYS) + 1) * int(GOLDEN) & (1 << 64) - 1)
         _KEYS.append(np.uint64(key))
         _ZEROS.append((_ZEROS[-1] + _fmix(key)) & (1 << 64) - 1)
 
@@ -132,8 +133,7 @@ def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 HASHED_FROM = 1 << 10   # keys from which `first_occurrences` hashes rather than sorts
 ORDERED_SCATTER = True  # numpy's `a[idx] = v` leaves the last value of a repeated index (checked
                         # where used; False: np.minimum.at, which is defined to, but slower)
-_MIXERS = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F,
-                                       0x165667B19E3779F9, 0xD6E8FEB86659FD93))
+_MIXERS = (GOLDEN, *(np.uint64(c) for c in (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)))
 _ROUNDS = 8
 GROUPED_FROM = 1 << 10  # fingerprints from which `contains` looks them up grouped by their top bits
 
